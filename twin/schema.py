@@ -1,0 +1,659 @@
+"""Pydantic models of the park and scenario files (SPEC.md), frozen and strict.
+
+Parsing here is pure: no files are read. Field-level rules (types, ranges, units) live on the
+fields; rules that tie several parts of a park together (a flow names a gate that exists, ids are
+unique, every used gate reaches every used dock group by road) live in :func:`park_problems`,
+which the :class:`Park` model runs after its fields validate. Each problem carries the place it
+concerns, so that :mod:`twin.load` can point at the file, line and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Bounds that catch typos (a power in W instead of kW, a rate per day given per hour) while
+# leaving room for the largest real parks.
+MAX_COORD_M = 100_000.0
+MAX_MINUTES = 100_000.0
+
+Coord = Annotated[float, Field(ge=-MAX_COORD_M, le=MAX_COORD_M)]
+Point = tuple[Coord, Coord]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+Minutes = Annotated[float, Field(ge=0, le=MAX_MINUTES)]
+PositiveMinutes = Annotated[float, Field(gt=0, le=MAX_MINUTES)]
+TimeOfDay = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$")]
+
+
+class Model(BaseModel):
+    """Base of every input model: immutable, no unknown fields, no NaN or infinity."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+# --------------------------------------------------------------------------- distributions
+
+
+class Constant(Model):
+    """Always the same value."""
+
+    dist: Literal["constant"]
+    value: Minutes
+
+
+class Exponential(Model):
+    """Exponential with the given mean."""
+
+    dist: Literal["exponential"]
+    mean: PositiveMinutes
+
+
+class _MeanSd(Model):
+    mean: PositiveMinutes
+    sd: Annotated[float, Field(gt=0, le=MAX_MINUTES)]
+
+
+class Lognormal(_MeanSd):
+    """Lognormal given by the mean and standard deviation of the variable itself."""
+
+    dist: Literal["lognormal"]
+
+
+class Gamma(_MeanSd):
+    """Gamma given by its mean and standard deviation."""
+
+    dist: Literal["gamma"]
+
+
+class Normal(Model):
+    """Normal truncated at 0 (negative draws are redrawn)."""
+
+    dist: Literal["normal"]
+    mean: Minutes
+    sd: Annotated[float, Field(ge=0, le=MAX_MINUTES)]
+
+    @model_validator(mode="after")
+    def _mass_above_zero(self) -> Normal:
+        if self.sd == 0 and self.mean == 0:
+            return self
+        if self.sd > 0 and self.mean / self.sd < -5:
+            raise ValueError("mean is so far below 0 that almost no draw is positive")
+        return self
+
+
+class Triangular(Model):
+    """Triangular on [min, max] with its peak at mode."""
+
+    dist: Literal["triangular"]
+    min: Minutes
+    mode: Minutes
+    max: Minutes
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.min <= self.mode <= self.max or self.min == self.max:
+            raise ValueError(
+                f"needs min <= mode <= max and min < max, got {self.min}, {self.mode}, {self.max}"
+            )
+        return self
+
+
+class Uniform(Model):
+    """Uniform on [min, max]."""
+
+    dist: Literal["uniform"]
+    min: Minutes
+    max: Minutes
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if not self.min < self.max:
+            raise ValueError(f"needs min < max, got min={self.min}, max={self.max}")
+        return self
+
+
+class Empirical(Model):
+    """Resampling of observed values."""
+
+    dist: Literal["empirical"]
+    values: Annotated[list[Minutes], Field(min_length=1, max_length=1_000_000)]
+
+
+Distribution = Annotated[
+    Constant | Exponential | Lognormal | Gamma | Normal | Triangular | Uniform | Empirical,
+    Field(discriminator="dist"),
+]
+DIST_NAMES = (
+    "constant",
+    "exponential",
+    "lognormal",
+    "gamma",
+    "normal",
+    "triangular",
+    "uniform",
+    "empirical",
+)
+
+
+# --------------------------------------------------------------------------- buildings
+
+
+class Window(Model):
+    """A daily time window; an `end` not after `start` runs past midnight."""
+
+    start: TimeOfDay
+    end: TimeOfDay
+
+    @field_validator("start")
+    @classmethod
+    def _start_before_midnight(cls, value: str) -> str:
+        if value == "24:00":
+            raise ValueError("a window cannot start at 24:00; use 00:00")
+        return value
+
+
+class BuildingPower(Model):
+    """Electrical load of a building: `base_kw` always, plus `shift_kw` while a shift runs."""
+
+    feeder: Id
+    base_kw: Annotated[float, Field(ge=0, le=1_000_000, description="always-on load, kW")]
+    shift_kw: Annotated[float, Field(ge=0, le=1_000_000, description="extra load in shift, kW")] = 0
+
+
+class BuildingWater(Model):
+    """Water drawn: `base_m3h` always, plus `shift_m3h` while a shift runs and power is on."""
+
+    base_m3h: Annotated[float, Field(ge=0, le=100_000)]
+    shift_m3h: Annotated[float, Field(ge=0, le=100_000)] = 0
+    wastewater_ratio: Annotated[float, Field(ge=0, le=1)] = 0.8
+
+
+class Production(Model):
+    """Output while a shift runs and the building has power."""
+
+    units_per_hour: Annotated[float, Field(gt=0, le=10_000_000)]
+
+
+class Building(Model):
+    """A building: footprint polygon in metres, height, shifts and what it consumes."""
+
+    id: Id
+    name: str | None = Field(None, max_length=200, description="display name, any script")
+    kind: Literal["factory", "warehouse", "office", "utility", "other"]
+    footprint: Annotated[list[Point], Field(min_length=3, max_length=1000)]
+    height_m: Annotated[float, Field(gt=0, le=1000)]
+    entrance: Point | None = None
+    tenant: str | None = Field(None, max_length=200)
+    sector: str | None = Field(None, max_length=200)
+    shifts: list[Window] = []
+    power: BuildingPower | None = None
+    water: BuildingWater | None = None
+    production: Production | None = None
+
+    @field_validator("footprint")
+    @classmethod
+    def _simple_polygon(cls, points: list[Point]) -> list[Point]:
+        problem = polygon_problem(points)
+        if problem:
+            raise ValueError(problem)
+        return points
+
+
+# --------------------------------------------------------------------------- utilities
+
+
+class Substation(Model):
+    """A substation feeding the park's feeders."""
+
+    id: Id
+    name: str | None = Field(None, max_length=200)
+    capacity_mw: Annotated[float, Field(gt=0, le=100_000)]
+    position: Point = (0.0, 0.0)
+
+
+class Feeder(Model):
+    """A medium-voltage feeder from a substation to buildings."""
+
+    id: Id
+    substation: Id
+    capacity_mw: Annotated[float, Field(gt=0, le=100_000)]
+
+
+class PowerSection(Model):
+    """The park's electrical network."""
+
+    substations: list[Substation] = []
+    feeders: list[Feeder] = []
+
+
+class WaterSupply(Model):
+    """Clean water supply."""
+
+    capacity_m3h: Annotated[float, Field(gt=0, le=1_000_000)]
+    position: Point | None = None
+
+
+class WastewaterPlant(Model):
+    """Central wastewater plant with a buffer tank."""
+
+    capacity_m3h: Annotated[float, Field(gt=0, le=1_000_000)]
+    buffer_m3: Annotated[float, Field(ge=0, le=100_000_000)] = 0
+    position: Point | None = None
+
+
+class WaterSection(Model):
+    """The park's water supply and wastewater treatment."""
+
+    supply: WaterSupply | None = None
+    wastewater: WastewaterPlant | None = None
+
+
+# --------------------------------------------------------------------------- logistics
+
+
+class Gate(Model):
+    """A gate: trucks queue for one of `lanes` lanes, then pass in a service time (minutes)."""
+
+    id: Id
+    name: str | None = Field(None, max_length=200)
+    lanes: Annotated[int, Field(ge=1, le=1000)]
+    service: Distribution
+    position: Point
+
+
+class DockGroup(Model):
+    """Docks of a building: trucks queue for one of `docks`, served in `service` minutes."""
+
+    id: Id
+    building: Id
+    docks: Annotated[int, Field(ge=1, le=10_000)]
+    service: Distribution
+    hours: list[Window] | None = None
+
+
+class Road(Model):
+    """A road polyline; roads join where they share a point."""
+
+    id: Id
+    points: Annotated[list[Point], Field(min_length=2, max_length=10_000)]
+    speed_kmh: Annotated[float, Field(gt=0, le=200)]
+
+
+class Flow(Model):
+    """A stream of truck visits from a gate to a dock group and back.
+
+    Exactly one of `rate_per_hour` (Poisson), `hourly_profile` (24 rates, hour 0 first) or
+    `weekly_profile` (168 rates, Monday 00:00 first) gives the arrival rate.
+    """
+
+    id: Id
+    gate: Id
+    dock_group: Id
+    rate_per_hour: Annotated[float, Field(ge=0, le=10_000)] | None = None
+    hourly_profile: (
+        Annotated[
+            list[Annotated[float, Field(ge=0, le=10_000)]], Field(min_length=24, max_length=24)
+        ]
+        | None
+    ) = None
+    weekly_profile: (
+        Annotated[
+            list[Annotated[float, Field(ge=0, le=10_000)]], Field(min_length=168, max_length=168)
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Flow:
+        given = [
+            n
+            for n in ("rate_per_hour", "hourly_profile", "weekly_profile")
+            if getattr(self, n) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of rate_per_hour, hourly_profile or weekly_profile"
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    def weekly_rates(self) -> list[float]:
+        """Arrival rate per hour for each of the 168 hours of a week, Monday 00:00 first."""
+        if self.weekly_profile is not None:
+            return list(self.weekly_profile)
+        if self.hourly_profile is not None:
+            return list(self.hourly_profile) * 7
+        return [float(self.rate_per_hour or 0.0)] * 168
+
+
+class Logistics(Model):
+    """Gates, dock groups, roads and truck flows."""
+
+    gates: list[Gate] = []
+    dock_groups: list[DockGroup] = []
+    roads: list[Road] = []
+    flows: list[Flow] = []
+
+
+# --------------------------------------------------------------------------- the park
+
+
+class ParkInfo(Model):
+    """Name, time zone and the calendar start of the simulation horizon."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    timezone: str = "Asia/Ho_Chi_Minh"
+    start: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")] = (
+        "2026-01-05T00:00"
+    )
+    description: str | None = None
+
+    @field_validator("start")
+    @classmethod
+    def _real_date(cls, value: str) -> str:
+        from datetime import datetime
+
+        try:
+            datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"not a real date and time: {exc}") from None
+        return value
+
+
+class Park(Model):
+    """A whole industrial park, as read from a park file."""
+
+    park: ParkInfo
+    buildings: list[Building] = []
+    power: PowerSection | None = None
+    water: WaterSection | None = None
+    logistics: Logistics = Logistics()
+    metadata: dict[str, Any] | None = Field(
+        None, description="free-form provenance, e.g. where calibrated values came from"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Park:
+        problems = park_problems(self)
+        if problems:
+            raise problems[0]
+        return self
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Moment(Model):
+    """A time counted from the start of the horizon: day 0 is the first day."""
+
+    day: Annotated[int, Field(ge=0, le=3660)]
+    at: TimeOfDay = "00:00"
+
+    def minutes(self) -> float:
+        """Minutes from the start of the horizon."""
+        return self.day * 1440.0 + clock_minutes(self.at)
+
+
+class SetChange(Model):
+    """Set the field(s) at a path to a value."""
+
+    set: str
+    value: Any
+
+
+class ScaleChange(Model):
+    """Multiply the number(s) at a path."""
+
+    scale: str
+    by: Annotated[float, Field(ge=0, le=1_000_000)]
+
+
+class AddChange(Model):
+    """Append an item to a list (e.g. `buildings`, `logistics.flows`)."""
+
+    add: str
+    value: Any
+
+
+class RemoveChange(Model):
+    """Remove items selected by id, e.g. `buildings[id=f7]`."""
+
+    remove: str
+
+
+Change = SetChange | ScaleChange | AddChange | RemoveChange
+
+
+class OutageEvent(Model):
+    """An asset (substation, feeder, `water.supply` or gate id) is out for a duration."""
+
+    outage: str
+    at: Moment = Field(validation_alias="from", serialization_alias="from")
+    duration_h: Annotated[float, Field(gt=0, le=100_000)]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class RateEvent(Model):
+    """From a moment on, a flow's arrival rate is multiplied by `factor`."""
+
+    flow: Id
+    at: Moment = Field(validation_alias="from", serialization_alias="from")
+    factor: Annotated[float, Field(ge=0, le=1000)]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+Event = OutageEvent | RateEvent
+
+
+class ScenarioInfo(Model):
+    """Name and description of a scenario."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: str | None = None
+
+
+class Scenario(Model):
+    """Changes and timed events applied to a base park."""
+
+    scenario: ScenarioInfo
+    base: str | None = None
+    changes: list[Change] = []
+    events: list[Event] = []
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def clock_minutes(text: str) -> float:
+    """Minutes after midnight of an "HH:MM" time of day ("24:00" is 1440)."""
+    hours, minutes = text.split(":")
+    return int(hours) * 60.0 + int(minutes)
+
+
+class Problem(ValueError):
+    """A rule broken at a place in the park, e.g. ``("logistics", "flows", 2, "gate")``."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(loc, message)
+        self.loc = loc
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{format_loc(self.loc)}: {self.message}"
+
+
+def format_loc(loc: Iterable[str | int]) -> str:
+    """``("logistics", "flows", 2, "gate")`` as ``logistics.flows[2].gate``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def polygon_problem(points: list[Point]) -> str | None:
+    """Why a footprint is not a simple polygon with area, or None when it is."""
+    pts = list(points)
+    if len(pts) > 3 and pts[0] == pts[-1]:
+        pts = pts[:-1]
+    if len(set(pts)) != len(pts):
+        return "footprint repeats a corner"
+    area2 = sum(
+        x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True)
+    )
+    if abs(area2) < 1e-6:
+        return "footprint has no area (its corners are on one line)"
+    edges = list(zip(pts, pts[1:] + pts[:1], strict=True))
+    n = len(edges)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if j == i + 1 or (i == 0 and j == n - 1):
+                continue
+            if _segments_cross(*edges[i], *edges[j]):
+                return f"footprint crosses itself (edges {i} and {j})"
+    return None
+
+
+def _segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
+    def orient(p: Point, q: Point, r: Point) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    def on_segment(p: Point, q: Point, r: Point) -> bool:
+        return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(
+            p[1], q[1]
+        )
+
+    o1, o2, o3, o4 = orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
+    if o1 * o2 < 0 and o3 * o4 < 0:
+        return True
+    return any(
+        o == 0 and on_segment(p, q, r)
+        for o, p, q, r in ((o1, a, b, c), (o2, a, b, d), (o3, c, d, a), (o4, c, d, b))
+    )
+
+
+def _duplicates(items: Iterable[Any], where: tuple[str, ...]) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        if item.id in seen:
+            yield Problem(
+                (*where, index, "id"),
+                f"duplicate id '{item.id}' (first used at {format_loc((*where, seen[item.id]))})",
+            )
+        seen.setdefault(item.id, index)
+
+
+def _dangling(kind: str, name: str, known: Iterable[str]) -> str:
+    from difflib import get_close_matches
+
+    known = sorted(known)
+    close = get_close_matches(name, known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    listing = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "") if known else "none"
+    return f"names {kind} '{name}', which does not exist{hint} (known {kind}s: {listing})"
+
+
+def park_problems(park: Park) -> list[Problem]:
+    """Every cross-reference rule the park breaks, in file order."""
+    problems: list[Problem] = []
+    logi = park.logistics
+    power = park.power or PowerSection()
+    water = park.water or WaterSection()
+    for items, where in (
+        (park.buildings, ("buildings",)),
+        (power.substations, ("power", "substations")),
+        (power.feeders, ("power", "feeders")),
+        (logi.gates, ("logistics", "gates")),
+        (logi.dock_groups, ("logistics", "dock_groups")),
+        (logi.roads, ("logistics", "roads")),
+        (logi.flows, ("logistics", "flows")),
+    ):
+        problems.extend(_duplicates(items, where))
+
+    substations = {s.id for s in power.substations}
+    feeders = {f.id for f in power.feeders}
+    buildings = {b.id for b in park.buildings}
+    gates = {g.id for g in logi.gates}
+    groups = {g.id for g in logi.dock_groups}
+    for i, feeder in enumerate(power.feeders):
+        if feeder.substation not in substations:
+            problems.append(
+                Problem(
+                    ("power", "feeders", i, "substation"),
+                    _dangling("substation", feeder.substation, substations),
+                )
+            )
+    for i, building in enumerate(park.buildings):
+        if building.power and building.power.feeder not in feeders:
+            problems.append(
+                Problem(
+                    ("buildings", i, "power", "feeder"),
+                    _dangling("feeder", building.power.feeder, feeders),
+                )
+            )
+        if building.water and water.supply is None:
+            problems.append(
+                Problem(
+                    ("buildings", i, "water"),
+                    "the building draws water but the park has no water.supply",
+                )
+            )
+        if building.water and building.water.wastewater_ratio > 0 and water.wastewater is None:
+            problems.append(
+                Problem(
+                    ("buildings", i, "water", "wastewater_ratio"),
+                    "the building discharges wastewater but the park has no water.wastewater plant",
+                )
+            )
+    for i, group in enumerate(logi.dock_groups):
+        if group.building not in buildings:
+            problems.append(
+                Problem(
+                    ("logistics", "dock_groups", i, "building"),
+                    _dangling("building", group.building, buildings),
+                )
+            )
+    for i, flow in enumerate(logi.flows):
+        if flow.gate not in gates:
+            problems.append(
+                Problem(("logistics", "flows", i, "gate"), _dangling("gate", flow.gate, gates))
+            )
+        if flow.dock_group not in groups:
+            problems.append(
+                Problem(
+                    ("logistics", "flows", i, "dock_group"),
+                    _dangling("dock group", flow.dock_group, groups),
+                )
+            )
+    if not problems and logi.roads:
+        problems.extend(_unreachable(park))
+    return problems
+
+
+def _unreachable(park: Park) -> Iterator[Problem]:
+    from twin.roads import RoadNetwork
+
+    network = RoadNetwork.of(park)
+    group_building = {g.id: g.building for g in park.logistics.dock_groups}
+    for i, flow in enumerate(park.logistics.flows):
+        building = group_building[flow.dock_group]
+        if not network.connected(flow.gate, building):
+            yield Problem(
+                ("logistics", "flows", i),
+                f"no road joins gate '{flow.gate}' to building '{building}' "
+                f"(dock group '{flow.dock_group}'); add a road or make roads share a point",
+            )
+
+
+def json_schema(scenario: bool = False) -> dict[str, Any]:
+    """The JSON Schema of the park (or scenario) file format."""
+    model = Scenario if scenario else Park
+    schema = model.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema

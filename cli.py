@@ -85,6 +85,78 @@ def main_options(
     """Digital twin simulator for industrial parks."""
 
 
+# --------------------------------------------------------------------------- presentation
+
+
+class progress:
+    """A rich progress bar on stderr that shows only for work longer than a moment."""
+
+    def __init__(self, quiet: bool = False, label: str = "replications") -> None:
+        self.quiet = quiet
+        self.label = label
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        if self.quiet or not sys.stderr.isatty():
+            return lambda done, total: None
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self._bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task(self.label, total=None)
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        """Advance the bar to `done` of `total`."""
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def print_kpis(doc: dict[str, Any]) -> None:
+    """The KPI table of a kpis.json document, grouped and aligned."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from twin.report import fmt
+
+    reps = doc["replications"]
+    title = f"{doc['park']}" + (f" — {doc['scenario']}" if doc["scenario"] else "")
+    table = Table(
+        title=title,
+        caption=f"{reps} replication(s), seed {doc['seed']}, {doc['horizon_days']:g} days after "
+        f"{doc['warmup_days']:g} warm-up day(s)"
+        + ("; 95% Student-t intervals" if reps > 1 else ""),
+    )
+    table.add_column("KPI")
+    table.add_column("mean", justify="right")
+    if reps > 1:
+        table.add_column("95% interval", justify="right")
+    table.add_column("unit")
+    previous = None
+    for name, k in doc["kpis"].items():
+        group = name.split(".")[0]
+        if previous is not None and group != previous:
+            table.add_section()
+        previous = group
+        row = [name, fmt(k["mean"])]
+        if reps > 1:
+            row.append(f"[{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
+        table.add_row(*row, k["unit"])
+    Console().print(table)
+
+
 # --------------------------------------------------------------------------- shared options
 
 ParkArg = Annotated[
@@ -134,7 +206,6 @@ def run(
     precision: PrecisionOpt = None,
 ) -> None:
     """Simulate the park (optionally under a scenario) and print its KPIs."""
-    from twin.console import print_kpis, progress
 
     from twin import api
 
@@ -154,7 +225,7 @@ def run(
     if json_out:
         typer.echo(result.to_json())
     else:
-        print_kpis(result)
+        print_kpis(result.to_dict())
         if out is not None:
             typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
 
@@ -223,7 +294,7 @@ def init(
     ],
 ) -> None:
     """Copy the bundled parks, scenarios and sample sensor data into DIR to edit."""
-    from twin.load import copy_bundled
+    from twin.output import copy_bundled
 
     copied = copy_bundled(directory)
     typer.echo(f"copied {len(copied)} files into {directory}")

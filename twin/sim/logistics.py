@@ -1,0 +1,286 @@
+"""Trucks: arrivals per flow, gate queues, roads, dock queues and service, as SimPy processes.
+
+A truck visit is one SimPy process with as few events as the park allows: a gate that adds no
+delay and a road-less park schedule nothing, and the drive back out is computed, not simulated
+(nothing waits for it). Availability (dock hours, a building without power, a closed gate) is
+handled by computing when the work finishes over exact time intervals, so an outage costs no
+events either.
+
+Random numbers: each flow draws its arrivals, gate service times and dock service times from its
+own named streams, in whole blocks before the run. Truck k of a flow therefore sees the same
+numbers in every scenario that keeps the flow (common random numbers).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import simpy
+
+from twin.dist import Sampler
+from twin.intervals import Intervals
+from twin.roads import RoadNetwork
+from twin.sim.context import SimContext
+from twin.trace import TIME_COLUMNS
+
+BLOCK = 4096
+
+
+def arrival_times(ctx: SimContext, flow_index: int) -> np.ndarray:
+    """Arrival times of a flow over the span: a non-homogeneous Poisson process by inversion.
+
+    The rate is piecewise constant (clock hours of the weekly profile, times rate-change
+    events). Unit-rate Poisson points E_k are mapped through the inverse of the cumulative
+    intensity: t_k = Λ⁻¹(E_k). This is exact, needs no thinning, and keeps common random
+    numbers when a scenario scales the rate (the same E_k map to earlier or later times).
+    """
+    flow = ctx.park.logistics.flows[flow_index]
+    lo, hi = ctx.span
+    changes = ctx.rate_factors(flow.id)
+    cuts = [t for t, _ in changes if lo < t < hi]
+    knots = np.unique(np.concatenate([[lo, hi], ctx.clock.hour_edges(ctx.span), cuts]))
+    weekly = np.asarray(flow.weekly_rates(), dtype=float)
+    rate = weekly[ctx.clock.week_hour(knots[:-1])]  # per hour
+    if changes:
+        change_times = np.array([t for t, _ in changes])
+        factors = np.concatenate([[1.0], [f for _, f in changes]])
+        rate = rate * factors[np.searchsorted(change_times, knots[:-1], side="right")]
+    cumulative = np.concatenate([[0.0], np.cumsum(rate / 60.0 * np.diff(knots))])
+    total = cumulative[-1]
+    if total <= 0:
+        return np.empty(0)
+    rng = ctx.streams.get("arrivals", flow.id)
+    points: list[np.ndarray] = []
+    reached = 0.0
+    block = max(16, int(total + 4 * math.sqrt(total) + 16))
+    while reached <= total:
+        step = np.cumsum(rng.standard_exponential(block)) + reached
+        points.append(step)
+        reached = float(step[-1])
+        block = BLOCK
+    unit = np.concatenate(points)
+    unit = unit[unit < total]
+    times = np.interp(unit, cumulative, knots)
+    return times[times < hi]
+
+
+@dataclass
+class FlowPlan:
+    """Everything a flow's trucks need, prepared before the run."""
+
+    index: int
+    first_row: int
+    arrivals: np.ndarray
+    gate_service: np.ndarray | None
+    dock_service: np.ndarray
+    gate: int
+    dock_group: int
+    travel_min: float
+    gate_open: Intervals | None
+    dock_open: Intervals | None  # when service may start: opening hours with power
+    dock_power: Intervals | None  # when service progresses: the building has power
+
+
+class TruckLog:
+    """Preallocated Python lists, one per time column (fast scalar writes), frozen to numpy."""
+
+    def __init__(self, n: int) -> None:
+        nan = math.nan
+        self.columns: dict[str, list[float]] = {name: [nan] * n for name in TIME_COLUMNS}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The columns as float64 arrays."""
+        return {name: np.array(values, dtype=float) for name, values in self.columns.items()}
+
+
+def plan_flows(ctx: SimContext) -> list[FlowPlan]:
+    """Draw every flow's arrivals and service times and look up its route and availability."""
+    park = ctx.park
+    logi = park.logistics
+    gate_index = {g.id: i for i, g in enumerate(logi.gates)}
+    group_index = {g.id: i for i, g in enumerate(logi.dock_groups)}
+    network = RoadNetwork.of(park) if logi.roads else None
+    gate_open = {g.id: _open_or_none(ctx, g.id, Intervals()) for g in logi.gates}
+    dock_open = {g.id: _dock_open(ctx, g.id) for g in logi.dock_groups}
+    dock_power = {
+        g.id: _open_or_none(ctx, g.id, ctx.building_off[g.building]) for g in logi.dock_groups
+    }
+    plans = []
+    row = 0
+    for index, flow in enumerate(logi.flows):
+        gate = logi.gates[gate_index[flow.gate]]
+        group = logi.dock_groups[group_index[flow.dock_group]]
+        arrivals = arrival_times(ctx, index)
+        n = len(arrivals)
+        gate_sampler = Sampler(gate.service)
+        gate_service = (
+            None
+            if gate_sampler.is_zero
+            else gate_sampler.sample(ctx.streams.get("gate_service", flow.id), n)
+        )
+        dock_service = Sampler(group.service).sample(ctx.streams.get("dock_service", flow.id), n)
+        travel = network.route(gate.id, group.building).minutes if network else 0.0
+        plans.append(
+            FlowPlan(
+                index=index,
+                first_row=row,
+                arrivals=arrivals,
+                gate_service=gate_service,
+                dock_service=dock_service,
+                gate=gate_index[gate.id],
+                dock_group=group_index[group.id],
+                travel_min=travel,
+                gate_open=gate_open[gate.id],
+                dock_open=dock_open[group.id],
+                dock_power=dock_power[group.id],
+            )
+        )
+        row += n
+    return plans
+
+
+def _open_or_none(ctx: SimContext, asset: str, extra_off: Intervals) -> Intervals | None:
+    off = ctx.out(asset).union(extra_off)
+    if not off:
+        return None
+    lo, hi = ctx.span
+    return off.complement(lo, hi + 400 * 1440.0)
+
+
+def _dock_open(ctx: SimContext, group_id: str) -> Intervals | None:
+    """When a dock may start serving: within its hours, with power, not out.
+
+    A service started before closing time runs to its end; a power cut suspends it.
+    """
+    group = next(g for g in ctx.park.logistics.dock_groups if g.id == group_id)
+    off = ctx.building_off[group.building]
+    lo, hi = ctx.span
+    if group.hours is None:
+        return _open_or_none(ctx, group_id, off)
+    # Opening hours, generated well past the end so work started late can still finish.
+    hours = ctx.clock.daily(group.hours, (lo, hi + 400 * 1440.0))
+    return hours.intersect(off.union(ctx.out(group_id)).complement(lo, hi + 400 * 1440.0))
+
+
+def run_logistics(
+    ctx: SimContext,
+    env: simpy.Environment,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[dict[str, np.ndarray], list[FlowPlan]]:
+    """Simulate every truck of the park; return the truck columns and the flow plans."""
+    logi = ctx.park.logistics
+    plans = plan_flows(ctx)
+    total = sum(len(p.arrivals) for p in plans)
+    log = TruckLog(total)
+    gates = [simpy.Resource(env, capacity=g.lanes) for g in logi.gates]
+    docks = [simpy.Resource(env, capacity=g.docks) for g in logi.dock_groups]
+    for plan in plans:
+        truck = _truck_process(env, plan, log, gates[plan.gate], docks[plan.dock_group])
+        env.process(_source(env, plan, truck))
+    lo, hi = ctx.span
+    if progress is None:
+        env.run(until=hi)
+    else:
+        for until in np.linspace(lo, hi, 41)[1:]:
+            env.run(until=float(until))
+            progress((until - lo) / (hi - lo))
+    columns = log.arrays()
+    for values in columns.values():
+        values[values > hi] = np.nan  # not yet happened when the run ended
+    columns["flow"] = np.repeat(
+        np.array([p.index for p in plans], dtype=np.int16),
+        [len(p.arrivals) for p in plans],
+    )
+    columns["gate"] = np.repeat(
+        np.array([p.gate for p in plans], dtype=np.int16), [len(p.arrivals) for p in plans]
+    )
+    columns["dock_group"] = np.repeat(
+        np.array([p.dock_group for p in plans], dtype=np.int16), [len(p.arrivals) for p in plans]
+    )
+    return columns, plans
+
+
+def _source(
+    env: simpy.Environment, plan: FlowPlan, truck: Callable[[int], Generator[Any, Any, None]]
+) -> Generator[Any, Any, None]:
+    timeout, process = env.timeout, env.process
+    for k, t in enumerate(plan.arrivals.tolist()):
+        delay = t - env.now
+        if delay > 0:
+            yield timeout(delay)
+        process(truck(k))
+
+
+def _truck_process(
+    env: simpy.Environment,
+    plan: FlowPlan,
+    log: TruckLog,
+    gate: simpy.Resource,
+    docks: simpy.Resource,
+) -> Callable[[int], Generator[Any, Any, None]]:
+    """The generator function of one flow's trucks, with everything bound as locals."""
+    cols = log.columns
+    arrive, gate_start, gate_end = cols["arrive"], cols["gate_start"], cols["gate_end"]
+    dock_arrive, dock_start, dock_end, exit_ = (
+        cols["dock_arrive"],
+        cols["dock_start"],
+        cols["dock_end"],
+        cols["exit"],
+    )
+    first = plan.first_row
+    gate_service = plan.gate_service.tolist() if plan.gate_service is not None else None
+    dock_service = plan.dock_service.tolist()
+    travel = plan.travel_min
+    gate_open, dock_open, dock_power = plan.gate_open, plan.dock_open, plan.dock_power
+    timeout = env.timeout
+
+    def truck(k: int) -> Generator[Any, Any, None]:
+        row = first + k
+        now = env.now
+        arrive[row] = now
+        if gate_service is not None:
+            request = gate.request()
+            yield request
+            start = env.now
+            end = (
+                start + gate_service[k]
+                if gate_open is None
+                else gate_open.finish(start, gate_service[k])
+            )
+            gate_start[row] = start if gate_open is None else gate_open.next_on(start)
+            if end > start:
+                yield timeout(end - start)
+            gate.release(request)
+            gate_end[row] = end
+        else:
+            passed = now if gate_open is None else gate_open.next_on(now)
+            gate_start[row] = gate_end[row] = passed
+            if passed > now:
+                yield timeout(passed - now)
+        if travel > 0:
+            yield timeout(travel)
+        dock_arrive[row] = env.now
+        request = docks.request()
+        yield request
+        start = env.now
+        begin = start if dock_open is None else dock_open.next_on(start)
+        end = (
+            begin + dock_service[k]
+            if dock_power is None
+            else dock_power.finish(begin, dock_service[k])
+        )
+        dock_start[row] = begin
+        if end == math.inf:
+            return  # the dock never works again within the run: the truck stays
+        if end > start:
+            yield timeout(end - start)
+        docks.release(request)
+        dock_end[row] = end
+        out = end + travel
+        exit_[row] = out if gate_open is None else gate_open.next_on(out)
+
+    return truck

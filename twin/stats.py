@@ -1,0 +1,71 @@
+"""Statistics over replications: Student-t intervals and paired differences."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Mean, sample standard deviation and 95% Student-t interval of replication values."""
+
+    mean: float
+    std: float
+    ci95: tuple[float, float]
+    values: tuple[float, ...]
+
+    @property
+    def half_width(self) -> float:
+        """Half the width of the 95% interval."""
+        return (self.ci95[1] - self.ci95[0]) / 2
+
+
+def t_quantile(dof: int, level: float = 0.95) -> float:
+    """Two-sided Student-t quantile for `dof` degrees of freedom."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.5 + level / 2, dof))
+
+
+def summarize(values: Sequence[float]) -> Summary:
+    """Summary of one KPI over replications (NaN replications are left out of the stats)."""
+    data = np.asarray(values, dtype=float)
+    finite = data[~np.isnan(data)]
+    if len(finite) == 0:
+        return Summary(math.nan, math.nan, (math.nan, math.nan), tuple(data.tolist()))
+    mean = float(finite.mean())
+    if len(finite) == 1:
+        return Summary(mean, 0.0, (mean, mean), tuple(data.tolist()))
+    std = float(finite.std(ddof=1))
+    half = t_quantile(len(finite) - 1) * std / math.sqrt(len(finite))
+    return Summary(mean, std, (mean - half, mean + half), tuple(data.tolist()))
+
+
+@dataclass(frozen=True)
+class PairedDelta:
+    """Scenario minus baseline over paired replications."""
+
+    delta: float
+    delta_pct: float
+    ci95: tuple[float, float]
+
+    @property
+    def significant(self) -> bool:
+        """True when the 95% interval of the difference excludes 0."""
+        lo, hi = self.ci95
+        return bool(lo > 0 or hi < 0)
+
+
+def paired_delta(scenario: Sequence[float], baseline: Sequence[float]) -> PairedDelta:
+    """Paired difference of two KPIs replicated with common random numbers."""
+    a = np.asarray(scenario, dtype=float)
+    b = np.asarray(baseline, dtype=float)
+    keep = ~(np.isnan(a) | np.isnan(b))
+    diff = summarize((a[keep] - b[keep]).tolist())
+    base = float(b[keep].mean()) if keep.any() else math.nan
+    pct = 100.0 * diff.mean / abs(base) if base not in (0.0,) and not math.isnan(base) else math.nan
+    return PairedDelta(diff.mean, pct, diff.ci95)

@@ -119,16 +119,24 @@ def _line_map(text: str) -> dict[tuple[Any, ...], int]:
     except yaml.YAMLError:
         return lines
 
+    inside: set[int] = set()  # nodes being walked: an alias may point back at its ancestor
+
     def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
         lines[path] = node.start_mark.line + 1
+        if id(node) in inside:
+            return
+        inside.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    continue
                 lines[(*path, key.value)] = key.start_mark.line + 1
                 walk(value, (*path, key.value))
                 lines[(*path, key.value)] = key.start_mark.line + 1
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 walk(item, (*path, i))
+        inside.discard(id(node))
 
     if root is not None:
         walk(root, ())
@@ -165,6 +173,16 @@ def _input_error(
 ) -> InputError:
     errors = _useful_errors(exc.errors())
     first = errors[0]
+    if first["type"] == "missing":
+        # A misspelt field shows up as "missing" plus "unknown" beside it: name the typo.
+        first = next(
+            (
+                e
+                for e in errors
+                if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == first["loc"][:-1]
+            ),
+            first,
+        )
     loc, message = _describe(model, first, data)
     more = (
         f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""
@@ -196,6 +214,13 @@ def _useful_errors(errors: list[Any]) -> list[Any]:
     return result
 
 
+_PATTERN_FORMS = {
+    "2[0-3]": 'a time of day "HH:MM" (00:00 to 24:00)',
+    "A-Za-z0-9_": "an id of letters, digits, '_', '.' and '-' starting with a letter or digit",
+    r"\d{4}-": 'a date "YYYY-MM-DD" or date and time "YYYY-MM-DDTHH:MM"',
+}
+
+
 def _describe(model: type[BaseModel], err: Any, data: Any) -> tuple[tuple[Any, ...], str]:
     loc: tuple[Any, ...] = tuple(err["loc"])
     kind = err["type"]
@@ -205,14 +230,18 @@ def _describe(model: type[BaseModel], err: Any, data: Any) -> tuple[tuple[Any, .
         return tuple(problem.loc), problem.message
     got = _value_at(data, loc)
     if kind == "extra_forbidden":
-        known = _fields_at(model, loc[:-1], data)
+        known = fields_at(model, loc[:-1], data)
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return loc, f"unknown field '{loc[-1]}'{hint} (expected one of: {', '.join(known)})"
     if kind == "missing":
         return loc, f"required field '{loc[-1]}' is missing"
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        form = next((f for key, f in _PATTERN_FORMS.items() if key in pattern), pattern)
+        return loc, f"expected {form}, got {_short(got)}"
     if kind == "union_tag_invalid":
-        return loc, (
+        return (*loc, "dist"), (
             f"unknown distribution '{ctx.get('tag')}'; expected one of: {ctx.get('expected_tags')}"
         )
     if kind == "union_tag_not_found":
@@ -256,7 +285,7 @@ def _place(loc: tuple[Any, ...], data: Any) -> str:
     return text
 
 
-def _model_at(model: Any, loc: tuple[Any, ...], data: Any) -> Any:
+def model_at(model: Any, loc: tuple[Any, ...], data: Any) -> Any:
     """The pydantic model class that describes the value at `loc`, or None."""
     current: Any = model
     for depth, part in enumerate(loc):
@@ -291,8 +320,8 @@ def _unwrap(tp: Any, value: Any) -> Any:
             return tp
 
 
-def _fields_at(model: type[BaseModel], loc: tuple[Any, ...], data: Any) -> list[str]:
-    owner = _model_at(model, loc, data)
+def fields_at(model: type[BaseModel], loc: tuple[Any, ...], data: Any) -> list[str]:
+    owner = model_at(model, loc, data)
     if isinstance(owner, type) and issubclass(owner, BaseModel):
         return [f.alias or n for n, f in owner.model_fields.items()]
     return []
@@ -333,7 +362,16 @@ def file_kind(source: str | Path) -> str:
     try:
         path = resolve(source, "park")
     except InputError:
-        return "scenario"
+        if str(source) in bundled_scenarios():
+            return "scenario"
+        names = [*bundled_parks(), *bundled_scenarios()]
+        close = difflib.get_close_matches(str(source), names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise InputError(
+            str(source),
+            f"no such file and no bundled park or scenario of that name{hint} "
+            f"(bundled: {', '.join(names) or 'none'})",
+        ) from None
     data, _ = read_document(path)
     return "scenario" if isinstance(data, dict) and "scenario" in data else "park"
 

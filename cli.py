@@ -124,8 +124,26 @@ class progress:
             self._bar.stop()
 
 
-def print_kpis(doc: dict[str, Any]) -> None:
-    """The KPI table of a kpis.json document, grouped and aligned."""
+def headline_kpis(kpis: dict[str, Any], busiest: int = 5) -> dict[str, Any]:
+    """Park-wide KPIs, gates, substations and the `busiest` dock groups by utilisation."""
+    groups = sorted(
+        {n.split(".")[1] for n in kpis if n.startswith("docks.")},
+        key=lambda g: -(kpis[f"docks.{g}.utilization"]["mean"] or 0.0),
+    )[:busiest]
+    keep = {f"docks.{g}." for g in groups}
+    return {
+        n: k
+        for n, k in kpis.items()
+        if not n.startswith(("docks.", "production."))
+        or any(n.startswith(prefix) for prefix in keep)
+    }
+
+
+def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
+    """The KPI table of a kpis.json document, grouped and aligned.
+
+    Without `show_all` only the headline KPIs are shown, and the caption says how many more.
+    """
     from rich.console import Console
     from rich.table import Table
 
@@ -145,7 +163,8 @@ def print_kpis(doc: dict[str, Any]) -> None:
         table.add_column("95% interval", justify="right")
     table.add_column("unit")
     previous = None
-    for name, k in doc["kpis"].items():
+    shown = doc["kpis"] if show_all else headline_kpis(doc["kpis"])
+    for name, k in shown.items():
         group = name.split(".")[0]
         if previous is not None and group != previous:
             table.add_section()
@@ -154,6 +173,9 @@ def print_kpis(doc: dict[str, Any]) -> None:
         if reps > 1:
             row.append(f"[{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
         table.add_row(*row, k["unit"])
+    hidden = len(doc["kpis"]) - len(shown)
+    if hidden:
+        table.caption += f"\n{hidden} more KPIs (each dock group, production): --all or --json"
     Console().print(table)
 
 
@@ -182,6 +204,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print kpis.json instead o
 StepOpt = Annotated[
     float, typer.Option("--step-min", min=1, max=240, help="Utility time grid step, minutes.")
 ]
+AllOpt = Annotated[bool, typer.Option("--all", help="Show every KPI, not only the headline.")]
 PrecisionOpt = Annotated[
     float | None,
     typer.Option("--precision", help="With -r auto: target relative 95% half-width, e.g. 0.05."),
@@ -204,6 +227,7 @@ def run(
     json_out: JsonOpt = False,
     step_min: StepOpt = 15.0,
     precision: PrecisionOpt = None,
+    show_all: AllOpt = False,
 ) -> None:
     """Simulate the park (optionally under a scenario) and print its KPIs."""
 
@@ -225,7 +249,7 @@ def run(
     if json_out:
         typer.echo(result.to_json())
     else:
-        print_kpis(result.to_dict())
+        print_kpis(result.to_dict(), show_all)
         if out is not None:
             typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
 

@@ -83,9 +83,9 @@ def truck_kpis(trace: Trace) -> dict[str, float]:
         mine = t["dock_group"] == d
         out[f"docks.{group}.wait_mean_min"] = _mean(dock_wait[inside & mine])
         busy = occupancy_integral(t["dock_start"][mine], t["dock_end"][mine], window)[0]
-        out[f"docks.{group}.utilization"] = busy / (docks[group] * horizon)
+        out[f"docks.{group}.utilization"] = max(0.0, busy) / (docks[group] * horizon)
         waiting = occupancy_integral(t["dock_arrive"][mine], t["dock_start"][mine], window)[0]
-        out[f"docks.{group}.queue_mean"] = waiting / horizon
+        out[f"docks.{group}.queue_mean"] = max(0.0, waiting) / horizon  # no -1e-16 rounding
     return out
 
 

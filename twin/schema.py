@@ -284,8 +284,9 @@ class Road(Model):
 class Flow(Model):
     """A stream of truck visits from a gate to a dock group and back.
 
-    Exactly one of `rate_per_hour` (Poisson), `hourly_profile` (24 rates, hour 0 first) or
-    `weekly_profile` (168 rates, Monday 00:00 first) gives the arrival rate.
+    Exactly one of `rate_per_hour` (Poisson), `hourly_profile` (24 rates, hour 0 first),
+    `weekly_profile` (168 rates, Monday 00:00 first) or `timetable` (a truck at each of these
+    times of day, every day: scheduled deliveries) gives the arrivals.
     """
 
     id: Id
@@ -305,16 +306,18 @@ class Flow(Model):
         | None
     ) = None
 
+    timetable: Annotated[list[TimeOfDay], Field(min_length=1, max_length=1440)] | None = None
+
     @model_validator(mode="after")
     def _one_rate(self) -> Flow:
         given = [
             n
-            for n in ("rate_per_hour", "hourly_profile", "weekly_profile")
+            for n in ("rate_per_hour", "hourly_profile", "weekly_profile", "timetable")
             if getattr(self, n) is not None
         ]
         if len(given) != 1:
             raise ValueError(
-                "give exactly one of rate_per_hour, hourly_profile or weekly_profile"
+                "give exactly one of rate_per_hour, hourly_profile, weekly_profile or timetable"
                 + (f" (got {', '.join(given)})" if given else "")
             )
         return self

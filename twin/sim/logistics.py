@@ -24,6 +24,7 @@ import simpy
 from twin.dist import Sampler
 from twin.intervals import Intervals
 from twin.roads import RoadNetwork
+from twin.schema import clock_minutes
 from twin.sim.context import SimContext
 from twin.trace import TIME_COLUMNS
 
@@ -40,6 +41,8 @@ def arrival_times(ctx: SimContext, flow_index: int) -> np.ndarray:
     """
     flow = ctx.park.logistics.flows[flow_index]
     lo, hi = ctx.span
+    if flow.timetable is not None:
+        return timetable_times(ctx, flow.timetable)
     changes = ctx.rate_factors(flow.id)
     cuts = [t for t, _ in changes if lo < t < hi]
     knots = np.unique(np.concatenate([[lo, hi], ctx.clock.hour_edges(ctx.span), cuts]))
@@ -66,6 +69,18 @@ def arrival_times(ctx: SimContext, flow_index: int) -> np.ndarray:
     unit = unit[unit < total]
     times = np.interp(unit, cumulative, knots)
     return times[times < hi]
+
+
+def timetable_times(ctx: SimContext, timetable: list[str]) -> np.ndarray:
+    """Arrival times of a timetabled flow: each time of day, every day of the span."""
+    lo, hi = ctx.span
+    clock = ctx.clock
+    first = math.floor((lo + clock.start_offset_min) / 1440.0)
+    last = math.ceil((hi + clock.start_offset_min) / 1440.0)
+    days = np.arange(first, last + 1)[:, None] * 1440.0
+    times = (days + np.array([clock_minutes(t) for t in timetable])[None, :]).ravel()
+    times = np.sort(times - clock.start_offset_min)
+    return times[(times >= lo) & (times < hi)]
 
 
 @dataclass

@@ -1,0 +1,126 @@
+"""The one writer of output files, besides trace saving.
+
+Every file is written atomically: the bytes go to a temporary file in the same folder, are
+flushed to disk and then renamed over the target with :func:`os.replace`. A failed or interrupted
+write (even by ``KeyboardInterrupt``) removes the temporary file and leaves any earlier file at
+the target untouched, so a broken file never replaces a good one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from twin.errors import UsageError
+from twin.load import data_root
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write `data` to `path` atomically, creating its folder when needed.
+
+    Args:
+        path: The file to write; an existing file there is replaced only once the new
+            content is complete on disk.
+        data: The bytes to write.
+
+    Returns:
+        The path written, as a :class:`~pathlib.Path`.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp creates 0600 files; keep the mode of the file replaced, else the usual one.
+        with contextlib.suppress(OSError):
+            mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+            os.chmod(tmp_name, mode)
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(target.parent)
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    """Write `text` to `path` atomically (see :func:`atomic_write_bytes`).
+
+    Args:
+        path: The file to write.
+        text: The text to write; newlines are written as given.
+        encoding: The text encoding, UTF-8 unless told.
+
+    Returns:
+        The path written, as a :class:`~pathlib.Path`.
+    """
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable where the platform allows it."""
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:
+    """Copy the bundled parks, scenarios and sample sensor data into `directory` to edit.
+
+    Parks go to ``DIR/parks/``, scenarios to ``DIR/scenarios/`` and sample sensor data (when the
+    package has any) to ``DIR/sensors/``. The folder is created when missing; an existing folder
+    must be empty, so that user data is never overwritten.
+
+    Args:
+        directory: The folder to fill.
+
+    Returns:
+        The files written, in the order they were copied.
+
+    Raises:
+        UsageError: `directory` is a file, or a folder that is not empty.
+    """
+    target = Path(directory)
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target}: is a file; give a new or empty folder to copy into")
+    if target.is_dir() and any(target.iterdir()):
+        raise UsageError(
+            f"{target}: folder is not empty; give a new or empty folder "
+            "(parktwin init never overwrites files)"
+        )
+    root = data_root()
+    plan: list[tuple[Path, Path]] = []
+    for pattern_root, pattern, into in (
+        (root / "assets" / "parks", "*.yaml", "parks"),
+        (root / "scenarios", "*.yaml", "scenarios"),
+        (root / "assets" / "sensors", "**/*", "sensors"),
+    ):
+        if not pattern_root.is_dir():
+            continue
+        for source in sorted(pattern_root.glob(pattern)):
+            if source.is_file() and not source.name.startswith("."):
+                plan.append((source, target / into / source.relative_to(pattern_root)))
+    target.mkdir(parents=True, exist_ok=True)
+    copied: list[Path] = []
+    for source, destination in plan:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        tmp = destination.with_name(f".{destination.name}.tmp")
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, destination)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        copied.append(destination)
+    return copied

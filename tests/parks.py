@@ -50,7 +50,10 @@ def one_dock_group(
         # 100 m at 6 km/h: exactly one minute each way.
         data["logistics"]["roads"] = [{"id": "r1", "points": [[0, -110], [0, -10]], "speed_kmh": 6}]
     if powered:
-        building["shifts"] = [{"start": "06:00", "end": "14:00"}, {"start": "14:00", "end": "22:00"}]
+        building["shifts"] = [
+            {"start": "06:00", "end": "14:00"},
+            {"start": "14:00", "end": "22:00"},
+        ]
         building["power"] = {"feeder": "fd1", "base_kw": 100, "shift_kw": 900}
         building["production"] = {"units_per_hour": 60}
         data["power"] = {

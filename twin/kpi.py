@@ -38,19 +38,30 @@ UNITS = {
 
 
 def unit_of(kpi: str) -> str:
-    """The unit of a KPI, from the last part of its name."""
-    return UNITS.get(kpi.rsplit(".", 1)[-1], "")
+    """The unit of a KPI, from the last part of its name (plugins declare their own)."""
+    from twin.assets import families
+
+    metric = kpi.rsplit(".", 1)[-1]
+    if metric in UNITS:
+        return UNITS[metric]
+    return next((f.units[metric] for f in families() if metric in f.units), "")
 
 
 def compute_kpis(trace: Trace) -> dict[str, float]:
-    """Every KPI of SPEC.md (and a few more) for one replication."""
+    """Every KPI of SPEC.md, and those of plugin families, for one replication."""
+    from twin.assets import families
+
     kpis: dict[str, float] = {}
-    kpis.update(truck_kpis(trace))
-    kpis.update(power_kpis(trace))
-    kpis.update(water_kpis(trace))
-    for building, units in trace.meta.get("production_units", {}).items():
-        kpis[f"production.{building}.units"] = float(units)
+    for family in families():
+        if family.kpis is not None:
+            kpis.update(family.kpis(trace))
     return kpis
+
+
+def production_kpis(trace: Trace) -> dict[str, float]:
+    """Units produced by each building with production (computed exactly by the engine)."""
+    units = trace.meta.get("production_units", {})
+    return {f"production.{building}.units": float(n) for building, n in units.items()}
 
 
 def _mean(values: np.ndarray) -> float:
@@ -99,9 +110,11 @@ def power_kpis(trace: Trace) -> dict[str, float]:
     """Energy served, peak demand, unserved energy and substation peak loads."""
     s = trace.series
     mask, hours = _horizon_steps(trace)
-    served = s["building_power_served_kw"][mask].sum(axis=1)
-    demand = s["building_power_demand_kw"][mask].sum(axis=1)
-    unserved = s["building_power_unserved_kw"][mask].sum(axis=1)
+    extra_demand = s["feeder_extra_demand_kw"][mask].sum(axis=1)
+    extra_served = s["feeder_extra_served_kw"][mask].sum(axis=1)
+    served = s["building_power_served_kw"][mask].sum(axis=1) + extra_served
+    demand = s["building_power_demand_kw"][mask].sum(axis=1) + extra_demand
+    unserved = demand - served
     out = {
         "power.energy_mwh": float(served @ hours[mask]) / 1000.0,
         "power.peak_mw": float(demand.max(initial=0.0)) / 1000.0,

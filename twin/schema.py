@@ -376,6 +376,11 @@ class Park(Model):
     metadata: dict[str, Any] | None = Field(
         None, description="free-form provenance, e.g. where calibrated values came from"
     )
+    extensions: dict[str, list[dict[str, Any]]] | None = Field(
+        None,
+        description="assets of plugin families (twin.assets), by family name; each item is "
+        "validated by its family's spec",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Park:
@@ -636,7 +641,36 @@ def park_problems(park: Park) -> list[Problem]:
             )
     if not problems and logi.roads:
         problems.extend(_unreachable(park))
+    problems.extend(_extension_problems(park))
     return problems
+
+
+def _extension_problems(park: Park) -> Iterator[Problem]:
+    """Plugin assets: a registered family, each item valid for its spec, unique ids."""
+    if not park.extensions:
+        return
+    from pydantic import ValidationError
+
+    from twin.assets import families
+
+    plugins = {f.name: f for f in families() if f.spec is not None}
+    for name, items in park.extensions.items():
+        family = plugins.get(name)
+        if family is None or family.spec is None:
+            yield Problem(("extensions", name), _dangling("asset family", name, plugins))
+            continue
+        parsed = []
+        for i, item in enumerate(items):
+            try:
+                parsed.append(family.spec.model_validate(item))
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                yield Problem(("extensions", name, i, *err["loc"]), err["msg"])
+        if len(parsed) == len(items):
+            yield from _duplicates(parsed, ("extensions", name))
+            if family.check is not None:
+                for loc, message in family.check(park, parsed):
+                    yield Problem(("extensions", name, *loc), message)
 
 
 def _unreachable(park: Park) -> Iterator[Problem]:
@@ -658,5 +692,20 @@ def json_schema(scenario: bool = False) -> dict[str, Any]:
     """The JSON Schema of the park (or scenario) file format."""
     model = Scenario if scenario else Park
     schema = model.model_json_schema(by_alias=True)
+    if not scenario:
+        from twin.assets import families
+
+        plugins = {}
+        for family in families():
+            if family.spec is not None:
+                base = f"#/properties/extensions/properties/{family.name}/items"
+                item = family.spec.model_json_schema(ref_template=base + "/$defs/{model}")
+                plugins[family.name] = {"type": "array", "items": item}
+        schema["properties"]["extensions"] = {
+            "type": "object",
+            "description": "assets of plugin families, by family name",
+            "properties": plugins,
+            "additionalProperties": False,
+        }
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema

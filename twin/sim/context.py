@@ -46,8 +46,25 @@ class SimContext:
     events: Sequence[Event] = ()
     streams: Streams = field(init=False)
 
+    feeder_loads: dict[str, np.ndarray] = field(init=False)
+
     def __post_init__(self) -> None:
         self.streams = Streams(self.spec.seed, self.spec.replication)
+        self.feeder_loads = {}
+
+    def add_feeder_load(self, feeder: str, kw: np.ndarray) -> None:
+        """Add a demand (kW averaged over each grid step) on a feeder, e.g. from a plugin.
+
+        The power family serves it like a building's demand: zero while the feeder or its
+        substation is out, cut in proportion when capacity runs short.
+        """
+        known = [f.id for f in self.park.power.feeders] if self.park.power else []
+        if feeder not in known:
+            raise ValueError(f"no feeder '{feeder}' in the park (feeders: {', '.join(known)})")
+        kw = np.asarray(kw, dtype=float)
+        if kw.shape != (len(self.edges) - 1,):
+            raise ValueError(f"a feeder load needs one value per grid step ({len(self.edges) - 1})")
+        self.feeder_loads[feeder] = self.feeder_loads.get(feeder, 0.0) + kw
 
     @cached_property
     def clock(self) -> Clock:

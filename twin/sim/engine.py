@@ -1,9 +1,11 @@
 """The engine: one replication of a park, from its spec to a :class:`~twin.trace.Trace`.
 
-Trucks run as SimPy processes (:mod:`twin.sim.logistics`); buildings, power and water are
-computed on a time grid with numpy (:mod:`twin.sim.buildings`, :mod:`twin.sim.power`,
-:mod:`twin.sim.water`). The families meet only through the shared :class:`SimContext`
-(calendar, outages, who has power) and the trace; none knows another's internals.
+The engine knows no asset by name. It prepares the shared :class:`SimContext` (calendar,
+outages, who has power, random streams), lets every registered asset family
+(:mod:`twin.assets`) add its SimPy processes, runs the environment, and lets each family record
+its results in order. The built-in families are trucks (:mod:`twin.sim.logistics`, SimPy) and
+buildings, power and water (:mod:`twin.sim.buildings`, :mod:`twin.sim.power`,
+:mod:`twin.sim.water`, numpy on a time grid); plugins join the same way.
 """
 
 from __future__ import annotations
@@ -13,13 +15,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import simpy
 
+from twin.assets import Recorder, families
 from twin.schema import Event, Park
-from twin.sim.buildings import building_series, production_units
 from twin.sim.context import RunSpec, SimContext
-from twin.sim.logistics import run_logistics
-from twin.sim.power import power_series
-from twin.sim.water import water_series
-from twin.trace import Trace, occupancy_integral
+from twin.trace import Trace
+
+PROGRESS_STEPS = 40
 
 
 def simulate(
@@ -41,20 +42,19 @@ def simulate(
     spec = spec or RunSpec()
     ctx = SimContext(park, spec, events)
     env = simpy.Environment(initial_time=ctx.span[0])
-    trucks, _ = run_logistics(ctx, env, progress)
-    series = building_series(ctx)
-    series.update(power_series(ctx, series))
-    series.update(water_series(ctx, series))
-    series["dock_queue_mean"] = _dock_queue(ctx, trucks)
-    names = {
-        "buildings": [b.id for b in park.buildings],
-        "feeders": [f.id for f in park.power.feeders] if park.power else [],
-        "substations": [s.id for s in park.power.substations] if park.power else [],
-        "gates": [g.id for g in park.logistics.gates],
-        "dock_groups": [g.id for g in park.logistics.dock_groups],
-        "flows": [f.id for f in park.logistics.flows],
-    }
-    production = production_units(ctx, 0.0, spec.horizon_min)
+    active = families()
+    states = {f.name: f.start(ctx, env) if f.start else None for f in active}
+    lo, hi = ctx.span
+    if progress is None:
+        env.run(until=hi)
+    else:
+        for until in np.linspace(lo, hi, PROGRESS_STEPS + 1)[1:]:
+            env.run(until=float(until))
+            progress((until - lo) / (hi - lo))
+    record = Recorder()
+    for family in active:
+        if family.finish is not None:
+            family.finish(ctx, states[family.name], record)
     meta = {
         "park": park.park.name,
         "scenario": scenario,
@@ -65,26 +65,14 @@ def simulate(
         "step_min": spec.step_min,
         "start": park.park.start,
         "events": [e.model_dump(mode="json", by_alias=True) for e in events],
-        "production_units": production,
+        **record.meta,
     }
     return Trace(
         meta=meta,
-        names=names,
-        trucks=trucks,
+        names=record.names,
+        trucks=record.trucks,
         edges=ctx.edges,
-        series=series,
+        series=record.series,
+        extra=record.extra,
         park_json=park.model_dump_json(by_alias=True, exclude_none=True),
     )
-
-
-def _dock_queue(ctx: SimContext, trucks: dict[str, np.ndarray]) -> np.ndarray:
-    """Time-average number of trucks waiting for each dock group, per grid step."""
-    edges = ctx.edges
-    groups = ctx.park.logistics.dock_groups
-    out = np.zeros((len(edges) - 1, len(groups)))
-    for j in range(len(groups)):
-        mine = trucks["dock_group"] == j
-        out[:, j] = occupancy_integral(
-            trucks["dock_arrive"][mine], trucks["dock_start"][mine], edges
-        ) / np.diff(edges)
-    return out

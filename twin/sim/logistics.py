@@ -14,7 +14,7 @@ numbers in every scenario that keeps the flow (common random numbers).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,28 +26,38 @@ from twin.intervals import Intervals
 from twin.roads import RoadNetwork
 from twin.schema import clock_minutes
 from twin.sim.context import SimContext
-from twin.trace import TIME_COLUMNS
+from twin.trace import TIME_COLUMNS, occupancy_integral
 
 BLOCK = 4096
 
 
 def arrival_times(ctx: SimContext, flow_index: int) -> np.ndarray:
-    """Arrival times of a flow over the span: a non-homogeneous Poisson process by inversion.
-
-    The rate is piecewise constant (clock hours of the weekly profile, times rate-change
-    events). Unit-rate Poisson points E_k are mapped through the inverse of the cumulative
-    intensity: t_k = Λ⁻¹(E_k). This is exact, needs no thinning, and keeps common random
-    numbers when a scenario scales the rate (the same E_k map to earlier or later times).
-    """
+    """Arrival times of a flow over the span (timetable, or Poisson from its rates)."""
     flow = ctx.park.logistics.flows[flow_index]
-    lo, hi = ctx.span
     if flow.timetable is not None:
         return timetable_times(ctx, flow.timetable)
-    changes = ctx.rate_factors(flow.id)
+    rng = ctx.streams.get("arrivals", flow.id)
+    return poisson_arrivals(ctx, flow.weekly_rates(), rng, ctx.rate_factors(flow.id))
+
+
+def poisson_arrivals(
+    ctx: SimContext,
+    weekly_rates: Sequence[float],
+    rng: np.random.Generator,
+    changes: Sequence[tuple[float, float]] = (),
+) -> np.ndarray:
+    """Times of a non-homogeneous Poisson process over the span, exactly, by inversion.
+
+    The rate (per hour) is piecewise constant: the hour of the week picks one of the 168
+    `weekly_rates`, multiplied from each `(minute, factor)` change on. Unit-rate Poisson points
+    E_k are mapped through the inverse of the cumulative intensity: t_k = Λ⁻¹(E_k). This is
+    exact, needs no thinning, and keeps common random numbers when a scenario scales the rate
+    (the same E_k map to earlier or later times). Plugins use it for their own arrivals.
+    """
+    lo, hi = ctx.span
     cuts = [t for t, _ in changes if lo < t < hi]
     knots = np.unique(np.concatenate([[lo, hi], ctx.clock.hour_edges(ctx.span), cuts]))
-    weekly = np.asarray(flow.weekly_rates(), dtype=float)
-    rate = weekly[ctx.clock.week_hour(knots[:-1])]  # per hour
+    rate = np.asarray(weekly_rates, dtype=float)[ctx.clock.week_hour(knots[:-1])]
     if changes:
         change_times = np.array([t for t, _ in changes])
         factors = np.concatenate([[1.0], [f for _, f in changes]])
@@ -56,7 +66,6 @@ def arrival_times(ctx: SimContext, flow_index: int) -> np.ndarray:
     total = cumulative[-1]
     if total <= 0:
         return np.empty(0)
-    rng = ctx.streams.get("arrivals", flow.id)
     points: list[np.ndarray] = []
     reached = 0.0
     block = max(16, int(total + 4 * math.sqrt(total) + 16))
@@ -66,8 +75,7 @@ def arrival_times(ctx: SimContext, flow_index: int) -> np.ndarray:
         reached = float(step[-1])
         block = BLOCK
     unit = np.concatenate(points)
-    unit = unit[unit < total]
-    times = np.interp(unit, cumulative, knots)
+    times = np.interp(unit[unit < total], cumulative, knots)
     return times[times < hi]
 
 
@@ -181,42 +189,52 @@ def _dock_open(ctx: SimContext, group_id: str) -> Intervals | None:
     return hours.intersect(off.union(ctx.out(group_id)).complement(lo, hi + 400 * 1440.0))
 
 
-def run_logistics(
-    ctx: SimContext,
-    env: simpy.Environment,
-    progress: Callable[[float], None] | None = None,
-) -> tuple[dict[str, np.ndarray], list[FlowPlan]]:
-    """Simulate every truck of the park; return the truck columns and the flow plans."""
+@dataclass
+class LogisticsRun:
+    """The state of the logistics family during a run."""
+
+    plans: list[FlowPlan]
+    log: TruckLog
+
+
+def start_logistics(ctx: SimContext, env: simpy.Environment) -> LogisticsRun:
+    """Draw every flow's trucks and add their SimPy processes to `env`."""
     logi = ctx.park.logistics
     plans = plan_flows(ctx)
-    total = sum(len(p.arrivals) for p in plans)
-    log = TruckLog(total)
+    log = TruckLog(sum(len(p.arrivals) for p in plans))
     gates = [simpy.Resource(env, capacity=g.lanes) for g in logi.gates]
     docks = [simpy.Resource(env, capacity=g.docks) for g in logi.dock_groups]
     for plan in plans:
         truck = _truck_process(env, plan, log, gates[plan.gate], docks[plan.dock_group])
         env.process(_source(env, plan, truck))
-    lo, hi = ctx.span
-    if progress is None:
-        env.run(until=hi)
-    else:
-        for until in np.linspace(lo, hi, 41)[1:]:
-            env.run(until=float(until))
-            progress((until - lo) / (hi - lo))
-    columns = log.arrays()
+    return LogisticsRun(plans, log)
+
+
+def finish_logistics(
+    ctx: SimContext, run: LogisticsRun
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The truck columns of the trace, and each dock group's mean queue per grid step."""
+    hi = ctx.span[1]
+    columns = run.log.arrays()
     for values in columns.values():
         values[values > hi] = np.nan  # not yet happened when the run ended
-    columns["flow"] = np.repeat(
-        np.array([p.index for p in plans], dtype=np.int16),
-        [len(p.arrivals) for p in plans],
-    )
-    columns["gate"] = np.repeat(
-        np.array([p.gate for p in plans], dtype=np.int16), [len(p.arrivals) for p in plans]
-    )
-    columns["dock_group"] = np.repeat(
-        np.array([p.dock_group for p in plans], dtype=np.int16), [len(p.arrivals) for p in plans]
-    )
-    return columns, plans
+    counts = [len(p.arrivals) for p in run.plans]
+    for name in ("flow", "gate", "dock_group"):
+        per_flow = np.array([getattr(p, name if name != "flow" else "index") for p in run.plans])
+        columns[name] = np.repeat(per_flow.astype(np.int16), counts)
+    return columns, _dock_queue(ctx, columns)
+
+
+def _dock_queue(ctx: SimContext, trucks: dict[str, np.ndarray]) -> np.ndarray:
+    """Time-average number of trucks waiting for each dock group, per grid step."""
+    edges = ctx.edges
+    groups = ctx.park.logistics.dock_groups
+    out = np.zeros((len(edges) - 1, len(groups)))
+    for j in range(len(groups)):
+        mine = trucks["dock_group"] == j
+        waiting = occupancy_integral(trucks["dock_arrive"][mine], trucks["dock_start"][mine], edges)
+        out[:, j] = np.maximum(waiting, 0.0) / np.diff(edges)
+    return out
 
 
 def _source(

@@ -27,6 +27,15 @@ def power_series(ctx: SimContext, buildings: dict[str, np.ndarray]) -> dict[str,
     for j, building in enumerate(park.buildings):
         if building.power is not None:
             feeder_asked[:, feeder_of[building.power.feeder]] += asked[:, j]
+    feeder_up = np.column_stack(
+        [1.0 - ctx.out(f.id).union(ctx.out(f.substation)).coverage(ctx.edges) / np.diff(ctx.edges)
+         for f in feeders]
+    ) if feeders else np.zeros((n, 0))  # fmt: skip
+    extra_demand = np.zeros((n, len(feeders)))
+    for feeder, kw in ctx.feeder_loads.items():
+        extra_demand[:, feeder_of[feeder]] += kw
+    extra_asked = extra_demand * feeder_up
+    feeder_asked += extra_asked
     feeder_cap = np.array([f.capacity_mw * 1000.0 for f in feeders])
     feeder_served = np.minimum(feeder_asked, feeder_cap)
     sub_asked = np.zeros((n, len(substations)))
@@ -42,8 +51,12 @@ def power_series(ctx: SimContext, buildings: dict[str, np.ndarray]) -> dict[str,
             f = feeder_of[building.power.feeder]
             s = sub_of[feeders[f].substation]
             served[:, j] = asked[:, j] * feeder_share[:, f] * sub_share[:, s]
-    feeder_load = feeder_served * sub_share[:, [sub_of[f.substation] for f in feeders]]
+    feeder_sub_share = sub_share[:, [sub_of[f.substation] for f in feeders]]
+    feeder_load = feeder_served * feeder_sub_share
+    extra_served = extra_asked * feeder_share * feeder_sub_share
     return {
+        "feeder_extra_demand_kw": extra_demand,
+        "feeder_extra_served_kw": extra_served,
         "building_power_served_kw": served,
         "building_power_unserved_kw": demand - served,
         "feeder_load_kw": feeder_load,

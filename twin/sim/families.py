@@ -1,0 +1,79 @@
+"""The built-in asset families, registered through the same mechanism as plugins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twin.assets import AssetFamily, Recorder, register
+from twin.kpi import power_kpis, production_kpis, truck_kpis, water_kpis
+from twin.sim.buildings import building_series, production_units
+from twin.sim.context import SimContext
+from twin.sim.logistics import finish_logistics, start_logistics
+from twin.sim.power import power_series
+from twin.sim.water import water_series
+
+
+def _finish_logistics(ctx: SimContext, state: Any, record: Recorder) -> None:
+    trucks, queues = finish_logistics(ctx, state)
+    record.trucks.update(trucks)
+    record.series["dock_queue_mean"] = queues
+    logi = ctx.park.logistics
+    record.names["gates"] = [g.id for g in logi.gates]
+    record.names["dock_groups"] = [g.id for g in logi.dock_groups]
+    record.names["flows"] = [f.id for f in logi.flows]
+
+
+def _finish_buildings(ctx: SimContext, state: Any, record: Recorder) -> None:
+    record.series.update(building_series(ctx))
+    record.meta["production_units"] = production_units(ctx, 0.0, ctx.spec.horizon_min)
+    record.names["buildings"] = [b.id for b in ctx.park.buildings]
+
+
+def _finish_power(ctx: SimContext, state: Any, record: Recorder) -> None:
+    record.series.update(power_series(ctx, record.series))
+    power = ctx.park.power
+    record.names["feeders"] = [f.id for f in power.feeders] if power else []
+    record.names["substations"] = [s.id for s in power.substations] if power else []
+
+
+def _finish_water(ctx: SimContext, state: Any, record: Recorder) -> None:
+    record.series.update(water_series(ctx, record.series))
+
+
+LOGISTICS = register(
+    AssetFamily(
+        "logistics",
+        order=10,
+        start=start_logistics,
+        finish=_finish_logistics,
+        kpis=truck_kpis,
+        description="gates, roads, dock groups and truck flows (SimPy processes)",
+    )
+)
+BUILDINGS = register(
+    AssetFamily(
+        "buildings",
+        order=20,
+        finish=_finish_buildings,
+        kpis=production_kpis,
+        description="shifts, power and water demand, production (time grid)",
+    )
+)
+POWER = register(
+    AssetFamily(
+        "power",
+        order=80,
+        finish=_finish_power,
+        kpis=power_kpis,
+        description="feeders and substations: capacity, outages, unserved energy (time grid)",
+    )
+)
+WATER = register(
+    AssetFamily(
+        "water",
+        order=90,
+        finish=_finish_water,
+        kpis=water_kpis,
+        description="water supply shortfall and the wastewater plant's buffer (time grid)",
+    )
+)

@@ -1,0 +1,50 @@
+"""Bundled parks and scenarios: they load, round-trip, and every scenario runs."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from twin.api import load_inputs
+from twin.experiment import Settings, run_experiment
+from twin.load import bundled_parks, bundled_scenarios, dump_park, load_park, load_scenario
+
+PARKS = sorted(bundled_parks())
+SCENARIOS = sorted(bundled_scenarios())
+
+
+def test_the_bundled_files_are_there():
+    assert {"yen-binh", "demo-small"} <= set(PARKS)
+    assert len(SCENARIOS) >= 6
+
+
+@pytest.mark.parametrize("name", PARKS)
+def test_park_round_trip(name):
+    park = load_park(name)
+    assert load_park(yaml.safe_load(dump_park(park))) == park
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_round_trip(name):
+    scenario = load_scenario(name)
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    assert load_scenario(data) == scenario
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_bundled_scenario_runs(name):
+    inputs = load_inputs(None, name)
+    assert inputs.scenario is not None and inputs.scenario.scenario.description
+    experiment = run_experiment(
+        inputs.park, inputs.events, Settings(days=3, warmup_days=0.5), inputs.scenario_name
+    )
+    assert experiment.values["trucks.completed"][0] > 0
+
+
+def test_default_park_is_illustrative_and_plausible():
+    park = load_park("yen-binh")
+    assert "illustrative" in park.park.name.lower() + (park.park.description or "").lower()
+    assert 25 <= len(park.buildings) <= 40
+    assert 2 <= len(park.logistics.gates) <= 3
+    trucks_per_day = sum(sum(f.weekly_rates()) / 7 for f in park.logistics.flows)
+    assert 1000 <= trucks_per_day <= 5000

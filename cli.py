@@ -175,7 +175,9 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
         table.add_row(*row, k["unit"])
     hidden = len(doc["kpis"]) - len(shown)
     if hidden:
-        table.caption += f"\n{hidden} more KPIs (each dock group, production): --all or --json"
+        table.caption = (
+            f"{table.caption}\n{hidden} more KPIs (each dock group, production): --all or --json"
+        )
     Console().print(table)
 
 

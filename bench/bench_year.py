@@ -1,6 +1,6 @@
 """A simulated year of the default park: truck visits per second of wall time, peak memory.
 
-    python bench/bench_year.py [--park yen-binh] [--days 365]
+python bench/bench_year.py [--park yen-binh] [--days 365]
 """
 
 from __future__ import annotations

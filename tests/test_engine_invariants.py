@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -101,7 +102,7 @@ def test_random_parks_keep_every_invariant(park_and_events, seed):
     # Times along a visit never go backwards; a later step never happens without the earlier.
     columns = ["arrive", "gate_start", "gate_end", "dock_arrive", "dock_start", "dock_end", "exit"]
     times = np.vstack([t[c] for c in columns])
-    for earlier, later in zip(times[:-1], times[1:], strict=True):
+    for earlier, later in itertools.pairwise(times):
         both = ~np.isnan(earlier) & ~np.isnan(later)
         assert (later[both] >= earlier[both]).all()
         assert not (np.isnan(earlier) & ~np.isnan(later)).any()

@@ -125,7 +125,7 @@ def trace_charts(trace: Trace) -> str:
     power = trace.series["building_power_demand_kw"][mask].sum(axis=1) / 1000.0
     served = trace.series["building_power_served_kw"][mask].sum(axis=1) / 1000.0
     queues = trace.series["dock_queue_mean"][mask]
-    busiest = np.argsort(-queues.mean(axis=0))[:5] if queues.size else []
+    busiest: list[int] = np.argsort(-queues.mean(axis=0))[:5].tolist() if queues.size else []
     return (
         "<h2>Power (replication 0)</h2>"
         + svg_chart({"demand": (days, power), "served": (days, served)}, "day", "MW")

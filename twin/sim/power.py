@@ -3,7 +3,8 @@
 Per grid step, a building asks for its demand while it has power. A feeder serves what its
 buildings ask up to its capacity, a substation what its feeders pass on up to its own; the cut
 is shared in proportion to what each asked. Whatever is not served (capacity or outage) is
-unserved, so demand = served + unserved holds exactly, step by step.
+unserved, so demand = served + unserved holds exactly, step by step. Loads that plugin asset
+families put on a feeder (``ctx.add_feeder_load``) are served and cut the same way.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ def power_series(ctx: SimContext, buildings: dict[str, np.ndarray]) -> dict[str,
          for f in feeders]
     ) if feeders else np.zeros((n, 0))  # fmt: skip
     extra_demand = np.zeros((n, len(feeders)))
-    for feeder, kw in ctx.feeder_loads.items():
-        extra_demand[:, feeder_of[feeder]] += kw
+    for feeder_id, kw in ctx.feeder_loads.items():
+        extra_demand[:, feeder_of[feeder_id]] += kw
     extra_asked = extra_demand * feeder_up
     feeder_asked += extra_asked
     feeder_cap = np.array([f.capacity_mw * 1000.0 for f in feeders])

@@ -1,0 +1,465 @@
+"""The reader of sensor CSVs (SPEC.md "Sensor data"): ``meters.csv`` and ``trucks.csv``.
+
+Large files are parsed without a Python loop over rows: :mod:`.table` splits the bytes into
+columns with numpy, :mod:`.timestamps` turns whole columns into minutes from ``park.start``
+(local ISO 8601, with or without an offset) and numbers. This module checks what the columns
+say against the park: known ids, quantities, order of truck times, repeats, spikes.
+
+A meter reading is taken as the average over the interval that *ends* at its timestamp (the
+usual convention of interval meters); the interval is the meter's usual spacing, or the gap to
+the previous reading when that is shorter.
+
+Bad rows are dropped and counted by reason with their line numbers (:class:`FileReport`);
+an :class:`~twin.errors.InputError` (exit 2) is raised only when a file has nothing usable
+left, its header is wrong, or it names an asset, flow, gate or dock group the park lacks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from twin.calibrate.table import FileReport, lines_text, plural, read_table
+from twin.calibrate.timestamps import Timebase, parse_numbers, parse_times
+from twin.errors import InputError
+from twin.schema import Park
+
+__all__ = [
+    "METERS",
+    "TRUCKS",
+    "FileReport",
+    "MeterSeries",
+    "SensorData",
+    "Timebase",
+    "TruckLog",
+    "read_meters",
+    "read_sensors",
+    "read_trucks",
+]
+
+METERS = "meters.csv"
+TRUCKS = "trucks.csv"
+METER_COLUMNS = ("timestamp", "asset", "quantity", "value")
+TRUCK_COLUMNS = (
+    "truck_id",
+    "flow",
+    "gate",
+    "dock_group",
+    "arrive",
+    "dock_start",
+    "dock_end",
+    "depart",
+)
+TRUCK_TIMES = ("arrive", "dock_start", "dock_end", "depart")
+QUANTITIES = ("power_kw", "water_m3h", "wastewater_m3h")
+SPIKE_WINDOW = 7  # readings in the rolling median of the spike rule
+SPIKE_K = 8.0  # robust standard deviations from the rolling median that make a spike
+SPIKE_MIN = 0.5  # ... and at least this far (50%), relative to the rolling median
+SPIKE_FLOOR = 0.05  # share of the meter's median level added to the reference (near-0 loads)
+
+
+# --------------------------------------------------------------------------- meters
+
+
+@dataclass(frozen=True)
+class MeterSeries:
+    """The clean readings of one meter (an asset and a quantity), sorted by time.
+
+    `interval_min[k]` is the length of the interval that reading k averages, ending at
+    `t_min[k]`.
+    """
+
+    asset: str
+    kind: str  # building, feeder or substation
+    quantity: str
+    t_min: np.ndarray
+    value: np.ndarray
+    interval_min: np.ndarray
+    lines: np.ndarray
+
+    @property
+    def step_min(self) -> float:
+        """The meter's usual spacing between readings, minutes."""
+        return float(np.median(self.interval_min)) if len(self.interval_min) else math.nan
+
+    def window(self, lo: float, hi: float) -> MeterSeries:
+        """The readings whose interval lies in ``[lo, hi)`` (by the interval's middle)."""
+        mid = self.t_min - self.interval_min / 2
+        keep = (mid >= lo) & (mid < hi)
+        return MeterSeries(
+            self.asset,
+            self.kind,
+            self.quantity,
+            self.t_min[keep],
+            self.value[keep],
+            self.interval_min[keep],
+            self.lines[keep],
+        )
+
+
+@dataclass(frozen=True)
+class TruckLog:
+    """Truck visits, one row each; times in minutes from the park's start (NaN when empty)."""
+
+    truck_id: np.ndarray
+    flow: np.ndarray  # flow id of each visit (str)
+    gate: np.ndarray
+    dock_group: np.ndarray
+    arrive: np.ndarray
+    dock_start: np.ndarray
+    dock_end: np.ndarray
+    depart: np.ndarray
+    lines: np.ndarray
+    first_min: float  # earliest time in the file
+    last_min: float  # latest time in the file: where the record ends
+
+    def __len__(self) -> int:
+        return len(self.arrive)
+
+
+@dataclass
+class SensorData:
+    """Everything read from a sensor folder."""
+
+    folder: Path
+    meters: dict[tuple[str, str], MeterSeries]
+    trucks: TruckLog | None
+    reports: list[FileReport]
+    timebase: Timebase
+
+    @property
+    def period(self) -> tuple[float, float]:
+        """First and last moment covered by any file, minutes (hour-aligned start)."""
+        los, his = [], []
+        for series in self.meters.values():
+            los.append(float((series.t_min - series.interval_min).min()))
+            his.append(float(series.t_min.max()))
+        if self.trucks is not None and len(self.trucks):
+            los.append(self.trucks.first_min)
+            his.append(self.trucks.last_min)
+        lo = min(los)
+        offset = self.timebase.start.astype(datetime).minute
+        lo = math.floor((lo + offset) / 60.0) * 60.0 - offset
+        return lo, max(his)
+
+    def file(self, name: str) -> str:
+        """The path of a file of the folder, as text."""
+        return str(self.folder / name)
+
+
+def read_sensors(folder: str | Path, park: Park) -> SensorData:
+    """Read ``meters.csv`` and ``trucks.csv`` (either may be missing) from a sensor folder.
+
+    Args:
+        folder: The sensor folder.
+        park: The park the data belong to; its ids, time zone and start are used.
+
+    Returns:
+        The clean data and a report of every dropped row.
+
+    Raises:
+        InputError: No folder, no sensor file in it, a bad header, an unknown id, or a file
+            with no usable row.
+    """
+    path = Path(folder)
+    if not path.is_dir():
+        what = "is a file" if path.exists() else "does not exist"
+        raise InputError(str(path), f"{what}; expected a folder with {METERS} and/or {TRUCKS}")
+    timebase = Timebase.of(park)
+    reports: list[FileReport] = []
+    meters: dict[tuple[str, str], MeterSeries] = {}
+    trucks: TruckLog | None = None
+    if (path / METERS).is_file():
+        report = FileReport(str(path / METERS))
+        meters = read_meters(path / METERS, park, timebase, report)
+        reports.append(report)
+    if (path / TRUCKS).is_file():
+        report = FileReport(str(path / TRUCKS))
+        trucks = read_trucks(path / TRUCKS, park, timebase, report)
+        reports.append(report)
+    if not reports:
+        found = sorted(p.name for p in path.iterdir())[:8]
+        raise InputError(
+            str(path),
+            f"has neither {METERS} nor {TRUCKS} (found: {', '.join(found) or 'nothing'})",
+        )
+    return SensorData(path, meters, trucks, reports, timebase)
+
+
+def _decode(values: np.ndarray) -> list[str]:
+    return [v.decode("utf-8", errors="replace") for v in values.tolist()]
+
+
+def _categories(column: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Distinct values of a byte-string column and each row's index into them (fast on runs)."""
+    if not len(column):
+        return [], np.zeros(0, dtype=np.int64)
+    change = np.flatnonzero(column[1:] != column[:-1]) + 1
+    runs = np.concatenate([[0], change])
+    unique, inverse = np.unique(column[runs], return_inverse=True)
+    codes = np.repeat(inverse, np.diff(np.concatenate([runs, [len(column)]])))
+    return _decode(unique), codes
+
+
+def _unknown(
+    file: str, what: str, name: str, known: Sequence[str], lines: np.ndarray
+) -> InputError:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.4)
+    hint = f"; the closest known {what} is '{close[0]}'" if close else ""
+    count = f" ({len(lines):,} rows name it)" if len(lines) > 1 else ""
+    return InputError(
+        file,
+        f"unknown {what} '{name}'{count}{hint}",
+        what.replace(" ", "_"),
+        int(lines.min()),
+    )
+
+
+def _no_rows(report: FileReport) -> InputError:
+    first = min((min(v) for v in report.dropped.values()), default=None)
+    reasons = "; ".join(f"{len(v):,} {plural(k, len(v))}" for k, v in report.dropped.items())
+    return InputError(
+        report.file,
+        "no usable rows" + (f" ({reasons})" if reasons else " (only a header)"),
+        line=first if first else 1,
+    )
+
+
+def read_meters(path: Path, park: Park, timebase: Timebase, report: FileReport) -> dict:
+    """Read ``meters.csv`` into clean per-meter series (see the module docstring)."""
+    table = read_table(path, METER_COLUMNS, report)
+    missing = [c for c in METER_COLUMNS if c not in table.header]
+    if missing:
+        raise InputError(str(path), f"missing column(s): {', '.join(missing)}", "header", 1)
+    lines = table.lines
+    t, bad_t = parse_times(table.columns["timestamp"], timebase)
+    value, empty_v, bad_v = parse_numbers(table.columns["value"])
+    report.drop("row(s) without a timestamp", lines[np.isnan(t) & ~bad_t])
+    report.drop("row(s) with a timestamp that is not ISO 8601", lines[bad_t])
+    ok = ~np.isnan(t)
+    report.drop("row(s) with a value that is not a number", lines[ok & bad_v])
+    report.drop("row(s) with an empty value", lines[ok & empty_v])
+    ok &= ~np.isnan(value)
+    assets, asset_code = _categories(table.columns["asset"])
+    quantities, quantity_code = _categories(table.columns["quantity"])
+    kinds = {b.id: "building" for b in park.buildings}
+    if park.power is not None:
+        kinds.update({f.id: "feeder" for f in park.power.feeders})
+        kinds.update({s.id: "substation" for s in park.power.substations})
+    for q, quantity in enumerate(quantities):
+        if quantity not in QUANTITIES:
+            hint = difflib.get_close_matches(quantity, QUANTITIES, n=1)
+            reason = f"row(s) with unknown quantity '{quantity}'" + (
+                f" (did you mean '{hint[0]}'?)" if hint else f" (expected {', '.join(QUANTITIES)})"
+            )
+            report.drop(reason, lines[ok & (quantity_code == q)])
+            ok &= quantity_code != q
+    for a, asset in enumerate(assets):
+        mine = ok & (asset_code == a)
+        if not mine.any():
+            continue
+        if not asset:
+            report.drop("row(s) without an asset", lines[mine])
+            ok &= ~mine
+        elif asset not in kinds:
+            raise _unknown(str(path), "asset", asset, sorted(kinds), lines[mine])
+        elif kinds[asset] != "building":
+            wrong = mine & np.isin(
+                quantity_code, [quantities.index(q) for q in quantities if q != "power_kw"]
+            )
+            report.drop(f"row(s) of water on {kinds[asset]} '{asset}' (power only)", lines[wrong])
+            ok &= ~wrong
+    negative = ok & (value < 0)
+    if negative.any():
+        report.drop("reading(s) below zero", lines[negative])
+        ok &= ~negative
+    idx = np.flatnonzero(ok)
+    key = asset_code[idx] * len(quantities) + quantity_code[idx]
+    order = idx[np.lexsort((lines[idx], t[idx], key))]
+    key = asset_code[order] * len(quantities) + quantity_code[order]
+    ts, vs, ls = t[order], value[order], lines[order]
+    same = np.zeros(len(order), dtype=bool)
+    same[1:] = (key[1:] == key[:-1]) & (ts[1:] == ts[:-1])
+    if same.any():
+        conflict = same & np.concatenate([[False], vs[1:] != vs[:-1]])
+        report.drop("reading(s) repeated (same meter and time; the first is kept)", ls[same])
+        if conflict.any():
+            report.notes.append(
+                f"{int(conflict.sum()):,} of the duplicates had a different value "
+                f"({lines_text(ls[conflict])})"
+            )
+    keep = ~same
+    ts, vs, ls, key = ts[keep], vs[keep], ls[keep], key[keep]
+    series: dict[tuple[str, str], MeterSeries] = {}
+    bounds = np.flatnonzero(np.diff(key)) + 1
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(key)], strict=True):
+        if hi <= lo:
+            continue
+        k = int(key[lo])
+        asset, quantity = assets[k // len(quantities)], quantities[k % len(quantities)]
+        t_k, v_k, l_k = ts[lo:hi], vs[lo:hi], ls[lo:hi]
+        spikes = spike_mask(v_k)
+        if spikes.any():
+            report.drop("spike(s) (far from the meter's rolling median)", l_k[spikes])
+            t_k, v_k, l_k = t_k[~spikes], v_k[~spikes], l_k[~spikes]
+        series[(asset, quantity)] = MeterSeries(
+            asset, kinds[asset], quantity, t_k, v_k, reading_intervals(t_k), l_k
+        )
+    report.kept = sum(len(s.t_min) for s in series.values())
+    if not series:
+        raise _no_rows(report)
+    return series
+
+
+def spike_mask(values: np.ndarray) -> np.ndarray:
+    """Readings far from their rolling median: a Hampel filter on relative deviations.
+
+    A reading is a spike when its deviation from the median of the 7 readings around it,
+    relative to that median, exceeds both 8 robust standard deviations of such relative
+    deviations (1.4826 × their median absolute value) and 50%. Relative deviations keep the
+    rule fair to loads whose noise grows with the level; steps (a shift starting) pass, as
+    the rolling median follows a step after half a window. A spike of several readings in a
+    row (half a window or more) is taken as real.
+    """
+    n = len(values)
+    if n < SPIKE_WINDOW:
+        return np.zeros(n, dtype=bool)
+    half = SPIKE_WINDOW // 2
+    padded = np.concatenate([np.full(half, values[0]), values, np.full(half, values[-1])])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, SPIKE_WINDOW)
+    median = np.median(windows, axis=1)
+    reference = np.abs(median) + SPIKE_FLOOR * float(np.median(np.abs(values)))
+    relative = (values - median) / np.maximum(reference, 1e-12)
+    scale = 1.4826 * float(np.median(np.abs(relative)))
+    return np.abs(relative) > max(SPIKE_K * scale, SPIKE_MIN)
+
+
+def reading_intervals(t: np.ndarray) -> np.ndarray:
+    """Interval each reading averages: the usual spacing, or the gap before it when shorter."""
+    if len(t) < 2:
+        return np.full(len(t), 15.0)
+    gaps = np.diff(t)
+    usual = float(np.median(gaps))
+    return np.minimum(np.concatenate([[usual], gaps]), usual)
+
+
+# --------------------------------------------------------------------------- trucks
+
+
+def read_trucks(path: Path, park: Park, timebase: Timebase, report: FileReport) -> TruckLog:
+    """Read ``trucks.csv``: one row per visit; missing columns are taken as empty."""
+    table = read_table(path, TRUCK_COLUMNS, report)
+    n = len(table.lines)
+    blank = np.zeros(n, dtype="S1")
+    cols = {c: table.columns.get(c, blank) for c in TRUCK_COLUMNS}
+    absent = [c for c in TRUCK_COLUMNS if c not in table.header]
+    if absent:
+        report.notes.append(f"no column(s) {', '.join(absent)}: taken as empty")
+    lines = table.lines
+    ok = np.ones(n, dtype=bool)
+    times: dict[str, np.ndarray] = {}
+    for column in TRUCK_TIMES:
+        minutes, bad = parse_times(cols[column], timebase)
+        report.drop(f"row(s) whose {column} is not an ISO 8601 time", lines[ok & bad])
+        ok &= ~bad
+        times[column] = minutes
+    logi = park.logistics
+    flows = {f.id: f for f in logi.flows}
+    gates = {g.id for g in logi.gates}
+    groups = {g.id for g in logi.dock_groups}
+    flow_names, flow_code = _categories(cols["flow"])
+    gate_names, gate_code = _categories(cols["gate"])
+    group_names, group_code = _categories(cols["dock_group"])
+    for names, codes, known, what in (
+        (flow_names, flow_code, flows, "flow"),
+        (gate_names, gate_code, gates, "gate"),
+        (group_names, group_code, groups, "dock group"),
+    ):
+        for i, name in enumerate(names):
+            mine = ok & (codes == i)
+            if name and name not in known and mine.any():
+                raise _unknown(str(path), what, name, sorted(known), lines[mine])
+    flow_of = np.array(flow_names, dtype=object)[flow_code]
+    gate_of = np.array(gate_names, dtype=object)[gate_code]
+    group_of = np.array(group_names, dtype=object)[group_code]
+    # A visit without a flow takes the one flow of its dock group (and gate), when unique.
+    for g, group in enumerate(group_names):
+        for gi, gate in enumerate([*gate_names, None]):
+            mine = ok & (flow_of == "") & (group_code == g)
+            if gate is not None:
+                mine &= gate_code == gi
+            candidates = [
+                f.id
+                for f in logi.flows
+                if f.dock_group == group and (gate is None or not gate or f.gate == gate)
+            ]
+            if mine.any() and len(candidates) == 1:
+                flow_of[mine] = candidates[0]
+    nameless = ok & (flow_of == "")
+    report.drop(
+        "row(s) whose flow is empty and cannot be told from gate and dock group", lines[nameless]
+    )
+    ok &= ~nameless
+    for fid, flow in flows.items():
+        mine = ok & (flow_of == fid)
+        if not mine.any():
+            continue
+        wrong_gate = mine & (gate_of != "") & (gate_of != flow.gate)
+        wrong_group = mine & (group_of != "") & (group_of != flow.dock_group)
+        report.drop(
+            f"row(s) whose gate is not flow '{fid}''s gate '{flow.gate}'", lines[wrong_gate]
+        )
+        report.drop(
+            f"row(s) whose dock group is not flow '{fid}''s '{flow.dock_group}'",
+            lines[wrong_group & ~wrong_gate],
+        )
+        ok &= ~(wrong_gate | wrong_group)
+        gate_of[mine] = flow.gate
+        group_of[mine] = flow.dock_group
+    stacked = np.vstack([times[c] for c in TRUCK_TIMES])
+    with np.errstate(invalid="ignore"):
+        running = np.fmax.accumulate(np.nan_to_num(stacked, nan=-np.inf), axis=0)
+        disorder = np.any(stacked[1:] < running[:-1], axis=0)
+    report.drop(
+        "row(s) whose times are out of order (arrive, dock_start, dock_end, depart)",
+        lines[ok & disorder],
+    )
+    ok &= ~disorder
+    no_time = ok & np.all(np.isnan(stacked), axis=0)
+    report.drop("row(s) without any time", lines[no_time])
+    ok &= ~no_time
+    ids = cols["truck_id"]
+    first_time = np.nan_to_num(np.fmin.reduce(stacked, axis=0), nan=-1.0)
+    dup = np.zeros(n, dtype=bool)
+    with_id = np.flatnonzero(ok & (np.strings.str_len(ids) > 0))
+    if len(with_id):
+        order = with_id[np.lexsort((lines[with_id], first_time[with_id], ids[with_id]))]
+        same = (ids[order][1:] == ids[order][:-1]) & (
+            first_time[order][1:] == first_time[order][:-1]
+        )
+        dup[order[1:][same]] = True
+    report.drop("visit(s) repeated (same truck_id and times; the first is kept)", lines[dup])
+    ok &= ~dup
+    report.kept = int(ok.sum())
+    if not ok.any():
+        raise _no_rows(report)
+    every = stacked[:, ok]
+    return TruckLog(
+        truck_id=np.array(_decode(ids[ok]), dtype=object),
+        flow=flow_of[ok],
+        gate=gate_of[ok],
+        dock_group=group_of[ok],
+        arrive=times["arrive"][ok],
+        dock_start=times["dock_start"][ok],
+        dock_end=times["dock_end"][ok],
+        depart=times["depart"][ok],
+        lines=lines[ok],
+        first_min=float(np.nanmin(every)),
+        last_min=float(np.nanmax(every)),
+    )

@@ -1,0 +1,266 @@
+"""What the sensors do not measure directly: road speed and the number of docks staffed.
+
+**Road speed.** In the model a truck drives back from its dock to the gate and leaves, so
+``depart − dock_end`` is the drive of its route. The median ratio of that drive to the route's
+drive at the file's speeds is one factor by which all road speeds are divided. (One factor for
+all roads: the log says how long routes take, not which road was slow.)
+
+**Docks staffed.** A dock group's count is found by simulation: the fitted park is simulated
+with each group's docks changed by −2 … +2 at once, with common random numbers (the same seed
+and replications for every candidate, so every candidate sees the same trucks and service
+times), and each group's simulated mean time from gate arrival to dock start is compared with
+the one observed on the same calendar days (the training span, up to four weeks; when every
+gate is lightly loaded, below 50% in its busiest hour, only the flows of the searched groups
+are simulated, as the others change no wait there). Waits come in busy spells and, near
+saturation, swing widely from one week to the next, so the yardstick is the spread of the
+replications' means (four replications): the park file's count is kept unless the
+observed mean falls outside its 95% prediction interval (mean ± t × sd × √(1 + 1/R)), and
+then the closest count wins. Where a group's arrivals fail the Poisson check the search is
+not trusted and the file's count is kept (see the caller).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twin.calibrate.read import Timebase, TruckLog
+from twin.roads import RoadNetwork
+from twin.schema import Park
+
+MIN_TRUCKS = 30
+LIGHT_GATE = 0.5  # gate utilisation in the busiest hour below which gates hardly queue
+
+
+@dataclass(frozen=True)
+class SpeedFit:
+    """One factor on every road's speed, from the drive out of the park."""
+
+    factor: float  # observed drive / the file's drive; speeds are divided by it
+    n: int
+    per_flow: dict[str, tuple[int, float, float]]  # flow: (trucks, observed median, file) min
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DockSearch:
+    """The simulation-based search for the number of docks of one group."""
+
+    group: str
+    current: int
+    chosen: int
+    n: int
+    observed_mean: float  # minutes from gate arrival to dock start
+    observed_se: float
+    simulated: dict[int, tuple[float, float]] = field(default_factory=dict)  # docks: (mean, sd)
+    note: str = ""
+
+
+def fit_road_speed(park: Park, trucks: TruckLog, window: tuple[float, float]) -> SpeedFit | None:
+    """The factor by which the file's road speeds must be divided to match the drives out.
+
+    Returns None when the park has no roads or fewer than 30 trucks have both ``dock_end``
+    and ``depart`` in the window.
+    """
+    if not park.logistics.roads:
+        return None
+    lo, hi = window
+    network = RoadNetwork.of(park)
+    building = {g.id: g.building for g in park.logistics.dock_groups}
+    flows = {f.id: f for f in park.logistics.flows}
+    drive = trucks.depart - trucks.dock_end
+    use = (trucks.dock_end >= lo) & (trucks.dock_end < hi) & (drive >= 0) & ~np.isnan(drive)
+    ratios: list[np.ndarray] = []
+    per_flow: dict[str, tuple[int, float, float]] = {}
+    for fid in np.unique(trucks.flow[use]).tolist():
+        flow = flows[fid]
+        route = network.route(flow.gate, building[flow.dock_group]).minutes
+        mine = drive[use & (trucks.flow == fid)]
+        if route <= 0 or not len(mine):
+            continue
+        per_flow[fid] = (len(mine), float(np.median(mine)), float(route))
+        ratios.append(mine / route)
+    if not ratios or sum(len(r) for r in ratios) < MIN_TRUCKS:
+        return None
+    every = np.concatenate(ratios)
+    factor = float(np.median(every))
+    notes: list[str] = []
+    flow_ratios = [obs / model for _, obs, model in per_flow.values()]
+    if len(flow_ratios) > 1 and max(flow_ratios) > 1.5 * min(flow_ratios):
+        notes.append(
+            f"routes disagree: their drive ratios run from {min(flow_ratios):.2f} to "
+            f"{max(flow_ratios):.2f}, so one factor for all roads fits some routes poorly"
+        )
+    return SpeedFit(factor, len(every), per_flow, tuple(notes))
+
+
+def observed_time_to_dock(
+    trucks: TruckLog, window: tuple[float, float]
+) -> dict[str, tuple[np.ndarray, np.ndarray, set[str]]]:
+    """Per dock group: minutes from gate arrival to dock start, arrival times, flows logged."""
+    lo, hi = window
+    wait = trucks.dock_start - trucks.arrive
+    use = (trucks.arrive >= lo) & (trucks.arrive < hi) & ~np.isnan(wait)
+    out: dict[str, tuple[np.ndarray, np.ndarray, set[str]]] = {}
+    for group in np.unique(trucks.dock_group[use]).tolist():
+        mine = use & (trucks.dock_group == group)
+        out[group] = (wait[mine], trucks.arrive[mine] - lo, set(trucks.flow[mine].tolist()))
+    return out
+
+
+def batch_mean(values: np.ndarray, times: np.ndarray) -> tuple[float, float]:
+    """Mean and batch-means standard error of values, with one batch per day of `times`."""
+    if len(values) < 2:
+        return (float(values.mean()) if len(values) else math.nan), math.inf
+    day = np.floor(times / 1440.0)
+    _, index = np.unique(day, return_inverse=True)
+    means = np.bincount(index, values) / np.bincount(index)
+    if len(means) < 3:
+        return float(values.mean()), float(values.std(ddof=1) / math.sqrt(len(values)))
+    return float(values.mean()), float(means.std(ddof=1) / math.sqrt(len(means)))
+
+
+def search_docks(
+    park: Park,
+    trucks: TruckLog,
+    window: tuple[float, float],
+    timebase: Timebase,
+    spread: int = 2,
+    replications: int = 4,
+    horizon_days: float = 28.0,
+    seed: int = 0,
+) -> dict[str, DockSearch]:
+    """Search each logged dock group's number of docks by simulation with common random numbers.
+
+    Args:
+        park: The park with fitted arrivals, services and speeds.
+        trucks: The truck log.
+        window: The training window, minutes; the simulation starts at its start.
+        timebase: Calendar of the park (to start the simulation on the window's date).
+        spread: Counts from ``docks − spread`` to ``docks + spread`` are tried.
+        replications: Replications per candidate (the same for every candidate), at least 2.
+        horizon_days: Simulated days per replication (at most the window's length).
+        seed: Base seed.
+
+    Returns:
+        One :class:`DockSearch` per dock group with at least 30 logged trucks in the span.
+    """
+    from twin.sim.context import RunSpec
+    from twin.sim.engine import simulate
+
+    lo, hi = window
+    days = max(min(horizon_days, (hi - lo) / 1440.0), 1.0)
+    # like with like: the trucks of the simulated days only (the same calendar days)
+    simulated_span = (lo, lo + days * 1440.0)
+    observed = {
+        g: v
+        for g, v in observed_time_to_dock(trucks, simulated_span).items()
+        if len(v[0]) >= MIN_TRUCKS
+    }
+    if not observed:
+        return {}
+    data = park.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["park"]["start"] = timebase.iso(lo)
+    searched = {f.id for f in park.logistics.flows if f.dock_group in observed}
+    if all(load < LIGHT_GATE for load in gate_peak_load(park).values()):
+        # gates never queue to speak of: the other flows change no wait here, leave them out
+        data["logistics"]["flows"] = [f for f in data["logistics"]["flows"] if f["id"] in searched]
+    current = {g.id: g.docks for g in park.logistics.dock_groups}
+    flow_index = {f["id"]: i for i, f in enumerate(data["logistics"]["flows"])}
+    means: dict[str, dict[int, list[float]]] = {g: {} for g in observed}
+    for k in range(-spread, spread + 1):
+        candidate = {g: max(1, current[g] + k) for g in observed}
+        if k < 0 and all(current[g] + k < 1 for g in observed):
+            continue
+        for group in data["logistics"]["dock_groups"]:
+            if group["id"] in candidate:
+                group["docks"] = candidate[group["id"]]
+        variant = Park.model_validate(data)
+        for rep in range(max(replications, 2)):
+            trace = simulate(variant, (), RunSpec(days, 1.0, 60.0, seed, rep))
+            t = trace.trucks
+            inside = (t["arrive"] >= 0) & (t["arrive"] < days * 1440.0)
+            wait = t["dock_start"] - t["arrive"]
+            for group, (_, _, flows) in observed.items():
+                if current[group] + k < 1:
+                    continue
+                mine = inside & np.isin(t["flow"], [flow_index[f] for f in flows])
+                # a truck still queued at the end waits at least until then
+                waits = np.where(np.isnan(wait), days * 1440.0 - t["arrive"], wait)[mine]
+                if len(waits):
+                    means[group].setdefault(candidate[group], []).append(float(waits.mean()))
+    out: dict[str, DockSearch] = {}
+    for group, (waits, when, _) in observed.items():
+        mean_o, se_o = batch_mean(waits, when)
+        simulated = {
+            docks: (float(np.mean(m)), float(np.std(m, ddof=1)))
+            for docks, m in sorted(means[group].items())
+            if len(m) >= 2
+        }
+        out[group] = _decide(
+            group, current[group], len(waits), mean_o, se_o, simulated, max(replications, 2)
+        )
+    return out
+
+
+def gate_peak_load(park: Park) -> dict[str, float]:
+    """Each gate's utilisation in its busiest hour: arrivals per hour × mean service / lanes.
+
+    Only arrivals pass the gate's service in the engine (the way out adds no gate time).
+    """
+    from twin.dist import Sampler
+
+    gates = {g.id: g for g in park.logistics.gates}
+    rates: dict[str, np.ndarray] = {g: np.zeros(168) for g in gates}
+    for flow in park.logistics.flows:
+        if flow.timetable is not None:
+            rates[flow.gate] += len(flow.timetable) / 24.0
+        else:
+            rates[flow.gate] += np.asarray(flow.weekly_rates())
+    return {
+        g: float(rates[g].max() * Sampler(gate.service).mean / 60.0 / gate.lanes)
+        for g, gate in gates.items()
+    }
+
+
+def _decide(
+    group: str,
+    current: int,
+    n: int,
+    mean_o: float,
+    se_o: float,
+    simulated: dict[int, tuple[float, float]],
+    replications: int,
+) -> DockSearch:
+    """Keep the file's count unless the observation falls outside its prediction interval.
+
+    The interval is the spread of the replications' means (each a possible observed mean if
+    the count were right): mean ± t × sd × √(1 + 1/R). Outside it, the closest count wins.
+    """
+    from scipy import stats
+
+    if current not in simulated:
+        return DockSearch(group, current, current, n, mean_o, se_o, simulated, "not simulated")
+    t = float(stats.t.ppf(0.975, replications - 1))
+
+    def miss(docks: int) -> float:
+        return abs(simulated[docks][0] - mean_o)
+
+    tolerance = t * simulated[current][1] * math.sqrt(1 + 1 / replications)
+    best = min(simulated, key=miss)
+    if miss(current) <= tolerance or best == current:
+        note = (
+            f"the file's {current} docks match the observed time to dock "
+            f"({mean_o:.1f} min against {simulated[current][0]:.1f} ± {tolerance:.1f} simulated)"
+        )
+        return DockSearch(group, current, current, n, mean_o, se_o, simulated, note)
+    note = (
+        f"{best} docks staffed, not {current}: observed {mean_o:.1f} min from gate to dock, "
+        f"simulated {simulated[best][0]:.1f} with {best} and {simulated[current][0]:.1f} "
+        f"± {tolerance:.1f} with {current}"
+    )
+    if best in (min(simulated), max(simulated)) and len(simulated) > 1:
+        note += "; the best count is at the edge of the search, the true one may lie beyond"
+    return DockSearch(group, current, best, n, mean_o, se_o, simulated, note)

@@ -1,0 +1,434 @@
+"""Validation: the fitted twin against data it was not fitted to.
+
+The fitted park is simulated over the held-out span (by default the last 20% of the data) with
+several replications, starting on the held-out span's first date, and compared with what was
+measured there:
+
+- meters: MAPE of hourly means (simulated vs observed), and whether each observed daily mean
+  lies in the 95% prediction band of the fit: the simulated daily mean ± t × s × √(1 + 1/n),
+  with s the day-to-day standard deviation of the fit's residuals over the n training days
+  (never narrower than ±2% of the meter's level: smaller differences do not matter to a
+  planning twin, and meters with very little noise would otherwise fail on chance alone);
+- arrivals, per flow: MAPE of hourly counts against the mean of the replications, next to the
+  MAPE a perfect model would show from Poisson noise alone (one replication against the mean
+  of the others); Pearson's χ² of the hourly counts against the fitted rates (is the held-out
+  span a plausible draw of the fitted process?); and whether each observed daily count lies
+  in the replications' 95% prediction band;
+- dock groups: two-sample Kolmogorov–Smirnov tests of the minutes from gate arrival to dock
+  start and of the turnaround (arrival to departure), observed against simulated.
+
+Each check ends in a verdict, ``good``, ``fair`` or ``poor``, with its reason in words.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twin.calibrate.fit_arrivals import pearson
+from twin.calibrate.read import MeterSeries, SensorData
+from twin.intervals import Clock
+from twin.schema import Park
+
+MIN_TRUCKS = 30
+MATERIAL = 0.02  # daily-mean differences under 2% of a meter's level count as inside the band
+
+
+@dataclass(frozen=True)
+class SeriesCheck:
+    """Hourly means of one meter, observed against simulated over the held-out span."""
+
+    asset: str
+    kind: str
+    quantity: str
+    hours: np.ndarray  # start of each hour compared, minutes from the held-out start
+    observed: np.ndarray
+    simulated: np.ndarray
+    mape_pct: float
+    days_in_band: int
+    days: int
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ArrivalCheck:
+    """Truck arrivals of one flow (or all logged flows), observed against simulated."""
+
+    name: str
+    hours: np.ndarray
+    observed: np.ndarray  # hourly counts
+    simulated: np.ndarray  # mean hourly counts over replications
+    mape_pct: float
+    floor_pct: float  # the MAPE of one replication against the others' mean
+    chi2_p: float  # Pearson χ² of hourly counts against the fitted rates, upper tail
+    observed_per_day: float
+    simulated_per_day: float
+    days_in_band: int
+    days: int
+    verdict: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class QueueCheck:
+    """Gate-to-dock time and turnaround of one dock group's trucks, observed vs simulated."""
+
+    group: str
+    n_observed: int
+    n_simulated: int
+    to_dock: tuple[float, float, float, float]  # KS D, p, observed mean, simulated mean
+    turnaround: tuple[float, float, float, float]
+    verdict: str
+    reason: str
+    samples: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Validation:
+    """Every check of the held-out span."""
+
+    window: tuple[float, float]
+    replications: int
+    seed: int
+    series: list[SeriesCheck]
+    arrivals: list[ArrivalCheck]
+    queues: list[QueueCheck]
+
+
+@dataclass
+class _Simulated:
+    """What the replications produced, arranged for the comparisons."""
+
+    step_start: np.ndarray
+    step_len: np.ndarray
+    series: dict[tuple[str, str], list[np.ndarray]] = field(default_factory=dict)
+    trucks: list[dict[str, np.ndarray]] = field(default_factory=list)
+    flows: list[str] = field(default_factory=list)
+    rates: dict[str, np.ndarray] = field(default_factory=dict)  # flow: rate of each hour
+
+
+def validate(
+    park: Park,
+    data: SensorData,
+    window: tuple[float, float],
+    daily_sd: dict[tuple[str, str], tuple[float, int]],
+    replications: int = 5,
+    seed: int = 0,
+) -> Validation:
+    """Simulate the fitted park over the held-out `window` and compare it with the data.
+
+    Args:
+        park: The fitted park.
+        data: All sensor data (only the held-out span is used).
+        window: The held-out span ``[split, end)``, minutes from the park's start.
+        daily_sd: Day-to-day residual standard deviation of each fitted meter, and the number
+            of training days behind it (the band).
+        replications: Replications of the held-out span.
+        seed: Base seed.
+    """
+    sim = _simulate(park, data, window, replications, seed)
+    lo, _ = window
+    checks = [
+        _series_check(series, sim, lo, daily_sd.get((series.asset, series.quantity)))
+        for series in data.meters.values()
+        if (series.asset, series.quantity) in sim.series
+    ]
+    arrivals: list[ArrivalCheck] = []
+    queues: list[QueueCheck] = []
+    if data.trucks is not None:
+        arrivals = _arrival_checks(data, sim, window)
+        queues = _queue_checks(data, sim, window)
+    return Validation(window, replications, seed, checks, arrivals, queues)
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+def _simulate(
+    park: Park, data: SensorData, window: tuple[float, float], replications: int, seed: int
+) -> _Simulated:
+    from twin.sim.context import RunSpec
+    from twin.sim.engine import simulate
+
+    lo, hi = window
+    days = (hi - lo) / 1440.0
+    spec = park.model_dump(mode="json", by_alias=True, exclude_none=True)
+    spec["park"]["start"] = data.timebase.iso(lo)
+    held = Park.model_validate(spec)
+    ratio = {b.id: (b.water.wastewater_ratio if b.water else 0.0) for b in park.buildings}
+    clock = Clock.of(held.park.start)
+    hours = clock.week_hour(np.arange(math.ceil(days * 24)) * 60.0)
+    rates = {f.id: np.asarray(f.weekly_rates())[hours] for f in held.logistics.flows}
+    out: _Simulated | None = None
+    for rep in range(replications):
+        trace = simulate(held, (), RunSpec(days, 1.0, 15.0, seed, rep))
+        edges = trace.edges
+        inside = edges[:-1] >= 0
+        if out is None:
+            out = _Simulated(edges[:-1][inside], np.diff(edges)[inside])
+            out.flows = trace.names["flows"]
+            out.rates = rates
+        s = trace.series
+        for j, name in enumerate(trace.names["buildings"]):
+            power = s["building_power_served_kw"][inside, j]
+            water = s["building_water_demand_m3h"][inside, j]
+            out.series.setdefault((name, "power_kw"), []).append(power)
+            out.series.setdefault((name, "water_m3h"), []).append(water)
+            out.series.setdefault((name, "wastewater_m3h"), []).append(water * ratio[name])
+        for kind, key in (("feeders", "feeder_load_kw"), ("substations", "substation_load_kw")):
+            for j, name in enumerate(trace.names[kind]):
+                out.series.setdefault((name, "power_kw"), []).append(s[key][inside, j])
+        out.trucks.append(trace.trucks)
+    assert out is not None
+    return out
+
+
+def _hourly(start: np.ndarray, length: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Length-weighted hourly means of values on intervals; hours covered at least half."""
+    hour = np.floor((start + length / 2) / 60.0).astype(np.int64)
+    if not len(hour):
+        return np.zeros(0), np.zeros(0)
+    first = int(hour.min())
+    idx = hour - first
+    cover = np.bincount(idx, length)
+    total = np.bincount(idx, length * values)
+    keep = cover >= 30.0
+    hours = (np.flatnonzero(keep) + first) * 60.0
+    return hours, total[keep] / cover[keep]
+
+
+def _mape(observed: np.ndarray, predicted: np.ndarray) -> float:
+    use = np.abs(observed) > 1e-9 * max(float(np.abs(observed).mean()), 1e-12)
+    if not use.any():
+        return math.nan
+    return float(np.mean(np.abs(predicted[use] - observed[use]) / np.abs(observed[use]))) * 100
+
+
+# --------------------------------------------------------------------------- meters
+
+
+def _series_check(
+    series: MeterSeries, sim: _Simulated, lo: float, daily_sd: tuple[float, int] | None
+) -> SeriesCheck:
+    from scipy import stats
+
+    held = series.window(lo, lo + float(sim.step_start[-1] + sim.step_len[-1]))
+    obs_hours, obs = _hourly(held.t_min - held.interval_min - lo, held.interval_min, held.value)
+    runs = sim.series[(series.asset, series.quantity)]
+    mean_run = np.mean(runs, axis=0)
+    sim_hours, sim_values = _hourly(sim.step_start, sim.step_len, mean_run)
+    common, i_o, i_s = np.intersect1d(obs_hours, sim_hours, return_indices=True)
+    observed, simulated = obs[i_o], sim_values[i_s]
+    mape = _mape(observed, simulated)
+    day = np.floor(common / 1440.0)
+    days = np.unique(day)
+    level = float(np.abs(observed).mean()) if len(observed) else 0.0
+    if daily_sd is not None and math.isfinite(daily_sd[0]) and daily_sd[1] > 2:
+        sd, n = daily_sd
+        half = float(stats.t.ppf(0.975, n - 1)) * sd * math.sqrt(1 + 1 / n)
+    else:
+        half = 1.96 * 0.05 * level  # no training days to go by: ±5% of the level as the sd
+    half = max(half, MATERIAL * level)  # a planning twin need not beat 2% of the level
+    inside = 0
+    for d in days:
+        mine = day == d
+        if abs(observed[mine].mean() - simulated[mine].mean()) <= half:
+            inside += 1
+    verdict, reason = _meter_verdict(mape, inside, len(days))
+    return SeriesCheck(
+        series.asset,
+        series.kind,
+        series.quantity,
+        common,
+        observed,
+        simulated,
+        mape,
+        inside,
+        len(days),
+        verdict,
+        reason,
+    )
+
+
+def _meter_verdict(mape: float, inside: int, days: int) -> tuple[str, str]:
+    band = f"{inside}/{days} days inside the 95% band" if days else "no full day to compare"
+    if not math.isfinite(mape):
+        return "poor", "nothing to compare"
+    reason = f"hourly MAPE {mape:.1f}%, {band}"
+    if mape <= 5.0 and (not days or inside >= 0.75 * days):
+        return "good", reason
+    if mape <= 10.0:
+        return "fair", reason
+    return "poor", reason
+
+
+# --------------------------------------------------------------------------- trucks
+
+
+def _arrival_checks(
+    data: SensorData, sim: _Simulated, window: tuple[float, float]
+) -> list[ArrivalCheck]:
+    from scipy import stats
+
+    trucks = data.trucks
+    assert trucks is not None
+    lo, hi = window
+    n_hours = math.floor((hi - lo) / 60.0)
+    if n_hours < 1:
+        return []
+    held = (trucks.arrive >= lo) & (trucks.arrive < lo + n_hours * 60.0)
+    logged = sorted(set(trucks.flow[held].tolist()))
+    groups = [(f, [f]) for f in logged]
+    if len(logged) > 1:
+        groups.append(("all logged flows", logged))
+    index = {f: i for i, f in enumerate(sim.flows)}
+    checks = []
+    for name, flows in groups:
+        mine = held & np.isin(trucks.flow, flows)
+        observed = _counts(trucks.arrive[mine] - lo, n_hours)
+        runs = []
+        for t in sim.trucks:
+            pick = np.isin(t["flow"], [index[f] for f in flows if f in index])
+            runs.append(_counts(t["arrive"][pick], n_hours))
+        reps = np.array(runs)
+        mean = reps.mean(axis=0)
+        mape = _mape(observed, mean)
+        floors = []
+        for r in range(len(reps)):
+            others = np.delete(reps, r, axis=0).mean(axis=0) if len(reps) > 1 else mean
+            floors.append(_mape(reps[r], others))
+        floor = float(np.nanmean(floors)) if floors else math.nan
+        expected = np.sum([sim.rates[f][:n_hours] for f in flows if f in sim.rates], axis=0)
+        chi2_p = pearson(observed, expected, fitted=0).p_over if expected.sum() > 0 else math.nan
+        n_days = n_hours // 24
+        inside = 0
+        obs_day = observed[: n_days * 24].reshape(n_days, 24).sum(axis=1)
+        sim_day = reps[:, : n_days * 24].reshape(len(reps), n_days, 24).sum(axis=2)
+        for d in range(n_days):
+            m = float(sim_day[:, d].mean())
+            var = max(float(sim_day[:, d].var(ddof=1)) if len(reps) > 1 else 0.0, m)
+            t_crit = float(stats.t.ppf(0.975, max(len(reps) - 1, 1)))
+            half = t_crit * math.sqrt(var * (1 + 1 / len(reps)))
+            inside += int(abs(obs_day[d] - m) <= half)
+        verdict, reason = _arrival_verdict(mape, floor, chi2_p, inside, n_days)
+        checks.append(
+            ArrivalCheck(
+                name,
+                np.arange(n_hours) * 60.0,
+                observed,
+                mean,
+                mape,
+                floor,
+                chi2_p,
+                float(observed.sum()) / (n_hours / 24),
+                float(mean.sum()) / (n_hours / 24),
+                inside,
+                n_days,
+                verdict,
+                reason,
+            )
+        )
+    return checks
+
+
+def _counts(times: np.ndarray, n_hours: int) -> np.ndarray:
+    times = times[(times >= 0) & (times < n_hours * 60.0)]
+    return np.bincount((times // 60.0).astype(np.int64), minlength=n_hours)[:n_hours].astype(float)
+
+
+def _arrival_verdict(
+    mape: float, floor: float, chi2_p: float, inside: int, days: int
+) -> tuple[str, str]:
+    """Good when the hours pass the χ² test and the days lie in the band; poor when neither."""
+    if not math.isfinite(mape):
+        return "poor", "no arrivals to compare"
+    band = f"{inside}/{days} days inside the 95% band" if days else "no full day"
+    reason = (
+        f"hourly MAPE {mape:.0f}% (Poisson noise alone gives {floor:.0f}%), hourly counts "
+        f"against the fitted rates χ² p = {chi2_p:.2g}, {band}"
+    )
+    hours_ok = not chi2_p < 0.01  # NaN (a timetable flow) is not a failure
+    days_ok = not days or inside >= 0.75 * days
+    if hours_ok and days_ok:
+        return "good", reason
+    if hours_ok or days_ok:
+        return "fair", reason
+    return "poor", reason
+
+
+def _queue_checks(
+    data: SensorData, sim: _Simulated, window: tuple[float, float]
+) -> list[QueueCheck]:
+    from scipy import stats
+
+    trucks = data.trucks
+    assert trucks is not None
+    lo, hi = window
+    held = (trucks.arrive >= lo) & (trucks.arrive < hi)
+    index = {f: i for i, f in enumerate(sim.flows)}
+    checks = []
+    for group in sorted(set(trucks.dock_group[held].tolist())):
+        mine = held & (trucks.dock_group == group)
+        flows = [index[f] for f in set(trucks.flow[mine].tolist()) if f in index]
+        obs_dock = (trucks.dock_start - trucks.arrive)[mine]
+        obs_turn = (trucks.depart - trucks.arrive)[mine]
+        obs_dock, obs_turn = obs_dock[~np.isnan(obs_dock)], obs_turn[~np.isnan(obs_turn)]
+        sim_dock, sim_turn = [], []
+        for t in sim.trucks:
+            pick = np.isin(t["flow"], flows) & (t["arrive"] >= 0)
+            sim_dock.append((t["dock_start"] - t["arrive"])[pick])
+            sim_turn.append((t["exit"] - t["arrive"])[pick])
+        sd = np.concatenate(sim_dock)
+        st = np.concatenate(sim_turn)
+        sd, st = sd[~np.isnan(sd)], st[~np.isnan(st)]
+        results = []
+        for o, s in ((obs_dock, sd), (obs_turn, st)):
+            if len(o) >= 2 and len(s) >= 2:
+                test = stats.ks_2samp(o, s)
+                results.append(
+                    (float(test.statistic), float(test.pvalue), float(o.mean()), float(s.mean()))
+                )
+            else:
+                results.append((math.nan, math.nan, math.nan, math.nan))
+        verdict, reason = _queue_verdict(results[0], results[1], len(obs_turn))
+        checks.append(
+            QueueCheck(
+                group,
+                int(mine.sum()),
+                len(st),
+                results[0],
+                results[1],
+                verdict,
+                reason,
+                {
+                    "to_dock": obs_dock,
+                    "to_dock_sim": sd,
+                    "turnaround": obs_turn,
+                    "turnaround_sim": st,
+                },
+            )
+        )
+    return checks
+
+
+def _queue_verdict(
+    to_dock: tuple[float, float, float, float],
+    turn: tuple[float, float, float, float],
+    n: int,
+) -> tuple[str, str]:
+    if n < MIN_TRUCKS or not math.isfinite(turn[0]):
+        return "fair", f"only {n} trucks finished in the held-out span: too few to judge"
+    reason = (
+        f"gate to dock: KS D {to_dock[0]:.2f} (p {to_dock[1]:.2g}), mean {to_dock[2]:.1f} vs "
+        f"{to_dock[3]:.1f} min; turnaround: KS D {turn[0]:.2f} (p {turn[1]:.2g}), mean "
+        f"{turn[2]:.1f} vs {turn[3]:.1f} min"
+    )
+    worst = max(to_dock[0] if math.isfinite(to_dock[0]) else 0.0, turn[0])
+    if worst <= 0.10 or min(to_dock[1], turn[1]) >= 0.05:
+        return "good", reason
+    if worst <= 0.20:
+        return "fair", reason
+    return "poor", reason

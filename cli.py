@@ -213,6 +213,27 @@ PrecisionOpt = Annotated[
 ]
 
 
+KpiOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--kpi",
+        help="A KPI to focus on (repeat for several): -r auto watches it, run and sweep show it.",
+    ),
+]
+MaxRepsOpt = Annotated[
+    int | None,
+    typer.Option("--max-replications", min=2, help="With -r auto: the cap (default 200)."),
+]
+FirstRepOpt = Annotated[
+    int,
+    typer.Option(
+        "--first-replication",
+        min=0,
+        help="Index of the first replication; with -r 1 reruns one replication alone.",
+    ),
+]
+
+
 @app.command()
 @guarded
 def run(
@@ -230,8 +251,239 @@ def run(
     step_min: StepOpt = 15.0,
     precision: PrecisionOpt = None,
     show_all: AllOpt = False,
+    kpi: KpiOpt = None,
+    max_replications: MaxRepsOpt = None,
+    first_replication: FirstRepOpt = 0,
 ) -> None:
     """Simulate the park (optionally under a scenario) and print its KPIs."""
+
+    from twin import api
+    from twin.experiment import describe_choices
+
+    settings = api.settings_from_options(
+        days=days,
+        warmup=warmup_days,
+        seed=seed,
+        replications=replications,
+        jobs=jobs,
+        backend=backend,
+        scheduler=scheduler,
+        step_min=step_min,
+        precision=precision,
+        kpis=kpi or (),
+        max_replications=max_replications,
+        first_replication=first_replication,
+    )
+    with progress(quiet=json_out) as bar:
+        result = api.run(park, scenario, settings, out=out, progress=bar)
+    if json_out:
+        typer.echo(result.to_json())
+    else:
+        doc = result.to_dict()
+        if kpi:
+            doc["kpis"] = {k: v for k, v in doc["kpis"].items() if k in kpi}
+        print_kpis(doc, show_all or bool(kpi))
+        for line in describe_choices(doc):
+            typer.echo(line)
+        if out is not None:
+            typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
+
+
+def _not_yet(name: str, issue: int) -> None:
+    raise fail(f"'{name}' is not implemented yet (tracked in issue {issue})", EXIT_INTERNAL)
+
+
+def _print_comparison(comparison: Any, show_all: bool) -> None:
+    """The comparison table (significant changes first) and one verdict line per scenario."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from twin.experiment import describe_choices
+    from twin.report import fmt
+
+    doc = comparison.to_dict()
+    changed, unchanged, hidden = comparison.shown_kpis(show_all)
+    rows = {(r.kpi, r.scenario): r for r in comparison.rows()}
+    labels = comparison.labels
+    reps = comparison.replications
+    table = Table(
+        title=f"{comparison.baseline.park}: baseline against {', '.join(labels)}",
+        caption=f"{reps} paired replication(s) with common random numbers, seed {doc['seed']}, "
+        f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s). "
+        "Change = mean paired difference [95% interval] (% of baseline); "
+        "bold = significant (interval excludes 0)."
+        + (f"\n{hidden} more KPIs (dock groups, production): --all or --out" if hidden else ""),
+    )
+    table.add_column("KPI", overflow="fold")
+    table.add_column("unit")
+    table.add_column("baseline", justify="right")
+    for label in labels:
+        table.add_column(f"{label}: change", justify="right")
+    for section, names in (("changed", changed), ("unchanged", unchanged)):
+        if section == "unchanged" and changed and unchanged:
+            table.add_section()
+        for name in names:
+            first = rows.get((name, labels[0]))
+            cells = []
+            for label in labels:
+                row = rows.get((name, label))
+                if row is None or row.delta != row.delta:
+                    cells.append("-")
+                    continue
+                pct = f" {fmt(row.delta_pct)}%" if row.delta_pct == row.delta_pct else ""
+                text = row.change(with_unit=False) + pct.replace(" ", " +").replace("+-", "-")
+                cells.append(f"[bold]{text}[/bold]" if row.significant else f"[dim]{text}[/dim]")
+            table.add_row(
+                name,
+                first.unit if first else "",
+                fmt(first.baseline_mean) if first else "-",
+                *cells,
+            )
+    console = Console()
+    console.print(table)
+    for line in describe_choices(doc):
+        typer.echo(line)
+    for line in comparison.verdicts():
+        typer.echo(line)
+
+
+@app.command()
+@guarded
+def compare(
+    names: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[PARK] SCENARIO",
+            help="Optional park file or bundled park name, then scenario files or bundled "
+            "scenario names. Without a park: the scenarios' base park.",
+        ),
+    ],
+    days: DaysOpt = 7.0,
+    warmup_days: WarmupOpt = "1",
+    seed: SeedOpt = 0,
+    replications: RepsOpt = "1",
+    jobs: JobsOpt = 1,
+    backend: BackendOpt = "local",
+    scheduler: SchedulerOpt = None,
+    out: OutOpt = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print comparison.json instead of a table.")
+    ] = False,
+    step_min: StepOpt = 15.0,
+    precision: PrecisionOpt = None,
+    kpi: KpiOpt = None,
+    max_replications: MaxRepsOpt = None,
+    show_all: AllOpt = False,
+) -> None:
+    """Baseline against each scenario with common random numbers and paired statistics."""
+    import json
+
+    from twin import api
+
+    park, scenarios = api.split_park_and_scenarios(names)
+    settings = api.settings_from_options(
+        days=days,
+        warmup=warmup_days,
+        seed=seed,
+        replications=replications,
+        jobs=jobs,
+        backend=backend,
+        scheduler=scheduler,
+        step_min=step_min,
+        precision=precision,
+        kpis=kpi or (),
+        max_replications=max_replications,
+    )
+    with progress(quiet=json_out) as bar:
+        result = api.compare(park, scenarios, settings, out=out, progress=bar)
+    if json_out:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_comparison(result, show_all)
+    if out is not None:
+        typer.echo(f"wrote {out}/comparison.json, comparison.csv, report.md, report.html")
+
+
+def _print_sweep(result: Any) -> None:
+    """The sweep's table: parameters, then each KPI's mean [95% interval], with a bar."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from twin.experiment import describe_choices
+    from twin.report import fmt
+    from twin.sweeps import labels_of
+
+    doc = result.to_dict()
+    reps = result.replications
+    table = Table(
+        title=f"{result.park}" + (f" — {result.scenario}" if result.scenario else "") + ": sweep",
+        caption=f"{reps} replication(s) per point, common random numbers, seed {doc['seed']}, "
+        f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s)"
+        + ("; mean [95% interval]" if reps > 1 else ""),
+    )
+    for name in labels_of(result.varies):
+        table.add_column(name, justify="right", overflow="fold")
+    for kpi in result.kpis:
+        unit = doc["points"][0]["kpis"].get(kpi, {}).get("unit", "")
+        table.add_column(
+            f"{kpi}" + (f" ({unit})" if unit else ""), justify="right", overflow="fold"
+        )
+    if result.kpis:
+        table.add_column("")
+    means = [
+        (point["kpis"].get(result.kpis[0], {}).get("mean") if result.kpis else None)
+        for point in doc["points"]
+    ]
+    top = max((m for m in means if m is not None), default=0.0) or 1.0
+    for point, values, mean in zip(doc["points"], result.points, means, strict=True):
+        cells = [str(v) for v in values]
+        for kpi in result.kpis:
+            k = point["kpis"].get(kpi)
+            if k is None:
+                cells.append("-")
+            elif reps > 1:
+                cells.append(f"{fmt(k['mean'])} [{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
+            else:
+                cells.append(fmt(k["mean"]))
+        if result.kpis:
+            cells.append("█" * round(12 * max(mean or 0.0, 0.0) / top))
+        table.add_row(*cells)
+    Console().print(table)
+    for line in describe_choices(doc):
+        typer.echo(line)
+
+
+@app.command()
+@guarded
+def sweep(
+    park: ParkArg = None,
+    scenario: ScenarioOpt = None,
+    vary: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vary",
+            help="PATH=A:B[:STEP] or PATH=A,B,C, e.g. "
+            "'logistics.dock_groups[id=sevt-p1-docks].docks=18:24:2'; once or twice.",
+        ),
+    ] = None,
+    days: DaysOpt = 7.0,
+    warmup_days: WarmupOpt = "1",
+    seed: SeedOpt = 0,
+    replications: RepsOpt = "1",
+    jobs: JobsOpt = 1,
+    backend: BackendOpt = "local",
+    scheduler: SchedulerOpt = None,
+    out: OutOpt = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print sweep.json instead of a table.")
+    ] = False,
+    step_min: StepOpt = 15.0,
+    precision: PrecisionOpt = None,
+    kpi: KpiOpt = None,
+    max_replications: MaxRepsOpt = None,
+) -> None:
+    """Replicate each point of a one- or two-parameter grid; table and chart of the KPIs."""
+    import json
 
     from twin import api
 
@@ -245,49 +497,201 @@ def run(
         scheduler=scheduler,
         step_min=step_min,
         precision=precision,
+        kpis=kpi or (),
+        max_replications=max_replications,
     )
     with progress(quiet=json_out) as bar:
-        result = api.run(park, scenario, settings, out=out, progress=bar)
+        result = api.sweep(park, scenario, vary or [], settings, kpis=kpi or (), out=out,
+                           progress=bar)  # fmt: skip
     if json_out:
-        typer.echo(result.to_json())
-    else:
-        print_kpis(result.to_dict(), show_all)
-        if out is not None:
-            typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_sweep(result)
+    if out is not None:
+        typer.echo(f"wrote {out}/sweep.json, sweep.csv, report.md, report.html (with the chart)")
 
 
-def _not_yet(name: str, issue: int) -> None:
-    raise fail(f"'{name}' is not implemented yet (tracked in issue {issue})", EXIT_INTERNAL)
-
-
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def compare(ctx: typer.Context) -> None:
-    """Baseline against each scenario with common random numbers and paired statistics."""
-    _not_yet("compare", 4)
-
-
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def sweep(ctx: typer.Context) -> None:
-    """Replicate each point of a one- or two-parameter grid; table and chart of the KPIs."""
-    _not_yet("sweep", 4)
-
-
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def calibrate(ctx: typer.Context) -> None:
+@app.command()
+@guarded
+def calibrate(
+    park: Annotated[str, typer.Argument(help="Park file or bundled park name to fit.")],
+    sensor_dir: Annotated[Path, typer.Argument(help="Folder with meters.csv and/or trucks.csv.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the fitted park (YAML).")],
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Folder for report.md and report.html.")
+    ] = None,
+    holdout: Annotated[
+        float, typer.Option("--holdout", help="Share of the data, at its end, kept to validate.")
+    ] = 0.2,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Validation replications.")
+    ] = 5,
+    seed: SeedOpt = 0,
+    no_search: Annotated[
+        bool, typer.Option("--no-search", help="Skip the simulation search for dock counts.")
+    ] = False,
+) -> None:
     """Fit the park's parameters to sensor data; write a park file and a validation report."""
-    _not_yet("calibrate", 5)
+    from twin.calibration import calibrate as fit_park
+    from twin.calibration import write_outputs
+    from twin.calibration.report import summary_rows
+
+    def say(stage: str) -> None:
+        if sys.stderr.isatty():
+            typer.echo(f"parktwin: {stage} ...", err=True)
+
+    result = fit_park(park, sensor_dir, holdout, replications, seed, not no_search, say)
+    written = write_outputs(result, out, report)
+    for file_report in result.data.reports:
+        if file_report.n_dropped:
+            typer.echo(f"parktwin: {file_report.summary()}", err=True)
+    _print_calibration(summary_rows(result), result.park.park.name)
+    typer.echo("wrote " + ", ".join(str(p) for p in written))
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def render(ctx: typer.Context) -> None:
+def _print_calibration(rows: list[Any], name: str) -> None:
+    """The calibration summary as a table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"{name}: calibration",
+        caption="base + shift levels; arrivals per day; service distribution and docks. "
+        "Validation on the held-out span; * see the notes in the report.",
+    )
+    for column in ("asset", "what", "file → fitted", "fit", "validation", "verdict"):
+        table.add_column(column)
+    colours = {"good": "green", "fair": "yellow", "poor": "red"}
+    for row in rows:
+        verdict = row.verdict.rstrip(" *")
+        style = colours.get(verdict, "")
+        shown = f"[{style}]{row.verdict}[/{style}]" if style else row.verdict
+        table.add_row(row.asset, row.what, row.fitted, row.fit, row.short, shown)
+    Console(width=None if sys.stdout.isatty() else 150).print(table)
+
+
+@app.command()
+@guarded
+def render(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="File to write: .png (a moment), .mp4 or .gif (a span), .html (a page)."
+        ),
+    ],
+    park: ParkArg = None,
+    scenario: ScenarioOpt = None,
+    trace: Annotated[
+        Path | None,
+        typer.Option("--trace", help="Play a saved run (a folder from 'run --out') instead."),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help='Moment of a .png/.html: "day D HH:MM" (day 0 10:00).'),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help='First moment of a video (default "day 0 00:00").')
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last moment of a video (default: a day later).")
+    ] = None,
+    size: Annotated[str, typer.Option("--size", help="Picture size WIDTHxHEIGHT.")] = "1280x720",
+    fps: Annotated[float, typer.Option("--fps", min=1, max=120, help="Video frames/second.")] = 25,
+    speed: Annotated[
+        float, typer.Option("--speed", min=0.001, help="Simulated minutes per second of video.")
+    ] = 60,
+    compare: Annotated[
+        str | None, typer.Option("--compare", help="Scenario to show beside the run (A/B).")
+    ] = None,
+    camera: Annotated[
+        str, typer.Option("--camera", help="Camera preset: overview, oblique or top.")
+    ] = "overview",
+    days: Annotated[
+        float | None,
+        typer.Option("--days", min=0.01, help="Horizon in days (default: just enough)."),
+    ] = None,
+    warmup_days: WarmupOpt = "1",
+    seed: SeedOpt = 0,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Processes drawing a long mp4.")
+    ] = None,
+) -> None:
     """3D picture (.png), playback (.mp4, .gif) or standalone page (.html) of the park."""
-    _not_yet("render", 6)
+    from twin.api import settings_from_options
+    from viz.offscreen import render_run
+
+    warmup = settings_from_options(warmup=warmup_days, seed=seed).warmup_days
+    with progress(label="frames") as bar:
+        written = render_run(
+            out,
+            park,
+            scenario,
+            trace=trace,
+            compare=compare,
+            days=days,
+            warmup_days=warmup,
+            seed=seed,
+            at=at,
+            start=start,
+            end=end,
+            size=size,
+            fps=fps,
+            speed=speed,
+            camera=camera,
+            jobs=jobs,
+            progress=bar,
+        )
+    typer.echo(f"wrote {written}")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def show(ctx: typer.Context) -> None:
-    """Interactive 3D window with a time slider (needs a display)."""
-    _not_yet("show", 6)
+@app.command()
+@guarded
+def show(
+    park: ParkArg = None,
+    scenario: ScenarioOpt = None,
+    trace: Annotated[
+        Path | None,
+        typer.Option("--trace", help="Play a saved run (a folder from 'run --out') instead."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help='First moment on the slider, "day D HH:MM".')
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Last moment on the slider (default: the end).")
+    ] = None,
+    speed: Annotated[
+        float, typer.Option("--speed", min=0.001, help="Simulated minutes per second playing.")
+    ] = 60,
+    compare: Annotated[
+        str | None, typer.Option("--compare", help="Scenario to show beside the run (A/B).")
+    ] = None,
+    camera: Annotated[
+        str, typer.Option("--camera", help="Camera preset: overview, oblique or top.")
+    ] = "overview",
+    days: Annotated[
+        float | None, typer.Option("--days", min=0.01, help="Horizon in days (default: 1).")
+    ] = None,
+    warmup_days: WarmupOpt = "1",
+    seed: SeedOpt = 0,
+) -> None:
+    """Interactive 3D window with a time slider and play/pause (needs a display)."""
+    from twin.api import settings_from_options
+    from viz.interactive import show_run
+
+    warmup = settings_from_options(warmup=warmup_days, seed=seed).warmup_days
+    show_run(
+        park,
+        scenario,
+        trace=str(trace) if trace is not None else None,
+        compare=compare,
+        days=days,
+        warmup_days=warmup,
+        seed=seed,
+        start=start,
+        end=end,
+        speed=speed,
+        camera=camera,
+    )
 
 
 @app.command()

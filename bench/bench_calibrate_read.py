@@ -3,7 +3,7 @@
 python bench/bench_calibrate_read.py [--meters 50] [--days 365] [--quoted]
 
 Writes the file to a temporary folder (about 75 MB), then times the vectorised reader of
-``twin.calibrate.read`` on it. ``--quoted`` quotes the asset names, which sends the file down
+``twin.calibration.read`` on it. ``--quoted`` quotes the asset names, which sends the file down
 the csv-module path (the slow one) for comparison.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.calibrate.read import FileReport, Timebase, read_meters
+from twin.calibration.read import FileReport, Timebase, read_meters
 from twin.load import load_park
 from twin.schema import Park
 

@@ -7,10 +7,12 @@ its `finish` step simulates the hub with SimPy on the trucks the logistics famil
 puts its load on the feeder, and its KPIs are named `ev_hubs.<id>.<metric>`.
 
 Run it:  python examples/ev_hub.py
+(PARKTWIN_EXAMPLE_DAYS shortens it; the tests use it.)
 """
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any
 
 import numpy as np
@@ -166,11 +168,12 @@ def demo_park_with_hub() -> Park:
 
 if __name__ == "__main__":
     park = demo_park_with_hub()
-    spec = RunSpec(horizon_days=7, warmup_days=1, seed=0)
+    days = float(os.environ.get("PARKTWIN_EXAMPLE_DAYS", "7"))
+    spec = RunSpec(horizon_days=days, warmup_days=1, seed=0)
     with_hub = compute_kpis(simulate(park, spec=spec))
     without = compute_kpis(simulate(load_park("demo-small"), spec=spec))
     for name in ("sessions", "wait_mean_min", "energy_mwh", "peak_kw"):
         print(f"ev_hubs.hub1.{name:<14} {with_hub[f'ev_hubs.hub1.{name}']:10.2f}")
     extra = with_hub["power.energy_mwh"] - without["power.energy_mwh"]
-    print(f"park energy with the hub: +{extra:.2f} MWh (the hub drew "
+    print(f"result: park energy with the hub: +{extra:.2f} MWh (the hub drew "
           f"{with_hub['ev_hubs.hub1.energy_mwh']:.2f} MWh)")  # fmt: skip

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from twin.calibrate import calibrate
+from twin.calibration import calibrate
 from twin.load import load_park
 
 START = np.datetime64("2026-01-05T00:00")  # a Monday

@@ -13,8 +13,8 @@ import yaml
 from typer.testing import CliRunner
 
 import cli
-from twin.calibrate import Calibration, calibrate
-from twin.calibrate.sample import sensor_tables, write_sensors
+from twin.calibration import Calibration, calibrate
+from twin.calibration.sample import sensor_tables, write_sensors
 from twin.dist import Sampler
 from twin.load import data_root, load_park
 from twin.schema import Park

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from twin.calibrate.fit_arrivals import fit_arrivals
-from twin.calibrate.fit_meters import fit_levels, fit_ratio, interval_share
-from twin.calibrate.fit_service import fit_service
-from twin.calibrate.read import MeterSeries, reading_intervals
-from twin.calibrate.sample import sensor_tables
+from twin.calibration.fit_arrivals import fit_arrivals
+from twin.calibration.fit_meters import fit_levels, fit_ratio, interval_share
+from twin.calibration.fit_service import fit_service
+from twin.calibration.read import MeterSeries, reading_intervals
+from twin.calibration.sample import sensor_tables
 from twin.dist import Sampler
 from twin.intervals import Clock, Intervals
 from twin.load import load_park

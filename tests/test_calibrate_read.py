@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from twin.calibrate.read import read_meters, read_sensors, read_trucks, spike_mask
-from twin.calibrate.table import FileReport
-from twin.calibrate.timestamps import Timebase, parse_times
+from twin.calibration.read import read_meters, read_sensors, read_trucks, spike_mask
+from twin.calibration.table import FileReport
+from twin.calibration.timestamps import Timebase, parse_times
 from twin.errors import InputError
 from twin.load import load_park
 from twin.schema import Park

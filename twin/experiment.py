@@ -1,19 +1,38 @@
-"""Replications of one park and scenario, serially or on worker processes.
+"""Replications of parks and scenarios, on any backend, with the same numbers from each.
 
-Replication i always uses ``Streams(seed, i)``, whichever worker runs it and in whatever order,
-so results are bit-identical for any number of workers, and replication i of every scenario
-sees the same random numbers (common random numbers).
+An experiment runs one or more :class:`Case` objects (the baseline and scenarios of a
+comparison, the points of a sweep, or a single run) for the same replications. Replication i of
+every case always draws from ``Streams(seed, i)``, whichever worker runs it and in whatever
+order, so results are bit-identical for any backend and number of workers, and replication i of
+every case sees the same random numbers (common random numbers: comparisons are paired).
+
+Replications are sent to the backend (:mod:`twin.backends`) in batches, a few per task. A task
+that fails, or whose worker dies, is retried once, one replication per task; a replication that
+fails again is reported with its seed and index (rerun it alone with ``--seed S
+--first-replication I -r 1``), and every finished replication is kept. Ctrl-C stops the workers
+and raises :class:`Interrupted` carrying the finished replications.
+
+``-r auto`` (:attr:`Settings.precision`) runs a sequential procedure: 10 replications, then more
+in batches until the 95% half-width of each watched KPI is within the relative precision of its
+mean in every case (or the cap is reached). ``--warmup auto`` (:attr:`Settings.warmup_auto`)
+picks the warm-up by MSER-5 on pilot runs (:mod:`twin.warmup`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import json
 import math
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from twin.backends import BACKENDS, Backend, open_backend
 from twin.errors import UsageError
 from twin.kpi import compute_kpis, unit_of
 from twin.schema import Event, Park
@@ -21,13 +40,48 @@ from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
 from twin.stats import Summary, summarize
 from twin.trace import Trace
+from twin.warmup import (
+    MIN_BATCHES,
+    MSER_BATCH,
+    PILOT_MIN_DAYS,
+    PILOT_REPLICATIONS,
+    WarmupChoice,
+    choose_warmup,
+    describe_warmup,
+)
 
 Progress = Callable[[int, int], None]
+
+DEFAULT_PRECISION = 0.05
+DEFAULT_PRECISION_KPIS = ("trucks.wait_mean_min", "trucks.turnaround_mean_min")
+INITIAL_REPLICATIONS = 10
+"""First round of ``-r auto``: fewer lets a lucky low-variance start stop the procedure early."""
+MIN_ROUND = 5
+MAX_REPLICATIONS = 200
+MAX_BATCH = 4
+"""Most replications per task: small tasks balance the workers and lose little on Ctrl-C."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    """How to run an experiment (the options shared by run, compare and sweep)."""
+    """How to run an experiment (the options shared by run, compare and sweep).
+
+    Attributes:
+        days: horizon in days.
+        warmup_days: warm-up before the horizon, days (the starting value with `warmup_auto`).
+        seed: base seed.
+        replications: replications to run; with `precision`, how many to start with (at
+            least :data:`INITIAL_REPLICATIONS`).
+        jobs: worker processes (local) or local dask workers.
+        step_min: grid step of the utility series, minutes.
+        backend: ``local`` or ``dask``.
+        scheduler: dask scheduler address; None for a local cluster.
+        precision: target relative 95% half-width; None for a fixed number of replications.
+        precision_kpis: the KPIs the precision applies to.
+        max_replications: the cap of the sequential procedure.
+        warmup_auto: choose the warm-up by MSER-5 on pilot runs.
+        first_replication: index of the first replication (to rerun one alone).
+    """
 
     days: float = 7.0
     warmup_days: float = 1.0
@@ -35,6 +89,13 @@ class Settings:
     replications: int = 1
     jobs: int = 1
     step_min: float = 15.0
+    backend: str = "local"
+    scheduler: str | None = None
+    precision: float | None = None
+    precision_kpis: tuple[str, ...] = DEFAULT_PRECISION_KPIS
+    max_replications: int = MAX_REPLICATIONS
+    warmup_auto: bool = False
+    first_replication: int = 0
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.days) and self.days > 0):
@@ -47,15 +108,74 @@ class Settings:
             raise UsageError(f"--jobs must be at least 1, got {self.jobs}")
         if self.days > 3660:
             raise UsageError(f"--days {self.days} is more than ten years; use at most 3660")
+        if self.backend not in BACKENDS:
+            raise UsageError(
+                f"--backend must be one of {', '.join(BACKENDS)}, got '{self.backend}'"
+            )
+        if self.scheduler is not None and self.backend != "dask":
+            raise UsageError("--scheduler is the address of a dask scheduler: add --backend dask")
+        if self.first_replication < 0:
+            raise UsageError(f"--first-replication must be 0 or more, got {self.first_replication}")
+        if self.precision is not None:
+            if not (math.isfinite(self.precision) and 0 < self.precision < 1):
+                raise UsageError(
+                    f"--precision is a relative half-width between 0 and 1 (0.05 = ±5%), "
+                    f"got {self.precision}"
+                )
+            if self.max_replications < 2:
+                raise UsageError(
+                    f"--max-replications must be at least 2, got {self.max_replications}"
+                )
+            if not self.precision_kpis:
+                raise UsageError("-r auto needs at least one KPI to watch (--kpi NAME)")
+        steps = max(self.days, PILOT_MIN_DAYS) * 1440 / self.step_min
+        if self.warmup_auto and steps < MIN_BATCHES * MSER_BATCH:
+            raise UsageError(
+                f"--warmup auto needs at least {MIN_BATCHES * MSER_BATCH} grid steps to choose "
+                f"from; use a --step-min of at most {PILOT_MIN_DAYS * 1440 / 50:g} or --warmup-days"
+            )
+
+    @property
+    def initial_replications(self) -> int:
+        """Replications of the first round (all of them without `precision`)."""
+        if self.precision is None:
+            return self.replications
+        return min(max(self.replications, INITIAL_REPLICATIONS), self.max_replications)
 
     def spec(self, replication: int) -> RunSpec:
         """The engine's spec for one replication."""
         return RunSpec(self.days, self.warmup_days, self.step_min, self.seed, replication)
 
 
+@dataclass(frozen=True)
+class Case:
+    """One park under timed events: the baseline, a scenario, or a point of a sweep.
+
+    Attributes:
+        park: the park, scenario changes already applied.
+        events: the scenario's timed events.
+        scenario: the scenario's name, None for the park as is.
+        label: the name shown in reports; defaults to the scenario's or the park's name.
+    """
+
+    park: Park
+    events: tuple[Event, ...] = ()
+    scenario: str | None = None
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        """The label, scenario name or park name."""
+        return self.label or self.scenario or self.park.park.name
+
+
 @dataclass
 class Experiment:
-    """KPIs of every replication of one park and scenario, with their statistics."""
+    """KPIs of every replication of one park and scenario, with their statistics.
+
+    A replication that did not finish (interrupted, or failed twice) has NaN values; the
+    ``extra`` fields say which (``complete: false``).
+    """
 
     park: str
     scenario: str | None
@@ -68,6 +188,11 @@ class Experiment:
     def replications(self) -> int:
         """Number of replications run."""
         return len(next(iter(self.values.values()), []))
+
+    @property
+    def complete(self) -> bool:
+        """False when some replication is missing (interrupted or failed)."""
+        return bool(self.extra.get("complete", True))
 
     def summary(self, kpi: str) -> Summary:
         """Statistics of one KPI over the replications."""
@@ -101,8 +226,11 @@ class Experiment:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
 
-def _num(value: float) -> float | None:
+def _num(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else float(value)
+
+
+# --------------------------------------------------------------------------- tasks
 
 
 def run_replication(
@@ -113,20 +241,527 @@ def run_replication(
     return compute_kpis(trace), trace if keep_trace else None
 
 
-def _run_batch(
-    park_json: str, events_json: str, settings: Settings, reps: list[int], scenario: str | None
-) -> list[tuple[int, dict[str, float], Trace | None]]:
-    """A worker's task: several replications, parsed from JSON (cheap to send)."""
-    from pydantic import TypeAdapter
+BatchResult = list[tuple[int, dict[str, float], Trace | None]]
+BatchFn = Callable[[Case, Settings, list[int], int], BatchResult]
+PilotFn = Callable[[Case, Settings, list[int]], list[tuple[int, np.ndarray]]]
 
-    from twin.schema import Event as EventType
 
-    park = Park.model_validate_json(park_json)
-    events = TypeAdapter(list[EventType]).validate_json(events_json)
+def run_batch(case: Case, settings: Settings, reps: list[int], keep_trace: int) -> BatchResult:
+    """A worker's task: several replications of one case; the trace of `keep_trace` kept.
+
+    Args:
+        case: the park and events.
+        settings: horizon, warm-up, seed.
+        reps: replication indices.
+        keep_trace: the replication whose trace to return (the others return None).
+
+    Returns:
+        ``(replication, kpis, trace or None)`` per replication, in the order of `reps`.
+    """
     return [
-        (i, *run_replication(park, events, settings.spec(i), scenario, keep_trace=i == 0))
+        (
+            i,
+            *run_replication(
+                case.park, case.events, settings.spec(i), case.scenario, i == keep_trace
+            ),
+        )
         for i in reps
     ]
+
+
+def pilot_days(settings: Settings) -> float:
+    """How long MSER's pilot runs are: the horizon, and at least :data:`PILOT_MIN_DAYS`.
+
+    MSER needs data well past the transient; on a short series a chance burst in the first
+    half can look like one.
+    """
+    return max(settings.days, PILOT_MIN_DAYS)
+
+
+def run_pilot(case: Case, settings: Settings, reps: list[int]) -> list[tuple[int, np.ndarray]]:
+    """A worker's task: pilot replications for MSER; returns their series.
+
+    A pilot starts empty (no warm-up), runs :func:`pilot_days`, and leaves out the scenario's
+    timed events: they happen in the horizon, after any warm-up, so the warm-up has only the
+    empty start to wear off.
+    """
+    from twin.warmup import pilot_series
+
+    pilot = dataclasses.replace(
+        settings, days=pilot_days(settings), warmup_days=0.0, warmup_auto=False
+    )
+    return [
+        (i, pilot_series(simulate(case.park, (), pilot.spec(i), scenario=case.scenario)))
+        for i in reps
+    ]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A replication that failed twice."""
+
+    case: str
+    replication: int
+    seed: int
+    error: str
+
+    def describe(self) -> str:
+        """What failed and how to rerun it alone."""
+        return (
+            f"replication {self.replication} of '{self.case}' failed twice ({self.error}); "
+            f"rerun it alone with --seed {self.seed} --first-replication {self.replication} -r 1"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the ``failed_replications`` field of kpis.json."""
+        return dataclasses.asdict(self)
+
+
+class ReplicationError(RuntimeError):
+    """Replications failed twice; `experiments` holds every replication that finished."""
+
+    def __init__(self, failures: Sequence[Failure], experiments: Sequence[Experiment] = ()):
+        self.failures = list(failures)
+        self.experiments = list(experiments)
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        super().__init__(failures[0].describe() + more if failures else "replications failed")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C: the workers were stopped; `experiments` holds the finished replications."""
+
+    def __init__(self, experiments: Sequence[Experiment] = ()):
+        super().__init__()
+        self.experiments = list(experiments)
+
+
+# --------------------------------------------------------------------------- the rule of -r auto
+
+
+@dataclass(frozen=True)
+class PrecisionCheck:
+    """Where the sequential procedure stands: is every watched KPI precise enough?
+
+    Attributes:
+        reached: every watched KPI of every case has a 95% half-width within the target.
+        needed: the replications the current variance estimates call for.
+        relative: per KPI, the worst relative half-width over the cases (NaN: unknown).
+    """
+
+    reached: bool
+    needed: int
+    relative: dict[str, float]
+
+
+def check_precision(
+    cases: Sequence[dict[str, list[float]]], kpis: Iterable[str], target: float, cap: int
+) -> PrecisionCheck:
+    """Check the relative precision of `kpis` over replications, for every case.
+
+    A KPI is precise enough when its 95% Student-t half-width is at most `target` times the
+    absolute value of its mean (a KPI that does not vary is always precise). The number of
+    replications needed is estimated from the usual ``n * (h / (target * |mean|))**2``.
+
+    Args:
+        cases: per case, the values of each KPI in replication order.
+        kpis: the KPIs to check (those a case lacks, or that are NaN throughout, are skipped).
+        target: the relative half-width to reach, e.g. 0.05.
+        cap: the largest number of replications the estimate may ask for.
+
+    Returns:
+        Whether it is reached, how many replications are needed, the worst relative widths.
+    """
+    reached = True
+    needed = 0
+    relative: dict[str, float] = {}
+    for name in kpis:
+        worst = 0.0
+        for values in cases:
+            if name not in values:
+                continue
+            data = np.asarray(values[name], dtype=float)
+            finite = data[~np.isnan(data)]
+            if len(finite) == 0:
+                continue
+            n = len(finite)
+            if n < 2:
+                reached, worst = False, math.nan
+                needed = max(needed, 2)
+                continue
+            s = summarize(finite.tolist())
+            half = s.half_width
+            if half == 0:
+                rel = 0.0
+            elif s.mean == 0:
+                rel = math.inf
+            else:
+                rel = half / abs(s.mean)
+            if not math.isnan(worst):
+                worst = max(worst, rel)
+            if rel > target:
+                reached = False
+                estimate = cap if math.isinf(rel) else math.ceil(n * (rel / target) ** 2)
+                needed = max(needed, min(estimate, cap))
+        relative[name] = worst
+    return PrecisionCheck(reached, needed, relative)
+
+
+def next_round(done: int, needed: int, cap: int) -> int:
+    """How many replications to add after `done`: towards `needed`, at most doubling.
+
+    At least :data:`MIN_ROUND` are added, so that rounds are worth sending to
+    workers, but never more than `done` (an early, noisy variance estimate cannot ask for
+    hundreds at once) nor beyond `cap`. The rounds never depend on the number of workers, so
+    `-r auto` stops at the same count on every backend.
+    """
+    add = max(needed - done, MIN_ROUND)
+    return max(0, min(add, max(done, 1), cap - done))
+
+
+@dataclass(frozen=True)
+class PrecisionReport:
+    """How `-r auto` ended, for kpis.json and the terminal."""
+
+    target: float
+    kpis: tuple[str, ...]
+    replications: int
+    reached: bool
+    cap: int
+    relative: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``replication_rule`` field of kpis.json and comparison.json."""
+        return {
+            "method": "sequential",
+            "precision": self.target,
+            "kpis": list(self.kpis),
+            "replications": self.replications,
+            "reached": self.reached,
+            "max_replications": self.cap,
+            "relative_half_width": {k: _num(v) for k, v in self.relative.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, rule: dict[str, Any]) -> PrecisionReport:
+        """Read back :meth:`to_dict`."""
+        return cls(
+            rule["precision"],
+            tuple(rule["kpis"]),
+            rule["replications"],
+            rule["reached"],
+            rule["max_replications"],
+            {k: math.nan if v is None else v for k, v in rule["relative_half_width"].items()},
+        )
+
+    def describe(self) -> str:
+        """One line for people."""
+        widths = ", ".join(
+            f"{k} ±{100 * v:.2g}%" if math.isfinite(v) else f"{k} ±?"
+            for k, v in self.relative.items()
+        )
+        if self.reached:
+            return (
+                f"-r auto: {self.replications} replications reach ±{100 * self.target:g}% "
+                f"(95% half-width / mean): {widths}"
+            )
+        return (
+            f"-r auto: precision ±{100 * self.target:g}% NOT reached at the cap of "
+            f"{self.cap} replications (--max-replications): {widths}"
+        )
+
+
+# --------------------------------------------------------------------------- the runner
+
+
+def kpi_names(park: Park, step_min: float = 15.0) -> list[str]:
+    """The KPIs a park has (from a one-step run), e.g. to check ``--kpi`` names."""
+    spec = RunSpec(horizon_days=step_min / 1440.0, warmup_days=0.0, step_min=step_min)
+    return list(compute_kpis(simulate(park, (), spec)))
+
+
+def check_kpi_names(cases: Sequence[Case], names: Iterable[str], step_min: float = 15.0) -> None:
+    """Raise a UsageError naming each KPI in `names` that no case has, with a did-you-mean."""
+    names = list(names)
+    if all(n in DEFAULT_PRECISION_KPIS for n in names):
+        return
+    known: list[str] = []
+    seen: set[int] = set()
+    for case in cases:  # usually the first case has them all
+        if id(case.park) not in seen:
+            seen.add(id(case.park))
+            known.extend(k for k in kpi_names(case.park, step_min) if k not in known)
+        if all(n in known for n in names):
+            return
+    for name in names:
+        if name not in known:
+            close = [k for k in known if k.startswith(name)][:3] or difflib.get_close_matches(
+                name, known, n=3, cutoff=0.5
+            )
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise UsageError(
+                f"--kpi {name}: no such KPI{hint} (KPIs are named like trucks.wait_mean_min, "
+                "docks.<id>.wait_mean_min, power.peak_mw; see `parktwin run --json`)"
+            )
+
+
+def _batches(reps: list[int], size: int) -> list[list[int]]:
+    return [reps[k : k + size] for k in range(0, len(reps), size)]
+
+
+class _Runner:
+    """Runs replications of several cases on one backend and keeps what finished."""
+
+    def __init__(
+        self,
+        cases: Sequence[Case],
+        settings: Settings,
+        progress: Progress | None,
+        batch_fn: BatchFn,
+        pilot_fn: PilotFn,
+    ) -> None:
+        self.cases = list(cases)
+        self.settings = settings
+        self.progress = progress
+        self.batch_fn = batch_fn
+        self.pilot_fn = pilot_fn
+        self.backend: Backend | None = None
+        self.kpis: list[dict[int, dict[str, float]]] = [{} for _ in self.cases]
+        self.traces: list[Trace | None] = [None for _ in self.cases]
+        self.planned: list[int] = []
+        self.failures: list[Failure] = []
+        self.extra: dict[str, Any] = {}
+        self.done = 0
+        self.total = 0
+
+    # ----- scheduling
+
+    def _execute(
+        self,
+        units: list[tuple[int, list[int]]],
+        make: Callable[[int, list[int]], tuple[Callable[..., Any], tuple[Any, ...]]],
+        store: Callable[[int, Any], None],
+    ) -> list[Failure]:
+        """Run work units ``(case, reps)``; retry a failed unit once, one rep per task."""
+        backend = self.backend
+        assert backend is not None
+        pending: deque[tuple[int, list[int], int]] = deque((c, r, 0) for c, r in units)
+        running: dict[Future[Any], tuple[int, list[int], int, int]] = {}
+        window = backend.window
+        failures: list[Failure] = []
+        while pending or running:
+            while pending and len(running) < window:
+                case, reps, attempt = pending.popleft()
+                fn, args = make(case, reps)
+                try:
+                    future = backend.submit(fn, *args)
+                except Exception as exc:  # the workers died since the last wait
+                    if not backend.is_crash(exc):
+                        raise
+                    backend.recover()
+                    future = backend.submit(fn, *args)
+                running[future] = (case, reps, attempt, backend.generation)
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: running[f][:2]):
+                case, reps, attempt, generation = running.pop(future)
+                error = future.exception()
+                if error is None:
+                    store(case, future.result())
+                    continue
+                if backend.is_crash(error) and generation == backend.generation:
+                    backend.recover()
+                if attempt == 0:
+                    pending.extend((case, [r], 1) for r in reps)
+                else:
+                    failures.extend(
+                        Failure(
+                            self.cases[case].name,
+                            r,
+                            self.settings.seed,
+                            f"{type(error).__name__}: {error}",
+                        )
+                        for r in reps
+                    )
+        return failures
+
+    def _tick(self, count: int) -> None:
+        self.done += count
+        if self.progress:
+            self.progress(self.done, self.total)
+
+    def run(self, reps: list[int]) -> None:
+        """Replications `reps` of every case."""
+        assert self.backend is not None
+        self.planned.extend(reps)
+        self.total += len(reps) * len(self.cases)
+        if self.progress:
+            self.progress(self.done, self.total)
+        items = len(reps) * len(self.cases)
+        size = max(1, min(MAX_BATCH, math.ceil(items / (8 * self.backend.workers))))
+        if self.backend.workers == 1:
+            size = 1  # serial: one replication per task keeps the progress bar moving
+        units = [(c, batch) for c in range(len(self.cases)) for batch in _batches(reps, size)]
+        keep = self.settings.first_replication
+        settings = self.settings
+
+        def make(case: int, batch: list[int]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+            return self.batch_fn, (self.cases[case], settings, batch, keep)
+
+        def store(case: int, result: BatchResult) -> None:
+            for i, kpis, trace in result:
+                self.kpis[case][i] = kpis
+                if trace is not None:
+                    self.traces[case] = trace
+            self._tick(len(result))
+
+        self.failures.extend(self._execute(units, make, store))
+
+    def choose_warmup(self) -> WarmupChoice:
+        """Pilot runs of every case, MSER-5, and the settings with the chosen warm-up."""
+        first = self.settings.first_replication
+        reps = list(range(first, first + PILOT_REPLICATIONS))
+        series: list[dict[int, np.ndarray]] = [{} for _ in self.cases]
+        self.total += len(reps) * len(self.cases)
+        settings = self.settings
+
+        def make(case: int, batch: list[int]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+            return self.pilot_fn, (self.cases[case], settings, batch)
+
+        def store(case: int, result: list[tuple[int, np.ndarray]]) -> None:
+            for i, s in result:
+                series[case][i] = s
+            self._tick(len(result))
+
+        units = [(c, [r]) for c in range(len(self.cases)) for r in reps]
+        failures = self._execute(units, make, store)
+        if failures:
+            raise ReplicationError(failures)
+        by_case = {self.cases[c].name: [series[c][i] for i in reps] for c in range(len(self.cases))}
+        choice = choose_warmup(by_case, self.settings.step_min, pilot_days(self.settings))
+        self.settings = dataclasses.replace(
+            self.settings, warmup_days=choice.days, warmup_auto=False
+        )
+        self.extra["warmup_choice"] = choice.to_dict()
+        # the pilots are not part of the experiment's count
+        self.done = self.total = 0
+        return choice
+
+    def sequential(self) -> PrecisionReport:
+        """The `-r auto` procedure: add rounds until precise enough or at the cap."""
+        s = self.settings
+        assert s.precision is not None
+        first, cap = s.first_replication, s.max_replications
+        n = s.initial_replications
+        self.run(list(range(first, first + n)))
+        while True:
+            check = check_precision(
+                [self._values(c) for c in range(len(self.cases))],
+                s.precision_kpis,
+                s.precision,
+                cap,
+            )
+            if check.reached or n >= cap or self.failures:
+                break
+            add = next_round(n, check.needed, cap)
+            self.run(list(range(first + n, first + n + add)))
+            n += add
+        report = PrecisionReport(
+            s.precision, s.precision_kpis, n, check.reached, cap, check.relative
+        )
+        self.extra["replication_rule"] = report.to_dict()
+        return report
+
+    # ----- results
+
+    def _values(self, case: int) -> dict[str, list[float]]:
+        results = self.kpis[case]
+        names: dict[str, None] = {}
+        for i in self.planned:
+            if i in results:
+                names.update(dict.fromkeys(results[i]))
+        return {
+            name: [
+                results[i].get(name, math.nan) if i in results else math.nan for i in self.planned
+            ]
+            for name in names
+        }
+
+    def experiments(self, interrupted: bool = False) -> list[Experiment]:
+        """One :class:`Experiment` per case, NaN for replications that did not finish."""
+        out = []
+        for c, case in enumerate(self.cases):
+            extra = dict(self.extra)
+            if self.settings.first_replication:
+                extra["first_replication"] = self.settings.first_replication
+            missing = [i for i in self.planned if i not in self.kpis[c]]
+            if missing or interrupted:
+                extra["complete"] = False
+                extra["interrupted"] = interrupted
+                extra["missing_replications"] = missing
+                extra["failed_replications"] = [
+                    f.to_dict() for f in self.failures if f.case == case.name
+                ]
+            out.append(
+                Experiment(
+                    park=case.park.park.name,
+                    scenario=case.scenario,
+                    settings=self.settings,
+                    values=self._values(c),
+                    trace=self.traces[c],
+                    extra=extra,
+                )
+            )
+        return out
+
+
+def run_cases(
+    cases: Sequence[Case],
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    batch_fn: BatchFn = run_batch,
+    pilot_fn: PilotFn = run_pilot,
+) -> list[Experiment]:
+    """Replicate every case with the same replications (common random numbers).
+
+    Args:
+        cases: the parks under events to run, e.g. a baseline and its scenarios.
+        settings: horizon, warm-up, seed, replications, backend (defaults: :class:`Settings`).
+        progress: called with (replications done, replications planned) as they finish.
+        batch_fn: the task that runs replications (tests replace it to inject failures).
+        pilot_fn: the task that runs MSER pilot replications.
+
+    Returns:
+        One experiment per case, in the order of `cases`. With ``--warmup auto`` or ``-r auto``
+        their ``extra`` says what was chosen (``warmup_choice``, ``replication_rule``).
+
+    Raises:
+        UsageError: bad options (unknown ``--kpi``, unreachable scheduler).
+        ReplicationError: some replication failed twice; the others are in the error.
+        Interrupted: Ctrl-C; the finished replications are in the error.
+    """
+    settings = settings or Settings()
+    if not cases:
+        raise UsageError("nothing to run: no park or scenario given")
+    check_kpi_names(cases, settings.precision_kpis, settings.step_min)
+    runner = _Runner(cases, settings, progress, batch_fn, pilot_fn)
+    try:
+        with open_backend(settings.backend, settings.jobs, settings.scheduler) as backend:
+            runner.backend = backend
+            if settings.warmup_auto:
+                runner.choose_warmup()
+            if settings.precision is None:
+                first = settings.first_replication
+                runner.run(list(range(first, first + settings.replications)))
+            else:
+                runner.sequential()
+    except KeyboardInterrupt:
+        raise Interrupted(runner.experiments(interrupted=True)) from None
+    experiments = runner.experiments()
+    if runner.failures:
+        raise ReplicationError(runner.failures, experiments)
+    return experiments
 
 
 def run_experiment(
@@ -139,41 +774,20 @@ def run_experiment(
 ) -> Experiment:
     """Replications ``first .. first + settings.replications - 1`` of a park under events."""
     settings = settings or Settings()
-    reps = list(range(first, first + settings.replications))
-    results: dict[int, tuple[dict[str, float], Trace | None]] = {}
-    done = 0
-    if settings.jobs == 1 or len(reps) == 1:
-        for i in reps:
-            results[i] = run_replication(park, events, settings.spec(i), scenario, i == 0)
-            done += 1
-            if progress:
-                progress(done, len(reps))
-    else:
-        from pydantic import TypeAdapter
+    if first:
+        settings = dataclasses.replace(settings, first_replication=first)
+    return run_cases([Case(park, tuple(events), scenario)], settings, progress)[0]
 
-        from twin.schema import Event as EventType
 
-        park_json = park.model_dump_json(by_alias=True)
-        events_json = TypeAdapter(list[EventType]).dump_json(list(events), by_alias=True).decode()
-        batches = [reps[k :: settings.jobs * 2] for k in range(settings.jobs * 2)]
-        with ProcessPoolExecutor(max_workers=settings.jobs) as pool:
-            futures = [
-                pool.submit(_run_batch, park_json, events_json, settings, batch, scenario)
-                for batch in batches
-                if batch
-            ]
-            for future in as_completed(futures):
-                for i, kpis, trace in future.result():
-                    results[i] = (kpis, trace)
-                    done += 1
-                    if progress:
-                        progress(done, len(reps))
-    names = list(results[reps[0]][0])
-    values = {name: [results[i][0].get(name, math.nan) for i in reps] for name in names}
-    return Experiment(
-        park=park.park.name,
-        scenario=scenario,
-        settings=settings,
-        values=values,
-        trace=results[reps[0]][1],
-    )
+def describe_choices(doc: dict[str, Any]) -> list[str]:
+    """Lines for people about what ``--warmup auto`` and ``-r auto`` chose, from a document."""
+    lines = []
+    if "warmup_choice" in doc:
+        lines.append(describe_warmup(doc["warmup_choice"]))
+    if "replication_rule" in doc:
+        lines.append(PrecisionReport.from_dict(doc["replication_rule"]).describe())
+    if doc.get("complete") is False:
+        missing = doc.get("missing_replications", [])
+        why = "interrupted" if doc.get("interrupted") else "failed"
+        lines.append(f"incomplete ({why}): replications {missing} are missing (null values)")
+    return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ class Summary:
         return (self.ci95[1] - self.ci95[0]) / 2
 
 
+@functools.lru_cache(maxsize=256)
 def t_quantile(dof: int, level: float = 0.95) -> float:
     """Two-sided Student-t quantile for `dof` degrees of freedom."""
     from scipy.stats import t

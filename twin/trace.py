@@ -26,6 +26,11 @@ A time that did not happen before the end of the run is NaN.
 Series (``series[name]``) are sampled on the grid ``edges`` (step k is ``edges[k]..edges[k+1]``);
 per-asset series have one column per asset in ``names`` order. Rates (kW, m³/h) are averages
 over the step, amounts (m³, units) totals over it, levels (m³) values at the step's end.
+
+Every array is plain numpy: ``trace.trucks["dock_start"]``, ``trace.series["feeder_load_kw"]``,
+or all of them at once with :meth:`Trace.to_arrays`. With pandas installed (it is optional),
+:meth:`Trace.trucks_frame` and :meth:`Trace.series_frame` give the same data as DataFrames with
+asset ids for names.
 """
 
 from __future__ import annotations
@@ -35,12 +40,15 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from twin.errors import InputError
 from twin.output import atomic_write_bytes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TIME_COLUMNS = (
     "arrive",
@@ -93,6 +101,105 @@ class Trace:
     def index(self, kind: str, asset_id: str) -> int:
         """Column of an asset in the series of its kind."""
         return self.names[kind].index(asset_id)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Every array of the trace, named as in its ``.npz`` file.
+
+        Returns:
+            ``edges`` (the grid, one more than the steps), ``trucks/<column>`` (one value per
+            truck visit), ``series/<name>`` (one row per grid step) and ``extra/<name>``
+            (plugins' own columns). The arrays are the trace's own, not copies: do not modify
+            them.
+        """
+        arrays: dict[str, np.ndarray] = {"edges": self.edges}
+        arrays.update({f"trucks/{k}": v for k, v in self.trucks.items()})
+        arrays.update({f"series/{k}": v for k, v in self.series.items()})
+        arrays.update({f"extra/{k}": v for k, v in self.extra.items()})
+        return arrays
+
+    def series_columns(self, name: str) -> list[str]:
+        """What the columns of a series are: asset ids, or ``[name]`` for a park-wide series.
+
+        The kind of asset is the one of :attr:`names` with as many assets as the series has
+        columns, preferring the kind whose name starts the series' name
+        (``building_power_demand_kw`` has one column per building). Columns of a kind that
+        cannot be told are numbered ``"0"``, ``"1"``, ...
+
+        Raises:
+            KeyError: no series of that name (the message lists those there are).
+        """
+        values = self._series(name)
+        if values.ndim == 1:
+            return [name]
+        width = values.shape[1]
+        kinds = [k for k, ids in self.names.items() if len(ids) == width]
+        stem = [k for k in kinds if name.startswith(_kind_stem(k) + "_")]
+        chosen = stem or (kinds if len(kinds) == 1 else [])
+        if chosen:
+            return list(self.names[chosen[0]])
+        return [str(j) for j in range(width)]
+
+    def series_frame(self, name: str, calendar: bool = False) -> pd.DataFrame:
+        """One grid series as a DataFrame: a row per grid step, a column per asset.
+
+        Args:
+            name: a key of :attr:`series`, e.g. ``building_power_demand_kw``.
+            calendar: index the rows by the calendar time at the start of each step (from the
+                park's ``start``) instead of by simulated minutes.
+
+        Returns:
+            Rows indexed by the start of each step (``t_min``, minutes from the start of the
+            horizon, negative in the warm-up; or ``time``), with a column ``step_min`` (the
+            step's length) and one column per asset id (see :meth:`series_columns`).
+
+        Raises:
+            ImportError: pandas is not installed.
+            KeyError: no series of that name.
+        """
+        pd = _pandas()
+        values = self._series(name)
+        columns = self.series_columns(name)
+        data = values.reshape(len(values), -1)
+        frame = pd.DataFrame(data, columns=columns)
+        frame.insert(0, "step_min", np.diff(self.edges))
+        frame.index = self._time_index(self.edges[:-1], calendar)
+        return frame
+
+    def trucks_frame(self, calendar: bool = False) -> pd.DataFrame:
+        """The truck visits as a DataFrame: one row per visit, columns as in the module doc.
+
+        ``flow``, ``gate`` and ``dock_group`` hold the assets' ids (categorical) instead of
+        indices; the times are minutes from the start of the horizon (NaN: did not happen
+        before the end of the run), or calendar times (NaT) with `calendar`.
+
+        Raises:
+            ImportError: pandas is not installed.
+        """
+        pd = _pandas()
+        data: dict[str, Any] = {}
+        for column in INDEX_COLUMNS:
+            ids = self.names.get(_INDEX_KINDS[column], [])
+            codes = self.trucks[column].astype(np.int64)
+            data[column] = pd.Categorical.from_codes(codes, categories=ids)
+        for column in TIME_COLUMNS:
+            times = self.trucks[column]
+            data[column] = self._time_index(times, calendar) if calendar else times
+        for column, values in self.trucks.items():
+            if column not in data:
+                data[column] = values
+        return pd.DataFrame(data)
+
+    def _series(self, name: str) -> np.ndarray:
+        if name not in self.series:
+            raise KeyError(f"no series '{name}' in the trace (series: {', '.join(self.series)})")
+        return self.series[name]
+
+    def _time_index(self, minutes: np.ndarray, calendar: bool) -> Any:
+        pd = _pandas()
+        if not calendar:
+            return pd.Index(minutes, name="t_min")
+        start = pd.Timestamp(str(self.meta.get("start") or "1970-01-01"))
+        return pd.DatetimeIndex(start + pd.to_timedelta(minutes, unit="min"), name="time")
 
     def nbytes(self) -> int:
         """Memory held by the arrays."""
@@ -150,6 +257,26 @@ class Trace:
             park_json=park_json,
             extra=groups["extra"],
         )
+
+
+_INDEX_KINDS = {"flow": "flows", "gate": "gates", "dock_group": "dock_groups"}
+
+
+def _kind_stem(kind: str) -> str:
+    """``buildings`` -> ``building``, ``dock_groups`` -> ``dock``, ``ev_hubs`` -> ``ev``."""
+    return kind.split("_")[0] if "_" in kind else kind.removesuffix("s")
+
+
+def _pandas() -> Any:
+    """pandas, imported on first use: it is optional."""
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError(
+            "DataFrames need pandas, which parktwin does not install by itself: "
+            "pip install pandas (the numpy arrays need nothing: Trace.to_arrays())"
+        ) from None
+    return pandas
 
 
 def occupancy_integral(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.calibrate.table import FileReport, lines_text, plural, read_table
-from twin.calibrate.timestamps import Timebase, parse_numbers, parse_times
+from twin.calibration.table import FileReport, lines_text, plural, read_table
+from twin.calibration.timestamps import Timebase, parse_numbers, parse_times
 from twin.errors import InputError
 from twin.schema import Park
 

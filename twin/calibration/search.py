@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.calibrate.read import Timebase, TruckLog
+from twin.calibration.read import Timebase, TruckLog
 from twin.roads import RoadNetwork
 from twin.schema import Park
 

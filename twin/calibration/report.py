@@ -23,8 +23,8 @@ from twin.output import atomic_write_text
 from twin.report import fmt, page_html, svg_chart
 
 if TYPE_CHECKING:
-    from twin.calibrate import Calibration
-    from twin.calibrate.validate import ArrivalCheck, QueueCheck, SeriesCheck
+    from twin.calibration import Calibration
+    from twin.calibration.validate import ArrivalCheck, QueueCheck, SeriesCheck
 
 VERDICT_ORDER = {"poor": 0, "fair": 1, "good": 2, "-": 3}
 

@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from twin.calibrate.apply import Edit, apply_edit, significant
-from twin.calibrate.fit_arrivals import ArrivalFit, fit_arrivals
-from twin.calibrate.fit_meters import LevelFit, RatioFit, fit_levels, fit_ratio, predict
-from twin.calibrate.fit_service import ServiceFit, fit_service
-from twin.calibrate.read import METERS, TRUCKS, SensorData, read_sensors
-from twin.calibrate.search import DockSearch, SpeedFit, fit_road_speed, search_docks
-from twin.calibrate.validate import Validation, validate
+from twin.calibration.apply import Edit, apply_edit, significant
+from twin.calibration.fit_arrivals import ArrivalFit, fit_arrivals
+from twin.calibration.fit_meters import LevelFit, RatioFit, fit_levels, fit_ratio, predict
+from twin.calibration.fit_service import ServiceFit, fit_service
+from twin.calibration.read import METERS, TRUCKS, SensorData, read_sensors
+from twin.calibration.search import DockSearch, SpeedFit, fit_road_speed, search_docks
+from twin.calibration.validate import Validation, validate
 from twin.errors import UsageError
 from twin.intervals import DAY, Clock
 from twin.schema import Park
@@ -174,7 +174,7 @@ def split_time(period: tuple[float, float], holdout: float, clock: Clock) -> flo
 
 def write_outputs(cal: Calibration, out: str | Path, report_dir: str | Path | None) -> list[Path]:
     """Write the fitted park (YAML) and, when asked, report.md and report.html."""
-    from twin.calibrate.report import write_report
+    from twin.calibration.report import write_report
     from twin.load import dump_park
     from twin.output import atomic_write_text
 
@@ -404,7 +404,7 @@ def _fit_meters(cal: Calibration, edit: Edit) -> None:
 
 
 def _share(series: Any, building: Any, clock: Clock) -> np.ndarray:
-    from twin.calibrate.fit_meters import shift_share
+    from twin.calibration.fit_meters import shift_share
 
     return shift_share(series, building.shifts, clock)
 

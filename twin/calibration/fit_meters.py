@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.calibrate.read import MeterSeries
+from twin.calibration.read import MeterSeries
 from twin.intervals import DAY, Clock, Intervals
 from twin.schema import Window
 

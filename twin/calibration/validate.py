@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.calibrate.fit_arrivals import pearson
-from twin.calibrate.read import MeterSeries, SensorData
+from twin.calibration.fit_arrivals import pearson
+from twin.calibration.read import MeterSeries, SensorData
 from twin.intervals import Clock
 from twin.schema import Park
 

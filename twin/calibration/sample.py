@@ -10,7 +10,7 @@ perturbed yen-binh park (loads, rates, service times, docks staffed and road spe
 the park file by known amounts, listed in ``truth.json``), with the blemishes real data have:
 gaps, repeated readings, spikes, meter resets, a meter that logs in UTC, a weekly pattern and a
 meter change the park format cannot represent, unreadable rows, and trucks still at a dock when
-the log ends. Regenerate it with ``python -m twin.calibrate.sample [FOLDER]``.
+the log ends. Regenerate it with ``python -m twin.calibration.sample [FOLDER]``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from twin.calibrate.apply import significant
+from twin.calibration.apply import significant
 from twin.rng import Streams
 from twin.schema import Event, Moment, Park, RateEvent
 
@@ -313,7 +313,7 @@ def make_yen_binh(
     folder = Path(folder)
     document = {
         "about": "True values the sample was simulated from (everything else is as in "
-        "assets/parks/yen-binh.yaml). Made by twin/calibrate/sample.py.",
+        "assets/parks/yen-binh.yaml). Made by twin/calibration/sample.py.",
         "days": days,
         "seed": seed,
         "gate_service": "as in the park file (not observable from trucks.csv)",
@@ -430,7 +430,7 @@ def _blemish_truck_rows(rows: list[str], rng: np.random.Generator) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m twin.calibrate.sample [FOLDER]``: regenerate the yen-binh sample."""
+    """``python -m twin.calibration.sample [FOLDER]``: regenerate the yen-binh sample."""
     args = list(sys.argv[1:] if argv is None else argv)
     from twin.load import data_root
 

@@ -1,0 +1,257 @@
+"""Scenario comparison: the baseline against each scenario, paired over replications.
+
+Every case runs the same replications, and replication i of each draws from the same random
+streams (common random numbers), so a scenario's effect is read from the paired differences
+``scenario_i - baseline_i``: their mean is ``delta``, their Student-t 95% interval is
+``delta_ci95``, and the change is ``significant`` when that interval excludes 0. A scenario that
+changes nothing has every difference exactly 0.
+
+Pure: nothing here reads files or prints. :func:`twin.api.compare` loads the inputs and runs
+the cases; :mod:`twin.compare_report` writes the files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from twin.experiment import Experiment, Settings
+from twin.kpi import unit_of
+from twin.report import fmt
+from twin.stats import paired_delta, summarize
+
+VERDICT_KPIS: tuple[tuple[str, str], ...] = (
+    ("trucks.wait_mean_min", "truck wait"),
+    ("trucks.turnaround_mean_min", "turnaround"),
+    ("trucks.completed", "trucks served"),
+    ("power.peak_mw", "peak power"),
+    ("power.energy_mwh", "energy"),
+    ("power.unserved_mwh", "unserved energy"),
+    ("water.demand_m3", "water drawn"),
+    ("water.shortfall_m3", "water shortfall"),
+    ("wastewater.overflow_m3", "wastewater overflow"),
+)
+"""The park-wide KPIs a verdict line may name, with their names for people."""
+
+DETAIL_PREFIXES = ("docks.", "production.")
+"""KPIs of single dock groups and buildings: shown when they change, as many as fit."""
+
+MAX_DETAIL_ROWS = 12
+
+
+def _num(value: float) -> float | None:
+    return None if value is None or math.isnan(value) else float(value)
+
+
+def _signed(value: float) -> str:
+    text = fmt(value)
+    return text if text.startswith("-") or text in ("0", "-") else f"+{text}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One KPI of one scenario against the baseline (a row of comparison.json)."""
+
+    kpi: str
+    scenario: str
+    unit: str
+    mean: float
+    ci95: tuple[float, float]
+    baseline_mean: float
+    baseline_ci95: tuple[float, float]
+    delta: float
+    delta_pct: float
+    delta_ci95: tuple[float, float]
+    significant: bool
+    pairs: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as in SPEC.md (NaN as null), plus the baseline's interval."""
+        return {
+            "kpi": self.kpi,
+            "scenario": self.scenario,
+            "unit": self.unit,
+            "mean": _num(self.mean),
+            "ci95": [_num(self.ci95[0]), _num(self.ci95[1])],
+            "baseline_mean": _num(self.baseline_mean),
+            "baseline_ci95": [_num(self.baseline_ci95[0]), _num(self.baseline_ci95[1])],
+            "delta": _num(self.delta),
+            "delta_pct": _num(self.delta_pct),
+            "delta_ci95": [_num(self.delta_ci95[0]), _num(self.delta_ci95[1])],
+            "significant": self.significant,
+        }
+
+    def change(self, with_unit: bool = True) -> str:
+        """The change for people: ``+4.9 min [4.4, 5.4]`` (without the unit if told)."""
+        unit = f" {self.unit}" if with_unit and self.unit and self.unit != "share" else ""
+        if self.pairs < 2:
+            return f"{_signed(self.delta)}{unit}"
+        lo, hi = self.delta_ci95
+        if hi - lo <= 1e-9 * max(1.0, abs(self.delta)) and self.delta != 0:
+            return f"{_signed(self.delta)}{unit} (in every replication)"
+        return f"{_signed(self.delta)}{unit} [{fmt(lo)}, {fmt(hi)}]"
+
+
+def compare_kpi(kpi: str, scenario: str, values: list[float], baseline: list[float]) -> Row:
+    """The paired comparison of one KPI (values in replication order, NaN where missing).
+
+    With fewer than two complete pairs there is no interval, and nothing is significant.
+    """
+    nan = math.nan
+    s = summarize(values) if values else None
+    b = summarize(baseline) if baseline else None
+    pairs = sum(
+        1 for x, y in zip(values, baseline, strict=False) if not (math.isnan(x) or math.isnan(y))
+    )
+    if s is not None and b is not None and pairs:
+        d = paired_delta(values, baseline)
+        delta, pct, ci = d.delta, d.delta_pct, d.ci95
+        significant = d.significant and pairs >= 2
+    else:
+        delta, pct, ci, significant = nan, nan, (nan, nan), False
+    return Row(
+        kpi=kpi,
+        scenario=scenario,
+        unit=unit_of(kpi),
+        mean=s.mean if s else nan,
+        ci95=s.ci95 if s else (nan, nan),
+        baseline_mean=b.mean if b else nan,
+        baseline_ci95=b.ci95 if b else (nan, nan),
+        delta=delta,
+        delta_pct=pct,
+        delta_ci95=ci,
+        significant=significant,
+        pairs=pairs,
+    )
+
+
+@dataclass
+class Comparison:
+    """A baseline and its scenarios, replicated with common random numbers.
+
+    Attributes:
+        baseline: the park as is.
+        scenarios: one experiment per scenario, in the order given.
+        labels: the scenarios' names as shown (unique).
+        settings: the settings all cases ran with (the chosen warm-up and count with ``auto``).
+        extra: what ``--warmup auto`` / ``-r auto`` chose, and completeness.
+    """
+
+    baseline: Experiment
+    scenarios: list[Experiment]
+    labels: list[str]
+    settings: Settings
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def replications(self) -> int:
+        """Replications per case."""
+        return self.baseline.replications
+
+    def kpi_names(self) -> list[str]:
+        """Every KPI of any case: the baseline's first, then ones only scenarios have."""
+        names = dict.fromkeys(self.baseline.values)
+        for experiment in self.scenarios:
+            names.update(dict.fromkeys(experiment.values))
+        return list(names)
+
+    def rows(self) -> list[Row]:
+        """Every KPI of every scenario against the baseline, scenario by scenario."""
+        return list(self._rows)
+
+    @cached_property
+    def _rows(self) -> tuple[Row, ...]:
+        names = self.kpi_names()
+        return tuple(
+            compare_kpi(
+                kpi, label, experiment.values.get(kpi, []), self.baseline.values.get(kpi, [])
+            )
+            for label, experiment in zip(self.labels, self.scenarios, strict=True)
+            for kpi in names
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The comparison.json document of SPEC.md."""
+        s = self.settings
+        return {
+            "baseline": self.baseline.park,
+            "scenarios": list(self.labels),
+            "replications": self.replications,
+            "seed": s.seed,
+            "horizon_days": s.days,
+            "warmup_days": s.warmup_days,
+            "rows": [row.to_dict() for row in self.rows()],
+            **self.extra,
+        }
+
+    def shown_kpis(self, show_all: bool = False) -> tuple[list[str], list[str], int]:
+        """The KPIs for a summary table: (changed significantly, unchanged, hidden count).
+
+        Park-wide KPIs (trucks, gates, power, water) are always shown; dock-group and
+        production KPIs only when they changed significantly in some scenario, the largest
+        relative changes first, at most :data:`MAX_DETAIL_ROWS` of them unless `show_all`.
+        """
+        by_kpi: dict[str, list[Row]] = {}
+        for row in self.rows():
+            by_kpi.setdefault(row.kpi, []).append(row)
+
+        def size(kpi: str) -> float:
+            pcts = [abs(r.delta_pct) for r in by_kpi[kpi] if r.significant]
+            return max((p for p in pcts if not math.isnan(p)), default=0.0)
+
+        changed = [k for k, rows in by_kpi.items() if any(r.significant for r in rows)]
+        unchanged = [k for k in by_kpi if k not in changed]
+        if show_all:
+            return changed, unchanged, 0
+        park_wide = [k for k in changed if not k.startswith(DETAIL_PREFIXES)]
+        detail = sorted(
+            (k for k in changed if k.startswith(DETAIL_PREFIXES)), key=lambda k: -size(k)
+        )
+        unchanged_park = [k for k in unchanged if not k.startswith(DETAIL_PREFIXES)]
+        hidden = len(detail[MAX_DETAIL_ROWS:]) + len(unchanged) - len(unchanged_park)
+        return park_wide + detail[:MAX_DETAIL_ROWS], unchanged_park, hidden
+
+    def verdicts(self) -> list[str]:
+        """One plain line per scenario with its significant park-wide changes.
+
+        E.g. ``peak-season: truck wait +4.9 min [4.4, 5.4], peak power +3.1 MW [2.8, 3.4]``;
+        the dock group whose wait changed most is named too.
+        """
+        rows = self.rows()
+        lines = []
+        for label in self.labels:
+            mine = {r.kpi: r for r in rows if r.scenario == label}
+            parts = [
+                f"{name} {mine[kpi].change()}"
+                for kpi, name in VERDICT_KPIS
+                if kpi in mine and mine[kpi].significant
+            ]
+            docks = [
+                r
+                for k, r in mine.items()
+                if k.startswith("docks.") and k.endswith(".wait_mean_min") and r.significant
+            ]
+            if docks:
+                worst = max(docks, key=lambda r: abs(r.delta))
+                group = worst.kpi.split(".")[1]
+                parts.append(f"most affected docks {group} wait {worst.change()}")
+            if not parts:
+                if self.replications < 2:
+                    parts.append("no interval with 1 replication; use -r 5 or more")
+                else:
+                    parts.append("no significant change in the park-wide KPIs")
+            lines.append(f"{label}: " + ", ".join(parts))
+        return lines
+
+
+def unique_labels(names: Sequence[str]) -> list[str]:
+    """Scenario names made unique (``name``, ``name #2``, ...) in the order given."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
+    return out

@@ -181,6 +181,26 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
     Console().print(table)
 
 
+def _settings(options: dict[str, Any]) -> Any:
+    """The experiment settings of run, compare and sweep, from the command's option values."""
+    from twin import api
+
+    return api.settings_from_options(
+        days=options["days"],
+        warmup=options["warmup_days"],
+        seed=options["seed"],
+        replications=options["replications"],
+        jobs=options["jobs"],
+        backend=options["backend"],
+        scheduler=options["scheduler"],
+        step_min=options["step_min"],
+        precision=options["precision"],
+        kpis=options.get("kpi") or (),
+        max_replications=options.get("max_replications"),
+        first_replication=options.get("first_replication", 0),
+    )
+
+
 # --------------------------------------------------------------------------- shared options
 
 ParkArg = Annotated[
@@ -260,20 +280,7 @@ def run(
     from twin import api
     from twin.experiment import describe_choices
 
-    settings = api.settings_from_options(
-        days=days,
-        warmup=warmup_days,
-        seed=seed,
-        replications=replications,
-        jobs=jobs,
-        backend=backend,
-        scheduler=scheduler,
-        step_min=step_min,
-        precision=precision,
-        kpis=kpi or (),
-        max_replications=max_replications,
-        first_replication=first_replication,
-    )
+    settings = _settings(locals())
     with progress(quiet=json_out) as bar:
         result = api.run(park, scenario, settings, out=out, progress=bar)
     if json_out:
@@ -381,19 +388,7 @@ def compare(
     from twin import api
 
     park, scenarios = api.split_park_and_scenarios(names)
-    settings = api.settings_from_options(
-        days=days,
-        warmup=warmup_days,
-        seed=seed,
-        replications=replications,
-        jobs=jobs,
-        backend=backend,
-        scheduler=scheduler,
-        step_min=step_min,
-        precision=precision,
-        kpis=kpi or (),
-        max_replications=max_replications,
-    )
+    settings = _settings(locals())
     with progress(quiet=json_out) as bar:
         result = api.compare(park, scenarios, settings, out=out, progress=bar)
     if json_out:
@@ -487,19 +482,7 @@ def sweep(
 
     from twin import api
 
-    settings = api.settings_from_options(
-        days=days,
-        warmup=warmup_days,
-        seed=seed,
-        replications=replications,
-        jobs=jobs,
-        backend=backend,
-        scheduler=scheduler,
-        step_min=step_min,
-        precision=precision,
-        kpis=kpi or (),
-        max_replications=max_replications,
-    )
+    settings = _settings(locals())
     with progress(quiet=json_out) as bar:
         result = api.sweep(park, scenario, vary or [], settings, kpis=kpi or (), out=out,
                            progress=bar)  # fmt: skip

@@ -300,23 +300,8 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _is_int_type(tp: Any) -> bool:
-    """Whether a schema annotation is an integer (through Annotated and Optional)."""
-    while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [a for a in typing.get_args(tp) if a is not type(None)]
-            if len(members) != 1:
-                return False
-            tp = members[0]
-        else:
-            return tp is int
-
-
-def _element_type(tp: Any) -> Any:
-    """The item annotation of a list annotation (through Annotated and Optional), or None."""
+def _bare_type(tp: Any) -> Any:
+    """An annotation without Annotated and Optional (None for a union of several types)."""
     while True:
         origin = typing.get_origin(tp)
         if origin is typing.Annotated:
@@ -326,10 +311,19 @@ def _element_type(tp: Any) -> Any:
             if len(members) != 1:
                 return None
             tp = members[0]
-        elif origin is list:
-            return typing.get_args(tp)[0]
         else:
-            return None
+            return tp
+
+
+def _is_int_type(tp: Any) -> bool:
+    """Whether a schema annotation is an integer (through Annotated and Optional)."""
+    return _bare_type(tp) is int
+
+
+def _element_type(tp: Any) -> Any:
+    """The item annotation of a list annotation (through Annotated and Optional), or None."""
+    bare = _bare_type(tp)
+    return typing.get_args(bare)[0] if typing.get_origin(bare) is list else None
 
 
 def _scaled(value: float, by: float, integer: bool | None) -> int | float:

@@ -48,3 +48,12 @@ def test_default_park_is_illustrative_and_plausible():
     assert 2 <= len(park.logistics.gates) <= 3
     trucks_per_day = sum(sum(f.weekly_rates()) / 7 for f in park.logistics.flows)
     assert 1000 <= trucks_per_day <= 5000
+
+
+def test_events_after_the_horizon_are_reported_not_silently_ignored():
+    from twin.api import run
+
+    short = run(None, "substation-outage", Settings(days=2, warmup_days=0.5)).to_dict()
+    assert any("sub1" in w and "no effect" in w for w in short["warnings"])
+    long = run(None, "substation-outage", Settings(days=3, warmup_days=0.5)).to_dict()
+    assert "warnings" not in long

@@ -35,7 +35,7 @@ import numpy as np
 from twin.backends import BACKENDS, Backend, open_backend
 from twin.errors import UsageError
 from twin.kpi import compute_kpis, unit_of
-from twin.schema import Event, Park
+from twin.schema import Event, OutageEvent, Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
 from twin.stats import Summary, summarize
@@ -695,6 +695,9 @@ class _Runner:
             extra = dict(self.extra)
             if self.settings.first_replication:
                 extra["first_replication"] = self.settings.first_replication
+            late = events_after_horizon(case.events, self.settings.days)
+            if late:
+                extra["warnings"] = late
             missing = [i for i in self.planned if i not in self.kpis[c]]
             if missing or interrupted:
                 extra["complete"] = False
@@ -779,9 +782,27 @@ def run_experiment(
     return run_cases([Case(park, tuple(events), scenario)], settings, progress)[0]
 
 
+def events_after_horizon(events: Sequence[Event], days: float) -> list[str]:
+    """Warnings for timed events that start after the horizon ends, so have no effect."""
+    warnings = []
+    for event in events:
+        start = event.at.minutes()
+        if start >= days * 1440.0:
+            what = (
+                f"outage of {event.outage}"
+                if isinstance(event, OutageEvent)
+                else f"rate change of {event.flow}"
+            )
+            warnings.append(
+                f"the {what} on day {event.at.day} at {event.at.at} starts after the "
+                f"{days:g}-day horizon and has no effect; use --days {event.at.day + 1} or more"
+            )
+    return warnings
+
+
 def describe_choices(doc: dict[str, Any]) -> list[str]:
     """Lines for people about what ``--warmup auto`` and ``-r auto`` chose, from a document."""
-    lines = []
+    lines = [f"warning: {w}" for w in doc.get("warnings", [])]
     if "warmup_choice" in doc:
         lines.append(describe_warmup(doc["warmup_choice"]))
     if "replication_rule" in doc:

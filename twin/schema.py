@@ -40,19 +40,19 @@ class Constant(Model):
     """Always the same value."""
 
     dist: Literal["constant"]
-    value: Minutes
+    value: Minutes = Field(description="the value every draw takes")
 
 
 class Exponential(Model):
     """Exponential with the given mean."""
 
     dist: Literal["exponential"]
-    mean: PositiveMinutes
+    mean: PositiveMinutes = Field(description="mean")
 
 
 class _MeanSd(Model):
-    mean: PositiveMinutes
-    sd: Annotated[float, Field(gt=0, le=MAX_MINUTES)]
+    mean: PositiveMinutes = Field(description="mean of the variable itself")
+    sd: Annotated[float, Field(gt=0, le=MAX_MINUTES, description="standard deviation")]
 
 
 class Lognormal(_MeanSd):
@@ -71,8 +71,10 @@ class Normal(Model):
     """Normal truncated at 0 (negative draws are redrawn)."""
 
     dist: Literal["normal"]
-    mean: Minutes
-    sd: Annotated[float, Field(ge=0, le=MAX_MINUTES)]
+    mean: Minutes = Field(description="mean before truncation at 0")
+    sd: Annotated[
+        float, Field(ge=0, le=MAX_MINUTES, description="standard deviation before truncation")
+    ]
 
     @model_validator(mode="after")
     def _mass_above_zero(self) -> Normal:
@@ -87,9 +89,9 @@ class Triangular(Model):
     """Triangular on [min, max] with its peak at mode."""
 
     dist: Literal["triangular"]
-    min: Minutes
-    mode: Minutes
-    max: Minutes
+    min: Minutes = Field(description="smallest value")
+    mode: Minutes = Field(description="most likely value")
+    max: Minutes = Field(description="largest value")
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -104,8 +106,8 @@ class Uniform(Model):
     """Uniform on [min, max]."""
 
     dist: Literal["uniform"]
-    min: Minutes
-    max: Minutes
+    min: Minutes = Field(description="smallest value")
+    max: Minutes = Field(description="largest value")
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -118,7 +120,14 @@ class Empirical(Model):
     """Resampling of observed values."""
 
     dist: Literal["empirical"]
-    values: Annotated[list[Minutes], Field(min_length=1, max_length=1_000_000)]
+    values: Annotated[
+        list[Minutes],
+        Field(
+            min_length=1,
+            max_length=1_000_000,
+            description="observed values, drawn with equal probability",
+        ),
+    ]
 
 
 Distribution = Annotated[
@@ -143,8 +152,8 @@ DIST_NAMES = (
 class Window(Model):
     """A daily time window; an `end` not after `start` runs past midnight."""
 
-    start: TimeOfDay
-    end: TimeOfDay
+    start: TimeOfDay = Field(description='local time of day "HH:MM"')
+    end: TimeOfDay = Field(description='"HH:MM"; not after start: past midnight; "24:00" allowed')
 
     @field_validator("start")
     @classmethod
@@ -157,7 +166,7 @@ class Window(Model):
 class BuildingPower(Model):
     """Electrical load of a building: `base_kw` always, plus `shift_kw` while a shift runs."""
 
-    feeder: Id
+    feeder: Id = Field(description="id of the feeder that supplies the building")
     base_kw: Annotated[float, Field(ge=0, le=1_000_000, description="always-on load, kW")]
     shift_kw: Annotated[float, Field(ge=0, le=1_000_000, description="extra load in shift, kW")] = 0
 
@@ -167,30 +176,48 @@ class BuildingWater(Model):
 
     base_m3h: Annotated[float, Field(ge=0, le=100_000)]
     shift_m3h: Annotated[float, Field(ge=0, le=100_000)] = 0
-    wastewater_ratio: Annotated[float, Field(ge=0, le=1)] = 0.8
+    wastewater_ratio: Annotated[
+        float, Field(ge=0, le=1, description="share of the water drawn that returns as wastewater")
+    ] = 0.8
 
 
 class Production(Model):
     """Output while a shift runs and the building has power."""
 
-    units_per_hour: Annotated[float, Field(gt=0, le=10_000_000)]
+    units_per_hour: Annotated[
+        float, Field(gt=0, le=10_000_000, description="output while a shift runs with power")
+    ]
 
 
 class Building(Model):
     """A building: footprint polygon in metres, height, shifts and what it consumes."""
 
-    id: Id
+    id: Id = Field(description="unique among buildings")
     name: str | None = Field(None, max_length=200, description="display name, any script")
-    kind: Literal["factory", "warehouse", "office", "utility", "other"]
-    footprint: Annotated[list[Point], Field(min_length=3, max_length=1000)]
-    height_m: Annotated[float, Field(gt=0, le=1000)]
-    entrance: Point | None = None
-    tenant: str | None = Field(None, max_length=200)
-    sector: str | None = Field(None, max_length=200)
-    shifts: list[Window] = []
-    power: BuildingPower | None = None
-    water: BuildingWater | None = None
-    production: Production | None = None
+    kind: Literal["factory", "warehouse", "office", "utility", "other"] = Field(
+        description="what the building is; sets its colour in 3D"
+    )
+    footprint: Annotated[
+        list[Point],
+        Field(
+            min_length=3,
+            max_length=1000,
+            description="corners [x, y] in metres (x east, y north), a simple polygon",
+        ),
+    ]
+    height_m: Annotated[float, Field(gt=0, le=1000, description="height in metres")]
+    entrance: Point | None = Field(
+        None,
+        description="where trucks join the roads; default: the road point nearest the footprint",
+    )
+    tenant: str | None = Field(None, max_length=200, description="company using the building")
+    sector: str | None = Field(None, max_length=200, description="what it makes or stores")
+    shifts: list[Window] = Field(
+        [], description="daily shift windows; none: no shift load, no production"
+    )
+    power: BuildingPower | None = Field(None, description="electrical load; none: draws no power")
+    water: BuildingWater | None = Field(None, description="water use; none: draws no water")
+    production: Production | None = Field(None, description="output; none: produces nothing")
 
     @field_validator("footprint")
     @classmethod
@@ -207,18 +234,22 @@ class Building(Model):
 class Substation(Model):
     """A substation feeding the park's feeders."""
 
-    id: Id
+    id: Id = Field(description="unique among substations")
     name: str | None = Field(None, max_length=200)
-    capacity_mw: Annotated[float, Field(gt=0, le=100_000)]
-    position: Point = (0.0, 0.0)
+    capacity_mw: Annotated[
+        float, Field(gt=0, le=100_000, description="largest load it can serve, MW")
+    ]
+    position: Point = Field((0.0, 0.0), description="[x, y] in metres, for the 3D view")
 
 
 class Feeder(Model):
     """A medium-voltage feeder from a substation to buildings."""
 
-    id: Id
-    substation: Id
-    capacity_mw: Annotated[float, Field(gt=0, le=100_000)]
+    id: Id = Field(description="unique among feeders")
+    substation: Id = Field(description="id of the substation it leaves from")
+    capacity_mw: Annotated[
+        float, Field(gt=0, le=100_000, description="largest load it can carry, MW")
+    ]
 
 
 class PowerSection(Model):
@@ -232,7 +263,7 @@ class WaterSupply(Model):
     """Clean water supply."""
 
     capacity_m3h: Annotated[float, Field(gt=0, le=1_000_000)]
-    position: Point | None = None
+    position: Point | None = Field(None, description="[x, y] in metres, for the 3D view")
 
 
 class WastewaterPlant(Model):
@@ -240,7 +271,7 @@ class WastewaterPlant(Model):
 
     capacity_m3h: Annotated[float, Field(gt=0, le=1_000_000)]
     buffer_m3: Annotated[float, Field(ge=0, le=100_000_000)] = 0
-    position: Point | None = None
+    position: Point | None = Field(None, description="[x, y] in metres, for the 3D view")
 
 
 class WaterSection(Model):
@@ -256,29 +287,40 @@ class WaterSection(Model):
 class Gate(Model):
     """A gate: trucks queue for one of `lanes` lanes, then pass in a service time (minutes)."""
 
-    id: Id
+    id: Id = Field(description="unique among gates")
     name: str | None = Field(None, max_length=200)
-    lanes: Annotated[int, Field(ge=1, le=1000)]
-    service: Distribution
-    position: Point
+    lanes: Annotated[int, Field(ge=1, le=1000, description="trucks served at once on the way in")]
+    service: Distribution = Field(
+        description="time to pass the gate, minutes; {dist: constant, value: 0} adds no delay"
+    )
+    position: Point = Field(description="[x, y] in metres; joins the nearest road point")
 
 
 class DockGroup(Model):
     """Docks of a building: trucks queue for one of `docks`, served in `service` minutes."""
 
-    id: Id
-    building: Id
-    docks: Annotated[int, Field(ge=1, le=10_000)]
-    service: Distribution
-    hours: list[Window] | None = None
+    id: Id = Field(description="unique among dock groups")
+    building: Id = Field(description="id of the building whose docks these are")
+    docks: Annotated[int, Field(ge=1, le=10_000, description="trucks served at once")]
+    service: Distribution = Field(description="time to load or unload a truck, minutes")
+    hours: list[Window] | None = Field(
+        None, description="when service may start; none: around the clock"
+    )
 
 
 class Road(Model):
     """A road polyline; roads join where they share a point."""
 
-    id: Id
-    points: Annotated[list[Point], Field(min_length=2, max_length=10_000)]
-    speed_kmh: Annotated[float, Field(gt=0, le=200)]
+    id: Id = Field(description="unique among roads")
+    points: Annotated[
+        list[Point],
+        Field(
+            min_length=2,
+            max_length=10_000,
+            description="polyline [x, y] in metres; roads join where they share a point",
+        ),
+    ]
+    speed_kmh: Annotated[float, Field(gt=0, le=200, description="driving speed, km/h")]
 
 
 class Flow(Model):
@@ -289,10 +331,13 @@ class Flow(Model):
     times of day, every day: scheduled deliveries) gives the arrivals.
     """
 
-    id: Id
-    gate: Id
-    dock_group: Id
-    rate_per_hour: Annotated[float, Field(ge=0, le=10_000)] | None = None
+    id: Id = Field(description="unique among flows")
+    gate: Id = Field(description="gate the trucks enter and leave by")
+    dock_group: Id = Field(description="dock group the trucks visit")
+    rate_per_hour: (
+        Annotated[float, Field(ge=0, le=10_000, description="Poisson arrivals per hour, all day")]
+        | None
+    ) = None
     hourly_profile: (
         Annotated[
             list[Annotated[float, Field(ge=0, le=10_000)]], Field(min_length=24, max_length=24)
@@ -306,7 +351,13 @@ class Flow(Model):
         | None
     ) = None
 
-    timetable: Annotated[list[TimeOfDay], Field(min_length=1, max_length=1440)] | None = None
+    timetable: (
+        Annotated[
+            list[TimeOfDay],
+            Field(min_length=1, max_length=1440, description='a truck at each "HH:MM", every day'),
+        ]
+        | None
+    ) = None
 
     @model_validator(mode="after")
     def _one_rate(self) -> Flow:
@@ -346,12 +397,14 @@ class Logistics(Model):
 class ParkInfo(Model):
     """Name, time zone and the calendar start of the simulation horizon."""
 
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    timezone: str = "Asia/Ho_Chi_Minh"
+    name: Annotated[
+        str, Field(min_length=1, max_length=200, description="display name, any script")
+    ]
+    timezone: str = Field("Asia/Ho_Chi_Minh", description="IANA time zone of the local times")
     start: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")] = (
         "2026-01-05T00:00"
     )
-    description: str | None = None
+    description: str | None = Field(None, description="what the park file models")
 
     @field_validator("start")
     @classmethod
@@ -396,8 +449,8 @@ class Park(Model):
 class Moment(Model):
     """A time counted from the start of the horizon: day 0 is the first day."""
 
-    day: Annotated[int, Field(ge=0, le=3660)]
-    at: TimeOfDay = "00:00"
+    day: Annotated[int, Field(ge=0, le=3660, description="day of the horizon, 0 the first")]
+    at: TimeOfDay = Field("00:00", description='local time of day "HH:MM"')
 
     def minutes(self) -> float:
         """Minutes from the start of the horizon."""
@@ -437,9 +490,11 @@ Change = SetChange | ScaleChange | AddChange | RemoveChange
 class OutageEvent(Model):
     """An asset (substation, feeder, `water.supply` or gate id) is out for a duration."""
 
-    outage: str
+    outage: str = Field(
+        description="substation, feeder or gate id, or water.supply / water.wastewater"
+    )
     at: Moment = Field(validation_alias="from", serialization_alias="from")
-    duration_h: Annotated[float, Field(gt=0, le=100_000)]
+    duration_h: Annotated[float, Field(gt=0, le=100_000, description="how long it is out, hours")]
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -447,9 +502,11 @@ class OutageEvent(Model):
 class RateEvent(Model):
     """From a moment on, a flow's arrival rate is multiplied by `factor`."""
 
-    flow: Id
+    flow: Id = Field(description="id of the flow")
     at: Moment = Field(validation_alias="from", serialization_alias="from")
-    factor: Annotated[float, Field(ge=0, le=1000)]
+    factor: Annotated[
+        float, Field(ge=0, le=1000, description="multiplies the flow's rate from then on")
+    ]
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -468,7 +525,9 @@ class Scenario(Model):
     """Changes and timed events applied to a base park."""
 
     scenario: ScenarioInfo
-    base: str | None = None
+    base: str | None = Field(
+        None, description="park path or bundled name; none: the park given on the command line"
+    )
     changes: list[Change] = []
     events: list[Event] = []
 

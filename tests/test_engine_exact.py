@@ -111,3 +111,21 @@ def test_same_seed_same_trace_bit_for_bit():
     for name in TIME_COLUMNS:
         assert np.array_equal(a.trucks[name], b.trucks[name], equal_nan=True)
     assert not np.array_equal(a.trucks["arrive"], c.trucks["arrive"])
+
+
+def test_weekday_shifts_run_only_on_their_days():
+    # demo week starts Monday 2026-01-05; a Mon-Fri 06:00-14:00 shift and a Friday night shift
+    # 22:00-06:00 (into Saturday): 5 x 8 h + 8 h = 48 h of production in the week.
+    from twin.load import load_park
+
+    data = one_dock_group(docks=1, service=CONSTANT_30, timetable=["10:00"], powered=True)
+    raw = data.model_dump(mode="json", by_alias=True, exclude_none=True)
+    raw["buildings"][0]["shifts"] = [
+        {"start": "06:00", "end": "14:00", "days": ["mon", "tue", "wed", "thu", "fri"]},
+        {"start": "22:00", "end": "06:00", "days": ["fri"]},
+    ]
+    trace = simulate(load_park(raw), spec=RunSpec(horizon_days=7, warmup_days=0))
+    assert compute_kpis(trace)["production.f1.units"] == pytest.approx(60 * 48)
+    saturday = (trace.edges[:-1] >= 5 * 1440) & (trace.edges[:-1] < 6 * 1440)
+    share = trace.series["building_shift_share"][saturday, 0]
+    assert share.sum() * 15 / 60 == pytest.approx(6)  # Saturday 00:00-06:00 only

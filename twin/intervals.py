@@ -15,7 +15,7 @@ from datetime import datetime
 
 import numpy as np
 
-from twin.schema import Window, clock_minutes
+from twin.schema import WEEKDAYS, Window, clock_minutes
 
 DAY = 1440.0
 
@@ -125,7 +125,11 @@ class Clock:
         return cls(moment.hour * 60.0 + moment.minute + moment.second / 60.0, moment.weekday())
 
     def daily(self, windows: Sequence[Window], span: tuple[float, float]) -> Intervals:
-        """Every occurrence of daily `windows` within `span` (windows past midnight wrap)."""
+        """Every occurrence of daily `windows` within `span` (windows past midnight wrap).
+
+        A window with `days` opens only on those weekdays; one that runs past midnight belongs
+        to the day it opens on.
+        """
         lo, hi = span
         first = math.floor((lo + self.start_offset_min) / DAY) - 1
         last = math.ceil((hi + self.start_offset_min) / DAY)
@@ -133,7 +137,10 @@ class Clock:
         for window in windows:
             s, e = clock_minutes(window.start), clock_minutes(window.end)
             length = e - s if e > s else e + DAY - s
+            open_on = {WEEKDAYS.index(d) for d in window.days} if window.days else None
             for day in range(first, last + 1):
+                if open_on is not None and (self.start_weekday + day) % 7 not in open_on:
+                    continue
                 a = day * DAY + s - self.start_offset_min
                 pairs.append((max(a, lo), min(a + length, hi)))
         return Intervals.of(pairs)

@@ -149,11 +149,22 @@ DIST_NAMES = (
 # --------------------------------------------------------------------------- buildings
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
 class Window(Model):
-    """A daily time window; an `end` not after `start` runs past midnight."""
+    """A daily time window; an `end` not after `start` runs past midnight.
+
+    With `days`, the window opens only on those weekdays (a night shift from 22:00 on Friday
+    runs into Saturday morning).
+    """
 
     start: TimeOfDay = Field(description='local time of day "HH:MM"')
     end: TimeOfDay = Field(description='"HH:MM"; not after start: past midnight; "24:00" allowed')
+    days: Annotated[list[Weekday], Field(min_length=1, max_length=7)] | None = Field(
+        None, description="weekdays it opens on (mon..sun); none: every day"
+    )
 
     @field_validator("start")
     @classmethod

@@ -97,7 +97,7 @@ class progress:
         self._bar: Any = None
         self._task: Any = None
 
-    def __enter__(self) -> Callable[[int, int], None]:
+    def __enter__(self) -> Callable[[float, int], None]:
         if self.quiet or not sys.stderr.isatty():
             return lambda done, total: None
         from rich.console import Console
@@ -124,7 +124,7 @@ class progress:
         self._task = self._bar.add_task(self.label, total=None)
         return self.update
 
-    def update(self, done: int, total: int) -> None:
+    def update(self, done: float, total: int) -> None:
         """Advance the bar to `done` of `total`."""
         self._bar.update(self._task, completed=done, total=total)
 

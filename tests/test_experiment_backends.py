@@ -172,3 +172,14 @@ def test_sigint_stops_worker_processes_and_exits_130(tmp_path):
     doc = json.loads((out / "kpis.json").read_text())
     assert doc["complete"] is False and doc["interrupted"] is True
     assert 0 < doc["replications"] - len(doc["missing_replications"]) < 400
+
+
+def test_serial_progress_moves_inside_a_long_replication():
+    seen: list[float] = []
+    api.run(
+        "demo-small", None, Settings(days=10, replications=1), progress=lambda d, t: seen.append(d)
+    )
+    inside = [d for d in seen if 0 < d < 1]
+    assert len(inside) >= 10  # the engine reports as it advances
+    assert inside == sorted(inside)
+    assert seen[-1] == 1

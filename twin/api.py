@@ -164,7 +164,7 @@ def run(
     scenario: str | Path | None = None,
     settings: Settings | None = None,
     out: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[float, int], None] | None = None,
 ) -> Experiment:
     """Simulate a park (under an optional scenario) and return its KPIs over replications.
 
@@ -249,7 +249,7 @@ def compare(
     scenarios: Sequence[str | Path],
     settings: Settings | None = None,
     out: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[float, int], None] | None = None,
 ) -> Comparison:
     """The park as is (baseline) against each scenario, paired with common random numbers.
 
@@ -316,7 +316,7 @@ def sweep(
     settings: Settings | None = None,
     kpis: Sequence[str] = (),
     out: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[float, int], None] | None = None,
 ) -> Sweep:
     """Replicate the park (under an optional scenario) at every point of a parameter grid.
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import json
 import math
 from collections import deque
@@ -32,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from twin.backends import BACKENDS, Backend, open_backend
+from twin.backends import BACKENDS, Backend, SerialBackend, open_backend
 from twin.errors import UsageError
 from twin.kpi import compute_kpis, unit_of
 from twin.schema import Event, OutageEvent, Park
@@ -50,7 +51,9 @@ from twin.warmup import (
     describe_warmup,
 )
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[float, int], None]
+"""Called with (replications done, replications planned); done may be fractional while a
+long replication runs in this process."""
 
 DEFAULT_PRECISION = 0.05
 DEFAULT_PRECISION_KPIS = ("trucks.wait_mean_min", "trucks.turnaround_mean_min")
@@ -234,10 +237,15 @@ def _num(value: float | None) -> float | None:
 
 
 def run_replication(
-    park: Park, events: Sequence[Event], spec: RunSpec, scenario: str | None, keep_trace: bool
+    park: Park,
+    events: Sequence[Event],
+    spec: RunSpec,
+    scenario: str | None,
+    keep_trace: bool,
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[dict[str, float], Trace | None]:
     """Simulate one replication; return its KPIs (and its trace when asked)."""
-    trace = simulate(park, events, spec, scenario=scenario)
+    trace = simulate(park, events, spec, progress, scenario=scenario)
     return compute_kpis(trace), trace if keep_trace else None
 
 
@@ -246,7 +254,13 @@ BatchFn = Callable[[Case, Settings, list[int], int], BatchResult]
 PilotFn = Callable[[Case, Settings, list[int]], list[tuple[int, np.ndarray]]]
 
 
-def run_batch(case: Case, settings: Settings, reps: list[int], keep_trace: int) -> BatchResult:
+def run_batch(
+    case: Case,
+    settings: Settings,
+    reps: list[int],
+    keep_trace: int,
+    progress: Callable[[float], None] | None = None,
+) -> BatchResult:
     """A worker's task: several replications of one case; the trace of `keep_trace` kept.
 
     Args:
@@ -254,19 +268,24 @@ def run_batch(case: Case, settings: Settings, reps: list[int], keep_trace: int) 
         settings: horizon, warm-up, seed.
         reps: replication indices.
         keep_trace: the replication whose trace to return (the others return None).
+        progress: called with the fraction of the batch done, when run in this process.
 
     Returns:
         ``(replication, kpis, trace or None)`` per replication, in the order of `reps`.
     """
-    return [
-        (
-            i,
-            *run_replication(
-                case.park, case.events, settings.spec(i), case.scenario, i == keep_trace
-            ),
+    results: BatchResult = []
+    for k, i in enumerate(reps):
+        within = None if progress is None else _scaled_progress(progress, k, len(reps))
+        kpis, trace = run_replication(
+            case.park, case.events, settings.spec(i), case.scenario, i == keep_trace, within
         )
-        for i in reps
-    ]
+        results.append((i, kpis, trace))
+    return results
+
+
+def _scaled_progress(progress: Callable[[float], None], k: int, n: int) -> Callable[[float], None]:
+    """Progress of replication k of n as a fraction of the whole batch."""
+    return lambda fraction: progress((k + fraction) / n)
 
 
 def pilot_days(settings: Settings) -> float:
@@ -586,6 +605,13 @@ class _Runner:
                     )
         return failures
 
+    def _within(self, count: int) -> Callable[[float], None]:
+        """Progress inside a batch of `count` replications run in this process."""
+        progress = self.progress
+        assert progress is not None
+        # Never a whole number: `done == k` means k replications finished and were stored.
+        return lambda fraction: progress(self.done + min(fraction, 0.99) * count, self.total)
+
     def _tick(self, count: int) -> None:
         self.done += count
         if self.progress:
@@ -606,7 +632,15 @@ class _Runner:
         keep = self.settings.first_replication
         settings = self.settings
 
+        in_process = isinstance(self.backend, SerialBackend) and self.batch_fn is run_batch
+
         def make(case: int, batch: list[int]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+            if in_process and self.progress is not None:
+                # Serial: let the bar move inside long replications too.
+                within = self._within(len(batch))
+                return functools.partial(run_batch, progress=within), (
+                    self.cases[case], settings, batch, keep
+                )  # fmt: skip
             return self.batch_fn, (self.cases[case], settings, batch, keep)
 
         def store(case: int, result: BatchResult) -> None:

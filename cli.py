@@ -562,6 +562,18 @@ def _print_calibration(rows: list[Any], name: str) -> None:
     Console(width=None if sys.stdout.isatty() else 150).print(table)
 
 
+TraceOpt = Annotated[
+    Path | None,
+    typer.Option("--trace", help="Play a saved run (a folder from 'run --out') instead."),
+]
+CompareOpt = Annotated[
+    str | None, typer.Option("--compare", help="Scenario to show beside the run (A/B).")
+]
+CameraOpt = Annotated[
+    str, typer.Option("--camera", help="Camera preset: overview, oblique or top.")
+]
+
+
 @app.command()
 @guarded
 def render(
@@ -573,10 +585,7 @@ def render(
     ],
     park: ParkArg = None,
     scenario: ScenarioOpt = None,
-    trace: Annotated[
-        Path | None,
-        typer.Option("--trace", help="Play a saved run (a folder from 'run --out') instead."),
-    ] = None,
+    trace: TraceOpt = None,
     at: Annotated[
         str | None,
         typer.Option("--at", help='Moment of a .png/.html: "day D HH:MM" (day 0 10:00).'),
@@ -592,12 +601,8 @@ def render(
     speed: Annotated[
         float, typer.Option("--speed", min=0.001, help="Simulated minutes per second of video.")
     ] = 60,
-    compare: Annotated[
-        str | None, typer.Option("--compare", help="Scenario to show beside the run (A/B).")
-    ] = None,
-    camera: Annotated[
-        str, typer.Option("--camera", help="Camera preset: overview, oblique or top.")
-    ] = "overview",
+    compare: CompareOpt = None,
+    camera: CameraOpt = "overview",
     days: Annotated[
         float | None,
         typer.Option("--days", min=0.01, help="Horizon in days (default: just enough)."),
@@ -641,10 +646,7 @@ def render(
 def show(
     park: ParkArg = None,
     scenario: ScenarioOpt = None,
-    trace: Annotated[
-        Path | None,
-        typer.Option("--trace", help="Play a saved run (a folder from 'run --out') instead."),
-    ] = None,
+    trace: TraceOpt = None,
     start: Annotated[
         str | None, typer.Option("--from", help='First moment on the slider, "day D HH:MM".')
     ] = None,
@@ -654,12 +656,8 @@ def show(
     speed: Annotated[
         float, typer.Option("--speed", min=0.001, help="Simulated minutes per second playing.")
     ] = 60,
-    compare: Annotated[
-        str | None, typer.Option("--compare", help="Scenario to show beside the run (A/B).")
-    ] = None,
-    camera: Annotated[
-        str, typer.Option("--camera", help="Camera preset: overview, oblique or top.")
-    ] = "overview",
+    compare: CompareOpt = None,
+    camera: CameraOpt = "overview",
     days: Annotated[
         float | None, typer.Option("--days", min=0.01, help="Horizon in days (default: 1).")
     ] = None,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.experiment import Experiment
+from twin.experiment import Experiment, describe_choices
 from twin.load import dump_park
 from twin.output import atomic_write_text
 from twin.schema import Park, Scenario
@@ -89,6 +89,9 @@ def run_report(experiment: Experiment) -> tuple[str, str]:
         f"{experiment.replications} replication(s), seed {s.seed}, {s.days:g} days after "
         f"{s.warmup_days:g} warm-up day(s). Intervals are Student-t 95% intervals of the mean."
     )
+    choices = describe_choices(experiment.to_dict())
+    if choices:
+        intro += " " + " ".join(line if line.endswith(".") else line + "." for line in choices)
     rows = kpi_rows(experiment)
     lines = [
         f"# {title}",
@@ -138,6 +141,23 @@ def trace_charts(trace: Trace) -> str:
     )
 
 
+def nice_ticks(low: float, high: float, count: int = 5, inside: bool = False) -> list[float]:
+    """About `count` round tick values (steps of 1, 2 or 5 times a power of ten) covering
+    ``[low, high]``; with `inside`, only those within it."""
+    if not high > low:
+        return [low]
+    raw = (high - low) / count
+    power = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = np.floor(low / step) * step
+    ticks = [
+        float(round(first + k * step, 12)) for k in range(int(np.ceil((high - first) / step)) + 1)
+    ]
+    if inside:
+        ticks = [t for t in ticks if low - 1e-9 <= t <= high + 1e-9]
+    return ticks
+
+
 def svg_chart(
     lines: dict[str, tuple[np.ndarray, np.ndarray]],
     xlabel: str,
@@ -152,8 +172,9 @@ def svg_chart(
     xs = np.concatenate([x for x, _ in lines.values()])
     ys = np.concatenate([y for _, y in lines.values()])
     x0, x1 = float(xs.min()), float(xs.max()) or 1.0
-    y1 = float(np.nanmax(ys)) if ys.size and np.isfinite(np.nanmax(ys)) else 1.0
-    y1 = y1 * 1.05 if y1 > 0 else 1.0
+    top_value = float(np.nanmax(ys)) if ys.size and np.isfinite(np.nanmax(ys)) else 1.0
+    y_ticks = nice_ticks(0.0, top_value if top_value > 0 else 1.0)
+    y1 = max(float(y_ticks[-1]), top_value)
     pw, ph = width - left - right, height - top - bottom
 
     def sx(x: np.ndarray) -> np.ndarray:
@@ -167,15 +188,13 @@ def svg_chart(
         f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
         f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafafa" stroke="#ccc"/>',
     ]
-    for k in range(5):
-        yv = y1 * k / 4
+    for yv in y_ticks:
         yp = sy(np.array(yv))
         parts.append(
             f'<line x1="{left}" x2="{left + pw}" y1="{yp:.1f}" y2="{yp:.1f}" stroke="#eee"/>'
         )
         parts.append(f'<text x="{left - 4}" y="{yp + 4:.1f}" text-anchor="end">{fmt(yv)}</text>')
-    for k in range(6):
-        xv = x0 + (x1 - x0) * k / 5
+    for xv in nice_ticks(x0, x1, inside=True):
         xp = sx(np.array(xv))
         parts.append(
             f'<text x="{xp:.1f}" y="{top + ph + 14}" text-anchor="middle">{fmt(xv, 2)}</text>'

@@ -109,8 +109,14 @@ def test_g1_weekdays_fit_within_the_floor_of_the_two_level_model(tmp_path: Path)
     assert f"hourly MAPE {check.mape_pct:.1f}%" in check.reason  # and it is reported
 
 
-def test_g1_weekends_are_named_as_what_the_model_cannot_follow(tmp_path: Path) -> None:
+def test_g1_weekends_are_inferred_as_days_off(tmp_path: Path) -> None:
+    # G1 is "commercial, weekdays": with three weeks of data the shift is given mon-fri
     write_meters(tmp_path, 21, weekends=True)
     cal = calibrate(shop_park(), tmp_path, holdout=0.0)
+    (shift,) = cal.park.buildings[0].shifts
+    assert shift.days == ["mon", "tue", "wed", "thu", "fri"]
+    assert cal.weekdays["shop"].summary() == (
+        "shifts run mon-fri (Saturday and Sunday off inferred from power meter)"
+    )
     notes = " ".join(cal.levels[("shop", "power_kw")].notes)
-    assert "weekly pattern" in notes and "Saturday" in notes and "Sunday" in notes
+    assert "weekly pattern" not in notes  # the model now follows the week

@@ -156,6 +156,9 @@ def test_bundled_sample_is_small_and_calibrates_as_documented() -> None:
     assert cal.validation is not None
     verdicts = {(c.asset, c.quantity): c.verdict for c in cal.validation.series}
     assert verdicts[("sup-k", "power_kw")] == "poor"  # Sunday pattern the format cannot hold
+    # power shows the Sunday pattern, water does not: the shifts are left running every day
+    assert "disagree" in cal.weekdays["sup-k"].note and not cal.weekdays["sup-k"].inferred
+    assert all(w.days is None for b in cal.park.buildings for w in b.shifts)
     assert verdicts[("sup-m", "power_kw")] == "good"
     notes = " ".join(cal.levels[("sup-r", "power_kw")].notes)
     assert "level shift" in notes  # the meter change

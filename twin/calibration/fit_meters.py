@@ -143,7 +143,8 @@ def fit_levels(
     days = np.floor((series.t_min - series.interval_min / 2 + clock.start_offset_min) / DAY)
     daily = _group_mean(days, resid)
     daily_sd = float(np.std(daily, ddof=1)) if len(daily) > 2 else math.nan
-    notes.extend(_diagnose(series, resid, level, clock, date_of))
+    every_day = all(w.days is None for w in windows)
+    notes.extend(_diagnose(series, resid, level, clock, date_of, every_day))
     return LevelFit(
         asset=series.asset,
         quantity=series.quantity,
@@ -250,6 +251,7 @@ def _diagnose(
     level: float,
     clock: Clock,
     date_of: Callable[[float], str] | None,
+    every_day: bool = True,
 ) -> list[str]:
     """Plain-word notes on patterns in the residuals that the model cannot follow."""
     notes: list[str] = []
@@ -265,8 +267,9 @@ def _diagnose(
         off = {d: r - centre for d, r in by_day.items() if abs(r - centre) > 0.10}
         if off and len(off) <= len(seen) // 2:
             words = ", ".join(f"{WEEKDAYS[d]} {100 * r:+.0f}%" for d, r in sorted(off.items()))
+            how = "shifts repeat every day" if every_day else "shift loads repeat every workday"
             notes.append(
-                "a weekly pattern the model cannot follow (shifts repeat every day): against "
+                f"a weekly pattern the model cannot follow ({how}): against "
                 f"the other days, {words} of the mean level"
             )
     unit = "kW" if series.quantity == "power_kw" else "m³/h"

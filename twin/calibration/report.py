@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from twin.calibration.fit_weekdays import WeekdayFit, day_range
 from twin.output import atomic_write_text
 from twin.report import fmt, page_html, svg_chart
 
@@ -156,6 +157,25 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
                 _short_series(check),
             )
         )
+    for asset, found in sorted(cal.weekdays.items()):
+        if not found.inferred and not found.note:
+            continue
+        days = sorted(found.off or _disputed(found))
+        shares = ", ".join(
+            f"{q.split('_')[0]} ≤ {100 * max(max(s.shares[d]) for d in days):.0f}%"
+            for q, s in found.shares.items()
+        )
+        rows.append(
+            Row(
+                asset,
+                "shifts",
+                f"run {day_range(found.days)}" if found.inferred else "(kept)",
+                f"{'/'.join(_DAY[d] for d in days)} shift load: {shares}",
+                "(in the meter checks)",
+                "-" if found.inferred else "- *",
+                "(in the meter checks)",
+            )
+        )
     for asset, ratio in sorted(cal.ratios.items()):
         water = buildings[asset].water
         check = series.get((asset, "wastewater_m3h"))
@@ -225,6 +245,13 @@ def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Row]:
     return rows
 
 
+_DAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _disputed(found: WeekdayFit) -> set[int]:
+    return {d for s in found.shares.values() for d in s.off}
+
+
 def _short_series(check: Any) -> str:
     if check is None:
         return "-"
@@ -266,6 +293,11 @@ def _plain_words(cal: Calibration, rows: list[Row]) -> list[str]:
         out.append(f"- Fits roughly: {', '.join(by['fair'])}.")
     if by["poor"]:
         out.append(f"- Does not fit: {', '.join(by['poor'])}.")
+    for asset, shifts in sorted(cal.weekdays.items()):
+        if shifts.inferred:
+            out.append(f"- {asset}: {shifts.summary()}.")
+        if shifts.note:
+            out.append(f"- {asset}: {shifts.note}.")
     for (asset, quantity), fit in sorted(cal.levels.items()):
         for note in fit.notes:
             out.append(f"- {asset} {quantity}: {note}.")

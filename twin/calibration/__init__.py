@@ -192,7 +192,7 @@ def split_time(period: tuple[float, float], holdout: float, clock: Clock) -> flo
 def write_outputs(cal: Calibration, out: str | Path, report_dir: str | Path | None) -> list[Path]:
     """Write the fitted park (YAML) and, when asked, report.md and report.html."""
     from twin.calibration.report import write_report
-    from twin.load import dump_park
+    from twin.dump import dump_park
     from twin.output import atomic_write_text
 
     header = (

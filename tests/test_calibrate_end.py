@@ -13,10 +13,11 @@ import yaml
 from typer.testing import CliRunner
 
 import cli
+from twin.bundled import data_root
 from twin.calibration import Calibration, calibrate
 from twin.calibration.sample import sensor_tables, write_sensors
 from twin.dist import Sampler
-from twin.load import data_root, load_park
+from twin.load import load_park
 from twin.schema import Park
 
 runner = CliRunner()

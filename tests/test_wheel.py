@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from twin.load import bundled_parks, bundled_scenarios
+from twin.bundled import bundled_parks, bundled_scenarios
 
 REPO = Path(__file__).resolve().parent.parent
 

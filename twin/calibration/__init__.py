@@ -219,7 +219,7 @@ def write_outputs(cal: Calibration, out: str | Path, report_dir: str | Path | No
     The park is written as JSON when `out` ends in ``.json``, else as YAML.
     """
     from twin.calibration.report import write_report
-    from twin.load import dump_park
+    from twin.dump import dump_park
     from twin.output import atomic_write_text
 
     target = Path(out)

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from twin.calibration.fit_weekdays import WeekdayFit, day_range
+from twin.charts import page_html, svg_chart
 from twin.output import atomic_write_text
-from twin.report import fmt, page_html, svg_chart
+from twin.text import fmt
 
 if TYPE_CHECKING:
     from twin.calibration import Calibration

@@ -508,7 +508,9 @@ def sweep(
 def calibrate(
     park: Annotated[str, typer.Argument(help="Park file or bundled park name to fit.")],
     sensor_dir: Annotated[Path, typer.Argument(help="Folder with meters.csv and/or trucks.csv.")],
-    out: Annotated[Path, typer.Option("--out", help="Where to write the fitted park (YAML).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the fitted park (.json: JSON, else YAML).")
+    ],
     report: Annotated[
         Path | None, typer.Option("--report", help="Folder for report.md and report.html.")
     ] = None,
@@ -539,6 +541,9 @@ def calibrate(
             typer.echo(f"parktwin: {file_report.summary()}", err=True)
     _print_calibration(summary_rows(result), result.park.park.name)
     typer.echo("wrote " + ", ".join(str(p) for p in written))
+    if result.refused:
+        refused = "; ".join(f"{place}: {why}" for place, why in sorted(result.refused.items()))
+        raise fail(f"{sensor_dir}: fits refused (the park file's values kept): {refused}")
 
 
 def _print_calibration(rows: list[Any], name: str) -> None:

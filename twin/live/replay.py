@@ -3,7 +3,7 @@
 :func:`sensor_messages` turns a sensor folder (``meters.csv``, ``trucks.csv``, read by the
 calibration reader, so rows it drops are not replayed) into the messages SPEC.md fixes, in time
 order: one reading per meter row, and one truck event per time of a visit (``arrive``,
-``dock_start``, ``dock_end``, ``depart``; the reader keeps no ``gate_out``). It yields them
+``gate_out`` when the file has it, ``dock_start``, ``dock_end``, ``depart``). It yields them
 lazily from the reader's arrays, so a long recording needs no more memory than the reader does.
 
 :class:`Replay` pushes them through the same :class:`~twin.live.ingest.Ingester` as the MQTT

@@ -735,7 +735,7 @@ def schema(
     """Print the JSON Schema of the park (or scenario) format, for editors."""
     import json
 
-    from twin.schema import json_schema
+    from twin.assets import json_schema
 
     typer.echo(json.dumps(json_schema(scenario), indent=2, ensure_ascii=False))
 

@@ -105,6 +105,8 @@ def read_table(path: Path, expected: Sequence[str], report: FileReport) -> Table
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
     if buf[:3].tobytes() == b"\xef\xbb\xbf":
         buf = buf[3:]
+    if not np.any(buf > ord(" ")):  # zero bytes, or only blank lines
+        raise InputError(name, "is empty; expected a header row and data rows", line=1)
     quoted = bool((buf == ord('"')).any())
     fields = _split_quoted(buf) if quoted else _split_plain(buf)
     if fields is None:

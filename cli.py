@@ -177,7 +177,7 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from twin.report import fmt
+    from twin.text import fmt
 
     reps = doc["replications"]
     title = f"{doc['park']}" + (f" — {doc['scenario']}" if doc["scenario"] else "")
@@ -322,7 +322,7 @@ def run(
     """Simulate the park (optionally under a scenario) and print its KPIs."""
 
     from twin import api
-    from twin.experiment import describe_choices
+    from twin.results import describe_choices
 
     settings = _settings(locals())
     with progress(quiet=json_out) as bar:
@@ -349,8 +349,8 @@ def _print_comparison(comparison: Any, show_all: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from twin.experiment import describe_choices
-    from twin.report import fmt
+    from twin.results import describe_choices
+    from twin.text import fmt
 
     doc = comparison.to_dict()
     changed, unchanged, hidden = comparison.shown_kpis(show_all)
@@ -448,9 +448,9 @@ def _print_sweep(result: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from twin.experiment import describe_choices
-    from twin.report import fmt
+    from twin.results import describe_choices
     from twin.sweeps import labels_of
+    from twin.text import fmt
 
     doc = result.to_dict()
     reps = result.replications
@@ -543,7 +543,9 @@ def sweep(
 def calibrate(
     park: Annotated[str, typer.Argument(help="Park file or bundled park name to fit.")],
     sensor_dir: Annotated[Path, typer.Argument(help="Folder with meters.csv and/or trucks.csv.")],
-    out: Annotated[Path, typer.Option("--out", help="Where to write the fitted park (YAML).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the fitted park (.json: JSON, else YAML).")
+    ],
     report: Annotated[
         Path | None, typer.Option("--report", help="Folder for report.md and report.html.")
     ] = None,
@@ -574,6 +576,9 @@ def calibrate(
             typer.echo(f"parktwin: {file_report.summary()}", err=True)
     _print_calibration(summary_rows(result), result.park.park.name)
     typer.echo("wrote " + ", ".join(str(p) for p in written))
+    if result.refused:
+        refused = "; ".join(f"{place}: {why}" for place, why in sorted(result.refused.items()))
+        raise fail(f"{sensor_dir}: fits refused (the park file's values kept): {refused}")
 
 
 def _print_calibration(rows: list[Any], name: str) -> None:
@@ -749,7 +754,7 @@ def init(
     ],
 ) -> None:
     """Copy the bundled parks, scenarios and sample sensor data into DIR to edit."""
-    from twin.output import copy_bundled
+    from twin.bundled import copy_bundled
 
     copied = copy_bundled(directory)
     typer.echo(f"copied {len(copied)} files into {directory}")

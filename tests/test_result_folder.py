@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from twin.settings import Settings
 
 from twin import api, result_folder
 from twin.errors import InputError
-from twin.experiment import Settings
 from twin.result_folder import ResultFolder, check_same_run, is_complete
 
 SHORT = Settings(days=0.5, warmup_days=0.1, replications=2)
@@ -45,7 +45,7 @@ def test_a_disk_error_while_writing_keeps_the_previous_result(tmp_path, monkeypa
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("twin.report.write_run", full_disk)
-    with pytest.raises(InputError, match="No space left on device.*earlier result there is kept"):
+    with pytest.raises(InputError, match=r"No space left on device.*earlier result there is kept"):
         api.run("demo-small", None, SHORT, out=out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
@@ -87,9 +87,9 @@ def test_a_partial_result_goes_beside_a_complete_one_and_replaces_a_partial(tmp_
 
 def test_a_second_writer_in_the_same_process_is_refused(tmp_path):
     out = tmp_path / "r"
-    with ResultFolder(out, "first writer"):
-        with pytest.raises(InputError, match=r"another parktwin process \(pid \d+ .*first writer"):
-            ResultFolder(out, "second writer")
+    refused = pytest.raises(InputError, match=r"another parktwin process \(pid \d+ .*first writer")
+    with ResultFolder(out, "first writer"), refused:
+        ResultFolder(out, "second writer")
     with ResultFolder(out, "third writer") as folder:  # released: free again
         write_result(folder, "x")
 
@@ -100,7 +100,7 @@ def test_a_changed_file_is_found_by_its_digest(tmp_path):
         write_result(folder, "one")
     check_same_run(out, "kpis.csv")
     (out / "kpis.csv").write_text("value\nforged\n")
-    with pytest.raises(InputError, match="kpis.csv.*differs from the kpis.csv that run"):
+    with pytest.raises(InputError, match=r"kpis.csv.*differs from the kpis.csv that run"):
         check_same_run(out, "kpis.csv")
 
 
@@ -110,6 +110,6 @@ def test_destination_checks_name_the_problem(tmp_path):
         ResultFolder(tmp_path / "file", "test")
     with pytest.raises(InputError, match=r"is under .*file, which is a file"):
         ResultFolder(tmp_path / "file" / "deeper" / "r", "test")
-    with pytest.raises(InputError, match="needs about .* of free space"):
+    with pytest.raises(InputError, match=r"needs about .* of free space"):
         ResultFolder(tmp_path / "big", "test", expected_bytes=1 << 60)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]

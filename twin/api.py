@@ -10,26 +10,43 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from twin.errors import InputError, UsageError
-from twin.experiment import (
+from twin.bundled import DEFAULT_PARK
+from twin.errors import InputError, SettingError, UsageError
+from twin.load import load_park, load_scenario, scenario_path
+from twin.result_folder import ResultFolder
+from twin.results import Experiment
+from twin.runner import Interrupted, ReplicationError, run_cases
+from twin.schema import Event, Park, Scenario
+from twin.settings import (
     DEFAULT_PRECISION,
     DEFAULT_PRECISION_KPIS,
     INITIAL_REPLICATIONS,
     MAX_REPLICATIONS,
     Case,
-    Experiment,
-    Interrupted,
-    ReplicationError,
     Settings,
-    run_cases,
 )
-from twin.load import DEFAULT_PARK, load_park, load_scenario, scenario_path
-from twin.result_folder import ResultFolder
-from twin.schema import Event, Park, Scenario
 
 if TYPE_CHECKING:
     from twin.comparison import Comparison
     from twin.sweeps import Sweep
+
+
+SETTING_FLAGS = {
+    "days": "--days",
+    "warmup_days": "--warmup-days",
+    "seed": "--seed",
+    "replications": "--replications",
+    "jobs": "--jobs",
+    "step_min": "--step-min",
+    "backend": "--backend",
+    "scheduler": "--scheduler",
+    "precision": "--precision",
+    "precision_kpis": "--kpi",
+    "max_replications": "--max-replications",
+    "warmup_auto": "--warmup auto",
+    "first_replication": "--first-replication",
+}
+"""The command-line flag of each :class:`Settings` field, for error messages."""
 
 
 @dataclass(frozen=True)
@@ -135,21 +152,24 @@ def settings_from_options(
         raise UsageError(
             f"--warmup-days must be a number of days or 'auto', got '{warmup}'"
         ) from None
-    return Settings(
-        days=days,
-        warmup_days=warmup_days,
-        seed=seed,
-        replications=reps,
-        jobs=jobs,
-        step_min=step_min,
-        backend=backend,
-        scheduler=scheduler,
-        precision=precision,
-        precision_kpis=tuple(kpis) or DEFAULT_PRECISION_KPIS,
-        max_replications=max_replications or MAX_REPLICATIONS,
-        warmup_auto=warmup_auto,
-        first_replication=first_replication,
-    )
+    try:
+        return Settings(
+            days=days,
+            warmup_days=warmup_days,
+            seed=seed,
+            replications=reps,
+            jobs=jobs,
+            step_min=step_min,
+            backend=backend,
+            scheduler=scheduler,
+            precision=precision,
+            precision_kpis=tuple(kpis) or DEFAULT_PRECISION_KPIS,
+            max_replications=max_replications or MAX_REPLICATIONS,
+            warmup_auto=warmup_auto,
+            first_replication=first_replication,
+        )
+    except SettingError as exc:
+        raise UsageError(exc.named(SETTING_FLAGS)) from None
 
 
 def _finished(experiments: Sequence[Experiment]) -> bool:
@@ -308,7 +328,7 @@ def _is_park(name: str) -> bool:
 
 def _common_base(scenarios: Sequence[tuple[str, Scenario]]) -> str | Path | None:
     """The park the scenarios are written for: their `base`, which must agree."""
-    from twin.load import resolve
+    from twin.bundled import resolve
 
     bases: dict[Path, tuple[str | Path, str]] = {}
     for source, loaded in scenarios:
@@ -414,8 +434,8 @@ def sweep(
         UsageError: bad ``--vary`` syntax, unknown ``--kpi``.
         InputError: a path that matches nothing, or a value the park does not accept.
     """
-    from twin.compare_report import write_sweep
-    from twin.experiment import check_kpi_names, kpi_names
+    from twin.runner import check_kpi_names, kpi_names
+    from twin.sweep_report import write_sweep
     from twin.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
 
     varies = parse_varies(vary)

@@ -147,7 +147,7 @@ def _mp_context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["twin.experiment"])
+        context.set_forkserver_preload(["twin.runner"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -159,7 +159,7 @@ class Trace:
             ImportError: pandas is not installed.
             KeyError: no series of that name.
         """
-        pd = _pandas()
+        pd = pandas_module()
         values = self._series(name)
         columns = self.series_columns(name)
         data = values.reshape(len(values), -1)
@@ -178,7 +178,7 @@ class Trace:
         Raises:
             ImportError: pandas is not installed.
         """
-        pd = _pandas()
+        pd = pandas_module()
         data: dict[str, Any] = {}
         for column in INDEX_COLUMNS:
             ids = self.names.get(_INDEX_KINDS[column], [])
@@ -198,7 +198,7 @@ class Trace:
         return self.series[name]
 
     def _time_index(self, minutes: np.ndarray, calendar: bool) -> Any:
-        pd = _pandas()
+        pd = pandas_module()
         if not calendar:
             return pd.Index(minutes, name="t_min")
         start = pd.Timestamp(str(self.meta.get("start") or "1970-01-01"))
@@ -280,7 +280,7 @@ def _kind_stem(kind: str) -> str:
     return kind.split("_")[0] if "_" in kind else kind.removesuffix("s")
 
 
-def _pandas() -> Any:
+def pandas_module() -> Any:
     """pandas, imported on first use: it is optional."""
     try:
         import pandas

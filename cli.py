@@ -775,6 +775,80 @@ def schema(
     typer.echo(json.dumps(json_schema(scenario), indent=2, ensure_ascii=False))
 
 
+# --------------------------------------------------------------------------- live twin
+# `live`, `replay` and `state` (issue 12, part 1: feed, store, state, replay).
+
+StoreOpt = Annotated[Path, typer.Option("--store", help="The live store file (SQLite).")]
+
+
+def _print_state(doc: dict[str, Any]) -> None:
+    """The state document as a few readable lines."""
+    trucks = doc["trucks"]
+    typer.echo(f"{doc['time']}: {trucks['in_park']} trucks in the park")
+    for stage in ("gate_queue", "at_gate", "dock_queue", "in_service"):
+        busy = {k: v for k, v in trucks[stage].items() if v}
+        shown = ", ".join(f"{k} {v}" for k, v in busy.items()) or "none"
+        typer.echo(f"  {stage.replace('_', ' ')}: {shown}")
+    typer.echo(f"  on the road: {trucks['on_road']}, leaving: {trucks['leaving']}")
+    for outage in doc["outages"]:
+        end = outage["expected_end"] or "unknown"
+        typer.echo(f"  outage: {outage['asset']} since {outage['since']}, expected end {end}")
+    typer.echo(f"  meters: {sum(len(q) for q in doc['meters'].values())} with a reading")
+    m = doc["messages"]
+    counts = f"{m['stored']} stored, {m['rejected']} rejected, {m['duplicates']} duplicates"
+    typer.echo(f"  messages: {counts}")
+
+
+@app.command()
+@guarded
+def state(
+    park: ParkArg = None,
+    store: StoreOpt = Path("live.db"),
+    at: Annotated[
+        str | None, typer.Option("--at", help="ISO time, park-local (default: the latest).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the state document.")] = False,
+) -> None:
+    """The park's state at a moment, from the live store: trucks by stage, outages, meters."""
+    import json
+
+    from twin.live.run import state as state_doc
+
+    doc = state_doc(park, store, at)
+    if json_out:
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        _print_state(doc)
+
+
+@app.command()
+@guarded
+def live(
+    park: ParkArg = None,
+    store: StoreOpt = Path("live.db"),
+    replay: Annotated[
+        Path | None, typer.Option("--replay", help="Feed a sensor folder instead of a broker.")
+    ] = None,
+    speed: Annotated[
+        str | None,
+        typer.Option("--speed", help="With --replay: park time per wall time (600), or max."),
+    ] = None,
+) -> None:
+    """Follow the park live into the store (from MQTT, or a recording with --replay)."""
+    from twin.live.run import live_replay
+
+    if replay is None:
+        raise fail("give --replay SENSOR_DIR (the MQTT feed comes with --broker)")
+    stats = live_replay(park, replay, store, speed)
+    done = stats.to_dict()
+    typer.echo(
+        f"parktwin: {done['messages']} messages: {done['stored']} stored, "
+        f"{done['duplicates']} duplicates, {done['rejected']} rejected; "
+        f"{done['rate_per_s']} messages/s; latest {done['latest']}",
+        err=True,
+    )
+
+
 def main() -> None:
     """Entry point of the `parktwin` console script."""
     import signal

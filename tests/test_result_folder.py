@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-from twin.settings import Settings
 
 from twin import api, result_folder
 from twin.errors import InputError
 from twin.result_folder import ResultFolder, check_same_run, is_complete
+from twin.settings import Settings
 
 SHORT = Settings(days=0.5, warmup_days=0.1, replications=2)
 

@@ -76,7 +76,7 @@ def test_wheel_imports_from_its_own_venv(fresh_venv: tuple[Path, dict[str, str]]
         [
             venv / "bin" / "python",
             "-c",
-            "import cli, twin, twin.load as l; print(twin.__file__); print(cli.__file__); "
+            "import cli, twin, twin.bundled as l; print(twin.__file__); print(cli.__file__); "
             "print(l.data_root())",
         ],
         cwd=outside,

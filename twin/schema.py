@@ -176,22 +176,125 @@ class Window(Model):
         return value
 
 
+ShapeValue = Annotated[float, Field(ge=0, le=1_000_000)]
+DayShape = Annotated[
+    list[ShapeValue],
+    Field(min_length=24, max_length=96, description="24 hourly or 96 quarter-hour values"),
+]
+
+
+class LoadShape(Model):
+    """A load's shape over the day or the week, relative; scaled by the section's level.
+
+    Give exactly one of `daily` (the same every day), the day types `weekday` (Monday to
+    Friday) with `saturday` and `sunday` (Sundays and the park's holidays; each defaults to
+    `weekday`), or `weekly` (Monday 00:00 first). A day has 24 hourly or 96 quarter-hour values,
+    a week 168 or 672. The shape is normalised to a mean of 1 over its week, so the level is
+    the mean load it adds.
+    """
+
+    daily: DayShape | None = Field(None, description="every day: 24 or 96 values")
+    weekday: DayShape | None = Field(None, description="Monday to Friday: 24 or 96 values")
+    saturday: DayShape | None = Field(None, description="Saturdays (default: weekday)")
+    sunday: DayShape | None = Field(None, description="Sundays and holidays (default: weekday)")
+    weekly: Annotated[list[ShapeValue], Field(min_length=168, max_length=672)] | None = Field(
+        None, description="168 hourly or 672 quarter-hour values, Monday 00:00 first"
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> LoadShape:
+        forms = [
+            name
+            for name, given in (
+                ("daily", self.daily is not None),
+                ("weekday/saturday/sunday", self.weekday is not None),
+                ("weekly", self.weekly is not None),
+            )
+            if given
+        ]
+        if len(forms) != 1:
+            raise ValueError(
+                "give exactly one of daily, weekday (with saturday and sunday) or weekly"
+                + (f" (got {', '.join(forms)})" if forms else "")
+            )
+        if self.weekday is None and (self.saturday is not None or self.sunday is not None):
+            raise ValueError("saturday and sunday need weekday")
+        for name in ("daily", "weekday", "saturday", "sunday"):
+            values = getattr(self, name)
+            if values is not None and len(values) not in (24, 96):
+                raise ValueError(f"{name} has {len(values)} values; give 24 or 96")
+        if self.weekly is not None and len(self.weekly) not in (168, 672):
+            raise ValueError(f"weekly has {len(self.weekly)} values; give 168 or 672")
+        if max(self.week()) <= 0:
+            raise ValueError("the shape is zero everywhere")
+        return self
+
+    def week(self) -> list[float]:
+        """The shape over a week (Monday 00:00 first), on its own slots (hours or quarters)."""
+        if self.weekly is not None:
+            return list(self.weekly)
+        if self.daily is not None:
+            return list(self.daily) * 7
+        assert self.weekday is not None
+        saturday = self.saturday if self.saturday is not None else self.weekday
+        sunday = self.sunday if self.sunday is not None else self.weekday
+        width = max(len(self.weekday), len(saturday), len(sunday))
+        days = [_resample(d, width) for d in (self.weekday, saturday, sunday)]
+        return days[0] * 5 + days[1] + days[2]
+
+
+def _resample(values: list[float], width: int) -> list[float]:
+    """A day's values on `width` slots (24 hourly values repeat four times on 96)."""
+    return [v for v in values for _ in range(width // len(values))]
+
+
+def _shape_and_level(shape: LoadShape | None, level: float | None, unit: str) -> None:
+    if shape is None and level is not None:
+        raise ValueError(f"level_{unit} needs a shape (daily, weekday/saturday/sunday or weekly)")
+    if shape is not None and level is None:
+        raise ValueError(f"a shape needs level_{unit}, the mean load it scales to")
+
+
 class BuildingPower(Model):
-    """Electrical load of a building: `base_kw` always, plus `shift_kw` while a shift runs."""
+    """Electrical load: `base_kw` always, `shift_kw` while a shift runs, `level_kw` × `shape`."""
 
     feeder: Id = Field(description="id of the feeder that supplies the building")
-    base_kw: Annotated[float, Field(ge=0, le=1_000_000, description="always-on load, kW")]
+    base_kw: Annotated[float, Field(ge=0, le=1_000_000, description="always-on load, kW")] = 0
     shift_kw: Annotated[float, Field(ge=0, le=1_000_000, description="extra load in shift, kW")] = 0
+    level_kw: (
+        Annotated[
+            float, Field(ge=0, le=1_000_000, description="mean load that follows `shape`, kW")
+        ]
+        | None
+    ) = None
+    shape: LoadShape | None = Field(None, description="daily or weekly shape of `level_kw`")
+
+    @model_validator(mode="after")
+    def _shaped(self) -> BuildingPower:
+        _shape_and_level(self.shape, self.level_kw, "kw")
+        return self
 
 
 class BuildingWater(Model):
-    """Water drawn: `base_m3h` always, plus `shift_m3h` while a shift runs and power is on."""
+    """Water drawn: `base_m3h` always, `shift_m3h` in shift with power, `level_m3h` × `shape`."""
 
-    base_m3h: Annotated[float, Field(ge=0, le=100_000)]
+    base_m3h: Annotated[float, Field(ge=0, le=100_000)] = 0
     shift_m3h: Annotated[float, Field(ge=0, le=100_000)] = 0
     wastewater_ratio: Annotated[
         float, Field(ge=0, le=1, description="share of the water drawn that returns as wastewater")
     ] = 0.8
+    level_m3h: (
+        Annotated[
+            float, Field(ge=0, le=100_000, description="mean flow that follows `shape`, m³/h")
+        ]
+        | None
+    ) = None
+    shape: LoadShape | None = Field(None, description="daily or weekly shape of `level_m3h`")
+
+    @model_validator(mode="after")
+    def _shaped(self) -> BuildingWater:
+        _shape_and_level(self.shape, self.level_m3h, "m3h")
+        return self
 
 
 class Production(Model):
@@ -418,6 +521,9 @@ class ParkInfo(Model):
         "2026-01-05T00:00"
     )
     description: str | None = Field(None, description="what the park file models")
+    holidays: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] | None = Field(
+        None, description='dates ("YYYY-MM-DD") whose load shapes are those of a Sunday'
+    )
 
     @field_validator("start")
     @classmethod

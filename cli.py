@@ -30,12 +30,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print one message on stderr and return the Exit to raise."""
     typer.echo(f"parktwin: {message}", err=True)
     return typer.Exit(code)
+
+
+def _with_notes(message: str, exc: BaseException) -> str:
+    """The message and the notes the library added to the error (where results went)."""
+    return "; ".join([message, *getattr(exc, "__notes__", [])])
+
+
+_terminated: list[int] = []
+"""Set by the SIGTERM handler: an interruption then exits 143 instead of 130."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (a scheduler, a container, `timeout`) stops the work like Ctrl-C does."""
+    _terminated.append(signum)
+    raise KeyboardInterrupt
 
 
 def guarded(command: F) -> F:
@@ -49,16 +65,21 @@ def guarded(command: F) -> F:
             return command(*args, **kwargs)
         except (InputError, UsageError) as exc:
             raise fail(str(exc)) from None
-        except KeyboardInterrupt:
-            raise fail("interrupted; finished results were kept", EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt as exc:
+            if _terminated:
+                raise fail(_with_notes("terminated (SIGTERM)", exc), EXIT_TERMINATED) from None
+            raise fail(_with_notes("interrupted", exc), EXIT_INTERRUPTED) from None
         except typer.Exit:
             raise
         except Exception as exc:
             if os.environ.get("PARKTWIN_DEBUG"):
                 raise
             raise fail(
-                f"internal error: {type(exc).__name__}: {exc} "
-                "(set PARKTWIN_DEBUG=1 for the traceback and please report it)",
+                _with_notes(
+                    f"internal error: {type(exc).__name__}: {exc} "
+                    "(set PARKTWIN_DEBUG=1 for the traceback and please report it)",
+                    exc,
+                ),
                 EXIT_INTERNAL,
             ) from None
 
@@ -190,6 +211,20 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
     Console().print(table)
 
 
+def _jobs(jobs: int) -> int:
+    """`-j`, capped at the CPU cores this process may use (with a note when it was more)."""
+    from twin.backends import usable_cores
+
+    cores = usable_cores()
+    if jobs > cores:
+        typer.echo(
+            f"parktwin: note: -j {jobs} is more than the {cores} CPU core(s) here; "
+            f"using -j {cores} (more processes than cores only slow the run down)",
+            err=True,
+        )
+    return min(jobs, cores)
+
+
 def _settings(options: dict[str, Any]) -> Any:
     """The experiment settings of run, compare and sweep, from the command's option values."""
     from twin import api
@@ -199,7 +234,7 @@ def _settings(options: dict[str, Any]) -> Any:
         warmup=options["warmup_days"],
         seed=options["seed"],
         replications=options["replications"],
-        jobs=options["jobs"],
+        jobs=_jobs(options["jobs"]) if options["scheduler"] is None else options["jobs"],
         backend=options["backend"],
         scheduler=options["scheduler"],
         step_min=options["step_min"],
@@ -735,7 +770,7 @@ def schema(
     """Print the JSON Schema of the park (or scenario) format, for editors."""
     import json
 
-    from twin.schema import json_schema
+    from twin.assets import json_schema
 
     typer.echo(json.dumps(json_schema(scenario), indent=2, ensure_ascii=False))
 
@@ -915,9 +950,15 @@ def replay(
 
 def main() -> None:
     """Entry point of the `parktwin` console script."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         app()
     except KeyboardInterrupt:
+        if _terminated:
+            typer.echo("parktwin: terminated (SIGTERM)", err=True)
+            sys.exit(EXIT_TERMINATED)
         typer.echo("parktwin: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
 

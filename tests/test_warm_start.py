@@ -16,7 +16,6 @@ from twin.trace import TIME_COLUMNS
 
 ONE_DAY = RunSpec(horizon_days=1, warmup_days=0)
 AT_0750 = datetime(2026, 1, 5, 7, 50)
-NAN = np.nan
 
 
 def log_of(trace):
@@ -65,13 +64,13 @@ def test_every_stage_from_a_state_full_log():
     trace = simulate(tiny_park(), spec=ONE_DAY, start=state)
     expected = [
         [10, 10, 12, 13, 170, 200, 201],  # N
-        [-25, NAN, NAN, NAN, -10, 20, 21],  # A
-        [-12, NAN, NAN, -5, 20, 50, 51],  # B
-        [-3, NAN, -0.5, 0.5, 50, 80, 81],  # C
+        [-25, -10, -10, -10, -10, 20, 21],  # A: the unseen past collapses onto -10
+        [-12, -5, -5, -5, 20, 50, 51],  # B
+        [-3, -0.5, -0.5, 0.5, 50, 80, 81],  # C
         [-1.5, -1.5, 0.5, 1.5, 80, 110, 111],  # D
         [-3, 0.5, 2.5, 3.5, 110, 140, 141],  # G
         [-1, 2.5, 4.5, 5.5, 140, 170, 171],  # E
-        [-45, NAN, NAN, NAN, NAN, -0.25, 0.75],  # F
+        [-45, -0.25, -0.25, -0.25, -0.25, -0.25, 0.75],  # F
     ]
     np.testing.assert_allclose(log_of(trace), expected, rtol=0, atol=1e-9)
     assert trace.meta["start"] == "2026-01-05T07:50:00"

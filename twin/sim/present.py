@@ -1,7 +1,7 @@
 """A warm start's trucks: those already in the park when the run begins, at their stage.
 
 :func:`plan_present` turns the trucks of a :class:`~twin.start_state.StartState` into log rows
-with their known past (arrival, start of the current stage, at negative times) and their
+with their known past (arrival and start of the current stage, at negative times) and their
 service times: fresh draws for work not begun, the rest of the work for trucks being served
 (drawn conditioned on the time already spent). :func:`start_present` adds their SimPy
 processes, each joining the visit's steps (:class:`~twin.sim.visit.Visit`) where the truck is;
@@ -26,6 +26,7 @@ from twin.schema import DockGroup, Gate
 from twin.sim.context import SimContext
 from twin.sim.visit import Route, Routes, TruckLog, Visit
 from twin.start_state import Stage, TruckNow
+from twin.trace import TIME_COLUMNS
 
 STAGE_COLUMN: dict[Stage, str] = {
     "gate_queue": "arrive",
@@ -36,6 +37,12 @@ STAGE_COLUMN: dict[Stage, str] = {
     "leaving": "dock_end",
 }
 """The log column that holds when a truck entered each stage."""
+PAST_COLUMNS = {
+    stage: TIME_COLUMNS[1 : TIME_COLUMNS.index(column) + 1]
+    for stage, column in STAGE_COLUMN.items()
+}
+"""The columns a present truck has passed, after its arrival: all take the time it entered
+its stage (a moment nobody saw collapses onto the next one known, so times never decrease)."""
 
 START_ORDER: tuple[Stage, ...] = (
     "in_service",
@@ -124,9 +131,10 @@ def _draw(
         rng = ctx.streams.get(f"start_{asset}_service", item.id)
         held = [(row, t) for row, t in mine if t.stage == serving]
         fresh = [row for row, t in mine if t.stage in waiting and t.stage != serving]
-        elapsed = np.array([t.in_stage_min for _, t in held], dtype=float)
-        rest = sampler.sample_remaining(rng, elapsed).tolist()
-        work.update(zip([row for row, _ in held], rest, strict=True))
+        if held:
+            elapsed = np.array([t.in_stage_min for _, t in held], dtype=float)
+            rest = sampler.sample_remaining(rng, elapsed).tolist()
+            work.update(zip([row for row, _ in held], rest, strict=True))
         work.update(zip(fresh, sampler.sample(rng, len(fresh)).tolist(), strict=True))
     return work
 
@@ -141,8 +149,9 @@ def start_present(
     cols = log.columns
     for truck in present.trucks:
         now = truck.now
-        cols[STAGE_COLUMN[now.stage]][truck.row] = -now.in_stage_min
-        cols["arrive"][truck.row] = -now.in_park_min  # last: a gate_queue truck's stage column
+        for column in PAST_COLUMNS[now.stage]:
+            cols[column][truck.row] = -now.in_stage_min
+        cols["arrive"][truck.row] = -now.in_park_min
         steps = visit(truck.route)
         if now.stage == "leaving":
             steps.leave(truck.row, max(truck.route.travel_min - now.in_stage_min, 0.0))

@@ -542,7 +542,10 @@ def sweep(
 @guarded
 def calibrate(
     park: Annotated[str, typer.Argument(help="Park file or bundled park name to fit.")],
-    sensor_dir: Annotated[Path, typer.Argument(help="Folder with meters.csv and/or trucks.csv.")],
+    sensor_dir: Annotated[
+        Path,
+        typer.Argument(help="Folder with meters.csv and/or trucks.csv, or a live store (.db)."),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="Where to write the fitted park (.json: JSON, else YAML).")
     ],
@@ -561,9 +564,9 @@ def calibrate(
     ] = False,
 ) -> None:
     """Fit the park's parameters to sensor data; write a park file and a validation report."""
-    from twin.calibration import calibrate as fit_park
     from twin.calibration import write_outputs
     from twin.calibration.report import summary_rows
+    from twin.live.export import calibrate_source as fit_park
 
     def say(stage: str) -> None:
         if sys.stderr.isatty():

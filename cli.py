@@ -848,15 +848,6 @@ def _paho_missing(exc: ModuleNotFoundError) -> typer.Exit:
     raise exc
 
 
-def _print_ingest(done: dict[str, Any]) -> None:
-    typer.echo(
-        f"parktwin: {done['messages']} messages: {done['stored']} stored, "
-        f"{done['duplicates']} duplicates, {done['rejected']} rejected; "
-        f"{done['rate_per_s']} messages/s; latest {done['latest']}",
-        err=True,
-    )
-
-
 @app.command()
 @guarded
 def live(
@@ -886,7 +877,7 @@ def live(
     if replay is not None:
         from twin.live.run import live_replay
 
-        _print_ingest(live_replay(park, replay, store, speed).to_dict())
+        typer.echo(f"parktwin: {live_replay(park, replay, store, speed).summary()}", err=True)
         return
     if speed is not None:
         raise fail("--speed goes with --replay (a broker feed runs at the park's pace)")
@@ -895,7 +886,7 @@ def live(
     except ModuleNotFoundError as exc:
         raise _paho_missing(exc) from None
     assert broker is not None
-    stats = follow(
+    follow(  # it reports on stderr as it goes, and a summary when it stops
         park,
         broker,
         store,
@@ -907,7 +898,6 @@ def live(
         tls_cert=tls_cert,
         tls_key=tls_key,
     )
-    _print_ingest(stats.to_dict())
 
 
 @app.command()

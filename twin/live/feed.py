@@ -189,12 +189,7 @@ class Feed:
                     if self.client.loop(timeout=0.05) != paho.MQTT_ERR_SUCCESS:
                         break
                 self.client.disconnect()
-            stats = self.ingester.stats.to_dict()
-            self._say(
-                f"stopped: {stats['messages']} messages, {stats['stored']} stored, "
-                f"{stats['duplicates']} duplicates, {stats['rejected']} rejected; "
-                f"{stats['rate_per_s']} messages/s"
-            )
+            self._say(f"stopped: {self.ingester.stats.summary()}")
 
     # ----------------------------------------------------------------------- callbacks
 

@@ -49,6 +49,16 @@ class IngestStats:
             return math.nan
         return self.messages / (self.last_s - self.first_s)
 
+    def summary(self) -> str:
+        """One line: counters, the rate sustained and the latest park time."""
+        rate = self.rate_per_s
+        shown = "no rate yet" if math.isnan(rate) else f"{rate:,.0f} messages/s"
+        latest = self.latest.isoformat(timespec="seconds") if self.latest else "none"
+        return (
+            f"{self.messages} messages: {self.stored} stored, {self.duplicates} duplicates, "
+            f"{self.rejected} rejected; {shown}; latest message {latest}"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The counters as JSON-ready values (the status topic and ``--json`` output)."""
         rate = self.rate_per_s

@@ -814,6 +814,83 @@ def live(
     )
 
 
+# --------------------------------------------------------------------------- nowcast, back-test
+# `nowcast`, `backtest` and `live --nowcast-every` (issue 12, part 2: warm start, nowcast,
+# back-test).
+
+HoursOpt = Annotated[float, typer.Option("--hours", help="How far ahead, hours.")]
+AlertOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--alert", help="Alert threshold SERIES=VALUE (repeatable), e.g. docks.d1.queue=8."
+    ),
+]
+SeenOpt = Annotated[
+    bool,
+    typer.Option("--seen-flows-only", help="Leave out flows with no truck in the last day."),
+]
+
+
+@app.command()
+@guarded
+def nowcast(
+    park: ParkArg = None,
+    store: StoreOpt = Path("live.db"),
+    at: Annotated[
+        str | None, typer.Option("--at", help="ISO time, park-local (default: the latest).")
+    ] = None,
+    hours: HoursOpt = 4.0,
+    replications: Annotated[int, typer.Option("--replications", "-r", help="Replications.")] = 20,
+    seed: SeedOpt = 0,
+    alert: AlertOpt = None,
+    seen_flows_only: SeenOpt = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print forecast.json.")] = False,
+    out: OutOpt = None,
+) -> None:
+    """Forecast the next hours from the park's state in the live store (forecast.json)."""
+    import json
+
+    from twin.live.forecast_run import forecast_lines, nowcast_command
+
+    doc = nowcast_command(
+        park, store, at, hours=hours, replications=replications, seed=seed,
+        alerts=alert or [], seen_only=seen_flows_only, out=out,
+    )  # fmt: skip
+    if json_out:
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(forecast_lines(doc)))
+
+
+@app.command()
+@guarded
+def backtest(
+    park_or_source: Annotated[
+        list[str], typer.Argument(help="[PARK] SOURCE: a sensor folder or a live store.")
+    ],
+    every: Annotated[float, typer.Option("--every", help="Minutes between origins.")] = 60.0,
+    hours: HoursOpt = 2.0,
+    replications: Annotated[int, typer.Option("--replications", "-r", help="Replications.")] = 10,
+    seed: SeedOpt = 0,
+    start: Annotated[str | None, typer.Option("--from", help="First origin (ISO).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last origin (ISO).")] = None,
+    out: OutOpt = None,
+) -> None:
+    """Nowcast at each origin of a recorded history and score it against what happened."""
+    from twin.live.backtest_report import verdict_lines
+    from twin.live.forecast_run import backtest_command
+
+    if not 1 <= len(park_or_source) <= 2:
+        raise fail("give [PARK] SOURCE: an optional park, then a sensor folder or a store")
+    park = park_or_source[0] if len(park_or_source) == 2 else None
+    result = backtest_command(
+        park, park_or_source[-1], every_min=every, hours=hours, replications=replications,
+        seed=seed, start=start, end=end, out=out,
+    )  # fmt: skip
+    for line in verdict_lines(result):
+        typer.echo(line)
+
+
 def main() -> None:
     """Entry point of the `parktwin` console script."""
     try:

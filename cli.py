@@ -30,12 +30,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print one message on stderr and return the Exit to raise."""
     typer.echo(f"parktwin: {message}", err=True)
     return typer.Exit(code)
+
+
+def _with_notes(message: str, exc: BaseException) -> str:
+    """The message and the notes the library added to the error (where results went)."""
+    return "; ".join([message, *getattr(exc, "__notes__", [])])
+
+
+_terminated: list[int] = []
+"""Set by the SIGTERM handler: an interruption then exits 143 instead of 130."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (a scheduler, a container, `timeout`) stops the work like Ctrl-C does."""
+    _terminated.append(signum)
+    raise KeyboardInterrupt
 
 
 def guarded(command: F) -> F:
@@ -49,16 +65,21 @@ def guarded(command: F) -> F:
             return command(*args, **kwargs)
         except (InputError, UsageError) as exc:
             raise fail(str(exc)) from None
-        except KeyboardInterrupt:
-            raise fail("interrupted; finished results were kept", EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt as exc:
+            if _terminated:
+                raise fail(_with_notes("terminated (SIGTERM)", exc), EXIT_TERMINATED) from None
+            raise fail(_with_notes("interrupted", exc), EXIT_INTERRUPTED) from None
         except typer.Exit:
             raise
         except Exception as exc:
             if os.environ.get("PARKTWIN_DEBUG"):
                 raise
             raise fail(
-                f"internal error: {type(exc).__name__}: {exc} "
-                "(set PARKTWIN_DEBUG=1 for the traceback and please report it)",
+                _with_notes(
+                    f"internal error: {type(exc).__name__}: {exc} "
+                    "(set PARKTWIN_DEBUG=1 for the traceback and please report it)",
+                    exc,
+                ),
                 EXIT_INTERNAL,
             ) from None
 
@@ -190,6 +211,20 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
     Console().print(table)
 
 
+def _jobs(jobs: int) -> int:
+    """`-j`, capped at the CPU cores this process may use (with a note when it was more)."""
+    from twin.backends import usable_cores
+
+    cores = usable_cores()
+    if jobs > cores:
+        typer.echo(
+            f"parktwin: note: -j {jobs} is more than the {cores} CPU core(s) here; "
+            f"using -j {cores} (more processes than cores only slow the run down)",
+            err=True,
+        )
+    return min(jobs, cores)
+
+
 def _settings(options: dict[str, Any]) -> Any:
     """The experiment settings of run, compare and sweep, from the command's option values."""
     from twin import api
@@ -199,7 +234,7 @@ def _settings(options: dict[str, Any]) -> Any:
         warmup=options["warmup_days"],
         seed=options["seed"],
         replications=options["replications"],
-        jobs=options["jobs"],
+        jobs=_jobs(options["jobs"]) if options["scheduler"] is None else options["jobs"],
         backend=options["backend"],
         scheduler=options["scheduler"],
         step_min=options["step_min"],
@@ -735,7 +770,7 @@ def schema(
     """Print the JSON Schema of the park (or scenario) format, for editors."""
     import json
 
-    from twin.schema import json_schema
+    from twin.assets import json_schema
 
     typer.echo(json.dumps(json_schema(scenario), indent=2, ensure_ascii=False))
 
@@ -786,38 +821,25 @@ def state(
         _print_state(doc)
 
 
-@app.command()
-@guarded
-def live(
-    park: ParkArg = None,
-    store: StoreOpt = Path("live.db"),
-    replay: Annotated[
-        Path | None, typer.Option("--replay", help="Feed a sensor folder instead of a broker.")
-    ] = None,
-    speed: Annotated[
-        str | None,
-        typer.Option("--speed", help="With --replay: park time per wall time (600), or max."),
-    ] = None,
-) -> None:
-    """Follow the park live into the store (from MQTT, or a recording with --replay)."""
-    from twin.live.run import live_replay
-
-    if replay is None:
-        raise fail("give --replay SENSOR_DIR (the MQTT feed comes with --broker)")
-    stats = live_replay(park, replay, store, speed)
-    done = stats.to_dict()
-    typer.echo(
-        f"parktwin: {done['messages']} messages: {done['stored']} stored, "
-        f"{done['duplicates']} duplicates, {done['rejected']} rejected; "
-        f"{done['rate_per_s']} messages/s; latest {done['latest']}",
-        err=True,
-    )
+BrokerOpt = Annotated[
+    str | None,
+    typer.Option("--broker", help="mqtt://[USER[:PASS]@]HOST:PORT, or mqtts:// for TLS."),
+]
+PrefixOpt = Annotated[str, typer.Option("--topic-prefix", help="Topic prefix.")]
+UserOpt = Annotated[str | None, typer.Option("--username", help="Broker user name.")]
+PasswordOpt = Annotated[
+    str | None,
+    typer.Option("--password", help="Broker password (or set PARKTWIN_MQTT_PASSWORD)."),
+]
+TlsCaOpt = Annotated[
+    str | None, typer.Option("--tls-ca", help="CA certificate file for TLS (turns TLS on).")
+]
+SpeedOpt = Annotated[
+    str | None, typer.Option("--speed", help="Park time per wall time (600), or max.")
+]
 
 
-# --------------------------------------------------------------------------- nowcast, back-test
-# `nowcast`, `backtest` and `live --nowcast-every` (issue 12, part 2: warm start, nowcast,
-# back-test).
-
+# Options of the nowcast (issue 12, part 2), shared with `live --nowcast-every`.
 HoursOpt = Annotated[float, typer.Option("--hours", help="How far ahead, hours.")]
 AlertOpt = Annotated[
     list[str] | None,
@@ -829,6 +851,146 @@ SeenOpt = Annotated[
     bool,
     typer.Option("--seen-flows-only", help="Leave out flows with no truck in the last day."),
 ]
+NowcastEveryOpt = Annotated[
+    float | None,
+    typer.Option("--nowcast-every", help="Nowcast every MIN minutes of park time."),
+]
+
+
+def _nowcast_setup(
+    every: float | None, hours: float, replications: int, alert: list[str] | None, seen: bool
+) -> Any:
+    """The live run's setup for ``--nowcast-every`` (None without it)."""
+    if every is None:
+        return None
+    from twin.live.forecast_run import nowcast_setup
+
+    return nowcast_setup(
+        every, hours=hours, replications=replications, alerts=alert or [], seen_only=seen
+    )
+
+
+def _paho_missing(exc: ModuleNotFoundError) -> typer.Exit:
+    if exc.name and exc.name.startswith("paho"):
+        return fail("the MQTT feed needs paho-mqtt: pip install 'parktwin[live]'")
+    raise exc
+
+
+def _print_ingest(done: dict[str, Any]) -> None:
+    typer.echo(
+        f"parktwin: {done['messages']} messages: {done['stored']} stored, "
+        f"{done['duplicates']} duplicates, {done['rejected']} rejected; "
+        f"{done['rate_per_s']} messages/s; latest {done['latest']}",
+        err=True,
+    )
+
+
+@app.command()
+@guarded
+def live(
+    park: ParkArg = None,
+    broker: BrokerOpt = None,
+    store: StoreOpt = Path("live.db"),
+    replay: Annotated[
+        Path | None, typer.Option("--replay", help="Feed a sensor folder instead of a broker.")
+    ] = None,
+    speed: SpeedOpt = None,
+    topic_prefix: PrefixOpt = "parktwin",
+    client_id: Annotated[
+        str | None,
+        typer.Option("--client-id", help="MQTT client id (default: derived from --store)."),
+    ] = None,
+    username: UserOpt = None,
+    password: PasswordOpt = None,
+    tls_ca: TlsCaOpt = None,
+    tls_cert: Annotated[
+        str | None, typer.Option("--tls-cert", help="Client certificate file for TLS.")
+    ] = None,
+    tls_key: Annotated[str | None, typer.Option("--tls-key", help="Client key file.")] = None,
+    nowcast_every: NowcastEveryOpt = None,
+    hours: HoursOpt = 4.0,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", help="Replications of each nowcast.")
+    ] = 20,
+    alert: AlertOpt = None,
+    seen_flows_only: SeenOpt = False,
+) -> None:
+    """Follow the park live into the store: from MQTT until SIGINT/SIGTERM, or a recording."""
+    if (broker is None) == (replay is None):
+        raise fail("give either --broker URL or --replay SENSOR_DIR")
+    setup = _nowcast_setup(nowcast_every, hours, replications, alert, seen_flows_only)
+    if replay is not None:
+        from twin.live.run import live_replay
+
+        _print_ingest(live_replay(park, replay, store, speed, setup=setup).to_dict())
+        return
+    if speed is not None:
+        raise fail("--speed goes with --replay (a broker feed runs at the park's pace)")
+    try:
+        from twin.live.feed import follow
+    except ModuleNotFoundError as exc:
+        raise _paho_missing(exc) from None
+    assert broker is not None
+    stats = follow(
+        park,
+        broker,
+        store,
+        prefix=topic_prefix,
+        client_id=client_id,
+        username=username,
+        password=password,
+        tls_ca=tls_ca,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        setup=setup,
+    )
+    _print_ingest(stats.to_dict())
+
+
+@app.command()
+@guarded
+def replay(
+    sensor_dir: Annotated[Path, typer.Argument(help="Sensor folder to publish.")],
+    broker: Annotated[
+        str, typer.Option("--broker", help="mqtt://[USER[:PASS]@]HOST:PORT, or mqtts://.")
+    ],
+    park: Annotated[
+        str | None, typer.Option("--park", help="Park whose ids the data use (default yen-binh).")
+    ] = None,
+    speed: SpeedOpt = None,
+    topic_prefix: PrefixOpt = "parktwin",
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, help="Messages per MQTT publish (a JSON array).")
+    ] = 1,
+    username: UserOpt = None,
+    password: PasswordOpt = None,
+    tls_ca: TlsCaOpt = None,
+) -> None:
+    """Publish recorded sensor data to a broker as live messages, in time order."""
+    try:
+        from twin.live.publisher import replay_to_broker
+    except ModuleNotFoundError as exc:
+        raise _paho_missing(exc) from None
+    done = replay_to_broker(
+        park,
+        sensor_dir,
+        broker,
+        speed=speed,
+        prefix=topic_prefix,
+        batch=batch,
+        username=username,
+        password=password,
+        tls_ca=tls_ca,
+    )
+    typer.echo(
+        f"published {done.messages} messages in {done.payloads} payloads, "
+        f"{done.seconds:.1f} s ({done.rate_per_s:.0f} messages/s)"
+    )
+
+
+# --------------------------------------------------------------------------- nowcast, back-test
+# `nowcast`, `backtest` and `live --nowcast-every` (issue 12, part 2: warm start, nowcast,
+# back-test).
 
 
 @app.command()
@@ -893,9 +1055,15 @@ def backtest(
 
 def main() -> None:
     """Entry point of the `parktwin` console script."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         app()
     except KeyboardInterrupt:
+        if _terminated:
+            typer.echo("parktwin: terminated (SIGTERM)", err=True)
+            sys.exit(EXIT_TERMINATED)
         typer.echo("parktwin: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
 

@@ -270,6 +270,14 @@ class DaskBackend(Backend):
             self._cluster.close()
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the platform tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def open_backend(backend: str = "local", jobs: int = 1, scheduler: str | None = None) -> Backend:
     """The backend for the `--backend`, `-j` and `--scheduler` options.
 

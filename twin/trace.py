@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -45,7 +47,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from twin.errors import InputError
+from twin.load import load_park
 from twin.output import atomic_write_bytes
+from twin.result_folder import check_same_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,8 +98,6 @@ class Trace:
     @cached_property
     def park(self) -> Any:
         """The resolved park this trace was simulated from (parsed once)."""
-        from twin.load import load_park
-
         return load_park(json.loads(self.park_json))
 
     def index(self, kind: str, asset_id: str) -> int:
@@ -232,6 +234,8 @@ class Trace:
         path = Path(path)
         if path.is_dir():
             path = path / "trace.npz"
+            if path.is_file():
+                check_same_run(path.parent, path.name)
         try:
             with np.load(path, allow_pickle=False) as data:
                 header = json.loads(str(data["header"]))
@@ -242,14 +246,22 @@ class Trace:
                         groups[group][name] = data[key]
                 edges = data["edges"]
                 park_json = str(data["park_json"])
+                stamp = {"run_id": str(data["run_id"])} if "run_id" in data.files else {}
+            meta = {**header["meta"], **stamp}
         except FileNotFoundError:
             raise InputError(str(path), "trace file not found (run with --out DIR first)") from None
-        except (OSError, ValueError, KeyError) as exc:
-            raise InputError(str(path), f"not a parktwin trace file ({exc})") from None
-        if header.get("format") != FORMAT_VERSION:
-            raise InputError(str(path), f"trace format {header.get('format')} is not supported")
+        except IsADirectoryError:
+            raise InputError(str(path), "is a folder, expected a trace.npz file") from None
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
+                zlib.error) as exc:  # fmt: skip
+            detail = str(exc) or type(exc).__name__
+            raise InputError(
+                str(path), f"cannot be read as a parktwin trace (damaged or not one: {detail})"
+            ) from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
+            raise InputError(str(path), "is not a trace of this parktwin version (format)")
         return cls(
-            meta=header["meta"],
+            meta=meta,
             names=header["names"],
             trucks=groups["trucks"],
             edges=edges,

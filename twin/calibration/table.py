@@ -107,6 +107,8 @@ def read_table(path: Path, expected: Sequence[str], report: FileReport) -> Table
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
     buf = _utf8(buf, name, report)
+    if not np.any(buf > ord(" ")):  # zero bytes, or only blank lines
+        raise InputError(name, "is empty; expected a header row and data rows", line=1)
     buf = _comma_separated(buf, name, report)
     quoted = bool((buf == ord('"')).any())
     fields = _split_quoted(buf) if quoted else _split_plain(buf)

@@ -110,3 +110,19 @@ def test_a_schedule_with_bad_options_is_refused_before_the_run():
     with pytest.raises(UsageError, match="SERIES=VALUE"):
         nowcast_setup(15, alerts=["x"])
     assert parse_thresholds(["a.b=1.5", " c.d = 2 "]) == {"a.b": 1.5, "c.d": 2.0}
+
+
+def test_cli_live_replay_with_nowcast_every_stores_forecasts(park_file, tmp_path):
+    folder = write_history(tmp_path / "sensors", days=1, seed=9)
+    db = tmp_path / "live.db"
+    args = ["live", str(park_file), "--replay", str(folder), "--store", str(db)]
+    # 100,000 x real time: a day in under a second, paced, so commits (and jobs) keep coming.
+    result = runner.invoke(
+        app, [*args, "--speed", "100000", "--nowcast-every", "120", "--hours", "1", "-r", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    with Store.open(db, read_only=True) as opened:
+        latest = opened.latest_forecast()
+    assert latest is not None and latest["replications"] == 2 and latest["hours"] == 1
+    refused = runner.invoke(app, [*args, "--nowcast-every", "60", "--alert", "nope=1"])
+    assert refused.exit_code == 2 and "no forecast series 'nope'" in refused.output

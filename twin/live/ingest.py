@@ -23,9 +23,9 @@ from twin.live.store import Store
 
 Job = Callable[[datetime], None]
 """A periodic job: called with the park time it is due at."""
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
 """Messages per commit at most (below the broker's in-flight window: see the feed)."""
-MAX_DELAY_S = 0.05
+MAX_DELAY_S = 0.2
 """A message waits at most this long (wall clock) for its batch to commit."""
 
 

@@ -30,12 +30,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print one message on stderr and return the Exit to raise."""
     typer.echo(f"parktwin: {message}", err=True)
     return typer.Exit(code)
+
+
+def _with_notes(message: str, exc: BaseException) -> str:
+    """The message and the notes the library added to the error (where results went)."""
+    return "; ".join([message, *getattr(exc, "__notes__", [])])
+
+
+_terminated: list[int] = []
+"""Set by the SIGTERM handler: an interruption then exits 143 instead of 130."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (a scheduler, a container, `timeout`) stops the work like Ctrl-C does."""
+    _terminated.append(signum)
+    raise KeyboardInterrupt
 
 
 def guarded(command: F) -> F:
@@ -49,16 +65,21 @@ def guarded(command: F) -> F:
             return command(*args, **kwargs)
         except (InputError, UsageError) as exc:
             raise fail(str(exc)) from None
-        except KeyboardInterrupt:
-            raise fail("interrupted; finished results were kept", EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt as exc:
+            if _terminated:
+                raise fail(_with_notes("terminated (SIGTERM)", exc), EXIT_TERMINATED) from None
+            raise fail(_with_notes("interrupted", exc), EXIT_INTERRUPTED) from None
         except typer.Exit:
             raise
         except Exception as exc:
             if os.environ.get("PARKTWIN_DEBUG"):
                 raise
             raise fail(
-                f"internal error: {type(exc).__name__}: {exc} "
-                "(set PARKTWIN_DEBUG=1 for the traceback and please report it)",
+                _with_notes(
+                    f"internal error: {type(exc).__name__}: {exc} "
+                    "(set PARKTWIN_DEBUG=1 for the traceback and please report it)",
+                    exc,
+                ),
                 EXIT_INTERNAL,
             ) from None
 
@@ -156,7 +177,7 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from twin.report import fmt
+    from twin.text import fmt
 
     reps = doc["replications"]
     title = f"{doc['park']}" + (f" — {doc['scenario']}" if doc["scenario"] else "")
@@ -190,6 +211,20 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
     Console().print(table)
 
 
+def _jobs(jobs: int) -> int:
+    """`-j`, capped at the CPU cores this process may use (with a note when it was more)."""
+    from twin.backends import usable_cores
+
+    cores = usable_cores()
+    if jobs > cores:
+        typer.echo(
+            f"parktwin: note: -j {jobs} is more than the {cores} CPU core(s) here; "
+            f"using -j {cores} (more processes than cores only slow the run down)",
+            err=True,
+        )
+    return min(jobs, cores)
+
+
 def _settings(options: dict[str, Any]) -> Any:
     """The experiment settings of run, compare and sweep, from the command's option values."""
     from twin import api
@@ -199,7 +234,7 @@ def _settings(options: dict[str, Any]) -> Any:
         warmup=options["warmup_days"],
         seed=options["seed"],
         replications=options["replications"],
-        jobs=options["jobs"],
+        jobs=_jobs(options["jobs"]) if options["scheduler"] is None else options["jobs"],
         backend=options["backend"],
         scheduler=options["scheduler"],
         step_min=options["step_min"],
@@ -287,7 +322,7 @@ def run(
     """Simulate the park (optionally under a scenario) and print its KPIs."""
 
     from twin import api
-    from twin.experiment import describe_choices
+    from twin.results import describe_choices
 
     settings = _settings(locals())
     with progress(quiet=json_out) as bar:
@@ -314,7 +349,7 @@ def _print_comparison(comparison: Any, show_all: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from twin.experiment import describe_choices
+    from twin.results import describe_choices
 
     doc = comparison.to_dict()
     summary = comparison.summary_table(show_all)
@@ -399,9 +434,9 @@ def _print_sweep(result: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from twin.experiment import describe_choices
-    from twin.report import fmt
+    from twin.results import describe_choices
     from twin.sweeps import labels_of
+    from twin.text import fmt
 
     doc = result.to_dict()
     reps = result.replications
@@ -494,7 +529,9 @@ def sweep(
 def calibrate(
     park: Annotated[str, typer.Argument(help="Park file or bundled park name to fit.")],
     sensor_dir: Annotated[Path, typer.Argument(help="Folder with meters.csv and/or trucks.csv.")],
-    out: Annotated[Path, typer.Option("--out", help="Where to write the fitted park (YAML).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Where to write the fitted park (.json: JSON, else YAML).")
+    ],
     report: Annotated[
         Path | None, typer.Option("--report", help="Folder for report.md and report.html.")
     ] = None,
@@ -525,6 +562,9 @@ def calibrate(
             typer.echo(f"parktwin: {file_report.summary()}", err=True)
     _print_calibration(summary_rows(result), result.park.park.name)
     typer.echo("wrote " + ", ".join(str(p) for p in written))
+    if result.refused:
+        refused = "; ".join(f"{place}: {why}" for place, why in sorted(result.refused.items()))
+        raise fail(f"{sensor_dir}: fits refused (the park file's values kept): {refused}")
 
 
 def _print_calibration(rows: list[Any], name: str) -> None:
@@ -700,7 +740,7 @@ def init(
     ],
 ) -> None:
     """Copy the bundled parks, scenarios and sample sensor data into DIR to edit."""
-    from twin.output import copy_bundled
+    from twin.bundled import copy_bundled
 
     copied = copy_bundled(directory)
     typer.echo(f"copied {len(copied)} files into {directory}")
@@ -719,6 +759,80 @@ def schema(
     from twin.schema import json_schema
 
     typer.echo(json.dumps(json_schema(scenario), indent=2, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------- live twin
+# `live`, `replay` and `state` (issue 12, part 1: feed, store, state, replay).
+
+StoreOpt = Annotated[Path, typer.Option("--store", help="The live store file (SQLite).")]
+
+
+def _print_state(doc: dict[str, Any]) -> None:
+    """The state document as a few readable lines."""
+    trucks = doc["trucks"]
+    typer.echo(f"{doc['time']}: {trucks['in_park']} trucks in the park")
+    for stage in ("gate_queue", "at_gate", "dock_queue", "in_service"):
+        busy = {k: v for k, v in trucks[stage].items() if v}
+        shown = ", ".join(f"{k} {v}" for k, v in busy.items()) or "none"
+        typer.echo(f"  {stage.replace('_', ' ')}: {shown}")
+    typer.echo(f"  on the road: {trucks['on_road']}, leaving: {trucks['leaving']}")
+    for outage in doc["outages"]:
+        end = outage["expected_end"] or "unknown"
+        typer.echo(f"  outage: {outage['asset']} since {outage['since']}, expected end {end}")
+    typer.echo(f"  meters: {sum(len(q) for q in doc['meters'].values())} with a reading")
+    m = doc["messages"]
+    counts = f"{m['stored']} stored, {m['rejected']} rejected, {m['duplicates']} duplicates"
+    typer.echo(f"  messages: {counts}")
+
+
+@app.command()
+@guarded
+def state(
+    park: ParkArg = None,
+    store: StoreOpt = Path("live.db"),
+    at: Annotated[
+        str | None, typer.Option("--at", help="ISO time, park-local (default: the latest).")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the state document.")] = False,
+) -> None:
+    """The park's state at a moment, from the live store: trucks by stage, outages, meters."""
+    import json
+
+    from twin.live.run import state as state_doc
+
+    doc = state_doc(park, store, at)
+    if json_out:
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        _print_state(doc)
+
+
+@app.command()
+@guarded
+def live(
+    park: ParkArg = None,
+    store: StoreOpt = Path("live.db"),
+    replay: Annotated[
+        Path | None, typer.Option("--replay", help="Feed a sensor folder instead of a broker.")
+    ] = None,
+    speed: Annotated[
+        str | None,
+        typer.Option("--speed", help="With --replay: park time per wall time (600), or max."),
+    ] = None,
+) -> None:
+    """Follow the park live into the store (from MQTT, or a recording with --replay)."""
+    from twin.live.run import live_replay
+
+    if replay is None:
+        raise fail("give --replay SENSOR_DIR (the MQTT feed comes with --broker)")
+    stats = live_replay(park, replay, store, speed)
+    done = stats.to_dict()
+    typer.echo(
+        f"parktwin: {done['messages']} messages: {done['stored']} stored, "
+        f"{done['duplicates']} duplicates, {done['rejected']} rejected; "
+        f"{done['rate_per_s']} messages/s; latest {done['latest']}",
+        err=True,
+    )
 
 
 # --------------------------------------------------------------------------- serve (issue 13)
@@ -759,9 +873,15 @@ def serve(
 
 def main() -> None:
     """Entry point of the `parktwin` console script."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         app()
     except KeyboardInterrupt:
+        if _terminated:
+            typer.echo("parktwin: terminated (SIGTERM)", err=True)
+            sys.exit(EXIT_TERMINATED)
         typer.echo("parktwin: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
 

@@ -39,7 +39,7 @@ def _number(value: Any) -> str:
 
 
 def _pattern(pattern: str) -> str:
-    from twin.load import _PATTERN_FORMS
+    from twin.validation import _PATTERN_FORMS
 
     return next((form for key, form in _PATTERN_FORMS.items() if key in pattern), pattern)
 

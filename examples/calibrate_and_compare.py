@@ -23,7 +23,7 @@ import statistics
 from typing import Any
 
 import twin
-from twin.load import data_root
+from twin.bundled import data_root
 from twin.scenario import get_path
 
 DAYS = float(os.environ.get("PARKTWIN_EXAMPLE_DAYS", "7"))

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import cli
 import twin
-from twin.experiment import Experiment
+from twin.results import Experiment
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("numpy", "scipy", "simpy", "pydantic", "yaml", "pyvista", "vtk", "pandas", "dask")
@@ -124,7 +124,7 @@ def test_simulate_is_replication_i_of_run() -> None:
 
 
 def test_simulate_takes_names_paths_dicts_and_models(tmp_path: Path) -> None:
-    from twin.load import bundled_parks, bundled_scenarios
+    from twin.bundled import bundled_parks, bundled_scenarios
 
     park = twin.load_park("demo-small")
     scenario = twin.load_scenario("peak-season")
@@ -161,7 +161,7 @@ def test_simulate_without_a_park_uses_the_scenario_base() -> None:
 def test_bad_inputs_raise_input_and_usage_errors() -> None:
     with pytest.raises(twin.InputError, match="did you mean 'demo-small'"):
         twin.simulate("demo-smal", days=1)
-    with pytest.raises(twin.UsageError, match="--days"):
+    with pytest.raises(twin.UsageError, match="days must be more than 0"):
         twin.simulate("demo-small", days=0)
     data = twin.load_park("demo-small").model_dump(mode="json", by_alias=True, exclude_none=True)
     data["logistics"]["dock_groups"][0]["docks"] = 0

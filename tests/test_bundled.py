@@ -6,8 +6,11 @@ import pytest
 import yaml
 
 from twin.api import load_inputs
-from twin.experiment import Settings, run_experiment
-from twin.load import bundled_parks, bundled_scenarios, dump_park, load_park, load_scenario
+from twin.bundled import bundled_parks, bundled_scenarios
+from twin.dump import dump_park
+from twin.load import load_park, load_scenario
+from twin.runner import run_experiment
+from twin.settings import Settings
 
 PARKS = sorted(bundled_parks())
 SCENARIOS = sorted(bundled_scenarios())

@@ -13,10 +13,11 @@ import yaml
 from typer.testing import CliRunner
 
 import cli
+from twin.bundled import data_root
 from twin.calibration import Calibration, calibrate
 from twin.calibration.sample import sensor_tables, write_sensors
 from twin.dist import Sampler
-from twin.load import data_root, load_park
+from twin.load import load_park
 from twin.schema import Park
 
 runner = CliRunner()
@@ -75,7 +76,7 @@ def test_known_parameters_are_recovered(result: Calibration) -> None:
     assert fit.best.family == "gamma"
     mean = Sampler(result.park.logistics.dock_groups[0].service).mean
     assert mean == pytest.approx(TRUE_SERVICE["mean"], rel=0.05)
-    assert result.docks["f1-docks"].chosen == TRUE_DOCKS
+    assert result.counts["f1-docks"].chosen == TRUE_DOCKS and result.counts["f1-docks"].identified
     assert result.park.logistics.dock_groups[0].docks == TRUE_DOCKS
     assert result.speed is not None
     assert result.speed.factor == pytest.approx(1 / SPEED_FACTOR, rel=0.03)
@@ -89,7 +90,8 @@ def test_known_parameters_are_recovered(result: Calibration) -> None:
 
 def test_untouched_groups_keep_their_docks(result: Calibration) -> None:
     for group in ("f2-docks", "w1-docks"):
-        assert result.docks[group].chosen == result.docks[group].current
+        assert result.counts[group].chosen == result.counts[group].current
+    assert not result.docks  # every count was read from the occupancy: nothing to search
 
 
 def test_validation_says_the_fit_is_good(result: Calibration) -> None:
@@ -114,7 +116,8 @@ def test_fitted_park_keeps_ids_and_records_provenance(result: Calibration) -> No
     assert entry["period"] == record["training"] == "2026-01-05T00:00/2026-01-22T00:00"
     assert "least absolute deviations" in entry["method"]
     assert value(result, "logistics.dock_groups[id=f1-docks].docks") == TRUE_DOCKS
-    assert "logistics.gates[id=g1].service" in record["kept"]
+    gate = record["values"]["logistics.gates[id=g1].service"]
+    assert gate["was"] == {"dist": "exponential", "mean": 1.5} and "deconvolution" in gate["method"]
 
 
 def test_cli_writes_a_valid_park_and_a_report(folder: Path, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from twin.bundled import data_root
 from twin.calibration import Calibration, calibrate, split_time
 from twin.calibration.fit_meters import fit_levels
 from twin.calibration.fit_weekdays import OFF_SHARE, infer_weekdays
@@ -14,7 +15,7 @@ from twin.calibration.read import read_sensors
 from twin.calibration.report import render
 from twin.calibration.sample import sensor_tables, write_sensors
 from twin.intervals import Clock
-from twin.load import data_root, load_park
+from twin.load import load_park
 from twin.schema import Park
 
 SAMPLE = data_root() / "assets" / "sensors" / "yen-binh"

@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 import cli
-from twin.load import bundled_scenarios, data_root
+from twin.bundled import bundled_scenarios, data_root
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = data_root() / "assets" / "parks" / "demo-small.yaml"
@@ -118,7 +118,18 @@ def test_bundled_scenarios_validate(name: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-COMMANDS = ["run", "compare", "sweep", "calibrate", "render", "show", "validate", "init", "schema"]
+COMMANDS = [
+    "run",
+    "compare",
+    "sweep",
+    "calibrate",
+    "render",
+    "show",
+    "validate",
+    "init",
+    "schema",
+    "serve",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from tests.parks import one_dock_group
-from twin.experiment import Settings, run_experiment
 from twin.kpi import compute_kpis
 from twin.load import load_park
+from twin.runner import run_experiment
 from twin.schema import OutageEvent
+from twin.settings import Settings
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
 

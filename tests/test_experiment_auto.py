@@ -11,16 +11,12 @@ import pytest
 from tests.parks import one_dock_group
 from twin import api
 from twin.errors import UsageError
-from twin.experiment import (
-    Case,
-    Settings,
-    check_precision,
-    describe_choices,
-    next_round,
-    run_cases,
-)
+from twin.replication import check_precision, next_round
+from twin.results import describe_choices
 from twin.rng import Streams
+from twin.runner import run_cases
 from twin.schema import OutageEvent
+from twin.settings import Case, Settings
 from twin.stats import t_quantile
 from twin.warmup import mser_truncation
 
@@ -167,5 +163,7 @@ def test_warmup_auto_leaves_timed_events_to_the_horizon():
 
 
 def test_warmup_auto_needs_grid_steps_to_choose_from():
-    with pytest.raises(UsageError, match="--warmup auto needs at least 50 grid steps"):
+    with pytest.raises(UsageError, match="warmup_auto needs at least 50 grid steps"):
         Settings(days=0.25, warmup_auto=True, step_min=240)
+    with pytest.raises(UsageError, match="--warmup auto needs at least 50 grid steps"):
+        api.settings_from_options(days=0.25, warmup="auto", step_min=240)

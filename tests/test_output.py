@@ -9,9 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
+from twin.bundled import bundled_parks, bundled_scenarios, copy_bundled, data_root
 from twin.errors import UsageError
-from twin.load import bundled_parks, bundled_scenarios, data_root, load_park
-from twin.output import atomic_write_bytes, atomic_write_text, copy_bundled
+from twin.load import load_park
+from twin.output import atomic_write_bytes, atomic_write_text
 
 runner = CliRunner()
 

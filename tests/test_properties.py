@@ -20,8 +20,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import cli
+from twin.bundled import data_root
+from twin.dump import dump_park
 from twin.errors import InputError
-from twin.load import data_root, dump_park, load_park
+from twin.load import load_park
 from twin.schema import Park
 
 DEMO = data_root() / "assets" / "parks" / "demo-small.yaml"

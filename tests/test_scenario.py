@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from twin.bundled import bundled_scenarios
 from twin.errors import InputError
-from twin.load import bundled_scenarios, check_file, load_park, load_scenario, scenario_path
+from twin.load import check_file, load_park, load_scenario, scenario_path
 from twin.scenario import apply_scenario, get_path, parse_path, set_path
 from twin.schema import Park, Scenario
 

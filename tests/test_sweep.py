@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cli import app
 from twin import api
 from twin.errors import InputError, UsageError
-from twin.experiment import Settings
+from twin.settings import Settings
 from twin.sweeps import parse_varies, parse_vary
 
 runner = CliRunner()

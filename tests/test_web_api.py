@@ -6,13 +6,20 @@ token rule holds on every route.
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
+from typer.testing import CliRunner
 
+import cli
 from twin import api as twin_api
 from twin.errors import UsageError
 from twin.live.state import history_document, state_document
@@ -316,3 +323,69 @@ def test_without_a_token_only_loopback_host_names_are_served(client: TestClient)
     assert client.get("/api/health", headers={"Host": "localhost:8050"}).status_code == 200
     rebound = client.get("/api/health", headers={"Host": "attacker.example:8050"})
     assert rebound.status_code == 403
+
+
+# --------------------------------------------------------------------------- the command
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--host", "127.0.0.2"], "not loopback"),
+        (["--host", "0.0.0.0", "--token", "short"], "at least 12"),
+        (["--store", "no-such.db"], "no such store"),
+        (["--replay", "no-such-folder"], "no such sensor folder"),
+        (["--replay", "assets/sensors/yen-binh", "--speed", "fast"], "--speed"),
+        (["no-such-park"], "no-such-park"),
+    ],
+)
+def test_serve_refuses_bad_options_with_exit_2(
+    args: list[str], expected: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    result = CliRunner().invoke(cli.app, ["serve", *args])
+    assert result.exit_code == 2, result.output
+    assert expected in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_serve_refuses_a_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli.app, ["serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert "cannot listen there" in result.stderr
+
+
+def test_serve_replay_is_one_command_that_stops_cleanly() -> None:
+    script = Path(sys.executable).parent / "parktwin"
+    command = [str(script), "serve", "--replay", "assets/sensors/yen-binh", "--speed", "3600"]
+    with subprocess.Popen(
+        [*command, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().split("open ", 1)[1].strip()
+            state = _wait_for_stored(url, 100, timeout=60)
+            assert state["time"].startswith("2026-01-05")
+        finally:
+            process.send_signal(signal.SIGINT)
+            _, errors = process.communicate(timeout=30)
+    assert process.returncode == 0, errors
+
+
+def _wait_for_stored(url: str, count: int, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    state: dict = {"messages": {"stored": 0}}
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(url + "api/health", timeout=10) as answer:
+            live = json.loads(answer.read()).get("version")
+        if live:
+            with urllib.request.urlopen(url + "api/state", timeout=10) as answer:
+                state = json.loads(answer.read())
+            if state["messages"]["stored"] > count:
+                return state
+        time.sleep(0.3)
+    raise AssertionError(f"only {state['messages']['stored']} messages stored in {timeout} s")

@@ -24,24 +24,26 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    import numpy as np
     import pandas as pd
 
     from twin.api import compare, run, sweep
     from twin.assets import AssetFamily
+    from twin.bundled import bundled_parks, bundled_scenarios
     from twin.calibration import Calibration, calibrate
     from twin.comparison import Comparison
+    from twin.dump import dump_park
     from twin.errors import InputError, UsageError
-    from twin.experiment import Experiment, Settings
     from twin.kpi import compute_kpis
-    from twin.load import bundled_parks, bundled_scenarios, dump_park, load_park, load_scenario
+    from twin.load import load_park, load_scenario
+    from twin.results import Experiment
     from twin.scenario import apply_scenario
     from twin.schema import Park, Scenario
+    from twin.settings import Settings
     from twin.sim.context import RunSpec
     from twin.sweeps import Sweep
     from twin.trace import Trace
@@ -80,22 +82,22 @@ _LAZY: dict[str, str] = {
     "AssetFamily": "twin.assets",
     "Calibration": "twin.calibration",
     "Comparison": "twin.comparison",
-    "Experiment": "twin.experiment",
+    "Experiment": "twin.results",
     "InputError": "twin.errors",
     "Park": "twin.schema",
     "RunSpec": "twin.sim.context",
     "Scenario": "twin.schema",
-    "Settings": "twin.experiment",
+    "Settings": "twin.settings",
     "Sweep": "twin.sweeps",
     "Trace": "twin.trace",
     "UsageError": "twin.errors",
     "apply_scenario": "twin.scenario",
-    "bundled_parks": "twin.load",
-    "bundled_scenarios": "twin.load",
+    "bundled_parks": "twin.bundled",
+    "bundled_scenarios": "twin.bundled",
     "calibrate": "twin.calibration",
     "compare": "twin.api",
     "compute_kpis": "twin.kpi",
-    "dump_park": "twin.load",
+    "dump_park": "twin.dump",
     "load_park": "twin.load",
     "load_scenario": "twin.load",
     "run": "twin.api",
@@ -165,7 +167,7 @@ def simulate(
         InputError: a park or scenario that cannot be read, or is not valid.
         UsageError: a setting out of range (e.g. ``days <= 0``).
     """
-    from twin.experiment import Settings
+    from twin.settings import Settings
     from twin.sim.engine import simulate as run_engine
 
     settings = Settings(days=days, warmup_days=warmup_days, seed=seed, step_min=step_min)
@@ -182,7 +184,8 @@ def _inputs(
     from pathlib import Path
 
     from twin.api import load_inputs
-    from twin.load import DEFAULT_PARK, load_park, load_scenario
+    from twin.bundled import DEFAULT_PARK
+    from twin.load import load_park, load_scenario
     from twin.schema import Park, Scenario
 
     if isinstance(park, Mapping):
@@ -211,46 +214,20 @@ def to_arrays(result: Any) -> dict[str, Any]:
         result: what :func:`simulate`, :func:`run`, :func:`compare` or :func:`sweep` returned.
 
     Returns:
-        For a :class:`Trace`, :meth:`Trace.to_arrays`. For an :class:`Experiment`, each KPI's
-        values, one per replication in replication order (NaN: a replication that did not
-        finish). For a :class:`Comparison`, ``{"baseline": {...}, "<scenario>": {...}}`` with
-        such a mapping per case (replication i of each case used the same random numbers).
-        For a :class:`Sweep`, ``points`` (one row of parameter values per grid point, first
-        parameter slowest) and each KPI as a (points x replications) array.
+        ``result.to_arrays()``: for a :class:`Trace`, its columns; for an :class:`Experiment`,
+        each KPI's values, one per replication in replication order (NaN: a replication that
+        did not finish); for a :class:`Comparison`, ``{"baseline": {...}, "<scenario>": {...}}``
+        with such a mapping per case (replication i of each case used the same random
+        numbers); for a :class:`Sweep`, ``points`` (one row of parameter values per grid
+        point, first parameter slowest) and each KPI as a (points x replications) array.
 
     Raises:
         TypeError: something else.
     """
-    import numpy as np
-
-    from twin.comparison import Comparison
-    from twin.experiment import Experiment
-    from twin.sweeps import Sweep
-    from twin.trace import Trace
-
-    def values(experiment: Experiment) -> dict[str, np.ndarray]:
-        return {k: np.asarray(v, dtype=float) for k, v in experiment.values.items()}
-
-    if isinstance(result, Trace):
-        return dict(result.to_arrays())
-    if isinstance(result, Experiment):
-        return dict(values(result))
-    if isinstance(result, Comparison):
-        cases = {"baseline": values(result.baseline)}
-        cases.update(
-            {label: values(e) for label, e in zip(result.labels, result.scenarios, strict=True)}
-        )
-        return dict(cases)
-    if isinstance(result, Sweep):
-        out: dict[str, np.ndarray] = {"points": np.array(result.points)}
-        names = dict.fromkeys(k for e in result.experiments for k in e.values)
-        reps = result.replications
-        for name in names:
-            out[name] = np.array(
-                [e.values.get(name, [np.nan] * reps) for e in result.experiments], dtype=float
-            )
-        return dict(out)
-    raise TypeError(f"to_arrays takes a Trace, Experiment, Comparison or Sweep, not {result!r}")
+    value: Any = result
+    if not isinstance(value, _result_types()):
+        raise TypeError(f"to_arrays takes a Trace, Experiment, Comparison or Sweep, not {result!r}")
+    return dict(cast(Any, value).to_arrays())
 
 
 def to_frame(result: Any, replications: bool = False) -> pd.DataFrame:
@@ -281,81 +258,20 @@ def to_frame(result: Any, replications: bool = False) -> pd.DataFrame:
         ImportError: pandas is not installed.
         TypeError: something else.
     """
-    from twin.comparison import Comparison
-    from twin.experiment import Experiment
-    from twin.sweeps import Sweep, labels_of
-    from twin.trace import Trace, _pandas
-
-    pd = _pandas()
-    if isinstance(result, Trace):
-        return result.trucks_frame()
-    if isinstance(result, Experiment):
-        if replications:
-            return pd.DataFrame(
-                result.values, index=pd.RangeIndex(result.replications, name="replication")
-            )
-        frame = pd.DataFrame([_stats(k, v) for k, v in result.values.items()])
-        return frame.set_index("kpi") if len(frame) else frame
-    if isinstance(result, Comparison):
-        cases = [("baseline", result.baseline)]
-        cases += list(zip(result.labels, result.scenarios, strict=True))
-        if replications:
-            return pd.DataFrame(_long(cases), columns=["case", "replication", "kpi", "value"])
-        return pd.DataFrame([_row(r) for r in result.rows()])
-    if isinstance(result, Sweep):
-        names = labels_of(result.varies)
-        rows: list[dict[str, Any]] = []
-        for point, experiment in zip(result.points, result.experiments, strict=True):
-            params = dict(zip(names, point, strict=True))
-            if replications:
-                rows += [
-                    {**params, "replication": i, "kpi": k, "value": v}
-                    for _, i, k, v in _long([("", experiment)])
-                ]
-            else:
-                rows += [{**params, **_stats(k, v)} for k, v in experiment.values.items()]
-        return pd.DataFrame(rows)
-    raise TypeError(f"to_frame takes a Trace, Experiment, Comparison or Sweep, not {result!r}")
+    value: Any = result
+    trace_type, *others = _result_types()
+    if isinstance(value, trace_type):
+        return cast(Any, value).trucks_frame()
+    if not isinstance(value, tuple(others)):
+        raise TypeError(f"to_frame takes a Trace, Experiment, Comparison or Sweep, not {result!r}")
+    return cast(Any, value).to_frame(replications)
 
 
-def _stats(kpi: str, values: list[float]) -> dict[str, Any]:
-    from twin.kpi import unit_of
-    from twin.stats import summarize
-
-    s = summarize(values)
-    return {
-        "kpi": kpi,
-        "unit": unit_of(kpi),
-        "mean": s.mean,
-        "std": s.std,
-        "ci95_low": s.ci95[0],
-        "ci95_high": s.ci95[1],
-        "replications": len(values),
-    }
-
-
-def _long(cases: list[tuple[str, Experiment]]) -> list[tuple[str, int, str, float]]:
-    first = {label: e.settings.first_replication for label, e in cases}
-    return [
-        (label, first[label] + i, kpi, value)
-        for label, experiment in cases
-        for kpi, values in experiment.values.items()
-        for i, value in enumerate(values)
-    ]
-
-
-def _row(row: Any) -> dict[str, Any]:
-    return {
-        "kpi": row.kpi,
-        "scenario": row.scenario,
-        "unit": row.unit,
-        "mean": row.mean,
-        "ci95_low": row.ci95[0],
-        "ci95_high": row.ci95[1],
-        "baseline_mean": row.baseline_mean,
-        "delta": row.delta,
-        "delta_pct": row.delta_pct,
-        "delta_ci95_low": row.delta_ci95[0],
-        "delta_ci95_high": row.delta_ci95[1],
-        "significant": row.significant,
-    }
+def _result_types() -> tuple[type, ...]:
+    """Trace, Experiment, Comparison and Sweep (loaded on first use)."""
+    return (
+        __getattr__("Trace"),
+        __getattr__("Experiment"),
+        __getattr__("Comparison"),
+        __getattr__("Sweep"),
+    )

@@ -4,30 +4,49 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from twin.errors import UsageError
-from twin.experiment import (
+from twin.bundled import DEFAULT_PARK
+from twin.errors import InputError, SettingError, UsageError
+from twin.load import load_park, load_scenario, scenario_path
+from twin.result_folder import ResultFolder
+from twin.results import Experiment
+from twin.runner import Interrupted, ReplicationError, run_cases
+from twin.schema import Event, Park, Scenario
+from twin.settings import (
     DEFAULT_PRECISION,
     DEFAULT_PRECISION_KPIS,
     INITIAL_REPLICATIONS,
     MAX_REPLICATIONS,
     Case,
-    Experiment,
-    Interrupted,
-    ReplicationError,
     Settings,
-    run_cases,
 )
-from twin.load import DEFAULT_PARK, load_park, load_scenario, scenario_path
-from twin.schema import Event, Park, Scenario
 
 if TYPE_CHECKING:
     from twin.comparison import Comparison
     from twin.sweeps import Sweep
+
+
+SETTING_FLAGS = {
+    "days": "--days",
+    "warmup_days": "--warmup-days",
+    "seed": "--seed",
+    "replications": "--replications",
+    "jobs": "--jobs",
+    "step_min": "--step-min",
+    "backend": "--backend",
+    "scheduler": "--scheduler",
+    "precision": "--precision",
+    "precision_kpis": "--kpi",
+    "max_replications": "--max-replications",
+    "warmup_auto": "--warmup auto",
+    "first_replication": "--first-replication",
+}
+"""The command-line flag of each :class:`Settings` field, for error messages."""
 
 
 @dataclass(frozen=True)
@@ -133,21 +152,24 @@ def settings_from_options(
         raise UsageError(
             f"--warmup-days must be a number of days or 'auto', got '{warmup}'"
         ) from None
-    return Settings(
-        days=days,
-        warmup_days=warmup_days,
-        seed=seed,
-        replications=reps,
-        jobs=jobs,
-        step_min=step_min,
-        backend=backend,
-        scheduler=scheduler,
-        precision=precision,
-        precision_kpis=tuple(kpis) or DEFAULT_PRECISION_KPIS,
-        max_replications=max_replications or MAX_REPLICATIONS,
-        warmup_auto=warmup_auto,
-        first_replication=first_replication,
-    )
+    try:
+        return Settings(
+            days=days,
+            warmup_days=warmup_days,
+            seed=seed,
+            replications=reps,
+            jobs=jobs,
+            step_min=step_min,
+            backend=backend,
+            scheduler=scheduler,
+            precision=precision,
+            precision_kpis=tuple(kpis) or DEFAULT_PRECISION_KPIS,
+            max_replications=max_replications or MAX_REPLICATIONS,
+            warmup_auto=warmup_auto,
+            first_replication=first_replication,
+        )
+    except SettingError as exc:
+        raise UsageError(exc.named(SETTING_FLAGS)) from None
 
 
 def _finished(experiments: Sequence[Experiment]) -> bool:
@@ -159,6 +181,83 @@ def _finished(experiments: Sequence[Experiment]) -> bool:
     )
 
 
+R = TypeVar("R")
+
+TRUCK_BYTES = 62
+"""Bytes per truck visit in a trace: seven float64 times and three int16 indices."""
+REPORT_BYTES = 2 * 1024 * 1024
+"""Room for the documents and reports of a result folder besides the trace."""
+
+
+def expected_trucks(park: Park, days: float) -> float:
+    """The mean number of truck visits to `days` of the park, from its flows' rates."""
+    per_hour = 0.0
+    for flow in park.logistics.flows:
+        if flow.timetable is not None:
+            per_hour += len(flow.timetable) / 24.0
+        else:
+            per_hour += sum(flow.weekly_rates()) / 168.0
+    return per_hour * 24.0 * days
+
+
+def expected_result_bytes(park: Park, settings: Settings, with_trace: bool = True) -> int:
+    """A generous estimate of the size of a result folder (the trace dominates)."""
+    if not with_trace:
+        return REPORT_BYTES
+    days = settings.days + settings.warmup_days
+    steps = days * 1440.0 / settings.step_min
+    assets = len(park.buildings) + len(park.logistics.gates) + len(park.logistics.dock_groups)
+    if park.power is not None:
+        assets += len(park.power.feeders) + len(park.power.substations)
+    series = steps * (4 * assets + 8) * 8
+    return int(REPORT_BYTES + TRUCK_BYTES * expected_trucks(park, days) + series)
+
+
+def _write_into(folder: ResultFolder, write: Callable[[Path], object], complete: bool) -> Path:
+    """Write a result into the staging folder and publish it; disk errors are bad input."""
+    try:
+        write(folder.staging)
+        return folder.publish(complete)
+    except OSError as exc:
+        raise InputError(
+            str(folder.target),
+            f"could not be written ({exc.strerror or exc}); an earlier result there is kept",
+        ) from None
+
+
+def _in_folder(
+    out: Path | None,
+    command: str,
+    expected_bytes: int,
+    compute: Callable[[], R],
+    write: Callable[[Path, R], object],
+    partial: Callable[[Sequence[Experiment]], R],
+) -> R:
+    """Compute a result and, with `out`, write it there as one unit (:mod:`twin.result_folder`).
+
+    The destination is checked and locked before `compute` runs. When the replications are
+    interrupted or fail, the finished ones (``partial``) are written, beside a complete earlier
+    result rather than over it, and the error says where.
+    """
+    if out is None:
+        return compute()
+    described = f"parktwin {command} ({' '.join(sys.argv)[:200]})"
+    with ResultFolder(out, described, expected_bytes) as folder:
+        try:
+            result = compute()
+        except (Interrupted, ReplicationError) as exc:
+            finished = exc.experiments
+            if _finished(finished):
+                try:
+                    where = _write_into(folder, lambda d: write(d, partial(finished)), False)
+                    exc.add_note(f"the finished replications were written to {where}")
+                except InputError as error:
+                    exc.add_note(str(error))
+            raise
+        _write_into(folder, lambda d: write(d, result), complete=True)
+        return result
+
+
 def run(
     park: str | Path | Park | None = None,
     scenario: str | Path | None = None,
@@ -168,22 +267,24 @@ def run(
 ) -> Experiment:
     """Simulate a park (under an optional scenario) and return its KPIs over replications.
 
-    With `out`, also writes kpis.json, kpis.csv, trace.npz, park.yaml and the report there;
-    when interrupted or when a replication fails, the finished replications are written first.
+    With `out`, also writes kpis.json, kpis.csv, trace.npz, park.yaml and the report there, as
+    one unit (:mod:`twin.result_folder`); the destination is checked before simulating. When
+    interrupted or when a replication fails, the finished replications are written (beside a
+    complete earlier result, as ``OUT.partial``).
     """
     from twin.report import write_run
 
     inputs = load_inputs(park, scenario)
     case = Case(inputs.park, inputs.events, inputs.scenario_name)
-    try:
-        experiment = run_cases([case], settings or Settings(), progress)[0]
-    except (Interrupted, ReplicationError) as exc:
-        if out is not None and _finished(exc.experiments):
-            write_run(Path(out), exc.experiments[0], inputs.park, inputs.scenario)
-        raise
-    if out is not None:
-        write_run(Path(out), experiment, inputs.park, inputs.scenario)
-    return experiment
+    settings = settings or Settings()
+    return _in_folder(
+        out,
+        "run",
+        expected_result_bytes(inputs.park, settings),
+        lambda: run_cases([case], settings, progress)[0],
+        lambda folder, experiment: write_run(folder, experiment, inputs.park, inputs.scenario),
+        lambda experiments: experiments[0],
+    )
 
 
 # --------------------------------------------------------------------------- compare
@@ -227,7 +328,7 @@ def _is_park(name: str) -> bool:
 
 def _common_base(scenarios: Sequence[tuple[str, Scenario]]) -> str | Path | None:
     """The park the scenarios are written for: their `base`, which must agree."""
-    from twin.load import resolve
+    from twin.bundled import resolve
 
     bases: dict[Path, tuple[str | Path, str]] = {}
     for source, loaded in scenarios:
@@ -294,16 +395,16 @@ def compare(
             extra["failed_replications"] = failed
         return Comparison(first, list(experiments[1:]), labels, first.settings, extra)
 
-    try:
-        experiments = run_cases(cases, settings, progress)
-    except (Interrupted, ReplicationError) as exc:
-        if out is not None and _finished(exc.experiments):
-            write_comparison(Path(out), build(exc.experiments), base, [sc for _, sc in loaded])
-        raise
-    comparison = build(experiments)
-    if out is not None:
-        write_comparison(Path(out), comparison, base, [sc for _, sc in loaded])
-    return comparison
+    return _in_folder(
+        out,
+        "compare",
+        expected_result_bytes(base, settings, with_trace=False),
+        lambda: build(run_cases(cases, settings, progress)),
+        lambda folder, comparison: write_comparison(
+            folder, comparison, base, [sc for _, sc in loaded]
+        ),
+        build,
+    )
 
 
 # --------------------------------------------------------------------------- sweep
@@ -333,8 +434,8 @@ def sweep(
         UsageError: bad ``--vary`` syntax, unknown ``--kpi``.
         InputError: a path that matches nothing, or a value the park does not accept.
     """
-    from twin.compare_report import write_sweep
-    from twin.experiment import check_kpi_names, kpi_names
+    from twin.runner import check_kpi_names, kpi_names
+    from twin.sweep_report import write_sweep
     from twin.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
 
     varies = parse_varies(vary)
@@ -364,13 +465,11 @@ def sweep(
             extra,
         )
 
-    try:
-        experiments = run_cases([case for _, case in grid], settings, progress)
-    except (Interrupted, ReplicationError) as exc:
-        if out is not None and _finished(exc.experiments):
-            write_sweep(Path(out), build(exc.experiments), inputs.park)
-        raise
-    result = build(experiments)
-    if out is not None:
-        write_sweep(Path(out), result, inputs.park)
-    return result
+    return _in_folder(
+        out,
+        "sweep",
+        expected_result_bytes(inputs.park, settings, with_trace=False),
+        lambda: build(run_cases([case for _, case in grid], settings, progress)),
+        lambda folder, result: write_sweep(folder, result, inputs.park),
+        build,
+    )

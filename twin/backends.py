@@ -147,7 +147,7 @@ def _mp_context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["twin.experiment"])
+        context.set_forkserver_preload(["twin.runner"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -268,6 +268,14 @@ class DaskBackend(Backend):
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the platform tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def open_backend(backend: str = "local", jobs: int = 1, scheduler: str | None = None) -> Backend:

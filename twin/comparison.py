@@ -16,12 +16,19 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from twin.experiment import Experiment, Settings
+import numpy as np
+
 from twin.kpi import unit_of
-from twin.report import fmt
+from twin.results import Experiment
+from twin.settings import Settings
 from twin.stats import paired_delta, summarize
+from twin.text import fmt, json_number
+from twin.trace import pandas_module
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 VERDICT_KPIS: tuple[tuple[str, str], ...] = (
     ("trucks.wait_mean_min", "truck wait"),
@@ -40,10 +47,6 @@ DETAIL_PREFIXES = ("docks.", "production.")
 """KPIs of single dock groups and buildings: shown when they change, as many as fit."""
 
 MAX_DETAIL_ROWS = 12
-
-
-def _num(value: float) -> float | None:
-    return None if value is None or math.isnan(value) else float(value)
 
 
 def _signed(value: float) -> str:
@@ -68,19 +71,39 @@ class Row:
     significant: bool
     pairs: int
 
+    def to_table_row(self) -> dict[str, Any]:
+        """The row for a table: intervals as ``*_low``/``*_high`` columns, NaN kept."""
+        return {
+            "kpi": self.kpi,
+            "scenario": self.scenario,
+            "unit": self.unit,
+            "mean": self.mean,
+            "ci95_low": self.ci95[0],
+            "ci95_high": self.ci95[1],
+            "baseline_mean": self.baseline_mean,
+            "delta": self.delta,
+            "delta_pct": self.delta_pct,
+            "delta_ci95_low": self.delta_ci95[0],
+            "delta_ci95_high": self.delta_ci95[1],
+            "significant": self.significant,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """The row as in SPEC.md (NaN as null), plus the baseline's interval."""
         return {
             "kpi": self.kpi,
             "scenario": self.scenario,
             "unit": self.unit,
-            "mean": _num(self.mean),
-            "ci95": [_num(self.ci95[0]), _num(self.ci95[1])],
-            "baseline_mean": _num(self.baseline_mean),
-            "baseline_ci95": [_num(self.baseline_ci95[0]), _num(self.baseline_ci95[1])],
-            "delta": _num(self.delta),
-            "delta_pct": _num(self.delta_pct),
-            "delta_ci95": [_num(self.delta_ci95[0]), _num(self.delta_ci95[1])],
+            "mean": json_number(self.mean),
+            "ci95": [json_number(self.ci95[0]), json_number(self.ci95[1])],
+            "baseline_mean": json_number(self.baseline_mean),
+            "baseline_ci95": [
+                json_number(self.baseline_ci95[0]),
+                json_number(self.baseline_ci95[1]),
+            ],
+            "delta": json_number(self.delta),
+            "delta_pct": json_number(self.delta_pct),
+            "delta_ci95": [json_number(self.delta_ci95[0]), json_number(self.delta_ci95[1])],
             "significant": self.significant,
         }
 
@@ -186,6 +209,29 @@ class Comparison:
             "rows": [row.to_dict() for row in self.rows()],
             **self.extra,
         }
+
+    def cases(self) -> list[tuple[str, Experiment]]:
+        """``("baseline", experiment)`` then ``(label, experiment)`` per scenario."""
+        return [("baseline", self.baseline), *zip(self.labels, self.scenarios, strict=True)]
+
+    def to_arrays(self) -> dict[str, dict[str, np.ndarray]]:
+        """``{"baseline": {...}, "<scenario>": {...}}``: each case's KPI values per replication.
+
+        Replication i of each case used the same random numbers.
+        """
+        return {label: experiment.to_arrays() for label, experiment in self.cases()}
+
+    def to_frame(self, replications: bool = False) -> pd.DataFrame:
+        """The rows of comparison.json as a table (intervals as ``*_low``/``*_high`` columns).
+
+        Args:
+            replications: instead, the columns ``case``, ``replication``, ``kpi``, ``value``.
+        """
+        pd = pandas_module()
+        if replications:
+            rows = [row for label, e in self.cases() for row in e.long_rows(label)]
+            return pd.DataFrame(rows, columns=["case", "replication", "kpi", "value"])
+        return pd.DataFrame([row.to_table_row() for row in self.rows()])
 
     def shown_kpis(self, show_all: bool = False) -> tuple[list[str], list[str], int]:
         """The KPIs for a summary table: (changed significantly, unchanged, hidden count).

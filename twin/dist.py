@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,56 @@ class Sampler:
             case s.Empirical():
                 return rng.choice(np.asarray(spec.values, dtype=float), n)
         raise TypeError(f"unknown distribution {spec!r}")  # pragma: no cover
+
+    def sample_remaining(self, rng: np.random.Generator, elapsed: np.ndarray) -> np.ndarray:
+        """Remaining times ``S - a`` of draws conditioned on ``S > a``, one per elapsed `a`.
+
+        For work already under way for `a` minutes (a truck in service when a warm start
+        begins). Exact, by inversion of the survival function: ``S = isf(U * sf(a))`` with
+        ``U`` uniform, which stays accurate deep in the tail. When the distribution cannot
+        exceed `a` (past a bounded range, a constant, every empirical value), the remainder is
+        0. Draws one uniform per element, in order.
+        """
+        elapsed = np.asarray(elapsed, dtype=float)
+        spec = self.spec
+        uniform = rng.random(len(elapsed))
+        if self.var == 0:  # a constant, or a degenerate normal, lognormal or gamma
+            return np.maximum(self.mean - elapsed, 0.0)
+        if isinstance(spec, s.Empirical):
+            values = np.sort(np.asarray(spec.values, dtype=float))
+            first_above = np.searchsorted(values, elapsed, side="right")
+            left = len(values) - first_above
+            pick = first_above + np.floor(uniform * left).astype(np.int64)
+            chosen = values[np.minimum(pick, len(values) - 1)]
+            return np.where(left > 0, chosen - elapsed, 0.0)
+        frozen = self._scipy()
+        tail = frozen.sf(elapsed)
+        total = np.where(tail > 0, frozen.isf(uniform * tail), elapsed)
+        return np.maximum(total - elapsed, 0.0)
+
+    def _scipy(self) -> Any:
+        """The distribution as a frozen scipy.stats object (same parameters as `sample`)."""
+        from scipy import stats  # heavy: imported only when a warm start needs it
+
+        spec = self.spec
+        match spec:
+            case s.Exponential():
+                return stats.expon(scale=spec.mean)
+            case s.Lognormal():
+                sigma2 = math.log1p((spec.sd / spec.mean) ** 2)
+                mu = math.log(spec.mean) - sigma2 / 2
+                return stats.lognorm(s=math.sqrt(sigma2), scale=math.exp(mu))
+            case s.Gamma():
+                shape = (spec.mean / spec.sd) ** 2
+                return stats.gamma(shape, scale=spec.sd**2 / spec.mean)
+            case s.Normal():
+                return stats.truncnorm(-spec.mean / spec.sd, math.inf, spec.mean, spec.sd)
+            case s.Triangular():
+                width = spec.max - spec.min
+                return stats.triang((spec.mode - spec.min) / width, spec.min, width)
+            case s.Uniform():
+                return stats.uniform(spec.min, spec.max - spec.min)
+        raise TypeError(f"no scipy form for {spec!r}")  # pragma: no cover
 
     @property
     def mean(self) -> float:

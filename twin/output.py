@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import tempfile
 from pathlib import Path
-
-from twin.errors import UsageError
-from twin.load import data_root
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -72,55 +68,3 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:
-    """Copy the bundled parks, scenarios and sample sensor data into `directory` to edit.
-
-    Parks go to ``DIR/parks/``, scenarios to ``DIR/scenarios/`` and sample sensor data (when the
-    package has any) to ``DIR/sensors/``. The folder is created when missing; an existing folder
-    must be empty, so that user data is never overwritten.
-
-    Args:
-        directory: The folder to fill.
-
-    Returns:
-        The files written, in the order they were copied.
-
-    Raises:
-        UsageError: `directory` is a file, or a folder that is not empty.
-    """
-    target = Path(directory)
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"{target}: is a file; give a new or empty folder to copy into")
-    if target.is_dir() and any(target.iterdir()):
-        raise UsageError(
-            f"{target}: folder is not empty; give a new or empty folder "
-            "(parktwin init never overwrites files)"
-        )
-    root = data_root()
-    plan: list[tuple[Path, Path]] = []
-    for pattern_root, pattern, into in (
-        (root / "assets" / "parks", "*.yaml", "parks"),
-        (root / "scenarios", "*.yaml", "scenarios"),
-        (root / "assets" / "sensors", "**/*", "sensors"),
-    ):
-        if not pattern_root.is_dir():
-            continue
-        for source in sorted(pattern_root.glob(pattern)):
-            if source.is_file() and not source.name.startswith("."):
-                plan.append((source, target / into / source.relative_to(pattern_root)))
-    target.mkdir(parents=True, exist_ok=True)
-    copied: list[Path] = []
-    for source, destination in plan:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        tmp = destination.with_name(f".{destination.name}.tmp")
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, destination)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        copied.append(destination)
-    return copied

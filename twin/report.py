@@ -7,22 +7,18 @@ self-contained page: charts are inline SVG, there are no external URLs.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
-import math
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from twin.experiment import Experiment, describe_choices
-from twin.load import dump_park
+from twin.charts import page_html, svg_chart
+from twin.dump import dump_park
 from twin.output import atomic_write_text
+from twin.results import Experiment, describe_choices
 from twin.schema import Park, Scenario
+from twin.text import csv_text, fmt
 from twin.trace import Trace
-
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf")
 
 
 def kpi_rows(experiment: Experiment) -> list[dict[str, object]]:
@@ -33,28 +29,6 @@ def kpi_rows(experiment: Experiment) -> list[dict[str, object]]:
          "ci95_low": k["ci95"][0], "ci95_high": k["ci95"][1]}
         for name, k in doc.items()
     ]  # fmt: skip
-
-
-def csv_text(rows: Sequence[dict[str, object]]) -> str:
-    """Rows of dicts as CSV text (header from the first row)."""
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return buffer.getvalue()
-
-
-def fmt(value: object, digits: int = 3) -> str:
-    """A number for people: fixed significant digits, thousands separators, '-' for none."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if isinstance(value, float | int):
-        number = float(value)
-        if abs(number) >= 1000:
-            return f"{number:,.0f}"
-        return f"{number:.{digits}g}" if number != 0 else "0"
-    return str(value)
 
 
 def write_run(
@@ -138,97 +112,4 @@ def trace_charts(trace: Trace) -> str:
             "day",
             "trucks waiting",
         )
-    )
-
-
-def nice_ticks(low: float, high: float, count: int = 5, inside: bool = False) -> list[float]:
-    """About `count` round tick values (steps of 1, 2 or 5 times a power of ten) covering
-    ``[low, high]``; with `inside`, only those within it."""
-    if not high > low:
-        return [low]
-    raw = (high - low) / count
-    power = 10.0 ** np.floor(np.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = np.floor(low / step) * step
-    ticks = [
-        float(round(first + k * step, 12)) for k in range(int(np.ceil((high - first) / step)) + 1)
-    ]
-    if inside:
-        ticks = [t for t in ticks if low - 1e-9 <= t <= high + 1e-9]
-    return ticks
-
-
-def svg_chart(
-    lines: dict[str, tuple[np.ndarray, np.ndarray]],
-    xlabel: str,
-    ylabel: str,
-    width: int = 760,
-    height: int = 260,
-) -> str:
-    """A small inline SVG line chart with axes, ticks and a legend."""
-    if not lines:
-        return "<p>(no data)</p>"
-    left, right, top, bottom = 56, 150, 12, 36
-    xs = np.concatenate([x for x, _ in lines.values()])
-    ys = np.concatenate([y for _, y in lines.values()])
-    x0, x1 = float(xs.min()), float(xs.max()) or 1.0
-    top_value = float(np.nanmax(ys)) if ys.size and np.isfinite(np.nanmax(ys)) else 1.0
-    y_ticks = nice_ticks(0.0, top_value if top_value > 0 else 1.0)
-    y1 = max(float(y_ticks[-1]), top_value)
-    pw, ph = width - left - right, height - top - bottom
-
-    def sx(x: np.ndarray) -> np.ndarray:
-        return left + (x - x0) / ((x1 - x0) or 1.0) * pw
-
-    def sy(y: np.ndarray) -> np.ndarray:
-        return top + ph - y / y1 * ph
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" font-family="sans-serif" font-size="11">',
-        f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafafa" stroke="#ccc"/>',
-    ]
-    for yv in y_ticks:
-        yp = sy(np.array(yv))
-        parts.append(
-            f'<line x1="{left}" x2="{left + pw}" y1="{yp:.1f}" y2="{yp:.1f}" stroke="#eee"/>'
-        )
-        parts.append(f'<text x="{left - 4}" y="{yp + 4:.1f}" text-anchor="end">{fmt(yv)}</text>')
-    for xv in nice_ticks(x0, x1, inside=True):
-        xp = sx(np.array(xv))
-        parts.append(
-            f'<text x="{xp:.1f}" y="{top + ph + 14}" text-anchor="middle">{fmt(xv, 2)}</text>'
-        )
-    parts.append(
-        f'<text x="{left + pw / 2}" y="{height - 4}" text-anchor="middle">{html.escape(xlabel)}'
-        f'</text><text x="12" y="{top + ph / 2}" transform="rotate(-90 12 {top + ph / 2})" '
-        f'text-anchor="middle">{html.escape(ylabel)}</text>'
-    )
-    for n, (name, (x, y)) in enumerate(lines.items()):
-        color = PALETTE[n % len(PALETTE)]
-        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx(x), sy(y), strict=True))
-        parts.append(
-            f'<polyline fill="none" stroke="{color}" stroke-width="1.5" points="{points}"/>'
-        )
-        ly = top + 14 + 16 * n
-        parts.append(
-            f'<line x1="{left + pw + 10}" x2="{left + pw + 28}" y1="{ly - 4}" y2="{ly - 4}" '
-            f'stroke="{color}" stroke-width="3"/><text x="{left + pw + 32}" y="{ly}">'
-            f"{html.escape(str(name))}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def page_html(title: str, body: str) -> str:
-    """A self-contained HTML page (inline CSS, no external resources)."""
-    return (
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title><style>"
-        "body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 8px;"
-        "text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}"
-        ".sig{font-weight:bold}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>{body}"
-        "<p style='color:#888'>Made by parktwin.</p></body></html>"
     )

@@ -56,7 +56,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from twin.errors import InputError
-from twin.load import fields_at, model_at, validate_data
 from twin.schema import (
     AddChange,
     Change,
@@ -69,6 +68,7 @@ from twin.schema import (
     Scenario,
     SetChange,
 )
+from twin.validation import fields_at, model_at, validate_data
 
 __all__ = [
     "PathError",

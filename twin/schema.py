@@ -429,6 +429,18 @@ class ParkInfo(Model):
         return value
 
 
+class AlertRule(Model):
+    """An alert the nowcast raises when a forecast series may go above a threshold."""
+
+    series: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="a forecast series, e.g. docks.f1-docks.queue or power.fd1.load_mw"
+    )
+    above: float = Field(
+        description="alert when the forecast's 5-95% band goes above this (the series' unit)",
+        allow_inf_nan=False,
+    )
+
+
 class Park(Model):
     """A whole industrial park, as read from a park file."""
 
@@ -444,6 +456,9 @@ class Park(Model):
         None,
         description="assets of plugin families (twin.assets), by family name; each item is "
         "validated by its family's spec",
+    )
+    alerts: list[AlertRule] | None = Field(
+        None, description="thresholds the live twin's nowcast alerts on (parktwin nowcast, live)"
     )
 
     @model_validator(mode="after")

@@ -19,11 +19,18 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from twin.errors import UsageError
-from twin.experiment import Case, Experiment, Settings
+from twin.results import Experiment, kpi_stats
 from twin.schema import Event, Park
+from twin.settings import Case, Settings
+from twin.trace import pandas_module
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_VALUES = 100
 MAX_POINTS = 400
@@ -258,3 +265,36 @@ class Sweep:
             ],
             **self.extra,
         }
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """``points`` (a row of parameter values per point, first parameter slowest) and each
+        KPI as a (points x replications) array (NaN where a point lacks the KPI)."""
+        out: dict[str, np.ndarray] = {"points": np.array(self.points)}
+        names = dict.fromkeys(k for e in self.experiments for k in e.values)
+        reps = self.replications
+        for name in names:
+            out[name] = np.array(
+                [e.values.get(name, [np.nan] * reps) for e in self.experiments], dtype=float
+            )
+        return out
+
+    def to_frame(self, replications: bool = False) -> pd.DataFrame:
+        """A row per grid point and KPI: a column per varied parameter, then ``kpi``, ``unit``,
+        ``mean``, ``std``, ``ci95_low``, ``ci95_high``, ``replications``.
+
+        Args:
+            replications: instead, ``replication`` and ``value`` columns (a row per value).
+        """
+        pd = pandas_module()
+        names = labels_of(self.varies)
+        rows: list[dict[str, Any]] = []
+        for point, experiment in zip(self.points, self.experiments, strict=True):
+            params = dict(zip(names, point, strict=True))
+            if replications:
+                rows += [
+                    {**params, "replication": i, "kpi": k, "value": v}
+                    for _, i, k, v in experiment.long_rows("")
+                ]
+            else:
+                rows += [{**params, **kpi_stats(k, v)} for k, v in experiment.values.items()]
+        return pd.DataFrame(rows)

@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -46,6 +48,7 @@ import numpy as np
 
 from twin.errors import InputError
 from twin.output import atomic_write_bytes
+from twin.result_folder import check_same_run
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -156,7 +159,7 @@ class Trace:
             ImportError: pandas is not installed.
             KeyError: no series of that name.
         """
-        pd = _pandas()
+        pd = pandas_module()
         values = self._series(name)
         columns = self.series_columns(name)
         data = values.reshape(len(values), -1)
@@ -175,7 +178,7 @@ class Trace:
         Raises:
             ImportError: pandas is not installed.
         """
-        pd = _pandas()
+        pd = pandas_module()
         data: dict[str, Any] = {}
         for column in INDEX_COLUMNS:
             ids = self.names.get(_INDEX_KINDS[column], [])
@@ -195,7 +198,7 @@ class Trace:
         return self.series[name]
 
     def _time_index(self, minutes: np.ndarray, calendar: bool) -> Any:
-        pd = _pandas()
+        pd = pandas_module()
         if not calendar:
             return pd.Index(minutes, name="t_min")
         start = pd.Timestamp(str(self.meta.get("start") or "1970-01-01"))
@@ -232,6 +235,8 @@ class Trace:
         path = Path(path)
         if path.is_dir():
             path = path / "trace.npz"
+            if path.is_file():
+                check_same_run(path.parent, path.name)
         try:
             with np.load(path, allow_pickle=False) as data:
                 header = json.loads(str(data["header"]))
@@ -242,14 +247,22 @@ class Trace:
                         groups[group][name] = data[key]
                 edges = data["edges"]
                 park_json = str(data["park_json"])
+                stamp = {"run_id": str(data["run_id"])} if "run_id" in data.files else {}
+            meta = {**header["meta"], **stamp}
         except FileNotFoundError:
             raise InputError(str(path), "trace file not found (run with --out DIR first)") from None
-        except (OSError, ValueError, KeyError) as exc:
-            raise InputError(str(path), f"not a parktwin trace file ({exc})") from None
-        if header.get("format") != FORMAT_VERSION:
-            raise InputError(str(path), f"trace format {header.get('format')} is not supported")
+        except IsADirectoryError:
+            raise InputError(str(path), "is a folder, expected a trace.npz file") from None
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,
+                zlib.error) as exc:  # fmt: skip
+            detail = str(exc) or type(exc).__name__
+            raise InputError(
+                str(path), f"cannot be read as a parktwin trace (damaged or not one: {detail})"
+            ) from None
+        if not isinstance(header, dict) or header.get("format") != FORMAT_VERSION:
+            raise InputError(str(path), "is not a trace of this parktwin version (format)")
         return cls(
-            meta=header["meta"],
+            meta=meta,
             names=header["names"],
             trucks=groups["trucks"],
             edges=edges,
@@ -267,7 +280,7 @@ def _kind_stem(kind: str) -> str:
     return kind.split("_")[0] if "_" in kind else kind.removesuffix("s")
 
 
-def _pandas() -> Any:
+def pandas_module() -> Any:
     """pandas, imported on first use: it is optional."""
     try:
         import pandas

@@ -536,9 +536,12 @@ def frame_times(start: float, end: float, fps: float, speed: float) -> np.ndarra
     ``start + k * speed / fps`` for ``k = 0 .. ceil((end - start) * fps / speed) - 1``
     (at least one frame).
     """
-    dt = speed / fps
-    count = max(1, math.ceil((end - start) / dt - 1e-9))
-    return start + dt * np.arange(count)
+    return start + speed / fps * np.arange(frame_count(start, end, fps, speed))
+
+
+def frame_count(start: float, end: float, fps: float, speed: float) -> int:
+    """How many frames a video of ``start..end`` has (see :func:`frame_times`), without them."""
+    return max(1, math.ceil((end - start) / (speed / fps) - 1e-9))
 
 
 def glyph_points(

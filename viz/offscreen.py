@@ -34,7 +34,7 @@ from viz.export import (
     png_bytes,
     video_size,
 )
-from viz.frames import frame_times
+from viz.frames import frame_count, frame_times
 
 DEFAULT_AT = 600.0  # day 0 10:00
 PARALLEL_MIN_FRAMES = 160
@@ -81,22 +81,12 @@ def render(
         return _html(traces, out, moment, (width, height), camera, captions)
     if at is not None:
         raise UsageError(f"--at shows one moment in a .png or .html; a {kind} plays --from/--to")
-    if not (0 < fps <= 120):
-        raise UsageError(f"--fps must be between 0 and 120 frames per second, got {fps:g}")
-    if not (speed > 0 and np.isfinite(speed)):
-        raise UsageError(f"--speed must be positive (simulated minutes per second), got {speed:g}")
     t0 = parse_moment(start, "--from") if start is not None else max(0.0, lo)
     t1 = parse_moment(end, "--to") if end is not None else min(t0 + 1440.0, hi)
     check_within(t0, lo, hi, "--from")
     check_within(t1, lo, hi, "--to")
-    if t1 <= t0:
-        raise UsageError(f"--to {format_moment(t1)} must come after --from {format_moment(t0)}")
+    check_frames(t0, t1, fps, speed)
     times = frame_times(t0, t1, fps, speed)
-    if len(times) > MAX_FRAMES:
-        raise UsageError(
-            f"{len(times)} frames is too many: raise --speed or lower --fps "
-            f"(at most {MAX_FRAMES} frames)"
-        )
     headless.require_offscreen()
     frame_size = video_size((width, height))
     if jobs is None:
@@ -106,7 +96,7 @@ def render(
         jobs = (
             cores // 2 if kind == ".mp4" and len(times) >= PARALLEL_MIN_FRAMES and cores >= 4 else 1
         )
-    jobs = max(1, min(int(jobs), len(times) // 20 or 1)) if kind == ".mp4" else 1
+    jobs = max(1, min(int(jobs), len(times) // 20 or 1, _cores())) if kind == ".mp4" else 1
     if jobs > 1:
         return _video_parallel(
             traces, out, times, frame_size, fps, camera, captions, labels, jobs, progress
@@ -114,6 +104,25 @@ def render(
     with atomic_output(out) as temp:
         _video(traces, temp, times, frame_size, fps, camera, captions, labels, progress)
     return out
+
+
+def check_frames(t0: float, t1: float, fps: float, speed: float) -> None:
+    """Refuse a video span that is empty, or has more than :data:`MAX_FRAMES` frames.
+
+    Counted, not built: the check costs nothing, so it runs before any simulation.
+    """
+    if not (0 < fps <= 120):
+        raise UsageError(f"--fps must be between 0 and 120 frames per second, got {fps:g}")
+    if not (speed > 0 and np.isfinite(speed)):
+        raise UsageError(f"--speed must be positive (simulated minutes per second), got {speed:g}")
+    if t1 <= t0:
+        raise UsageError(f"--to {format_moment(t1)} must come after --from {format_moment(t0)}")
+    count = frame_count(t0, t1, fps, speed)
+    if count > MAX_FRAMES:
+        raise UsageError(
+            f"{count} frames is too many: raise --speed or lower --fps "
+            f"(at most {MAX_FRAMES} frames)"
+        )
 
 
 def _cores() -> int:
@@ -324,9 +333,17 @@ def render_run(
     """
     from viz.sources import traces_for
 
-    output_kind(out)
+    kind = output_kind(out)
     parse_size(options.get("size", (1280, 720)))
     until = last_moment(out, options.get("at"), options.get("start"), options.get("end"))
+    if kind in (".mp4", ".gif") and options.get("at") is None:
+        first = options.get("start")
+        check_frames(
+            parse_moment(first, "--from") if first is not None else 0.0,
+            until,
+            float(options.get("fps", 25.0)),
+            float(options.get("speed", 60.0)),
+        )
     traces = traces_for(
         park=park,
         scenario=scenario,

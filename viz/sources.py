@@ -38,7 +38,7 @@ def simulate(
         base: A :class:`~twin.schema.Park` to use instead of `park` (A/B from a saved trace).
     """
     from twin.api import load_inputs
-    from twin.experiment import Settings
+    from twin.settings import Settings
     from twin.sim.engine import simulate as run_engine
 
     settings = Settings(days=days, warmup_days=warmup_days, seed=seed)

@@ -18,7 +18,8 @@ from pathlib import Path
 import uvicorn
 
 from twin.errors import InputError, UsageError
-from twin.live.replay import replay_into_store
+from twin.live.run import live_replay, parse_speed
+from twin.live.store import Store
 from twin.load import DEFAULT_PARK, load_park
 from web.app import Services, create_app
 from web.jobs import DEFAULT_TIME_LIMIT_S, JobManager
@@ -51,23 +52,6 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def parse_speed(text: str | float | None) -> float | None:
-    """``--speed``: simulated time per wall-clock time; ``max`` (None) as fast as it goes.
-
-    Raises:
-        UsageError: not a positive number or ``max``.
-    """
-    if text is None or (isinstance(text, str) and text.strip().lower() == "max"):
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise UsageError(f"--speed must be a positive number or 'max', got '{text}'") from None
-    if not value > 0:
-        raise UsageError(f"--speed must be a positive number or 'max', got '{text}'")
-    return value
-
-
 def build_services(
     park_source: str | None,
     store: Path | None,
@@ -88,18 +72,22 @@ def build_services(
 
 @contextlib.contextmanager
 def replaying(
-    park_source: str | None, sensor_dir: Path, store: Path, speed: float | None
+    park_source: str | None,
+    sensor_dir: Path,
+    store: Path,
+    speed: str | None,
+    say: Callable[[str], None],
 ) -> Iterator[threading.Event]:
     """Replay recorded sensor data into the store in a background thread while the block runs."""
-    park = load_park(park_source or DEFAULT_PARK)
+    Store.open(store).close()  # created and migrated before the page reads it
     stop = threading.Event()
 
     def work() -> None:
         try:
-            stats = replay_into_store(park, sensor_dir, store, speed=speed, stop=stop)
-            log.warning("replay finished: %s", stats)
+            done = live_replay(park_source, sensor_dir, store, speed, stop=stop).to_dict()
+            say(f"parktwin: replay ended: {done['stored']} stored, latest {done['latest']}")
         except Exception as exc:  # the page keeps serving what was stored
-            log.error("replay stopped: %s", exc)
+            say(f"parktwin: replay stopped: {exc}")
 
     thread = threading.Thread(target=work, name="parktwin-replay", daemon=True)
     thread.start()
@@ -150,14 +138,14 @@ def serve(
     park: str | None = None,
     store: Path | None = None,
     replay: Path | None = None,
-    speed: str | float | None = 600.0,
+    speed: str | None = "600",
     host: str = "127.0.0.1",
     port: int = DEFAULT_PORT,
     token: str | None = None,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     say: Callable[[str], None] = log.warning,
 ) -> None:
-    """Serve the operations-centre page and its API until SIGINT or SIGTERM.
+    """Serve the operations-centre page and its API until SIGINT or SIGTERM (then return).
 
     Args:
         park: park file or bundled name (default: the bundled default park).
@@ -176,22 +164,24 @@ def serve(
         InputError: an unreadable park, a missing store or sensor folder.
     """
     required = resolve_token(host, token)
-    pace = parse_speed(speed)
+    parse_speed(speed)  # a bad --speed is refused before anything starts
     if replay is not None and not Path(replay).is_dir():
         raise InputError(str(replay), "no such sensor folder")
     if replay is None and store is not None and not Path(store).exists():
         raise InputError(str(store), "no such store (parktwin live or --replay writes one)")
+    load_park(park or DEFAULT_PARK)  # a bad park is refused before anything starts
     with tempfile.TemporaryDirectory(prefix="parktwin-serve-") as scratch:
         folder = Path(scratch)
         if replay is not None and store is None:
             store = folder / "replay.db"
-        sock = bind(host, port)
         with contextlib.ExitStack() as stack:
+            sock = stack.enter_context(contextlib.closing(bind(host, port)))
             if replay is not None and store is not None:
-                stack.enter_context(replaying(park, replay, store, pace))
+                stack.enter_context(replaying(park, replay, store, speed, say))
             services = build_services(park, store, folder, time_limit_s)
             stack.callback(services.threed.close)
             stack.callback(services.jobs.close)
             shown = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"
             say(f"parktwin serve: open {shown}" + ("?token=YOUR_TOKEN" if required else ""))
-            http_server(services, required).run(sockets=[sock])
+            with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises SIGINT, SIGTERM
+                http_server(services, required).run(sockets=[sock])

@@ -7,21 +7,27 @@ into a training span and a held-out span (the last 20% by default), fits on the 
 - each logged dock group's service distribution (:mod:`.fit_service`),
 - each metered building's power and water levels and wastewater ratio (:mod:`.fit_meters`),
   and the weekdays its shifts do not run when the meters clearly show them (:mod:`.fit_weekdays`),
-- the road speed from the drive out, and the docks staffed by simulation (:mod:`.search`),
+- each gate's service from ``gate_out``, or by deconvolution without it (:mod:`.fit_gates`),
+- each dock group's staffed count from its observed occupancy (:mod:`.fit_docks`),
+- the road speed from the drive out, and the docks staffed by simulation where the log has
+  no service times to read them from (:mod:`.search`),
 
 writes them into a copy of the park with their provenance (:mod:`.apply`), and simulates the
 fitted park over the held-out span to compare it with what was measured (:mod:`.validate`).
 :func:`write_outputs` writes the fitted park and the report (:mod:`.report`).
 
-Gate service times are not fitted: ``trucks.csv`` has no time for the end of the gate passage,
-so the gate's share of the time from arrival to dock cannot be told from the queue and the
-drive. Gates keep the file's values and the fitted park's metadata says so.
+A fitted value the park format refuses (not finite, out of range: readings of 1e308 kW) is
+refused for its asset and named (:attr:`Calibration.refused`); the rest goes on. Numerical
+warnings of the libraries are caught and become notes naming the stage.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +36,8 @@ import numpy as np
 
 from twin.calibration.apply import Edit, apply_edit, significant
 from twin.calibration.fit_arrivals import ArrivalFit, fit_arrivals
+from twin.calibration.fit_docks import DockCount, fit_dock_count, freed_at_start, resolution
+from twin.calibration.fit_gates import GateFit, fit_gate
 from twin.calibration.fit_meters import (
     LevelFit,
     RatioFit,
@@ -51,6 +59,7 @@ from twin.schema import Park
 __all__ = ["Calibration", "calibrate", "write_outputs"]
 
 Progress = Callable[[str], None]
+LIMITS = {"power_kw": 1_000_000.0, "water_m3h": 100_000.0, "wastewater_m3h": 100_000.0}
 MODELS = {
     "hourly": "24 rates, the same every day",
     "weekday": "24 hourly rates × a factor per weekday",
@@ -62,6 +71,20 @@ WEEKDAY_METHOD = (
     "weekday seen twice), every metered power/water level agrees, and refitting without it "
     "lowers the mean absolute deviation by at least 10%"
 )
+
+
+@contextmanager
+def quiet(notes: list[str], stage: str) -> Iterator[None]:
+    """Run a stage with numerical and library warnings caught; each becomes one note."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        warnings.simplefilter("always")
+        yield
+    seen = sorted({str(w.message) for w in caught})
+    if seen:
+        notes.append(
+            f"{stage}: numerical warning(s) ({'; '.join(seen[:3])}); the values it gave were "
+            "checked against the park format's ranges"
+        )
 
 
 @dataclass
@@ -80,8 +103,15 @@ class Calibration:
     weekdays: dict[str, WeekdayFit] = field(default_factory=dict)  # shift weekdays, by building
     speed: SpeedFit | None = None
     docks: dict[str, DockSearch] = field(default_factory=dict)
+    counts: dict[str, DockCount] = field(default_factory=dict)  # docks from occupancy
+    gates: dict[str, GateFit] = field(default_factory=dict)
     validation: Validation | None = None
     notes: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # place -> why its fit was refused
+
+    def quiet(self, stage: str) -> Any:
+        """A context that runs a stage with library warnings caught, as notes naming it."""
+        return quiet(self.notes, stage)
 
     @property
     def training(self) -> tuple[float, float]:
@@ -135,42 +165,36 @@ def calibrate(
     say = progress or (lambda _: None)
     source = park if isinstance(park, Park) else load_park(park)
     say("reading sensor data")
-    data = read_sensors(sensor_dir, source)
+    read_notes: list[str] = []
+    with quiet(read_notes, "reading sensor data"):
+        data = read_sensors(sensor_dir, source)
     period = data.period
     split = split_time(period, holdout, Clock.of(source.park.start))
-    cal = Calibration(source, source, data, period, split)
+    cal = Calibration(source, source, data, period, split, notes=read_notes)
     edit = Edit()
-    say("fitting arrivals and service times")
-    _fit_trucks(cal, edit)
+    say("fitting arrivals, gates, docks and service times")
+    with cal.quiet("trucks"):
+        _fit_trucks(cal, edit)
     say("fitting meters")
-    _fit_meters(cal, edit)
-    _keep_gates(cal, edit)
+    with cal.quiet("meters"):
+        _fit_meters(cal, edit)
     fitted = apply_edit(source, edit, _header(cal))
-    if search and data.trucks is not None:
+    unread = {g for g in _logged_groups(cal) if g not in cal.counts}
+    if search and data.trucks is not None and unread:
         say("searching dock counts by simulation")
-        cal.docks = search_docks(fitted, data.trucks, cal.training, data.timebase, seed=seed)
+        cal.docks = search_docks(
+            fitted, data.trucks, cal.training, data.timebase, groups=unread, seed=seed
+        )
         _distrust_irregular(cal)
-        for group, found in cal.docks.items():
-            place = f"logistics.dock_groups[id={group}].docks"
-            if found.chosen != found.current:
-                edit.set(
-                    place,
-                    found.chosen,
-                    found.current,
-                    source=TRUCKS,
-                    period=cal.span_text(cal.training),
-                    method="simulation search over docks ± 2 with common random numbers, "
-                    "matching the mean time from gate arrival to dock start",
-                    quality=found.note,
-                )
-            else:
-                edit.keep(place, found.note)
+        _record_search(cal, edit)
         fitted = apply_edit(source, edit, _header(cal))
+    cal.refused = dict(edit.refused)
     cal.park = fitted
     if cal.held_out is not None and cal.held_out[1] - cal.held_out[0] >= 60.0:
         say(f"validating on the held-out span ({replications} replications)")
         daily = {key: (fit.daily_sd, fit.daily_n) for key, fit in cal.levels.items()}
-        cal.validation = validate(fitted, data, cal.held_out, daily, replications, seed)
+        with cal.quiet("validation"):
+            cal.validation = validate(fitted, data, cal.held_out, daily, replications, seed)
     else:
         cal.notes.append("no held-out span: the fitted park was not validated")
     return cal
@@ -190,17 +214,25 @@ def split_time(period: tuple[float, float], holdout: float, clock: Clock) -> flo
 
 
 def write_outputs(cal: Calibration, out: str | Path, report_dir: str | Path | None) -> list[Path]:
-    """Write the fitted park (YAML) and, when asked, report.md and report.html."""
+    """Write the fitted park and, when asked, report.md, report.html and calibration.json.
+
+    The park is written as JSON when `out` ends in ``.json``, else as YAML.
+    """
     from twin.calibration.report import write_report
-    from twin.load import dump_park
+    from twin.dump import dump_park
     from twin.output import atomic_write_text
 
-    header = (
-        f"# {cal.park.park.name}: calibrated by parktwin from {cal.data.folder}\n"
-        f"# fitted on {cal.span_text(cal.training)}; metadata.calibration says where each\n"
-        "# fitted value came from. Comments of the input park are not carried over.\n"
-    )
-    written = [atomic_write_text(Path(out), header + dump_park(cal.park))]
+    target = Path(out)
+    if target.suffix.lower() == ".json":
+        text = json.dumps(cal.park.model_dump(mode="json", exclude_none=True), indent=1)
+        written = [atomic_write_text(target, text + "\n")]
+    else:
+        header = (
+            f"# {cal.park.park.name}: calibrated by parktwin from {cal.data.folder}\n"
+            f"# fitted on {cal.span_text(cal.training)}; metadata.calibration says where each\n"
+            "# fitted value came from. Comments of the input park are not carried over.\n"
+        )
+        written = [atomic_write_text(target, header + dump_park(cal.park))]
     if report_dir is not None:
         written.extend(write_report(cal, Path(report_dir)))
     return written
@@ -218,6 +250,31 @@ def _header(cal: Calibration) -> dict[str, Any]:
         "training": cal.span_text(cal.training),
         "held_out": cal.span_text(held) if held else None,
     }
+
+
+def _logged_groups(cal: Calibration) -> set[str]:
+    trucks = cal.data.trucks
+    return set() if trucks is None else set(trucks.dock_group.tolist())
+
+
+def _record_search(cal: Calibration, edit: Edit) -> None:
+    for group, found in cal.docks.items():
+        place = f"logistics.dock_groups[id={group}].docks"
+        if found.chosen != found.current:
+            edit.set(
+                place,
+                found.chosen,
+                found.current,
+                source=TRUCKS,
+                period=cal.span_text(cal.training),
+                method="simulation search over docks (± 2, widening while the best count is "
+                "on the edge) with common random numbers, matching the mean time from gate "
+                "arrival to dock start",
+                data="trucks.csv arrive/dock_start",
+                quality=found.note,
+            )
+        else:
+            edit.keep(place, found.note)
 
 
 def _fit_trucks(cal: Calibration, edit: Edit) -> None:
@@ -269,6 +326,8 @@ def _fit_trucks(cal: Calibration, edit: Edit) -> None:
             quality=fit.daily.verdict(),
         )
     _fit_services(cal, edit, lo, hi, period)
+    dock_free = _fit_dock_counts(cal, edit, (lo, hi), period)
+    _fit_gates(cal, edit, (lo, hi), period, dock_free)
     speed = fit_road_speed(park, trucks, (lo, hi))
     cal.speed = speed
     if speed is not None:
@@ -362,7 +421,15 @@ def _fit_meters(cal: Calibration, edit: Edit) -> None:
             if building.water
             else (0.0, 0.0)
         )
-        fit = fit_levels(train, building.shifts, clock, prior, data.timebase.iso)
+        refusal = implausible(train.value, quantity)
+        if refusal is None:
+            try:
+                fit = fit_levels(train, building.shifts, clock, prior, data.timebase.iso)
+            except (ValueError, ArithmeticError) as exc:
+                refusal = f"the fit failed: {exc}"
+        if refusal is not None:
+            edit.refuse(f"buildings[id={asset}].{part}", f"{quantity}: {refusal}")
+            continue
         if fit is None:
             cal.notes.append(f"{asset} {quantity}: under a day of readings, not fitted")
             continue
@@ -461,6 +528,20 @@ def _fit_meters(cal: Calibration, edit: Edit) -> None:
         )
 
 
+def implausible(values: np.ndarray, quantity: str) -> str | None:
+    """Why a meter's readings cannot be fitted (beyond the park format's range), or None."""
+    limit = LIMITS.get(quantity, math.inf)
+    if not len(values):
+        return None
+    typical = float(np.median(values))
+    if not math.isfinite(typical) or typical > limit:
+        return (
+            f"the readings' median {typical:.3g} is beyond the park format's range "
+            f"(at most {limit:,.0f}): a unit or export error?"
+        )
+    return None
+
+
 def _days_of(windows: Any) -> list[str] | str:
     """The weekdays some window opens on, or "every day"."""
     if all(w.days is None for w in windows):
@@ -487,11 +568,84 @@ def _distrust_irregular(cal: Calibration) -> None:
             )
 
 
-def _keep_gates(cal: Calibration, edit: Edit) -> None:
-    if cal.data.trucks is None:
-        return
-    for gate in cal.source.logistics.gates:
-        edit.keep(
-            f"logistics.gates[id={gate.id}].service",
-            "not observable: trucks.csv has no time for the end of the gate passage",
+def _fit_dock_counts(
+    cal: Calibration, edit: Edit, window: tuple[float, float], period: str
+) -> np.ndarray:
+    """Docks staffed from occupancy; returns, per truck, whether it surely waited for no dock."""
+    trucks = cal.data.trucks
+    assert trucks is not None
+    lo, hi = window
+    clock = Clock.of(cal.source.park.start)
+    tol = max(resolution(trucks.dock_start), resolution(trucks.dock_end))
+    dock_free = np.zeros(len(trucks), dtype=bool)
+    groups = {g.id: g for g in cal.source.logistics.dock_groups}
+    for gid in sorted(set(trucks.dock_group.tolist())):
+        rows = np.flatnonzero((trucks.dock_group == gid) & np.isfinite(trucks.dock_start))
+        start, end = trucks.dock_start[rows], trucks.dock_end[rows]
+        dock_free[rows] = ~freed_at_start(start, end, tol)
+        inside = (start >= lo) & (start < hi)
+        hours = (np.floor((start + clock.start_offset_min) / 60.0) % 24).astype(np.int64)
+        found = fit_dock_count(gid, groups[gid].docks, start[inside], end[inside], 0, hours[inside])
+        if found is None:
+            continue
+        cal.counts[gid] = found
+        place = f"logistics.dock_groups[id={gid}].docks"
+        if found.chosen == found.current:
+            edit.keep(place, found.note)
+            continue
+        edit.set(
+            place,
+            found.chosen,
+            found.current,
+            source=TRUCKS,
+            period=period,
+            services=found.services,
+            method="dock occupancy: most services in progress at once (a lower bound), and "
+            "the count itself when trucks waited for a dock while all were busy",
+            data="trucks.csv dock_start/dock_end",
+            quality=found.note,
         )
+    return dock_free
+
+
+def _fit_gates(
+    cal: Calibration, edit: Edit, window: tuple[float, float], period: str, dock_free: np.ndarray
+) -> None:
+    trucks = cal.data.trucks
+    assert trucks is not None
+    for gate in cal.source.logistics.gates:
+        place = f"logistics.gates[id={gate.id}].service"
+        found = fit_gate(cal.source, gate.id, trucks, window, dock_free)
+        if found is None:
+            if (trucks.gate == gate.id).any():
+                edit.keep(place, "fewer than 20 trucks logged through the gate")
+            continue
+        cal.gates[gate.id] = found
+        cal.notes.extend(f"gate '{gate.id}': {n}" for n in found.notes)
+        if found.service is None:
+            edit.keep(place, f"only {found.used} trucks with a usable gate time (need 20)")
+            continue
+        best = found.service.best
+        spec = {k: (significant(v, 4) if k != "dist" else v) for k, v in best.spec.items()}
+        edit.set(
+            place,
+            spec,
+            gate.service.model_dump(mode="json"),
+            source=TRUCKS,
+            period=period,
+            trucks=found.used,
+            method=found.method,
+            data=found.data,
+            quality=f"KS D {best.ks_d:.3f}, p {best.ks_p:.3g}",
+        )
+        if found.lanes != found.file_lanes:
+            edit.set(
+                f"logistics.gates[id={gate.id}].lanes",
+                found.lanes,
+                found.file_lanes,
+                source=TRUCKS,
+                period=period,
+                method="the fewest lanes with which the rebuilt gate queue has no negative "
+                "service time",
+                data=found.data,
+            )

@@ -12,13 +12,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from twin.schema import Park
 
 
 def significant(value: float, digits: int = 4) -> float:
     """`value` rounded to `digits` significant digits (0 stays 0)."""
     if value == 0 or not math.isfinite(value):
-        return 0.0 if not math.isfinite(value) else value
+        return value  # NaN and infinity stay as they are: the park refuses them, by name
     return round(value, digits - 1 - math.floor(math.log10(abs(value))))
 
 
@@ -29,6 +31,7 @@ class Edit:
     values: dict[str, Any] = field(default_factory=dict)  # place -> new value
     provenance: dict[str, dict[str, Any]] = field(default_factory=dict)
     kept: dict[str, str] = field(default_factory=dict)
+    refused: dict[str, str] = field(default_factory=dict)  # place -> why the fit was refused
 
     def set(self, place: str, value: Any, was: Any, **record: Any) -> None:
         """Set the value at `place` (see :func:`apply_edit`) and record its origin."""
@@ -39,6 +42,12 @@ class Edit:
         if was is not None and not _bulky(was):
             entry["was"] = was
         self.provenance[place] = {**entry, **record}
+
+    def refuse(self, place: str, reason: str) -> None:
+        """Drop the value fitted at `place` (the file's value stays) and record why."""
+        self.values.pop(place, None)
+        self.provenance.pop(place, None)
+        self.refused[place] = reason
 
     def keep(self, place: str, reason: str) -> None:
         """Record that the value at `place` was left as the file has it, and why."""
@@ -57,8 +66,24 @@ def apply_edit(park: Park, edit: Edit, calibration: dict[str, Any]) -> Park:
 
     Places look like ``buildings[id=f1].power.base_kw``, ``logistics.flows[id=in-f1]``
     (a dict value sets the item's fields; a None in it removes one) or
-    ``logistics.roads[*].speed_kmh``.
+    ``logistics.roads[*].speed_kmh``. A value the park format refuses (not finite, or out of
+    its field's range: an absurd fit) is dropped with :meth:`Edit.refuse`, so the file's
+    value stays there and the rest of the fit goes on.
     """
+    try:
+        return _build(park, edit, calibration)
+    except ValidationError:
+        pass
+    for place, value in list(edit.values.items()):
+        alone = Edit({place: value})
+        try:
+            _build(park, alone, calibration)
+        except ValidationError as exc:
+            edit.refuse(place, f"{_first_error(exc)} (fitted {_short(value)})")
+    return _build(park, edit, calibration)
+
+
+def _build(park: Park, edit: Edit, calibration: dict[str, Any]) -> Park:
     data = park.model_dump(mode="json", by_alias=True, exclude_none=True)
     for place, value in edit.values.items():
         _set(data, place, value)
@@ -67,9 +92,20 @@ def apply_edit(park: Park, edit: Edit, calibration: dict[str, Any]) -> Park:
         **calibration,
         "values": edit.provenance,
         "kept": edit.kept,
+        **({"refused": edit.refused} if edit.refused else {}),
     }
     data["metadata"] = metadata
     return Park.model_validate(data)
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    return str(first.get("msg", "invalid value"))
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _set(data: dict[str, Any], place: str, value: Any) -> None:

@@ -55,8 +55,10 @@ TRUCK_COLUMNS = (
     "dock_start",
     "dock_end",
     "depart",
+    "gate_out",
 )
-TRUCK_TIMES = ("arrive", "dock_start", "dock_end", "depart")
+TRUCK_TIMES = ("arrive", "gate_out", "dock_start", "dock_end", "depart")  # in visit order
+OPTIONAL_TRUCK_COLUMNS = ("gate_out",)
 QUANTITIES = ("power_kw", "water_m3h", "wastewater_m3h")
 SPIKE_WINDOW = 7  # readings in the rolling median of the spike rule
 SPIKE_K = 8.0  # robust standard deviations from the rolling median that make a spike
@@ -112,6 +114,7 @@ class TruckLog:
     gate: np.ndarray
     dock_group: np.ndarray
     arrive: np.ndarray
+    gate_out: np.ndarray  # the truck leaves the gate lane (all NaN without the column)
     dock_start: np.ndarray
     dock_end: np.ndarray
     depart: np.ndarray
@@ -121,6 +124,11 @@ class TruckLog:
 
     def __len__(self) -> int:
         return len(self.arrive)
+
+    @property
+    def has_gate_out(self) -> bool:
+        """True when the log says when trucks leave the gate lane."""
+        return bool(np.isfinite(self.gate_out).any())
 
 
 @dataclass
@@ -358,7 +366,7 @@ def read_trucks(path: Path, park: Park, timebase: Timebase, report: FileReport) 
     n = len(table.lines)
     blank = np.zeros(n, dtype="S1")
     cols = {c: table.columns.get(c, blank) for c in TRUCK_COLUMNS}
-    absent = [c for c in TRUCK_COLUMNS if c not in table.header]
+    absent = [c for c in TRUCK_COLUMNS if c not in table.header and c not in OPTIONAL_TRUCK_COLUMNS]
     if absent:
         report.notes.append(f"no column(s) {', '.join(absent)}: taken as empty")
     lines = table.lines
@@ -369,26 +377,60 @@ def read_trucks(path: Path, park: Park, timebase: Timebase, report: FileReport) 
         report.drop(f"row(s) whose {column} is not an ISO 8601 time", lines[ok & bad])
         ok &= ~bad
         times[column] = minutes
+    flow_of, gate_of, group_of = _truck_ids(cols, park, path, lines, ok)
+    nameless = ok & (flow_of == "")
+    report.drop(
+        "row(s) whose flow is empty and cannot be told from gate and dock group", lines[nameless]
+    )
+    ok &= ~nameless
+    ok &= _consistent_routes(park, flow_of, gate_of, group_of, lines, ok, report)
+    stacked = np.vstack([times[c] for c in TRUCK_TIMES])
+    ok &= _ordered(stacked, lines, ok, report)
+    ok &= ~_repeated(cols["truck_id"], stacked, lines, ok, report)
+    report.kept = int(ok.sum())
+    if not ok.any():
+        raise _no_rows(report)
+    every = stacked[:, ok]
+    return TruckLog(
+        truck_id=np.array(_decode(cols["truck_id"][ok]), dtype=object),
+        flow=flow_of[ok],
+        gate=gate_of[ok],
+        dock_group=group_of[ok],
+        arrive=times["arrive"][ok],
+        gate_out=times["gate_out"][ok],
+        dock_start=times["dock_start"][ok],
+        dock_end=times["dock_end"][ok],
+        depart=times["depart"][ok],
+        lines=lines[ok],
+        first_min=float(np.nanmin(every)),
+        last_min=float(np.nanmax(every)),
+    )
+
+
+def _truck_ids(
+    cols: dict[str, np.ndarray], park: Park, path: Path, lines: np.ndarray, ok: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flow, gate and dock group of every row; unknown ids raise, empty flows are inferred.
+
+    A visit without a flow takes the one flow of its dock group (and gate), when unique.
+    """
     logi = park.logistics
-    flows = {f.id: f for f in logi.flows}
-    gates = {g.id for g in logi.gates}
-    groups = {g.id for g in logi.dock_groups}
-    flow_names, flow_code = _categories(cols["flow"])
-    gate_names, gate_code = _categories(cols["gate"])
-    group_names, group_code = _categories(cols["dock_group"])
-    for names, codes, known, what in (
-        (flow_names, flow_code, flows, "flow"),
-        (gate_names, gate_code, gates, "gate"),
-        (group_names, group_code, groups, "dock group"),
-    ):
+    known = {
+        "flow": {f.id for f in logi.flows},
+        "gate": {g.id for g in logi.gates},
+        "dock group": {g.id for g in logi.dock_groups},
+    }
+    decoded = {}
+    for what, column in (("flow", "flow"), ("gate", "gate"), ("dock group", "dock_group")):
+        names, codes = _categories(cols[column])
         for i, name in enumerate(names):
             mine = ok & (codes == i)
-            if name and name not in known and mine.any():
-                raise _unknown(str(path), what, name, sorted(known), lines[mine])
-    flow_of = np.array(flow_names, dtype=object)[flow_code]
-    gate_of = np.array(gate_names, dtype=object)[gate_code]
-    group_of = np.array(group_names, dtype=object)[group_code]
-    # A visit without a flow takes the one flow of its dock group (and gate), when unique.
+            if name and name not in known[what] and mine.any():
+                raise _unknown(str(path), what, name, sorted(known[what]), lines[mine])
+        decoded[what] = (names, codes, np.array(names, dtype=object)[codes])
+    flow_of = decoded["flow"][2]
+    gate_names, gate_code, _ = decoded["gate"]
+    group_names, group_code, _ = decoded["dock group"]
     for g, group in enumerate(group_names):
         for gi, gate in enumerate([*gate_names, None]):
             mine = ok & (flow_of == "") & (group_code == g)
@@ -401,42 +443,60 @@ def read_trucks(path: Path, park: Park, timebase: Timebase, report: FileReport) 
             ]
             if mine.any() and len(candidates) == 1:
                 flow_of[mine] = candidates[0]
-    nameless = ok & (flow_of == "")
-    report.drop(
-        "row(s) whose flow is empty and cannot be told from gate and dock group", lines[nameless]
-    )
-    ok &= ~nameless
-    for fid, flow in flows.items():
-        mine = ok & (flow_of == fid)
+    return flow_of, decoded["gate"][2], decoded["dock group"][2]
+
+
+def _consistent_routes(
+    park: Park,
+    flow_of: np.ndarray,
+    gate_of: np.ndarray,
+    group_of: np.ndarray,
+    lines: np.ndarray,
+    ok: np.ndarray,
+    report: FileReport,
+) -> np.ndarray:
+    """Rows whose gate and dock group agree with their flow; fills empty ones in place."""
+    keep = np.ones(len(ok), dtype=bool)
+    for flow in park.logistics.flows:
+        mine = ok & (flow_of == flow.id)
         if not mine.any():
             continue
         wrong_gate = mine & (gate_of != "") & (gate_of != flow.gate)
         wrong_group = mine & (group_of != "") & (group_of != flow.dock_group)
         report.drop(
-            f"row(s) whose gate is not flow '{fid}''s gate '{flow.gate}'", lines[wrong_gate]
+            f"row(s) whose gate is not flow '{flow.id}''s gate '{flow.gate}'", lines[wrong_gate]
         )
         report.drop(
-            f"row(s) whose dock group is not flow '{fid}''s '{flow.dock_group}'",
+            f"row(s) whose dock group is not flow '{flow.id}''s '{flow.dock_group}'",
             lines[wrong_group & ~wrong_gate],
         )
-        ok &= ~(wrong_gate | wrong_group)
+        keep &= ~(wrong_gate | wrong_group)
         gate_of[mine] = flow.gate
         group_of[mine] = flow.dock_group
-    stacked = np.vstack([times[c] for c in TRUCK_TIMES])
+    return keep
+
+
+def _ordered(
+    stacked: np.ndarray, lines: np.ndarray, ok: np.ndarray, report: FileReport
+) -> np.ndarray:
+    """Rows whose times are in visit order and that have at least one time."""
     with np.errstate(invalid="ignore"):
         running = np.fmax.accumulate(np.nan_to_num(stacked, nan=-np.inf), axis=0)
         disorder = np.any(stacked[1:] < running[:-1], axis=0)
     report.drop(
-        "row(s) whose times are out of order (arrive, dock_start, dock_end, depart)",
-        lines[ok & disorder],
+        f"row(s) whose times are out of order ({', '.join(TRUCK_TIMES)})", lines[ok & disorder]
     )
-    ok &= ~disorder
-    no_time = ok & np.all(np.isnan(stacked), axis=0)
+    no_time = ok & ~disorder & np.all(np.isnan(stacked), axis=0)
     report.drop("row(s) without any time", lines[no_time])
-    ok &= ~no_time
-    ids = cols["truck_id"]
+    return ~disorder & ~no_time
+
+
+def _repeated(
+    ids: np.ndarray, stacked: np.ndarray, lines: np.ndarray, ok: np.ndarray, report: FileReport
+) -> np.ndarray:
+    """Visits repeated with the same truck_id and first time (the first one is kept)."""
     first_time = np.nan_to_num(np.fmin.reduce(stacked, axis=0), nan=-1.0)
-    dup = np.zeros(n, dtype=bool)
+    dup = np.zeros(len(ok), dtype=bool)
     with_id = np.flatnonzero(ok & (np.strings.str_len(ids) > 0))
     if len(with_id):
         order = with_id[np.lexsort((lines[with_id], first_time[with_id], ids[with_id]))]
@@ -445,21 +505,4 @@ def read_trucks(path: Path, park: Park, timebase: Timebase, report: FileReport) 
         )
         dup[order[1:][same]] = True
     report.drop("visit(s) repeated (same truck_id and times; the first is kept)", lines[dup])
-    ok &= ~dup
-    report.kept = int(ok.sum())
-    if not ok.any():
-        raise _no_rows(report)
-    every = stacked[:, ok]
-    return TruckLog(
-        truck_id=np.array(_decode(ids[ok]), dtype=object),
-        flow=flow_of[ok],
-        gate=gate_of[ok],
-        dock_group=group_of[ok],
-        arrive=times["arrive"][ok],
-        dock_start=times["dock_start"][ok],
-        dock_end=times["dock_end"][ok],
-        depart=times["depart"][ok],
-        lines=lines[ok],
-        first_min=float(np.nanmin(every)),
-        last_min=float(np.nanmax(every)),
-    )
+    return dup

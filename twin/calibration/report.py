@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from twin.calibration.fit_weekdays import WeekdayFit, day_range
+from twin.charts import page_html, svg_chart
 from twin.output import atomic_write_text
-from twin.report import fmt, page_html, svg_chart
+from twin.text import fmt
 
 if TYPE_CHECKING:
     from twin.calibration import Calibration
@@ -76,6 +77,8 @@ def render(cal: Calibration) -> tuple[str, str]:
         sections.append(_service_section(cal))
     if cal.levels or cal.ratios:
         sections.append(_meter_section(cal))
+    if cal.gates or cal.counts:
+        sections.append(_gates_docks_section(cal))
     if cal.speed is not None or cal.docks:
         sections.append(_search_section(cal))
     if cal.validation is not None:
@@ -120,6 +123,7 @@ def summary_rows(cal: Calibration) -> list[Row]:
         if c.kind != "building"
     ]
     rows += _flow_rows(cal, {c.name: c for c in val.arrivals} if val else {})
+    rows += _gate_rows(cal)
     rows += _group_rows(cal, {c.group: c for c in val.queues} if val else {})
     if cal.speed is not None:
         rows.append(
@@ -218,9 +222,9 @@ def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[Row]:
 def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Row]:
     rows: list[Row] = []
     groups = {g.id: g for g in cal.source.logistics.dock_groups}
-    for gid in sorted(set(cal.services) | set(cal.docks)):
+    for gid in sorted(set(cal.services) | set(cal.docks) | set(cal.counts)):
         fit = cal.services.get(gid)
-        found = cal.docks.get(gid)
+        found = cal.docks.get(gid) or cal.counts.get(gid)
         parts = []
         if fit is not None:
             parts.append(
@@ -240,6 +244,29 @@ def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Row]:
                 f"KS D {check.to_dock[0]:.2f} to dock, {check.turnaround[0]:.2f} turnaround"
                 if check and check.n_observed >= 30
                 else ("too few trucks" if check else "-"),
+            )
+        )
+    return rows
+
+
+def _gate_rows(cal: Calibration) -> list[Row]:
+    rows: list[Row] = []
+    gates = {g.id: g for g in cal.source.logistics.gates}
+    for gid, found in sorted(cal.gates.items()):
+        fit = found.service
+        before = _spec_short(gates[gid].service.model_dump())
+        how = "from gate_out" if "gate_out" in found.data else "deconvolved"
+        rows.append(
+            Row(
+                gid,
+                "gate service",
+                f"{before} → {_spec_short(fit.best.spec)} ({how})" if fit else f"{before} (kept)",
+                f"KS D {fit.best.ks_d:.3f} (p {fit.best.ks_p:.2g}), {found.used} trucks"
+                if fit
+                else f"{found.used} trucks: too few",
+                "(in the gate-to-dock checks)",
+                "-",
+                "(in the gate-to-dock checks)",
             )
         )
     return rows
@@ -307,10 +334,11 @@ def _plain_words(cal: Calibration, rows: list[Row]) -> list[str]:
     for found in cal.docks.values():
         if found.chosen != found.current or found.note.startswith("kept"):
             out.append(f"- {found.group}: {found.note}.")
-    out.append(
-        "- Gate service times are kept from the park file: trucks.csv does not say when a "
-        "truck leaves the gate, so gate time cannot be told apart from the queue and the drive."
-    )
+    for count in cal.counts.values():
+        if count.chosen != count.current or not count.identified:
+            out.append(f"- {count.group}: {count.note}.")
+    for place, why in sorted(cal.refused.items()):
+        out.append(f"- REFUSED {place}: {why}; the park file's value was kept.")
     out.append("- Rows marked * have notes on what the park format cannot represent.")
     return out
 
@@ -473,6 +501,40 @@ def _meter_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
     return "Meters", md, page
 
 
+def _gates_docks_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
+    md: list[str] = []
+    page: list[str] = []
+    head = ["gate", "trucks logged", "times used", "chosen", "method"]
+    cells = [
+        [
+            g,
+            str(f.trucks),
+            str(f.used),
+            _spec_text(f.service.best.spec) if f.service else "(kept: too few)",
+            f.method,
+        ]
+        for g, f in sorted(cal.gates.items())
+    ]
+    if cells:
+        md += ["### Gates", "", *_md_table(head, cells), ""]
+        page += ["<h3>Gates</h3>", _html_table(head, cells)]
+    head = ["dock group", "services", "most at once", "waits seen", "file → fitted", "reading"]
+    cells = [
+        [g, str(c.services), str(c.lower), str(c.waits), f"{c.current} → {c.chosen}", c.note]
+        for g, c in sorted(cal.counts.items())
+    ]
+    if cells:
+        text = (
+            "Docks staffed from the occupancy (dock_start .. dock_end): the most services in "
+            "progress at once bound the count from below; trucks that took a dock the instant "
+            "another left, while all were busy, show the docks saturated, and then the bound "
+            "is the count."
+        )
+        md += ["### Docks", "", text, "", *_md_table(head, cells)]
+        page += ["<h3>Docks</h3>", f"<p>{html.escape(text)}</p>", _html_table(head, cells)]
+    return "Gates and docks (from the log)", md, page
+
+
 def _search_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
     md: list[str] = []
     page: list[str] = []
@@ -489,8 +551,9 @@ def _search_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
         page += [f"<p>{html.escape(text)}</p>", _html_table(head, cells)]
     if cal.docks:
         text = (
-            "Docks staffed: the fitted park simulated over the training span with each dock "
-            "group's count changed by −2 … +2 (common random numbers, four replications), "
+            "Docks staffed, where the log has no service times: the fitted park simulated over "
+            "the training span with each dock group's count changed by −2 … +2, widening while "
+            "the best count is on the edge (common random numbers, four replications), "
             "compared on the mean minutes from gate arrival to dock start. Observed: mean ± "
             "batch-means standard error (daily batches); simulated: mean ± standard deviation "
             "of the replications' means. The file's count is kept unless the observation lies "

@@ -432,7 +432,7 @@ def _blemish_truck_rows(rows: list[str], rng: np.random.Generator) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m twin.calibration.sample [FOLDER]``: regenerate the yen-binh sample."""
     args = list(sys.argv[1:] if argv is None else argv)
-    from twin.load import data_root
+    from twin.bundled import data_root
 
     folder = Path(args[0]) if args else data_root() / "assets" / "sensors" / "yen-binh"
     make_yen_binh(folder)

@@ -5,8 +5,10 @@
 drive at the file's speeds is one factor by which all road speeds are divided. (One factor for
 all roads: the log says how long routes take, not which road was slow.)
 
-**Docks staffed.** A dock group's count is found by simulation: the fitted park is simulated
-with each group's docks changed by −2 … +2 at once, with common random numbers (the same seed
+**Docks staffed**, for dock groups whose log has no service times (so no occupancy to read
+the count from, :mod:`.fit_docks`). A dock group's count is found by simulation: the fitted
+park is simulated with each group's docks changed by −2 … +2 at once (widening while the best
+count lies on the edge), with common random numbers (the same seed
 and replications for every candidate, so every candidate sees the same trucks and service
 times), and each group's simulated mean time from gate arrival to dock start is compared with
 the one observed on the same calendar days (the training span, up to four weeks; when every
@@ -127,37 +129,39 @@ def search_docks(
     trucks: TruckLog,
     window: tuple[float, float],
     timebase: Timebase,
+    groups: set[str] | None = None,
     spread: int = 2,
     replications: int = 4,
     horizon_days: float = 28.0,
     seed: int = 0,
 ) -> dict[str, DockSearch]:
-    """Search each logged dock group's number of docks by simulation with common random numbers.
+    """Search dock groups' number of docks by simulation with common random numbers.
+
+    Counts from ``docks − spread`` to ``docks + spread`` are tried first; while a group's best
+    count lies on the edge of what was tried, the range widens on that side (up to 64 more),
+    so the chosen count is an interior optimum or the smallest count, 1.
 
     Args:
         park: The park with fitted arrivals, services and speeds.
         trucks: The truck log.
         window: The training window, minutes; the simulation starts at its start.
         timebase: Calendar of the park (to start the simulation on the window's date).
-        spread: Counts from ``docks − spread`` to ``docks + spread`` are tried.
+        groups: The dock groups to search (default: every logged one).
+        spread: Half-width of the first range of counts.
         replications: Replications per candidate (the same for every candidate), at least 2.
         horizon_days: Simulated days per replication (at most the window's length).
         seed: Base seed.
 
     Returns:
-        One :class:`DockSearch` per dock group with at least 30 logged trucks in the span.
+        One :class:`DockSearch` per searched dock group with at least 30 logged trucks.
     """
-    from twin.sim.context import RunSpec
-    from twin.sim.engine import simulate
-
     lo, hi = window
     days = max(min(horizon_days, (hi - lo) / 1440.0), 1.0)
     # like with like: the trucks of the simulated days only (the same calendar days)
-    simulated_span = (lo, lo + days * 1440.0)
     observed = {
         g: v
-        for g, v in observed_time_to_dock(trucks, simulated_span).items()
-        if len(v[0]) >= MIN_TRUCKS
+        for g, v in observed_time_to_dock(trucks, (lo, lo + days * 1440.0)).items()
+        if len(v[0]) >= MIN_TRUCKS and (groups is None or g in groups)
     }
     if not observed:
         return {}
@@ -168,29 +172,15 @@ def search_docks(
         # gates never queue to speak of: the other flows change no wait here, leave them out
         data["logistics"]["flows"] = [f for f in data["logistics"]["flows"] if f["id"] in searched]
     current = {g.id: g.docks for g in park.logistics.dock_groups}
-    flow_index = {f["id"]: i for i, f in enumerate(data["logistics"]["flows"])}
+    reps = max(replications, 2)
     means: dict[str, dict[int, list[float]]] = {g: {} for g in observed}
-    for k in range(-spread, spread + 1):
-        candidate = {g: max(1, current[g] + k) for g in observed}
-        if k < 0 and all(current[g] + k < 1 for g in observed):
-            continue
-        for group in data["logistics"]["dock_groups"]:
-            if group["id"] in candidate:
-                group["docks"] = candidate[group["id"]]
-        variant = Park.model_validate(data)
-        for rep in range(max(replications, 2)):
-            trace = simulate(variant, (), RunSpec(days, 1.0, 60.0, seed, rep))
-            t = trace.trucks
-            inside = (t["arrive"] >= 0) & (t["arrive"] < days * 1440.0)
-            wait = t["dock_start"] - t["arrive"]
-            for group, (_, _, flows) in observed.items():
-                if current[group] + k < 1:
-                    continue
-                mine = inside & np.isin(t["flow"], [flow_index[f] for f in flows])
-                # a truck still queued at the end waits at least until then
-                waits = np.where(np.isnan(wait), days * 1440.0 - t["arrive"], wait)[mine]
-                if len(waits):
-                    means[group].setdefault(candidate[group], []).append(float(waits.mean()))
+    offsets = set(range(-spread, spread + 1))
+    done: set[int] = set()
+    while offsets - done:
+        for k in sorted(offsets - done):
+            _simulate_offset(data, observed, current, k, days, reps, seed, means)
+            done.add(k)
+        offsets |= _widen(observed, current, means, done, spread)
     out: dict[str, DockSearch] = {}
     for group, (waits, when, _) in observed.items():
         mean_o, se_o = batch_mean(waits, when)
@@ -199,10 +189,67 @@ def search_docks(
             for docks, m in sorted(means[group].items())
             if len(m) >= 2
         }
-        out[group] = _decide(
-            group, current[group], len(waits), mean_o, se_o, simulated, max(replications, 2)
-        )
+        out[group] = _decide(group, current[group], len(waits), mean_o, se_o, simulated, reps)
     return out
+
+
+def _simulate_offset(
+    data: dict,
+    observed: dict[str, tuple[np.ndarray, np.ndarray, set[str]]],
+    current: dict[str, int],
+    k: int,
+    days: float,
+    replications: int,
+    seed: int,
+    means: dict[str, dict[int, list[float]]],
+) -> None:
+    """Simulate every searched group at its count + k; add each group's mean wait."""
+    from twin.sim.context import RunSpec
+    from twin.sim.engine import simulate
+
+    live = [g for g in observed if current[g] + k >= 1 and current[g] + k not in means[g]]
+    if not live:
+        return
+    for group in data["logistics"]["dock_groups"]:
+        if group["id"] in observed:
+            group["docks"] = max(1, current[group["id"]] + k)
+    variant = Park.model_validate(data)
+    flow_index = {f["id"]: i for i, f in enumerate(data["logistics"]["flows"])}
+    for rep in range(replications):
+        trace = simulate(variant, (), RunSpec(days, 1.0, 60.0, seed, rep))
+        t = trace.trucks
+        inside = (t["arrive"] >= 0) & (t["arrive"] < days * 1440.0)
+        wait = t["dock_start"] - t["arrive"]
+        # a truck still queued at the end waits at least until then
+        waits = np.where(np.isnan(wait), days * 1440.0 - t["arrive"], wait)
+        for group in live:
+            flows = observed[group][2]
+            mine = inside & np.isin(t["flow"], [flow_index[f] for f in flows])
+            if mine.any():
+                means[group].setdefault(current[group] + k, []).append(float(waits[mine].mean()))
+
+
+def _widen(
+    observed: dict[str, tuple[np.ndarray, np.ndarray, set[str]]],
+    current: dict[str, int],
+    means: dict[str, dict[int, list[float]]],
+    done: set[int],
+    spread: int,
+) -> set[int]:
+    """Offsets to try next: beyond the edge where a group's best count lies (up to +64)."""
+    more: set[int] = set()
+    for group, (waits, _, _) in observed.items():
+        tried = {d: float(np.mean(m)) for d, m in means[group].items() if m}
+        if not tried:
+            continue
+        target = float(waits.mean())
+        best = min(tried, key=lambda d: abs(tried[d] - target))
+        low, high = min(done), max(done)
+        if best == current[group] + high and high < 64:
+            more |= set(range(high + 1, high + spread + 1))
+        elif best == current[group] + low and current[group] + low > 1:
+            more |= set(range(low - spread, low))
+    return more - done
 
 
 def gate_peak_load(park: Park) -> dict[str, float]:
@@ -261,6 +308,6 @@ def _decide(
         f"simulated {simulated[best][0]:.1f} with {best} and {simulated[current][0]:.1f} "
         f"± {tolerance:.1f} with {current}"
     )
-    if best in (min(simulated), max(simulated)) and len(simulated) > 1:
-        note += "; the best count is at the edge of the search, the true one may lie beyond"
+    if best == max(simulated) and len(simulated) > 1:
+        note += "; the best count is the largest tried (64 above the file's): it may lie beyond"
     return DockSearch(group, current, best, n, mean_o, se_o, simulated, note)

@@ -96,30 +96,26 @@ def read_table(path: Path, expected: Sequence[str], report: FileReport) -> Table
     """Read a CSV file whose header names some of the `expected` columns.
 
     Rows with the wrong number of fields or an over-long field are dropped into `report`.
-    A header that names a column not in `expected` is an :class:`InputError`.
+    Spreadsheet exports are read as they come: a UTF-8 byte-order mark, CRLF line ends, a
+    UTF-16 file, and ``;`` as separator with decimal commas (noted in `report`). A header
+    column not in `expected` is ignored with a note, unless it looks like a misspelling of an
+    expected column the header lacks (an :class:`InputError` on line 1).
     """
     name = str(path)
     try:
         buf = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise InputError(name, f"cannot read: {exc.strerror or exc}") from None
-    if buf[:3].tobytes() == b"\xef\xbb\xbf":
-        buf = buf[3:]
+    buf = _utf8(buf, name, report)
+    if not np.any(buf > ord(" ")):  # zero bytes, or only blank lines
+        raise InputError(name, "is empty; expected a header row and data rows", line=1)
+    buf = _comma_separated(buf, name, report)
     quoted = bool((buf == ord('"')).any())
     fields = _split_quoted(buf) if quoted else _split_plain(buf)
     if fields is None:
         raise InputError(name, "is empty; expected a header row and data rows", line=1)
     header = [h.strip().lower() for h in fields.header]
-    for column in header:
-        if column not in expected:
-            close = difflib.get_close_matches(column, expected, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise InputError(
-                name,
-                f"unknown column '{column}'{hint} (expected {', '.join(expected)})",
-                "header",
-                1,
-            )
+    _check_header(header, expected, name, report)
     if len(set(header)) != len(header):
         raise InputError(name, "a column name appears twice in the header", "header", 1)
     lines = fields.lines
@@ -133,8 +129,75 @@ def read_table(path: Path, expected: Sequence[str], report: FileReport) -> Table
     too_long = ~wrong & np.any([n > MAX_FIELD_BYTES for n in fields.lengths], axis=0)
     report.drop(f"row(s) with a field longer than {MAX_FIELD_BYTES} bytes", lines[too_long])
     rows = np.flatnonzero(~wrong & ~too_long)
-    columns = {c: np.strings.strip(fields.take(j, rows)) for j, c in enumerate(header)}
+    columns = {
+        c: np.strings.strip(fields.take(j, rows)) for j, c in enumerate(header) if c in expected
+    }
     return Table(path, header, columns, lines[rows])
+
+
+def _utf8(buf: np.ndarray, name: str, report: FileReport) -> np.ndarray:
+    """The file's bytes as UTF-8 without a byte-order mark (UTF-16 files are converted)."""
+    head = buf[:2].tobytes()
+    if head in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = buf.tobytes().decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(name, "starts like UTF-16 but is not valid UTF-16", line=1) from None
+        report.notes.append("read as UTF-16 text (a spreadsheet's 'Unicode text' export)")
+        buf = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    if buf[:3].tobytes() == b"\xef\xbb\xbf":
+        buf = buf[3:]
+    return buf
+
+
+def _comma_separated(buf: np.ndarray, name: str, report: FileReport) -> np.ndarray:
+    """Turn a ``;``-separated file (a spreadsheet export, decimal commas) into a plain CSV.
+
+    The separator is told from the header line: ``;`` and no ``,`` there. Commas in the data
+    are then decimal commas (ids cannot hold a comma) and become points.
+    """
+    newline = np.flatnonzero(buf == 10)
+    first = buf[: newline[0] if len(newline) else len(buf)]
+    if (first == ord(",")).any():
+        return buf
+    if (first == ord(";")).any():
+        out = buf.copy()
+        decimal = out == ord(",")
+        out[decimal] = ord(".")
+        out[out == ord(";")] = ord(",")
+        report.notes.append(
+            "read as a spreadsheet export: ';' separates the fields"
+            + (", decimal commas read as points" if decimal.any() else "")
+        )
+        return out
+    if (first == 9).any():
+        raise InputError(
+            name,
+            "is tab-separated; save it as CSV with ',' (or ';') between the fields",
+            "header",
+            1,
+        )
+    return buf
+
+
+def _check_header(
+    header: list[str], expected: Sequence[str], name: str, report: FileReport
+) -> None:
+    """Refuse a misspelt expected column; note the columns that are not used."""
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    for column in extra:
+        close = difflib.get_close_matches(column, missing, n=1, cutoff=0.75)
+        if close:
+            raise InputError(
+                name,
+                f"unknown column '{column}'; did you mean '{close[0]}'? "
+                f"(expected {', '.join(expected)})",
+                "header",
+                1,
+            )
+    if extra:
+        report.notes.append(f"column(s) {', '.join(extra)} not used (ignored)")
 
 
 def _split_plain(buf: np.ndarray) -> _Fields | None:

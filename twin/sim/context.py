@@ -11,6 +11,7 @@ import numpy as np
 from twin.intervals import Clock, Intervals
 from twin.rng import Streams
 from twin.schema import Event, OutageEvent, Park, RateEvent
+from twin.start_state import StartState
 
 WATER_SUPPLY = "water.supply"
 WASTEWATER_PLANT = "water.wastewater"
@@ -44,6 +45,8 @@ class SimContext:
     park: Park
     spec: RunSpec
     events: Sequence[Event] = ()
+    start: StartState | None = None
+    """Trucks present and outages in effect at time 0 (a warm start); None: an empty park."""
     streams: Streams = field(init=False)
 
     feeder_loads: dict[str, np.ndarray] = field(init=False)
@@ -86,12 +89,19 @@ class SimContext:
 
     @cached_property
     def outages(self) -> dict[str, Intervals]:
-        """Off-intervals of each asset named by an outage event."""
+        """Off-intervals of each asset named by an outage event or in effect at a warm start.
+
+        An outage of the start state with no expected end lasts to the end of the run.
+        """
         pairs: dict[str, list[tuple[float, float]]] = {}
         for event in self.events:
             if isinstance(event, OutageEvent):
                 start = event.at.minutes()
                 pairs.setdefault(event.outage, []).append((start, start + event.duration_h * 60))
+        for outage in self.start.outages if self.start else ():
+            remaining = outage.expected_remaining_min
+            end = self.span[1] if remaining is None else remaining
+            pairs.setdefault(outage.asset, []).append((-outage.elapsed_min, end))
         return {asset: Intervals.of(p) for asset, p in pairs.items()}
 
     def out(self, asset: str) -> Intervals:

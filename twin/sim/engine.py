@@ -11,6 +11,7 @@ buildings, power and water (:mod:`twin.sim.buildings`, :mod:`twin.sim.power`,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import simpy
@@ -18,6 +19,7 @@ import simpy
 from twin.assets import Recorder, families
 from twin.schema import Event, Park
 from twin.sim.context import RunSpec, SimContext
+from twin.start_state import StartState, start_state_problems
 from twin.trace import Trace
 
 PROGRESS_STEPS = 40
@@ -29,6 +31,7 @@ def simulate(
     spec: RunSpec | None = None,
     progress: Callable[[float], None] | None = None,
     scenario: str | None = None,
+    start: StartState | None = None,
 ) -> Trace:
     """Simulate one replication of `park` under timed `events` and return its trace.
 
@@ -38,9 +41,18 @@ def simulate(
         spec: horizon, warm-up, grid step, seed and replication (defaults: 7 days after 1).
         progress: called with the fraction done (0..1) as the run advances.
         scenario: the scenario's name, recorded in the trace's metadata.
+        start: a warm start: the trucks present and outages in effect at the start (see
+            :mod:`twin.start_state` for the rules). The horizon then begins at the state's
+            time (the park's calendar start moves there) and `spec` must have no warm-up.
+
+    Raises:
+        ValueError: a start state with a warm-up, or one that does not fit the park (the
+            message names the truck or outage).
     """
     spec = spec or RunSpec()
-    ctx = SimContext(park, spec, events)
+    if start is not None:
+        park = _warm_park(park, spec, start)
+    ctx = SimContext(park, spec, events, start)
     env = simpy.Environment(initial_time=ctx.span[0])
     active = families()
     states = {f.name: f.start(ctx, env) if f.start else None for f in active}
@@ -76,3 +88,17 @@ def simulate(
         extra=record.extra,
         park_json=park.model_dump_json(by_alias=True, exclude_none=True),
     )
+
+
+def _warm_park(park: Park, spec: RunSpec, start: StartState) -> Park:
+    """The park with its calendar start moved to the state's moment, after checking the state."""
+    if spec.warmup_min != 0:
+        raise ValueError("a warm start has no warm-up: use warmup_days=0")
+    problems = start_state_problems(park, start)
+    if problems:
+        raise ValueError("; ".join(f"{place}: {message}" for place, message in problems[:5]))
+    moment = start.time
+    if moment.tzinfo is not None:  # to park-local time, as the park's calendar is
+        moment = moment.astimezone(ZoneInfo(park.park.timezone)).replace(tzinfo=None)
+    iso = moment.replace(microsecond=0).isoformat(timespec="seconds")
+    return park.model_copy(update={"park": park.park.model_copy(update={"start": iso})})

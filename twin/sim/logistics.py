@@ -4,7 +4,8 @@ A truck visit is one SimPy process with as few events as the park allows: a gate
 delay and a road-less park schedule nothing, and the drive back out is computed, not simulated
 (nothing waits for it). Availability (dock hours, a building without power, a closed gate) is
 handled by computing when the work finishes over exact time intervals, so an outage costs no
-events either.
+events either. The steps of a visit live in :mod:`twin.sim.visit`; a warm start's trucks,
+already inside the park, in :mod:`twin.sim.present`.
 
 Random numbers: each flow draws its arrivals, gate service times and dock service times from its
 own named streams, in whole blocks before the run. Truck k of a flow therefore sees the same
@@ -22,11 +23,11 @@ import numpy as np
 import simpy
 
 from twin.dist import Sampler
-from twin.intervals import Intervals
-from twin.roads import RoadNetwork
 from twin.schema import clock_minutes
 from twin.sim.context import SimContext
-from twin.trace import TIME_COLUMNS, occupancy_integral
+from twin.sim.present import PresentTrucks, plan_present, start_present
+from twin.sim.visit import Route, Routes, TruckLog, Visit, visit
+from twin.trace import occupancy_integral
 
 BLOCK = 4096
 
@@ -100,43 +101,18 @@ class FlowPlan:
     arrivals: np.ndarray
     gate_service: np.ndarray | None
     dock_service: np.ndarray
-    gate: int
-    dock_group: int
-    travel_min: float
-    gate_open: Intervals | None
-    dock_open: Intervals | None  # when service may start: opening hours with power
-    dock_power: Intervals | None  # when service progresses: the building has power
+    route: Route
 
 
-class TruckLog:
-    """Preallocated Python lists, one per time column (fast scalar writes), frozen to numpy."""
-
-    def __init__(self, n: int) -> None:
-        nan = math.nan
-        self.columns: dict[str, list[float]] = {name: [nan] * n for name in TIME_COLUMNS}
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The columns as float64 arrays."""
-        return {name: np.array(values, dtype=float) for name, values in self.columns.items()}
-
-
-def plan_flows(ctx: SimContext) -> list[FlowPlan]:
-    """Draw every flow's arrivals and service times and look up its route and availability."""
-    park = ctx.park
-    logi = park.logistics
-    gate_index = {g.id: i for i, g in enumerate(logi.gates)}
-    group_index = {g.id: i for i, g in enumerate(logi.dock_groups)}
-    network = RoadNetwork.of(park) if logi.roads else None
-    gate_open = {g.id: _open_or_none(ctx, g.id, Intervals()) for g in logi.gates}
-    dock_open = {g.id: _dock_open(ctx, g.id) for g in logi.dock_groups}
-    dock_power = {
-        g.id: _open_or_none(ctx, g.id, ctx.building_off[g.building]) for g in logi.dock_groups
-    }
+def plan_flows(ctx: SimContext, routes: Routes) -> list[FlowPlan]:
+    """Draw every flow's arrivals and service times and look up its route."""
+    logi = ctx.park.logistics
     plans = []
     row = 0
     for index, flow in enumerate(logi.flows):
-        gate = logi.gates[gate_index[flow.gate]]
-        group = logi.dock_groups[group_index[flow.dock_group]]
+        route = routes.between(flow.gate, flow.dock_group)
+        gate = logi.gates[route.gate]
+        group = logi.dock_groups[route.dock_group]
         arrivals = arrival_times(ctx, index)
         n = len(arrivals)
         gate_sampler = Sampler(gate.service)
@@ -146,47 +122,9 @@ def plan_flows(ctx: SimContext) -> list[FlowPlan]:
             else gate_sampler.sample(ctx.streams.get("gate_service", flow.id), n)
         )
         dock_service = Sampler(group.service).sample(ctx.streams.get("dock_service", flow.id), n)
-        travel = network.route(gate.id, group.building).minutes if network else 0.0
-        plans.append(
-            FlowPlan(
-                index=index,
-                first_row=row,
-                arrivals=arrivals,
-                gate_service=gate_service,
-                dock_service=dock_service,
-                gate=gate_index[gate.id],
-                dock_group=group_index[group.id],
-                travel_min=travel,
-                gate_open=gate_open[gate.id],
-                dock_open=dock_open[group.id],
-                dock_power=dock_power[group.id],
-            )
-        )
+        plans.append(FlowPlan(index, row, arrivals, gate_service, dock_service, route))
         row += n
     return plans
-
-
-def _open_or_none(ctx: SimContext, asset: str, extra_off: Intervals) -> Intervals | None:
-    off = ctx.out(asset).union(extra_off)
-    if not off:
-        return None
-    lo, hi = ctx.span
-    return off.complement(lo, hi + 400 * 1440.0)
-
-
-def _dock_open(ctx: SimContext, group_id: str) -> Intervals | None:
-    """When a dock may start serving: within its hours, with power, not out.
-
-    A service started before closing time runs to its end; a power cut suspends it.
-    """
-    group = next(g for g in ctx.park.logistics.dock_groups if g.id == group_id)
-    off = ctx.building_off[group.building]
-    lo, hi = ctx.span
-    if group.hours is None:
-        return _open_or_none(ctx, group_id, off)
-    # Opening hours, generated well past the end so work started late can still finish.
-    hours = ctx.clock.daily(group.hours, (lo, hi + 400 * 1440.0))
-    return hours.intersect(off.union(ctx.out(group_id)).complement(lo, hi + 400 * 1440.0))
 
 
 @dataclass
@@ -195,19 +133,35 @@ class LogisticsRun:
 
     plans: list[FlowPlan]
     log: TruckLog
+    present: PresentTrucks | None = None
 
 
 def start_logistics(ctx: SimContext, env: simpy.Environment) -> LogisticsRun:
-    """Draw every flow's trucks and add their SimPy processes to `env`."""
+    """Draw every flow's trucks and add their SimPy processes to `env`.
+
+    With a warm start (``ctx.start``), the trucks already in the park start first, so they are
+    ahead of every new arrival in every queue; their rows follow the flows' rows in the log.
+    """
     logi = ctx.park.logistics
-    plans = plan_flows(ctx)
-    log = TruckLog(sum(len(p.arrivals) for p in plans))
+    routes = Routes(ctx)
+    plans = plan_flows(ctx, routes)
+    arrived = sum(len(p.arrivals) for p in plans)
+    present = plan_present(ctx, routes, arrived) if ctx.start is not None else None
+    log = TruckLog(arrived + (len(present.trucks) if present else 0))
     gates = [simpy.Resource(env, capacity=g.lanes) for g in logi.gates]
     docks = [simpy.Resource(env, capacity=g.docks) for g in logi.dock_groups]
+    visits: dict[Route, Visit] = {}
+
+    def visit_on(route: Route) -> Visit:
+        if route not in visits:
+            visits[route] = visit(env, route, log, gates[route.gate], docks[route.dock_group])
+        return visits[route]
+
+    if present is not None:
+        start_present(env, present, log, visit_on)
     for plan in plans:
-        truck = _truck_process(env, plan, log, gates[plan.gate], docks[plan.dock_group])
-        env.process(_source(env, plan, truck))
-    return LogisticsRun(plans, log)
+        env.process(_source(env, plan, _truck_process(env, plan, log, visit_on(plan.route))))
+    return LogisticsRun(plans, log, present)
 
 
 def finish_logistics(
@@ -219,9 +173,13 @@ def finish_logistics(
     for values in columns.values():
         values[values > hi] = np.nan  # not yet happened when the run ended
     counts = [len(p.arrivals) for p in run.plans]
+    present = run.present
     for name in ("flow", "gate", "dock_group"):
-        per_flow = np.array([getattr(p, name if name != "flow" else "index") for p in run.plans])
-        columns[name] = np.repeat(per_flow.astype(np.int16), counts)
+        per_flow = [p.index if name == "flow" else getattr(p.route, name) for p in run.plans]
+        column = np.repeat(np.array(per_flow, dtype=np.int16), counts)
+        if present is not None:
+            column = np.concatenate([column, present.index_column(name)])
+        columns[name] = column
     return columns, _dock_queue(ctx, columns)
 
 
@@ -249,71 +207,25 @@ def _source(
 
 
 def _truck_process(
-    env: simpy.Environment,
-    plan: FlowPlan,
-    log: TruckLog,
-    gate: simpy.Resource,
-    docks: simpy.Resource,
+    env: simpy.Environment, plan: FlowPlan, log: TruckLog, visit: Visit
 ) -> Callable[[int], Generator[Any, Any, None]]:
     """The generator function of one flow's trucks, with everything bound as locals."""
-    cols = log.columns
-    arrive, gate_start, gate_end = cols["arrive"], cols["gate_start"], cols["gate_end"]
-    dock_arrive, dock_start, dock_end, exit_ = (
-        cols["dock_arrive"],
-        cols["dock_start"],
-        cols["dock_end"],
-        cols["exit"],
-    )
+    arrive = log.columns["arrive"]
     first = plan.first_row
     gate_service = plan.gate_service.tolist() if plan.gate_service is not None else None
     dock_service = plan.dock_service.tolist()
-    travel = plan.travel_min
-    gate_open, dock_open, dock_power = plan.gate_open, plan.dock_open, plan.dock_power
+    travel = plan.route.travel_min
+    at_gate, at_dock = visit.at_gate, visit.at_dock
+    dock_arrive = log.columns["dock_arrive"]
     timeout = env.timeout
 
     def truck(k: int) -> Generator[Any, Any, None]:
         row = first + k
-        now = env.now
-        arrive[row] = now
-        if gate_service is not None:
-            request = gate.request()
-            yield request
-            start = env.now
-            end = (
-                start + gate_service[k]
-                if gate_open is None
-                else gate_open.finish(start, gate_service[k])
-            )
-            gate_start[row] = start if gate_open is None else gate_open.next_on(start)
-            if end > start:
-                yield timeout(end - start)
-            gate.release(request)
-            gate_end[row] = end
-        else:
-            passed = now if gate_open is None else gate_open.next_on(now)
-            gate_start[row] = gate_end[row] = passed
-            if passed > now:
-                yield timeout(passed - now)
-        if travel > 0:
+        arrive[row] = env.now
+        yield from at_gate(row, gate_service[k] if gate_service is not None else None)
+        if travel > 0:  # to_dock, inline: this runs once per truck
             yield timeout(travel)
         dock_arrive[row] = env.now
-        request = docks.request()
-        yield request
-        start = env.now
-        begin = start if dock_open is None else dock_open.next_on(start)
-        end = (
-            begin + dock_service[k]
-            if dock_power is None
-            else dock_power.finish(begin, dock_service[k])
-        )
-        dock_start[row] = begin
-        if end == math.inf:
-            return  # the dock never works again within the run: the truck stays
-        if end > start:
-            yield timeout(end - start)
-        docks.release(request)
-        dock_end[row] = end
-        out = end + travel
-        exit_[row] = out if gate_open is None else gate_open.next_on(out)
+        yield from at_dock(row, dock_service[k])
 
     return truck

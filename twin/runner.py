@@ -1,8 +1,8 @@
 """Replications of parks and scenarios, on any backend, with the same numbers from each.
 
-An experiment runs one or more :class:`Case` objects (the baseline and scenarios of a
-comparison, the points of a sweep, or a single run) for the same replications. Replication i of
-every case always draws from ``Streams(seed, i)``, whichever worker runs it and in whatever
+An experiment runs one or more :class:`~twin.settings.Case` objects (the baseline and scenarios
+of a comparison, the points of a sweep, or a single run) for the same replications. Replication
+i of every case always draws from ``Streams(seed, i)``, whichever worker runs it and in whatever
 order, so results are bit-identical for any backend and number of workers, and replication i of
 every case sees the same random numbers (common random numbers: comparisons are paired).
 
@@ -12,10 +12,8 @@ fails again is reported with its seed and index (rerun it alone with ``--seed S
 --first-replication I -r 1``), and every finished replication is kept. Ctrl-C stops the workers
 and raises :class:`Interrupted` carrying the finished replications.
 
-``-r auto`` (:attr:`Settings.precision`) runs a sequential procedure: 10 replications, then more
-in batches until the 95% half-width of each watched KPI is within the relative precision of its
-mean in every case (or the cap is reached). ``--warmup auto`` (:attr:`Settings.warmup_auto`)
-picks the warm-up by MSER-5 on pilot runs (:mod:`twin.warmup`).
+``-r auto`` runs the replication rule of :mod:`twin.replication`; ``--warmup auto`` picks the
+warm-up by MSER-5 on pilot runs (:mod:`twin.warmup`).
 """
 
 from __future__ import annotations
@@ -23,214 +21,39 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import json
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from twin.backends import BACKENDS, Backend, SerialBackend, open_backend
+from twin.backends import Backend, SerialBackend, open_backend
 from twin.errors import UsageError
-from twin.kpi import compute_kpis, unit_of
+from twin.kpi import compute_kpis
+from twin.replication import PrecisionReport, check_precision, next_round
+from twin.results import Experiment
 from twin.schema import Event, OutageEvent, Park
+from twin.settings import DEFAULT_PRECISION_KPIS, Case, Settings
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
-from twin.stats import Summary, summarize
 from twin.trace import Trace
 from twin.warmup import (
-    MIN_BATCHES,
-    MSER_BATCH,
     PILOT_MIN_DAYS,
     PILOT_REPLICATIONS,
     WarmupChoice,
     choose_warmup,
-    describe_warmup,
+    pilot_series,
 )
 
 Progress = Callable[[float, int], None]
 """Called with (replications done, replications planned); done may be fractional while a
 long replication runs in this process."""
 
-DEFAULT_PRECISION = 0.05
-DEFAULT_PRECISION_KPIS = ("trucks.wait_mean_min", "trucks.turnaround_mean_min")
-INITIAL_REPLICATIONS = 10
-"""First round of ``-r auto``: fewer lets a lucky low-variance start stop the procedure early."""
-MIN_ROUND = 5
-MAX_REPLICATIONS = 200
 MAX_BATCH = 4
 """Most replications per task: small tasks balance the workers and lose little on Ctrl-C."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How to run an experiment (the options shared by run, compare and sweep).
-
-    Attributes:
-        days: horizon in days.
-        warmup_days: warm-up before the horizon, days (the starting value with `warmup_auto`).
-        seed: base seed.
-        replications: replications to run; with `precision`, how many to start with (at
-            least :data:`INITIAL_REPLICATIONS`).
-        jobs: worker processes (local) or local dask workers.
-        step_min: grid step of the utility series, minutes.
-        backend: ``local`` or ``dask``.
-        scheduler: dask scheduler address; None for a local cluster.
-        precision: target relative 95% half-width; None for a fixed number of replications.
-        precision_kpis: the KPIs the precision applies to.
-        max_replications: the cap of the sequential procedure.
-        warmup_auto: choose the warm-up by MSER-5 on pilot runs.
-        first_replication: index of the first replication (to rerun one alone).
-    """
-
-    days: float = 7.0
-    warmup_days: float = 1.0
-    seed: int = 0
-    replications: int = 1
-    jobs: int = 1
-    step_min: float = 15.0
-    backend: str = "local"
-    scheduler: str | None = None
-    precision: float | None = None
-    precision_kpis: tuple[str, ...] = DEFAULT_PRECISION_KPIS
-    max_replications: int = MAX_REPLICATIONS
-    warmup_auto: bool = False
-    first_replication: int = 0
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.days) and self.days > 0):
-            raise UsageError(f"--days must be a positive number, got {self.days}")
-        if not (math.isfinite(self.warmup_days) and self.warmup_days >= 0):
-            raise UsageError(f"--warmup-days must be 0 or more, got {self.warmup_days}")
-        if self.replications < 1:
-            raise UsageError(f"--replications must be at least 1, got {self.replications}")
-        if self.jobs < 1:
-            raise UsageError(f"--jobs must be at least 1, got {self.jobs}")
-        if self.days > 3660:
-            raise UsageError(f"--days {self.days} is more than ten years; use at most 3660")
-        if self.backend not in BACKENDS:
-            raise UsageError(
-                f"--backend must be one of {', '.join(BACKENDS)}, got '{self.backend}'"
-            )
-        if self.scheduler is not None and self.backend != "dask":
-            raise UsageError("--scheduler is the address of a dask scheduler: add --backend dask")
-        if self.first_replication < 0:
-            raise UsageError(f"--first-replication must be 0 or more, got {self.first_replication}")
-        if self.precision is not None:
-            if not (math.isfinite(self.precision) and 0 < self.precision < 1):
-                raise UsageError(
-                    f"--precision is a relative half-width between 0 and 1 (0.05 = ±5%), "
-                    f"got {self.precision}"
-                )
-            if self.max_replications < 2:
-                raise UsageError(
-                    f"--max-replications must be at least 2, got {self.max_replications}"
-                )
-            if not self.precision_kpis:
-                raise UsageError("-r auto needs at least one KPI to watch (--kpi NAME)")
-        steps = max(self.days, PILOT_MIN_DAYS) * 1440 / self.step_min
-        if self.warmup_auto and steps < MIN_BATCHES * MSER_BATCH:
-            raise UsageError(
-                f"--warmup auto needs at least {MIN_BATCHES * MSER_BATCH} grid steps to choose "
-                f"from; use a --step-min of at most {PILOT_MIN_DAYS * 1440 / 50:g} or --warmup-days"
-            )
-
-    @property
-    def initial_replications(self) -> int:
-        """Replications of the first round (all of them without `precision`)."""
-        if self.precision is None:
-            return self.replications
-        return min(max(self.replications, INITIAL_REPLICATIONS), self.max_replications)
-
-    def spec(self, replication: int) -> RunSpec:
-        """The engine's spec for one replication."""
-        return RunSpec(self.days, self.warmup_days, self.step_min, self.seed, replication)
-
-
-@dataclass(frozen=True)
-class Case:
-    """One park under timed events: the baseline, a scenario, or a point of a sweep.
-
-    Attributes:
-        park: the park, scenario changes already applied.
-        events: the scenario's timed events.
-        scenario: the scenario's name, None for the park as is.
-        label: the name shown in reports; defaults to the scenario's or the park's name.
-    """
-
-    park: Park
-    events: tuple[Event, ...] = ()
-    scenario: str | None = None
-    label: str = ""
-
-    @property
-    def name(self) -> str:
-        """The label, scenario name or park name."""
-        return self.label or self.scenario or self.park.park.name
-
-
-@dataclass
-class Experiment:
-    """KPIs of every replication of one park and scenario, with their statistics.
-
-    A replication that did not finish (interrupted, or failed twice) has NaN values; the
-    ``extra`` fields say which (``complete: false``).
-    """
-
-    park: str
-    scenario: str | None
-    settings: Settings
-    values: dict[str, list[float]]
-    trace: Trace | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def replications(self) -> int:
-        """Number of replications run."""
-        return len(next(iter(self.values.values()), []))
-
-    @property
-    def complete(self) -> bool:
-        """False when some replication is missing (interrupted or failed)."""
-        return bool(self.extra.get("complete", True))
-
-    def summary(self, kpi: str) -> Summary:
-        """Statistics of one KPI over the replications."""
-        return summarize(self.values[kpi])
-
-    def to_dict(self) -> dict[str, Any]:
-        """The kpis.json document of SPEC.md."""
-        kpis = {}
-        for name, values in self.values.items():
-            s = summarize(values)
-            kpis[name] = {
-                "mean": _num(s.mean),
-                "std": _num(s.std),
-                "ci95": [_num(s.ci95[0]), _num(s.ci95[1])],
-                "values": [_num(v) for v in values],
-                "unit": unit_of(name),
-            }
-        return {
-            "park": self.park,
-            "scenario": self.scenario,
-            "seed": self.settings.seed,
-            "replications": self.replications,
-            "horizon_days": self.settings.days,
-            "warmup_days": self.settings.warmup_days,
-            "kpis": kpis,
-            **self.extra,
-        }
-
-    def to_json(self) -> str:
-        """kpis.json as text (NaN written as null)."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
-
-
-def _num(value: float | None) -> float | None:
-    return None if value is None or math.isnan(value) else float(value)
 
 
 # --------------------------------------------------------------------------- tasks
@@ -304,8 +127,6 @@ def run_pilot(case: Case, settings: Settings, reps: list[int]) -> list[tuple[int
     timed events: they happen in the horizon, after any warm-up, so the warm-up has only the
     empty start to wear off.
     """
-    from twin.warmup import pilot_series
-
     pilot = dataclasses.replace(
         settings, days=pilot_days(settings), warmup_days=0.0, warmup_auto=False
     )
@@ -355,141 +176,6 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, experiments: Sequence[Experiment] = ()):
         super().__init__()
         self.experiments = list(experiments)
-
-
-# --------------------------------------------------------------------------- the rule of -r auto
-
-
-@dataclass(frozen=True)
-class PrecisionCheck:
-    """Where the sequential procedure stands: is every watched KPI precise enough?
-
-    Attributes:
-        reached: every watched KPI of every case has a 95% half-width within the target.
-        needed: the replications the current variance estimates call for.
-        relative: per KPI, the worst relative half-width over the cases (NaN: unknown).
-    """
-
-    reached: bool
-    needed: int
-    relative: dict[str, float]
-
-
-def check_precision(
-    cases: Sequence[dict[str, list[float]]], kpis: Iterable[str], target: float, cap: int
-) -> PrecisionCheck:
-    """Check the relative precision of `kpis` over replications, for every case.
-
-    A KPI is precise enough when its 95% Student-t half-width is at most `target` times the
-    absolute value of its mean (a KPI that does not vary is always precise). The number of
-    replications needed is estimated from the usual ``n * (h / (target * |mean|))**2``.
-
-    Args:
-        cases: per case, the values of each KPI in replication order.
-        kpis: the KPIs to check (those a case lacks, or that are NaN throughout, are skipped).
-        target: the relative half-width to reach, e.g. 0.05.
-        cap: the largest number of replications the estimate may ask for.
-
-    Returns:
-        Whether it is reached, how many replications are needed, the worst relative widths.
-    """
-    reached = True
-    needed = 0
-    relative: dict[str, float] = {}
-    for name in kpis:
-        worst = 0.0
-        for values in cases:
-            if name not in values:
-                continue
-            data = np.asarray(values[name], dtype=float)
-            finite = data[~np.isnan(data)]
-            if len(finite) == 0:
-                continue
-            n = len(finite)
-            if n < 2:
-                reached, worst = False, math.nan
-                needed = max(needed, 2)
-                continue
-            s = summarize(finite.tolist())
-            half = s.half_width
-            if half == 0:
-                rel = 0.0
-            elif s.mean == 0:
-                rel = math.inf
-            else:
-                rel = half / abs(s.mean)
-            if not math.isnan(worst):
-                worst = max(worst, rel)
-            if rel > target:
-                reached = False
-                estimate = cap if math.isinf(rel) else math.ceil(n * (rel / target) ** 2)
-                needed = max(needed, min(estimate, cap))
-        relative[name] = worst
-    return PrecisionCheck(reached, needed, relative)
-
-
-def next_round(done: int, needed: int, cap: int) -> int:
-    """How many replications to add after `done`: towards `needed`, at most doubling.
-
-    At least :data:`MIN_ROUND` are added, so that rounds are worth sending to
-    workers, but never more than `done` (an early, noisy variance estimate cannot ask for
-    hundreds at once) nor beyond `cap`. The rounds never depend on the number of workers, so
-    `-r auto` stops at the same count on every backend.
-    """
-    add = max(needed - done, MIN_ROUND)
-    return max(0, min(add, max(done, 1), cap - done))
-
-
-@dataclass(frozen=True)
-class PrecisionReport:
-    """How `-r auto` ended, for kpis.json and the terminal."""
-
-    target: float
-    kpis: tuple[str, ...]
-    replications: int
-    reached: bool
-    cap: int
-    relative: dict[str, float]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``replication_rule`` field of kpis.json and comparison.json."""
-        return {
-            "method": "sequential",
-            "precision": self.target,
-            "kpis": list(self.kpis),
-            "replications": self.replications,
-            "reached": self.reached,
-            "max_replications": self.cap,
-            "relative_half_width": {k: _num(v) for k, v in self.relative.items()},
-        }
-
-    @classmethod
-    def from_dict(cls, rule: dict[str, Any]) -> PrecisionReport:
-        """Read back :meth:`to_dict`."""
-        return cls(
-            rule["precision"],
-            tuple(rule["kpis"]),
-            rule["replications"],
-            rule["reached"],
-            rule["max_replications"],
-            {k: math.nan if v is None else v for k, v in rule["relative_half_width"].items()},
-        )
-
-    def describe(self) -> str:
-        """One line for people."""
-        widths = ", ".join(
-            f"{k} ±{100 * v:.2g}%" if math.isfinite(v) else f"{k} ±?"
-            for k, v in self.relative.items()
-        )
-        if self.reached:
-            return (
-                f"-r auto: {self.replications} replications reach ±{100 * self.target:g}% "
-                f"(95% half-width / mean): {widths}"
-            )
-        return (
-            f"-r auto: precision ±{100 * self.target:g}% NOT reached at the cap of "
-            f"{self.cap} replications (--max-replications): {widths}"
-        )
 
 
 # --------------------------------------------------------------------------- the runner
@@ -832,17 +518,3 @@ def events_after_horizon(events: Sequence[Event], days: float) -> list[str]:
                 f"{days:g}-day horizon and has no effect; use --days {event.at.day + 1} or more"
             )
     return warnings
-
-
-def describe_choices(doc: dict[str, Any]) -> list[str]:
-    """Lines for people about what ``--warmup auto`` and ``-r auto`` chose, from a document."""
-    lines = [f"warning: {w}" for w in doc.get("warnings", [])]
-    if "warmup_choice" in doc:
-        lines.append(describe_warmup(doc["warmup_choice"]))
-    if "replication_rule" in doc:
-        lines.append(PrecisionReport.from_dict(doc["replication_rule"]).describe())
-    if doc.get("complete") is False:
-        missing = doc.get("missing_replications", [])
-        why = "interrupted" if doc.get("interrupted") else "failed"
-        lines.append(f"incomplete ({why}): replications {missing} are missing (null values)")
-    return lines

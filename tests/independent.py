@@ -1,0 +1,194 @@
+"""An independent truck-park generator in plain SimPy and numpy (not parktwin's engine).
+
+It writes ``trucks.csv`` for a small park whose truth is known, so that calibration is tested
+against data that no parktwin code made (a mistake shared by the engine and the fitter would
+pass a test on the engine's own data). Trucks arrive as a non-homogeneous Poisson process
+(thinning), queue FCFS for a gate lane, pass it, drive to their dock group, queue FCFS for a
+dock, are served, drive back and leave (the way out has no gate time, as in SPEC.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+
+START = np.datetime64("2026-01-05T00:00:00")  # a Monday
+ROAD_M = 500.0
+SPEED_KMH = 30.0
+DRIVE_MIN = ROAD_M / 1000.0 / SPEED_KMH * 60.0  # 1 minute each way
+
+# hour-of-day shape of arrivals (peak 1.0 around midday, 0.25 at night)
+SHAPE = np.array([0.25 + 0.75 * math.exp(-((((h + 0.5) - 13.0) / 4.0) ** 2)) for h in range(24)])
+
+
+@dataclass(frozen=True)
+class GroupTruth:
+    """One dock group of the true park and the flow that feeds it."""
+
+    group: str
+    docks: int
+    service: dict[str, Any]
+    peak_per_hour: float
+
+
+GATE = {"dist": "gamma", "mean": 1.8, "sd": 0.9}
+LANES = 2
+GROUPS = (
+    GroupTruth("a-docks", 4, {"dist": "gamma", "mean": 40.0, "sd": 12.0}, 5.5),
+    GroupTruth("b-docks", 2, {"dist": "lognormal", "mean": 30.0, "sd": 10.0}, 3.0),
+    GroupTruth("c-docks", 3, {"dist": "normal", "mean": 25.0, "sd": 6.0}, 5.5),
+)
+
+
+def draw(spec: dict[str, Any], rng: np.random.Generator) -> float:
+    """One draw of a distribution given as in the park format."""
+    dist, mean = spec["dist"], spec.get("mean", 0.0)
+    if dist == "gamma":
+        shape = (mean / spec["sd"]) ** 2
+        return float(rng.gamma(shape, mean / shape))
+    if dist == "lognormal":
+        sigma2 = math.log1p((spec["sd"] / mean) ** 2)
+        return float(rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2)))
+    if dist == "normal":
+        while True:
+            x = float(rng.normal(mean, spec["sd"]))
+            if x > 0:
+                return x
+    if dist == "exponential":
+        return float(rng.exponential(mean))
+    raise ValueError(dist)
+
+
+def arrivals(peak: float, days: float, rng: np.random.Generator) -> np.ndarray:
+    """Arrival minutes of a Poisson process with rate peak × SHAPE[hour], by thinning."""
+    horizon = days * 1440.0
+    n = rng.poisson(peak * horizon / 60.0)
+    times = np.sort(rng.uniform(0.0, horizon, n))
+    hours = (times // 60.0).astype(int) % 24
+    return times[rng.uniform(size=n) < SHAPE[hours]]
+
+
+def simulate(days: float, seed: int) -> list[dict[str, Any]]:
+    """Every truck visit of the true park over `days`, as a dict of minutes."""
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    gate = simpy.Resource(env, capacity=LANES)
+    docks = {g.group: simpy.Resource(env, capacity=g.docks) for g in GROUPS}
+    visits: list[dict[str, Any]] = []
+
+    def truck(row: dict[str, Any], group: GroupTruth, gate_time: float, dock_time: float) -> Any:
+        with gate.request() as lane:
+            yield lane
+            yield env.timeout(gate_time)
+        row["gate_out"] = env.now
+        yield env.timeout(DRIVE_MIN)
+        with docks[group.group].request() as dock:
+            yield dock
+            row["dock_start"] = env.now
+            yield env.timeout(dock_time)
+        row["dock_end"] = env.now
+        yield env.timeout(DRIVE_MIN)
+        row["depart"] = env.now
+
+    def source(group: GroupTruth, times: np.ndarray) -> Any:
+        for k, t in enumerate(times.tolist()):
+            yield env.timeout(t - env.now)
+            row = {"truck_id": f"{group.group[0].upper()}{k:06d}", "flow": f"in-{group.group}"}
+            row.update(arrive=env.now, group=group.group)
+            visits.append(row)
+            env.process(truck(row, group, draw(GATE, rng), draw(group.service, rng)))
+
+    for group in GROUPS:
+        env.process(source(group, arrivals(group.peak_per_hour, days, rng)))
+    env.run(until=days * 1440.0)
+    return visits
+
+
+def stamp(minutes: float) -> str:
+    """Local ISO time to the second (empty for a missing time)."""
+    if minutes is None or not math.isfinite(minutes):
+        return ""
+    moment = START + np.timedelta64(round(minutes * 60.0), "s")
+    return str(moment)[:19]
+
+
+def write_trucks(folder: Path, visits: list[dict[str, Any]], gate_out: bool) -> Path:
+    """trucks.csv of the visits (with an extra plate column, as real exports have)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    head = "truck_id,plate,flow,gate,dock_group,arrive," + ("gate_out," if gate_out else "")
+    lines = [head + "dock_start,dock_end,depart"]
+    for v in visits:
+        times = [v.get("arrive"), *([v.get("gate_out")] if gate_out else [])]
+        times += [v.get("dock_start"), v.get("dock_end"), v.get("depart")]
+        cells = [v["truck_id"], "29C-" + v["truck_id"][1:], v["flow"], "g1", v["group"]]
+        lines.append(",".join(cells + [stamp(t) if t is not None else "" for t in times]))
+    path = folder / "trucks.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def park(gate: dict[str, Any], docks: dict[str, int], services: dict[str, Any]) -> dict[str, Any]:
+    """The park file of the independent park, with the given gate, counts and services."""
+    buildings = []
+    groups = []
+    flows = []
+    for i, g in enumerate(GROUPS):
+        x = 200.0 * i
+        buildings.append(
+            {
+                "id": g.group.split("-")[0],
+                "kind": "warehouse",
+                "footprint": [[x, 520], [x + 100, 520], [x + 100, 600], [x, 600]],
+                "height_m": 10,
+                "entrance": [0, ROAD_M],
+            }
+        )
+        groups.append(
+            {
+                "id": g.group,
+                "building": g.group.split("-")[0],
+                "docks": docks[g.group],
+                "service": services[g.group],
+            }
+        )
+        flows.append(
+            {
+                "id": f"in-{g.group}",
+                "gate": "g1",
+                "dock_group": g.group,
+                "hourly_profile": [round(g.peak_per_hour * s, 4) for s in SHAPE.tolist()],
+            }
+        )
+    return {
+        "park": {"name": "Independent Park", "start": str(START)[:16]},
+        "buildings": buildings,
+        "logistics": {
+            "gates": [{"id": "g1", "lanes": LANES, "service": gate, "position": [0, 0]}],
+            "dock_groups": groups,
+            "roads": [{"id": "r1", "points": [[0, 0], [0, ROAD_M]], "speed_kmh": SPEED_KMH}],
+            "flows": flows,
+        },
+    }
+
+
+def true_park() -> dict[str, Any]:
+    """The park the data were generated from."""
+    return park(GATE, {g.group: g.docks for g in GROUPS}, {g.group: g.service for g in GROUPS})
+
+
+def wrong_park() -> dict[str, Any]:
+    """A park file whose gate, docks and services are all off."""
+    data = park(
+        {"dist": "exponential", "mean": 5.0},
+        {g.group: g.docks + 2 for g in GROUPS},
+        {g.group: {"dist": "exponential", "mean": 20.0} for g in GROUPS},
+    )
+    for flow in data["logistics"]["flows"]:
+        del flow["hourly_profile"]
+        flow["rate_per_hour"] = 1.0
+    return data

@@ -1,0 +1,70 @@
+"""Recovery of gates, docks and arrival profiles from data of an independent SimPy park.
+
+The data come from :mod:`tests.independent` (plain SimPy, not parktwin's engine), with and
+without the ``gate_out`` column, and an extra ``plate`` column real exports carry. The park
+file to calibrate starts far off (gate 5 min exponential, two docks too many, exponential
+services, flat arrivals); the calibration must recover the truth.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests import independent as ind
+from twin.calibration import Calibration, calibrate
+from twin.dist import Sampler
+from twin.load import load_park
+
+DAYS = 30.0
+
+
+@pytest.fixture(scope="module")
+def visits() -> list[dict]:
+    return ind.simulate(DAYS, seed=11)
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["gate_out", "no_gate_out"])
+def fitted(request: pytest.FixtureRequest, visits: list[dict], tmp_path_factory) -> Calibration:
+    folder = tmp_path_factory.mktemp("independent")
+    ind.write_trucks(folder, visits, gate_out=request.param)
+    return calibrate(load_park(ind.wrong_park()), folder, holdout=0.0)
+
+
+def test_gate_service_is_recovered(fitted: Calibration) -> None:
+    gate = fitted.park.logistics.gates[0]
+    assert Sampler(gate.service).mean == pytest.approx(ind.GATE["mean"], rel=0.06)
+    assert gate.service.dist == ind.GATE["dist"]
+    assert gate.lanes == ind.LANES
+
+
+def test_dock_services_and_counts_are_recovered(fitted: Calibration) -> None:
+    groups = {g.id: g for g in fitted.park.logistics.dock_groups}
+    for truth in ind.GROUPS:
+        group = groups[truth.group]
+        assert group.docks == truth.docks, truth.group
+        assert group.service.dist == truth.service["dist"], truth.group
+        assert Sampler(group.service).mean == pytest.approx(truth.service["mean"], rel=0.06)
+        assert fitted.counts[truth.group].identified
+
+
+def test_arrival_profiles_follow_the_truth(fitted: Calibration) -> None:
+    for truth in ind.GROUPS:
+        flow = next(f for f in fitted.park.logistics.flows if f.dock_group == truth.group)
+        rates = np.asarray(flow.weekly_rates()).reshape(7, 24).mean(axis=0)
+        expected = truth.peak_per_hour * ind.SHAPE
+        assert np.corrcoef(rates, expected)[0, 1] >= 0.95, truth.group
+
+
+def test_extra_column_is_noted(fitted: Calibration) -> None:
+    trucks_report = fitted.data.reports[0]
+    assert any("plate" in note and "ignored" in note for note in trucks_report.notes)
+
+
+def test_gate_log_is_used_when_present(visits: list[dict], tmp_path: Path) -> None:
+    ind.write_trucks(tmp_path, visits, gate_out=True)
+    cal = calibrate(load_park(ind.wrong_park()), tmp_path, holdout=0.0)
+    assert "gate_out" in cal.gates["g1"].data
+    assert cal.gates["g1"].used > 0.9 * cal.gates["g1"].trucks

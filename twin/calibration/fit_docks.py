@@ -1,0 +1,147 @@
+"""Docks staffed, read from the observed dock occupancy (``dock_start`` .. ``dock_end``).
+
+The number of services in progress at once never exceeds the docks staffed, so its maximum
+over the log is a lower bound of the count. When trucks were also seen *waiting* for a dock,
+the docks were all busy then, and the maximum is the count itself. A truck waited when its
+service starts at the instant another one ends while every dock seen in use is busy (the
+engine, like a real dock, gives a freed dock to the next truck in the queue at once); with
+``gate_out`` the wait is also seen directly, as a dock start later than the truck's arrival
+at the dock (gate_out + the drive). A log timed to the second cannot tell instants closer than
+a second apart: the tolerance is the timestamps' resolution.
+
+Without such waits the count is identified only from below: any count from the maximum up
+gives the same queues (none), and the file's count is kept when it is at least the maximum.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_WAITS = 5  # waits that identify the count (a few coincidences can happen by chance)
+
+
+@dataclass(frozen=True)
+class DockCount:
+    """The staffed count of one dock group, from its occupancy."""
+
+    group: str
+    current: int  # the park file's count
+    lower: int  # most services in progress at once
+    chosen: int
+    waits: int  # trucks seen waiting for a dock while all were busy
+    services: int
+    identified: bool  # the waits show the docks saturated: the count is `lower`
+    hourly_max: tuple[int, ...]  # most services at once by hour of the day
+
+    @property
+    def ci95(self) -> tuple[int, int | None]:
+        """The counts the data allow: exactly `lower`, or `lower` and up (None: no bound)."""
+        return (self.lower, self.lower) if self.identified else (self.lower, None)
+
+    @property
+    def note(self) -> str:
+        """A sentence on what the occupancy says."""
+        if self.identified:
+            return (
+                f"{self.lower} docks: at most {self.lower} services ran at once, and "
+                f"{self.waits} trucks waited for a dock while all {self.lower} were busy"
+            )
+        kept = "kept" if self.chosen == self.current else f"raised from {self.current}"
+        return (
+            f"at least {self.lower} docks ({self.lower} services ran at once) and no truck "
+            f"was seen waiting for a dock, so any count from {self.lower} up behaves alike: "
+            f"{self.chosen} ({kept})"
+        )
+
+
+def resolution(times: np.ndarray) -> float:
+    """The timestamps' resolution in minutes: 1 (whole minutes), 1/60 (seconds) or finer."""
+    finite = times[np.isfinite(times)]
+    if not len(finite):
+        return 1e-6
+    for step in (1.0, 1.0 / 60.0):
+        if np.allclose(finite / step, np.round(finite / step), atol=1e-6, rtol=0):
+            return step
+    return 1e-6
+
+
+def max_concurrency(start: np.ndarray, end: np.ndarray) -> tuple[int, np.ndarray]:
+    """Most intervals ``[start, end)`` open at once, and the count after each start (by start).
+
+    An interval ending at the instant another starts does not overlap it.
+    """
+    n = len(start)
+    if not n:
+        return 0, np.zeros(0, dtype=np.int64)
+    times = np.concatenate([start, end])
+    steps = np.concatenate([np.ones(n, dtype=np.int64), -np.ones(n, dtype=np.int64)])
+    order = np.lexsort((steps, times))  # at equal times, ends (-1) before starts (+1)
+    level = np.cumsum(steps[order])
+    after = np.empty(2 * n, dtype=np.int64)
+    after[order] = level
+    return int(level.max()), after[:n]
+
+
+def freed_at_start(start: np.ndarray, end: np.ndarray, tol: float) -> np.ndarray:
+    """Starts within `tol` after (or at) some service's end: the truck may have waited."""
+    ends = np.sort(end[np.isfinite(end)])
+    first = np.searchsorted(ends, start - tol, side="left")
+    last = np.searchsorted(ends, start, side="right")
+    return last > first
+
+
+def coincident_waits(start: np.ndarray, end: np.ndarray, full: int, tol: float) -> np.ndarray:
+    """Starts that take a dock freed (within `tol`) while all `full` docks were busy."""
+    if not len(start) or full < 1:
+        return np.zeros(len(start), dtype=bool)
+    freed = freed_at_start(start, end, tol)
+    _, level = max_concurrency(start, end)
+    # the count after the start equals `full`: the truck took the place of the one that left
+    return freed & (level >= full)
+
+
+def fit_dock_count(
+    group: str,
+    current: int,
+    start: np.ndarray,
+    end: np.ndarray,
+    seen_waiting: int = 0,
+    hour_of: np.ndarray | None = None,
+) -> DockCount | None:
+    """The staffed count of a group from its services; None with fewer than 20 services.
+
+    Args:
+        group: The dock group's id.
+        current: The park file's count.
+        start: Service starts, minutes; `end` the matching ends (NaN: still running at the
+            end of the log, counted as running to its end).
+        seen_waiting: Trucks that waited for a dock by another column (gate_out).
+        hour_of: Hour of the day (0..23) of each start, for the by-hour maxima.
+    """
+    use = np.isfinite(start)
+    start = start[use]
+    end = np.where(np.isfinite(end[use]), end[use], np.inf)
+    if len(start) < 20:
+        return None
+    lower, level = max_concurrency(start, end)
+    tol = max(resolution(np.concatenate([start, end[np.isfinite(end)]])), 1e-6)
+    waits = int(coincident_waits(start, end, lower, tol).sum()) + seen_waiting
+    identified = waits >= MIN_WAITS
+    chosen = lower if identified else max(current, lower)
+    hourly = [0] * 24
+    if hour_of is not None:
+        for hour, count in zip(hour_of[use].tolist(), level.tolist(), strict=True):
+            hourly[int(hour)] = max(hourly[int(hour)], int(count))
+    return DockCount(group, current, lower, chosen, waits, len(start), identified, tuple(hourly))
+
+
+def dock_waits(dock_start: np.ndarray, dock_arrival: np.ndarray, tol: float) -> tuple[int, float]:
+    """Trucks whose service started later than their arrival at the dock, and the mean wait."""
+    wait = dock_start - dock_arrival
+    seen = np.isfinite(wait)
+    waited = seen & (wait > tol)
+    mean = float(np.mean(np.maximum(wait[seen], 0.0))) if seen.any() else math.nan
+    return int(waited.sum()), mean

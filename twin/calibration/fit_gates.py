@@ -1,0 +1,190 @@
+"""Gate service times, from ``gate_out`` or, without it, from the trucks that waited nowhere.
+
+**With gate_out.** A gate is a first-come-first-served queue with `lanes` lanes. Truck i's
+service starts when it arrives or when a lane frees, whichever is later; a lane frees when
+one of the trucks ahead leaves, so with the trucks ahead's ``gate_out`` times known the start
+is ``max(arrive_i, c-th latest gate_out among the trucks that arrived before i)`` and the
+service is ``gate_out_i − start``. The lanes are the file's count unless that makes some
+service negative (the log shows more trucks served at once); then the smallest count that
+does not. The service times are then fitted like dock services (:mod:`.fit_service`).
+
+**Without gate_out (deconvolution).** ``dock_start − arrive`` is gate wait + gate service +
+the drive + dock wait. The drive is the flow's drive out (``depart − dock_end``, its median:
+the engine drives the same route both ways), the dock wait is zero for a truck whose service
+did not start at the instant another ended (it found a free dock, :mod:`.fit_docks`), and the
+gate wait is zero for a truck that found fewer trucks ahead still at the gate than lanes
+(trucks ahead left the gate at the latest at their ``dock_start`` minus their drive). For the
+trucks that provably waited neither at the gate nor at a dock, ``dock_start − arrive − drive``
+*is* the gate service; the families are fitted to those by maximum likelihood (the selection
+depends on other trucks only, up to a dock that happens to free while a truck drives). This
+needs every truck through the gate in the log: unlogged flows through the gate are named.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.calibration.fit_docks import resolution
+from twin.calibration.fit_service import ServiceFit, fit_service
+from twin.calibration.read import TruckLog
+from twin.schema import Park
+
+
+@dataclass(frozen=True)
+class GateFit:
+    """The service fit of one gate and how its times were obtained."""
+
+    gate: str
+    lanes: int  # lanes used to reconstruct the queue
+    file_lanes: int
+    service: ServiceFit | None
+    method: str
+    data: str
+    used: int  # trucks whose service time was used
+    trucks: int  # trucks logged through the gate
+    notes: tuple[str, ...] = ()
+
+
+def flow_drives(trucks: TruckLog, mask: np.ndarray) -> dict[str, float]:
+    """Median drive out (depart − dock_end) of each flow: the route's driving time."""
+    drive = trucks.depart - trucks.dock_end
+    out: dict[str, float] = {}
+    for fid in np.unique(trucks.flow[mask]).tolist():
+        mine = drive[mask & (trucks.flow == fid)]
+        mine = mine[np.isfinite(mine) & (mine >= 0)]
+        if len(mine):
+            out[fid] = float(np.median(mine))
+    return out
+
+
+def lane_starts(arrive: np.ndarray, leave: np.ndarray, lanes: int) -> np.ndarray:
+    """Service starts of a FCFS queue with `lanes` servers, given arrivals and departures.
+
+    Trucks are taken in order of arrival (the arrays must be sorted by `arrive`). A NaN
+    departure is taken as never leaving (its lane stays busy).
+    """
+    ahead: list[float] = []  # the `lanes` latest departures of the trucks ahead (a min-heap)
+    starts = np.empty(len(arrive))
+    for i, (a, g) in enumerate(zip(arrive.tolist(), leave.tolist(), strict=True)):
+        free = ahead[0] if len(ahead) >= lanes else -math.inf
+        starts[i] = max(a, free)
+        g = math.inf if math.isnan(g) else g
+        if len(ahead) < lanes:
+            heapq.heappush(ahead, g)
+        elif g > ahead[0]:
+            heapq.heapreplace(ahead, g)
+    return starts
+
+
+def fit_gate(
+    park: Park, gate: str, trucks: TruckLog, window: tuple[float, float], dock_free: np.ndarray
+) -> GateFit | None:
+    """Fit one gate's service from the truck log; None when it logs fewer than 20 trucks.
+
+    Args:
+        park: The park (the gate's lanes, the flows through it).
+        gate: The gate's id.
+        trucks: The whole truck log.
+        window: Arrivals in ``[lo, hi)`` are used.
+        dock_free: Per truck of the log, True when its dock service did not start at the
+            instant another ended (it waited for no dock).
+    """
+    spec = next(g for g in park.logistics.gates if g.id == gate)
+    lo, hi = window
+    mine = (trucks.gate == gate) & np.isfinite(trucks.arrive)
+    order = np.flatnonzero(mine)[np.argsort(trucks.arrive[mine], kind="stable")]
+    use = (trucks.arrive[order] >= lo) & (trucks.arrive[order] < hi)
+    if int(use.sum()) < 20:
+        return None
+    logged = set(trucks.flow[order].tolist())
+    unlogged = [f.id for f in park.logistics.flows if f.gate == gate and f.id not in logged]
+    notes = (
+        (
+            f"flows {', '.join(unlogged)} pass this gate but are not in the log: their "
+            "trucks' lane time is not seen",
+        )
+        if unlogged
+        else ()
+    )
+    arrive = trucks.arrive[order]
+    gate_out = trucks.gate_out[order]
+    if np.isfinite(gate_out[use]).sum() >= 20:
+        lanes, service = _from_gate_out(arrive, gate_out, spec.lanes)
+        times = service[use]
+        fit = fit_service(gate, times[np.isfinite(times)])
+        method = (
+            f"gate_out − lane start (FCFS queue of {lanes} lanes rebuilt from arrive and "
+            "gate_out), maximum likelihood of every family, lowest AIC"
+        )
+        data = "trucks.csv arrive/gate_out"
+        return GateFit(
+            gate,
+            lanes,
+            spec.lanes,
+            fit,
+            method,
+            data,
+            int(np.isfinite(times).sum()),
+            int(use.sum()),
+            notes,
+        )
+    return _deconvolved(gate, spec.lanes, trucks, order, use, dock_free[order], notes)
+
+
+def _from_gate_out(arrive: np.ndarray, gate_out: np.ndarray, lanes: int) -> tuple[int, np.ndarray]:
+    """Service times from the rebuilt lane queue; more lanes when the file's are too few."""
+    tol = resolution(np.concatenate([arrive, gate_out[np.isfinite(gate_out)]]))
+    for count in range(lanes, lanes + 1000):
+        start = lane_starts(arrive, gate_out, count)
+        service = gate_out - start
+        if not (service[np.isfinite(service)] < -tol).any():
+            return count, np.maximum(service, 0.0)
+    return lanes, np.full(len(arrive), math.nan)
+
+
+def _deconvolved(
+    gate: str,
+    lanes: int,
+    trucks: TruckLog,
+    order: np.ndarray,
+    use: np.ndarray,
+    dock_free: np.ndarray,
+    notes: tuple[str, ...],
+) -> GateFit:
+    """Gate service of the trucks that provably waited neither at the gate nor at a dock."""
+    drives = flow_drives(trucks, np.isin(np.arange(len(trucks)), order))
+    drive = np.array([drives.get(f, math.nan) for f in trucks.flow[order].tolist()])
+    arrive = trucks.arrive[order]
+    reached = trucks.dock_start[order] - drive  # left the gate at the latest then
+    latest = np.where(np.isfinite(reached), reached, np.inf)
+    # trucks ahead still possibly in a lane when truck i arrives
+    busy_ahead = _ahead_still_in(arrive, latest)
+    free_lane = busy_ahead < lanes
+    sojourn = reached - arrive
+    clean = use & free_lane & dock_free & np.isfinite(sojourn)
+    times = np.maximum(sojourn[clean], 0.0)
+    fit = fit_service(gate, times)
+    method = (
+        "deconvolution by selection: dock_start − arrive − the flow's drive (median "
+        "depart − dock_end) of trucks that provably found a free lane (fewer trucks ahead "
+        f"possibly at the gate than its {lanes} lanes) and a free dock; maximum likelihood "
+        "of every family, lowest AIC"
+    )
+    data = "trucks.csv arrive/dock_start/dock_end/depart"
+    return GateFit(gate, lanes, lanes, fit, method, data, len(times), int(use.sum()), notes)
+
+
+def _ahead_still_in(arrive: np.ndarray, latest_out: np.ndarray) -> np.ndarray:
+    """For each truck (sorted by arrival), trucks ahead whose latest gate exit is after it."""
+    out = np.zeros(len(arrive), dtype=np.int64)
+    pending: list[float] = []  # latest exits of trucks ahead, a min-heap
+    for i, (a, g) in enumerate(zip(arrive.tolist(), latest_out.tolist(), strict=True)):
+        while pending and pending[0] <= a:
+            heapq.heappop(pending)
+        out[i] = len(pending)
+        heapq.heappush(pending, g)
+    return out

@@ -1,0 +1,291 @@
+"""Nowcast: replications of the next hours from the park's state now (SPEC.md forecast.json).
+
+:func:`forecast_samples` runs the replications from a :class:`~twin.start_state.StartState`
+(a warm start, :mod:`twin.start_state`) and samples every series at the end of each step;
+:func:`nowcast` summarises them (mean and 5-95% band) and raises alerts; :func:`nowcast_store`
+does the same from the state a store describes. The back-test (:mod:`twin.live.backtest`) uses
+the samples.
+
+Times are the ends of the steps, ``origin + k * step_min`` for k = 1..n. Queue lengths and
+trucks in the park are counts at that instant (as ``parktwin state`` counts them); the
+gate-to-dock time is the mean over the trucks whose dock service started within the step
+ending there (a step where none started has no value); power is the mean load over that step.
+
+Alerts: a threshold per series (``alerts`` in the park file, or the `thresholds` argument,
+which wins) raises an alert when the band's upper end (p95) goes above it: at the first such
+time, with the probability that the series is above the threshold then (the share of
+replications) and the highest probability over the horizon.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from twin.errors import UsageError
+from twin.schema import Park
+from twin.sim.context import RunSpec
+from twin.sim.engine import simulate
+from twin.start_state import StartState
+from twin.trace import Trace
+
+MAX_HOURS = 7 * 24.0
+MAX_REPLICATIONS = 10_000
+BAND = (0.05, 0.95)
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Every replication's value of every series at each step's end.
+
+    Attributes:
+        origin: the state's moment.
+        step_min: the step.
+        times: ends of the steps, minutes after the origin (length n).
+        values: series name -> array (replications, n); NaN where a replication has no value.
+    """
+
+    origin: datetime
+    step_min: float
+    times: np.ndarray
+    values: dict[str, np.ndarray]
+
+    def moments(self) -> list[datetime]:
+        """The steps' ends as calendar times."""
+        return [self.origin + timedelta(minutes=float(t)) for t in self.times]
+
+
+def series_names(park: Park) -> list[str]:
+    """The names of the forecast's series, in document order."""
+    logi = park.logistics
+    power = park.power
+    names = [f"docks.{g.id}.queue" for g in logi.dock_groups]
+    names += [f"gates.{g.id}.queue" for g in logi.gates]
+    names += ["trucks.in_park", "trucks.gate_to_dock_min"]
+    names += [f"power.{f.id}.load_mw" for f in power.feeders] if power else []
+    names += [f"power.{s.id}.load_mw" for s in power.substations] if power else []
+    return names
+
+
+def check_options(hours: float, replications: int, step_min: float) -> None:
+    """Refuse a horizon, replication count or step out of range (UsageError)."""
+    if not 0 < hours <= MAX_HOURS:
+        raise UsageError(f"hours must be above 0 and at most {MAX_HOURS:g}, got {hours:g}")
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise UsageError(f"replications must be 1 to {MAX_REPLICATIONS:,}, got {replications}")
+    if not 0 < step_min <= hours * 60 or not math.isfinite(step_min):
+        raise UsageError(f"step_min must be above 0 and at most the horizon, got {step_min:g}")
+
+
+def forecast_samples(
+    park: Park,
+    state: StartState,
+    *,
+    hours: float = 4,
+    replications: int = 20,
+    seed: int = 0,
+    step_min: float = 15,
+) -> Samples:
+    """Run `replications` warm-started replications and sample every series at each step.
+
+    Raises:
+        UsageError: options out of range, or a state that does not fit the park.
+    """
+    check_options(hours, replications, step_min)
+    steps = max(1, math.floor(hours * 60 / step_min + 1e-9))
+    times = step_min * np.arange(1, steps + 1)
+    values: dict[str, list[np.ndarray]] = {name: [] for name in series_names(park)}
+    for r in range(replications):
+        spec = RunSpec(hours / 24, 0.0, step_min, seed=seed, replication=r)
+        try:
+            trace = simulate(park, spec=spec, start=state)
+        except ValueError as exc:
+            raise UsageError(f"the state does not fit the park: {exc}") from None
+        for name, row in trace_series(trace, times, step_min).items():
+            values[name].append(row)
+    return Samples(state.time, step_min, times, {k: np.array(v) for k, v in values.items()})
+
+
+def trace_series(trace: Trace, times: np.ndarray, step_min: float) -> dict[str, np.ndarray]:
+    """Every forecast series of one replication at `times` (simulated minutes).
+
+    Counts are taken at each instant; gate-to-dock and power are over ``(t - step_min, t]``.
+    """
+    trucks = trace.trucks
+    names = trace.names
+    out: dict[str, np.ndarray] = {}
+    for j, group in enumerate(names["dock_groups"]):
+        mine = trucks["dock_group"] == j
+        out[f"docks.{group}.queue"] = open_at(
+            trucks["dock_arrive"][mine], trucks["dock_start"][mine], times
+        )
+    for j, gate in enumerate(names["gates"]):
+        mine = trucks["gate"] == j
+        queued = open_at(trucks["arrive"][mine], trucks["gate_start"][mine], times)
+        out[f"gates.{gate}.queue"] = queued
+    out["trucks.in_park"] = open_at(trucks["arrive"], trucks["exit"], times)
+    out["trucks.gate_to_dock_min"] = _gate_to_dock(trucks, times, step_min)
+    for kind, series in (("feeders", "feeder_load_kw"), ("substations", "substation_load_kw")):
+        loads = trace.series.get(series)
+        for j, asset in enumerate(names.get(kind, [])):
+            assert loads is not None
+            out[f"power.{asset}.load_mw"] = _step_mean(trace.edges, loads[:, j], times, step_min)
+    return out
+
+
+def open_at(starts: np.ndarray, ends: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """How many of the intervals ``[starts, ends)`` are open at each time (NaN end: open)."""
+    keep = ~np.isnan(starts)
+    opened = np.sort(starts[keep])
+    closed = np.sort(np.where(np.isnan(ends[keep]), np.inf, ends[keep]))
+    count = np.searchsorted(opened, times, side="right") - np.searchsorted(closed, times, "right")
+    return count.astype(float)
+
+
+def _gate_to_dock(
+    trucks: Mapping[str, np.ndarray], times: np.ndarray, step_min: float
+) -> np.ndarray:
+    """Mean of dock start - arrival over the trucks whose dock service starts in each step."""
+    start, arrive = trucks["dock_start"], trucks["arrive"]
+    keep = ~np.isnan(start)
+    order = np.argsort(start[keep], kind="stable")
+    started = start[keep][order]
+    waited = np.concatenate([[0.0], np.cumsum(started - arrive[keep][order])])
+    hi = np.searchsorted(started, times, side="right")
+    lo = np.searchsorted(started, times - step_min, side="right")
+    count = hi - lo
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, (waited[hi] - waited[lo]) / count, np.nan)
+
+
+def _step_mean(edges: np.ndarray, kw: np.ndarray, times: np.ndarray, step_min: float) -> np.ndarray:
+    """Mean of a grid series (kW, piecewise constant per grid step) over each step, in MW."""
+    energy = np.concatenate([[0.0], np.cumsum(kw * np.diff(edges))])
+    end = np.interp(times, edges, energy)
+    start = np.interp(times - step_min, edges, energy)
+    return (end - start) / step_min / 1000.0
+
+
+def band(values: np.ndarray) -> dict[str, list[float | None]]:
+    """Mean, 5% and 95% quantiles over replications (axis 0) at each time; None: no value."""
+    any_value = (~np.isnan(values)).any(axis=0)
+    with warnings.catch_warnings():  # all-NaN steps warn; they are reported as None
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(values, axis=0)
+        low, high = np.nanquantile(values, BAND, axis=0)
+    return {
+        name: [float(x) if ok else None for x, ok in zip(column, any_value, strict=True)]
+        for name, column in (("mean", mean), ("p05", low), ("p95", high))
+    }
+
+
+def alert_thresholds(park: Park, thresholds: Mapping[str, float] | None) -> dict[str, float]:
+    """The thresholds in force: the park file's `alerts`, then `thresholds` over them.
+
+    Raises:
+        UsageError: a threshold names no series of the forecast.
+    """
+    known = series_names(park)
+    rules = {rule.series: rule.above for rule in park.alerts or []}
+    for place, name in [(f"alerts[{i}].series", r.series) for i, r in enumerate(park.alerts or [])]:
+        if name not in known:
+            raise UsageError(f"{place}: no forecast series '{name}' ({_listing(known)})")
+    for name, value in (thresholds or {}).items():
+        if name not in known:
+            raise UsageError(f"alert threshold: no forecast series '{name}' ({_listing(known)})")
+        if not math.isfinite(value):
+            raise UsageError(f"alert threshold of '{name}' must be a number, got {value}")
+        rules[name] = float(value)
+    return rules
+
+
+def _listing(names: list[str]) -> str:
+    return "series: " + ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+
+
+def find_alerts(samples: Samples, thresholds: Mapping[str, float]) -> list[dict[str, Any]]:
+    """An alert for every series whose band's upper end goes above its threshold."""
+    alerts = []
+    moments = samples.moments()
+    for name, threshold in thresholds.items():
+        values = samples.values[name]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            high = np.nanquantile(values, BAND[1], axis=0)
+        crossing = np.flatnonzero(high > threshold)
+        if not len(crossing):
+            continue
+        above = (values > threshold).mean(axis=0)  # NaN counts as not above
+        first, peak = int(crossing[0]), int(np.argmax(above))
+        alerts.append(
+            {
+                "series": name,
+                "time": _iso(moments[first]),
+                "threshold": threshold,
+                "probability": float(above[first]),
+                "peak_time": _iso(moments[peak]),
+                "peak_probability": float(above[peak]),
+            }
+        )
+    return alerts
+
+
+def nowcast(
+    park: Park,
+    state: StartState,
+    *,
+    hours: float = 4,
+    replications: int = 20,
+    seed: int = 0,
+    step_min: float = 15,
+    thresholds: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """The forecast of the next `hours` from `state`: SPEC.md's forecast.json document.
+
+    Args:
+        park: the park (its fitted rates drive the arrivals from the state's time on).
+        state: the park now (trucks by stage, outages in effect).
+        hours: how far ahead.
+        replications: how many replications make the band.
+        seed: base seed; replication i uses stream i, so the same inputs give the same
+            numbers.
+        step_min: the step of the series.
+        thresholds: alert thresholds by series name, over the park file's `alerts`.
+
+    Returns:
+        ``{"park", "origin", "hours", "replications", "step_min", "seed", "state",
+        "series": {name: {"time", "mean", "p05", "p95"}}, "alerts": [...]}``.
+
+    Raises:
+        UsageError: options out of range, an unknown series in a threshold, or a state that
+            does not fit the park.
+    """
+    rules = alert_thresholds(park, thresholds)
+    samples = forecast_samples(
+        park, state, hours=hours, replications=replications, seed=seed, step_min=step_min
+    )
+    times = [_iso(t) for t in samples.moments()]
+    return {
+        "park": park.park.name,
+        "origin": _iso(state.time),
+        "hours": hours,
+        "replications": replications,
+        "step_min": step_min,
+        "seed": seed,
+        "state": {
+            "trucks": len(state.trucks),
+            "outages": [o.asset for o in state.outages],
+        },
+        "series": {name: {"time": times, **band(v)} for name, v in samples.values.items()},
+        "alerts": find_alerts(samples, rules),
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat(timespec="seconds")

@@ -1,0 +1,422 @@
+"""The live store: one SQLite file in WAL mode, one writer, readers anywhere.
+
+This is the only module of parktwin that speaks SQL. The schema and its migrations are
+documented in ``docs/reference/store.md``; :data:`MIGRATIONS` is the list of scripts, and
+SQLite's ``user_version`` says how many of them a file has had. Opening a store applies the
+missing ones in one transaction (a writer only); a file from a newer parktwin is refused.
+
+Every write is one transaction that also bumps the ``version`` counter, so
+:meth:`Store.version` is a cheap "has anything changed" check for readers that poll. Commits
+are durable (``synchronous=FULL``): what :meth:`Store.ingest` returned from is on disk, so a
+message acknowledged after it survives ``kill -9`` and a power cut.
+
+Times are park-local; columns ``t`` hold them as seconds from 1970-01-01 00:00 of the local
+calendar (no time zone arithmetic), which sorts late and out-of-order messages into place.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time as wallclock
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from twin.errors import InputError
+from twin.live.messages import Alarm, MeterReading, Record, Reject, TruckEvent, cut
+
+EPOCH = datetime(1970, 1, 1)
+APPLICATION_ID = 0x50544B31  # "PTK1": marks the file as a parktwin store
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: messages by kind, rejects, counters, forecasts and alerts.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO counters VALUES ('version', 0), ('stored', 0), ('rejected', 0),
+                                ('duplicates', 0);
+    CREATE TABLE truck_events (
+        id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, t REAL NOT NULL,
+        truck_id TEXT NOT NULL, flow TEXT NOT NULL, event TEXT NOT NULL,
+        gate TEXT NOT NULL, dock_group TEXT NOT NULL, received REAL NOT NULL);
+    CREATE INDEX truck_events_t ON truck_events (t);
+    CREATE TABLE meter_readings (
+        id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, t REAL NOT NULL,
+        asset TEXT NOT NULL, quantity TEXT NOT NULL, value REAL NOT NULL,
+        received REAL NOT NULL);
+    CREATE INDEX meter_readings_t ON meter_readings (t);
+    CREATE INDEX meter_readings_meter ON meter_readings (asset, quantity, t);
+    CREATE TABLE alarms (
+        id INTEGER PRIMARY KEY, key BLOB NOT NULL UNIQUE, t REAL NOT NULL,
+        asset TEXT NOT NULL, event TEXT NOT NULL, expected_h REAL,
+        received REAL NOT NULL);
+    CREATE INDEX alarms_t ON alarms (t);
+    CREATE TABLE rejects (
+        id INTEGER PRIMARY KEY, received REAL NOT NULL, topic TEXT NOT NULL,
+        payload TEXT NOT NULL, reason TEXT NOT NULL);
+    CREATE TABLE forecasts (
+        id INTEGER PRIMARY KEY, stored REAL NOT NULL, origin TEXT, doc TEXT NOT NULL);
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY, stored REAL NOT NULL, time TEXT, doc TEXT NOT NULL);
+    CREATE INDEX alerts_time ON alerts (time);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def to_seconds(moment: datetime) -> float:
+    """A naive park-local time as the store's ``t`` (seconds from 1970-01-01 local)."""
+    return (moment - EPOCH).total_seconds()
+
+
+def from_seconds(seconds: float) -> datetime:
+    """The store's ``t`` as a naive park-local datetime (to the microsecond)."""
+    return EPOCH + timedelta(microseconds=round(seconds * 1e6))
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What one :meth:`Store.ingest` call did."""
+
+    stored: int
+    duplicates: int
+    rejected: int
+
+
+class Store:
+    """A live store file. Use as ``with Store.open(path) as store: ...``.
+
+    One process writes (the feed or a replay); any number read, each with its own
+    :class:`Store` (``read_only=True``). An instance may be shared by threads: calls are
+    serialised by a lock.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, path: Path, read_only: bool) -> None:
+        self._db = connection
+        self.path = path
+        self.read_only = read_only
+        self._lock = threading.Lock()
+
+    # ----------------------------------------------------------------------- opening
+
+    @classmethod
+    def open(cls, path: str | Path, *, read_only: bool = False) -> Store:
+        """Open (a writer creates it when missing) and migrate the store at `path`.
+
+        Args:
+            path: The store file.
+            read_only: Open for reading only: the file must exist and be up to date.
+
+        Raises:
+            InputError: No such store (reading), not a parktwin store, a store from a newer
+                parktwin, or a read-only open of a store that needs migrating.
+        """
+        target = Path(path)
+        if target.is_dir():
+            raise InputError(str(target), "is a folder; expected a store file (SQLite)")
+        if read_only and not target.exists():
+            raise InputError(str(target), "no store here (run 'parktwin live' or a replay first)")
+        try:
+            if read_only:
+                db = sqlite3.connect(
+                    f"{target.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
+                )
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                db = sqlite3.connect(target, check_same_thread=False)
+            db.isolation_level = None  # explicit transactions only
+            db.execute("PRAGMA busy_timeout = 10000")
+            _migrate(db, target, read_only)
+        except sqlite3.DatabaseError as exc:
+            raise InputError(str(target), f"not a parktwin store ({exc})") from None
+        return cls(db, target, read_only)
+
+    def close(self) -> None:
+        """Close the file (a writer checkpoints the WAL into it)."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------------- writing
+
+    def ingest(self, records: Sequence[Record], rejects: Sequence[Reject] = ()) -> Ingested:
+        """Store records (each at most once, by key) and rejects, in one durable commit.
+
+        Args:
+            records: Validated records; those already stored count as duplicates.
+            rejects: Unusable messages with their reasons.
+
+        Returns:
+            How many records were new, how many were duplicates, how many rejects were kept.
+        """
+        received = wallclock.time()
+        trucks, meters, alarms = _split(records, received)
+        with self._writing() as db:
+            stored = _insert(
+                db,
+                "truck_events (key, t, truck_id, flow, event, gate, dock_group, received)",
+                trucks,
+            )
+            stored += _insert(
+                db, "meter_readings (key, t, asset, quantity, value, received)", meters
+            )
+            stored += _insert(db, "alarms (key, t, asset, event, expected_h, received)", alarms)
+            db.executemany(
+                "INSERT INTO rejects (received, topic, payload, reason) VALUES (?, ?, ?, ?)",
+                [(received, r.topic, cut(r.payload), r.reason) for r in rejects],
+            )
+            duplicates = len(records) - stored
+            for name, add in (
+                ("stored", stored),
+                ("duplicates", duplicates),
+                ("rejected", len(rejects)),
+            ):
+                if add:
+                    db.execute("UPDATE counters SET value = value + ? WHERE name = ?", (add, name))
+        return Ingested(stored, duplicates, len(rejects))
+
+    def put_forecast(self, doc: dict[str, Any]) -> None:
+        """Keep a forecast document (forecast.json); the newest is :meth:`latest_forecast`."""
+        text = json.dumps(doc, ensure_ascii=False)
+        with self._writing() as db:
+            db.execute(
+                "INSERT INTO forecasts (stored, origin, doc) VALUES (?, ?, ?)",
+                (wallclock.time(), doc.get("origin"), text),
+            )
+
+    def put_alerts(self, alerts: Iterable[dict[str, Any]]) -> None:
+        """Keep alert objects (as in forecast.json's ``alerts``), in the order given."""
+        rows = [
+            (wallclock.time(), a.get("time"), json.dumps(a, ensure_ascii=False)) for a in alerts
+        ]
+        with self._writing() as db:
+            db.executemany("INSERT INTO alerts (stored, time, doc) VALUES (?, ?, ?)", rows)
+
+    # ----------------------------------------------------------------------- reading
+
+    def version(self) -> int:
+        """A number that grows with every commit of anything (cheap: one row)."""
+        return self._counter("version")
+
+    def counts(self) -> dict[str, int]:
+        """Messages ``stored``, ``rejected`` and ``duplicates`` (delivered again) so far."""
+        with self._lock:
+            rows = self._db.execute("SELECT name, value FROM counters").fetchall()
+        values = dict(rows)
+        return {name: int(values[name]) for name in ("stored", "rejected", "duplicates")}
+
+    def span(self) -> tuple[datetime, datetime] | None:
+        """The first and last time of any stored message, or None for an empty store."""
+        lows, highs = [], []
+        with self._lock:
+            for table in ("truck_events", "meter_readings", "alarms"):
+                lo, hi = self._db.execute(f"SELECT MIN(t), MAX(t) FROM {table}").fetchone()
+                if lo is not None:
+                    lows.append(lo)
+                    highs.append(hi)
+        if not lows:
+            return None
+        return from_seconds(min(lows)), from_seconds(max(highs))
+
+    def truck_events(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[TruckEvent]:
+        """Truck events with ``start <= time <= end`` (either open), in time order."""
+        where, args = _between(start, end)
+        rows = self._rows(
+            "SELECT t, truck_id, flow, event, gate, dock_group FROM truck_events"
+            f"{where} ORDER BY t, id",
+            args,
+        )
+        return [TruckEvent(from_seconds(t), *rest) for t, *rest in rows]
+
+    def alarms(self, end: datetime | None = None) -> list[Alarm]:
+        """Alarms up to `end` (all when None), in time order."""
+        where, args = _between(None, end)
+        rows = self._rows(
+            f"SELECT t, asset, event, expected_h FROM alarms{where} ORDER BY t, id", args
+        )
+        return [Alarm(from_seconds(t), *rest) for t, *rest in rows]
+
+    def meter_readings(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[MeterReading]:
+        """Meter readings with ``start <= time <= end``, by meter, then time."""
+        where, args = _between(start, end)
+        rows = self._rows(
+            f"SELECT t, asset, quantity, value FROM meter_readings{where} "
+            "ORDER BY asset, quantity, t, id",
+            args,
+        )
+        return [MeterReading(from_seconds(t), *rest) for t, *rest in rows]
+
+    def latest_readings(self, at: datetime | None = None) -> list[MeterReading]:
+        """The last reading of each meter at or before `at` (the newest when None)."""
+        where, args = _between(None, at)
+        # SQLite takes the bare columns from the row holding MAX(t).
+        rows = self._rows(
+            f"SELECT MAX(t), asset, quantity, value FROM meter_readings{where} "
+            "GROUP BY asset, quantity ORDER BY asset, quantity",
+            args,
+        )
+        return [MeterReading(from_seconds(t), *rest) for t, *rest in rows]
+
+    def rejects(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest `limit` rejects: received (wall-clock epoch), topic, payload, reason."""
+        rows = self._rows(
+            "SELECT received, topic, payload, reason FROM rejects ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [dict(zip(("received", "topic", "payload", "reason"), r, strict=True)) for r in rows]
+
+    def latest_forecast(self) -> dict[str, Any] | None:
+        """The forecast document stored last, or None."""
+        rows = self._rows("SELECT doc FROM forecasts ORDER BY id DESC LIMIT 1", ())
+        return json.loads(rows[0][0]) if rows else None
+
+    def alerts(self, since: datetime | str | None = None) -> list[dict[str, Any]]:
+        """Alerts in the order stored; with `since`, those whose ``time`` is not before it."""
+        if since is None:
+            rows = self._rows("SELECT doc FROM alerts ORDER BY id", ())
+        else:
+            text = since.isoformat() if isinstance(since, datetime) else str(since)
+            rows = self._rows("SELECT doc FROM alerts WHERE time >= ? ORDER BY id", (text,))
+        return [json.loads(doc) for (doc,) in rows]
+
+    # ----------------------------------------------------------------------- internals
+
+    def _counter(self, name: str) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
+        return int(row[0])
+
+    def _rows(self, sql: str, args: Sequence[Any]) -> list[Any]:
+        with self._lock:
+            self._db.execute("BEGIN")  # one snapshot for the whole read
+            try:
+                return self._db.execute(sql, args).fetchall()
+            finally:
+                self._db.execute("COMMIT")
+
+    def _writing(self) -> _Transaction:
+        if self.read_only:
+            raise InputError(str(self.path), "opened read-only; cannot write")
+        return _Transaction(self._db, self._lock)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error), bumping ``version``."""
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
+        self.db = db
+        self.lock = lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.lock.acquire()
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.lock.release()
+            raise
+        return self.db
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        try:
+            if kind is None:
+                self.db.execute("UPDATE counters SET value = value + 1 WHERE name = 'version'")
+                self.db.execute("COMMIT")
+            else:
+                self.db.execute("ROLLBACK")
+        finally:
+            self.lock.release()
+
+
+def _migrate(db: sqlite3.Connection, path: Path, read_only: bool) -> None:
+    """Bring the file to :data:`SCHEMA_VERSION`, or refuse it."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    app = db.execute("PRAGMA application_id").fetchone()[0]
+    tables = db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    if tables and app != APPLICATION_ID:
+        raise InputError(str(path), "is an SQLite file but not a parktwin store")
+    if version > SCHEMA_VERSION:
+        raise InputError(
+            str(path),
+            f"store schema version {version} is newer than this parktwin's "
+            f"({SCHEMA_VERSION}); upgrade parktwin",
+        )
+    if version < SCHEMA_VERSION:
+        if read_only:
+            raise InputError(
+                str(path),
+                f"store schema version {version} needs migrating to {SCHEMA_VERSION}; "
+                "open it once for writing (e.g. parktwin live) first",
+            )
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for script in MIGRATIONS[version:]:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    if not read_only:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+
+
+def _split(records: Sequence[Record], received: float) -> tuple[list, list, list]:
+    trucks, meters, alarms = [], [], []
+    for r in records:
+        if isinstance(r, TruckEvent):
+            trucks.append(
+                (
+                    r.key,
+                    to_seconds(r.time),
+                    r.truck_id,
+                    r.flow,
+                    r.event,
+                    r.gate,
+                    r.dock_group,
+                    received,
+                )
+            )
+        elif isinstance(r, MeterReading):
+            meters.append((r.key, to_seconds(r.time), r.asset, r.quantity, r.value, received))
+        else:
+            alarms.append((r.key, to_seconds(r.time), r.asset, r.event, r.expected_h, received))
+    return trucks, meters, alarms
+
+
+def _insert(db: sqlite3.Connection, into: str, rows: list[tuple[Any, ...]]) -> int:
+    """Insert rows whose key is new; the number inserted."""
+    if not rows:
+        return 0
+    before = db.total_changes
+    marks = ", ".join("?" * len(rows[0]))
+    db.executemany(f"INSERT OR IGNORE INTO {into} VALUES ({marks})", rows)
+    return db.total_changes - before
+
+
+def _between(start: datetime | None, end: datetime | None) -> tuple[str, tuple[float, ...]]:
+    clauses, args = [], []
+    if start is not None:
+        clauses.append("t >= ?")
+        args.append(to_seconds(start))
+    if end is not None:
+        clauses.append("t <= ?")
+        args.append(to_seconds(end))
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)

@@ -756,7 +756,7 @@ def schema(
     """Print the JSON Schema of the park (or scenario) format, for editors."""
     import json
 
-    from twin.schema import json_schema
+    from twin.assets import json_schema
 
     typer.echo(json.dumps(json_schema(scenario), indent=2, ensure_ascii=False))
 
@@ -807,31 +807,130 @@ def state(
         _print_state(doc)
 
 
-@app.command()
-@guarded
-def live(
-    park: ParkArg = None,
-    store: StoreOpt = Path("live.db"),
-    replay: Annotated[
-        Path | None, typer.Option("--replay", help="Feed a sensor folder instead of a broker.")
-    ] = None,
-    speed: Annotated[
-        str | None,
-        typer.Option("--speed", help="With --replay: park time per wall time (600), or max."),
-    ] = None,
-) -> None:
-    """Follow the park live into the store (from MQTT, or a recording with --replay)."""
-    from twin.live.run import live_replay
+BrokerOpt = Annotated[
+    str | None,
+    typer.Option("--broker", help="mqtt://[USER[:PASS]@]HOST:PORT, or mqtts:// for TLS."),
+]
+PrefixOpt = Annotated[str, typer.Option("--topic-prefix", help="Topic prefix.")]
+UserOpt = Annotated[str | None, typer.Option("--username", help="Broker user name.")]
+PasswordOpt = Annotated[
+    str | None,
+    typer.Option("--password", help="Broker password (or set PARKTWIN_MQTT_PASSWORD)."),
+]
+TlsCaOpt = Annotated[
+    str | None, typer.Option("--tls-ca", help="CA certificate file for TLS (turns TLS on).")
+]
+SpeedOpt = Annotated[
+    str | None, typer.Option("--speed", help="Park time per wall time (600), or max.")
+]
 
-    if replay is None:
-        raise fail("give --replay SENSOR_DIR (the MQTT feed comes with --broker)")
-    stats = live_replay(park, replay, store, speed)
-    done = stats.to_dict()
+
+def _paho_missing(exc: ModuleNotFoundError) -> typer.Exit:
+    if exc.name and exc.name.startswith("paho"):
+        return fail("the MQTT feed needs paho-mqtt: pip install 'parktwin[live]'")
+    raise exc
+
+
+def _print_ingest(done: dict[str, Any]) -> None:
     typer.echo(
         f"parktwin: {done['messages']} messages: {done['stored']} stored, "
         f"{done['duplicates']} duplicates, {done['rejected']} rejected; "
         f"{done['rate_per_s']} messages/s; latest {done['latest']}",
         err=True,
+    )
+
+
+@app.command()
+@guarded
+def live(
+    park: ParkArg = None,
+    broker: BrokerOpt = None,
+    store: StoreOpt = Path("live.db"),
+    replay: Annotated[
+        Path | None, typer.Option("--replay", help="Feed a sensor folder instead of a broker.")
+    ] = None,
+    speed: SpeedOpt = None,
+    topic_prefix: PrefixOpt = "parktwin",
+    client_id: Annotated[
+        str | None,
+        typer.Option("--client-id", help="MQTT client id (default: derived from --store)."),
+    ] = None,
+    username: UserOpt = None,
+    password: PasswordOpt = None,
+    tls_ca: TlsCaOpt = None,
+    tls_cert: Annotated[
+        str | None, typer.Option("--tls-cert", help="Client certificate file for TLS.")
+    ] = None,
+    tls_key: Annotated[str | None, typer.Option("--tls-key", help="Client key file.")] = None,
+) -> None:
+    """Follow the park live into the store: from MQTT until SIGINT/SIGTERM, or a recording."""
+    if (broker is None) == (replay is None):
+        raise fail("give either --broker URL or --replay SENSOR_DIR")
+    if replay is not None:
+        from twin.live.run import live_replay
+
+        _print_ingest(live_replay(park, replay, store, speed).to_dict())
+        return
+    if speed is not None:
+        raise fail("--speed goes with --replay (a broker feed runs at the park's pace)")
+    try:
+        from twin.live.feed import follow
+    except ModuleNotFoundError as exc:
+        raise _paho_missing(exc) from None
+    assert broker is not None
+    stats = follow(
+        park,
+        broker,
+        store,
+        prefix=topic_prefix,
+        client_id=client_id,
+        username=username,
+        password=password,
+        tls_ca=tls_ca,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+    )
+    _print_ingest(stats.to_dict())
+
+
+@app.command()
+@guarded
+def replay(
+    sensor_dir: Annotated[Path, typer.Argument(help="Sensor folder to publish.")],
+    broker: Annotated[
+        str, typer.Option("--broker", help="mqtt://[USER[:PASS]@]HOST:PORT, or mqtts://.")
+    ],
+    park: Annotated[
+        str | None, typer.Option("--park", help="Park whose ids the data use (default yen-binh).")
+    ] = None,
+    speed: SpeedOpt = None,
+    topic_prefix: PrefixOpt = "parktwin",
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, help="Messages per MQTT publish (a JSON array).")
+    ] = 1,
+    username: UserOpt = None,
+    password: PasswordOpt = None,
+    tls_ca: TlsCaOpt = None,
+) -> None:
+    """Publish recorded sensor data to a broker as live messages, in time order."""
+    try:
+        from twin.live.publisher import replay_to_broker
+    except ModuleNotFoundError as exc:
+        raise _paho_missing(exc) from None
+    done = replay_to_broker(
+        park,
+        sensor_dir,
+        broker,
+        speed=speed,
+        prefix=topic_prefix,
+        batch=batch,
+        username=username,
+        password=password,
+        tls_ca=tls_ca,
+    )
+    typer.echo(
+        f"published {done.messages} messages in {done.payloads} payloads, "
+        f"{done.seconds:.1f} s ({done.rate_per_s:.0f} messages/s)"
     )
 
 

@@ -158,10 +158,16 @@ def test_bundled_sample_is_small_and_calibrates_as_documented() -> None:
     assert cal.arrivals["in-wh-bonded"].choice in ("weekday", "weekly")
     assert cal.validation is not None
     verdicts = {(c.asset, c.quantity): c.verdict for c in cal.validation.series}
-    assert verdicts[("sup-k", "power_kw")] == "poor"  # Sunday pattern the format cannot hold
-    # power shows the Sunday pattern, water does not: the shifts are left running every day
+    # power shows the Sunday pattern, water does not: the shifts are left running every day,
+    # and sup-k's power takes a load shape by day type instead, which holds the Sundays
     assert "disagree" in cal.weekdays["sup-k"].note and not cal.weekdays["sup-k"].inferred
     assert all(w.days is None for b in cal.park.buildings for w in b.shifts)
+    assert verdicts[("sup-k", "power_kw")] == "good"
+    chosen = {key: choice.chosen for key, choice in cal.shapes.items()}
+    assert chosen.pop(("sup-k", "power_kw")) == "day types"
+    assert set(chosen.values()) == {"base + shift"}  # the others do run on base + shift
+    sup_k = next(b for b in cal.park.buildings if b.id == "sup-k").power
+    assert sup_k is not None and sup_k.shape is not None and sup_k.shape.sunday is not None
     assert verdicts[("sup-m", "power_kw")] == "good"
     notes = " ".join(cal.levels[("sup-r", "power_kw")].notes)
     assert "level shift" in notes  # the meter change

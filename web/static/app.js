@@ -50,7 +50,11 @@ function showStatus(doc) {
   App.plan.update(doc.status);
 }
 
+/* Each snapshot shown (version, wall-clock ms once drawn), newest 2000: for bench/bench_web.py. */
+window.parktwinSnapshots = [];
+
 async function onSnapshot(doc) {
+  const first = !App.latest;
   App.latest = doc;
   App.lastUpdate = Date.now();
   document.body.dataset.version = doc.version;
@@ -58,6 +62,9 @@ async function onSnapshot(doc) {
     showStatus(doc);
     setMode("live", "● Trực tiếp");
   }
+  if (first) performance.mark("parktwin-first-snapshot");
+  window.parktwinSnapshots.push([doc.version, Date.now()]);
+  if (window.parktwinSnapshots.length > 2000) window.parktwinSnapshots.shift();
   updateSpan(doc.span);
   if (doc.forecast_origin && doc.forecast_origin !== App.forecastOrigin) {
     App.forecastOrigin = doc.forecast_origin;

@@ -2,14 +2,16 @@
 
 Parsing here is pure: no files are read. Field-level rules (types, ranges, units) live on the
 fields; rules that tie several parts of a park together (a flow names a gate that exists, ids are
-unique, every used gate reaches every used dock group by road) live in :func:`park_problems`,
-which the :class:`Park` model runs after its fields validate. Each problem carries the place it
-concerns, so that :mod:`twin.load` can point at the file, line and field.
+unique across the park) live in :func:`park_problems`, which the :class:`Park` model runs after
+its fields validate. Each problem carries the place it concerns, so that :mod:`twin.load` can
+point at the file, line and field. Rules that need more than the models (every used gate
+reaches its dock group by road; plugin assets) are :mod:`twin.checks`'.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from difflib import get_close_matches
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -737,7 +739,8 @@ def _segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
     )
 
 
-def _duplicates(items: Iterable[Any], where: tuple[str, ...]) -> Iterator[Problem]:
+def duplicate_ids(items: Iterable[Any], where: tuple[str, ...]) -> Iterator[Problem]:
+    """A problem for each item whose id an earlier item of the same list has."""
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         if item.id in seen:
@@ -748,9 +751,8 @@ def _duplicates(items: Iterable[Any], where: tuple[str, ...]) -> Iterator[Proble
         seen.setdefault(item.id, index)
 
 
-def _dangling(kind: str, name: str, known: Iterable[str]) -> str:
-    from difflib import get_close_matches
-
+def dangling(kind: str, name: str, known: Iterable[str]) -> str:
+    """The message for a reference to a `kind` named `name` that is not among `known`."""
     known = sorted(known)
     close = get_close_matches(name, known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -758,13 +760,15 @@ def _dangling(kind: str, name: str, known: Iterable[str]) -> str:
     return f"names {kind} '{name}', which does not exist{hint} (known {kind}s: {listing})"
 
 
-def park_problems(park: Park) -> list[Problem]:
-    """Every cross-reference rule the park breaks, in file order."""
-    problems: list[Problem] = []
-    logi = park.logistics
+RESERVED_IDS = ("water.supply", "water.wastewater")
+"""Names of the park's water assets in outage events, alarms and meters: no id may take them."""
+
+
+def _id_lists(park: Park) -> list[tuple[Sequence[Any], tuple[str, ...]]]:
+    """Every list of assets with ids, and where it is in the park file."""
     power = park.power or PowerSection()
-    water = park.water or WaterSection()
-    for items, where in (
+    logi = park.logistics
+    return [
         (park.buildings, ("buildings",)),
         (power.substations, ("power", "substations")),
         (power.feeders, ("power", "feeders")),
@@ -772,8 +776,45 @@ def park_problems(park: Park) -> list[Problem]:
         (logi.dock_groups, ("logistics", "dock_groups")),
         (logi.roads, ("logistics", "roads")),
         (logi.flows, ("logistics", "flows")),
-    ):
-        problems.extend(_duplicates(items, where))
+    ]
+
+
+def _ids_shared_across_kinds(park: Park) -> Iterator[Problem]:
+    """An id used by two kinds of asset (a gate and a feeder both ``fd1``), or a reserved one.
+
+    Outage events, live alarms, meters and the live state name an asset by its id alone, so an
+    id must name one asset in the whole park.
+    """
+    owner: dict[str, tuple[str | int, ...]] = {name: ("water",) for name in RESERVED_IDS}
+    for items, where in _id_lists(park):
+        for i, item in enumerate(items):
+            first = owner.setdefault(item.id, (*where, i))
+            if first[: len(where)] == where:
+                continue  # the same list: duplicate_ids reports it
+            what = (
+                "a name reserved for the water assets"
+                if first == ("water",)
+                else f"also the id of {format_loc(first)}"
+            )
+            yield Problem(
+                (*where, i, "id"),
+                f"id '{item.id}' is {what}; ids must be unique across the park, because "
+                "outages, alarms and meters name an asset by its id alone",
+            )
+
+
+def park_problems(park: Park) -> list[Problem]:
+    """Every cross-reference rule the park breaks, in file order.
+
+    Road reachability and plugin assets need more than the models: :mod:`twin.checks`.
+    """
+    problems: list[Problem] = []
+    logi = park.logistics
+    power = park.power or PowerSection()
+    water = park.water or WaterSection()
+    for items, where in _id_lists(park):
+        problems.extend(duplicate_ids(items, where))
+    problems.extend(_ids_shared_across_kinds(park))
 
     substations = {s.id for s in power.substations}
     feeders = {f.id for f in power.feeders}
@@ -785,7 +826,7 @@ def park_problems(park: Park) -> list[Problem]:
             problems.append(
                 Problem(
                     ("power", "feeders", i, "substation"),
-                    _dangling("substation", feeder.substation, substations),
+                    dangling("substation", feeder.substation, substations),
                 )
             )
     for i, building in enumerate(park.buildings):
@@ -793,7 +834,7 @@ def park_problems(park: Park) -> list[Problem]:
             problems.append(
                 Problem(
                     ("buildings", i, "power", "feeder"),
-                    _dangling("feeder", building.power.feeder, feeders),
+                    dangling("feeder", building.power.feeder, feeders),
                 )
             )
         if building.water and water.supply is None:
@@ -815,88 +856,19 @@ def park_problems(park: Park) -> list[Problem]:
             problems.append(
                 Problem(
                     ("logistics", "dock_groups", i, "building"),
-                    _dangling("building", group.building, buildings),
+                    dangling("building", group.building, buildings),
                 )
             )
     for i, flow in enumerate(logi.flows):
         if flow.gate not in gates:
             problems.append(
-                Problem(("logistics", "flows", i, "gate"), _dangling("gate", flow.gate, gates))
+                Problem(("logistics", "flows", i, "gate"), dangling("gate", flow.gate, gates))
             )
         if flow.dock_group not in groups:
             problems.append(
                 Problem(
                     ("logistics", "flows", i, "dock_group"),
-                    _dangling("dock group", flow.dock_group, groups),
+                    dangling("dock group", flow.dock_group, groups),
                 )
             )
-    if not problems and logi.roads:
-        problems.extend(_unreachable(park))
-    problems.extend(_extension_problems(park))
     return problems
-
-
-def _extension_problems(park: Park) -> Iterator[Problem]:
-    """Plugin assets: a registered family, each item valid for its spec, unique ids."""
-    if not park.extensions:
-        return
-    from pydantic import ValidationError
-
-    from twin.assets import families
-
-    plugins = {f.name: f for f in families() if f.spec is not None}
-    for name, items in park.extensions.items():
-        family = plugins.get(name)
-        if family is None or family.spec is None:
-            yield Problem(("extensions", name), _dangling("asset family", name, plugins))
-            continue
-        parsed = []
-        for i, item in enumerate(items):
-            try:
-                parsed.append(family.spec.model_validate(item))
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                yield Problem(("extensions", name, i, *err["loc"]), err["msg"])
-        if len(parsed) == len(items):
-            yield from _duplicates(parsed, ("extensions", name))
-            if family.check is not None:
-                for loc, message in family.check(park, parsed):
-                    yield Problem(("extensions", name, *loc), message)
-
-
-def _unreachable(park: Park) -> Iterator[Problem]:
-    from twin.roads import RoadNetwork
-
-    network = RoadNetwork.of(park)
-    group_building = {g.id: g.building for g in park.logistics.dock_groups}
-    for i, flow in enumerate(park.logistics.flows):
-        building = group_building[flow.dock_group]
-        if not network.connected(flow.gate, building):
-            yield Problem(
-                ("logistics", "flows", i),
-                f"no road joins gate '{flow.gate}' to building '{building}' "
-                f"(dock group '{flow.dock_group}'); add a road or make roads share a point",
-            )
-
-
-def json_schema(scenario: bool = False) -> dict[str, Any]:
-    """The JSON Schema of the park (or scenario) file format."""
-    model = Scenario if scenario else Park
-    schema = model.model_json_schema(by_alias=True)
-    if not scenario:
-        from twin.assets import families
-
-        plugins = {}
-        for family in families():
-            if family.spec is not None:
-                base = f"#/properties/extensions/properties/{family.name}/items"
-                item = family.spec.model_json_schema(ref_template=base + "/$defs/{model}")
-                plugins[family.name] = {"type": "array", "items": item}
-        schema["properties"]["extensions"] = {
-            "type": "object",
-            "description": "assets of plugin families, by family name",
-            "properties": plugins,
-            "additionalProperties": False,
-        }
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema

@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from twin.intervals import Intervals
-from twin.schema import LoadShape
+from twin.schema import LoadShape, Park
 from twin.shapes import shape_average
 from twin.sim.context import SimContext
+from twin.trace import Trace
 
 
 def shift_intervals(ctx: SimContext) -> dict[str, Intervals]:
@@ -80,3 +81,14 @@ def production_units(ctx: SimContext, start: float, end: float) -> dict[str, flo
         minutes = shifts[building.id].intersect(on).measure(start, end)
         result[building.id] = building.production.units_per_hour * minutes / 60.0
     return result
+
+
+def production_kpis(trace: Trace) -> dict[str, float]:
+    """Units produced by each building with production (computed exactly by the engine)."""
+    units = trace.meta.get("production_units", {})
+    return {f"production.{building}.units": float(n) for building, n in units.items()}
+
+
+def production_kpi_names(park: Park) -> list[str]:
+    """The names :func:`production_kpis` reports for a park: its producing buildings."""
+    return [f"production.{b.id}.units" for b in park.buildings if b.production is not None]

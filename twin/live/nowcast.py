@@ -39,6 +39,8 @@ from twin.trace import Trace
 
 MAX_HOURS = 7 * 24.0
 MAX_REPLICATIONS = 10_000
+MAX_SAMPLES = 500_000
+"""Replications x steps at most: the samples of a park of 100 series then fit in 400 MB."""
 BAND = (0.05, 0.95)
 
 
@@ -83,6 +85,12 @@ def check_options(hours: float, replications: int, step_min: float) -> None:
         raise UsageError(f"replications must be 1 to {MAX_REPLICATIONS:,}, got {replications}")
     if not 0 < step_min <= hours * 60 or not math.isfinite(step_min):
         raise UsageError(f"step_min must be above 0 and at most the horizon, got {step_min:g}")
+    steps = math.floor(hours * 60 / step_min + 1e-9)
+    if replications * steps > MAX_SAMPLES:
+        raise UsageError(
+            f"{replications:,} replications of {steps:,} steps is more than {MAX_SAMPLES:,} "
+            "samples per series: fewer replications, a shorter horizon or a longer step"
+        )
 
 
 def forecast_samples(

@@ -350,15 +350,13 @@ def _print_comparison(comparison: Any, show_all: bool) -> None:
     from rich.table import Table
 
     from twin.results import describe_choices
-    from twin.text import fmt
 
     doc = comparison.to_dict()
-    changed, unchanged, hidden = comparison.shown_kpis(show_all)
-    rows = {(r.kpi, r.scenario): r for r in comparison.rows()}
-    labels = comparison.labels
+    summary = comparison.summary_table(show_all)
+    hidden = summary["hidden"]
     reps = comparison.replications
     table = Table(
-        title=f"{comparison.baseline.park}: baseline against {', '.join(labels)}",
+        title=f"{comparison.baseline.park}: baseline against {', '.join(comparison.labels)}",
         caption=f"{reps} paired replication(s) with common random numbers, seed {doc['seed']}, "
         f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s). "
         "Change = mean paired difference [95% interval] (% of baseline); "
@@ -367,29 +365,17 @@ def _print_comparison(comparison: Any, show_all: bool) -> None:
     )
     table.add_column("KPI", overflow="fold")
     table.add_column("unit")
-    table.add_column("baseline", justify="right")
-    for label in labels:
-        table.add_column(f"{label}: change", justify="right")
-    for section, names in (("changed", changed), ("unchanged", unchanged)):
-        if section == "unchanged" and changed and unchanged:
+    for column in summary["columns"][2:]:
+        table.add_column(column, justify="right")
+    for section in ("changed", "unchanged"):
+        if section == "unchanged" and summary["changed"] and summary["unchanged"]:
             table.add_section()
-        for name in names:
-            first = rows.get((name, labels[0]))
-            cells = []
-            for label in labels:
-                row = rows.get((name, label))
-                if row is None or row.delta != row.delta:
-                    cells.append("-")
-                    continue
-                pct = f" {fmt(row.delta_pct)}%" if row.delta_pct == row.delta_pct else ""
-                text = row.change(with_unit=False) + pct.replace(" ", " +").replace("+-", "-")
-                cells.append(f"[bold]{text}[/bold]" if row.significant else f"[dim]{text}[/dim]")
-            table.add_row(
-                name,
-                first.unit if first else "",
-                fmt(first.baseline_mean) if first else "-",
-                *cells,
-            )
+        for row in summary[section]:
+            cells = [
+                f"[bold]{c['text']}[/bold]" if c["significant"] else f"[dim]{c['text']}[/dim]"
+                for c in row["cells"]
+            ]
+            table.add_row(row["kpi"], row["unit"], row["baseline"], *cells)
     console = Console()
     console.print(table)
     for line in describe_choices(doc):
@@ -1045,6 +1031,56 @@ def backtest(
     )  # fmt: skip
     for line in verdict_lines(result):
         typer.echo(line)
+
+
+# --------------------------------------------------------------------------- serve (issue 13)
+
+
+@app.command()
+@guarded
+def serve(
+    park: ParkArg = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="Live store to show (with --replay: where it is written)."),
+    ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option("--replay", help="Sensor folder replayed into the store in the background."),
+    ] = None,
+    speed: Annotated[
+        str, typer.Option("--speed", help="Replay speed: simulated per wall-clock time, or max.")
+    ] = "600",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; off loopback a token is needed.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0: any).")] = 8050,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", help="Token every request must carry (or $PARKTWIN_TOKEN)."),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=1, help="Seconds one what-if may run.")
+    ] = 600,
+    nowcast_every: Annotated[
+        float,
+        typer.Option(
+            "--nowcast-every", help="With --replay: nowcast every MIN park minutes (0: off)."
+        ),
+    ] = 60,
+    hours: HoursOpt = 4,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Replications of each nowcast.")
+    ] = 10,
+    alert: AlertOpt = None,
+) -> None:
+    """The operations-centre web page and its HTTP API (until Ctrl+C)."""
+    from web.server import serve as run_server
+
+    nowcast: dict[str, Any] = {"every_min": nowcast_every, "hours": hours}
+    nowcast.update(replications=replications, alerts=alert or [])
+    run_server(park, store, replay, speed, host, port, token, time_limit, say=typer.echo,
+               nowcast=nowcast if nowcast_every > 0 else None)  # fmt: skip
 
 
 def main() -> None:

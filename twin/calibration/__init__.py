@@ -31,12 +31,16 @@ from typing import Any
 from twin.calibration.apply import Edit, apply_edit
 from twin.calibration.meters import fit_meters
 from twin.calibration.read import read_sensors
+from twin.calibration.report import write_report
 from twin.calibration.result import Calibration, quiet
 from twin.calibration.search import search_docks
 from twin.calibration.trucks import distrust_irregular, fit_trucks, logged_groups, record_search
 from twin.calibration.validate import validate
+from twin.dump import dump_park
 from twin.errors import UsageError
 from twin.intervals import DAY, Clock
+from twin.load import load_park
+from twin.output import atomic_write_text
 from twin.schema import Park
 
 __all__ = ["Calibration", "calibrate", "write_outputs"]
@@ -72,7 +76,6 @@ def calibrate(
         InputError: Unreadable or unusable sensor data, or ids the park lacks.
         UsageError: `holdout` outside [0, 0.9] or `replications` below 1.
     """
-    from twin.load import load_park
 
     if not 0.0 <= holdout <= 0.9:
         raise UsageError(f"--holdout must be between 0 and 0.9, got {holdout}")
@@ -137,9 +140,6 @@ def write_outputs(cal: Calibration, out: str | Path, report_dir: str | Path | No
 
     The park is written as JSON when `out` ends in ``.json``, else as YAML.
     """
-    from twin.calibration.report import write_report
-    from twin.dump import dump_park
-    from twin.output import atomic_write_text
 
     target = Path(out)
     if target.suffix.lower() == ".json":

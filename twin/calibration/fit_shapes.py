@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from twin.calibration.read import MeterSeries
+from twin.calibration.uncertainty import day_blocks
 from twin.intervals import DAY, Clock
 
 CV_FOLDS = 7
@@ -69,6 +70,7 @@ class ShapeChoice:
     cv_mape: dict[str, float]  # cross-validated MAPE, %, of each model
     chosen: str
     shape: ShapeFit | None  # the chosen shape, None when base + shift stays
+    cells: tuple[np.ndarray, int, str] | None = None  # the chosen shape's cell of each reading
 
     def summary(self) -> str:
         """``cross-validated MAPE base + shift 3.1%, daily 1.2% ✓`` in words."""
@@ -121,7 +123,7 @@ def fit_shapes(
     every = np.ones(len(y), dtype=bool)
     aic = {"base + shift": _aic(y - levels(every), levels_params)}
     cells, day = _cells(series, clock, park_start, holidays)
-    folds = _folds(day)
+    folds = day_blocks(day, CV_FOLDS)
     cv = {"base + shift": _cv(y, folds, levels)}
     fits: dict[str, ShapeFit] = {}
     for model, (cell, count) in cells.items():
@@ -136,7 +138,7 @@ def fit_shapes(
     best = min(fits, key=lambda m: cv[m], default=None)
     base = cv["base + shift"]
     if best is not None and cv[best] < min(base * (1 - CV_GAIN), base - CV_POINTS):
-        return ShapeChoice(aic, cv, best, fits[best])
+        return ShapeChoice(aic, cv, best, fits[best], (*cells[best], best))
     return ShapeChoice(aic, cv, "base + shift", None)
 
 
@@ -160,14 +162,6 @@ def _cells(
     return cells, day
 
 
-def _folds(day: np.ndarray) -> np.ndarray:
-    """Fold of each reading: up to seven blocks of consecutive days."""
-    index = np.unique(day, return_inverse=True)[1]
-    days = int(index.max()) + 1 if len(index) else 1
-    folds = min(CV_FOLDS, days)
-    return (index * folds) // days
-
-
 def _cv(y: np.ndarray, folds: np.ndarray, fit: Callable[[np.ndarray], np.ndarray]) -> float:
     """MAPE (%) of predictions for each fold fitted without it, pooled over the folds."""
     errors = []
@@ -183,10 +177,10 @@ def _cv(y: np.ndarray, folds: np.ndarray, fit: Callable[[np.ndarray], np.ndarray
 
 def _slot_model(y: np.ndarray, cell: np.ndarray, count: int) -> Callable[[np.ndarray], np.ndarray]:
     """Fits the cells' medians on a mask of readings and predicts every reading."""
-    return lambda mask: _medians(y, cell, count, mask)[cell]
+    return lambda mask: slot_medians(y, cell, count, mask)[cell]
 
 
-def _medians(y: np.ndarray, cell: np.ndarray, count: int, mask: np.ndarray) -> np.ndarray:
+def slot_medians(y: np.ndarray, cell: np.ndarray, count: int, mask: np.ndarray) -> np.ndarray:
     """The median reading of each cell, from the readings of `mask` (NaN: none there)."""
     values, cells = y[mask], cell[mask]
     order = np.argsort(cells, kind="stable")
@@ -210,11 +204,11 @@ def _fit_cells(
 ) -> ShapeFit | None:
     """The median of each cell's readings, as a shape of the park format."""
     y = series.value
-    values = _medians(y, cell, count, np.ones(len(y), dtype=bool))
+    values = slot_medians(y, cell, count, np.ones(len(y), dtype=bool))
     if np.isnan(values).any():
         return None  # a slot never read: this model cannot be written
     per_day = count // {"daily": 1, "day types": 3, "weekly": 7}[model]
-    week = _week_of(model, values, per_day)
+    week = week_of(model, values, per_day)
     level = float(week.mean())
     if level <= 0:
         return None
@@ -238,7 +232,7 @@ def _fit_cells(
     )
 
 
-def _week_of(model: str, values: np.ndarray, per_day: int) -> np.ndarray:
+def week_of(model: str, values: np.ndarray, per_day: int) -> np.ndarray:
     """The cells' values laid over a week (Monday first)."""
     if model == "daily":
         return np.tile(values, 7)

@@ -17,11 +17,19 @@ from twin.calibration.fit_meters import (
     predict,
     shift_share,
 )
-from twin.calibration.fit_shapes import ShapeChoice, ShapeFit, fit_shapes
+from twin.calibration.fit_shapes import ShapeChoice, ShapeFit, fit_shapes, slot_medians, week_of
 from twin.calibration.fit_weekdays import day_range, infer_weekdays
 from twin.calibration.read import METERS, MeterSeries
 from twin.calibration.result import Calibration
-from twin.intervals import Clock
+from twin.calibration.uncertainty import (
+    Interval,
+    day_blocks,
+    inside,
+    jackknife,
+    quantum,
+    widen,
+)
+from twin.intervals import DAY, Clock
 from twin.schema import WEEKDAYS as WEEKDAY_CODES
 from twin.schema import LoadShape, Window
 from twin.shapes import shape_average
@@ -145,11 +153,12 @@ def _write_loads(
     for asset, meters in fitted.items():
         for quantity, (train, fit, prior) in meters.items():
             cal.levels[(asset, quantity)] = fit
-            levels = _levels_refit(train, fit, shifts[asset], clock, prior)
-            choice = fit_shapes(train, clock, info.start, info.holidays, levels)
+            refits = LevelRefits(train, fit, shifts[asset], clock, prior)
+            choice = fit_shapes(train, clock, info.start, info.holidays, refits.predict)
             cal.shapes[(asset, quantity)] = choice
+            guard = _load_intervals(cal, asset, quantity, refits, choice)
             if choice.shape is None:
-                _write_levels(cal, edit, asset, quantity, fit, prior, choice)
+                _write_levels(cal, edit, (asset, quantity), fit, prior, choice, guard)
                 predictor = _levels_predictor(fit, shifts[asset], clock)
             else:
                 _write_shape(cal, edit, asset, quantity, choice, prior)
@@ -159,23 +168,78 @@ def _write_loads(
     return water
 
 
+def _load_intervals(
+    cal: Calibration, asset: str, quantity: str, refits: LevelRefits, choice: ShapeChoice
+) -> dict[str, Interval]:
+    """Day-block jackknife intervals of the written levels (or the shape's level).
+
+    Records the 95% intervals and returns the 99.9% ones (the guard), by field name.
+    """
+    part = _part(quantity)
+    base, shift, level = NAMES[part]
+    blocks = day_blocks(refits.days())
+    where = f"buildings[id={asset}].{part}"
+    step = quantum(refits.train.value)
+    if choice.shape is not None:
+        y = refits.train.value
+        cells = choice.cells
+        assert cells is not None
+        reported, guard = jackknife(blocks, lambda m: (_week_level(y, cells, m),))
+        cal.intervals[f"{where}.{level}"] = {level: widen(reported[0], step)}
+        return {level: widen(guard[0], step)}
+
+    def levels(mask: np.ndarray) -> tuple[float, float]:
+        found = refits.fit_on(mask)
+        return found.base, found.shift
+
+    reported, guard = jackknife(blocks, levels)
+    cal.intervals[f"{where}.{base}"] = {base: widen(reported[0], step)}
+    cal.intervals[f"{where}.{shift}"] = {shift: widen(reported[1], step)}
+    if not refits.fit.separable:
+        note = (
+            "not told apart from the other level: the building is in shift nearly all the "
+            "time (or has no shifts), so only their sum is fitted; split as in the park file"
+        )
+        cal.identifiability[f"{where}.{base}"] = note
+        cal.identifiability[f"{where}.{shift}"] = note
+    return {base: widen(guard[0], step), shift: widen(guard[1], step)}
+
+
+def _week_level(y: np.ndarray, cells: tuple[np.ndarray, int, str], mask: np.ndarray) -> float:
+    """The weekly mean of a shape's cell medians, fitted on the readings of `mask`."""
+    cell, count, model = cells
+    values = slot_medians(y, cell, count, mask)
+    per_day = count // {"daily": 1, "day types": 3, "weekly": 7}[model]
+    return float(np.nanmean(week_of(model, values, per_day)))
+
+
 def _write_levels(
     cal: Calibration,
     edit: Edit,
-    asset: str,
-    quantity: str,
+    meter: tuple[str, str],
     fit: LevelFit,
     prior: tuple[float, float],
     choice: ShapeChoice,
+    guard: dict[str, Interval],
 ) -> None:
+    """Write base and shift, each unless the data support the file's value (99.9% interval)."""
+    asset, quantity = meter
     part = _part(quantity)
+    building = next(b for b in cal.source.buildings if b.id == asset)
+    section: Any = building.power if part == "power" else building.water
+    shaped = section is not None and section.shape is not None
     inferred = asset in cal.weekdays and cal.weekdays[asset].inferred
     days = (
         f" (shifts on {day_range(cal.weekdays[asset].days)} only, as inferred)" if inferred else ""
     )
     for name, value, was in zip(NAMES[part][:2], (fit.base, fit.shift), prior, strict=True):
+        place = f"buildings[id={asset}].{part}.{name}"
+        if not shaped and not inferred and inside(was, guard[name]):
+            low, high = guard[name]
+            edit.keep(place, f"the data support the file's {was:g} (99.9% interval {low}..{high})")
+            continue
         edit.set(
-            f"buildings[id={asset}].{part}.{name}",
+            place,
             significant(value, 4),
             was,
             source=METERS,
@@ -185,9 +249,7 @@ def _write_levels(
             data=f"{METERS} {quantity}",
             quality=f"MAPE {fit.mape_pct:.1f}% per reading, R² {fit.r2:.3f}",
         )
-    building = next(b for b in cal.source.buildings if b.id == asset)
-    section: Any = building.power if part == "power" else building.water
-    if section is not None and section.shape is not None:  # the file's shape gives way
+    if shaped:  # the file's shape gives way
         for name in (NAMES[part][2], "shape"):
             edit.set(f"buildings[id={asset}].{part}.{name}", None, None, method=why_levels(choice))
 
@@ -240,30 +302,57 @@ def why_levels(choice: ShapeChoice) -> str:
     return f"the file's load shape replaced by base + shift, chosen by {choice.summary()}"
 
 
-def _levels_refit(
-    train: MeterSeries,
-    fit: LevelFit,
-    windows: list[Window],
-    clock: Clock,
-    prior: tuple[float, float],
-) -> Callable[[np.ndarray], np.ndarray]:
-    """Base + shift fitted on the readings of a mask, predicted at every reading."""
-    whole = predict(fit, train, windows, clock)
+class LevelRefits:
+    """Base + shift refitted on masks of a meter's readings (each mask fitted once).
 
-    def refit(mask: np.ndarray) -> np.ndarray:
-        if mask.all():
-            return whole
-        part = replace(
+    The load-shape cross-validation and the day-block jackknife leave out the same blocks of
+    days, so they share the refits.
+    """
+
+    def __init__(
+        self,
+        train: MeterSeries,
+        fit: LevelFit,
+        windows: list[Window],
+        clock: Clock,
+        prior: tuple[float, float],
+    ) -> None:
+        self.train, self.fit, self.windows, self.clock, self.prior = (
             train,
-            t_min=train.t_min[mask],
-            value=train.value[mask],
-            interval_min=train.interval_min[mask],
-            lines=train.lines[mask],
+            fit,
+            windows,
+            clock,
+            prior,
         )
-        again = fit_levels(part, windows, clock, prior)
-        return whole if again is None else predict(again, train, windows, clock)
+        self._fits: dict[bytes, LevelFit] = {}
 
-    return refit
+    def fit_on(self, mask: np.ndarray) -> LevelFit:
+        """The levels fitted on the readings of `mask` (the whole fit when none is left out)."""
+        if mask.all():
+            return self.fit
+        key = np.packbits(mask).tobytes()
+        if key not in self._fits:
+            t = self.train
+            part = replace(
+                t,
+                t_min=t.t_min[mask],
+                value=t.value[mask],
+                interval_min=t.interval_min[mask],
+                lines=t.lines[mask],
+            )
+            again = fit_levels(part, self.windows, self.clock, self.prior)
+            self._fits[key] = again if again is not None else self.fit
+        return self._fits[key]
+
+    def predict(self, mask: np.ndarray) -> np.ndarray:
+        """The levels fitted on `mask`, at every reading."""
+        return predict(self.fit_on(mask), self.train, self.windows, self.clock)
+
+    def days(self) -> np.ndarray:
+        """Local day index of each reading."""
+        t = self.train
+        mid = t.t_min - t.interval_min / 2 + self.clock.start_offset_min
+        return np.floor(mid / DAY).astype(np.int64)
 
 
 def _levels_predictor(fit: LevelFit, windows: list[Window], clock: Clock) -> Predict:
@@ -280,6 +369,34 @@ def _shape_predictor(
         return shape.level * shape_average(form, clock, begin, series.t_min, start, holidays)
 
     return at
+
+
+def _ratio_interval(
+    wastewater: MeterSeries,
+    water: MeterSeries | None,
+    model: np.ndarray | None,
+    full: float,
+) -> tuple[Interval, Interval]:
+    """Day-block jackknife intervals of the wastewater ratio: reported (95%) and guard."""
+    mid = wastewater.t_min - wastewater.interval_min / 2
+    blocks = day_blocks(np.floor(mid / DAY).astype(np.int64))
+
+    def ratio_on(mask: np.ndarray) -> tuple[float]:
+        part = replace(
+            wastewater,
+            t_min=wastewater.t_min[mask],
+            value=wastewater.value[mask],
+            interval_min=wastewater.interval_min[mask],
+            lines=wastewater.lines[mask],
+        )
+        found = fit_ratio(part, water, None if model is None else model[mask])
+        return (found.ratio if found is not None else full,)
+
+    reported, guard = jackknife(blocks, ratio_on)
+    # a ratio of readings rounded to `step`: its own resolution at the typical level
+    typical = float(np.median(wastewater.value)) if len(wastewater.value) else 0.0
+    step = quantum(wastewater.value) / typical if typical > 0 else 0.0
+    return widen(reported[0], step), widen(guard[0], step)
 
 
 def _wastewater(
@@ -310,6 +427,17 @@ def _wastewater(
             cal.notes.append(f"{asset} wastewater: too few readings to fit the ratio")
             continue
         cal.ratios[asset] = ratio
+        water_train = water.window(*cal.training) if water else None
+        place = f"buildings[id={asset}].water.wastewater_ratio"
+        reported, guard = _ratio_interval(train, water_train, model, ratio.ratio)
+        cal.intervals[place] = {"wastewater_ratio": reported}
+        if inside(water_section.wastewater_ratio, guard):
+            edit.keep(
+                place,
+                f"the data support the file's {water_section.wastewater_ratio:g} (99.9% "
+                f"interval {guard[0]}..{guard[1]})",
+            )
+            continue
         edit.set(
             f"buildings[id={asset}].water.wastewater_ratio",
             significant(ratio.ratio, 3),

@@ -59,6 +59,8 @@ class Calibration:
     validation: Validation | None = None
     notes: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # place -> why its fit was refused
+    intervals: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)  # by place
+    identifiability: dict[str, str] = field(default_factory=dict)  # place -> what the data miss
 
     def quiet(self, stage: str) -> Any:
         """A context that runs a stage with library warnings caught, as notes naming it."""

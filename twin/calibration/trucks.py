@@ -9,13 +9,21 @@ from typing import Any
 import numpy as np
 
 from twin.calibration.apply import Edit, significant
-from twin.calibration.fit_arrivals import fit_arrivals
+from twin.calibration.fit_arrivals import fit_arrivals, rates_supported
 from twin.calibration.fit_docks import fit_dock_count, freed_at_start, resolution
 from twin.calibration.fit_gates import fit_gate
-from twin.calibration.fit_service import fit_service
+from twin.calibration.fit_service import ServiceFit, file_ks_p, fit_service, frozen
 from twin.calibration.read import TRUCKS
 from twin.calibration.result import Calibration
 from twin.calibration.search import fit_road_speed
+from twin.calibration.uncertainty import (
+    GUARD,
+    bootstrap_median,
+    bootstrap_moments,
+    inside,
+    poisson_rate,
+    widen,
+)
 from twin.intervals import DAY, Clock
 
 MODELS = {
@@ -35,63 +43,119 @@ def fit_trucks(cal: Calibration, edit: Edit) -> None:
     lo -= clock.start_offset_min
     hi = min(cal.split, trucks.last_min)
     period = cal.span_text((lo, hi))
-    flows = {f.id: (i, f) for i, f in enumerate(park.logistics.flows)}
+    _fit_flows(cal, edit, (lo, hi), period)
+    _fit_services(cal, edit, lo, hi, period)
+    dock_free = _fit_dock_counts(cal, edit, (lo, hi), period)
+    _fit_gates(cal, edit, (lo, hi), period, dock_free)
+    _fit_roads(cal, edit, (lo, hi), period)
+
+
+def _fit_flows(cal: Calibration, edit: Edit, window: tuple[float, float], period: str) -> None:
+    """Each logged flow's arrival profile, unless the file's rates are supported."""
+    trucks = cal.data.trucks
+    assert trucks is not None
+    lo, hi = window
+    clock = Clock.of(cal.source.park.start)
+    flows = {f.id: f for f in cal.source.logistics.flows}
     for fid in sorted(set(trucks.flow.tolist())):
+        place = f"logistics.flows[id={fid}]"
         times = trucks.arrive[(trucks.flow == fid) & ~np.isnan(trucks.arrive)]
         if hi - lo < DAY or len(times) < 1:
             cal.notes.append(f"flow '{fid}': under a day of arrivals, not fitted")
             continue
-        flow = flows[fid][1]
+        flow = flows[fid]
         if flow.timetable is not None:
             edit.keep(
-                f"logistics.flows[id={fid}]",
+                place,
                 "scheduled (timetable): kept as the file has it, not fitted as a Poisson process",
             )
             continue
-        fit = fit_arrivals(fid, times, (lo, hi), clock)
+        fit = fit_arrivals(fid, times, window, clock)
         cal.arrivals[fid] = fit
-        profile = [significant(r, 4) for r in fit.rates.tolist()]
+        reported, guard = poisson_rate(fit.n, fit.exposure_h / 24.0, fit.daily.index)
+        cal.intervals[place] = {"per_day": reported}
+        was = float(np.mean(flow.weekly_rates())) * 24
+        ok, p = rates_supported(
+            np.asarray(flow.weekly_rates()), times, window, clock, fit.daily.index
+        )
+        if ok and inside(was, guard):
+            edit.keep(
+                place,
+                f"the data support the file's rates ({was:.4g} trucks/day, inside the 99.9% "
+                f"interval; hourly counts against them χ² p = {p:.2g})",
+            )
+            continue
         key = "hourly_profile" if fit.choice == "hourly" else "weekly_profile"
-        value: dict[str, Any] = {
-            "rate_per_hour": None,
-            "hourly_profile": None,
-            "weekly_profile": None,
-            "timetable": None,
-        }
-        value[key] = profile
+        value: dict[str, Any] = dict.fromkeys(_RATE_FIELDS)
+        value[key] = [significant(r, 4) for r in fit.rates.tolist()]
         edit.set(
-            f"logistics.flows[id={fid}]",
+            place,
             value,
             None,
             field=key,
-            was_per_day=significant(float(np.mean(flow.weekly_rates())) * 24, 4),
+            was_per_day=significant(was, 4),
             per_day=significant(fit.per_day, 4),
             source=TRUCKS,
             period=period,
             trucks=fit.n,
+            data="trucks.csv arrive",
             method="Poisson-process maximum likelihood of piecewise-constant hourly rates; "
-            f"model '{fit.choice}' ({MODELS[fit.choice]}) chosen by AIC",
+            f"model '{fit.choice}' ({MODELS[fit.choice]}) chosen by AIC; the file's rates "
+            f"rejected (χ² p = {p:.2g} or trucks/day outside the 99.9% interval)",
             quality=fit.daily.verdict(),
         )
-    _fit_services(cal, edit, lo, hi, period)
-    dock_free = _fit_dock_counts(cal, edit, (lo, hi), period)
-    _fit_gates(cal, edit, (lo, hi), period, dock_free)
-    speed = fit_road_speed(park, trucks, (lo, hi))
+
+
+_RATE_FIELDS = ("rate_per_hour", "hourly_profile", "weekly_profile", "timetable")
+
+
+def _fit_roads(cal: Calibration, edit: Edit, window: tuple[float, float], period: str) -> None:
+    """One factor on every road's speed, unless the file's speeds are supported."""
+    trucks = cal.data.trucks
+    assert trucks is not None
+    park = cal.source
+    speed = fit_road_speed(park, trucks, window)
     cal.speed = speed
-    if speed is not None:
-        for road in park.logistics.roads:
-            edit.set(
-                f"logistics.roads[id={road.id}].speed_kmh",
-                significant(min(road.speed_kmh / speed.factor, 200.0), 3),
-                road.speed_kmh,
-                source=TRUCKS,
-                period=period,
-                trucks=speed.n,
-                method="one factor on all roads: median of (depart − dock_end) / route drive",
-                quality=f"drives take {speed.factor:.2f}× the file's time",
-            )
-    elif park.logistics.roads:
-        edit.keep("logistics.roads[*].speed_kmh", "fewer than 30 trucks with dock_end and depart")
+    if speed is None:
+        if park.logistics.roads:
+            edit.keep("logistics.roads[*].speed_kmh", "too few trucks with dock_end and depart")
+        return
+    reported, guard = bootstrap_median(speed.ratios, "roads")
+    shortest = min(route for _, _, route in speed.per_flow.values())
+    step = max(resolution(trucks.dock_end), resolution(trucks.depart)) / shortest
+    reported, guard = widen(reported, step), widen(guard, step)
+    if inside(1.0, guard):
+        edit.keep(
+            "logistics.roads[*].speed_kmh",
+            f"the data support the file's speeds (drive factor {speed.factor:.3f}, 99.9% "
+            f"interval {guard[0]}..{guard[1]} holds 1)",
+        )
+    for road in park.logistics.roads:
+        place = f"logistics.roads[id={road.id}].speed_kmh"
+        low, high = reported
+        cal.intervals[place] = {
+            "speed_kmh": [_divided(road.speed_kmh, high), _divided(road.speed_kmh, low)]
+        }
+        if inside(1.0, guard):
+            continue
+        edit.set(
+            place,
+            _divided(road.speed_kmh, speed.factor),
+            road.speed_kmh,
+            source=TRUCKS,
+            period=period,
+            trucks=speed.n,
+            method="one factor on all roads: median of (depart − dock_end) / route drive",
+            data="trucks.csv dock_end/depart",
+            quality=f"drives take {speed.factor:.2f}× the file's time",
+        )
+
+
+def _divided(speed: float, factor: float | None) -> float | None:
+    """A road speed divided by a drive factor, capped at the format's 200 km/h."""
+    if factor is None or factor <= 0:
+        return None
+    return significant(min(speed / factor, 200.0), 3)
 
 
 def _fit_services(cal: Calibration, edit: Edit, lo: float, hi: float, period: str) -> None:
@@ -125,19 +189,58 @@ def _fit_services(cal: Calibration, edit: Edit, lo: float, hi: float, period: st
             edit.keep(place, f"only {len(complete)} complete service times (need 20)")
             continue
         cal.services[gid] = fit
-        spec = {k: (significant(v, 4) if k != "dist" else v) for k, v in fit.best.spec.items()}
-        edit.set(
+        _write_service(
+            cal,
+            edit,
             place,
-            spec,
+            fit,
             groups[gid].service.model_dump(mode="json"),
-            source=TRUCKS,
+            complete,
             period=period,
             services=fit.n,
             censored=fit.n_censored,
+            data="trucks.csv dock_start/dock_end",
             method="maximum likelihood (right-censored at the end of the span) of every "
             "family; lowest AIC chosen",
-            quality=f"KS D {fit.best.ks_d:.3f}, p {fit.best.ks_p:.3g}",
         )
+
+
+def _write_service(
+    cal: Calibration,
+    edit: Edit,
+    place: str,
+    fit: ServiceFit,
+    was: dict[str, Any],
+    times: np.ndarray,
+    **record: Any,
+) -> None:
+    """Write a fitted service distribution, unless the data support the file's.
+
+    The file's distribution is supported when the KS test of the times against it (exact:
+    nothing estimated) gives p ≥ 0.001 and its mean lies in the 99.9% interval of the mean.
+    """
+    reported, guard = bootstrap_moments(times, place)
+    cal.intervals[place] = reported
+    p = file_ks_p(was, times)
+    mean = float(frozen(was).mean()) if p is not None else math.nan
+    if p is not None and p >= 1 - GUARD and "mean" in guard and inside(mean, guard["mean"]):
+        edit.keep(
+            place,
+            f"the data support the file's distribution (KS p = {p:.2g} against it; its mean "
+            f"{mean:.4g} lies in the 99.9% interval)",
+        )
+        return
+    best = fit.best
+    spec = {k: (significant(v, 4) if k != "dist" else v) for k, v in best.spec.items()}
+    edit.set(
+        place,
+        spec,
+        was,
+        source=TRUCKS,
+        quality=f"KS D {best.ks_d:.3f}, p {best.ks_p:.3g}; the file's distribution: "
+        + (f"KS p {p:.2g}" if p is not None else "not continuous"),
+        **record,
+    )
 
 
 def _fit_dock_counts(
@@ -162,6 +265,14 @@ def _fit_dock_counts(
             continue
         cal.counts[gid] = found
         place = f"logistics.dock_groups[id={gid}].docks"
+        low, high = found.ci95
+        cal.intervals[place] = {"docks": [float(low), None if high is None else float(high)]}
+        if not found.identified:
+            cal.identifiability[place] = (
+                f"bounded from below only: no truck was seen waiting for a dock, so every count "
+                f"from {found.lower} up gives the same queues; the file's count is kept when it "
+                "is at least that"
+            )
         if found.chosen == found.current:
             edit.keep(place, found.note)
             continue
@@ -197,19 +308,27 @@ def _fit_gates(
         if found.service is None:
             edit.keep(place, f"only {found.used} trucks with a usable gate time (need 20)")
             continue
-        best = found.service.best
-        spec = {k: (significant(v, 4) if k != "dist" else v) for k, v in best.spec.items()}
-        edit.set(
+        _write_service(
+            cal,
+            edit,
             place,
-            spec,
+            found.service,
             gate.service.model_dump(mode="json"),
-            source=TRUCKS,
+            found.times,
             period=period,
             trucks=found.used,
             method=found.method,
             data=found.data,
-            quality=f"KS D {best.ks_d:.3f}, p {best.ks_p:.3g}",
         )
+        lanes_place = f"logistics.gates[id={gate.id}].lanes"
+        if "gate_out" in found.data:
+            cal.intervals[lanes_place] = {"lanes": [float(found.lanes), None]}
+            cal.identifiability[lanes_place] = (
+                "bounded from below: the fewest lanes that explain the gate log; more lanes "
+                "change nothing while the gate never queues"
+            )
+        else:
+            cal.identifiability[lanes_place] = "not observed without gate_out: the file's lanes"
         if found.lanes != found.file_lanes:
             edit.set(
                 f"logistics.gates[id={gate.id}].lanes",

@@ -1068,11 +1068,25 @@ def serve(
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=1, help="Seconds one what-if may run.")
     ] = 600,
+    nowcast_every: Annotated[
+        float,
+        typer.Option(
+            "--nowcast-every", help="With --replay: nowcast every MIN park minutes (0: off)."
+        ),
+    ] = 60,
+    hours: HoursOpt = 4,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Replications of each nowcast.")
+    ] = 10,
+    alert: AlertOpt = None,
 ) -> None:
     """The operations-centre web page and its HTTP API (until Ctrl+C)."""
     from web.server import serve as run_server
 
-    run_server(park, store, replay, speed, host, port, token, time_limit, say=typer.echo)
+    nowcast: dict[str, Any] = {"every_min": nowcast_every, "hours": hours}
+    nowcast.update(replications=replications, alerts=alert or [])
+    run_server(park, store, replay, speed, host, port, token, time_limit, say=typer.echo,
+               nowcast=nowcast if nowcast_every > 0 else None)  # fmt: skip
 
 
 def main() -> None:

@@ -126,3 +126,42 @@ def test_cli_live_replay_with_nowcast_every_stores_forecasts(park_file, tmp_path
     assert latest is not None and latest["replications"] == 2 and latest["hours"] == 1
     refused = runner.invoke(app, [*args, "--nowcast-every", "60", "--alert", "nope=1"])
     assert refused.exit_code == 2 and "no forecast series 'nope'" in refused.output
+
+
+def test_cli_nowcast_out_is_checked_and_never_clobbers_other_files(park_file, store, tmp_path):
+    args = ["nowcast", str(park_file), "--store", str(store), "-r", "1", "--hours", "1"]
+    a_file = tmp_path / "a-file"
+    a_file.write_text("mine")
+    result = runner.invoke(app, [*args, "--out", str(a_file)])
+    assert result.exit_code == 2 and "a-file" in result.output
+    assert a_file.read_text() == "mine"
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("keep")
+    result = runner.invoke(app, [*args, "--out", str(theirs)])
+    assert result.exit_code == 2 and "did not write" in result.output
+    assert sorted(p.name for p in theirs.iterdir()) == ["notes.txt"]
+    again = tmp_path / "fc"
+    for _ in range(2):  # an earlier result of parktwin's own is replaced
+        assert runner.invoke(app, [*args, "--out", str(again)]).exit_code == 0
+    assert {"forecast.json", "forecast.csv", "manifest.json"} <= {p.name for p in again.iterdir()}
+
+
+def test_too_many_samples_are_refused_before_simulating(park_file, store):
+    result = runner.invoke(
+        app, ["nowcast", str(park_file), "--store", str(store), "-r", "5000", "--hours", "168"]
+    )
+    assert result.exit_code == 2 and "samples per series" in result.output
+
+
+def test_a_moment_before_the_store_begins_is_refused(park_file, store):
+    result = runner.invoke(
+        app, ["nowcast", str(park_file), "--store", str(store), "--at", "2020-01-01T00:00"]
+    )
+    assert result.exit_code == 2 and "before the store's first message" in result.output
+
+
+def test_an_empty_store_has_nothing_to_start_from(park_file, tmp_path):
+    Store.open(tmp_path / "empty.db").close()
+    result = runner.invoke(app, ["nowcast", str(park_file), "--store", str(tmp_path / "empty.db")])
+    assert result.exit_code == 2 and "no message in the store yet" in result.output

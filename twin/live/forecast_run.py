@@ -12,17 +12,43 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from twin.errors import UsageError
+from twin.errors import InputError, UsageError
 from twin.live.backtest import Backtest, backtest
 from twin.live.backtest_report import write_backtest
 from twin.live.nowcast import alert_thresholds, nowcast_store
 from twin.live.run import Setup, park_of, parse_moment
 from twin.live.store import Store
 from twin.output import atomic_write_text
+from twin.result_folder import ResultFolder
 from twin.schema import Park
 from twin.text import csv_text
+
+R = TypeVar("R")
+
+
+def in_folder(
+    out: Path | None, command: str, compute: Callable[[], R], write: Callable[[Path, R], object]
+) -> R:
+    """Compute a result and, with `out`, write it there as one unit (:mod:`twin.result_folder`).
+
+    The destination is checked (and locked) before `compute` runs; a failure before the end
+    leaves whatever `out` held untouched.
+    """
+    if out is None:
+        return compute()
+    with ResultFolder(out, command) as folder:
+        result = compute()
+        try:
+            write(folder.staging, result)
+            folder.publish(complete=True)
+        except OSError as exc:
+            raise InputError(
+                str(folder.target),
+                f"could not be written ({exc.strerror or exc}); an earlier result there is kept",
+            ) from None
+    return result
 
 
 def parse_thresholds(texts: Sequence[str]) -> dict[str, float]:
@@ -62,14 +88,15 @@ def nowcast_command(
     source = park_of(park)
     moment = parse_moment(at, source)
     thresholds = parse_thresholds(alerts)
-    with Store.open(store_path, read_only=True) as store:
-        doc = nowcast_store(
-            source, store, moment, hours=hours, replications=replications, seed=seed,
-            thresholds=thresholds, seen_only=seen_only,
-        )  # fmt: skip
-    if out is not None:
-        write_forecast(out, doc)
-    return doc
+
+    def compute() -> dict[str, Any]:
+        with Store.open(store_path, read_only=True) as store:
+            return nowcast_store(
+                source, store, moment, hours=hours, replications=replications, seed=seed,
+                thresholds=thresholds, seen_only=seen_only,
+            )  # fmt: skip
+
+    return in_folder(out, "parktwin nowcast", compute, write_forecast)
 
 
 def forecast_lines(doc: dict[str, Any], busiest: int = 5) -> list[str]:
@@ -97,7 +124,7 @@ def forecast_lines(doc: dict[str, Any], busiest: int = 5) -> list[str]:
 
 
 def write_forecast(out: Path, doc: dict[str, Any]) -> list[Path]:
-    """forecast.json and forecast.csv (one row per series and time) into `out`."""
+    """forecast.json and forecast.csv (one row per series and time) into the folder `out`."""
     rows = [
         {"series": name, "time": t, "mean": m, "p05": lo, "p95": hi}
         for name, s in doc["series"].items()
@@ -129,13 +156,16 @@ def backtest_command(
     last = parse_moment(end, model, "--to")
     if first is not None and last is not None and last < first:
         raise UsageError(f"--to {last:%Y-%m-%d %H:%M} is before --from {first:%Y-%m-%d %H:%M}")
-    result = backtest(
-        model, source, every_min=every_min, hours=hours, replications=replications, seed=seed,
-        start=first, end=last, progress=progress,
-    )  # fmt: skip
-    if out is not None:
-        write_backtest(out, result, str(source))
-    return result
+
+    def compute() -> Backtest:
+        return backtest(
+            model, source, every_min=every_min, hours=hours, replications=replications,
+            seed=seed, start=first, end=last, progress=progress,
+        )  # fmt: skip
+
+    return in_folder(
+        out, "parktwin backtest", compute, lambda folder, r: write_backtest(folder, r, str(source))
+    )
 
 
 def nowcast_setup(

@@ -39,6 +39,8 @@ from twin.trace import Trace
 
 MAX_HOURS = 7 * 24.0
 MAX_REPLICATIONS = 10_000
+MAX_SAMPLES = 500_000
+"""Replications x steps at most: the samples of a park of 100 series then fit in 400 MB."""
 BAND = (0.05, 0.95)
 
 
@@ -83,6 +85,12 @@ def check_options(hours: float, replications: int, step_min: float) -> None:
         raise UsageError(f"replications must be 1 to {MAX_REPLICATIONS:,}, got {replications}")
     if not 0 < step_min <= hours * 60 or not math.isfinite(step_min):
         raise UsageError(f"step_min must be above 0 and at most the horizon, got {step_min:g}")
+    steps = math.floor(hours * 60 / step_min + 1e-9)
+    if replications * steps > MAX_SAMPLES:
+        raise UsageError(
+            f"{replications:,} replications of {steps:,} steps is more than {MAX_SAMPLES:,} "
+            "samples per series: fewer replications, a shorter horizon or a longer step"
+        )
 
 
 def forecast_samples(
@@ -325,7 +333,18 @@ def nowcast_store(
 
     With `seen_only`, the flows of which the store has no truck in the day before the state
     are left out (:func:`seen_flows_only`) and listed in the document's ``flows_left_out``.
+
+    Raises:
+        UsageError: an empty store, `at` before its first message, or as :func:`nowcast`.
     """
+    span = store.span()
+    if span is None:
+        raise UsageError(f"{store.path}: no message in the store yet: nothing to start from")
+    if at is not None and at < span[0]:
+        raise UsageError(
+            f"{_iso(at)} is before the store's first message ({_iso(span[0])}): "
+            "the state there is unknown"
+        )
     state = state_at(park, store, at)
     left_out: list[str] = []
     if seen_only:

@@ -524,7 +524,10 @@ def sweep(
 @guarded
 def calibrate(
     park: Annotated[str, typer.Argument(help="Park file or bundled park name to fit.")],
-    sensor_dir: Annotated[Path, typer.Argument(help="Folder with meters.csv and/or trucks.csv.")],
+    sensor_dir: Annotated[
+        Path,
+        typer.Argument(help="Folder with meters.csv and/or trucks.csv, or a live store (.db)."),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="Where to write the fitted park (.json: JSON, else YAML).")
     ],
@@ -543,9 +546,9 @@ def calibrate(
     ] = False,
 ) -> None:
     """Fit the park's parameters to sensor data; write a park file and a validation report."""
-    from twin.calibration import calibrate as fit_park
     from twin.calibration import write_outputs
     from twin.calibration.report import summary_rows
+    from twin.live.export import calibrate_source as fit_park
 
     def say(stage: str) -> None:
         if sys.stderr.isatty():
@@ -837,15 +840,6 @@ def _paho_missing(exc: ModuleNotFoundError) -> typer.Exit:
     raise exc
 
 
-def _print_ingest(done: dict[str, Any]) -> None:
-    typer.echo(
-        f"parktwin: {done['messages']} messages: {done['stored']} stored, "
-        f"{done['duplicates']} duplicates, {done['rejected']} rejected; "
-        f"{done['rate_per_s']} messages/s; latest {done['latest']}",
-        err=True,
-    )
-
-
 @app.command()
 @guarded
 def live(
@@ -883,7 +877,8 @@ def live(
     if replay is not None:
         from twin.live.run import live_replay
 
-        _print_ingest(live_replay(park, replay, store, speed, setup=setup).to_dict())
+        stats = live_replay(park, replay, store, speed, setup=setup)
+        typer.echo(f"parktwin: {stats.summary()}", err=True)
         return
     if speed is not None:
         raise fail("--speed goes with --replay (a broker feed runs at the park's pace)")
@@ -892,7 +887,7 @@ def live(
     except ModuleNotFoundError as exc:
         raise _paho_missing(exc) from None
     assert broker is not None
-    stats = follow(
+    follow(  # it reports on stderr as it goes, and a summary when it stops
         park,
         broker,
         store,
@@ -905,7 +900,6 @@ def live(
         tls_key=tls_key,
         setup=setup,
     )
-    _print_ingest(stats.to_dict())
 
 
 @app.command()

@@ -648,28 +648,12 @@ def render(
 ) -> None:
     """3D picture (.png), playback (.mp4, .gif) or standalone page (.html) of the park."""
     from viz.offscreen import render_run
+    from viz.options import RenderOptions, RunSource
 
-    warmup = _warmup_option(warmup_days)
+    source = RunSource(park, scenario, trace, compare, days, _warmup_option(warmup_days), seed)
+    options = RenderOptions(at, start, end, size, fps, speed, camera, jobs=jobs)
     with progress(label="frames") as bar:
-        written = render_run(
-            out,
-            park,
-            scenario,
-            trace=trace,
-            compare=compare,
-            days=days,
-            warmup_days=warmup,
-            seed=seed,
-            at=at,
-            start=start,
-            end=end,
-            size=size,
-            fps=fps,
-            speed=speed,
-            camera=camera,
-            jobs=jobs,
-            progress=bar,
-        )
+        written = render_run(out, source, options, progress=bar)
     typer.echo(f"wrote {written}")
 
 
@@ -698,21 +682,10 @@ def show(
 ) -> None:
     """Interactive 3D window with a time slider and play/pause (needs a display)."""
     from viz.interactive import show_run
+    from viz.options import RenderOptions, RunSource
 
-    warmup = _warmup_option(warmup_days)
-    show_run(
-        park,
-        scenario,
-        trace=str(trace) if trace is not None else None,
-        compare=compare,
-        days=days,
-        warmup_days=warmup,
-        seed=seed,
-        start=start,
-        end=end,
-        speed=speed,
-        camera=camera,
-    )
+    source = RunSource(park, scenario, trace, compare, days, _warmup_option(warmup_days), seed)
+    show_run(source, RenderOptions(start=start, end=end, speed=speed, camera=camera))
 
 
 @app.command()

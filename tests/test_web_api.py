@@ -164,6 +164,11 @@ def test_an_uploaded_scenario_is_checked_and_returned(client: TestClient) -> Non
         ("notes.txt", GOOD, "must end in .yaml"),
         ("big.yaml", b"#" * (300 * 1024), "at most 256 KB"),
         ("latin.yaml", "scenario: {name: caf\xe9}".encode("latin-1"), "not UTF-8"),
+        (
+            "laughs.yaml",
+            b"a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n",
+            "laughs.yaml:2: YAML alias",
+        ),
     ],
 )
 def test_bad_uploads_are_400_with_a_located_message(
@@ -209,10 +214,17 @@ def test_bad_compare_requests_are_400_naming_the_field(
     assert expected in answer.json()["error"]
 
 
-def test_a_body_that_is_not_json_is_400(client: TestClient) -> None:
-    answer = client.post("/api/compare", content=b"{scenarios")
+@pytest.mark.parametrize("body", [b"{scenarios", b"[" * 100_000 + b"]" * 100_000, b"\xff"])
+def test_a_body_that_is_not_json_is_400(client: TestClient, body: bytes) -> None:
+    answer = client.post("/api/compare", content=body)
     assert answer.status_code == 400
     assert answer.json()["error"].startswith("body:")
+
+
+def test_a_body_too_large_is_refused_unread(client: TestClient) -> None:
+    answer = client.post("/api/compare", content=b" " * (1024 * 1024 + 1))
+    assert answer.status_code == 400
+    assert "1024 KB" in answer.json()["error"]
 
 
 def wait_for(client: TestClient, job: str, timeout: float = 120.0) -> dict:

@@ -227,9 +227,9 @@ def _jobs(jobs: int) -> int:
 
 def _settings(options: dict[str, Any]) -> Any:
     """The experiment settings of run, compare and sweep, from the command's option values."""
-    from twin import api
+    from twin.options import ExperimentOptions
 
-    return api.settings_from_options(
+    return ExperimentOptions(
         days=options["days"],
         warmup=options["warmup_days"],
         seed=options["seed"],
@@ -239,10 +239,10 @@ def _settings(options: dict[str, Any]) -> Any:
         scheduler=options["scheduler"],
         step_min=options["step_min"],
         precision=options["precision"],
-        kpis=options.get("kpi") or (),
+        kpis=tuple(options.get("kpi") or ()),
         max_replications=options.get("max_replications"),
         first_replication=options.get("first_replication", 0),
-    )
+    ).settings()
 
 
 # --------------------------------------------------------------------------- shared options
@@ -338,10 +338,6 @@ def run(
             typer.echo(line)
         if out is not None:
             typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
-
-
-def _not_yet(name: str, issue: int) -> None:
-    raise fail(f"'{name}' is not implemented yet (tracked in issue {issue})", EXIT_INTERNAL)
 
 
 def _print_comparison(comparison: Any, show_all: bool) -> None:
@@ -588,6 +584,14 @@ def _print_calibration(rows: list[Any], name: str) -> None:
     Console(width=None if sys.stdout.isatty() else 150).print(table)
 
 
+def _warmup_option(text: str) -> float | str:
+    """``--warmup-days`` of render and show: a number of days, or ``auto``."""
+    from twin.options import ExperimentOptions
+
+    auto, days = ExperimentOptions(warmup=text).warmup_choice()
+    return "auto" if auto else days
+
+
 TraceOpt = Annotated[
     Path | None,
     typer.Option("--trace", help="Play a saved run (a folder from 'run --out') instead."),
@@ -640,10 +644,9 @@ def render(
     ] = None,
 ) -> None:
     """3D picture (.png), playback (.mp4, .gif) or standalone page (.html) of the park."""
-    from twin.api import settings_from_options
     from viz.offscreen import render_run
 
-    warmup = settings_from_options(warmup=warmup_days, seed=seed).warmup_days
+    warmup = _warmup_option(warmup_days)
     with progress(label="frames") as bar:
         written = render_run(
             out,
@@ -691,10 +694,9 @@ def show(
     seed: SeedOpt = 0,
 ) -> None:
     """Interactive 3D window with a time slider and play/pause (needs a display)."""
-    from twin.api import settings_from_options
     from viz.interactive import show_run
 
-    warmup = settings_from_options(warmup=warmup_days, seed=seed).warmup_days
+    warmup = _warmup_option(warmup_days)
     show_run(
         park,
         scenario,
@@ -717,7 +719,7 @@ def validate(
 ) -> None:
     """Check park and scenario files and print what is wrong."""
     from twin.errors import InputError
-    from twin.load import check_file
+    from twin.inputs import check_file
 
     failed = 0
     for source in files:

@@ -68,3 +68,27 @@ def test_gate_log_is_used_when_present(visits: list[dict], tmp_path: Path) -> No
     cal = calibrate(load_park(ind.wrong_park()), tmp_path, holdout=0.0)
     assert "gate_out" in cal.gates["g1"].data
     assert cal.gates["g1"].used > 0.9 * cal.gates["g1"].trucks
+
+
+def test_docks_without_service_times_are_searched_with_widening_bounds(
+    visits: list[dict], tmp_path: Path
+) -> None:
+    """A log without dock_end shows no occupancy: the count is found by simulation.
+
+    The file says 9 docks for a-docks (truth 4): the first range, 7..11, has its best count
+    on the edge, so the search widens until the best count is interior.
+    """
+    cut = [{k: v for k, v in row.items() if k != "dock_end"} for row in visits]
+    for row in cut:
+        row["depart"] = None  # a log of arrivals and dock starts only
+    ind.write_trucks(tmp_path, cut, gate_out=False)
+    data = ind.true_park()
+    group = next(g for g in data["logistics"]["dock_groups"] if g["id"] == "a-docks")
+    group["docks"] = 9
+    cal = calibrate(load_park(data), tmp_path, holdout=0.0)
+    assert not cal.counts  # nothing to read the counts from
+    found = cal.docks["a-docks"]
+    tried = sorted(found.simulated)
+    assert found.chosen == 4
+    assert tried[0] < found.chosen < tried[-1]  # interior
+    assert cal.park.logistics.dock_groups[0].docks == 4

@@ -114,7 +114,7 @@ def show_run(
     trace: str | None = None,
     compare: str | None = None,
     days: float | None = None,
-    warmup_days: float = 1.0,
+    warmup_days: float | str = 1.0,
     seed: int = 0,
     start: str | float | None = None,
     end: str | float | None = None,

@@ -314,7 +314,7 @@ def render_run(
     trace: str | os.PathLike[str] | None = None,
     compare: str | os.PathLike[str] | None = None,
     days: float | None = None,
-    warmup_days: float = 1.0,
+    warmup_days: float | str = 1.0,
     seed: int = 0,
     **options: Any,
 ) -> Path:
@@ -327,7 +327,7 @@ def render_run(
         trace: A saved run to play instead of simulating.
         compare: A scenario to show beside the run (same seed, horizon and warm-up).
         days: Horizon in days (default: just long enough for the moments shown).
-        warmup_days: Warm-up days before the horizon.
+        warmup_days: Warm-up days before the horizon, or ``"auto"`` (MSER-5, as ``run``).
         seed: Base seed.
         **options: :func:`render`'s keyword arguments (at, start, end, size, fps, ...).
     """

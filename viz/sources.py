@@ -10,7 +10,9 @@ import math
 import os
 from pathlib import Path
 
+from twin.api import simulate
 from twin.errors import UsageError
+from twin.inputs import ParkSource
 from twin.trace import Trace
 
 
@@ -19,54 +21,50 @@ def days_to_cover(until_min: float) -> float:
     return float(max(1, math.ceil(until_min / 1440.0 - 1e-9)))
 
 
-def simulate(
-    park: str | os.PathLike[str] | None,
+def _simulate(
+    park: ParkSource | None,
     scenario: str | os.PathLike[str] | None,
     days: float,
-    warmup_days: float = 1.0,
+    warmup_days: float | str = 1.0,
     seed: int = 0,
-    base: object | None = None,
+    replication: int = 0,
+    step_min: float = 15.0,
 ) -> Trace:
-    """One replication of a park (under an optional scenario), as a trace.
-
-    Args:
-        park: Park file or bundled name (None: the scenario's base, else the default park).
-        scenario: Scenario file or bundled name, or None for the park as is.
-        days: Horizon in days.
-        warmup_days: Warm-up days before the horizon.
-        seed: Base seed; replication 0 of every scenario sees the same random numbers.
-        base: A :class:`~twin.schema.Park` to use instead of `park` (A/B from a saved trace).
-    """
-    from twin.api import load_inputs
-    from twin.settings import Settings
-    from twin.sim.engine import simulate as run_engine
-
-    settings = Settings(days=days, warmup_days=warmup_days, seed=seed)
-    inputs = load_inputs(base if base is not None else park, scenario)  # type: ignore[arg-type]
-    return run_engine(inputs.park, inputs.events, settings.spec(0), scenario=inputs.scenario_name)
+    """One replication, as :func:`twin.api.simulate` makes it (``"auto"`` warm-up included)."""
+    return simulate(
+        park,
+        None if scenario is None else str(scenario),
+        days=days,
+        warmup_days=warmup_days,
+        seed=seed,
+        replication=replication,
+        step_min=step_min,
+    )
 
 
 def traces_for(
-    park: str | os.PathLike[str] | None = None,
+    park: ParkSource | os.PathLike[str] | None = None,
     scenario: str | os.PathLike[str] | None = None,
     trace: str | os.PathLike[str] | None = None,
     compare: str | os.PathLike[str] | None = None,
     until_min: float = 0.0,
     days: float | None = None,
-    warmup_days: float = 1.0,
+    warmup_days: float | str = 1.0,
     seed: int = 0,
 ) -> list[Trace]:
     """The run to show, and with `compare` the same park under that scenario beside it.
 
     Args:
-        park: Park file or bundled name.
+        park: Park file, bundled name, dict or Park.
         scenario: Scenario of the (left) run.
         trace: A saved run (folder with trace.npz, or the file) to play instead of simulating.
         compare: A scenario to simulate beside it with the same seed, horizon and warm-up
-            (with `trace`, applied to the park stored in the trace).
+            (with `trace`, applied to the park stored in the trace, with the trace's
+            replication, grid step, horizon and warm-up, so that the pair is paired).
         until_min: The last moment to show; the horizon covers it when `days` is None.
         days: Horizon in days, or None for just enough.
-        warmup_days: Warm-up days.
+        warmup_days: Warm-up days, or ``"auto"`` for the warm-up ``run --warmup auto`` picks
+            (the comparison then starts after the same warm-up as the run).
         seed: Base seed.
 
     Returns:
@@ -85,18 +83,21 @@ def traces_for(
         traces = [first]
         if compare is not None:
             traces.append(
-                simulate(
-                    None,
+                _simulate(
+                    first.park,
                     compare,
                     days=first.horizon_min / 1440.0,
                     warmup_days=first.warmup_min / 1440.0,
                     seed=int(first.meta.get("seed", 0)),
-                    base=first.park,
+                    replication=int(first.meta.get("replication", 0)),
+                    step_min=float(first.meta.get("step_min", 15.0)),
                 )
             )
         return traces
     horizon = days if days is not None else days_to_cover(until_min)
-    traces = [simulate(park, scenario, horizon, warmup_days, seed)]
+    source = os.fspath(park) if isinstance(park, os.PathLike) else park
+    traces = [_simulate(source, scenario, horizon, warmup_days, seed)]
     if compare is not None:
-        traces.append(simulate(park, compare, horizon, warmup_days, seed))
+        chosen = traces[0].warmup_min / 1440.0  # "auto" chose it for the run: share it
+        traces.append(_simulate(source, compare, horizon, chosen, seed))
     return traces

@@ -260,7 +260,9 @@ def _fit_dock_counts(
         dock_free[rows] = ~freed_at_start(start, end, tol)
         inside = (start >= lo) & (start < hi)
         hours = (np.floor((start + clock.start_offset_min) / 60.0) % 24).astype(np.int64)
-        found = fit_dock_count(gid, groups[gid].docks, start[inside], end[inside], 0, hours[inside])
+        found = fit_dock_count(
+            gid, groups[gid].docks, start[inside], end[inside], trucks.last_min, hours[inside]
+        )
         if found is None:
             continue
         cal.counts[gid] = found

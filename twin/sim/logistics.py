@@ -28,7 +28,7 @@ from twin.sim.context import SimContext
 from twin.sim.measure import mean_or_nan
 from twin.sim.present import PresentTrucks, plan_present, start_present
 from twin.sim.visit import Route, Routes, TruckLog, Visit, visit
-from twin.trace import Trace, occupancy_integral
+from twin.trace import INDEX_DTYPE, Trace, occupancy_integral
 
 BLOCK = 4096
 
@@ -177,7 +177,7 @@ def finish_logistics(
     present = run.present
     for name in ("flow", "gate", "dock_group"):
         per_flow = [p.index if name == "flow" else getattr(p.route, name) for p in run.plans]
-        column = np.repeat(np.array(per_flow, dtype=np.int16), counts)
+        column = np.repeat(np.array(per_flow, dtype=INDEX_DTYPE), counts)
         if present is not None:
             column = np.concatenate([column, present.index_column(name)])
         columns[name] = column

@@ -402,3 +402,15 @@ def _wait_for_stored(url: str, count: int, timeout: float) -> dict:
                 return state
         time.sleep(0.3)
     raise AssertionError(f"only {state['messages']['stored']} messages stored in {timeout} s")
+
+
+def test_a_page_of_another_site_cannot_start_what_ifs(client: TestClient) -> None:
+    body = {"scenarios": ["peak-season"], "days": 0.25, "replications": 2}
+    foreign = {"Origin": "http://attacker.example", "Content-Type": "text/plain"}
+    refused = client.post("/api/compare", content=json.dumps(body), headers=foreign)
+    assert refused.status_code == 403
+    assert client.delete("/api/jobs/x", headers=foreign).status_code == 403
+    same = {"Origin": "http://127.0.0.1"}
+    job = client.post("/api/compare", json=body, headers=same)
+    assert job.status_code == 202
+    assert client.delete(f"/api/jobs/{job.json()['job']}", headers=same).status_code == 200

@@ -524,7 +524,10 @@ def sweep(
 @guarded
 def calibrate(
     park: Annotated[str, typer.Argument(help="Park file or bundled park name to fit.")],
-    sensor_dir: Annotated[Path, typer.Argument(help="Folder with meters.csv and/or trucks.csv.")],
+    sensor_dir: Annotated[
+        Path,
+        typer.Argument(help="Folder with meters.csv and/or trucks.csv, or a live store (.db)."),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="Where to write the fitted park (.json: JSON, else YAML).")
     ],
@@ -543,9 +546,9 @@ def calibrate(
     ] = False,
 ) -> None:
     """Fit the park's parameters to sensor data; write a park file and a validation report."""
-    from twin.calibration import calibrate as fit_park
     from twin.calibration import write_outputs
     from twin.calibration.report import summary_rows
+    from twin.live.export import calibrate_source as fit_park
 
     def say(stage: str) -> None:
         if sys.stderr.isatty():
@@ -645,28 +648,12 @@ def render(
 ) -> None:
     """3D picture (.png), playback (.mp4, .gif) or standalone page (.html) of the park."""
     from viz.offscreen import render_run
+    from viz.options import RenderOptions, RunSource
 
-    warmup = _warmup_option(warmup_days)
+    source = RunSource(park, scenario, trace, compare, days, _warmup_option(warmup_days), seed)
+    options = RenderOptions(at, start, end, size, fps, speed, camera, jobs=jobs)
     with progress(label="frames") as bar:
-        written = render_run(
-            out,
-            park,
-            scenario,
-            trace=trace,
-            compare=compare,
-            days=days,
-            warmup_days=warmup,
-            seed=seed,
-            at=at,
-            start=start,
-            end=end,
-            size=size,
-            fps=fps,
-            speed=speed,
-            camera=camera,
-            jobs=jobs,
-            progress=bar,
-        )
+        written = render_run(out, source, options, progress=bar)
     typer.echo(f"wrote {written}")
 
 
@@ -695,21 +682,10 @@ def show(
 ) -> None:
     """Interactive 3D window with a time slider and play/pause (needs a display)."""
     from viz.interactive import show_run
+    from viz.options import RenderOptions, RunSource
 
-    warmup = _warmup_option(warmup_days)
-    show_run(
-        park,
-        scenario,
-        trace=str(trace) if trace is not None else None,
-        compare=compare,
-        days=days,
-        warmup_days=warmup,
-        seed=seed,
-        start=start,
-        end=end,
-        speed=speed,
-        camera=camera,
-    )
+    source = RunSource(park, scenario, trace, compare, days, _warmup_option(warmup_days), seed)
+    show_run(source, RenderOptions(start=start, end=end, speed=speed, camera=camera))
 
 
 @app.command()
@@ -864,15 +840,6 @@ def _paho_missing(exc: ModuleNotFoundError) -> typer.Exit:
     raise exc
 
 
-def _print_ingest(done: dict[str, Any]) -> None:
-    typer.echo(
-        f"parktwin: {done['messages']} messages: {done['stored']} stored, "
-        f"{done['duplicates']} duplicates, {done['rejected']} rejected; "
-        f"{done['rate_per_s']} messages/s; latest {done['latest']}",
-        err=True,
-    )
-
-
 @app.command()
 @guarded
 def live(
@@ -910,7 +877,8 @@ def live(
     if replay is not None:
         from twin.live.run import live_replay
 
-        _print_ingest(live_replay(park, replay, store, speed, setup=setup).to_dict())
+        stats = live_replay(park, replay, store, speed, setup=setup)
+        typer.echo(f"parktwin: {stats.summary()}", err=True)
         return
     if speed is not None:
         raise fail("--speed goes with --replay (a broker feed runs at the park's pace)")
@@ -919,7 +887,7 @@ def live(
     except ModuleNotFoundError as exc:
         raise _paho_missing(exc) from None
     assert broker is not None
-    stats = follow(
+    follow(  # it reports on stderr as it goes, and a summary when it stops
         park,
         broker,
         store,
@@ -932,7 +900,6 @@ def live(
         tls_key=tls_key,
         setup=setup,
     )
-    _print_ingest(stats.to_dict())
 
 
 @app.command()

@@ -19,6 +19,7 @@ from twin.inputs import check_file, resolve_inputs
 from twin.load import load_park
 from twin.settings import Settings
 from twin.trace import INDEX_COLUMNS, INDEX_DTYPE
+from viz.options import RunSource
 from viz.sources import traces_for
 
 
@@ -114,7 +115,7 @@ def test_compare_beside_a_saved_trace_uses_its_replication_and_step(tmp_path: Pa
         'changes:\n  - {scale: "logistics.flows[*].rate_per_hour", by: 1}\n',
         encoding="utf-8",
     )
-    saved, beside = traces_for(trace=tmp_path / "run", compare=str(same))
+    saved, beside = traces_for(RunSource(trace=tmp_path / "run", compare=str(same)))
     assert beside.meta["replication"] == saved.meta["replication"] == 2
     assert beside.meta["step_min"] == saved.meta["step_min"] == 30
     for column in ("arrive", "dock_start", "exit"):  # a scenario that changes nothing: same run
@@ -125,7 +126,7 @@ def test_warmup_auto_in_render_is_the_warmup_run_chooses() -> None:
     """`render/show --warmup auto` silently became no warm-up."""
     park = one_dock_group(50, {"dist": "constant", "value": 600}, rate_per_hour=3)  # a ramp-up
     chosen = run(park, None, Settings(days=2, warmup_auto=True)).settings.warmup_days
-    traces = traces_for(park=park, days=2, warmup_days="auto")
+    traces = traces_for(RunSource(park=park, days=2, warmup_days="auto"))
     assert traces[0].warmup_min == pytest.approx(chosen * 1440.0)
     assert chosen > 0
 
@@ -133,7 +134,7 @@ def test_warmup_auto_in_render_is_the_warmup_run_chooses() -> None:
 def test_render_passes_warmup_auto_through(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     seen: list = []
     monkeypatch.setattr(
-        "viz.offscreen.render", lambda traces, out, **kw: seen.append(traces) or Path(out)
+        "viz.offscreen.render", lambda traces, out, *args: seen.append(traces) or Path(out)
     )
     park = tmp_path / "ramp.yaml"
     ramp = one_dock_group(50, {"dist": "constant", "value": 600}, rate_per_hour=3)

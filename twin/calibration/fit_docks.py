@@ -35,6 +35,36 @@ class DockCount:
     services: int
     identified: bool  # the waits show the docks saturated: the count is `lower`
     hourly_max: tuple[int, ...]  # most services at once by hour of the day
+    hourly_waits: tuple[int, ...] = ()  # waits at that hour's most, by hour of the day
+
+    def schedule(self) -> list[tuple[int, int, int]]:
+        """Staffing windows the data show: (start hour, end hour, docks), end exclusive.
+
+        An hour is staffed below the peak when its trucks waited (at least 5 times) while
+        fewer docks than the peak were busy: the docks were all busy at that smaller count.
+        Consecutive such hours with the same count make one window (wrapping past midnight).
+        """
+        if not self.identified or len(self.hourly_waits) != 24:
+            return []
+        staffed = [
+            m if w >= MIN_WAITS and m < self.lower else None
+            for m, w in zip(self.hourly_max, self.hourly_waits, strict=True)
+        ]
+        if all(c is None for c in staffed) or all(c is not None for c in staffed):
+            return []
+        first = next(h for h in range(24) if staffed[h] != staffed[h - 1])
+        windows: list[tuple[int, int, int]] = []
+        h = first
+        for _ in range(24):
+            count = staffed[h % 24]
+            if count is not None and (
+                not windows or windows[-1][1] != h or windows[-1][2] != count
+            ):
+                windows.append((h, h + 1, count))
+            elif count is not None:
+                windows[-1] = (windows[-1][0], h + 1, count)
+            h += 1
+        return [(a % 24, b % 24, c) for a, b, c in windows]
 
     @property
     def ci95(self) -> tuple[int, int | None]:
@@ -93,16 +123,6 @@ def freed_at_start(start: np.ndarray, end: np.ndarray, tol: float) -> np.ndarray
     return last > first
 
 
-def coincident_waits(start: np.ndarray, end: np.ndarray, full: int, tol: float) -> np.ndarray:
-    """Starts that take a dock freed (within `tol`) while all `full` docks were busy."""
-    if not len(start) or full < 1:
-        return np.zeros(len(start), dtype=bool)
-    freed = freed_at_start(start, end, tol)
-    _, level = max_concurrency(start, end)
-    # the count after the start equals `full`: the truck took the place of the one that left
-    return freed & (level >= full)
-
-
 def fit_dock_count(
     group: str,
     current: int,
@@ -133,11 +153,27 @@ def fit_dock_count(
     end = np.where(running[use], np.inf, end[use])
     lower, level = max_concurrency(start, end)
     tol = max(resolution(np.concatenate([start, end[np.isfinite(end)]])), 1e-6)
-    waits = int(coincident_waits(start, end, lower, tol).sum())
+    freed = freed_at_start(start, end, tol)
+    waits = int((freed & (level >= lower)).sum())
     identified = waits >= MIN_WAITS
     chosen = lower if identified else max(current, lower)
     hourly = [0] * 24
+    hourly_waits = [0] * 24
     if hour_of is not None:
-        for hour, count in zip(hour_of[use].tolist(), level.tolist(), strict=True):
-            hourly[int(hour)] = max(hourly[int(hour)], int(count))
-    return DockCount(group, current, lower, chosen, waits, len(start), identified, tuple(hourly))
+        hours = hour_of[use].astype(np.int64)
+        for h in range(24):
+            mine = hours == h
+            if mine.any():
+                hourly[h] = int(level[mine].max())
+                hourly_waits[h] = int((mine & freed & (level >= hourly[h])).sum())
+    return DockCount(
+        group,
+        current,
+        lower,
+        chosen,
+        waits,
+        len(start),
+        identified,
+        tuple(hourly),
+        tuple(hourly_waits),
+    )

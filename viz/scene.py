@@ -11,11 +11,9 @@ Coordinates are the park's metres: x east, y north, z up; the ground is z = 0.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +21,7 @@ import pyvista as pv
 
 from twin.roads import RoadNetwork
 from viz import palette
+from viz.fonts import font_file
 from viz.frames import (
     TruckSize,
     gate_outwards,
@@ -32,24 +31,6 @@ from viz.frames import (
 )
 
 CAMERAS = ("overview", "oblique", "top")
-_DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-
-
-@functools.cache
-def font_file() -> str | None:
-    """A TrueType font that covers Vietnamese: Debian's DejaVu Sans, else matplotlib's copy.
-
-    VTK's built-in font drops every character outside Latin-1 (``Điềm Thụy`` would lose its
-    ``Đ``, ``ề`` and ``ụ``), so every text actor gets this file.
-    """
-    if _DEBIAN_FONT.is_file():
-        return str(_DEBIAN_FONT)
-    try:
-        import matplotlib
-    except ImportError:  # pragma: no cover - matplotlib is in the viz extra
-        return None
-    candidate = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-    return str(candidate) if candidate.is_file() else None
 
 
 @dataclass

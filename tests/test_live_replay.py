@@ -4,6 +4,9 @@ directly here (not through the twin's reader)."""
 from __future__ import annotations
 
 import csv
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta
@@ -140,3 +143,32 @@ def test_paced_replay_runs_at_speed_and_stops_when_told(tmp_path: Path) -> None:
     covered_h = (span[1] - span[0]).total_seconds() / 3600
     assert 4 <= covered_h <= 18, covered_h  # paced, not as fast as it goes (3 weeks)
     assert stats.messages == stored > 0  # type: ignore[attr-defined]
+
+
+def test_live_replay_command_stops_cleanly_on_sigint(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "parktwin"
+    store = tmp_path / "live.db"
+    twin = subprocess.Popen(
+        [
+            str(script),
+            "live",
+            "yen-binh",
+            "--replay",
+            str(SAMPLE),
+            "--speed",
+            "3600",
+            "--store",
+            str(store),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(4.0)
+    twin.send_signal(signal.SIGINT)
+    _, err = twin.communicate(timeout=30)
+    assert twin.returncode == 0, err
+    with Store.open(store, read_only=True) as s:
+        stored = s.counts()["stored"]
+    assert 0 < stored < sum(1 for _ in sensor_messages(PARK, SAMPLE))
+    assert f"{stored} messages: {stored} stored" in err

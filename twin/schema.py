@@ -536,6 +536,18 @@ class ParkInfo(Model):
         None, description='dates ("YYYY-MM-DD") whose load shapes are those of a Sunday'
     )
 
+    @field_validator("holidays")
+    @classmethod
+    def _real_dates(cls, value: list[str] | None) -> list[str] | None:
+        from datetime import date
+
+        for text in value or []:
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"'{text}' is not a real date") from None
+        return value
+
     @field_validator("start")
     @classmethod
     def _real_date(cls, value: str) -> str:

@@ -11,6 +11,7 @@ reaches its dock group by road; plugin assets) are :mod:`twin.checks`'.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from difflib import get_close_matches
 from typing import Annotated, Any, Literal
 
@@ -551,8 +552,6 @@ class ParkInfo(Model):
     @field_validator("start")
     @classmethod
     def _real_date(cls, value: str) -> str:
-        from datetime import datetime
-
         try:
             datetime.fromisoformat(value)
         except ValueError as exc:

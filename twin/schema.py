@@ -11,7 +11,7 @@ reaches its dock group by road; plugin assets) are :mod:`twin.checks`'.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from difflib import get_close_matches
 from typing import Annotated, Any, Literal
 
@@ -540,8 +540,6 @@ class ParkInfo(Model):
     @field_validator("holidays")
     @classmethod
     def _real_dates(cls, value: list[str] | None) -> list[str] | None:
-        from datetime import date
-
         for text in value or []:
             try:
                 date.fromisoformat(text)

@@ -11,6 +11,7 @@ reaches its dock group by road; plugin assets) are :mod:`twin.checks`'.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
 from difflib import get_close_matches
 from typing import Annotated, Any, Literal
 
@@ -412,6 +413,12 @@ class Gate(Model):
     position: Point = Field(description="[x, y] in metres; joins the nearest road point")
 
 
+class Staffing(Window):
+    """Docks staffed in a daily time window (outside every window: the group's `docks`)."""
+
+    docks: Annotated[int, Field(ge=0, le=10_000, description="docks staffed in the window")]
+
+
 class DockGroup(Model):
     """Docks of a building: trucks queue for one of `docks`, served in `service` minutes."""
 
@@ -421,6 +428,11 @@ class DockGroup(Model):
     service: Distribution = Field(description="time to load or unload a truck, minutes")
     hours: list[Window] | None = Field(
         None, description="when service may start; none: around the clock"
+    )
+    staffing: list[Staffing] | None = Field(
+        None,
+        description="docks staffed by time window (a docked truck finishes before its dock "
+        "closes); outside the windows: docks",
     )
 
 
@@ -525,11 +537,19 @@ class ParkInfo(Model):
         None, description='dates ("YYYY-MM-DD") whose load shapes are those of a Sunday'
     )
 
+    @field_validator("holidays")
+    @classmethod
+    def _real_dates(cls, value: list[str] | None) -> list[str] | None:
+        for text in value or []:
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"'{text}' is not a real date") from None
+        return value
+
     @field_validator("start")
     @classmethod
     def _real_date(cls, value: str) -> str:
-        from datetime import datetime
-
         try:
             datetime.fromisoformat(value)
         except ValueError as exc:

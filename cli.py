@@ -350,15 +350,13 @@ def _print_comparison(comparison: Any, show_all: bool) -> None:
     from rich.table import Table
 
     from twin.results import describe_choices
-    from twin.text import fmt
 
     doc = comparison.to_dict()
-    changed, unchanged, hidden = comparison.shown_kpis(show_all)
-    rows = {(r.kpi, r.scenario): r for r in comparison.rows()}
-    labels = comparison.labels
+    summary = comparison.summary_table(show_all)
+    hidden = summary["hidden"]
     reps = comparison.replications
     table = Table(
-        title=f"{comparison.baseline.park}: baseline against {', '.join(labels)}",
+        title=f"{comparison.baseline.park}: baseline against {', '.join(comparison.labels)}",
         caption=f"{reps} paired replication(s) with common random numbers, seed {doc['seed']}, "
         f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s). "
         "Change = mean paired difference [95% interval] (% of baseline); "
@@ -367,29 +365,17 @@ def _print_comparison(comparison: Any, show_all: bool) -> None:
     )
     table.add_column("KPI", overflow="fold")
     table.add_column("unit")
-    table.add_column("baseline", justify="right")
-    for label in labels:
-        table.add_column(f"{label}: change", justify="right")
-    for section, names in (("changed", changed), ("unchanged", unchanged)):
-        if section == "unchanged" and changed and unchanged:
+    for column in summary["columns"][2:]:
+        table.add_column(column, justify="right")
+    for section in ("changed", "unchanged"):
+        if section == "unchanged" and summary["changed"] and summary["unchanged"]:
             table.add_section()
-        for name in names:
-            first = rows.get((name, labels[0]))
-            cells = []
-            for label in labels:
-                row = rows.get((name, label))
-                if row is None or row.delta != row.delta:
-                    cells.append("-")
-                    continue
-                pct = f" {fmt(row.delta_pct)}%" if row.delta_pct == row.delta_pct else ""
-                text = row.change(with_unit=False) + pct.replace(" ", " +").replace("+-", "-")
-                cells.append(f"[bold]{text}[/bold]" if row.significant else f"[dim]{text}[/dim]")
-            table.add_row(
-                name,
-                first.unit if first else "",
-                fmt(first.baseline_mean) if first else "-",
-                *cells,
-            )
+        for row in summary[section]:
+            cells = [
+                f"[bold]{c['text']}[/bold]" if c["significant"] else f"[dim]{c['text']}[/dim]"
+                for c in row["cells"]
+            ]
+            table.add_row(row["kpi"], row["unit"], row["baseline"], *cells)
     console = Console()
     console.print(table)
     for line in describe_choices(doc):
@@ -770,7 +756,7 @@ def schema(
     """Print the JSON Schema of the park (or scenario) format, for editors."""
     import json
 
-    from twin.schema import json_schema
+    from twin.assets import json_schema
 
     typer.echo(json.dumps(json_schema(scenario), indent=2, ensure_ascii=False))
 
@@ -821,32 +807,272 @@ def state(
         _print_state(doc)
 
 
-@app.command()
-@guarded
-def live(
-    park: ParkArg = None,
-    store: StoreOpt = Path("live.db"),
-    replay: Annotated[
-        Path | None, typer.Option("--replay", help="Feed a sensor folder instead of a broker.")
-    ] = None,
-    speed: Annotated[
-        str | None,
-        typer.Option("--speed", help="With --replay: park time per wall time (600), or max."),
-    ] = None,
-) -> None:
-    """Follow the park live into the store (from MQTT, or a recording with --replay)."""
-    from twin.live.run import live_replay
+BrokerOpt = Annotated[
+    str | None,
+    typer.Option("--broker", help="mqtt://[USER[:PASS]@]HOST:PORT, or mqtts:// for TLS."),
+]
+PrefixOpt = Annotated[str, typer.Option("--topic-prefix", help="Topic prefix.")]
+UserOpt = Annotated[str | None, typer.Option("--username", help="Broker user name.")]
+PasswordOpt = Annotated[
+    str | None,
+    typer.Option("--password", help="Broker password (or set PARKTWIN_MQTT_PASSWORD)."),
+]
+TlsCaOpt = Annotated[
+    str | None, typer.Option("--tls-ca", help="CA certificate file for TLS (turns TLS on).")
+]
+SpeedOpt = Annotated[
+    str | None, typer.Option("--speed", help="Park time per wall time (600), or max.")
+]
 
-    if replay is None:
-        raise fail("give --replay SENSOR_DIR (the MQTT feed comes with --broker)")
-    stats = live_replay(park, replay, store, speed)
-    done = stats.to_dict()
+
+# Options of the nowcast (issue 12, part 2), shared with `live --nowcast-every`.
+HoursOpt = Annotated[float, typer.Option("--hours", help="How far ahead, hours.")]
+AlertOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--alert", help="Alert threshold SERIES=VALUE (repeatable), e.g. docks.d1.queue=8."
+    ),
+]
+SeenOpt = Annotated[
+    bool,
+    typer.Option("--seen-flows-only", help="Leave out flows with no truck in the last day."),
+]
+NowcastEveryOpt = Annotated[
+    float | None,
+    typer.Option("--nowcast-every", help="Nowcast every MIN minutes of park time."),
+]
+
+
+def _nowcast_setup(
+    every: float | None, hours: float, replications: int, alert: list[str] | None, seen: bool
+) -> Any:
+    """The live run's setup for ``--nowcast-every`` (None without it)."""
+    if every is None:
+        return None
+    from twin.live.forecast_run import nowcast_setup
+
+    return nowcast_setup(
+        every, hours=hours, replications=replications, alerts=alert or [], seen_only=seen
+    )
+
+
+def _paho_missing(exc: ModuleNotFoundError) -> typer.Exit:
+    if exc.name and exc.name.startswith("paho"):
+        return fail("the MQTT feed needs paho-mqtt: pip install 'parktwin[live]'")
+    raise exc
+
+
+def _print_ingest(done: dict[str, Any]) -> None:
     typer.echo(
         f"parktwin: {done['messages']} messages: {done['stored']} stored, "
         f"{done['duplicates']} duplicates, {done['rejected']} rejected; "
         f"{done['rate_per_s']} messages/s; latest {done['latest']}",
         err=True,
     )
+
+
+@app.command()
+@guarded
+def live(
+    park: ParkArg = None,
+    broker: BrokerOpt = None,
+    store: StoreOpt = Path("live.db"),
+    replay: Annotated[
+        Path | None, typer.Option("--replay", help="Feed a sensor folder instead of a broker.")
+    ] = None,
+    speed: SpeedOpt = None,
+    topic_prefix: PrefixOpt = "parktwin",
+    client_id: Annotated[
+        str | None,
+        typer.Option("--client-id", help="MQTT client id (default: derived from --store)."),
+    ] = None,
+    username: UserOpt = None,
+    password: PasswordOpt = None,
+    tls_ca: TlsCaOpt = None,
+    tls_cert: Annotated[
+        str | None, typer.Option("--tls-cert", help="Client certificate file for TLS.")
+    ] = None,
+    tls_key: Annotated[str | None, typer.Option("--tls-key", help="Client key file.")] = None,
+    nowcast_every: NowcastEveryOpt = None,
+    hours: HoursOpt = 4.0,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", help="Replications of each nowcast.")
+    ] = 20,
+    alert: AlertOpt = None,
+    seen_flows_only: SeenOpt = False,
+) -> None:
+    """Follow the park live into the store: from MQTT until SIGINT/SIGTERM, or a recording."""
+    if (broker is None) == (replay is None):
+        raise fail("give either --broker URL or --replay SENSOR_DIR")
+    setup = _nowcast_setup(nowcast_every, hours, replications, alert, seen_flows_only)
+    if replay is not None:
+        from twin.live.run import live_replay
+
+        _print_ingest(live_replay(park, replay, store, speed, setup=setup).to_dict())
+        return
+    if speed is not None:
+        raise fail("--speed goes with --replay (a broker feed runs at the park's pace)")
+    try:
+        from twin.live.feed import follow
+    except ModuleNotFoundError as exc:
+        raise _paho_missing(exc) from None
+    assert broker is not None
+    stats = follow(
+        park,
+        broker,
+        store,
+        prefix=topic_prefix,
+        client_id=client_id,
+        username=username,
+        password=password,
+        tls_ca=tls_ca,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        setup=setup,
+    )
+    _print_ingest(stats.to_dict())
+
+
+@app.command()
+@guarded
+def replay(
+    sensor_dir: Annotated[Path, typer.Argument(help="Sensor folder to publish.")],
+    broker: Annotated[
+        str, typer.Option("--broker", help="mqtt://[USER[:PASS]@]HOST:PORT, or mqtts://.")
+    ],
+    park: Annotated[
+        str | None, typer.Option("--park", help="Park whose ids the data use (default yen-binh).")
+    ] = None,
+    speed: SpeedOpt = None,
+    topic_prefix: PrefixOpt = "parktwin",
+    batch: Annotated[
+        int, typer.Option("--batch", min=1, help="Messages per MQTT publish (a JSON array).")
+    ] = 1,
+    username: UserOpt = None,
+    password: PasswordOpt = None,
+    tls_ca: TlsCaOpt = None,
+) -> None:
+    """Publish recorded sensor data to a broker as live messages, in time order."""
+    try:
+        from twin.live.publisher import replay_to_broker
+    except ModuleNotFoundError as exc:
+        raise _paho_missing(exc) from None
+    done = replay_to_broker(
+        park,
+        sensor_dir,
+        broker,
+        speed=speed,
+        prefix=topic_prefix,
+        batch=batch,
+        username=username,
+        password=password,
+        tls_ca=tls_ca,
+    )
+    typer.echo(
+        f"published {done.messages} messages in {done.payloads} payloads, "
+        f"{done.seconds:.1f} s ({done.rate_per_s:.0f} messages/s)"
+    )
+
+
+# --------------------------------------------------------------------------- nowcast, back-test
+# `nowcast`, `backtest` and `live --nowcast-every` (issue 12, part 2: warm start, nowcast,
+# back-test).
+
+
+@app.command()
+@guarded
+def nowcast(
+    park: ParkArg = None,
+    store: StoreOpt = Path("live.db"),
+    at: Annotated[
+        str | None, typer.Option("--at", help="ISO time, park-local (default: the latest).")
+    ] = None,
+    hours: HoursOpt = 4.0,
+    replications: Annotated[int, typer.Option("--replications", "-r", help="Replications.")] = 20,
+    seed: SeedOpt = 0,
+    alert: AlertOpt = None,
+    seen_flows_only: SeenOpt = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print forecast.json.")] = False,
+    out: OutOpt = None,
+) -> None:
+    """Forecast the next hours from the park's state in the live store (forecast.json)."""
+    import json
+
+    from twin.live.forecast_run import forecast_lines, nowcast_command
+
+    doc = nowcast_command(
+        park, store, at, hours=hours, replications=replications, seed=seed,
+        alerts=alert or [], seen_only=seen_flows_only, out=out,
+    )  # fmt: skip
+    if json_out:
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(forecast_lines(doc)))
+
+
+@app.command()
+@guarded
+def backtest(
+    park_or_source: Annotated[
+        list[str], typer.Argument(help="[PARK] SOURCE: a sensor folder or a live store.")
+    ],
+    every: Annotated[float, typer.Option("--every", help="Minutes between origins.")] = 60.0,
+    hours: HoursOpt = 2.0,
+    replications: Annotated[int, typer.Option("--replications", "-r", help="Replications.")] = 10,
+    seed: SeedOpt = 0,
+    start: Annotated[str | None, typer.Option("--from", help="First origin (ISO).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last origin (ISO).")] = None,
+    out: OutOpt = None,
+) -> None:
+    """Nowcast at each origin of a recorded history and score it against what happened."""
+    from twin.live.backtest_report import verdict_lines
+    from twin.live.forecast_run import backtest_command
+
+    if not 1 <= len(park_or_source) <= 2:
+        raise fail("give [PARK] SOURCE: an optional park, then a sensor folder or a store")
+    park = park_or_source[0] if len(park_or_source) == 2 else None
+    result = backtest_command(
+        park, park_or_source[-1], every_min=every, hours=hours, replications=replications,
+        seed=seed, start=start, end=end, out=out,
+    )  # fmt: skip
+    for line in verdict_lines(result):
+        typer.echo(line)
+
+
+# --------------------------------------------------------------------------- serve (issue 13)
+
+
+@app.command()
+@guarded
+def serve(
+    park: ParkArg = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="Live store to show (with --replay: where it is written)."),
+    ] = None,
+    replay: Annotated[
+        Path | None,
+        typer.Option("--replay", help="Sensor folder replayed into the store in the background."),
+    ] = None,
+    speed: Annotated[
+        str, typer.Option("--speed", help="Replay speed: simulated per wall-clock time, or max.")
+    ] = "600",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; off loopback a token is needed.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0: any).")] = 8050,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", help="Token every request must carry (or $PARKTWIN_TOKEN)."),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=1, help="Seconds one what-if may run.")
+    ] = 600,
+) -> None:
+    """The operations-centre web page and its HTTP API (until Ctrl+C)."""
+    from web.server import serve as run_server
+
+    run_server(park, store, replay, speed, host, port, token, time_limit, say=typer.echo)
 
 
 def main() -> None:

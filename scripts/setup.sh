@@ -13,8 +13,11 @@ say() { printf 'setup: %s\n' "$*"; }
 warn() { printf 'setup: warning: %s\n' "$*" >&2; }
 
 # --------------------------------------------------------------------------- system libraries
-# EGL/OSMesa for offscreen VTK, and a font for labels.
-DEB_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libosmesa6 fonts-dejavu-core)
+# EGL/OSMesa for offscreen VTK, and a font for labels; the Mosquitto MQTT broker for the live
+# twin's tests (they start their own on a free loopback port; the package's service is not used).
+DEB_PACKAGES=(libegl1 libegl-mesa0 libgl1-mesa-dri libosmesa6 fonts-dejavu-core mosquitto)
+# Headless Chromium and its driver for the web page's browser tests (tests/test_web_browser.py).
+DEB_PACKAGES+=(chromium chromium-driver)
 
 missing=()
 if command -v dpkg >/dev/null 2>&1; then

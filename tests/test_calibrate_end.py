@@ -116,8 +116,12 @@ def test_fitted_park_keeps_ids_and_records_provenance(result: Calibration) -> No
     assert entry["period"] == record["training"] == "2026-01-05T00:00/2026-01-22T00:00"
     assert "least absolute deviations" in entry["method"]
     assert value(result, "logistics.dock_groups[id=f1-docks].docks") == TRUE_DOCKS
-    gate = record["values"]["logistics.gates[id=g1].service"]
-    assert gate["was"] == {"dist": "exponential", "mean": 1.5} and "deconvolution" in gate["method"]
+    # the gate's true service is the file's: the deconvolved gate times support it, so it stays
+    assert (
+        "the data support the file's distribution"
+        in record["kept"]["logistics.gates[id=g1].service"]
+    )
+    assert result.gates["g1"].service is not None and "deconvolution" in result.gates["g1"].method
 
 
 def test_cli_writes_a_valid_park_and_a_report(folder: Path, tmp_path: Path) -> None:
@@ -158,10 +162,16 @@ def test_bundled_sample_is_small_and_calibrates_as_documented() -> None:
     assert cal.arrivals["in-wh-bonded"].choice in ("weekday", "weekly")
     assert cal.validation is not None
     verdicts = {(c.asset, c.quantity): c.verdict for c in cal.validation.series}
-    assert verdicts[("sup-k", "power_kw")] == "poor"  # Sunday pattern the format cannot hold
-    # power shows the Sunday pattern, water does not: the shifts are left running every day
+    # power shows the Sunday pattern, water does not: the shifts are left running every day,
+    # and sup-k's power takes a load shape by day type instead, which holds the Sundays
     assert "disagree" in cal.weekdays["sup-k"].note and not cal.weekdays["sup-k"].inferred
     assert all(w.days is None for b in cal.park.buildings for w in b.shifts)
+    assert verdicts[("sup-k", "power_kw")] == "good"
+    chosen = {key: choice.chosen for key, choice in cal.shapes.items()}
+    assert chosen.pop(("sup-k", "power_kw")) == "day types"
+    assert set(chosen.values()) == {"base + shift"}  # the others do run on base + shift
+    sup_k = next(b for b in cal.park.buildings if b.id == "sup-k").power
+    assert sup_k is not None and sup_k.shape is not None and sup_k.shape.sunday is not None
     assert verdicts[("sup-m", "power_kw")] == "good"
     notes = " ".join(cal.levels[("sup-r", "power_kw")].notes)
     assert "level shift" in notes  # the meter change

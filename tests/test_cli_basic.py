@@ -118,7 +118,18 @@ def test_bundled_scenarios_validate(name: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-COMMANDS = ["run", "compare", "sweep", "calibrate", "render", "show", "validate", "init", "schema"]
+COMMANDS = [
+    "run",
+    "compare",
+    "sweep",
+    "calibrate",
+    "render",
+    "show",
+    "validate",
+    "init",
+    "schema",
+    "serve",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -12,11 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from typer.testing import CliRunner
 
 import cli
-from twin.assets import AssetFamily, Recorder, families, register, unregister
+from twin.assets import AssetFamily, Recorder, families, json_schema, register, unregister
 from twin.errors import InputError
 from twin.kpi import compute_kpis, unit_of
 from twin.load import load_park
-from twin.schema import json_schema
 from twin.sim.context import RunSpec, SimContext
 from twin.sim.engine import simulate
 from twin.trace import Trace

@@ -260,6 +260,40 @@ class Comparison:
         hidden = len(detail[MAX_DETAIL_ROWS:]) + len(unchanged) - len(unchanged_park)
         return park_wide + detail[:MAX_DETAIL_ROWS], unchanged_park, hidden
 
+    def summary_table(self, show_all: bool = False) -> dict[str, Any]:
+        """The table `parktwin compare` prints, as plain data (the web page shows it too).
+
+        Returns:
+            ``{"columns": [...], "changed": [row...], "unchanged": [row...], "hidden": n}``;
+            a row is ``{"kpi", "unit", "baseline", "cells": [{"text", "significant"}]}`` with
+            one cell per scenario: the mean paired change [95% interval] and its percentage.
+        """
+        changed, unchanged, hidden = self.shown_kpis(show_all)
+        rows = {(r.kpi, r.scenario): r for r in self.rows()}
+
+        def cell(row: Row | None) -> dict[str, Any]:
+            if row is None or row.delta != row.delta:
+                return {"text": "-", "significant": False}
+            pct = f" {fmt(row.delta_pct)}%" if row.delta_pct == row.delta_pct else ""
+            text = row.change(with_unit=False) + pct.replace(" ", " +").replace("+-", "-")
+            return {"text": text, "significant": row.significant}
+
+        def line(name: str) -> dict[str, Any]:
+            first = rows.get((name, self.labels[0]))
+            return {
+                "kpi": name,
+                "unit": first.unit if first else "",
+                "baseline": fmt(first.baseline_mean) if first else "-",
+                "cells": [cell(rows.get((name, label))) for label in self.labels],
+            }
+
+        return {
+            "columns": ["KPI", "unit", "baseline", *(f"{lb}: change" for lb in self.labels)],
+            "changed": [line(n) for n in changed],
+            "unchanged": [line(n) for n in unchanged],
+            "hidden": hidden,
+        }
+
     def verdicts(self) -> list[str]:
         """One plain line per scenario with its significant park-wide changes.
 

@@ -48,3 +48,7 @@ class SettingError(UsageError):
         """The message with every setting called by its name in `names` (else as is)."""
         problem = re.sub(r"`(\w+)`", lambda m: names.get(m[1], m[1]), self.problem)
         return f"{names.get(self.setting, self.setting)} {problem}"
+
+
+class PluginError(UsageError):
+    """An asset-family plugin that cannot be loaded: names the plugin and its distribution."""

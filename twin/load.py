@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.bundled import DEFAULT_PARK, bundled_parks, bundled_scenarios, resolve
+from twin.checks import check_park
 from twin.documents import read_document
 from twin.errors import InputError
 from twin.scenario import apply_scenario
@@ -25,12 +26,13 @@ from twin.validation import validate_data
 def load_park(source: str | Path | Mapping[str, Any] = DEFAULT_PARK) -> Park:
     """A validated :class:`Park` from a file path, a bundled name or a dict."""
     if isinstance(source, Mapping):
-        return validate_data(Park, dict(source), "<park dict>")
+        data = dict(source)
+        return check_park(validate_data(Park, data, "<park dict>"), data, "<park dict>")
     path = resolve(source, "park")
     data, lines = read_document(path)
     if isinstance(data, dict) and "scenario" in data and "park" not in data:
         raise InputError(str(path), "is a scenario file; expected a park file", line=1)
-    return validate_data(Park, data, str(path), lines)
+    return check_park(validate_data(Park, data, str(path), lines), data, str(path), lines)
 
 
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:

@@ -30,9 +30,11 @@ from typing import Any
 
 import numpy as np
 
+from twin.assets import families
 from twin.backends import Backend, SerialBackend, open_backend
 from twin.errors import UsageError
 from twin.kpi import compute_kpis
+from twin.kpi import kpi_names as declared_kpi_names
 from twin.replication import PrecisionReport, check_precision, next_round
 from twin.results import Experiment
 from twin.schema import Event, OutageEvent, Park
@@ -182,7 +184,13 @@ class Interrupted(KeyboardInterrupt):
 
 
 def kpi_names(park: Park, step_min: float = 15.0) -> list[str]:
-    """The KPIs a park has (from a one-step run), e.g. to check ``--kpi`` names."""
+    """The KPIs a park has, e.g. to check ``--kpi`` names.
+
+    The families declare them (:func:`twin.kpi.kpi_names`); only when a plugin family with
+    KPIs declares none are they found by a one-step run.
+    """
+    if all(f.kpi_names is not None for f in families() if f.kpis is not None):
+        return declared_kpi_names(park)
     spec = RunSpec(horizon_days=step_min / 1440.0, warmup_days=0.0, step_min=step_min)
     return list(compute_kpis(simulate(park, (), spec)))
 
@@ -460,13 +468,15 @@ def run_cases(
         their ``extra`` says what was chosen (``warmup_choice``, ``replication_rule``).
 
     Raises:
-        UsageError: bad options (unknown ``--kpi``, unreachable scheduler).
+        UsageError: bad options (unknown ``--kpi``, unreachable scheduler), or a plugin
+            family that fails to load (:class:`~twin.errors.PluginError`).
         ReplicationError: some replication failed twice; the others are in the error.
         Interrupted: Ctrl-C; the finished replications are in the error.
     """
     settings = settings or Settings()
     if not cases:
         raise UsageError("nothing to run: no park or scenario given")
+    families()  # a plugin that fails to load is bad input, found before any work starts
     check_kpi_names(cases, settings.precision_kpis, settings.step_min)
     runner = _Runner(cases, settings, progress, batch_fn, pilot_fn)
     try:

@@ -55,6 +55,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from twin.checks import check_park
 from twin.errors import InputError
 from twin.schema import (
     AddChange,
@@ -503,7 +504,7 @@ def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>"
 
 def _validated(data: dict[str, Any], source: str, what: str) -> Park:
     try:
-        return validate_data(Park, data, source)
+        return check_park(validate_data(Park, data, source), data, source)
     except InputError as exc:
         raise InputError(source, f"{exc.message} ({what})", place=exc.place) from None
 

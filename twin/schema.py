@@ -2,14 +2,16 @@
 
 Parsing here is pure: no files are read. Field-level rules (types, ranges, units) live on the
 fields; rules that tie several parts of a park together (a flow names a gate that exists, ids are
-unique, every used gate reaches every used dock group by road) live in :func:`park_problems`,
-which the :class:`Park` model runs after its fields validate. Each problem carries the place it
-concerns, so that :mod:`twin.load` can point at the file, line and field.
+unique across the park) live in :func:`park_problems`, which the :class:`Park` model runs after
+its fields validate. Each problem carries the place it concerns, so that :mod:`twin.load` can
+point at the file, line and field. Rules that need more than the models (every used gate
+reaches its dock group by road; plugin assets) are :mod:`twin.checks`'.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from difflib import get_close_matches
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -175,22 +177,125 @@ class Window(Model):
         return value
 
 
+ShapeValue = Annotated[float, Field(ge=0, le=1_000_000)]
+DayShape = Annotated[
+    list[ShapeValue],
+    Field(min_length=24, max_length=96, description="24 hourly or 96 quarter-hour values"),
+]
+
+
+class LoadShape(Model):
+    """A load's shape over the day or the week, relative; scaled by the section's level.
+
+    Give exactly one of `daily` (the same every day), the day types `weekday` (Monday to
+    Friday) with `saturday` and `sunday` (Sundays and the park's holidays; each defaults to
+    `weekday`), or `weekly` (Monday 00:00 first). A day has 24 hourly or 96 quarter-hour values,
+    a week 168 or 672. The shape is normalised to a mean of 1 over its week, so the level is
+    the mean load it adds.
+    """
+
+    daily: DayShape | None = Field(None, description="every day: 24 or 96 values")
+    weekday: DayShape | None = Field(None, description="Monday to Friday: 24 or 96 values")
+    saturday: DayShape | None = Field(None, description="Saturdays (default: weekday)")
+    sunday: DayShape | None = Field(None, description="Sundays and holidays (default: weekday)")
+    weekly: Annotated[list[ShapeValue], Field(min_length=168, max_length=672)] | None = Field(
+        None, description="168 hourly or 672 quarter-hour values, Monday 00:00 first"
+    )
+
+    @model_validator(mode="after")
+    def _one_form(self) -> LoadShape:
+        forms = [
+            name
+            for name, given in (
+                ("daily", self.daily is not None),
+                ("weekday/saturday/sunday", self.weekday is not None),
+                ("weekly", self.weekly is not None),
+            )
+            if given
+        ]
+        if len(forms) != 1:
+            raise ValueError(
+                "give exactly one of daily, weekday (with saturday and sunday) or weekly"
+                + (f" (got {', '.join(forms)})" if forms else "")
+            )
+        if self.weekday is None and (self.saturday is not None or self.sunday is not None):
+            raise ValueError("saturday and sunday need weekday")
+        for name in ("daily", "weekday", "saturday", "sunday"):
+            values = getattr(self, name)
+            if values is not None and len(values) not in (24, 96):
+                raise ValueError(f"{name} has {len(values)} values; give 24 or 96")
+        if self.weekly is not None and len(self.weekly) not in (168, 672):
+            raise ValueError(f"weekly has {len(self.weekly)} values; give 168 or 672")
+        if max(self.week()) <= 0:
+            raise ValueError("the shape is zero everywhere")
+        return self
+
+    def week(self) -> list[float]:
+        """The shape over a week (Monday 00:00 first), on its own slots (hours or quarters)."""
+        if self.weekly is not None:
+            return list(self.weekly)
+        if self.daily is not None:
+            return list(self.daily) * 7
+        assert self.weekday is not None
+        saturday = self.saturday if self.saturday is not None else self.weekday
+        sunday = self.sunday if self.sunday is not None else self.weekday
+        width = max(len(self.weekday), len(saturday), len(sunday))
+        days = [_resample(d, width) for d in (self.weekday, saturday, sunday)]
+        return days[0] * 5 + days[1] + days[2]
+
+
+def _resample(values: list[float], width: int) -> list[float]:
+    """A day's values on `width` slots (24 hourly values repeat four times on 96)."""
+    return [v for v in values for _ in range(width // len(values))]
+
+
+def _shape_and_level(shape: LoadShape | None, level: float | None, unit: str) -> None:
+    if shape is None and level is not None:
+        raise ValueError(f"level_{unit} needs a shape (daily, weekday/saturday/sunday or weekly)")
+    if shape is not None and level is None:
+        raise ValueError(f"a shape needs level_{unit}, the mean load it scales to")
+
+
 class BuildingPower(Model):
-    """Electrical load of a building: `base_kw` always, plus `shift_kw` while a shift runs."""
+    """Electrical load: `base_kw` always, `shift_kw` while a shift runs, `level_kw` × `shape`."""
 
     feeder: Id = Field(description="id of the feeder that supplies the building")
-    base_kw: Annotated[float, Field(ge=0, le=1_000_000, description="always-on load, kW")]
+    base_kw: Annotated[float, Field(ge=0, le=1_000_000, description="always-on load, kW")] = 0
     shift_kw: Annotated[float, Field(ge=0, le=1_000_000, description="extra load in shift, kW")] = 0
+    level_kw: (
+        Annotated[
+            float, Field(ge=0, le=1_000_000, description="mean load that follows `shape`, kW")
+        ]
+        | None
+    ) = None
+    shape: LoadShape | None = Field(None, description="daily or weekly shape of `level_kw`")
+
+    @model_validator(mode="after")
+    def _shaped(self) -> BuildingPower:
+        _shape_and_level(self.shape, self.level_kw, "kw")
+        return self
 
 
 class BuildingWater(Model):
-    """Water drawn: `base_m3h` always, plus `shift_m3h` while a shift runs and power is on."""
+    """Water drawn: `base_m3h` always, `shift_m3h` in shift with power, `level_m3h` × `shape`."""
 
-    base_m3h: Annotated[float, Field(ge=0, le=100_000)]
+    base_m3h: Annotated[float, Field(ge=0, le=100_000)] = 0
     shift_m3h: Annotated[float, Field(ge=0, le=100_000)] = 0
     wastewater_ratio: Annotated[
         float, Field(ge=0, le=1, description="share of the water drawn that returns as wastewater")
     ] = 0.8
+    level_m3h: (
+        Annotated[
+            float, Field(ge=0, le=100_000, description="mean flow that follows `shape`, m³/h")
+        ]
+        | None
+    ) = None
+    shape: LoadShape | None = Field(None, description="daily or weekly shape of `level_m3h`")
+
+    @model_validator(mode="after")
+    def _shaped(self) -> BuildingWater:
+        _shape_and_level(self.shape, self.level_m3h, "m3h")
+        return self
 
 
 class Production(Model):
@@ -417,6 +522,9 @@ class ParkInfo(Model):
         "2026-01-05T00:00"
     )
     description: str | None = Field(None, description="what the park file models")
+    holidays: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] | None = Field(
+        None, description='dates ("YYYY-MM-DD") whose load shapes are those of a Sunday'
+    )
 
     @field_validator("start")
     @classmethod
@@ -647,7 +755,8 @@ def _first_crossing(corners: np.ndarray) -> tuple[int, int] | None:
     return int(i[keep][hits[0]]), int(j[keep][hits[0]])
 
 
-def _duplicates(items: Iterable[Any], where: tuple[str, ...]) -> Iterator[Problem]:
+def duplicate_ids(items: Iterable[Any], where: tuple[str, ...]) -> Iterator[Problem]:
+    """A problem for each item whose id an earlier item of the same list has."""
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         if item.id in seen:
@@ -658,9 +767,8 @@ def _duplicates(items: Iterable[Any], where: tuple[str, ...]) -> Iterator[Proble
         seen.setdefault(item.id, index)
 
 
-def _dangling(kind: str, name: str, known: Iterable[str]) -> str:
-    from difflib import get_close_matches
-
+def dangling(kind: str, name: str, known: Iterable[str]) -> str:
+    """The message for a reference to a `kind` named `name` that is not among `known`."""
     known = sorted(known)
     close = get_close_matches(name, known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -668,13 +776,15 @@ def _dangling(kind: str, name: str, known: Iterable[str]) -> str:
     return f"names {kind} '{name}', which does not exist{hint} (known {kind}s: {listing})"
 
 
-def park_problems(park: Park) -> list[Problem]:
-    """Every cross-reference rule the park breaks, in file order."""
-    problems: list[Problem] = []
-    logi = park.logistics
+RESERVED_IDS = ("water.supply", "water.wastewater")
+"""Names of the park's water assets in outage events, alarms and meters: no id may take them."""
+
+
+def _id_lists(park: Park) -> list[tuple[Sequence[Any], tuple[str, ...]]]:
+    """Every list of assets with ids, and where it is in the park file."""
     power = park.power or PowerSection()
-    water = park.water or WaterSection()
-    for items, where in (
+    logi = park.logistics
+    return [
         (park.buildings, ("buildings",)),
         (power.substations, ("power", "substations")),
         (power.feeders, ("power", "feeders")),
@@ -682,8 +792,45 @@ def park_problems(park: Park) -> list[Problem]:
         (logi.dock_groups, ("logistics", "dock_groups")),
         (logi.roads, ("logistics", "roads")),
         (logi.flows, ("logistics", "flows")),
-    ):
-        problems.extend(_duplicates(items, where))
+    ]
+
+
+def _ids_shared_across_kinds(park: Park) -> Iterator[Problem]:
+    """An id used by two kinds of asset (a gate and a feeder both ``fd1``), or a reserved one.
+
+    Outage events, live alarms, meters and the live state name an asset by its id alone, so an
+    id must name one asset in the whole park.
+    """
+    owner: dict[str, tuple[str | int, ...]] = {name: ("water",) for name in RESERVED_IDS}
+    for items, where in _id_lists(park):
+        for i, item in enumerate(items):
+            first = owner.setdefault(item.id, (*where, i))
+            if first[: len(where)] == where:
+                continue  # the same list: duplicate_ids reports it
+            what = (
+                "a name reserved for the water assets"
+                if first == ("water",)
+                else f"also the id of {format_loc(first)}"
+            )
+            yield Problem(
+                (*where, i, "id"),
+                f"id '{item.id}' is {what}; ids must be unique across the park, because "
+                "outages, alarms and meters name an asset by its id alone",
+            )
+
+
+def park_problems(park: Park) -> list[Problem]:
+    """Every cross-reference rule the park breaks, in file order.
+
+    Road reachability and plugin assets need more than the models: :mod:`twin.checks`.
+    """
+    problems: list[Problem] = []
+    logi = park.logistics
+    power = park.power or PowerSection()
+    water = park.water or WaterSection()
+    for items, where in _id_lists(park):
+        problems.extend(duplicate_ids(items, where))
+    problems.extend(_ids_shared_across_kinds(park))
 
     substations = {s.id for s in power.substations}
     feeders = {f.id for f in power.feeders}
@@ -695,7 +842,7 @@ def park_problems(park: Park) -> list[Problem]:
             problems.append(
                 Problem(
                     ("power", "feeders", i, "substation"),
-                    _dangling("substation", feeder.substation, substations),
+                    dangling("substation", feeder.substation, substations),
                 )
             )
     for i, building in enumerate(park.buildings):
@@ -703,7 +850,7 @@ def park_problems(park: Park) -> list[Problem]:
             problems.append(
                 Problem(
                     ("buildings", i, "power", "feeder"),
-                    _dangling("feeder", building.power.feeder, feeders),
+                    dangling("feeder", building.power.feeder, feeders),
                 )
             )
         if building.water and water.supply is None:
@@ -725,88 +872,19 @@ def park_problems(park: Park) -> list[Problem]:
             problems.append(
                 Problem(
                     ("logistics", "dock_groups", i, "building"),
-                    _dangling("building", group.building, buildings),
+                    dangling("building", group.building, buildings),
                 )
             )
     for i, flow in enumerate(logi.flows):
         if flow.gate not in gates:
             problems.append(
-                Problem(("logistics", "flows", i, "gate"), _dangling("gate", flow.gate, gates))
+                Problem(("logistics", "flows", i, "gate"), dangling("gate", flow.gate, gates))
             )
         if flow.dock_group not in groups:
             problems.append(
                 Problem(
                     ("logistics", "flows", i, "dock_group"),
-                    _dangling("dock group", flow.dock_group, groups),
+                    dangling("dock group", flow.dock_group, groups),
                 )
             )
-    if not problems and logi.roads:
-        problems.extend(_unreachable(park))
-    problems.extend(_extension_problems(park))
     return problems
-
-
-def _extension_problems(park: Park) -> Iterator[Problem]:
-    """Plugin assets: a registered family, each item valid for its spec, unique ids."""
-    if not park.extensions:
-        return
-    from pydantic import ValidationError
-
-    from twin.assets import families
-
-    plugins = {f.name: f for f in families() if f.spec is not None}
-    for name, items in park.extensions.items():
-        family = plugins.get(name)
-        if family is None or family.spec is None:
-            yield Problem(("extensions", name), _dangling("asset family", name, plugins))
-            continue
-        parsed = []
-        for i, item in enumerate(items):
-            try:
-                parsed.append(family.spec.model_validate(item))
-            except ValidationError as exc:
-                err = exc.errors()[0]
-                yield Problem(("extensions", name, i, *err["loc"]), err["msg"])
-        if len(parsed) == len(items):
-            yield from _duplicates(parsed, ("extensions", name))
-            if family.check is not None:
-                for loc, message in family.check(park, parsed):
-                    yield Problem(("extensions", name, *loc), message)
-
-
-def _unreachable(park: Park) -> Iterator[Problem]:
-    from twin.roads import RoadNetwork
-
-    network = RoadNetwork.of(park)
-    group_building = {g.id: g.building for g in park.logistics.dock_groups}
-    for i, flow in enumerate(park.logistics.flows):
-        building = group_building[flow.dock_group]
-        if not network.connected(flow.gate, building):
-            yield Problem(
-                ("logistics", "flows", i),
-                f"no road joins gate '{flow.gate}' to building '{building}' "
-                f"(dock group '{flow.dock_group}'); add a road or make roads share a point",
-            )
-
-
-def json_schema(scenario: bool = False) -> dict[str, Any]:
-    """The JSON Schema of the park (or scenario) file format."""
-    model = Scenario if scenario else Park
-    schema = model.model_json_schema(by_alias=True)
-    if not scenario:
-        from twin.assets import families
-
-        plugins = {}
-        for family in families():
-            if family.spec is not None:
-                base = f"#/properties/extensions/properties/{family.name}/items"
-                item = family.spec.model_json_schema(ref_template=base + "/$defs/{model}")
-                plugins[family.name] = {"type": "array", "items": item}
-        schema["properties"]["extensions"] = {
-            "type": "object",
-            "description": "assets of plugin families, by family name",
-            "properties": plugins,
-            "additionalProperties": False,
-        }
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema

@@ -25,6 +25,7 @@ import numpy as np
 
 from twin.errors import UsageError
 from twin.results import Experiment, kpi_stats
+from twin.scenario import get_path, set_path
 from twin.schema import Event, Park
 from twin.settings import Case, Settings
 from twin.trace import pandas_module
@@ -174,8 +175,6 @@ def sweep_cases(
         InputError: a path that matches nothing, or a value the park does not accept
             (named ``--vary``, with the path and value).
     """
-    from twin.scenario import get_path, set_path
-
     for vary in varies:
         get_path(park, vary.path, source="--vary")
     names = labels_of(varies)

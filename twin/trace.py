@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from twin.errors import InputError
+from twin.load import load_park
 from twin.output import atomic_write_bytes
 from twin.result_folder import check_same_run
 
@@ -97,8 +98,6 @@ class Trace:
     @cached_property
     def park(self) -> Any:
         """The resolved park this trace was simulated from (parsed once)."""
-        from twin.load import load_park
-
         return load_park(json.loads(self.park_json))
 
     def index(self, kind: str, asset_id: str) -> int:

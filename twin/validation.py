@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -34,6 +34,18 @@ def validate_data(model: type[M], data: Any, name: str, lines: Mapping | None = 
         return model.model_validate(data)
     except ValidationError as exc:
         raise _input_error(model, exc, data, name, lines) from None
+
+
+def problems_error(
+    problems: Sequence[Problem], data: Any, name: str, lines: Mapping | None = None
+) -> InputError:
+    """One located error for rules a valid model still breaks (the first, and how many more)."""
+    loc = tuple(problems[0].loc)
+    more = len(problems) - 1
+    suffix = f" (and {more} more problem{'s' * (more > 1)})" if more else ""
+    return InputError(
+        name, problems[0].message + suffix, place=_place(loc, data), line=line_for(loc, lines or {})
+    )
 
 
 def _input_error(

@@ -106,6 +106,8 @@ def write_page(player: Any, path: str | os.PathLike[str], moment: float) -> None
     )
     at = page.find("</head>")
     page = page[:at] + keeper + page[at:] if at >= 0 else keeper + page
+    # vtk.js adds favicon links to kitware.github.io: drop them so the page asks no network.
+    page = page.replace("[16,32,96,160,196].forEach(", "[].forEach(", 1)
     title = html.escape(player.views[0].caption)
     page = page.replace(
         "<title>VTK.js | Example - OfflineLocalView</title>", f"<title>{title}</title>", 1

@@ -153,3 +153,14 @@ def _step(target: Any, part: str) -> list[Any]:
     if not found:
         raise KeyError(f"no {name} with {key} '{wanted}'")
     return found
+
+
+def value_at(data: dict[str, Any], place: str) -> Any:
+    """The value at a place of a park's data (the first match of a ``[*]``), or None."""
+    targets: list[Any] = [data]
+    try:
+        for part in _split(place):
+            targets = [item for t in targets for item in _step(t, part)]
+    except (KeyError, TypeError):
+        return None
+    return targets[0] if targets else None

@@ -272,3 +272,34 @@ def _loglik(counts: np.ndarray, exposure: np.ndarray, rates: np.ndarray) -> floa
     """Poisson-process log-likelihood of piecewise-constant rates (constants dropped)."""
     positive = counts > 0
     return float((counts[positive] * np.log(rates[positive])).sum() - (rates * exposure).sum())
+
+
+def rates_supported(
+    weekly_rates: np.ndarray,
+    times: np.ndarray,
+    window: tuple[float, float],
+    clock: Clock,
+    dispersion: float = 1.0,
+    alpha: float = 0.001,
+) -> tuple[bool, float]:
+    """Whether arrivals are a plausible draw of given rates: Pearson's χ² on clock hours.
+
+    The statistic is divided by the daily index of dispersion when above 1 (quasi-Poisson),
+    so day-to-day variation alone does not reject rates that are right on average. Returns
+    the verdict at level `alpha` and the p-value.
+    """
+    from scipy import stats
+
+    lo, hi = window
+    times = np.asarray(times, dtype=float)
+    times = times[(times >= lo) & (times < hi)]
+    pieces = Exposure.of(window, clock)
+    expected = np.asarray(weekly_rates, dtype=float)[pieces.week_hour] * pieces.hours
+    piece_of = np.searchsorted(pieces.start, times, side="right") - 1
+    observed = np.bincount(piece_of, minlength=len(pieces.start)).astype(float)
+    if (observed[expected <= 1e-12] > 0).any():
+        return False, 0.0  # arrivals in hours the rates say are empty
+    test = pearson(observed, expected, fitted=0)
+    scaled = test.statistic / max(dispersion, 1.0) if math.isfinite(dispersion) else test.statistic
+    p = float(stats.chi2.sf(scaled, test.df))
+    return p >= alpha, p

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,6 +47,7 @@ class GateFit:
     used: int  # trucks whose service time was used
     trucks: int  # trucks logged through the gate
     notes: tuple[str, ...] = ()
+    times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the service times used
 
 
 def flow_drives(trucks: TruckLog, mask: np.ndarray) -> dict[str, float]:
@@ -115,22 +116,15 @@ def fit_gate(
     if np.isfinite(gate_out[use]).sum() >= 20:
         lanes, service = _from_gate_out(arrive, gate_out, spec.lanes)
         times = service[use]
-        fit = fit_service(gate, times[np.isfinite(times)])
+        times = times[np.isfinite(times)]
+        fit = fit_service(gate, times)
         method = (
             f"gate_out − lane start (FCFS queue of {lanes} lanes rebuilt from arrive and "
             "gate_out), maximum likelihood of every family, lowest AIC"
         )
         data = "trucks.csv arrive/gate_out"
         return GateFit(
-            gate,
-            lanes,
-            spec.lanes,
-            fit,
-            method,
-            data,
-            int(np.isfinite(times).sum()),
-            int(use.sum()),
-            notes,
+            gate, lanes, spec.lanes, fit, method, data, len(times), int(use.sum()), notes, times
         )
     return _deconvolved(gate, spec.lanes, trucks, order, use, dock_free[order], notes)
 
@@ -175,7 +169,7 @@ def _deconvolved(
         "of every family, lowest AIC"
     )
     data = "trucks.csv arrive/dock_start/dock_end/depart"
-    return GateFit(gate, lanes, lanes, fit, method, data, len(times), int(use.sum()), notes)
+    return GateFit(gate, lanes, lanes, fit, method, data, len(times), int(use.sum()), notes, times)
 
 
 def _ahead_still_in(arrive: np.ndarray, latest_out: np.ndarray) -> np.ndarray:

@@ -335,3 +335,23 @@ _FROZEN: dict[str, Callable[[np.ndarray], tuple[Any, dict[str, Any], int]]] = {
     "uniform": _spec_uniform,
     "triangular": _spec_triangular,
 }
+
+
+def file_ks_p(spec: dict[str, Any], complete: np.ndarray) -> float | None:
+    """The KS p-value of complete times against a park file's distribution, if continuous.
+
+    The file's parameters are not estimated from the data, so the p-value is exact: a large
+    one means the data do not reject the file's distribution. None for a family without a
+    continuous form here (constant, empirical) or under 20 times.
+    """
+    from scipy import stats
+
+    try:
+        dist = frozen(spec)
+    except (ValueError, KeyError):
+        return None
+    x = np.asarray(complete, dtype=float)
+    x = x[np.isfinite(x)]
+    if len(x) < MIN_SERVICES:
+        return None
+    return float(stats.kstest(x, dist.cdf).pvalue)

@@ -11,6 +11,7 @@ charts (inline SVG from :func:`twin.report.svg_chart`; no external resources).
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from twin.calibration.document import calibration_document, parameter_rows
 from twin.calibration.fit_weekdays import WeekdayFit, day_range
 from twin.charts import page_html, svg_chart
 from twin.output import atomic_write_text
@@ -45,11 +47,13 @@ class Row:
 
 
 def write_report(cal: Calibration, folder: Path) -> list[Path]:
-    """Write report.md and report.html into `folder`; return their paths."""
+    """Write report.md, report.html and calibration.json into `folder`; return their paths."""
     markdown, page = render(cal)
+    document = json.dumps(calibration_document(cal), indent=1, ensure_ascii=False)
     return [
         atomic_write_text(folder / "report.md", markdown),
         atomic_write_text(folder / "report.html", page),
+        atomic_write_text(folder / "calibration.json", document + "\n"),
     ]
 
 
@@ -81,6 +85,7 @@ def render(cal: Calibration) -> tuple[str, str]:
         sections.append(_gates_docks_section(cal))
     if cal.speed is not None or cal.docks:
         sections.append(_search_section(cal))
+    sections.append(_uncertainty_section(cal))
     if cal.validation is not None:
         sections.append(_validation_section(cal))
     if cal.notes:
@@ -573,6 +578,55 @@ def _search_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
         md += [text, "", *_md_table(head, cells)]
         page += [f"<p>{html.escape(text)}</p>", _html_table(head, cells)]
     return "Road speed and docks (searches)", md, page
+
+
+def _uncertainty_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
+    """Intervals of every fitted value, what moved beyond them, what the data cannot tell."""
+    rows = parameter_rows(cal, (cal.park.metadata or {}).get("calibration", {}))
+    text = (
+        "Every fitted value with its 95% interval (calibration.json has them all): service "
+        "times by bootstrap of the mean and sd, arrivals by exact Poisson limits (widened when "
+        "over-dispersed), meter levels and ratios by a jackknife over blocks of days, docks "
+        "from the occupancy. 'moved' marks a file's value outside the interval: the data "
+        "contradict it. 'identifiability' says what the data could not tell apart."
+    )
+    head = ["place", "before", "fitted", "95% interval", "moved", "identifiability"]
+    cells = [
+        [
+            r["place"],
+            _value_text(r["before"]),
+            _value_text(r["fitted"]),
+            "; ".join(f"{k} {_interval_text(v)}" for k, v in r["ci95"].items()) or "-",
+            "yes" if r["moved"] else "",
+            "" if r["identifiability"] == "identified by the data" else r["identifiability"],
+        ]
+        for r in rows
+        if r["ci95"] or r["identifiability"] != "identified by the data"
+    ]
+    moved = [r["place"] for r in rows if r["moved"]]
+    summary = (
+        f"{len(moved)} value(s) moved from the file's beyond their interval: {', '.join(moved)}."
+        if moved
+        else "No file value lies outside its fitted interval."
+    )
+    md = [text, "", summary, "", *_md_table(head, cells)]
+    page = [f"<p>{html.escape(text)}</p><p>{html.escape(summary)}</p>", _html_table(head, cells)]
+    return "Uncertainty and identifiability", md, page
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, dict) and "dist" in value:
+        return _spec_short(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {'…' if isinstance(v, list) else fmt(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return f"[{len(value)} values]"
+    return fmt(value) if isinstance(value, int | float) else str(value)
+
+
+def _interval_text(interval: list[float | None]) -> str:
+    low, high = interval
+    return f"[{fmt(low) if low is not None else '?'}, {fmt(high) if high is not None else '∞'}]"
 
 
 def _validation_section(cal: Calibration) -> tuple[str, list[str], list[str]]:

@@ -25,9 +25,15 @@ from typing import Any
 
 import numpy as np
 
+from twin.bundled import data_root
 from twin.calibration.apply import significant
+from twin.intervals import Clock
+from twin.load import load_park
+from twin.output import atomic_write_text
 from twin.rng import Streams
 from twin.schema import Event, Moment, Park, RateEvent
+from twin.sim.context import RunSpec
+from twin.sim.engine import simulate
 
 SAMPLE_DAYS = 21.0
 SAMPLE_SEED = 2026
@@ -66,8 +72,6 @@ def sensor_tables(
         seed: Seed of the simulation and of the meter noise.
         noise: Standard deviation of the multiplicative meter noise.
     """
-    from twin.sim.context import RunSpec
-    from twin.sim.engine import simulate
 
     trace = simulate(park, events, RunSpec(days, 1.0, 15.0, seed, 0))
     inside = trace.edges[:-1] >= 0
@@ -165,7 +169,6 @@ def trucks_csv(park: Park, tables: Tables) -> list[str]:
 
 def write_sensors(folder: str | Path, park: Park, tables: Tables) -> list[Path]:
     """Write ``meters.csv`` (when there are readings) and ``trucks.csv`` into `folder`."""
-    from twin.output import atomic_write_text
 
     folder = Path(folder)
     written = []
@@ -299,8 +302,6 @@ def make_yen_binh(
     folder: str | Path, days: float = SAMPLE_DAYS, seed: int = SAMPLE_SEED
 ) -> list[Path]:
     """Write the bundled yen-binh sample (meters.csv, trucks.csv, truth.json) into `folder`."""
-    from twin.load import load_park
-    from twin.output import atomic_write_text
 
     park = load_park("yen-binh")
     truth_park, events, truth = yen_binh_truth(park, days, seed)
@@ -328,7 +329,6 @@ def make_yen_binh(
 
 def _blemish_meters(tables: Tables, park: Park, rng: np.random.Generator, truth: dict) -> None:
     """Patterns the park format cannot express: a weekly one and a meter change."""
-    from twin.intervals import Clock
 
     clock = Clock.of(park.park.start)
     t, v = tables.meter_t, tables.meter_value
@@ -432,7 +432,6 @@ def _blemish_truck_rows(rows: list[str], rng: np.random.Generator) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m twin.calibration.sample [FOLDER]``: regenerate the yen-binh sample."""
     args = list(sys.argv[1:] if argv is None else argv)
-    from twin.bundled import data_root
 
     folder = Path(args[0]) if args else data_root() / "assets" / "sensors" / "yen-binh"
     make_yen_binh(folder)

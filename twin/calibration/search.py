@@ -29,8 +29,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.calibration.read import Timebase, TruckLog
+from twin.dist import Sampler
 from twin.roads import RoadNetwork
 from twin.schema import Park
+from twin.sim.context import RunSpec
+from twin.sim.engine import simulate
 
 MIN_TRUCKS = 30
 LIGHT_GATE = 0.5  # gate utilisation in the busiest hour below which gates hardly queue
@@ -44,6 +47,7 @@ class SpeedFit:
     n: int
     per_flow: dict[str, tuple[int, float, float]]  # flow: (trucks, observed median, file) min
     notes: tuple[str, ...] = ()
+    ratios: np.ndarray = field(default_factory=lambda: np.zeros(0))  # drive / file's drive
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ def fit_road_speed(park: Park, trucks: TruckLog, window: tuple[float, float]) ->
             f"routes disagree: their drive ratios run from {min(flow_ratios):.2f} to "
             f"{max(flow_ratios):.2f}, so one factor for all roads fits some routes poorly"
         )
-    return SpeedFit(factor, len(every), per_flow, tuple(notes))
+    return SpeedFit(factor, len(every), per_flow, tuple(notes), every)
 
 
 def observed_time_to_dock(
@@ -204,8 +208,6 @@ def _simulate_offset(
     means: dict[str, dict[int, list[float]]],
 ) -> None:
     """Simulate every searched group at its count + k; add each group's mean wait."""
-    from twin.sim.context import RunSpec
-    from twin.sim.engine import simulate
 
     live = [g for g in observed if current[g] + k >= 1 and current[g] + k not in means[g]]
     if not live:
@@ -257,7 +259,6 @@ def gate_peak_load(park: Park) -> dict[str, float]:
 
     Only arrivals pass the gate's service in the engine (the way out adds no gate time).
     """
-    from twin.dist import Sampler
 
     gates = {g.id: g for g in park.logistics.gates}
     rates: dict[str, np.ndarray] = {g: np.zeros(168) for g in gates}

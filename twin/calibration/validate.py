@@ -31,6 +31,8 @@ from twin.calibration.fit_arrivals import pearson
 from twin.calibration.read import MeterSeries, SensorData
 from twin.intervals import Clock
 from twin.schema import Park
+from twin.sim.context import RunSpec
+from twin.sim.engine import simulate
 
 MIN_TRUCKS = 30
 MATERIAL = 0.02  # daily-mean differences under 2% of a meter's level count as inside the band
@@ -150,8 +152,6 @@ def validate(
 def _simulate(
     park: Park, data: SensorData, window: tuple[float, float], replications: int, seed: int
 ) -> _Simulated:
-    from twin.sim.context import RunSpec
-    from twin.sim.engine import simulate
 
     lo, hi = window
     days = (hi - lo) / 1440.0

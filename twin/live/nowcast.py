@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 
 from twin.errors import UsageError
+from twin.live.state import LOOKBACK_H, state_at
+from twin.live.store import Store
 from twin.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
@@ -37,6 +39,8 @@ from twin.trace import Trace
 
 MAX_HOURS = 7 * 24.0
 MAX_REPLICATIONS = 10_000
+MAX_SAMPLES = 500_000
+"""Replications x steps at most: the samples of a park of 100 series then fit in 400 MB."""
 BAND = (0.05, 0.95)
 
 
@@ -81,6 +85,12 @@ def check_options(hours: float, replications: int, step_min: float) -> None:
         raise UsageError(f"replications must be 1 to {MAX_REPLICATIONS:,}, got {replications}")
     if not 0 < step_min <= hours * 60 or not math.isfinite(step_min):
         raise UsageError(f"step_min must be above 0 and at most the horizon, got {step_min:g}")
+    steps = math.floor(hours * 60 / step_min + 1e-9)
+    if replications * steps > MAX_SAMPLES:
+        raise UsageError(
+            f"{replications:,} replications of {steps:,} steps is more than {MAX_SAMPLES:,} "
+            "samples per series: fewer replications, a shorter horizon or a longer step"
+        )
 
 
 def forecast_samples(
@@ -130,7 +140,9 @@ def trace_series(trace: Trace, times: np.ndarray, step_min: float) -> dict[str, 
         queued = open_at(trucks["arrive"][mine], trucks["gate_start"][mine], times)
         out[f"gates.{gate}.queue"] = queued
     out["trucks.in_park"] = open_at(trucks["arrive"], trucks["exit"], times)
-    out["trucks.gate_to_dock_min"] = _gate_to_dock(trucks, times, step_min)
+    out["trucks.gate_to_dock_min"] = mean_gate_to_dock(
+        trucks["arrive"], trucks["dock_start"], times, step_min
+    )
     for kind, series in (("feeders", "feeder_load_kw"), ("substations", "substation_load_kw")):
         loads = trace.series.get(series)
         for j, asset in enumerate(names.get(kind, [])):
@@ -148,20 +160,20 @@ def open_at(starts: np.ndarray, ends: np.ndarray, times: np.ndarray) -> np.ndarr
     return count.astype(float)
 
 
-def _gate_to_dock(
-    trucks: Mapping[str, np.ndarray], times: np.ndarray, step_min: float
+def mean_gate_to_dock(
+    arrive: np.ndarray, dock_start: np.ndarray, times: np.ndarray, step_min: float
 ) -> np.ndarray:
-    """Mean of dock start - arrival over the trucks whose dock service starts in each step."""
-    start, arrive = trucks["dock_start"], trucks["arrive"]
-    keep = ~np.isnan(start)
-    order = np.argsort(start[keep], kind="stable")
-    started = start[keep][order]
+    """Mean of dock start - arrival over the trucks whose dock service starts in each step
+    ``(t - step_min, t]``; NaN for a step where none starts (and for NaN dock starts)."""
+    keep = ~np.isnan(dock_start)
+    order = np.argsort(dock_start[keep], kind="stable")
+    started = dock_start[keep][order]
     waited = np.concatenate([[0.0], np.cumsum(started - arrive[keep][order])])
     hi = np.searchsorted(started, times, side="right")
     lo = np.searchsorted(started, times - step_min, side="right")
     count = hi - lo
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, (waited[hi] - waited[lo]) / count, np.nan)
+        return np.where(count > 0, (waited[hi] - waited[lo]) / np.maximum(count, 1), np.nan)
 
 
 def _step_mean(edges: np.ndarray, kw: np.ndarray, times: np.ndarray, step_min: float) -> np.ndarray:
@@ -285,6 +297,57 @@ def nowcast(
         "series": {name: {"time": times, **band(v)} for name, v in samples.values.items()},
         "alerts": find_alerts(samples, rules),
     }
+
+
+def seen_flows_only(
+    park: Park, store: Store, since: datetime | None = None
+) -> tuple[Park, list[str]]:
+    """The park without the flows of which the store has no truck (since `since`), and their ids.
+
+    Sensors often cover only some flows; simulating the others adds trucks that the state
+    cannot show (a back-test would measure that instead of the forecast).
+    """
+    seen = {event.flow for event in store.truck_events(since)}
+    flows = park.logistics.flows
+    kept = [f for f in flows if f.id in seen]
+    left_out = [f.id for f in flows if f.id not in seen]
+    if not left_out:
+        return park, []
+    logistics = park.logistics.model_copy(update={"flows": kept})
+    return park.model_copy(update={"logistics": logistics}), left_out
+
+
+def nowcast_store(
+    park: Park,
+    store: Store,
+    at: datetime | None = None,
+    *,
+    hours: float = 4,
+    replications: int = 20,
+    seed: int = 0,
+    step_min: float = 15,
+    thresholds: Mapping[str, float] | None = None,
+    seen_only: bool = False,
+) -> dict[str, Any]:
+    """:func:`nowcast` from the state the store describes at `at` (default: the latest).
+
+    With `seen_only`, the flows of which the store has no truck in the day before the state
+    are left out (:func:`seen_flows_only`) and listed in the document's ``flows_left_out``.
+    """
+    state = state_at(park, store, at)
+    left_out: list[str] = []
+    if seen_only:
+        park, left_out = seen_flows_only(park, store, state.time - timedelta(hours=LOOKBACK_H))
+    doc = nowcast(
+        park,
+        state,
+        hours=hours,
+        replications=replications,
+        seed=seed,
+        step_min=step_min,
+        thresholds=thresholds,
+    )
+    return {**doc, "flows_left_out": left_out} if seen_only else doc
 
 
 def _iso(moment: datetime) -> str:

@@ -1,7 +1,8 @@
 """Buildings: shifts, power and water demand, production, on the utility time grid.
 
 Demand is exact per grid step: a shift that covers a third of a 15-minute step adds a third of
-`shift_kw` to that step's average. Production counts shift time during which the building has
+`shift_kw` to that step's average, and a load shape adds `level_kw` times the shape's exact mean
+over the step (:mod:`twin.shapes`). Production counts shift time during which the building has
 power, so an outage cuts it by exactly the outage's share of shift time.
 """
 
@@ -10,7 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from twin.intervals import Intervals
+from twin.schema import LoadShape, Park
+from twin.shapes import shape_average
 from twin.sim.context import SimContext
+from twin.trace import Trace
 
 
 def shift_intervals(ctx: SimContext) -> dict[str, Intervals]:
@@ -39,8 +43,16 @@ def building_series(ctx: SimContext) -> dict[str, np.ndarray]:
         working[:, j] = on_shift.intersect(off.complement(*ctx.span)).coverage(edges) / step
         if building.power is not None:
             power_kw[:, j] = building.power.base_kw + building.power.shift_kw * shift_share[:, j]
+            if building.power.shape is not None:
+                power_kw[:, j] += (building.power.level_kw or 0.0) * _shaped(
+                    ctx, building.power.shape
+                )
         if building.water is not None:
             water_m3h[:, j] = building.water.base_m3h + building.water.shift_m3h * working[:, j]
+            if building.water.shape is not None:
+                water_m3h[:, j] += (building.water.level_m3h or 0.0) * _shaped(
+                    ctx, building.water.shape
+                )
         if building.production is not None:
             units[:, j] = building.production.units_per_hour * working[:, j] * step / 60.0
     return {
@@ -50,6 +62,12 @@ def building_series(ctx: SimContext) -> dict[str, np.ndarray]:
         "building_water_demand_m3h": water_m3h,
         "building_production_units": units,
     }
+
+
+def _shaped(ctx: SimContext, shape: LoadShape) -> np.ndarray:
+    """A load shape's mean over each grid step (exact; holidays take Sunday's day)."""
+    info = ctx.park.park
+    return shape_average(shape, ctx.clock, ctx.edges[:-1], ctx.edges[1:], info.start, info.holidays)
 
 
 def production_units(ctx: SimContext, start: float, end: float) -> dict[str, float]:
@@ -63,3 +81,14 @@ def production_units(ctx: SimContext, start: float, end: float) -> dict[str, flo
         minutes = shifts[building.id].intersect(on).measure(start, end)
         result[building.id] = building.production.units_per_hour * minutes / 60.0
     return result
+
+
+def production_kpis(trace: Trace) -> dict[str, float]:
+    """Units produced by each building with production (computed exactly by the engine)."""
+    units = trace.meta.get("production_units", {})
+    return {f"production.{building}.units": float(n) for building, n in units.items()}
+
+
+def production_kpi_names(park: Park) -> list[str]:
+    """The names :func:`production_kpis` reports for a park: its producing buildings."""
+    return [f"production.{b.id}.units" for b in park.buildings if b.production is not None]

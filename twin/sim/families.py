@@ -1,16 +1,25 @@
-"""The built-in asset families, registered through the same mechanism as plugins."""
+"""The built-in asset families, declared like plugins.
+
+They are found through the ``parktwin.assets`` entry-point group of pyproject.toml, the path
+every plugin takes, so that path runs in every run. Nothing imports this module by name: the
+registry (:mod:`twin.assets`) loads it from the entry points.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from twin.assets import AssetFamily, Recorder, register
-from twin.kpi import power_kpis, production_kpis, truck_kpis, water_kpis
-from twin.sim.buildings import building_series, production_units
+from twin.assets import AssetFamily, Recorder
+from twin.sim.buildings import (
+    building_series,
+    production_kpi_names,
+    production_kpis,
+    production_units,
+)
 from twin.sim.context import SimContext
-from twin.sim.logistics import finish_logistics, start_logistics
-from twin.sim.power import power_series
-from twin.sim.water import water_series
+from twin.sim.logistics import finish_logistics, logistics_kpi_names, start_logistics, truck_kpis
+from twin.sim.power import power_kpi_names, power_kpis, power_series
+from twin.sim.water import WATER_KPIS, water_kpis, water_series
 
 
 def _finish_logistics(ctx: SimContext, state: Any, record: Recorder) -> None:
@@ -40,40 +49,36 @@ def _finish_water(ctx: SimContext, state: Any, record: Recorder) -> None:
     record.series.update(water_series(ctx, record.series))
 
 
-LOGISTICS = register(
-    AssetFamily(
-        "logistics",
-        order=10,
-        start=start_logistics,
-        finish=_finish_logistics,
-        kpis=truck_kpis,
-        description="gates, roads, dock groups and truck flows (SimPy processes)",
-    )
+LOGISTICS = AssetFamily(
+    "logistics",
+    order=10,
+    start=start_logistics,
+    finish=_finish_logistics,
+    kpis=truck_kpis,
+    kpi_names=logistics_kpi_names,
+    description="gates, roads, dock groups and truck flows (SimPy processes)",
 )
-BUILDINGS = register(
-    AssetFamily(
-        "buildings",
-        order=20,
-        finish=_finish_buildings,
-        kpis=production_kpis,
-        description="shifts, power and water demand, production (time grid)",
-    )
+BUILDINGS = AssetFamily(
+    "buildings",
+    order=20,
+    finish=_finish_buildings,
+    kpis=production_kpis,
+    kpi_names=production_kpi_names,
+    description="shifts, power and water demand, production (time grid)",
 )
-POWER = register(
-    AssetFamily(
-        "power",
-        order=80,
-        finish=_finish_power,
-        kpis=power_kpis,
-        description="feeders and substations: capacity, outages, unserved energy (time grid)",
-    )
+POWER = AssetFamily(
+    "power",
+    order=80,
+    finish=_finish_power,
+    kpis=power_kpis,
+    kpi_names=power_kpi_names,
+    description="feeders and substations: capacity, outages, unserved energy (time grid)",
 )
-WATER = register(
-    AssetFamily(
-        "water",
-        order=90,
-        finish=_finish_water,
-        kpis=water_kpis,
-        description="water supply shortfall and the wastewater plant's buffer (time grid)",
-    )
+WATER = AssetFamily(
+    "water",
+    order=90,
+    finish=_finish_water,
+    kpis=water_kpis,
+    kpi_names=lambda park: list(WATER_KPIS),
+    description="water supply shortfall and the wastewater plant's buffer (time grid)",
 )

@@ -23,11 +23,12 @@ import numpy as np
 import simpy
 
 from twin.dist import Sampler
-from twin.schema import clock_minutes
+from twin.schema import Park, clock_minutes
 from twin.sim.context import SimContext
+from twin.sim.measure import mean_or_nan
 from twin.sim.present import PresentTrucks, plan_present, start_present
 from twin.sim.visit import Route, Routes, TruckLog, Visit, visit
-from twin.trace import occupancy_integral
+from twin.trace import Trace, occupancy_integral
 
 BLOCK = 4096
 
@@ -229,3 +230,44 @@ def _truck_process(
         yield from at_dock(row, dock_service[k])
 
     return truck
+
+
+def truck_kpis(trace: Trace) -> dict[str, float]:
+    """Counts, waits, turnaround, dock utilisation and queue of the trucks."""
+    t = trace.trucks
+    horizon = trace.horizon_min
+    inside = (t["arrive"] >= 0) & (t["arrive"] < horizon)
+    gate_wait = t["gate_start"] - t["arrive"]
+    dock_wait = t["dock_start"] - t["dock_arrive"]
+    exited = ~np.isnan(t["exit"])
+    out: dict[str, float] = {
+        "trucks.arrived": float(inside.sum()),
+        "trucks.completed": float(((t["exit"] >= 0) & (t["exit"] < horizon)).sum()),
+        "trucks.in_park_end": float((~exited).sum()),
+        "trucks.wait_mean_min": mean_or_nan((gate_wait + dock_wait)[inside]),
+        "trucks.turnaround_mean_min": mean_or_nan((t["exit"] - t["arrive"])[inside & exited]),
+    }
+    for g, gate in enumerate(trace.names["gates"]):
+        mine = inside & (t["gate"] == g)
+        out[f"gates.{gate}.wait_mean_min"] = mean_or_nan(gate_wait[mine])
+    window = np.array([0.0, horizon])
+    park = trace.park
+    docks = {group.id: group.docks for group in park.logistics.dock_groups}
+    for d, group in enumerate(trace.names["dock_groups"]):
+        mine = t["dock_group"] == d
+        out[f"docks.{group}.wait_mean_min"] = mean_or_nan(dock_wait[inside & mine])
+        busy = occupancy_integral(t["dock_start"][mine], t["dock_end"][mine], window)[0]
+        out[f"docks.{group}.utilization"] = max(0.0, busy) / (docks[group] * horizon)
+        waiting = occupancy_integral(t["dock_arrive"][mine], t["dock_start"][mine], window)[0]
+        out[f"docks.{group}.queue_mean"] = max(0.0, waiting) / horizon  # no -1e-16 rounding
+    return out
+
+
+def logistics_kpi_names(park: Park) -> list[str]:
+    """The names :func:`truck_kpis` reports for a park, in its order."""
+    names = [f"trucks.{m}" for m in ("arrived", "completed", "in_park_end", "wait_mean_min")]
+    names.append("trucks.turnaround_mean_min")
+    names += [f"gates.{g.id}.wait_mean_min" for g in park.logistics.gates]
+    for group in park.logistics.dock_groups:
+        names += [f"docks.{group.id}.{m}" for m in ("wait_mean_min", "utilization", "queue_mean")]
+    return names

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.schema import Park
 from twin.sim.context import SimContext
+from twin.sim.measure import horizon_steps
+from twin.trace import Trace
 
 
 def power_series(ctx: SimContext, buildings: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -71,3 +74,32 @@ def _ratio(served: np.ndarray, asked: np.ndarray) -> np.ndarray:
     out = np.ones_like(served)
     np.divide(served, asked, out=out, where=asked > 0)
     return out
+
+
+def power_kpis(trace: Trace) -> dict[str, float]:
+    """Energy served, peak demand, unserved energy and substation peak loads."""
+    s = trace.series
+    mask, hours = horizon_steps(trace)
+    extra_demand = s["feeder_extra_demand_kw"][mask].sum(axis=1)
+    extra_served = s["feeder_extra_served_kw"][mask].sum(axis=1)
+    served = s["building_power_served_kw"][mask].sum(axis=1) + extra_served
+    demand = s["building_power_demand_kw"][mask].sum(axis=1) + extra_demand
+    unserved = demand - served
+    out = {
+        "power.energy_mwh": float(served @ hours[mask]) / 1000.0,
+        "power.peak_mw": float(demand.max(initial=0.0)) / 1000.0,
+        "power.unserved_mwh": float(unserved @ hours[mask]) / 1000.0,
+    }
+    park = trace.park
+    capacity = {sub.id: sub.capacity_mw for sub in (park.power.substations if park.power else [])}
+    for j, sub in enumerate(trace.names["substations"]):
+        peak_kw = float(s["substation_asked_kw"][mask, j].max(initial=0.0))
+        out[f"power.{sub}.peak_load_pct"] = 100.0 * peak_kw / (capacity[sub] * 1000.0)
+    return out
+
+
+def power_kpi_names(park: Park) -> list[str]:
+    """The names :func:`power_kpis` reports for a park, in its order."""
+    names = ["power.energy_mwh", "power.peak_mw", "power.unserved_mwh"]
+    substations = park.power.substations if park.power else []
+    return names + [f"power.{sub.id}.peak_load_pct" for sub in substations]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from twin.sim.context import WASTEWATER_PLANT, WATER_SUPPLY, SimContext
+from twin.sim.measure import horizon_steps
+from twin.trace import Trace
 
 
 def water_series(ctx: SimContext, buildings: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -62,3 +64,18 @@ def _plant(
         stored -= spill
         treated[k], level[k], overflow[k] = done, stored, spill
     return treated, level, overflow
+
+
+def water_kpis(trace: Trace) -> dict[str, float]:
+    """Water drawn and missing, and wastewater overflow."""
+    s = trace.series
+    mask, hours = horizon_steps(trace)
+    return {
+        "water.demand_m3": float(s["water_demand_m3h"][mask] @ hours[mask]),
+        "water.shortfall_m3": float(s["water_shortfall_m3"][mask].sum()),
+        "wastewater.overflow_m3": float(s["wastewater_overflow_m3"][mask].sum()),
+    }
+
+
+WATER_KPIS = ("water.demand_m3", "water.shortfall_m3", "wastewater.overflow_m3")
+"""The names :func:`water_kpis` reports, whatever the park."""

@@ -1,0 +1,120 @@
+"""A recorded history from a known park, made by a plain SimPy program (not the engine).
+
+The park (:func:`known_park`) has one gate with two lanes, a one-minute road to two buildings
+and a dock group at each, fed by two flows whose hourly rates rise above what the docks can
+serve in the late morning, so queues build up and drain again: a history in which the state
+now says much about the next hours, and the hour of day too. :func:`write_history` simulates
+it with its own arrival process (thinning, not the engine's inversion), its own resources and
+numpy's generators, and writes ``trucks.csv`` as a sensor folder has it (with ``gate_out``).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+
+from twin.load import load_park
+from twin.schema import Park
+
+START = datetime(2026, 1, 5)
+LANES, GATE_MEAN, DRIVE = 2, 1.5, 1.0
+PROFILE_A = [1.5] * 6 + [3.0, 4.5] + [5.5] * 4 + [3.5] * 6 + [2.0] * 6
+PROFILE_B = [1.0] * 7 + [2.5, 3.5] + [5.0] * 5 + [2.0] * 5 + [1.0] * 5
+GROUPS: dict[str, dict[str, Any]] = {
+    "d1": {"building": "f1", "docks": 3, "service": {"dist": "gamma", "mean": 40, "sd": 12}},
+    "d2": {"building": "f2", "docks": 2, "service": {"dist": "lognormal", "mean": 30, "sd": 10}},
+}
+FLOWS = {"fa": ("d1", PROFILE_A), "fb": ("d2", PROFILE_B)}
+
+
+def known_park() -> Park:
+    """The park the history is simulated from, as a park file describes it."""
+    return load_park(
+        {
+            "park": {"name": "known", "start": START.isoformat(timespec="minutes")},
+            "buildings": [
+                {"id": "f1", "kind": "factory", "height_m": 10,
+                 "footprint": [[0, 0], [100, 0], [100, 50], [0, 50]]},
+                {"id": "f2", "kind": "warehouse", "height_m": 10,
+                 "footprint": [[-100, 0], [-5, 0], [-5, 50], [-100, 50]]},
+            ],
+            "logistics": {
+                "gates": [{"id": "g1", "lanes": LANES, "position": [0, -110],
+                           "service": {"dist": "exponential", "mean": GATE_MEAN}}],
+                # 100 m at 6 km/h: one minute each way.
+                "roads": [{"id": "r1", "points": [[0, -110], [0, -10]], "speed_kmh": 6}],
+                "dock_groups": [{"id": g, **spec} for g, spec in GROUPS.items()],
+                "flows": [{"id": f, "gate": "g1", "dock_group": g, "hourly_profile": p}
+                          for f, (g, p) in FLOWS.items()],
+            },
+        }
+    )  # fmt: skip
+
+
+def _service(rng: np.random.Generator, spec: dict[str, Any]) -> float:
+    mean, sd = spec["mean"], spec["sd"]
+    if spec["dist"] == "gamma":
+        return float(rng.gamma((mean / sd) ** 2, sd * sd / mean))
+    sigma2 = math.log(1 + (sd / mean) ** 2)
+    return float(rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2)))
+
+
+def simulate_history(days: float, seed: int) -> list[dict[str, Any]]:
+    """Every truck visit of `days` days: flow, dock group and the minutes of each moment."""
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    gate = simpy.Resource(env, LANES)
+    docks = {g: simpy.Resource(env, spec["docks"]) for g, spec in GROUPS.items()}
+    visits: list[dict[str, Any]] = []
+
+    def truck(flow: str, group: str) -> Any:
+        visit: dict[str, Any] = {"flow": flow, "dock_group": group, "arrive": env.now}
+        visits.append(visit)
+        with gate.request() as lane:
+            yield lane
+            yield env.timeout(rng.exponential(GATE_MEAN))
+        visit["gate_out"] = env.now
+        yield env.timeout(DRIVE)
+        with docks[group].request() as dock:
+            yield dock
+            visit["dock_start"] = env.now
+            yield env.timeout(_service(rng, GROUPS[group]["service"]))
+        visit["dock_end"] = env.now
+        visit["depart"] = env.now + DRIVE
+
+    def source(flow: str, group: str, profile: list[float]) -> Any:
+        top = max(profile) / 60.0
+        while True:  # thinning: candidates at the top rate, kept with rate(t) / top
+            yield env.timeout(rng.exponential(1 / top))
+            if rng.random() < profile[int(env.now // 60) % 24] / 60.0 / top:
+                env.process(truck(flow, group))
+
+    for flow, (group, profile) in FLOWS.items():
+        env.process(source(flow, group, profile))
+    env.run(until=days * 1440)
+    return visits
+
+
+def write_history(folder: Path, days: float = 4, seed: int = 11) -> Path:
+    """Simulate the known park for `days` days and write the sensor folder's trucks.csv."""
+    folder.mkdir(parents=True, exist_ok=True)
+    columns = ["arrive", "gate_out", "dock_start", "dock_end", "depart"]
+    horizon = days * 1440
+    with open(folder / "trucks.csv", "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["truck_id", "flow", "gate", "dock_group", *columns])
+        for k, visit in enumerate(simulate_history(days, seed)):
+            times = [visit.get(c) for c in columns]
+            cells = [
+                "" if t is None or t > horizon else
+                (START + timedelta(minutes=t)).isoformat(timespec="seconds")
+                for t in times
+            ]  # fmt: skip
+            out.writerow([f"T{k:05d}", visit["flow"], "g1", visit["dock_group"], *cells])
+    return folder

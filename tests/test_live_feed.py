@@ -1,0 +1,359 @@
+"""The MQTT feed against a real Mosquitto on a free loopback port: validation and duplicates
+through the broker, status with last will, kill -9 of the twin, broker killed and restarted
+mid-feed, SIGTERM, and `parktwin replay` into `parktwin live`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import mosquitto
+from twin.bundled import data_root
+from twin.live.store import Store
+from twin.load import load_park
+
+paho = pytest.importorskip("paho.mqtt.client")
+from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
+from paho.mqtt.packettypes import PacketTypes  # noqa: E402
+from paho.mqtt.properties import Properties  # noqa: E402
+
+from twin.live.feed import Feed  # noqa: E402
+from twin.live.mqtt import parse_broker  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is not installed")
+
+PARK = load_park("demo-small")
+FLOW = PARK.logistics.flows[0]
+BUILDING = next(b.id for b in PARK.buildings if b.power is not None)
+SCRIPT = Path(sys.executable).parent / "parktwin"
+PARKTWIN = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "cli"]
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[mosquitto.Mosquitto]:
+    server = mosquitto.Mosquitto(tmp_path / "broker").start()
+    yield server
+    server.stop()
+
+
+def reading(k: int) -> dict[str, Any]:
+    """The k-th of a meter's readings, one a second (each one a different fact)."""
+    time_k = datetime(2026, 1, 5, 8, 0) + timedelta(seconds=k)
+    return {"time": time_k.isoformat(), "asset": BUILDING, "quantity": "power_kw", "value": k}
+
+
+def client(url: str, client_id: str = "") -> Any:
+    address = parse_broker(url)
+    c = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
+    c.connect(address.host, address.port)
+    c.loop_start()
+    return c
+
+
+def publish_all(url: str, payloads: list[tuple[str, str]], retain: bool = False) -> None:
+    """Publish at QoS 1 and wait until the broker has every one."""
+    c = client(url)
+    infos = [
+        c.publish(f"parktwin/{suffix}", body, qos=1, retain=retain) for suffix, body in payloads
+    ]
+    for info in infos:
+        info.wait_for_publish(timeout=30)
+    c.disconnect()
+    c.loop_stop()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.1)
+
+
+def stored(path: Path) -> int:
+    with Store.open(path, read_only=True) as store:
+        return store.counts()["stored"]
+
+
+def retained_status(url: str) -> dict[str, Any]:
+    got: list[dict[str, Any]] = []
+    c = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    c.on_message = lambda cl, u, m: got.append(json.loads(m.payload))
+    address = parse_broker(url)
+    c.connect(address.host, address.port)
+    c.subscribe("parktwin/status", qos=1)
+    c.loop_start()
+    wait_for(lambda: bool(got), 10)
+    c.disconnect()
+    c.loop_stop()
+    return got[-1]
+
+
+class FeedThread:
+    """The library feed in a thread, as the CLI runs it in the main one."""
+
+    def __init__(self, url: str, path: Path) -> None:
+        self.stop = threading.Event()
+        self.store = Store.open(path)
+        self.log = io.StringIO()
+        self.feed = Feed(PARK, self.store, parse_broker(url), stop=self.stop, log=self.log)
+        self.result: dict[str, Any] = {}
+        self.thread = threading.Thread(target=lambda: self.result.update(stats=self.feed.run()))
+
+    def __enter__(self) -> FeedThread:
+        self.thread.start()
+        wait_for(lambda: "connected to" in self.log.getvalue(), 20)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=30)
+        self.store.close()
+
+
+def test_feed_validates_dedupes_and_reports_status(
+    broker: mosquitto.Mosquitto, tmp_path: Path
+) -> None:
+    good = [("meters", json.dumps(reading(k))) for k in range(300)]
+    batch = ("meters", json.dumps([reading(k) for k in range(300, 400)]))
+    late = ("meters", json.dumps({**reading(-60), "value": 0.5}))  # earlier: placed in time
+    again = good[:50]  # redelivered / replayed
+    bad = [
+        ("meters", "{not json"),
+        ("meters", json.dumps({**reading(0), "asset": "nowhere"})),
+        (
+            "trucks",
+            json.dumps(
+                {"time": "2026-01-05T08:00", "truck_id": "T1", "flow": "?", "event": "arrive"}
+            ),
+        ),
+        ("meters", json.dumps({**reading(1), "time": "1066-10-14T09:00"})),
+        ("meters", json.dumps({**reading(2), "value": "lots"})),
+        ("weather", json.dumps({"time": "2026-01-05T08:00"})),
+    ]
+    path = tmp_path / "live.db"
+    with FeedThread(broker.url, path) as running:
+        assert retained_status(broker.url)["state"] == "online"
+        publish_all(broker.url, [*good, batch, late, *again, *bad])
+        wait_for(lambda: running.store.counts()["stored"] == 401)
+        wait_for(lambda: running.store.counts()["rejected"] == 5)
+        counts = running.store.counts()
+        readings = running.store.meter_readings()
+    # 'weather' is not subscribed to: the broker never sends it.
+    assert counts == {"stored": 401, "rejected": 5, "duplicates": 50}
+    assert [r.value for r in readings] == [0.5, *range(400)]  # in time order
+    stats = running.result["stats"]
+    assert stats.messages == 300 + 1 + 1 + 50 + 5 and stats.stored == 401
+    status = retained_status(broker.url)
+    assert status["state"] == "offline"  # a clean stop says so itself
+
+
+def test_status_has_a_last_will(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    twin = start_twin(broker.url, path, "will-test")
+    try:
+        wait_for(lambda: retained_status(broker.url)["state"] == "online", 20)
+    finally:
+        twin.kill()
+        twin.communicate(timeout=10)
+    wait_for(lambda: retained_status(broker.url)["state"] == "offline", 20)
+
+
+def start_twin(url: str, path: Path, client_id: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            *PARKTWIN,
+            "live",
+            "demo-small",
+            "--broker",
+            url,
+            "--store",
+            str(path),
+            "--client-id",
+            client_id,
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_connected(twin: subprocess.Popen[str]) -> str:
+    assert twin.stderr is not None
+    line = twin.stderr.readline()
+    assert "connected to" in line, line
+    return line
+
+
+def test_kill_9_loses_nothing_acknowledged(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
+    """Every message is in the store or still held by the broker for the twin's session."""
+    n = 30_000
+    path = tmp_path / "live.db"
+    twin = start_twin(broker.url, path, "kill-test")
+    wait_connected(twin)
+    publisher = threading.Thread(
+        target=publish_all,
+        args=(broker.url, [("meters", json.dumps(reading(k))) for k in range(n)]),
+    )
+    publisher.start()
+    wait_for(lambda: path.exists() and stored(path) > n // 10)
+    twin.kill()  # SIGKILL, mid-feed
+    twin.communicate(timeout=10)
+    publisher.join(timeout=120)
+    in_store = stored(path)
+    assert 0 < in_store < n, "the kill did not land mid-feed"
+    # Take over the twin's session: the broker sends what it still holds for it, i.e. every
+    # message the twin did not acknowledge (in flight when it died, or queued since).
+    held: list[float] = []
+    taker = paho.Client(CallbackAPIVersion.VERSION2, client_id="kill-test", protocol=paho.MQTTv5)
+    taker.on_message = lambda c, u, m: held.append(json.loads(m.payload)["value"])
+    properties = Properties(PacketTypes.CONNECT)
+    properties.SessionExpiryInterval = 3600
+    address = parse_broker(broker.url)
+    taker.connect(address.host, address.port, clean_start=False, properties=properties)
+    taker.loop_start()
+    quiet = 0
+    while quiet < 20:  # two seconds without a new message
+        before = len(held)
+        time.sleep(0.1)
+        quiet = quiet + 1 if len(held) == before else 0
+    taker.disconnect()
+    taker.loop_stop()
+    acknowledged = n - len(held)
+    with Store.open(path, read_only=True) as store:
+        values = {r.value for r in store.meter_readings()}
+    assert len(values) == in_store  # each stored once
+    assert values | set(held) == set(range(n))  # nothing lost
+    assert in_store >= acknowledged  # everything acknowledged is in the store
+    # ... and what is in the store but was not acknowledged is at most the batch in hand.
+    assert in_store - acknowledged == len(values & set(held)) <= 2000
+
+
+def test_broker_killed_and_restarted_mid_feed(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    with FeedThread(broker.url, path) as running:
+        publish_all(broker.url, [("meters", json.dumps(reading(k))) for k in range(2000)])
+        wait_for(lambda: running.store.counts()["stored"] == 2000)
+        broker.kill()
+        wait_for(
+            lambda: (
+                "lost the broker" in running.log.getvalue()
+                or "disconnected" in running.log.getvalue()
+            ),
+            20,
+        )
+        time.sleep(1.5)  # the feed retries with backoff while the broker is down
+        broker.start()
+        wait_for(lambda: running.log.getvalue().count("connected to") >= 2, 60)
+        publish_all(broker.url, [("meters", json.dumps(reading(k))) for k in range(2000, 5000)])
+        wait_for(lambda: running.store.counts()["stored"] == 5000)
+        log = running.log.getvalue()
+    assert "unreachable" in log and "reconnecting in" in log, log
+    assert running.result["stats"].stored == 5000
+
+
+def test_sigterm_flushes_and_exits_0(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    twin = start_twin(broker.url, path, "term-test")
+    wait_connected(twin)
+    publish_all(broker.url, [("meters", json.dumps(reading(k))) for k in range(3000)])
+    wait_for(lambda: stored(path) == 3000)
+    twin.send_signal(signal.SIGTERM)
+    _, err = twin.communicate(timeout=30)
+    assert twin.returncode == 0, err
+    assert "3000 stored" in err and "messages/s" in err
+    assert retained_status(broker.url)["state"] == "offline"
+
+
+def test_bad_broker_options_exit_2(tmp_path: Path) -> None:
+    for args, says in (
+        (["--broker", "http://x"], "is not mqtt://HOST"),
+        (["--broker", "mqtt://h:1", "--replay", "x"], "either --broker URL or --replay"),
+        ([], "either --broker URL or --replay"),
+        (["--broker", "mqtt://127.0.0.1:1", "--speed", "5"], "--speed goes with --replay"),
+        (["--broker", "mqtt://127.0.0.1:1", "--tls-ca", "/nonexistent"], "does not exist"),
+    ):
+        done = subprocess.run(
+            [*PARKTWIN, "live", "--store", str(tmp_path / "s.db"), *args],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2, (args, done.stderr)
+        assert says in done.stderr and "Traceback" not in done.stderr
+
+
+def one_day_of_sample(folder: Path) -> Path:
+    """The sample's first day, as a sensor folder (written here with the csv module)."""
+    folder.mkdir()
+    for name, column in (("meters.csv", "timestamp"), ("trucks.csv", "depart")):
+        with open(data_root() / "assets" / "sensors" / "yen-binh" / name, encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        keep = [r for r in rows if (r[column] or "9")[:10] <= "2026-01-05"]
+        with open(folder / name, "w", newline="", encoding="utf-8") as out:
+            writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(keep)
+    return folder
+
+
+def test_replay_command_into_live_command(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
+    sensors = one_day_of_sample(tmp_path / "day")
+    path = tmp_path / "live.db"
+    twin = subprocess.Popen(
+        [*PARKTWIN, "live", "yen-binh", "--broker", broker.url, "--store", str(path)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_connected(twin)
+    done = subprocess.run(
+        [*PARKTWIN, "replay", str(sensors), "--broker", broker.url, "--batch", "7"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    published = int(done.stdout.split()[1])
+    wait_for(lambda: stored(path) == published)
+    twin.send_signal(signal.SIGINT)
+    twin.communicate(timeout=30)
+    assert twin.returncode == 0
+    # The same messages as a broker-free replay of the folder.
+    direct = subprocess.run(
+        [
+            *PARKTWIN,
+            "live",
+            "yen-binh",
+            "--replay",
+            str(sensors),
+            "--store",
+            str(tmp_path / "d.db"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert direct.returncode == 0, direct.stderr
+    with Store.open(path, read_only=True) as a, Store.open(tmp_path / "d.db", read_only=True) as b:
+        assert a.truck_events() == b.truck_events()
+        assert a.meter_readings() == b.meter_readings()
+    assert published > 1000

@@ -1,0 +1,472 @@
+"""The meter stages of a calibration: levels or load shapes, shift weekdays, wastewater."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from twin.calibration.apply import Edit, significant
+from twin.calibration.fit_meters import (
+    LevelFit,
+    fit_levels,
+    fit_ratio,
+    predict,
+    shift_share,
+)
+from twin.calibration.fit_shapes import ShapeChoice, ShapeFit, fit_shapes, slot_medians, week_of
+from twin.calibration.fit_weekdays import day_range, infer_weekdays
+from twin.calibration.read import METERS, MeterSeries
+from twin.calibration.result import Calibration
+from twin.calibration.uncertainty import (
+    Interval,
+    day_blocks,
+    inside,
+    jackknife,
+    quantum,
+    widen,
+)
+from twin.intervals import DAY, Clock
+from twin.schema import WEEKDAYS as WEEKDAY_CODES
+from twin.schema import LoadShape, Window
+from twin.shapes import shape_average
+
+LIMITS = {"power_kw": 1_000_000.0, "water_m3h": 100_000.0, "wastewater_m3h": 100_000.0}
+WEEKDAY_METHOD = (
+    "per weekday and date, the median share of the fitted shift load during that weekday's "
+    "shift hours; a weekday is off when below 25% on every date (at least 14 days, each "
+    "weekday seen twice), every metered power/water level agrees, and refitting without it "
+    "lowers the mean absolute deviation by at least 10%"
+)
+
+
+Fitted = dict[str, dict[str, tuple[MeterSeries, LevelFit, tuple[float, float]]]]
+NAMES = {
+    "power": ("base_kw", "shift_kw", "level_kw"),
+    "water": ("base_m3h", "shift_m3h", "level_m3h"),
+}
+
+
+def fit_meters(cal: Calibration, edit: Edit) -> None:
+    """Fit every metered building: levels, shift weekdays, load shapes, wastewater ratios."""
+    fitted = _level_fits(cal, edit)
+    shifts = _shift_weekdays(cal, edit, fitted)
+    predictions = _write_loads(cal, edit, fitted, shifts)
+    _wastewater(cal, edit, predictions, shifts)
+    others = sorted({s.asset for s in cal.data.meters.values() if s.kind != "building"})
+    if others:
+        cal.notes.append(
+            f"feeder and substation meters ({', '.join(others)}) are not fitted to; they are "
+            "compared with the fitted twin in the validation"
+        )
+
+
+def _part(quantity: str) -> str:
+    return "power" if quantity == "power_kw" else "water"
+
+
+def _level_fits(cal: Calibration, edit: Edit) -> Fitted:
+    """Base + shift of every metered building power and water (absurd meters refused)."""
+    clock = Clock.of(cal.source.park.start)
+    buildings = {b.id: b for b in cal.source.buildings}
+    fitted: Fitted = {}
+    for (asset, quantity), series in sorted(cal.data.meters.items()):
+        if series.kind != "building" or quantity == "wastewater_m3h":
+            continue
+        building = buildings[asset]
+        part = _part(quantity)
+        section: Any = building.power if part == "power" else building.water
+        if section is None:
+            cal.notes.append(
+                f"building '{asset}' has {quantity} readings but no {part} section in the park "
+                f"file; add one (with its {'feeder' if part == 'power' else 'rates'}) to fit it"
+            )
+            continue
+        train = series.window(*cal.training)
+        base, shift, _ = NAMES[part]
+        prior = (float(getattr(section, base)), float(getattr(section, shift)))
+        refusal = implausible(train.value, quantity)
+        fit = None
+        if refusal is None:
+            try:
+                fit = fit_levels(train, building.shifts, clock, prior, cal.data.timebase.iso)
+            except (ValueError, ArithmeticError) as exc:
+                refusal = f"the fit failed: {exc}"
+        if refusal is not None:
+            edit.refuse(f"buildings[id={asset}].{part}", f"{quantity}: {refusal}")
+            continue
+        if fit is None:
+            cal.notes.append(f"{asset} {quantity}: under a day of readings, not fitted")
+            continue
+        fitted.setdefault(asset, {})[quantity] = (train, fit, prior)
+    return fitted
+
+
+def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, list[Window]]:
+    """Each building's shifts, with the weekdays the meters show them off taken out."""
+    clock = Clock.of(cal.source.park.start)
+    buildings = {b.id: b for b in cal.source.buildings}
+    shifts = {b.id: list(b.shifts) for b in cal.source.buildings}
+    for asset, meters in fitted.items():
+        found = infer_weekdays(asset, meters, shifts[asset], clock, cal.data.timebase.iso)
+        if found is None:
+            continue
+        cal.weekdays[asset] = found
+        if not found.inferred:
+            continue
+        shifts[asset] = list(found.windows)
+        for quantity, refit in found.refits.items():
+            train, _, prior = meters[quantity]
+            meters[quantity] = (train, refit, prior)
+        mae = "; ".join(
+            f"{q}: mean absolute deviation {b:,.4g} → {a:,.4g}" for q, (b, a) in found.mae.items()
+        )
+        edit.set(
+            f"buildings[id={asset}].shifts",
+            [w.model_dump(mode="json", exclude_none=True) for w in found.windows],
+            [w.model_dump(mode="json", exclude_none=True) for w in buildings[asset].shifts],
+            days=found.days,
+            was_days=_days_of(buildings[asset].shifts),
+            inferred=found.summary(),
+            source=METERS,
+            period=cal.span_text(cal.training),
+            method=WEEKDAY_METHOD,
+            evidence={
+                q: {WEEKDAY_CODES[d]: [round(x, 3) for x in s.shares[d]] for d in found.off}
+                for q, s in found.shares.items()
+            },
+            quality=mae,
+        )
+    return shifts
+
+
+def _write_loads(
+    cal: Calibration, edit: Edit, fitted: Fitted, shifts: dict[str, list[Window]]
+) -> dict[str, Predict]:
+    """Write base + shift, or a load shape when AIC clearly prefers one; the water models."""
+    clock = Clock.of(cal.source.park.start)
+    info = cal.source.park
+    water: dict[str, Predict] = {}
+    for asset, meters in fitted.items():
+        for quantity, (train, fit, prior) in meters.items():
+            cal.levels[(asset, quantity)] = fit
+            refits = LevelRefits(train, fit, shifts[asset], clock, prior)
+            choice = fit_shapes(train, clock, info.start, info.holidays, refits.predict)
+            cal.shapes[(asset, quantity)] = choice
+            guard = _load_intervals(cal, asset, quantity, refits, choice)
+            if choice.shape is None:
+                _write_levels(cal, edit, (asset, quantity), fit, prior, choice, guard)
+                predictor = _levels_predictor(fit, shifts[asset], clock)
+            else:
+                _write_shape(cal, edit, asset, quantity, choice, prior)
+                predictor = _shape_predictor(choice.shape, clock, info.start, info.holidays)
+            if quantity == "water_m3h":
+                water[asset] = predictor
+    return water
+
+
+def _load_intervals(
+    cal: Calibration, asset: str, quantity: str, refits: LevelRefits, choice: ShapeChoice
+) -> dict[str, Interval]:
+    """Day-block jackknife intervals of the written levels (or the shape's level).
+
+    Records the 95% intervals and returns the 99.9% ones (the guard), by field name.
+    """
+    part = _part(quantity)
+    base, shift, level = NAMES[part]
+    blocks = day_blocks(refits.days())
+    where = f"buildings[id={asset}].{part}"
+    step = quantum(refits.train.value)
+    if choice.shape is not None:
+        y = refits.train.value
+        cells = choice.cells
+        assert cells is not None
+        reported, guard = jackknife(blocks, lambda m: (_week_level(y, cells, m),))
+        cal.intervals[f"{where}.{level}"] = {level: widen(reported[0], step)}
+        return {level: widen(guard[0], step)}
+
+    def levels(mask: np.ndarray) -> tuple[float, float]:
+        found = refits.fit_on(mask)
+        return found.base, found.shift
+
+    reported, guard = jackknife(blocks, levels)
+    cal.intervals[f"{where}.{base}"] = {base: widen(reported[0], step)}
+    cal.intervals[f"{where}.{shift}"] = {shift: widen(reported[1], step)}
+    if not refits.fit.separable:
+        note = (
+            "not told apart from the other level: the building is in shift nearly all the "
+            "time (or has no shifts), so only their sum is fitted; split as in the park file"
+        )
+        cal.identifiability[f"{where}.{base}"] = note
+        cal.identifiability[f"{where}.{shift}"] = note
+    return {base: widen(guard[0], step), shift: widen(guard[1], step)}
+
+
+def _week_level(y: np.ndarray, cells: tuple[np.ndarray, int, str], mask: np.ndarray) -> float:
+    """The weekly mean of a shape's cell medians, fitted on the readings of `mask`."""
+    cell, count, model = cells
+    values = slot_medians(y, cell, count, mask)
+    per_day = count // {"daily": 1, "day types": 3, "weekly": 7}[model]
+    return float(np.nanmean(week_of(model, values, per_day)))
+
+
+def _write_levels(
+    cal: Calibration,
+    edit: Edit,
+    meter: tuple[str, str],
+    fit: LevelFit,
+    prior: tuple[float, float],
+    choice: ShapeChoice,
+    guard: dict[str, Interval],
+) -> None:
+    """Write base and shift, each unless the data support the file's value (99.9% interval)."""
+    asset, quantity = meter
+    part = _part(quantity)
+    building = next(b for b in cal.source.buildings if b.id == asset)
+    section: Any = building.power if part == "power" else building.water
+    shaped = section is not None and section.shape is not None
+    inferred = asset in cal.weekdays and cal.weekdays[asset].inferred
+    days = (
+        f" (shifts on {day_range(cal.weekdays[asset].days)} only, as inferred)" if inferred else ""
+    )
+    for name, value, was in zip(NAMES[part][:2], (fit.base, fit.shift), prior, strict=True):
+        place = f"buildings[id={asset}].{part}.{name}"
+        if not shaped and not inferred and inside(was, guard[name]):
+            low, high = guard[name]
+            edit.keep(place, f"the data support the file's {was:g} (99.9% interval {low}..{high})")
+            continue
+        edit.set(
+            place,
+            significant(value, 4),
+            was,
+            source=METERS,
+            period=cal.span_text(cal.training),
+            readings=fit.n,
+            method=fit.method + days + f"; kept against load shapes by {choice.summary()}",
+            data=f"{METERS} {quantity}",
+            quality=f"MAPE {fit.mape_pct:.1f}% per reading, R² {fit.r2:.3f}",
+        )
+    if shaped:  # the file's shape gives way
+        for name in (NAMES[part][2], "shape"):
+            edit.set(f"buildings[id={asset}].{part}.{name}", None, None, method=why_levels(choice))
+
+
+def _write_shape(
+    cal: Calibration,
+    edit: Edit,
+    asset: str,
+    quantity: str,
+    choice: ShapeChoice,
+    prior: tuple[float, float],
+) -> None:
+    shape = choice.shape
+    assert shape is not None
+    part = _part(quantity)
+    base, shift, level = NAMES[part]
+    record = {
+        "source": METERS,
+        "period": cal.span_text(cal.training),
+        "readings": shape.n,
+        "data": f"{METERS} {quantity}",
+    }
+    why = f"replaced by a {shape.model} load shape, chosen by {choice.summary()}"
+    edit.set(f"buildings[id={asset}].{part}.{base}", 0.0, prior[0], method=why, **record)
+    edit.set(f"buildings[id={asset}].{part}.{shift}", 0.0, prior[1], method=why, **record)
+    edit.set(
+        f"buildings[id={asset}].{part}.{level}",
+        significant(shape.level, 4),
+        None,
+        method="the mean of the fitted shape over a week",
+        quality=f"MAPE {shape.mape_pct:.1f}% per reading",
+        **record,
+    )
+    edit.set(
+        f"buildings[id={asset}].{part}.shape",
+        shape.shape,
+        None,
+        model=shape.model,
+        method="median of the readings in each slot of the day (or week); model "
+        f"chosen by {choice.summary()} (Laplace errors; a shape must win by more than 10)",
+        **record,
+    )
+
+
+Predict = Callable[[MeterSeries], np.ndarray]
+
+
+def why_levels(choice: ShapeChoice) -> str:
+    """Why base + shift replaced the file's load shape."""
+    return f"the file's load shape replaced by base + shift, chosen by {choice.summary()}"
+
+
+class LevelRefits:
+    """Base + shift refitted on masks of a meter's readings (each mask fitted once).
+
+    The load-shape cross-validation and the day-block jackknife leave out the same blocks of
+    days, so they share the refits.
+    """
+
+    def __init__(
+        self,
+        train: MeterSeries,
+        fit: LevelFit,
+        windows: list[Window],
+        clock: Clock,
+        prior: tuple[float, float],
+    ) -> None:
+        self.train, self.fit, self.windows, self.clock, self.prior = (
+            train,
+            fit,
+            windows,
+            clock,
+            prior,
+        )
+        self._fits: dict[bytes, LevelFit] = {}
+
+    def fit_on(self, mask: np.ndarray) -> LevelFit:
+        """The levels fitted on the readings of `mask` (the whole fit when none is left out)."""
+        if mask.all():
+            return self.fit
+        key = np.packbits(mask).tobytes()
+        if key not in self._fits:
+            t = self.train
+            part = replace(
+                t,
+                t_min=t.t_min[mask],
+                value=t.value[mask],
+                interval_min=t.interval_min[mask],
+                lines=t.lines[mask],
+            )
+            again = fit_levels(part, self.windows, self.clock, self.prior)
+            self._fits[key] = again if again is not None else self.fit
+        return self._fits[key]
+
+    def predict(self, mask: np.ndarray) -> np.ndarray:
+        """The levels fitted on `mask`, at every reading."""
+        return predict(self.fit_on(mask), self.train, self.windows, self.clock)
+
+    def days(self) -> np.ndarray:
+        """Local day index of each reading."""
+        t = self.train
+        mid = t.t_min - t.interval_min / 2 + self.clock.start_offset_min
+        return np.floor(mid / DAY).astype(np.int64)
+
+
+def _levels_predictor(fit: LevelFit, windows: list[Window], clock: Clock) -> Predict:
+    return lambda series: predict(fit, series, windows, clock)
+
+
+def _shape_predictor(
+    shape: ShapeFit, clock: Clock, start: str, holidays: list[str] | None
+) -> Predict:
+    form = LoadShape.model_validate(shape.shape)
+
+    def at(series: MeterSeries) -> np.ndarray:
+        begin = series.t_min - series.interval_min
+        return shape.level * shape_average(form, clock, begin, series.t_min, start, holidays)
+
+    return at
+
+
+def _ratio_interval(
+    wastewater: MeterSeries,
+    water: MeterSeries | None,
+    model: np.ndarray | None,
+    full: float,
+) -> tuple[Interval, Interval]:
+    """Day-block jackknife intervals of the wastewater ratio: reported (95%) and guard."""
+    mid = wastewater.t_min - wastewater.interval_min / 2
+    blocks = day_blocks(np.floor(mid / DAY).astype(np.int64))
+
+    def ratio_on(mask: np.ndarray) -> tuple[float]:
+        part = replace(
+            wastewater,
+            t_min=wastewater.t_min[mask],
+            value=wastewater.value[mask],
+            interval_min=wastewater.interval_min[mask],
+            lines=wastewater.lines[mask],
+        )
+        found = fit_ratio(part, water, None if model is None else model[mask])
+        return (found.ratio if found is not None else full,)
+
+    reported, guard = jackknife(blocks, ratio_on)
+    # a ratio of readings rounded to `step`: its own resolution at the typical level
+    typical = float(np.median(wastewater.value)) if len(wastewater.value) else 0.0
+    step = quantum(wastewater.value) / typical if typical > 0 else 0.0
+    return widen(reported[0], step), widen(guard[0], step)
+
+
+def _wastewater(
+    cal: Calibration, edit: Edit, water_models: dict[str, Predict], shifts: dict[str, list[Window]]
+) -> None:
+    """Each building's wastewater ratio, against its water meter or its fitted water."""
+    clock = Clock.of(cal.source.park.start)
+    buildings = {b.id: b for b in cal.source.buildings}
+    for (asset, quantity), series in sorted(cal.data.meters.items()):
+        if quantity != "wastewater_m3h":
+            continue
+        water_section = buildings[asset].water
+        if water_section is None:
+            cal.notes.append(
+                f"building '{asset}' has wastewater readings but no water section; not fitted"
+            )
+            continue
+        train = series.window(*cal.training)
+        water = cal.data.meters.get((asset, "water_m3h"))
+        model = None
+        if asset in water_models:
+            model = water_models[asset](train)
+        elif water is None:
+            w = water_section
+            model = w.base_m3h + w.shift_m3h * shift_share(train, shifts[asset], clock)
+        ratio = fit_ratio(train, water.window(*cal.training) if water else None, model)
+        if ratio is None:
+            cal.notes.append(f"{asset} wastewater: too few readings to fit the ratio")
+            continue
+        cal.ratios[asset] = ratio
+        water_train = water.window(*cal.training) if water else None
+        place = f"buildings[id={asset}].water.wastewater_ratio"
+        reported, guard = _ratio_interval(train, water_train, model, ratio.ratio)
+        cal.intervals[place] = {"wastewater_ratio": reported}
+        if inside(water_section.wastewater_ratio, guard):
+            edit.keep(
+                place,
+                f"the data support the file's {water_section.wastewater_ratio:g} (99.9% "
+                f"interval {guard[0]}..{guard[1]})",
+            )
+            continue
+        edit.set(
+            f"buildings[id={asset}].water.wastewater_ratio",
+            significant(ratio.ratio, 3),
+            water_section.wastewater_ratio,
+            source=METERS,
+            period=cal.span_text(cal.training),
+            readings=ratio.n,
+            method=ratio.method,
+            data=f"{METERS} wastewater_m3h" + (", water_m3h" if water else ""),
+            quality=f"MAPE {ratio.mape_pct:.1f}% per reading",
+        )
+
+
+def implausible(values: np.ndarray, quantity: str) -> str | None:
+    """Why a meter's readings cannot be fitted (beyond the park format's range), or None."""
+    limit = LIMITS.get(quantity, math.inf)
+    if not len(values):
+        return None
+    typical = float(np.median(values))
+    if not math.isfinite(typical) or typical > limit:
+        return (
+            f"the readings' median {typical:.3g} is beyond the park format's range "
+            f"(at most {limit:,.0f}): a unit or export error?"
+        )
+    return None
+
+
+def _days_of(windows: Any) -> list[str] | str:
+    """The weekdays some window opens on, or "every day"."""
+    if all(w.days is None for w in windows):
+        return "every day"
+    return [d for d in WEEKDAY_CODES if any(w.days is None or d in w.days for w in windows)]

@@ -1,0 +1,386 @@
+"""The truck stages of a calibration: arrivals, dock services and counts, gates, roads."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from twin.calibration.apply import Edit, significant
+from twin.calibration.fit_arrivals import fit_arrivals, rates_supported
+from twin.calibration.fit_docks import fit_dock_count, freed_at_start, resolution
+from twin.calibration.fit_gates import fit_gate
+from twin.calibration.fit_service import ServiceFit, file_ks_p, fit_service, frozen
+from twin.calibration.read import TRUCKS
+from twin.calibration.result import Calibration
+from twin.calibration.search import fit_road_speed
+from twin.calibration.uncertainty import (
+    GUARD,
+    bootstrap_median,
+    bootstrap_moments,
+    inside,
+    poisson_rate,
+    widen,
+)
+from twin.intervals import DAY, Clock
+
+MODELS = {
+    "hourly": "24 rates, the same every day",
+    "weekday": "24 hourly rates × a factor per weekday",
+    "weekly": "a rate for each of the 168 hours of the week",
+}
+
+
+def fit_trucks(cal: Calibration, edit: Edit) -> None:
+    trucks = cal.data.trucks
+    if trucks is None:
+        return
+    park = cal.source
+    clock = Clock.of(park.park.start)
+    lo = math.floor((trucks.first_min + clock.start_offset_min) / 60.0) * 60.0
+    lo -= clock.start_offset_min
+    hi = min(cal.split, trucks.last_min)
+    period = cal.span_text((lo, hi))
+    _fit_flows(cal, edit, (lo, hi), period)
+    _fit_services(cal, edit, lo, hi, period)
+    dock_free = _fit_dock_counts(cal, edit, (lo, hi), period)
+    _fit_gates(cal, edit, (lo, hi), period, dock_free)
+    _fit_roads(cal, edit, (lo, hi), period)
+
+
+def _fit_flows(cal: Calibration, edit: Edit, window: tuple[float, float], period: str) -> None:
+    """Each logged flow's arrival profile, unless the file's rates are supported."""
+    trucks = cal.data.trucks
+    assert trucks is not None
+    lo, hi = window
+    clock = Clock.of(cal.source.park.start)
+    flows = {f.id: f for f in cal.source.logistics.flows}
+    for fid in sorted(set(trucks.flow.tolist())):
+        place = f"logistics.flows[id={fid}]"
+        times = trucks.arrive[(trucks.flow == fid) & ~np.isnan(trucks.arrive)]
+        if hi - lo < DAY or len(times) < 1:
+            cal.notes.append(f"flow '{fid}': under a day of arrivals, not fitted")
+            continue
+        flow = flows[fid]
+        if flow.timetable is not None:
+            edit.keep(
+                place,
+                "scheduled (timetable): kept as the file has it, not fitted as a Poisson process",
+            )
+            continue
+        fit = fit_arrivals(fid, times, window, clock)
+        cal.arrivals[fid] = fit
+        reported, guard = poisson_rate(fit.n, fit.exposure_h / 24.0, fit.daily.index)
+        cal.intervals[place] = {"per_day": reported}
+        was = float(np.mean(flow.weekly_rates())) * 24
+        ok, p = rates_supported(
+            np.asarray(flow.weekly_rates()), times, window, clock, fit.daily.index
+        )
+        if ok and inside(was, guard):
+            edit.keep(
+                place,
+                f"the data support the file's rates ({was:.4g} trucks/day, inside the 99.9% "
+                f"interval; hourly counts against them χ² p = {p:.2g})",
+            )
+            continue
+        key = "hourly_profile" if fit.choice == "hourly" else "weekly_profile"
+        value: dict[str, Any] = dict.fromkeys(_RATE_FIELDS)
+        value[key] = [significant(r, 4) for r in fit.rates.tolist()]
+        edit.set(
+            place,
+            value,
+            None,
+            field=key,
+            was_per_day=significant(was, 4),
+            per_day=significant(fit.per_day, 4),
+            source=TRUCKS,
+            period=period,
+            trucks=fit.n,
+            data="trucks.csv arrive",
+            method="Poisson-process maximum likelihood of piecewise-constant hourly rates; "
+            f"model '{fit.choice}' ({MODELS[fit.choice]}) chosen by AIC; the file's rates "
+            f"rejected (χ² p = {p:.2g} or trucks/day outside the 99.9% interval)",
+            quality=fit.daily.verdict(),
+        )
+
+
+_RATE_FIELDS = ("rate_per_hour", "hourly_profile", "weekly_profile", "timetable")
+
+
+def _fit_roads(cal: Calibration, edit: Edit, window: tuple[float, float], period: str) -> None:
+    """One factor on every road's speed, unless the file's speeds are supported."""
+    trucks = cal.data.trucks
+    assert trucks is not None
+    park = cal.source
+    speed = fit_road_speed(park, trucks, window)
+    cal.speed = speed
+    if speed is None:
+        if park.logistics.roads:
+            edit.keep("logistics.roads[*].speed_kmh", "too few trucks with dock_end and depart")
+        return
+    reported, guard = bootstrap_median(speed.ratios, "roads")
+    shortest = min(route for _, _, route in speed.per_flow.values())
+    step = max(resolution(trucks.dock_end), resolution(trucks.depart)) / shortest
+    reported, guard = widen(reported, step), widen(guard, step)
+    if inside(1.0, guard):
+        edit.keep(
+            "logistics.roads[*].speed_kmh",
+            f"the data support the file's speeds (drive factor {speed.factor:.3f}, 99.9% "
+            f"interval {guard[0]}..{guard[1]} holds 1)",
+        )
+    for road in park.logistics.roads:
+        place = f"logistics.roads[id={road.id}].speed_kmh"
+        low, high = reported
+        cal.intervals[place] = {
+            "speed_kmh": [_divided(road.speed_kmh, high), _divided(road.speed_kmh, low)]
+        }
+        if inside(1.0, guard):
+            continue
+        edit.set(
+            place,
+            _divided(road.speed_kmh, speed.factor),
+            road.speed_kmh,
+            source=TRUCKS,
+            period=period,
+            trucks=speed.n,
+            method="one factor on all roads: median of (depart − dock_end) / route drive",
+            data="trucks.csv dock_end/depart",
+            quality=f"drives take {speed.factor:.2f}× the file's time",
+        )
+
+
+def _divided(speed: float, factor: float | None) -> float | None:
+    """A road speed divided by a drive factor, capped at the format's 200 km/h."""
+    if factor is None or factor <= 0:
+        return None
+    return significant(min(speed / factor, 200.0), 3)
+
+
+def _fit_services(cal: Calibration, edit: Edit, lo: float, hi: float, period: str) -> None:
+    trucks = cal.data.trucks
+    assert trucks is not None
+    start, end = trucks.dock_start, trucks.dock_end
+    in_window = (start >= lo) & (start < hi)
+    groups = {g.id: g for g in cal.source.logistics.dock_groups}
+    for gid in sorted(set(trucks.dock_group[in_window].tolist())):
+        mine = in_window & (trucks.dock_group == gid)
+        done = mine & ~np.isnan(end) & (end <= hi)
+        complete = (end - start)[done]
+        longest = float(complete.max()) if len(complete) else 0.0
+        past_split = mine & ~np.isnan(end) & (end > hi)
+        missing = mine & np.isnan(end)
+        # a visit without dock_end is still at the dock when the record ends only if it
+        # started near the end; one that started long before is a gap in the log
+        running = missing & (trucks.last_min - start <= 2.0 * longest)
+        gaps = int((missing & ~running).sum())
+        censored = np.concatenate(
+            [(hi - start)[past_split], (np.minimum(hi, trucks.last_min) - start)[running]]
+        )
+        fit = fit_service(gid, complete, censored)
+        place = f"logistics.dock_groups[id={gid}].service"
+        if gaps:
+            cal.notes.append(
+                f"dock group '{gid}': {gaps} visit(s) without dock_end long before the end of "
+                "the record were left out of the service fit"
+            )
+        if fit is None:
+            edit.keep(place, f"only {len(complete)} complete service times (need 20)")
+            continue
+        cal.services[gid] = fit
+        _write_service(
+            cal,
+            edit,
+            place,
+            fit,
+            groups[gid].service.model_dump(mode="json"),
+            complete,
+            period=period,
+            services=fit.n,
+            censored=fit.n_censored,
+            data="trucks.csv dock_start/dock_end",
+            method="maximum likelihood (right-censored at the end of the span) of every "
+            "family; lowest AIC chosen",
+        )
+
+
+def _write_service(
+    cal: Calibration,
+    edit: Edit,
+    place: str,
+    fit: ServiceFit,
+    was: dict[str, Any],
+    times: np.ndarray,
+    **record: Any,
+) -> None:
+    """Write a fitted service distribution, unless the data support the file's.
+
+    The file's distribution is supported when the KS test of the times against it (exact:
+    nothing estimated) gives p ≥ 0.001 and its mean lies in the 99.9% interval of the mean.
+    """
+    reported, guard = bootstrap_moments(times, place)
+    cal.intervals[place] = reported
+    p = file_ks_p(was, times)
+    mean = float(frozen(was).mean()) if p is not None else math.nan
+    if p is not None and p >= 1 - GUARD and "mean" in guard and inside(mean, guard["mean"]):
+        edit.keep(
+            place,
+            f"the data support the file's distribution (KS p = {p:.2g} against it; its mean "
+            f"{mean:.4g} lies in the 99.9% interval)",
+        )
+        return
+    best = fit.best
+    spec = {k: (significant(v, 4) if k != "dist" else v) for k, v in best.spec.items()}
+    edit.set(
+        place,
+        spec,
+        was,
+        source=TRUCKS,
+        quality=f"KS D {best.ks_d:.3f}, p {best.ks_p:.3g}; the file's distribution: "
+        + (f"KS p {p:.2g}" if p is not None else "not continuous"),
+        **record,
+    )
+
+
+def _fit_dock_counts(
+    cal: Calibration, edit: Edit, window: tuple[float, float], period: str
+) -> np.ndarray:
+    """Docks staffed from occupancy; returns, per truck, whether it surely waited for no dock."""
+    trucks = cal.data.trucks
+    assert trucks is not None
+    lo, hi = window
+    clock = Clock.of(cal.source.park.start)
+    tol = max(resolution(trucks.dock_start), resolution(trucks.dock_end))
+    dock_free = np.zeros(len(trucks), dtype=bool)
+    groups = {g.id: g for g in cal.source.logistics.dock_groups}
+    for gid in sorted(set(trucks.dock_group.tolist())):
+        rows = np.flatnonzero((trucks.dock_group == gid) & np.isfinite(trucks.dock_start))
+        start, end = trucks.dock_start[rows], trucks.dock_end[rows]
+        dock_free[rows] = ~freed_at_start(start, end, tol)
+        inside = (start >= lo) & (start < hi)
+        hours = (np.floor((start + clock.start_offset_min) / 60.0) % 24).astype(np.int64)
+        found = fit_dock_count(gid, groups[gid].docks, start[inside], end[inside], 0, hours[inside])
+        if found is None:
+            continue
+        cal.counts[gid] = found
+        place = f"logistics.dock_groups[id={gid}].docks"
+        low, high = found.ci95
+        cal.intervals[place] = {"docks": [float(low), None if high is None else float(high)]}
+        if not found.identified:
+            cal.identifiability[place] = (
+                f"bounded from below only: no truck was seen waiting for a dock, so every count "
+                f"from {found.lower} up gives the same queues; the file's count is kept when it "
+                "is at least that"
+            )
+        if found.chosen == found.current:
+            edit.keep(place, found.note)
+            continue
+        edit.set(
+            place,
+            found.chosen,
+            found.current,
+            source=TRUCKS,
+            period=period,
+            services=found.services,
+            method="dock occupancy: most services in progress at once (a lower bound), and "
+            "the count itself when trucks waited for a dock while all were busy",
+            data="trucks.csv dock_start/dock_end",
+            quality=found.note,
+        )
+    return dock_free
+
+
+def _fit_gates(
+    cal: Calibration, edit: Edit, window: tuple[float, float], period: str, dock_free: np.ndarray
+) -> None:
+    trucks = cal.data.trucks
+    assert trucks is not None
+    for gate in cal.source.logistics.gates:
+        place = f"logistics.gates[id={gate.id}].service"
+        found = fit_gate(cal.source, gate.id, trucks, window, dock_free)
+        if found is None:
+            if (trucks.gate == gate.id).any():
+                edit.keep(place, "fewer than 20 trucks logged through the gate")
+            continue
+        cal.gates[gate.id] = found
+        cal.notes.extend(f"gate '{gate.id}': {n}" for n in found.notes)
+        if found.service is None:
+            edit.keep(place, f"only {found.used} trucks with a usable gate time (need 20)")
+            continue
+        _write_service(
+            cal,
+            edit,
+            place,
+            found.service,
+            gate.service.model_dump(mode="json"),
+            found.times,
+            period=period,
+            trucks=found.used,
+            method=found.method,
+            data=found.data,
+        )
+        lanes_place = f"logistics.gates[id={gate.id}].lanes"
+        if "gate_out" in found.data:
+            cal.intervals[lanes_place] = {"lanes": [float(found.lanes), None]}
+            cal.identifiability[lanes_place] = (
+                "bounded from below: the fewest lanes that explain the gate log; more lanes "
+                "change nothing while the gate never queues"
+            )
+        else:
+            cal.identifiability[lanes_place] = "not observed without gate_out: the file's lanes"
+        if found.lanes != found.file_lanes:
+            edit.set(
+                f"logistics.gates[id={gate.id}].lanes",
+                found.lanes,
+                found.file_lanes,
+                source=TRUCKS,
+                period=period,
+                method="the fewest lanes with which the rebuilt gate queue has no negative "
+                "service time",
+                data=found.data,
+            )
+
+
+def logged_groups(cal: Calibration) -> set[str]:
+    trucks = cal.data.trucks
+    return set() if trucks is None else set(trucks.dock_group.tolist())
+
+
+def record_search(cal: Calibration, edit: Edit) -> None:
+    for group, found in cal.docks.items():
+        place = f"logistics.dock_groups[id={group}].docks"
+        if found.chosen != found.current:
+            edit.set(
+                place,
+                found.chosen,
+                found.current,
+                source=TRUCKS,
+                period=cal.span_text(cal.training),
+                method="simulation search over docks (± 2, widening while the best count is "
+                "on the edge) with common random numbers, matching the mean time from gate "
+                "arrival to dock start",
+                data="trucks.csv arrive/dock_start",
+                quality=found.note,
+            )
+        else:
+            edit.keep(place, found.note)
+
+
+def distrust_irregular(cal: Calibration) -> None:
+    """Keep the file's docks where arrivals are not Poisson: the search cannot be trusted."""
+    for group, found in list(cal.docks.items()):
+        flows = [f.id for f in cal.source.logistics.flows if f.dock_group == group]
+        irregular = [f for f in flows if f in cal.arrivals and cal.arrivals[f].daily.p_over < 0.01]
+        if irregular and found.chosen != found.current:
+            cal.docks[group] = replace(
+                found,
+                chosen=found.current,
+                note=(
+                    f"kept at {found.current}: arrivals of {', '.join(irregular)} vary more from "
+                    "day to day than a Poisson process, so the twin's queues are too short at "
+                    f"any count (the search would say {found.chosen}, "
+                    f"{found.observed_mean:.1f} min observed against "
+                    f"{found.simulated[found.current][0]:.1f} simulated)"
+                ),
+            )

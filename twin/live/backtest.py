@@ -1,0 +1,369 @@
+"""Back-test: nowcast at each origin of a recorded history and score it against what happened.
+
+At every origin (every `every_min` minutes of the history), the state is rebuilt from the data
+published up to the origin only (:func:`twin.live.state.state_at`), the nowcast runs from it,
+and its value at the horizon's end is compared with what then happened, read with hindsight
+from the whole history (:func:`twin.live.state.history_document`; gate-to-dock times from the
+reconstructed visits). Two baselines are scored the same way, at the same moments:
+
+- persistence: the value at the origin holds (counts from the origin's state, gate-to-dock
+  over the step that ends at the origin);
+- cold start: the park simulated from empty with the usual one-day warm-up before the first
+  origin, knowing nothing of the state: what the twin would say without the feed. Its
+  replications also give it a band, whose coverage is reported beside the nowcast's.
+
+Flows of which the history has no truck at all are left out of the park (and listed in
+backtest.json): the sensors do not cover them. Errors are mean absolute errors at the horizon's
+end; ``docks.queue`` pools every dock group.
+The band is the nowcast's 5-95% band (``coverage90``: the share of outcomes inside it). A
+moment where the outcome or a forecast has no value (no dock start in the step, for
+gate-to-dock) is left out of that metric for all three.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from twin.errors import InputError, UsageError
+from twin.live.nowcast import (
+    band,
+    check_options,
+    forecast_samples,
+    mean_gate_to_dock,
+    seen_flows_only,
+    trace_series,
+)
+from twin.live.replay import replay_into_store
+from twin.live.state import LOOKBACK_H, history_document, state_at
+from twin.live.store import Store, to_seconds
+from twin.live.visits import Routes, group_visits, moments
+from twin.schema import Park
+from twin.sim.context import RunSpec
+from twin.sim.engine import simulate
+from twin.start_state import StartState
+
+METRICS = ("docks.queue", "trucks.in_park", "trucks.gate_to_dock_min")
+LEAD_H = 6.0
+"""Hours of history before the first origin, so its state sees the trucks already inside."""
+COLD_WARMUP_DAYS = 1.0
+MAX_ORIGINS = 5000
+
+
+@dataclass
+class Outcome:
+    """One forecast moment of one series: what happened and what each forecast said."""
+
+    origin: datetime
+    series: str
+    metric: str
+    truth: float | None
+    nowcast: float | None
+    p05: float | None
+    p95: float | None
+    persistence: float | None
+    cold: float | None
+    cold_p05: float | None
+    cold_p95: float | None
+
+    def complete(self) -> bool:
+        """Whether the outcome and every forecast have a value."""
+        return None not in (self.truth, self.nowcast, self.persistence, self.cold)
+
+
+@dataclass
+class Backtest:
+    """The scored back-test: every outcome, and the document of SPEC.md's backtest.json."""
+
+    park: str
+    origins: list[datetime]
+    hours: float
+    every_min: float
+    replications: int
+    seed: int
+    outcomes: list[Outcome] = field(default_factory=list)
+    flows_left_out: list[str] = field(default_factory=list)
+
+    def scores(self) -> dict[str, Score]:
+        """Per metric: MAE of the nowcast, of persistence and of the cold start, coverage."""
+        return {m: score([o for o in self.outcomes if o.metric == m]) for m in METRICS}
+
+    def document(self) -> dict[str, Any]:
+        """backtest.json."""
+        return {
+            "park": self.park,
+            "origins": len(self.origins),
+            "first_origin": _iso(self.origins[0]) if self.origins else None,
+            "last_origin": _iso(self.origins[-1]) if self.origins else None,
+            "hours": self.hours,
+            "every_min": self.every_min,
+            "replications": self.replications,
+            "seed": self.seed,
+            "flows_left_out": self.flows_left_out,
+            "metrics": {name: s.to_dict() for name, s in self.scores().items()},
+        }
+
+
+@dataclass(frozen=True)
+class Score:
+    """One metric's errors and band coverage over the complete outcomes."""
+
+    n: int
+    mae: float = math.nan
+    mae_persistence: float = math.nan
+    mae_cold: float = math.nan
+    coverage90: float = math.nan
+    coverage90_cold: float = math.nan
+
+    @property
+    def beats_both(self) -> bool:
+        """The nowcast's error is below persistence's and the cold start's."""
+        return self.n > 0 and self.mae < min(self.mae_persistence, self.mae_cold)
+
+    def to_dict(self) -> dict[str, float | int | None]:
+        """As in backtest.json (None where there is no outcome)."""
+        values = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in values.items()}
+
+
+def score(outcomes: list[Outcome]) -> Score:
+    """The score of some outcomes (those with every value)."""
+    used = [o for o in outcomes if o.complete()]
+    if not used:
+        return Score(0)
+    truth = np.array([o.truth for o in used], dtype=float)
+
+    def mae(values: list[float | None]) -> float:
+        return round(float(np.mean(np.abs(np.array(values, dtype=float) - truth))), 4)
+
+    def inside(low: list[float | None], high: list[float | None]) -> float:
+        lo, hi = np.array(low, dtype=float), np.array(high, dtype=float)
+        return round(float(np.mean((lo <= truth) & (truth <= hi))), 4)
+
+    return Score(
+        n=len(used),
+        mae=mae([o.nowcast for o in used]),
+        mae_persistence=mae([o.persistence for o in used]),
+        mae_cold=mae([o.cold for o in used]),
+        coverage90=inside([o.p05 for o in used], [o.p95 for o in used]),
+        coverage90_cold=inside([o.cold_p05 for o in used], [o.cold_p95 for o in used]),
+    )
+
+
+def backtest(
+    park: Park,
+    source: str | Path,
+    *,
+    every_min: float = 60,
+    hours: float = 2,
+    replications: int = 10,
+    seed: int = 0,
+    step_min: float = 15,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Backtest:
+    """Nowcast at each origin of a recorded history and score it (see the module docstring).
+
+    Args:
+        park: the park the history belongs to (its rates drive the forecasts).
+        source: a sensor folder (replayed into a temporary store first) or a store file.
+        every_min: minutes between origins (whole minutes).
+        hours: the horizon; errors are taken at its end.
+        replications: replications of each nowcast and of the cold start.
+        seed: base seed.
+        step_min: the nowcast's step (gate-to-dock is averaged over the last one).
+        start: no origin before this (default: the history's start plus 6 hours).
+        end: no origin after this (default: the last one whose horizon the history covers).
+        progress: called with the fraction of origins done.
+
+    Raises:
+        InputError: the source cannot be read.
+        UsageError: options out of range, or no origin fits the history.
+    """
+    check_options(hours, replications, step_min)
+    if not (every_min >= 1 and float(every_min).is_integer()) or not float(hours * 60).is_integer():
+        raise UsageError("every_min and the horizon must be whole minutes (every_min >= 1)")
+    with _history(park, source) as store:
+        origins = _origins(store, every_min, hours, start, end)
+        park, left_out = seen_flows_only(park, store)
+        result = Backtest(park.park.name, origins, hours, every_min, replications, seed)
+        result.flows_left_out = left_out
+        horizon = timedelta(hours=hours)
+        truth = _observed(park, store, origins, horizon, every_min, step_min)
+        cold = _cold(park, [o + horizon for o in origins], replications, seed, step_min)
+        for k, origin in enumerate(origins):
+            state = state_at(park, store, origin)
+            samples = forecast_samples(
+                park, state, hours=hours, replications=replications, seed=seed, step_min=step_min
+            )
+            final = {name: values[:, -1:] for name, values in samples.values.items()}
+            outcomes = _outcomes(park, origin, origin + horizon, state, final, truth, cold, k)
+            result.outcomes.extend(outcomes)
+            if progress is not None:
+                progress((k + 1) / len(origins))
+    return result
+
+
+@contextmanager
+def _history(park: Park, source: str | Path) -> Iterator[Store]:
+    """The history as a store: the store itself, or a sensor folder replayed into a new one."""
+    path = Path(source)
+    if not path.exists():
+        raise InputError(str(path), "no such sensor folder or store")
+    if path.is_file():
+        with Store.open(path, read_only=True) as store:
+            yield store
+        return
+    with tempfile.TemporaryDirectory(prefix="parktwin-backtest-") as folder:
+        replay_into_store(park, path, Path(folder) / "history.db")
+        with Store.open(Path(folder) / "history.db", read_only=True) as store:
+            yield store
+
+
+def _origins(
+    store: Store, every_min: float, hours: float, start: datetime | None, end: datetime | None
+) -> list[datetime]:
+    span = store.span()
+    if span is None:
+        raise UsageError(f"{store.path}: the history is empty")
+    first = max(span[0] + timedelta(hours=LEAD_H), start or span[0])
+    last = min(span[1] - timedelta(hours=hours), end or span[1])
+    step = timedelta(minutes=every_min)
+    midnight = first.replace(hour=0, minute=0, second=0, microsecond=0)
+    moment = midnight + step * math.ceil((first - midnight) / step)
+    origins: list[datetime] = []
+    while moment <= last and len(origins) <= MAX_ORIGINS:
+        origins.append(moment)
+        moment += step
+    if not origins:
+        raise UsageError(
+            f"no origin fits: the history runs {_iso(span[0])} to {_iso(span[1])}; origins need "
+            f"{LEAD_H:g} h of history before them and {hours:g} h after"
+        )
+    if len(origins) > MAX_ORIGINS:
+        raise UsageError(f"more than {MAX_ORIGINS} origins: a longer --every or --from/--to")
+    return origins
+
+
+Table = dict[str, dict[datetime, float | None]]
+"""Series name -> moment -> value (None: no value)."""
+
+
+def _observed(
+    park: Park,
+    store: Store,
+    origins: list[datetime],
+    horizon: timedelta,
+    every_min: float,
+    step_min: float,
+) -> Table:
+    """What happened, with hindsight, at every origin and every horizon's end."""
+    grid = math.gcd(int(every_min), int(horizon.total_seconds() // 60))
+    doc = history_document(park, store, origins[0], origins[-1] + horizon, step_min=grid)
+    moments_ = [datetime.fromisoformat(t) for t in doc["time"]]
+    table: Table = {}
+    for name, values in doc["series"].items():
+        if name == "trucks.in_park" or name.startswith("docks."):
+            table[name] = dict(zip(moments_, values, strict=True))
+    table["trucks.gate_to_dock_min"] = dict(
+        zip(moments_, _observed_gate_to_dock(park, store, moments_, step_min), strict=True)
+    )
+    return table
+
+
+def _observed_gate_to_dock(
+    park: Park, store: Store, when: list[datetime], step_min: float
+) -> list[float | None]:
+    """Mean gate-to-dock time of the visits whose dock service started in each step."""
+    events = store.truck_events(when[0] - timedelta(hours=LOOKBACK_H), when[-1])
+    visits = group_visits(events, [to_seconds(e.time) for e in events])
+    if not visits:
+        return [None] * len(when)
+    bounds = moments(visits, Routes.of(park)) / 60.0  # minutes on the store's axis
+    bounds[~np.isfinite(bounds)] = np.nan
+    times = np.array([to_seconds(t) / 60.0 for t in when])
+    means = mean_gate_to_dock(bounds[:, 0], bounds[:, 4], times, step_min)
+    return [None if math.isnan(m) else float(m) for m in means]
+
+
+def _cold(
+    park: Park, targets: list[datetime], replications: int, seed: int, step_min: float
+) -> dict[str, dict[str, list[float | None]]]:
+    """The cold start's band at every target: the park run from empty, a day ahead."""
+    midnight = targets[0].replace(hour=0, minute=0, second=0, microsecond=0)
+    calendar = park.park.model_copy(update={"start": midnight.isoformat(timespec="seconds")})
+    moved = park.model_copy(update={"park": calendar})
+    times = np.array([(t - midnight).total_seconds() / 60.0 for t in targets])
+    spec_days = (float(times.max()) + step_min) / 1440.0
+    values: dict[str, list[np.ndarray]] = {}
+    for r in range(replications):
+        spec = RunSpec(spec_days, COLD_WARMUP_DAYS, step_min, seed=seed, replication=r)
+        for name, row in trace_series(simulate(moved, spec=spec), times, step_min).items():
+            values.setdefault(name, []).append(row)
+    return {name: band(np.array(rows)) for name, rows in values.items()}
+
+
+def _outcomes(
+    park: Park,
+    origin: datetime,
+    target: datetime,
+    state: StartState,
+    final: dict[str, np.ndarray],
+    truth: Table,
+    cold: dict[str, dict[str, list[float | None]]],
+    k: int,
+) -> list[Outcome]:
+    """The outcomes of the `k`-th origin, for every series of the three metrics."""
+    now = _persistence(park, state, truth, origin)
+    rows = []
+    for name, metric in scored_series(park):
+        forecast = band(final[name])
+        rows.append(
+            Outcome(
+                origin=origin,
+                series=name,
+                metric=metric,
+                truth=truth[name].get(target),
+                nowcast=forecast["mean"][0],
+                p05=forecast["p05"][0],
+                p95=forecast["p95"][0],
+                persistence=now[name],
+                cold=cold[name]["mean"][k],
+                cold_p05=cold[name]["p05"][k],
+                cold_p95=cold[name]["p95"][k],
+            )
+        )
+    return rows
+
+
+def scored_series(park: Park) -> list[tuple[str, str]]:
+    """(forecast series, metric) pairs the back-test scores."""
+    pairs = [(f"docks.{g.id}.queue", "docks.queue") for g in park.logistics.dock_groups]
+    return [*pairs, ("trucks.in_park", "trucks.in_park"), ("trucks.gate_to_dock_min",) * 2]
+
+
+def _persistence(
+    park: Park, state: StartState, truth: Table, origin: datetime
+) -> dict[str, float | None]:
+    """The values at the origin, as the data up to it tell them."""
+    group_of = {f.id: f.dock_group for f in park.logistics.flows}
+    now: dict[str, float | None] = {f"docks.{g.id}.queue": 0.0 for g in park.logistics.dock_groups}
+    for truck in state.trucks_in("dock_queue"):
+        name = f"docks.{truck.dock_group or group_of[truck.flow]}.queue"
+        now[name] = (now[name] or 0.0) + 1
+    now["trucks.in_park"] = float(len(state.trucks))
+    now["trucks.gate_to_dock_min"] = truth["trucks.gate_to_dock_min"].get(origin)
+    return now
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat(timespec="seconds")

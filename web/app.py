@@ -1,0 +1,349 @@
+"""The HTTP API and the page: a Starlette application over the twin's documents.
+
+Every JSON answer mirrors a CLI document (SPEC.md, "Operations centre"); a bad request is a 400
+with ``{"error": message}`` naming the field. Handlers parse, make one library call (in a
+thread when it may take a moment) and map :class:`~twin.errors.InputError` to 400, so the event
+loop, and with it the push channel, never waits on the store or a simulation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sse_starlette.sse import EventSourceResponse
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from twin.errors import InputError
+from twin.schema import Park
+from web import scenarios
+from web.jobs import Busy, JobManager
+from web.live import LiveSource, snapshot, status_at
+from web.plan import plan_document
+from web.push import Hub
+from web.security import Guard
+from web.status import PlanModel
+from web.threed import ThreeD
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_BODY_BYTES = 1024 * 1024
+"""Largest request body (a compare request with four uploaded scenarios fits easily)."""
+MAX_DAYS = 14.0
+MAX_REPLICATIONS = 50
+MAX_HISTORY_POINTS = 5000
+
+
+@dataclass
+class Services:
+    """What the handlers work with: the park, the live source, the jobs, the push hub."""
+
+    park: Park
+    park_source: str
+    source: LiveSource | None
+    jobs: JobManager
+    threed: ThreeD
+    model: PlanModel = field(init=False)
+    plan: dict[str, Any] = field(init=False)
+    hub: Hub | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.model = PlanModel.of(self.park)
+        self.plan = plan_document(self.park)
+        source = self.source
+        self.hub = Hub(source.version, lambda: snapshot(source, self.model)) if source else None
+
+
+class BadRequest(Exception):
+    """A request the API refuses with 400: the message names the field."""
+
+
+def error(status: int, message: str) -> JSONResponse:
+    """``{"error": message}`` with that status."""
+    return JSONResponse({"error": message}, status_code=status)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def api(handler: Callable[[Request, Services], Awaitable[Any]]) -> Handler:
+    """Wrap a handler: its result as JSON (or a Response as is), bad input as 400."""
+
+    async def endpoint(request: Request) -> Response:
+        services: Services = request.app.state.services
+        try:
+            result = await handler(request, services)
+        except BadRequest as exc:
+            return error(400, str(exc))
+        except InputError as exc:
+            return error(400, str(exc))
+        if isinstance(result, Response):
+            return result
+        return JSONResponse(result)
+
+    return endpoint
+
+
+def no_store() -> JSONResponse:
+    """The answer of the live endpoints when the server was started without a store."""
+    return error(404, "no live store: start the server with --store DB or --replay SENSOR_DIR")
+
+
+def query_time(request: Request, name: str) -> datetime | None:
+    """An ISO time from the query string (park-local), or None when absent."""
+    text = request.query_params.get(name)
+    if text is None or not text.strip():
+        return None
+    try:
+        return datetime.fromisoformat(text.strip()).replace(tzinfo=None)
+    except ValueError:
+        raise BadRequest(f"{name}: '{text}' is not an ISO time such as 2026-01-05T10:00") from None
+
+
+def query_number(request: Request, name: str, default: float, lo: float, hi: float) -> float:
+    """A number from the query string within ``[lo, hi]``."""
+    text = request.query_params.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadRequest(f"{name}: '{text}' is not a number") from None
+    if not lo <= value <= hi:
+        raise BadRequest(f"{name}: {value:g} is outside {lo:g}..{hi:g}")
+    return value
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The request body, refused past `limit` bytes without reading the rest."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BadRequest(f"body: {int(declared) // 1024} KB is more than {limit // 1024} KB")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadRequest(f"body: more than {limit // 1024} KB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object."""
+    raw = await read_body(request)
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadRequest(f"body: not JSON ({exc})") from None
+    if not isinstance(body, dict):
+        raise BadRequest("body: expected a JSON object")
+    return body
+
+
+# --------------------------------------------------------------------------- live documents
+
+
+@api
+async def health(request: Request, services: Services) -> Any:
+    """``GET /api/health``: the server is up; what it serves."""
+    doc: dict[str, Any] = {"status": "ok", "park": services.park.park.name, "live": False}
+    if services.source is not None and services.hub is not None:
+        doc.update(live=True, version=services.hub.seen, clients=services.hub.clients)
+    return doc
+
+
+@api
+async def park(request: Request, services: Services) -> Any:
+    """``GET /api/park``: the plan's geometry (see :func:`web.plan.plan_document`)."""
+    return services.plan
+
+
+@api
+async def state(request: Request, services: Services) -> Any:
+    """``GET /api/state[?at=T]``: the state document, as ``parktwin state --json``."""
+    if services.source is None:
+        return no_store()
+    return await asyncio.to_thread(services.source.state, query_time(request, "at"))
+
+
+@api
+async def status(request: Request, services: Services) -> Any:
+    """``GET /api/status[?at=T]``: the state with the plan's colours and the KPI tiles."""
+    if services.source is None:
+        return no_store()
+    at = query_time(request, "at")
+    return await asyncio.to_thread(status_at, services.source, services.model, at)
+
+
+@api
+async def forecast(request: Request, services: Services) -> Any:
+    """``GET /api/forecast``: the latest forecast.json."""
+    if services.source is None:
+        return no_store()
+    doc = await asyncio.to_thread(services.source.forecast)
+    return doc if doc is not None else error(404, "no forecast yet: parktwin live publishes one")
+
+
+@api
+async def alerts(request: Request, services: Services) -> Any:
+    """``GET /api/alerts[?since=T]``: ``{"alerts": [...]}``."""
+    if services.source is None:
+        return no_store()
+    since = query_time(request, "since")
+    return {"alerts": await asyncio.to_thread(services.source.alerts, since)}
+
+
+@api
+async def history(request: Request, services: Services) -> Any:
+    """``GET /api/history?from=T&to=T[&step_min=M]``: the stored series between two times."""
+    if services.source is None:
+        return no_store()
+    span = await asyncio.to_thread(services.source.span)
+    if span is None:
+        return {"time": [], "series": {}}
+    start = query_time(request, "from") or span[0]
+    end = query_time(request, "to") or span[1]
+    step = query_number(request, "step_min", 15.0, 1.0, 1440.0)
+    if end < start:
+        raise BadRequest("to: must not be before from")
+    if (end - start).total_seconds() / 60.0 / step > MAX_HISTORY_POINTS:
+        raise BadRequest(f"step_min: more than {MAX_HISTORY_POINTS} points; use a larger step")
+    return await asyncio.to_thread(services.source.history, start, end, step)
+
+
+async def events(request: Request) -> Response:
+    """``GET /api/events``: server-sent ``snapshot`` events, the newest state each time."""
+    services: Services = request.app.state.services
+    if services.hub is None:
+        return no_store()
+    return EventSourceResponse(services.hub.events(), ping=None)
+
+
+# --------------------------------------------------------------------------- what-if
+
+
+@api
+async def scenario_list(request: Request, services: Services) -> Any:
+    """``GET /api/scenarios``: the bundled scenarios and whether each applies to the park."""
+    return {"scenarios": await asyncio.to_thread(scenarios.bundled_list, services.park)}
+
+
+@api
+async def scenario_check(request: Request, services: Services) -> Any:
+    """``POST /api/scenarios/check?name=FILE``: check an uploaded file (its bytes the body)."""
+    name = request.query_params.get("name")
+    try:
+        data = await read_body(request, scenarios.MAX_UPLOAD_BYTES)
+    except BadRequest:
+        too_large = "is too large: uploads are at most 256 KB"
+        raise InputError(scenarios.upload_name(name), too_large) from None
+    return await asyncio.to_thread(scenarios.check_upload, services.park, name, data)
+
+
+def _whole(body: dict[str, Any], name: str, default: float, hi: float, integer: bool) -> float:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadRequest(f"{name}: expected a number, got {json.dumps(value)}")
+    if integer and value != int(value):
+        raise BadRequest(f"{name}: expected a whole number, got {value}")
+    low = 1 if integer else 0.05
+    if not low <= value <= hi:
+        raise BadRequest(f"{name}: {value:g} is outside {low:g}..{hi:g}")
+    return float(value)
+
+
+@api
+async def compare(request: Request, services: Services) -> Any:
+    """``POST /api/compare``: queue a paired comparison; answers ``{"job": id}``."""
+    body = await json_body(request)
+    unknown = sorted(set(body) - {"scenarios", "days", "replications"})
+    if unknown:
+        raise BadRequest(f"{unknown[0]}: unknown field (known: scenarios, days, replications)")
+    days = _whole(body, "days", 2.0, MAX_DAYS, integer=False)
+    reps = int(_whole(body, "replications", 5, MAX_REPLICATIONS, integer=True))
+    chosen = await asyncio.to_thread(scenarios.choices, services.park, body.get("scenarios"))
+    try:
+        job = services.jobs.submit(
+            [c.name for c in chosen], [c.document for c in chosen], days, reps
+        )
+    except Busy as exc:
+        return error(429, str(exc))
+    return JSONResponse({"job": job.id}, status_code=202)
+
+
+@api
+async def job_status(request: Request, services: Services) -> Any:
+    """``GET /api/jobs/{id}``: status, progress, and the comparison when done."""
+    job = services.jobs.get(request.path_params["job"])
+    return job.to_dict() if job is not None else error(404, "no such job")
+
+
+@api
+async def job_cancel(request: Request, services: Services) -> Any:
+    """``DELETE /api/jobs/{id}``: cancel a waiting or running job."""
+    job = services.jobs.cancel(request.path_params["job"])
+    return job.to_dict() if job is not None else error(404, "no such job")
+
+
+# --------------------------------------------------------------------------- page and 3D
+
+
+async def index(request: Request) -> Response:
+    """The page."""
+    return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
+
+
+async def park_3d(request: Request) -> Response:
+    """``GET /3d[?at=HH:MM]``: the 3D park (vtk.js page), or a page that waits for it."""
+    services: Services = request.app.state.services
+    return await asyncio.to_thread(services.threed.response, request.query_params.get("at"))
+
+
+def routes() -> list[Route | Mount]:
+    """Every route of the API and the page."""
+    return [
+        Route("/", index),
+        Route("/3d", park_3d),
+        Route("/api/health", health),
+        Route("/api/park", park),
+        Route("/api/state", state),
+        Route("/api/status", status),
+        Route("/api/forecast", forecast),
+        Route("/api/alerts", alerts),
+        Route("/api/history", history),
+        Route("/api/events", events),
+        Route("/api/scenarios", scenario_list),
+        Route("/api/scenarios/check", scenario_check, methods=["POST"]),
+        Route("/api/compare", compare, methods=["POST"]),
+        Route("/api/jobs/{job}", job_status, methods=["GET"]),
+        Route("/api/jobs/{job}", job_cancel, methods=["DELETE"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+def create_app(services: Services, token: str | None = None) -> Guard:
+    """The application, behind the token guard; the push poller runs while it is served."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        poller = asyncio.create_task(services.hub.run()) if services.hub else None
+        try:
+            yield
+        finally:
+            if poller is not None:
+                poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poller
+
+    app = Starlette(routes=routes(), lifespan=lifespan)
+    app.state.services = services
+    return Guard(app, token)

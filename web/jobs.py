@@ -1,0 +1,254 @@
+"""What-if jobs: paired comparisons run in a worker process, one at a time, with a time limit.
+
+A request only queues a job; a runner thread starts each job in its own process (``spawn``: no
+state of the server is shared with it), reads its progress, and ends it when it is cancelled
+or runs past the time limit, so one what-if can never stall the page or the push channel.
+The job table is bounded: finished jobs beyond :data:`KEEP_FINISHED` are forgotten, oldest
+first, and no more than :data:`MAX_WAITING` jobs wait at once.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import tempfile
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from twin import api
+from twin.errors import InputError, UsageError
+from twin.output import atomic_write_text
+from twin.schema import Park
+
+KEEP_FINISHED = 50
+MAX_WAITING = 8
+DEFAULT_TIME_LIMIT_S = 600.0
+FINISHED = ("done", "failed", "cancelled")
+
+
+class Busy(Exception):
+    """Too many jobs waiting; try again when one has finished."""
+
+
+@dataclass
+class Job:
+    """One comparison request and what became of it."""
+
+    id: str
+    scenarios: list[str]
+    documents: list[str | dict[str, Any]]
+    days: float
+    replications: int
+    status: str = "queued"
+    progress: float = 0.0
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The job as ``GET /api/jobs/{id}`` answers (SPEC.md), plus verdicts and the table."""
+        doc: dict[str, Any] = {
+            "job": self.id,
+            "status": self.status,
+            "progress": round(self.progress, 4),
+            "scenarios": self.scenarios,
+            "days": self.days,
+            "replications": self.replications,
+        }
+        if self.result is not None:
+            doc.update(self.result)
+        if self.error is not None:
+            doc["error"] = self.error
+        if self.started is not None:
+            doc["elapsed_s"] = round((self.finished or time.time()) - self.started, 2)
+        return doc
+
+
+def run_comparison(
+    park: Park, documents: list[str | dict[str, Any]], days: float, replications: int, conn: Any
+) -> None:
+    """The worker process: compare, sending ``("progress", share)`` then one final message.
+
+    The final message is ``("done", result)`` or ``("failed", message)``; bad input (which the
+    server checked before) and internal errors alike end as a message, never a traceback.
+    """
+    try:
+        with tempfile.TemporaryDirectory(prefix="parktwin-whatif-") as folder:
+            sources: list[str | Path] = []
+            for index, doc in enumerate(documents):
+                if isinstance(doc, str):
+                    sources.append(doc)
+                else:
+                    path = Path(folder) / f"scenario-{index}.json"
+                    sources.append(atomic_write_text(path, json.dumps(doc, ensure_ascii=False)))
+            settings = api.settings_from_options(days=days, replications=str(replications))
+            comparison = api.compare(
+                park,
+                sources,
+                settings,
+                progress=lambda done, total: _send_progress(conn, done, total),
+            )
+        result = {
+            "comparison": comparison.to_dict(),
+            "verdicts": comparison.verdicts(),
+            "table": comparison.summary_table(),
+        }
+        conn.send(("done", result))
+    except (InputError, UsageError) as exc:
+        conn.send(("failed", str(exc)))
+    except Exception as exc:  # reported on the page, not lost in a worker's stderr
+        conn.send(("failed", f"internal error: {type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _send_progress(conn: Any, done: float, total: int) -> None:
+    if total:
+        conn.send(("progress", min(1.0, done / total)))
+
+
+class JobManager:
+    """Queues comparison jobs and runs them one at a time in worker processes.
+
+    Args:
+        park: the served park (every comparison runs on it).
+        time_limit_s: wall-clock seconds a job may run before it is ended as failed.
+    """
+
+    def __init__(self, park: Park, time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> None:
+        self.park = park
+        self.time_limit_s = time_limit_s
+        self._jobs: dict[str, Job] = {}
+        self._waiting: deque[str] = deque()
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._closed = False
+        self._context = multiprocessing.get_context("spawn")
+        self._thread = threading.Thread(target=self._loop, name="parktwin-whatif", daemon=True)
+        self._thread.start()
+
+    def submit(
+        self, names: list[str], documents: list[str | dict[str, Any]], days: float, reps: int
+    ) -> Job:
+        """Queue a comparison of the checked scenarios; return the job.
+
+        Raises:
+            Busy: :data:`MAX_WAITING` jobs are already waiting.
+        """
+        with self._wake:
+            if len(self._waiting) >= MAX_WAITING:
+                raise Busy(f"{MAX_WAITING} what-ifs are already waiting; try again later")
+            job = Job(uuid.uuid4().hex[:12], names, documents, days, reps)
+            self._jobs[job.id] = job
+            self._waiting.append(job.id)
+            self._forget_old()
+            self._wake.notify()
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        """The job of that id, or None."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Cancel a waiting or running job (a finished one stays as it is); None if unknown."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.status in FINISHED:
+                return job
+            job.cancel.set()
+            if job.status == "queued":
+                self._waiting.remove(job.id)
+                self._finish(job, "cancelled")
+        return job
+
+    def close(self) -> None:
+        """Stop the runner: the running job's process is ended, waiting jobs are cancelled."""
+        with self._wake:
+            self._closed = True
+            for job in self._jobs.values():
+                job.cancel.set()
+            self._wake.notify()
+        self._thread.join(timeout=10)
+
+    def _forget_old(self) -> None:
+        done = [j for j in self._jobs.values() if j.status in FINISHED]
+        for job in sorted(done, key=lambda j: j.created)[: max(0, len(done) - KEEP_FINISHED)]:
+            del self._jobs[job.id]
+
+    def _finish(self, job: Job, status: str, error: str | None = None) -> None:
+        job.status = status
+        job.error = error
+        job.finished = time.time()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                while not self._waiting and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    for job_id in self._waiting:
+                        self._finish(self._jobs[job_id], "cancelled")
+                    return
+                job = self._jobs[self._waiting.popleft()]
+                job.status = "running"
+                job.started = time.time()
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        parent, child = self._context.Pipe(duplex=False)
+        process = self._context.Process(
+            target=run_comparison,
+            args=(self.park, job.documents, job.days, job.replications, child),
+            name=f"parktwin-whatif-{job.id}",
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        deadline = time.monotonic() + self.time_limit_s
+        outcome: tuple[str, Any] | None = None
+        while outcome is None:
+            if job.cancel.is_set():
+                outcome = ("cancelled", None)
+            elif time.monotonic() > deadline:
+                outcome = ("failed", f"stopped at the time limit of {self.time_limit_s:g} s")
+            else:
+                outcome = _receive(parent, job)
+        if process.is_alive():
+            process.terminate()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        parent.close()
+        with self._lock:
+            kind, payload = outcome
+            if kind == "done":
+                job.result = payload
+                job.progress = 1.0
+                self._finish(job, "done")
+            else:
+                self._finish(job, kind, payload)
+
+
+def _receive(conn: Connection, job: Job) -> tuple[str, Any] | None:
+    """Read the worker's messages for a moment; the final outcome, or None to keep waiting."""
+    try:
+        if not conn.poll(0.2):
+            return None
+        kind, payload = conn.recv()
+    except (EOFError, OSError):
+        return ("failed", "the worker process ended without a result")
+    if kind == "progress":
+        job.progress = float(payload)
+        return None
+    return (kind, payload)

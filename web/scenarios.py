@@ -1,0 +1,146 @@
+"""Scenarios for what-ifs: the bundled ones, and uploaded files checked like files on disk.
+
+An upload goes through the same reader as ``parktwin validate`` (size limit, UTF-8, YAML or
+JSON syntax with line numbers, the scenario schema with field paths) and is then applied to the
+served park, so an unknown id is reported at once, named by the uploaded file's name. A
+scenario always runs on the served park: its ``base`` is not followed (a page on the network
+must not make the server read files of its choosing).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twin.errors import InputError
+from twin.load import bundled_scenarios, load_scenario, read_document, validate_data
+from twin.output import atomic_write_bytes
+from twin.scenario import apply_scenario, check_events
+from twin.schema import Park, Scenario
+
+MAX_UPLOAD_BYTES = 256 * 1024
+"""Largest scenario file accepted (bundled scenarios are under 2 KB)."""
+MAX_SCENARIOS = 4
+"""Most scenarios in one comparison."""
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A scenario ready to compare: its name, and what the worker loads (a name or a document)."""
+
+    name: str
+    document: str | dict[str, Any]
+
+
+def bundled_list(park: Park) -> list[dict[str, Any]]:
+    """The bundled scenarios, each with whether it applies to the served park (and why not)."""
+    out = []
+    for name in bundled_scenarios():
+        entry: dict[str, Any] = {"name": name, "applies": True}
+        try:
+            scenario = load_scenario(name)
+            entry["title"] = scenario.scenario.name
+            entry["description"] = scenario.scenario.description
+            _apply(park, scenario, name)
+        except InputError as exc:
+            entry["applies"] = False
+            entry["error"] = str(exc)
+        out.append(entry)
+    return out
+
+
+def _apply(park: Park, scenario: Scenario, source: str) -> None:
+    applied = apply_scenario(park, scenario, source)
+    check_events(applied, scenario.events, source)
+
+
+def upload_name(name: str | None) -> str:
+    """A safe file name for an upload: its last path part, plain characters, a known suffix.
+
+    Raises:
+        InputError: no name, or a suffix other than .yaml, .yml or .json.
+    """
+    base = re.split(r"[\\/]", name or "")[-1].strip()
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).lstrip(".")[:80]
+    if not base:
+        raise InputError("<upload>", "the uploaded file has no name")
+    if Path(base).suffix.lower() not in SUFFIXES:
+        raise InputError(base, "a scenario file must end in .yaml, .yml or .json")
+    return base
+
+
+def check_upload(park: Park, name: str | None, data: bytes) -> dict[str, Any]:
+    """Check an uploaded scenario file as ``parktwin validate`` would, and against the park.
+
+    Args:
+        park: the served park the scenario will change.
+        name: the file's name as uploaded (only its last part and suffix are used).
+        data: the file's bytes.
+
+    Returns:
+        ``{"name", "description", "document"}``; the document is the scenario as plain data,
+        to send back in ``POST /api/compare``.
+
+    Raises:
+        InputError: too large, not UTF-8, bad syntax, schema violation or an id the park lacks;
+            the message names the uploaded file, the line or field, and what is wrong.
+    """
+    safe = upload_name(name)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError(safe, f"is {len(data) // 1024} KB; uploads are at most 256 KB")
+    with tempfile.TemporaryDirectory(prefix="parktwin-upload-") as folder:
+        path = atomic_write_bytes(Path(folder) / safe, data)
+        try:
+            document, lines = read_document(path)
+        except InputError as exc:  # named by the upload, not by the scratch file
+            raise InputError(safe, exc.message, exc.place, exc.line) from None
+    if isinstance(document, dict) and "park" in document and "scenario" not in document:
+        raise InputError(safe, "is a park file; expected a scenario file", line=1)
+    scenario = validate_data(Scenario, document, safe, lines)
+    _apply(park, scenario, safe)
+    return {
+        "name": scenario.scenario.name,
+        "description": scenario.scenario.description,
+        "document": document,
+    }
+
+
+def choices(park: Park, items: Any) -> list[Choice]:
+    """The scenarios of a compare request: bundled names or scenario documents.
+
+    Raises:
+        InputError: not a list, empty, too many, an unknown name, or a document that fails
+            validation or does not apply to the park (named ``scenarios[i]``).
+    """
+    if not isinstance(items, Sequence) or isinstance(items, str | bytes) or not items:
+        raise InputError("request", "must be a non-empty list of names or documents", "scenarios")
+    if len(items) > MAX_SCENARIOS:
+        raise InputError("request", f"at most {MAX_SCENARIOS} scenarios at once", "scenarios")
+    out = []
+    for index, item in enumerate(items):
+        place = f"scenarios[{index}]"
+        document: str | dict[str, Any]
+        if isinstance(item, str):
+            if item not in bundled_scenarios():
+                known = ", ".join(bundled_scenarios())
+                raise InputError("request", f"no bundled scenario '{item}' (known: {known})", place)
+            scenario = load_scenario(item)
+            source, document = item, item
+        elif isinstance(item, Mapping):
+            try:
+                scenario = validate_data(Scenario, dict(item), place)
+            except InputError as exc:
+                raise InputError(
+                    "request", exc.message, f"{place}.{exc.place}".rstrip(".")
+                ) from None
+            source, document = place, dict(item)
+        else:
+            raise InputError("request", "must be a bundled name or a scenario document", place)
+        _apply(park, scenario, source)
+        out.append(Choice(scenario.scenario.name, document))
+    return out

@@ -1,0 +1,187 @@
+"""Run the operations centre: bind, start the replay if asked, serve until interrupted.
+
+:func:`serve` is what ``parktwin serve`` calls; :func:`build_services` and
+:func:`bind` are the parts a test or a script uses to run the server in a thread of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import uvicorn
+
+from twin.errors import InputError, UsageError
+from twin.live.run import live_replay, parse_speed
+from twin.live.store import Store
+from twin.load import DEFAULT_PARK, load_park
+from web.app import Services, create_app
+from web.jobs import DEFAULT_TIME_LIMIT_S, JobManager
+from web.security import resolve_token
+from web.store_source import StoreSource
+from web.threed import ThreeD
+
+DEFAULT_PORT = 8050
+log = logging.getLogger("parktwin.web")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (port 0: any free port).
+
+    Raises:
+        UsageError: the address is taken or cannot be bound here.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(
+            f"--host {host} --port {port}: cannot listen there ({exc.strerror})"
+        ) from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def build_services(
+    park_source: str | None,
+    store: Path | None,
+    folder: Path,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+) -> Services:
+    """The park, its live source (when a store is given), the job runner and the 3D pages."""
+    park = load_park(park_source or DEFAULT_PARK)
+    source = StoreSource(park, store) if store is not None else None
+    return Services(
+        park=park,
+        park_source=park_source or DEFAULT_PARK,
+        source=source,
+        jobs=JobManager(park, time_limit_s),
+        threed=ThreeD(park_source or DEFAULT_PARK, folder),
+    )
+
+
+@contextlib.contextmanager
+def replaying(
+    park_source: str | None,
+    sensor_dir: Path,
+    store: Path,
+    speed: str | None,
+    say: Callable[[str], None],
+) -> Iterator[threading.Event]:
+    """Replay recorded sensor data into the store in a background thread while the block runs."""
+    Store.open(store).close()  # created and migrated before the page reads it
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            done = live_replay(park_source, sensor_dir, store, speed, stop=stop).to_dict()
+            say(f"parktwin: replay ended: {done['stored']} stored, latest {done['latest']}")
+        except Exception as exc:  # the page keeps serving what was stored
+            say(f"parktwin: replay stopped: {exc}")
+
+    thread = threading.Thread(target=work, name="parktwin-replay", daemon=True)
+    thread.start()
+    try:
+        yield stop
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+def http_server(services: Services, token: str | None) -> uvicorn.Server:
+    """The uvicorn server of the application (quiet: warnings only)."""
+    config = uvicorn.Config(create_app(services, token), log_level="warning", lifespan="on")
+    return uvicorn.Server(config)
+
+
+@contextlib.contextmanager
+def background(
+    services: Services, host: str = "127.0.0.1", port: int = 0, token: str | None = None
+) -> Iterator[str]:
+    """Serve in a thread while the block runs (tests, benches); yields the base URL.
+
+    Raises:
+        UsageError: the address cannot be bound.
+        RuntimeError: the server did not start within 20 seconds.
+    """
+    sock = bind(host, port)
+    server = http_server(services, token)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="parktwin-http", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 20.0
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        if not server.started:
+            raise RuntimeError("the web server did not start")
+        name = f"[{host}]" if ":" in host else host
+        yield f"http://{name}:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def serve(
+    park: str | None = None,
+    store: Path | None = None,
+    replay: Path | None = None,
+    speed: str | None = "600",
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    token: str | None = None,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    say: Callable[[str], None] = log.warning,
+) -> None:
+    """Serve the operations-centre page and its API until SIGINT or SIGTERM (then return).
+
+    Args:
+        park: park file or bundled name (default: the bundled default park).
+        store: the live store to read (with `replay`: where the replay writes; default a
+            temporary file removed at the end).
+        replay: a sensor folder to replay into the store in the background.
+        speed: replay speed, simulated time per wall-clock time (``max``: as fast as it goes).
+        host: address to listen on; any but 127.0.0.1, ::1 and localhost needs a token.
+        port: port to listen on (0: any free port).
+        token: the token every request must carry (default: ``$PARKTWIN_TOKEN``).
+        time_limit_s: wall-clock limit of one what-if.
+        say: where the address to open is told.
+
+    Raises:
+        UsageError: no token off loopback, a taken port, a bad speed.
+        InputError: an unreadable park, a missing store or sensor folder.
+    """
+    required = resolve_token(host, token)
+    parse_speed(speed)  # a bad --speed is refused before anything starts
+    if replay is not None and not Path(replay).is_dir():
+        raise InputError(str(replay), "no such sensor folder")
+    if replay is None and store is not None and not Path(store).exists():
+        raise InputError(str(store), "no such store (parktwin live or --replay writes one)")
+    load_park(park or DEFAULT_PARK)  # a bad park is refused before anything starts
+    with tempfile.TemporaryDirectory(prefix="parktwin-serve-") as scratch:
+        folder = Path(scratch)
+        if replay is not None and store is None:
+            store = folder / "replay.db"
+        with contextlib.ExitStack() as stack:
+            sock = stack.enter_context(contextlib.closing(bind(host, port)))
+            if replay is not None and store is not None:
+                stack.enter_context(replaying(park, replay, store, speed, say))
+            services = build_services(park, store, folder, time_limit_s)
+            stack.callback(services.threed.close)
+            stack.callback(services.jobs.close)
+            shown = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"
+            say(f"parktwin serve: open {shown}" + ("?token=YOUR_TOKEN" if required else ""))
+            with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises SIGINT, SIGTERM
+                http_server(services, required).run(sockets=[sock])

@@ -1,0 +1,192 @@
+/* The page: wires the plan, tiles, forecast, alerts, history slider, what-if and 3D to the API. */
+"use strict";
+
+const App = {
+  plan: null,
+  forecastView: null,
+  historyView: null,
+  forecastOrigin: null,
+  alertCount: -1,
+  span: null,
+  viewing: null, // null: live; else the ISO moment the slider shows
+  latest: null,
+  lastUpdate: 0,
+};
+
+function renderTiles(tiles, status) {
+  const box = document.getElementById("kpi-tiles");
+  box.replaceChildren(...tiles.map((t) => {
+    const [name, unit] = VI.tiles[t.kpi] || [t.kpi, ""];
+    const extra = t.kpi === "power.busiest_substation_pct" && status.totals["power.busiest_substation"]
+      ? " · " + status.totals["power.busiest_substation"] : "";
+    const div = document.createElement("div");
+    div.className = "tile";
+    div.dataset.kpi = t.kpi;
+    const trend = t.change_1h === null ? "" : t.change_1h > 0.05 ? " up" : t.change_1h < -0.05 ? " down" : "";
+    div.innerHTML = `<div class="name" title="${escapeHtml(t.kpi)}">${escapeHtml(name + extra)}</div>` +
+      `<div class="value">${fmt(t.value)}<span class="unit">${unit}</span></div>` +
+      `<div class="delta${trend}">${t.change_1h === null ? "chưa đủ 1 giờ dữ liệu" : signed(t.change_1h) + " trong 1 giờ qua"}</div>`;
+    return div;
+  }));
+}
+
+function renderHeader(state) {
+  document.getElementById("clock").textContent = clockText(state.time);
+  document.getElementById("clock-date").textContent = dateText(state.time);
+  const m = state.messages || {};
+  document.getElementById("messages").textContent =
+    `Tin nhắn: ${fmt(m.stored, 0)} đã lưu · ${fmt(m.rejected, 0)} bị loại · ${fmt(m.duplicates, 0)} trùng`;
+}
+
+function setMode(kind, text) {
+  const mode = document.getElementById("mode");
+  mode.className = "mode " + kind;
+  mode.textContent = text;
+}
+
+function showStatus(doc) {
+  renderHeader(doc.state);
+  renderTiles(doc.tiles, doc.status);
+  App.plan.update(doc.status);
+}
+
+/* Each snapshot shown (version, wall-clock ms once drawn), newest 2000: for bench/bench_web.py. */
+window.parktwinSnapshots = [];
+
+async function onSnapshot(doc) {
+  const first = !App.latest;
+  App.latest = doc;
+  App.lastUpdate = Date.now();
+  document.body.dataset.version = doc.version;
+  if (App.viewing === null) {
+    showStatus(doc);
+    setMode("live", "● Trực tiếp");
+  }
+  if (first) performance.mark("parktwin-first-snapshot");
+  window.parktwinSnapshots.push([doc.version, Date.now()]);
+  if (window.parktwinSnapshots.length > 2000) window.parktwinSnapshots.shift();
+  updateSpan(doc.span);
+  if (doc.forecast_origin && doc.forecast_origin !== App.forecastOrigin) {
+    App.forecastOrigin = doc.forecast_origin;
+    api("/api/forecast").then((f) => App.forecastView.show(f)).catch(() => null);
+  }
+  if (doc.alerts !== App.alertCount) {
+    App.alertCount = doc.alerts;
+    api("/api/alerts").then((a) => renderAlerts(a.alerts)).catch(() => null);
+  }
+}
+
+function renderAlerts(alerts) {
+  const list = document.getElementById("alerts");
+  if (!alerts.length) { list.innerHTML = "<li class='muted'>Không có cảnh báo.</li>"; return; }
+  const sorted = [...alerts].sort((a, b) => (b.probability || 0) - (a.probability || 0)).slice(0, 30);
+  list.replaceChildren(...sorted.map((a) => {
+    const li = document.createElement("li");
+    const p = Math.round(100 * (a.probability || 0));
+    li.className = p >= 50 ? "high" : "";
+    const when = a.time ? `lúc ${clockText(a.time)}` : "";
+    li.innerHTML = `<span class="p">${p}%</span> khả năng <b>${escapeHtml(a.series)}</b> vượt ngưỡng ${fmt(a.threshold)} ${when}`;
+    return li;
+  }));
+}
+
+/* ---------------------------------------------------------------- history slider */
+
+function updateSpan(span) {
+  if (!span) return;
+  const range = document.getElementById("history-range");
+  const first = parkDate(span[0]).getTime(), last = parkDate(span[1]).getTime();
+  const minutes = Math.floor((last - first) / 60000);
+  const atEnd = App.viewing === null;
+  App.span = { first, last };
+  range.disabled = minutes <= 0;
+  range.max = String(minutes);
+  if (atEnd) range.value = String(minutes);
+  const refresh = !App.historyLoaded || Date.now() - App.historyLoaded > 60000;
+  if (refresh && minutes > 0) loadHistory(span);
+}
+
+async function loadHistory(span) {
+  App.historyLoaded = Date.now();
+  const last = parkDate(span[1]).getTime();
+  const from = Math.max(parkDate(span[0]).getTime(), last - 24 * 3600 * 1000);
+  const url = `/api/history?from=${isoText(new Date(from))}&to=${isoText(new Date(last))}&step_min=15`;
+  try { App.historyView.show(await api(url)); } catch (e) { /* the slider still works */ }
+}
+
+let sliderTimer = null;
+function onSlide() {
+  const range = document.getElementById("history-range");
+  const moment = new Date(App.span.first + Number(range.value) * 60000);
+  const iso = isoText(moment);
+  document.getElementById("history-time").textContent = `${clockText(iso)} ${dateText(iso)}`;
+  if (Number(range.value) >= Number(range.max)) { goLive(); return; }
+  App.viewing = iso;
+  document.getElementById("history-live").disabled = false;
+  setMode("history", "Đang xem lại lịch sử");
+  clearTimeout(sliderTimer);
+  sliderTimer = setTimeout(async () => {
+    try {
+      const doc = await api("/api/status?at=" + encodeURIComponent(iso));
+      if (App.viewing === iso) showStatus(doc);
+    } catch (err) { setMode("offline", err.message); }
+  }, 150);
+}
+
+function goLive() {
+  App.viewing = null;
+  const range = document.getElementById("history-range");
+  range.value = range.max;
+  document.getElementById("history-time").textContent = "trực tiếp";
+  document.getElementById("history-live").disabled = true;
+  if (App.latest) { showStatus(App.latest); setMode("live", "● Trực tiếp"); }
+}
+
+/* ---------------------------------------------------------------- tabs and 3D */
+
+function setupTabs() {
+  for (const tab of document.querySelectorAll(".tab")) {
+    tab.addEventListener("click", () => {
+      document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t === tab));
+      document.querySelectorAll(".tab-body").forEach((b) => b.classList.toggle("active", b.id === tab.dataset.tab));
+      if (tab.dataset.tab === "park-3d-tab") load3d(false);
+      if (tab.dataset.tab === "forecast-tab" && App.forecastView) App.forecastView.draw();
+    });
+  }
+}
+
+function load3d(again) {
+  const frame = document.getElementById("frame-3d");
+  if (frame.src && !again) return;
+  const time = App.latest ? clockText(App.latest.state.time) : "10:00";
+  frame.src = withToken("/3d?at=" + encodeURIComponent(time));
+}
+
+/* ---------------------------------------------------------------- start */
+
+function connect() {
+  const source = new EventSource(withToken("/api/events"));
+  source.addEventListener("snapshot", (e) => onSnapshot(JSON.parse(e.data)));
+  source.onerror = () => { if (App.viewing === null) setMode("offline", "Mất kết nối, đang thử lại…"); };
+}
+
+async function start() {
+  setupTabs();
+  const [health, park] = await Promise.all([api("/api/health"), api("/api/park")]);
+  document.getElementById("park-name").textContent = park.name;
+  document.title = "Trung tâm điều hành — " + park.name;
+  App.plan = new ParkPlan(document.getElementById("park-plan"), document.getElementById("tooltip"),
+    document.getElementById("legend"), park);
+  App.forecastView = new ForecastView();
+  App.historyView = new HistoryView(document.getElementById("history-chart"));
+  document.getElementById("history-range").addEventListener("input", onSlide);
+  document.getElementById("history-live").addEventListener("click", goLive);
+  document.getElementById("reload-3d").addEventListener("click", () => load3d(true));
+  const whatif = new WhatIf();
+  whatif.load().catch((err) => whatif.showError(err.message));
+  if (health.live) connect();
+  else setMode("offline", "Không có dữ liệu trực tiếp (chạy với --store hoặc --replay)");
+  document.body.dataset.ready = "1";
+}
+
+start().catch((err) => setMode("offline", "Lỗi: " + err.message));

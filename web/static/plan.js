@@ -1,0 +1,262 @@
+/* The plan view: the park's geometry as SVG, coloured from the live status. */
+"use strict";
+
+const SVGNS = "http://www.w3.org/2000/svg";
+
+function hexRgb(hex) {
+  const v = hex.replace("#", "");
+  return [0, 2, 4].map((i) => parseInt(v.slice(i, i + 2), 16));
+}
+
+/* A colour on a piecewise-linear ramp [[value, "#rrggbb"], ...] (as viz.palette.ramp). */
+function ramp(value, stops) {
+  const v = Number.isFinite(value) ? value : stops[0][0];
+  if (v <= stops[0][0]) return stops[0][1];
+  for (let i = 1; i < stops.length; i++) {
+    if (v <= stops[i][0]) {
+      const [a, ca] = stops[i - 1];
+      const [b, cb] = stops[i];
+      const w = (v - a) / (b - a);
+      const x = hexRgb(ca), y = hexRgb(cb);
+      return "rgb(" + x.map((c, k) => Math.round(c + (y[k] - c) * w)).join(",") + ")";
+    }
+  }
+  return stops[stops.length - 1][1];
+}
+
+function el(name, attrs, parent) {
+  const node = document.createElementNS(SVGNS, name);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+class ParkPlan {
+  constructor(container, tooltip, legend, park) {
+    this.park = park;
+    this.tooltip = tooltip;
+    this.status = null;
+    this.pinned = null;
+    const [x0, y0, x1, y1] = park.extent;
+    this.x0 = x0; this.y1 = y1;
+    this.scale = Math.max(x1 - x0, y1 - y0) / 1000; // strokes and labels in park metres
+    this.svg = el("svg", { viewBox: `0 0 ${x1 - x0} ${y1 - y0}`, preserveAspectRatio: "xMidYMid meet" });
+    container.replaceChildren(this.svg);
+    this.nodes = { buildings: {}, feeders: {}, gates: {}, docks: {}, substations: {} };
+    this.draw();
+    this.drawLegend(legend);
+    this.svg.addEventListener("click", () => this.unpin());
+    container.addEventListener("mouseleave", () => { if (!this.pinned) this.hideTip(); });
+    document.addEventListener("keydown", (e) => { if (e.key === "Escape") this.unpin(); });
+  }
+
+  pt(p) { return [p[0] - this.x0, this.y1 - p[1]]; }
+  pts(list) { return list.map((p) => this.pt(p).join(",")).join(" "); }
+
+  draw() {
+    const park = this.park, s = this.scale;
+    const layers = {};
+    for (const name of ["roads", "feeders", "buildings", "outages", "docks", "gates", "substations", "trucks", "labels"]) {
+      layers[name] = el("g", { class: "layer-" + name }, this.svg);
+    }
+    this.layers = layers;
+    for (const road of park.roads) {
+      el("polyline", { class: "road", points: this.pts(road.points), "stroke-width": 14 * s }, layers.roads);
+    }
+    for (const f of park.feeders) {
+      const g = el("g", { class: "feeder", "data-id": f.id }, layers.feeders);
+      for (const [a, b] of f.lines) {
+        const [ax, ay] = this.pt(a), [bx, by] = this.pt(b);
+        el("line", { x1: ax, y1: ay, x2: bx, y2: by, stroke: "#37b24d" }, g);
+      }
+      this.nodes.feeders[f.id] = g;
+    }
+    for (const b of park.buildings) {
+      const poly = el("polygon", {
+        class: "building", id: "building-" + b.id, "data-id": b.id, points: this.pts(b.footprint),
+        fill: park.colours.load[0][1], stroke: park.colours.kinds[b.kind] || "#adb5bd",
+      }, layers.buildings);
+      this.hover(poly, () => this.buildingTip(b));
+      this.nodes.buildings[b.id] = poly;
+      const [cx, cy] = this.pt(b.centre);
+      el("text", { class: "label small-label", x: cx, y: cy, "font-size": 19 * s, "text-anchor": "middle" }, layers.labels).textContent = b.id;
+    }
+    for (const d of park.dock_groups) {
+      const [x, y] = this.pt(d.position);
+      const text = el("text", { class: "count", x, y: y - 14 * s, "font-size": 30 * s, "text-anchor": "middle" }, layers.docks);
+      this.nodes.docks[d.id] = text;
+    }
+    for (const g of park.gates) {
+      const [x, y] = this.pt(g.position);
+      const r = 16 * s;
+      const rect = el("rect", { class: "gate", x: x - r, y: y - r, width: 2 * r, height: 2 * r, "data-id": g.id }, layers.gates);
+      el("text", { class: "label", x: x + 1.6 * r, y: y + r / 2, "font-size": 26 * s }, layers.labels).textContent = g.name;
+      const count = el("text", { class: "count", x, y: y - 1.6 * r, "font-size": 30 * s, "text-anchor": "middle" }, layers.labels);
+      this.hover(rect, () => this.gateTip(g));
+      this.nodes.gates[g.id] = { rect, count };
+    }
+    for (const [key, name] of [["supply", "Cấp nước"], ["wastewater", "Xử lý nước thải"]]) {
+      const at = park.water[key];
+      if (!at) continue;
+      const [x, y] = this.pt(at);
+      el("circle", { class: "water", cx: x, cy: y, r: 16 * s, fill: key === "supply" ? "#4dabf7" : "#3bc9db" }, layers.substations);
+      el("text", { class: "label", x: x + 22 * s, y: y + 8 * s, "font-size": 22 * s }, layers.labels).textContent = name;
+    }
+    for (const sub of park.substations) {
+      if (!sub.position) continue;
+      const [x, y] = this.pt(sub.position);
+      const r = 20 * s;
+      const shape = el("polygon", { class: "substation", "data-id": sub.id,
+        points: `${x},${y - r} ${x + r},${y + r * 0.8} ${x - r},${y + r * 0.8}` }, layers.substations);
+      el("text", { class: "label", x: x + r * 1.3, y: y + r / 2, "font-size": 24 * s }, layers.labels).textContent = sub.id;
+      this.hover(shape, () => this.substationTip(sub));
+      this.nodes.substations[sub.id] = shape;
+    }
+  }
+
+  drawLegend(legend) {
+    const c = this.park.colours;
+    const sw = (colour, text, dot) => `<span><span class="sw${dot ? " dot" : ""}" style="background:${colour}"></span>${text}</span>`;
+    legend.innerHTML = [
+      "<b>Tải công trình:</b>", ...c.load.map(([v, col]) => sw(col, Math.round(v * 100) + "% đỉnh")), sw(c.no_power, "mất điện"),
+      "<b>Xuất tuyến:</b>", ...c.feeder.map(([v, col]) => sw(col, Math.round(v * 100) + "% công suất")), sw(c.feeder_dead, "mất nguồn"),
+      "<b>Xe tải:</b>", sw(c.trucks.driving, "đang chạy", true), sw(c.trucks.queued, "đang chờ", true), sw(c.trucks.served, "qua cổng / bốc dỡ", true),
+    ].join(" ");
+  }
+
+  hover(node, content) {
+    node.addEventListener("mousemove", (e) => { if (!this.pinned) this.showTip(e, content()); });
+    node.addEventListener("mouseleave", () => { if (!this.pinned) this.hideTip(); });
+    node.addEventListener("click", (e) => {
+      e.stopPropagation();
+      this.unpin();
+      this.pinned = { node, content };
+      node.classList.add("selected");
+      this.showTip(e, content());
+      this.tooltip.classList.add("pinned");
+    });
+  }
+
+  unpin() {
+    if (this.pinned) this.pinned.node.classList.remove("selected");
+    this.pinned = null;
+    this.tooltip.classList.remove("pinned");
+    this.hideTip();
+  }
+
+  showTip(event, html) {
+    const box = this.tooltip.parentElement.getBoundingClientRect();
+    this.tooltip.innerHTML = html;
+    this.tooltip.hidden = false;
+    const x = Math.min(event.clientX - box.left + 14, box.width - this.tooltip.offsetWidth - 6);
+    const y = Math.min(event.clientY - box.top + 14, box.height - this.tooltip.offsetHeight - 6);
+    this.tooltip.style.left = Math.max(4, x) + "px";
+    this.tooltip.style.top = Math.max(4, y) + "px";
+  }
+
+  hideTip() { this.tooltip.hidden = true; }
+
+  rows(list) {
+    return "<table>" + list.filter((r) => r).map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td class="v">${v}</td></tr>`).join("") + "</table>";
+  }
+
+  buildingTip(b) {
+    const s = this.status && this.status.buildings[b.id];
+    const head = `<b>${escapeHtml(b.name)}</b><br><span class="muted">${escapeHtml(b.id)} · ${VI.kinds[b.kind] || b.kind}${b.tenant ? " · " + escapeHtml(b.tenant) : ""}</span>`;
+    if (!s) return head + "<br><span class='muted'>Chưa có số liệu trực tiếp</span>";
+    const docks = b.dock_groups.map((id) => {
+      const d = this.status.docks[id];
+      return d ? [`Bến ${id}`, `${d.in_service}/${d.docks} đang bốc dỡ, ${d.queue} chờ`] : null;
+    });
+    return head + this.rows([
+      ["Điện", s.powered ? "có điện" : "<span style='color:#ff6b6b'>MẤT ĐIỆN</span>"],
+      s.power_kw !== undefined ? ["Công suất", `${fmt(s.power_kw, 0)} kW (${VI.source[s.power_source]})`] : null,
+      s.share !== undefined ? ["So với đỉnh", fmt(100 * s.share, 0) + "%"] : null,
+      ["Xuất tuyến", escapeHtml(b.feeder || "–") + (b.substation ? " ← " + escapeHtml(b.substation) : "")],
+      s.water_m3h !== undefined ? ["Nước cấp", `${fmt(s.water_m3h)} m³/h (${VI.source[s.water_source]})`] : null,
+      ["Ca làm việc", s.in_shift ? "đang trong ca" : "ngoài ca"],
+      ...docks,
+    ]);
+  }
+
+  gateTip(g) {
+    const s = this.status && this.status.gates[g.id];
+    return `<b>Cổng ${escapeHtml(g.name)}</b>` + (s ? this.rows([
+      ["Xe chờ", s.queue], ["Đang qua cổng", `${s.at_gate}/${g.lanes} làn`], s.closed ? ["Trạng thái", "ĐÓNG"] : null,
+    ]) : "");
+  }
+
+  substationTip(sub) {
+    const s = this.status && this.status.substations[sub.id];
+    const feeders = this.park.feeders.filter((f) => f.substation === sub.id).map((f) => {
+      const fs = this.status && this.status.feeders[f.id];
+      return [`Xuất tuyến ${f.id}`, fs ? (fs.dead ? "mất nguồn" : `${fmt(fs.load_mw)} / ${fmt(f.capacity_mw)} MW`) : "–"];
+    });
+    return `<b>${escapeHtml(sub.name)}</b>` + this.rows([
+      s ? ["Tải", `${fmt(s.load_mw)} / ${fmt(sub.capacity_mw)} MW (${fmt(100 * s.share, 0)}%)`] : null, ...feeders,
+    ]);
+  }
+
+  update(status) {
+    this.status = status;
+    const c = this.park.colours;
+    for (const b of this.park.buildings) {
+      const s = status.buildings[b.id];
+      const node = this.nodes.buildings[b.id];
+      const fill = !s.powered ? c.no_power : ramp(s.share || 0, c.load);
+      node.setAttribute("fill", fill);
+      node.dataset.powered = s.powered ? "1" : "0";
+    }
+    for (const f of this.park.feeders) {
+      const s = status.feeders[f.id];
+      const colour = s.dead ? c.feeder_dead : ramp(s.share, c.feeder);
+      const node = this.nodes.feeders[f.id];
+      node.classList.toggle("dead", s.dead);
+      for (const line of node.children) line.setAttribute("stroke", colour);
+    }
+    for (const g of this.park.gates) {
+      const s = status.gates[g.id];
+      const node = this.nodes.gates[g.id];
+      node.rect.classList.toggle("closed", s.closed);
+      node.count.textContent = s.queue > 0 ? String(s.queue) : "";
+    }
+    for (const d of this.park.dock_groups) {
+      const s = status.docks[d.id];
+      this.nodes.docks[d.id].textContent = s.queue > 0 ? String(s.queue) : "";
+    }
+    for (const sub of this.park.substations) {
+      const node = this.nodes.substations[sub.id];
+      if (node) node.classList.toggle("dead", status.outages.includes(sub.id));
+    }
+    this.drawOutages(status);
+    this.drawTrucks(status.trucks);
+    if (this.pinned) this.tooltip.innerHTML = this.pinned.content();
+  }
+
+  drawOutages(status) {
+    const layer = this.layers.outages;
+    layer.replaceChildren();
+    for (const b of this.park.buildings) {
+      if (!status.buildings[b.id].powered) {
+        el("polygon", { class: "outage", points: this.pts(b.footprint) }, layer);
+      }
+    }
+  }
+
+  drawTrucks(dots) {
+    const layer = this.layers.trucks;
+    const colours = this.park.colours.trucks;
+    const r = 7 * this.scale;
+    const nodes = layer.children;
+    while (nodes.length > dots.length) layer.lastChild.remove();
+    dots.forEach(([x, y, code], i) => {
+      const [sx, sy] = this.pt([x, y]);
+      let node = nodes[i];
+      if (!node) node = el("circle", { class: "truck", r }, layer);
+      node.setAttribute("cx", sx);
+      node.setAttribute("cy", sy);
+      node.setAttribute("fill", colours[VI.truckColour[code]]);
+      node.dataset.stage = code;
+    });
+  }
+}

@@ -1,0 +1,310 @@
+"""The live status the page colours its plan with, from the twin's state at one moment.
+
+Inputs are the state document (``parktwin state --json``) and the trucks of the
+:class:`~twin.start_state.StartState`, both made by the live layer; nothing here reads the
+store. What the sensors do not say is filled in from the park model and marked so:
+
+- A building's power is its latest meter reading when one is at most :data:`STALE_MIN` old,
+  else the park file's demand at that time of day (``base_kw`` plus ``shift_kw`` in shift),
+  with ``source`` ``"meter"`` or ``"model"``. Without power (an outage of its feeder or of the
+  feeder's substation) it draws nothing and is drawn black, whatever a stale meter says.
+- A feeder's load is its own meter when it has one, else the sum of its buildings; a
+  substation's, the sum of its feeders. Shares are of capacity (feeders, substations) or of the
+  building's peak demand (buildings), as in the 3D view.
+- Trucks are dots: at their gate while queued or served there, at their dock group's building
+  while queued or served there, and along the shortest road route in between while driving
+  (placed where the time on the road has taken it at each road's speed).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from twin.intervals import Clock
+from twin.roads import RoadNetwork, Route
+from twin.schema import Park
+from twin.start_state import TruckNow
+from web.plan import feeder_of, peak_kw, polygon_centre
+
+STALE_MIN = 120.0
+STAGE_CODES = {
+    "gate_queue": 0,
+    "at_gate": 1,
+    "on_road": 2,
+    "dock_queue": 3,
+    "in_service": 4,
+    "leaving": 5,
+}
+"""Truck stages as the small integers the page's dots carry."""
+DOT_SPACING_M = 9.0
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO time as naive park-local time (an offset, if given, is dropped), or None."""
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=None)
+
+
+@dataclass
+class PlanModel:
+    """What the status needs of the park, computed once: feeds, peaks, routes and the clock."""
+
+    park: Park
+    clock: Clock
+    start: datetime
+    network: RoadNetwork
+    feeds: dict[str, tuple[str | None, str | None]]
+    peaks: dict[str, float]
+    anchors: dict[str, np.ndarray]
+    gates: dict[str, np.ndarray]
+    group_building: dict[str, str]
+
+    @classmethod
+    def of(cls, park: Park) -> PlanModel:
+        """The model of a park."""
+        anchors = {
+            b.id: np.asarray(b.entrance if b.entrance else polygon_centre(b.footprint), dtype=float)
+            for b in park.buildings
+        }
+        return cls(
+            park=park,
+            clock=Clock.of(park.park.start),
+            start=datetime.fromisoformat(park.park.start),
+            network=RoadNetwork.of(park),
+            feeds=feeder_of(park),
+            peaks=peak_kw(park),
+            anchors=anchors,
+            gates={g.id: np.asarray(g.position, dtype=float) for g in park.logistics.gates},
+            group_building={d.id: d.building for d in park.logistics.dock_groups},
+        )
+
+    def minutes(self, moment: datetime) -> float:
+        """Minutes from the park's start to `moment`."""
+        return (moment - self.start).total_seconds() / 60.0
+
+    def in_shift(self, building: Any, moment: datetime) -> bool:
+        """True when one of the building's shifts runs at `moment`."""
+        t = self.minutes(moment)
+        return bool(self.clock.daily(building.shifts, (t, t + 1e-6)))
+
+    def route(self, gate: str | None, group: str | None) -> Route | None:
+        """The road route from a gate to a dock group's building, None when unknown."""
+        building = self.group_building.get(group or "")
+        if gate not in self.gates or building is None or not len(self.network.nodes):
+            return None
+        if not self.network.connected(gate, building):
+            return None
+        return self.network.route(gate, building)
+
+
+def _reading(meters: dict[str, Any], asset: str, quantity: str, now: datetime) -> float | None:
+    entry = meters.get(asset, {}).get(quantity)
+    if not entry or entry.get("value") is None:
+        return None
+    when = parse_time(entry.get("time"))
+    if when is None or abs((now - when).total_seconds()) / 60.0 > STALE_MIN:
+        return None
+    value = float(entry["value"])
+    return value if math.isfinite(value) else None
+
+
+def dead_assets(park: Park, outages: Sequence[dict[str, Any]]) -> tuple[set[str], set[str]]:
+    """(feeders without supply, assets in outage) from the state's outages."""
+    out = {str(o.get("asset")) for o in outages}
+    feeders = set()
+    if park.power is not None:
+        feeders = {f.id for f in park.power.feeders if f.id in out or f.substation in out}
+    return feeders, out
+
+
+def _building_rows(
+    model: PlanModel, state: dict[str, Any], now: datetime, dead: set[str]
+) -> dict[str, Any]:
+    meters = state.get("meters", {})
+    rows: dict[str, Any] = {}
+    for b in model.park.buildings:
+        feeder = model.feeds[b.id][0]
+        powered = feeder is None or feeder not in dead
+        shift = model.in_shift(b, now)
+        row: dict[str, Any] = {"powered": powered, "in_shift": shift}
+        if b.power is not None:
+            metered = _reading(meters, b.id, "power_kw", now)
+            modelled = b.power.base_kw + (b.power.shift_kw if shift else 0.0)
+            kw = (metered if metered is not None else modelled) if powered else 0.0
+            row.update(power_kw=kw, power_source="meter" if metered is not None else "model")
+            row["share"] = kw / model.peaks[b.id] if model.peaks[b.id] > 0 else 0.0
+        if b.water is not None:
+            metered = _reading(meters, b.id, "water_m3h", now)
+            modelled = b.water.base_m3h + (b.water.shift_m3h if shift and powered else 0.0)
+            water = metered if metered is not None else modelled
+            waste = _reading(meters, b.id, "wastewater_m3h", now)
+            row.update(
+                water_m3h=water,
+                water_source="meter" if metered is not None else "model",
+                wastewater_m3h=waste if waste is not None else water * b.water.wastewater_ratio,
+            )
+        rows[b.id] = row
+    return rows
+
+
+def _power_rows(
+    model: PlanModel,
+    state: dict[str, Any],
+    now: datetime,
+    buildings: dict[str, Any],
+    dead: set[str],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    power = model.park.power
+    if power is None:
+        return {}, {}
+    meters = state.get("meters", {})
+    feeders: dict[str, Any] = {}
+    for f in power.feeders:
+        summed = sum(
+            buildings[b].get("power_kw", 0.0) for b, (fd, _) in model.feeds.items() if fd == f.id
+        )
+        metered = None if f.id in dead else _reading(meters, f.id, "power_kw", now)
+        mw = (metered if metered is not None else summed) / 1000.0
+        feeders[f.id] = {
+            "load_mw": mw,
+            "share": mw / f.capacity_mw,
+            "dead": f.id in dead,
+            "source": "meter" if metered is not None else "buildings",
+        }
+    substations: dict[str, Any] = {}
+    for s in power.substations:
+        mw = sum(v["load_mw"] for k, v in feeders.items() if _substation(power, k) == s.id)
+        substations[s.id] = {"load_mw": mw, "share": mw / s.capacity_mw}
+    return feeders, substations
+
+
+def _substation(power: Any, feeder: str) -> str:
+    return next(f.substation for f in power.feeders if f.id == feeder)
+
+
+def truck_dots(model: PlanModel, trucks: Sequence[TruckNow]) -> list[list[float]]:
+    """``[x, y, stage code]`` per truck: queues lined up at their gate or building."""
+    dots: list[list[float]] = []
+    lined: dict[tuple[str, str], int] = {}
+    for truck in trucks:
+        code = STAGE_CODES[truck.stage]
+        if truck.stage in ("on_road", "leaving"):
+            route = model.route(truck.gate, truck.dock_group)
+            if route is not None and route.minutes > 0:
+                share = min(1.0, truck.in_stage_min / route.minutes)
+                point = _along(route, share if truck.stage == "on_road" else 1.0 - share)
+                dots.append([float(point[0]), float(point[1]), code])
+                continue
+        at_gate = truck.stage in ("gate_queue", "at_gate") or truck.dock_group is None
+        key = truck.gate if at_gate else model.group_building.get(truck.dock_group or "")
+        anchor = (model.gates if at_gate else model.anchors).get(key or "")
+        if anchor is None:
+            continue
+        slot = lined.get((key or "", truck.stage), 0)
+        lined[(key or "", truck.stage)] = slot + 1
+        row, col = divmod(slot, 8)
+        offset = (2 if at_gate else 1) * (1 + code % 3) * DOT_SPACING_M
+        dots.append(
+            [
+                float(anchor[0] + (col - 3.5) * DOT_SPACING_M),
+                float(anchor[1] - offset - row * DOT_SPACING_M),
+                code,
+            ]
+        )
+    return dots
+
+
+def _along(route: Route, share: float) -> np.ndarray:
+    """Where a truck is after `share` of the route's driving time (speeds differ by road)."""
+    target = share * route.minutes
+    times = route.cumulative_min
+    k = int(np.searchsorted(times, target, side="right"))
+    if k <= 0:
+        return route.points[0]
+    if k >= len(route.points):
+        return route.points[-1]
+    a, b = times[k - 1], times[k]
+    w = 0.0 if b <= a else (target - a) / (b - a)
+    return route.points[k - 1] * (1 - w) + route.points[k] * w
+
+
+def plan_status(
+    model: PlanModel, state: dict[str, Any], trucks: Sequence[TruckNow]
+) -> dict[str, Any]:
+    """Colours and values of every asset at the state's moment, and the truck dots.
+
+    Args:
+        model: the park's :class:`PlanModel`.
+        state: the state document (``parktwin state --json``).
+        trucks: the trucks of the same moment's start state.
+
+    Returns:
+        ``{"time", "buildings", "feeders", "substations", "gates", "docks", "outages",
+        "trucks", "totals"}``; totals are the KPI tiles' values.
+    """
+    now = parse_time(state.get("time")) or model.start
+    dead_feeders, out = dead_assets(model.park, state.get("outages", []))
+    buildings = _building_rows(model, state, now, dead_feeders)
+    feeders, substations = _power_rows(model, state, now, buildings, dead_feeders)
+    counts = state.get("trucks", {})
+    gates = {
+        g.id: {
+            "queue": counts.get("gate_queue", {}).get(g.id, 0),
+            "at_gate": counts.get("at_gate", {}).get(g.id, 0),
+            "closed": g.id in out,
+        }
+        for g in model.park.logistics.gates
+    }
+    docks = {
+        d.id: {
+            "queue": counts.get("dock_queue", {}).get(d.id, 0),
+            "in_service": counts.get("in_service", {}).get(d.id, 0),
+            "docks": d.docks,
+            "powered": buildings[d.building]["powered"],
+        }
+        for d in model.park.logistics.dock_groups
+    }
+    busiest = max(substations.items(), key=lambda kv: kv[1]["share"], default=None)
+    totals = {
+        "trucks.in_park": counts.get("in_park", 0),
+        "gates.queue": sum(g["queue"] for g in gates.values()),
+        "docks.queue": sum(d["queue"] for d in docks.values()),
+        "power.park_mw": sum(b.get("power_kw", 0.0) for b in buildings.values()) / 1000.0,
+        "power.busiest_substation": busiest[0] if busiest else None,
+        "power.busiest_substation_pct": 100.0 * busiest[1]["share"] if busiest else None,
+        "water.demand_m3h": sum(b.get("water_m3h", 0.0) for b in buildings.values()),
+        "wastewater.inflow_m3h": sum(b.get("wastewater_m3h", 0.0) for b in buildings.values()),
+    }
+    return {
+        "time": now.isoformat(timespec="seconds"),
+        "buildings": buildings,
+        "feeders": feeders,
+        "substations": substations,
+        "gates": gates,
+        "docks": docks,
+        "outages": sorted(out),
+        "trucks": truck_dots(model, trucks),
+        "totals": totals,
+    }
+
+
+def tiles(now: dict[str, Any], hour_ago: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The KPI tiles: each total with its change since an hour earlier (None when unknown)."""
+    out = []
+    for key, value in now["totals"].items():
+        if key == "power.busiest_substation":
+            continue
+        before = hour_ago["totals"].get(key) if hour_ago else None
+        change = None
+        if isinstance(value, int | float) and isinstance(before, int | float):
+            change = value - before
+        out.append({"kpi": key, "value": value, "change_1h": change})
+    return out

@@ -286,3 +286,79 @@ def test_the_video_frame_limit_is_checked_before_any_work(tmp_path):
     )  # fmt: skip
     bad_input(outcome, "frames", "at most")
     assert not out.exists()
+
+
+LAUGHS = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
+    for prev, name in zip([None, *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+def test_nested_aliases_are_refused_before_they_expand(tmp_path):
+    """A 342-byte billion laughs: 9 levels of 9 aliases would expand to 490 million values."""
+    bomb = tmp_path / "laughs.yaml"
+    bomb.write_text(LAUGHS)
+    assert len(LAUGHS) < 400
+    bad_input(parktwin("validate", bomb), str(bomb), "aliases", "at most 1,000,000")
+
+
+def test_a_file_without_end_is_read_only_up_to_the_limit():
+    bad_input(parktwin("validate", "/dev/zero"), "/dev/zero", "at most 4 MB")
+
+
+@pytest.mark.parametrize("depth", [900, 100_000])
+def test_deep_nesting_is_exit_2_with_the_depth(tmp_path, depth):
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("park: " + "[" * depth + "]" * depth + "\n")
+    expected = f"nested {depth + 1:,} levels" if depth < 1000 else "nested more than 1,000 levels"
+    bad_input(parktwin("validate", deep), str(deep), expected, "at most 50")
+    as_json = tmp_path / "deep.json"
+    as_json.write_text('{"park": ' + "[" * depth + "]" * depth + "}")
+    bad_input(parktwin("validate", as_json), str(as_json), f"nested {depth + 1:,} levels")
+
+
+def big_park(buildings: int, suffix: str, folder: Path) -> Path:
+    """A valid park of `buildings` extra 40-corner buildings (an independent generator)."""
+    import math
+
+    import yaml
+
+    text = (Path(__file__).parent.parent / "assets" / "parks" / "demo-small.yaml").read_text()
+    park = yaml.safe_load(text)
+    template = park["buildings"][0]
+    for i in range(buildings):
+        x, y = 2000 + (i % 100) * 200.0, 2000 + (i // 100) * 200.0
+        corners = [[round(x + 40 * math.cos(k * math.pi / 20), 3),
+                    round(y + 40 * math.sin(k * math.pi / 20), 3)] for k in range(40)]  # fmt: skip
+        park["buildings"].append({**template, "id": f"b{i}", "footprint": corners})
+    path = folder / f"big{suffix}"
+    dumped = json.dumps(park) if suffix == ".json" else yaml.safe_dump(park, width=200)
+    path.write_text(dumped)
+    return path
+
+
+def test_a_file_over_the_size_limit_is_refused_at_once(tmp_path):
+    big = big_park(4000, ".yaml", tmp_path)
+    assert big.stat().st_size > 4 * 1024 * 1024
+    bad_input(parktwin("validate", big), str(big), "at most 4 MB")
+
+
+def test_the_largest_park_file_accepted_validates_in_bounds(tmp_path):
+    """Just under the byte limit, 100 times yen-binh: parsed once by the C loader, in 1 GB.
+
+    Not a hostile case, so not held to 10 s: YAML reads at 2-4 s per MB on a loaded 2-core
+    machine; the limit keeps the worst accepted file within half a minute.
+    """
+    big = big_park(2900, ".yaml", tmp_path)
+    assert 3.5 * 1024 * 1024 < big.stat().st_size < 4 * 1024 * 1024
+    outcome = parktwin("validate", big, timeout=60)
+    assert outcome.code == 0, outcome.describe()
+    assert outcome.seconds < 30 and outcome.peak_mb < SMALL_MB, outcome.describe()
+
+
+def test_a_huge_scalar_is_quoted_as_a_short_excerpt(tmp_path):
+    junk = tmp_path / "junk.yaml"
+    junk.write_text("x" * 3_000_000 + "\n")
+    outcome = parktwin("validate", junk)
+    bad_input(outcome, str(junk), "the document is")
+    assert len(outcome.stderr) < 500, outcome.describe()

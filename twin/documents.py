@@ -26,6 +26,7 @@ import numpy as np
 import yaml
 
 from twin.errors import InputError
+from twin.schema import format_loc
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Largest park or scenario file read: 120 times the bundled yen-binh park (YAML reads at about
@@ -68,6 +69,7 @@ class _Shape:
         nodes: how many values it holds as written.
         deep_line: the line of the first value found deeper than :data:`MAX_DEPTH`.
         cycle_line: the line of an alias that points at a collection holding it.
+        cycle_path: the data path of that alias (None where it has none).
     """
 
     lines: Lines = field(default_factory=dict)
@@ -76,6 +78,7 @@ class _Shape:
     nodes: int = 0
     deep_line: int | None = None
     cycle_line: int | None = None
+    cycle_path: tuple[Any, ...] | None = None
 
 
 def _walk(root: yaml.Node) -> _Shape:
@@ -98,8 +101,9 @@ def _walk(root: yaml.Node) -> _Shape:
         if path is not None:
             shape.lines.setdefault(path, node.start_mark.line + 1)
         if key in visited:  # an alias: measured already, or (still open) its own ancestor
-            if key in open_nodes:
-                shape.cycle_line = shape.cycle_line or node.start_mark.line + 1
+            if key in open_nodes and shape.cycle_line is None:
+                shape.cycle_line = node.start_mark.line + 1
+                shape.cycle_path = path
             continue
         visited.add(key)
         if not isinstance(node, yaml.CollectionNode):
@@ -151,7 +155,7 @@ def _read_bytes(path: Path) -> bytes:
             raise InputError(name, "is a folder, expected a YAML or JSON file")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise InputError(name, f"is {size / 1_048_576:.0f} MB; {limit}")
+            raise InputError(name, f"is {size / 1_048_576:.1f} MB; {limit}")
         with path.open("rb") as handle:  # a device or a pipe has no size: read a bounded part
             raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
@@ -256,15 +260,17 @@ def _check_shape(shape: _Shape, name: str) -> None:
     if shape.depth > MAX_DEPTH:
         raise InputError(
             name,
-            f"nested {shape.depth} levels deep (mappings and lists inside each other); "
+            f"nested {shape.depth:,} levels deep (mappings and lists inside each other); "
             f"at most {MAX_DEPTH} (parks and scenarios need about ten)",
             line=shape.deep_line,
         )
     if shape.cycle_line is not None:
         raise InputError(
-            name, "a YAML alias (*name) points at a mapping or list that holds it",
+            name,
+            "a YAML alias (*name) points at a mapping or list that holds it (a loop)",
+            place=format_loc(shape.cycle_path or ()),
             line=shape.cycle_line,
-        )  # fmt: skip
+        )
     if shape.values - shape.nodes > MAX_ALIAS_VALUES:
         raise InputError(
             name,

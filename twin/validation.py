@@ -27,7 +27,7 @@ def validate_data(model: type[M], data: Any, name: str, lines: Mapping | None = 
     lines = lines or {}
     if not isinstance(data, dict):
         kind = (
-            "a list" if isinstance(data, list) else f"'{data}'" if data is not None else "nothing"
+            "a list" if isinstance(data, list) else _short(data) if data is not None else "nothing"
         )
         raise InputError(name, f"the document is {kind}; expected a mapping of sections", line=1)
     try:

@@ -362,3 +362,48 @@ def test_a_huge_scalar_is_quoted_as_a_short_excerpt(tmp_path):
     outcome = parktwin("validate", junk)
     bad_input(outcome, str(junk), "the document is")
     assert len(outcome.stderr) < 500, outcome.describe()
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--warmup-days", "1e9"], ["--warmup-days", "at most 3660"]),
+        (["--days", "1e9"], ["--days", "at most 3660"]),
+        (["-r", "100000000"], ["--replications", "at most 10,000"]),
+        (["-r", "auto", "--max-replications", "1000000000"], ["--max-replications", "10,000"]),
+        (["--days", "3660", "--step-min", "1"], ["--step-min", "at most 200,000,000"]),
+    ],
+)
+def test_size_like_options_are_capped_with_the_limit_in_the_message(options, words):
+    bad_input(parktwin("run", "demo-small", *options), *words)
+
+
+def many(kind: str, count: int, folder: Path) -> Path:
+    """demo-small with `count` copies of its first item of `kind` (a JSON park)."""
+    import yaml
+
+    park = yaml.safe_load(
+        (Path(__file__).parent.parent / "assets/parks/demo-small.yaml").read_text()
+    )
+    section = park["logistics"] if kind == "flows" else park
+    first = section[kind][0]
+    section[kind] = [{**first, "id": f"x{i}"} for i in range(count)]
+    path = folder / f"many-{kind}.json"
+    path.write_text(json.dumps(park))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["buildings", "flows"])
+def test_lists_of_a_park_are_capped(tmp_path, kind):
+    park = many(kind, 10_001, tmp_path)
+    bad_input(parktwin("validate", park), str(park), kind, "at most 10,000")
+
+
+def test_a_park_whose_flows_bring_too_many_trucks_is_refused_before_simulating(tmp_path):
+    """Every field within its bounds, the product not: 20 flows at 10,000 trucks an hour."""
+    park = many("flows", 20, tmp_path)
+    doc = json.loads(park.read_text())
+    for flow in doc["logistics"]["flows"]:
+        flow["rate_per_hour"] = 10_000
+    park.write_text(json.dumps(doc))
+    bad_input(parktwin("run", park, "--days", "30"), "--days 30", "trucks", "at most 20,000,000")

@@ -25,6 +25,7 @@ from twin.settings import (
     Case,
     Settings,
 )
+from twin.workload import expected_result_bytes
 
 if TYPE_CHECKING:
     from twin.comparison import Comparison
@@ -182,35 +183,6 @@ def _finished(experiments: Sequence[Experiment]) -> bool:
 
 
 R = TypeVar("R")
-
-TRUCK_BYTES = 62
-"""Bytes per truck visit in a trace: seven float64 times and three int16 indices."""
-REPORT_BYTES = 2 * 1024 * 1024
-"""Room for the documents and reports of a result folder besides the trace."""
-
-
-def expected_trucks(park: Park, days: float) -> float:
-    """The mean number of truck visits to `days` of the park, from its flows' rates."""
-    per_hour = 0.0
-    for flow in park.logistics.flows:
-        if flow.timetable is not None:
-            per_hour += len(flow.timetable) / 24.0
-        else:
-            per_hour += sum(flow.weekly_rates()) / 168.0
-    return per_hour * 24.0 * days
-
-
-def expected_result_bytes(park: Park, settings: Settings, with_trace: bool = True) -> int:
-    """A generous estimate of the size of a result folder (the trace dominates)."""
-    if not with_trace:
-        return REPORT_BYTES
-    days = settings.days + settings.warmup_days
-    steps = days * 1440.0 / settings.step_min
-    assets = len(park.buildings) + len(park.logistics.gates) + len(park.logistics.dock_groups)
-    if park.power is not None:
-        assets += len(park.power.feeders) + len(park.power.substations)
-    series = steps * (4 * assets + 8) * 8
-    return int(REPORT_BYTES + TRUCK_BYTES * expected_trucks(park, days) + series)
 
 
 def _write_into(folder: ResultFolder, write: Callable[[Path], object], complete: bool) -> Path:

@@ -38,6 +38,9 @@ MAX_ALIAS_VALUES = 1_000_000
 LIBYAML_DEPTH = 1000
 """libyaml's own nesting limit: deeper documents are a syntax error to it."""
 EXCERPT_CHARS = 80
+JSON_LINE_MAP_CHARS = 512 * 1024
+"""Up to this size a JSON file's errors get line numbers (found by composing it as YAML, which
+costs more than reading JSON); bigger ones are located by field path only."""
 
 Lines = dict[tuple[Any, ...], int]
 OPENING = np.frombuffer(b"[{", dtype=np.uint8)
@@ -112,7 +115,7 @@ def _walk(root: yaml.Node) -> _Shape:
             shape.deep_line = node.start_mark.line + 1
         open_nodes.add(key)
         stack.append((node, path, level, True))
-        stack.extend(_pushed(node, path, level, shape.lines))
+        stack.extend(reversed(_pushed(node, path, level, shape.lines)))  # document order
     shape.values = size.get(id(root), 1)
     shape.depth = depth.get(id(root), 0)
     shape.nodes = len(visited)
@@ -210,7 +213,7 @@ def _read_json(text: str, name: str) -> tuple[Any, Lines]:
         raise InputError(
             name, f"nested {depth} levels deep; at most {MAX_DEPTH} (parks need about ten)"
         )
-    return data, _LazyLines(text)
+    return data, _LazyLines(text) if len(text) <= JSON_LINE_MAP_CHARS else {}
 
 
 def _json_depth(text: str) -> int:

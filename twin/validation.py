@@ -129,6 +129,8 @@ def _describe(model: type[BaseModel], err: Any, data: Any) -> tuple[tuple[Any, .
             loc,
             "a distribution needs 'dist' naming its family, e.g. {dist: exponential, mean: 5}",
         )
+    if kind == "too_long" and isinstance(got, list | dict):
+        return loc, f"has {len(got):,} items; at most {ctx.get('max_length', 0):,}"
     if kind == "finite_number":
         return loc, f"must be a finite number, got {got!r}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):

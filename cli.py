@@ -41,8 +41,8 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
 
 def _named(exc: Exception) -> str:
     """The message of a bad-input error; settings are called by their command-line flags."""
-    from twin.api import SETTING_FLAGS
     from twin.errors import SettingError
+    from twin.options import SETTING_FLAGS
 
     return exc.named(SETTING_FLAGS) if isinstance(exc, SettingError) else str(exc)
 
@@ -235,9 +235,9 @@ def _jobs(jobs: int) -> int:
 
 def _settings(options: dict[str, Any]) -> Any:
     """The experiment settings of run, compare and sweep, from the command's option values."""
-    from twin import api
+    from twin.options import ExperimentOptions
 
-    return api.settings_from_options(
+    return ExperimentOptions(
         days=options["days"],
         warmup=options["warmup_days"],
         seed=options["seed"],
@@ -247,10 +247,10 @@ def _settings(options: dict[str, Any]) -> Any:
         scheduler=options["scheduler"],
         step_min=options["step_min"],
         precision=options["precision"],
-        kpis=options.get("kpi") or (),
+        kpis=tuple(options.get("kpi") or ()),
         max_replications=options.get("max_replications"),
         first_replication=options.get("first_replication", 0),
-    )
+    ).settings()
 
 
 # --------------------------------------------------------------------------- shared options
@@ -346,10 +346,6 @@ def run(
             typer.echo(line)
         if out is not None:
             typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
-
-
-def _not_yet(name: str, issue: int) -> None:
-    raise fail(f"'{name}' is not implemented yet (tracked in issue {issue})", EXIT_INTERNAL)
 
 
 def _print_comparison(comparison: Any, show_all: bool) -> None:
@@ -536,7 +532,10 @@ def sweep(
 @guarded
 def calibrate(
     park: Annotated[str, typer.Argument(help="Park file or bundled park name to fit.")],
-    sensor_dir: Annotated[Path, typer.Argument(help="Folder with meters.csv and/or trucks.csv.")],
+    sensor_dir: Annotated[
+        Path,
+        typer.Argument(help="Folder with meters.csv and/or trucks.csv, or a live store (.db)."),
+    ],
     out: Annotated[
         Path, typer.Option("--out", help="Where to write the fitted park (.json: JSON, else YAML).")
     ],
@@ -555,9 +554,9 @@ def calibrate(
     ] = False,
 ) -> None:
     """Fit the park's parameters to sensor data; write a park file and a validation report."""
-    from twin.calibration import calibrate as fit_park
     from twin.calibration import write_outputs
     from twin.calibration.report import summary_rows
+    from twin.live.export import calibrate_source as fit_park
 
     def say(stage: str) -> None:
         if sys.stderr.isatty():
@@ -594,6 +593,14 @@ def _print_calibration(rows: list[Any], name: str) -> None:
         shown = f"[{style}]{row.verdict}[/{style}]" if style else row.verdict
         table.add_row(row.asset, row.what, row.fitted, row.fit, row.short, shown)
     Console(width=None if sys.stdout.isatty() else 150).print(table)
+
+
+def _warmup_option(text: str) -> float | str:
+    """``--warmup-days`` of render and show: a number of days, or ``auto``."""
+    from twin.options import ExperimentOptions
+
+    auto, days = ExperimentOptions(warmup=text).warmup_choice()
+    return "auto" if auto else days
 
 
 TraceOpt = Annotated[
@@ -648,30 +655,13 @@ def render(
     ] = None,
 ) -> None:
     """3D picture (.png), playback (.mp4, .gif) or standalone page (.html) of the park."""
-    from twin.api import settings_from_options
     from viz.offscreen import render_run
+    from viz.options import RenderOptions, RunSource
 
-    warmup = settings_from_options(warmup=warmup_days, seed=seed).warmup_days
+    source = RunSource(park, scenario, trace, compare, days, _warmup_option(warmup_days), seed)
+    options = RenderOptions(at, start, end, size, fps, speed, camera, jobs=jobs)
     with progress(label="frames") as bar:
-        written = render_run(
-            out,
-            park,
-            scenario,
-            trace=trace,
-            compare=compare,
-            days=days,
-            warmup_days=warmup,
-            seed=seed,
-            at=at,
-            start=start,
-            end=end,
-            size=size,
-            fps=fps,
-            speed=speed,
-            camera=camera,
-            jobs=jobs,
-            progress=bar,
-        )
+        written = render_run(out, source, options, progress=bar)
     typer.echo(f"wrote {written}")
 
 
@@ -699,23 +689,11 @@ def show(
     seed: SeedOpt = 0,
 ) -> None:
     """Interactive 3D window with a time slider and play/pause (needs a display)."""
-    from twin.api import settings_from_options
     from viz.interactive import show_run
+    from viz.options import RenderOptions, RunSource
 
-    warmup = settings_from_options(warmup=warmup_days, seed=seed).warmup_days
-    show_run(
-        park,
-        scenario,
-        trace=str(trace) if trace is not None else None,
-        compare=compare,
-        days=days,
-        warmup_days=warmup,
-        seed=seed,
-        start=start,
-        end=end,
-        speed=speed,
-        camera=camera,
-    )
+    source = RunSource(park, scenario, trace, compare, days, _warmup_option(warmup_days), seed)
+    show_run(source, RenderOptions(start=start, end=end, speed=speed, camera=camera))
 
 
 @app.command()
@@ -725,7 +703,7 @@ def validate(
 ) -> None:
     """Check park and scenario files and print what is wrong."""
     from twin.errors import InputError
-    from twin.load import check_file
+    from twin.inputs import check_file
 
     failed = 0
     for source in files:
@@ -870,15 +848,6 @@ def _paho_missing(exc: ModuleNotFoundError) -> typer.Exit:
     raise exc
 
 
-def _print_ingest(done: dict[str, Any]) -> None:
-    typer.echo(
-        f"parktwin: {done['messages']} messages: {done['stored']} stored, "
-        f"{done['duplicates']} duplicates, {done['rejected']} rejected; "
-        f"{done['rate_per_s']} messages/s; latest {done['latest']}",
-        err=True,
-    )
-
-
 @app.command()
 @guarded
 def live(
@@ -916,7 +885,8 @@ def live(
     if replay is not None:
         from twin.live.run import live_replay
 
-        _print_ingest(live_replay(park, replay, store, speed, setup=setup).to_dict())
+        stats = live_replay(park, replay, store, speed, setup=setup)
+        typer.echo(f"parktwin: {stats.summary()}", err=True)
         return
     if speed is not None:
         raise fail("--speed goes with --replay (a broker feed runs at the park's pace)")
@@ -925,7 +895,7 @@ def live(
     except ModuleNotFoundError as exc:
         raise _paho_missing(exc) from None
     assert broker is not None
-    stats = follow(
+    follow(  # it reports on stderr as it goes, and a summary when it stops
         park,
         broker,
         store,
@@ -938,7 +908,6 @@ def live(
         tls_key=tls_key,
         setup=setup,
     )
-    _print_ingest(stats.to_dict())
 
 
 @app.command()
@@ -1076,11 +1045,25 @@ def serve(
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=1, help="Seconds one what-if may run.")
     ] = 600,
+    nowcast_every: Annotated[
+        float,
+        typer.Option(
+            "--nowcast-every", help="With --replay: nowcast every MIN park minutes (0: off)."
+        ),
+    ] = 60,
+    hours: HoursOpt = 4,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Replications of each nowcast.")
+    ] = 10,
+    alert: AlertOpt = None,
 ) -> None:
     """The operations-centre web page and its HTTP API (until Ctrl+C)."""
     from web.server import serve as run_server
 
-    run_server(park, store, replay, speed, host, port, token, time_limit, say=typer.echo)
+    nowcast: dict[str, Any] = {"every_min": nowcast_every, "hours": hours}
+    nowcast.update(replications=replications, alerts=alert or [])
+    run_server(park, store, replay, speed, host, port, token, time_limit, say=typer.echo,
+               nowcast=nowcast if nowcast_every > 0 else None)  # fmt: skip
 
 
 def main() -> None:

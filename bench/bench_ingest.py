@@ -157,10 +157,10 @@ def stop_twin(twin: subprocess.Popen[str], store: Path, n: int) -> float:
     _, err = twin.communicate(timeout=60)
     if n == 0:
         return float("nan")
-    found = re.findall(r"([\d.]+) messages/s", err)
+    found = re.findall(r"([\d,.]+) messages/s", err)
     if twin.returncode != 0 or not found:
         raise RuntimeError(err)
-    return float(found[-1])
+    return float(found[-1].replace(",", ""))
 
 
 def one_round(folder: Path, n: int, k: int) -> dict[str, float]:

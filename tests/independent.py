@@ -73,12 +73,50 @@ def arrivals(peak: float, days: float, rng: np.random.Generator) -> np.ndarray:
     return times[rng.uniform(size=n) < SHAPE[hours]]
 
 
-def simulate(days: float, seed: int) -> list[dict[str, Any]]:
-    """Every truck visit of the true park over `days`, as a dict of minutes."""
+NIGHT = (22, 6)  # the night shift of a staffing schedule, hours
+
+
+def night_closures(env: simpy.Environment, docks: Any, closed: int, days: float) -> Any:
+    """Hold `closed` docks every night (22:00 to 06:00): requests ahead of every truck."""
+    held: list[Any] = []
+    start, end = NIGHT
+    changes = [(0.0, closed)]  # midnight: the night is on
+    for day in range(int(days) + 1):
+        changes += [(day * 1440.0 + end * 60.0, 0), (day * 1440.0 + start * 60.0, closed)]
+    for at, want in changes:
+        if at > env.now:
+            yield env.timeout(at - env.now)
+        while len(held) < want:
+            held.append(docks.request(priority=-1))
+        while len(held) > want:
+            request = held.pop()
+            if request.triggered:
+                docks.release(request)
+            else:
+                request.cancel()
+
+
+def simulate(
+    days: float, seed: int, night_docks: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """Every truck visit of the true park over `days`, as a dict of minutes.
+
+    With `night_docks`, those groups have only that many docks staffed from 22:00 to 06:00
+    (a truck in service finishes before its dock closes).
+    """
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
     gate = simpy.Resource(env, capacity=LANES)
-    docks = {g.group: simpy.Resource(env, capacity=g.docks) for g in GROUPS}
+    night = night_docks or {}
+    docks = {
+        g.group: simpy.PriorityResource(env, capacity=g.docks)
+        if g.group in night
+        else simpy.Resource(env, capacity=g.docks)
+        for g in GROUPS
+    }
+    for group, count in night.items():
+        closed = next(g.docks for g in GROUPS if g.group == group) - count
+        env.process(night_closures(env, docks[group], closed, days))
     visits: list[dict[str, Any]] = []
 
     def truck(row: dict[str, Any], group: GroupTruth, gate_time: float, dock_time: float) -> Any:

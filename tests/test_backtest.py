@@ -146,3 +146,14 @@ def test_cli_bad_options_exit_2_with_a_message(history, extra, message):
 def test_cli_missing_source_exits_2(tmp_path):
     result = runner.invoke(app, ["backtest", str(tmp_path / "nothing")])
     assert result.exit_code == 2 and "no such sensor folder or store" in result.output
+
+
+def test_a_history_without_trucks_is_refused(tmp_path):
+    folder = tmp_path / "meters-only"
+    folder.mkdir()
+    (folder / "meters.csv").write_text(
+        "timestamp,asset,quantity,value\n"
+        + "".join(f"2026-01-05T{h:02d}:00,f1,power_kw,100\n" for h in range(24))
+    )
+    with pytest.raises(UsageError, match="no truck event"):
+        backtest(known_park(), folder, hours=1)

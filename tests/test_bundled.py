@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from twin.api import load_inputs
 from twin.bundled import bundled_parks, bundled_scenarios
 from twin.dump import dump_park
+from twin.inputs import resolve_inputs
 from twin.load import load_park, load_scenario
 from twin.runner import run_experiment
 from twin.settings import Settings
@@ -36,7 +36,7 @@ def test_scenario_round_trip(name):
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_every_bundled_scenario_runs(name):
-    inputs = load_inputs(None, name)
+    inputs = resolve_inputs(None, name)
     assert inputs.scenario is not None and inputs.scenario.scenario.description
     experiment = run_experiment(
         inputs.park, inputs.events, Settings(days=3, warmup_days=0.5), inputs.scenario_name

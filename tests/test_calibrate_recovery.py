@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tests import independent as ind
+from tests.test_calibrate_truth import differences
 from twin.calibration import Calibration, calibrate
 from twin.dist import Sampler
 from twin.load import load_park
@@ -68,3 +69,50 @@ def test_gate_log_is_used_when_present(visits: list[dict], tmp_path: Path) -> No
     cal = calibrate(load_park(ind.wrong_park()), tmp_path, holdout=0.0)
     assert "gate_out" in cal.gates["g1"].data
     assert cal.gates["g1"].used > 0.9 * cal.gates["g1"].trucks
+
+
+def test_docks_without_service_times_are_searched_with_widening_bounds(
+    visits: list[dict], tmp_path: Path
+) -> None:
+    """A log without dock_end shows no occupancy: the count is found by simulation.
+
+    The file says 9 docks for a-docks (truth 4): the first range, 7..11, has its best count
+    on the edge, so the search widens until the best count is interior.
+    """
+    cut = [{k: v for k, v in row.items() if k != "dock_end"} for row in visits]
+    for row in cut:
+        row["depart"] = None  # a log of arrivals and dock starts only
+    ind.write_trucks(tmp_path, cut, gate_out=False)
+    data = ind.true_park()
+    group = next(g for g in data["logistics"]["dock_groups"] if g["id"] == "a-docks")
+    group["docks"] = 9
+    cal = calibrate(load_park(data), tmp_path, holdout=0.0)
+    assert not cal.counts  # nothing to read the counts from
+    found = cal.docks["a-docks"]
+    tried = sorted(found.simulated)
+    assert found.chosen == 4
+    assert tried[0] < found.chosen < tried[-1]  # interior
+    assert cal.park.logistics.dock_groups[0].docks == 4
+
+
+def test_a_night_staffing_schedule_is_read_from_the_occupancy(tmp_path: Path) -> None:
+    """a-docks runs 4 docks by day and 2 from 22:00 to 06:00; the file says 6 all day.
+
+    An hour is read as staffed below the peak once its trucks were seen waiting 5 times at
+    its own most-at-once; the quiet late evening needs two months of data for that.
+    """
+    visits = ind.simulate(60.0, seed=3, night_docks={"a-docks": 2})
+    ind.write_trucks(tmp_path, visits, True)
+    cal = calibrate(load_park(ind.wrong_park()), tmp_path, holdout=0.0)
+    group = next(g for g in cal.park.logistics.dock_groups if g.id == "a-docks")
+    assert group.docks == 4
+    assert group.staffing is not None
+    assert [(w.start, w.end, w.docks) for w in group.staffing] == [("22:00", "06:00", 2)]
+    others = [g for g in cal.park.logistics.dock_groups if g.id != "a-docks"]
+    assert all(g.staffing is None for g in others)  # round the clock there: no schedule
+    # and starting from the true park, schedule and all, nothing moves
+    truth = ind.true_park()
+    staffed = next(g for g in truth["logistics"]["dock_groups"] if g["id"] == "a-docks")
+    staffed["staffing"] = [{"start": "22:00", "end": "06:00", "docks": 2}]
+    again = calibrate(load_park(truth), tmp_path, holdout=0.0)
+    assert differences(again) == []

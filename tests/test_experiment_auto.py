@@ -11,6 +11,7 @@ import pytest
 from tests.parks import one_dock_group
 from twin import api
 from twin.errors import UsageError
+from twin.options import ExperimentOptions
 from twin.replication import check_precision, next_round
 from twin.results import describe_choices
 from twin.rng import Streams
@@ -99,14 +100,14 @@ def test_check_precision_and_rounds():
 
 def test_auto_options_are_checked():
     with pytest.raises(UsageError, match="-r auto"):
-        api.settings_from_options(precision=0.05)
+        ExperimentOptions(precision=0.05).settings()
     with pytest.raises(UsageError, match="between 0 and 1"):
-        api.settings_from_options(replications="auto", precision=5)
+        ExperimentOptions(replications="auto", precision=5).settings()
     with pytest.raises(UsageError, match="whole number or 'auto'"):
-        api.settings_from_options(replications="many")
+        ExperimentOptions(replications="many").settings()
     with pytest.raises(UsageError, match=r"no such KPI; did you mean trucks\.wait_mean_min"):
         api.run("demo-small", settings=Settings(precision=0.1, precision_kpis=("trucks.wait",)))
-    settings = api.settings_from_options(replications="auto", warmup="auto")
+    settings = ExperimentOptions(replications="auto", warmup="auto").settings()
     assert settings.precision == 0.05 and settings.warmup_auto
 
 
@@ -166,4 +167,4 @@ def test_warmup_auto_needs_grid_steps_to_choose_from():
     with pytest.raises(UsageError, match="warmup_auto needs at least 50 grid steps"):
         Settings(days=0.25, warmup_auto=True, step_min=240)
     with pytest.raises(UsageError, match="--warmup auto needs at least 50 grid steps"):
-        api.settings_from_options(days=0.25, warmup="auto", step_min=240)
+        ExperimentOptions(days=0.25, warmup="auto", step_min=240).settings()

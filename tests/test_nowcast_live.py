@@ -152,3 +152,16 @@ def test_too_many_samples_are_refused_before_simulating(park_file, store):
         app, ["nowcast", str(park_file), "--store", str(store), "-r", "5000", "--hours", "168"]
     )
     assert result.exit_code == 2 and "samples per series" in result.output
+
+
+def test_a_moment_before_the_store_begins_is_refused(park_file, store):
+    result = runner.invoke(
+        app, ["nowcast", str(park_file), "--store", str(store), "--at", "2020-01-01T00:00"]
+    )
+    assert result.exit_code == 2 and "before the store's first message" in result.output
+
+
+def test_an_empty_store_has_nothing_to_start_from(park_file, tmp_path):
+    Store.open(tmp_path / "empty.db").close()
+    result = runner.invoke(app, ["nowcast", str(park_file), "--store", str(tmp_path / "empty.db")])
+    assert result.exit_code == 2 and "no message in the store yet" in result.output

@@ -44,7 +44,7 @@ def test_a_disk_error_while_writing_keeps_the_previous_result(tmp_path, monkeypa
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("twin.report.write_run", full_disk)
+    monkeypatch.setattr("twin.api.write_run", full_disk)  # as api imports it
     with pytest.raises(InputError, match=r"No space left on device.*earlier result there is kept"):
         api.run("demo-small", None, SHORT, out=out)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -9,7 +9,8 @@ import pytest
 
 from twin.bundled import bundled_scenarios
 from twin.errors import InputError
-from twin.load import check_file, load_park, load_scenario, scenario_path
+from twin.inputs import check_file
+from twin.load import load_park, load_scenario, scenario_path
 from twin.scenario import apply_scenario, get_path, parse_path, set_path
 from twin.schema import Park, Scenario
 

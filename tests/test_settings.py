@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 import cli
 import twin
-from twin import api
 from twin.errors import SettingError, UsageError
+from twin.options import ExperimentOptions
 from twin.settings import MAX_GRID_STEPS, Settings
 
 BAD = [
@@ -77,7 +77,7 @@ def test_simulate_checks_settings_before_any_work() -> None:
 
 def test_the_command_line_names_the_flag() -> None:
     with pytest.raises(UsageError, match=r"^--step-min must be more than 0"):
-        api.settings_from_options(step_min=-15)
+        ExperimentOptions(step_min=-15).settings()
     result = CliRunner().invoke(cli.app, ["run", "demo-small", "--days", "4000"])
     assert result.exit_code == 2
     assert "--days must be at most 3660, got 4000" in result.output

@@ -25,6 +25,7 @@ from twin.errors import UsageError
 from twin.live.state import history_document, state_document
 from twin.live.store import Store
 from twin.load import load_park
+from twin.options import ExperimentOptions
 from web.app import create_app
 from web.jobs import JobManager
 from web.security import COOKIE, TOKEN_ENV, is_loopback, resolve_token
@@ -237,7 +238,7 @@ def test_a_what_if_gives_the_same_comparison_as_the_library(
     doc = wait_for(client, answer.json()["job"])
     assert doc["status"] == "done", doc.get("error")
     assert doc["progress"] == 1.0
-    settings = twin_api.settings_from_options(days=0.5, replications="3")
+    settings = ExperimentOptions(days=0.5, replications="3").settings()
     uploaded = tmp_path / "busier.json"
     uploaded.write_text(json.dumps(scenario), encoding="utf-8")
     expected = twin_api.compare(PARK, ["peak-season", uploaded], settings)

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
+from twin.live.nowcast import nowcast_store
 from twin.load import load_park
 from viz import palette
 from web.app import Services
@@ -179,6 +180,69 @@ def test_a_bad_upload_shows_its_error_on_the_page(
         # the 400 of the check is expected; nothing else may fail
         errors = [e for e in console_errors(driver) if "scenarios/check" not in e["message"]]
         assert errors == []
+
+
+def test_the_latest_nowcast_shows_its_bands_and_alerts(
+    served: tuple[str, Feed, Services],
+) -> None:
+    url, writer, _ = served
+    forecast = nowcast_store(
+        PARK, writer.store, hours=2, replications=4, thresholds={"trucks.in_park": 0.5}
+    )
+    assert forecast["alerts"], "the threshold is low enough to raise an alert"
+    with browser(1920, 1080) as driver:
+        open_page(driver, url + "/")
+        writer.store.put_forecast(forecast)
+        writer.store.put_alerts(forecast["alerts"])
+        writer.publish()  # any commit moves the version; the forecast itself did
+        alerts = driver.find_element(By.ID, "alerts")
+        wait(lambda: "trucks.in_park" in alerts.text, 3.0, "the alert")
+        wait(lambda: driver.find_elements(By.CSS_SELECTOR, "#queue-chart canvas"), 3.0, "chart")
+        assert "%" in alerts.text
+        chosen = driver.find_element(By.ID, "queue-series").get_attribute("value")
+        assert chosen in forecast["series"]
+        power = driver.find_element(By.ID, "power-series").get_attribute("value")
+        assert power.startswith("power.")
+        assert "2 giờ tới" in driver.find_element(By.ID, "forecast-origin").text
+        shoot(driver, "forecast-1920x1080.png")
+        assert console_errors(driver) == []
+
+
+def test_the_history_slider_shows_an_earlier_moment(served: tuple[str, Feed, Services]) -> None:
+    url, _, _ = served
+    earlier = START + timedelta(hours=2)
+    with urllib.request.urlopen(url + f"/api/state?at={iso(earlier)}", timeout=10) as answer:
+        then = json.loads(answer.read())
+    with browser(1280, 720) as driver:
+        open_page(driver, url + "/")
+        minutes = round(driver.execute_script(
+            "return (parkDate(arguments[0]).getTime() - App.span.first) / 60000", iso(earlier)
+        ))  # fmt: skip
+        driver.execute_script(
+            "const r = document.getElementById('history-range'); r.value = arguments[0];"
+            "r.dispatchEvent(new Event('input'));",
+            minutes,
+        )
+        clock = driver.find_element(By.ID, "clock")
+        wait(lambda: clock.text == earlier.strftime("%H:%M"), 3.0, "the earlier moment")
+        assert "lịch sử" in driver.find_element(By.ID, "mode").text
+        assert trucks_on_plan(driver) == then["trucks"]["in_park"]
+        driver.find_element(By.ID, "history-live").click()
+        wait(lambda: "Trực tiếp" in driver.find_element(By.ID, "mode").text, 3.0, "back live")
+        assert console_errors(driver) == []
+
+
+def test_a_click_on_a_building_shows_its_values(served: tuple[str, Feed, Services]) -> None:
+    url, _, _ = served
+    with browser(1280, 720) as driver:
+        open_page(driver, url + "/")
+        driver.find_element(By.ID, "building-f2").click()
+        tip = driver.find_element(By.ID, "tooltip")
+        wait(lambda: tip.is_displayed(), 2.0, "the tooltip")
+        assert "Nhà máy F2" in tip.text
+        assert "kW" in tip.text and "fd2" in tip.text
+        driver.find_element(By.TAG_NAME, "body").send_keys("\ue00c")  # Esc closes it
+        wait(lambda: not tip.is_displayed(), 2.0, "closed")
 
 
 @pytest.mark.render

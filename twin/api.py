@@ -6,171 +6,41 @@ import dataclasses
 import math
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import Any, TypeVar
 
 from twin.bundled import DEFAULT_PARK
-from twin.errors import InputError, SettingError, UsageError
-from twin.load import load_park, load_scenario, scenario_path
+from twin.compare_report import write_comparison
+from twin.comparison import Comparison, unique_labels
+from twin.errors import InputError, UsageError
+from twin.inputs import (
+    ParkSource,
+    ScenarioSource,
+    common_base,
+    read_park,
+    read_scenario,
+    resolve_inputs,
+)
+from twin.load import file_kind
+from twin.report import write_run
 from twin.result_folder import ResultFolder
 from twin.results import Experiment
-from twin.runner import Interrupted, ReplicationError, run_cases
-from twin.schema import Event, Park, Scenario
-from twin.settings import (
-    DEFAULT_PRECISION,
-    DEFAULT_PRECISION_KPIS,
-    INITIAL_REPLICATIONS,
-    MAX_REPLICATIONS,
-    Case,
-    Settings,
+from twin.runner import (
+    Interrupted,
+    ReplicationError,
+    check_kpi_names,
+    choose_warmup_for,
+    kpi_names,
+    run_cases,
 )
+from twin.scenario import apply_scenario
+from twin.schema import Park, Scenario
+from twin.settings import Case, Settings
+from twin.sim.engine import simulate as run_engine
+from twin.sweep_report import write_sweep
+from twin.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
+from twin.trace import Trace
 from twin.workload import expected_result_bytes
-
-if TYPE_CHECKING:
-    from twin.comparison import Comparison
-    from twin.sweeps import Sweep
-
-
-SETTING_FLAGS = {
-    "days": "--days",
-    "warmup_days": "--warmup-days",
-    "seed": "--seed",
-    "replications": "--replications",
-    "jobs": "--jobs",
-    "step_min": "--step-min",
-    "backend": "--backend",
-    "scheduler": "--scheduler",
-    "precision": "--precision",
-    "precision_kpis": "--kpi",
-    "max_replications": "--max-replications",
-    "warmup_auto": "--warmup auto",
-    "first_replication": "--first-replication",
-}
-"""The command-line flag of each :class:`Settings` field, for error messages."""
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """A park with a scenario applied: what the engine runs."""
-
-    park: Park
-    scenario: Scenario | None
-    events: tuple[Event, ...]
-
-    @property
-    def scenario_name(self) -> str | None:
-        """The scenario's name, or None for the park as is."""
-        return self.scenario.scenario.name if self.scenario else None
-
-
-def load_inputs(
-    park: str | Path | Park | None = None, scenario: str | Path | None = None
-) -> Inputs:
-    """Load a park (path, bundled name or Park) and apply an optional scenario to it.
-
-    When `park` is None the scenario's `base` is used (a path relative to the scenario file,
-    or a bundled name), else the bundled default park.
-    """
-    loaded = load_scenario(scenario) if scenario is not None else None
-    if isinstance(park, Park):
-        base = park
-    elif park is not None:
-        base = load_park(park)
-    elif loaded is not None and loaded.base is not None:
-        base = load_park(_relative_base(loaded.base, scenario))
-    else:
-        base = load_park(DEFAULT_PARK)
-    if loaded is None:
-        return Inputs(base, None, ())
-    from twin.scenario import apply_scenario
-
-    source = str(scenario_path(scenario)) if scenario is not None else "<scenario>"
-    applied = apply_scenario(base, loaded, source)
-    return Inputs(applied, loaded, tuple(loaded.events))
-
-
-def _relative_base(base: str, scenario: str | Path | None) -> str | Path:
-    if scenario is None:
-        return base
-    candidate = scenario_path(scenario).parent / base
-    return candidate if candidate.exists() else base
-
-
-def settings_from_options(
-    days: float = 7.0,
-    warmup: str = "1",
-    seed: int = 0,
-    replications: str = "1",
-    jobs: int = 1,
-    backend: str = "local",
-    scheduler: str | None = None,
-    step_min: float = 15.0,
-    precision: float | None = None,
-    kpis: Sequence[str] = (),
-    max_replications: int | None = None,
-    first_replication: int = 0,
-) -> Settings:
-    """Settings from command-line option values, with clear errors for bad combinations.
-
-    Args:
-        days: ``--days``.
-        warmup: ``--warmup-days``: a number of days, or ``auto`` for MSER-5.
-        seed: ``--seed``.
-        replications: ``-r``: a whole number, or ``auto`` for the sequential procedure.
-        jobs: ``-j``.
-        backend: ``--backend``: ``local`` or ``dask``.
-        scheduler: ``--scheduler``: a dask scheduler address.
-        step_min: ``--step-min``.
-        precision: ``--precision``: target relative half-width with ``-r auto`` (default 0.05).
-        kpis: ``--kpi``: the KPIs ``-r auto`` watches (default: truck wait and turnaround).
-        max_replications: ``--max-replications``: the cap of ``-r auto`` (default 200).
-        first_replication: ``--first-replication``: index of the first replication.
-
-    Raises:
-        UsageError: a value that is not a number, or options that contradict each other.
-    """
-    auto = replications.strip().lower() == "auto"
-    if not auto and precision is not None:
-        raise UsageError("--precision is the target of -r auto: add -r auto, or drop --precision")
-    if not auto and max_replications is not None:
-        raise UsageError("--max-replications is the cap of -r auto: add -r auto, or drop it")
-    if auto:
-        reps = INITIAL_REPLICATIONS
-        if precision is None:
-            precision = DEFAULT_PRECISION
-    else:
-        try:
-            reps = int(replications)
-        except ValueError:
-            raise UsageError(
-                f"--replications must be a whole number or 'auto', got '{replications}'"
-            ) from None
-    warmup_auto = warmup.strip().lower() == "auto"
-    try:
-        warmup_days = 0.0 if warmup_auto else float(warmup)
-    except ValueError:
-        raise UsageError(
-            f"--warmup-days must be a number of days or 'auto', got '{warmup}'"
-        ) from None
-    try:
-        return Settings(
-            days=days,
-            warmup_days=warmup_days,
-            seed=seed,
-            replications=reps,
-            jobs=jobs,
-            step_min=step_min,
-            backend=backend,
-            scheduler=scheduler,
-            precision=precision,
-            precision_kpis=tuple(kpis) or DEFAULT_PRECISION_KPIS,
-            max_replications=max_replications or MAX_REPLICATIONS,
-            warmup_auto=warmup_auto,
-            first_replication=first_replication,
-        )
-    except SettingError as exc:
-        raise UsageError(exc.named(SETTING_FLAGS)) from None
 
 
 def _finished(experiments: Sequence[Experiment]) -> bool:
@@ -231,8 +101,8 @@ def _in_folder(
 
 
 def run(
-    park: str | Path | Park | None = None,
-    scenario: str | Path | None = None,
+    park: ParkSource | None = None,
+    scenario: ScenarioSource | None = None,
     settings: Settings | None = None,
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
@@ -244,9 +114,7 @@ def run(
     interrupted or when a replication fails, the finished replications are written (beside a
     complete earlier result, as ``OUT.partial``).
     """
-    from twin.report import write_run
-
-    inputs = load_inputs(park, scenario)
+    inputs = resolve_inputs(park, scenario)
     case = Case(inputs.park, inputs.events, inputs.scenario_name)
     settings = settings or Settings()
     return _in_folder(
@@ -256,6 +124,65 @@ def run(
         lambda: run_cases([case], settings, progress)[0],
         lambda folder, experiment: write_run(folder, experiment, inputs.park, inputs.scenario),
         lambda experiments: experiments[0],
+    )
+
+
+def simulate(
+    park: ParkSource | None = None,
+    scenario: ScenarioSource | None = None,
+    *,
+    days: float = 7.0,
+    warmup_days: float | str = 1.0,
+    seed: int = 0,
+    replication: int = 0,
+    step_min: float = 15.0,
+    progress: Callable[[float], None] | None = None,
+) -> Trace:
+    """Simulate one replication of a park, under an optional scenario, and return its trace.
+
+    The trace is the one replication `replication` of :func:`run` with the same park,
+    scenario and settings would simulate: same random numbers, bit-identical KPIs
+    (``compute_kpis(trace)``).
+
+    Args:
+        park: a park file, a bundled park name, a dict in the park format, or a
+            :class:`Park`. None: the scenario's ``base``, else the bundled default park.
+        scenario: a scenario file, a bundled scenario name, a dict in the scenario format, or
+            a :class:`Scenario`; its changes are applied to the park and its events are
+            simulated. None: the park as is.
+        days: horizon in days, after the warm-up.
+        warmup_days: warm-up before the horizon, in days (KPIs leave it out), or ``"auto"``
+            for the warm-up MSER-5 chooses on pilot runs, as :func:`run` does.
+        seed: base seed.
+        replication: which replication's random numbers to use (0 is the first).
+        step_min: step of the utility time grid, minutes.
+        progress: called with the fraction done (0..1) as the run advances.
+
+    Returns:
+        The recorded run: truck visits and utility series as numpy arrays.
+
+    Raises:
+        InputError: a park or scenario that cannot be read, or is not valid.
+        UsageError: a setting out of range (e.g. ``days <= 0``), named as here.
+    """
+    inputs = resolve_inputs(park, scenario)
+    auto = isinstance(warmup_days, str) and warmup_days.strip().lower() == "auto"
+    warmup: Any = 0.0 if auto else warmup_days  # Settings says what is wrong with other text
+    settings = Settings(
+        days=days,
+        warmup_days=warmup,
+        seed=seed,
+        step_min=step_min,
+        warmup_auto=auto,
+        first_replication=replication,
+    )
+    if auto:
+        case = Case(inputs.park, inputs.events, inputs.scenario_name)
+        chosen = choose_warmup_for([case], settings).days
+        settings = dataclasses.replace(settings, warmup_days=chosen, warmup_auto=False)
+    spec = settings.spec(replication)
+    return run_engine(
+        inputs.park, inputs.events, spec, progress=progress, scenario=inputs.scenario_name
     )
 
 
@@ -272,8 +199,6 @@ def split_park_and_scenarios(names: Sequence[str]) -> tuple[str | None, list[str
         InputError: the first of several names is neither a park nor a scenario.
         UsageError: no scenario is given.
     """
-    from twin.load import file_kind
-
     names = list(names)
     if not names:
         raise UsageError("compare needs at least one scenario: parktwin compare [PARK] SCENARIO...")
@@ -289,37 +214,44 @@ def split_park_and_scenarios(names: Sequence[str]) -> tuple[str | None, list[str
 
 
 def _is_park(name: str) -> bool:
-    from twin.errors import InputError
-    from twin.load import file_kind
-
     try:
         return file_kind(name) == "park"
     except InputError:
         return False
 
 
-def _common_base(scenarios: Sequence[tuple[str, Scenario]]) -> str | Path | None:
-    """The park the scenarios are written for: their `base`, which must agree."""
-    from twin.bundled import resolve
+def compare_cases(
+    park: ParkSource | None, scenarios: Sequence[ScenarioSource]
+) -> tuple[Park, list[Scenario], list[Case]]:
+    """The baseline park, the scenarios, and the cases of a comparison (baseline first).
 
-    bases: dict[Path, tuple[str | Path, str]] = {}
-    for source, loaded in scenarios:
-        if loaded.base is None:
-            continue
-        base = _relative_base(loaded.base, source)
-        bases.setdefault(resolve(base, "park").resolve(), (base, source))
-    if len(bases) > 1:
-        listed = ", ".join(f"{src}: {base}" for base, src in bases.values())
-        raise UsageError(
-            f"the scenarios are written for different parks ({listed}); name the park to "
-            "compare on first: parktwin compare PARK SCENARIO..."
-        )
-    return next(iter(bases.values()))[0] if bases else None
+    When `park` is None, the scenarios' common `base` is the park (else the default park).
+
+    Raises:
+        InputError: a park or scenario that cannot be read or applied.
+        UsageError: no scenarios, a scenario file given twice, scenarios for different parks.
+    """
+    if not scenarios:
+        raise UsageError("compare needs at least one scenario: parktwin compare [PARK] SCENARIO...")
+    loaded = [read_scenario(s) for s in scenarios]
+    files = [source for _, source in loaded]
+    for k, source in enumerate(files):
+        if not source.startswith("<") and source in files[:k]:
+            raise UsageError(f"scenario '{scenarios[k]}' is given twice")
+    if park is None:
+        park = common_base([(s, sc) for s, (sc, _) in zip(scenarios, loaded, strict=True)])
+    base = read_park(park if park is not None else DEFAULT_PARK)
+    labels = unique_labels([sc.scenario.name for sc, _ in loaded])
+    cases = [Case(base, (), None, label="baseline")]
+    for (sc, source), label in zip(loaded, labels, strict=True):
+        applied = apply_scenario(base, sc, source)
+        cases.append(Case(applied, tuple(sc.events), sc.scenario.name, label=label))
+    return base, [sc for sc, _ in loaded], cases
 
 
 def compare(
-    park: str | Path | Park | None,
-    scenarios: Sequence[str | Path],
+    park: ParkSource | None,
+    scenarios: Sequence[ScenarioSource],
     settings: Settings | None = None,
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
@@ -334,29 +266,8 @@ def compare(
         InputError: a park or scenario file that cannot be read or applied.
         UsageError: no scenarios, a scenario given twice, scenarios for different parks.
     """
-    from twin.compare_report import write_comparison
-    from twin.comparison import Comparison, unique_labels
-    from twin.scenario import apply_scenario
-
-    if not scenarios:
-        raise UsageError("compare needs at least one scenario: parktwin compare [PARK] SCENARIO...")
-    sources = [str(scenario_path(s)) for s in scenarios]
-    for k, source in enumerate(sources):
-        if source in sources[:k]:
-            raise UsageError(f"scenario '{scenarios[k]}' is given twice")
-    loaded = [(str(s), load_scenario(s)) for s in scenarios]
-    if isinstance(park, Park):
-        base = park
-    elif park is not None:
-        base = load_park(park)
-    else:
-        common = _common_base(loaded)
-        base = load_park(common if common is not None else DEFAULT_PARK)
-    labels = unique_labels([sc.scenario.name for _, sc in loaded])
-    cases = [Case(base, (), None, label="baseline")]
-    for (_, sc), source, label in zip(loaded, sources, labels, strict=True):
-        applied = apply_scenario(base, sc, source)
-        cases.append(Case(applied, tuple(sc.events), sc.scenario.name, label=label))
+    base, loaded, cases = compare_cases(park, scenarios)
+    labels = [case.label for case in cases[1:]]
     settings = settings or Settings()
 
     def build(experiments: Sequence[Experiment]) -> Comparison:
@@ -372,9 +283,7 @@ def compare(
         "compare",
         expected_result_bytes(base, settings, with_trace=False),
         lambda: build(run_cases(cases, settings, progress)),
-        lambda folder, comparison: write_comparison(
-            folder, comparison, base, [sc for _, sc in loaded]
-        ),
+        lambda folder, comparison: write_comparison(folder, comparison, base, loaded),
         build,
     )
 
@@ -383,8 +292,8 @@ def compare(
 
 
 def sweep(
-    park: str | Path | Park | None = None,
-    scenario: str | Path | None = None,
+    park: ParkSource | None = None,
+    scenario: ScenarioSource | None = None,
     vary: Sequence[str] = (),
     settings: Settings | None = None,
     kpis: Sequence[str] = (),
@@ -406,12 +315,8 @@ def sweep(
         UsageError: bad ``--vary`` syntax, unknown ``--kpi``.
         InputError: a path that matches nothing, or a value the park does not accept.
     """
-    from twin.runner import check_kpi_names, kpi_names
-    from twin.sweep_report import write_sweep
-    from twin.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
-
     varies = parse_varies(vary)
-    inputs = load_inputs(park, scenario)
+    inputs = resolve_inputs(park, scenario)
     grid = sweep_cases(inputs.park, inputs.events, inputs.scenario_name, varies)
     settings = settings or Settings()
     if kpis:

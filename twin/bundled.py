@@ -38,20 +38,47 @@ DEFAULT_PARK = "yen-binh"
 
 
 def resolve(source: str | Path, kind: str = "park") -> Path:
-    """The file behind a path or bundled name; an :class:`InputError` when there is none."""
+    """The file behind a path or bundled name; an :class:`InputError` when there is none.
+
+    The rule, when a name could be both:
+
+    - a path is explicit when it is a :class:`~pathlib.Path`, names a folder (``./demo-small``,
+      ``parks/x``) or ends in ``.yaml``, ``.yml`` or ``.json``: it is that file, always;
+    - a bare name of a bundled park or scenario is the bundled one, even when a folder of that
+      name is in the working directory (a folder is never a park file: ``--out demo-small``
+      leaves one); when a *file* of that name is there too, the name is refused as ambiguous
+      and the message says how to pick (``./NAME`` for the file);
+    - any other bare name is a file in the working directory.
+    """
+    text = str(source)
     path = Path(source)
-    if path.suffix.lower() in (".yaml", ".yml", ".json") or path.exists() or "/" in str(source):
+    if isinstance(source, Path) or _explicit(text):
         return path
     bundled = bundled_parks() if kind == "park" else bundled_scenarios()
-    if str(source) in bundled:
-        return bundled[str(source)]
-    close = difflib.get_close_matches(str(source), list(bundled), n=1)
+    if text in bundled:
+        if path.is_file():
+            raise InputError(
+                text,
+                f"is both a file in this folder and the bundled {kind} '{text}'; write ./{text} "
+                f"for the file, or rename it to use the bundled {kind}",
+            )
+        return bundled[text]
+    if path.exists():
+        return path
+    close = difflib.get_close_matches(text, list(bundled), n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     raise InputError(
-        str(source),
+        text,
         f"no such file and no bundled {kind} of that name{hint} "
         f"(bundled {kind}s: {', '.join(bundled) or 'none'})",
     )
+
+
+def _explicit(text: str) -> bool:
+    """True for text that can only be a path: it has a folder part or a file suffix."""
+    separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    has_folder = any(sep in text for sep in separators) or text in (".", "..")
+    return has_folder or text.lower().endswith((".yaml", ".yml", ".json"))
 
 
 def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:

@@ -499,6 +499,18 @@ def run_cases(
     return experiments
 
 
+def choose_warmup_for(cases: Sequence[Case], settings: Settings) -> WarmupChoice:
+    """The warm-up ``--warmup auto`` picks for the cases: MSER-5 on the same pilot runs.
+
+    For one replication simulated alone (:func:`twin.api.simulate`, the 3D views) to start
+    after the same warm-up as :func:`run_cases` would choose.
+    """
+    runner = _Runner(cases, settings, None, run_batch, run_pilot)
+    with open_backend(settings.backend, settings.jobs, settings.scheduler) as backend:
+        runner.backend = backend
+        return runner.choose_warmup()
+
+
 def run_experiment(
     park: Park,
     events: Sequence[Event] = (),

@@ -418,6 +418,12 @@ class Gate(Model):
     position: Point = Field(description="[x, y] in metres; joins the nearest road point")
 
 
+class Staffing(Window):
+    """Docks staffed in a daily time window (outside every window: the group's `docks`)."""
+
+    docks: Annotated[int, Field(ge=0, le=10_000, description="docks staffed in the window")]
+
+
 class DockGroup(Model):
     """Docks of a building: trucks queue for one of `docks`, served in `service` minutes."""
 
@@ -427,6 +433,11 @@ class DockGroup(Model):
     service: Distribution = Field(description="time to load or unload a truck, minutes")
     hours: list[Window] | None = Field(
         None, description="when service may start; none: around the clock"
+    )
+    staffing: list[Staffing] | None = Field(
+        None,
+        description="docks staffed by time window (a docked truck finishes before its dock "
+        "closes); outside the windows: docks",
     )
 
 

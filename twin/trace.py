@@ -64,6 +64,8 @@ TIME_COLUMNS = (
     "exit",
 )
 INDEX_COLUMNS = ("flow", "gate", "dock_group")
+INDEX_DTYPE = np.int32
+"""Type of the index columns: int16 (before #10) wrapped or failed past 32,767 assets."""
 NAME_KINDS = ("buildings", "feeders", "substations", "gates", "dock_groups", "flows")
 FORMAT_VERSION = 1
 

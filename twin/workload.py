@@ -22,8 +22,8 @@ ten years of the bundled yen-binh park (8 million) still run."""
 MAX_SERIES_VALUES = 200_000_000
 """Most utility series values of one replication (columns x grid steps): 1.6 GB of float64;
 ten years of yen-binh on the default 15-minute grid record 110 million."""
-TRUCK_BYTES = 62
-"""Bytes per truck visit in a saved trace: seven float64 times and three int16 indices."""
+TRUCK_BYTES = 68
+"""Bytes per truck visit in a saved trace: seven float64 times and three int32 indices."""
 REPORT_BYTES = 2 * 1024 * 1024
 """Room for the documents and reports of a result folder besides the trace."""
 

@@ -18,32 +18,27 @@ loop), :mod:`~viz.offscreen` (which file, which moments, parallel parts), :mod:`
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from viz.options import RenderOptions, RunSource
 
 if TYPE_CHECKING:
     from twin.trace import Trace
 
-__all__ = ["render", "show"]
+__all__ = ["RenderOptions", "RunSource", "render", "show"]
 
 
 def render(
     trace_or_traces: Trace | Sequence[Trace],
     out: str | os.PathLike[str],
+    options: RenderOptions | None = None,
     *,
-    at: str | float | None = None,
-    start: str | float | None = None,
-    end: str | float | None = None,
-    size: str | tuple[int, int] = (1280, 720),
-    fps: float = 25.0,
-    speed: float = 60.0,
-    camera: str = "overview",
-    captions: Sequence[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    jobs: int | None = None,
-    labels: bool = True,
+    **changes: Any,
 ) -> Path:
     """Render traces offscreen into a picture, a video or a page, atomically.
 
@@ -52,22 +47,11 @@ def render(
             camera (A/B: the baseline first).
         out: The file to write; its suffix picks the kind: ``.png``, ``.mp4``, ``.gif``
             or ``.html``.
-        at: The moment of a ``.png`` or ``.html``: minutes from the start of the horizon or
-            ``"day D HH:MM"`` (day 0 is the first day). Default: day 0 10:00.
-        start: First moment of a video (default: day 0 00:00).
-        end: Last moment of a video (default: a day after `start`, within the run).
-        size: ``(width, height)`` or ``"WxH"`` in pixels; videos round down to multiples
-            of 16.
-        fps: Video frames per second.
-        speed: Simulated minutes per second of video: a video of ``start..end`` lasts
-            ``(end - start) / speed`` seconds and has ``ceil((end - start) * fps / speed)``
-            frames.
-        camera: ``overview``, ``oblique`` or ``top``.
-        captions: A caption per view (default: park and scenario names).
+        options: How to draw (:class:`~viz.options.RenderOptions`: ``at`` for a ``.png`` or
+            ``.html``, ``start``/``end`` for a video, ``size``, ``fps``, ``speed``,
+            ``camera``, ``captions``, ``jobs``, ``labels``).
         progress: Called with (frames done, frames in all) while a video is written.
-        jobs: Processes drawing a long mp4, each a part of the span (default: half the
-            cores for 160 frames or more on 4 cores or more, else 1).
-        labels: Draw building, gate and utility names.
+        **changes: Fields of :class:`RenderOptions` to set, e.g. ``at="day 1 10:00"``.
 
     Returns:
         The path written.
@@ -76,63 +60,34 @@ def render(
         twin.errors.UsageError: Bad moments, sizes or format, or no offscreen OpenGL here
             (the message says what to install).
     """
-    from viz.offscreen import render as _render
+    from viz.offscreen import render as draw  # PyVista and VTK load on the first call
 
-    return _render(
-        trace_or_traces,
-        out,
-        at=at,
-        start=start,
-        end=end,
-        size=size,
-        fps=fps,
-        speed=speed,
-        camera=camera,
-        captions=captions,
-        progress=progress,
-        jobs=jobs,
-        labels=labels,
-    )
+    return draw(trace_or_traces, out, _options(options, changes), progress)
 
 
 def show(
     trace_or_traces: Trace | Sequence[Trace],
-    *,
-    start: str | float | None = None,
-    end: str | float | None = None,
-    speed: float = 60.0,
-    fps: float = 25.0,
-    camera: str = "overview",
-    size: str | tuple[int, int] = (1280, 720),
+    options: RenderOptions | None = None,
+    **changes: Any,
 ) -> None:
     """Open an interactive window: the park, a time slider, play/pause (button or space).
 
     Args:
         trace_or_traces: One trace, or two side by side with linked cameras.
-        start: First moment on the slider (default: day 0 00:00).
-        end: Last moment (default: the end of the run).
-        speed: Simulated minutes per second while playing.
-        fps: Updates per second while playing.
-        camera: Initial camera preset: ``overview``, ``oblique`` or ``top``.
-        size: Window size, ``(width, height)`` or ``"WxH"``.
+        options: ``start``/``end`` (the slider's span, default the whole run), ``speed``
+            (simulated minutes per second playing), ``fps`` (updates per second), ``camera``,
+            ``size`` of the window.
+        **changes: Fields of :class:`RenderOptions` to set.
 
     Raises:
         twin.errors.UsageError: No display (neither DISPLAY nor WAYLAND_DISPLAY is set) or
             bad moments.
     """
-    from twin.errors import UsageError
-    from twin.trace import Trace
-    from viz.clock import check_within, format_moment, parse_moment
-    from viz.export import parse_size
-    from viz.interactive import show as _show
+    from viz.interactive import show as open_window  # PyVista and VTK load on the first call
 
-    traces = [trace_or_traces] if isinstance(trace_or_traces, Trace) else list(trace_or_traces)
-    lo = max(-t.warmup_min for t in traces)
-    hi = min(t.horizon_min for t in traces)
-    t0 = parse_moment(start, "--from") if start is not None else max(0.0, lo)
-    t1 = parse_moment(end, "--to") if end is not None else hi
-    check_within(t0, lo, hi, "--from")
-    check_within(t1, lo, hi, "--to")
-    if t1 <= t0:
-        raise UsageError(f"--to {format_moment(t1)} must come after --from {format_moment(t0)}")
-    _show(traces, t0, t1, speed=speed, fps=fps, camera=camera, size=parse_size(size))
+    open_window(trace_or_traces, _options(options, changes))
+
+
+def _options(options: RenderOptions | None, changes: dict[str, Any]) -> RenderOptions:
+    """`options` (or the defaults) with `changes`; an unknown name is a TypeError, as usual."""
+    return dataclasses.replace(options or RenderOptions(), **changes)

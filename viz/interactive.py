@@ -12,7 +12,11 @@ from typing import Any
 from twin.errors import UsageError
 from twin.trace import Trace
 from viz import headless, palette
-from viz.clock import format_moment
+from viz.clock import check_within, format_moment, parse_moment
+from viz.export import parse_size
+from viz.options import RenderOptions, RunSource
+from viz.playback import Player
+from viz.sources import traces_for
 
 NO_DISPLAY = (
     "parktwin show opens a window and needs a display, but neither DISPLAY nor "
@@ -21,20 +25,32 @@ NO_DISPLAY = (
 )
 
 
-def show(
-    traces: Sequence[Trace],
-    start: float,
-    end: float,
-    speed: float = 60.0,
-    fps: float = 25.0,
-    camera: str = "overview",
-    size: tuple[int, int] = (1280, 720),
-) -> None:
+def show(traces: Trace | Sequence[Trace], options: RenderOptions) -> None:
     """Open the window and block until it is closed; see :func:`viz.show`."""
+    views = [traces] if isinstance(traces, Trace) else list(traces)
+    start, end = _slider_span(views, options)
     if not headless.has_display():
         raise UsageError(NO_DISPLAY)
-    from viz.playback import Player
+    _window(views, start, end, options)
 
+
+def _slider_span(traces: Sequence[Trace], options: RenderOptions) -> tuple[float, float]:
+    """The moments the slider covers: ``options.start .. options.end`` within the runs."""
+    lo = max(-t.warmup_min for t in traces)
+    hi = min(t.horizon_min for t in traces)
+    t0 = parse_moment(options.start, "--from") if options.start is not None else max(0.0, lo)
+    t1 = parse_moment(options.end, "--to") if options.end is not None else hi
+    check_within(t0, lo, hi, "--from")
+    check_within(t1, lo, hi, "--to")
+    if t1 <= t0:
+        raise UsageError(f"--to {format_moment(t1)} must come after --from {format_moment(t0)}")
+    return t0, t1
+
+
+def _window(traces: Sequence[Trace], start: float, end: float, options: RenderOptions) -> None:
+    """The window itself: slider, play/pause button and key, timer."""
+    size = parse_size(options.size)
+    speed, fps, camera = options.speed, options.fps, options.camera
     player = Player(
         traces,
         start,
@@ -107,36 +123,13 @@ def show(
     player.close()
 
 
-def show_run(
-    park: str | None = None,
-    scenario: str | None = None,
-    *,
-    trace: str | None = None,
-    compare: str | None = None,
-    days: float | None = None,
-    warmup_days: float = 1.0,
-    seed: int = 0,
-    start: str | float | None = None,
-    end: str | float | None = None,
-    **options: object,
-) -> None:
+def show_run(source: RunSource, options: RenderOptions) -> None:
     """Check for a display, simulate (or load) the run(s), then open the window: the CLI's call."""
     if not headless.has_display():
         raise UsageError(NO_DISPLAY)
-    from viz import show as show_traces
-    from viz.clock import parse_moment
-    from viz.sources import traces_for
-
-    given = [parse_moment(m, o) for m, o in ((start, "--from"), (end, "--to")) if m is not None]
-    until = max(given, default=0.0)
-    traces = traces_for(
-        park=park,
-        scenario=scenario,
-        trace=trace,
-        compare=compare,
-        until_min=until,
-        days=days,
-        warmup_days=warmup_days,
-        seed=seed,
-    )
-    show_traces(traces, start=start, end=end, **options)  # type: ignore[arg-type]
+    given = [
+        parse_moment(m, o)
+        for m, o in ((options.start, "--from"), (options.end, "--to"))
+        if m is not None
+    ]
+    show(traces_for(source, max(given, default=0.0)), options)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -35,6 +36,10 @@ from viz.export import (
     video_size,
 )
 from viz.frames import frame_count, frame_times
+from viz.options import RenderOptions, RunSource
+from viz.page import write_page
+from viz.playback import Player
+from viz.sources import traces_for
 
 DEFAULT_AT = 600.0  # day 0 10:00
 PARALLEL_MIN_FRAMES = 160
@@ -44,18 +49,8 @@ MAX_FRAMES = 200_000
 def render(
     source: Trace | Sequence[Trace],
     out: str | os.PathLike[str],
-    *,
-    at: str | float | None = None,
-    start: str | float | None = None,
-    end: str | float | None = None,
-    size: str | tuple[int, int] = (1280, 720),
-    fps: float = 25.0,
-    speed: float = 60.0,
-    camera: str = "overview",
-    captions: Sequence[str] | None = None,
+    options: RenderOptions,
     progress: Progress | None = None,
-    jobs: int | None = None,
-    labels: bool = True,
 ) -> Path:
     """Write a picture, video or page of traces; see :func:`viz.render` for the arguments."""
     traces = [source] if isinstance(source, Trace) else list(source)
@@ -63,47 +58,77 @@ def render(
         raise UsageError(f"render shows one trace or two side by side, got {len(traces)}")
     out = Path(out)
     kind = output_kind(out)
-    width, height = parse_size(size)
-    if camera not in ("overview", "oblique", "top"):
-        raise UsageError(f"--camera '{camera}': choose overview, oblique or top")
-    lo = max(-t.warmup_min for t in traces)
-    hi = min(t.horizon_min for t in traces)
+    size = parse_size(options.size)
+    if options.camera not in ("overview", "oblique", "top"):
+        raise UsageError(f"--camera '{options.camera}': choose overview, oblique or top")
+    span = (max(-t.warmup_min for t in traces), min(t.horizon_min for t in traces))
     if kind in (".png", ".html"):
-        if start is not None or end is not None:
-            raise UsageError(
-                f"--from/--to play a span into .mp4 or .gif; a {kind} shows one moment (--at)"
-            )
-        moment = parse_moment(at, "--at") if at is not None else min(DEFAULT_AT, hi)
-        check_within(moment, lo, hi, "--at")
-        headless.require_offscreen()
-        if kind == ".png":
-            return _png(traces, out, moment, (width, height), camera, captions, labels)
-        return _html(traces, out, moment, (width, height), camera, captions)
-    if at is not None:
+        return _moment(traces, out, kind, span, size, options)
+    return _span(traces, out, kind, span, size, options, progress)
+
+
+def _moment(
+    traces: Sequence[Trace],
+    out: Path,
+    kind: str,
+    span: tuple[float, float],
+    size: tuple[int, int],
+    options: RenderOptions,
+) -> Path:
+    """A ``.png`` or ``.html`` of the moment ``options.at``."""
+    if options.start is not None or options.end is not None:
+        raise UsageError(
+            f"--from/--to play a span into .mp4 or .gif; a {kind} shows one moment (--at)"
+        )
+    lo, hi = span
+    moment = parse_moment(options.at, "--at") if options.at is not None else min(DEFAULT_AT, hi)
+    check_within(moment, lo, hi, "--at")
+    headless.require_offscreen()
+    if kind == ".png":
+        return _png(traces, out, moment, size, options)
+    return _html(traces, out, moment, size, options)
+
+
+def _span(
+    traces: Sequence[Trace],
+    out: Path,
+    kind: str,
+    span: tuple[float, float],
+    size: tuple[int, int],
+    options: RenderOptions,
+    progress: Progress | None,
+) -> Path:
+    """A ``.mp4`` or ``.gif`` of ``options.start .. options.end``."""
+    if options.at is not None:
         raise UsageError(f"--at shows one moment in a .png or .html; a {kind} plays --from/--to")
+    lo, hi = span
+    start, end = options.start, options.end
     t0 = parse_moment(start, "--from") if start is not None else max(0.0, lo)
     t1 = parse_moment(end, "--to") if end is not None else min(t0 + 1440.0, hi)
     check_within(t0, lo, hi, "--from")
     check_within(t1, lo, hi, "--to")
-    check_frames(t0, t1, fps, speed)
-    times = frame_times(t0, t1, fps, speed)
+    check_frames(t0, t1, options.fps, options.speed)
+    times = frame_times(t0, t1, options.fps, options.speed)
     headless.require_offscreen()
-    frame_size = video_size((width, height))
+    frame_size = video_size(size)
+    jobs = _video_jobs(kind, len(times), options.jobs)
+    if jobs > 1:
+        return _video_parallel(traces, out, times, frame_size, options, jobs, progress)
+    with atomic_output(out) as temp:
+        _video(traces, temp, times, frame_size, options, progress)
+    return out
+
+
+def _video_jobs(kind: str, frames: int, jobs: int | None) -> int:
+    """How many processes draw the video (only an mp4 is drawn in parts)."""
+    if kind != ".mp4":
+        return 1
+    cores = _cores()
     if jobs is None:
         # Mesa's llvmpipe already draws with every core, and ffmpeg encodes on them too: on 2
         # cores two processes measured no faster than one, so parts pay off from 4 cores up.
-        cores = _cores()
-        jobs = (
-            cores // 2 if kind == ".mp4" and len(times) >= PARALLEL_MIN_FRAMES and cores >= 4 else 1
-        )
-    jobs = max(1, min(int(jobs), len(times) // 20 or 1, _cores())) if kind == ".mp4" else 1
-    if jobs > 1:
-        return _video_parallel(
-            traces, out, times, frame_size, fps, camera, captions, labels, jobs, progress
-        )
-    with atomic_output(out) as temp:
-        _video(traces, temp, times, frame_size, fps, camera, captions, labels, progress)
-    return out
+        jobs = cores // 2 if frames >= PARALLEL_MIN_FRAMES and cores >= 4 else 1
+    return max(1, min(int(jobs), frames // 20 or 1, cores))
 
 
 def check_frames(t0: float, t1: float, fps: float, speed: float) -> None:
@@ -134,40 +159,29 @@ def _cores() -> int:
 
 def _player(
     traces: Sequence[Trace],
-    start: float,
-    end: float,
     times: Sequence[float] | np.ndarray,
     size: tuple[int, int],
-    camera: str,
-    captions: Sequence[str] | None,
+    options: RenderOptions,
     multi_samples: int,
-    labels: bool = True,
+    labels: bool,
 ) -> Any:
-    from viz.playback import Player
-
     return Player(
         traces,
-        start,
-        end,
+        float(times[0]),
+        float(times[-1]),
         times=times,
         size=size,
-        camera=camera,
-        captions=captions,
+        camera=options.camera,
+        captions=options.captions,
         multi_samples=multi_samples,
         labels=labels,
     )
 
 
 def _png(
-    traces: Sequence[Trace],
-    out: Path,
-    moment: float,
-    size: tuple[int, int],
-    camera: str,
-    captions: Sequence[str] | None,
-    labels: bool,
+    traces: Sequence[Trace], out: Path, moment: float, size: tuple[int, int], options: RenderOptions
 ) -> Path:
-    with _player(traces, moment, moment, [moment], size, camera, captions, 8, labels) as player:
+    with _player(traces, [moment], size, options, 8, options.labels) as player:
         image = player.frame_at(moment)
     return atomic_write_bytes(out, png_bytes(image))
 
@@ -177,18 +191,14 @@ def _video(
     path: Path,
     times: np.ndarray,
     size: tuple[int, int],
-    fps: float,
-    camera: str,
-    captions: Sequence[str] | None,
-    labels: bool,
+    options: RenderOptions,
     progress: Progress | None,
     counter: Any = None,
 ) -> None:
     """Render `times` into a video file at `path` (not atomic: the caller renames)."""
-    start, end = float(times[0]), float(times[-1])
     with (
-        _player(traces, start, end, times, size, camera, captions, 0, labels) as player,
-        VideoWriter(path, size, fps, raw=True) as writer,
+        _player(traces, times, size, options, 0, options.labels) as player,
+        VideoWriter(path, size, options.fps, raw=True) as writer,
     ):
         for k, t in enumerate(times):
             writer.write(player.raw_frame_at(float(t)))
@@ -213,14 +223,11 @@ def _video_part(
     path: str,
     times: np.ndarray,
     size: tuple[int, int],
-    fps: float,
-    camera: str,
-    captions: Sequence[str] | None,
-    labels: bool,
+    options: RenderOptions,
 ) -> str:
     """A worker's share of a parallel render: one part of the video."""
     os.environ.setdefault("LP_NUM_THREADS", str(max(1, _cores() // max(_JOBS, 1))))
-    _video(traces, Path(path), times, size, fps, camera, captions, labels, None, _COUNTER)
+    _video(traces, Path(path), times, size, options, None, _COUNTER)
     return path
 
 
@@ -229,16 +236,11 @@ def _video_parallel(
     out: Path,
     times: np.ndarray,
     size: tuple[int, int],
-    fps: float,
-    camera: str,
-    captions: Sequence[str] | None,
-    labels: bool,
+    options: RenderOptions,
     jobs: int,
     progress: Progress | None,
 ) -> Path:
     """Draw consecutive parts of the span in `jobs` processes, then join them."""
-    import time
-
     context = multiprocessing.get_context("spawn")
     counter = context.Value("i", 0)
     chunks = np.array_split(times, jobs)
@@ -248,7 +250,7 @@ def _video_parallel(
             max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(counter, jobs)
         ) as pool:
             futures = [
-                pool.submit(_video_part, traces, str(p), c, size, fps, camera, captions, labels)
+                pool.submit(_video_part, traces, str(p), c, size, options)
                 for p, c in zip(parts, chunks, strict=True)
             ]
             while not all(f.done() for f in futures):
@@ -269,16 +271,9 @@ def _video_parallel(
 
 
 def _html(
-    traces: Sequence[Trace],
-    out: Path,
-    moment: float,
-    size: tuple[int, int],
-    camera: str,
-    captions: Sequence[str] | None,
+    traces: Sequence[Trace], out: Path, moment: float, size: tuple[int, int], options: RenderOptions
 ) -> Path:
-    from viz.page import write_page
-
-    with _player(traces, moment, moment, [moment], size, camera, captions, 0, False) as player:
+    with _player(traces, [moment], size, options, 0, False) as player:
         player.show_moment(moment)
         player.render()
         with atomic_output(out) as temp:
@@ -308,50 +303,24 @@ def last_moment(
 
 def render_run(
     out: str | os.PathLike[str],
-    park: str | os.PathLike[str] | None = None,
-    scenario: str | os.PathLike[str] | None = None,
-    *,
-    trace: str | os.PathLike[str] | None = None,
-    compare: str | os.PathLike[str] | None = None,
-    days: float | None = None,
-    warmup_days: float = 1.0,
-    seed: int = 0,
-    **options: Any,
+    source: RunSource,
+    options: RenderOptions,
+    progress: Progress | None = None,
 ) -> Path:
     """Simulate (or load) the run(s) to show, then :func:`render` them: the CLI's one call.
 
+    The options are checked, and a video's frames counted, before anything is simulated.
+
     Args:
         out: The file to write (``.png``, ``.mp4``, ``.gif`` or ``.html``).
-        park: Park file or bundled name.
-        scenario: Scenario of the run.
-        trace: A saved run to play instead of simulating.
-        compare: A scenario to show beside the run (same seed, horizon and warm-up).
-        days: Horizon in days (default: just long enough for the moments shown).
-        warmup_days: Warm-up days before the horizon.
-        seed: Base seed.
-        **options: :func:`render`'s keyword arguments (at, start, end, size, fps, ...).
+        source: The run(s) to show (:class:`~viz.options.RunSource`).
+        options: How to draw them.
+        progress: Called with (frames done, frames in all) while a video is written.
     """
-    from viz.sources import traces_for
-
     kind = output_kind(out)
-    parse_size(options.get("size", (1280, 720)))
-    until = last_moment(out, options.get("at"), options.get("start"), options.get("end"))
-    if kind in (".mp4", ".gif") and options.get("at") is None:
-        first = options.get("start")
-        check_frames(
-            parse_moment(first, "--from") if first is not None else 0.0,
-            until,
-            float(options.get("fps", 25.0)),
-            float(options.get("speed", 60.0)),
-        )
-    traces = traces_for(
-        park=park,
-        scenario=scenario,
-        trace=trace,
-        compare=compare,
-        until_min=until,
-        days=days,
-        warmup_days=warmup_days,
-        seed=seed,
-    )
-    return render(traces, out, **options)
+    parse_size(options.size)
+    until = last_moment(out, options.at, options.start, options.end)
+    if kind in (".mp4", ".gif") and options.at is None:
+        first = parse_moment(options.start, "--from") if options.start is not None else 0.0
+        check_frames(first, until, float(options.fps), float(options.speed))
+    return render(traces_for(source, until), out, options, progress)

@@ -10,8 +10,10 @@ import math
 import os
 from pathlib import Path
 
+from twin.api import simulate
 from twin.errors import UsageError
 from twin.trace import Trace
+from viz.options import RunSource
 
 
 def days_to_cover(until_min: float) -> float:
@@ -19,55 +21,14 @@ def days_to_cover(until_min: float) -> float:
     return float(max(1, math.ceil(until_min / 1440.0 - 1e-9)))
 
 
-def simulate(
-    park: str | os.PathLike[str] | None,
-    scenario: str | os.PathLike[str] | None,
-    days: float,
-    warmup_days: float = 1.0,
-    seed: int = 0,
-    base: object | None = None,
-) -> Trace:
-    """One replication of a park (under an optional scenario), as a trace.
+def traces_for(source: RunSource, until_min: float = 0.0) -> list[Trace]:
+    """The run to show, and with ``source.compare`` the same park under that scenario beside it.
 
-    Args:
-        park: Park file or bundled name (None: the scenario's base, else the default park).
-        scenario: Scenario file or bundled name, or None for the park as is.
-        days: Horizon in days.
-        warmup_days: Warm-up days before the horizon.
-        seed: Base seed; replication 0 of every scenario sees the same random numbers.
-        base: A :class:`~twin.schema.Park` to use instead of `park` (A/B from a saved trace).
-    """
-    from twin.api import load_inputs
-    from twin.settings import Settings
-    from twin.sim.engine import simulate as run_engine
-
-    settings = Settings(days=days, warmup_days=warmup_days, seed=seed)
-    inputs = load_inputs(base if base is not None else park, scenario)  # type: ignore[arg-type]
-    return run_engine(inputs.park, inputs.events, settings.spec(0), scenario=inputs.scenario_name)
-
-
-def traces_for(
-    park: str | os.PathLike[str] | None = None,
-    scenario: str | os.PathLike[str] | None = None,
-    trace: str | os.PathLike[str] | None = None,
-    compare: str | os.PathLike[str] | None = None,
-    until_min: float = 0.0,
-    days: float | None = None,
-    warmup_days: float = 1.0,
-    seed: int = 0,
-) -> list[Trace]:
-    """The run to show, and with `compare` the same park under that scenario beside it.
-
-    Args:
-        park: Park file or bundled name.
-        scenario: Scenario of the (left) run.
-        trace: A saved run (folder with trace.npz, or the file) to play instead of simulating.
-        compare: A scenario to simulate beside it with the same seed, horizon and warm-up
-            (with `trace`, applied to the park stored in the trace).
-        until_min: The last moment to show; the horizon covers it when `days` is None.
-        days: Horizon in days, or None for just enough.
-        warmup_days: Warm-up days.
-        seed: Base seed.
+    With ``source.trace`` the saved run is played, and the scenario beside it is applied to the
+    park stored in the trace, with the trace's seed, replication, grid step, horizon and
+    warm-up, so that the pair is paired. Else the park is simulated for ``source.days``, or
+    just long enough to reach `until_min`; a ``"auto"`` warm-up is chosen for the run and
+    shared with the scenario beside it.
 
     Returns:
         One trace, or two (the run, then the comparison).
@@ -75,28 +36,46 @@ def traces_for(
     Raises:
         UsageError: Contradictory options.
     """
-    if trace is not None:
-        if park is not None or scenario is not None:
-            raise UsageError(
-                "--trace plays a saved run: leave out PARK and --scenario "
-                "(the trace holds the park it was simulated with)"
+    if source.trace is not None:
+        return _beside_saved(source)
+    horizon = source.days if source.days is not None else days_to_cover(until_min)
+    park = os.fspath(source.park) if isinstance(source.park, os.PathLike) else source.park
+    run = simulate(
+        park, _name(source.scenario), days=horizon, warmup_days=source.warmup_days, seed=source.seed
+    )
+    traces = [run]
+    if source.compare is not None:
+        warmup = run.warmup_min / 1440.0  # what "auto" chose for the run
+        traces.append(
+            simulate(
+                park, _name(source.compare), days=horizon, warmup_days=warmup, seed=source.seed
             )
-        first = Trace.load(Path(trace))
-        traces = [first]
-        if compare is not None:
-            traces.append(
-                simulate(
-                    None,
-                    compare,
-                    days=first.horizon_min / 1440.0,
-                    warmup_days=first.warmup_min / 1440.0,
-                    seed=int(first.meta.get("seed", 0)),
-                    base=first.park,
-                )
-            )
-        return traces
-    horizon = days if days is not None else days_to_cover(until_min)
-    traces = [simulate(park, scenario, horizon, warmup_days, seed)]
-    if compare is not None:
-        traces.append(simulate(park, compare, horizon, warmup_days, seed))
+        )
     return traces
+
+
+def _beside_saved(source: RunSource) -> list[Trace]:
+    """A saved trace, and the scenario ``source.compare`` on its park with its random numbers."""
+    if source.park is not None or source.scenario is not None:
+        raise UsageError(
+            "--trace plays a saved run: leave out PARK and --scenario "
+            "(the trace holds the park it was simulated with)"
+        )
+    assert source.trace is not None
+    first = Trace.load(Path(source.trace))
+    if source.compare is None:
+        return [first]
+    beside = simulate(
+        first.park,
+        _name(source.compare),
+        days=first.horizon_min / 1440.0,
+        warmup_days=first.warmup_min / 1440.0,
+        seed=int(first.meta.get("seed", 0)),
+        replication=int(first.meta.get("replication", 0)),
+        step_min=float(first.meta.get("step_min", 15.0)),
+    )
+    return [first, beside]
+
+
+def _name(path: str | os.PathLike[str] | None) -> str | None:
+    return None if path is None else os.fspath(path)

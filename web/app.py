@@ -28,7 +28,7 @@ from twin.errors import InputError
 from twin.schema import Park
 from web import scenarios
 from web.jobs import Busy, JobManager
-from web.live import LiveSource, snapshot, status_at
+from web.live import LiveSource, Overview
 from web.plan import plan_document
 from web.push import Hub
 from web.security import Guard
@@ -54,13 +54,16 @@ class Services:
     threed: ThreeD
     model: PlanModel = field(init=False)
     plan: dict[str, Any] = field(init=False)
+    overview: Overview | None = field(init=False)
     hub: Hub | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.model = PlanModel.of(self.park)
         self.plan = plan_document(self.park)
         source = self.source
-        self.hub = Hub(source.version, lambda: snapshot(source, self.model)) if source else None
+        self.overview = Overview(source, self.model) if source is not None else None
+        overview = self.overview
+        self.hub = Hub(overview.source.version, overview.snapshot) if overview else None
 
 
 class BadRequest(Exception):
@@ -178,10 +181,10 @@ async def state(request: Request, services: Services) -> Any:
 @api
 async def status(request: Request, services: Services) -> Any:
     """``GET /api/status[?at=T]``: the state with the plan's colours and the KPI tiles."""
-    if services.source is None:
+    if services.overview is None:
         return no_store()
     at = query_time(request, "at")
-    return await asyncio.to_thread(status_at, services.source, services.model, at)
+    return await asyncio.to_thread(services.overview.status_at, at)
 
 
 @api

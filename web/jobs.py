@@ -23,6 +23,7 @@ from typing import Any
 
 from twin import api
 from twin.errors import InputError, UsageError
+from twin.options import ExperimentOptions
 from twin.output import atomic_write_text
 from twin.schema import Park
 
@@ -90,7 +91,7 @@ def run_comparison(
                 else:
                     path = Path(folder) / f"scenario-{index}.json"
                     sources.append(atomic_write_text(path, json.dumps(doc, ensure_ascii=False)))
-            settings = api.settings_from_options(days=days, replications=str(replications))
+            settings = ExperimentOptions(days=days, replications=str(replications)).settings()
             comparison = api.compare(
                 park,
                 sources,

@@ -47,36 +47,62 @@ class LiveSource(Protocol):
         ...
 
 
-def status_at(source: LiveSource, model: PlanModel, at: datetime | None = None) -> dict[str, Any]:
-    """The plan status and KPI tiles at `at` (default: the latest), with the state itself.
+class Overview:
+    """The status documents of one live source, pushed or asked for.
 
-    Returns:
-        ``{"state", "status", "tiles"}``: tiles carry their change over the hour before; the
-        state is without its list of trucks (``trucks.visits``), which the status has as dots.
+    The status an hour earlier (for the tiles' change) is kept per park minute, so a feed of
+    many messages a minute computes it once a minute, not once a snapshot.
+
+    Args:
+        source: the live twin.
+        model: the served park's :class:`~web.status.PlanModel`.
     """
-    state = source.state(at)
-    moment = parse_time(state.get("time"))
-    trucks = state.get("trucks", {}).get("visits")
-    if trucks is not None:
-        visits = [TruckNow(**visit) for visit in trucks]
-    else:
-        visits = list(source.start_state(moment).trucks) if moment else []
-    status = plan_status(model, state, visits)
-    hour_ago = None
-    span = source.span()
-    if moment is not None and span is not None and moment - timedelta(hours=1) >= span[0]:
-        before = source.state(moment - timedelta(hours=1))
-        hour_ago = plan_status(model, before, ())
-    shown = dict(state, trucks={k: v for k, v in state.get("trucks", {}).items() if k != "visits"})
-    return {"state": shown, "status": status, "tiles": tiles(status, hour_ago)}
 
+    def __init__(self, source: LiveSource, model: PlanModel) -> None:
+        self.source = source
+        self.model = model
+        self._earlier: tuple[datetime, dict[str, Any]] | None = None
 
-def snapshot(source: LiveSource, model: PlanModel) -> dict[str, Any]:
-    """What each page is pushed when the store changed: the latest status, span, forecast id."""
-    doc = status_at(source, model)
-    span = source.span()
-    forecast = source.forecast()
-    doc["span"] = [t.isoformat(timespec="seconds") for t in span] if span else None
-    doc["forecast_origin"] = forecast.get("origin") if forecast else None
-    doc["alerts"] = len(source.alerts())
-    return doc
+    def status_at(
+        self, at: datetime | None = None, span: tuple[datetime, datetime] | None = None
+    ) -> dict[str, Any]:
+        """The plan status and KPI tiles at `at` (default: the latest), with the state.
+
+        Args:
+            at: the moment; None for the latest.
+            span: the store's span when the caller has it (else asked).
+
+        Returns:
+            ``{"state", "status", "tiles"}``: tiles carry their change over the hour before;
+            the state is without its trucks one by one (``trucks.visits``), which the status
+            has as dots.
+        """
+        state = self.source.state(at)
+        moment = parse_time(state.get("time"))
+        visits = state.get("trucks", {}).get("visits")
+        if visits is not None:
+            trucks = [TruckNow(**visit) for visit in visits]
+        else:
+            trucks = list(self.source.start_state(moment).trucks) if moment else []
+        status = plan_status(self.model, state, trucks)
+        span = span or self.source.span()
+        hour_ago = None
+        if moment is not None and span is not None and moment - timedelta(hours=1) >= span[0]:
+            hour_ago = self._hour_before(moment)
+        shown = dict(state, trucks={k: v for k, v in state["trucks"].items() if k != "visits"})
+        return {"state": shown, "status": status, "tiles": tiles(status, hour_ago)}
+
+    def _hour_before(self, moment: datetime) -> dict[str, Any]:
+        minute = (moment - timedelta(hours=1)).replace(second=0, microsecond=0)
+        if self._earlier is None or self._earlier[0] != minute:
+            self._earlier = (minute, plan_status(self.model, self.source.state(minute), ()))
+        return self._earlier[1]
+
+    def snapshot(self) -> dict[str, Any]:
+        """What each page is pushed when the store changed: status, span, forecast origin."""
+        span = self.source.span()
+        doc = self.status_at(None, span)
+        forecast = self.source.forecast()
+        doc["span"] = [t.isoformat(timespec="seconds") for t in span] if span else None
+        doc["forecast_origin"] = forecast.get("origin") if forecast else None
+        return doc

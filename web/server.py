@@ -14,11 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from twin.errors import InputError, UsageError
-from twin.live.run import live_replay, parse_speed
+from twin.live.forecast_run import nowcast_setup
+from twin.live.run import Setup, live_replay, parse_speed
 from twin.live.store import Store
 from twin.load import DEFAULT_PARK, load_park
 from web.app import Services, create_app
@@ -77,6 +79,7 @@ def replaying(
     store: Path,
     speed: str | None,
     say: Callable[[str], None],
+    setup: Setup | None = None,
 ) -> Iterator[threading.Event]:
     """Replay recorded sensor data into the store in a background thread while the block runs."""
     Store.open(store).close()  # created and migrated before the page reads it
@@ -84,7 +87,8 @@ def replaying(
 
     def work() -> None:
         try:
-            done = live_replay(park_source, sensor_dir, store, speed, stop=stop).to_dict()
+            run = live_replay(park_source, sensor_dir, store, speed, stop=stop, setup=setup)
+            done = run.to_dict()
             say(f"parktwin: replay ended: {done['stored']} stored, latest {done['latest']}")
         except Exception as exc:  # the page keeps serving what was stored
             say(f"parktwin: replay stopped: {exc}")
@@ -144,6 +148,7 @@ def serve(
     token: str | None = None,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     say: Callable[[str], None] = log.warning,
+    nowcast: dict[str, Any] | None = None,
 ) -> None:
     """Serve the operations-centre page and its API until SIGINT or SIGTERM (then return).
 
@@ -158,6 +163,8 @@ def serve(
         token: the token every request must carry (default: ``$PARKTWIN_TOKEN``).
         time_limit_s: wall-clock limit of one what-if.
         say: where the address to open is told.
+        nowcast: with `replay`, the nowcast's schedule: ``{"every_min", "hours",
+            "replications", "alerts"}`` as for ``parktwin live --nowcast-every`` (None: none).
 
     Raises:
         UsageError: no token off loopback, a taken port, a bad speed.
@@ -165,6 +172,7 @@ def serve(
     """
     required = resolve_token(host, token)
     parse_speed(speed)  # a bad --speed is refused before anything starts
+    setup = nowcast_setup(**nowcast) if replay is not None and nowcast else None
     if replay is not None and not Path(replay).is_dir():
         raise InputError(str(replay), "no such sensor folder")
     if replay is None and store is not None and not Path(store).exists():
@@ -177,7 +185,7 @@ def serve(
         with contextlib.ExitStack() as stack:
             sock = stack.enter_context(contextlib.closing(bind(host, port)))
             if replay is not None and store is not None:
-                stack.enter_context(replaying(park, replay, store, speed, say))
+                stack.enter_context(replaying(park, replay, store, speed, say, setup))
             services = build_services(park, store, folder, time_limit_s)
             stack.callback(services.threed.close)
             stack.callback(services.jobs.close)

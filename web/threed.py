@@ -19,6 +19,8 @@ from pathlib import Path
 
 from starlette.responses import FileResponse, HTMLResponse, Response
 
+from viz.options import RenderOptions, RunSource
+
 WAITING = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="2"><title>3D</title><style>body{{background:#0f1a26;
 color:#dee2e6;font:15px 'DejaVu Sans',sans-serif;display:flex;align-items:center;
@@ -30,7 +32,8 @@ def render_page(park_source: str, out: str, at: str) -> None:
     """The worker process: write the 3D page of the park at ``day 0 HH:MM``."""
     from viz.offscreen import render_run  # pyvista and VTK load only in this process
 
-    render_run(out, park_source, at=f"day 0 {at}", size=(1280, 720), labels=False)
+    options = RenderOptions(at=f"day 0 {at}", size=(1280, 720), labels=False)
+    render_run(out, RunSource(park=park_source), options)
 
 
 def quarter(at: str | None) -> str:

@@ -4,10 +4,11 @@ The number of services in progress at once never exceeds the docks staffed, so i
 over the log is a lower bound of the count. When trucks were also seen *waiting* for a dock,
 the docks were all busy then, and the maximum is the count itself. A truck waited when its
 service starts at the instant another one ends while every dock seen in use is busy (the
-engine, like a real dock, gives a freed dock to the next truck in the queue at once); with
-``gate_out`` the wait is also seen directly, as a dock start later than the truck's arrival
-at the dock (gate_out + the drive). A log timed to the second cannot tell instants closer than
-a second apart: the tolerance is the timestamps' resolution.
+engine, like a real dock, gives a freed dock to the next truck in the queue at once). A log
+timed to the second cannot tell instants closer than a second apart: the tolerance is the
+timestamps' resolution. A service without ``dock_end`` counts as running to the end of the log
+when it started shortly before (less than twice the longest service); an older one is a gap in
+the log and is left out.
 
 Without such waits the count is identified only from below: any count from the maximum up
 gives the same queues (none), and the file's count is kept when it is at least the maximum.
@@ -15,7 +16,6 @@ gives the same queues (none), and the file's count is kept when it is at least t
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +35,36 @@ class DockCount:
     services: int
     identified: bool  # the waits show the docks saturated: the count is `lower`
     hourly_max: tuple[int, ...]  # most services at once by hour of the day
+    hourly_waits: tuple[int, ...] = ()  # waits at that hour's most, by hour of the day
+
+    def schedule(self) -> list[tuple[int, int, int]]:
+        """Staffing windows the data show: (start hour, end hour, docks), end exclusive.
+
+        An hour is staffed below the peak when its trucks waited (at least 5 times) while
+        fewer docks than the peak were busy: the docks were all busy at that smaller count.
+        Consecutive such hours with the same count make one window (wrapping past midnight).
+        """
+        if not self.identified or len(self.hourly_waits) != 24:
+            return []
+        staffed = [
+            m if w >= MIN_WAITS and m < self.lower else None
+            for m, w in zip(self.hourly_max, self.hourly_waits, strict=True)
+        ]
+        if all(c is None for c in staffed) or all(c is not None for c in staffed):
+            return []
+        first = next(h for h in range(24) if staffed[h] != staffed[h - 1])
+        windows: list[tuple[int, int, int]] = []
+        h = first
+        for _ in range(24):
+            count = staffed[h % 24]
+            if count is not None and (
+                not windows or windows[-1][1] != h or windows[-1][2] != count
+            ):
+                windows.append((h, h + 1, count))
+            elif count is not None:
+                windows[-1] = (windows[-1][0], h + 1, count)
+            h += 1
+        return [(a % 24, b % 24, c) for a, b, c in windows]
 
     @property
     def ci95(self) -> tuple[int, int | None]:
@@ -93,55 +123,57 @@ def freed_at_start(start: np.ndarray, end: np.ndarray, tol: float) -> np.ndarray
     return last > first
 
 
-def coincident_waits(start: np.ndarray, end: np.ndarray, full: int, tol: float) -> np.ndarray:
-    """Starts that take a dock freed (within `tol`) while all `full` docks were busy."""
-    if not len(start) or full < 1:
-        return np.zeros(len(start), dtype=bool)
-    freed = freed_at_start(start, end, tol)
-    _, level = max_concurrency(start, end)
-    # the count after the start equals `full`: the truck took the place of the one that left
-    return freed & (level >= full)
-
-
 def fit_dock_count(
     group: str,
     current: int,
     start: np.ndarray,
     end: np.ndarray,
-    seen_waiting: int = 0,
+    log_end: float,
     hour_of: np.ndarray | None = None,
 ) -> DockCount | None:
-    """The staffed count of a group from its services; None with fewer than 20 services.
+    """The staffed count of a group from its services; None under 20 complete services.
 
     Args:
         group: The dock group's id.
         current: The park file's count.
-        start: Service starts, minutes; `end` the matching ends (NaN: still running at the
-            end of the log, counted as running to its end).
-        seen_waiting: Trucks that waited for a dock by another column (gate_out).
+        start: Service starts, minutes; `end` the matching ends. A start without an end is
+            a service still running when the log ends (`log_end`) if it started less than
+            twice the longest service before; one older than that is a gap in the log and
+            is left out.
+        log_end: The last time in the log, minutes.
         hour_of: Hour of the day (0..23) of each start, for the by-hour maxima.
     """
-    use = np.isfinite(start)
-    start = start[use]
-    end = np.where(np.isfinite(end[use]), end[use], np.inf)
-    if len(start) < 20:
+    done = np.isfinite(start) & np.isfinite(end)
+    if int(done.sum()) < 20:
         return None
+    longest = float((end[done] - start[done]).max())
+    running = np.isfinite(start) & ~np.isfinite(end) & (log_end - start <= 2.0 * longest)
+    use = done | running
+    start = start[use]
+    end = np.where(running[use], np.inf, end[use])
     lower, level = max_concurrency(start, end)
     tol = max(resolution(np.concatenate([start, end[np.isfinite(end)]])), 1e-6)
-    waits = int(coincident_waits(start, end, lower, tol).sum()) + seen_waiting
+    freed = freed_at_start(start, end, tol)
+    waits = int((freed & (level >= lower)).sum())
     identified = waits >= MIN_WAITS
     chosen = lower if identified else max(current, lower)
     hourly = [0] * 24
+    hourly_waits = [0] * 24
     if hour_of is not None:
-        for hour, count in zip(hour_of[use].tolist(), level.tolist(), strict=True):
-            hourly[int(hour)] = max(hourly[int(hour)], int(count))
-    return DockCount(group, current, lower, chosen, waits, len(start), identified, tuple(hourly))
-
-
-def dock_waits(dock_start: np.ndarray, dock_arrival: np.ndarray, tol: float) -> tuple[int, float]:
-    """Trucks whose service started later than their arrival at the dock, and the mean wait."""
-    wait = dock_start - dock_arrival
-    seen = np.isfinite(wait)
-    waited = seen & (wait > tol)
-    mean = float(np.mean(np.maximum(wait[seen], 0.0))) if seen.any() else math.nan
-    return int(waited.sum()), mean
+        hours = hour_of[use].astype(np.int64)
+        for h in range(24):
+            mine = hours == h
+            if mine.any():
+                hourly[h] = int(level[mine].max())
+                hourly_waits[h] = int((mine & freed & (level >= hourly[h])).sum())
+    return DockCount(
+        group,
+        current,
+        lower,
+        chosen,
+        waits,
+        len(start),
+        identified,
+        tuple(hourly),
+        tuple(hourly_waits),
+    )

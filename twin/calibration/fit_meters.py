@@ -91,6 +91,7 @@ def fit_levels(
     clock: Clock,
     prior: tuple[float, float],
     date_of: Callable[[float], str] | None = None,
+    diagnose: bool = True,
 ) -> LevelFit | None:
     """Fit ``base`` and ``shift`` of a building meter; None with under a day of readings.
 
@@ -101,6 +102,8 @@ def fit_levels(
         prior: The park file's (base, shift), used to split the total when the two cannot be
             told apart.
         date_of: Names the date of a time in minutes, for the notes.
+        diagnose: Look for what the model cannot follow in the residuals (the notes); off
+            for the refits of cross-validation and intervals.
     """
     y = series.value
     if len(y) < 2 or float(series.interval_min.sum()) < DAY:
@@ -144,7 +147,8 @@ def fit_levels(
     daily = _group_mean(days, resid)
     daily_sd = float(np.std(daily, ddof=1)) if len(daily) > 2 else math.nan
     every_day = all(w.days is None for w in windows)
-    notes.extend(_diagnose(series, resid, level, clock, date_of, every_day))
+    if diagnose:
+        notes.extend(_diagnose(series, resid, level, clock, date_of, every_day))
     return LevelFit(
         asset=series.asset,
         quantity=series.quantity,

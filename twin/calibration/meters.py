@@ -340,7 +340,7 @@ class LevelRefits:
                 interval_min=t.interval_min[mask],
                 lines=t.lines[mask],
             )
-            again = fit_levels(part, self.windows, self.clock, self.prior)
+            again = fit_levels(part, self.windows, self.clock, self.prior, diagnose=False)
             self._fits[key] = again if again is not None else self.fit
         return self._fits[key]
 

@@ -256,53 +256,19 @@ def read_meters(path: Path, park: Park, timebase: Timebase, report: FileReport) 
     ok &= ~np.isnan(value)
     assets, asset_code = _categories(table.columns["asset"])
     quantities, quantity_code = _categories(table.columns["quantity"])
-    kinds = {b.id: "building" for b in park.buildings}
-    if park.power is not None:
-        kinds.update({f.id: "feeder" for f in park.power.feeders})
-        kinds.update({s.id: "substation" for s in park.power.substations})
-    for q, quantity in enumerate(quantities):
-        if quantity not in QUANTITIES:
-            hint = difflib.get_close_matches(quantity, QUANTITIES, n=1)
-            reason = f"row(s) with unknown quantity '{quantity}'" + (
-                f" (did you mean '{hint[0]}'?)" if hint else f" (expected {', '.join(QUANTITIES)})"
-            )
-            report.drop(reason, lines[ok & (quantity_code == q)])
-            ok &= quantity_code != q
-    for a, asset in enumerate(assets):
-        mine = ok & (asset_code == a)
-        if not mine.any():
-            continue
-        if not asset:
-            report.drop("row(s) without an asset", lines[mine])
-            ok &= ~mine
-        elif asset not in kinds:
-            raise _unknown(str(path), "asset", asset, sorted(kinds), lines[mine])
-        elif kinds[asset] != "building":
-            wrong = mine & np.isin(
-                quantity_code, [quantities.index(q) for q in quantities if q != "power_kw"]
-            )
-            report.drop(f"row(s) of water on {kinds[asset]} '{asset}' (power only)", lines[wrong])
-            ok &= ~wrong
+    kinds = _meter_kinds(park)
+    ok &= _known_meters(
+        path, assets, asset_code, quantities, quantity_code, kinds, lines, ok, report
+    )
     negative = ok & (value < 0)
-    if negative.any():
-        report.drop("reading(s) below zero", lines[negative])
-        ok &= ~negative
+    report.drop("reading(s) below zero", lines[negative])
+    ok &= ~negative
     idx = np.flatnonzero(ok)
     key = asset_code[idx] * len(quantities) + quantity_code[idx]
     order = idx[np.lexsort((lines[idx], t[idx], key))]
     key = asset_code[order] * len(quantities) + quantity_code[order]
     ts, vs, ls = t[order], value[order], lines[order]
-    same = np.zeros(len(order), dtype=bool)
-    same[1:] = (key[1:] == key[:-1]) & (ts[1:] == ts[:-1])
-    if same.any():
-        conflict = same & np.concatenate([[False], vs[1:] != vs[:-1]])
-        report.drop("reading(s) repeated (same meter and time; the first is kept)", ls[same])
-        if conflict.any():
-            report.notes.append(
-                f"{int(conflict.sum()):,} of the duplicates had a different value "
-                f"({lines_text(ls[conflict])})"
-            )
-    keep = ~same
+    keep = ~_repeated_readings(key, ts, vs, ls, report)
     ts, vs, ls, key = ts[keep], vs[keep], ls[keep], key[keep]
     series: dict[tuple[str, str], MeterSeries] = {}
     bounds = np.flatnonzero(np.diff(key)) + 1
@@ -323,6 +289,71 @@ def read_meters(path: Path, park: Park, timebase: Timebase, report: FileReport) 
     if not series:
         raise _no_rows(report)
     return series
+
+
+def _meter_kinds(park: Park) -> dict[str, str]:
+    """What each meterable id is: building, feeder or substation."""
+    kinds = {b.id: "building" for b in park.buildings}
+    if park.power is not None:
+        kinds.update({f.id: "feeder" for f in park.power.feeders})
+        kinds.update({s.id: "substation" for s in park.power.substations})
+    return kinds
+
+
+def _known_meters(
+    path: Path,
+    assets: list[str],
+    asset_code: np.ndarray,
+    quantities: list[str],
+    quantity_code: np.ndarray,
+    kinds: dict[str, str],
+    lines: np.ndarray,
+    ok: np.ndarray,
+    report: FileReport,
+) -> np.ndarray:
+    """Rows of a known quantity on an asset that can have it; an unknown asset raises."""
+    keep = np.ones(len(ok), dtype=bool)
+    for q, quantity in enumerate(quantities):
+        if quantity not in QUANTITIES:
+            hint = difflib.get_close_matches(quantity, QUANTITIES, n=1)
+            reason = f"row(s) with unknown quantity '{quantity}'" + (
+                f" (did you mean '{hint[0]}'?)" if hint else f" (expected {', '.join(QUANTITIES)})"
+            )
+            report.drop(reason, lines[ok & (quantity_code == q)])
+            keep &= quantity_code != q
+    for a, asset in enumerate(assets):
+        mine = ok & keep & (asset_code == a)
+        if not mine.any():
+            continue
+        if not asset:
+            report.drop("row(s) without an asset", lines[mine])
+            keep &= ~mine
+        elif asset not in kinds:
+            raise _unknown(str(path), "asset", asset, sorted(kinds), lines[mine])
+        elif kinds[asset] != "building":
+            wrong = mine & np.isin(
+                quantity_code, [quantities.index(q) for q in quantities if q != "power_kw"]
+            )
+            report.drop(f"row(s) of water on {kinds[asset]} '{asset}' (power only)", lines[wrong])
+            keep &= ~wrong
+    return keep
+
+
+def _repeated_readings(
+    key: np.ndarray, t: np.ndarray, value: np.ndarray, lines: np.ndarray, report: FileReport
+) -> np.ndarray:
+    """Readings repeating the meter and time of the one before (sorted by meter and time)."""
+    same = np.zeros(len(key), dtype=bool)
+    same[1:] = (key[1:] == key[:-1]) & (t[1:] == t[:-1])
+    if same.any():
+        conflict = same & np.concatenate([[False], value[1:] != value[:-1]])
+        report.drop("reading(s) repeated (same meter and time; the first is kept)", lines[same])
+        if conflict.any():
+            report.notes.append(
+                f"{int(conflict.sum()):,} of the duplicates had a different value "
+                f"({lines_text(lines[conflict])})"
+            )
+    return same
 
 
 def spike_mask(values: np.ndarray) -> np.ndarray:

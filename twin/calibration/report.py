@@ -28,7 +28,7 @@ from twin.text import fmt
 
 if TYPE_CHECKING:
     from twin.calibration import Calibration
-    from twin.calibration.validate import ArrivalCheck, QueueCheck, SeriesCheck
+    from twin.calibration.validate import ArrivalCheck, QueueCheck, SeriesCheck, Validation
 
 VERDICT_ORDER = {"poor": 0, "fair": 1, "good": 2, "-": 3}
 
@@ -634,6 +634,17 @@ def _validation_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
     assert val is not None
     md: list[str] = []
     page: list[str] = []
+    for part in (_meter_checks, _arrival_checks, _queue_checks):
+        more_md, more_page = part(val)
+        md += more_md
+        page += more_page
+    return "Validation on the held-out span", md, page
+
+
+def _meter_checks(val: Validation) -> tuple[list[str], list[str]]:
+    """Meters: hourly MAPE and days in band, with a chart each."""
+    md: list[str] = []
+    page: list[str] = []
     head = ["meter", "hours", "hourly MAPE", "days in band", "verdict"]
     cells = [
         [
@@ -660,6 +671,13 @@ def _validation_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
                     height=200,
                 )
             )
+    return md, page
+
+
+def _arrival_checks(val: Validation) -> tuple[list[str], list[str]]:
+    """Truck arrivals per flow, charts for those not good."""
+    md: list[str] = []
+    page: list[str] = []
     head = [
         "flow",
         "per day (obs / sim)",
@@ -697,6 +715,13 @@ def _validation_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
                     height=200,
                 )
             )
+    return md, page
+
+
+def _queue_checks(val: Validation) -> tuple[list[str], list[str]]:
+    """Gate-to-dock and turnaround KS tests, with ECDF charts."""
+    md: list[str] = []
+    page: list[str] = []
     head = [
         "dock group",
         "trucks",
@@ -734,7 +759,7 @@ def _validation_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
                     height=200,
                 )
             )
-    return "Validation on the held-out span", md, page
+    return md, page
 
 
 # --------------------------------------------------------------------------- helpers

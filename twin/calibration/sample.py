@@ -317,7 +317,7 @@ def make_yen_binh(
         "assets/parks/yen-binh.yaml). Made by twin/calibration/sample.py.",
         "days": days,
         "seed": seed,
-        "gate_service": "as in the park file (not observable from trucks.csv)",
+        "gate_service": "as in the park file (no gate_out in trucks.csv: deconvolved)",
         "values": truth,
     }
     return [

@@ -10,7 +10,7 @@ import numpy as np
 
 from twin.calibration.apply import Edit, significant
 from twin.calibration.fit_arrivals import fit_arrivals, rates_supported
-from twin.calibration.fit_docks import fit_dock_count, freed_at_start, resolution
+from twin.calibration.fit_docks import DockCount, fit_dock_count, freed_at_start, resolution
 from twin.calibration.fit_gates import fit_gate
 from twin.calibration.fit_service import ServiceFit, file_ks_p, fit_service, frozen
 from twin.calibration.read import TRUCKS
@@ -25,6 +25,7 @@ from twin.calibration.uncertainty import (
     widen,
 )
 from twin.intervals import DAY, Clock
+from twin.schema import DockGroup
 
 MODELS = {
     "hourly": "24 rates, the same every day",
@@ -260,7 +261,9 @@ def _fit_dock_counts(
         dock_free[rows] = ~freed_at_start(start, end, tol)
         inside = (start >= lo) & (start < hi)
         hours = (np.floor((start + clock.start_offset_min) / 60.0) % 24).astype(np.int64)
-        found = fit_dock_count(gid, groups[gid].docks, start[inside], end[inside], 0, hours[inside])
+        found = fit_dock_count(
+            gid, groups[gid].docks, start[inside], end[inside], trucks.last_min, hours[inside]
+        )
         if found is None:
             continue
         cal.counts[gid] = found
@@ -273,6 +276,7 @@ def _fit_dock_counts(
                 f"from {found.lower} up gives the same queues; the file's count is kept when it "
                 "is at least that"
             )
+        _write_staffing(cal, edit, groups[gid], found, period)
         if found.chosen == found.current:
             edit.keep(place, found.note)
             continue
@@ -289,6 +293,36 @@ def _fit_dock_counts(
             quality=found.note,
         )
     return dock_free
+
+
+def _write_staffing(
+    cal: Calibration, edit: Edit, group: DockGroup, found: DockCount, period: str
+) -> None:
+    """A staffing schedule where the occupancy shows hours saturated below the peak."""
+    place = f"logistics.dock_groups[id={group.id}].staffing"
+    windows = [
+        {"start": f"{a:02d}:00", "end": f"{b:02d}:00", "docks": c} for a, b, c in found.schedule()
+    ]
+    was = [w.model_dump(mode="json", exclude_none=True) for w in group.staffing or []]
+    for a, b, c in found.schedule():
+        cal.intervals[f"{place}[{a:02d}:00-{b:02d}:00]"] = {"docks": [float(c), float(c)]}
+    if windows == was or (not windows and not was):
+        return
+    if not windows:
+        edit.keep(place, "the occupancy shows no hours staffed below the peak count")
+        return
+    edit.set(
+        place,
+        windows,
+        was or None,
+        source=TRUCKS,
+        period=period,
+        method="by hour of the day, the most services at once where trucks waited for a dock "
+        "(at least 5 times): hours saturated below the peak count are staffed at that count",
+        data="trucks.csv dock_start/dock_end",
+        hourly_max=list(found.hourly_max),
+        hourly_waits=list(found.hourly_waits),
+    )
 
 
 def _fit_gates(

@@ -195,6 +195,8 @@ def backtest(
     with _history(park, source) as store:
         origins = _origins(store, every_min, hours, start, end)
         park, left_out = seen_flows_only(park, store)
+        if not park.logistics.flows:
+            raise UsageError(f"{source}: the history has no truck event: nothing to back-test")
         result = Backtest(park.park.name, origins, hours, every_min, replications, seed)
         result.flows_left_out = left_out
         horizon = timedelta(hours=hours)

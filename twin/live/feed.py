@@ -10,7 +10,10 @@ the twin dies before, the broker sends it again and its identity stores it once.
   fixed client id (by default derived from the store's path), so the broker keeps the
   subscriptions and queues messages while the twin is away (up to its ``max_queued_messages``).
 - **Flow control.** MQTT 5 "receive maximum" tells the broker how many unacknowledged messages
-  it may send: twice the batch size, so one batch commits while the next one arrives.
+  it may send: twice the batch size, so one batch commits while the next one arrives. A batch
+  commits when it is full, when it has waited :data:`~twin.live.ingest.MAX_DELAY_S`, or as soon
+  as the stream pauses (:data:`PAUSE_S`), so batches grow with the load and a quiet feed
+  commits at once.
 - **Reconnect.** When the broker goes away the feed commits what it has (without acknowledging:
   the broker resends it), says so on stderr and reconnects with exponential backoff (1 s up to
   30 s). Credentials the broker refuses end the run (bad input).
@@ -43,6 +46,10 @@ from twin.live.run import Setup, park_of, stop_on_signals
 from twin.live.store import Store
 from twin.schema import Park
 
+PAUSE_S = 0.002
+"""With messages waiting, a stream quiet this long commits them (the broker may be waiting
+for our acknowledgements: its in-flight window is full)."""
+IDLE_S = 0.05
 STATUS_EVERY_S = 10.0
 LOG_EVERY_S = 60.0
 BACKOFF_S = (1.0, 30.0)
@@ -130,7 +137,8 @@ class Feed:
         try:
             self._connect(first=True)
             while not self.stop.is_set():
-                rc = self.client.loop(timeout=0.01)
+                pending = self.ingester.pending
+                rc = self.client.loop(timeout=PAUSE_S if pending else IDLE_S)
                 if self._fatal is not None:
                     raise UsageError(f"--broker {self.broker.url}: refused: {self._fatal}")
                 if rc != paho.MQTT_ERR_SUCCESS:
@@ -138,7 +146,8 @@ class Feed:
                     self._say(f"lost the broker {self.broker.url} ({reason_text(rc)})")
                     self._connect(first=False)
                     continue
-                if self.ingester.due():
+                paused = pending and self.ingester.pending == pending
+                if paused or self.ingester.due():
                     self._commit()
                 self._report()
         finally:
@@ -189,12 +198,7 @@ class Feed:
                     if self.client.loop(timeout=0.05) != paho.MQTT_ERR_SUCCESS:
                         break
                 self.client.disconnect()
-            stats = self.ingester.stats.to_dict()
-            self._say(
-                f"stopped: {stats['messages']} messages, {stats['stored']} stored, "
-                f"{stats['duplicates']} duplicates, {stats['rejected']} rejected; "
-                f"{stats['rate_per_s']} messages/s"
-            )
+            self._say(f"stopped: {self.ingester.stats.summary()}")
 
     # ----------------------------------------------------------------------- callbacks
 

@@ -23,9 +23,9 @@ from twin.live.store import Store
 
 Job = Callable[[datetime], None]
 """A periodic job: called with the park time it is due at."""
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
 """Messages per commit at most (below the broker's in-flight window: see the feed)."""
-MAX_DELAY_S = 0.05
+MAX_DELAY_S = 0.2
 """A message waits at most this long (wall clock) for its batch to commit."""
 
 
@@ -48,6 +48,16 @@ class IngestStats:
         if self.first_s is None or self.last_s is None or self.last_s <= self.first_s:
             return math.nan
         return self.messages / (self.last_s - self.first_s)
+
+    def summary(self) -> str:
+        """One line: counters, the rate sustained and the latest park time."""
+        rate = self.rate_per_s
+        shown = "no rate yet" if math.isnan(rate) else f"{rate:,.0f} messages/s"
+        latest = self.latest.isoformat(timespec="seconds") if self.latest else "none"
+        return (
+            f"{self.messages} messages: {self.stored} stored, {self.duplicates} duplicates, "
+            f"{self.rejected} rejected; {shown}; latest message {latest}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The counters as JSON-ready values (the status topic and ``--json`` output)."""

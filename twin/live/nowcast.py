@@ -333,7 +333,18 @@ def nowcast_store(
 
     With `seen_only`, the flows of which the store has no truck in the day before the state
     are left out (:func:`seen_flows_only`) and listed in the document's ``flows_left_out``.
+
+    Raises:
+        UsageError: an empty store, `at` before its first message, or as :func:`nowcast`.
     """
+    span = store.span()
+    if span is None:
+        raise UsageError(f"{store.path}: no message in the store yet: nothing to start from")
+    if at is not None and at < span[0]:
+        raise UsageError(
+            f"{_iso(at)} is before the store's first message ({_iso(span[0])}): "
+            "the state there is unknown"
+        )
     state = state_at(park, store, at)
     left_out: list[str] = []
     if seen_only:

@@ -26,7 +26,7 @@ from twin.schema import DockGroup, Gate
 from twin.sim.context import SimContext
 from twin.sim.visit import Route, Routes, TruckLog, Visit
 from twin.start_state import Stage, TruckNow
-from twin.trace import TIME_COLUMNS
+from twin.trace import INDEX_DTYPE, TIME_COLUMNS
 
 STAGE_COLUMN: dict[Stage, str] = {
     "gate_queue": "arrive",
@@ -81,7 +81,7 @@ class PresentTrucks:
         """The trace's `flow`, `gate` or `dock_group` column for these trucks, by row."""
         ordered = sorted(self.trucks, key=lambda t: t.row)
         values = [t.flow if name == "flow" else getattr(t.route, name) for t in ordered]
-        return np.array(values, dtype=np.int16)
+        return np.array(values, dtype=INDEX_DTYPE)
 
 
 def plan_present(ctx: SimContext, routes: Routes, first_row: int) -> PresentTrucks:

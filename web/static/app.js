@@ -6,7 +6,6 @@ const App = {
   forecastView: null,
   historyView: null,
   forecastOrigin: null,
-  alertCount: -1,
   span: null,
   viewing: null, // null: live; else the ISO moment the slider shows
   latest: null,
@@ -68,24 +67,29 @@ async function onSnapshot(doc) {
   updateSpan(doc.span);
   if (doc.forecast_origin && doc.forecast_origin !== App.forecastOrigin) {
     App.forecastOrigin = doc.forecast_origin;
-    api("/api/forecast").then((f) => App.forecastView.show(f)).catch(() => null);
-  }
-  if (doc.alerts !== App.alertCount) {
-    App.alertCount = doc.alerts;
-    api("/api/alerts").then((a) => renderAlerts(a.alerts)).catch(() => null);
+    api("/api/forecast").then((f) => {
+      App.forecastView.show(f);
+      renderAlerts(f.alerts || [], f.origin);
+    }).catch(() => null);
   }
 }
 
-function renderAlerts(alerts) {
+/* The alerts of the latest nowcast, most probable first. */
+function renderAlerts(alerts, origin) {
   const list = document.getElementById("alerts");
+  const head = document.querySelector("#alerts-panel h2");
+  head.textContent = origin ? `Cảnh báo (dự báo lúc ${clockText(origin)})` : "Cảnh báo";
   if (!alerts.length) { list.innerHTML = "<li class='muted'>Không có cảnh báo.</li>"; return; }
-  const sorted = [...alerts].sort((a, b) => (b.probability || 0) - (a.probability || 0)).slice(0, 30);
+  const sorted = [...alerts].sort((a, b) => (b.peak_probability || b.probability || 0) -
+    (a.peak_probability || a.probability || 0)).slice(0, 30);
   list.replaceChildren(...sorted.map((a) => {
     const li = document.createElement("li");
-    const p = Math.round(100 * (a.probability || 0));
+    const p = Math.round(100 * (a.peak_probability || a.probability || 0));
     li.className = p >= 50 ? "high" : "";
-    const when = a.time ? `lúc ${clockText(a.time)}` : "";
-    li.innerHTML = `<span class="p">${p}%</span> khả năng <b>${escapeHtml(a.series)}</b> vượt ngưỡng ${fmt(a.threshold)} ${when}`;
+    const from = a.time ? ` từ ${clockText(a.time)}` : "";
+    const peak = a.peak_time ? `, cao nhất lúc ${clockText(a.peak_time)}` : "";
+    li.innerHTML = `<span class="p">${p}%</span> khả năng <b>${escapeHtml(a.series)}</b> vượt ngưỡng ` +
+      `${fmt(a.threshold)}${from}${peak}`;
     return li;
   }));
 }
@@ -95,7 +99,8 @@ function renderAlerts(alerts) {
 function updateSpan(span) {
   if (!span) return;
   const range = document.getElementById("history-range");
-  const first = parkDate(span[0]).getTime(), last = parkDate(span[1]).getTime();
+  const first = Math.ceil(parkDate(span[0]).getTime() / 60000) * 60000; // whole park minutes
+  const last = parkDate(span[1]).getTime();
   const minutes = Math.floor((last - first) / 60000);
   const atEnd = App.viewing === null;
   App.span = { first, last };

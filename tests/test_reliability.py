@@ -201,7 +201,7 @@ def test_an_interrupted_rerun_keeps_the_complete_result(tmp_path):
     out = tmp_path / "r"
     assert parktwin(*run_args(out, 1, days="1", reps="3"), timeout=60).code == 0
     complete = (out / "kpis.json").read_bytes()
-    rerun = Running(run_args(out, 1, days="1000", reps="40"))
+    rerun = Running(run_args(out, 1, days="200", reps="400"))  # about a second each
     time.sleep(8.0)
     rerun.send(signal.SIGINT)
     outcome = rerun.finish(60)
@@ -211,7 +211,7 @@ def test_an_interrupted_rerun_keeps_the_complete_result(tmp_path):
     assert str(partial) in outcome.stderr
     doc = kpis(partial)
     assert doc["complete"] is False and doc["interrupted"] is True
-    assert 0 < len(doc["missing_replications"]) < 40
+    assert 0 < len(doc["missing_replications"]) < 400
     consistent(partial)
 
 
@@ -253,9 +253,9 @@ def test_sigterm_keeps_finished_replications_and_exits_143(tmp_path, backend):
     if backend == "dask":
         pytest.importorskip("distributed")
     out = tmp_path / "r"
-    command = ["run", "demo-small", "--days", "30", "-r", "200", "-j", "2", "--backend", backend]
+    command = ["run", "demo-small", "--days", "10", "-r", "5000", "-j", "2", "--backend", backend]
     running = Running([*command, "--out", out])
-    time.sleep(10.0)
+    time.sleep(15.0)  # minutes of work: some replications finish even on a loaded machine
     running.send(signal.SIGTERM)
     outcome = running.finish(60)
     assert outcome.code == 143, outcome.describe()
@@ -264,7 +264,7 @@ def test_sigterm_keeps_finished_replications_and_exits_143(tmp_path, backend):
     assert "terminated" in outcome.stderr
     doc = kpis(out)
     assert doc["complete"] is False and doc["interrupted"] is True
-    assert 0 < doc["replications"] - len(doc["missing_replications"]) < 200
+    assert 0 < doc["replications"] - len(doc["missing_replications"]) < 5000
 
 
 # --------------------------------------------------------------------------- 1. bounded work

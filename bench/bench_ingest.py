@@ -8,7 +8,8 @@ meter messages at QoS 1:
 - ``backlog``: ``parktwin live`` pinned to core 0 (``taskset -c 0``) draining the same backlog
   into a fresh store (validation, batch commits with ``synchronous=FULL``, PUBACK after commit);
 - ``live``: ``parktwin live`` pinned to core 0 while a publisher in another process (core 1)
-  sends the N messages as fast as the broker takes them.
+  sends the N messages as fast as the broker takes them;
+- ``no-broker``: the twin's own work alone (validation, batch commits), in the bench process.
 
 The rate is the twin's own report: messages committed from the first receipt to the last
 commit. Rounds are paired and the medians are reported with the ratio to the bare subscriber.
@@ -34,7 +35,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.mosquitto import Mosquitto  # noqa: E402
+from twin.live.ingest import Ingester  # noqa: E402
+from twin.live.messages import Validator  # noqa: E402
 from twin.live.store import Store  # noqa: E402
+from twin.load import load_park  # noqa: E402
 
 PARKTWIN = str(Path(sys.executable).parent / "parktwin")
 CORE = ["taskset", "-c", "0"]
@@ -163,7 +167,25 @@ def stop_twin(twin: subprocess.Popen[str], store: Path, n: int) -> float:
     return float(found[-1].replace(",", ""))
 
 
+def no_broker(folder: Path, n: int) -> float:
+    """The twin's own work alone: validation and batch commits of N payloads, in this process."""
+    park = load_park("yen-binh")
+    payloads = [(suffix, json.dumps(item).encode()) for suffix, item in messages(n)]
+    with Store.open(folder / "core.db") as store:
+        ingester = Ingester(store, Validator(park))
+        started = time.perf_counter()
+        for suffix, payload in payloads:
+            ingester.add_payload(suffix, payload, None)
+            if ingester.due():
+                ingester.flush()
+        ingester.flush()
+        took = time.perf_counter() - started
+    (folder / "core.db").unlink()
+    return n / took
+
+
 def one_round(folder: Path, n: int, k: int) -> dict[str, float]:
+    core = no_broker(folder, n)
     broker = Mosquitto(folder / f"broker{k}").start()
     try:
         run_bare(broker.url, 0, "bench-bare").communicate(timeout=60)  # create the session
@@ -182,7 +204,13 @@ def one_round(folder: Path, n: int, k: int) -> dict[str, float]:
         live = stop_twin(twin, store, n)
     finally:
         broker.stop()
-    return {"bare": bare, "backlog": backlog, "live": live, "publisher": n / publish_s}
+    return {
+        "bare": bare,
+        "backlog": backlog,
+        "live": live,
+        "publisher": n / publish_s,
+        "no-broker": core,
+    }
 
 
 def main() -> None:
@@ -211,6 +239,7 @@ def main() -> None:
         f"  parktwin live, publisher running: {med['live']:,.0f} messages/s "
         f"(publisher alone {med['publisher']:,.0f}/s)"
     )
+    print(f"  the twin's own work without a broker (validate, commit): {med['no-broker']:,.0f}/s")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+import cli
 from twin.errors import InputError
 from twin.live.messages import MAX_PAYLOAD_BYTES, MeterReading, TruckEvent, Validator
 from twin.live.store import SCHEMA_VERSION, Store
@@ -228,3 +230,66 @@ def test_schema_versions_are_explicit(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     Store.open(path, read_only=True).close()
+
+
+def test_state_command_prints_the_spec_document(tmp_path: Path) -> None:
+    v = validator()
+    gate = FLOW.gate
+    feeder_alarm = {
+        "time": "2026-01-05T08:10",
+        "asset": FEEDER,
+        "event": "outage_start",
+        "expected_h": 2,
+    }
+    records = [
+        v.record("trucks", truck_msg(0, "T1")),
+        v.record("trucks", truck_msg(1, "T2")),
+        v.record("trucks", truck_msg(2, "T1", "dock_start")),
+        v.record("meters", meter_msg(5, 812.5)),
+        v.record("alarms", feeder_alarm),
+    ]
+    with Store.open(tmp_path / "s.db") as store:
+        store.ingest(records)
+    result = CliRunner().invoke(
+        cli.app,
+        [
+            "state",
+            "demo-small",
+            "--store",
+            str(tmp_path / "s.db"),
+            "--at",
+            "2026-01-05T08:20",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["time"] == "2026-01-05T08:20:00"
+    trucks = doc["trucks"]
+    assert trucks["in_park"] == 2
+    assert trucks["in_service"][FLOW.dock_group] == 1
+    assert (
+        sum(trucks["gate_queue"].values())
+        + sum(trucks["at_gate"].values())
+        + trucks["on_road"]
+        + sum(trucks["dock_queue"].values())
+        == 1
+    )
+    assert (
+        set(trucks["gate_queue"]) == {g.id for g in PARK.logistics.gates}
+        and gate in trucks["at_gate"]
+    )
+    assert doc["outages"] == [
+        {
+            "asset": FEEDER,
+            "kind": "feeder",
+            "since": "2026-01-05T08:10:00",
+            "expected_end": "2026-01-05T10:10:00",
+        }
+    ]
+    assert doc["meters"] == {
+        BUILDING: {"power_kw": {"value": 812.5, "time": "2026-01-05T08:05:00"}}
+    }
+    assert doc["messages"] == {"stored": 5, "rejected": 0, "duplicates": 0}
+    text = CliRunner().invoke(cli.app, ["state", "demo-small", "--store", str(tmp_path / "s.db")])
+    assert text.exit_code == 0 and "2 trucks in the park" in text.output

@@ -396,7 +396,7 @@ def test_glyph_points_rotate_and_place_the_template() -> None:
 def test_the_label_font_covers_vietnamese() -> None:
     from fontTools.ttLib import TTFont
 
-    from viz.scene import font_file
+    from viz.fonts import font_file
 
     path = font_file()
     assert path is not None

@@ -165,6 +165,11 @@ def test_an_uploaded_scenario_is_checked_and_returned(client: TestClient) -> Non
         ("notes.txt", GOOD, "must end in .yaml"),
         ("big.yaml", b"#" * (300 * 1024), "at most 256 KB"),
         ("latin.yaml", "scenario: {name: caf\xe9}".encode("latin-1"), "not UTF-8"),
+        (
+            "laughs.yaml",
+            b"a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n",
+            "laughs.yaml:2: YAML alias",
+        ),
     ],
 )
 def test_bad_uploads_are_400_with_a_located_message(
@@ -210,10 +215,17 @@ def test_bad_compare_requests_are_400_naming_the_field(
     assert expected in answer.json()["error"]
 
 
-def test_a_body_that_is_not_json_is_400(client: TestClient) -> None:
-    answer = client.post("/api/compare", content=b"{scenarios")
+@pytest.mark.parametrize("body", [b"{scenarios", b"[" * 100_000 + b"]" * 100_000, b"\xff"])
+def test_a_body_that_is_not_json_is_400(client: TestClient, body: bytes) -> None:
+    answer = client.post("/api/compare", content=body)
     assert answer.status_code == 400
     assert answer.json()["error"].startswith("body:")
+
+
+def test_a_body_too_large_is_refused_unread(client: TestClient) -> None:
+    answer = client.post("/api/compare", content=b" " * (1024 * 1024 + 1))
+    assert answer.status_code == 400
+    assert "1024 KB" in answer.json()["error"]
 
 
 def wait_for(client: TestClient, job: str, timeout: float = 120.0) -> dict:
@@ -390,3 +402,15 @@ def _wait_for_stored(url: str, count: int, timeout: float) -> dict:
                 return state
         time.sleep(0.3)
     raise AssertionError(f"only {state['messages']['stored']} messages stored in {timeout} s")
+
+
+def test_a_page_of_another_site_cannot_start_what_ifs(client: TestClient) -> None:
+    body = {"scenarios": ["peak-season"], "days": 0.25, "replications": 2}
+    foreign = {"Origin": "http://attacker.example", "Content-Type": "text/plain"}
+    refused = client.post("/api/compare", content=json.dumps(body), headers=foreign)
+    assert refused.status_code == 403
+    assert client.delete("/api/jobs/x", headers=foreign).status_code == 403
+    same = {"Origin": "http://127.0.0.1"}
+    job = client.post("/api/compare", json=body, headers=same)
+    assert job.status_code == 202
+    assert client.delete(f"/api/jobs/{job.json()['job']}", headers=same).status_code == 200

@@ -7,7 +7,9 @@ the live layer's writer, exactly as ``parktwin live`` would.
 
 from __future__ import annotations
 
+import io
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +21,11 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 
+from tests import mosquitto
+from twin.live.feed import Feed as MqttFeed
+from twin.live.mqtt import parse_broker
 from twin.live.nowcast import nowcast_store
+from twin.live.store import Store
 from twin.load import load_park
 from viz import palette
 from web.app import Services
@@ -117,6 +123,49 @@ def test_a_truck_event_reaches_the_page_within_two_seconds(
         took = wait(lambda: trucks_on_plan(driver) == before + 1, 2.0, "the new truck")
         assert took < 2.0
         assert console_errors(driver) == []
+
+
+@pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is not installed")
+def test_a_truck_published_on_mqtt_reaches_the_page_within_two_seconds(tmp_path: Path) -> None:
+    """The whole chain: broker -> parktwin's feed -> store -> server -> page."""
+    paho = pytest.importorskip("paho.mqtt.client")
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    broker = mosquitto.Mosquitto(tmp_path / "broker").start()
+    store_path = tmp_path / "live.db"
+    writer = Feed(PARK, store_path)
+    writer.publish(*visits(PARK, hours=1))
+    writer.close()
+    stop = threading.Event()
+    log = io.StringIO()
+    store = Store.open(store_path)
+    feed = MqttFeed(PARK, store, parse_broker(broker.url), stop=stop, log=log)
+    thread = threading.Thread(target=feed.run, daemon=True)
+    thread.start()
+    services = build_services("demo-small", store_path, tmp_path / "scratch")
+    sender = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
+    try:
+        wait(lambda: "connected to" in log.getvalue(), 20, "the feed's connection")
+        address = parse_broker(broker.url)
+        sender.connect(address.host, address.port)
+        sender.loop_start()
+        with background(services) as url, browser(1280, 720) as driver:
+            open_page(driver, url + "/")
+            before = trucks_on_plan(driver)
+            event = {"time": iso(START + timedelta(hours=1, minutes=5)), "truck_id": "MQTT-1"}
+            event.update(flow="in-f1", event="arrive", gate="g1")
+            sent = time.monotonic()
+            sender.publish("parktwin/trucks", json.dumps(event), qos=1).wait_for_publish(10)
+            wait(lambda: trucks_on_plan(driver) == before + 1, 2.0 - (time.monotonic() - sent),
+                 "the truck published on MQTT")  # fmt: skip
+            assert console_errors(driver) == []
+    finally:
+        sender.loop_stop()
+        stop.set()
+        thread.join(timeout=30)
+        store.close()
+        services.jobs.close()
+        broker.stop()
 
 
 def test_a_feeder_outage_turns_its_buildings_black(served: tuple[str, Feed, Services]) -> None:

@@ -85,6 +85,12 @@ def comparison_csv_rows(comparison: Comparison) -> list[dict[str, object]]:
     ]
 
 
+SIGNIFICANCE = (
+    "Bold: significant. Change: mean of the paired differences [95% interval] (relative to "
+    "the baseline mean)."
+)
+
+
 def comparison_report(comparison: Comparison) -> tuple[str, str]:
     """The human report of a comparison, as Markdown and as a self-contained HTML page."""
     doc = comparison.to_dict()
@@ -99,50 +105,81 @@ def comparison_report(comparison: Comparison) -> tuple[str, str]:
     verdicts = comparison.verdicts()
     changed, unchanged, hidden = comparison.shown_kpis()
     by_key = {(r.kpi, r.scenario): r for r in comparison.rows()}
-    labels = comparison.labels
-
-    def cell(row: Row | None, bold: tuple[str, str]) -> str:
-        if row is None or math.isnan(row.delta):
-            return "-"
-        text = (
-            f"{row.change()} ({fmt(row.delta_pct)}%)"
-            if not math.isnan(row.delta_pct)
-            else row.change()
-        )
-        return f"{bold[0]}{text}{bold[1]}" if row.significant else text
-
     md = [f"# {title}", "", *intro, "", "## Verdict", "", *[f"- {v}" for v in verdicts], ""]
-    md += ["## Changes", "", "Bold: significant. Change: mean of the paired differences "
-           "[95% interval] (relative to the baseline mean).", ""]  # fmt: skip
-    md.append("| KPI | unit | baseline | " + " | ".join(labels) + " |")
+    md += ["## Changes", "", SIGNIFICANCE, ""]
+    md += _change_table_md(comparison.labels, changed + unchanged, by_key)
+    if hidden:
+        md += ["", f"{hidden} more KPIs (each dock group, production) in comparison.csv."]
+    body = (
+        "".join(f"<p>{html.escape(line)}</p>" for line in intro)
+        + "<h2>Verdict</h2><ul>"
+        + "".join(f"<li>{html.escape(v)}</li>" for v in verdicts)
+        + f"</ul><h2>Changes</h2><p>{SIGNIFICANCE}</p>"
+        + _change_table_html(comparison.labels, changed + unchanged, by_key)
+        + _interval_charts(comparison.labels, changed, by_key)
+        + profile_charts(_traces(comparison))
+        + _every_kpi_html(comparison.rows())
+    )
+    return "\n".join(md) + "\n", page_html(title, body)
+
+
+def _change_cell(row: Row | None, bold: tuple[str, str]) -> str:
+    """A scenario's change of one KPI for a table, between `bold` marks when significant."""
+    if row is None or math.isnan(row.delta):
+        return "-"
+    text = (
+        f"{row.change()} ({fmt(row.delta_pct)}%)" if not math.isnan(row.delta_pct) else row.change()
+    )
+    return f"{bold[0]}{text}{bold[1]}" if row.significant else text
+
+
+def _change_table_md(
+    labels: Sequence[str], kpis: Sequence[str], by_key: dict[tuple[str, str], Row]
+) -> list[str]:
+    """The Markdown table of the shown KPIs: unit, baseline mean, each scenario's change."""
+    md = ["| KPI | unit | baseline | " + " | ".join(labels) + " |"]
     md.append("|---|---|---|" + "---|" * len(labels))
-    for kpi in changed + unchanged:
+    for kpi in kpis:
         base = by_key.get((kpi, labels[0]))
-        cells = [cell(by_key.get((kpi, label)), ("**", "**")) for label in labels]
+        cells = [_change_cell(by_key.get((kpi, label)), ("**", "**")) for label in labels]
         md.append(
             f"| {kpi} | {base.unit if base else ''} | {fmt(base.baseline_mean if base else None)}"
             f" | " + " | ".join(cells) + " |"
         )
-    if hidden:
-        md += ["", f"{hidden} more KPIs (each dock group, production) in comparison.csv."]
-    markdown = "\n".join(md) + "\n"
+    return md
 
+
+def _change_table_html(
+    labels: Sequence[str], kpis: Sequence[str], by_key: dict[tuple[str, str], Row]
+) -> str:
+    """The same table in HTML."""
     head = "".join(f"<th>{html.escape(label)}</th>" for label in labels)
-    body_rows = []
-    for kpi in changed + unchanged:
+    rows = []
+    for kpi in kpis:
         base = by_key.get((kpi, labels[0]))
         tds = "".join(
-            f"<td class=n>{cell(by_key.get((kpi, label)), ('<b>', '</b>'))}</td>"
+            f"<td class=n>{_change_cell(by_key.get((kpi, label)), ('<b>', '</b>'))}</td>"
             for label in labels
         )
-        body_rows.append(
+        rows.append(
             f"<tr><td>{html.escape(kpi)}</td><td>{base.unit if base else ''}</td>"
             f"<td class=n>{fmt(base.baseline_mean if base else None)}</td>{tds}</tr>"
         )
-    charts = []
+    return (
+        f"<table><tr><th>KPI</th><th>unit</th><th>baseline</th>{head}</tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _interval_charts(
+    labels: Sequence[str], changed: Sequence[str], by_key: dict[tuple[str, str], Row]
+) -> str:
+    """The 95% intervals of every case, side by side, for the KPIs that changed (16 at most)."""
     chart_kpis = [k for k, _ in VERDICT_KPIS if k in changed] + [
         k for k in changed if k not in dict(VERDICT_KPIS)
     ]
+    charts = []
     for kpi in chart_kpis[:16]:
         entries = []
         for label in ["baseline", *labels]:
@@ -155,35 +192,33 @@ def comparison_report(comparison: Comparison) -> tuple[str, str]:
                 entries.append((label, row.mean, *row.ci95))
         unit = by_key[(kpi, labels[0])].unit if (kpi, labels[0]) in by_key else ""
         charts.append(svg_intervals(kpi, unit, entries))
+    if not charts:
+        return ""
+    return "<h2>95% intervals, side by side</h2><div>" + "".join(charts) + "</div>"
+
+
+def _traces(comparison: Comparison) -> dict[str, Trace | None]:
+    """The kept trace of each case, by label."""
     traces = {"baseline": comparison.baseline.trace}
-    traces.update({label: e.trace for label, e in zip(labels, comparison.scenarios, strict=True)})
-    all_rows = "".join(
+    pairs = zip(comparison.labels, comparison.scenarios, strict=True)
+    traces.update({label: e.trace for label, e in pairs})
+    return traces
+
+
+def _every_kpi_html(rows: Sequence[Row]) -> str:
+    """Every row of the comparison, folded."""
+    cells = "".join(
         f"<tr{' class=sig' if r.significant else ''}><td>{html.escape(r.scenario)}</td>"
         f"<td>{html.escape(r.kpi)}</td><td>{r.unit}</td><td class=n>{fmt(r.baseline_mean)}</td>"
-        f"<td class=n>{fmt(r.mean)}</td><td class=n>{cell(r, ('', ''))}</td></tr>"
-        for r in comparison.rows()
+        f"<td class=n>{fmt(r.mean)}</td><td class=n>{_change_cell(r, ('', ''))}</td></tr>"
+        for r in rows
     )
-    body = (
-        "".join(f"<p>{html.escape(line)}</p>" for line in intro)
-        + "<h2>Verdict</h2><ul>"
-        + "".join(f"<li>{html.escape(v)}</li>" for v in verdicts)
-        + "</ul><h2>Changes</h2><p>Bold: significant. Change: mean of the paired differences "
-        "[95% interval] (relative to the baseline mean).</p>"
-        f"<table><tr><th>KPI</th><th>unit</th><th>baseline</th>{head}</tr>"
-        + "".join(body_rows)
-        + "</table>"
-        + (
-            "<h2>95% intervals, side by side</h2><div>" + "".join(charts) + "</div>"
-            if charts
-            else ""
-        )
-        + profile_charts(traces)
-        + "<h2>Every KPI</h2><details><summary>show</summary><table><tr><th>scenario</th>"
+    return (
+        "<h2>Every KPI</h2><details><summary>show</summary><table><tr><th>scenario</th>"
         "<th>KPI</th><th>unit</th><th>baseline</th><th>scenario</th><th>change</th></tr>"
-        + all_rows
+        + cells
         + "</table></details>"
     )
-    return markdown, page_html(title, body)
 
 
 def write_comparison(

@@ -11,6 +11,7 @@ reaches its dock group by road; plugin assets) are :mod:`twin.checks`'.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
 from difflib import get_close_matches
 from typing import Annotated, Any, Literal
 
@@ -542,11 +543,19 @@ class ParkInfo(Model):
         None, description='dates ("YYYY-MM-DD") whose load shapes are those of a Sunday'
     )
 
+    @field_validator("holidays")
+    @classmethod
+    def _real_dates(cls, value: list[str] | None) -> list[str] | None:
+        for text in value or []:
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"'{text}' is not a real date") from None
+        return value
+
     @field_validator("start")
     @classmethod
     def _real_date(cls, value: str) -> str:
-        from datetime import datetime
-
         try:
             datetime.fromisoformat(value)
         except ValueError as exc:

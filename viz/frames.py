@@ -32,7 +32,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -234,6 +234,32 @@ def assign_slots(group: np.ndarray, start: np.ndarray, end: np.ndarray) -> np.nd
     return slots
 
 
+@dataclass
+class _Placing:
+    """The trucks in the park at one moment while they are placed, one stage at a time.
+
+    Attributes:
+        idx: their rows in the trace; phase: how many of their stage times have passed (1..6);
+        tt: their stage times; back_out: done driving back to the gate (waiting to leave).
+    """
+
+    idx: np.ndarray
+    phase: np.ndarray
+    tt: np.ndarray
+    back_out: np.ndarray
+    xy: np.ndarray = field(init=False)
+    level: np.ndarray = field(init=False)
+    heading: np.ndarray = field(init=False)
+    state: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        m = len(self.idx)
+        self.xy = np.zeros((m, 2))
+        self.level = np.zeros(m)
+        self.heading = np.zeros(m)
+        self.state = np.full(m, QUEUED, dtype=np.int8)
+
+
 class FrameMaker:
     """Per-frame arrays of one trace over a span of time.
 
@@ -383,65 +409,65 @@ class FrameMaker:
 
     def trucks_at(self, t: float) -> Trucks:
         """Where every truck in the park is at moment `t` (see the module docstring)."""
-        times = self.times
-        phase = (times <= t).sum(axis=1)
+        phase = (self.times <= t).sum(axis=1)
         idx = np.flatnonzero((phase >= 1) & (phase <= 6))
-        phase = phase[idx]
-        size = self.truck
-        m = len(idx)
-        xy = np.zeros((m, 2))
-        level = np.zeros(m)
-        heading = np.zeros(m)
-        state = np.full(m, QUEUED, dtype=np.int8)
-        gate, group = self.gate[idx], self.group[idx]
-        tt = times[idx]
-        back_out = t >= tt[:, 5] + self.travel[idx]
-        pitch = size.length * 1.3
-        across = size.width * 1.6
+        tt = self.times[idx]
+        at = _Placing(idx, phase[idx], tt, t >= tt[:, 5] + self.travel[idx])
+        self._at_gates(at)
+        self._in_gate_lanes(at)
+        self._driving(at, t)
+        self._at_docks(at)
+        return Trucks(self.rows[idx], at.xy, at.level, at.heading, at.state)
 
-        # Queued at the gate, and waiting inside it to leave.
+    def _at_gates(self, at: _Placing) -> None:
+        """Queued at the gate, and waiting inside it to leave: in rows across its lanes."""
+        pitch, across = self.truck.length * 1.3, self.truck.width * 1.6
         for mask, order, sign in (
-            (phase == 1, tt[:, 0], 1.0),
-            ((phase == 6) & back_out, tt[:, 5], -1.0),
+            (at.phase == 1, at.tt[:, 0], 1.0),
+            ((at.phase == 6) & at.back_out, at.tt[:, 5], -1.0),
         ):
             sel = np.flatnonzero(mask)
             if not len(sel):
                 continue
-            g = gate[sel]
+            g = self.gate[at.idx][sel]
             rank = _ranks(g, order[sel])
             lanes = self.gate_lanes[g]
             depth = rank // lanes + 1
             lane = rank % lanes
             out = self.gate_out[g] * sign
             along = np.stack([-out[:, 1], out[:, 0]], axis=1)
-            xy[sel] = (
+            at.xy[sel] = (
                 self.gate_xy[g]
                 + out * (depth * pitch)[:, None]
                 + along * ((lane - (lanes - 1) / 2.0) * across)[:, None]
             )
-            heading[sel] = np.arctan2(-out[:, 1], -out[:, 0])
+            at.heading[sel] = np.arctan2(-out[:, 1], -out[:, 0])
 
-        # In a gate lane.
-        sel = np.flatnonzero(phase == 2)
-        if len(sel):
-            g = gate[sel]
-            lanes = self.gate_lanes[g]
-            lane = np.maximum(self.lane[idx[sel]], 0) % lanes
-            out = self.gate_out[g]
-            along = np.stack([-out[:, 1], out[:, 0]], axis=1)
-            xy[sel] = self.gate_xy[g] + along * ((lane - (lanes - 1) / 2.0) * across)[:, None]
-            heading[sel] = np.arctan2(-out[:, 1], -out[:, 0])
-            state[sel] = SERVED
+    def _in_gate_lanes(self, at: _Placing) -> None:
+        """In a gate lane, being served."""
+        sel = np.flatnonzero(at.phase == 2)
+        if not len(sel):
+            return
+        across = self.truck.width * 1.6
+        g = self.gate[at.idx][sel]
+        lanes = self.gate_lanes[g]
+        lane = np.maximum(self.lane[at.idx[sel]], 0) % lanes
+        out = self.gate_out[g]
+        along = np.stack([-out[:, 1], out[:, 0]], axis=1)
+        at.xy[sel] = self.gate_xy[g] + along * ((lane - (lanes - 1) / 2.0) * across)[:, None]
+        at.heading[sel] = np.arctan2(-out[:, 1], -out[:, 0])
+        at.state[sel] = SERVED
 
-        # Driving: in along the route, out along the reversed route; keep to the right.
+    def _driving(self, at: _Placing, t: float) -> None:
+        """Driving: in along the route, out along the reversed route; keep to the right."""
         for mask, elapsed, reverse in (
-            (phase == 3, t - tt[:, 2], False),
-            ((phase == 6) & ~back_out, t - tt[:, 5], True),
+            (at.phase == 3, t - at.tt[:, 2], False),
+            ((at.phase == 6) & ~at.back_out, t - at.tt[:, 5], True),
         ):
             sel = np.flatnonzero(mask)
             if not len(sel):
                 continue
-            route = self.route[idx[sel]]
+            route = self.route[at.idx[sel]]
             minutes = elapsed[sel]
             if reverse:
                 minutes = self.routes.minutes[route] - minutes
@@ -449,41 +475,41 @@ class FrameMaker:
             if reverse:
                 angle = angle + math.pi
             right = np.stack([np.sin(angle), -np.cos(angle)], axis=1)
-            xy[sel] = pos + right * (size.width * 0.9)
-            heading[sel] = angle
-            state[sel] = DRIVING
+            at.xy[sel] = pos + right * (self.truck.width * 0.9)
+            at.heading[sel] = angle
+            at.state[sel] = DRIVING
 
-        # At the docks: served trucks backed into their dock, queued ones in a row in front,
-        # stacked upwards once the row is full.
-        for mask, served in ((phase == 5, True), (phase == 4, False)):
+    def _at_docks(self, at: _Placing) -> None:
+        """Served trucks backed into their dock, queued ones in a row in front, stacked
+        upwards once the row is full."""
+        size, across = self.truck, self.truck.width * 1.6
+        for mask, served in ((at.phase == 5, True), (at.phase == 4, False)):
             sel = np.flatnonzero(mask)
             if not len(sel):
                 continue
-            d = group[sel]
+            d = self.group[at.idx][sel]
             if served:
-                slot = np.maximum(self.dock[idx[sel]], 0)
+                slot = np.maximum(self.dock[at.idx[sel]], 0)
                 per_row = np.minimum(self.dock_count[d], _DOCK_ROW)
                 row, col = slot // per_row, slot % per_row
                 lvl = np.zeros(len(sel))
                 dist = size.length * (0.6 + 1.1 * row)
             else:
-                rank = _ranks(d, tt[sel, 3])
+                rank = _ranks(d, at.tt[sel, 3])
                 per_row = np.full(len(sel), _DOCK_ROW)
                 col, lvl = rank % per_row, rank // per_row
                 rows_docked = -(-self.dock_count[d] // np.minimum(self.dock_count[d], _DOCK_ROW))
                 dist = size.length * (0.6 + 1.1 * rows_docked + 0.4)
             out = self.dock_out[d]
             along = np.stack([-out[:, 1], out[:, 0]], axis=1)
-            xy[sel] = (
+            at.xy[sel] = (
                 self.dock_xy[d]
                 + out * np.asarray(dist)[:, None]
                 + along * ((col - (per_row - 1) / 2.0) * across)[:, None]
             )
-            level[sel] = lvl
-            heading[sel] = np.arctan2(out[:, 1], out[:, 0])
-            state[sel] = SERVED if served else QUEUED
-
-        return Trucks(self.rows[idx], xy, level, heading, state)
+            at.level[sel] = lvl
+            at.heading[sel] = np.arctan2(out[:, 1], out[:, 0])
+            at.state[sel] = SERVED if served else QUEUED
 
     def frame(self, t: float) -> Frame:
         """Trucks, roof and feeder colours and live KPIs at moment `t`."""

@@ -2,7 +2,7 @@
 
 VTK's built-in font drops characters outside Latin-1 and its label boxes misalign when centred,
 so files (png, mp4, gif) get their text from Pillow with a font that covers Vietnamese
-(:func:`viz.scene.font_file`), composited onto each frame in numpy. The static part (labels,
+(:func:`viz.fonts.font_file`), composited onto each frame in numpy. The static part (labels,
 legend) is drawn once per video; the clock and KPI panels are small patches redrawn per frame.
 Pure Pillow and numpy: no VTK here.
 """
@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from viz import palette
+from viz.fonts import font_file
 
 PANEL = (16, 24, 32, 178)
 WHITE = (248, 249, 250, 255)
@@ -48,8 +49,6 @@ class Patch:
 @functools.cache
 def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """DejaVu Sans (bold) at a pixel size, falling back to Pillow's default font."""
-    from viz.scene import font_file
-
     path = font_file()
     if path and bold:
         candidate = path.replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")

@@ -23,8 +23,9 @@ from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 from twin.trace import Trace
 from viz import headless, overlay, palette
 from viz.clock import clock_parts
+from viz.fonts import font_file
 from viz.frames import Frame, FrameMaker, TruckSize, glyph_points
-from viz.scene import Scene, SceneActors, add_scene, build_scene, font_file, set_camera
+from viz.scene import Scene, SceneActors, add_scene, build_scene, set_camera
 
 
 def truck_template(size: TruckSize) -> tuple[np.ndarray, np.ndarray]:

@@ -11,11 +11,9 @@ Coordinates are the park's metres: x east, y north, z up; the ground is z = 0.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,6 +21,7 @@ import pyvista as pv
 
 from twin.roads import RoadNetwork
 from viz import palette
+from viz.fonts import font_file
 from viz.frames import (
     TruckSize,
     gate_outwards,
@@ -32,24 +31,6 @@ from viz.frames import (
 )
 
 CAMERAS = ("overview", "oblique", "top")
-_DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-
-
-@functools.cache
-def font_file() -> str | None:
-    """A TrueType font that covers Vietnamese: Debian's DejaVu Sans, else matplotlib's copy.
-
-    VTK's built-in font drops every character outside Latin-1 (``Điềm Thụy`` would lose its
-    ``Đ``, ``ề`` and ``ụ``), so every text actor gets this file.
-    """
-    if _DEBIAN_FONT.is_file():
-        return str(_DEBIAN_FONT)
-    try:
-        import matplotlib
-    except ImportError:  # pragma: no cover - matplotlib is in the viz extra
-        return None
-    candidate = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-    return str(candidate) if candidate.is_file() else None
 
 
 @dataclass
@@ -161,6 +142,53 @@ def _base_height(park: Any, point: Sequence[float] | np.ndarray) -> float:
 # --------------------------------------------------------------------------- the scene
 
 
+@dataclass
+class _Parts:
+    """The meshes and labels of a scene as they are made, in drawing and label order."""
+
+    surfaces: list[pv.PolyData] = field(default_factory=list)  # lit: gates, utilities
+    flats: list[pv.PolyData] = field(default_factory=list)  # unlit, on the ground
+    lines: list[pv.PolyData] = field(default_factory=list)
+    label_points: list[Sequence[float]] = field(default_factory=list)
+    label_texts: list[str] = field(default_factory=list)
+    mark_points: list[Sequence[float]] = field(default_factory=list)
+    mark_texts: list[str] = field(default_factory=list)
+    feeder_lines: list[pv.PolyData] = field(default_factory=list)
+    feeder_of: list[np.ndarray] = field(default_factory=list)
+
+    def label(self, point: Sequence[float], text: str) -> None:
+        self.label_points.append(point)
+        self.label_texts.append(text)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the park lies and the scale of its markers."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    size: np.ndarray
+    extent: float
+    margin: float
+    unit: float  # scale of markers, 1 at a 2 km park
+    road_width: float
+
+    @classmethod
+    def of(cls, park: Any) -> _Layout:
+        lo, hi = park_extent(park)
+        size = np.maximum(hi - lo, 1.0)
+        extent = float(max(size))
+        return cls(
+            lo=lo,
+            hi=hi,
+            size=size,
+            extent=extent,
+            margin=max(0.06 * extent, 30.0),
+            unit=float(np.clip(extent / 2000.0, 0.25, 2.5)),
+            road_width=float(np.clip(extent / 150.0, 6.0, 16.0)),
+        )
+
+
 def build_scene(park: Any, label_limit: int | None = None) -> Scene:
     """Meshes of a park.
 
@@ -172,19 +200,57 @@ def build_scene(park: Any, label_limit: int | None = None) -> Scene:
     Returns:
         The :class:`Scene`.
     """
-    lo, hi = park_extent(park)
-    size = np.maximum(hi - lo, 1.0)
-    extent = float(max(size))
-    margin = max(0.06 * extent, 30.0)
-    centre = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, 0.0])
-    unit = float(np.clip(extent / 2000.0, 0.25, 2.5))  # scale of markers, 1 at a 2 km park
-    surfaces: list[pv.PolyData] = []  # lit: gates, utilities
-    flats: list[pv.PolyData] = []  # unlit, on the ground: plot, roads, compass, scale bar
-    lines: list[pv.PolyData] = []
-    label_points: list[Sequence[float]] = []
-    label_texts: list[str] = []
+    layout = _Layout.of(park)
+    parts = _Parts()
+    plot = _add_ground(parts, layout)
+    _add_roads(parts, park, layout)
+    buildings, roof_cells, roof_building = _buildings(park)
+    _add_building_edges(parts, park)
+    _add_gates(parts, park, layout)
+    _add_power(parts, park, layout)
+    _add_water(parts, park, layout)
+    # Labels in priority order (the overlay drops what does not fit): utilities and gates,
+    # then the largest buildings.
+    for point, text in _building_labels(park, label_limit):
+        parts.label(point, text)
+    _add_compass_and_scale(parts, layout)
+    feeders = _merge(parts.feeder_lines)
+    feeder_cells = (
+        np.concatenate(parts.feeder_of) if parts.feeder_of else np.zeros(0, dtype=np.int64)
+    )
+    if feeders.n_cells:
+        feeders.cell_data["rgb"] = np.tile(
+            palette.rgb(palette.FEEDER_STOPS[0][1]), (feeders.n_cells, 1)
+        )
+    tallest = max((b.height_m for b in park.buildings), default=10.0)
+    kinds = sorted({b.kind for b in park.buildings}, key=list(palette.KIND_COLORS).index)
+    lo, hi = layout.lo, layout.hi
+    return Scene(
+        surfaces=_merge(parts.surfaces),
+        flats=_merge(parts.flats),
+        lines=_merge(parts.lines),
+        buildings=buildings,
+        roof_cells=roof_cells,
+        roof_building=roof_building,
+        feeders=feeders,
+        feeder_of_cell=feeder_cells,
+        labels=(np.asarray(parts.label_points, float).reshape(-1, 3), parts.label_texts),
+        marks=(np.asarray(parts.mark_points, float).reshape(-1, 3), parts.mark_texts),
+        centre=np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, 0.0]),
+        extent=layout.extent,
+        size=np.asarray(layout.size, float),
+        top=float(tallest),
+        legend=[(kind, palette.KIND_COLORS[kind]) for kind in kinds],
+        plot_corners=(
+            (float(plot[0, 0]), float(plot[0, 1])),
+            (float(plot[2, 0]), float(plot[2, 1])),
+        ),
+    )
 
-    # Ground and the park's plot (the bounding box of everything, with a margin).
+
+def _add_ground(parts: _Parts, layout: _Layout) -> np.ndarray:
+    """The park's plot (the bounding box of everything, with a margin) and its outline."""
+    lo, hi, margin = layout.lo, layout.hi, layout.margin
     plot = np.array(
         [
             [lo[0] - margin, lo[1] - margin],
@@ -193,149 +259,157 @@ def build_scene(park: Any, label_limit: int | None = None) -> Scene:
             [lo[0] - margin, hi[1] + margin],
         ]
     )
-    flats.append(_with_rgb(_polygon(plot, -0.3 * unit), palette.PLOT))
+    parts.flats.append(_with_rgb(_polygon(plot, -0.3 * layout.unit), palette.PLOT))
     outline = np.column_stack([plot, np.full(4, 0.0)])
-    lines.append(_with_rgb(pv.lines_from_points(np.vstack([outline, outline[:1]])), "#c9d1c3"))
+    edge = pv.lines_from_points(np.vstack([outline, outline[:1]]))
+    parts.lines.append(_with_rgb(edge, "#c9d1c3"))
+    return plot
 
-    # Roads: flat ribbons with round joints (a centre line only flickers at park scale).
-    road_width = float(np.clip(extent / 150.0, 6.0, 16.0))
+
+def _add_roads(parts: _Parts, park: Any, layout: _Layout) -> None:
+    """Flat ribbons with round joints (a centre line only flickers at park scale)."""
+    width = layout.road_width
     for road in park.logistics.roads:
         pts = np.asarray(road.points, float)
         pts3 = np.column_stack([pts, np.full(len(pts), 0.05)])
         line = pv.lines_from_points(pts3)
-        ribbon = line.ribbon(width=road_width / 2, normal=(0, 0, 1)).triangulate()
-        flats.append(_with_rgb(ribbon.extract_surface(algorithm=None), palette.ROAD))
+        ribbon = line.ribbon(width=width / 2, normal=(0, 0, 1)).triangulate()
+        parts.flats.append(_with_rgb(ribbon.extract_surface(algorithm=None), palette.ROAD))
         for p in pts3:  # round joints
-            disk = pv.Disc(center=(p[0], p[1], 0.04), inner=0.0, outer=road_width / 2, c_res=16)
-            flats.append(
+            disk = pv.Disc(center=(p[0], p[1], 0.04), inner=0.0, outer=width / 2, c_res=16)
+            parts.flats.append(
                 _with_rgb(disk.triangulate().extract_surface(algorithm=None), palette.ROAD)
             )
 
-    # Buildings: extruded footprints, walls coloured by kind, roofs recoloured by load.
-    buildings, roof_cells, roof_building = _buildings(park)
+
+def _add_building_edges(parts: _Parts, park: Any) -> None:
+    """The roof outline and vertical edges of every building."""
     for building in park.buildings:
         ring = _ccw(np.asarray(building.footprint, float))
         h = float(building.height_m)
         top = np.column_stack([ring, np.full(len(ring), h + 0.05)])
         bottom = np.column_stack([ring, np.full(len(ring), 0.0)])
-        lines.append(_with_rgb(pv.lines_from_points(np.vstack([top, top[:1]])), palette.EDGE))
+        parts.lines.append(_with_rgb(pv.lines_from_points(np.vstack([top, top[:1]])), palette.EDGE))
         for b, t in zip(bottom, top, strict=True):
-            lines.append(_with_rgb(pv.lines_from_points(np.vstack([b, t])), palette.EDGE))
+            parts.lines.append(_with_rgb(pv.lines_from_points(np.vstack([b, t])), palette.EDGE))
 
+
+def _building_labels(park: Any, label_limit: int | None) -> list[tuple[Sequence[float], str]]:
+    """Labels of the buildings with the largest footprints, largest first."""
     order = sorted(
         range(len(park.buildings)),
         key=lambda i: -polygon_area(np.asarray(park.buildings[i].footprint, float)),
     )
     limit = label_limit if label_limit is not None else (len(order) if len(order) <= 8 else 10)
-    building_points: list[Sequence[float]] = []
-    building_texts: list[str] = []
+    labels: list[tuple[Sequence[float], str]] = []
     for i in order[:limit]:
         building = park.buildings[i]
         c = polygon_centroid(np.asarray(building.footprint, float))
-        building_points.append((c[0], c[1], building.height_m + 2.0))
-        building_texts.append(building.name or building.id)
+        labels.append(((c[0], c[1], building.height_m + 2.0), building.name or building.id))
+    return labels
 
-    # Gates: an arch over the lanes, facing out of the park.
+
+def _add_gates(parts: _Parts, park: Any, layout: _Layout) -> None:
+    """An arch over each gate's lanes, facing out of the park."""
+    unit = layout.unit
     outwards = gate_outwards(park, RoadNetwork.of(park))
-    truck = TruckSize.for_extent(extent)
+    truck = TruckSize.for_extent(layout.extent)
     for gate, direction in zip(park.logistics.gates, outwards, strict=True):
         p = np.asarray(gate.position, float)
         angle = math.atan2(direction[1], direction[0])
         # Wide enough for the lanes of trucks that frames.py lines up in it.
-        half = max(gate.lanes * truck.width * 1.6 / 2 + 3.0 * unit, road_width)
+        half = max(gate.lanes * truck.width * 1.6 / 2 + 3.0 * unit, layout.road_width)
         along = np.array([-math.sin(angle), math.cos(angle)])
         post, height = 3.0 * unit, 12.0 * unit
         for side in (-1.0, 1.0):
             q = p + along * side * half
-            surfaces.append(
+            parts.surfaces.append(
                 _with_rgb(_box((q[0], q[1], 0.0), (post, post, height), angle), palette.GATE)
             )
         beam = _box((p[0], p[1], height), (post, 2 * half + post, post * 0.9), angle)
-        surfaces.append(_with_rgb(beam, palette.GATE))
-        label_points.append((p[0], p[1], height + 4 * unit))
-        label_texts.append(gate.name or gate.id)
+        parts.surfaces.append(_with_rgb(beam, palette.GATE))
+        parts.label((p[0], p[1], height + 4 * unit), gate.name or gate.id)
 
-    # Substations: transformers and a mast, on the yard (or roof) they stand on.
-    feeder_lines: list[pv.PolyData] = []
-    feeder_of: list[np.ndarray] = []
-    if park.power:
-        by_feeder: dict[str, list[Any]] = {}
-        for building in park.buildings:
-            if building.power is not None:
-                by_feeder.setdefault(building.power.feeder, []).append(building)
-        subs = {s.id: s for s in park.power.substations}
-        for sub in park.power.substations:
-            p = np.asarray(sub.position, float)
-            z = _base_height(park, p)
-            for dx in (-1.0, 1.0):
-                surfaces.append(
-                    _with_rgb(
-                        _box((p[0] + dx * 9 * unit, p[1], z), (12 * unit, 9 * unit, 9 * unit)),
-                        palette.SUBSTATION,
-                    )
+
+def _add_power(parts: _Parts, park: Any, layout: _Layout) -> None:
+    """Substations (transformers and a mast, on the yard or roof they stand on) and feeders."""
+    if not park.power:
+        return
+    unit = layout.unit
+    for sub in park.power.substations:
+        p = np.asarray(sub.position, float)
+        z = _base_height(park, p)
+        for dx in (-1.0, 1.0):
+            parts.surfaces.append(
+                _with_rgb(
+                    _box((p[0] + dx * 9 * unit, p[1], z), (12 * unit, 9 * unit, 9 * unit)),
+                    palette.SUBSTATION,
                 )
-            surfaces.append(
-                _with_rgb(_box((p[0], p[1], z), (3 * unit, 3 * unit, 30 * unit)), "#e9ecef")
             )
-            label_points.append((p[0], p[1], z + 34 * unit))
-            label_texts.append(sub.name or sub.id)
-        for j, feeder in enumerate(park.power.feeders):
-            sub = subs.get(feeder.substation)
-            served = by_feeder.get(feeder.id, [])
-            if sub is None or not served:
-                continue
-            p = np.asarray(sub.position, float)
-            start = np.array([p[0], p[1], _base_height(park, p) + 28 * unit])
-            ends = np.array(
-                [
-                    [*polygon_centroid(np.asarray(b.footprint, float)), b.height_m + 1.0]
-                    for b in served
-                ]
-            )
-            # A trunk from the substation to a hub above the feeder's buildings, then drops.
-            hub = np.array([*ends[:, :2].mean(axis=0), ends[:, 2].max() + 22 * unit])
-            if len(served) == 1:
-                hub = ends[0]
-            trunk = _arc(start, hub, lift=8 * unit + 0.06 * float(np.hypot(*(hub - start)[:2])))
-            pieces = [trunk] + [
-                pv.lines_from_points(np.vstack([hub, end])) for end in ends if len(served) > 1
-            ]
-            for piece in pieces:
-                feeder_lines.append(piece)
-                feeder_of.append(np.full(piece.n_cells, j))
-    # Water: clarifier tanks for the wastewater plant, a tower for the supply.
+        parts.surfaces.append(
+            _with_rgb(_box((p[0], p[1], z), (3 * unit, 3 * unit, 30 * unit)), "#e9ecef")
+        )
+        parts.label((p[0], p[1], z + 34 * unit), sub.name or sub.id)
+    _add_feeders(parts, park, unit)
+
+
+def _add_feeders(parts: _Parts, park: Any, unit: float) -> None:
+    """A trunk from each feeder's substation to a hub above its buildings, then drops."""
+    by_feeder: dict[str, list[Any]] = {}
+    for building in park.buildings:
+        if building.power is not None:
+            by_feeder.setdefault(building.power.feeder, []).append(building)
+    subs = {s.id: s for s in park.power.substations}
+    for j, feeder in enumerate(park.power.feeders):
+        sub = subs.get(feeder.substation)
+        served = by_feeder.get(feeder.id, [])
+        if sub is None or not served:
+            continue
+        p = np.asarray(sub.position, float)
+        start = np.array([p[0], p[1], _base_height(park, p) + 28 * unit])
+        ends = np.array(
+            [[*polygon_centroid(np.asarray(b.footprint, float)), b.height_m + 1.0] for b in served]
+        )
+        hub = np.array([*ends[:, :2].mean(axis=0), ends[:, 2].max() + 22 * unit])
+        if len(served) == 1:
+            hub = ends[0]
+        trunk = _arc(start, hub, lift=8 * unit + 0.06 * float(np.hypot(*(hub - start)[:2])))
+        pieces = [trunk] + [
+            pv.lines_from_points(np.vstack([hub, end])) for end in ends if len(served) > 1
+        ]
+        for piece in pieces:
+            parts.feeder_lines.append(piece)
+            parts.feeder_of.append(np.full(piece.n_cells, j))
+
+
+def _add_water(parts: _Parts, park: Any, layout: _Layout) -> None:
+    """Clarifier tanks for the wastewater plant, a tower for the supply."""
+    unit = layout.unit
     if park.water and park.water.wastewater and park.water.wastewater.position is not None:
         p = np.asarray(park.water.wastewater.position, float)
         z = _base_height(park, p)
         for dx in (-1.0, 1.0):
-            surfaces.append(
+            parts.surfaces.append(
                 _with_rgb(
                     _cylinder((p[0] + dx * 22 * unit, p[1], z), 18 * unit, 5 * unit),
                     palette.WASTEWATER,
                 )
             )
-        label_points.append((p[0], p[1], z + 10 * unit))
-        label_texts.append("Wastewater plant")
+        parts.label((p[0], p[1], z + 10 * unit), "Wastewater plant")
     if park.water and park.water.supply and park.water.supply.position is not None:
         p = np.asarray(park.water.supply.position, float)
         z = _base_height(park, p)
-        surfaces.append(_with_rgb(_cylinder((p[0], p[1], z), 2.5 * unit, 22 * unit), "#dee2e6"))
-        surfaces.append(
-            _with_rgb(
-                _cylinder((p[0], p[1], z + 22 * unit), 9 * unit, 8 * unit), palette.WATER_SUPPLY
-            )
-        )
+        tower = _cylinder((p[0], p[1], z), 2.5 * unit, 22 * unit)
+        parts.surfaces.append(_with_rgb(tower, "#dee2e6"))
+        tank = _cylinder((p[0], p[1], z + 22 * unit), 9 * unit, 8 * unit)
+        parts.surfaces.append(_with_rgb(tank, palette.WATER_SUPPLY))
 
-    # Labels in priority order (the overlay drops what does not fit): utilities and gates,
-    # then the largest buildings.
-    label_points += building_points
-    label_texts += building_texts
 
-    # Compass and scale bar in the south-west corner, on the plot's margin.
-    mark_points: list[Sequence[float]] = []
-    mark_texts: list[str] = []
+def _add_compass_and_scale(parts: _Parts, layout: _Layout) -> None:
+    """A north arrow and a scale bar in the south-west corner, on the plot's margin."""
+    extent = layout.extent
     arrow_len = 0.07 * extent
-    base = np.array([lo[0] - margin * 0.5, lo[1] - margin * 0.5])
+    base = np.array([layout.lo[0] - layout.margin * 0.5, layout.lo[1] - layout.margin * 0.5])
     arrow = np.array(
         [
             [base[0] - arrow_len * 0.3, base[1]],
@@ -344,52 +418,22 @@ def build_scene(park: Any, label_limit: int | None = None) -> Scene:
             [base[0], base[1] + arrow_len],
         ]
     )
-    flats.append(_with_rgb(_polygon(arrow[[0, 1, 3]], 0.3), "#f8f9fa"))
-    flats.append(_with_rgb(_polygon(arrow[[1, 2, 3]], 0.3), "#adb5bd"))
-    mark_points.append((base[0], base[1] + arrow_len * 1.15, 0.5))
-    mark_texts.append("N")
+    parts.flats.append(_with_rgb(_polygon(arrow[[0, 1, 3]], 0.3), "#f8f9fa"))
+    parts.flats.append(_with_rgb(_polygon(arrow[[1, 2, 3]], 0.3), "#adb5bd"))
+    parts.mark_points.append((base[0], base[1] + arrow_len * 1.15, 0.5))
+    parts.mark_texts.append("N")
     bar = _nice_length(extent / 5.0)
-    parts = 4
+    pieces = 4
     thick = max(0.012 * extent, 4.0)
     bar_y = base[1]
     x0 = base[0] + arrow_len * 0.8
-    for k in range(parts):
-        xa, xb = x0 + k * bar / parts, x0 + (k + 1) * bar / parts
+    for k in range(pieces):
+        xa, xb = x0 + k * bar / pieces, x0 + (k + 1) * bar / pieces
         block = np.array([[xa, bar_y], [xb, bar_y], [xb, bar_y + thick], [xa, bar_y + thick]])
-        flats.append(_with_rgb(_polygon(block, 0.3), "#f8f9fa" if k % 2 == 0 else "#212529"))
-    mark_points.extend([(x0, bar_y + thick * 4, 0.5), (x0 + bar, bar_y + thick * 4, 0.5)])
-    mark_texts.extend(["0", f"{bar:g} m" if bar < 1000 else f"{bar / 1000:g} km"])
-
-    feeders = _merge(feeder_lines)
-    feeder_cells = np.concatenate(feeder_of) if feeder_of else np.zeros(0, dtype=np.int64)
-    if feeders.n_cells:
-        feeders.cell_data["rgb"] = np.tile(
-            palette.rgb(palette.FEEDER_STOPS[0][1]), (feeders.n_cells, 1)
-        )
-    tallest = max((b.height_m for b in park.buildings), default=10.0)
-    kinds = sorted({b.kind for b in park.buildings}, key=list(palette.KIND_COLORS).index)
-    legend = [(kind, palette.KIND_COLORS[kind]) for kind in kinds]
-    return Scene(
-        surfaces=_merge(surfaces),
-        flats=_merge(flats),
-        lines=_merge(lines),
-        buildings=buildings,
-        roof_cells=roof_cells,
-        roof_building=roof_building,
-        feeders=feeders,
-        feeder_of_cell=feeder_cells,
-        labels=(np.asarray(label_points, float).reshape(-1, 3), label_texts),
-        marks=(np.asarray(mark_points, float).reshape(-1, 3), mark_texts),
-        centre=centre,
-        extent=extent,
-        size=np.asarray(size, float),
-        top=float(tallest),
-        legend=legend,
-        plot_corners=(
-            (float(plot[0, 0]), float(plot[0, 1])),
-            (float(plot[2, 0]), float(plot[2, 1])),
-        ),
-    )
+        colour = "#f8f9fa" if k % 2 == 0 else "#212529"
+        parts.flats.append(_with_rgb(_polygon(block, 0.3), colour))
+    parts.mark_points.extend([(x0, bar_y + thick * 4, 0.5), (x0 + bar, bar_y + thick * 4, 0.5)])
+    parts.mark_texts.extend(["0", f"{bar:g} m" if bar < 1000 else f"{bar / 1000:g} km"])
 
 
 def _buildings(park: Any) -> tuple[pv.PolyData, np.ndarray, np.ndarray]:

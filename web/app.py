@@ -147,6 +147,8 @@ async def json_body(request: Request) -> dict[str, Any]:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(f"body: not JSON ({exc})") from None
+    except RecursionError:
+        raise BadRequest("body: nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("body: expected a JSON object")
     return body

@@ -39,7 +39,8 @@ def peak_kw(park: Park) -> dict[str, float]:
     }
 
 
-def _extent(park: Park) -> list[float]:
+def plan_extent(park: Park) -> list[float]:
+    """``[x0, y0, x1, y1]`` around everything drawn, in park metres, with a margin."""
     points: list[Any] = [p for b in park.buildings for p in b.footprint]
     points += [p for r in park.logistics.roads for p in r.points]
     points += [g.position for g in park.logistics.gates]
@@ -129,7 +130,7 @@ def plan_document(park: Park) -> dict[str, Any]:
     return {
         "name": park.park.name,
         "start": park.park.start,
-        "extent": _extent(park),
+        "extent": plan_extent(park),
         "buildings": buildings,
         "roads": [
             {"id": r.id, "points": [list(p) for p in r.points]} for r in park.logistics.roads

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from twin.errors import InputError
 from twin.load import bundled_scenarios, load_scenario, read_document, validate_data
 from twin.output import atomic_write_bytes
@@ -93,6 +95,7 @@ def check_upload(park: Park, name: str | None, data: bytes) -> dict[str, Any]:
     safe = upload_name(name)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputError(safe, f"is {len(data) // 1024} KB; uploads are at most 256 KB")
+    _refuse_aliases(safe, data)
     with tempfile.TemporaryDirectory(prefix="parktwin-upload-") as folder:
         path = atomic_write_bytes(Path(folder) / safe, data)
         try:
@@ -108,6 +111,21 @@ def check_upload(park: Park, name: str | None, data: bytes) -> dict[str, Any]:
         "description": scenario.scenario.description,
         "document": document,
     }
+
+
+def _refuse_aliases(name: str, data: bytes) -> None:
+    """YAML aliases (``*a``) can make a small file expand a billion-fold: not from the network."""
+    if b"*" not in data:
+        return
+    try:
+        for event in yaml.parse(data.decode("utf-8-sig")):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise InputError(
+                    name, "YAML aliases (*name) are not accepted in uploads", line=line
+                )
+    except (yaml.YAMLError, UnicodeDecodeError):
+        return  # the reader reports the syntax or encoding error with its line
 
 
 def choices(park: Park, items: Any) -> list[Choice]:

@@ -10,7 +10,8 @@ it and that no other machine or network namespace can be given: ``127.0.0.1``, `
 loopback: on Linux they can be routed or assigned to containers and network namespaces, so a
 server bound there needs the token too. A server without a token also refuses requests whose
 ``Host`` header names another host (a defence against DNS rebinding: a web page elsewhere that
-points its own name at 127.0.0.1).
+points its own name at 127.0.0.1), and every server refuses a POST or DELETE whose ``Origin``
+is another site (a page elsewhere starting what-ifs here).
 """
 
 from __future__ import annotations
@@ -89,6 +90,21 @@ def presented_token(scope: Scope) -> tuple[str | None, bool]:
     return None, False
 
 
+def cross_site(scope: Scope) -> bool:
+    """A POST or DELETE sent by a page of another site (its ``Origin`` is not this server).
+
+    Browsers send such a form or ``fetch`` without asking first when it looks simple, so
+    without this check any web page open on this machine could start what-ifs here.
+    """
+    if scope.get("method", "GET") in ("GET", "HEAD", "OPTIONS"):
+        return False
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return False  # not a browser's cross-site request (curl, scripts)
+    host = _header(scope, b"host") or ""
+    return origin.split("://", 1)[-1].rstrip("/").lower() != host.lower()
+
+
 class Guard:
     """ASGI middleware: the token on every request (push channel included), or the host check.
 
@@ -104,6 +120,9 @@ class Guard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
+            return
+        if cross_site(scope):
+            await _refuse(send, 403, "requests that change something must come from this page")
             return
         if self.token is None:
             host = (_header(scope, b"host") or "").rsplit(":", 1)[0].strip("[]").lower()

@@ -30,7 +30,7 @@ from twin.intervals import Clock
 from twin.roads import RoadNetwork, Route
 from twin.schema import Park
 from twin.start_state import TruckNow
-from web.plan import feeder_of, peak_kw, polygon_centre
+from web.plan import feeder_of, peak_kw, plan_extent, polygon_centre
 
 STALE_MIN = 120.0
 STAGE_CODES = {
@@ -42,7 +42,9 @@ STAGE_CODES = {
     "leaving": 5,
 }
 """Truck stages as the small integers the page's dots carry."""
-DOT_SPACING_M = 9.0
+DOT_SPACING_PER_KM = 16.0
+"""Gap between queued trucks' dots, metres per kilometre of the park's extent (the page draws
+them 14 m/km wide, so they touch but do not overlap at any park size)."""
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -66,6 +68,7 @@ class PlanModel:
     anchors: dict[str, np.ndarray]
     gates: dict[str, np.ndarray]
     group_building: dict[str, str]
+    spacing_m: float
 
     @classmethod
     def of(cls, park: Park) -> PlanModel:
@@ -84,6 +87,7 @@ class PlanModel:
             anchors=anchors,
             gates={g.id: np.asarray(g.position, dtype=float) for g in park.logistics.gates},
             group_building={d.id: d.building for d in park.logistics.dock_groups},
+            spacing_m=DOT_SPACING_PER_KM * _extent_km(park),
         )
 
     def minutes(self, moment: datetime) -> float:
@@ -103,6 +107,11 @@ class PlanModel:
         if not self.network.connected(gate, building):
             return None
         return self.network.route(gate, building)
+
+
+def _extent_km(park: Park) -> float:
+    x0, y0, x1, y1 = plan_extent(park)
+    return max(x1 - x0, y1 - y0) / 1000.0
 
 
 def _reading(meters: dict[str, Any], asset: str, quantity: str, now: datetime) -> float | None:
@@ -211,13 +220,10 @@ def truck_dots(model: PlanModel, trucks: Sequence[TruckNow]) -> list[list[float]
         slot = lined.get((key or "", truck.stage), 0)
         lined[(key or "", truck.stage)] = slot + 1
         row, col = divmod(slot, 8)
-        offset = (2 if at_gate else 1) * (1 + code % 3) * DOT_SPACING_M
+        gap = model.spacing_m
+        offset = (2 if at_gate else 1) * (1 + code % 3) * gap
         dots.append(
-            [
-                float(anchor[0] + (col - 3.5) * DOT_SPACING_M),
-                float(anchor[1] - offset - row * DOT_SPACING_M),
-                code,
-            ]
+            [float(anchor[0] + (col - 3.5) * gap), float(anchor[1] - offset - row * gap), code]
         )
     return dots
 

@@ -87,7 +87,7 @@ class Ingester:
     Args:
         store: The store (opened for writing).
         validator: Checks messages against the park.
-        batch_size: Commit when this many messages wait.
+        batch_size: Commit when this many messages (or records of batch messages) wait.
         max_delay_s: ... or when the oldest has waited this long.
         log: Where job failures are reported (a failing job never stops the feed).
     """
@@ -147,7 +147,8 @@ class Ingester:
         if not self._tokens:
             return False
         waited = wallclock.monotonic() - (self._oldest or 0.0)
-        return len(self._tokens) >= self.batch_size or waited >= self.max_delay_s
+        held = max(len(self._tokens), len(self._records) + len(self._rejects))
+        return held >= self.batch_size or waited >= self.max_delay_s
 
     def flush(self) -> list[Any]:
         """Commit what waits, then run the jobs that fell due; the tokens now safe to ack."""

@@ -36,7 +36,7 @@ function bandChart(node, series, unit, colour) {
   const opts = {
     axes: [TIME_AXIS, Object.assign({ label: unit, size: 48 }, AXIS)],
     scales: { x: { time: true } },
-    legend: { show: true },
+    legend: { show: false },
     series: [
       { label: "Giờ" },
       { label: "P95", stroke: colour + "66", width: 1, points: { show: false } },
@@ -80,7 +80,7 @@ class ForecastView {
     fillSelect(this.powerSelect, power, true);
     document.getElementById("forecast-origin").textContent =
       `Dự báo lúc ${clockText(forecast.origin)} ${dateText(forecast.origin)} cho ${forecast.hours} giờ tới, ` +
-      `${forecast.replications} lần lặp; dải tô là khoảng 90% (P05–P95).`;
+      `${forecast.replications} lần lặp.`;
     this.draw();
   }
 

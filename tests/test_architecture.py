@@ -1,0 +1,300 @@
+"""The module stack of docs/architecture.md, checked on the source (#10).
+
+- every module of twin/, viz/, web/ and cli.py has a layer (:data:`LAYERS`), and no import goes
+  up the stack;
+- the imports make no cycle;
+- no function-local import of a twin module in twin/, and in viz/ and web/ only the listed
+  ones (:data:`LAZY_INTERNAL`); lazy imports of third-party libraries only of the heavy ones
+  (:data:`LAZY_HEAVY`); cli.py may import anything lazily (``parktwin --help`` stays fast);
+- twin imports no viz, cli, web, typer, pyvista, vtk, rich or web framework, and the MQTT
+  client and SQLite only in twin.live;
+- docs/architecture.md's stack table names the same layers.
+
+Imports under ``if TYPE_CHECKING:`` are annotations, not dependencies, and are left out.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+LAYERS: dict[str, int] = {
+    # 1. errors and hints, plain text helpers and the random streams
+    "twin.errors": 1,
+    "twin.rng": 1,
+    "twin.text": 1,
+    "twin.stats": 1,
+    # 2. the pure pydantic models of park and scenario files
+    "twin.schema": 2,
+    # 3. what the models mean: intervals, distributions, roads, load shapes, validation
+    "twin.intervals": 3,
+    "twin.dist": 3,
+    "twin.roads": 3,
+    "twin.shapes": 3,
+    "twin.validation": 3,
+    # 4. the asset-family registry
+    "twin.assets": 4,
+    # 5. files: writing, bundled data, reading, loading, scenarios, the one way in
+    "twin.output": 5,
+    "twin.result_folder": 5,
+    "twin.bundled": 5,
+    "twin.documents": 5,
+    "twin.checks": 5,
+    "twin.scenario": 5,
+    "twin.load": 5,
+    "twin.inputs": 5,
+    "twin.dump": 5,
+    # 6. what a run records and where it starts from
+    "twin.trace": 6,
+    "twin.start_state": 6,
+    # 7. the engine's families, one module each, each owning its KPIs
+    "twin.sim": 7,
+    # 8. the composition root: families found, one replication run, KPIs added up
+    "twin.sim.families": 8,
+    "twin.sim.engine": 8,
+    "twin.kpi": 8,
+    # 9. experiments: settings, warm-up and replication rules, results, backends, runner
+    "twin.settings": 9,
+    "twin.warmup": 9,
+    "twin.replication": 9,
+    "twin.results": 9,
+    "twin.comparison": 9,
+    "twin.sweeps": 9,
+    "twin.backends": 9,
+    "twin.runner": 9,
+    "twin.options": 9,
+    # 10. reports, calibration and the live twin
+    "twin.charts": 10,
+    "twin.report": 10,
+    "twin.compare_report": 10,
+    "twin.sweep_report": 10,
+    "twin.calibration": 10,
+    "twin.live": 10,
+    # 11. the API and the package facade
+    "twin.api": 11,
+    "twin.tables": 11,
+    "twin": 11,
+    # 12. the edges: 3D views, the web page, the command line
+    "viz": 12,
+    "web": 12,
+    "cli": 12,
+}
+"""Module (or package prefix) -> layer, bottom 1 to top 12. The longest prefix wins."""
+
+LAZY_INTERNAL: dict[tuple[str, str], str] = {
+    ("viz", "viz.offscreen"): "PyVista and VTK load on the first render, not on `import viz`",
+    ("viz", "viz.interactive"): "PyVista and VTK load on the first show",
+    ("web", "web.server"): "the web framework loads when `parktwin serve` starts",
+    ("web.threed", "viz.offscreen"): "PyVista loads only in the worker that draws the page",
+}
+"""The function-local imports of our own modules that are allowed, and why."""
+
+LAZY_HEAVY = (
+    "scipy",
+    "pandas",
+    "distributed",
+    "PIL",
+    "imageio_ffmpeg",
+    "matplotlib",
+    "trame_pyvista",
+    "trame_vtk",
+    "vtkmodules",
+    "importlib.metadata",  # the facade's __version__ only: `import twin` stays light
+)
+"""Third-party libraries that may be imported inside a function (they are slow to import)."""
+
+FORBIDDEN_IN_TWIN = ("viz", "cli", "web", "typer", "pyvista", "vtk", "vtkmodules", "rich")
+FRAMEWORKS = ("starlette", "fastapi", "uvicorn", "flask", "aiohttp")
+LIVE_ONLY = ("paho", "sqlite3")
+
+
+@dataclass(frozen=True)
+class Import:
+    """One import statement: who, what, where in the file, and whether inside a function."""
+
+    source: str
+    target: str
+    line: int
+    local: bool
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _sources() -> dict[str, Path]:
+    files = [REPO / "cli.py"]
+    for package in ("twin", "viz", "web"):
+        files += sorted((REPO / package).rglob("*.py"))
+    return {_module_name(p): p for p in files if "_bundled" not in p.parts}
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def _imports_of(name: str, path: Path, modules: set[str]) -> list[Import]:
+    """Every import of the file outside ``if TYPE_CHECKING:``, resolved to modules."""
+    found: list[Import] = []
+
+    def visit(node: ast.AST, local: bool) -> None:
+        if _is_type_checking(node):
+            return
+        if isinstance(node, ast.Import):
+            found.extend(Import(name, a.name, node.lineno, local) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                sub = f"{node.module}.{alias.name}"
+                target = sub if sub in modules else node.module
+                found.append(Import(name, target, node.lineno, local))
+        inside = local or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        for child in ast.iter_child_nodes(node):
+            visit(child, inside)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    return found
+
+
+@pytest.fixture(scope="module")
+def graph() -> tuple[dict[str, Path], list[Import]]:
+    sources = _sources()
+    modules = set(sources)
+    imports = [imp for name, path in sources.items() for imp in _imports_of(name, path, modules)]
+    return sources, imports
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        layer = LAYERS.get(".".join(parts[:end]))
+        if layer is not None:
+            return layer
+    return None
+
+
+def _internal(module: str) -> bool:
+    return module == "cli" or module.split(".")[0] in ("twin", "viz", "web")
+
+
+def _under(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+def test_every_module_has_a_layer(graph) -> None:
+    sources, _ = graph
+    missing = sorted(m for m in sources if _layer(m) is None)
+    assert not missing, (
+        f"modules without a layer: {missing}; add them to LAYERS in tests/test_architecture.py "
+        "and to the stack table of docs/architecture.md"
+    )
+
+
+def test_no_import_goes_up_the_stack(graph) -> None:
+    _, imports = graph
+    upward = [
+        f"{i.source} (layer {_layer(i.source)}) imports {i.target} (layer {_layer(i.target)}) "
+        f"at line {i.line}"
+        for i in imports
+        if _internal(i.target)
+        and not i.local
+        and (_layer(i.target) or 0) > (_layer(i.source) or 0)
+        and not i.source.startswith(i.target + ".")  # a package's own __init__
+    ]
+    assert not upward, "\n".join(upward)
+
+
+def test_the_imports_make_no_cycle(graph) -> None:
+    sources, imports = graph
+    edges: dict[str, set[str]] = {m: set() for m in sources}
+    for i in imports:
+        if i.target in sources and i.target != i.source and not i.source.startswith(i.target + "."):
+            edges[i.source].add(i.target)
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def walk(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(edges[node]):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (cycle := walk(nxt)):
+                return cycle
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for module in sorted(sources):
+        if module not in state and (cycle := walk(module)):
+            pytest.fail("import cycle: " + " -> ".join(cycle))
+
+
+def test_function_local_imports_are_only_the_listed_lazy_ones(graph) -> None:
+    _, imports = graph
+    wrong = []
+    for i in imports:
+        if not i.local or i.source == "cli":
+            continue
+        if _internal(i.target):
+            allowed = i.source.split(".")[0] != "twin" and any(
+                i.source == src and _under(i.target, (dst,)) for src, dst in LAZY_INTERNAL
+            )
+        else:
+            allowed = _under(i.target, LAZY_HEAVY)
+        if not allowed:
+            wrong.append(f"{i.source} line {i.line}: function-local import of {i.target}")
+    assert not wrong, "\n".join(wrong) + "\n(import at the top, or list it with its reason)"
+
+
+def test_twin_stays_away_from_the_edges(graph) -> None:
+    _, imports = graph
+    wrong = [
+        f"{i.source} line {i.line} imports {i.target}"
+        for i in imports
+        if i.source.split(".")[0] == "twin"
+        and (
+            _under(i.target, FORBIDDEN_IN_TWIN + FRAMEWORKS)
+            or (_under(i.target, LIVE_ONLY) and not _under(i.source, ("twin.live",)))
+        )
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_checks_can_fail() -> None:
+    """The helpers see what they must: an upward import, a local import, a cycle's parts."""
+    code = "import twin.api\n\ndef f():\n    from twin.kpi import compute_kpis\n"
+    path = REPO / "tests" / "_probe_module.py"
+    path.write_text(code, encoding="utf-8")
+    try:
+        found = _imports_of("twin.schema", path, {"twin.api", "twin.kpi"})
+    finally:
+        path.unlink()
+    assert [(i.target, i.local) for i in found] == [("twin.api", False), ("twin.kpi", True)]
+    assert (_layer("twin.api") or 0) > (_layer("twin.schema") or 0)
+    assert _layer("twin.calibration.fit_service") == LAYERS["twin.calibration"]
+    assert _layer("twin.sim.families") == 8 and _layer("twin.sim.logistics") == 7
+
+
+def test_the_documented_stack_is_this_one() -> None:
+    """Every module docs/architecture.md's stack table names sits in the layer it says."""
+    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| *(\d+) *\|(.*)$", text, flags=re.M)
+    assert rows, "docs/architecture.md has no stack table"
+    named = {}
+    for layer, rest in rows:
+        cells = rest.split("|")[0]
+        for module in re.findall(r"`([a-z_.]+)`", cells):
+            named[module] = int(layer)
+    assert named, "the stack table names no modules"
+    wrong = {m: (n, _layer(m)) for m, n in named.items() if _layer(m) != n}
+    assert not wrong, f"docs say (layer, test says layer): {wrong}"
+    assert set(LAYERS) <= set(named), f"not in the docs table: {sorted(set(LAYERS) - set(named))}"

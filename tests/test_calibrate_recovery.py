@@ -116,3 +116,15 @@ def test_a_night_staffing_schedule_is_read_from_the_occupancy(tmp_path: Path) ->
     staffed["staffing"] = [{"start": "22:00", "end": "06:00", "docks": 2}]
     again = calibrate(load_park(truth), tmp_path, holdout=0.0)
     assert differences(again) == []
+
+
+def test_too_few_lanes_in_the_file_are_raised_to_what_the_gate_log_needs(
+    visits: list[dict], tmp_path: Path
+) -> None:
+    ind.write_trucks(tmp_path, visits, gate_out=True)
+    data = ind.true_park()
+    data["logistics"]["gates"][0]["lanes"] = 1  # the truth is 2
+    cal = calibrate(load_park(data), tmp_path, holdout=0.0)
+    gate = cal.park.logistics.gates[0]
+    assert gate.lanes == ind.LANES
+    assert Sampler(gate.service).mean == pytest.approx(ind.GATE["mean"], rel=0.06)

@@ -121,3 +121,11 @@ def test_level_without_shape_is_refused() -> None:
     data["buildings"][0]["power"]["level_kw"] = 10.0
     with pytest.raises(InputError, match="needs a shape"):
         load_park(data)
+
+
+def test_a_holiday_that_is_not_a_date_is_named() -> None:
+    data = load_park("demo-small").model_dump(mode="json", exclude_none=True)
+    data["park"]["holidays"] = ["2026-02-30"]
+    with pytest.raises(InputError) as caught:
+        load_park(data)
+    assert "park.holidays" in str(caught.value) and "not a real date" in str(caught.value)

@@ -108,3 +108,16 @@ def test_wheel_init_copies_bundled_parks(fresh_venv: tuple[Path, dict[str, str]]
         cwd=venv.parent,
         env=env,
     )
+
+
+def test_wheel_ships_the_web_page(fresh_venv: tuple[Path, dict[str, str]]) -> None:
+    venv, env = fresh_venv
+    proc = _run(
+        [venv / "bin" / "python", "-c", "import web.app as a; print(a.STATIC)"],
+        cwd=venv.parent,
+        env=env,
+    )
+    static = Path(proc.stdout.strip())
+    assert static.resolve().is_relative_to(venv.resolve()), static
+    for name in ("index.html", "app.js", "plan.js", "style.css", "vendor/uPlot.iife.min.js"):
+        assert (static / name).is_file(), name

@@ -11,7 +11,7 @@ reaches its dock group by road; plugin assets) are :mod:`twin.checks`'.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from difflib import get_close_matches
 from typing import Annotated, Any, Literal
 
@@ -536,6 +536,16 @@ class ParkInfo(Model):
     holidays: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] | None = Field(
         None, description='dates ("YYYY-MM-DD") whose load shapes are those of a Sunday'
     )
+
+    @field_validator("holidays")
+    @classmethod
+    def _real_dates(cls, value: list[str] | None) -> list[str] | None:
+        for text in value or []:
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"'{text}' is not a real date") from None
+        return value
 
     @field_validator("start")
     @classmethod

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.calibration.fit_docks import resolution
+from twin.calibration.fit_docks import max_concurrency, resolution
 from twin.calibration.fit_service import ServiceFit, fit_service
 from twin.calibration.read import TruckLog
 from twin.schema import Park
@@ -130,14 +130,31 @@ def fit_gate(
 
 
 def _from_gate_out(arrive: np.ndarray, gate_out: np.ndarray, lanes: int) -> tuple[int, np.ndarray]:
-    """Service times from the rebuilt lane queue; more lanes when the file's are too few."""
+    """Service times from the rebuilt lane queue; more lanes when the file's are too few.
+
+    More lanes only start trucks earlier, so "no negative service" is monotone in the count:
+    the fewest lanes that work are found by bisection between the file's count and the most
+    trucks ever at the gate at once (with that many, nobody queues).
+    """
     tol = resolution(np.concatenate([arrive, gate_out[np.isfinite(gate_out)]]))
-    for count in range(lanes, lanes + 1000):
-        start = lane_starts(arrive, gate_out, count)
-        service = gate_out - start
-        if not (service[np.isfinite(service)] < -tol).any():
-            return count, np.maximum(service, 0.0)
-    return lanes, np.full(len(arrive), math.nan)
+
+    def services(count: int) -> np.ndarray | None:
+        service = gate_out - lane_starts(arrive, gate_out, count)
+        return None if (service[np.isfinite(service)] < -tol).any() else service
+
+    found = services(lanes)
+    if found is not None:
+        return lanes, np.maximum(found, 0.0)
+    most, _ = max_concurrency(arrive, np.where(np.isfinite(gate_out), gate_out, np.inf))
+    low, high = lanes, max(most, lanes + 1)  # `low` fails; `high` cannot (nobody queues)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if services(middle) is None:
+            low = middle
+        else:
+            high = middle
+    result = services(high)
+    return high, np.maximum(result, 0.0) if result is not None else np.full(len(arrive), np.nan)
 
 
 def _deconvolved(

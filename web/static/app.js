@@ -169,10 +169,20 @@ function load3d(again) {
 
 /* ---------------------------------------------------------------- start */
 
+/* The push channel; closed while the tab is hidden (a browser keeps at most 6 connections to a
+   server, so a few background tabs must not starve the one on screen), reopened when shown. */
 function connect() {
-  const source = new EventSource(withToken("/api/events"));
-  source.addEventListener("snapshot", (e) => onSnapshot(JSON.parse(e.data)));
-  source.onerror = () => { if (App.viewing === null) setMode("offline", "Mất kết nối, đang thử lại…"); };
+  let source = null;
+  const open = () => {
+    source = new EventSource(withToken("/api/events"));
+    source.addEventListener("snapshot", (e) => onSnapshot(JSON.parse(e.data)));
+    source.onerror = () => { if (App.viewing === null) setMode("offline", "Mất kết nối, đang thử lại…"); };
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden && source) { source.close(); source = null; }
+    else if (!document.hidden && !source) open();
+  });
+  open();
 }
 
 async function start() {

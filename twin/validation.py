@@ -27,7 +27,7 @@ def validate_data(model: type[M], data: Any, name: str, lines: Mapping | None = 
     lines = lines or {}
     if not isinstance(data, dict):
         kind = (
-            "a list" if isinstance(data, list) else f"'{data}'" if data is not None else "nothing"
+            "a list" if isinstance(data, list) else _short(data) if data is not None else "nothing"
         )
         raise InputError(name, f"the document is {kind}; expected a mapping of sections", line=1)
     try:
@@ -129,6 +129,8 @@ def _describe(model: type[BaseModel], err: Any, data: Any) -> tuple[tuple[Any, .
             loc,
             "a distribution needs 'dist' naming its family, e.g. {dist: exponential, mean: 5}",
         )
+    if kind == "too_long" and isinstance(got, list | dict):
+        return loc, f"has {len(got):,} items; at most {ctx.get('max_length', 0):,}"
     if kind == "finite_number":
         return loc, f"must be a finite number, got {got!r}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):

@@ -39,6 +39,14 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _named(exc: Exception) -> str:
+    """The message of a bad-input error; settings are called by their command-line flags."""
+    from twin.errors import SettingError
+    from twin.options import SETTING_FLAGS
+
+    return exc.named(SETTING_FLAGS) if isinstance(exc, SettingError) else str(exc)
+
+
 def _with_notes(message: str, exc: BaseException) -> str:
     """The message and the notes the library added to the error (where results went)."""
     return "; ".join([message, *getattr(exc, "__notes__", [])])
@@ -64,7 +72,7 @@ def guarded(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except (InputError, UsageError) as exc:
-            raise fail(str(exc)) from None
+            raise fail(_named(exc)) from None
         except KeyboardInterrupt as exc:
             if _terminated:
                 raise fail(_with_notes("terminated (SIGTERM)", exc), EXIT_TERMINATED) from None

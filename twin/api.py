@@ -40,6 +40,7 @@ from twin.sim.engine import simulate as run_engine
 from twin.sweep_report import write_sweep
 from twin.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
 from twin.trace import Trace
+from twin.workload import expected_result_bytes
 
 
 def _finished(experiments: Sequence[Experiment]) -> bool:
@@ -52,35 +53,6 @@ def _finished(experiments: Sequence[Experiment]) -> bool:
 
 
 R = TypeVar("R")
-
-TRUCK_BYTES = 68
-"""Bytes per truck visit in a trace: seven float64 times and three int32 indices."""
-REPORT_BYTES = 2 * 1024 * 1024
-"""Room for the documents and reports of a result folder besides the trace."""
-
-
-def expected_trucks(park: Park, days: float) -> float:
-    """The mean number of truck visits to `days` of the park, from its flows' rates."""
-    per_hour = 0.0
-    for flow in park.logistics.flows:
-        if flow.timetable is not None:
-            per_hour += len(flow.timetable) / 24.0
-        else:
-            per_hour += sum(flow.weekly_rates()) / 168.0
-    return per_hour * 24.0 * days
-
-
-def expected_result_bytes(park: Park, settings: Settings, with_trace: bool = True) -> int:
-    """A generous estimate of the size of a result folder (the trace dominates)."""
-    if not with_trace:
-        return REPORT_BYTES
-    days = settings.days + settings.warmup_days
-    steps = days * 1440.0 / settings.step_min
-    assets = len(park.buildings) + len(park.logistics.gates) + len(park.logistics.dock_groups)
-    if park.power is not None:
-        assets += len(park.power.feeders) + len(park.power.substations)
-    series = steps * (4 * assets + 8) * 8
-    return int(REPORT_BYTES + TRUCK_BYTES * expected_trucks(park, days) + series)
 
 
 def _write_into(folder: ResultFolder, write: Callable[[Path], object], complete: bool) -> Path:

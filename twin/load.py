@@ -16,7 +16,7 @@ from typing import Any
 
 from twin.bundled import DEFAULT_PARK, bundled_parks, bundled_scenarios, resolve
 from twin.checks import check_park
-from twin.documents import read_document
+from twin.documents import Lines, read_document
 from twin.errors import InputError
 from twin.scenario import apply_scenario
 from twin.schema import Park, Scenario
@@ -29,10 +29,13 @@ def load_park(source: str | Path | Mapping[str, Any] = DEFAULT_PARK) -> Park:
         data = dict(source)
         return check_park(validate_data(Park, data, "<park dict>"), data, "<park dict>")
     path = resolve(source, "park")
-    data, lines = read_document(path)
+    return _park_from(*read_document(path), str(path))
+
+
+def _park_from(data: Any, lines: Lines, name: str) -> Park:
     if isinstance(data, dict) and "scenario" in data and "park" not in data:
-        raise InputError(str(path), "is a scenario file; expected a park file", line=1)
-    return check_park(validate_data(Park, data, str(path), lines), data, str(path), lines)
+        raise InputError(name, "is a scenario file; expected a park file", line=1)
+    return check_park(validate_data(Park, data, name, lines), data, name, lines)
 
 
 def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
@@ -40,10 +43,13 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     if isinstance(source, Mapping):
         return validate_data(Scenario, dict(source), "<scenario dict>")
     path = resolve(source, "scenario")
-    data, lines = read_document(path)
+    return _scenario_from(*read_document(path), str(path))
+
+
+def _scenario_from(data: Any, lines: Lines, name: str) -> Scenario:
     if isinstance(data, dict) and "park" in data and "scenario" not in data:
-        raise InputError(str(path), "is a park file; expected a scenario file", line=1)
-    return validate_data(Scenario, data, str(path), lines)
+        raise InputError(name, "is a park file; expected a scenario file", line=1)
+    return validate_data(Scenario, data, name, lines)
 
 
 def scenario_path(source: str | Path) -> Path:
@@ -51,13 +57,13 @@ def scenario_path(source: str | Path) -> Path:
     return resolve(source, "scenario")
 
 
-def file_kind(source: str | Path) -> str:
-    """'park' or 'scenario', from the document's top-level keys (bundled names: parks first)."""
+def _any_path(source: str | Path) -> Path:
+    """The file behind a path, or a bundled park or scenario name (parks first)."""
     try:
-        path = resolve(source, "park")
+        return resolve(source, "park")
     except InputError:
         if str(source) in bundled_scenarios():
-            return "scenario"
+            return bundled_scenarios()[str(source)]
         names = [*bundled_parks(), *bundled_scenarios()]
         close = difflib.get_close_matches(str(source), names, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
@@ -66,19 +72,28 @@ def file_kind(source: str | Path) -> str:
             f"no such file and no bundled park or scenario of that name{hint} "
             f"(bundled: {', '.join(names) or 'none'})",
         ) from None
-    data, _ = read_document(path)
+
+
+def _kind_of(data: Any) -> str:
     return "scenario" if isinstance(data, dict) and "scenario" in data else "park"
+
+
+def file_kind(source: str | Path) -> str:
+    """'park' or 'scenario', from the document's top-level keys (bundled names: parks first)."""
+    data, _ = read_document(_any_path(source))
+    return _kind_of(data)
 
 
 def check_file(source: str | Path) -> tuple[str, str]:
     """Validate a park or scenario file; return its kind and name (raise InputError if bad).
 
-    A scenario is also applied to its base park, so that changes that name nothing, or that
-    leave an invalid park behind, are caught too.
+    The file is read once. A scenario is also applied to its base park, so that changes that
+    name nothing, or that leave an invalid park behind, are caught too.
     """
-    kind = file_kind(source)
-    if kind == "park":
-        return kind, load_park(source).park.name
-    scenario = load_scenario(source)
-    apply_scenario(load_park(scenario.base or DEFAULT_PARK), scenario, str(scenario_path(source)))
-    return kind, scenario.scenario.name
+    path = _any_path(source)
+    data, lines = read_document(path)
+    if _kind_of(data) == "park":
+        return "park", _park_from(data, lines, str(path)).park.name
+    scenario = _scenario_from(data, lines, str(path))
+    apply_scenario(load_park(scenario.base or DEFAULT_PARK), scenario, str(path))
+    return "scenario", scenario.scenario.name

@@ -49,6 +49,7 @@ from twin.warmup import (
     choose_warmup,
     pilot_series,
 )
+from twin.workload import check_workload
 
 Progress = Callable[[float, int], None]
 """Called with (replications done, replications planned); done may be fractional while a
@@ -478,6 +479,7 @@ def run_cases(
         raise UsageError("nothing to run: no park or scenario given")
     families()  # a plugin that fails to load is bad input, found before any work starts
     check_kpi_names(cases, settings.precision_kpis, settings.step_min)
+    check_workload(cases, settings)
     runner = _Runner(cases, settings, progress, batch_fn, pilot_fn)
     try:
         with open_backend(settings.backend, settings.jobs, settings.scheduler) as backend:

@@ -25,6 +25,11 @@ INITIAL_REPLICATIONS = 10
 """First round of ``-r auto``: fewer lets a lucky low-variance start stop the procedure early."""
 MAX_REPLICATIONS = 200
 MAX_DAYS = 3660
+MAX_REPLICATION_COUNT = 10_000
+"""Most replications of one experiment (and the cap of ``-r auto``): bounds memory and time."""
+MAX_JOBS = 1024
+"""Most worker processes or local dask workers (the command line also caps at the cores)."""
+MAX_SEED = 2**63 - 1
 MAX_GRID_STEPS = 10_000_000
 """Most utility grid steps of one replication (warm-up and horizon): bounds memory."""
 
@@ -99,14 +104,17 @@ def _number(settings: Settings, name: str, low: float, low_ok: bool, high: float
     return value
 
 
-def _whole(settings: Settings, name: str, low: int) -> int:
-    """The setting `name` as a whole number of at least `low`."""
+def _whole(settings: Settings, name: str, low: int, high: int) -> int:
+    """The setting `name` as a whole number in ``low ..= high``."""
     value: Any = getattr(settings, name)
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise SettingError(name, f"must be a whole number, got {value!r}")
-    if value < low:
-        raise SettingError(name, f"must be at least {low}, got {value}")
-    return int(value)
+    whole = int(value)
+    if whole < low:
+        raise SettingError(name, f"must be at least {low}, got {whole}")
+    if whole > high:
+        raise SettingError(name, f"must be at most {high:,}, got {whole:,}")
+    return whole
 
 
 def _check_numbers(s: Settings) -> None:
@@ -114,11 +122,11 @@ def _check_numbers(s: Settings) -> None:
     days = _number(s, "days", 0.0, False, MAX_DAYS)
     warmup = _number(s, "warmup_days", 0.0, True, MAX_DAYS)
     step = _number(s, "step_min", 0.0, False, 1440.0)
-    for name in ("seed", "first_replication"):
-        _whole(s, name, 0)
-    for name in ("replications", "jobs"):
-        _whole(s, name, 1)
-    _whole(s, "max_replications", 2 if s.precision is not None else 1)
+    _whole(s, "seed", 0, MAX_SEED)
+    _whole(s, "first_replication", 0, MAX_SEED)
+    _whole(s, "replications", 1, MAX_REPLICATION_COUNT)
+    _whole(s, "jobs", 1, MAX_JOBS)
+    _whole(s, "max_replications", 2 if s.precision is not None else 1, MAX_REPLICATION_COUNT)
     steps = (days + warmup) * 1440.0 / step
     if steps > MAX_GRID_STEPS:
         raise SettingError(

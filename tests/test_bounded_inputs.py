@@ -1,0 +1,62 @@
+"""Bounded reading (twin.documents) and the vectorised footprint check, in process."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from twin.documents import read_document
+from twin.errors import InputError
+from twin.schema import _first_crossing, _first_crossing_pairwise, polygon_problem
+
+
+@pytest.mark.parametrize("corners", [4, 5, 8, 13, 30, 60])
+def test_the_vectorised_crossing_check_finds_the_pair_the_loop_finds(corners):
+    """Random polygons, many of them crossing themselves, some with touching corners."""
+    rng = np.random.default_rng(corners)
+    for _ in range(200):
+        points = [tuple(p) for p in rng.integers(0, 6, size=(corners, 2)).astype(float)]
+        expected = _first_crossing_pairwise(points)
+        assert _first_crossing(np.asarray(points)) == expected, points
+
+
+def test_a_star_crosses_itself_and_a_circle_does_not():
+    angles = np.linspace(0, 2 * np.pi, 400, endpoint=False)
+    circle = [(float(np.cos(a)) * 50, float(np.sin(a)) * 50) for a in angles]
+    assert polygon_problem(circle) is None
+    star = [circle[(k * 160) % 400] for k in range(5)]  # a pentagram: every other corner
+    assert "crosses itself" in str(polygon_problem(star))
+
+
+def test_lines_are_found_through_the_one_walk_and_aliases_are_shared(tmp_path):
+    doc = tmp_path / "park.yaml"
+    doc.write_text("a: &x\n  b: 1\n  c: [2, 3]\nd: *x\ne:\n  - f: 4\n")
+    data, lines = read_document(doc)
+    assert data["d"] is data["a"]  # shared, not copied
+    assert lines[("a",)] == 1 and lines[("a", "c")] == 3 and lines[("a", "c", 1)] == 3
+    assert lines[("d",)] == 4 and lines[("e", 0, "f")] == 6
+
+
+def test_json_lines_are_found_only_when_an_error_asks(tmp_path):
+    doc = tmp_path / "park.json"
+    doc.write_text('{\n  "a": {\n    "b": [1,\n      2]\n  }\n}\n')
+    data, lines = read_document(doc)
+    assert data == {"a": {"b": [1, 2]}}
+    assert lines[("a", "b", 1)] == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("a: &a [*a]\n", ["a[0]", "holds it"]),
+        ("a: " + "[" * 60 + "]" * 60 + "\n", ["nested 61 levels", "at most 50"]),
+        ("a: [1, 2\n", ["YAML syntax error"]),
+    ],
+)
+def test_refused_documents_say_where_and_why(tmp_path, text, words):
+    doc = tmp_path / "bad.yaml"
+    doc.write_text(text)
+    with pytest.raises(InputError) as caught:
+        read_document(doc)
+    for word in words:
+        assert word in str(caught.value)

@@ -69,6 +69,7 @@ LAYERS: dict[str, int] = {
     "twin.backends": 9,
     "twin.runner": 9,
     "twin.options": 9,
+    "twin.workload": 9,
     # 10. reports, calibration and the live twin
     "twin.charts": 10,
     "twin.report": 10,

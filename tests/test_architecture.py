@@ -86,7 +86,8 @@ LAYERS: dict[str, int] = {
     "web": 12,
     "cli": 12,
 }
-"""Module (or package prefix) -> layer, bottom 1 to top 12. The longest prefix wins."""
+"""Module (or package prefix) -> layer, bottom 1 to top 12. The longest prefix wins; ``twin``
+itself is the facade only, so a new twin module must be listed."""
 
 LAZY_INTERNAL: dict[tuple[str, str], str] = {
     ("viz", "viz.offscreen"): "PyVista and VTK load on the first render, not on `import viz`",
@@ -176,7 +177,10 @@ def graph() -> tuple[dict[str, Path], list[Import]]:
 def _layer(module: str) -> int | None:
     parts = module.split(".")
     for end in range(len(parts), 0, -1):
-        layer = LAYERS.get(".".join(parts[:end]))
+        prefix = ".".join(parts[:end])
+        if prefix == "twin" and module != "twin":
+            continue  # the facade is not a prefix
+        layer = LAYERS.get(prefix)
         if layer is not None:
             return layer
     return None

@@ -49,7 +49,6 @@ import copy
 import difflib
 import math
 import re
-import types
 import typing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -69,7 +68,7 @@ from twin.schema import (
     Scenario,
     SetChange,
 )
-from twin.validation import fields_at, model_at, validate_data
+from twin.validation import fields_at, model_at, union_members, validate_data
 
 __all__ = [
     "PathError",
@@ -304,16 +303,12 @@ def _is_number(value: Any) -> bool:
 def _bare_type(tp: Any) -> Any:
     """An annotation without Annotated and Optional (None for a union of several types)."""
     while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [a for a in typing.get_args(tp) if a is not type(None)]
-            if len(members) != 1:
-                return None
-            tp = members[0]
-        else:
+        tp, members = union_members(tp)
+        if members is None:
             return tp
+        if len(members) != 1:
+            return None
+        tp = members[0]
 
 
 def _is_int_type(tp: Any) -> bool:

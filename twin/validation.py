@@ -185,21 +185,26 @@ def model_at(model: Any, loc: tuple[Any, ...], data: Any) -> Any:
     return _unwrap(current, _value_at(data, loc))
 
 
+def union_members(tp: Any) -> tuple[Any, list[Any] | None]:
+    """`tp` without ``Annotated``, and its members other than None when it is a union."""
+    while typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return tp, [a for a in typing.get_args(tp) if a is not type(None)]
+    return tp, None
+
+
 def _unwrap(tp: Any, value: Any) -> Any:
     """Strip Optional/Annotated; pick the union member that matches the value's tag."""
     while True:
-        origin = typing.get_origin(tp)
-        if origin is typing.Annotated:
-            tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, types.UnionType):
-            members = [a for a in typing.get_args(tp) if a is not type(None)]
-            models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
-            if isinstance(value, dict) and models:
-                tp = max(models, key=lambda m: len(set(value) & set(m.model_fields)))
-            else:
-                tp = members[0]
-        else:
+        tp, members = union_members(tp)
+        if members is None:
             return tp
+        models = [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+        if isinstance(value, dict) and models:
+            tp = max(models, key=lambda m: len(set(value) & set(m.model_fields)))
+        else:
+            tp = members[0]
 
 
 def fields_at(model: type[BaseModel], loc: tuple[Any, ...], data: Any) -> list[str]:

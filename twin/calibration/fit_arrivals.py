@@ -102,6 +102,12 @@ class ArrivalFit:
         """Mean arrivals per day of the fitted profile."""
         return float(self.rates.mean() * 24.0)
 
+    def weekday_or_weekly(self, model: str) -> np.ndarray:
+        """The 168 rates of the weekday or the weekly model."""
+        rates = self.weekday if model == "weekday" else self.weekly
+        assert rates is not None
+        return rates
+
     def weekly_rates(self) -> np.ndarray:
         """The fitted rate of each of the 168 hours of the week."""
         return self.rates if len(self.rates) == WEEK_HOURS else np.tile(self.hourly, 7)
@@ -274,32 +280,63 @@ def _loglik(counts: np.ndarray, exposure: np.ndarray, rates: np.ndarray) -> floa
     return float((counts[positive] * np.log(rates[positive])).sum() - (rates * exposure).sum())
 
 
-def rates_supported(
-    weekly_rates: np.ndarray,
+@dataclass(frozen=True)
+class FileRatesTest:
+    """Likelihood-ratio tests of a park file's rates against every fitted model."""
+
+    factor: float  # maximum-likelihood scale of the file's rates (trucks seen / expected)
+    statistics: dict[str, tuple[float, int, float]]  # model: (LR / dispersion, df, p-value)
+    replace_by: str | None  # None: the data support the file's rates; "scaled" or a model
+
+    def summary(self) -> str:
+        """``LR tests against the file's rates: scaled p 0.3, hourly p 0.8`` in words."""
+        return "likelihood-ratio tests against the file's rates: " + ", ".join(
+            f"{name} p = {p:.2g}" for name, (_, _, p) in self.statistics.items()
+        )
+
+
+def judge_file_rates(
+    fit: ArrivalFit,
+    file_weekly: np.ndarray,
     times: np.ndarray,
     window: tuple[float, float],
     clock: Clock,
-    dispersion: float = 1.0,
     alpha: float = 0.001,
-) -> tuple[bool, float]:
-    """Whether arrivals are a plausible draw of given rates: Pearson's χ² on clock hours.
+) -> FileRatesTest:
+    """Are the file's rates rejected by the data? Nested likelihood-ratio tests at `alpha`.
 
-    The statistic is divided by the daily index of dispersion when above 1 (quasi-Poisson),
-    so day-to-day variation alone does not reject rates that are right on average. Returns
-    the verdict at level `alpha` and the p-value.
+    Candidates: the file's rates scaled by one factor (1 df) and each fitted model (its
+    parameters as df). Each statistic 2(log L_model − log L_file) is divided by the daily
+    index of dispersion when above 1 (quasi-likelihood), so day-to-day variation alone does
+    not reject rates right on average. The file's rates are replaced when some candidate
+    rejects them; then by the candidate of lowest AIC among those that do.
     """
     from scipy import stats
 
     lo, hi = window
     times = np.asarray(times, dtype=float)
     times = times[(times >= lo) & (times < hi)]
-    pieces = Exposure.of(window, clock)
-    expected = np.asarray(weekly_rates, dtype=float)[pieces.week_hour] * pieces.hours
-    piece_of = np.searchsorted(pieces.start, times, side="right") - 1
-    observed = np.bincount(piece_of, minlength=len(pieces.start)).astype(float)
-    if (observed[expected <= 1e-12] > 0).any():
-        return False, 0.0  # arrivals in hours the rates say are empty
-    test = pearson(observed, expected, fitted=0)
-    scaled = test.statistic / max(dispersion, 1.0) if math.isfinite(dispersion) else test.statistic
-    p = float(stats.chi2.sf(scaled, test.df))
-    return p >= alpha, p
+    counts = np.bincount(clock.week_hour(times), minlength=WEEK_HOURS).astype(float)
+    expo = Exposure.of(window, clock).per_week_hour()
+    rates = np.asarray(file_weekly, dtype=float)
+    expected = float((rates * expo).sum())
+    factor = counts.sum() / expected if expected > 0 else math.inf
+    base = _loglik(counts, expo, rates) if ((rates > 0) | (counts == 0)).all() else -math.inf
+    dispersion = max(fit.daily.index, 1.0) if math.isfinite(fit.daily.index) else 1.0
+    candidates = {"scaled": (factor * rates, 1)}
+    k_hours = int((expo.reshape(7, 24).sum(axis=0) > 0).sum())
+    candidates["hourly"] = (np.tile(fit.hourly, 7), k_hours)
+    if fit.weekday is not None:
+        candidates["weekday"] = (fit.weekday, k_hours + 6)
+    if fit.weekly is not None:
+        candidates["weekly"] = (fit.weekly, int((expo > 0).sum()))
+    statistics: dict[str, tuple[float, int, float]] = {}
+    aic: dict[str, float] = {}
+    for name, (profile, df) in candidates.items():
+        loglik = _loglik(counts, expo, profile) if math.isfinite(factor) else -math.inf
+        lr = 2 * (loglik - base) / dispersion if math.isfinite(base) else math.inf
+        statistics[name] = (lr, df, float(stats.chi2.sf(lr, df)) if math.isfinite(lr) else 0.0)
+        aic[name] = 2 * df - 2 * loglik
+    rejecting = [n for n, (_, _, p) in statistics.items() if p < alpha]
+    best = min(rejecting, key=lambda n: aic[n]) if rejecting else None
+    return FileRatesTest(float(factor), statistics, best)

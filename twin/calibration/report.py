@@ -155,14 +155,24 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
         names = ("base_kw", "shift_kw") if quantity == "power_kw" else ("base_m3h", "shift_m3h")
         base0, shift0 = (getattr(section, n) for n in names)
         check = series.get((asset, quantity))
+        shaped = cal.shapes.get((asset, quantity))
+        if shaped is not None and shaped.shape is not None:
+            fitted = f"{fmt(base0)} + {fmt(shift0)} → {shaped.chosen} shape, level "
+            fitted += f"{fmt(shaped.shape.level)} {unit}"
+            training = f"MAPE {shaped.shape.mape_pct:.1f}% ({shaped.summary()})"
+            notes: Sequence[str] = ()
+        else:
+            fitted = f"{fmt(base0)} + {fmt(shift0)} → {fmt(fit.base)} + {fmt(fit.shift)} {unit}"
+            training = f"MAPE {fit.mape_pct:.1f}%" + ("" if fit.separable else " (sum only)")
+            notes = fit.notes
         rows.append(
             Row(
                 asset,
                 quantity,
-                f"{fmt(base0)} + {fmt(shift0)} → {fmt(fit.base)} + {fmt(fit.shift)} {unit}",
-                f"MAPE {fit.mape_pct:.1f}%" + ("" if fit.separable else " (sum only)"),
+                fitted,
+                training,
                 check.reason if check else "-",
-                _verdict(check.verdict if check else "-", fit.notes),
+                _verdict(check.verdict if check else "-", notes),
                 _short_series(check),
             )
         )
@@ -331,6 +341,10 @@ def _plain_words(cal: Calibration, rows: list[Row]) -> list[str]:
         if shifts.note:
             out.append(f"- {asset}: {shifts.note}.")
     for (asset, quantity), fit in sorted(cal.levels.items()):
+        shaped = cal.shapes.get((asset, quantity))
+        if shaped is not None and shaped.shape is not None:
+            out.append(f"- {asset} {quantity}: follows a {shaped.chosen} load shape now.")
+            continue  # the notes were about what two levels cannot follow
         for note in fit.notes:
             out.append(f"- {asset} {quantity}: {note}.")
     for fid, arrival in sorted(cal.arrivals.items()):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from twin.calibration.apply import Edit, significant
-from twin.calibration.fit_arrivals import fit_arrivals, rates_supported
+from twin.calibration.fit_arrivals import fit_arrivals, judge_file_rates
 from twin.calibration.fit_docks import DockCount, fit_dock_count, freed_at_start, resolution
 from twin.calibration.fit_gates import fit_gate
 from twin.calibration.fit_service import ServiceFit, file_ks_p, fit_service, frozen
@@ -25,7 +25,7 @@ from twin.calibration.uncertainty import (
     widen,
 )
 from twin.intervals import DAY, Clock
-from twin.schema import DockGroup
+from twin.schema import DockGroup, Flow
 
 MODELS = {
     "hourly": "24 rates, the same every day",
@@ -73,38 +73,51 @@ def _fit_flows(cal: Calibration, edit: Edit, window: tuple[float, float], period
             continue
         fit = fit_arrivals(fid, times, window, clock)
         cal.arrivals[fid] = fit
-        reported, guard = poisson_rate(fit.n, fit.exposure_h / 24.0, fit.daily.index)
+        reported, _ = poisson_rate(fit.n, fit.exposure_h / 24.0, fit.daily.index)
         cal.intervals[place] = {"per_day": reported}
         was = float(np.mean(flow.weekly_rates())) * 24
-        ok, p = rates_supported(
-            np.asarray(flow.weekly_rates()), times, window, clock, fit.daily.index
-        )
-        if ok and inside(was, guard):
-            edit.keep(
-                place,
-                f"the data support the file's rates ({was:.4g} trucks/day, inside the 99.9% "
-                f"interval; hourly counts against them χ² p = {p:.2g})",
-            )
+        test = judge_file_rates(fit, np.asarray(flow.weekly_rates()), times, window, clock)
+        if test.replace_by is None:
+            edit.keep(place, f"the data support the file's rates ({test.summary()})")
             continue
-        key = "hourly_profile" if fit.choice == "hourly" else "weekly_profile"
         value: dict[str, Any] = dict.fromkeys(_RATE_FIELDS)
-        value[key] = [significant(r, 4) for r in fit.rates.tolist()]
+        if test.replace_by == "scaled":
+            key, rates = _scaled_rates(flow, test.factor)
+            how = f"the file's rates × {test.factor:.4g} (maximum likelihood)"
+        else:
+            key = "hourly_profile" if test.replace_by == "hourly" else "weekly_profile"
+            rates = (
+                fit.hourly if key == "hourly_profile" else fit.weekday_or_weekly(test.replace_by)
+            )
+            how = f"model '{test.replace_by}' ({MODELS[test.replace_by]})"
+        value[key] = [significant(r, 4) for r in np.atleast_1d(rates).tolist()]
+        if key == "rate_per_hour":
+            value[key] = value[key][0]
         edit.set(
             place,
             value,
             None,
             field=key,
             was_per_day=significant(was, 4),
-            per_day=significant(fit.per_day, 4),
+            per_day=significant(fit.n / (fit.exposure_h / 24.0), 4),
             source=TRUCKS,
             period=period,
             trucks=fit.n,
             data="trucks.csv arrive",
-            method="Poisson-process maximum likelihood of piecewise-constant hourly rates; "
-            f"model '{fit.choice}' ({MODELS[fit.choice]}) chosen by AIC; the file's rates "
-            f"rejected (χ² p = {p:.2g} or trucks/day outside the 99.9% interval)",
+            method="Poisson-process maximum likelihood of piecewise-constant hourly rates: "
+            f"{how}, the lowest AIC among the models that reject the file's rates at 0.1%; "
+            + test.summary(),
             quality=fit.daily.verdict(),
         )
+
+
+def _scaled_rates(flow: Flow, factor: float) -> tuple[str, Any]:
+    """The file's own rate field, scaled."""
+    if flow.rate_per_hour is not None:
+        return "rate_per_hour", np.array([flow.rate_per_hour * factor])
+    if flow.hourly_profile is not None:
+        return "hourly_profile", np.asarray(flow.hourly_profile) * factor
+    return "weekly_profile", np.asarray(flow.weekly_rates()) * factor
 
 
 _RATE_FIELDS = ("rate_per_hour", "hourly_profile", "weekly_profile", "timetable")

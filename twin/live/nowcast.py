@@ -300,14 +300,15 @@ def nowcast(
 
 
 def seen_flows_only(
-    park: Park, store: Store, since: datetime | None = None
+    park: Park, store: Store, since: datetime | None = None, until: datetime | None = None
 ) -> tuple[Park, list[str]]:
-    """The park without the flows of which the store has no truck (since `since`), and their ids.
+    """The park without the flows of which the store has no truck between `since` and `until`
+    (either open), and their ids.
 
     Sensors often cover only some flows; simulating the others adds trucks that the state
     cannot show (a back-test would measure that instead of the forecast).
     """
-    seen = {event.flow for event in store.truck_events(since)}
+    seen = {event.flow for event in store.truck_events(since, until)}
     flows = park.logistics.flows
     kept = [f for f in flows if f.id in seen]
     left_out = [f.id for f in flows if f.id not in seen]
@@ -348,7 +349,8 @@ def nowcast_store(
     state = state_at(park, store, at)
     left_out: list[str] = []
     if seen_only:
-        park, left_out = seen_flows_only(park, store, state.time - timedelta(hours=LOOKBACK_H))
+        since = state.time - timedelta(hours=LOOKBACK_H)
+        park, left_out = seen_flows_only(park, store, since, state.time)
     doc = nowcast(
         park,
         state,

@@ -466,6 +466,9 @@ def _print_sweep(result: Any) -> None:
     top = max((m for m in means if m is not None), default=0.0) or 1.0
     for point, values, mean in zip(doc["points"], result.points, means, strict=True):
         cells = [str(v) for v in values]
+        if point.get("missing_replications"):  # say it beside the point's parameter values
+            done = reps - len(point["missing_replications"])
+            cells[-1] += f" ({done} of {reps} replications)"
         for kpi in result.kpis:
             k = point["kpis"].get(kpi)
             if k is None:

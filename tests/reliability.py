@@ -85,7 +85,8 @@ class Running:
     ) -> None:
         self._out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by finish()
         self._err = tempfile.TemporaryFile()  # noqa: SIM115
-        command = [*prefix, sys.executable, "-m", "cli", *map(str, args)]
+        # -P: the working folder is not put on sys.path, so PARKTWIN_SOURCE decides the code
+        command = [*prefix, sys.executable, "-P", "-m", "cli", *map(str, args)]
         self.started = time.monotonic()
         self.process = subprocess.Popen(
             command,

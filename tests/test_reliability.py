@@ -407,3 +407,30 @@ def test_a_park_whose_flows_bring_too_many_trucks_is_refused_before_simulating(t
         flow["rate_per_hour"] = 10_000
     park.write_text(json.dumps(doc))
     bad_input(parktwin("run", park, "--days", "30"), "--days 30", "trucks", "at most 20,000,000")
+
+
+def test_sigint_during_compare_draws_no_verdict_from_missing_pairs(tmp_path):
+    """The issue's case on demo-small: Ctrl-C while `compare -r 20 -j 2` runs."""
+    out = tmp_path / "cmp"
+    command = ["compare", "demo-small", "peak-season", "substation-outage", "-r", "20", "-j", "2"]
+    running = Running([*command, "--days", "400", "--out", out])
+    time.sleep(15.0)
+    running.send(signal.SIGINT)
+    outcome = running.finish(60)
+    assert outcome.code == 130, outcome.describe()
+    if not out.exists():  # nothing finished: nothing written, and nothing claimed
+        assert "written" not in outcome.stderr and "kept" not in outcome.stderr, outcome.stderr
+        return
+    assert str(out) in outcome.stderr
+    doc = json.loads((out / "comparison.json").read_text())
+    report = (out / "report.md").read_text()
+    assert doc["complete"] is False
+    for label in ("peak-season", "substation-outage"):
+        missing = doc["missing_by_case"][label]
+        pairs = 20 - len(missing)
+        assert {r["pairs"] for r in doc["rows"] if r["scenario"] == label} <= {pairs}
+        verdict = next(line for line in report.splitlines() if line.startswith(f"- {label}:"))
+        if pairs < 2:
+            assert "no verdict" in verdict and "no significant change" not in verdict, verdict
+        elif missing:
+            assert f"from {pairs} of 20 paired replications" in verdict, verdict

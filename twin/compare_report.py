@@ -107,7 +107,8 @@ def comparison_report(comparison: Comparison) -> tuple[str, str]:
     by_key = {(r.kpi, r.scenario): r for r in comparison.rows()}
     md = [f"# {title}", "", *intro, "", "## Verdict", "", *[f"- {v}" for v in verdicts], ""]
     md += ["## Changes", "", SIGNIFICANCE, ""]
-    md += _change_table_md(comparison.labels, changed + unchanged, by_key)
+    headers = [comparison.column(label) for label in comparison.labels]
+    md += _change_table_md(comparison.labels, headers, changed + unchanged, by_key)
     if hidden:
         md += ["", f"{hidden} more KPIs (each dock group, production) in comparison.csv."]
     body = (
@@ -115,7 +116,7 @@ def comparison_report(comparison: Comparison) -> tuple[str, str]:
         + "<h2>Verdict</h2><ul>"
         + "".join(f"<li>{html.escape(v)}</li>" for v in verdicts)
         + f"</ul><h2>Changes</h2><p>{SIGNIFICANCE}</p>"
-        + _change_table_html(comparison.labels, changed + unchanged, by_key)
+        + _change_table_html(comparison.labels, headers, changed + unchanged, by_key)
         + _interval_charts(comparison.labels, changed, by_key)
         + profile_charts(_traces(comparison))
         + _every_kpi_html(comparison.rows())
@@ -134,10 +135,16 @@ def _change_cell(row: Row | None, bold: tuple[str, str]) -> str:
 
 
 def _change_table_md(
-    labels: Sequence[str], kpis: Sequence[str], by_key: dict[tuple[str, str], Row]
+    labels: Sequence[str],
+    headers: Sequence[str],
+    kpis: Sequence[str],
+    by_key: dict[tuple[str, str], Row],
 ) -> list[str]:
-    """The Markdown table of the shown KPIs: unit, baseline mean, each scenario's change."""
-    md = ["| KPI | unit | baseline | " + " | ".join(labels) + " |"]
+    """The Markdown table of the shown KPIs: unit, baseline mean, each scenario's change.
+
+    `headers` are the scenarios' column headings (they say when pairs are missing).
+    """
+    md = ["| KPI | unit | baseline | " + " | ".join(headers) + " |"]
     md.append("|---|---|---|" + "---|" * len(labels))
     for kpi in kpis:
         base = by_key.get((kpi, labels[0]))
@@ -150,10 +157,13 @@ def _change_table_md(
 
 
 def _change_table_html(
-    labels: Sequence[str], kpis: Sequence[str], by_key: dict[tuple[str, str], Row]
+    labels: Sequence[str],
+    headers: Sequence[str],
+    kpis: Sequence[str],
+    by_key: dict[tuple[str, str], Row],
 ) -> str:
     """The same table in HTML."""
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in labels)
+    head = "".join(f"<th>{html.escape(header)}</th>" for header in headers)
     rows = []
     for kpi in kpis:
         base = by_key.get((kpi, labels[0]))

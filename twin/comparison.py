@@ -105,6 +105,7 @@ class Row:
             "delta_pct": json_number(self.delta_pct),
             "delta_ci95": [json_number(self.delta_ci95[0]), json_number(self.delta_ci95[1])],
             "significant": self.significant,
+            "pairs": self.pairs,
         }
 
     def change(self, with_unit: bool = True) -> str:
@@ -171,8 +172,8 @@ class Comparison:
 
     @property
     def replications(self) -> int:
-        """Replications per case."""
-        return self.baseline.replications
+        """Replications per case (a case where none finished has no values to count)."""
+        return max(e.replications for e in [self.baseline, *self.scenarios])
 
     def kpi_names(self) -> list[str]:
         """Every KPI of any case: the baseline's first, then ones only scenarios have."""
@@ -197,9 +198,14 @@ class Comparison:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The comparison.json document of SPEC.md."""
+        """The comparison.json document of SPEC.md.
+
+        When replications are missing, ``missing_replications`` lists every replication that
+        is not a complete pair in some scenario, ``missing_by_case`` each case's own missing
+        replications, and each row says from how many ``pairs`` it was computed.
+        """
         s = self.settings
-        return {
+        doc = {
             "baseline": self.baseline.park,
             "scenarios": list(self.labels),
             "replications": self.replications,
@@ -209,6 +215,36 @@ class Comparison:
             "rows": [row.to_dict() for row in self.rows()],
             **self.extra,
         }
+        by_case = {label: self.missing(label) for label in ["baseline", *self.labels]}
+        if any(by_case.values()):
+            doc["complete"] = False
+            doc["missing_replications"] = sorted({i for m in by_case.values() for i in m})
+            doc["missing_by_case"] = by_case
+        return doc
+
+    def _experiment(self, label: str) -> Experiment:
+        if label == "baseline":
+            return self.baseline
+        return self.scenarios[self.labels.index(label)]
+
+    def missing(self, label: str) -> list[int]:
+        """Replications of `label` (a scenario, or ``baseline``) that are not a complete pair.
+
+        A scenario's replication is missing when it or the baseline's did not finish; the
+        baseline's when it did not finish itself.
+        """
+        first = self.settings.first_replication
+        done = _finished(self._experiment(label))
+        if label != "baseline":
+            done &= _finished(self.baseline)
+        return [first + k for k in range(self.replications) if k not in done]
+
+    def column(self, label: str) -> str:
+        """A scenario's name as a column heading, with its pair count when some are missing."""
+        missing = len(self.missing(label))
+        if not missing:
+            return label
+        return f"{label} ({self.replications - missing} of {self.replications} pairs)"
 
     def cases(self) -> list[tuple[str, Experiment]]:
         """``("baseline", experiment)`` then ``(label, experiment)`` per scenario."""
@@ -287,8 +323,9 @@ class Comparison:
                 "cells": [cell(rows.get((name, label))) for label in self.labels],
             }
 
+        changes = [f"{self.column(label)}: change" for label in self.labels]
         return {
-            "columns": ["KPI", "unit", "baseline", *(f"{lb}: change" for lb in self.labels)],
+            "columns": ["KPI", "unit", "baseline", *changes],
             "changed": [line(n) for n in changed],
             "unchanged": [line(n) for n in unchanged],
             "hidden": hidden,
@@ -303,6 +340,14 @@ class Comparison:
         rows = self.rows()
         lines = []
         for label in self.labels:
+            missing = self.missing(label)
+            pairs = self.replications - len(missing)
+            if missing and pairs < 2:
+                lines.append(
+                    f"{label}: no verdict: only {pairs} of {self.replications} paired "
+                    f"replications finished (missing: {_indices(missing)})"
+                )
+                continue
             mine = {r.kpi: r for r in rows if r.scenario == label}
             parts = [
                 f"{name} {mine[kpi].change()}"
@@ -323,8 +368,29 @@ class Comparison:
                     parts.append("no interval with 1 replication; use -r 5 or more")
                 else:
                     parts.append("no significant change in the park-wide KPIs")
-            lines.append(f"{label}: " + ", ".join(parts))
+            partial = (
+                f" (from {pairs} of {self.replications} paired replications; missing: "
+                f"{_indices(missing)})"
+                if missing
+                else ""
+            )
+            lines.append(f"{label}: " + ", ".join(parts) + partial)
         return lines
+
+
+def _finished(experiment: Experiment) -> set[int]:
+    """Positions of the replications of `experiment` that finished (some KPI has a value)."""
+    done: set[int] = set()
+    for values in experiment.values.values():
+        done.update(k for k, v in enumerate(values) if not math.isnan(v))
+    return done
+
+
+def _indices(numbers: Sequence[int], shown: int = 12) -> str:
+    """Replication indices for people, the middle left out of a long list."""
+    if len(numbers) <= shown:
+        return ", ".join(map(str, numbers))
+    return f"{', '.join(map(str, numbers[:shown]))}, ... ({len(numbers)} in all)"
 
 
 def unique_labels(names: Sequence[str]) -> list[str]:

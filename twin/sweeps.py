@@ -240,13 +240,13 @@ class Sweep:
 
     @property
     def replications(self) -> int:
-        """Replications per point."""
-        return self.experiments[0].replications if self.experiments else 0
+        """Replications per point (a point where none finished has no values to count)."""
+        return max((e.replications for e in self.experiments), default=0)
 
     def to_dict(self) -> dict[str, Any]:
         """The sweep.json document: every KPI at every point."""
         s = self.settings
-        return {
+        doc = {
             "park": self.park,
             "scenario": self.scenario,
             "seed": s.seed,
@@ -255,15 +255,36 @@ class Sweep:
             "warmup_days": s.warmup_days,
             "vary": [{"path": v.path, "values": list(v.values)} for v in self.varies],
             "kpis": list(self.kpis),
-            "points": [
-                {
-                    "values": {v.path: x for v, x in zip(self.varies, point, strict=True)},
-                    "kpis": experiment.to_dict()["kpis"],
-                }
-                for point, experiment in zip(self.points, self.experiments, strict=True)
-            ],
+            "points": [self._point_dict(k) for k in range(len(self.points))],
             **self.extra,
         }
+        missing = sorted({i for k in range(len(self.points)) for i in self.missing(k)})
+        if missing:
+            doc["complete"] = False
+            doc["missing_replications"] = missing
+        return doc
+
+    def _point_dict(self, k: int) -> dict[str, Any]:
+        """One point of sweep.json; an incomplete point lists its missing replications."""
+        point = {
+            "values": {v.path: x for v, x in zip(self.varies, self.points[k], strict=True)},
+            "kpis": self.experiments[k].to_dict()["kpis"],
+        }
+        missing = self.missing(k)
+        if missing:
+            point["complete"] = False
+            point["missing_replications"] = missing
+        return point
+
+    def missing(self, k: int) -> list[int]:
+        """Replications of point `k` that did not finish (interrupted or failed)."""
+        experiment = self.experiments[k]
+        first = self.settings.first_replication
+        return [
+            first + r
+            for r in range(self.replications)
+            if all(r >= len(v) or math.isnan(v[r]) for v in experiment.values.values())
+        ]
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """``points`` (a row of parameter values per point, first parameter slowest) and each

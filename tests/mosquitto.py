@@ -29,15 +29,16 @@ def free_port() -> int:
 class Mosquitto:
     """One broker process on 127.0.0.1; `url` is its address."""
 
-    def __init__(self, folder: Path, max_queued: int = 1_000_000) -> None:
+    def __init__(self, folder: Path, max_queued: int = 1_000_000, tls: bool = False) -> None:
         self.folder = folder
         self.port = free_port()
+        self.tls = tls
         self.config = folder / "mosquitto.conf"
         self.log = folder / "mosquitto.log"
         folder.mkdir(parents=True, exist_ok=True)
+        tls_lines = self._certificates() if tls else ""
         self.config.write_text(
-            f"listener {self.port} 127.0.0.1\n"
-            "allow_anonymous true\n"
+            f"listener {self.port} 127.0.0.1\n" + tls_lines + "allow_anonymous true\n"
             f"user {pwd.getpwuid(os.getuid()).pw_name}\n"
             f"max_queued_messages {max_queued}\n"
             "max_inflight_messages 100\n"
@@ -48,9 +49,67 @@ class Mosquitto:
         )
         self.process: subprocess.Popen[bytes] | None = None
 
+    def _certificates(self) -> str:
+        """A throw-away CA and a server certificate for 127.0.0.1 (openssl), as config lines."""
+        f = self.folder
+
+        def openssl(*args: str) -> None:
+            subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=f)
+
+        openssl(
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=parktwin-test-ca",
+        )
+        openssl(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        )
+        (f / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n", encoding="utf-8")
+        openssl(
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        )
+        return f"cafile {f / 'ca.pem'}\ncertfile {f / 'server.pem'}\nkeyfile {f / 'server.key'}\n"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.folder / "ca.pem"
+
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"{'mqtts' if self.tls else 'mqtt'}://127.0.0.1:{self.port}"
 
     def start(self) -> Mosquitto:
         self.process = subprocess.Popen(

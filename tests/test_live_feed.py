@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from paho.mqtt.properties import Properties  # noqa: E402
 
 from twin.live.feed import Feed  # noqa: E402
 from twin.live.ingest import BATCH_SIZE  # noqa: E402
-from twin.live.mqtt import parse_broker  # noqa: E402
+from twin.live.mqtt import make_client, parse_broker  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is not installed")
 
@@ -362,3 +363,35 @@ def test_replay_command_into_live_command(broker: mosquitto.Mosquitto, tmp_path:
         assert a.truck_events() == b.truck_events()
         assert a.meter_readings() == b.meter_readings()
     assert published > 1000
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_feed_over_tls(tmp_path: Path) -> None:
+    """mqtts:// with a CA file: the burst reads also drain what TLS has already decrypted."""
+    server = mosquitto.Mosquitto(tmp_path / "tls", tls=True).start()
+    try:
+        address = parse_broker(server.url, ca_file=str(server.ca_file))
+        store = Store.open(tmp_path / "live.db")
+        stop = threading.Event()
+        log = io.StringIO()
+        feed = Feed(PARK, store, address, stop=stop, log=log)
+        worker = threading.Thread(target=feed.run)
+        worker.start()
+        wait_for(lambda: "connected to mqtts://" in log.getvalue(), 20)
+        sender = make_client(address, "tls-publisher")
+        sender.connect(address.host, address.port)
+        sender.loop_start()
+        infos = [
+            sender.publish("parktwin/meters", json.dumps(reading(k)), qos=1) for k in range(5000)
+        ]
+        for info in infos:
+            info.wait_for_publish(timeout=30)
+        sender.disconnect()
+        sender.loop_stop()
+        wait_for(lambda: store.counts()["stored"] == 5000)
+        stop.set()
+        worker.join(timeout=30)
+        store.close()
+    finally:
+        server.stop()
+    assert not worker.is_alive()

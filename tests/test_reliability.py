@@ -202,7 +202,7 @@ def test_an_interrupted_rerun_keeps_the_complete_result(tmp_path):
     assert parktwin(*run_args(out, 1, days="1", reps="3"), timeout=60).code == 0
     complete = (out / "kpis.json").read_bytes()
     rerun = Running(run_args(out, 1, days="200", reps="400"))  # about a second each
-    time.sleep(8.0)
+    time.sleep(15.0)  # the process must start and finish some replications, even under load
     rerun.send(signal.SIGINT)
     outcome = rerun.finish(60)
     assert outcome.code == 130, outcome.describe()

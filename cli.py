@@ -1059,12 +1059,20 @@ def serve(
         int, typer.Option("--replications", "-r", min=1, help="Replications of each nowcast.")
     ] = 10,
     alert: AlertOpt = None,
+    seen_flows_only: Annotated[
+        bool,
+        typer.Option(
+            "--seen-flows-only/--all-flows",
+            help="Nowcast only the flows with a truck in the last day (default: a recording "
+            "that never shows a flow says nothing of its trucks).",
+        ),
+    ] = True,
 ) -> None:
     """The operations-centre web page and its HTTP API (until Ctrl+C)."""
     from web.server import serve as run_server
 
     nowcast: dict[str, Any] = {"every_min": nowcast_every, "hours": hours}
-    nowcast.update(replications=replications, alerts=alert or [])
+    nowcast.update(replications=replications, alerts=alert or [], seen_only=seen_flows_only)
     run_server(park, store, replay, speed, host, port, token, time_limit, say=typer.echo,
                nowcast=nowcast if nowcast_every > 0 else None)  # fmt: skip
 

@@ -164,7 +164,8 @@ def serve(
         time_limit_s: wall-clock limit of one what-if.
         say: where the address to open is told.
         nowcast: with `replay`, the nowcast's schedule: ``{"every_min", "hours",
-            "replications", "alerts"}`` as for ``parktwin live --nowcast-every`` (None: none).
+            "replications", "alerts", "seen_only"}`` as for ``parktwin live --nowcast-every``
+            (None: none).
 
     Raises:
         UsageError: no token off loopback, a taken port, a bad speed.

@@ -31,16 +31,16 @@ def history(tmp_path_factory):
 
 @pytest.mark.slow
 def test_nowcast_beats_both_baselines_and_its_band_is_calibrated(tmp_path):
-    """Six days, hourly origins, 2 h ahead, 20 replications (the issue's acceptance test).
+    """Six days, hourly origins, 2 h ahead, 40 replications (the issue's acceptance test).
 
     Checked on two other seeds of the generator while writing it (nowcast MAE below both
-    baselines on all three metrics each time). Coverage: with 20 replications the 5-95% band
-    of a continuous quantity holds on average (19.05 - 1.95) / 21 = 81% of outcomes, so the
-    gate-to-dock time (a mean over the few trucks starting in a step) is held to 70-98%;
-    counts tie, and their bands hold more.
+    baselines on all three metrics each time). Coverage: the 5-95% band of R replications holds
+    on average about 0.9 (R - 1) / (R + 1) of the outcomes of a continuous quantity (81% for
+    R = 20, 86% for R = 40), so the test uses 40 replications and holds every metric to the
+    issue's 80-98%; counts tie, and their bands hold more.
     """
     folder = write_history(tmp_path / "sensors", days=6, seed=11)
-    result = backtest(known_park(), folder, every_min=60, hours=2, replications=20)
+    result = backtest(known_park(), folder, every_min=60, hours=2, replications=40)
     scores = result.scores()
     print("\n" + json.dumps(result.document()["metrics"], indent=1))
     for metric in ("docks.queue", "trucks.in_park", "trucks.gate_to_dock_min"):
@@ -49,7 +49,7 @@ def test_nowcast_beats_both_baselines_and_its_band_is_calibrated(tmp_path):
         assert s.mae < s.mae_persistence and s.mae < s.mae_cold, (metric, s)
     assert 0.80 <= scores["docks.queue"].coverage90 <= 0.98
     assert 0.80 <= scores["trucks.in_park"].coverage90 <= 0.98
-    assert 0.70 <= scores["trucks.gate_to_dock_min"].coverage90 <= 0.98
+    assert 0.80 <= scores["trucks.gate_to_dock_min"].coverage90 <= 0.98
 
 
 def test_a_folder_and_the_store_it_fills_give_the_same_numbers(history):

@@ -73,3 +73,8 @@ def test_an_interrupted_sweep_marks_its_unfinished_points(tmp_path):
     assert points[1]["complete"] is False and points[1]["missing_replications"] == [2, 3]
     assert points[2]["missing_replications"] == [0, 1, 2, 3]
     assert doc["complete"] is False and doc["missing_replications"] == [0, 1, 2, 3]
+    report = (out / "report.md").read_text()
+    rows = [line for line in report.splitlines() if line.startswith("| ") and "---" not in line]
+    assert "incomplete" not in rows[1]  # header, then the complete point
+    assert "(incomplete: 2 of 4 replications)" in rows[2]
+    assert "(incomplete: 0 of 4 replications)" in rows[3]

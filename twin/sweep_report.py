@@ -104,8 +104,12 @@ def sweep_report(sweep: Sweep) -> tuple[str, str]:
     ]
     header = [*names, *sweep.kpis]
     table = []
-    for point, experiment in zip(sweep.points, sweep.experiments, strict=True):
+    for k, (point, experiment) in enumerate(zip(sweep.points, sweep.experiments, strict=True)):
         cells = [str(v) for v in point]
+        missing = len(sweep.missing(k))
+        if missing:
+            done = sweep.replications - missing
+            cells[-1] += f" (incomplete: {done} of {sweep.replications} replications)"
         for kpi in sweep.kpis:
             mean, lo, hi = _interval(experiment, kpi)
             cells.append(

@@ -549,8 +549,14 @@ def calibrate(
         float, typer.Option("--holdout", help="Share of the data, at its end, kept to validate.")
     ] = 0.2,
     replications: Annotated[
-        int, typer.Option("--replications", "-r", min=1, help="Validation replications.")
-    ] = 5,
+        int,
+        typer.Option(
+            "--replications",
+            "-r",
+            min=1,
+            help="Validation replications (3 or more judge waits against the model's spread).",
+        ),
+    ] = 20,
     seed: SeedOpt = 0,
     no_search: Annotated[
         bool, typer.Option("--no-search", help="Skip the simulation search for dock counts.")

@@ -71,3 +71,23 @@ def paired_delta(scenario: Sequence[float], baseline: Sequence[float]) -> Paired
     base = float(b[keep].mean()) if keep.any() else math.nan
     pct = 100.0 * diff.mean / abs(base) if base not in (0.0,) and not math.isnan(base) else math.nan
     return PairedDelta(diff.mean, pct, diff.ci95)
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment of p-values for a family of tests (any dependence).
+
+    The i-th smallest of m p-values is multiplied by m − i + 1, the results are made
+    non-decreasing in that order and capped at 1. Rejecting where the adjusted value is below α
+    keeps the chance of any false rejection in the family at most α. NaN (a test not made)
+    stays NaN and does not count towards m.
+    """
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(len(p), math.nan)
+    made = np.flatnonzero(~np.isnan(p))
+    order = made[np.argsort(p[made], kind="stable")]
+    m = len(order)
+    running = 0.0
+    for i, k in enumerate(order.tolist()):
+        running = max(running, min(1.0, (m - i) * float(p[k])))
+        out[k] = running
+    return out.tolist()

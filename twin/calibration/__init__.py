@@ -35,7 +35,7 @@ from twin.calibration.report import write_report
 from twin.calibration.result import Calibration, quiet
 from twin.calibration.search import search_docks
 from twin.calibration.trucks import distrust_irregular, fit_trucks, logged_groups, record_search
-from twin.calibration.validate import validate
+from twin.calibration.validate import REPLICATIONS, validate
 from twin.dump import dump_park
 from twin.errors import UsageError
 from twin.intervals import DAY, Clock
@@ -52,7 +52,7 @@ def calibrate(
     park: Park | str | Path,
     sensor_dir: str | Path,
     holdout: float = 0.2,
-    replications: int = 5,
+    replications: int = REPLICATIONS,
     seed: int = 0,
     search: bool = True,
     progress: Progress | None = None,

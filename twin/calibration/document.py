@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 
 from twin.calibration.apply import value_at
 from twin.calibration.result import Calibration
+from twin.calibration.spread import Distance
 from twin.dist import Sampler
 from twin.schema import Distribution
 
@@ -103,24 +104,35 @@ def validation_rows(cal: Calibration) -> list[dict[str, Any]]:
     for c in val.series:
         rows.append(_row(c.asset, c.quantity, "mape_pct", c.mape_pct, c.verdict, c.reason))
     for q in val.queues:
-        rows.append(
-            _row(q.group, "gate_to_dock_min", "ks_d", q.to_dock[0], q.verdict, q.reason)
-            | {
-                "p_value": _finite(q.to_dock[1]),
-                "observed_mean": _finite(q.to_dock[2]),
-                "simulated_mean": _finite(q.to_dock[3]),
-            }
-        )
-        rows.append(
-            _row(q.group, "turnaround_min", "ks_d", q.turnaround[0], q.verdict, q.reason)
-            | {"p_value": _finite(q.turnaround[1])}
-        )
+        for quantity, x in (("gate_to_dock_min", q.to_dock), ("turnaround_min", q.turnaround)):
+            rows.append(
+                _row(q.group, quantity, "ks_d", x.d, q.verdict, q.reason)
+                | _distance_fields(x)
+                | {"p_adjusted": _finite(q.p_adjusted)}
+            )
     for a in val.arrivals:
         rows.append(
             _row(a.name, "arrivals_per_hour", "mape_pct", a.mape_pct, a.verdict, a.reason)
-            | {"chi2_p": _finite(a.chi2_p), "noise_floor_pct": _finite(a.floor_pct)}
+            | {
+                "chi2_p": _finite(a.chi2_p),
+                "chi2_p_adjusted": _finite(a.chi2_p_adjusted),
+                "noise_floor_pct": _finite(a.floor_pct),
+            }
         )
     return rows
+
+
+def _distance_fields(x: Distance) -> dict[str, Any]:
+    """A KS distance judged against the model's own spread, as calibration.json fields."""
+    return {
+        "p_value": _finite(x.p_value),
+        "rank_p": _finite(x.rank_p),
+        "model_d_median": _finite(x.spread[0]),
+        "model_d_p95": _finite(x.spread[1]),
+        "iid_ks_p": _finite(x.iid_p),
+        "observed_mean": _finite(x.observed_mean),
+        "simulated_mean": _finite(x.simulated_mean),
+    }
 
 
 def _row(asset: str, quantity: str, metric: str, value: float, verdict: str, why: str) -> dict:

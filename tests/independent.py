@@ -97,7 +97,10 @@ def night_closures(env: simpy.Environment, docks: Any, closed: int, days: float)
 
 
 def simulate(
-    days: float, seed: int, night_docks: dict[str, int] | None = None
+    days: float,
+    seed: int,
+    night_docks: dict[str, int] | None = None,
+    groups: tuple[GroupTruth, ...] = GROUPS,
 ) -> list[dict[str, Any]]:
     """Every truck visit of the true park over `days`, as a dict of minutes.
 
@@ -112,10 +115,10 @@ def simulate(
         g.group: simpy.PriorityResource(env, capacity=g.docks)
         if g.group in night
         else simpy.Resource(env, capacity=g.docks)
-        for g in GROUPS
+        for g in groups
     }
     for group, count in night.items():
-        closed = next(g.docks for g in GROUPS if g.group == group) - count
+        closed = next(g.docks for g in groups if g.group == group) - count
         env.process(night_closures(env, docks[group], closed, days))
     visits: list[dict[str, Any]] = []
 
@@ -141,7 +144,7 @@ def simulate(
             visits.append(row)
             env.process(truck(row, group, draw(GATE, rng), draw(group.service, rng)))
 
-    for group in GROUPS:
+    for group in groups:
         env.process(source(group, arrivals(group.peak_per_hour, days, rng)))
     env.run(until=days * 1440.0)
     return visits

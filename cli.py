@@ -549,14 +549,15 @@ def calibrate(
         float, typer.Option("--holdout", help="Share of the data, at its end, kept to validate.")
     ] = 0.2,
     replications: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--replications",
             "-r",
             min=1,
-            help="Validation replications (3 or more judge waits against the model's spread).",
+            help="Validation replications [default: 20, fewer for a held-out span over 20 "
+            "days; 3 or more judge waits against the model's own spread].",
         ),
-    ] = 20,
+    ] = None,
     seed: SeedOpt = 0,
     no_search: Annotated[
         bool, typer.Option("--no-search", help="Skip the simulation search for dock counts.")

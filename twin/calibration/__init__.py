@@ -35,7 +35,7 @@ from twin.calibration.report import write_report
 from twin.calibration.result import Calibration, quiet
 from twin.calibration.search import search_docks
 from twin.calibration.trucks import distrust_irregular, fit_trucks, logged_groups, record_search
-from twin.calibration.validate import REPLICATIONS, validate
+from twin.calibration.validate import default_replications, validate
 from twin.dump import dump_park
 from twin.errors import UsageError
 from twin.intervals import DAY, Clock
@@ -52,7 +52,7 @@ def calibrate(
     park: Park | str | Path,
     sensor_dir: str | Path,
     holdout: float = 0.2,
-    replications: int = REPLICATIONS,
+    replications: int | None = None,
     seed: int = 0,
     search: bool = True,
     progress: Progress | None = None,
@@ -64,7 +64,8 @@ def calibrate(
         sensor_dir: Folder with ``meters.csv`` and/or ``trucks.csv`` (SPEC.md).
         holdout: Share of the data period, at its end, kept out of the fits and used to
             validate (0 fits on everything and skips validation).
-        replications: Replications of the validation simulation.
+        replications: Replications of the validation simulation; by default 20, fewer for
+            a long held-out span (:func:`.validate.default_replications`).
         seed: Base seed of every simulation.
         search: Search the number of docks staffed by simulation.
         progress: Called with a short text before each stage.
@@ -79,7 +80,7 @@ def calibrate(
 
     if not 0.0 <= holdout <= 0.9:
         raise UsageError(f"--holdout must be between 0 and 0.9, got {holdout}")
-    if replications < 1:
+    if replications is not None and replications < 1:
         raise UsageError(f"--replications must be at least 1, got {replications}")
     say = progress or (lambda _: None)
     source = park if isinstance(park, Park) else load_park(park)
@@ -110,13 +111,15 @@ def calibrate(
     cal.refused = dict(edit.refused)
     cal.park = fitted
     if cal.held_out is not None and cal.held_out[1] - cal.held_out[0] >= 60.0:
-        say(f"validating on the held-out span ({replications} replications)")
+        held_days = (cal.held_out[1] - cal.held_out[0]) / DAY
+        reps = replications or default_replications(held_days)
+        say(f"validating on the held-out span ({reps} replications)")
         daily = {key: (fit.daily_sd, fit.daily_n) for key, fit in cal.levels.items()}
         for key, choice in cal.shapes.items():
             if choice.shape is not None:
                 daily[key] = (choice.shape.daily_sd, choice.shape.daily_n)
         with cal.quiet("validation"):
-            cal.validation = validate(fitted, data, cal.held_out, daily, replications, seed)
+            cal.validation = validate(fitted, data, cal.held_out, daily, reps, seed)
     else:
         cal.notes.append("no held-out span: the fitted park was not validated")
     return cal

@@ -43,6 +43,8 @@ from twin.sim.engine import simulate
 from twin.stats import holm
 
 REPLICATIONS = 20  # the default: enough for the model's own spread of queue paths
+AUTO_SIMULATED_DAYS = 400.0  # the default's budget: fewer replications of a long held-out span
+AUTO_LEAST = 5
 MIN_TRUCKS_JUDGED = 10
 MATERIAL = 0.02  # daily-mean differences under 2% of a meter's level count as inside the band
 MATERIAL_D = 0.10  # KS distances up to this are good whatever the test says
@@ -123,6 +125,19 @@ class _Simulated:
     trucks: list[dict[str, np.ndarray]] = field(default_factory=list)
     flows: list[str] = field(default_factory=list)
     rates: dict[str, np.ndarray] = field(default_factory=dict)  # flow: rate of each hour
+
+
+def default_replications(held_out_days: float) -> int:
+    """Replications when none are asked for: 20, fewer for a long span (400 days in all, ≥ 5).
+
+    Four held-out days get 20 (the model's spread of queue paths needs a dozen or more); a
+    held-out quarter of a year gets 5, so that validating a year of data takes about as long
+    as simulating a year.
+    """
+    if held_out_days <= 0:
+        return REPLICATIONS
+    fit = math.floor(AUTO_SIMULATED_DAYS / held_out_days)
+    return max(AUTO_LEAST, min(REPLICATIONS, fit))
 
 
 def validate(

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from twin.calibration import Calibration, calibrate
-from twin.calibration.validate import REPLICATIONS
 from twin.errors import InputError
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
@@ -116,7 +115,7 @@ def calibrate_source(
     park: Park | str | Path,
     source: str | Path,
     holdout: float = 0.2,
-    replications: int = REPLICATIONS,
+    replications: int | None = None,
     seed: int = 0,
     search: bool = True,
     progress: Callable[[str], None] | None = None,

@@ -802,20 +802,21 @@ def _p_cell(raw: float, adjusted: float) -> str:
 
 def _distance_cell(x: Distance) -> str:
     """``0.14 (0.07-0.15)``: the observed distance and the model's own spread."""
-    if not math.isfinite(x.d):
-        return "-"
-    if not math.isfinite(x.spread[0]):
-        return f"{x.d:.2f}"
-    return f"{x.d:.2f} ({x.spread[0]:.2f}-{x.spread[1]:.2f})"
+    return _in_band(x.d, x.spread, ".2f")
 
 
 def _mean_cell(x: Distance) -> str:
     """``6.0 (5.9-12.7)``: the observed mean and the replications' 5-95%."""
-    if not math.isfinite(x.observed_mean):
+    return _in_band(x.observed_mean, x.means, ".1f")
+
+
+def _in_band(value: float, band: tuple[float, float], spec: str) -> str:
+    """A value and, when there is one, the band the model's replications give."""
+    if not math.isfinite(value):
         return "-"
-    if not math.isfinite(x.means[0]):
-        return f"{x.observed_mean:.1f} / {x.simulated_mean:.1f}"
-    return f"{x.observed_mean:.1f} ({x.means[0]:.1f}-{x.means[1]:.1f})"
+    if not math.isfinite(band[0]):
+        return format(value, spec)
+    return f"{value:{spec}} ({band[0]:{spec}}-{band[1]:{spec}})"
 
 
 def _queue_summary(check: QueueCheck) -> str:

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cli import app
 from tests.history import known_park, write_history
 from twin.errors import InputError, UsageError
-from twin.live.backtest import backtest
+from twin.live.backtest import backtest, origin_seed
 from twin.live.replay import replay_into_store
 from twin.live.state import state_at
 from twin.live.store import Store
@@ -157,3 +157,17 @@ def test_a_history_without_trucks_is_refused(tmp_path):
     )
     with pytest.raises(UsageError, match="no truck event"):
         backtest(known_park(), folder, hours=1)
+
+
+def test_each_origin_draws_its_own_random_numbers_the_same_for_every_range(history):
+    """One seed at every origin made every origin's forecast err alike (see origin_seed)."""
+    at = datetime(2026, 1, 6, 10)
+    seeds = {origin_seed(0, at + timedelta(hours=h)) for h in range(48)}
+    assert len(seeds) == 48
+    assert origin_seed(0, at) == origin_seed(0, at) != origin_seed(1, at)
+    folder, _ = history
+    options = {"hours": 2, "replications": 3}
+    whole = backtest(known_park(), folder, every_min=120, **options).outcomes
+    late = backtest(known_park(), folder, every_min=120, start=whole[-1].origin, **options)
+    last = [o for o in whole if o.origin == whole[-1].origin]
+    assert [o.nowcast for o in late.outcomes] == [o.nowcast for o in last]

@@ -51,6 +51,8 @@ from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
 from twin.start_state import StartState
 
+EPOCH = datetime(1970, 1, 1)
+
 METRICS = ("docks.queue", "trucks.in_park", "trucks.gate_to_dock_min")
 LEAD_H = 6.0
 """Hours of history before the first origin, so its state sees the trucks already inside."""
@@ -179,7 +181,7 @@ def backtest(
         every_min: minutes between origins (whole minutes).
         hours: the horizon; errors are taken at its end.
         replications: replications of each nowcast and of the cold start.
-        seed: base seed.
+        seed: base seed; each origin's nowcast draws its own from it (:func:`origin_seed`).
         step_min: the nowcast's step (gate-to-dock is averaged over the last one).
         start: no origin before this (default: the history's start plus 6 hours).
         end: no origin after this (default: the last one whose horizon the history covers).
@@ -205,7 +207,12 @@ def backtest(
         for k, origin in enumerate(origins):
             state = state_at(park, store, origin)
             samples = forecast_samples(
-                park, state, hours=hours, replications=replications, seed=seed, step_min=step_min
+                park,
+                state,
+                hours=hours,
+                replications=replications,
+                seed=origin_seed(seed, origin),
+                step_min=step_min,
             )
             final = {name: values[:, -1:] for name, values in samples.values.items()}
             outcomes = _outcomes(park, origin, origin + horizon, state, final, truth, cold, k)
@@ -213,6 +220,20 @@ def backtest(
             if progress is not None:
                 progress((k + 1) / len(origins))
     return result
+
+
+def origin_seed(seed: int, origin: datetime) -> int:
+    """The seed of the nowcast made at `origin`: random numbers of its own.
+
+    With one seed at every origin, every origin's forecast would draw the same arrivals (only
+    shifted in time), so their errors would be alike and averaging over origins would not
+    average them out: a back-test of the true park over a week at 8 h ahead then showed a
+    nowcast 2 trucks above its own cold start at every origin. The seed is drawn from the base
+    seed and the origin's minute, so an origin gets the same numbers whatever the range of
+    origins, and two parks back-tested with one base seed share them (common random numbers).
+    """
+    minute = int((origin.replace(tzinfo=None) - EPOCH).total_seconds() // 60)
+    return int(np.random.SeedSequence([seed, minute]).generate_state(1)[0])
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cli import app
 from tests.history import known_park, write_history
 from twin.errors import InputError, UsageError
-from twin.live.backtest import backtest, origin_seed
+from twin.live.backtest import Outcome, backtest, origin_seed, score
 from twin.live.replay import replay_into_store
 from twin.live.state import state_at
 from twin.live.store import Store
@@ -171,3 +171,19 @@ def test_each_origin_draws_its_own_random_numbers_the_same_for_every_range(histo
     late = backtest(known_park(), folder, every_min=120, start=whole[-1].origin, **options)
     last = [o for o in whole if o.origin == whole[-1].origin]
     assert [o.nowcast for o in late.outcomes] == [o.nowcast for o in last]
+
+
+def test_scores_by_hand():
+    """MAE, bias and RMSE of three outcomes; an incomplete one is left out."""
+    at = datetime(2026, 1, 6, 10)
+
+    def outcome(truth, nowcast, persistence, cold):
+        return Outcome(at, "s", "m", truth, nowcast, 0.0, 9.0, persistence, cold, 0.0, 1.0)
+
+    rows = [outcome(0, 1, 0, 2), outcome(0, 1, 0, 2), outcome(4, 1, 4, 2), outcome(1, None, 1, 1)]
+    s = score(rows)
+    assert s.n == 3
+    assert (s.mae, s.mae_persistence, s.mae_cold) == (1.6667, 0.0, 2.0)
+    assert (s.bias, s.bias_cold) == (-0.3333, 0.6667)
+    assert s.rmse == round(math.sqrt(11 / 3), 4) and s.rmse_cold == 2.0
+    assert s.coverage90 == 1.0 and s.coverage90_cold == 0.6667  # 4 is outside [0, 1]

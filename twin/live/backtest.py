@@ -124,6 +124,11 @@ class Score:
     mae_cold: float = math.nan
     coverage90: float = math.nan
     coverage90_cold: float = math.nan
+    bias: float = math.nan  # mean of nowcast − truth: the MAE hides a forecast too high or low
+    bias_cold: float = math.nan
+    rmse: float = math.nan  # the mean is the best forecast under squared error, not under MAE
+    rmse_persistence: float = math.nan
+    rmse_cold: float = math.nan
 
     @property
     def beats_both(self) -> bool:
@@ -143,8 +148,17 @@ def score(outcomes: list[Outcome]) -> Score:
         return Score(0)
     truth = np.array([o.truth for o in used], dtype=float)
 
+    def error(values: list[float | None]) -> np.ndarray:
+        return np.array(values, dtype=float) - truth
+
     def mae(values: list[float | None]) -> float:
-        return round(float(np.mean(np.abs(np.array(values, dtype=float) - truth))), 4)
+        return round(float(np.mean(np.abs(error(values)))), 4)
+
+    def bias(values: list[float | None]) -> float:
+        return round(float(np.mean(error(values))), 4)
+
+    def rmse(values: list[float | None]) -> float:
+        return round(float(np.sqrt(np.mean(error(values) ** 2))), 4)
 
     def inside(low: list[float | None], high: list[float | None]) -> float:
         lo, hi = np.array(low, dtype=float), np.array(high, dtype=float)
@@ -157,6 +171,11 @@ def score(outcomes: list[Outcome]) -> Score:
         mae_cold=mae([o.cold for o in used]),
         coverage90=inside([o.p05 for o in used], [o.p95 for o in used]),
         coverage90_cold=inside([o.cold_p05 for o in used], [o.cold_p95 for o in used]),
+        bias=bias([o.nowcast for o in used]),
+        bias_cold=bias([o.cold for o in used]),
+        rmse=rmse([o.nowcast for o in used]),
+        rmse_persistence=rmse([o.persistence for o in used]),
+        rmse_cold=rmse([o.cold for o in used]),
     )
 
 

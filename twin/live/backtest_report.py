@@ -40,7 +40,8 @@ def verdict_lines(result: Backtest) -> list[str]:
         lines.append(
             f"{name}: MAE {fmt(m.mae)} vs persistence {fmt(m.mae_persistence)}, cold start "
             f"{fmt(m.mae_cold)} ({'beats both' if m.beats_both else 'does not beat both'}); "
-            f"90% band holds {fmt(100 * m.coverage90)}% ({band}), n = {m.n}"
+            f"90% band holds {fmt(100 * m.coverage90)}% ({band}); bias {m.bias:+.3g} "
+            f"(cold start {m.bias_cold:+.3g}); n = {m.n}"
         )
     lines.append(
         f"verdict: at {result.hours:g} h the nowcast beats persistence and the cold start on "
@@ -83,13 +84,20 @@ def write_backtest(out: Path, result: Backtest, source: str) -> list[Path]:
 
 def _table(doc: dict[str, Any]) -> list[list[str]]:
     rows = [["metric", "n", "MAE nowcast", "MAE persistence", "MAE cold start",
-             "90% band coverage", "cold band coverage"]]  # fmt: skip
+             "90% band coverage", "cold band coverage", "bias nowcast / cold",
+             "RMSE nowcast / persistence / cold"]]  # fmt: skip
     for name, m in doc["metrics"].items():
         cover = [fmt(100 * m[k]) + "%" if m[k] is not None else "-" for k in
                  ("coverage90", "coverage90_cold")]  # fmt: skip
         rows.append([name, str(m["n"]), fmt(m["mae"]), fmt(m["mae_persistence"]),
-                     fmt(m["mae_cold"]), *cover])  # fmt: skip
+                     fmt(m["mae_cold"]), *cover, _joined(m, "bias", "bias_cold"),
+                     _joined(m, "rmse", "rmse_persistence", "rmse_cold")])  # fmt: skip
     return rows
+
+
+def _joined(metric: dict[str, Any], *keys: str) -> str:
+    """Several figures of one metric in one cell, ``-`` for a missing one."""
+    return " / ".join(fmt(metric[k]) if metric[k] is not None else "-" for k in keys)
 
 
 def _report(result: Backtest, doc: dict[str, Any]) -> tuple[str, str]:

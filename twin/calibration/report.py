@@ -22,6 +22,7 @@ import numpy as np
 
 from twin.calibration.document import calibration_document, parameter_rows
 from twin.calibration.fit_weekdays import WeekdayFit, day_range
+from twin.calibration.spread import MIN_REPLICATIONS
 from twin.calibration.validate import MIN_TRUCKS_JUDGED
 from twin.charts import page_html, svg_chart
 from twin.output import atomic_write_text
@@ -823,10 +824,12 @@ def _queue_summary(check: QueueCheck) -> str:
     """The summary table's cell: both distances and the family-wise p."""
     if check.n_observed < MIN_TRUCKS_JUDGED:
         return "too few trucks"
-    return (
-        f"KS D {check.to_dock.d:.2f} to dock, {check.turnaround.d:.2f} turnaround "
-        f"(p {check.p_adjusted:.2g})"
+    judged = (
+        f"p {check.p_adjusted:.2g}"
+        if math.isfinite(check.p_adjusted)
+        else f"no spread to judge by: -r {MIN_REPLICATIONS} or more"
     )
+    return f"KS D {check.to_dock.d:.2f} to dock, {check.turnaround.d:.2f} turnaround ({judged})"
 
 
 # --------------------------------------------------------------------------- helpers

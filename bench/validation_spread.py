@@ -32,16 +32,16 @@ GROUPS = {
     "sup-m-docks": ("in-sup-m",),
     "wh-bonded-docks": ("in-wh-bonded", "out-wh-bonded"),
 }
-Path_ = dict[tuple[str, str], np.ndarray]
+OnePath = dict[tuple[str, str], np.ndarray]
 
 
-def paths(park: Park, count: int, seed: int) -> list[Path_]:
+def paths(park: Park, count: int, seed: int) -> list[OnePath]:
     """Gate-to-dock times and turnarounds of each group's trucks in `count` four-day runs."""
     out = []
     for rep in range(count):
         trace = simulate(park, (), RunSpec(4.0, 1.0, 15.0, seed, rep))
         t, flows = trace.trucks, trace.names["flows"]
-        one: Path_ = {}
+        one: OnePath = {}
         for group, names in GROUPS.items():
             pick = np.isin(t["flow"], [flows.index(f) for f in names]) & (t["arrive"] >= 0)
             for quantity, end in (("to_dock", "dock_start"), ("turnaround", "exit")):
@@ -52,7 +52,7 @@ def paths(park: Park, count: int, seed: int) -> list[Path_]:
 
 
 def flag_rates(
-    observed: list[Path_], model: list[Path_], trials: int, reps: int, rng: np.random.Generator
+    observed: list[OnePath], model: list[OnePath], trials: int, reps: int, rng: np.random.Generator
 ) -> dict[tuple[str, str], np.ndarray]:
     """Per group and quantity: shares with p < 0.05 (combined, D, mean, plain KS)."""
     rates = {}

@@ -124,9 +124,7 @@ def _log_t_predictive(value: float, own: np.ndarray, two_sided: bool) -> float:
     n = len(logs)
     sd = float(logs.std(ddof=1))
     if sd <= 0.0:
-        inside = float(own.min()) <= value <= float(own.max()) or (
-            not two_sided and value <= own.max()
-        )
+        inside = value <= own.max() and (not two_sided or value >= own.min())
         return 1.0 if inside else 0.0
     z = (math.log(max(value, _TINY)) - float(logs.mean())) / (sd * math.sqrt(1.0 + 1.0 / n))
     if two_sided:

@@ -414,32 +414,26 @@ def _queue_checks(
     lo, hi = window
     held = (trucks.arrive >= lo) & (trucks.arrive < hi)
     index = {f: i for i, f in enumerate(sim.flows)}
-    measured = []
+    checks = []
     for group in sorted(set(trucks.dock_group[held].tolist())):
         mine = held & (trucks.dock_group == group)
         flows = [index[f] for f in set(trucks.flow[mine].tolist()) if f in index]
-        measured.append((group, int(mine.sum()), *_queue_distances(trucks, mine, sim, flows)))
-    adjusted = holm([_group_p(to_dock, turn) for _, _, to_dock, turn, _ in measured])
-    checks = []
-    for (group, n, to_dock, turn, samples), p_adj in zip(measured, adjusted, strict=True):
-        n_done = len(samples["turnaround"])
-        verdict, reason = _queue_verdict(to_dock, turn, n_done, p_adj, len(sim.trucks))
+        to_dock, turn, samples = _queue_distances(trucks, mine, sim, flows)
         n_sim = len(samples["turnaround_sim"])
+        p_value = _group_p(to_dock, turn)
         checks.append(
             QueueCheck(
-                group,
-                n,
-                n_sim,
-                to_dock,
-                turn,
-                _group_p(to_dock, turn),
-                p_adj,
-                verdict,
-                reason,
-                samples,
+                group, int(mine.sum()), n_sim, to_dock, turn, p_value, math.nan, "", "", samples
             )
         )
-    return checks
+    judged = []
+    for check, p in zip(checks, holm([c.p_value for c in checks]), strict=True):
+        n_done = len(check.samples["turnaround"])
+        verdict, reason = _queue_verdict(
+            check.to_dock, check.turnaround, n_done, p, len(sim.trucks)
+        )
+        judged.append(dataclasses.replace(check, p_adjusted=p, verdict=verdict, reason=reason))
+    return judged
 
 
 def _queue_distances(

@@ -42,7 +42,7 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
 def _named(exc: Exception) -> str:
     """The message of a bad-input error; settings are called by their command-line flags."""
     from twin.errors import SettingError
-    from twin.options import SETTING_FLAGS
+    from twin.experiment.options import SETTING_FLAGS
 
     return exc.named(SETTING_FLAGS) if isinstance(exc, SettingError) else str(exc)
 
@@ -221,7 +221,7 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
 
 def _jobs(jobs: int) -> int:
     """`-j`, capped at the CPU cores this process may use (with a note when it was more)."""
-    from twin.backends import usable_cores
+    from twin.experiment.backends import usable_cores
 
     cores = usable_cores()
     if jobs > cores:
@@ -235,7 +235,7 @@ def _jobs(jobs: int) -> int:
 
 def _settings(options: dict[str, Any]) -> Any:
     """The experiment settings of run, compare and sweep, from the command's option values."""
-    from twin.options import ExperimentOptions
+    from twin.experiment.options import ExperimentOptions
 
     return ExperimentOptions(
         days=options["days"],
@@ -330,7 +330,7 @@ def run(
     """Simulate the park (optionally under a scenario) and print its KPIs."""
 
     from twin import api
-    from twin.results import describe_choices
+    from twin.experiment.results import describe_choices
 
     settings = _settings(locals())
     with progress(quiet=json_out) as bar:
@@ -353,7 +353,7 @@ def _print_comparison(comparison: Any, show_all: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from twin.results import describe_choices
+    from twin.experiment.results import describe_choices
 
     doc = comparison.to_dict()
     summary = comparison.summary_table(show_all)
@@ -438,8 +438,8 @@ def _print_sweep(result: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from twin.results import describe_choices
-    from twin.sweeps import labels_of
+    from twin.experiment.results import describe_choices
+    from twin.experiment.sweeps import labels_of
     from twin.text import fmt
 
     doc = result.to_dict()
@@ -564,9 +564,8 @@ def calibrate(
     ] = False,
 ) -> None:
     """Fit the park's parameters to sensor data; write a park file and a validation report."""
-    from twin.calibration import write_outputs
-    from twin.calibration.report import summary_rows
     from twin.live.export import calibrate_source as fit_park
+    from twin.reports.calibration import summary_rows, write_outputs
 
     def say(stage: str) -> None:
         if sys.stderr.isatty():
@@ -607,7 +606,7 @@ def _print_calibration(rows: list[Any], name: str) -> None:
 
 def _warmup_option(text: str) -> float | str:
     """``--warmup-days`` of render and show: a number of days, or ``auto``."""
-    from twin.options import ExperimentOptions
+    from twin.experiment.options import ExperimentOptions
 
     auto, days = ExperimentOptions(warmup=text).warmup_choice()
     return "auto" if auto else days
@@ -713,7 +712,7 @@ def validate(
 ) -> None:
     """Check park and scenario files and print what is wrong."""
     from twin.errors import InputError
-    from twin.inputs import check_file
+    from twin.io.inputs import check_file
 
     failed = 0
     for source in files:
@@ -736,7 +735,7 @@ def init(
     ],
 ) -> None:
     """Copy the bundled parks, scenarios and sample sensor data into DIR to edit."""
-    from twin.bundled import copy_bundled
+    from twin.io.bundled import copy_bundled
 
     copied = copy_bundled(directory)
     typer.echo(f"copied {len(copied)} files into {directory}")
@@ -752,7 +751,7 @@ def schema(
     """Print the JSON Schema of the park (or scenario) format, for editors."""
     import json
 
-    from twin.assets import json_schema
+    from twin.model.assets import json_schema
 
     typer.echo(json.dumps(json_schema(scenario), indent=2, ensure_ascii=False))
 
@@ -845,7 +844,7 @@ def _nowcast_setup(
     """The live run's setup for ``--nowcast-every`` (None without it)."""
     if every is None:
         return None
-    from twin.live.forecast_run import nowcast_setup
+    from twin.api.live import nowcast_setup
 
     return nowcast_setup(
         every, hours=hours, replications=replications, alerts=alert or [], seen_only=seen
@@ -985,7 +984,7 @@ def nowcast(
     """Forecast the next hours from the park's state in the live store (forecast.json)."""
     import json
 
-    from twin.live.forecast_run import forecast_lines, nowcast_command
+    from twin.api.live import forecast_lines, nowcast_command
 
     doc = nowcast_command(
         park, store, at, hours=hours, replications=replications, seed=seed,
@@ -1012,8 +1011,8 @@ def backtest(
     out: OutOpt = None,
 ) -> None:
     """Nowcast at each origin of a recorded history and score it against what happened."""
-    from twin.live.backtest_report import verdict_lines
-    from twin.live.forecast_run import backtest_command
+    from twin.api.live import backtest_command
+    from twin.reports.backtest import verdict_lines
 
     if not 1 <= len(park_or_source) <= 2:
         raise fail("give [PARK] SOURCE: an optional park, then a sensor folder or a store")

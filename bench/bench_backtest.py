@@ -18,10 +18,10 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from twin.bundled import data_root
+from twin.io.bundled import data_root
+from twin.io.load import load_park
 from twin.live.backtest import backtest
-from twin.live.backtest_report import verdict_lines, write_backtest
-from twin.load import load_park
+from twin.reports.backtest import verdict_lines, write_backtest
 
 
 def main() -> None:

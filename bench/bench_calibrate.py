@@ -29,8 +29,8 @@ import numpy as np
 
 from twin.calibration import calibrate
 from twin.calibration.read import read_sensors
-from twin.load import load_park
-from twin.schema import Park
+from twin.io.load import load_park
+from twin.model.schema import Park
 
 WAREHOUSES = 20
 GATES = 4

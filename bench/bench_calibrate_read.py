@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from twin.calibration.read import FileReport, Timebase, read_meters
-from twin.load import load_park
-from twin.schema import Park
+from twin.io.load import load_park
+from twin.model.schema import Park
 
 RESET_AT = 1000  # one reading in this many is a glitch (a spike or a reset to 0)
 

@@ -35,10 +35,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.mosquitto import Mosquitto  # noqa: E402
+from twin.io.load import load_park  # noqa: E402
 from twin.live.ingest import Ingester  # noqa: E402
 from twin.live.messages import Validator  # noqa: E402
 from twin.live.store import Store  # noqa: E402
-from twin.load import load_park  # noqa: E402
 
 PARKTWIN = str(Path(sys.executable).parent / "parktwin")
 CORE = ["taskset", "-c", "0"]

@@ -16,7 +16,7 @@ import time
 
 import simpy
 
-from twin.load import load_park
+from twin.io.load import load_park
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
 

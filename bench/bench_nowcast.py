@@ -19,12 +19,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from twin.bundled import data_root
+from twin.io.bundled import data_root
+from twin.io.load import load_park
 from twin.live.nowcast import nowcast
 from twin.live.replay import replay_into_store
 from twin.live.state import state_at
 from twin.live.store import Store
-from twin.load import load_park
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
 

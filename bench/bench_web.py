@@ -36,9 +36,9 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from web_helpers import Feed, browser  # noqa: E402
 
+from twin.io.load import load_park  # noqa: E402
 from twin.live.replay import replay_into_store  # noqa: E402
 from twin.live.store import Store  # noqa: E402
-from twin.load import load_park  # noqa: E402
 from web.server import background, build_services  # noqa: E402
 
 PARK = load_park("yen-binh")

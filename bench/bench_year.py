@@ -9,10 +9,10 @@ import argparse
 import resource
 import time
 
-from twin.kpi import compute_kpis
-from twin.load import load_park
+from twin.io.load import load_park
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
+from twin.sim.kpi import compute_kpis
 
 
 def main() -> None:

@@ -22,8 +22,8 @@ import numpy as np
 
 from twin.calibration.sample import SAMPLE_DAYS, SAMPLE_SEED, YB_FLOWS, yen_binh_truth
 from twin.calibration.spread import ks_against_spread
-from twin.load import load_park
-from twin.schema import Park
+from twin.io.load import load_park
+from twin.model.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
 

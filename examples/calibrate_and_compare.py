@@ -23,8 +23,8 @@ import statistics
 from typing import Any
 
 import twin
-from twin.bundled import data_root
-from twin.scenario import get_path
+from twin.io.bundled import data_root
+from twin.model.scenario import get_path
 
 DAYS = float(os.environ.get("PARKTWIN_EXAMPLE_DAYS", "7"))
 REPLICATIONS = int(os.environ.get("PARKTWIN_EXAMPLE_REPLICATIONS", "5"))

@@ -8,7 +8,7 @@ chiller draws from a feeder
     kW = idle_kw + kw_per_pallet x pallets in store + kw_per_open_dock x trucks at its docks
 
 so its load rises with the occupancy the truck traffic leaves behind. The store is an asset
-family (`twin.assets.AssetFamily`): its pydantic spec validates `extensions.cold_stores` in
+family (`twin.model.assets.AssetFamily`): its pydantic spec validates `extensions.cold_stores` in
 park files, its `finish` step reads the trucks the logistics family recorded, computes the
 stock and the chiller's load exactly on the utility grid and puts the load on the feeder (the
 power family then serves it, or cuts it in an outage, like a building's), and its KPIs are
@@ -27,9 +27,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 import twin
-from twin.assets import AssetFamily, Recorder, register
+from twin.model.assets import AssetFamily, Recorder, register
 from twin.sim.context import SimContext
-from twin.trace import Trace, occupancy_integral
+from twin.sim.trace import Trace, occupancy_integral
 
 Place = tuple[str | int, ...]
 

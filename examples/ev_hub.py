@@ -2,7 +2,7 @@
 
 Electric trucks of some flows, after unloading, drive to the hub and queue for a charger;
 charging draws `charge_kw` per busy charger from a feeder. The hub is an asset family
-(`twin.assets.AssetFamily`): its pydantic spec validates `extensions.ev_hubs` in park files,
+(`twin.model.assets.AssetFamily`): its pydantic spec validates `extensions.ev_hubs` in park files,
 its `finish` step simulates the hub with SimPy on the trucks the logistics family recorded and
 puts its load on the feeder, and its KPIs are named `ev_hubs.<id>.<metric>`.
 
@@ -19,14 +19,14 @@ import numpy as np
 import simpy
 from pydantic import BaseModel, ConfigDict, Field
 
-from twin.assets import AssetFamily, Recorder, register
-from twin.dist import Sampler
-from twin.kpi import compute_kpis
-from twin.load import load_park
-from twin.schema import Distribution, Park
+from twin.io.load import load_park
+from twin.model.assets import AssetFamily, Recorder, register
+from twin.model.dist import Sampler
+from twin.model.schema import Distribution, Park
 from twin.sim.context import RunSpec, SimContext
 from twin.sim.engine import simulate
-from twin.trace import Trace, occupancy_integral
+from twin.sim.kpi import compute_kpis
+from twin.sim.trace import Trace, occupancy_integral
 
 
 class EvHub(BaseModel):

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from twin.load import load_park
-from twin.schema import Park
+from twin.io.load import load_park
+from twin.model.schema import Park
 
 START = datetime(2026, 1, 5)
 LANES, GATE_MEAN, DRIVE = 2, 1.5, 1.0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from twin.load import load_park
-from twin.schema import Park
+from twin.io.load import load_park
+from twin.model.schema import Park
 
 SQUARE = [[0, 0], [100, 0], [100, 50], [0, 50]]
 

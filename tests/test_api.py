@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import cli
 import twin
-from twin.results import Experiment
+from twin.experiment.results import Experiment
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("numpy", "scipy", "simpy", "pydantic", "yaml", "pyvista", "vtk", "pandas", "dask")
@@ -124,7 +124,7 @@ def test_simulate_is_replication_i_of_run() -> None:
 
 
 def test_simulate_takes_names_paths_dicts_and_models(tmp_path: Path) -> None:
-    from twin.bundled import bundled_parks, bundled_scenarios
+    from twin.io.bundled import bundled_parks, bundled_scenarios
 
     park = twin.load_park("demo-small")
     scenario = twin.load_scenario("peak-season")
@@ -267,7 +267,7 @@ def test_sweep_arrays_and_frames() -> None:
     assert arrays["points"].tolist() == [[4], [5], [6]]
     assert arrays["docks.f2-docks.wait_mean_min"].shape == (3, 2)
     pytest.importorskip("pandas")
-    from twin.sweeps import labels_of
+    from twin.experiment.sweeps import labels_of
 
     (column,) = labels_of(result.varies)  # the parameter's column: its short name
     frame = twin.to_frame(result)

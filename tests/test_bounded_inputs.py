@@ -1,13 +1,13 @@
-"""Bounded reading (twin.documents) and the vectorised footprint check, in process."""
+"""Bounded reading (twin.io.documents) and the vectorised footprint check, in process."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from twin.documents import read_document
 from twin.errors import InputError
-from twin.schema import _first_crossing, _first_crossing_pairwise, polygon_problem
+from twin.io.documents import read_document
+from twin.model.schema import _first_crossing, _first_crossing_pairwise, polygon_problem
 
 
 @pytest.mark.parametrize("corners", [4, 5, 8, 13, 30, 60])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from twin.bundled import bundled_parks, bundled_scenarios
-from twin.dump import dump_park
-from twin.inputs import resolve_inputs
-from twin.load import load_park, load_scenario
-from twin.runner import run_experiment
-from twin.settings import Settings
+from twin.experiment.runner import run_experiment
+from twin.experiment.settings import Settings
+from twin.io.bundled import bundled_parks, bundled_scenarios
+from twin.io.dump import dump_park
+from twin.io.inputs import resolve_inputs
+from twin.io.load import load_park, load_scenario
 
 PARKS = sorted(bundled_parks())
 SCENARIOS = sorted(bundled_scenarios())

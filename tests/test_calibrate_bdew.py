@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from twin.calibration import calibrate
-from twin.load import load_park
+from twin.io.load import load_park
 
 START = np.datetime64("2026-01-05T00:00")  # a Monday
 

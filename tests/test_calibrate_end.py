@@ -13,12 +13,12 @@ import yaml
 from typer.testing import CliRunner
 
 import cli
-from twin.bundled import data_root
 from twin.calibration import Calibration, calibrate
 from twin.calibration.sample import sensor_tables, write_sensors
-from twin.dist import Sampler
-from twin.load import load_park
-from twin.schema import Park
+from twin.io.bundled import data_root
+from twin.io.load import load_park
+from twin.model.dist import Sampler
+from twin.model.schema import Park
 
 runner = CliRunner()
 DAYS = 21.0

@@ -14,10 +14,10 @@ from twin.calibration.fit_meters import fit_levels, fit_ratio, interval_share
 from twin.calibration.fit_service import fit_service
 from twin.calibration.read import MeterSeries, reading_intervals
 from twin.calibration.sample import sensor_tables
-from twin.dist import Sampler
-from twin.intervals import Clock, Intervals
-from twin.load import load_park
-from twin.schema import Distribution, Moment, Park, RateEvent
+from twin.io.load import load_park
+from twin.model.dist import Sampler
+from twin.model.intervals import Clock, Intervals
+from twin.model.schema import Distribution, Moment, Park, RateEvent
 
 DAY = 1440.0
 SPEC = TypeAdapter(Distribution)

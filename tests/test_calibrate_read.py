@@ -13,8 +13,8 @@ from twin.calibration.read import read_meters, read_sensors, read_trucks, spike_
 from twin.calibration.table import FileReport
 from twin.calibration.timestamps import Timebase, parse_times
 from twin.errors import InputError
-from twin.load import load_park
-from twin.schema import Park
+from twin.io.load import load_park
+from twin.model.schema import Park
 
 runner = CliRunner()
 HEADER = "timestamp,asset,quantity,value\n"

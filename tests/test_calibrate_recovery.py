@@ -16,8 +16,8 @@ import pytest
 from tests import independent as ind
 from tests.test_calibrate_truth import differences
 from twin.calibration import Calibration, calibrate
-from twin.dist import Sampler
-from twin.load import load_park
+from twin.io.load import load_park
+from twin.model.dist import Sampler
 
 DAYS = 30.0
 

@@ -24,8 +24,8 @@ from tests import independent as ind
 from twin.calibration import calibrate
 from twin.calibration.read import read_sensors
 from twin.calibration.spread import MIN_REPLICATIONS, ks_against_spread
-from twin.calibration.validate import validate
-from twin.load import load_park
+from twin.calibration.validation import validate
+from twin.io.load import load_park
 from twin.stats import holm
 
 Paths = dict[str, tuple[np.ndarray, np.ndarray]]  # group: (gate to dock, turnaround)

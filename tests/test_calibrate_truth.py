@@ -20,8 +20,8 @@ from tests import independent as ind
 from tests.test_calibrate_end import DAYS, truth_of
 from twin.calibration import Calibration, calibrate
 from twin.calibration.sample import sensor_tables, write_sensors
-from twin.load import load_park
-from twin.schema import Park
+from twin.io.load import load_park
+from twin.model.schema import Park
 
 runner = CliRunner()
 

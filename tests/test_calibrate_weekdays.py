@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
-from twin.bundled import data_root
 from twin.calibration import Calibration, calibrate, split_time
 from twin.calibration.fit_meters import fit_levels
 from twin.calibration.fit_weekdays import OFF_SHARE, infer_weekdays
 from twin.calibration.read import read_sensors
-from twin.calibration.report import render
 from twin.calibration.sample import sensor_tables, write_sensors
-from twin.intervals import Clock
-from twin.load import load_park
-from twin.schema import Park
+from twin.io.bundled import data_root
+from twin.io.load import load_park
+from twin.model.intervals import Clock
+from twin.model.schema import Park
+from twin.reports.calibration import render
 
 SAMPLE = data_root() / "assets" / "sensors" / "yen-binh"
 WORKDAYS = ["mon", "tue", "wed", "thu", "fri"]

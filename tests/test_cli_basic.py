@@ -12,7 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 import cli
-from twin.bundled import bundled_scenarios, data_root
+from twin.io.bundled import bundled_scenarios, data_root
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = data_root() / "assets" / "parks" / "demo-small.yaml"

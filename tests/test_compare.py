@@ -16,10 +16,10 @@ from cli import app
 from tests.parks import one_dock_group
 from tests.test_engine_theory import erlang_c_wait
 from twin import api
-from twin.bundled import bundled_parks
 from twin.errors import InputError, UsageError
-from twin.load import load_park
-from twin.settings import Settings
+from twin.experiment.settings import Settings
+from twin.io.bundled import bundled_parks
+from twin.io.load import load_park
 
 runner = CliRunner()
 QUICK = ["--days", "1", "--warmup-days", "0.25"]

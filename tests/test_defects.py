@@ -12,13 +12,13 @@ import cli
 import twin
 from tests.parks import one_dock_group
 from twin.api import run
-from twin.bundled import bundled_parks, resolve
-from twin.dump import dump_park
 from twin.errors import InputError
-from twin.inputs import check_file, resolve_inputs
-from twin.load import load_park
-from twin.settings import Settings
-from twin.trace import INDEX_COLUMNS, INDEX_DTYPE
+from twin.experiment.settings import Settings
+from twin.io.bundled import bundled_parks, resolve
+from twin.io.dump import dump_park
+from twin.io.inputs import check_file, resolve_inputs
+from twin.io.load import load_park
+from twin.sim.trace import INDEX_COLUMNS, INDEX_DTYPE
 from viz.options import RunSource
 from viz.sources import traces_for
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from twin import schema as s
-from twin.dist import Sampler
+from twin.model import schema as s
+from twin.model.dist import Sampler
 
 SPECS = [
     s.Exponential(dist="exponential", mean=10),

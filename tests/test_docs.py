@@ -16,7 +16,7 @@ import pytest
 from pydantic import BaseModel
 
 import twin
-from twin import schema
+from twin.model import schema
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from tests.parks import one_dock_group
-from twin.kpi import compute_kpis
-from twin.schema import OutageEvent
+from twin.model.schema import OutageEvent
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
-from twin.trace import TIME_COLUMNS
+from twin.sim.kpi import compute_kpis
+from twin.sim.trace import TIME_COLUMNS
 
 ONE_DAY = RunSpec(horizon_days=1, warmup_days=0)
 CONSTANT_30 = {"dist": "constant", "value": 30}
@@ -116,7 +116,7 @@ def test_same_seed_same_trace_bit_for_bit():
 def test_weekday_shifts_run_only_on_their_days():
     # demo week starts Monday 2026-01-05; a Mon-Fri 06:00-14:00 shift and a Friday night shift
     # 22:00-06:00 (into Saturday): 5 x 8 h + 8 h = 48 h of production in the week.
-    from twin.load import load_park
+    from twin.io.load import load_park
 
     data = one_dock_group(docks=1, service=CONSTANT_30, timetable=["10:00"], powered=True)
     raw = data.model_dump(mode="json", by_alias=True, exclude_none=True)

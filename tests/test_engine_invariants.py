@@ -9,11 +9,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from twin.kpi import compute_kpis
-from twin.load import load_park
-from twin.schema import OutageEvent
+from twin.io.load import load_park
+from twin.model.schema import OutageEvent
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
+from twin.sim.kpi import compute_kpis
 
 DISTS = st.sampled_from(
     [

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from tests.parks import one_dock_group
-from twin.kpi import compute_kpis
-from twin.load import load_park
-from twin.runner import run_experiment
-from twin.schema import OutageEvent
-from twin.settings import Settings
+from twin.experiment.runner import run_experiment
+from twin.experiment.settings import Settings
+from twin.io.load import load_park
+from twin.model.schema import OutageEvent
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
+from twin.sim.kpi import compute_kpis
 
 MEAN_SERVICE = 10.0  # minutes
 

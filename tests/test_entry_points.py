@@ -15,9 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-import twin.assets
-from twin.assets import ENTRY_POINT_GROUP, families
+import twin.model.assets
 from twin.errors import PluginError
+from twin.model.assets import ENTRY_POINT_GROUP, families
 
 BUILT_INS = {"logistics", "buildings", "power", "water"}
 
@@ -42,13 +42,13 @@ def broken_plugin(tmp_path: Path) -> Iterator[Path]:
     )
     (tmp_path / "coldchain_broken.py").write_text("import a_module_that_is_not_there\n")
     sys.path.insert(0, str(tmp_path))
-    twin.assets._entry_points_loaded = False
+    twin.model.assets._entry_points_loaded = False
     try:
         yield tmp_path
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("coldchain_broken", None)
-        twin.assets._entry_points_loaded = False
+        twin.model.assets._entry_points_loaded = False
         families()  # the registry as it was, without the broken plugin
 
 
@@ -70,7 +70,7 @@ def test_a_plugin_that_fails_to_import_names_itself_and_its_distribution(
 def test_without_the_package_metadata_the_message_says_how_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(twin.assets, "entry_points", lambda group: [])
-    monkeypatch.setattr(twin.assets, "_entry_points_loaded", False)
+    monkeypatch.setattr(twin.model.assets, "entry_points", lambda group: [])
+    monkeypatch.setattr(twin.model.assets, "_entry_points_loaded", False)
     with pytest.raises(PluginError, match="pip install -e"):
         families()

@@ -11,15 +11,15 @@ import pytest
 from tests.parks import one_dock_group
 from twin import api
 from twin.errors import UsageError
-from twin.options import ExperimentOptions
-from twin.replication import check_precision, next_round
-from twin.results import describe_choices
+from twin.experiment.options import ExperimentOptions
+from twin.experiment.replication import check_precision, next_round
+from twin.experiment.results import describe_choices
+from twin.experiment.runner import run_cases
+from twin.experiment.settings import Case, Settings
+from twin.experiment.warmup import mser_truncation
+from twin.model.schema import OutageEvent
 from twin.rng import Streams
-from twin.runner import run_cases
-from twin.schema import OutageEvent
-from twin.settings import Case, Settings
 from twin.stats import t_quantile
-from twin.warmup import mser_truncation
 
 # --------------------------------------------------------------------------- the stop rule
 

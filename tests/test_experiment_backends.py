@@ -16,9 +16,9 @@ import pytest
 
 from twin import api
 from twin.errors import UsageError
-from twin.load import load_park
-from twin.runner import Interrupted, ReplicationError, run_batch, run_cases
-from twin.settings import Case, Settings
+from twin.experiment.runner import Interrupted, ReplicationError, run_batch, run_cases
+from twin.experiment.settings import Case, Settings
+from twin.io.load import load_park
 
 SHORT = {"days": 1.0, "warmup_days": 0.25}
 

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from twin import api
-from twin.runner import Interrupted
-from twin.settings import Settings
+from twin.experiment.runner import Interrupted
+from twin.experiment.settings import Settings
 
 SHORT = {"days": 1.0, "warmup_days": 0.25, "replications": 4}
 

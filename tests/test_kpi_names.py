@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from twin.assets import AssetFamily, families, register, unregister
-from twin.bundled import bundled_parks
-from twin.kpi import compute_kpis, kpi_names
-from twin.load import load_park
-from twin.runner import kpi_names as runner_kpi_names
+from twin.experiment.runner import kpi_names as runner_kpi_names
+from twin.io.bundled import bundled_parks
+from twin.io.load import load_park
+from twin.model.assets import AssetFamily, families, register, unregister
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
+from twin.sim.kpi import compute_kpis, kpi_names
 
 
 @pytest.mark.parametrize("name", sorted(bundled_parks()))
@@ -24,7 +24,7 @@ def test_names_are_known_without_simulating(monkeypatch: pytest.MonkeyPatch) -> 
     def no_run(*args: object, **kwargs: object) -> None:
         raise AssertionError("kpi_names ran a simulation")
 
-    monkeypatch.setattr("twin.runner.simulate", no_run)
+    monkeypatch.setattr("twin.experiment.runner.simulate", no_run)
     assert "docks.f1-docks.wait_mean_min" in runner_kpi_names(load_park("demo-small"))
 
 

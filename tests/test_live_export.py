@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from twin.bundled import data_root
 from twin.calibration import calibrate
+from twin.io.bundled import data_root
+from twin.io.load import load_park
 from twin.live.export import calibrate_source, export_sensor_dir, sensor_folder
 from twin.live.replay import replay_into_store
 from twin.live.store import Store
-from twin.load import load_park
 
 SAMPLE = data_root() / "assets" / "sensors" / "yen-binh"
 PARK = load_park("yen-binh")

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from tests import mosquitto
-from twin.bundled import data_root
+from twin.io.bundled import data_root
+from twin.io.load import load_park
 from twin.live.store import Store
-from twin.load import load_park
 
 paho = pytest.importorskip("paho.mqtt.client")
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402

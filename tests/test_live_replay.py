@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from twin.bundled import data_root
+from twin.io.bundled import data_root
+from twin.io.load import load_park
 from twin.live.replay import replay_into_store, sensor_messages
 from twin.live.state import history_document, state_document
 from twin.live.store import Store
-from twin.load import load_park
 
 SAMPLE = data_root() / "assets" / "sensors" / "yen-binh"
 PARK = load_park("yen-binh")

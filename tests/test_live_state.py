@@ -16,11 +16,11 @@ import pytest
 import simpy
 
 from tests.parks import one_dock_group
+from twin.io.load import load_park
 from twin.live.messages import Alarm, TruckEvent
 from twin.live.state import outages_now, state_from_events
 from twin.live.visits import STALE_H
-from twin.load import load_park
-from twin.start_state import STAGES
+from twin.sim.start_state import STAGES
 
 T0 = datetime(2026, 1, 5, 6, 0)
 

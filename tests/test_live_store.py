@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 import cli
 from twin.errors import InputError
+from twin.io.load import load_park
 from twin.live.messages import MAX_PAYLOAD_BYTES, MeterReading, TruckEvent, Validator
 from twin.live.store import SCHEMA_VERSION, Store
-from twin.load import load_park
 
 PARK = load_park("demo-small")
 FLOW = PARK.logistics.flows[0]

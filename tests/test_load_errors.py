@@ -23,9 +23,9 @@ import yaml
 from typer.testing import CliRunner
 
 import cli
-from twin.bundled import data_root
 from twin.errors import InputError
-from twin.load import load_park, load_scenario
+from twin.io.bundled import data_root
+from twin.io.load import load_park, load_scenario
 
 DEMO = data_root() / "assets" / "parks" / "demo-small.yaml"
 

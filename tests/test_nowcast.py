@@ -14,9 +14,9 @@ from tests.parks import one_dock_group
 from tests.test_warm_start import AT_0750, EVERY_STAGE, tiny_park, truck
 from tests.test_warm_theory import generator_matrix, mean_queue, transient_by_uniformisation
 from twin.errors import UsageError
+from twin.io.load import load_park
 from twin.live.nowcast import forecast_samples, nowcast
-from twin.load import load_park
-from twin.start_state import OutageNow, StartState
+from twin.sim.start_state import OutageNow, StartState
 
 
 def test_series_of_a_tiny_park_by_hand():

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from cli import app
 from tests.history import known_park, write_history
+from twin.api.live import nowcast_setup, parse_thresholds
 from twin.errors import UsageError
-from twin.live.forecast_run import nowcast_setup, parse_thresholds
 from twin.live.replay import Replay, replay_into_store
 from twin.live.state import state_at
 from twin.live.store import Store

@@ -9,10 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from twin.bundled import bundled_parks, bundled_scenarios, copy_bundled, data_root
 from twin.errors import UsageError
-from twin.load import load_park
-from twin.output import atomic_write_bytes, atomic_write_text
+from twin.io.bundled import bundled_parks, bundled_scenarios, copy_bundled, data_root
+from twin.io.load import load_park
+from twin.io.output import atomic_write_bytes, atomic_write_text
 
 runner = CliRunner()
 

@@ -12,13 +12,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from typer.testing import CliRunner
 
 import cli
-from twin.assets import AssetFamily, Recorder, families, json_schema, register, unregister
 from twin.errors import InputError
-from twin.kpi import compute_kpis, unit_of
-from twin.load import load_park
+from twin.io.load import load_park
+from twin.model.assets import AssetFamily, Recorder, families, json_schema, register, unregister
 from twin.sim.context import RunSpec, SimContext
 from twin.sim.engine import simulate
-from twin.trace import Trace
+from twin.sim.kpi import compute_kpis, unit_of
+from twin.sim.trace import Trace
 
 
 class Chiller(BaseModel):
@@ -84,7 +84,7 @@ def test_plugin_validates_simulates_and_reports(chillers, tmp_path):
 
 
 def test_plugin_load_is_cut_by_an_outage(chillers):
-    from twin.schema import OutageEvent
+    from twin.model.schema import OutageEvent
 
     park = load_park(park_with({"chillers": [{"id": "c1", "feeder": "fd1", "kw": 400}]}))
     cut = OutageEvent.model_validate({"outage": "fd1", "from": {"day": 0}, "duration_h": 2})

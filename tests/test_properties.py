@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import cli
-from twin.bundled import data_root
-from twin.dump import dump_park
 from twin.errors import InputError
-from twin.load import load_park
-from twin.schema import Park
+from twin.io.bundled import data_root
+from twin.io.dump import dump_park
+from twin.io.load import load_park
+from twin.model.schema import Park
 
 DEMO = data_root() / "assets" / "parks" / "demo-small.yaml"
 DEMO_DATA: dict[str, Any] = yaml.safe_load(DEMO.read_text(encoding="utf-8"))

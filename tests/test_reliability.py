@@ -132,7 +132,7 @@ def run_args(out: Path, seed: int, days: str = "2", reps: str = "2") -> list[str
 
 def stamps(folder: Path) -> set[str]:
     """The run id of every file of a result folder that carries one."""
-    from twin.trace import Trace
+    from twin.sim.trace import Trace
 
     ids = {json.loads((folder / "kpis.json").read_text())["run_id"]}
     ids.add(Trace.load(folder / "trace.npz").meta["run_id"])
@@ -148,7 +148,7 @@ def stamps(folder: Path) -> set[str]:
 
 def consistent(folder: Path) -> int:
     """The seed of a result folder whose files all come from one run (assert so)."""
-    from twin.trace import Trace
+    from twin.sim.trace import Trace
 
     doc = kpis(folder)
     trace = Trace.load(folder / "trace.npz")

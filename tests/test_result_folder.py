@@ -1,4 +1,4 @@
-"""The result folder as one unit (twin.result_folder), in process: the paths a kill cannot hit
+"""The result folder as one unit (twin.io.result_folder), in process: the paths a kill cannot hit
 on purpose (a full disk mid-write, a crash between the two renames of the fallback swap)."""
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from twin import api, result_folder
+from twin import api
 from twin.errors import InputError
-from twin.result_folder import ResultFolder, check_same_run, is_complete
-from twin.settings import Settings
+from twin.experiment.settings import Settings
+from twin.io import result_folder
+from twin.io.result_folder import ResultFolder, check_same_run, is_complete
 
 SHORT = Settings(days=0.5, warmup_days=0.1, replications=2)
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from twin.bundled import bundled_scenarios
 from twin.errors import InputError
-from twin.inputs import check_file
-from twin.load import load_park, load_scenario, scenario_path
-from twin.scenario import apply_scenario, get_path, parse_path, set_path
-from twin.schema import Park, Scenario
+from twin.io.bundled import bundled_scenarios
+from twin.io.inputs import check_file
+from twin.io.load import load_park, load_scenario, scenario_path
+from twin.model.scenario import apply_scenario, get_path, parse_path, set_path
+from twin.model.schema import Park, Scenario
 
 Spec = dict[str, Any]
 SOURCE = "what-if.yaml"

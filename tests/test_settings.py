@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 import cli
 import twin
 from twin.errors import SettingError, UsageError
-from twin.options import ExperimentOptions
-from twin.settings import MAX_GRID_STEPS, Settings
+from twin.experiment.options import ExperimentOptions
+from twin.experiment.settings import MAX_GRID_STEPS, Settings
 
 BAD = [
     ({"step_min": 0}, "step_min must be more than 0, got 0"),

@@ -9,11 +9,11 @@ import pytest
 
 import twin
 from twin.errors import InputError
-from twin.intervals import Clock
-from twin.load import load_park, load_scenario
-from twin.scenario import apply_scenario
-from twin.schema import LoadShape
-from twin.shapes import shape_average
+from twin.io.load import load_park, load_scenario
+from twin.model.intervals import Clock
+from twin.model.scenario import apply_scenario
+from twin.model.schema import LoadShape
+from twin.model.shapes import shape_average
 
 MONDAY = Clock.of("2026-01-05T00:00")
 

@@ -9,8 +9,8 @@ import pytest
 
 import twin
 from twin.calibration.fit_docks import max_concurrency
-from twin.intervals import Clock
-from twin.load import load_park
+from twin.io.load import load_park
+from twin.model.intervals import Clock
 from twin.sim.logistics import staffed_minutes, staffed_steps
 
 

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 from cli import app
 from twin import api
 from twin.errors import InputError, UsageError
-from twin.settings import Settings
-from twin.sweeps import parse_varies, parse_vary
+from twin.experiment.settings import Settings
+from twin.experiment.sweeps import parse_varies, parse_vary
 
 runner = CliRunner()
 DOCKS = "logistics.dock_groups[id=f2-docks].docks"

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from twin.errors import UsageError
-from twin.load import load_park
-from twin.roads import RoadNetwork
-from twin.schema import Park
-from twin.trace import TIME_COLUMNS, Trace
+from twin.io.load import load_park
+from twin.model.roads import RoadNetwork
+from twin.model.schema import Park
+from twin.sim.trace import TIME_COLUMNS, Trace
 from viz import palette
 from viz.clock import clock_parts, format_moment, parse_moment
 from viz.frames import (

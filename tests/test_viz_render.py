@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from twin.trace import Trace
+from twin.sim.trace import Trace
 from viz import headless, palette
 
 pytestmark = pytest.mark.render

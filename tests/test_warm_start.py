@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from tests.parks import one_dock_group
-from twin.kpi import compute_kpis
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
-from twin.start_state import OutageNow, StartState, TruckNow
-from twin.trace import TIME_COLUMNS
+from twin.sim.kpi import compute_kpis
+from twin.sim.start_state import OutageNow, StartState, TruckNow
+from twin.sim.trace import TIME_COLUMNS
 
 ONE_DAY = RunSpec(horizon_days=1, warmup_days=0)
 AT_0750 = datetime(2026, 1, 5, 7, 50)

@@ -21,7 +21,7 @@ from scipy import linalg, stats
 from tests.parks import one_dock_group
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
-from twin.start_state import StartState, TruckNow
+from twin.sim.start_state import StartState, TruckNow
 
 MEAN_SERVICE = 10.0  # minutes
 RHO = 0.8

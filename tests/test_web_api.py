@@ -22,10 +22,10 @@ from typer.testing import CliRunner
 import cli
 from twin import api as twin_api
 from twin.errors import UsageError
+from twin.experiment.options import ExperimentOptions
+from twin.io.load import load_park
 from twin.live.state import history_document, state_document
 from twin.live.store import Store
-from twin.load import load_park
-from twin.options import ExperimentOptions
 from web.app import create_app
 from web.jobs import JobManager
 from web.security import COOKIE, TOKEN_ENV, is_loopback, resolve_token

@@ -22,11 +22,11 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests import mosquitto
+from twin.io.load import load_park
 from twin.live.feed import Feed as MqttFeed
 from twin.live.mqtt import parse_broker
 from twin.live.nowcast import nowcast_store
 from twin.live.store import Store
-from twin.load import load_park
 from viz import palette
 from web.app import Services
 from web.server import background, build_services

@@ -10,8 +10,8 @@ import math
 
 import pytest
 
-from twin.load import load_park
-from twin.start_state import TruckNow
+from twin.io.load import load_park
+from twin.sim.start_state import TruckNow
 from web.plan import plan_document
 from web.status import STALE_MIN, PlanModel, plan_status, tiles
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from twin.bundled import bundled_parks, bundled_scenarios
+from twin.io.bundled import bundled_parks, bundled_scenarios
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -76,7 +76,7 @@ def test_wheel_imports_from_its_own_venv(fresh_venv: tuple[Path, dict[str, str]]
         [
             venv / "bin" / "python",
             "-c",
-            "import cli, twin, twin.bundled as l; print(twin.__file__); print(cli.__file__); "
+            "import cli, twin, twin.io.bundled as l; print(twin.__file__); print(cli.__file__); "
             "print(l.data_root())",
         ],
         cwd=outside,

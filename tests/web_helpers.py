@@ -23,7 +23,7 @@ from selenium.webdriver.chrome.service import Service
 from twin.live.ingest import Ingester
 from twin.live.messages import Validator
 from twin.live.store import Store
-from twin.schema import Park
+from twin.model.schema import Park
 
 START = datetime(2026, 1, 5, 6, 0)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

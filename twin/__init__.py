@@ -27,22 +27,22 @@ from typing import TYPE_CHECKING, Any
 
 PUBLIC: dict[str, tuple[str, ...]] = {
     "twin.api": ("compare", "run", "simulate", "sweep"),
-    "twin.assets": ("AssetFamily",),
-    "twin.bundled": ("bundled_parks", "bundled_scenarios"),
+    "twin.model.assets": ("AssetFamily",),
+    "twin.io.bundled": ("bundled_parks", "bundled_scenarios"),
     "twin.calibration": ("Calibration", "calibrate"),
-    "twin.comparison": ("Comparison",),
-    "twin.dump": ("dump_park",),
+    "twin.experiment.comparison": ("Comparison",),
+    "twin.io.dump": ("dump_park",),
     "twin.errors": ("InputError", "UsageError"),
-    "twin.kpi": ("compute_kpis",),
-    "twin.load": ("load_park", "load_scenario"),
-    "twin.results": ("Experiment",),
-    "twin.scenario": ("apply_scenario",),
-    "twin.schema": ("Park", "Scenario"),
-    "twin.settings": ("Settings",),
+    "twin.sim.kpi": ("compute_kpis",),
+    "twin.io.load": ("load_park", "load_scenario"),
+    "twin.experiment.results": ("Experiment",),
+    "twin.model.scenario": ("apply_scenario",),
+    "twin.model.schema": ("Park", "Scenario"),
+    "twin.experiment.settings": ("Settings",),
     "twin.sim.context": ("RunSpec",),
-    "twin.sweeps": ("Sweep",),
-    "twin.tables": ("to_arrays", "to_frame"),
-    "twin.trace": ("Trace",),
+    "twin.experiment.sweeps": ("Sweep",),
+    "twin.experiment.tables": ("to_arrays", "to_frame"),
+    "twin.sim.trace": ("Trace",),
 }
 """The public API: each module and the names it gives. The one list of them; ``__all__``,
 the lazy loading and the typing block below are made from it."""
@@ -52,28 +52,28 @@ if TYPE_CHECKING:  # for type checkers; made from PUBLIC (tests/test_facade.py c
     from twin.api import run as run
     from twin.api import simulate as simulate
     from twin.api import sweep as sweep
-    from twin.assets import AssetFamily as AssetFamily
-    from twin.bundled import bundled_parks as bundled_parks
-    from twin.bundled import bundled_scenarios as bundled_scenarios
     from twin.calibration import Calibration as Calibration
     from twin.calibration import calibrate as calibrate
-    from twin.comparison import Comparison as Comparison
-    from twin.dump import dump_park as dump_park
     from twin.errors import InputError as InputError
     from twin.errors import UsageError as UsageError
-    from twin.kpi import compute_kpis as compute_kpis
-    from twin.load import load_park as load_park
-    from twin.load import load_scenario as load_scenario
-    from twin.results import Experiment as Experiment
-    from twin.scenario import apply_scenario as apply_scenario
-    from twin.schema import Park as Park
-    from twin.schema import Scenario as Scenario
-    from twin.settings import Settings as Settings
+    from twin.experiment.comparison import Comparison as Comparison
+    from twin.experiment.results import Experiment as Experiment
+    from twin.experiment.settings import Settings as Settings
+    from twin.experiment.sweeps import Sweep as Sweep
+    from twin.experiment.tables import to_arrays as to_arrays
+    from twin.experiment.tables import to_frame as to_frame
+    from twin.io.bundled import bundled_parks as bundled_parks
+    from twin.io.bundled import bundled_scenarios as bundled_scenarios
+    from twin.io.dump import dump_park as dump_park
+    from twin.io.load import load_park as load_park
+    from twin.io.load import load_scenario as load_scenario
+    from twin.model.assets import AssetFamily as AssetFamily
+    from twin.model.scenario import apply_scenario as apply_scenario
+    from twin.model.schema import Park as Park
+    from twin.model.schema import Scenario as Scenario
     from twin.sim.context import RunSpec as RunSpec
-    from twin.sweeps import Sweep as Sweep
-    from twin.tables import to_arrays as to_arrays
-    from twin.tables import to_frame as to_frame
-    from twin.trace import Trace as Trace
+    from twin.sim.kpi import compute_kpis as compute_kpis
+    from twin.sim.trace import Trace as Trace
 
 _HOME = {name: module for module, names in PUBLIC.items() for name in names}
 __all__ = sorted(_HOME)

@@ -32,7 +32,7 @@ class SettingError(UsageError):
     so that :meth:`named` can rename them all, e.g. to command-line flags.
 
     Attributes:
-        setting: the field of :class:`twin.settings.Settings` at fault.
+        setting: the field of :class:`twin.experiment.settings.Settings` at fault.
         problem: what is wrong, without the name (``must be more than 0, got 0``).
     """
 

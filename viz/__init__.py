@@ -1,6 +1,6 @@
 """3D views of a park and playback of its recorded runs, with PyVista.
 
-The public API is two calls; both read recorded :class:`~twin.trace.Trace` objects and never
+The public API is two calls; both read recorded :class:`~twin.sim.trace.Trace` objects and never
 simulate (:func:`viz.sources.traces_for` does that for the command line):
 
 - :func:`render` writes a ``.png`` (one moment), ``.mp4`` or ``.gif`` (a span) or ``.html``
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from viz.options import RenderOptions, RunSource
 
 if TYPE_CHECKING:
-    from twin.trace import Trace
+    from twin.sim.trace import Trace
 
 __all__ = ["RenderOptions", "RunSource", "render", "show"]
 

@@ -1,4 +1,4 @@
-"""A recorded :class:`~twin.trace.Trace` as per-frame arrays (trucks, colours); pure numpy.
+"""A recorded :class:`~twin.sim.trace.Trace` as per-frame arrays (trucks, colours); pure numpy.
 
 Nothing here draws. For a moment ``t`` (simulated minutes from the start of the horizon),
 :meth:`FrameMaker.frame` returns where every truck in the park is, which state it is in, the
@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from twin.roads import RoadNetwork, Route
-from twin.trace import TIME_COLUMNS, Trace
+from twin.model.roads import RoadNetwork, Route
+from twin.sim.trace import TIME_COLUMNS, Trace
 from viz import palette
 
 DRIVING, QUEUED, SERVED = 0, 1, 2

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from twin.errors import UsageError
-from twin.trace import Trace
+from twin.sim.trace import Trace
 from viz import headless, palette
 from viz.clock import check_within, format_moment, parse_moment
 from viz.export import parse_size

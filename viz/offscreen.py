@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from twin.errors import UsageError
-from twin.output import atomic_write_bytes
-from twin.trace import Trace
+from twin.io.output import atomic_write_bytes
+from twin.sim.trace import Trace
 from viz import headless
 from viz.clock import check_within, format_moment, parse_moment
 from viz.export import (

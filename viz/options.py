@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from twin.inputs import ParkSource
+    from twin.io.inputs import ParkSource
 
 
 @dataclass(frozen=True)

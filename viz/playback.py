@@ -20,7 +20,7 @@ import pyvista as pv
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 
-from twin.trace import Trace
+from twin.sim.trace import Trace
 from viz import headless, overlay, palette
 from viz.clock import clock_parts
 from viz.fonts import font_file

@@ -1,6 +1,6 @@
 """The park as 3D meshes: ground, buildings, roads, gates, utilities, compass and scale.
 
-:func:`build_scene` turns a :class:`~twin.schema.Park` into a few merged meshes with per-cell
+:func:`build_scene` turns a :class:`~twin.model.schema.Park` into a few merged meshes with per-cell
 colours (one draw call each, whatever the number of buildings): the static surfaces on the
 ground (unlit), the static solids, the static lines, the buildings (whose roof colours playback
 updates in place) and the feeder lines (likewise). :func:`add_scene` puts them in a plotter
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pyvista as pv
 
-from twin.roads import RoadNetwork
+from twin.model.roads import RoadNetwork
 from viz import palette
 from viz.fonts import font_file
 from viz.frames import (
@@ -193,7 +193,7 @@ def build_scene(park: Any, label_limit: int | None = None) -> Scene:
     """Meshes of a park.
 
     Args:
-        park: A :class:`~twin.schema.Park`.
+        park: A :class:`~twin.model.schema.Park`.
         label_limit: How many buildings to label, largest footprints first; None labels all
             of a small park and the 10 largest of a big one.
 

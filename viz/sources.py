@@ -1,7 +1,7 @@
 """The traces a picture shows: loaded from a saved run, or simulated just long enough.
 
 No rendering here: this is the bridge from the command line's options to
-:class:`~twin.trace.Trace` objects, through the same library calls as ``parktwin run``.
+:class:`~twin.sim.trace.Trace` objects, through the same library calls as ``parktwin run``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from twin.api import simulate
 from twin.errors import UsageError
-from twin.trace import Trace
+from twin.sim.trace import Trace
 from viz.options import RunSource
 
 

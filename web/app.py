@@ -25,7 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from twin.errors import InputError
-from twin.schema import Park
+from twin.model.schema import Park
 from web import scenarios
 from web.jobs import Busy, JobManager
 from web.live import LiveSource, Overview

@@ -23,9 +23,9 @@ from typing import Any
 
 from twin import api
 from twin.errors import InputError, UsageError
-from twin.options import ExperimentOptions
-from twin.output import atomic_write_text
-from twin.schema import Park
+from twin.experiment.options import ExperimentOptions
+from twin.io.output import atomic_write_text
+from twin.model.schema import Park
 
 KEEP_FINISHED = 50
 MAX_WAITING = 8

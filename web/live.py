@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from twin.start_state import StartState, TruckNow
+from twin.sim.start_state import StartState, TruckNow
 from web.status import PlanModel, parse_time, plan_status, tiles
 
 

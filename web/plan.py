@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from twin.schema import Park
+from twin.model.schema import Park
 from viz import palette
 from viz.frames import polygon_centroid
 

@@ -19,10 +19,10 @@ from typing import Any
 import yaml
 
 from twin.errors import InputError
-from twin.load import bundled_scenarios, load_scenario, read_document, validate_data
-from twin.output import atomic_write_bytes
-from twin.scenario import apply_scenario, check_events
-from twin.schema import Park, Scenario
+from twin.io.load import bundled_scenarios, load_scenario, read_document, validate_data
+from twin.io.output import atomic_write_bytes
+from twin.model.scenario import apply_scenario, check_events
+from twin.model.schema import Park, Scenario
 
 MAX_UPLOAD_BYTES = 256 * 1024
 """Largest scenario file accepted (bundled scenarios are under 2 KB)."""

@@ -18,11 +18,11 @@ from typing import Any
 
 import uvicorn
 
+from twin.api.live import nowcast_setup
 from twin.errors import InputError, UsageError
-from twin.live.forecast_run import nowcast_setup
+from twin.io.load import DEFAULT_PARK, load_park
 from twin.live.run import Setup, live_replay, parse_speed
 from twin.live.store import Store
-from twin.load import DEFAULT_PARK, load_park
 from web.app import Services, create_app
 from web.jobs import DEFAULT_TIME_LIMIT_S, JobManager
 from web.security import resolve_token

@@ -1,7 +1,7 @@
 """The live status the page colours its plan with, from the twin's state at one moment.
 
 Inputs are the state document (``parktwin state --json``) and the trucks of the
-:class:`~twin.start_state.StartState`, both made by the live layer; nothing here reads the
+:class:`~twin.sim.start_state.StartState`, both made by the live layer; nothing here reads the
 store. What the sensors do not say is filled in from the park model and marked so:
 
 - A building's power is its latest meter reading when one is at most :data:`STALE_MIN` old,
@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from twin.intervals import Clock
-from twin.roads import RoadNetwork, Route
-from twin.schema import Park
-from twin.start_state import TruckNow
+from twin.model.intervals import Clock
+from twin.model.roads import RoadNetwork, Route
+from twin.model.schema import Park
+from twin.sim.start_state import TruckNow
 from web.plan import feeder_of, peak_kw, plan_extent, polygon_centre
 
 STALE_MIN = 120.0

@@ -14,8 +14,8 @@ from typing import Any
 
 from twin.live.state import history_document, state_at, state_document
 from twin.live.store import Store
-from twin.schema import Park
-from twin.start_state import StartState
+from twin.model.schema import Park
+from twin.sim.start_state import StartState
 
 
 class StoreSource:

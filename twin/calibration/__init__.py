@@ -14,7 +14,7 @@ into a training span and a held-out span (the last 20% by default), fits on the 
 
 writes them into a copy of the park with their provenance (:mod:`.apply`), and simulates the
 fitted park over the held-out span to compare it with what was measured (:mod:`.validate`).
-:func:`write_outputs` writes the fitted park and the report (:mod:`.report`).
+:func:`twin.reports.calibration.write_outputs` writes the fitted park and the report.
 
 A fitted value the park format refuses (not finite, out of range: readings of 1e308 kW) is
 refused for its asset and named (:attr:`Calibration.refused`); the rest goes on. Numerical
@@ -23,7 +23,6 @@ warnings of the libraries are caught and become notes naming the stage.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,19 +30,16 @@ from typing import Any
 from twin.calibration.apply import Edit, apply_edit
 from twin.calibration.meters import fit_meters
 from twin.calibration.read import read_sensors
-from twin.calibration.report import write_report
 from twin.calibration.result import Calibration, quiet
 from twin.calibration.search import search_docks
 from twin.calibration.trucks import distrust_irregular, fit_trucks, logged_groups, record_search
-from twin.calibration.validate import default_replications, validate
-from twin.dump import dump_park
+from twin.calibration.validation import default_replications, validate
 from twin.errors import UsageError
-from twin.intervals import DAY, Clock
-from twin.load import load_park
-from twin.output import atomic_write_text
-from twin.schema import Park
+from twin.io.load import load_park
+from twin.model.intervals import DAY, Clock
+from twin.model.schema import Park
 
-__all__ = ["Calibration", "calibrate", "write_outputs"]
+__all__ = ["Calibration", "calibrate"]
 
 Progress = Callable[[str], None]
 
@@ -136,28 +132,6 @@ def split_time(period: tuple[float, float], holdout: float, clock: Clock) -> flo
     if not lo < split < hi:
         split = raw
     return float(split)
-
-
-def write_outputs(cal: Calibration, out: str | Path, report_dir: str | Path | None) -> list[Path]:
-    """Write the fitted park and, when asked, report.md, report.html and calibration.json.
-
-    The park is written as JSON when `out` ends in ``.json``, else as YAML.
-    """
-
-    target = Path(out)
-    if target.suffix.lower() == ".json":
-        text = json.dumps(cal.park.model_dump(mode="json", exclude_none=True), indent=1)
-        written = [atomic_write_text(target, text + "\n")]
-    else:
-        header = (
-            f"# {cal.park.park.name}: calibrated by parktwin from {cal.data.folder}\n"
-            f"# fitted on {cal.span_text(cal.training)}; metadata.calibration says where each\n"
-            "# fitted value came from. Comments of the input park are not carried over.\n"
-        )
-        written = [atomic_write_text(target, header + dump_park(cal.park))]
-    if report_dir is not None:
-        written.extend(write_report(cal, Path(report_dir)))
-    return written
 
 
 def _header(cal: Calibration) -> dict[str, Any]:

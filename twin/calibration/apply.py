@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from twin.schema import Park
+from twin.model.schema import Park
 
 
 def significant(value: float, digits: int = 4) -> float:

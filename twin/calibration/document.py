@@ -19,8 +19,8 @@ from pydantic import TypeAdapter
 from twin.calibration.apply import value_at
 from twin.calibration.result import Calibration
 from twin.calibration.spread import Distance
-from twin.dist import Sampler
-from twin.schema import Distribution
+from twin.model.dist import Sampler
+from twin.model.schema import Distribution
 
 ASSET = re.compile(r"\[id=([^\]]+)\]")
 DISTRIBUTION: TypeAdapter[Any] = TypeAdapter(Distribution)

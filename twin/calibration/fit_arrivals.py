@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.intervals import DAY, Clock
+from twin.model.intervals import DAY, Clock
 
 WEEK_HOURS = 168
 MIN_WEEKLY_DAYS = 14.0

@@ -31,7 +31,7 @@ import numpy as np
 from twin.calibration.fit_docks import max_concurrency, resolution
 from twin.calibration.fit_service import ServiceFit, fit_service
 from twin.calibration.read import TruckLog
-from twin.schema import Park
+from twin.model.schema import Park
 
 
 @dataclass(frozen=True)

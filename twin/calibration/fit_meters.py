@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.calibration.read import MeterSeries
-from twin.intervals import DAY, Clock, Intervals
-from twin.schema import Window
+from twin.model.intervals import DAY, Clock, Intervals
+from twin.model.schema import Window
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 

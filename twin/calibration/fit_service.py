@@ -11,7 +11,7 @@ optimistic; read it as a screen, and the AIC ranking as the choice.)
 
 The fitted parameters are written in the park's own parametrisation: lognormal and gamma by
 their mean and standard deviation, the normal by the mean and sd of the normal before
-truncation (what :mod:`twin.dist` samples).
+truncation (what :mod:`twin.model.dist` samples).
 """
 
 from __future__ import annotations

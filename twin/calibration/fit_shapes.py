@@ -1,7 +1,7 @@
 """Load shapes from meters, and the choice between them and base + shift by AIC.
 
-Three shapes of the park format (:class:`~twin.schema.LoadShape`) compete with the base + shift
-levels of :mod:`.fit_meters`:
+Three shapes of the park format (:class:`~twin.model.schema.LoadShape`) compete with the base +
+shift levels of :mod:`.fit_meters`:
 
 - ``daily``: one value per slot of the day, the same every day;
 - ``day types``: a day for weekdays, one for Saturdays and one for Sundays and holidays;
@@ -36,7 +36,7 @@ import numpy as np
 
 from twin.calibration.read import MeterSeries
 from twin.calibration.uncertainty import day_blocks
-from twin.intervals import DAY, Clock
+from twin.model.intervals import DAY, Clock
 
 CV_FOLDS = 7
 CV_GAIN = 0.05  # a shape must lower the cross-validated MAPE by 5% of base + shift's ...

@@ -30,9 +30,9 @@ import numpy as np
 
 from twin.calibration.fit_meters import WEEKDAYS, LevelFit, fit_levels, shift_share
 from twin.calibration.read import MeterSeries
-from twin.intervals import DAY, Clock
-from twin.schema import WEEKDAYS as DAY_CODES
-from twin.schema import Window
+from twin.model.intervals import DAY, Clock
+from twin.model.schema import WEEKDAYS as DAY_CODES
+from twin.model.schema import Window
 
 OFF_SHARE = 0.25  # a weekday's shift load below this share of shift on every date: off
 MIN_SPAN_DAYS = 14.0

@@ -29,10 +29,10 @@ from twin.calibration.uncertainty import (
     quantum,
     widen,
 )
-from twin.intervals import DAY, Clock
-from twin.schema import WEEKDAYS as WEEKDAY_CODES
-from twin.schema import LoadShape, Window
-from twin.shapes import shape_average
+from twin.model.intervals import DAY, Clock
+from twin.model.schema import WEEKDAYS as WEEKDAY_CODES
+from twin.model.schema import LoadShape, Window
+from twin.model.shapes import shape_average
 
 LIMITS = {"power_kw": 1_000_000.0, "water_m3h": 100_000.0, "wastewater_m3h": 100_000.0}
 WEEKDAY_METHOD = (

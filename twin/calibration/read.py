@@ -28,7 +28,7 @@ import numpy as np
 from twin.calibration.table import FileReport, lines_text, plural, read_table
 from twin.calibration.timestamps import Timebase, parse_numbers, parse_times
 from twin.errors import InputError
-from twin.schema import Park
+from twin.model.schema import Park
 
 __all__ = [
     "METERS",

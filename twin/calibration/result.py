@@ -19,8 +19,8 @@ from twin.calibration.fit_shapes import ShapeChoice
 from twin.calibration.fit_weekdays import WeekdayFit
 from twin.calibration.read import SensorData
 from twin.calibration.search import DockSearch, SpeedFit
-from twin.calibration.validate import Validation
-from twin.schema import Park
+from twin.calibration.validation import Validation
+from twin.model.schema import Park
 
 
 @contextmanager

@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from twin.bundled import data_root
 from twin.calibration.apply import significant
-from twin.intervals import Clock
-from twin.load import load_park
-from twin.output import atomic_write_text
+from twin.io.bundled import data_root
+from twin.io.load import load_park
+from twin.io.output import atomic_write_text
+from twin.model.intervals import Clock
+from twin.model.schema import Event, Moment, Park, RateEvent
 from twin.rng import Streams
-from twin.schema import Event, Moment, Park, RateEvent
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.calibration.read import Timebase, TruckLog
-from twin.dist import Sampler
-from twin.roads import RoadNetwork
-from twin.schema import Park
+from twin.model.dist import Sampler
+from twin.model.roads import RoadNetwork
+from twin.model.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
 

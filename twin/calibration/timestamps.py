@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from twin.errors import InputError
-from twin.schema import Park
+from twin.model.schema import Park
 
 CHUNK = 8192
 DIGITS16 = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15]  # digit positions of YYYY-MM-DDTHH:MM

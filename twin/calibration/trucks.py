@@ -24,8 +24,8 @@ from twin.calibration.uncertainty import (
     poisson_rate,
     widen,
 )
-from twin.intervals import DAY, Clock
-from twin.schema import DockGroup, Flow
+from twin.model.intervals import DAY, Clock
+from twin.model.schema import DockGroup, Flow
 
 MODELS = {
     "hourly": "24 rates, the same every day",

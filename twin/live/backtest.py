@@ -46,10 +46,10 @@ from twin.live.replay import replay_into_store
 from twin.live.state import LOOKBACK_H, history_document, state_at
 from twin.live.store import Store, to_seconds
 from twin.live.visits import Routes, group_visits, moments
-from twin.schema import Park
+from twin.model.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
-from twin.start_state import StartState
+from twin.sim.start_state import StartState
 
 EPOCH = datetime(1970, 1, 1)
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 from twin.calibration import Calibration, calibrate
 from twin.errors import InputError
+from twin.io.output import atomic_write_text
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
-from twin.output import atomic_write_text
-from twin.schema import Park
+from twin.model.schema import Park
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 TRUCK_COLUMNS = ("truck_id", "flow", "gate", "dock_group")

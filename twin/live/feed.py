@@ -45,7 +45,7 @@ from twin.live.messages import TOPICS, Validator
 from twin.live.mqtt import Broker, connect_properties, make_client, parse_broker, reason_text
 from twin.live.run import Setup, park_of, stop_on_signals
 from twin.live.store import Store
-from twin.schema import Park
+from twin.model.schema import Park
 
 PAUSE_S = 0.002
 """With messages waiting, a stream quiet this long commits them (the broker may be waiting

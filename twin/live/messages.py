@@ -27,7 +27,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from twin.errors import InputError
-from twin.schema import Park
+from twin.model.schema import Park
 
 TRUCK_EVENTS = ("arrive", "gate_out", "dock_start", "dock_end", "depart")
 """Truck events in the order a visit goes through them."""

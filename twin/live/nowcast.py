@@ -1,7 +1,7 @@
 """Nowcast: replications of the next hours from the park's state now (SPEC.md forecast.json).
 
-:func:`forecast_samples` runs the replications from a :class:`~twin.start_state.StartState`
-(a warm start, :mod:`twin.start_state`) and samples every series at the end of each step;
+:func:`forecast_samples` runs the replications from a :class:`~twin.sim.start_state.StartState`
+(a warm start, :mod:`twin.sim.start_state`) and samples every series at the end of each step;
 :func:`nowcast` summarises them (mean and 5-95% band) and raises alerts; :func:`nowcast_store`
 does the same from the state a store describes. The back-test (:mod:`twin.live.backtest`) uses
 the samples.
@@ -31,11 +31,11 @@ import numpy as np
 from twin.errors import UsageError
 from twin.live.state import LOOKBACK_H, state_at
 from twin.live.store import Store
-from twin.schema import Park
+from twin.model.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
-from twin.start_state import StartState
-from twin.trace import Trace
+from twin.sim.start_state import StartState
+from twin.sim.trace import Trace
 
 MAX_HOURS = 7 * 24.0
 MAX_REPLICATIONS = 10_000

@@ -27,7 +27,7 @@ from twin.live.mqtt import Broker, make_client, parse_broker, reason_text
 from twin.live.replay import Message, Pacer, sensor_messages
 from twin.live.run import park_of, parse_speed, stop_on_signals
 from twin.live.store import to_seconds
-from twin.schema import Park
+from twin.model.schema import Park
 
 WINDOW = 1000
 """Messages published and not yet acknowledged by the broker, at most."""

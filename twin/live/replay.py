@@ -29,7 +29,7 @@ from twin.errors import UsageError
 from twin.live.ingest import Ingester, IngestStats, Job
 from twin.live.messages import Validator
 from twin.live.store import Store, to_seconds
-from twin.schema import Park
+from twin.model.schema import Park
 
 Message = tuple[str, dict[str, Any]]
 """A topic suffix and a message object."""

@@ -19,12 +19,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from twin.errors import UsageError
+from twin.io.load import DEFAULT_PARK, load_park
 from twin.live.ingest import IngestStats
 from twin.live.replay import Replay
 from twin.live.state import state_document
 from twin.live.store import Store
-from twin.load import DEFAULT_PARK, load_park
-from twin.schema import Park
+from twin.model.schema import Park
 
 Setup = Callable[[Any], None]
 """Called with a live run (a :class:`~twin.live.replay.Replay` or a

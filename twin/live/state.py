@@ -1,6 +1,6 @@
 """The park's state at a moment, from truck events and alarms (SPEC.md ``state --json``).
 
-:func:`state_from_events` is pure: events in, :class:`~twin.start_state.StartState` out; it
+:func:`state_from_events` is pure: events in, :class:`~twin.sim.start_state.StartState` out; it
 sees only what was published at or before the moment, which is what a back-test needs.
 :func:`state_at`, :func:`state_document` and :func:`history_document` read a store. How stages
 are told from the events (and what cannot be seen) is in :mod:`twin.live.visits`.
@@ -20,8 +20,8 @@ from twin.errors import UsageError
 from twin.live.messages import Alarm, MeterReading, Record, TruckEvent, Validator
 from twin.live.store import Store, to_seconds
 from twin.live.visits import MOMENTS, STALE_H, Routes, group_visits, moments, stage_index
-from twin.schema import Park
-from twin.start_state import STAGES, OutageNow, StartState, TruckNow
+from twin.model.schema import Park
+from twin.sim.start_state import STAGES, OutageNow, StartState, TruckNow
 
 LOOKBACK_H = 2 * STALE_H
 """Hours of truck events read before a moment to rebuild the visits in progress."""

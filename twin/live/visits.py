@@ -2,7 +2,7 @@
 
 A visit goes through seven moments (:data:`MOMENTS`): arrive at the gate, start of gate service
 (a lane takes it), gate out, arrival at the dock group, dock start, dock end and departure.
-Between two moments the truck is in one stage of :data:`twin.start_state.STAGES`. The sensors
+Between two moments the truck is in one stage of :data:`twin.sim.start_state.STAGES`. The sensors
 publish five of them (``arrive``, ``gate_out``, ``dock_start``, ``dock_end``, ``depart``); the
 rest are inferred from the park, and so are published ones that have not come (yet):
 
@@ -35,10 +35,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.dist import Sampler
 from twin.live.messages import TRUCK_EVENTS, TruckEvent
-from twin.roads import RoadNetwork
-from twin.schema import Park
+from twin.model.dist import Sampler
+from twin.model.roads import RoadNetwork
+from twin.model.schema import Park
 
 MOMENTS = ("arrive", "gate_start", "gate_out", "dock_arrive", "dock_start", "dock_end", "depart")
 """The moments of a visit; stage k of STAGES lies between moment k and moment k + 1."""

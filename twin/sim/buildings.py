@@ -2,7 +2,7 @@
 
 Demand is exact per grid step: a shift that covers a third of a 15-minute step adds a third of
 `shift_kw` to that step's average, and a load shape adds `level_kw` times the shape's exact mean
-over the step (:mod:`twin.shapes`). Production counts shift time during which the building has
+over the step (:mod:`twin.model.shapes`). Production counts shift time during which the building has
 power, so an outage cuts it by exactly the outage's share of shift time.
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.intervals import Intervals
-from twin.schema import LoadShape, Park
-from twin.shapes import shape_average
+from twin.model.intervals import Intervals
+from twin.model.schema import LoadShape, Park
+from twin.model.shapes import shape_average
 from twin.sim.context import SimContext
-from twin.trace import Trace
+from twin.sim.trace import Trace
 
 
 def shift_intervals(ctx: SimContext) -> dict[str, Intervals]:

@@ -8,10 +8,10 @@ from functools import cached_property
 
 import numpy as np
 
-from twin.intervals import Clock, Intervals
+from twin.model.intervals import Clock, Intervals
+from twin.model.schema import Event, OutageEvent, Park, RateEvent
 from twin.rng import Streams
-from twin.schema import Event, OutageEvent, Park, RateEvent
-from twin.start_state import StartState
+from twin.sim.start_state import StartState
 
 WATER_SUPPLY = "water.supply"
 WASTEWATER_PLANT = "water.wastewater"

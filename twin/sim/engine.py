@@ -1,9 +1,9 @@
-"""The engine: one replication of a park, from its spec to a :class:`~twin.trace.Trace`.
+"""The engine: one replication of a park, from its spec to a :class:`~twin.sim.trace.Trace`.
 
 The engine knows no asset by name. It prepares the shared :class:`SimContext` (calendar,
 outages, who has power, random streams), lets every registered asset family
-(:mod:`twin.assets`) add its SimPy processes, runs the environment, and lets each family record
-its results in order. The built-in families are trucks (:mod:`twin.sim.logistics`, SimPy) and
+(:mod:`twin.model.assets`) add its SimPy processes, runs the environment, and lets each family
+record its results in order. The built-in families are trucks (:mod:`twin.sim.logistics`, SimPy) and
 buildings, power and water (:mod:`twin.sim.buildings`, :mod:`twin.sim.power`,
 :mod:`twin.sim.water`, numpy on a time grid); plugins join the same way.
 """
@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import simpy
 
-from twin.assets import Recorder, families
-from twin.schema import Event, Park
+from twin.model.assets import Recorder, families
+from twin.model.schema import Event, Park
 from twin.sim.context import RunSpec, SimContext
-from twin.start_state import StartState, start_state_problems
-from twin.trace import Trace
+from twin.sim.start_state import StartState, start_state_problems
+from twin.sim.trace import Trace
 
 PROGRESS_STEPS = 40
 
@@ -42,7 +42,7 @@ def simulate(
         progress: called with the fraction done (0..1) as the run advances.
         scenario: the scenario's name, recorded in the trace's metadata.
         start: a warm start: the trucks present and outages in effect at the start (see
-            :mod:`twin.start_state` for the rules). The horizon then begins at the state's
+            :mod:`twin.sim.start_state` for the rules). The horizon then begins at the state's
             time (the park's calendar start moves there) and `spec` must have no warm-up.
 
     Raises:

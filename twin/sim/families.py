@@ -2,14 +2,14 @@
 
 They are found through the ``parktwin.assets`` entry-point group of pyproject.toml, the path
 every plugin takes, so that path runs in every run. Nothing imports this module by name: the
-registry (:mod:`twin.assets`) loads it from the entry points.
+registry (:mod:`twin.model.assets`) loads it from the entry points.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from twin.assets import AssetFamily, Recorder
+from twin.model.assets import AssetFamily, Recorder
 from twin.sim.buildings import (
     building_series,
     production_kpi_names,

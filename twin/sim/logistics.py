@@ -22,14 +22,14 @@ from typing import Any
 import numpy as np
 import simpy
 
-from twin.dist import Sampler
-from twin.intervals import Clock
-from twin.schema import DockGroup, Park, clock_minutes
+from twin.model.dist import Sampler
+from twin.model.intervals import Clock
+from twin.model.schema import DockGroup, Park, clock_minutes
 from twin.sim.context import SimContext
 from twin.sim.measure import mean_or_nan
 from twin.sim.present import PresentTrucks, plan_present, start_present
+from twin.sim.trace import INDEX_DTYPE, Trace, occupancy_integral
 from twin.sim.visit import Route, Routes, TruckLog, Visit, visit
-from twin.trace import INDEX_DTYPE, Trace, occupancy_integral
 
 BLOCK = 4096
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from twin.trace import Trace
+from twin.sim.trace import Trace
 
 
 def mean_or_nan(values: np.ndarray) -> float:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.schema import Park
+from twin.model.schema import Park
 from twin.sim.context import SimContext
 from twin.sim.measure import horizon_steps
-from twin.trace import Trace
+from twin.sim.trace import Trace
 
 
 def power_series(ctx: SimContext, buildings: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -1,11 +1,11 @@
 """A warm start's trucks: those already in the park when the run begins, at their stage.
 
-:func:`plan_present` turns the trucks of a :class:`~twin.start_state.StartState` into log rows
+:func:`plan_present` turns the trucks of a :class:`~twin.sim.start_state.StartState` into log rows
 with their known past (arrival and start of the current stage, at negative times) and their
 service times: fresh draws for work not begun, the rest of the work for trucks being served
 (drawn conditioned on the time already spent). :func:`start_present` adds their SimPy
 processes, each joining the visit's steps (:class:`~twin.sim.visit.Visit`) where the truck is;
-a truck leaving the park needs no process. The rules are in :mod:`twin.start_state`.
+a truck leaving the park needs no process. The rules are in :mod:`twin.sim.start_state`.
 
 Random numbers: each gate and dock group draws its present trucks' services from its own
 streams (``start_gate_service``, ``start_dock_service``), first the rest of the work of the
@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 import simpy
 
-from twin.dist import Sampler
-from twin.schema import DockGroup, Gate
+from twin.model.dist import Sampler
+from twin.model.schema import DockGroup, Gate
 from twin.sim.context import SimContext
+from twin.sim.start_state import Stage, TruckNow
+from twin.sim.trace import INDEX_DTYPE, TIME_COLUMNS
 from twin.sim.visit import Route, Routes, TruckLog, Visit
-from twin.start_state import Stage, TruckNow
-from twin.trace import INDEX_DTYPE, TIME_COLUMNS
 
 STAGE_COLUMN: dict[Stage, str] = {
     "gate_queue": "arrive",

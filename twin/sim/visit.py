@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import simpy
 
-from twin.intervals import Intervals
-from twin.roads import RoadNetwork
+from twin.model.intervals import Intervals
+from twin.model.roads import RoadNetwork
 from twin.sim.context import SimContext
-from twin.trace import TIME_COLUMNS
+from twin.sim.trace import TIME_COLUMNS
 
 Steps = Generator[Any, Any, None]
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from twin.sim.context import WASTEWATER_PLANT, WATER_SUPPLY, SimContext
 from twin.sim.measure import horizon_steps
-from twin.trace import Trace
+from twin.sim.trace import Trace
 
 
 def water_series(ctx: SimContext, buildings: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -1,0 +1,352 @@
+"""The library calls behind every command: what the CLI does is one call away from Python."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from twin.errors import InputError, UsageError
+from twin.experiment.comparison import Comparison, unique_labels
+from twin.experiment.results import Experiment
+from twin.experiment.runner import (
+    Interrupted,
+    ReplicationError,
+    check_kpi_names,
+    choose_warmup_for,
+    kpi_names,
+    run_cases,
+)
+from twin.experiment.settings import Case, Settings
+from twin.experiment.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
+from twin.experiment.workload import expected_result_bytes
+from twin.io.bundled import DEFAULT_PARK
+from twin.io.inputs import (
+    ParkSource,
+    ScenarioSource,
+    common_base,
+    read_park,
+    read_scenario,
+    resolve_inputs,
+)
+from twin.io.load import file_kind
+from twin.io.result_folder import ResultFolder
+from twin.model.scenario import apply_scenario
+from twin.model.schema import Park, Scenario
+from twin.reports.compare import write_comparison
+from twin.reports.run import write_run
+from twin.reports.sweep import write_sweep
+from twin.sim.engine import simulate as run_engine
+from twin.sim.trace import Trace
+
+
+def _finished(experiments: Sequence[Experiment]) -> bool:
+    """True when some replication of some experiment finished (worth writing)."""
+    return any(
+        any(not math.isnan(v) for v in values)
+        for experiment in experiments
+        for values in experiment.values.values()
+    )
+
+
+R = TypeVar("R")
+
+
+def _write_into(folder: ResultFolder, write: Callable[[Path], object], complete: bool) -> Path:
+    """Write a result into the staging folder and publish it; disk errors are bad input."""
+    try:
+        write(folder.staging)
+        return folder.publish(complete)
+    except OSError as exc:
+        raise InputError(
+            str(folder.target),
+            f"could not be written ({exc.strerror or exc}); an earlier result there is kept",
+        ) from None
+
+
+def _in_folder(
+    out: Path | None,
+    command: str,
+    expected_bytes: int,
+    compute: Callable[[], R],
+    write: Callable[[Path, R], object],
+    partial: Callable[[Sequence[Experiment]], R],
+) -> R:
+    """Compute a result and, with `out`, write it there as one unit (:mod:`twin.io.result_folder`).
+
+    The destination is checked and locked before `compute` runs. When the replications are
+    interrupted or fail, the finished ones (``partial``) are written, beside a complete earlier
+    result rather than over it, and the error says where.
+    """
+    if out is None:
+        return compute()
+    described = f"parktwin {command} ({' '.join(sys.argv)[:200]})"
+    with ResultFolder(out, described, expected_bytes) as folder:
+        try:
+            result = compute()
+        except (Interrupted, ReplicationError) as exc:
+            finished = exc.experiments
+            if _finished(finished):
+                try:
+                    where = _write_into(folder, lambda d: write(d, partial(finished)), False)
+                    exc.add_note(f"the finished replications were written to {where}")
+                except InputError as error:
+                    exc.add_note(str(error))
+            raise
+        _write_into(folder, lambda d: write(d, result), complete=True)
+        return result
+
+
+def run(
+    park: ParkSource | None = None,
+    scenario: ScenarioSource | None = None,
+    settings: Settings | None = None,
+    out: Path | None = None,
+    progress: Callable[[float, int], None] | None = None,
+) -> Experiment:
+    """Simulate a park (under an optional scenario) and return its KPIs over replications.
+
+    With `out`, also writes kpis.json, kpis.csv, trace.npz, park.yaml and the report there, as
+    one unit (:mod:`twin.io.result_folder`); the destination is checked before simulating. When
+    interrupted or when a replication fails, the finished replications are written (beside a
+    complete earlier result, as ``OUT.partial``).
+    """
+    inputs = resolve_inputs(park, scenario)
+    case = Case(inputs.park, inputs.events, inputs.scenario_name)
+    settings = settings or Settings()
+    return _in_folder(
+        out,
+        "run",
+        expected_result_bytes(inputs.park, settings),
+        lambda: run_cases([case], settings, progress)[0],
+        lambda folder, experiment: write_run(folder, experiment, inputs.park, inputs.scenario),
+        lambda experiments: experiments[0],
+    )
+
+
+def simulate(
+    park: ParkSource | None = None,
+    scenario: ScenarioSource | None = None,
+    *,
+    days: float = 7.0,
+    warmup_days: float | str = 1.0,
+    seed: int = 0,
+    replication: int = 0,
+    step_min: float = 15.0,
+    progress: Callable[[float], None] | None = None,
+) -> Trace:
+    """Simulate one replication of a park, under an optional scenario, and return its trace.
+
+    The trace is the one replication `replication` of :func:`run` with the same park,
+    scenario and settings would simulate: same random numbers, bit-identical KPIs
+    (``compute_kpis(trace)``).
+
+    Args:
+        park: a park file, a bundled park name, a dict in the park format, or a
+            :class:`Park`. None: the scenario's ``base``, else the bundled default park.
+        scenario: a scenario file, a bundled scenario name, a dict in the scenario format, or
+            a :class:`Scenario`; its changes are applied to the park and its events are
+            simulated. None: the park as is.
+        days: horizon in days, after the warm-up.
+        warmup_days: warm-up before the horizon, in days (KPIs leave it out), or ``"auto"``
+            for the warm-up MSER-5 chooses on pilot runs, as :func:`run` does.
+        seed: base seed.
+        replication: which replication's random numbers to use (0 is the first).
+        step_min: step of the utility time grid, minutes.
+        progress: called with the fraction done (0..1) as the run advances.
+
+    Returns:
+        The recorded run: truck visits and utility series as numpy arrays.
+
+    Raises:
+        InputError: a park or scenario that cannot be read, or is not valid.
+        UsageError: a setting out of range (e.g. ``days <= 0``), named as here.
+    """
+    inputs = resolve_inputs(park, scenario)
+    auto = isinstance(warmup_days, str) and warmup_days.strip().lower() == "auto"
+    warmup: Any = 0.0 if auto else warmup_days  # Settings says what is wrong with other text
+    settings = Settings(
+        days=days,
+        warmup_days=warmup,
+        seed=seed,
+        step_min=step_min,
+        warmup_auto=auto,
+        first_replication=replication,
+    )
+    if auto:
+        case = Case(inputs.park, inputs.events, inputs.scenario_name)
+        chosen = choose_warmup_for([case], settings).days
+        settings = dataclasses.replace(settings, warmup_days=chosen, warmup_auto=False)
+    spec = settings.spec(replication)
+    return run_engine(
+        inputs.park, inputs.events, spec, progress=progress, scenario=inputs.scenario_name
+    )
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def split_park_and_scenarios(names: Sequence[str]) -> tuple[str | None, list[str]]:
+    """Tell `compare [PARK] SCENARIO...` apart: is the first name a park?
+
+    The first name is the park when it is a park file or a bundled park name (and not a
+    scenario file); otherwise every name is a scenario.
+
+    Raises:
+        InputError: the first of several names is neither a park nor a scenario.
+        UsageError: no scenario is given.
+    """
+    names = list(names)
+    if not names:
+        raise UsageError("compare needs at least one scenario: parktwin compare [PARK] SCENARIO...")
+    park: str | None = None
+    if len(names) > 1 and file_kind(names[0]) == "park":
+        park, names = names[0], names[1:]
+    elif len(names) == 1 and _is_park(names[0]):
+        raise UsageError(
+            f"'{names[0]}' is a park; compare needs at least one scenario after it: "
+            "parktwin compare [PARK] SCENARIO..."
+        )
+    return park, names
+
+
+def _is_park(name: str) -> bool:
+    try:
+        return file_kind(name) == "park"
+    except InputError:
+        return False
+
+
+def compare_cases(
+    park: ParkSource | None, scenarios: Sequence[ScenarioSource]
+) -> tuple[Park, list[Scenario], list[Case]]:
+    """The baseline park, the scenarios, and the cases of a comparison (baseline first).
+
+    When `park` is None, the scenarios' common `base` is the park (else the default park).
+
+    Raises:
+        InputError: a park or scenario that cannot be read or applied.
+        UsageError: no scenarios, a scenario file given twice, scenarios for different parks.
+    """
+    if not scenarios:
+        raise UsageError("compare needs at least one scenario: parktwin compare [PARK] SCENARIO...")
+    loaded = [read_scenario(s) for s in scenarios]
+    files = [source for _, source in loaded]
+    for k, source in enumerate(files):
+        if not source.startswith("<") and source in files[:k]:
+            raise UsageError(f"scenario '{scenarios[k]}' is given twice")
+    if park is None:
+        park = common_base([(s, sc) for s, (sc, _) in zip(scenarios, loaded, strict=True)])
+    base = read_park(park if park is not None else DEFAULT_PARK)
+    labels = unique_labels([sc.scenario.name for sc, _ in loaded])
+    cases = [Case(base, (), None, label="baseline")]
+    for (sc, source), label in zip(loaded, labels, strict=True):
+        applied = apply_scenario(base, sc, source)
+        cases.append(Case(applied, tuple(sc.events), sc.scenario.name, label=label))
+    return base, [sc for sc, _ in loaded], cases
+
+
+def compare(
+    park: ParkSource | None,
+    scenarios: Sequence[ScenarioSource],
+    settings: Settings | None = None,
+    out: Path | None = None,
+    progress: Callable[[float, int], None] | None = None,
+) -> Comparison:
+    """The park as is (baseline) against each scenario, paired with common random numbers.
+
+    When `park` is None, the scenarios' common `base` is the park (else the default park).
+    With `out`, writes comparison.json, comparison.csv, report.md, report.html, park.yaml and
+    scenarios.json there (the finished replications too when interrupted or failing).
+
+    Raises:
+        InputError: a park or scenario file that cannot be read or applied.
+        UsageError: no scenarios, a scenario given twice, scenarios for different parks.
+    """
+    base, loaded, cases = compare_cases(park, scenarios)
+    labels = [case.label for case in cases[1:]]
+    settings = settings or Settings()
+
+    def build(experiments: Sequence[Experiment]) -> Comparison:
+        first = experiments[0]
+        extra = {k: v for k, v in first.extra.items() if k != "failed_replications"}
+        failed = [f for e in experiments for f in e.extra.get("failed_replications", [])]
+        if failed:
+            extra["failed_replications"] = failed
+        return Comparison(first, list(experiments[1:]), labels, first.settings, extra)
+
+    return _in_folder(
+        out,
+        "compare",
+        expected_result_bytes(base, settings, with_trace=False),
+        lambda: build(run_cases(cases, settings, progress)),
+        lambda folder, comparison: write_comparison(folder, comparison, base, loaded),
+        build,
+    )
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+def sweep(
+    park: ParkSource | None = None,
+    scenario: ScenarioSource | None = None,
+    vary: Sequence[str] = (),
+    settings: Settings | None = None,
+    kpis: Sequence[str] = (),
+    out: Path | None = None,
+    progress: Callable[[float, int], None] | None = None,
+) -> Sweep:
+    """Replicate the park (under an optional scenario) at every point of a parameter grid.
+
+    Args:
+        park: a park path, bundled name or Park (default: the scenario's base or yen-binh).
+        scenario: a scenario applied before the grid's values.
+        vary: one or two ``PATH=A:B[:STEP]`` / ``PATH=A,B,C`` texts (see
+        :mod:`twin.experiment.sweeps`). settings: horizon, replications, backend (``-r auto``
+        watches `kpis` at every point). kpis: the KPIs to report; default: those of what is varied,
+        and the trucks' wait. out: a folder for sweep.json, sweep.csv, report.md, report.html and
+        park.yaml. progress: called with (replications done, planned).
+
+    Raises:
+        UsageError: bad ``--vary`` syntax, unknown ``--kpi``.
+        InputError: a path that matches nothing, or a value the park does not accept.
+    """
+    varies = parse_varies(vary)
+    inputs = resolve_inputs(park, scenario)
+    grid = sweep_cases(inputs.park, inputs.events, inputs.scenario_name, varies)
+    settings = settings or Settings()
+    if kpis:
+        check_kpi_names([grid[0][1]], kpis, settings.step_min)
+        shown = list(dict.fromkeys(kpis))
+    else:
+        shown = default_kpis(varies, kpi_names(grid[0][1].park, settings.step_min))
+    if settings.precision is not None and kpis:
+        settings = dataclasses.replace(settings, precision_kpis=tuple(shown))
+    points = [point for point, _ in grid]
+
+    def build(experiments: Sequence[Experiment]) -> Sweep:
+        first = experiments[0]
+        extra = {k: v for k, v in first.extra.items() if k != "failed_replications"}
+        return Sweep(
+            inputs.park.park.name,
+            inputs.scenario_name,
+            varies,
+            points,
+            list(experiments),
+            shown,
+            first.settings,
+            extra,
+        )
+
+    return _in_folder(
+        out,
+        "sweep",
+        expected_result_bytes(inputs.park, settings, with_trace=False),
+        lambda: build(run_cases([case for _, case in grid], settings, progress)),
+        lambda folder, result: write_sweep(folder, result, inputs.park),
+        build,
+    )

@@ -1,0 +1,207 @@
+"""The calls behind ``parktwin nowcast``, ``parktwin backtest`` and ``live --nowcast-every``.
+
+Each takes command-line values (park source, paths, texts such as ``--at`` and ``--alert``),
+checks them with clear messages, makes the library call and writes the output files; the CLI
+maps errors to exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from twin.errors import InputError, UsageError
+from twin.io.output import atomic_write_text
+from twin.io.result_folder import ResultFolder
+from twin.live.backtest import Backtest, backtest
+from twin.live.nowcast import alert_thresholds, nowcast_store
+from twin.live.run import Setup, park_of, parse_moment
+from twin.live.store import Store
+from twin.model.schema import Park
+from twin.reports.backtest import write_backtest
+from twin.text import csv_text
+
+R = TypeVar("R")
+
+
+def in_folder(
+    out: Path | None, command: str, compute: Callable[[], R], write: Callable[[Path, R], object]
+) -> R:
+    """Compute a result and, with `out`, write it there as one unit (:mod:`twin.io.result_folder`).
+
+    The destination is checked (and locked) before `compute` runs; a failure before the end
+    leaves whatever `out` held untouched.
+    """
+    if out is None:
+        return compute()
+    with ResultFolder(out, command) as folder:
+        result = compute()
+        try:
+            write(folder.staging, result)
+            folder.publish(complete=True)
+        except OSError as exc:
+            raise InputError(
+                str(folder.target),
+                f"could not be written ({exc.strerror or exc}); an earlier result there is kept",
+            ) from None
+    return result
+
+
+def parse_thresholds(texts: Sequence[str]) -> dict[str, float]:
+    """``--alert SERIES=VALUE`` options as thresholds by series.
+
+    Raises:
+        UsageError: not of the form ``SERIES=VALUE`` with a number.
+    """
+    thresholds = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        try:
+            number = float(value) if sep else math.nan
+        except ValueError:
+            number = math.nan
+        if not name.strip() or not math.isfinite(number):
+            raise UsageError(
+                f"--alert: expected SERIES=VALUE (e.g. docks.d1.queue=8), got '{text}'"
+            )
+        thresholds[name.strip()] = number
+    return thresholds
+
+
+def nowcast_command(
+    park: str | Path | Park | None,
+    store_path: str | Path,
+    at: str | None = None,
+    *,
+    hours: float = 4,
+    replications: int = 20,
+    seed: int = 0,
+    alerts: Sequence[str] = (),
+    seen_only: bool = False,
+    out: Path | None = None,
+) -> dict[str, Any]:
+    """``parktwin nowcast``: the forecast.json document (written into `out` when given)."""
+    source = park_of(park)
+    moment = parse_moment(at, source)
+    thresholds = parse_thresholds(alerts)
+
+    def compute() -> dict[str, Any]:
+        with Store.open(store_path, read_only=True) as store:
+            return nowcast_store(
+                source, store, moment, hours=hours, replications=replications, seed=seed,
+                thresholds=thresholds, seen_only=seen_only,
+            )  # fmt: skip
+
+    return in_folder(out, "parktwin nowcast", compute, write_forecast)
+
+
+def forecast_lines(doc: dict[str, Any], busiest: int = 5) -> list[str]:
+    """The forecast for people: trucks in the park and the busiest dock queues at the horizon's
+    end (mean and 90% band), then the alerts."""
+    series = doc["series"]
+    docks = [n for n in series if n.startswith("docks.")]
+    docks.sort(key=lambda n: -max((v for v in series[n]["mean"] if v is not None), default=0))
+    lines = [
+        f"nowcast from {doc['origin']}, {doc['hours']:g} h ahead, {doc['replications']} "
+        f"replications ({doc['state']['trucks']} trucks in the park now)"
+    ]
+    for name in ["trucks.in_park", *docks[:busiest]]:
+        s = series[name]
+        lines.append(
+            f"  {name} at {s['time'][-1][11:16]}: {s['mean'][-1]:.1f} "
+            f"(90%: {s['p05'][-1]:.1f} to {s['p95'][-1]:.1f})"
+        )
+    for alert in doc["alerts"]:
+        lines.append(
+            f"  ALERT {alert['series']} above {alert['threshold']:g} from {alert['time']} "
+            f"(probability {alert['probability']:.0%}, up to {alert['peak_probability']:.0%})"
+        )
+    return lines
+
+
+def write_forecast(out: Path, doc: dict[str, Any]) -> list[Path]:
+    """forecast.json and forecast.csv (one row per series and time) into the folder `out`."""
+    rows = [
+        {"series": name, "time": t, "mean": m, "p05": lo, "p95": hi}
+        for name, s in doc["series"].items()
+        for t, m, lo, hi in zip(s["time"], s["mean"], s["p05"], s["p95"], strict=True)
+    ]
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False)
+    return [
+        atomic_write_text(out / "forecast.json", text + "\n"),
+        atomic_write_text(out / "forecast.csv", csv_text(rows)),
+    ]
+
+
+def backtest_command(
+    park: str | Path | Park | None,
+    source: str | Path,
+    *,
+    every_min: float = 60,
+    hours: float = 2,
+    replications: int = 10,
+    seed: int = 0,
+    start: str | None = None,
+    end: str | None = None,
+    out: Path | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Backtest:
+    """``parktwin backtest``: score nowcasts over a recorded history; write its files to `out`."""
+    model = park_of(park)
+    first = parse_moment(start, model, "--from")
+    last = parse_moment(end, model, "--to")
+    if first is not None and last is not None and last < first:
+        raise UsageError(f"--to {last:%Y-%m-%d %H:%M} is before --from {first:%Y-%m-%d %H:%M}")
+
+    def compute() -> Backtest:
+        return backtest(
+            model, source, every_min=every_min, hours=hours, replications=replications,
+            seed=seed, start=first, end=last, progress=progress,
+        )  # fmt: skip
+
+    return in_folder(
+        out, "parktwin backtest", compute, lambda folder, r: write_backtest(folder, r, str(source))
+    )
+
+
+def nowcast_setup(
+    every_min: float,
+    *,
+    hours: float = 4,
+    replications: int = 20,
+    seed: int = 0,
+    alerts: Sequence[str] = (),
+    seen_only: bool = False,
+) -> Setup:
+    """``live --nowcast-every MIN``: a setup that schedules the nowcast on a live run.
+
+    Every `every_min` minutes of park time the run's job nowcasts from the store's state at
+    that moment, stores the forecast and its alerts (``store.put_forecast``, ``put_alerts``),
+    and publishes the forecast (retained) on the ``forecast`` topic and each alert on
+    ``alerts``. The options are checked now, before the run starts.
+    """
+    if not every_min > 0 or not math.isfinite(every_min):
+        raise UsageError(f"--nowcast-every: expected minutes above 0, got {every_min:g}")
+    thresholds = parse_thresholds(alerts)
+
+    def setup(run: Any) -> None:
+        alert_thresholds(run.park, thresholds)  # unknown series: refused before the first message
+
+        def job(at: datetime) -> None:
+            doc = nowcast_store(
+                run.park, run.store, at, hours=hours, replications=replications, seed=seed,
+                thresholds=thresholds, seen_only=seen_only,
+            )  # fmt: skip
+            run.store.put_forecast(doc)
+            run.store.put_alerts(doc["alerts"])
+            run.publish("forecast", doc, retain=True)
+            for alert in doc["alerts"]:
+                run.publish("alerts", alert)
+
+        run.every(every_min, job)
+
+    return setup

@@ -1,0 +1,2 @@
+"""Experiments: settings, the runner and its backends, results, comparison, sweeps, warm-up and
+replication rules."""

@@ -1,0 +1,299 @@
+"""Where replications run: one small interface over serial, process-pool and dask execution.
+
+Every backend hands out :class:`concurrent.futures.Future` objects from :meth:`Backend.submit`,
+so the experiment runner waits on them with :func:`concurrent.futures.wait` whatever runs them:
+
+- :class:`SerialBackend` runs each task in the calling process when it is submitted;
+- :class:`ProcessBackend` runs tasks on ``jobs`` local worker processes (``-j N``);
+- :class:`DaskBackend` runs tasks on a dask.distributed cluster: the one at ``--scheduler ADDR``,
+  or a local cluster started for the run.
+
+Results never depend on the backend: a task is a pure function of its arguments (replication i
+always draws from ``Streams(seed, i)``), and the runner orders results by replication index.
+
+Extension point: a new backend subclasses :class:`Backend` and implements ``submit``, ``close``
+and, where it can, ``recover`` (replace workers after a crash) and ``abort`` (stop at once).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
+from types import TracebackType
+from typing import Any, ClassVar
+
+from twin.errors import UsageError
+
+BACKENDS = ("local", "dask")
+
+
+class Backend(ABC):
+    """Runs tasks and returns futures; a context manager that closes itself.
+
+    Attributes:
+        name: the backend's name, for messages.
+        generation: increases each time :meth:`recover` replaces the workers, so a runner can
+            tell a failure of the current workers from a late report of workers already gone.
+    """
+
+    name: ClassVar[str] = "backend"
+
+    def __init__(self) -> None:
+        self.generation = 0
+
+    @property
+    @abstractmethod
+    def workers(self) -> int:
+        """How many tasks can run at the same time."""
+
+    @abstractmethod
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        """Start ``fn(*args)``; return its future."""
+
+    @property
+    def window(self) -> int:
+        """How many tasks to keep submitted at once: enough to keep every worker busy."""
+        return 2 * self.workers
+
+    def is_crash(self, exc: BaseException) -> bool:
+        """True when `exc` means the workers died (not that the task itself failed)."""
+        return isinstance(exc, BrokenExecutor)
+
+    def recover(self) -> None:  # noqa: B027 - optional hook, nothing to do by default
+        """Replace crashed workers so that tasks can be submitted again."""
+
+    def abort(self) -> None:
+        """Stop now: drop queued tasks and stop running ones (used on Ctrl-C)."""
+        self.close()
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the workers; waits for nothing that is still queued."""
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            self.abort()
+        else:
+            self.close()
+
+
+class SerialBackend(Backend):
+    """Runs each task in this process, at once, when it is submitted."""
+
+    name = "serial"
+
+    @property
+    def workers(self) -> int:
+        """One task at a time."""
+        return 1
+
+    @property
+    def window(self) -> int:
+        """One: a task runs when submitted, so submit the next only after this one is counted."""
+        return 1
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        """Run ``fn(*args)`` now; its error (not Ctrl-C) is kept in the returned future."""
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _init_worker(parent: int) -> None:
+    """Worker initializer: ignore Ctrl-C, and exit when the parent process is gone.
+
+    Ctrl-C is the parent's business: it stops the workers itself. A parent that dies without
+    cleaning up (killed, out of memory) would leave workers computing for nobody, so a watchdog
+    thread ends the worker within a second of the parent's end.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:
+                pass
+
+    threading.Thread(target=watch, name="parktwin-parent-watch", daemon=True).start()
+
+
+def _mp_context() -> Any:
+    """Forkserver where available: safe next to threads (progress bars), and fast to fork."""
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["twin.experiment.runner"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class ProcessBackend(Backend):
+    """``jobs`` local worker processes (a :class:`~concurrent.futures.ProcessPoolExecutor`)."""
+
+    name = "local processes"
+
+    def __init__(self, jobs: int) -> None:
+        super().__init__()
+        self._jobs = jobs
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._jobs,
+            mp_context=_mp_context(),
+            initializer=_init_worker,
+            initargs=(os.getpid(),),
+        )
+
+    @property
+    def workers(self) -> int:
+        """The number of worker processes."""
+        return self._jobs
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        """Queue ``fn(*args)`` on the pool."""
+        return self._pool.submit(fn, *args)
+
+    def recover(self) -> None:
+        """A worker died and broke the pool: start a fresh pool."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new_pool()
+        self.generation += 1
+
+    def abort(self) -> None:
+        """Cancel queued tasks and terminate the workers, whatever they are doing."""
+        # The pool keeps its processes in a private dict; Python 3.14 adds terminate_workers().
+        running = getattr(self._pool, "_processes", None)
+        processes = list(running.values()) if isinstance(running, dict) else []
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+
+    def close(self) -> None:
+        """Wait for the workers to finish and stop them."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskBackend(Backend):
+    """A dask.distributed cluster: the scheduler at `scheduler`, or a local one for the run.
+
+    The local cluster has `jobs` single-threaded workers, in this process when `jobs` is 1
+    (quick to start) and in worker processes otherwise (to use several cores). Workers of a
+    remote cluster need parktwin installed (the same version) to import the tasks.
+    """
+
+    name = "dask"
+
+    def __init__(self, jobs: int = 1, scheduler: str | None = None) -> None:
+        super().__init__()
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise UsageError(
+                "--backend dask needs dask.distributed: pip install 'parktwin[dask]'"
+            ) from None
+        self._cluster: Any = None
+        if scheduler:
+            try:
+                self._client = Client(scheduler, timeout="10s", set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise UsageError(
+                    f"--scheduler {scheduler}: cannot reach a dask scheduler there ({exc})"
+                ) from None
+        else:
+            self._cluster = LocalCluster(
+                n_workers=jobs,
+                threads_per_worker=1,
+                processes=jobs > 1,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self._client = Client(self._cluster, set_as_default=False)
+        self._executor = self._client.get_executor(pure=False)
+        self._futures: list[Future[Any]] = []
+
+    @property
+    def workers(self) -> int:
+        """Worker threads of the cluster (at least one)."""
+        info = self._client.scheduler_info()
+        threads = sum(int(w.get("nthreads", 1)) for w in info.get("workers", {}).values())
+        return max(1, threads)
+
+    def is_crash(self, exc: BaseException) -> bool:
+        """dask reports workers that died under a task as ``KilledWorker``."""
+        return type(exc).__name__ == "KilledWorker"
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
+        """Send ``fn(*args)`` to the cluster."""
+        future = self._executor.submit(fn, *args)
+        self._futures.append(future)
+        return future
+
+    def abort(self) -> None:
+        """Cancel every task of this run on the cluster and disconnect."""
+        for future in self._futures:
+            future.cancel()
+        self.close()
+
+    def close(self) -> None:
+        """Disconnect, and stop the local cluster if this backend started it."""
+        self._executor.shutdown(wait=False)
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the platform tells it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def open_backend(backend: str = "local", jobs: int = 1, scheduler: str | None = None) -> Backend:
+    """The backend for the `--backend`, `-j` and `--scheduler` options.
+
+    Args:
+        backend: ``local`` (serial for one job, else worker processes) or ``dask``.
+        jobs: worker processes (local) or local dask workers (ignored with a scheduler).
+        scheduler: a dask scheduler address such as ``tcp://10.0.0.5:8786``.
+
+    Returns:
+        An open backend; use it as a context manager.
+
+    Raises:
+        UsageError: for an unknown backend, or a scheduler that cannot be reached.
+    """
+    if backend == "dask":
+        return DaskBackend(jobs, scheduler)
+    if backend != "local":
+        raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, got '{backend}'")
+    return SerialBackend() if jobs == 1 else ProcessBackend(jobs)

@@ -1,0 +1,544 @@
+"""Replications of parks and scenarios, on any backend, with the same numbers from each.
+
+An experiment runs one or more :class:`~twin.experiment.settings.Case` objects (the baseline and
+scenarios of a comparison, the points of a sweep, or a single run) for the same replications.
+Replication i of every case always draws from ``Streams(seed, i)``, whichever worker runs it and in
+whatever order, so results are bit-identical for any backend and number of workers, and replication
+i of every case sees the same random numbers (common random numbers: comparisons are paired).
+
+Replications are sent to the backend (:mod:`twin.experiment.backends`) in batches, a few per task. A
+task that fails, or whose worker dies, is retried once, one replication per task; a replication that
+fails again is reported with its seed and index (rerun it alone with ``--seed S
+--first-replication I -r 1``), and every finished replication is kept. Ctrl-C stops the workers
+and raises :class:`Interrupted` carrying the finished replications.
+
+``-r auto`` runs the replication rule of :mod:`twin.experiment.replication`; ``--warmup auto`` picks
+the warm-up by MSER-5 on pilot runs (:mod:`twin.experiment.warmup`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import math
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from twin.errors import UsageError
+from twin.experiment.backends import Backend, SerialBackend, open_backend
+from twin.experiment.replication import PrecisionReport, check_precision, next_round
+from twin.experiment.results import Experiment
+from twin.experiment.settings import DEFAULT_PRECISION_KPIS, Case, Settings
+from twin.experiment.warmup import (
+    PILOT_MIN_DAYS,
+    PILOT_REPLICATIONS,
+    WarmupChoice,
+    choose_warmup,
+    pilot_series,
+)
+from twin.experiment.workload import check_workload
+from twin.model.assets import families
+from twin.model.schema import Event, OutageEvent, Park
+from twin.sim.context import RunSpec
+from twin.sim.engine import simulate
+from twin.sim.kpi import compute_kpis
+from twin.sim.kpi import kpi_names as declared_kpi_names
+from twin.sim.trace import Trace
+
+Progress = Callable[[float, int], None]
+"""Called with (replications done, replications planned); done may be fractional while a
+long replication runs in this process."""
+
+MAX_BATCH = 4
+"""Most replications per task: small tasks balance the workers and lose little on Ctrl-C."""
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def run_replication(
+    park: Park,
+    events: Sequence[Event],
+    spec: RunSpec,
+    scenario: str | None,
+    keep_trace: bool,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[dict[str, float], Trace | None]:
+    """Simulate one replication; return its KPIs (and its trace when asked)."""
+    trace = simulate(park, events, spec, progress, scenario=scenario)
+    return compute_kpis(trace), trace if keep_trace else None
+
+
+BatchResult = list[tuple[int, dict[str, float], Trace | None]]
+BatchFn = Callable[[Case, Settings, list[int], int], BatchResult]
+PilotFn = Callable[[Case, Settings, list[int]], list[tuple[int, np.ndarray]]]
+
+
+def run_batch(
+    case: Case,
+    settings: Settings,
+    reps: list[int],
+    keep_trace: int,
+    progress: Callable[[float], None] | None = None,
+) -> BatchResult:
+    """A worker's task: several replications of one case; the trace of `keep_trace` kept.
+
+    Args:
+        case: the park and events.
+        settings: horizon, warm-up, seed.
+        reps: replication indices.
+        keep_trace: the replication whose trace to return (the others return None).
+        progress: called with the fraction of the batch done, when run in this process.
+
+    Returns:
+        ``(replication, kpis, trace or None)`` per replication, in the order of `reps`.
+    """
+    results: BatchResult = []
+    for k, i in enumerate(reps):
+        within = None if progress is None else _scaled_progress(progress, k, len(reps))
+        kpis, trace = run_replication(
+            case.park, case.events, settings.spec(i), case.scenario, i == keep_trace, within
+        )
+        results.append((i, kpis, trace))
+    return results
+
+
+def _scaled_progress(progress: Callable[[float], None], k: int, n: int) -> Callable[[float], None]:
+    """Progress of replication k of n as a fraction of the whole batch."""
+    return lambda fraction: progress((k + fraction) / n)
+
+
+def pilot_days(settings: Settings) -> float:
+    """How long MSER's pilot runs are: the horizon, and at least :data:`PILOT_MIN_DAYS`.
+
+    MSER needs data well past the transient; on a short series a chance burst in the first
+    half can look like one.
+    """
+    return max(settings.days, PILOT_MIN_DAYS)
+
+
+def run_pilot(case: Case, settings: Settings, reps: list[int]) -> list[tuple[int, np.ndarray]]:
+    """A worker's task: pilot replications for MSER; returns their series.
+
+    A pilot starts empty (no warm-up), runs :func:`pilot_days`, and leaves out the scenario's
+    timed events: they happen in the horizon, after any warm-up, so the warm-up has only the
+    empty start to wear off.
+    """
+    pilot = dataclasses.replace(
+        settings, days=pilot_days(settings), warmup_days=0.0, warmup_auto=False
+    )
+    return [
+        (i, pilot_series(simulate(case.park, (), pilot.spec(i), scenario=case.scenario)))
+        for i in reps
+    ]
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A replication that failed twice."""
+
+    case: str
+    replication: int
+    seed: int
+    error: str
+
+    def describe(self) -> str:
+        """What failed and how to rerun it alone."""
+        return (
+            f"replication {self.replication} of '{self.case}' failed twice ({self.error}); "
+            f"rerun it alone with --seed {self.seed} --first-replication {self.replication} -r 1"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the ``failed_replications`` field of kpis.json."""
+        return dataclasses.asdict(self)
+
+
+class ReplicationError(RuntimeError):
+    """Replications failed twice; `experiments` holds every replication that finished."""
+
+    def __init__(self, failures: Sequence[Failure], experiments: Sequence[Experiment] = ()):
+        self.failures = list(failures)
+        self.experiments = list(experiments)
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        super().__init__(failures[0].describe() + more if failures else "replications failed")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C: the workers were stopped; `experiments` holds the finished replications."""
+
+    def __init__(self, experiments: Sequence[Experiment] = ()):
+        super().__init__()
+        self.experiments = list(experiments)
+
+
+# --------------------------------------------------------------------------- the runner
+
+
+def kpi_names(park: Park, step_min: float = 15.0) -> list[str]:
+    """The KPIs a park has, e.g. to check ``--kpi`` names.
+
+    The families declare them (:func:`twin.sim.kpi.kpi_names`); only when a plugin family with
+    KPIs declares none are they found by a one-step run.
+    """
+    if all(f.kpi_names is not None for f in families() if f.kpis is not None):
+        return declared_kpi_names(park)
+    spec = RunSpec(horizon_days=step_min / 1440.0, warmup_days=0.0, step_min=step_min)
+    return list(compute_kpis(simulate(park, (), spec)))
+
+
+def check_kpi_names(cases: Sequence[Case], names: Iterable[str], step_min: float = 15.0) -> None:
+    """Raise a UsageError naming each KPI in `names` that no case has, with a did-you-mean."""
+    names = list(names)
+    if all(n in DEFAULT_PRECISION_KPIS for n in names):
+        return
+    known: list[str] = []
+    seen: set[int] = set()
+    for case in cases:  # usually the first case has them all
+        if id(case.park) not in seen:
+            seen.add(id(case.park))
+            known.extend(k for k in kpi_names(case.park, step_min) if k not in known)
+        if all(n in known for n in names):
+            return
+    for name in names:
+        if name not in known:
+            close = [k for k in known if k.startswith(name)][:3] or difflib.get_close_matches(
+                name, known, n=3, cutoff=0.5
+            )
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise UsageError(
+                f"--kpi {name}: no such KPI{hint} (KPIs are named like trucks.wait_mean_min, "
+                "docks.<id>.wait_mean_min, power.peak_mw; see `parktwin run --json`)"
+            )
+
+
+def _batches(reps: list[int], size: int) -> list[list[int]]:
+    return [reps[k : k + size] for k in range(0, len(reps), size)]
+
+
+class _Runner:
+    """Runs replications of several cases on one backend and keeps what finished."""
+
+    def __init__(
+        self,
+        cases: Sequence[Case],
+        settings: Settings,
+        progress: Progress | None,
+        batch_fn: BatchFn,
+        pilot_fn: PilotFn,
+    ) -> None:
+        self.cases = list(cases)
+        self.settings = settings
+        self.progress = progress
+        self.batch_fn = batch_fn
+        self.pilot_fn = pilot_fn
+        self.backend: Backend | None = None
+        self.kpis: list[dict[int, dict[str, float]]] = [{} for _ in self.cases]
+        self.traces: list[Trace | None] = [None for _ in self.cases]
+        self.planned: list[int] = []
+        self.failures: list[Failure] = []
+        self.extra: dict[str, Any] = {}
+        self.done = 0
+        self.total = 0
+
+    # ----- scheduling
+
+    def _execute(
+        self,
+        units: list[tuple[int, list[int]]],
+        make: Callable[[int, list[int]], tuple[Callable[..., Any], tuple[Any, ...]]],
+        store: Callable[[int, Any], None],
+    ) -> list[Failure]:
+        """Run work units ``(case, reps)``; retry a failed unit once, one rep per task."""
+        backend = self.backend
+        assert backend is not None
+        pending: deque[tuple[int, list[int], int]] = deque((c, r, 0) for c, r in units)
+        running: dict[Future[Any], tuple[int, list[int], int, int]] = {}
+        window = backend.window
+        failures: list[Failure] = []
+        while pending or running:
+            while pending and len(running) < window:
+                case, reps, attempt = pending.popleft()
+                fn, args = make(case, reps)
+                try:
+                    future = backend.submit(fn, *args)
+                except Exception as exc:  # the workers died since the last wait
+                    if not backend.is_crash(exc):
+                        raise
+                    backend.recover()
+                    future = backend.submit(fn, *args)
+                running[future] = (case, reps, attempt, backend.generation)
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in sorted(finished, key=lambda f: running[f][:2]):
+                case, reps, attempt, generation = running.pop(future)
+                error = future.exception()
+                if error is None:
+                    store(case, future.result())
+                    continue
+                if backend.is_crash(error) and generation == backend.generation:
+                    backend.recover()
+                if attempt == 0:
+                    pending.extend((case, [r], 1) for r in reps)
+                else:
+                    failures.extend(
+                        Failure(
+                            self.cases[case].name,
+                            r,
+                            self.settings.seed,
+                            f"{type(error).__name__}: {error}",
+                        )
+                        for r in reps
+                    )
+        return failures
+
+    def _within(self, count: int) -> Callable[[float], None]:
+        """Progress inside a batch of `count` replications run in this process."""
+        progress = self.progress
+        assert progress is not None
+        # Never a whole number: `done == k` means k replications finished and were stored.
+        return lambda fraction: progress(self.done + min(fraction, 0.99) * count, self.total)
+
+    def _tick(self, count: int) -> None:
+        self.done += count
+        if self.progress:
+            self.progress(self.done, self.total)
+
+    def run(self, reps: list[int]) -> None:
+        """Replications `reps` of every case."""
+        assert self.backend is not None
+        self.planned.extend(reps)
+        self.total += len(reps) * len(self.cases)
+        if self.progress:
+            self.progress(self.done, self.total)
+        items = len(reps) * len(self.cases)
+        size = max(1, min(MAX_BATCH, math.ceil(items / (8 * self.backend.workers))))
+        if self.backend.workers == 1:
+            size = 1  # serial: one replication per task keeps the progress bar moving
+        units = [(c, batch) for c in range(len(self.cases)) for batch in _batches(reps, size)]
+        keep = self.settings.first_replication
+        settings = self.settings
+
+        in_process = isinstance(self.backend, SerialBackend) and self.batch_fn is run_batch
+
+        def make(case: int, batch: list[int]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+            if in_process and self.progress is not None:
+                # Serial: let the bar move inside long replications too.
+                within = self._within(len(batch))
+                return functools.partial(run_batch, progress=within), (
+                    self.cases[case], settings, batch, keep
+                )  # fmt: skip
+            return self.batch_fn, (self.cases[case], settings, batch, keep)
+
+        def store(case: int, result: BatchResult) -> None:
+            for i, kpis, trace in result:
+                self.kpis[case][i] = kpis
+                if trace is not None:
+                    self.traces[case] = trace
+            self._tick(len(result))
+
+        self.failures.extend(self._execute(units, make, store))
+
+    def choose_warmup(self) -> WarmupChoice:
+        """Pilot runs of every case, MSER-5, and the settings with the chosen warm-up."""
+        first = self.settings.first_replication
+        reps = list(range(first, first + PILOT_REPLICATIONS))
+        series: list[dict[int, np.ndarray]] = [{} for _ in self.cases]
+        self.total += len(reps) * len(self.cases)
+        settings = self.settings
+
+        def make(case: int, batch: list[int]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+            return self.pilot_fn, (self.cases[case], settings, batch)
+
+        def store(case: int, result: list[tuple[int, np.ndarray]]) -> None:
+            for i, s in result:
+                series[case][i] = s
+            self._tick(len(result))
+
+        units = [(c, [r]) for c in range(len(self.cases)) for r in reps]
+        failures = self._execute(units, make, store)
+        if failures:
+            raise ReplicationError(failures)
+        by_case = {self.cases[c].name: [series[c][i] for i in reps] for c in range(len(self.cases))}
+        choice = choose_warmup(by_case, self.settings.step_min, pilot_days(self.settings))
+        self.settings = dataclasses.replace(
+            self.settings, warmup_days=choice.days, warmup_auto=False
+        )
+        self.extra["warmup_choice"] = choice.to_dict()
+        # the pilots are not part of the experiment's count
+        self.done = self.total = 0
+        return choice
+
+    def sequential(self) -> PrecisionReport:
+        """The `-r auto` procedure: add rounds until precise enough or at the cap."""
+        s = self.settings
+        assert s.precision is not None
+        first, cap = s.first_replication, s.max_replications
+        n = s.initial_replications
+        self.run(list(range(first, first + n)))
+        while True:
+            check = check_precision(
+                [self._values(c) for c in range(len(self.cases))],
+                s.precision_kpis,
+                s.precision,
+                cap,
+            )
+            if check.reached or n >= cap or self.failures:
+                break
+            add = next_round(n, check.needed, cap)
+            self.run(list(range(first + n, first + n + add)))
+            n += add
+        report = PrecisionReport(
+            s.precision, s.precision_kpis, n, check.reached, cap, check.relative
+        )
+        self.extra["replication_rule"] = report.to_dict()
+        return report
+
+    # ----- results
+
+    def _values(self, case: int) -> dict[str, list[float]]:
+        results = self.kpis[case]
+        names: dict[str, None] = {}
+        for i in self.planned:
+            if i in results:
+                names.update(dict.fromkeys(results[i]))
+        return {
+            name: [
+                results[i].get(name, math.nan) if i in results else math.nan for i in self.planned
+            ]
+            for name in names
+        }
+
+    def experiments(self, interrupted: bool = False) -> list[Experiment]:
+        """One :class:`Experiment` per case, NaN for replications that did not finish."""
+        out = []
+        for c, case in enumerate(self.cases):
+            extra = dict(self.extra)
+            if self.settings.first_replication:
+                extra["first_replication"] = self.settings.first_replication
+            late = events_after_horizon(case.events, self.settings.days)
+            if late:
+                extra["warnings"] = late
+            missing = [i for i in self.planned if i not in self.kpis[c]]
+            if missing or interrupted:
+                extra["complete"] = False
+                extra["interrupted"] = interrupted
+                extra["missing_replications"] = missing
+                extra["failed_replications"] = [
+                    f.to_dict() for f in self.failures if f.case == case.name
+                ]
+            out.append(
+                Experiment(
+                    park=case.park.park.name,
+                    scenario=case.scenario,
+                    settings=self.settings,
+                    values=self._values(c),
+                    trace=self.traces[c],
+                    extra=extra,
+                )
+            )
+        return out
+
+
+def run_cases(
+    cases: Sequence[Case],
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    batch_fn: BatchFn = run_batch,
+    pilot_fn: PilotFn = run_pilot,
+) -> list[Experiment]:
+    """Replicate every case with the same replications (common random numbers).
+
+    Args:
+        cases: the parks under events to run, e.g. a baseline and its scenarios.
+        settings: horizon, warm-up, seed, replications, backend (defaults: :class:`Settings`).
+        progress: called with (replications done, replications planned) as they finish.
+        batch_fn: the task that runs replications (tests replace it to inject failures).
+        pilot_fn: the task that runs MSER pilot replications.
+
+    Returns:
+        One experiment per case, in the order of `cases`. With ``--warmup auto`` or ``-r auto``
+        their ``extra`` says what was chosen (``warmup_choice``, ``replication_rule``).
+
+    Raises:
+        UsageError: bad options (unknown ``--kpi``, unreachable scheduler), or a plugin
+            family that fails to load (:class:`~twin.errors.PluginError`).
+        ReplicationError: some replication failed twice; the others are in the error.
+        Interrupted: Ctrl-C; the finished replications are in the error.
+    """
+    settings = settings or Settings()
+    if not cases:
+        raise UsageError("nothing to run: no park or scenario given")
+    families()  # a plugin that fails to load is bad input, found before any work starts
+    check_kpi_names(cases, settings.precision_kpis, settings.step_min)
+    check_workload(cases, settings)
+    runner = _Runner(cases, settings, progress, batch_fn, pilot_fn)
+    try:
+        with open_backend(settings.backend, settings.jobs, settings.scheduler) as backend:
+            runner.backend = backend
+            if settings.warmup_auto:
+                runner.choose_warmup()
+            if settings.precision is None:
+                first = settings.first_replication
+                runner.run(list(range(first, first + settings.replications)))
+            else:
+                runner.sequential()
+    except KeyboardInterrupt:
+        raise Interrupted(runner.experiments(interrupted=True)) from None
+    experiments = runner.experiments()
+    if runner.failures:
+        raise ReplicationError(runner.failures, experiments)
+    return experiments
+
+
+def choose_warmup_for(cases: Sequence[Case], settings: Settings) -> WarmupChoice:
+    """The warm-up ``--warmup auto`` picks for the cases: MSER-5 on the same pilot runs.
+
+    For one replication simulated alone (:func:`twin.api.simulate`, the 3D views) to start
+    after the same warm-up as :func:`run_cases` would choose.
+    """
+    runner = _Runner(cases, settings, None, run_batch, run_pilot)
+    with open_backend(settings.backend, settings.jobs, settings.scheduler) as backend:
+        runner.backend = backend
+        return runner.choose_warmup()
+
+
+def run_experiment(
+    park: Park,
+    events: Sequence[Event] = (),
+    settings: Settings | None = None,
+    scenario: str | None = None,
+    progress: Progress | None = None,
+    first: int = 0,
+) -> Experiment:
+    """Replications ``first .. first + settings.replications - 1`` of a park under events."""
+    settings = settings or Settings()
+    if first:
+        settings = dataclasses.replace(settings, first_replication=first)
+    return run_cases([Case(park, tuple(events), scenario)], settings, progress)[0]
+
+
+def events_after_horizon(events: Sequence[Event], days: float) -> list[str]:
+    """Warnings for timed events that start after the horizon ends, so have no effect."""
+    warnings = []
+    for event in events:
+        start = event.at.minutes()
+        if start >= days * 1440.0:
+            what = (
+                f"outage of {event.outage}"
+                if isinstance(event, OutageEvent)
+                else f"rate change of {event.flow}"
+            )
+            warnings.append(
+                f"the {what} on day {event.at.day} at {event.at.at} starts after the "
+                f"{days:g}-day horizon and has no effect; use --days {event.at.day + 1} or more"
+            )
+    return warnings

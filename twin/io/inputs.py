@@ -1,0 +1,132 @@
+"""One way in: a park and a scenario, from whatever the caller has, as the engine runs them.
+
+Every entry point (the API's run, compare, sweep and simulate, ``parktwin validate``, the 3D
+views, the live twin) turns its park and scenario into :class:`Inputs` here, so they all agree:
+
+- a park is a file path, a bundled name (:func:`twin.io.bundled.resolve` says which wins), a dict in
+  the park format or a :class:`Park`;
+- a scenario is likewise a path, a bundled name, a dict or a :class:`Scenario`;
+- with no park, the scenario's ``base`` is the park: a path relative to the scenario's file
+  when that file exists (else a bundled name or a path from the working directory), and with
+  no base either, the bundled default park.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twin.errors import UsageError
+from twin.io.bundled import DEFAULT_PARK, resolve
+from twin.io.load import file_kind, load_park, load_scenario, scenario_path
+from twin.model.scenario import apply_scenario
+from twin.model.schema import Event, Park, Scenario
+
+ParkSource = str | Path | Mapping[str, Any] | Park
+"""A park as callers have it: a path, a bundled name, a dict in the park format, a Park."""
+ScenarioSource = str | Path | Mapping[str, Any] | Scenario
+"""A scenario as callers have it: a path, a bundled name, a dict, a Scenario."""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A park with a scenario applied: what the engine runs.
+
+    Attributes:
+        park: the park, the scenario's changes applied.
+        scenario: the scenario, None for the park as is.
+        events: the scenario's timed events.
+        base: the park before the scenario's changes.
+    """
+
+    park: Park
+    scenario: Scenario | None
+    events: tuple[Event, ...]
+    base: Park
+
+    @property
+    def scenario_name(self) -> str | None:
+        """The scenario's name, or None for the park as is."""
+        return self.scenario.scenario.name if self.scenario else None
+
+
+def read_park(source: ParkSource) -> Park:
+    """A :class:`Park` from any park source (a Park is returned as is)."""
+    return source if isinstance(source, Park) else load_park(source)
+
+
+def read_scenario(source: ScenarioSource) -> tuple[Scenario, str]:
+    """A :class:`Scenario` from any scenario source, and the name of its file for messages."""
+    if isinstance(source, Scenario):
+        return source, "<scenario>"
+    if isinstance(source, Mapping):
+        return load_scenario(source), "<scenario dict>"
+    return load_scenario(source), str(scenario_path(source))
+
+
+def scenario_base(scenario: Scenario, source: ScenarioSource | None) -> str | Path | None:
+    """The park a scenario is written for (its ``base``), relative to its file when it has one.
+
+    A relative base is first looked for beside the scenario's file; when nothing is there it
+    is taken as given (a bundled name, or a path from the working directory).
+    """
+    if scenario.base is None:
+        return None
+    if source is None or isinstance(source, Scenario | Mapping):
+        return scenario.base
+    candidate = scenario_path(source).parent / scenario.base
+    return candidate if candidate.exists() else scenario.base
+
+
+def resolve_inputs(
+    park: ParkSource | None = None, scenario: ScenarioSource | None = None
+) -> Inputs:
+    """The park (or the scenario's base, or the default park) with the scenario applied.
+
+    Raises:
+        InputError: a park or scenario that cannot be read, is not valid, or does not apply.
+    """
+    if scenario is None:
+        base = read_park(park if park is not None else DEFAULT_PARK)
+        return Inputs(base, None, (), base)
+    loaded, source = read_scenario(scenario)
+    if park is None:
+        park = scenario_base(loaded, scenario) or DEFAULT_PARK
+    base = read_park(park)
+    return Inputs(apply_scenario(base, loaded, source), loaded, tuple(loaded.events), base)
+
+
+def common_base(scenarios: Sequence[tuple[ScenarioSource, Scenario]]) -> str | Path | None:
+    """The park several scenarios are written for: their bases, which must agree.
+
+    Raises:
+        UsageError: two scenarios name different parks.
+    """
+    bases: dict[Path, tuple[str | Path, str]] = {}
+    for source, loaded in scenarios:
+        base = scenario_base(loaded, source)
+        if base is not None:
+            bases.setdefault(resolve(base, "park").resolve(), (base, str(source)))
+    if len(bases) > 1:
+        listed = ", ".join(f"{src}: {base}" for base, src in bases.values())
+        raise UsageError(
+            f"the scenarios are written for different parks ({listed}); name the park to "
+            "compare on first: parktwin compare PARK SCENARIO..."
+        )
+    return next(iter(bases.values()))[0] if bases else None
+
+
+def check_file(source: str | Path) -> tuple[str, str]:
+    """Validate a park or scenario file; return its kind and name (raise InputError if bad).
+
+    A scenario is also applied to its base park, found as :func:`resolve_inputs` finds it
+    (relative to the scenario's file), so that changes that name nothing, or that leave an
+    invalid park behind, are caught too.
+    """
+    if file_kind(source) == "park":
+        return "park", load_park(source).park.name
+    inputs = resolve_inputs(None, source)
+    assert inputs.scenario is not None
+    return "scenario", inputs.scenario.scenario.name

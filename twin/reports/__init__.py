@@ -1,0 +1,1 @@
+"""Reports: the chart and page toolkit, then each command's report."""

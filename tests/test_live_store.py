@@ -67,7 +67,7 @@ def reason(suffix: str, payload: Any) -> str:
         ("meters", {**meter_msg(0), "asset": "f99"}, "unknown meter asset 'f99'"),
         ("meters", {**meter_msg(0), "value": "812.5"}, "value: expected a number, got a text"),
         ("meters", {**meter_msg(0), "value": True}, "value: expected a number, got true/false"),
-        ("meters", {**meter_msg(0), "value": -1}, "at least 0"),
+        ("meters", {**meter_msg(0), "value": -1}, "must be a number from 0 to"),
         ("meters", {**meter_msg(0), "quantity": "volts"}, "quantity: 'volts' is not one of"),
         ("meters", {**meter_msg(0), "asset": FEEDER, "quantity": "water_m3h"}, "power only"),
         (

@@ -168,6 +168,12 @@ def backtest_command(
     )
 
 
+MIN_NOWCAST_EVERY_MIN = 5.0
+"""``--nowcast-every`` at least: a nowcast takes seconds, so a feed nowcasting more often in
+park time than that would spend its time forecasting instead of storing messages."""
+MAX_NOWCAST_EVERY_MIN = 7 * 24 * 60.0
+
+
 def nowcast_setup(
     every_min: float,
     *,
@@ -184,8 +190,11 @@ def nowcast_setup(
     and publishes the forecast (retained) on the ``forecast`` topic and each alert on
     ``alerts``. The options are checked now, before the run starts.
     """
-    if not every_min > 0 or not math.isfinite(every_min):
-        raise UsageError(f"--nowcast-every: expected minutes above 0, got {every_min:g}")
+    if not MIN_NOWCAST_EVERY_MIN <= every_min <= MAX_NOWCAST_EVERY_MIN:
+        raise UsageError(
+            f"--nowcast-every: expected minutes from {MIN_NOWCAST_EVERY_MIN:g} to "
+            f"{MAX_NOWCAST_EVERY_MIN:g}, got {every_min:g}"
+        )
     thresholds = parse_thresholds(alerts)
 
     def setup(run: Any) -> None:

@@ -16,9 +16,12 @@ the twin dies before, the broker sends it again and its identity stores it once.
   commits at once.
 - **Reconnect.** When the broker goes away the feed commits what it has (without acknowledging:
   the broker resends it), says so on stderr and reconnects with exponential backoff (1 s up to
-  30 s). Credentials the broker refuses end the run (bad input).
-- **Status.** ``P/status`` (retained) is ``{"state": "online", ...}`` with the ingest counters
-  and the rate sustained over the last interval, every 10 s; the last will (retained) says
+  30 s); a broker that drops the twin within :data:`STABLE_S` of connecting (another client
+  with the same id, a refused topic) is also retried with that backoff, and the message says
+  so. Credentials the broker refuses end the run (bad input).
+- **Status.** ``P/status`` (retained) is ``{"state": "online", ...}`` with the ingest counters,
+  the rate sustained over the last interval and the bounds of the rejects table
+  (``reject_limits``), every 10 s; the last will (retained) says
   ``offline`` when the twin dies; a clean stop publishes ``offline`` itself.
 - **Stop.** Setting `stop` (the CLI does on SIGINT/SIGTERM) commits, acknowledges, publishes
   ``offline``, disconnects and returns the counters.
@@ -42,9 +45,16 @@ import paho.mqtt.client as paho
 from twin.errors import UsageError
 from twin.live.ingest import BATCH_SIZE, Ingester, IngestStats, Job
 from twin.live.messages import TOPICS, Validator
-from twin.live.mqtt import Broker, connect_properties, make_client, parse_broker, reason_text
+from twin.live.mqtt import (
+    Broker,
+    connect_properties,
+    make_client,
+    parse_broker,
+    reason_text,
+    topic_prefix,
+)
 from twin.live.run import Setup, park_of, stop_on_signals
-from twin.live.store import Store
+from twin.live.store import REJECT_LIMITS, Store
 from twin.model.schema import Park
 
 PAUSE_S = 0.002
@@ -56,6 +66,9 @@ READ_BURST = 256
 STATUS_EVERY_S = 10.0
 LOG_EVERY_S = 60.0
 BACKOFF_S = (1.0, 30.0)
+STABLE_S = 10.0
+"""A connection that lasted less than this counts as dropped at once: the next reconnect
+waits (backoff), so a broker that keeps dropping the twin is not hammered."""
 SESSION_EXPIRY_S = 7 * 24 * 3600
 KEEPALIVE_S = 30
 FATAL_REASONS = ("Bad user name or password", "Not authorized", "Client identifier not valid")
@@ -96,17 +109,18 @@ class Feed:
         self.park = park
         self.store = store
         self.broker = broker
-        self.prefix = prefix.strip("/")
+        self.prefix = topic_prefix(prefix)
         self.stop = stop or threading.Event()
         self.log = log or sys.stderr
         self.ingester = Ingester(store, Validator(park), batch_size=batch_size, log=self.log)
-        self.client = make_client(
-            broker, client_id or default_client_id(store.path), manual_ack=True
-        )
+        self.client_id = client_id or default_client_id(store.path)
+        self.client = make_client(broker, self.client_id, manual_ack=True)
         self._zone = ZoneInfo(park.park.timezone)
         self._since = self._now()
         self._fatal: str | None = None
         self._connected = False
+        self._connected_at = 0.0
+        self._drop_delay = 0.0
         self._received = 0
         self._last_status = (wallclock.monotonic(), 0)
         self._last_log = wallclock.monotonic()
@@ -147,7 +161,7 @@ class Feed:
                     raise UsageError(f"--broker {self.broker.url}: refused: {self._fatal}")
                 if rc != paho.MQTT_ERR_SUCCESS:
                     self._commit(acknowledge=False)
-                    self._say(f"lost the broker {self.broker.url} ({reason_text(rc)})")
+                    self._after_drop(reason_text(rc))
                     self._connect(first=False)
                     continue
                 paused = pending and self.ingester.pending == pending
@@ -216,6 +230,22 @@ class Feed:
                 self.stop.wait(delay)
                 delay = min(2 * delay, BACKOFF_S[1])
 
+    def _after_drop(self, reason: str) -> None:
+        """Say the broker was lost; wait before reconnecting when it dropped us soon after
+        connecting (1 s, doubling up to 30 s; a stable connection resets the wait)."""
+        lasted = wallclock.monotonic() - self._connected_at
+        if lasted >= STABLE_S:
+            self._drop_delay = 0.0
+            self._say(f"lost the broker {self.broker.url} ({reason})")
+            return
+        self._drop_delay = min(max(2 * self._drop_delay, BACKOFF_S[0]), BACKOFF_S[1])
+        self._say(
+            f"the broker {self.broker.url} dropped the twin {lasted:.1f} s after connecting "
+            f"({reason}); is another client using the client id {self.client_id}? "
+            f"reconnecting in {self._drop_delay:g} s"
+        )
+        self.stop.wait(self._drop_delay)
+
     def _commit(self, acknowledge: bool = True) -> None:
         tokens = self.ingester.flush()
         if not acknowledge:
@@ -251,6 +281,7 @@ class Feed:
             self._say(f"broker {self.broker.url} refused the connection: {text}")
             return
         self._connected = True
+        self._connected_at = wallclock.monotonic()
         client.subscribe([(self.topic(s), 1) for s in TOPICS])
         self.client.publish(self.topic("status"), self._status("online"), qos=1, retain=True)
         resumed = " (session resumed)" if flags.session_present else ""
@@ -281,6 +312,7 @@ class Feed:
         if state == "online":
             doc.update(self.ingester.stats.to_dict())
             doc["rate_per_s"] = self._recent_rate()
+            doc["reject_limits"] = REJECT_LIMITS
         return json.dumps(doc)
 
     def _recent_rate(self) -> float | None:
@@ -340,6 +372,7 @@ def follow(
     Returns:
         The counters of the run.
     """
+    prefix = topic_prefix(prefix)
     source = park_of(park)
     address = parse_broker(broker, username, password, tls_ca, tls_cert, tls_key)
     with Store.open(store_path) as store, stop_on_signals(stop or threading.Event()) as halt:

@@ -175,14 +175,22 @@ class Ingester:
                 periodic.due = _next_multiple(now, periodic.minutes)
             if now < periodic.due:
                 continue
-            at = periodic.due
-            while at + timedelta(minutes=periodic.minutes) <= now:
-                at += timedelta(minutes=periodic.minutes)
+            at = _latest_due(periodic.due, periodic.minutes, now)
             periodic.due = at + timedelta(minutes=periodic.minutes)
             try:
                 periodic.job(at)
             except Exception as exc:  # a job never stops the feed
                 print(f"parktwin: job at {at:%Y-%m-%d %H:%M} failed: {exc}", file=self.log)
+
+
+def _latest_due(first: datetime, minutes: float, now: datetime) -> datetime:
+    """The last of ``first + k * minutes`` (k = 0, 1, ...) at or before `now` (``first <=
+    now``), in one step however many periods lie between."""
+    periods = math.floor((now - first).total_seconds() / (minutes * 60.0))
+    at = first + timedelta(minutes=periods * minutes)
+    while at > now:  # float rounding of a huge period count
+        at -= timedelta(minutes=minutes)
+    return at
 
 
 def _next_multiple(moment: datetime, minutes: float) -> datetime:

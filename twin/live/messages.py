@@ -2,7 +2,9 @@
 
 A payload is UTF-8 JSON: one object, or an array of objects (a batch). Each object becomes a
 record (:class:`TruckEvent`, :class:`MeterReading` or :class:`Alarm`) or a :class:`Reject` with
-the reason; a bad object in a batch rejects only itself. Nothing here raises on bad input.
+the reason; a bad object in a batch rejects only itself, and the bad objects of one payload
+share one reject. Nothing here raises on bad input: every number and time is range-checked
+here, where it enters, so nothing a reader computes from a record can overflow.
 
 Times are ISO 8601; without an offset they are park-local time, with one they are converted to
 the park's time zone. Records hold naive park-local datetimes.
@@ -41,8 +43,18 @@ REJECT_PAYLOAD_CHARS = 1000
 """A rejected payload is kept up to this many characters."""
 EARLIEST = datetime(1990, 1, 1)
 LATEST = datetime(2100, 1, 1)
+MAX_VALUE = 1e9
+"""A meter value above this (kW or m³/h: a terawatt) is rejected, so sums stay finite."""
+MAX_EXPECTED_H = 10 * 8760.0
+"""An alarm's announced duration above this (ten years) is rejected."""
+MAX_TEXT_CHARS = 200
+"""Ids and names in a message are at most this long."""
+REJECT_REASON_CHARS = 500
+"""A reject's reason is kept up to this many characters."""
 SUPPLY = "water.supply"
 """The asset name of the park's water supply in alarms (``supply`` is accepted too)."""
+
+_DAY = timedelta(days=1)
 
 OutageKind = Literal["substation", "feeder", "supply", "gate"]
 
@@ -106,6 +118,8 @@ class Reject:
     topic: str
     payload: str
     reason: str
+    count: int = 1
+    """How many message objects the reject stands for (a batch keeps one row for all)."""
 
 
 def _digest(kind: str, time: datetime, *fields: str) -> bytes:
@@ -176,8 +190,9 @@ class Validator:
             payload: The message body, UTF-8 JSON (bytes as received, or text).
 
         Returns:
-            The usable records in message order, and one reject per unusable object (or one
-            for the whole payload when it is not JSON, too large, or on an unknown topic).
+            The usable records in message order, and at most one reject: for the whole
+            payload when it is not JSON, too large or on an unknown topic, else for the bad
+            objects of a batch together (:attr:`Reject.count` says how many).
         """
         text, problem = _decode(payload)
         if problem is not None:
@@ -190,18 +205,31 @@ class Validator:
             ]
         try:
             document = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # ValueError: also too many digits
             return [], [Reject(suffix, text, f"not JSON: {exc}")]
-        items = document if isinstance(document, list) else [document]
+        if not isinstance(document, list):
+            try:
+                return [self.record(suffix, document)], []
+            except BadMessage as exc:
+                return [], [Reject(suffix, text, str(exc))]
+        return self._batch(suffix, text, document)
+
+    def _batch(self, suffix: str, text: str, items: list[Any]) -> tuple[list[Record], list[Reject]]:
+        """The records of a batch, and at most one reject standing for all its bad items."""
         records: list[Record] = []
-        rejects: list[Reject] = []
+        bad: list[tuple[int, str]] = []
         for index, item in enumerate(items):
             try:
                 records.append(self.record(suffix, item))
             except BadMessage as exc:
-                where = f"batch item {index}: " if isinstance(document, list) else ""
-                rejects.append(Reject(suffix, _short(item), f"{where}{exc}"))
-        return records, rejects
+                bad.append((index, str(exc)))
+        if not bad:
+            return records, []
+        index, reason = bad[0]
+        if len(bad) == 1:
+            return records, [Reject(suffix, _short(items[index]), f"batch item {index}: {reason}")]
+        summary = f"{len(bad)} of {len(items)} batch items rejected; first, item {index}: {reason}"
+        return records, [Reject(suffix, text, summary, count=len(bad))]
 
     def record(self, suffix: str, item: Any) -> Record:
         """One message object as a record.
@@ -228,9 +256,9 @@ class Validator:
         for name, expected in (("gate", gate), ("dock_group", group)):
             given = item.get(name)
             if given is not None and given != expected:
+                what = name.replace("_", " ")
                 raise BadMessage(
-                    f"{name}: '{given}' is not flow '{flow}''s {name.replace('_', ' ')} "
-                    f"'{expected}'"
+                    f"{name}: '{_short(given, 40)}' is not flow '{flow}''s {what} '{expected}'"
                 )
         return TruckEvent(time, truck_id, flow, event, gate, group)
 
@@ -238,7 +266,7 @@ class Validator:
         time = self.time(item)
         asset = _text(item, "asset")
         quantity = _choice(item, "quantity", QUANTITIES)
-        value = _number(item, "value")
+        value = _number(item, "value", MAX_VALUE)
         kind = self._meters.get(asset)
         if kind is None:
             raise BadMessage(
@@ -246,8 +274,6 @@ class Validator:
             )
         if kind != "building" and quantity != "power_kw":
             raise BadMessage(f"quantity: {kind} '{asset}' has power only, not {quantity}")
-        if value is None or value < 0:
-            raise BadMessage("value: must be a number of at least 0")
         return MeterReading(time, asset, quantity, value)
 
     def _alarm(self, item: dict[str, Any]) -> Alarm:
@@ -255,13 +281,11 @@ class Validator:
         asset = _text(item, "asset")
         asset = SUPPLY if asset == "supply" else asset
         event = _choice(item, "event", ALARM_EVENTS)
-        expected = _number(item, "expected_h", required=False)
+        expected = _optional_number(item, "expected_h", MAX_EXPECTED_H)
         if self.outage_kind(asset) is None:
             raise BadMessage(
                 f"asset: unknown asset '{asset}' (a substation, feeder, gate id or {SUPPLY})"
             )
-        if expected is not None and expected < 0:
-            raise BadMessage("expected_h: must be at least 0")
         return Alarm(time, asset, event, expected)
 
     def time(self, item: dict[str, Any]) -> datetime:
@@ -277,15 +301,18 @@ class Validator:
             moment = datetime.fromisoformat(raw)
         except ValueError:
             raise BadMessage(f"time: '{raw[:40]}' is not an ISO 8601 time") from None
+        impossible = BadMessage(f"time: {raw[:40]} is an impossible time (outside 1990-2100)")
+        if not EARLIEST - _DAY <= moment.replace(tzinfo=None) < LATEST + _DAY:
+            raise impossible  # checked before the offset: year 1 or 9999 cannot be converted
         if moment.tzinfo is not None:
             moment = moment.astimezone(self._zone).replace(tzinfo=None)
         if not EARLIEST <= moment < LATEST:
-            raise BadMessage(f"time: {raw} is an impossible time (outside 1990-2100)")
+            raise impossible
         if self.max_ahead_h is not None:
             now = self.now or self._clock()
             if moment > now + timedelta(hours=self.max_ahead_h):
                 raise BadMessage(
-                    f"time: {raw} is more than {self.max_ahead_h:g} h ahead of the "
+                    f"time: {raw[:40]} is more than {self.max_ahead_h:g} h ahead of the "
                     f"clock ({now:%Y-%m-%dT%H:%M} park time)"
                 )
         return moment
@@ -306,16 +333,21 @@ def _decode(payload: bytes | str) -> tuple[str, str | None]:
         )
 
 
-def cut(text: str) -> str:
-    """A payload cut to :data:`REJECT_PAYLOAD_CHARS` for the rejects table."""
-    return text if len(text) <= REJECT_PAYLOAD_CHARS else text[:REJECT_PAYLOAD_CHARS] + "…"
+def cut(text: str, limit: int = REJECT_PAYLOAD_CHARS) -> str:
+    """Text cut to `limit` characters (a payload for the rejects table), lone surrogates
+    (``"\\ud800"`` in JSON, which UTF-8 cannot hold) replaced by ``?``."""
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
-def _short(item: Any) -> str:
+def _short(item: Any, limit: int = REJECT_PAYLOAD_CHARS) -> str:
+    """A message object as JSON text, cut to `limit` characters."""
+    if isinstance(item, str):
+        return cut(item, limit)
     try:
-        return cut(json.dumps(item, ensure_ascii=False))
-    except (TypeError, ValueError):
-        return cut(repr(item))
+        return cut(json.dumps(item, ensure_ascii=False), limit)
+    except (TypeError, ValueError, RecursionError):
+        return f"({_json_type(item)})"
 
 
 def _json_type(value: Any) -> str:
@@ -325,7 +357,7 @@ def _json_type(value: Any) -> str:
     if isinstance(value, bool):
         return names[bool]
     if isinstance(value, int | float):
-        return f"a number ({value!r})"
+        return f"a number ({_shown(value)})"
     return names.get(type(value), type(value).__name__)
 
 
@@ -333,12 +365,16 @@ def _text(item: dict[str, Any], name: str) -> str:
     value = item.get(name)
     if not isinstance(value, str) or not value:
         raise BadMessage(f"{name}: expected a non-empty text, got {_json_type(value)}")
+    if len(value) > MAX_TEXT_CHARS:
+        raise BadMessage(f"{name}: {len(value):,} characters; at most {MAX_TEXT_CHARS}")
+    if not value.isprintable() or value != cut(value):
+        raise BadMessage(f"{name}: {cut(value, 40)!r} holds control or unpaired characters")
     return value
 
 
 def _identifier(item: dict[str, Any], name: str) -> str:
     value = item.get(name)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**18:
         return str(value)
     return _text(item, name)
 
@@ -350,16 +386,28 @@ def _choice(item: dict[str, Any], name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _number(item: dict[str, Any], name: str, required: bool = True) -> float | None:
+def _optional_number(item: dict[str, Any], name: str, most: float) -> float | None:
+    """An optional number field in ``0..most``; None when absent or null."""
+    return None if item.get(name) is None else _number(item, name, most)
+
+
+def _number(item: dict[str, Any], name: str, most: float) -> float:
+    """A number field in ``0..most`` (a huge integer is out of range, never an error)."""
     value = item.get(name)
-    if value is None and not required:
-        return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise BadMessage(f"{name}: expected a number, got {_json_type(value)}")
-    number = float(value)
-    if not math.isfinite(number):
+    if isinstance(value, float) and not math.isfinite(value):
         raise BadMessage(f"{name}: {value} is not a finite number")
+    number = float(value) if isinstance(value, float) or abs(value) <= 10**18 else math.inf
+    if not 0 <= number <= most:
+        raise BadMessage(f"{name}: must be a number from 0 to {most:g}, got {_shown(value)}")
     return number
+
+
+def _shown(value: float) -> str:
+    """A number for a message, cut when it has hundreds of digits."""
+    text = repr(value) if isinstance(value, float) else f"{value}"
+    return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
 
 
 def iter_records(

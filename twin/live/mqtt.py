@@ -21,6 +21,8 @@ from paho.mqtt.properties import Properties
 from twin.errors import UsageError
 
 PASSWORD_VARIABLE = "PARKTWIN_MQTT_PASSWORD"
+MAX_PREFIX_BYTES = 1000
+"""A topic prefix at most this long (MQTT allows 65,535 bytes for a whole topic)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,30 @@ def parse_broker(
     secret = secret or os.environ.get(PASSWORD_VARIABLE)
     tls = parts.scheme == "mqtts" or ca_file is not None or cert_file is not None
     return Broker(parts.hostname, port, tls, user, secret, ca_file, cert_file, key_file)
+
+
+def topic_prefix(text: str) -> str:
+    """A ``--topic-prefix`` checked: topic levels without wildcards, bounded; ends without /.
+
+    Raises:
+        UsageError: Empty, a wildcard (``+``, ``#``), a NUL character, or too long.
+    """
+    prefix = text.strip("/")
+    problem = None
+    if not prefix:
+        problem = "is empty"
+    elif "+" in prefix or "#" in prefix:
+        problem = "holds an MQTT wildcard (+ or #); a prefix names topics, it does not match them"
+    elif "\0" in prefix or not prefix.isprintable():
+        problem = "holds control characters"
+    elif prefix.startswith("$"):
+        problem = "starts with $ (topics of the broker itself)"
+    elif len(prefix.encode("utf-8", errors="replace")) > MAX_PREFIX_BYTES:
+        problem = f"is {len(prefix):,} characters long; at most {MAX_PREFIX_BYTES} bytes"
+    if problem is not None:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise UsageError(f"--topic-prefix: '{shown}' {problem}")
+    return prefix
 
 
 def make_client(broker: Broker, client_id: str, *, manual_ack: bool = False) -> paho.Client:

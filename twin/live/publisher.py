@@ -15,7 +15,7 @@ import threading
 import time as wallclock
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,7 +23,8 @@ from typing import Any, TextIO
 import paho.mqtt.client as paho
 
 from twin.errors import UsageError
-from twin.live.mqtt import Broker, make_client, parse_broker, reason_text
+from twin.live.messages import MAX_PAYLOAD_BYTES
+from twin.live.mqtt import Broker, make_client, parse_broker, reason_text, topic_prefix
 from twin.live.replay import Message, Pacer, sensor_messages
 from twin.live.run import park_of, parse_speed, stop_on_signals
 from twin.live.store import to_seconds
@@ -53,7 +54,7 @@ class Publisher:
 
     def __init__(self, broker: Broker, prefix: str, client_id: str, log: TextIO) -> None:
         self.broker = broker
-        self.prefix = prefix.strip("/")
+        self.prefix = topic_prefix(prefix)
         self.log = log
         self.client = make_client(broker, client_id)
         self.client.max_inflight_messages_set(100)
@@ -123,6 +124,27 @@ class Publisher:
             )
 
 
+@dataclass
+class _Payload:
+    """Message objects (as JSON texts) waiting to go out as one array, within the twin's
+    :data:`~twin.live.messages.MAX_PAYLOAD_BYTES`."""
+
+    items: list[str] = field(default_factory=list)
+    size: int = 2  # the brackets
+
+    def fits(self, text: str) -> bool:
+        """Whether one more object keeps the array within the limit (an empty one: always)."""
+        return not self.items or self.size + len(text.encode("utf-8")) + 1 <= MAX_PAYLOAD_BYTES
+
+    def add(self, text: str) -> None:
+        self.items.append(text)
+        self.size += len(text.encode("utf-8")) + 1
+
+    def text(self, single: bool) -> str:
+        """The payload: the one object, or the array of them."""
+        return self.items[0] if single else "[" + ",".join(self.items) + "]"
+
+
 def publish_recording(
     messages: Iterable[Message],
     broker: Broker,
@@ -141,7 +163,8 @@ def publish_recording(
         broker: Where to publish.
         prefix: The topic prefix.
         speed: Park time per wall-clock time; None as fast as it goes.
-        batch: Objects per MQTT message (1: single objects; more: JSON arrays of one topic).
+        batch: Objects per MQTT message (1: single objects; more: JSON arrays of one topic);
+            an array goes out early rather than exceed the twin's payload limit.
         stop: Set it to end early (what was sent is still drained).
         client_id: The MQTT client id ("" lets the broker choose).
         log: Where connection changes are reported.
@@ -155,16 +178,15 @@ def publish_recording(
     pacer = Pacer(speed, halt)
     done = Published()
     started = wallclock.monotonic()
-    pending: dict[str, list[dict[str, Any]]] = {}
+    pending: dict[str, _Payload] = {}
     with Publisher(broker, prefix, client_id, log or sys.stderr) as publisher:
 
         def send(suffix: str) -> None:
-            items = pending.pop(suffix, [])
-            if items:
-                body = items[0] if batch == 1 else items
-                publisher.send(suffix, json.dumps(body, ensure_ascii=False), halt)
+            payload = pending.pop(suffix, None)
+            if payload is not None and payload.items:
+                publisher.send(suffix, payload.text(single=batch == 1), halt)
                 done.payloads += 1
-                done.messages += len(items)
+                done.messages += len(payload.items)
 
         for suffix, item in messages:
             if halt.is_set():
@@ -174,8 +196,11 @@ def publish_recording(
                 for name in list(pending):
                     send(name)
                 pacer.sleep(wait)
-            pending.setdefault(suffix, []).append(item)
-            if len(pending[suffix]) >= batch:
+            text = json.dumps(item, ensure_ascii=False)
+            if not pending.setdefault(suffix, _Payload()).fits(text):
+                send(suffix)  # the twin refuses payloads over MAX_PAYLOAD_BYTES unread
+            pending.setdefault(suffix, _Payload()).add(text)
+            if len(pending[suffix].items) >= batch:
                 send(suffix)
         for name in list(pending):
             send(name)
@@ -211,6 +236,7 @@ def replay_to_broker(
         tls_ca: ``--tls-ca``.
         stop: Ends the replay when set (SIGINT and SIGTERM set it too).
     """
+    prefix = topic_prefix(prefix)
     source = park_of(park)
     address = parse_broker(broker, username, password, tls_ca)
     pace = parse_speed(speed)

@@ -16,18 +16,30 @@ calendar (no time zone arithmetic), which sorts late and out-of-order messages i
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 import time as wallclock
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from twin.errors import InputError
-from twin.live.messages import Alarm, MeterReading, Record, Reject, TruckEvent, cut
+from twin.live.messages import (
+    REJECT_PAYLOAD_CHARS,
+    REJECT_REASON_CHARS,
+    Alarm,
+    MeterReading,
+    Record,
+    Reject,
+    TruckEvent,
+    cut,
+)
 
 EPOCH = datetime(1970, 1, 1)
 APPLICATION_ID = 0x50544B31  # "PTK1": marks the file as a parktwin store
@@ -66,6 +78,16 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+REJECT_ROWS_KEPT = 10_000
+"""The rejects table keeps the newest this many rows; older ones are deleted as new come."""
+REJECT_TOPIC_CHARS = 200
+REJECT_LIMITS = {
+    "rows_per_message": 1,
+    "payload_chars": REJECT_PAYLOAD_CHARS,
+    "reason_chars": REJECT_REASON_CHARS,
+    "rows_kept": REJECT_ROWS_KEPT,
+}
+"""The bounds of the rejects table (reported in the status topic; docs/reference/store.md)."""
 
 
 def to_seconds(moment: datetime) -> float:
@@ -95,11 +117,18 @@ class Store:
     serialised by a lock.
     """
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, read_only: bool) -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        path: Path,
+        read_only: bool,
+        writer_lock: int | None = None,
+    ) -> None:
         self._db = connection
         self.path = path
         self.read_only = read_only
         self._lock = threading.Lock()
+        self._writer_lock = writer_lock
 
     # ----------------------------------------------------------------------- opening
 
@@ -120,25 +149,24 @@ class Store:
             raise InputError(str(target), "is a folder; expected a store file (SQLite)")
         if read_only and not target.exists():
             raise InputError(str(target), "no store here (run 'parktwin live' or a replay first)")
+        if target.exists() and not target.is_file():
+            raise InputError(str(target), "is not a regular file; expected a store file (SQLite)")
+        lock = None if read_only else _lock_writer(target)
         try:
-            if read_only:
-                db = sqlite3.connect(
-                    f"{target.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
-                )
-            else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(target, check_same_thread=False)
-            db.isolation_level = None  # explicit transactions only
-            db.execute("PRAGMA busy_timeout = 10000")
-            _migrate(db, target, read_only)
-        except sqlite3.DatabaseError as exc:
-            raise InputError(str(target), f"not a parktwin store ({exc})") from None
-        return cls(db, target, read_only)
+            db = _connect_reading(target) if read_only else _connect_writing(target)
+        except BaseException:
+            if lock is not None:
+                os.close(lock)
+            raise
+        return cls(db, target, read_only, lock)
 
     def close(self) -> None:
-        """Close the file (a writer checkpoints the WAL into it)."""
+        """Close the file (a writer checkpoints the WAL into it and lets the next writer in)."""
         with self._lock:
             self._db.close()
+            if self._writer_lock is not None:
+                os.close(self._writer_lock)  # after SQLite's own descriptors are closed
+                self._writer_lock = None
 
     def __enter__(self) -> Store:
         return self
@@ -160,7 +188,7 @@ class Store:
         """
         received = wallclock.time()
         trucks, meters, alarms = _split(records, received)
-        with self._writing() as db:
+        with self._damage(), self._writing() as db:
             stored = _insert(
                 db,
                 "truck_events (key, t, truck_id, flow, event, gate, dock_group, received)",
@@ -170,19 +198,17 @@ class Store:
                 db, "meter_readings (key, t, asset, quantity, value, received)", meters
             )
             stored += _insert(db, "alarms (key, t, asset, event, expected_h, received)", alarms)
-            db.executemany(
-                "INSERT INTO rejects (received, topic, payload, reason) VALUES (?, ?, ?, ?)",
-                [(received, r.topic, cut(r.payload), r.reason) for r in rejects],
-            )
+            _insert_rejects(db, received, rejects)
             duplicates = len(records) - stored
+            rejected = sum(r.count for r in rejects)
             for name, add in (
                 ("stored", stored),
                 ("duplicates", duplicates),
-                ("rejected", len(rejects)),
+                ("rejected", rejected),
             ):
                 if add:
                     db.execute("UPDATE counters SET value = value + ? WHERE name = ?", (add, name))
-        return Ingested(stored, duplicates, len(rejects))
+        return Ingested(stored, duplicates, rejected)
 
     def put_forecast(self, doc: dict[str, Any]) -> None:
         """Keep a forecast document (forecast.json); the newest is :meth:`latest_forecast`."""
@@ -209,7 +235,7 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Messages ``stored``, ``rejected`` and ``duplicates`` (delivered again) so far."""
-        with self._lock:
+        with self._lock, self._damage():
             rows = self._db.execute("SELECT name, value FROM counters").fetchall()
         values = dict(rows)
         return {name: int(values[name]) for name in ("stored", "rejected", "duplicates")}
@@ -217,7 +243,7 @@ class Store:
     def span(self) -> tuple[datetime, datetime] | None:
         """The first and last time of any stored message, or None for an empty store."""
         lows, highs = [], []
-        with self._lock:
+        with self._lock, self._damage():
             for table in ("truck_events", "meter_readings", "alarms"):
                 lo, hi = self._db.execute(f"SELECT MIN(t), MAX(t) FROM {table}").fetchone()
                 if lo is not None:
@@ -295,17 +321,27 @@ class Store:
     # ----------------------------------------------------------------------- internals
 
     def _counter(self, name: str) -> int:
-        with self._lock:
+        with self._lock, self._damage():
             row = self._db.execute("SELECT value FROM counters WHERE name = ?", (name,)).fetchone()
         return int(row[0])
 
     def _rows(self, sql: str, args: Sequence[Any]) -> list[Any]:
-        with self._lock:
+        with self._lock, self._damage():
             self._db.execute("BEGIN")  # one snapshot for the whole read
             try:
                 return self._db.execute(sql, args).fetchall()
             finally:
                 self._db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _damage(self) -> Iterator[None]:
+        """A damaged file (not a locked one) as bad input naming it."""
+        try:
+            yield
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as exc:
+            raise InputError(str(self.path), f"the store is damaged ({exc})") from None
 
     def _writing(self) -> _Transaction:
         if self.read_only:
@@ -338,6 +374,101 @@ class _Transaction:
                 self.db.execute("ROLLBACK")
         finally:
             self.lock.release()
+
+
+def _lock_writer(target: Path) -> int:
+    """Take the store's writer lock (``flock`` on the file itself), or refuse: one writer.
+
+    The descriptor stays open until :meth:`Store.close` has closed SQLite's, since closing
+    any descriptor of a file drops the process's POSIX locks on it (SQLite's own).
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(target, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        why = f"cannot open the store for writing ({exc.strerror})"
+        raise InputError(str(target), why) from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        raise InputError(
+            str(target),
+            "is already written by another parktwin (a live twin or a replay); "
+            "a store has one writer: stop that one or give another --store",
+        ) from None
+    return handle
+
+
+def _connect_writing(target: Path) -> sqlite3.Connection:
+    """A writing connection to the store, created or migrated as needed."""
+    try:
+        db = sqlite3.connect(target, check_same_thread=False)
+        db.isolation_level = None  # explicit transactions only
+        db.execute("PRAGMA busy_timeout = 10000")
+        _migrate(db, target, read_only=False)
+        problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if problem != "ok":
+            raise sqlite3.DatabaseError(f"damaged: {problem}")
+    except sqlite3.DatabaseError as exc:
+        raise _not_a_store(target, exc) from None
+    return db
+
+
+def _connect_reading(target: Path) -> sqlite3.Connection:
+    """A read-only connection; on read-only media (no ``-shm`` can be made), an immutable one."""
+    uri = target.resolve().as_uri()
+    try:
+        return _reader(f"{uri}?mode=ro", target)
+    except sqlite3.OperationalError:
+        if os.access(target.parent, os.W_OK):
+            raise InputError(str(target), "cannot be read (locked or unreadable)") from None
+    try:
+        return _reader(f"{uri}?immutable=1", target)
+    except sqlite3.DatabaseError as exc:
+        raise _not_a_store(target, exc) from None
+
+
+def _reader(uri: str, target: Path) -> sqlite3.Connection:
+    """A reading connection at `uri`; OperationalError when it cannot be opened there."""
+    db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    try:
+        db.isolation_level = None
+        db.execute("PRAGMA busy_timeout = 10000")
+        _migrate(db, target, read_only=True)
+        db.execute("SELECT COUNT(*) FROM counters").fetchone()
+    except sqlite3.OperationalError:
+        db.close()
+        raise
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise _not_a_store(target, exc) from None
+    return db
+
+
+def _not_a_store(target: Path, exc: sqlite3.DatabaseError) -> InputError:
+    return InputError(str(target), f"not a parktwin store, or a damaged one ({exc})")
+
+
+def _insert_rejects(db: sqlite3.Connection, received: float, rejects: Sequence[Reject]) -> None:
+    """Keep rejects, each cut to its bounds, and only the newest :data:`REJECT_ROWS_KEPT`."""
+    if not rejects:
+        return
+    db.executemany(
+        "INSERT INTO rejects (received, topic, payload, reason) VALUES (?, ?, ?, ?)",
+        [
+            (
+                received,
+                cut(r.topic, REJECT_TOPIC_CHARS),
+                cut(r.payload),
+                cut(r.reason, REJECT_REASON_CHARS),
+            )
+            for r in rejects
+        ],
+    )
+    db.execute(
+        "DELETE FROM rejects WHERE id <= (SELECT MAX(id) FROM rejects) - ?", (REJECT_ROWS_KEPT,)
+    )
 
 
 def _migrate(db: sqlite3.Connection, path: Path, read_only: bool) -> None:

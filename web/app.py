@@ -25,6 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from twin.errors import InputError
+from twin.live.messages import out_of_range
 from twin.model.schema import Park
 from web import scenarios
 from web.jobs import Busy, JobManager
@@ -107,9 +108,14 @@ def query_time(request: Request, name: str) -> datetime | None:
     if text is None or not text.strip():
         return None
     try:
-        return datetime.fromisoformat(text.strip()).replace(tzinfo=None)
+        moment = datetime.fromisoformat(text.strip()).replace(tzinfo=None)
     except ValueError:
-        raise BadRequest(f"{name}: '{text}' is not an ISO time such as 2026-01-05T10:00") from None
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise BadRequest(f"{name}: '{shown}' is not an ISO time such as 2026-01-05T10:00") from None
+    problem = out_of_range(moment)
+    if problem is not None:
+        raise BadRequest(f"{name}: {problem}")
+    return moment
 
 
 def query_number(request: Request, name: str, default: float, lo: float, hi: float) -> float:
@@ -145,8 +151,8 @@ async def json_body(request: Request) -> dict[str, Any]:
     raw = await read_body(request)
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadRequest(f"body: not JSON ({exc})") from None
+    except ValueError as exc:  # not UTF-8, not JSON, or an integer past the digit limit
+        raise BadRequest(f"body: not JSON ({str(exc)[:200]})") from None
     except RecursionError:
         raise BadRequest("body: nested too deeply") from None
     if not isinstance(body, dict):
@@ -257,12 +263,14 @@ async def scenario_check(request: Request, services: Services) -> Any:
 def _whole(body: dict[str, Any], name: str, default: float, hi: float, integer: bool) -> float:
     value = body.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise BadRequest(f"{name}: expected a number, got {json.dumps(value)}")
+        shown = json.dumps(value)
+        raise BadRequest(f"{name}: expected a number, got {shown[:40]}")
+    low = 1 if integer else 0.05
+    if not low <= value <= hi:  # also inf, nan and integers of any length, before any float()
+        shown = f"{value:g}" if isinstance(value, float) else f"{value}"[:40]
+        raise BadRequest(f"{name}: {shown} is outside {low:g}..{hi:g}")
     if integer and value != int(value):
         raise BadRequest(f"{name}: expected a whole number, got {value}")
-    low = 1 if integer else 0.05
-    if not low <= value <= hi:
-        raise BadRequest(f"{name}: {value:g} is outside {low:g}..{hi:g}")
     return float(value)
 
 

@@ -61,12 +61,17 @@ def _apply(park: Park, scenario: Scenario, source: str) -> None:
     check_events(applied, scenario.events, source)
 
 
+MAX_NAME_CHARS = 255
+
+
 def upload_name(name: str | None) -> str:
     """A safe file name for an upload: its last path part, plain characters, a known suffix.
 
     Raises:
         InputError: no name, or a suffix other than .yaml, .yml or .json.
     """
+    if name is not None and len(name) > MAX_NAME_CHARS:
+        raise InputError("<upload>", f"the file name is {len(name):,} characters; at most 255")
     base = re.split(r"[\\/]", name or "")[-1].strip()
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).lstrip(".")[:80]
     if not base:

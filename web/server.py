@@ -24,6 +24,7 @@ from twin.io.load import DEFAULT_PARK, load_park
 from twin.live.run import Setup, live_replay, parse_speed
 from twin.live.store import Store
 from web.app import Services, create_app
+from web.guard import BACKLOG, IDLE_TIMEOUT_S, guarded
 from web.jobs import DEFAULT_TIME_LIMIT_S, JobManager
 from web.security import resolve_token
 from web.store_source import StoreSource
@@ -49,7 +50,7 @@ def bind(host: str, port: int) -> socket.socket:
         raise UsageError(
             f"--host {host} --port {port}: cannot listen there ({exc.strerror})"
         ) from None
-    sock.listen(128)
+    sock.listen(BACKLOG)
     sock.set_inheritable(True)
     return sock
 
@@ -103,8 +104,16 @@ def replaying(
 
 
 def http_server(services: Services, token: str | None) -> uvicorn.Server:
-    """The uvicorn server of the application (quiet: warnings only)."""
-    config = uvicorn.Config(create_app(services, token), log_level="warning", lifespan="on")
+    """The uvicorn server of the application (quiet: warnings only), its connections guarded
+    by timeouts and a limit (:mod:`web.guard`)."""
+    config = uvicorn.Config(
+        create_app(services, token),
+        log_level="warning",
+        lifespan="on",
+        http=guarded(),
+        timeout_keep_alive=IDLE_TIMEOUT_S,
+        backlog=BACKLOG,
+    )
     return uvicorn.Server(config)
 
 
@@ -176,8 +185,10 @@ def serve(
     setup = nowcast_setup(**nowcast) if replay is not None and nowcast else None
     if replay is not None and not Path(replay).is_dir():
         raise InputError(str(replay), "no such sensor folder")
-    if replay is None and store is not None and not Path(store).exists():
-        raise InputError(str(store), "no such store (parktwin live or --replay writes one)")
+    if replay is None and store is not None:
+        if not Path(store).exists():
+            raise InputError(str(store), "no such store (parktwin live or --replay writes one)")
+        Store.open(store, read_only=True).close()  # not a store, or a damaged one: refused now
     load_park(park or DEFAULT_PARK)  # a bad park is refused before anything starts
     with tempfile.TemporaryDirectory(prefix="parktwin-serve-") as scratch:
         folder = Path(scratch)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,8 @@ def _read_json(text: str, name: str) -> tuple[Any, Lines]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(name, f"JSON syntax error: {exc.msg}", line=exc.lineno) from None
+    except ValueError as exc:  # an integer past Python's digit limit
+        raise InputError(name, _too_long_number(exc)) from None
     except RecursionError:
         depth = _json_depth(text)
         raise InputError(
@@ -295,9 +298,18 @@ def _read_yaml(text: str, name: str) -> tuple[Any, Lines]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise InputError(name, f"YAML error: {excerpt(str(exc.problem), 200)}", line=line) from None
+    except ValueError as exc:  # an integer past Python's digit limit
+        raise InputError(name, _too_long_number(exc)) from None
     finally:
         loader.dispose()
     return data, shape.lines
+
+
+def _too_long_number(exc: ValueError) -> str:
+    """The message for a number too long to read (Python refuses integers past 4,300 digits)."""
+    if "digits" not in str(exc):
+        raise exc
+    return f"holds a number of more than {sys.get_int_max_str_digits():,} digits; no value needs it"
 
 
 class _LazyLines(dict[tuple[Any, ...], int]):

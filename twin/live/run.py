@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from twin.errors import UsageError
 from twin.io.load import DEFAULT_PARK, load_park
 from twin.live.ingest import IngestStats
+from twin.live.messages import out_of_range
 from twin.live.replay import Replay
 from twin.live.state import state_document
 from twin.live.store import Store
@@ -43,7 +44,7 @@ def parse_moment(text: str | None, park: Park, option: str = "--at") -> datetime
     """An ISO 8601 time from the command line as naive park time (None stays None).
 
     Raises:
-        UsageError: Not an ISO 8601 time.
+        UsageError: Not an ISO 8601 time, or one outside the years the live twin knows.
     """
     if text is None:
         return None
@@ -53,8 +54,12 @@ def parse_moment(text: str | None, park: Park, option: str = "--at") -> datetime
         raise UsageError(
             f"{option}: '{text}' is not an ISO 8601 time (e.g. 2026-01-07T10:00)"
         ) from None
-    if moment.tzinfo is not None:
+    problem = out_of_range(moment)  # before any offset: year 1 or 9999 cannot be converted
+    if problem is None and moment.tzinfo is not None:
         moment = moment.astimezone(ZoneInfo(park.park.timezone)).replace(tzinfo=None)
+        problem = out_of_range(moment)
+    if problem is not None:
+        raise UsageError(f"{option}: {problem}")
     return moment
 
 

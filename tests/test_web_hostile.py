@@ -23,6 +23,7 @@ from tests import mosquitto
 from twin.io.load import load_park
 from twin.live.messages import MAX_EXPECTED_H, MAX_VALUE
 from web.app import create_app
+from web.jobs import FINISHED, JobManager
 from web.server import build_services
 
 from .web_helpers import START, feed, iso, visits
@@ -255,3 +256,21 @@ def test_a_partial_request_is_closed_after_the_header_timeout(tmp_path: Path) ->
         waited = time.monotonic() - started
         slow.close()
     assert HEADER_TIMEOUT_S - 1 <= waited <= HEADER_TIMEOUT_S + 5
+
+
+# --------------------------------------------------------------------------- what-if memory
+
+
+def test_a_what_if_past_its_memory_cap_fails_saying_so() -> None:
+    """A cap below what a worker needs to simulate: the job fails with the cap in its message
+    (the default cap lets every other what-if test of the suite run)."""
+    jobs = JobManager(PARK, time_limit_s=120, memory_bytes=300 * 1024**2)
+    try:
+        job = jobs.submit(["peak-season"], ["peak-season"], 1, 2)
+        deadline = time.monotonic() + 120
+        while job.status not in FINISHED and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        jobs.close()
+    assert job.status == "failed", job.to_dict()
+    assert "memory cap of 0.293 GB" in (job.error or ""), job.error

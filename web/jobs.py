@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import resource
 import tempfile
 import threading
 import time
@@ -30,6 +31,8 @@ from twin.model.schema import Park
 KEEP_FINISHED = 50
 MAX_WAITING = 8
 DEFAULT_TIME_LIMIT_S = 600.0
+DEFAULT_MEMORY_BYTES = 2 * 1024**3
+"""Address space a what-if worker may use (``RLIMIT_AS``); past it the job fails, saying so."""
 FINISHED = ("done", "failed", "cancelled")
 
 
@@ -75,13 +78,21 @@ class Job:
 
 
 def run_comparison(
-    park: Park, documents: list[str | dict[str, Any]], days: float, replications: int, conn: Any
+    park: Park,
+    documents: list[str | dict[str, Any]],
+    days: float,
+    replications: int,
+    conn: Any,
+    memory_bytes: int | None = None,
 ) -> None:
     """The worker process: compare, sending ``("progress", share)`` then one final message.
 
     The final message is ``("done", result)`` or ``("failed", message)``; bad input (which the
-    server checked before) and internal errors alike end as a message, never a traceback.
+    server checked before), the memory cap (`memory_bytes` of address space) and internal
+    errors alike end as a message, never a traceback.
     """
+    if memory_bytes is not None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
         with tempfile.TemporaryDirectory(prefix="parktwin-whatif-") as folder:
             sources: list[str | Path] = []
@@ -106,10 +117,17 @@ def run_comparison(
         conn.send(("done", result))
     except (InputError, UsageError) as exc:
         conn.send(("failed", str(exc)))
+    except MemoryError:
+        conn.send(("failed", _out_of_memory(memory_bytes)))
     except Exception as exc:  # reported on the page, not lost in a worker's stderr
         conn.send(("failed", f"internal error: {type(exc).__name__}: {exc}"))
     finally:
         conn.close()
+
+
+def _out_of_memory(memory_bytes: int | None) -> str:
+    cap = f"its memory cap of {memory_bytes / 1024**3:.3g} GB" if memory_bytes else "memory"
+    return f"the what-if ran out of {cap}; ask for fewer days or replications"
 
 
 def _send_progress(conn: Any, done: float, total: int) -> None:
@@ -123,11 +141,18 @@ class JobManager:
     Args:
         park: the served park (every comparison runs on it).
         time_limit_s: wall-clock seconds a job may run before it is ended as failed.
+        memory_bytes: address space a worker may use before its job fails (``RLIMIT_AS``).
     """
 
-    def __init__(self, park: Park, time_limit_s: float = DEFAULT_TIME_LIMIT_S) -> None:
+    def __init__(
+        self,
+        park: Park,
+        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+        memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    ) -> None:
         self.park = park
         self.time_limit_s = time_limit_s
+        self.memory_bytes = memory_bytes
         self._jobs: dict[str, Job] = {}
         self._waiting: deque[str] = deque()
         self._lock = threading.Lock()
@@ -209,7 +234,7 @@ class JobManager:
         parent, child = self._context.Pipe(duplex=False)
         process = self._context.Process(
             target=run_comparison,
-            args=(self.park, job.documents, job.days, job.replications, child),
+            args=(self.park, job.documents, job.days, job.replications, child, self.memory_bytes),
             name=f"parktwin-whatif-{job.id}",
             daemon=True,
         )
@@ -223,7 +248,7 @@ class JobManager:
             elif time.monotonic() > deadline:
                 outcome = ("failed", f"stopped at the time limit of {self.time_limit_s:g} s")
             else:
-                outcome = _receive(parent, job)
+                outcome = _receive(parent, job, self.memory_bytes)
         if process.is_alive():
             process.terminate()
         process.join(timeout=5)
@@ -241,14 +266,15 @@ class JobManager:
                 self._finish(job, kind, payload)
 
 
-def _receive(conn: Connection, job: Job) -> tuple[str, Any] | None:
+def _receive(conn: Connection, job: Job, memory_bytes: int) -> tuple[str, Any] | None:
     """Read the worker's messages for a moment; the final outcome, or None to keep waiting."""
     try:
         if not conn.poll(0.2):
             return None
         kind, payload = conn.recv()
     except (EOFError, OSError):
-        return ("failed", "the worker process ended without a result")
+        cap = f"{memory_bytes / 1024**3:.3g} GB"
+        return ("failed", f"the worker process ended without a result (memory cap {cap})")
     if kind == "progress":
         job.progress = float(payload)
         return None

@@ -179,9 +179,9 @@ def test_a_second_writer_is_refused_and_a_reader_is_not(tmp_path: Path) -> None:
 def test_a_damaged_store_is_refused_naming_the_file(tmp_path: Path, read_only: bool) -> None:
     path = tmp_path / "live.db"
     with Store.open(path) as store:
-        store.ingest([VALIDATOR.record("meters", meter(float(k))) for k in range(1)])
+        store.ingest([VALIDATOR.record("meters", meter(float(k))) for k in range(3000)])
     data = bytearray(path.read_bytes())
-    for i in range(200, len(data), 7):
+    for i in range(3 * 4096, len(data), 7):  # the header and the schema page intact
         data[i] ^= 0x5A
     path.write_bytes(bytes(data))
     with pytest.raises(InputError) as caught, Store.open(path, read_only=read_only) as store:

@@ -183,6 +183,9 @@ def read_sensors(folder: str | Path, park: Park) -> SensorData:
     reports: list[FileReport] = []
     meters: dict[tuple[str, str], MeterSeries] = {}
     trucks: TruckLog | None = None
+    for name in (METERS, TRUCKS):
+        if (path / name).exists() and not (path / name).is_file():
+            raise InputError(str(path / name), "is not a regular file (a FIFO, device or folder)")
     if (path / METERS).is_file():
         report = FileReport(str(path / METERS))
         meters = read_meters(path / METERS, park, timebase, report)

@@ -83,8 +83,12 @@ def check_options(hours: float, replications: int, step_min: float) -> None:
         raise UsageError(f"hours must be above 0 and at most {MAX_HOURS:g}, got {hours:g}")
     if not 1 <= replications <= MAX_REPLICATIONS:
         raise UsageError(f"replications must be 1 to {MAX_REPLICATIONS:,}, got {replications}")
-    if not 0 < step_min <= hours * 60 or not math.isfinite(step_min):
-        raise UsageError(f"step_min must be above 0 and at most the horizon, got {step_min:g}")
+    if not 0 < step_min < math.inf:
+        raise UsageError(f"step_min must be above 0, got {step_min:g}")
+    if step_min > hours * 60:
+        raise UsageError(
+            f"hours must be at least the forecast's step of {step_min:g} minutes, got {hours:g}"
+        )
     steps = math.floor(hours * 60 / step_min + 1e-9)
     if replications * steps > MAX_SAMPLES:
         raise UsageError(

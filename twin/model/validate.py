@@ -111,6 +111,10 @@ def _describe(model: type[BaseModel], err: Any, data: Any) -> tuple[tuple[Any, .
     got = _value_at(data, loc)
     if kind == "extra_forbidden":
         known = fields_at(model, loc[:-1], data)
+        if str(loc[-1]) in known:  # a field of another form of this object (a union)
+            fields = ", ".join(known)
+            problem = f"a field here does not go with '{loc[-1]}'"
+            return loc, f"{problem} (with it, the fields are: {fields})"
         close = difflib.get_close_matches(str(loc[-1]), known, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         return loc, f"unknown field '{loc[-1]}'{hint} (expected one of: {', '.join(known)})"

@@ -4,6 +4,7 @@ Run it on this checkout, and on another one (e.g. the commit before the fixes) t
 
     .venv/bin/python bench/reliability_table.py                      # this checkout
     PARKTWIN_SOURCE=/path/to/old/checkout .venv/bin/python bench/reliability_table.py
+    .venv/bin/python bench/reliability_table.py --live                # the live twin's cases
 
 Each case runs as a subprocess under a 2 GB address-space limit and a time limit (60 s here;
 -999 in the table means it was stopped there). Times are wall-clock on whatever load the
@@ -93,9 +94,12 @@ CASES: dict[str, Callable[[Path], list[str]]] = {
 
 
 def main() -> None:
-    """Print one Markdown row per case."""
+    """Print one Markdown row per case (``--live``: the live twin's cases instead)."""
     source = os.environ.get("PARKTWIN_SOURCE", "this checkout")
     print(f"code: {source}\n")
+    if "--live" in sys.argv[1:]:
+        live_table()
+        return
     print("| case | exit | seconds | peak MB | message |")
     print("|---|---|---|---|---|")
     for name, setup in CASES.items():
@@ -109,6 +113,28 @@ def main() -> None:
         print(
             f"| {name} | {outcome.code} | {outcome.seconds:.1f} | {outcome.peak_mb:.0f} "
             f"| {message} |"
+        )
+
+
+def live_table() -> None:
+    """The live twin's cases (bench/reliability_live.py), with what the store holds."""
+    from bench.reliability_live import LIVE_CASES
+
+    print("| case | exit | seconds | peak MB | store / result | message |")
+    print("|---|---|---|---|---|---|")
+    for name, case in LIVE_CASES.items():
+        folder = Path(tempfile.mkdtemp(prefix="parktwin-rel-"))
+        try:
+            row = case(folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        outcome = row.outcome
+        message = (outcome.stderr.strip().splitlines() or [""])[-1].replace(str(folder), "…")
+        message = message.replace("|", "/")[:90]
+        print(
+            f"| {name} | {outcome.code} | {outcome.seconds:.1f} | {outcome.peak_mb:.0f} "
+            f"| {row.stored} | {message} |",
+            flush=True,
         )
 
 

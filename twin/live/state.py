@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from twin.errors import UsageError
-from twin.live.messages import Alarm, MeterReading, Record, TruckEvent, Validator
+from twin.live.messages import MAX_EXPECTED_H, Alarm, MeterReading, Record, TruckEvent, Validator
 from twin.live.store import Store, to_seconds
 from twin.live.visits import MOMENTS, STALE_H, Routes, group_visits, moments, stage_index
 from twin.model.schema import Park
@@ -104,8 +104,9 @@ def outages_now(park: Park, alarms: Sequence[Alarm], at: datetime) -> tuple[Outa
             continue
         elapsed = (at - alarm.time).total_seconds() / 60.0
         remaining = None
-        if alarm.expected_h is not None:
-            remaining = max(0.0, alarm.expected_h * 60.0 - elapsed)
+        if alarm.expected_h is not None:  # bounded: a store written before the range check
+            expected_min = min(alarm.expected_h, MAX_EXPECTED_H) * 60.0
+            remaining = max(0.0, expected_min - elapsed)
         result.append(OutageNow(asset, kind, elapsed, remaining))
     return tuple(result)
 

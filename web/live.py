@@ -78,7 +78,7 @@ class Overview:
             has as dots.
         """
         state = self.source.state(at)
-        moment = parse_time(state.get("time"))
+        moment = parse_time(state.get("time"), self.model.park)
         visits = state.get("trucks", {}).get("visits")
         if visits is not None:
             trucks = [TruckNow(**visit) for visit in visits]

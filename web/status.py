@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from twin.model.clock import park_time
 from twin.model.intervals import Clock
 from twin.model.roads import RoadNetwork, Route
 from twin.model.schema import Park
@@ -47,12 +48,11 @@ DOT_SPACING_PER_KM = 16.0
 them 14 m/km wide, so they touch but do not overlap at any park size)."""
 
 
-def parse_time(text: str | None) -> datetime | None:
-    """An ISO time as naive park-local time (an offset, if given, is dropped), or None."""
+def parse_time(text: str | None, park: Park) -> datetime | None:
+    """A time of a state document as naive park time (an offset is converted), or None."""
     if not text:
         return None
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=None)
+    return park_time(text, park.park.timezone)
 
 
 @dataclass
@@ -114,11 +114,13 @@ def _extent_km(park: Park) -> float:
     return max(x1 - x0, y1 - y0) / 1000.0
 
 
-def _reading(meters: dict[str, Any], asset: str, quantity: str, now: datetime) -> float | None:
+def _reading(
+    model: PlanModel, meters: dict[str, Any], asset: str, quantity: str, now: datetime
+) -> float | None:
     entry = meters.get(asset, {}).get(quantity)
     if not entry or entry.get("value") is None:
         return None
-    when = parse_time(entry.get("time"))
+    when = parse_time(entry.get("time"), model.park)
     if when is None or abs((now - when).total_seconds()) / 60.0 > STALE_MIN:
         return None
     value = float(entry["value"])
@@ -145,16 +147,16 @@ def _building_rows(
         shift = model.in_shift(b, now)
         row: dict[str, Any] = {"powered": powered, "in_shift": shift}
         if b.power is not None:
-            metered = _reading(meters, b.id, "power_kw", now)
+            metered = _reading(model, meters, b.id, "power_kw", now)
             modelled = b.power.base_kw + (b.power.shift_kw if shift else 0.0)
             kw = (metered if metered is not None else modelled) if powered else 0.0
             row.update(power_kw=kw, power_source="meter" if metered is not None else "model")
             row["share"] = kw / model.peaks[b.id] if model.peaks[b.id] > 0 else 0.0
         if b.water is not None:
-            metered = _reading(meters, b.id, "water_m3h", now)
+            metered = _reading(model, meters, b.id, "water_m3h", now)
             modelled = b.water.base_m3h + (b.water.shift_m3h if shift and powered else 0.0)
             water = metered if metered is not None else modelled
-            waste = _reading(meters, b.id, "wastewater_m3h", now)
+            waste = _reading(model, meters, b.id, "wastewater_m3h", now)
             row.update(
                 water_m3h=water,
                 water_source="meter" if metered is not None else "model",
@@ -180,7 +182,7 @@ def _power_rows(
         summed = sum(
             buildings[b].get("power_kw", 0.0) for b, (fd, _) in model.feeds.items() if fd == f.id
         )
-        metered = None if f.id in dead else _reading(meters, f.id, "power_kw", now)
+        metered = None if f.id in dead else _reading(model, meters, f.id, "power_kw", now)
         mw = (metered if metered is not None else summed) / 1000.0
         feeders[f.id] = {
             "load_mw": mw,
@@ -256,7 +258,7 @@ def plan_status(
         ``{"time", "buildings", "feeders", "substations", "gates", "docks", "outages",
         "trucks", "totals"}``; totals are the KPI tiles' values.
     """
-    now = parse_time(state.get("time")) or model.start
+    now = parse_time(state.get("time"), model.park) or model.start
     dead_feeders, out = dead_assets(model.park, state.get("outages", []))
     buildings = _building_rows(model, state, now, dead_feeders)
     feeders, substations = _power_rows(model, state, now, buildings, dead_feeders)

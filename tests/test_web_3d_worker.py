@@ -57,7 +57,7 @@ def test_without_the_isolation_trame_reads_the_server_argv() -> None:
     """The check below can fail: a server's argv breaks trame's server (``-p`` as its port)."""
     done = launch(isolate=False)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "argument --port/-p: invalid int value: 'no:cacheprovider'" in done.stderr
+    assert "argument -p/--port: invalid int value: 'no:cacheprovider'" in done.stderr
 
 
 def test_the_worker_s_trame_server_listens_on_loopback_only() -> None:

@@ -1,8 +1,11 @@
 """The `parktwin` command line: thin Typer commands over the `twin` library.
 
-Each command parses its options, makes one library call and maps known errors to exit codes:
-0 success, 2 bad input, 1 internal error, 130 interrupted. Heavy libraries (scipy, pyvista) are
-imported inside the commands, so `parktwin --help` stays fast.
+Each command parses its options, makes one library call and prints the result; `guarded` maps
+errors to exit codes (0 success, 2 bad input, 1 internal error, 130 interrupted, 143 terminated).
+The helpers the commands share live beside this file in `console/`: the options, the flag of
+each library parameter and the exit codes, signals, and the tables. Heavy libraries (scipy,
+pyvista, the twin library itself) are imported inside the commands, so `parktwin --help` stays
+fast.
 """
 
 from __future__ import annotations

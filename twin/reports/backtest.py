@@ -7,7 +7,6 @@ calibrated, as the issue asks of a back-test on data from a known park).
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,18 @@ import numpy as np
 
 from twin.io.output import atomic_write_text
 from twin.live.backtest import METRICS, Backtest, Outcome
-from twin.reports.charts import page_html, svg_chart
+from twin.reports.charts import svg_chart
+from twin.reports.page import (
+    html_heading,
+    html_list,
+    html_paragraphs,
+    html_table,
+    md_heading,
+    md_list,
+    md_table,
+    md_text,
+    page_html,
+)
 from twin.text import csv_text, fmt
 
 COVERAGE_OK = (0.80, 0.98)
@@ -112,17 +122,10 @@ def _report(result: Backtest, doc: dict[str, Any]) -> tuple[str, str]:
         f"Flows with no truck in the history, left out: {', '.join(left_out)}." if left_out else ""
     )
     rows = _table(doc)
-    md = [f"# {title}", "", intro, "", note, ""] if note else [f"# {title}", "", intro, ""]
-    md += ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    md += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-    md += ["", *[f"- {line}" for line in doc["verdict"]], ""]
-    cells = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:]
-    )
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
-    body = [f"<p>{html.escape(intro)}</p>", f"<p>{html.escape(note)}</p>" if note else ""]
-    body += [f"<table><tr>{head}</tr>{cells}</table>", "<ul>"]
-    body += [f"<li>{html.escape(line)}</li>" for line in doc["verdict"]] + ["</ul>"]
+    md = [md_heading(1, title), "", md_text(intro), ""] + ([md_text(note), ""] if note else [])
+    md += [*md_table(rows[0], rows[1:]), "", *md_list(doc["verdict"]), ""]
+    body = [html_paragraphs([intro, note] if note else [intro])]
+    body += [html_table(rows[0], rows[1:]), html_list(doc["verdict"])]
     body += [_chart(result, metric) for metric in METRICS]
     return "\n".join(md), page_html(title, "".join(body))
 
@@ -145,4 +148,4 @@ def _chart(result: Backtest, metric: str) -> str:
              (("happened", "truth"), ("nowcast", "nowcast"), ("p05", "p05"), ("p95", "p95"),
               ("persistence", "persistence"), ("cold start", "cold"))}  # fmt: skip
     chart = svg_chart(lines, f"origin, hours after {origins[0]:%Y-%m-%d %H:%M}", LABELS[metric])
-    return f"<h2>{html.escape(LABELS[metric])} {result.hours:g} h ahead</h2>{chart}"
+    return html_heading(2, f"{LABELS[metric]} {result.hours:g} h ahead") + chart

@@ -25,7 +25,7 @@ from twin.experiment.sweeps import Sweep, Vary
 from twin.io.load import load_park
 from twin.live.backtest import Backtest
 from twin.reports.backtest import write_backtest
-from twin.reports.calibration import render
+from twin.reports.calibration import calibration_report
 from twin.reports.compare import comparison_report
 from twin.reports.page import Markup, html_table, md_table, md_text
 from twin.reports.run import run_report
@@ -130,7 +130,7 @@ def test_the_calibration_report_escapes_groups_notes_and_the_park_name(tmp_path:
     cal.notes.append(HOSTILE)
     cal.refused[HOSTILE] = "a reason"
     cal.counts[HOSTILE] = DockCount(HOSTILE, 2, 3, 3, 0, 40, False, (3,) * 24)
-    assert_safe(*render(cal))
+    assert_safe(*calibration_report(cal))
 
 
 @pytest.mark.parametrize("text", ["plain", "x_y-z.1", "[1, 2]", "50%", "≥ 0"])

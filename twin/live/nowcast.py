@@ -33,7 +33,7 @@ from twin.live.state import LOOKBACK_H, state_at
 from twin.live.store import Store
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.start_state import StartState
 from twin.sim.trace import Trace
 
@@ -114,7 +114,7 @@ def forecast_samples(
     for r in range(replications):
         spec = RunSpec(hours / 24, 0.0, step_min, seed=seed, replication=r)
         try:
-            trace = simulate(park, spec=spec, start=state)
+            trace = run_engine(park, spec=spec, start=state)
         except ValueError as exc:
             raise UsageError(f"the state does not fit the park: {exc}") from None
         for name, row in trace_series(trace, times, step_min).items():

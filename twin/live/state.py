@@ -19,7 +19,7 @@ import numpy as np
 from twin.errors import UsageError
 from twin.live.messages import Alarm, MeterReading, Record, TruckEvent, Validator
 from twin.live.store import Store, to_seconds
-from twin.live.visits import MOMENTS, STALE_H, Routes, group_visits, moments, stage_index
+from twin.live.visits import MOMENTS, STALE_H, ParkTimings, group_visits, moments, stage_index
 from twin.model.schema import Park
 from twin.sim.start_state import STAGES, OutageNow, StartState, TruckNow
 
@@ -31,7 +31,7 @@ MAX_HISTORY_STEPS = 20_000
 
 
 def state_from_events(
-    park: Park, events: Iterable[Record], at: datetime, routes: Routes | None = None
+    park: Park, events: Iterable[Record], at: datetime, routes: ParkTimings | None = None
 ) -> StartState:
     """The trucks in the park and the outages in effect at `at`, from what was published.
 
@@ -56,12 +56,14 @@ def state_from_events(
             alarms.append(e)
     return StartState(
         time=at,
-        trucks=_trucks_now(trucks, at, routes or Routes.of(park)),
+        trucks=_trucks_now(trucks, at, routes or ParkTimings.of(park)),
         outages=outages_now(park, alarms, at),
     )
 
 
-def _trucks_now(events: list[TruckEvent], at: datetime, routes: Routes) -> tuple[TruckNow, ...]:
+def _trucks_now(
+    events: list[TruckEvent], at: datetime, routes: ParkTimings
+) -> tuple[TruckNow, ...]:
     visits = group_visits(events, [to_seconds(e.time) for e in events])
     if not visits:
         return ()
@@ -246,7 +248,7 @@ def _stage_counts(
     counts = {name: [0] * len(seconds) for name in names}
     if not visits:
         return counts
-    bounds = moments(visits, Routes.of(park))
+    bounds = moments(visits, ParkTimings.of(park))
     last = np.array([v.last_news for v in visits])
     gates = np.array([v.gate for v in visits])
     groups = np.array([v.dock_group for v in visits])

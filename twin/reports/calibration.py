@@ -49,7 +49,7 @@ VERDICT_ORDER = {"poor": 0, "fair": 1, "good": 2, "-": 3}
 
 
 @dataclass
-class Row:
+class SummaryRow:
     """One line of the summary table."""
 
     asset: str
@@ -63,7 +63,7 @@ class Row:
 
 def write_report(cal: Calibration, folder: Path) -> list[Path]:
     """Write report.md, report.html and calibration.json into `folder`; return their paths."""
-    markdown, page = render(cal)
+    markdown, page = calibration_report(cal)
     document = json.dumps(calibration_document(cal), indent=1, ensure_ascii=False)
     return [
         atomic_write_text(folder / "report.md", markdown),
@@ -72,7 +72,7 @@ def write_report(cal: Calibration, folder: Path) -> list[Path]:
     ]
 
 
-def render(cal: Calibration) -> tuple[str, str]:
+def calibration_report(cal: Calibration) -> tuple[str, str]:
     """The report as Markdown and as an HTML page."""
     rows = summary_rows(cal)
     title = f"Calibration of {cal.source.park.name}"
@@ -114,13 +114,13 @@ def render(cal: Calibration) -> tuple[str, str]:
 # --------------------------------------------------------------------------- summary
 
 
-def summary_rows(cal: Calibration) -> list[Row]:
+def summary_rows(cal: Calibration) -> list[SummaryRow]:
     """One row per fitted (or checked) asset: meters, flows, dock groups, roads."""
     val = cal.validation
     series = {(c.asset, c.quantity): c for c in val.series} if val else {}
     rows = _meter_rows(cal, series)
     rows += [
-        Row(
+        SummaryRow(
             c.asset,
             f"{c.kind} power_kw",
             "(not fitted)",
@@ -137,7 +137,7 @@ def summary_rows(cal: Calibration) -> list[Row]:
     rows += _group_rows(cal, {c.group: c for c in val.queues} if val else {})
     if cal.speed is not None:
         rows.append(
-            Row(
+            SummaryRow(
                 "roads",
                 "speed_kmh",
                 f"all speeds ÷ {cal.speed.factor:.3f}",
@@ -150,8 +150,8 @@ def summary_rows(cal: Calibration) -> list[Row]:
     return rows
 
 
-def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) -> list[Row]:
-    rows: list[Row] = []
+def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) -> list[SummaryRow]:
+    rows: list[SummaryRow] = []
     buildings = {b.id: b for b in cal.source.buildings}
     for (asset, quantity), fit in sorted(cal.levels.items()):
         b = buildings[asset]
@@ -171,7 +171,7 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
             training = f"MAPE {fit.mape_pct:.1f}%" + ("" if fit.separable else " (sum only)")
             notes = fit.notes
         rows.append(
-            Row(
+            SummaryRow(
                 asset,
                 quantity,
                 fitted,
@@ -190,7 +190,7 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
             for q, s in found.shares.items()
         )
         rows.append(
-            Row(
+            SummaryRow(
                 asset,
                 "shifts",
                 f"run {day_range(found.days)}" if found.inferred else "(kept)",
@@ -204,7 +204,7 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
         water = buildings[asset].water
         check = series.get((asset, "wastewater_m3h"))
         rows.append(
-            Row(
+            SummaryRow(
                 asset,
                 "wastewater_ratio",
                 f"{fmt(water.wastewater_ratio if water else math.nan)} → {fmt(ratio.ratio)}",
@@ -217,14 +217,14 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
     return rows
 
 
-def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[Row]:
-    rows: list[Row] = []
+def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[SummaryRow]:
+    rows: list[SummaryRow] = []
     flows = {f.id: f for f in cal.source.logistics.flows}
     for fid, fit in sorted(cal.arrivals.items()):
         before = float(np.mean(flows[fid].weekly_rates())) * 24
         check = checks.get(fid)
         rows.append(
-            Row(
+            SummaryRow(
                 fid,
                 "arrivals",
                 f"{fmt(before)} → {fmt(fit.per_day)} /day, {fit.choice}",
@@ -240,8 +240,8 @@ def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[Row]:
     return rows
 
 
-def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Row]:
-    rows: list[Row] = []
+def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[SummaryRow]:
+    rows: list[SummaryRow] = []
     groups = {g.id: g for g in cal.source.logistics.dock_groups}
     for gid in sorted(set(cal.services) | set(cal.docks) | set(cal.counts)):
         fit = cal.services.get(gid)
@@ -255,7 +255,7 @@ def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Row]:
             parts.append(f"docks {found.current} → {found.chosen}")
         check = checks.get(gid)
         rows.append(
-            Row(
+            SummaryRow(
                 gid,
                 "dock service, docks",
                 "; ".join(parts),
@@ -268,15 +268,15 @@ def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Row]:
     return rows
 
 
-def _gate_rows(cal: Calibration) -> list[Row]:
-    rows: list[Row] = []
+def _gate_rows(cal: Calibration) -> list[SummaryRow]:
+    rows: list[SummaryRow] = []
     gates = {g.id: g for g in cal.source.logistics.gates}
     for gid, found in sorted(cal.gates.items()):
         fit = found.service
         before = _spec_short(gates[gid].service.model_dump())
         how = "from gate_out" if "gate_out" in found.data else "deconvolved"
         rows.append(
-            Row(
+            SummaryRow(
                 gid,
                 "gate service",
                 f"{before} → {_spec_short(fit.best.spec)} ({how})" if fit else f"{before} (kept)",
@@ -319,11 +319,11 @@ def _summary_head() -> list[str]:
     ]
 
 
-def _summary_cells(rows: list[Row]) -> list[list[str]]:
+def _summary_cells(rows: list[SummaryRow]) -> list[list[str]]:
     return [[r.asset, r.what, r.fitted, r.fit, r.validation, r.verdict] for r in rows]
 
 
-def _plain_words(cal: Calibration, rows: list[Row]) -> list[str]:
+def _plain_words(cal: Calibration, rows: list[SummaryRow]) -> list[str]:
     """What fits well and what does not, in sentences."""
     if cal.validation is None:
         return ["The fitted park was not validated (no held-out span)."]

@@ -2,7 +2,7 @@
 
 The verdict says, per metric, whether the nowcast's error at the horizon is below both
 baselines' and whether its 90% band holds about 90% of the outcomes (80-98% counts as
-calibrated, as the issue asks of a back-test on data from a known park).
+calibrated: what a back-test on data from a known park should show).
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from twin.errors import InputError
 from twin.model.schema import Park
 from web import scenarios
 from web.jobs import Busy, JobManager
-from web.live import LiveSource, Overview
+from web.live import EMPTY_STATE, LiveSource, Overview
 from web.plan import plan_document
 from web.push import Hub
 from web.security import Guard
@@ -177,7 +177,8 @@ async def state_endpoint(request: Request, services: Services) -> Any:
     """``GET /api/state[?at=T]``: the state document, as ``parktwin state --json``."""
     if services.source is None:
         return no_store()
-    return await asyncio.to_thread(services.source.state, query_time(request, "at"))
+    state = await asyncio.to_thread(services.source.state, query_time(request, "at"))
+    return state.to_dict() if state is not None else EMPTY_STATE
 
 
 @api

@@ -98,13 +98,23 @@ class Backtest:
         """Per metric: MAE of the nowcast, of persistence and of the cold start, coverage."""
         return {m: score([o for o in self.outcomes if o.metric == m]) for m in METRICS}
 
+    @property
+    def first_origin(self) -> str | None:
+        """The first origin as ISO text (None without any)."""
+        return _iso(self.origins[0]) if self.origins else None
+
+    @property
+    def last_origin(self) -> str | None:
+        """The last origin as ISO text (None without any)."""
+        return _iso(self.origins[-1]) if self.origins else None
+
     def document(self) -> dict[str, Any]:
         """backtest.json."""
         return {
             "park": self.park,
             "origins": len(self.origins),
-            "first_origin": _iso(self.origins[0]) if self.origins else None,
-            "last_origin": _iso(self.origins[-1]) if self.origins else None,
+            "first_origin": self.first_origin,
+            "last_origin": self.last_origin,
             "hours": self.hours,
             "every_min": self.every_min,
             "replications": self.replications,

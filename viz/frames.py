@@ -84,7 +84,6 @@ class Frame:
     load_share: np.ndarray  # (n_buildings,) served power over the building's peak demand
     powered_share: np.ndarray  # (n_buildings,) share of the grid step with power
     roof_rgb: np.ndarray  # (n_buildings, 3) uint8
-    feeder_loading: np.ndarray  # (n_feeders,) load over capacity
     feeder_rgb: np.ndarray  # (n_feeders, 3) uint8
     kpis: dict[str, float]
 
@@ -510,7 +509,6 @@ class FrameMaker:
             load_share=share,
             powered_share=powered,
             roof_rgb=roof,
-            feeder_loading=loading,
             feeder_rgb=palette.feeder_colors(loading, dead),
             kpis=kpis,
         )

@@ -1,4 +1,4 @@
-"""The defects the architecture review found, each with a test that failed before."""
+"""The defects the architecture review found (#10), each with a test that failed before."""
 
 from __future__ import annotations
 

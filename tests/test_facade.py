@@ -1,4 +1,4 @@
-"""The package facade is made from one table, PUBLIC."""
+"""The package facade is made from one table, PUBLIC (#10)."""
 
 from __future__ import annotations
 

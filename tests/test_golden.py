@@ -1,4 +1,4 @@
-"""The simulated numbers stay bit-identical to a stored copy made before a refactor.
+"""The simulated numbers stay bit-identical to a stored copy made before the refactor (#10).
 
 The references in tests/data/golden/ were written by ``bench/make_golden.py`` from the code as it
 was before the architecture work began. Any change to them must be one an issue asks for.

@@ -1,4 +1,4 @@
-"""Hostile inputs, signals and result folders: bounded, honest, all-or-nothing.
+"""Hostile inputs, signals and result folders (issue #14): bounded, honest, all-or-nothing.
 
 Every case runs `parktwin` as a real subprocess under a 2 GB address-space limit and a time
 limit (tests/reliability.py), so a regression fails fast instead of taking the machine down.

@@ -1,7 +1,7 @@
-"""Every setting is checked at the API, with a message naming the setting.
+"""Every setting is checked at the API, with a message naming the setting (#10 defect).
 
-``Settings(step_min=0)`` must not raise ZeroDivisionError, nor ``Settings(step_min=-15)`` be
-accepted; no check lives in the command line alone.
+Before #10, ``Settings(step_min=0)`` raised ZeroDivisionError and ``Settings(step_min=-15)``
+was accepted; the checks lived partly in the command line.
 """
 
 from __future__ import annotations

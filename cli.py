@@ -757,7 +757,7 @@ def schema(
 
 
 # --------------------------------------------------------------------------- live twin
-# `live`, `replay` and `state`: feed, store, state, replay.
+# `live`, `replay` and `state` (issue 12, part 1: feed, store, state, replay).
 
 StoreOpt = Annotated[Path, typer.Option("--store", help="The live store file (SQLite).")]
 
@@ -820,7 +820,7 @@ SpeedOpt = Annotated[
 ]
 
 
-# Options of the nowcast, shared with `live --nowcast-every`.
+# Options of the nowcast (issue 12, part 2), shared with `live --nowcast-every`.
 HoursOpt = Annotated[float, typer.Option("--hours", help="How far ahead, hours.")]
 AlertOpt = Annotated[
     list[str] | None,
@@ -961,7 +961,7 @@ def replay(
 
 
 # --------------------------------------------------------------------------- nowcast, back-test
-# `nowcast`, `backtest` and `live --nowcast-every` (warm start, nowcast,
+# `nowcast`, `backtest` and `live --nowcast-every` (issue 12, part 2: warm start, nowcast,
 # back-test).
 
 
@@ -1025,7 +1025,7 @@ def backtest(
         typer.echo(line)
 
 
-# --------------------------------------------------------------------------- serve
+# --------------------------------------------------------------------------- serve (issue 13)
 
 
 @app.command()

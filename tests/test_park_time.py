@@ -24,7 +24,6 @@ from twin.live.store import Store
 from twin.model.clock import BadTime, park_time
 from web.app import create_app
 from web.server import build_services
-from web.status import parse_time
 
 from .web_helpers import START, feed, iso, visits
 
@@ -174,12 +173,6 @@ def test_the_web_answers_400_for_a_time_on_the_calendar_s_edge(
     answer = client.get("/api/state", params={"at": text})
     assert answer.status_code == 400
     assert answer.json()["error"].startswith(f"at: '{text}' is outside the years 1 to 9999")
-
-
-def test_the_status_page_reads_a_state_time_with_an_offset_in_park_time() -> None:
-    assert parse_time("2026-01-05T05:00+02:00", PARK) == datetime(2026, 1, 5, 10, 0)
-    assert parse_time("2026-01-05T10:00", PARK) == datetime(2026, 1, 5, 10, 0)
-    assert parse_time(None, PARK) is None
 
 
 def test_the_store_keeps_what_was_converted(tmp_path: Path) -> None:

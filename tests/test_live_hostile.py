@@ -98,7 +98,8 @@ def test_the_range_checks_name_the_field_and_the_bounds() -> None:
         (meter(MAX_VALUE * 2), f"value: must be a number from 0 to {MAX_VALUE:g}"),
         (meter(-1), "value: must be a number from 0"),
         (meter(10**400), "value: must be a number from 0"),
-        (meter(1.0, "0001-01-01T00:00+14:00"), "impossible time"),
+        (meter(1.0, "0001-01-01T00:00+14:00"), "is outside the years 1 to 9999"),
+        (meter(1.0, "1989-12-31T23:59"), "impossible time (outside 1990-2100)"),
     ):
         with pytest.raises(ValueError, match=re.escape(says)):
             VALIDATOR.record("meters", item)

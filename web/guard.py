@@ -108,6 +108,6 @@ class GuardedH11(H11Protocol):
             self.transport.close()
 
 
-def guarded(limit: int | None = None) -> type[GuardedH11]:
+def guarded_protocol(limit: int | None = None) -> type[GuardedH11]:
     """The protocol class for ``uvicorn.Config(http=...)`` with the connection limit set."""
     return type("GuardedH11", (GuardedH11,), {"limit": limit or connection_limit()})

@@ -24,7 +24,7 @@ from twin.io.load import DEFAULT_PARK, load_park
 from twin.live.run import Setup, live_replay, parse_speed
 from twin.live.store import Store
 from web.app import Services, create_app
-from web.guard import BACKLOG, IDLE_TIMEOUT_S, guarded
+from web.guard import BACKLOG, IDLE_TIMEOUT_S, guarded_protocol
 from web.jobs import DEFAULT_TIME_LIMIT_S, JobManager
 from web.security import resolve_token
 from web.store_source import StoreSource
@@ -110,7 +110,7 @@ def http_server(services: Services, token: str | None) -> uvicorn.Server:
         create_app(services, token),
         log_level="warning",
         lifespan="on",
-        http=guarded(),
+        http=guarded_protocol(),
         timeout_keep_alive=IDLE_TIMEOUT_S,
         backlog=BACKLOG,
     )

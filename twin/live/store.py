@@ -395,7 +395,7 @@ def _lock_writer(target: Path) -> int:
         raise InputError(
             str(target),
             "is already written by another parktwin (a live twin or a replay); "
-            "a store has one writer: stop that one or give another --store",
+            "a store has one writer: stop that one or use another store file",
         ) from None
     return handle
 

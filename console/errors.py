@@ -46,6 +46,7 @@ FLAGS = {
     "alerts": "--alert",
     "nowcast_every": "--nowcast-every",
     "broker": "--broker",
+    "topic_prefix": "--topic-prefix",
     "batch": "--batch",
     "tls_ca": "--tls-ca",
     "tls_cert": "--tls-cert",

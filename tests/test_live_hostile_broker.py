@@ -29,6 +29,7 @@ from tests.test_live_feed import (
     wait_for,
 )
 from tests.test_live_hostile import POISON
+from twin.io.bundled import data_root
 from twin.live.store import REJECT_LIMITS, Store
 
 pytestmark = [
@@ -203,7 +204,7 @@ def test_replay_with_a_huge_batch_loses_nothing(
     broker: mosquitto.Mosquitto,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    sensors = one_day_of_sample(tmp_path / "day")
+    sensors = data_root() / "assets" / "sensors" / "yen-binh"  # 56,078 messages: 4 arrays
     path = tmp_path / "live.db"
     twin = subprocess.Popen(
         [*PARKTWIN, "live", "yen-binh", "--broker", broker.url, "--store", str(path)],
@@ -216,10 +217,11 @@ def test_replay_with_a_huge_batch_loses_nothing(
     done = run("replay", str(sensors), "--broker", broker.url, "--batch", "20000", timeout=300)
     assert done.returncode == 0, done.stderr
     published = int(done.stdout.split()[1])
-    wait_for(lambda: stored(path) == published, 120)
+    wait_for(lambda: stored(path) == published, 300)
     stop(twin)
     with Store.open(path, read_only=True) as store:
         assert store.counts()["rejected"] == 0
+    assert published > 50_000
 
 
 # --------------------------------------------------------------------------- 8: catch-up

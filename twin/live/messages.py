@@ -59,7 +59,7 @@ def out_of_range(moment: datetime) -> str | None:
     """Why a park-local time is impossible for the live twin (outside 1990-2100), or None."""
     if EARLIEST <= moment.replace(tzinfo=None) < LATEST:
         return None
-    return f"{moment:%Y-%m-%dT%H:%M} is outside {EARLIEST:%Y}-{LATEST:%Y}"
+    return f"{moment.isoformat(timespec='minutes')} is outside {EARLIEST.year}-{LATEST.year}"
 
 
 OutageKind = Literal["substation", "feeder", "supply", "gate"]

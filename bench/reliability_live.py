@@ -81,15 +81,21 @@ def _live(url: str, path: Path, *extra: str) -> Running:
     return Running(["live", "demo-small", "--broker", url, "--store", str(path), *extra])
 
 
-def _feed_then_stop(folder: Path, payloads: list[tuple[str, str]], expect: int, *extra: str) -> Row:
-    """Start the twin, publish, wait for `expect` stored (or the limit), SIGTERM, measure."""
+def _feed_then_stop(
+    folder: Path, payloads: list[tuple[str, str]], expect: int, *extra: str, first: int = 0
+) -> Row:
+    """Start the twin, publish (the `first` payloads alone, stored before the others), wait
+    for `expect` stored (or the limit), SIGTERM, measure."""
     broker = mosquitto.Mosquitto(folder / "broker").start()
     path = folder / "live.db"
     try:
         twin = _live(broker.url, path, *extra)
         wait_for(lambda: _stored(path) >= 0 or _ended(twin), 20)
         time.sleep(1.0)  # subscribed
-        _publish(broker.url, payloads)
+        if first:
+            _publish(broker.url, payloads[:first])
+            wait_for(lambda: _stored(path) >= first or _ended(twin), LIMIT_S)
+        _publish(broker.url, payloads[first:])
         wait_for(lambda: _stored(path) >= expect or _ended(twin), LIMIT_S)
         twin.send(signal.SIGTERM)
         return Row(twin.finish(LIMIT_S), _counts(path))
@@ -168,13 +174,13 @@ def replay_batch(folder: Path) -> Row:
         broker.stop()
 
 
-def nowcast_catch_up(folder: Path) -> Row:
+def nowcast_catch_up(folder: Path, every: str = "1") -> Row:
     old = _reading(1, "1990-01-01T00:00")
     now = _reading(2, datetime.now().replace(microsecond=0).isoformat())
     good = [("meters", _reading(k)) for k in range(3, 23)]
     return _feed_then_stop(
         folder, [("meters", old), ("meters", now), *good], 22,
-        "--nowcast-every", "1", "-r", "1", "--hours", "0.25",
+        "--nowcast-every", every, "-r", "1", "--hours", "0.25", first=1,
     )  # fmt: skip
 
 
@@ -256,6 +262,7 @@ LIVE_CASES: dict[str, Callable[[Path], Row]] = {
     "6. --topic-prefix a/+/b": wildcard_prefix,
     "7. replay --batch 20000": replay_batch,
     "8. --nowcast-every 1, a 1990 message then now": nowcast_catch_up,
+    "8. --nowcast-every 5, a 1990 message then now": lambda f: nowcast_catch_up(f, "5"),
     "10. state --at 0001-01-01T00:00": state_year_1,
     "11. serve --store on a text file": serve_text_store,
 }

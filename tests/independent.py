@@ -73,6 +73,32 @@ def arrivals(peak: float, days: float, rng: np.random.Generator) -> np.ndarray:
     return times[rng.uniform(size=n) < SHAPE[hours]]
 
 
+WEEKDAY_FACTORS = (1.0, 1.1, 1.0, 0.9, 1.2, 0.6, 0.3)
+"""Volume of each weekday (Monday first) against the hourly shape, for weekly flows."""
+
+
+def weekly_rates(peak: float, factors: tuple[float, ...] = WEEKDAY_FACTORS) -> np.ndarray:
+    """The 168 hourly rates (Monday 00:00 first) of a flow: peak × SHAPE[hour] × factor[day]."""
+    return np.array([peak * SHAPE[h] * factors[d] for d in range(7) for h in range(24)])
+
+
+def weekly_arrivals(
+    rates: np.ndarray, days: float, rng: np.random.Generator, holidays: tuple[int, ...] = ()
+) -> np.ndarray:
+    """Arrival minutes of a Poisson process with 168 weekly `rates` per hour, by thinning.
+
+    The days numbered in `holidays` (0 = the first day, a Monday) run Sunday's hours.
+    """
+    top = float(np.max(rates))
+    horizon = days * 1440.0
+    n = rng.poisson(top * horizon / 60.0)
+    times = np.sort(rng.uniform(0.0, horizon, n))
+    day = (times // 1440.0).astype(int)
+    weekday = np.where(np.isin(day, holidays), 6, day % 7)
+    hour = (times // 60.0).astype(int) % 24
+    return times[rng.uniform(size=n) * top < rates[weekday * 24 + hour]]
+
+
 NIGHT = (22, 6)  # the night shift of a staffing schedule, hours
 
 
@@ -101,15 +127,18 @@ def simulate(
     seed: int,
     night_docks: dict[str, int] | None = None,
     groups: tuple[GroupTruth, ...] = GROUPS,
+    lanes: int = LANES,
+    arrival_times: dict[str, np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
     """Every truck visit of the true park over `days`, as a dict of minutes.
 
     With `night_docks`, those groups have only that many docks staffed from 22:00 to 06:00
-    (a truck in service finishes before its dock closes).
+    (a truck in service finishes before its dock closes). The gate has `lanes` lanes.
+    `arrival_times` gives some groups' arrival minutes instead of the daily shape's.
     """
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
-    gate = simpy.Resource(env, capacity=LANES)
+    gate = simpy.Resource(env, capacity=lanes)
     night = night_docks or {}
     docks = {
         g.group: simpy.PriorityResource(env, capacity=g.docks)
@@ -144,8 +173,12 @@ def simulate(
             visits.append(row)
             env.process(truck(row, group, draw(GATE, rng), draw(group.service, rng)))
 
+    given = arrival_times or {}
     for group in groups:
-        env.process(source(group, arrivals(group.peak_per_hour, days, rng)))
+        times = given.get(group.group)
+        if times is None:
+            times = arrivals(group.peak_per_hour, days, rng)
+        env.process(source(group, times))
     env.run(until=days * 1440.0)
     return visits
 
@@ -173,12 +206,18 @@ def write_trucks(folder: Path, visits: list[dict[str, Any]], gate_out: bool) -> 
     return path
 
 
-def park(gate: dict[str, Any], docks: dict[str, int], services: dict[str, Any]) -> dict[str, Any]:
+def park(
+    gate: dict[str, Any],
+    docks: dict[str, int],
+    services: dict[str, Any],
+    truth: tuple[GroupTruth, ...] = GROUPS,
+    lanes: int = LANES,
+) -> dict[str, Any]:
     """The park file of the independent park, with the given gate, counts and services."""
     buildings = []
     groups = []
     flows = []
-    for i, g in enumerate(GROUPS):
+    for i, g in enumerate(truth):
         x = 200.0 * i
         buildings.append(
             {
@@ -209,7 +248,7 @@ def park(gate: dict[str, Any], docks: dict[str, int], services: dict[str, Any]) 
         "park": {"name": "Independent Park", "start": str(START)[:16]},
         "buildings": buildings,
         "logistics": {
-            "gates": [{"id": "g1", "lanes": LANES, "service": gate, "position": [0, 0]}],
+            "gates": [{"id": "g1", "lanes": lanes, "service": gate, "position": [0, 0]}],
             "dock_groups": groups,
             "roads": [{"id": "r1", "points": [[0, 0], [0, ROAD_M]], "speed_kmh": SPEED_KMH}],
             "flows": flows,
@@ -217,9 +256,10 @@ def park(gate: dict[str, Any], docks: dict[str, int], services: dict[str, Any]) 
     }
 
 
-def true_park() -> dict[str, Any]:
+def true_park(groups: tuple[GroupTruth, ...] = GROUPS, lanes: int = LANES) -> dict[str, Any]:
     """The park the data were generated from."""
-    return park(GATE, {g.group: g.docks for g in GROUPS}, {g.group: g.service for g in GROUPS})
+    docks = {g.group: g.docks for g in groups}
+    return park(GATE, docks, {g.group: g.service for g in groups}, groups, lanes)
 
 
 def wrong_park() -> dict[str, Any]:

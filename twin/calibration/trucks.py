@@ -39,7 +39,7 @@ def fit_trucks(cal: Calibration, edit: Edit) -> None:
     if trucks is None:
         return
     park = cal.source
-    clock = Clock.of(park.park.start)
+    clock = Clock.of(park.park.start, park.park.holidays)
     lo = math.floor((trucks.first_min + clock.start_offset_min) / 60.0) * 60.0
     lo -= clock.start_offset_min
     hi = min(cal.split, trucks.last_min)
@@ -56,7 +56,7 @@ def _fit_flows(cal: Calibration, edit: Edit, window: tuple[float, float], period
     trucks = cal.data.trucks
     assert trucks is not None
     lo, hi = window
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     flows = {f.id: f for f in cal.source.logistics.flows}
     for fid in sorted(set(trucks.flow.tolist())):
         place = f"logistics.flows[id={fid}]"
@@ -264,7 +264,7 @@ def _fit_dock_counts(
     trucks = cal.data.trucks
     assert trucks is not None
     lo, hi = window
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     tol = max(resolution(trucks.dock_start), resolution(trucks.dock_end))
     dock_free = np.zeros(len(trucks), dtype=bool)
     groups = {g.id: g for g in cal.source.logistics.dock_groups}

@@ -6,13 +6,20 @@ parktwin's engine.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 
 from tests import independent as ind
+from twin.calibration import calibrate
 from twin.calibration.fit_arrivals import fit_arrivals
+from twin.io.load import load_park
 from twin.live.nowcast import band
 from twin.model.intervals import Clock
+from twin.sim.context import RunSpec
+from twin.sim.engine import simulate
 
 DRAWS = {
     "normal": lambda rng, shape: rng.normal(5.0, 2.0, shape),
@@ -58,3 +65,44 @@ def test_the_daily_dispersion_test_of_true_poisson_weekday_flows_keeps_its_level
         assert fit.choice in ("weekday", "weekly")
         flagged += not fit.daily.poisson
     assert flagged <= 0.04 * fits
+
+
+HOLIDAYS = (4, 18)
+"""Days of the independent data that are holidays: two of four Fridays (day 0 a Monday)."""
+
+
+def _holiday_park(truth: tuple[ind.GroupTruth, ...], rates: np.ndarray) -> dict[str, Any]:
+    data = ind.true_park(truth)
+    data["park"]["holidays"] = [str(ind.START + np.timedelta64(d, "D"))[:10] for d in HOLIDAYS]
+    for flow in data["logistics"]["flows"]:
+        del flow["hourly_profile"]
+        flow["weekly_profile"] = [round(float(r), 4) for r in rates]
+    return data
+
+
+def test_the_engine_runs_a_holiday_with_sundays_rates() -> None:
+    """A flow idle on Sundays brings no truck on a holiday Friday, and the usual trucks on
+    the Fridays that are not holidays."""
+    closed_sunday = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0)
+    truth = (ind.GroupTruth("a-docks", 40, {"dist": "gamma", "mean": 20.0, "sd": 6.0}, 8.0),)
+    park = load_park(_holiday_park(truth, ind.weekly_rates(8.0, closed_sunday)))
+    trace = simulate(park, spec=RunSpec(21.0, 0.0, 60.0, seed=1, replication=0))
+    day = np.floor(trace.trucks["arrive"] / 1440.0).astype(int)
+    per_day = np.bincount(day, minlength=21)
+    assert per_day[4] == 0 and per_day[18] == 0 and per_day[6] == 0
+    assert per_day[11] > 50
+
+
+def test_calibration_leaves_holidays_out_of_the_weekday_rates(tmp_path: Path) -> None:
+    """Arrivals that run Sunday's profile on holidays: the fitted Friday volume is the
+    Friday's, not a blend with the holidays (it was 0.69 of the truth)."""
+    truth = (ind.GroupTruth("a-docks", 40, {"dist": "gamma", "mean": 20.0, "sd": 6.0}, 12.0),)
+    rates = ind.weekly_rates(12.0)
+    times = ind.weekly_arrivals(rates, 28.0, np.random.default_rng(3), HOLIDAYS)
+    visits = ind.simulate(28.0, seed=3, groups=truth, arrival_times={"a-docks": times})
+    ind.write_trucks(tmp_path, visits, gate_out=True)
+    wrong = _holiday_park(truth, np.full(168, 1.0))
+    cal = calibrate(load_park(wrong), tmp_path, holdout=0.0, search=False)
+    fitted = np.array(cal.park.logistics.flows[0].weekly_rates())
+    friday = slice(4 * 24, 5 * 24)
+    assert fitted[friday].sum() == pytest.approx(rates[friday].sum(), rel=0.1)

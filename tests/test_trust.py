@@ -6,6 +6,7 @@ parktwin's engine.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,12 @@ from tests import independent as ind
 from twin.calibration import calibrate
 from twin.calibration.fit_arrivals import fit_arrivals
 from twin.io.load import load_park
-from twin.live.nowcast import band
+from twin.live.ingest import Ingester
+from twin.live.messages import TruckEvent, Validator
+from twin.live.nowcast import band, nowcast
+from twin.live.state import latest_moment, state_at, state_from_events
+from twin.live.store import Store, to_seconds
+from twin.live.visits import group_visits
 from twin.model.intervals import Clock
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
@@ -106,3 +112,50 @@ def test_calibration_leaves_holidays_out_of_the_weekday_rates(tmp_path: Path) ->
     fitted = np.array(cal.park.logistics.flows[0].weekly_rates())
     friday = slice(4 * 24, 5 * 24)
     assert fitted[friday].sum() == pytest.approx(rates[friday].sum(), rel=0.1)
+
+
+LIVE_PARK = load_park("demo-small")
+LIVE_FLOW = LIVE_PARK.logistics.flows[0].id
+LIVE_ROUTE = (LIVE_PARK.logistics.flows[0].gate, LIVE_PARK.logistics.flows[0].dock_group)
+CLOCK = datetime(2026, 1, 5, 12, 0)
+
+
+def _truck_message(moment: datetime, truck_id: str, event: str = "arrive") -> dict[str, Any]:
+    return {"time": moment.isoformat(), "truck_id": truck_id, "flow": LIVE_FLOW, "event": event}
+
+
+def test_a_message_dated_ahead_does_not_move_the_twins_present(tmp_path: Path) -> None:
+    """A message 20 h ahead of the clock (inside the feed's 24 h) is kept, but the present
+    stays at the newest message not ahead of the clock, for the state and for the jobs."""
+    validator = Validator(LIVE_PARK, now=CLOCK)
+    with Store.open(tmp_path / "live.db") as store:
+        ingester = Ingester(store, validator)
+        ran: list[datetime] = []
+        ingester.every(15, ran.append)
+        for minute in range(0, 60, 5):
+            moment = CLOCK - timedelta(minutes=60 - minute)
+            ingester.add_item("trucks", _truck_message(moment, f"T{minute}"))
+        ingester.add_item("trucks", _truck_message(CLOCK + timedelta(hours=20), "EARLY"))
+        ingester.flush()
+        assert store.counts()["stored"] == 13
+        assert ingester.stats.latest == CLOCK - timedelta(minutes=5)
+        assert latest_moment(LIVE_PARK, store, clock=CLOCK) == CLOCK - timedelta(minutes=5)
+        state = state_at(LIVE_PARK, store, latest_moment(LIVE_PARK, store, clock=CLOCK))
+    assert len(state.trucks) == 12
+    assert all(at <= CLOCK for at in ran)
+
+
+def test_an_arrive_fired_twice_is_one_truck_and_the_nowcast_runs() -> None:
+    """The gate sensor fires twice for one truck: the state holds it once (it held two
+    trucks of one id, and every nowcast was refused for 12 hours)."""
+    events = [
+        TruckEvent(CLOCK, "T1", LIVE_FLOW, "arrive", *LIVE_ROUTE),
+        TruckEvent(CLOCK + timedelta(minutes=1), "T1", LIVE_FLOW, "arrive", *LIVE_ROUTE),
+        TruckEvent(CLOCK + timedelta(minutes=2), "T2", LIVE_FLOW, "arrive", *LIVE_ROUTE),
+    ]
+    visits = group_visits(events, [to_seconds(e.time) for e in events])
+    assert [(v.truck_id, v.repeated_arrive) for v in visits] == [("T1", 1), ("T2", 0)]
+    state = state_from_events(LIVE_PARK, events, CLOCK + timedelta(minutes=5))
+    assert sorted(t.truck_id for t in state.trucks) == ["T1", "T2"]
+    doc = nowcast(LIVE_PARK, state, hours=1, replications=2)
+    assert doc["state"]["trucks"] == 2

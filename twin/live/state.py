@@ -70,7 +70,9 @@ def _trucks_now(events: list[TruckEvent], at: datetime, routes: Routes) -> tuple
     t = to_seconds(at)
     index = stage_index(bounds, last, t)
     present = []
-    for row in np.flatnonzero((index > 0) & (index < len(MOMENTS))):
+    rows = np.flatnonzero((index > 0) & (index < len(MOMENTS)))
+    newest = {visits[row].truck_id: row for row in rows}  # a truck is in one place: its last
+    for row in sorted(newest.values()):
         visit, k = visits[row], int(index[row]) - 1
         present.append(
             TruckNow(
@@ -110,12 +112,19 @@ def outages_now(park: Park, alarms: Sequence[Alarm], at: datetime) -> tuple[Outa
     return tuple(result)
 
 
-def latest_moment(park: Park, store: Store) -> datetime:
-    """The time of the newest message, or the wall clock in park time for an empty store."""
+def latest_moment(park: Park, store: Store, clock: datetime | None = None) -> datetime:
+    """The twin's present: the newest message time not ahead of `clock` (SPEC.md).
+
+    `clock` defaults to the wall clock in park time. A message dated ahead of it waits for
+    its time. A store whose every message is ahead (a recorded history dated later) has its
+    newest message as the present; an empty store has the clock.
+    """
+    now = clock or datetime.now(UTC).astimezone(ZoneInfo(park.park.timezone)).replace(tzinfo=None)
+    latest = store.latest(now)
+    if latest is not None:
+        return latest
     span = store.span()
-    if span is not None:
-        return span[1]
-    return datetime.now(UTC).astimezone(ZoneInfo(park.park.timezone)).replace(tzinfo=None)
+    return span[1] if span is not None else now
 
 
 def state_at(park: Park, store: Store, at: datetime | None = None) -> StartState:

@@ -273,3 +273,67 @@ def wrong_park() -> dict[str, Any]:
         del flow["hourly_profile"]
         flow["rate_per_hour"] = 1.0
     return data
+
+
+@dataclass(frozen=True)
+class LoadTruth:
+    """One building's true load: base always, shift while one of its shifts runs.
+
+    Shifts run on `days` (0 = Monday) but not on `holidays` (day numbers from the first day);
+    from `step_day` on, every load is `step` times as high (a level change).
+    """
+
+    building: str
+    base: float
+    shift: float
+    windows: tuple[tuple[float, float], ...]  # (start, end) hours; end <= start runs past 24:00
+    days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+    step_day: float | None = None
+    step: float = 1.0
+
+
+def shift_on(truth: LoadTruth, minutes: np.ndarray, holidays: tuple[int, ...] = ()) -> np.ndarray:
+    """Whether a shift of `truth` runs at each minute (a shift belongs to the day it opens)."""
+    on = np.zeros(len(minutes), dtype=bool)
+    for start, end in truth.windows:
+        length = (end - start) % 24 or 24
+        opened = np.floor((minutes / 60.0 - start) / 24.0)  # the day the latest opening was on
+        into = minutes / 60.0 - start - 24.0 * opened
+        runs = np.isin(opened.astype(int) % 7, truth.days) & ~np.isin(opened.astype(int), holidays)
+        on |= runs & (into < length)
+    return on
+
+
+def meter_values(
+    truth: LoadTruth,
+    days: float,
+    interval_min: float,
+    rng: np.random.Generator,
+    noise: float = 0.02,
+    holidays: tuple[int, ...] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Timestamps (minutes, each the end of its interval) and mean loads over the interval,
+    averaged over one-minute steps, with relative Gaussian noise."""
+    ends = np.arange(interval_min, days * 1440.0 + 1e-9, interval_min)
+    minute = np.arange(days * 1440.0) + 0.5
+    load = truth.base + truth.shift * shift_on(truth, minute, holidays)
+    if truth.step_day is not None:
+        load = np.where(minute >= truth.step_day * 1440.0, load * truth.step, load)
+    per = round(interval_min)
+    mean = load[: len(ends) * per].reshape(len(ends), per).mean(axis=1)
+    return ends, mean * (1.0 + noise * rng.standard_normal(len(ends)))
+
+
+def write_meters(
+    folder: Path, series: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+) -> Path:
+    """meters.csv of (asset, quantity) -> (minutes, values)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["timestamp,asset,quantity,value"]
+    for (asset, quantity), (minutes, values) in series.items():
+        lines += [
+            f"{stamp(t)},{asset},{quantity},{v:.4f}" for t, v in zip(minutes, values, strict=False)
+        ]
+    path = folder / "meters.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

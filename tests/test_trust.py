@@ -24,6 +24,8 @@ from twin.live.state import latest_moment, state_at, state_from_events
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
 from twin.model.intervals import Clock
+from twin.model.schema import WEEKDAYS as DAY_CODES
+from twin.model.schema import Window
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
 
@@ -159,3 +161,44 @@ def test_an_arrive_fired_twice_is_one_truck_and_the_nowcast_runs() -> None:
     assert sorted(t.truck_id for t in state.trucks) == ["T1", "T2"]
     doc = nowcast(LIVE_PARK, state, hours=1, replications=2)
     assert doc["state"]["trucks"] == 2
+
+
+MON_FRI = ind.LoadTruth("f1", 360.0, 1000.0, ((6, 14), (14, 22)), (0, 1, 2, 3, 4))
+MON_SAT = ind.LoadTruth("w1", 60.0, 180.0, ((7, 17),), (0, 1, 2, 3, 4, 5))
+
+
+def _meter_park(holidays: tuple[int, ...]) -> dict[str, Any]:
+    """demo-small's park file (shifts every day) with the holidays of the data."""
+    data = load_park("demo-small").model_dump(mode="json", exclude_none=True, by_alias=True)
+    data["park"]["holidays"] = [str(ind.START + np.timedelta64(d, "D"))[:10] for d in holidays]
+    return data
+
+
+def test_shift_days_and_levels_come_back_with_holidays_in_the_data(tmp_path: Path) -> None:
+    """Mon-Fri and Mon-Sat shifts that stop on holidays (as on Sundays): the fit finds the
+    days and the levels (the holidays' missing shift load made it write load shapes with
+    base and shift 0)."""
+    rng = np.random.default_rng(5)
+    series = {
+        (t.building, "power_kw"): ind.meter_values(t, 28.0, 15.0, rng, holidays=HOLIDAYS)
+        for t in (MON_FRI, MON_SAT)
+    }
+    ind.write_meters(tmp_path, series)
+    cal = calibrate(load_park(_meter_park(HOLIDAYS)), tmp_path, holdout=0.0, search=False)
+    fitted = {b.id: b for b in cal.park.buildings}
+    for truth in (MON_FRI, MON_SAT):
+        building = fitted[truth.building]
+        days = [DAY_CODES[d] for d in truth.days]
+        assert [w.days for w in building.shifts] == [days] * len(truth.windows)
+        assert building.power is not None
+        assert building.power.base_kw == pytest.approx(truth.base, rel=0.03)
+        assert building.power.shift_kw == pytest.approx(truth.shift, rel=0.03)
+
+
+def test_a_shift_with_days_does_not_open_on_a_holiday() -> None:
+    clock = Clock.of(str(ind.START), ["2026-01-09"])  # a Friday
+    window = Window(start="06:00", end="14:00", days=["fri"])
+    opened = clock.daily([window], (0.0, 14 * 1440.0))
+    assert list(zip(opened.starts, opened.ends, strict=True)) == [
+        (11 * 1440 + 360, 11 * 1440 + 840)
+    ]

@@ -70,7 +70,7 @@ def _part(quantity: str) -> str:
 
 def _level_fits(cal: Calibration, edit: Edit) -> Fitted:
     """Base + shift of every metered building power and water (absurd meters refused)."""
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     buildings = {b.id: b for b in cal.source.buildings}
     fitted: Fitted = {}
     for (asset, quantity), series in sorted(cal.data.meters.items()):
@@ -107,7 +107,7 @@ def _level_fits(cal: Calibration, edit: Edit) -> Fitted:
 
 def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, list[Window]]:
     """Each building's shifts, with the weekdays the meters show them off taken out."""
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     buildings = {b.id: b for b in cal.source.buildings}
     shifts = {b.id: list(b.shifts) for b in cal.source.buildings}
     for asset, meters in fitted.items():
@@ -147,7 +147,7 @@ def _write_loads(
     cal: Calibration, edit: Edit, fitted: Fitted, shifts: dict[str, list[Window]]
 ) -> dict[str, Predict]:
     """Write base + shift, or a load shape when AIC clearly prefers one; the water models."""
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     info = cal.source.park
     water: dict[str, Predict] = {}
     for asset, meters in fitted.items():
@@ -403,7 +403,7 @@ def _wastewater(
     cal: Calibration, edit: Edit, water_models: dict[str, Predict], shifts: dict[str, list[Window]]
 ) -> None:
     """Each building's wastewater ratio, against its water meter or its fitted water."""
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     buildings = {b.id: b for b in cal.source.buildings}
     for (asset, quantity), series in sorted(cal.data.meters.items()):
         if quantity != "wastewater_m3h":

@@ -133,8 +133,8 @@ class Clock:
     def daily(self, windows: Sequence[Window], span: tuple[float, float]) -> Intervals:
         """Every occurrence of daily `windows` within `span` (windows past midnight wrap).
 
-        A window with `days` opens only on those weekdays; one that runs past midnight belongs
-        to the day it opens on.
+        A window with `days` opens only on those weekdays (a holiday counts as a Sunday); one
+        that runs past midnight belongs to the day it opens on.
         """
         lo, hi = span
         first = math.floor((lo + self.start_offset_min) / DAY) - 1
@@ -145,11 +145,16 @@ class Clock:
             length = e - s if e > s else e + DAY - s
             open_on = {WEEKDAYS.index(d) for d in window.days} if window.days else None
             for day in range(first, last + 1):
-                if open_on is not None and (self.start_weekday + day) % 7 not in open_on:
+                if open_on is not None and self.weekday(day) not in open_on:
                     continue
                 a = day * DAY + s - self.start_offset_min
                 pairs.append((max(a, lo), min(a + length, hi)))
         return Intervals.of(pairs)
+
+    def weekday(self, day: int) -> int:
+        """The weekday (0 = Monday) of day number `day` (0 = the day of t = 0); a holiday is
+        a Sunday."""
+        return 6 if day in self.holidays else (self.start_weekday + day) % 7
 
     def week_hour(self, t: np.ndarray) -> np.ndarray:
         """Hour of the week (0 = Monday 00:00 .. 167) at simulated times `t`; a holiday's

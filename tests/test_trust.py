@@ -23,6 +23,7 @@ from twin.live.nowcast import band, nowcast
 from twin.live.state import latest_moment, state_at, state_from_events
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
+from twin.model.dist import Sampler
 from twin.model.intervals import Clock
 from twin.model.schema import WEEKDAYS as DAY_CODES
 from twin.model.schema import Window
@@ -202,3 +203,21 @@ def test_a_shift_with_days_does_not_open_on_a_holiday() -> None:
     assert list(zip(opened.starts, opened.ends, strict=True)) == [
         (11 * 1440 + 360, 11 * 1440 + 840)
     ]
+
+
+def test_a_gate_with_fewer_lanes_than_the_file_gets_its_lanes_and_service(tmp_path: Path) -> None:
+    """One lane in truth, two in the file: the log (with gate_out) settles one lane, written
+    with its record, and the gate service is the lane's, not lane time plus waiting."""
+    ind.write_trucks(tmp_path, ind.simulate(21.0, seed=4, lanes=1), gate_out=True)
+    cal = calibrate(load_park(ind.true_park(lanes=2)), tmp_path, holdout=0.0, search=False)
+    gate = cal.park.logistics.gates[0]
+    assert gate.lanes == 1
+    values = cal.park.metadata["calibration"]["values"]  # type: ignore[index]
+    assert values["logistics.gates[id=g1].lanes"]["was"] == 2
+    assert Sampler(gate.service).mean == pytest.approx(ind.GATE["mean"], rel=0.08)
+
+
+def test_a_gate_with_the_files_lanes_keeps_them(tmp_path: Path) -> None:
+    ind.write_trucks(tmp_path, ind.simulate(21.0, seed=4, lanes=2), gate_out=True)
+    cal = calibrate(load_park(ind.true_park(lanes=2)), tmp_path, holdout=0.0, search=False)
+    assert cal.park.logistics.gates[0].lanes == 2

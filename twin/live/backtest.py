@@ -4,10 +4,13 @@ At every origin (every `every_min` minutes of the history), the state is rebuilt
 published up to the origin only (:func:`twin.live.state.state_at`), the nowcast runs from it,
 and its value at the horizon's end is compared with what then happened, read with hindsight
 from the whole history (:func:`twin.live.state.history_document`; gate-to-dock times from the
-reconstructed visits). Two baselines are scored the same way, at the same moments:
+reconstructed visits). What happened, and persistence, come from the data alone: moments the
+events do not publish are filled with routes the events themselves tell (:func:`data_routes`),
+so two parks back-tested on one history are scored against the same outcomes. Two baselines
+are scored the same way, at the same moments:
 
-- persistence: the value at the origin holds (counts from the origin's state, gate-to-dock
-  over the step that ends at the origin);
+- persistence: the value at the origin holds (counts from the data up to the origin,
+  gate-to-dock over the step that ends at the origin);
 - cold start: the park simulated from empty with the usual one-day warm-up before the first
   origin, knowing nothing of the state: what the twin would say without the feed. Its
   replications also give it a band, whose coverage is reported beside the nowcast's.
@@ -43,9 +46,9 @@ from twin.live.nowcast import (
     trace_series,
 )
 from twin.live.replay import replay_into_store
-from twin.live.state import LOOKBACK_H, history_document, state_at
+from twin.live.state import LOOKBACK_H, history_document, state_at, state_from_events
 from twin.live.store import Store, to_seconds
-from twin.live.visits import Routes, group_visits, moments
+from twin.live.visits import Routes, group_visits, moments, observed_routes
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import simulate
@@ -221,7 +224,8 @@ def backtest(
         result = Backtest(park.park.name, origins, hours, every_min, replications, seed)
         result.flows_left_out = left_out
         horizon = timedelta(hours=hours)
-        truth = _observed(park, store, origins, horizon, every_min, step_min)
+        routes = data_routes(store)
+        truth = _observed(park, store, origins, horizon, every_min, step_min, routes)
         cold = _cold(park, [o + horizon for o in origins], replications, seed, step_min)
         for k, origin in enumerate(origins):
             state = state_at(park, store, origin)
@@ -234,7 +238,8 @@ def backtest(
                 step_min=step_min,
             )
             final = {name: values[:, -1:] for name, values in samples.values.items()}
-            outcomes = _outcomes(park, origin, origin + horizon, state, final, truth, cold, k)
+            seen = _seen_at(park, store, origin, routes)
+            outcomes = _outcomes(park, origin, origin + horizon, seen, final, truth, cold, k)
             result.outcomes.extend(outcomes)
             if progress is not None:
                 progress((k + 1) / len(origins))
@@ -300,6 +305,19 @@ Table = dict[str, dict[datetime, float | None]]
 """Series name -> moment -> value (None: no value)."""
 
 
+def data_routes(store: Store) -> Routes:
+    """The routes the history's own events tell (:func:`twin.live.visits.observed_routes`)."""
+    events = store.truck_events()
+    return observed_routes(group_visits(events, [to_seconds(e.time) for e in events]))
+
+
+def _seen_at(park: Park, store: Store, origin: datetime, routes: Routes) -> StartState:
+    """The trucks at `origin` as the data up to it tell them, with the data's routes: what
+    persistence carries forward, the same for every park."""
+    events = store.truck_events(origin - timedelta(hours=LOOKBACK_H), origin)
+    return state_from_events(park, events, origin, routes)
+
+
 def _observed(
     park: Park,
     store: Store,
@@ -307,30 +325,37 @@ def _observed(
     horizon: timedelta,
     every_min: float,
     step_min: float,
+    routes: Routes,
 ) -> Table:
-    """What happened, with hindsight, at every origin and every horizon's end."""
+    """What happened, with hindsight, at every origin and every horizon's end.
+
+    Moments the events do not publish are told by the data's own `routes`
+    (:func:`data_routes`), not the park's, so every park tested on a history is scored
+    against the same outcomes.
+    """
     grid = math.gcd(int(every_min), int(horizon.total_seconds() // 60))
-    doc = history_document(park, store, origins[0], origins[-1] + horizon, step_min=grid)
+    last = origins[-1] + horizon
+    doc = history_document(park, store, origins[0], last, step_min=grid, routes=routes)
     moments_ = [datetime.fromisoformat(t) for t in doc["time"]]
     table: Table = {}
     for name, values in doc["series"].items():
         if name == "trucks.in_park" or name.startswith("docks."):
             table[name] = dict(zip(moments_, values, strict=True))
     table["trucks.gate_to_dock_min"] = dict(
-        zip(moments_, _observed_gate_to_dock(park, store, moments_, step_min), strict=True)
+        zip(moments_, _observed_gate_to_dock(routes, store, moments_, step_min), strict=True)
     )
     return table
 
 
 def _observed_gate_to_dock(
-    park: Park, store: Store, when: list[datetime], step_min: float
+    routes: Routes, store: Store, when: list[datetime], step_min: float
 ) -> list[float | None]:
     """Mean gate-to-dock time of the visits whose dock service started in each step."""
     events = store.truck_events(when[0] - timedelta(hours=LOOKBACK_H), when[-1])
     visits = group_visits(events, [to_seconds(e.time) for e in events])
     if not visits:
         return [None] * len(when)
-    bounds = moments(visits, Routes.of(park)) / 60.0  # minutes on the store's axis
+    bounds = moments(visits, routes) / 60.0  # minutes on the store's axis
     bounds[~np.isfinite(bounds)] = np.nan
     times = np.array([to_seconds(t) / 60.0 for t in when])
     means = mean_gate_to_dock(bounds[:, 0], bounds[:, 4], times, step_min)

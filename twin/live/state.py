@@ -205,12 +205,18 @@ def _meters_doc(readings: Iterable[MeterReading]) -> dict[str, dict[str, Any]]:
 
 
 def history_document(
-    park: Park, store: Store, start: datetime, end: datetime, step_min: float = 15
+    park: Park,
+    store: Store,
+    start: datetime,
+    end: datetime,
+    step_min: float = 15,
+    routes: Routes | None = None,
 ) -> dict[str, Any]:
     """Counts and meter readings every `step_min` from `start` to `end`, with hindsight.
 
     Unlike :func:`state_at`, each step uses every event stored up to `end` (a dock start
     published later still tells when the queue ended), so the history is the best account.
+    `routes` tells the unpublished moments (default: the park's, :meth:`Routes.of`).
 
     Returns:
         ``{"time": [ISO...], "series": {"trucks.in_park": [...], "gates.<id>.queue": [...],
@@ -223,7 +229,7 @@ def history_document(
     seconds = np.array([to_seconds(s) for s in steps])
     events = store.truck_events(start - timedelta(hours=LOOKBACK_H), end)
     series: dict[str, list[Any]] = {}
-    counts = _stage_counts(park, events, seconds)
+    counts = _stage_counts(park, events, seconds, routes or Routes.of(park))
     series["trucks.in_park"] = counts.pop("in_park")
     series.update(counts)
     series.update(_meter_series(store, start, end, seconds))
@@ -245,7 +251,7 @@ def _steps(start: datetime, end: datetime, step_min: float) -> list[datetime]:
 
 
 def _stage_counts(
-    park: Park, events: list[TruckEvent], seconds: np.ndarray
+    park: Park, events: list[TruckEvent], seconds: np.ndarray, routes: Routes
 ) -> dict[str, list[int]]:
     logi = park.logistics
     visits = group_visits(events, [to_seconds(e.time) for e in events])
@@ -255,7 +261,7 @@ def _stage_counts(
     counts = {name: [0] * len(seconds) for name in names}
     if not visits:
         return counts
-    bounds = moments(visits, Routes.of(park))
+    bounds = moments(visits, routes)
     last = np.array([v.last_news for v in visits])
     gates = np.array([v.gate for v in visits])
     groups = np.array([v.dock_group for v in visits])

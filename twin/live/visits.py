@@ -100,6 +100,29 @@ class Routes:
         )
 
 
+def observed_routes(visits: list[Visit]) -> Routes:
+    """Routes from the visits alone, the same whatever park is tested on them.
+
+    A flow's drive is the median published drive back (``depart − dock_end``); every truck
+    finds a free lane (the count is not in the events); a gate that publishes no
+    ``gate_out`` takes the median of ``dock_start − arrive − drive`` as its time (waits
+    included: the events cannot tell them apart). Missing evidence counts as zero.
+    """
+    drives: dict[str, list[float]] = {}
+    for v in visits:
+        if "depart" in v.seen and "dock_end" in v.seen:
+            drives.setdefault(v.flow, []).append(v.seen["depart"] - v.seen["dock_end"])
+    travel = {flow: max(0.0, float(np.median(d))) for flow, d in drives.items()}
+    through: dict[str, list[float]] = {}
+    for v in visits:
+        if "gate_out" not in v.seen and "arrive" in v.seen and "dock_start" in v.seen:
+            spent = v.seen["dock_start"] - v.seen["arrive"] - travel.get(v.flow, 0.0)
+            through.setdefault(v.gate, []).append(spent)
+    service = {gate: max(0.0, float(np.median(t))) for gate, t in through.items()}
+    lanes = dict.fromkeys({v.gate for v in visits}, len(visits) + 1)
+    return Routes(travel, lanes, service)
+
+
 def group_visits(events: Iterable[TruckEvent], seconds: Iterable[float]) -> list[Visit]:
     """Split truck events (with their times in seconds) into visits, ordered by first event.
 

@@ -16,6 +16,8 @@ import pytest
 from tests import independent as ind
 from tests.history import known_park, write_history
 from twin.calibration import calibrate
+from twin.calibration.changes import change_points
+from twin.calibration.document import calibration_document
 from twin.calibration.fit_arrivals import fit_arrivals
 from twin.io.load import load_park
 from twin.live.backtest import Backtest, backtest
@@ -244,3 +246,35 @@ def test_back_test_outcomes_and_persistence_are_the_same_for_every_park(tmp_path
 
     assert seen(slow) == seen(fast)
     assert any(o.truth for o in slow.outcomes if o.metric == "docks.queue")
+
+
+STEPPED = ind.LoadTruth(
+    "f1", 360.0, 1000.0, ((6, 14), (14, 22)), (0, 1, 2, 3, 4), step_day=21.0, step=1.4
+)
+
+
+def test_a_level_change_is_found_dated_sized_and_the_current_level_fitted(tmp_path: Path) -> None:
+    """f1's load steps up 40% a week before the end (Monday 26 January); w1 stays the same.
+    The change is reported with its date and size, f1's levels are the ones after it (they
+    were the stale ones), and w1 shows no change."""
+    rng = np.random.default_rng(8)
+    series = {
+        (t.building, "power_kw"): ind.meter_values(t, 28.0, 15.0, rng) for t in (STEPPED, MON_SAT)
+    }
+    ind.write_meters(tmp_path, series)
+    cal = calibrate(load_park("demo-small"), tmp_path, holdout=0.2, search=False, replications=2)
+    (change,) = calibration_document(cal)["changes"]
+    assert (change["asset"], change["time"]) == ("f1", "2026-01-26T00:00")
+    assert change["size_pct"] == pytest.approx(40.0, abs=5.0)
+    f1 = next(b for b in cal.park.buildings if b.id == "f1")
+    assert f1.power is not None
+    assert f1.power.base_kw == pytest.approx(360.0 * 1.4, rel=0.05)
+    assert f1.power.shift_kw == pytest.approx(1000.0 * 1.4, rel=0.05)
+
+
+def test_change_points_of_a_flat_series_are_none_and_of_a_step_its_day() -> None:
+    rng = np.random.default_rng(2)
+    flat = 100.0 + rng.normal(0.0, 2.0, 40)
+    assert change_points(flat, 100.0) == []
+    stepped = np.concatenate([flat[:25], flat[25:] * 1.3])
+    assert change_points(stepped, 100.0) == [25]

@@ -37,6 +37,18 @@ def calibration_document(cal: Calibration) -> dict[str, Any]:
         "parameters": parameter_rows(cal, record),
         "validation": validation_rows(cal),
         "refused": [{"place": p, "reason": r} for p, r in sorted(cal.refused.items())],
+        "changes": [
+            {
+                "asset": c.asset,
+                "quantity": c.quantity,
+                "time": cal.data.timebase.iso(c.at_min),
+                "before": round(c.before, 6),
+                "after": round(c.after, 6),
+                "size_pct": round(c.size_pct, 2),
+                "method": c.method,
+            }
+            for c in cal.changes
+        ],
         "notes": list(cal.notes),
     }
 

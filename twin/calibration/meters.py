@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from twin.calibration.apply import Edit, significant
+from twin.calibration.changes import after_last_change
 from twin.calibration.fit_meters import (
     LevelFit,
     fit_levels,
@@ -151,7 +152,8 @@ def _write_loads(
     info = cal.source.park
     water: dict[str, Predict] = {}
     for asset, meters in fitted.items():
-        for quantity, (train, fit, prior) in meters.items():
+        for quantity, (whole, first_fit, prior) in meters.items():
+            train, fit = _follow_change(cal, whole, first_fit, shifts[asset], clock, prior)
             cal.levels[(asset, quantity)] = fit
             refits = LevelRefits(train, fit, shifts[asset], clock, prior)
             choice = fit_shapes(train, clock, info.start, info.holidays, refits.predict)
@@ -166,6 +168,27 @@ def _write_loads(
             if quantity == "water_m3h":
                 water[asset] = predictor
     return water
+
+
+def _follow_change(
+    cal: Calibration,
+    train: MeterSeries,
+    fit: LevelFit,
+    windows: list[Window],
+    clock: Clock,
+    prior: tuple[float, float],
+) -> tuple[MeterSeries, LevelFit]:
+    """The readings and levels after the meter's last change in level (recorded and noted)."""
+    after, refit, change = after_last_change(train, fit, windows, clock, prior)
+    if change is None:
+        return train, fit
+    cal.changes.append(change)
+    cal.notes.append(
+        f"{change.asset} {change.quantity}: the level changed by {change.size_pct:+.0f}% on "
+        f"{cal.data.timebase.iso(change.at_min)} ({change.before:,.4g} → {change.after:,.4g}); "
+        "fitted on the readings after it"
+    )
+    return after, refit
 
 
 def _load_intervals(

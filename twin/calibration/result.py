@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from twin.calibration.changes import MeterChange
 from twin.calibration.fit_arrivals import ArrivalFit
 from twin.calibration.fit_docks import DockCount
 from twin.calibration.fit_gates import GateFit
@@ -61,6 +62,7 @@ class Calibration:
     refused: dict[str, str] = field(default_factory=dict)  # place -> why its fit was refused
     intervals: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)  # by place
     identifiability: dict[str, str] = field(default_factory=dict)  # place -> what the data miss
+    changes: list[MeterChange] = field(default_factory=list)  # level steps found in meters
 
     def quiet(self, stage: str) -> Any:
         """A context that runs a stage with library warnings caught, as notes naming it."""

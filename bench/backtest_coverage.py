@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.history import known_park, write_history  # noqa: E402
-from twin.live.backtest import METRICS, backtest  # noqa: E402
+from tests.history import known_park, write_history
+from twin.live.backtest import METRICS, backtest
 
 
 def main() -> None:

@@ -278,3 +278,30 @@ def test_change_points_of_a_flat_series_are_none_and_of_a_step_its_day() -> None
     assert change_points(flat, 100.0) == []
     stepped = np.concatenate([flat[:25], flat[25:] * 1.3])
     assert change_points(stepped, 100.0) == [25]
+
+
+AROUND_THE_CLOCK = ((6, 14), (14, 22), (22, 6))
+
+
+@pytest.mark.parametrize(("base", "shift"), [(800.0, 2200.0), (1000.0, 2600.0)])
+def test_base_and_shift_in_shift_around_the_clock_are_unidentifiable_but_their_sum_is(
+    tmp_path: Path, base: float, shift: float
+) -> None:
+    """f2 runs three shifts every day: only base + shift is seen. Neither level gets an
+    interval (they had tight ones, 0/40 covering), both say identifiable: false, the sum
+    gets an interval that covers the truth; a file whose sum is right is kept."""
+    truth = ind.LoadTruth("f2", base, shift, AROUND_THE_CLOCK)
+    rng = np.random.default_rng(6)
+    ind.write_meters(tmp_path, {("f2", "power_kw"): ind.meter_values(truth, 21.0, 15.0, rng)})
+    cal = calibrate(load_park("demo-small"), tmp_path, holdout=0.0, search=False)
+    doc = calibration_document(cal)
+    rows = {r["place"]: r for r in doc["parameters"] if r["asset"] == "f2"}
+    for name in ("base_kw", "shift_kw"):
+        row = rows[f"buildings[id=f2].power.{name}"]
+        assert row["identifiable"] is False and row["ci95"] == {}
+    (combined,) = doc["combinations"]
+    assert combined["combination"] == "base_kw + shift_kw"
+    low, high = combined["ci95"]
+    assert low <= base + shift <= high
+    kept = all(r["kept"] for r in rows.values())
+    assert kept == (base + shift == 3000.0)  # the file's 500 + 2500

@@ -211,6 +211,9 @@ def _load_intervals(
         cal.intervals[f"{where}.{level}"] = {level: widen(reported[0], step)}
         return {level: widen(guard[0], step)}
 
+    if not refits.fit.separable and refits.windows:
+        return _combined_interval(cal, where, (base, shift), refits, blocks, step)
+
     def levels(mask: np.ndarray) -> tuple[float, float]:
         found = refits.fit_on(mask)
         return found.base, found.shift
@@ -218,14 +221,50 @@ def _load_intervals(
     reported, guard = jackknife(blocks, levels)
     cal.intervals[f"{where}.{base}"] = {base: widen(reported[0], step)}
     cal.intervals[f"{where}.{shift}"] = {shift: widen(reported[1], step)}
-    if not refits.fit.separable:
-        note = (
-            "not told apart from the other level: the building is in shift nearly all the "
-            "time (or has no shifts), so only their sum is fitted; split as in the park file"
-        )
-        cal.identifiability[f"{where}.{base}"] = note
-        cal.identifiability[f"{where}.{shift}"] = note
     return {base: widen(guard[0], step), shift: widen(guard[1], step)}
+
+
+COMBINED = "combined"
+"""The guard's key for the one combination of base and shift the data identify."""
+
+
+def _combined_interval(
+    cal: Calibration,
+    where: str,
+    names: tuple[str, str],
+    refits: LevelRefits,
+    blocks: np.ndarray,
+    step: float,
+) -> dict[str, Interval]:
+    """Base and shift of a building (nearly) always in shift: only base + shift × s̄ is seen.
+
+    s̄ is the mean shift share of the readings. Base and shift are marked unidentifiable,
+    with no interval; the combination gets the day-block jackknife interval, and its 99.9%
+    one is the guard (key :data:`COMBINED`).
+    """
+    base, shift = names
+    mean_share = float(shift_share(refits.train, refits.windows, refits.clock).mean())
+    text = f"{base} + {shift}" + ("" if mean_share >= 0.995 else f" × {mean_share:.3f}")
+
+    def combined(mask: np.ndarray) -> tuple[float]:
+        found = refits.fit_on(mask)
+        return (found.base + found.shift * mean_share,)
+
+    reported, guard = jackknife(blocks, combined)
+    note = (
+        f"not identifiable: the building is in shift {100 * mean_share:.0f}% of the time, so "
+        f"the data tell only {text} (fitted with its interval); split as in the park file"
+    )
+    for name in names:
+        cal.identifiability[f"{where}.{name}"] = note
+        cal.unidentified.add(f"{where}.{name}")
+    cal.combinations[where] = {
+        "combination": text,
+        "share": round(mean_share, 4),
+        "fitted": round(combined(np.ones(len(refits.train.value), dtype=bool))[0], 6),
+        "ci95": widen(reported[0], step),
+    }
+    return {COMBINED: widen(guard[0], step)}
 
 
 def _week_level(y: np.ndarray, cells: tuple[np.ndarray, int, str], mask: np.ndarray) -> float:
@@ -255,9 +294,19 @@ def _write_levels(
     days = (
         f" (shifts on {day_range(cal.weekdays[asset].days)} only, as inferred)" if inferred else ""
     )
+    if COMBINED in guard and not shaped and not inferred:
+        share = cal.combinations[f"buildings[id={asset}].{part}"]["share"]
+        if inside(prior[0] + prior[1] * share, guard[COMBINED]):
+            for name in NAMES[part][:2]:
+                edit.keep(
+                    f"buildings[id={asset}].{part}.{name}",
+                    "the data support the file's base and shift together (their identified "
+                    f"combination's 99.9% interval {guard[COMBINED]})",
+                )
+            return
     for name, value, was in zip(NAMES[part][:2], (fit.base, fit.shift), prior, strict=True):
         place = f"buildings[id={asset}].{part}.{name}"
-        if not shaped and not inferred and inside(was, guard[name]):
+        if not shaped and not inferred and name in guard and inside(was, guard[name]):
             low, high = guard[name]
             edit.keep(place, f"the data support the file's {was:g} (99.9% interval {low}..{high})")
             continue

@@ -63,6 +63,8 @@ class Calibration:
     intervals: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)  # by place
     identifiability: dict[str, str] = field(default_factory=dict)  # place -> what the data miss
     changes: list[MeterChange] = field(default_factory=list)  # level steps found in meters
+    unidentified: set[str] = field(default_factory=set)  # places the data cannot tell
+    combinations: dict[str, dict[str, Any]] = field(default_factory=dict)  # what they can tell
 
     def quiet(self, stage: str) -> Any:
         """A context that runs a stage with library warnings caught, as notes naming it."""

@@ -337,3 +337,32 @@ def write_meters(
     path = folder / "meters.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def day_type_shape(weekday: np.ndarray, saturday: np.ndarray, sunday: np.ndarray) -> dict[str, Any]:
+    """A load shape by day type (24 hourly values each), normalised to a weekly mean of 1."""
+    mean = (5 * weekday.mean() + saturday.mean() + sunday.mean()) / 7
+    return {
+        name: [round(float(v / mean), 6) for v in values]
+        for name, values in (("weekday", weekday), ("saturday", saturday), ("sunday", sunday))
+    }
+
+
+def shaped_values(
+    level: float,
+    shape: dict[str, Any],
+    days: float,
+    interval_min: float,
+    rng: np.random.Generator,
+    noise: float = 0.02,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Meter readings of a load `level` × `shape` (by day type), as :func:`meter_values`."""
+    ends = np.arange(interval_min, days * 1440.0 + 1e-9, interval_min)
+    minute = np.arange(days * 1440.0) + 0.5
+    weekday = (minute // 1440.0).astype(int) % 7
+    hour = (minute // 60.0).astype(int) % 24
+    table = np.array([shape["weekday"]] * 5 + [shape["saturday"], shape["sunday"]])
+    load = level * table[weekday, hour]
+    per = round(interval_min)
+    mean = load[: len(ends) * per].reshape(len(ends), per).mean(axis=1)
+    return ends, mean * (1.0 + noise * rng.standard_normal(len(ends)))

@@ -305,3 +305,40 @@ def test_base_and_shift_in_shift_around_the_clock_are_unidentifiable_but_their_s
     assert low <= base + shift <= high
     kept = all(r["kept"] for r in rows.values())
     assert kept == (base + shift == 3000.0)  # the file's 500 + 2500
+
+
+def test_a_right_load_shape_is_kept(tmp_path: Path) -> None:
+    """o1's file gives its power as a level and a shape by day type, and the meter follows
+    them: calibrating the true park keeps both (they were rewritten in 10/10 seeds)."""
+    hours = np.arange(24)
+    office = np.where((hours >= 8) & (hours < 18), 1.0, 0.3) + 0.05 * np.sin(hours)
+    shape = ind.day_type_shape(office, office * 0.6, np.full(24, 0.3))
+    data = load_park("demo-small").model_dump(mode="json", exclude_none=True, by_alias=True)
+    o1 = next(b for b in data["buildings"] if b["id"] == "o1")
+    o1["power"] = {"feeder": o1["power"]["feeder"], "level_kw": 120.0, "shape": shape}
+    rng = np.random.default_rng(9)
+    reading = ind.shaped_values(120.0, shape, 21.0, 15.0, rng)
+    ind.write_meters(tmp_path, {("o1", "power_kw"): reading})
+    truth = load_park(data)
+    cal = calibrate(truth, tmp_path, holdout=0.0, search=False)
+    fitted = next(b for b in cal.park.buildings if b.id == "o1").power
+    assert fitted == next(b for b in truth.buildings if b.id == "o1").power
+
+
+def test_right_water_levels_stay_when_shift_days_are_inferred(tmp_path: Path) -> None:
+    """f1 runs Mon-Fri (the file says every day) and its water levels in the file are right:
+    the days are inferred, and the water levels kept (the guard was skipped once days were
+    inferred, and a right water rate rewritten in 19/20 seeds)."""
+    rng = np.random.default_rng(12)
+    water = ind.LoadTruth("f1", 2.0, 12.0, MON_FRI.windows, MON_FRI.days)
+    series = {
+        ("f1", "power_kw"): ind.meter_values(MON_FRI, 28.0, 15.0, rng),
+        ("f1", "water_m3h"): ind.meter_values(water, 28.0, 15.0, rng),
+    }
+    ind.write_meters(tmp_path, series)
+    cal = calibrate(load_park("demo-small"), tmp_path, holdout=0.0, search=False)
+    f1 = next(b for b in cal.park.buildings if b.id == "f1")
+    assert [w.days for w in f1.shifts][0] == ["mon", "tue", "wed", "thu", "fri"]
+    assert f1.water is not None and (f1.water.base_m3h, f1.water.shift_m3h) == (2.0, 12.0)
+    kept = cal.park.metadata["calibration"]["kept"]  # type: ignore[index]
+    assert "buildings[id=f1].water.shift_m3h" in kept

@@ -111,7 +111,8 @@ def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, l
     clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     buildings = {b.id: b for b in cal.source.buildings}
     shifts = {b.id: list(b.shifts) for b in cal.source.buildings}
-    for asset, meters in fitted.items():
+    for asset, all_meters in fitted.items():
+        meters = {q: m for q, m in all_meters.items() if not _shaped(buildings[asset], q)}
         found = infer_weekdays(asset, meters, shifts[asset], clock, cal.data.timebase.iso)
         if found is None:
             continue
@@ -121,7 +122,7 @@ def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, l
         shifts[asset] = list(found.windows)
         for quantity, refit in found.refits.items():
             train, _, prior = meters[quantity]
-            meters[quantity] = (train, refit, prior)
+            all_meters[quantity] = (train, refit, prior)
         mae = "; ".join(
             f"{q}: mean absolute deviation {b:,.4g} → {a:,.4g}" for q, (b, a) in found.mae.items()
         )
@@ -144,6 +145,12 @@ def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, l
     return shifts
 
 
+def _shaped(building: Any, quantity: str) -> bool:
+    """Whether the park file gives this load as a level and a shape (shifts do not drive it)."""
+    section = building.power if _part(quantity) == "power" else building.water
+    return section is not None and section.shape is not None
+
+
 def _write_loads(
     cal: Calibration, edit: Edit, fitted: Fitted, shifts: dict[str, list[Window]]
 ) -> dict[str, Predict]:
@@ -160,14 +167,66 @@ def _write_loads(
             cal.shapes[(asset, quantity)] = choice
             guard = _load_intervals(cal, asset, quantity, refits, choice)
             if choice.shape is None:
-                _write_levels(cal, edit, (asset, quantity), fit, prior, choice, guard)
                 predictor = _levels_predictor(fit, shifts[asset], clock)
             else:
-                _write_shape(cal, edit, asset, quantity, choice, prior)
                 predictor = _shape_predictor(choice.shape, clock, info.start, info.holidays)
+            params = 2 if choice.shape is None else choice.shape.params
+            meter = (asset, quantity)
+            held = _file_shape_held(cal, edit, meter, train, (predictor, params), guard)
+            if held is not None:
+                predictor = held
+            elif choice.shape is None:
+                _write_levels(cal, edit, (asset, quantity), fit, prior, choice, guard)
+            else:
+                _write_shape(cal, edit, asset, quantity, choice, prior)
             if quantity == "water_m3h":
                 water[asset] = predictor
     return water
+
+
+SHAPE_MARGIN = 10.0
+"""Laplace log-likelihood by which a fitted load shape must beat the file's to replace it."""
+
+
+def _file_shape_held(
+    cal: Calibration,
+    edit: Edit,
+    meter: tuple[str, str],
+    train: MeterSeries,
+    fitted: tuple[Predict, int],
+    guard: dict[str, Interval],
+) -> Predict | None:
+    """The file's load shape and level when the data support them (recorded as kept).
+
+    They hold when the file's level lies in the fitted shape's 99.9% level interval (when a
+    shape was fitted) and the fitted model (`fitted`, with `params` parameters: shape or
+    levels) does not beat the file's shape by more than its parameters plus
+    :data:`SHAPE_MARGIN` in Laplace log-likelihood, n log(MAE_file / MAE_fit) (Akaike).
+    """
+    asset, quantity = meter
+    part = _part(quantity)
+    building = next(b for b in cal.source.buildings if b.id == asset)
+    section: Any = building.power if part == "power" else building.water
+    level_name = NAMES[part][2]
+    if section is None or section.shape is None:
+        return None
+    file_level = float(getattr(section, level_name))
+    if level_name in guard and not inside(file_level, guard[level_name]):
+        return None
+    info = cal.source.park
+    clock = Clock.of(info.start, info.holidays)
+    predictor = _form_predictor(section.shape, file_level, clock, info.start, info.holidays)
+    y = train.value
+    model, params = fitted
+    mae_file = float(np.mean(np.abs(y - predictor(train))))
+    mae_fit = float(np.mean(np.abs(y - model(train))))
+    gain = len(y) * math.log(max(mae_file, 1e-12) / mae_fit) if mae_fit > 0 else math.inf
+    if gain > params + SHAPE_MARGIN:
+        return None
+    why = f"the data support the file's load shape and {level_name} {file_level:g}"
+    edit.keep(f"buildings[id={asset}].{part}.{level_name}", why)
+    edit.keep(f"buildings[id={asset}].{part}.shape", why)
+    return predictor
 
 
 def _follow_change(
@@ -291,10 +350,15 @@ def _write_levels(
     section: Any = building.power if part == "power" else building.water
     shaped = section is not None and section.shape is not None
     inferred = asset in cal.weekdays and cal.weekdays[asset].inferred
+    # the file's levels are judged by the data unless the meter changed level (then they
+    # are the old level's, fitted after the change)
+    judged = not shaped and not any(
+        c.asset == asset and c.quantity == quantity for c in cal.changes
+    )
     days = (
         f" (shifts on {day_range(cal.weekdays[asset].days)} only, as inferred)" if inferred else ""
     )
-    if COMBINED in guard and not shaped and not inferred:
+    if COMBINED in guard and judged:
         share = cal.combinations[f"buildings[id={asset}].{part}"]["share"]
         if inside(prior[0] + prior[1] * share, guard[COMBINED]):
             for name in NAMES[part][:2]:
@@ -306,7 +370,7 @@ def _write_levels(
             return
     for name, value, was in zip(NAMES[part][:2], (fit.base, fit.shift), prior, strict=True):
         place = f"buildings[id={asset}].{part}.{name}"
-        if not shaped and not inferred and name in guard and inside(was, guard[name]):
+        if judged and name in guard and inside(was, guard[name]):
             low, high = guard[name]
             edit.keep(place, f"the data support the file's {was:g} (99.9% interval {low}..{high})")
             continue
@@ -435,10 +499,17 @@ def _shape_predictor(
     shape: ShapeFit, clock: Clock, start: str, holidays: list[str] | None
 ) -> Predict:
     form = LoadShape.model_validate(shape.shape)
+    return _form_predictor(form, shape.level, clock, start, holidays)
+
+
+def _form_predictor(
+    form: LoadShape, level: float, clock: Clock, start: str, holidays: list[str] | None
+) -> Predict:
+    """Each reading's mean of `level` × `form` over its interval."""
 
     def at(series: MeterSeries) -> np.ndarray:
         begin = series.t_min - series.interval_min
-        return shape.level * shape_average(form, clock, begin, series.t_min, start, holidays)
+        return level * shape_average(form, clock, begin, series.t_min, start, holidays)
 
     return at
 

@@ -32,7 +32,7 @@ from twin.model.intervals import Clock
 from twin.model.schema import WEEKDAYS as DAY_CODES
 from twin.model.schema import Park, Window
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 
 DRAWS = {
     "normal": lambda rng, shape: rng.normal(5.0, 2.0, shape),
@@ -99,7 +99,7 @@ def test_the_engine_runs_a_holiday_with_sundays_rates() -> None:
     closed_sunday = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0)
     truth = (ind.GroupTruth("a-docks", 40, {"dist": "gamma", "mean": 20.0, "sd": 6.0}, 8.0),)
     park = load_park(_holiday_park(truth, ind.weekly_rates(8.0, closed_sunday)))
-    trace = simulate(park, spec=RunSpec(21.0, 0.0, 60.0, seed=1, replication=0))
+    trace = run_engine(park, spec=RunSpec(21.0, 0.0, 60.0, seed=1, replication=0))
     day = np.floor(trace.trucks["arrive"] / 1440.0).astype(int)
     per_day = np.bincount(day, minlength=21)
     assert per_day[4] == 0 and per_day[18] == 0 and per_day[6] == 0
@@ -164,7 +164,7 @@ def test_an_arrive_fired_twice_is_one_truck_and_the_nowcast_runs() -> None:
     assert [(v.truck_id, v.repeated_arrive) for v in visits] == [("T1", 1), ("T2", 0)]
     state = state_from_events(LIVE_PARK, events, CLOCK + timedelta(minutes=5))
     assert sorted(t.truck_id for t in state.trucks) == ["T1", "T2"]
-    doc = nowcast(LIVE_PARK, state, hours=1, replications=2)
+    doc = nowcast(LIVE_PARK, state, hours=1, replications=2).to_dict()
     assert doc["state"]["trucks"] == 2
 
 

@@ -48,10 +48,10 @@ from twin.live.nowcast import (
 from twin.live.replay import replay_into_store
 from twin.live.state import LOOKBACK_H, history_document, state_at, state_from_events
 from twin.live.store import Store, to_seconds
-from twin.live.visits import Routes, group_visits, moments, observed_routes
+from twin.live.visits import ParkTimings, group_visits, moments, observed_routes
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.start_state import StartState
 
 EPOCH = datetime(1970, 1, 1)
@@ -101,13 +101,23 @@ class Backtest:
         """Per metric: MAE of the nowcast, of persistence and of the cold start, coverage."""
         return {m: score([o for o in self.outcomes if o.metric == m]) for m in METRICS}
 
+    @property
+    def first_origin(self) -> str | None:
+        """The first origin as ISO text (None without any)."""
+        return _iso(self.origins[0]) if self.origins else None
+
+    @property
+    def last_origin(self) -> str | None:
+        """The last origin as ISO text (None without any)."""
+        return _iso(self.origins[-1]) if self.origins else None
+
     def document(self) -> dict[str, Any]:
         """backtest.json."""
         return {
             "park": self.park,
             "origins": len(self.origins),
-            "first_origin": _iso(self.origins[0]) if self.origins else None,
-            "last_origin": _iso(self.origins[-1]) if self.origins else None,
+            "first_origin": self.first_origin,
+            "last_origin": self.last_origin,
             "hours": self.hours,
             "every_min": self.every_min,
             "replications": self.replications,
@@ -305,13 +315,13 @@ Table = dict[str, dict[datetime, float | None]]
 """Series name -> moment -> value (None: no value)."""
 
 
-def data_routes(store: Store) -> Routes:
+def data_routes(store: Store) -> ParkTimings:
     """The routes the history's own events tell (:func:`twin.live.visits.observed_routes`)."""
     events = store.truck_events()
     return observed_routes(group_visits(events, [to_seconds(e.time) for e in events]))
 
 
-def _seen_at(park: Park, store: Store, origin: datetime, routes: Routes) -> StartState:
+def _seen_at(park: Park, store: Store, origin: datetime, routes: ParkTimings) -> StartState:
     """The trucks at `origin` as the data up to it tell them, with the data's routes: what
     persistence carries forward, the same for every park."""
     events = store.truck_events(origin - timedelta(hours=LOOKBACK_H), origin)
@@ -325,7 +335,7 @@ def _observed(
     horizon: timedelta,
     every_min: float,
     step_min: float,
-    routes: Routes,
+    routes: ParkTimings,
 ) -> Table:
     """What happened, with hindsight, at every origin and every horizon's end.
 
@@ -348,7 +358,7 @@ def _observed(
 
 
 def _observed_gate_to_dock(
-    routes: Routes, store: Store, when: list[datetime], step_min: float
+    routes: ParkTimings, store: Store, when: list[datetime], step_min: float
 ) -> list[float | None]:
     """Mean gate-to-dock time of the visits whose dock service started in each step."""
     events = store.truck_events(when[0] - timedelta(hours=LOOKBACK_H), when[-1])
@@ -374,7 +384,7 @@ def _cold(
     values: dict[str, list[np.ndarray]] = {}
     for r in range(replications):
         spec = RunSpec(spec_days, COLD_WARMUP_DAYS, step_min, seed=seed, replication=r)
-        for name, row in trace_series(simulate(moved, spec=spec), times, step_min).items():
+        for name, row in trace_series(run_engine(moved, spec=spec), times, step_min).items():
             values.setdefault(name, []).append(row)
     return {name: band(np.array(rows)) for name, rows in values.items()}
 

@@ -84,9 +84,11 @@ HOLIDAYS = (4, 18)
 """Days of the independent data that are holidays: two of four Fridays (day 0 a Monday)."""
 
 
-def _holiday_park(truth: tuple[ind.GroupTruth, ...], rates: np.ndarray) -> dict[str, Any]:
+def _holiday_park(
+    truth: tuple[ind.GroupTruth, ...], rates: np.ndarray, holidays: tuple[int, ...] = HOLIDAYS
+) -> dict[str, Any]:
     data = ind.true_park(truth)
-    data["park"]["holidays"] = [str(ind.START + np.timedelta64(d, "D"))[:10] for d in HOLIDAYS]
+    data["park"]["holidays"] = [str(ind.START + np.timedelta64(d, "D"))[:10] for d in holidays]
     for flow in data["logistics"]["flows"]:
         del flow["hourly_profile"]
         flow["weekly_profile"] = [round(float(r), 4) for r in rates]
@@ -360,3 +362,22 @@ def test_back_test_band_coverage_is_90_percent_at_10_and_20_replications(
             inside.setdefault(metric, []).extend([s.coverage90] * s.n)
     for metric, values in inside.items():
         assert 0.85 <= float(np.mean(values)) <= 0.95, (metric, float(np.mean(values)))
+
+
+def test_an_arrival_rate_change_is_found_and_the_rate_after_it_fitted(tmp_path: Path) -> None:
+    """A flow's trucks come 40% more often from Monday 26 January on: the change is reported
+    with its date and size, and the fitted trucks per day are the new ones."""
+    truth = (ind.GroupTruth("a-docks", 40, {"dist": "gamma", "mean": 20.0, "sd": 6.0}, 10.0),)
+    rates = ind.weekly_rates(10.0)
+    rng = np.random.default_rng(21)
+    old, new = ind.weekly_arrivals(rates, 28.0, rng), ind.weekly_arrivals(rates * 1.4, 28.0, rng)
+    times = np.concatenate([old[old < 21 * 1440.0], new[new >= 21 * 1440.0]])
+    visits = ind.simulate(28.0, seed=21, groups=truth, arrival_times={"a-docks": times})
+    ind.write_trucks(tmp_path, visits, gate_out=True)
+    park = load_park(_holiday_park(truth, rates, holidays=()))
+    cal = calibrate(park, tmp_path, holdout=0.0, search=False)
+    (change,) = [c for c in calibration_document(cal)["changes"] if c["quantity"] == "arrivals"]
+    assert (change["asset"], change["time"]) == ("in-a-docks", "2026-01-26T00:00")
+    assert change["size_pct"] == pytest.approx(40.0, abs=10.0)
+    per_day = float(np.mean(cal.park.logistics.flows[0].weekly_rates())) * 24
+    assert per_day == pytest.approx(float(rates.mean()) * 24 * 1.4, rel=0.08)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.calibration.fit_arrivals import ArrivalFit, Exposure
 from twin.calibration.fit_meters import LevelFit, fit_levels, shift_share
 from twin.calibration.read import MeterSeries
 from twin.model.intervals import Clock
@@ -27,6 +28,8 @@ from twin.model.schema import Window
 
 PENALTY_PER_LOG_N = 3.0
 MIN_DAYS = 1
+MIN_SAME_WEEKDAY = 2
+"""A day after a cut is compared with its weekday before only when seen this often before."""
 MIN_RELATIVE = 0.05
 """A step smaller than this share of the series' level is not reported (too small to act on)."""
 METHOD = (
@@ -95,26 +98,31 @@ def change_points(
     return sorted(found)
 
 
-def persistent(cuts: list[int], values: np.ndarray, weekday: np.ndarray, level: float) -> list[int]:
+def persistent(
+    cuts: list[int], values: np.ndarray, weekday: np.ndarray, level: float, least: float = 0.0
+) -> list[int]:
     """The cuts whose new level shows on its weekdays: a change, not a weekly pattern.
 
     A weekly pattern the model misses (a quiet Sunday) splits the series every week, and its
     segments come back to the old level. A change moves every weekday: after a cut, until the
-    next, each day is compared with the median of the same weekday before the cut, and the
+    next, each day is compared with the median of the same weekday before the cut (seen at
+    least :data:`MIN_SAME_WEEKDAY` times; a cut with no such day is not kept), and the
     median of those differences must reach :data:`MIN_RELATIVE` of `level` and three times
-    the noise of same-weekday differences a week apart.
+    its noise (σ √(2 / k) over k days, σ from same-weekday differences a week apart, at
+    least `least`).
     """
-    noise = robust_sigma(values, lag=7)
+    noise = max(robust_sigma(values, lag=7), least)
     kept = []
     bounds = [*cuts, len(values)]
     for cut, end in itertools.pairwise(bounds):
         moved = [
             values[i] - np.median(values[:cut][weekday[:cut] == weekday[i]])
             for i in range(cut, end)
-            if (weekday[:cut] == weekday[i]).any()
+            if (weekday[:cut] == weekday[i]).sum() >= MIN_SAME_WEEKDAY
         ]
         step = abs(float(np.median(moved))) if moved else 0.0
-        if step >= max(MIN_RELATIVE * abs(level), 3.0 * noise):
+        spread = 3.0 * noise * math.sqrt(2.0 / max(len(moved), 1))  # of a median of k days
+        if moved and step >= max(MIN_RELATIVE * abs(level), spread):
             kept.append(cut)
     return kept
 
@@ -160,10 +168,11 @@ def daily_means(
 
 @dataclass(frozen=True)
 class MeterChange:
-    """A step in a building meter's level, found in the residuals of its fit.
+    """A step in a building meter's level (or a flow's arrival rate), found against its fit.
 
-    `before` and `after` are the mean loads the levels fitted on each side give over the
-    training readings' shift shares, so the step is the building's, not the weekday mix's.
+    For a meter, `before` and `after` are the mean loads the levels fitted on each side give
+    over the training readings' shift shares, so the step is the building's, not the weekday
+    mix's; for a flow (quantity ``arrivals``), its trucks per day on each side.
     """
 
     asset: str
@@ -221,3 +230,41 @@ def after_last_change(
         refit.base + refit.shift * mean_share,
     )
     return after, refit, change
+
+
+def arrivals_after_last_change(
+    flow: str, times: np.ndarray, window: tuple[float, float], clock: Clock, fit: ArrivalFit
+) -> tuple[tuple[float, float], MeterChange | None]:
+    """The window after the last change in a flow's arrival rate, and the change.
+
+    The daily ratio of trucks seen to trucks the fitted profile expects is searched as a
+    meter's ratio is (:func:`change_points`, :func:`persistent`), its noise at least the
+    Poisson noise of a day's count. Without a change, or with
+    under a day after it, the window comes back unchanged.
+    """
+    lo, hi = window
+    pieces = Exposure.of(window, clock)
+    expected = fit.weekly_rates()[pieces.week_hour] * pieces.hours
+    first = int(pieces.day.min())
+    size = int(pieces.day.max()) - first + 1
+    m_day = np.bincount(pieces.day - first, expected, minlength=size)
+    inside = times[(times >= lo) & (times < hi)]
+    day = np.floor((inside + clock.start_offset_min) / 1440.0).astype(np.int64) - first
+    n_day = np.bincount(day, minlength=size).astype(float)[:size]
+    seen = m_day > 0
+    ratio = n_day[seen] / m_day[seen]
+    weekday = np.array([clock.weekday(first + int(d)) for d in np.flatnonzero(seen)])
+    poisson = math.sqrt(float(np.mean(1.0 / m_day[seen])))  # a day's ratio's Poisson noise
+    sigma = max(robust_sigma(ratio), poisson)
+    cuts = persistent(change_points(ratio, 1.0, sigma), ratio, weekday, 1.0, poisson)
+    if not cuts:
+        return window, None
+    start_day = first + int(np.flatnonzero(seen)[cuts[-1]])
+    at = max(lo, start_day * 1440.0 - clock.start_offset_min)
+    if hi - at < 1440.0:
+        return window, None
+    before_days = (at - lo) / 1440.0
+    after_days = (hi - at) / 1440.0
+    before = float(((inside >= lo) & (inside < at)).sum()) / before_days
+    after = float((inside >= at).sum()) / after_days
+    return (at, hi), MeterChange(flow, "arrivals", at, before, after)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from twin.calibration.apply import Edit, significant
+from twin.calibration.changes import arrivals_after_last_change
 from twin.calibration.fit_arrivals import fit_arrivals, judge_file_rates
 from twin.calibration.fit_docks import DockCount, fit_dock_count, freed_at_start, resolution
 from twin.calibration.fit_gates import fit_gate
@@ -72,24 +73,32 @@ def _fit_flows(cal: Calibration, edit: Edit, window: tuple[float, float], period
             )
             continue
         fit = fit_arrivals(fid, times, window, clock)
+        flow_window, change = arrivals_after_last_change(fid, times, window, clock, fit)
+        if change is not None:
+            cal.changes.append(change)
+            cal.notes.append(
+                f"flow '{fid}': its arrival rate changed by {change.size_pct:+.0f}% on "
+                f"{cal.data.timebase.iso(change.at_min)} ({change.before:.4g} → "
+                f"{change.after:.4g} trucks a day); fitted on the arrivals after it"
+            )
+            fit = fit_arrivals(fid, times, flow_window, clock)
         cal.arrivals[fid] = fit
         reported, _ = poisson_rate(fit.n, fit.exposure_h / 24.0, fit.daily.index)
         cal.intervals[place] = {"per_day": reported}
         was = float(np.mean(flow.weekly_rates())) * 24
-        test = judge_file_rates(fit, np.asarray(flow.weekly_rates()), times, window, clock)
-        if test.replace_by is None:
+        test = judge_file_rates(fit, np.asarray(flow.weekly_rates()), times, flow_window, clock)
+        if test.replace_by is None and change is None:
             edit.keep(place, f"the data support the file's rates ({test.summary()})")
             continue
+        replace_by = test.replace_by or "scaled"  # after a change, the file's rates are old
         value: dict[str, Any] = dict.fromkeys(_RATE_FIELDS)
-        if test.replace_by == "scaled":
+        if replace_by == "scaled":
             key, rates = _scaled_rates(flow, test.factor)
             how = f"the file's rates × {test.factor:.4g} (maximum likelihood)"
         else:
-            key = "hourly_profile" if test.replace_by == "hourly" else "weekly_profile"
-            rates = (
-                fit.hourly if key == "hourly_profile" else fit.weekday_or_weekly(test.replace_by)
-            )
-            how = f"model '{test.replace_by}' ({MODELS[test.replace_by]})"
+            key = "hourly_profile" if replace_by == "hourly" else "weekly_profile"
+            rates = fit.hourly if key == "hourly_profile" else fit.weekday_or_weekly(replace_by)
+            how = f"model '{replace_by}' ({MODELS[replace_by]})"
         value[key] = [significant(r, 4) for r in np.atleast_1d(rates).tolist()]
         if key == "rate_per_hour":
             value[key] = value[key][0]

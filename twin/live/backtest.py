@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from twin.errors import InputError, UsageError
+from twin.live.follow import followed_park
 from twin.live.nowcast import (
     band,
     check_options,
@@ -204,6 +205,7 @@ def backtest(
     start: datetime | None = None,
     end: datetime | None = None,
     progress: Callable[[float], None] | None = None,
+    follow: bool = False,
 ) -> Backtest:
     """Nowcast at each origin of a recorded history and score it (see the module docstring).
 
@@ -218,6 +220,8 @@ def backtest(
         start: no origin before this (default: the history's start plus 6 hours).
         end: no origin after this (default: the last one whose horizon the history covers).
         progress: called with the fraction of origins done.
+        follow: re-estimate the flows' rates at each origin from the day of trucks before it
+            (:func:`twin.live.follow.followed_park`).
 
     Raises:
         InputError: the source cannot be read.
@@ -240,7 +244,7 @@ def backtest(
         for k, origin in enumerate(origins):
             state = state_at(park, store, origin)
             samples = forecast_samples(
-                park,
+                followed_park(park, store, origin) if follow else park,
                 state,
                 hours=hours,
                 replications=replications,

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from twin.errors import UsageError
+from twin.live.follow import followed_park
 from twin.live.state import LOOKBACK_H, state_at
 from twin.live.store import Store
 from twin.model.schema import Park
@@ -402,11 +403,14 @@ def nowcast_store(
     step_min: float = 15,
     thresholds: Mapping[str, float] | None = None,
     seen_only: bool = False,
+    follow: bool = False,
 ) -> Forecast:
     """:func:`nowcast` from the state the store describes at `at` (default: the latest).
 
     With `seen_only`, the flows of which the store has no truck in the day before the state
-    are left out (:func:`seen_flows_only`) and listed in ``flows_left_out``.
+    are left out (:func:`seen_flows_only`) and listed in ``flows_left_out``. With `follow`,
+    the flows' rates are re-estimated from the last day of trucks
+    (:func:`twin.live.follow.followed_park`).
 
     Raises:
         UsageError: an empty store, `at` before its first message, or as :func:`nowcast`.
@@ -420,6 +424,8 @@ def nowcast_store(
             "the state there is unknown"
         )
     state = state_at(park, store, at)
+    if follow:
+        park = followed_park(park, store, state.time)
     left_out: list[str] = []
     if seen_only:
         since = state.time - timedelta(hours=LOOKBACK_H)

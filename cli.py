@@ -533,6 +533,65 @@ def sweep(
 
 @app.command()
 @guarded
+def optimize(
+    problem: Annotated[
+        str, typer.Argument(help="Decision-problem file (SPEC: Decision problem) or bundled name.")
+    ],
+    jobs: JobsOpt = 1,
+    backend: BackendOpt = "local",
+    scheduler: SchedulerOpt = None,
+    out: OutOpt = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print optimum.json instead of a table.")
+    ] = False,
+) -> None:
+    """Choose the best configuration of a decision problem, with a statistical guarantee."""
+    import json
+
+    from twin.api.decisions import optimize as run_optimize
+    from twin.experiment.optimize import optimum_dict
+
+    with progress(quiet=json_out, label="optimize: replications") as bar:
+        result = run_optimize(problem, _jobs(jobs), backend, scheduler, out, progress=bar)
+    doc = optimum_dict(result)
+    if json_out:
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        _print_optimum(doc)
+        if out is not None:
+            typer.echo(f"wrote {out}/optimum.json, best.yaml, report.md, report.html")
+    if result.interrupted:
+        raise KeyboardInterrupt
+
+
+def _print_optimum(doc: dict[str, Any]) -> None:
+    """The candidates' table and the answer in words."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from twin.text import fmt
+
+    keys = list(doc["candidates"][0]["values"]) if doc["candidates"] else []
+    table = Table(title=f"{doc['problem']}: candidates", caption=doc["certificate"]["guarantee"])
+    for name in [*keys, "objective", "95% interval", "reps", "status", "reason"]:
+        justify = "right" if name in ("objective", "reps") else "left"
+        table.add_column(escape(name), justify=justify)  # type: ignore[arg-type]
+    for c in doc["candidates"]:
+        o = c["objective"]
+        table.add_row(
+            *(str(c["values"][k]) for k in keys), fmt(o["mean"]),
+            f"[{fmt(o['ci95'][0])}, {fmt(o['ci95'][1])}]", str(c["replications"]),
+            c["status"], c["reason"],
+        )  # fmt: skip
+    Console(width=None if sys.stdout.isatty() else 150).print(table)
+    best = ", ".join(f"{k} = {v}" for k, v in doc["best"]["values"].items())
+    verdict = "best" if doc["best"]["feasible"] else "no feasible candidate; closest"
+    typer.echo(f"{verdict}: {best} ({doc['certificate']['total_replications']} replications)")
+
+
+@app.command()
+@guarded
 def calibrate(
     park: Annotated[str, typer.Argument(help="Park file or bundled park name to fit.")],
     sensor_dir: Annotated[

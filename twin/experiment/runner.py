@@ -18,6 +18,7 @@ the warm-up by MSER-5 on pilot runs (:mod:`twin.experiment.warmup`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import functools
@@ -454,6 +455,7 @@ def run_cases(
     progress: Progress | None = None,
     batch_fn: BatchFn = run_batch,
     pilot_fn: PilotFn = run_pilot,
+    backend: Backend | None = None,
 ) -> list[Experiment]:
     """Replicate every case with the same replications (common random numbers).
 
@@ -463,6 +465,8 @@ def run_cases(
         progress: called with (replications done, replications planned) as they finish.
         batch_fn: the task that runs replications (tests replace it to inject failures).
         pilot_fn: the task that runs MSER pilot replications.
+        backend: an open backend to use (and leave open), for callers that run many rounds;
+            None opens one from the settings for this call.
 
     Returns:
         One experiment per case, in the order of `cases`. With ``--warmup auto`` or ``-r auto``
@@ -481,9 +485,10 @@ def run_cases(
     check_kpi_names(cases, settings.precision_kpis, settings.step_min)
     check_workload(cases, settings)
     runner = _Runner(cases, settings, progress, batch_fn, pilot_fn)
+    opened = backend or open_backend(settings.backend, settings.jobs, settings.scheduler)
     try:
-        with open_backend(settings.backend, settings.jobs, settings.scheduler) as backend:
-            runner.backend = backend
+        with opened if backend is None else contextlib.nullcontext(backend):
+            runner.backend = opened
             if settings.warmup_auto:
                 runner.choose_warmup()
             if settings.precision is None:

@@ -1,0 +1,106 @@
+"""``twin.optimize``: the library call behind ``parktwin optimize``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from twin.errors import InputError
+from twin.experiment.backends import open_backend
+from twin.experiment.optimize import Optimum, check_kpis, decide, engine_sampler, make_candidates
+from twin.experiment.runner import events_after_horizon
+from twin.experiment.selection import Selection
+from twin.experiment.settings import Settings
+from twin.io.bundled import DEFAULT_PARK
+from twin.io.inputs import resolve_inputs
+from twin.io.load import load_problem
+from twin.io.result_folder import ResultFolder
+from twin.model.problem import Problem
+from twin.reports.optimize import write_optimum
+
+ProblemSource = str | Path | Mapping[str, Any]
+
+
+def _relative(name: str | None, problem_file: str) -> str | Path | None:
+    """A base or scenario named in a problem file: next to that file when it is there."""
+    if name is None:
+        return None
+    beside = Path(problem_file).parent / name
+    if not problem_file.startswith("<") and beside.is_file():
+        return beside
+    return name
+
+
+def _settings(problem: Problem, jobs: int, backend: str, scheduler: str | None) -> Settings:
+    s = problem.settings
+    return Settings(
+        days=s.days, warmup_days=s.warmup_days, seed=s.seed, step_min=s.step_min,
+        jobs=jobs, backend=backend, scheduler=scheduler,
+    )  # fmt: skip
+
+
+def optimize(
+    problem: ProblemSource,
+    jobs: int = 1,
+    backend: str = "local",
+    scheduler: str | None = None,
+    out: Path | None = None,
+    progress: Callable[[float, int], None] | None = None,
+    on_stage: Callable[[int, Selection], None] | None = None,
+) -> Optimum:
+    """Choose the best candidate of a decision problem, with a statistical guarantee.
+
+    Args:
+        problem: a decision-problem file, a bundled problem's name, or a dict in that format.
+        jobs, backend, scheduler: where replications run (the numbers do not depend on them).
+        out: a folder for optimum.json, best.yaml and the report, written as one unit.
+        progress: called with (replications run so far, most the procedure may still run).
+        on_stage: called after each round with the replication count and the procedure.
+
+    Returns:
+        The decision; ``complete`` is False when Ctrl-C or the replication cap stopped it.
+
+    Raises:
+        InputError: a problem that cannot be read or does not fit its park (unknown path or
+            KPI, an event past the horizon), named by file and field.
+    """
+    loaded, source = load_problem(problem)
+    base = _relative(loaded.base, source) or DEFAULT_PARK
+    inputs = resolve_inputs(base, _relative(loaded.scenario, source))
+    late = events_after_horizon(inputs.events, loaded.settings.days)
+    if late:
+        raise InputError(source, late[0], place="settings.days")
+    check_kpis(loaded, inputs.park, source)
+    candidates = make_candidates(loaded, inputs.park, source)
+    settings = _settings(loaded, jobs, backend, scheduler)
+
+    cap = loaded.selection.max_replications
+    done = [0]
+
+    def stage(r: int, selection: Selection) -> None:
+        if progress:
+            progress(done[0], done[0] + len(selection.needs()) * (cap - r))
+        if on_stage:
+            on_stage(r, selection)
+
+    def compute() -> Optimum:
+        with open_backend(backend, settings.jobs, scheduler) as opened:
+            count = done.__setitem__
+            sample = engine_sampler(
+                loaded, candidates, inputs.events, settings, opened, lambda n: count(0, n)
+            )
+            return decide(loaded, candidates, sample, on_stage=stage)
+
+    if out is None:
+        return compute()
+    described = f"parktwin optimize ({' '.join(sys.argv)[:200]})"
+    with ResultFolder(out, described, 1_000_000) as folder:
+        result = compute()
+        try:
+            write_optimum(folder.staging, result, inputs.scenario)
+            folder.publish(not result.interrupted)
+        except OSError as exc:
+            raise InputError(str(out), f"could not be written ({exc.strerror or exc})") from None
+        return result

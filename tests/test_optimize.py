@@ -202,3 +202,47 @@ def test_the_bundled_problem_is_valid():
 
     loaded, source = load_problem("customs-bays")
     assert loaded.candidate_count() == 5 and source.endswith("customs-bays.yaml")
+
+
+def big_problem(trials):
+    doc = problem(
+        variables=[
+            {"path": "logistics.dock_groups[id=f1-docks].docks", "range": {"min": 2, "max": 8}},
+            {"path": "logistics.dock_groups[id=f2-docks].docks", "range": {"min": 3, "max": 9}},
+            {"path": "logistics.dock_groups[id=w1-docks].docks", "values": [1, 2, 3, 4]},
+        ],
+        costs=[
+            {"path": "logistics.dock_groups[id=f1-docks].docks", "vnd_per_unit": 1_000_000},
+            {"path": "logistics.dock_groups[id=f2-docks].docks", "vnd_per_unit": 1_000_000},
+            {"path": "logistics.dock_groups[id=w1-docks].docks", "vnd_per_unit": 1_000_000},
+            {"kpi": "trucks.wait_mean_min", "vnd_per_unit": 200_000},
+        ],
+        constraints=[{"kpi": "trucks.wait_mean_min", "at_most": 20, "tolerance": 5}],
+        search={"trials": trials, "replications": 2, "finalists": 3},
+    )
+    doc["settings"]["days"] = 1
+    return doc
+
+
+def test_a_large_space_is_searched_then_the_finalists_selected(tmp_path):
+    study = tmp_path / "study.db"
+    first = optimize(big_problem(6), study=study)
+    doc = optimum_dict(first)
+    assert len(doc["candidates"]) <= 3 and "finalists" in doc["notes"][0]
+    assert "196 candidates" in doc["notes"][0]
+    import optuna
+
+    def finished():
+        loaded = optuna.load_study(study_name="f2-docks", storage=f"sqlite:///{study}")
+        return len([t for t in loaded.trials if t.state.is_finished()])
+
+    assert finished() == 6
+    optimize(big_problem(9), study=study)  # resumes: three more trials, not nine
+    assert finished() == 9
+
+
+def test_a_large_space_without_a_search_is_refused():
+    doc = big_problem(5)
+    del doc["search"]
+    with pytest.raises(InputError, match="add a `search:` section"):
+        optimize(doc)

@@ -9,8 +9,16 @@ from typing import Any
 
 from twin.errors import InputError
 from twin.experiment.backends import open_backend
-from twin.experiment.optimize import Optimum, check_kpis, decide, engine_sampler, make_candidates
+from twin.experiment.optimize import (
+    Candidate,
+    Optimum,
+    check_kpis,
+    decide,
+    engine_sampler,
+    make_candidates,
+)
 from twin.experiment.runner import events_after_horizon
+from twin.experiment.search import FINALISTS_FIRST, search_finalists
 from twin.experiment.selection import Selection
 from twin.experiment.settings import Settings
 from twin.io.bundled import DEFAULT_PARK
@@ -21,6 +29,17 @@ from twin.model.problem import Problem
 from twin.reports.optimize import write_optimum
 
 ProblemSource = str | Path | Mapping[str, Any]
+
+
+def _search_note(problem: Problem, finalists: int) -> str:
+    spec = problem.search
+    assert spec is not None
+    return (
+        f"{problem.candidate_count()} candidates: a search (Optuna TPE with constraints, "
+        f"{spec.trials} trials of {spec.replications} replications each) chose {finalists} "
+        "finalists; the selection and its guarantee are among the finalists (a clean-up as in "
+        "Boesel, Nelson and Kim 2003), not the whole space"
+    )
 
 
 def _relative(name: str | None, problem_file: str) -> str | Path | None:
@@ -49,6 +68,7 @@ def optimize(
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
     on_stage: Callable[[int, Selection], None] | None = None,
+    study: Path | None = None,
 ) -> Optimum:
     """Choose the best candidate of a decision problem, with a statistical guarantee.
 
@@ -58,6 +78,8 @@ def optimize(
         out: a folder for optimum.json, best.yaml and the report, written as one unit.
         progress: called with (replications run so far, most the procedure may still run).
         on_stage: called after each round with the replication count and the procedure.
+        study: the SQLite file of a search (problems with ``search:``); default ``OUT.study.db``
+            beside `out`, so that running the same command again resumes an interrupted search.
 
     Returns:
         The decision; ``complete`` is False when Ctrl-C or the replication cap stopped it.
@@ -73,8 +95,12 @@ def optimize(
     if late:
         raise InputError(source, late[0], place="settings.days")
     check_kpis(loaded, inputs.park, source)
-    candidates = make_candidates(loaded, inputs.park, source)
     settings = _settings(loaded, jobs, backend, scheduler)
+    candidates: list[Candidate] = []
+    if loaded.search is None:
+        candidates = make_candidates(loaded, inputs.park, source)
+    elif study is None and out is not None:
+        study = Path(f"{out}.study.db")
 
     cap = loaded.selection.max_replications
     done = [0]
@@ -86,12 +112,22 @@ def optimize(
             on_stage(r, selection)
 
     def compute() -> Optimum:
+        nonlocal candidates
+        offset, notes = 0, []
         with open_backend(backend, settings.jobs, scheduler) as opened:
+            if loaded.search is not None:
+                candidates = search_finalists(
+                    loaded, inputs.park, source, inputs.events, settings, study, opened,
+                    lambda k, n: progress(k, n) if progress else None,
+                )  # fmt: skip
+                offset, notes = FINALISTS_FIRST, [_search_note(loaded, len(candidates))]
             count = done.__setitem__
             sample = engine_sampler(
-                loaded, candidates, inputs.events, settings, opened, lambda n: count(0, n)
+                loaded, candidates, inputs.events, settings, opened, lambda n: count(0, n), offset
             )
-            return decide(loaded, candidates, sample, on_stage=stage)
+            result = decide(loaded, candidates, sample, on_stage=stage)
+            result.notes += notes
+            return result
 
     if out is None:
         return compute()

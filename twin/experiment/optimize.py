@@ -63,26 +63,29 @@ def make_candidates(problem: Problem, base: Park, source: str) -> list[Candidate
     """Every combination of the variables' values, applied to the base park.
 
     Raises:
-        InputError: too many candidates, or a path or value the park does not take (named
-            ``variables[i]``).
+        InputError: too many candidates for a selection without a search, or a path or
+            value the park does not take (named ``variables``).
     """
     count = problem.candidate_count()
     if count > MAX_CANDIDATES:
         raise InputError(
             source,
-            f"{count} candidates; the guaranteed selection takes at most {MAX_CANDIDATES} "
-            "(fewer values per variable, or a coarser range step)",
+            f"{count} candidates; the guaranteed selection takes at most {MAX_CANDIDATES} on its "
+            "own: add a `search:` section (a search, then the selection among its best), or "
+            "give fewer values",
             place="variables",
         )
-    found = []
-    for combo in itertools.product(*(v.choices() for v in problem.variables)):
-        changes: list[Change] = []
-        for variable, choice in zip(problem.variables, combo, strict=True):
-            changes += _changes_of(variable, choice)
-        values = {v.key: c for v, c in zip(problem.variables, combo, strict=True)}
-        park = _apply(base, changes, values, source)
-        found.append(Candidate(values, tuple(changes), park))
-    return found
+    combos = itertools.product(*(v.choices() for v in problem.variables))
+    return [candidate_of(problem, base, combo, source) for combo in combos]
+
+
+def candidate_of(problem: Problem, base: Park, combo: Sequence[Any], source: str) -> Candidate:
+    """The candidate of one combination of values (one per variable, in order)."""
+    changes: list[Change] = []
+    for variable, choice in zip(problem.variables, combo, strict=True):
+        changes += _changes_of(variable, choice)
+    values = {v.key: c for v, c in zip(problem.variables, combo, strict=True)}
+    return Candidate(values, tuple(changes), _apply(base, changes, values, source))
 
 
 def _apply(base: Park, changes: list[Change], values: dict[str, Any], source: str) -> Park:
@@ -152,18 +155,19 @@ def engine_sampler(
     settings: Settings,
     backend: Backend | None = None,
     progress: Callable[[int], None] | None = None,
+    offset: int = 0,
 ) -> Callable[[list[int], int, int], tuple[np.ndarray, np.ndarray]]:
     """``sample(who, first, count)`` that simulates candidates with the runner.
 
-    Replication i of every candidate draws ``Streams(seed, i)`` (common random numbers) unless
-    the problem switches them off; then candidate j runs with its own seed.
+    Replication i of every candidate draws ``Streams(seed, offset + i)`` (common random
+    numbers) unless the problem switches them off; then candidate j runs with its own seed.
     """
     observe = Observations(problem, candidates)
     crn = problem.selection.common_random_numbers
     done = [0]
 
     def run(who: list[int], first: int, count: int) -> list[dict[str, list[float]]]:
-        at = dataclasses.replace(settings, replications=count, first_replication=first)
+        at = dataclasses.replace(settings, replications=count, first_replication=offset + first)
         cases = [Case(candidates[i].park, tuple(events), None, label=str(i)) for i in who]
         if crn:
             return [e.values for e in run_cases(cases, at, backend=backend)]

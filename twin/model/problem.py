@@ -185,6 +185,20 @@ class Selection(Model):
     common_random_numbers: bool = True
 
 
+class Search(Model):
+    """A search of a large space before the guaranteed clean-up among its best candidates."""
+
+    trials: Annotated[int, Field(ge=2, le=10_000)] = Field(
+        60, description="candidates the search estimates (Optuna TPE with constraints)"
+    )
+    replications: Annotated[int, Field(ge=2, le=1000)] = Field(
+        5, description="replications per estimate (the same for every candidate: CRN)"
+    )
+    finalists: Annotated[int, Field(ge=2, le=MAX_CANDIDATES)] = Field(
+        10, description="best candidates found that go to the guaranteed selection"
+    )
+
+
 class ProblemSettings(Model):
     """Horizon and seed of every replication."""
 
@@ -205,6 +219,9 @@ class Problem(Model):
     costs: Annotated[list[Cost], Field(max_length=1000)] = Field(default_factory=list)
     constraints: Annotated[list[Constraint], Field(max_length=100)] = Field(default_factory=list)
     selection: Selection
+    search: Search | None = Field(
+        None, description="search first (needed beyond 100 candidates), then select"
+    )
     settings: ProblemSettings = ProblemSettings()
     kind: Literal["decision-problem"] = "decision-problem"
 

@@ -1,0 +1,105 @@
+"""Large decision spaces: a search for promising candidates, then the guaranteed clean-up.
+
+Beyond :data:`~twin.model.problem.MAX_CANDIDATES` candidates (or when a problem asks for a
+``search``), Optuna's TPE sampler with constraints proposes candidates; each is estimated from
+the same first replications (common random numbers, so estimates are comparable). Its study lives
+in SQLite, so an interrupted search resumes where it stopped. The best ``finalists`` distinct
+candidates found (feasible first, then by objective) then go through the sequential selection
+of :mod:`twin.experiment.selection` on new replications, as in the clean-up of Boesel, Nelson and
+Kim (2003): the guarantee is about the finalists, not the whole space.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from twin.experiment.backends import Backend
+from twin.experiment.optimize import Candidate, Observations, candidate_of
+from twin.experiment.runner import run_cases
+from twin.experiment.settings import Case, Settings
+from twin.model.problem import Problem
+from twin.model.schema import Event, Park
+
+FINALISTS_FIRST = 1_000_000
+"""Replication index where the clean-up's replications start (the search used 0 .. n0-1)."""
+
+
+def _estimate(
+    problem: Problem,
+    candidate: Candidate,
+    events: Sequence[Event],
+    settings: Settings,
+    backend: Backend | None,
+) -> tuple[float, list[float]]:
+    """Mean objective and mean constraint outputs over the search's replications."""
+    n = problem.search.replications if problem.search else problem.selection.first_stage
+    at = dataclasses.replace(settings, replications=n, first_replication=0)
+    values = run_cases([Case(candidate.park, tuple(events), None)], at, backend=backend)[0].values
+    observe = Observations(problem, [candidate])
+    objective = float(np.mean(observe.objective(0, values)))
+    constraints = [float(np.mean(row)) for row in observe.constraints(values)]
+    return objective, constraints
+
+
+def search_finalists(
+    problem: Problem,
+    base: Park,
+    source: str,
+    events: Sequence[Event],
+    settings: Settings,
+    storage: Path | None,
+    backend: Backend | None = None,
+    on_trial: Callable[[int, int], None] | None = None,
+) -> list[Candidate]:
+    """Run (or resume) the search; return the finalists for the clean-up."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    spec = problem.search
+    assert spec is not None
+    sampler = optuna.samplers.TPESampler(seed=settings.seed)
+    study = optuna.create_study(
+        study_name=problem.problem.name,
+        storage=f"sqlite:///{storage}" if storage else None,
+        sampler=sampler,
+        load_if_exists=True,
+    )
+    found: dict[tuple[Any, ...], Candidate] = {}
+
+    def objective(trial: optuna.Trial) -> float:
+        combo = tuple(trial.suggest_categorical(v.key, v.choices()) for v in problem.variables)
+        candidate = found.get(combo) or candidate_of(problem, base, combo, source)
+        found[combo] = candidate
+        value, constraints = _estimate(problem, candidate, events, settings, backend)
+        trial.set_user_attr("constraints", constraints)
+        for k, value in enumerate(constraints):
+            trial.set_constraint(f"c{k}", value)
+        return value
+
+    left = spec.trials - len([t for t in study.trials if t.state.is_finished()])
+    for k in range(max(left, 0)):
+        study.optimize(objective, n_trials=1)
+        if on_trial:
+            on_trial(spec.trials - left + k + 1, spec.trials)
+    return _finalists(problem, base, source, study.trials, spec.finalists)
+
+
+def _finalists(
+    problem: Problem, base: Park, source: str, trials: Sequence[Any], count: int
+) -> list[Candidate]:
+    """The `count` best distinct candidates: feasible estimates first, then by objective."""
+    scored: dict[tuple[Any, ...], tuple[float, float]] = {}
+    for trial in trials:
+        if trial.value is None or not math.isfinite(trial.value):
+            continue
+        combo = tuple(trial.params[v.key] for v in problem.variables)
+        worst = max(trial.user_attrs.get("constraints", [0.0]) or [0.0])
+        scored[combo] = (max(worst, 0.0), float(trial.value))
+    ranked = sorted(scored, key=lambda c: scored[c])[:count]
+    return [candidate_of(problem, base, combo, source) for combo in ranked]

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from twin.errors import UsageError
 from twin.experiment.backends import Backend
 from twin.experiment.optimize import Candidate, Observations, candidate_of
 from twin.experiment.runner import run_cases
@@ -57,8 +58,17 @@ def search_finalists(
     backend: Backend | None = None,
     on_trial: Callable[[int, int], None] | None = None,
 ) -> list[Candidate]:
-    """Run (or resume) the search; return the finalists for the clean-up."""
-    import optuna
+    """Run (or resume) the search; return the finalists for the clean-up.
+
+    Raises:
+        UsageError: Optuna is not installed (the ``optimize`` extra).
+    """
+    try:
+        import optuna
+    except ImportError:
+        raise UsageError(
+            "a `search:` needs Optuna: pip install 'parktwin[optimize]' (or optuna)"
+        ) from None
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     spec = problem.search

@@ -9,7 +9,6 @@ objective's 95% intervals.
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,18 @@ import yaml
 from twin.experiment.optimize import Optimum, optimum_dict
 from twin.io.output import atomic_write_text
 from twin.model.schema import Scenario
-from twin.reports.charts import page_html, svg_intervals
+from twin.reports.charts import svg_intervals
+from twin.reports.page import (
+    html_heading,
+    html_list,
+    html_paragraphs,
+    html_table,
+    md_heading,
+    md_list,
+    md_table,
+    md_text,
+    page_html,
+)
 from twin.text import fmt
 
 
@@ -102,42 +112,27 @@ def optimize_report(opt: Optimum) -> tuple[str, str]:
         f"after {e['after_replications']} replications: candidate {e['candidate']} {e['what']}"
         for e in doc["eliminations"]
     ]
-    md = [f"# {title}", "", *answer, "", "## Candidates", ""]
-    md.append("| " + " | ".join(_md(h) for h in header) + " |")
-    md.append("|" + "---|" * len(header))
-    md += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
-    md += ["", "## Decisions, in order", "", *(f"- {d}" for d in decisions)]
-    procedure = doc["certificate"]["procedure"]
-    md += ["", "## Procedure", "", procedure, *doc["notes"]]
+    procedure = [doc["certificate"]["procedure"], *doc["notes"]]
+    md = [md_heading(1, title), "", *(md_text(a) for a in answer), "", md_heading(2, "Candidates")]
+    md += ["", *md_table(header, rows), "", md_heading(2, "Decisions, in order"), ""]
+    md += [*md_list(decisions), "", md_heading(2, "Procedure"), ""]
+    md += [md_text(p) for p in procedure]
     entries = [
         (f"#{n}", c["objective"]["mean"], *c["objective"]["ci95"])
         for n, c in enumerate(doc["candidates"], start=1)
     ]
+    numeric = {header.index("objective [95%]"), header.index("replications")}
     body = (
-        "".join(f"<p>{html.escape(line)}</p>" for line in answer)
+        html_paragraphs(answer)
         + svg_intervals(opt.problem.objective.target, "", entries)
-        + "<h2>Candidates</h2>"
-        + _html_table(header, rows)
-        + "<h2>Decisions, in order</h2><ol>"
-        + "".join(f"<li>{html.escape(d)}</li>" for d in decisions)
-        + "</ol><h2>Procedure</h2>"
-        + "".join(
-            f"<p>{html.escape(t)}</p>" for t in [doc["certificate"]["procedure"], *doc["notes"]]
-        )
+        + html_heading(2, "Candidates")
+        + html_table(header, rows, numeric=numeric)
+        + html_heading(2, "Decisions, in order")
+        + html_list(decisions)
+        + html_heading(2, "Procedure")
+        + html_paragraphs(procedure)
     )
     return "\n".join(md) + "\n", page_html(title, body)
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _html_table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows
-    )
-    return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def write_optimum(out: Path, opt: Optimum, base_scenario: Scenario | None) -> list[Path]:

@@ -25,13 +25,13 @@ from twin.io.bundled import DEFAULT_PARK
 from twin.io.inputs import resolve_inputs
 from twin.io.load import load_problem
 from twin.io.result_folder import ResultFolder
-from twin.model.problem import Problem
+from twin.model.problem import DecisionProblem
 from twin.reports.optimize import write_optimum
 
 ProblemSource = str | Path | Mapping[str, Any]
 
 
-def _search_note(problem: Problem, finalists: int) -> str:
+def _search_note(problem: DecisionProblem, finalists: int) -> str:
     spec = problem.search
     assert spec is not None
     return (
@@ -52,7 +52,7 @@ def _relative(name: str | None, problem_file: str) -> str | Path | None:
     return name
 
 
-def _settings(problem: Problem, jobs: int, backend: str, scheduler: str | None) -> Settings:
+def _settings(problem: DecisionProblem, jobs: int, backend: str, scheduler: str | None) -> Settings:
     s = problem.settings
     return Settings(
         days=s.days, warmup_days=s.warmup_days, seed=s.seed, step_min=s.step_min,

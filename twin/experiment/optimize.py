@@ -23,13 +23,13 @@ from twin.experiment.backends import Backend
 from twin.experiment.runner import kpi_names, run_cases
 from twin.experiment.selection import (
     PROCEDURE,
-    Outcome,
     Selection,
+    SelectionOutcome,
     normality_pvalues,
     run_procedure,
 )
 from twin.experiment.settings import Case, Settings
-from twin.model.problem import MAX_CANDIDATES, Problem, Variable
+from twin.model.problem import MAX_CANDIDATES, DecisionProblem, Variable
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Change, Event, Park, Scenario, ScenarioInfo, SetChange
 from twin.stats import summarize
@@ -59,7 +59,7 @@ def _changes_of(variable: Variable, choice: Any) -> list[Change]:
     return [SetChange(set=str(variable.path), value=choice)]
 
 
-def make_candidates(problem: Problem, base: Park, source: str) -> list[Candidate]:
+def make_candidates(problem: DecisionProblem, base: Park, source: str) -> list[Candidate]:
     """Every combination of the variables' values, applied to the base park.
 
     Raises:
@@ -79,7 +79,9 @@ def make_candidates(problem: Problem, base: Park, source: str) -> list[Candidate
     return [candidate_of(problem, base, combo, source) for combo in combos]
 
 
-def candidate_of(problem: Problem, base: Park, combo: Sequence[Any], source: str) -> Candidate:
+def candidate_of(
+    problem: DecisionProblem, base: Park, combo: Sequence[Any], source: str
+) -> Candidate:
     """The candidate of one combination of values (one per variable, in order)."""
     changes: list[Change] = []
     for variable, choice in zip(problem.variables, combo, strict=True):
@@ -97,7 +99,7 @@ def _apply(base: Park, changes: list[Change], values: dict[str, Any], source: st
         raise InputError(source, f"{exc.message} (candidate {label})", place="variables") from None
 
 
-def check_kpis(problem: Problem, park: Park, source: str) -> None:
+def check_kpis(problem: DecisionProblem, park: Park, source: str) -> None:
     """Every KPI the problem names exists in the park (objective, costs, constraints)."""
     known = set(kpi_names(park, problem.settings.step_min))
     named: list[tuple[str, str]] = []
@@ -119,7 +121,7 @@ def check_kpis(problem: Problem, park: Park, source: str) -> None:
 class Observations:
     """Turns each replication's KPIs into the objective and the constraint outputs."""
 
-    problem: Problem
+    problem: DecisionProblem
     candidates: Sequence[Candidate]
 
     def objective(self, i: int, kpis: dict[str, list[float]]) -> np.ndarray:
@@ -149,7 +151,7 @@ class Observations:
 
 
 def engine_sampler(
-    problem: Problem,
+    problem: DecisionProblem,
     candidates: Sequence[Candidate],
     events: Sequence[Event],
     settings: Settings,
@@ -200,10 +202,10 @@ def _seed(seed: int, i: int) -> int:
 class Optimum:
     """The decision: the best candidate, the certificate, and every candidate's standing."""
 
-    problem: Problem
+    problem: DecisionProblem
     candidates: list[Candidate]
     selection: Selection
-    outcome: Outcome
+    outcome: SelectionOutcome
     normality: list[float]
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)
@@ -293,7 +295,7 @@ def guarantee_text(opt: Optimum) -> str:
 
 
 def decide(
-    problem: Problem,
+    problem: DecisionProblem,
     candidates: list[Candidate],
     sample: Callable[[list[int], int, int], tuple[np.ndarray, np.ndarray]],
     batch: int = 1,

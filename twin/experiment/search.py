@@ -24,7 +24,7 @@ from twin.experiment.backends import Backend
 from twin.experiment.optimize import Candidate, Observations, candidate_of
 from twin.experiment.runner import run_cases
 from twin.experiment.settings import Case, Settings
-from twin.model.problem import Problem
+from twin.model.problem import DecisionProblem
 from twin.model.schema import Event, Park
 
 FINALISTS_FIRST = 1_000_000
@@ -32,7 +32,7 @@ FINALISTS_FIRST = 1_000_000
 
 
 def _estimate(
-    problem: Problem,
+    problem: DecisionProblem,
     candidate: Candidate,
     events: Sequence[Event],
     settings: Settings,
@@ -49,7 +49,7 @@ def _estimate(
 
 
 def search_finalists(
-    problem: Problem,
+    problem: DecisionProblem,
     base: Park,
     source: str,
     events: Sequence[Event],
@@ -101,7 +101,7 @@ def search_finalists(
 
 
 def _finalists(
-    problem: Problem, base: Park, source: str, trials: Sequence[Any], count: int
+    problem: DecisionProblem, base: Park, source: str, trials: Sequence[Any], count: int
 ) -> list[Candidate]:
     """The `count` best distinct candidates: feasible estimates first, then by objective."""
     scored: dict[tuple[Any, ...], tuple[float, float]] = {}

@@ -214,7 +214,7 @@ def normality_pvalues(objective: np.ndarray, n0: int) -> list[float]:
 
 
 @dataclass
-class Outcome:
+class SelectionOutcome:
     """What the procedure saw and decided.
 
     Attributes:
@@ -237,7 +237,7 @@ def run_procedure(
     cap: int,
     batch: int = 1,
     on_stage: Callable[[int, Selection], None] | None = None,
-) -> Outcome:
+) -> SelectionOutcome:
     """Replicate the candidates that need it, a batch at a time, deciding after each replication.
 
     Args:
@@ -278,5 +278,5 @@ def run_procedure(
             if on_stage:
                 on_stage(r, selection)
     except KeyboardInterrupt:  # Ctrl-C: what is decided stays decided
-        return Outcome(objective, constraints, counts, False, interrupted=True)
-    return Outcome(objective, constraints, counts, selection.done())
+        return SelectionOutcome(objective, constraints, counts, False, interrupted=True)
+    return SelectionOutcome(objective, constraints, counts, selection.done())

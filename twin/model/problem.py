@@ -171,7 +171,7 @@ class Constraint(Model):
         return self.tolerance if self.tolerance is not None else max(0.05 * abs(self.limit), 0.01)
 
 
-class Selection(Model):
+class SelectionRule(Model):
     """How sure the answer must be, and what it may cost."""
 
     indifference: Annotated[float, Field(gt=0)] = Field(
@@ -208,7 +208,7 @@ class ProblemSettings(Model):
     step_min: Annotated[float, Field(gt=0, le=1440)] = 15.0
 
 
-class Problem(Model):
+class DecisionProblem(Model):
     """A decision problem: the candidates, the objective, the constraints, the guarantee asked."""
 
     problem: ProblemInfo
@@ -218,7 +218,7 @@ class Problem(Model):
     objective: Objective
     costs: Annotated[list[Cost], Field(max_length=1000)] = Field(default_factory=list)
     constraints: Annotated[list[Constraint], Field(max_length=100)] = Field(default_factory=list)
-    selection: Selection
+    selection: SelectionRule
     search: Search | None = Field(
         None, description="search first (needed beyond 100 candidates), then select"
     )
@@ -230,7 +230,7 @@ class Problem(Model):
         return math.prod(len(v.choices()) for v in self.variables)
 
 
-def check_problem(problem: Problem, source: str) -> None:
+def check_problem(problem: DecisionProblem, source: str) -> None:
     """Rules across sections: unique variables, costs on variables, constraints that can hold.
 
     Raises:

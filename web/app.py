@@ -24,7 +24,10 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from twin.api.decisions import prepare
 from twin.errors import InputError
+from twin.experiment.optimize import make_candidates
+from twin.io.load import load_problem
 from twin.model.schema import Park
 from web import scenarios
 from web.jobs import Busy, JobManager
@@ -286,6 +289,33 @@ async def compare_endpoint(request: Request, services: Services) -> Any:
     return JSONResponse({"job": job.id}, status_code=202)
 
 
+def _check_problem(park: Park, body: dict[str, Any]) -> dict[str, Any]:
+    """The decision problem of a request, checked against the served park (else InputError)."""
+    unknown = sorted(set(body) - {"problem"})
+    if unknown:
+        raise BadRequest(f"{unknown[0]}: unknown field (known: problem)")
+    document = body.get("problem")
+    if not isinstance(document, dict):
+        raise BadRequest("problem: expected a decision-problem document (an object)")
+    problem, source = load_problem(document)
+    inputs = prepare(problem, source, park)
+    if problem.search is None:
+        make_candidates(problem, inputs.park, source)
+    return document
+
+
+@api
+async def optimize_endpoint(request: Request, services: Services) -> Any:
+    """``POST /api/optimize``: queue a decision problem on the served park; ``{"job": id}``."""
+    body = await json_body(request)
+    document = await asyncio.to_thread(_check_problem, services.park, body)
+    try:
+        job = services.jobs.submit_problem(document)
+    except Busy as exc:
+        return error(429, str(exc))
+    return JSONResponse({"job": job.id}, status_code=202)
+
+
 @api
 async def job_status(request: Request, services: Services) -> Any:
     """``GET /api/jobs/{id}``: status, progress, and the comparison when done."""
@@ -330,6 +360,7 @@ def routes() -> list[Route | Mount]:
         Route("/api/scenarios", scenario_list),
         Route("/api/scenarios/check", scenario_check, methods=["POST"]),
         Route("/api/compare", compare_endpoint, methods=["POST"]),
+        Route("/api/optimize", optimize_endpoint, methods=["POST"]),
         Route("/api/jobs/{job}", job_status, methods=["GET"]),
         Route("/api/jobs/{job}", job_cancel, methods=["DELETE"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

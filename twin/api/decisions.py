@@ -22,10 +22,11 @@ from twin.experiment.search import FINALISTS_FIRST, search_finalists
 from twin.experiment.selection import Selection
 from twin.experiment.settings import Settings
 from twin.io.bundled import DEFAULT_PARK
-from twin.io.inputs import resolve_inputs
+from twin.io.inputs import Inputs, resolve_inputs
 from twin.io.load import load_problem
 from twin.io.result_folder import ResultFolder
 from twin.model.problem import DecisionProblem
+from twin.model.schema import Park
 from twin.reports.optimize import write_optimum
 
 ProblemSource = str | Path | Mapping[str, Any]
@@ -52,6 +53,23 @@ def _relative(name: str | None, problem_file: str) -> str | Path | None:
     return name
 
 
+def prepare(problem: DecisionProblem, source: str, park: Park | None = None) -> Inputs:
+    """The park the problem decides for (its base, or `park`), checked against the problem.
+
+    Raises:
+        InputError: an event past the horizon, or a KPI the park does not have.
+    """
+    base: Park | str | Path = (
+        park if park is not None else _relative(problem.base, source) or DEFAULT_PARK
+    )
+    inputs = resolve_inputs(base, _relative(problem.scenario, source))
+    late = events_after_horizon(inputs.events, problem.settings.days)
+    if late:
+        raise InputError(source, late[0], place="settings.days")
+    check_kpis(problem, inputs.park, source)
+    return inputs
+
+
 def _settings(problem: DecisionProblem, jobs: int, backend: str, scheduler: str | None) -> Settings:
     s = problem.settings
     return Settings(
@@ -69,6 +87,7 @@ def optimize(
     progress: Callable[[float, int], None] | None = None,
     on_stage: Callable[[int, Selection], None] | None = None,
     study: Path | None = None,
+    park: Park | None = None,
 ) -> Optimum:
     """Choose the best candidate of a decision problem, with a statistical guarantee.
 
@@ -80,6 +99,7 @@ def optimize(
         on_stage: called after each round with the replication count and the procedure.
         study: the SQLite file of a search (problems with ``search:``); default ``OUT.study.db``
             beside `out`, so that running the same command again resumes an interrupted search.
+        park: the park to decide for, instead of the problem's ``base`` (the web page's park).
 
     Returns:
         The decision; ``complete`` is False when Ctrl-C or the replication cap stopped it.
@@ -89,12 +109,7 @@ def optimize(
             KPI, an event past the horizon), named by file and field.
     """
     loaded, source = load_problem(problem)
-    base = _relative(loaded.base, source) or DEFAULT_PARK
-    inputs = resolve_inputs(base, _relative(loaded.scenario, source))
-    late = events_after_horizon(inputs.events, loaded.settings.days)
-    if late:
-        raise InputError(source, late[0], place="settings.days")
-    check_kpis(loaded, inputs.park, source)
+    inputs = prepare(loaded, source, park)
     settings = _settings(loaded, jobs, backend, scheduler)
     candidates: list[Candidate] = []
     if loaded.search is None:

@@ -33,6 +33,7 @@ from twin.model.problem import MAX_CANDIDATES, DecisionProblem, Variable
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Change, Event, Park, Scenario, ScenarioInfo, SetChange
 from twin.stats import summarize
+from twin.text import fmt
 
 SEED_STRIDE = 1_000_003
 """Seed offset between candidates when common random numbers are switched off."""
@@ -269,7 +270,7 @@ def guarantee_text(opt: Optimum) -> str:
         )
     text = (
         f"With probability at least {1 - alpha:.0%}, if the replications' outputs are normally "
-        f"distributed, the selected candidate's objective is within {sel.indifference:g} of the "
+        f"distributed, the selected candidate's objective is within {fmt(sel.indifference)} of the "
         "best candidate declared feasible"
     )
     if opt.problem.constraints:

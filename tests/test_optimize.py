@@ -246,3 +246,37 @@ def test_a_large_space_without_a_search_is_refused():
     del doc["search"]
     with pytest.raises(InputError, match="add a `search:` section"):
         optimize(doc)
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_what_is_decided_and_says_what_is_not(tmp_path):
+    """A real SIGINT: exit 130, the folder written as partial, undecided candidates named."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    doc = problem(selection={"indifference": 1, "max_replications": 5000})  # never decided
+    doc["settings"]["days"] = 7
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "out"
+    repo = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", "optimize", str(path), "--out", str(out)],
+        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(20.0)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr
+    written = json.loads((out / "optimum.json").read_text(encoding="utf-8"))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["complete"] is False
+    assert written["certificate"]["complete"] is False
+    assert written["certificate"]["guarantee"].startswith(
+        "No guarantee: the procedure was interrupted"
+    )
+    assert any(c["status"] == "not decided" for c in written["candidates"])
+    assert "not decided" in stdout

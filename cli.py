@@ -549,11 +549,11 @@ def optimize(
     import json
 
     from twin.api.decisions import optimize as run_optimize
-    from twin.experiment.optimize import optimum_dict
+    from twin.experiment.pareto import decision_dict
 
     with progress(quiet=json_out, label="optimize: replications") as bar:
         result = run_optimize(problem, _jobs(jobs), backend, scheduler, out, progress=bar)
-    doc = optimum_dict(result)
+    doc = decision_dict(result)
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:

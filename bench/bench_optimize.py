@@ -6,6 +6,7 @@
 
 - speed: the bundled-style 5-candidate dock problem on demo-small (f2-docks, 3 to 7 docks, a
   week per replication), decided from the command line's library call; median of rounds.
+- search: the 3-variable, 200-candidate problem on yen-binh: the search, then the clean-up.
 - rates: macro-replications of the M/M/c problems of tests/optimize_problems.py (fewest docks
   under a wait limit; cheapest docks at a price per dock and per minute of wait), each once with
   common random numbers and once with independent streams: the correct-selection rate with its
@@ -39,6 +40,41 @@ DEMO = {
     "selection": {"indifference": 200_000, "confidence": 0.95, "max_replications": 200},
     "settings": {"days": 7, "warmup_days": 1, "seed": 0},
 }
+
+
+YEN_BINH_SEARCH = {
+    "problem": {"name": "yen-binh-docks", "description": "Customs bays, main-gate lanes, SEVT P2"},
+    "base": "yen-binh",
+    "variables": [
+        {"path": "logistics.dock_groups[id=customs-bays].docks", "range": {"min": 4, "max": 8}},
+        {"path": "logistics.gates[id=g-main].lanes", "range": {"min": 3, "max": 6}},
+        {"path": "logistics.dock_groups[id=sevt-p2-docks].docks", "range": {"min": 5, "max": 14}},
+    ],
+    "objective": {"minimize": "cost"},
+    "costs": [
+        {"path": "logistics.dock_groups[id=customs-bays].docks", "vnd_per_unit": 1_500_000},
+        {"path": "logistics.gates[id=g-main].lanes", "vnd_per_unit": 3_000_000},
+        {"path": "logistics.dock_groups[id=sevt-p2-docks].docks", "vnd_per_unit": 1_000_000},
+        {"kpi": "trucks.wait_mean_min", "vnd_per_unit": 2_000_000},
+    ],
+    "constraints": [{"kpi": "docks.customs-bays.wait_mean_min", "at_most": 10, "tolerance": 2}],
+    "selection": {"indifference": 500_000, "confidence": 0.95, "max_replications": 100},
+    "search": {"trials": 40, "replications": 3, "finalists": 5},
+    "settings": {"days": 7, "warmup_days": 1, "seed": 0},
+}
+"""200 candidates (5 x 4 x 10) on yen-binh: the issue's large-space case."""
+
+
+def search(jobs: int) -> None:
+    start = time.perf_counter()
+    result = optimize(YEN_BINH_SEARCH, jobs=jobs)
+    seconds = time.perf_counter() - start
+    best = result.candidates[result.best].values if result.best is not None else None
+    print(
+        f"yen-binh, 200 candidates, search of 40 trials then 5 finalists, -j {jobs}: "
+        f"{seconds:.0f} s, {result.total_replications} clean-up replications, best {best}, "
+        f"complete {result.outcome.complete}"
+    )
 
 
 def speed(rounds: int, jobs: int) -> None:
@@ -75,7 +111,7 @@ def rates(macro: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--part", choices=["speed", "rates", "all"], default="all")
+    parser.add_argument("--part", choices=["speed", "rates", "search", "all"], default="all")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--macro", type=int, default=50)
@@ -84,6 +120,8 @@ def main() -> None:
         speed(args.rounds, args.jobs)
     if args.part in ("rates", "all"):
         rates(args.macro)
+    if args.part in ("search", "all"):
+        search(args.jobs)
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ from typing import Any
 from twin import api
 from twin.api.decisions import optimize
 from twin.errors import InputError, UsageError
-from twin.experiment.optimize import optimum_dict
 from twin.experiment.options import ExperimentOptions
+from twin.experiment.pareto import decision_dict
 from twin.io.output import atomic_write_text
 from twin.model.schema import Park
 
@@ -128,7 +128,7 @@ def run_optimization(park: Park, problem: dict[str, Any], conn: Any) -> None:
         result = optimize(
             problem, park=park, progress=lambda done, total: _send_progress(conn, done, total)
         )
-        conn.send(("done", {"optimum": optimum_dict(result)}))
+        conn.send(("done", {"optimum": decision_dict(result)}))
     except (InputError, UsageError) as exc:
         conn.send(("failed", str(exc)))
     except Exception as exc:  # reported on the page, not lost in a worker's stderr

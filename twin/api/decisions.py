@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from twin.errors import InputError
-from twin.experiment.backends import open_backend
+from twin.experiment.backends import Backend, open_backend
 from twin.experiment.optimize import (
     Candidate,
     Optimum,
@@ -17,6 +18,7 @@ from twin.experiment.optimize import (
     engine_sampler,
     make_candidates,
 )
+from twin.experiment.pareto import ParetoSet, evaluate
 from twin.experiment.runner import events_after_horizon
 from twin.experiment.search import FINALISTS_FIRST, search_finalists
 from twin.experiment.selection import Selection
@@ -27,7 +29,7 @@ from twin.io.load import load_problem
 from twin.io.result_folder import ResultFolder
 from twin.model.problem import DecisionProblem
 from twin.model.schema import Park
-from twin.reports.optimize import write_optimum
+from twin.reports.optimize import write_decision
 
 ProblemSource = str | Path | Mapping[str, Any]
 
@@ -78,6 +80,61 @@ def _settings(problem: DecisionProblem, jobs: int, backend: str, scheduler: str 
     )  # fmt: skip
 
 
+@dataclass
+class _Run:
+    """One decision's inputs, and the two ways to decide: a selection or a Pareto set."""
+
+    problem: DecisionProblem
+    source: str
+    inputs: Inputs
+    settings: Settings
+    study: Path | None
+    progress: Callable[[float, int], None] | None
+    on_stage: Callable[[int, Selection], None] | None
+    done: int = 0
+
+    def candidates(self, backend: Backend) -> tuple[list[Candidate], int, list[str]]:
+        """Every candidate, or a search's finalists: with the first replication and a note."""
+        problem, inputs = self.problem, self.inputs
+        if problem.search is None:
+            return make_candidates(problem, inputs.park, self.source), 0, []
+        finalists = search_finalists(
+            problem, inputs.park, self.source, inputs.events, self.settings, self.study, backend,
+            lambda k, n: self.progress(k, n) if self.progress else None,
+        )  # fmt: skip
+        return finalists, FINALISTS_FIRST, [_search_note(problem, len(finalists))]
+
+    def _stage(self, r: int, selection: Selection) -> None:
+        cap = self.problem.selection.max_replications
+        if self.progress:
+            self.progress(self.done, self.done + len(selection.needs()) * (cap - r))
+        if self.on_stage:
+            self.on_stage(r, selection)
+
+    def _count(self, done: int) -> None:
+        self.done = done
+
+    def select(self, backend: Backend) -> Optimum:
+        """The best candidate by the sequential selection."""
+        candidates, offset, notes = self.candidates(backend)
+        sample = engine_sampler(
+            self.problem, candidates, self.inputs.events, self.settings, backend, self._count,
+            offset,
+        )  # fmt: skip
+        result = decide(self.problem, candidates, sample, on_stage=self._stage)
+        result.notes += notes
+        return result
+
+    def pareto(self, backend: Backend) -> ParetoSet:
+        """The Pareto set of the candidates over several objectives."""
+        candidates, offset, notes = self.candidates(backend)
+        result = evaluate(
+            self.problem, candidates, self.inputs.events, self.settings, backend, offset
+        )
+        result.notes += notes
+        return result
+
+
 def optimize(
     problem: ProblemSource,
     jobs: int = 1,
@@ -88,8 +145,10 @@ def optimize(
     on_stage: Callable[[int, Selection], None] | None = None,
     study: Path | None = None,
     park: Park | None = None,
-) -> Optimum:
+) -> Optimum | ParetoSet:
     """Choose the best candidate of a decision problem, with a statistical guarantee.
+
+    With several objectives (``objectives:``) the answer is a Pareto set with intervals instead.
 
     Args:
         problem: a decision-problem file, a bundled problem's name, or a dict in that format.
@@ -110,39 +169,15 @@ def optimize(
     """
     loaded, source = load_problem(problem)
     inputs = prepare(loaded, source, park)
-    settings = _settings(loaded, jobs, backend, scheduler)
-    candidates: list[Candidate] = []
-    if loaded.search is None:
-        candidates = make_candidates(loaded, inputs.park, source)
-    elif study is None and out is not None:
+    if loaded.search is not None and study is None and out is not None:
         study = Path(f"{out}.study.db")
+    settings = _settings(loaded, jobs, backend, scheduler)
+    run = _Run(loaded, source, inputs, settings, study, progress, on_stage)
+    decision = run.pareto if len(loaded.goals) > 1 else run.select
 
-    cap = loaded.selection.max_replications
-    done = [0]
-
-    def stage(r: int, selection: Selection) -> None:
-        if progress:
-            progress(done[0], done[0] + len(selection.needs()) * (cap - r))
-        if on_stage:
-            on_stage(r, selection)
-
-    def compute() -> Optimum:
-        nonlocal candidates
-        offset, notes = 0, []
+    def compute() -> Optimum | ParetoSet:
         with open_backend(backend, settings.jobs, scheduler) as opened:
-            if loaded.search is not None:
-                candidates = search_finalists(
-                    loaded, inputs.park, source, inputs.events, settings, study, opened,
-                    lambda k, n: progress(k, n) if progress else None,
-                )  # fmt: skip
-                offset, notes = FINALISTS_FIRST, [_search_note(loaded, len(candidates))]
-            count = done.__setitem__
-            sample = engine_sampler(
-                loaded, candidates, inputs.events, settings, opened, lambda n: count(0, n), offset
-            )
-            result = decide(loaded, candidates, sample, on_stage=stage)
-            result.notes += notes
-            return result
+            return decision(opened)
 
     if out is None:
         return compute()
@@ -150,7 +185,7 @@ def optimize(
     with ResultFolder(out, described, 1_000_000) as folder:
         result = compute()
         try:
-            write_optimum(folder.staging, result, inputs.scenario)
+            write_decision(folder.staging, result, inputs.scenario)
             folder.publish(not result.interrupted)
         except OSError as exc:
             raise InputError(str(out), f"could not be written ({exc.strerror or exc})") from None

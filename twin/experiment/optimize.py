@@ -29,7 +29,7 @@ from twin.experiment.selection import (
     run_procedure,
 )
 from twin.experiment.settings import Case, Settings
-from twin.model.problem import MAX_CANDIDATES, DecisionProblem, Variable
+from twin.model.problem import MAX_CANDIDATES, DecisionProblem, Objective, Variable
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Change, Event, Park, Scenario, ScenarioInfo, SetChange
 from twin.stats import summarize
@@ -104,8 +104,9 @@ def check_kpis(problem: DecisionProblem, park: Park, source: str) -> None:
     """Every KPI the problem names exists in the park (objective, costs, constraints)."""
     known = set(kpi_names(park, problem.settings.step_min))
     named: list[tuple[str, str]] = []
-    if problem.objective.target != "cost":
-        named.append(("objective", problem.objective.target))
+    for k, goal in enumerate(problem.goals):
+        if goal.target != "cost":
+            named.append(("objective" if problem.objective else f"objectives[{k}]", goal.target))
     named += [(f"costs[{i}].kpi", c.kpi) for i, c in enumerate(problem.costs) if c.kpi]
     named += [(f"constraints[{i}].kpi", c.kpi) for i, c in enumerate(problem.constraints)]
     for place, kpi in named:
@@ -125,11 +126,14 @@ class Observations:
     problem: DecisionProblem
     candidates: Sequence[Candidate]
 
-    def objective(self, i: int, kpis: dict[str, list[float]]) -> np.ndarray:
+    def objective(
+        self, i: int, kpis: dict[str, list[float]], goal: Objective | None = None
+    ) -> np.ndarray:
         """Per replication: the cost, or the objective KPI signed so that smaller is better."""
         problem = self.problem
-        if problem.objective.target != "cost":
-            return problem.objective.sign * np.asarray(kpis[problem.objective.target], float)
+        goal = goal or problem.single
+        if goal.target != "cost":
+            return goal.sign * np.asarray(kpis[goal.target], float)
         fixed = sum(
             c.vnd_per_unit * float(self.candidates[i].values[c.path])
             for c in problem.costs
@@ -246,7 +250,7 @@ class Optimum:
     def objective_summary(self, i: int) -> dict[str, Any]:
         """Mean and 95% interval of candidate i's objective, in the objective's own sign."""
         n = self.outcome.replications[i]
-        values = self.problem.objective.sign * self.outcome.objective[i, :n]
+        values = self.problem.single.sign * self.outcome.objective[i, :n]
         s = summarize(list(values))
         return {"mean": s.mean, "ci95": list(s.ci95)}
 
@@ -358,8 +362,8 @@ def optimum_dict(opt: Optimum) -> dict[str, Any]:
     chosen = best if best is not None else opt.closest()
     doc: dict[str, Any] = {
         "problem": opt.problem.problem.name,
-        "objective": {"target": opt.problem.objective.target,
-                      "sense": "minimize" if opt.problem.objective.sign > 0 else "maximize"},
+        "objective": {"target": opt.problem.single.target,
+                      "sense": "minimize" if opt.problem.single.sign > 0 else "maximize"},
         "best": {
             "values": dict(opt.candidates[chosen].values),
             "objective": opt.objective_summary(chosen),

@@ -37,15 +37,15 @@ def _estimate(
     events: Sequence[Event],
     settings: Settings,
     backend: Backend | None,
-) -> tuple[float, list[float]]:
-    """Mean objective and mean constraint outputs over the search's replications."""
+) -> tuple[list[float], list[float]]:
+    """Mean objectives and mean constraint outputs over the search's replications."""
     n = problem.search.replications if problem.search else problem.selection.first_stage
     at = dataclasses.replace(settings, replications=n, first_replication=0)
     values = run_cases([Case(candidate.park, tuple(events), None)], at, backend=backend)[0].values
     observe = Observations(problem, [candidate])
-    objective = float(np.mean(observe.objective(0, values)))
+    goals = [float(np.mean(observe.objective(0, values, goal))) for goal in problem.goals]
     constraints = [float(np.mean(row)) for row in observe.constraints(values)]
-    return objective, constraints
+    return goals, constraints
 
 
 def search_finalists(
@@ -73,24 +73,30 @@ def search_finalists(
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     spec = problem.search
     assert spec is not None
-    sampler = optuna.samplers.TPESampler(seed=settings.seed)
+    several = len(problem.goals) > 1
+    sampler: optuna.samplers.BaseSampler = (
+        optuna.samplers.NSGAIISampler(seed=settings.seed)
+        if several
+        else optuna.samplers.TPESampler(seed=settings.seed)
+    )
     study = optuna.create_study(
         study_name=problem.problem.name,
         storage=f"sqlite:///{storage}" if storage else None,
         sampler=sampler,
+        directions=["minimize"] * len(problem.goals),
         load_if_exists=True,
     )
     found: dict[tuple[Any, ...], Candidate] = {}
 
-    def objective(trial: optuna.Trial) -> float:
+    def objective(trial: optuna.Trial) -> float | list[float]:
         combo = tuple(trial.suggest_categorical(v.key, v.choices()) for v in problem.variables)
         candidate = found.get(combo) or candidate_of(problem, base, combo, source)
         found[combo] = candidate
-        value, constraints = _estimate(problem, candidate, events, settings, backend)
+        goals, constraints = _estimate(problem, candidate, events, settings, backend)
         trial.set_user_attr("constraints", constraints)
         for k, value in enumerate(constraints):
             trial.set_constraint(f"c{k}", value)
-        return value
+        return goals if several else goals[0]
 
     left = spec.trials - len([t for t in study.trials if t.state.is_finished()])
     for k in range(max(left, 0)):
@@ -100,16 +106,23 @@ def search_finalists(
     return _finalists(problem, base, source, study.trials, spec.finalists)
 
 
+def _dominates(a: Sequence[float], b: Sequence[float]) -> bool:
+    return all(x <= y for x, y in zip(a, b, strict=True)) and any(
+        x < y for x, y in zip(a, b, strict=True)
+    )
+
+
 def _finalists(
     problem: DecisionProblem, base: Park, source: str, trials: Sequence[Any], count: int
 ) -> list[Candidate]:
-    """The `count` best distinct candidates: feasible estimates first, then by objective."""
-    scored: dict[tuple[Any, ...], tuple[float, float]] = {}
-    for trial in trials:
-        if trial.value is None or not math.isfinite(trial.value):
-            continue
+    """The `count` best distinct candidates: feasible estimates first, then the least dominated
+    (the Pareto front first when there are several objectives), then by the first objective."""
+    scored: dict[tuple[Any, ...], tuple[float, int, float]] = {}
+    finished = [t for t in trials if t.values and all(math.isfinite(v) for v in t.values)]
+    for trial in finished:
         combo = tuple(trial.params[v.key] for v in problem.variables)
         worst = max(trial.user_attrs.get("constraints", [0.0]) or [0.0])
-        scored[combo] = (max(worst, 0.0), float(trial.value))
+        beaten = sum(_dominates(other.values, trial.values) for other in finished)
+        scored[combo] = (max(worst, 0.0), beaten, float(trial.values[0]))
     ranked = sorted(scored, key=lambda c: scored[c])[:count]
     return [candidate_of(problem, base, combo, source) for combo in ranked]

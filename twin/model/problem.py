@@ -215,7 +215,10 @@ class DecisionProblem(Model):
     base: str | None = Field(None, description="park path or bundled name")
     scenario: str | None = Field(None, description="a scenario applied to the base first")
     variables: Annotated[list[Variable], Field(min_length=1, max_length=20)]
-    objective: Objective
+    objective: Objective | None = None
+    objectives: Annotated[list[Objective], Field(min_length=2, max_length=4)] | None = Field(
+        None, description="two or more objectives: a Pareto set instead of one best"
+    )
     costs: Annotated[list[Cost], Field(max_length=1000)] = Field(default_factory=list)
     constraints: Annotated[list[Constraint], Field(max_length=100)] = Field(default_factory=list)
     selection: SelectionRule
@@ -224,6 +227,23 @@ class DecisionProblem(Model):
     )
     settings: ProblemSettings = ProblemSettings()
     kind: Literal["decision-problem"] = "decision-problem"
+
+    @model_validator(mode="after")
+    def _one_objective_field(self) -> DecisionProblem:
+        if (self.objective is None) == (self.objectives is None):
+            raise ValueError("give exactly one of `objective` and `objectives`")
+        return self
+
+    @property
+    def goals(self) -> list[Objective]:
+        """The objectives: one for a selection, several for a Pareto set."""
+        return [self.objective] if self.objective is not None else list(self.objectives or [])
+
+    @property
+    def single(self) -> Objective:
+        """The one objective of a selection problem."""
+        assert self.objective is not None, "a Pareto problem has no single objective"
+        return self.objective
 
     def candidate_count(self) -> int:
         """How many combinations of the variables there are."""
@@ -240,7 +260,7 @@ def check_problem(problem: DecisionProblem, source: str) -> None:
     for i, key in enumerate(keys):
         if key in keys[:i]:
             raise InputError(source, f"a second variable for {key!r}", place=f"variables[{i}]")
-    if problem.objective.target == "cost" and not problem.costs:
+    if any(goal.target == "cost" for goal in problem.goals) and not problem.costs:
         raise InputError(source, "`minimize: cost` needs `costs`", place="objective")
     for i, cost in enumerate(problem.costs):
         if cost.path is not None and cost.path not in keys:

@@ -15,8 +15,10 @@ from typing import Any
 
 import yaml
 
-from twin.experiment.optimize import Optimum, optimum_dict
+from twin.experiment.optimize import Candidate, Optimum, optimum_dict
+from twin.experiment.pareto import ParetoSet, pareto_dict
 from twin.io.output import atomic_write_text
+from twin.model.problem import DecisionProblem
 from twin.model.schema import Scenario
 from twin.reports.charts import svg_intervals
 from twin.reports.page import (
@@ -30,14 +32,14 @@ from twin.reports.page import (
     md_text,
     page_html,
 )
-from twin.text import fmt
+from twin.text import fmt, interval_text
 
 
-def best_scenario(opt: Optimum, base_scenario: Scenario | None) -> dict[str, Any]:
-    """The best (or, with none feasible, the closest) candidate as a scenario document."""
-    doc = optimum_dict(opt)
-    chosen = opt.best if opt.best is not None else opt.closest()
-    values = ", ".join(f"{k} = {v}" for k, v in doc["best"]["values"].items())
+def candidate_scenario(
+    problem: DecisionProblem, candidate: Candidate, base_scenario: Scenario | None, name: str
+) -> dict[str, Any]:
+    """A candidate as a scenario document of the problem's base (its own scenario first)."""
+    values = ", ".join(f"{k} = {v}" for k, v in candidate.values.items())
     changes: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     if base_scenario is not None:
@@ -45,27 +47,33 @@ def best_scenario(opt: Optimum, base_scenario: Scenario | None) -> dict[str, Any
         changes += dumped.get("changes", [])
         events += dumped.get("events", [])
     changes += [
-        c.model_dump(mode="json", by_alias=True, exclude_none=True)
-        for c in opt.candidates[chosen].changes
+        c.model_dump(mode="json", by_alias=True, exclude_none=True) for c in candidate.changes
     ]
     scenario: dict[str, Any] = {
         "scenario": {
-            "name": f"{opt.problem.problem.name}-best"[:200],
+            "name": name[:200],
             "description": f"chosen by parktwin optimize: {values}"[:2000],
         },
     }
-    if opt.problem.base is not None:
-        scenario["base"] = opt.problem.base
+    if problem.base is not None:
+        scenario["base"] = problem.base
     scenario["changes"] = changes
     if events:
         scenario["events"] = events
     return scenario
 
 
+def best_scenario(opt: Optimum, base_scenario: Scenario | None) -> dict[str, Any]:
+    """The best (or, with none feasible, the closest) candidate as a scenario document."""
+    chosen = opt.best if opt.best is not None else opt.closest()
+    name = f"{opt.problem.problem.name}-best"
+    return candidate_scenario(opt.problem, opt.candidates[chosen], base_scenario, name)
+
+
 def _answer(doc: dict[str, Any], opt: Optimum) -> list[str]:
     best = doc["best"]
     values = ", ".join(f"{k} = {v}" for k, v in best["values"].items())
-    target = opt.problem.objective.target
+    target = opt.problem.single.target
     o = best["objective"]
     crn = doc["certificate"]["common_random_numbers"]
     streams = "common random numbers" if crn else "independent streams"
@@ -124,7 +132,7 @@ def optimize_report(opt: Optimum) -> tuple[str, str]:
     numeric = {header.index("objective [95%]"), header.index("replications")}
     body = (
         html_paragraphs(answer)
-        + svg_intervals(opt.problem.objective.target, "", entries)
+        + svg_intervals(opt.problem.single.target, "", entries)
         + html_heading(2, "Candidates")
         + html_table(header, rows, numeric=numeric)
         + html_heading(2, "Decisions, in order")
@@ -133,6 +141,15 @@ def optimize_report(opt: Optimum) -> tuple[str, str]:
         + html_paragraphs(procedure)
     )
     return "\n".join(md) + "\n", page_html(title, body)
+
+
+def write_decision(
+    out: Path, result: Optimum | ParetoSet, base_scenario: Scenario | None
+) -> list[Path]:
+    """Write the files of a selection (:func:`write_optimum`) or of a Pareto set."""
+    if isinstance(result, Optimum):
+        return write_optimum(out, result, base_scenario)
+    return write_pareto(out, result, base_scenario)
 
 
 def write_optimum(out: Path, opt: Optimum, base_scenario: Scenario | None) -> list[Path]:
@@ -149,3 +166,47 @@ def write_optimum(out: Path, opt: Optimum, base_scenario: Scenario | None) -> li
         atomic_write_text(out / "report.md", markdown),
         atomic_write_text(out / "report.html", page),
     ]
+
+
+def pareto_report(result: ParetoSet) -> tuple[str, str]:
+    """The report of a Pareto set, as Markdown and as a self-contained HTML page."""
+    doc = pareto_dict(result)
+    title = f"{result.problem.problem.name}: Pareto set"
+    keys = list(doc["candidates"][0]["values"]) if doc["candidates"] else []
+    goals = [g["target"] for g in doc["objectives"]]
+    header = ["#", *keys, *(f"{g} [95%]" for g in goals), "status", "reason"]
+    rows = []
+    for n, c in enumerate(doc["candidates"], start=1):
+        cells = [str(n), *(str(c["values"][k]) for k in keys)]
+        cells += [f"{fmt(o['mean'])} {interval_text(*o['ci95'])}" for o in c["objectives"]]
+        rows.append([*cells, c["status"], c["reason"]])
+    intro = [
+        f"{len(doc['pareto'])} of {len(doc['candidates'])} candidates are on the Pareto front "
+        f"of {', '.join(goals)}.",
+        doc["certificate"]["guarantee"],
+        *doc["notes"],
+    ]
+    md = [md_heading(1, title), "", *(md_text(line) for line in intro), ""]
+    md += [*md_table(header, rows), "", md_text(doc["certificate"]["procedure"])]
+    body = html_paragraphs(intro) + html_table(header, rows)
+    body += html_paragraphs([doc["certificate"]["procedure"]])
+    return "\n".join(md) + "\n", page_html(title, body)
+
+
+def write_pareto(out: Path, result: ParetoSet, base_scenario: Scenario | None) -> list[Path]:
+    """optimum.json (``pareto``), the report, and ``pareto-N.yaml`` per member of the set."""
+    markdown, page = pareto_report(result)
+    doc = pareto_dict(result)
+    written = [
+        atomic_write_text(
+            out / "optimum.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        ),
+        atomic_write_text(out / "report.md", markdown),
+        atomic_write_text(out / "report.html", page),
+    ]
+    for n, i in enumerate(result.front(), start=1):
+        name = f"{result.problem.problem.name}-pareto-{n}"
+        scenario = candidate_scenario(result.problem, result.candidates[i], base_scenario, name)
+        text = yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True)
+        written.append(atomic_write_text(out / f"pareto-{n}.yaml", text))
+    return written

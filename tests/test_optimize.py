@@ -280,3 +280,43 @@ def test_ctrl_c_keeps_what_is_decided_and_says_what_is_not(tmp_path):
     )
     assert any(c["status"] == "not decided" for c in written["candidates"])
     assert "not decided" in stdout
+
+
+def test_several_objectives_give_a_pareto_set_with_intervals(tmp_path):
+    goals = [{"minimize": "cost"}, {"minimize": "docks.f2-docks.wait_mean_min"}]
+    doc = problem(objectives=goals, constraints=[])
+    del doc["objective"]
+    doc["costs"] = doc["costs"][:1]  # cost: the docks alone
+    doc["variables"][0]["values"] = [4, 5, 6, 7]
+    result = optimize(doc, out=tmp_path / "p")
+    written = json.loads((tmp_path / "p" / "optimum.json").read_text(encoding="utf-8"))
+    assert written["best"] is None and written["pareto"]
+    # cost rises and the wait falls with every dock: every candidate is a trade-off
+    assert [c["status"] for c in written["candidates"]] == ["pareto"] * 4
+    waits = [c["objectives"][1]["mean"] for c in written["candidates"]]
+    assert waits == sorted(waits, reverse=True)
+    for c in written["candidates"]:
+        low, high = c["objectives"][1]["ci95"]
+        assert low <= c["objectives"][1]["mean"] <= high
+    assert sorted(p.name for p in (tmp_path / "p").glob("pareto-*.yaml")) == [
+        f"pareto-{n}.yaml" for n in range(1, 5)
+    ]
+    assert result.front() == [0, 1, 2, 3]
+
+
+def test_a_dominated_candidate_names_who_dominates_it():
+    goals = [{"minimize": "docks.f2-docks.wait_mean_min"}, {"minimize": "trucks.wait_mean_min"}]
+    doc = problem(objectives=goals, constraints=[], costs=[])
+    del doc["objective"]
+    doc["variables"][0]["values"] = [3, 6]
+    written = optimum_dict_of(optimize(doc))
+    statuses = {c["values"]["logistics.dock_groups[id=f2-docks].docks"]: c for c in written}
+    assert statuses[6]["status"] == "pareto"
+    assert statuses[3]["status"] == "dominated"
+    assert statuses[3]["reason"] == "by candidate 2 (clearly)"
+
+
+def optimum_dict_of(result):
+    from twin.experiment.pareto import decision_dict
+
+    return decision_dict(result)["candidates"]

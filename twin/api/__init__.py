@@ -23,7 +23,6 @@ from twin.experiment.runner import (
 from twin.experiment.settings import Case, Settings
 from twin.experiment.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
 from twin.experiment.workload import expected_result_bytes
-from twin.io.bundled import DEFAULT_PARK
 from twin.io.inputs import (
     ParkSource,
     ScenarioSource,
@@ -33,7 +32,7 @@ from twin.io.inputs import (
     resolve_inputs,
 )
 from twin.io.load import file_kind
-from twin.io.result_folder import ResultFolder
+from twin.io.result_folder import write_result
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Park, Scenario
 from twin.reports.compare import write_comparison
@@ -55,18 +54,6 @@ def _finished(experiments: Sequence[Experiment]) -> bool:
 R = TypeVar("R")
 
 
-def _write_into(folder: ResultFolder, write: Callable[[Path], object], complete: bool) -> Path:
-    """Write a result into the staging folder and publish it; disk errors are bad input."""
-    try:
-        write(folder.staging)
-        return folder.publish(complete)
-    except OSError as exc:
-        raise InputError(
-            str(folder.target),
-            f"could not be written ({exc.strerror or exc}); an earlier result there is kept",
-        ) from None
-
-
 def _in_folder(
     out: Path | None,
     command: str,
@@ -75,29 +62,19 @@ def _in_folder(
     write: Callable[[Path, R], object],
     partial: Callable[[Sequence[Experiment]], R],
 ) -> R:
-    """Compute a result and, with `out`, write it there as one unit (:mod:`twin.io.result_folder`).
+    """Compute a result and, with `out`, write it there as one unit (:func:`write_result`).
 
-    The destination is checked and locked before `compute` runs. When the replications are
-    interrupted or fail, the finished ones (``partial``) are written, beside a complete earlier
-    result rather than over it, and the error says where.
+    When the replications are interrupted or fail, the finished ones (``partial``) are
+    written, beside a complete earlier result rather than over it, and the error says where.
     """
-    if out is None:
-        return compute()
+
+    def salvage(exc: BaseException) -> R | None:
+        if isinstance(exc, Interrupted | ReplicationError) and _finished(exc.experiments):
+            return partial(exc.experiments)
+        return None
+
     described = f"parktwin {command} ({' '.join(sys.argv)[:200]})"
-    with ResultFolder(out, described, expected_bytes) as folder:
-        try:
-            result = compute()
-        except (Interrupted, ReplicationError) as exc:
-            finished = exc.experiments
-            if _finished(finished):
-                try:
-                    where = _write_into(folder, lambda d: write(d, partial(finished)), False)
-                    exc.add_note(f"the finished replications were written to {where}")
-                except InputError as error:
-                    exc.add_note(str(error))
-            raise
-        _write_into(folder, lambda d: write(d, result), complete=True)
-        return result
+    return write_result(out, described, compute, write, expected_bytes, salvage)
 
 
 def run(
@@ -240,7 +217,7 @@ def compare_cases(
             raise UsageError(f"scenario '{scenarios[k]}' is given twice")
     if park is None:
         park = common_base([(s, sc) for s, (sc, _) in zip(scenarios, loaded, strict=True)])
-    base = read_park(park if park is not None else DEFAULT_PARK)
+    base = read_park(park)
     labels = unique_labels([sc.scenario.name for sc, _ in loaded])
     cases = [Case(base, (), None, label="baseline")]
     for (sc, source), label in zip(loaded, labels, strict=True):

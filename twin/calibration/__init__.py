@@ -35,7 +35,9 @@ from twin.calibration.search import search_docks
 from twin.calibration.trucks import distrust_irregular, fit_trucks, logged_groups, record_search
 from twin.calibration.validation import default_replications, validate
 from twin.errors import UsageError
-from twin.io.load import load_park
+from twin.experiment.runner import Progress as Ticks
+from twin.experiment.settings import Workers
+from twin.io.inputs import read_park
 from twin.model.intervals import DAY, Clock
 from twin.model.schema import Park
 
@@ -52,6 +54,8 @@ def calibrate(
     seed: int = 0,
     search: bool = True,
     progress: Progress | None = None,
+    workers: Workers | None = None,
+    ticks: Ticks | None = None,
 ) -> Calibration:
     """Fit a park to the sensor data in a folder and validate it on a held-out span.
 
@@ -65,6 +69,9 @@ def calibrate(
         seed: Base seed of every simulation.
         search: Search the number of docks staffed by simulation.
         progress: Called with a short text before each stage.
+        workers: Where the simulations run (``-j``, ``--backend``; default one process): the
+            same numbers on any.
+        ticks: Called with (replications done, planned) as the validation's finish.
 
     Returns:
         The fitted park with every fit and check.
@@ -79,7 +86,7 @@ def calibrate(
     if replications is not None and replications < 1:
         raise UsageError(f"--replications must be at least 1, got {replications}")
     say = progress or (lambda _: None)
-    source = park if isinstance(park, Park) else load_park(park)
+    source = read_park(park)
     say("reading sensor data")
     read_notes: list[str] = []
     with quiet(read_notes, "reading sensor data"):
@@ -99,8 +106,9 @@ def calibrate(
     if search and data.trucks is not None and unread:
         say("searching dock counts by simulation")
         cal.docks = search_docks(
-            fitted, data.trucks, cal.training, data.timebase, groups=unread, seed=seed
-        )
+            fitted, data.trucks, cal.training, data.timebase, groups=unread, seed=seed,
+            workers=workers,
+        )  # fmt: skip
         distrust_irregular(cal)
         record_search(cal, edit)
         fitted = apply_edit(source, edit, _header(cal))
@@ -115,7 +123,7 @@ def calibrate(
             if choice.shape is not None:
                 daily[key] = (choice.shape.daily_sd, choice.shape.daily_n)
         with cal.quiet("validation"):
-            cal.validation = validate(fitted, data, cal.held_out, daily, reps, seed)
+            cal.validation = validate(fitted, data, cal.held_out, daily, reps, seed, workers, ticks)
     else:
         cal.notes.append("no held-out span: the fitted park was not validated")
     return cal

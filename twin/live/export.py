@@ -20,6 +20,8 @@ from pathlib import Path
 
 from twin.calibration import Calibration, calibrate
 from twin.errors import InputError
+from twin.experiment.runner import Progress
+from twin.experiment.settings import Workers
 from twin.io.output import atomic_write_text
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
@@ -119,6 +121,8 @@ def calibrate_source(
     seed: int = 0,
     search: bool = True,
     progress: Callable[[str], None] | None = None,
+    workers: Workers | None = None,
+    ticks: Progress | None = None,
 ) -> Calibration:
     """:func:`twin.calibration.calibrate` on a sensor folder or a live store.
 
@@ -127,7 +131,9 @@ def calibrate_source(
     Arguments and errors are those of :func:`twin.calibration.calibrate`.
     """
     with sensor_folder(source) as folder:
-        result = calibrate(park, folder, holdout, replications, seed, search, progress)
+        result = calibrate(
+            park, folder, holdout, replications, seed, search, progress, workers, ticks
+        )
     if folder != Path(source):
         _name_the_store(result, folder, Path(source))
     return result

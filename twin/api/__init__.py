@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from twin.calibration import Calibration
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
 from twin.experiment.results import Experiment
@@ -20,7 +21,7 @@ from twin.experiment.runner import (
     kpi_names,
     run_cases,
 )
-from twin.experiment.settings import Case, Settings
+from twin.experiment.settings import Case, Settings, Workers
 from twin.experiment.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
 from twin.experiment.workload import expected_result_bytes
 from twin.io.inputs import (
@@ -33,8 +34,10 @@ from twin.io.inputs import (
 )
 from twin.io.load import file_kind
 from twin.io.result_folder import write_result
+from twin.live.export import calibrate_source
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Park, Scenario
+from twin.reports.calibration import save_calibration
 from twin.reports.compare import write_comparison
 from twin.reports.run import write_run
 from twin.reports.sweep import write_sweep
@@ -327,3 +330,40 @@ def sweep(
         lambda folder, result: write_sweep(folder, result, inputs.park),
         build,
     )
+
+
+# --------------------------------------------------------------------------- calibrate
+
+
+def calibrate_command(
+    park: ParkSource,
+    sensors: str | Path,
+    out: Path,
+    report: Path | None = None,
+    *,
+    holdout: float = 0.2,
+    replications: int | None = None,
+    seed: int = 0,
+    search: bool = True,
+    stages: Callable[[str], None] | None = None,
+    workers: Workers | None = None,
+    progress: Callable[[float, int], None] | None = None,
+) -> tuple[Calibration, list[Path]]:
+    """``parktwin calibrate``: fit the park to a sensor folder or store; write park and report.
+
+    The report folder is a result folder, checked and locked before the fit starts
+    (:func:`twin.reports.calibration.save_calibration`); the arguments are those of
+    :func:`twin.calibration.calibrate`, `stages` its stage texts and `progress` the
+    (replications done, planned) of its validation.
+
+    Returns:
+        The calibration, and the files written (the park file first).
+    """
+
+    def compute() -> Calibration:
+        return calibrate_source(
+            park, sensors, holdout, replications, seed, search, stages, workers, progress
+        )
+
+    described = f"parktwin calibrate ({' '.join(sys.argv)[:200]})"
+    return save_calibration(out, report, compute, described)

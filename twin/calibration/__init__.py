@@ -37,9 +37,8 @@ from twin.calibration.validation import default_replications, validate
 from twin.errors import UsageError
 from twin.experiment.runner import Progress as Ticks
 from twin.experiment.settings import Workers
-from twin.io.inputs import read_park
+from twin.io.inputs import ParkSource, read_park
 from twin.model.intervals import DAY, Clock
-from twin.model.schema import Park
 
 __all__ = ["Calibration", "calibrate"]
 
@@ -47,7 +46,7 @@ Progress = Callable[[str], None]
 
 
 def calibrate(
-    park: Park | str | Path,
+    park: ParkSource,
     sensor_dir: str | Path,
     holdout: float = 0.2,
     replications: int | None = None,

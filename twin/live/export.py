@@ -22,10 +22,10 @@ from twin.calibration import Calibration, calibrate
 from twin.errors import InputError
 from twin.experiment.runner import Progress
 from twin.experiment.settings import Workers
+from twin.io.inputs import ParkSource
 from twin.io.output import atomic_write_text
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
-from twin.model.schema import Park
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 TRUCK_COLUMNS = ("truck_id", "flow", "gate", "dock_group")
@@ -114,7 +114,7 @@ def sensor_folder(source: str | Path) -> Iterator[Path]:
 
 
 def calibrate_source(
-    park: Park | str | Path,
+    park: ParkSource,
     source: str | Path,
     holdout: float = 0.2,
     replications: int | None = None,

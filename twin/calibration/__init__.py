@@ -13,8 +13,10 @@ into a training span and a held-out span (the last 20% by default), fits on the 
   no service times to read them from (:mod:`.search`),
 
 writes them into a copy of the park with their provenance (:mod:`.apply`), and simulates the
-fitted park over the held-out span to compare it with what was measured (:mod:`.validate`).
-:func:`twin.reports.calibration.write_outputs` writes the fitted park and the report.
+fitted park over the held-out span to compare it with what was measured (:mod:`.validation`).
+The simulations go through the experiment runner (:func:`twin.experiment.runner.replicate`), so
+they run on any backend with the same numbers. :func:`twin.reports.calibration.save_calibration`
+writes the fitted park and the report folder.
 
 A fitted value the park format refuses (not finite, out of range: readings of 1e308 kW) is
 refused for its asset and named (:attr:`Calibration.refused`); the rest goes on. Numerical

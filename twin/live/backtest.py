@@ -42,7 +42,6 @@ from twin.live.nowcast import (
     check_options,
     check_state,
     mean_gate_to_dock,
-    run_settings,
     seen_flows_only,
     series_names,
     trace_series,
@@ -263,7 +262,7 @@ def _nowcasts(
         Case(park, start=state, seed=origin_seed(seed, origin))
         for origin, state in zip(origins, states, strict=True)
     ]
-    settings = run_settings(workers, hours / 24, 0.0, step_min, seed, replications)
+    settings = workers.settings(hours / 24, 0.0, step_min, seed, replications)
     measure = functools.partial(trace_series, times=end, step_min=step_min)
     runs = replicate(cases, settings, measure, progress)
     names = series_names(park)
@@ -380,7 +379,7 @@ def _cold(
     moved = park.model_copy(update={"park": calendar})
     times = np.array([(t - midnight).total_seconds() / 60.0 for t in targets])
     spec_days = (float(times.max()) + step_min) / 1440.0
-    settings = run_settings(workers, spec_days, COLD_WARMUP_DAYS, step_min, seed, replications)
+    settings = workers.settings(spec_days, COLD_WARMUP_DAYS, step_min, seed, replications)
     measure = functools.partial(trace_series, times=times, step_min=step_min)
     runs = replicate([Case(moved)], settings, measure)[0]
     return {name: band(np.array([run[name] for run in runs])) for name in runs[0]}

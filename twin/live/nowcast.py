@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from twin.errors import SettingError, UsageError
+from twin.errors import UsageError
 from twin.experiment.runner import Progress, replicate
-from twin.experiment.settings import Case, Settings, Workers
+from twin.experiment.settings import Case, Workers
 from twin.live.state import LOOKBACK_H, state_at
 from twin.live.store import Store
 from twin.model.schema import Park
@@ -94,16 +94,6 @@ def check_options(hours: float, replications: int, step_min: float) -> None:
         )
 
 
-def run_settings(
-    workers: Workers, days: float, warmup_days: float, step_min: float, seed: int, reps: int
-) -> Settings:
-    """The runner's settings of a forecast's replications (UsageError for a value out of range)."""
-    try:
-        return workers.settings(days, warmup_days, step_min, seed, reps)
-    except SettingError as exc:
-        raise UsageError(str(exc)) from None
-
-
 def check_state(park: Park, state: StartState) -> None:
     """Refuse a state that does not fit the park (UsageError naming the truck or outage)."""
     problems = start_state_problems(park, state)
@@ -137,7 +127,7 @@ def forecast_samples(
     check_state(park, state)
     steps = max(1, math.floor(hours * 60 / step_min + 1e-9))
     times = step_min * np.arange(1, steps + 1)
-    settings = run_settings(workers or Workers(), hours / 24, 0.0, step_min, seed, replications)
+    settings = (workers or Workers()).settings(hours / 24, 0.0, step_min, seed, replications)
     measure = functools.partial(trace_series, times=times, step_min=step_min)
     runs = replicate([Case(park, start=state)], settings, measure, progress)[0]
     values = {name: np.array([run[name] for run in runs]) for name in series_names(park)}

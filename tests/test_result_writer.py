@@ -10,9 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 import twin.api
+import twin.calibration
 from cli import app
 from twin.calibration.sample import sensor_tables, write_sensors
 from twin.errors import InputError
+from twin.experiment.runner import Interrupted
 from twin.io.inputs import read_park
 from twin.io.result_folder import MANIFEST, write_result
 
@@ -152,3 +154,41 @@ def test_an_interrupted_calibration_leaves_the_earlier_report(
     assert {p.name: p.read_bytes() for p in report.iterdir()} == before
     assert park.read_bytes() == park_before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fitted.yaml", "report"]
+
+
+def _interrupt_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(*args: object) -> None:
+        raise Interrupted()
+
+    monkeypatch.setattr(twin.calibration, "validate", interrupted)
+
+
+def test_a_calibration_interrupted_in_validation_is_a_partial_report(
+    sensors: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report, park = tmp_path / "report", tmp_path / "fitted.yaml"
+    _interrupt_validation(monkeypatch)
+    code, output = _calibrate(sensors, park, report)
+    assert code == 130 and str(report) in output
+    manifest = _manifest(report)
+    assert manifest["complete"] is False
+    assert set(manifest["files"]) == {"report.md", "report.html", "calibration.json", "fitted.yaml"}
+    assert "the validation was interrupted" in (report / "report.md").read_text()
+    read_park(report / "fitted.yaml")  # every fit, in the partial folder
+    assert not park.exists()  # not put where a validated park is expected
+
+
+def test_an_interrupted_validation_goes_beside_a_complete_report(
+    sensors: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report, park = tmp_path / "report", tmp_path / "fitted.yaml"
+    assert _calibrate(sensors, park, report)[0] == 0
+    before = {p.name: p.read_bytes() for p in report.iterdir()}
+    park_before = park.read_bytes()
+    _interrupt_validation(monkeypatch)
+    code, output = _calibrate(sensors, park, report)
+    partial = tmp_path / "report.partial"
+    assert code == 130 and str(partial) in output
+    assert {p.name: p.read_bytes() for p in report.iterdir()} == before
+    assert park.read_bytes() == park_before
+    assert _manifest(partial)["complete"] is False

@@ -32,17 +32,17 @@ from typing import Any
 from twin.calibration.apply import Edit, apply_edit
 from twin.calibration.meters import fit_meters
 from twin.calibration.read import read_sensors
-from twin.calibration.result import Calibration, quiet
+from twin.calibration.result import Calibration, CalibrationInterrupted, quiet
 from twin.calibration.search import search_docks
 from twin.calibration.trucks import distrust_irregular, fit_trucks, logged_groups, record_search
-from twin.calibration.validation import default_replications, validate
+from twin.calibration.validation import Validation, default_replications, validate
 from twin.errors import UsageError
 from twin.experiment.runner import Progress as Ticks
 from twin.experiment.settings import Workers
 from twin.io.inputs import ParkSource, read_park
 from twin.model.intervals import DAY, Clock
 
-__all__ = ["Calibration", "calibrate"]
+__all__ = ["Calibration", "CalibrationInterrupted", "calibrate"]
 
 Progress = Callable[[str], None]
 
@@ -123,11 +123,31 @@ def calibrate(
         for key, choice in cal.shapes.items():
             if choice.shape is not None:
                 daily[key] = (choice.shape.daily_sd, choice.shape.daily_n)
-        with cal.quiet("validation"):
-            cal.validation = validate(fitted, data, cal.held_out, daily, reps, seed, workers, ticks)
+        cal.validation = _validate(cal, daily, reps, seed, workers, ticks)
     else:
         cal.notes.append("no held-out span: the fitted park was not validated")
     return cal
+
+
+def _validate(
+    cal: Calibration,
+    daily: dict[tuple[str, str], tuple[float, int]],
+    replications: int,
+    seed: int,
+    workers: Workers | None,
+    ticks: Ticks | None,
+) -> Validation:
+    """The fitted park's held-out checks; Ctrl-C raises :class:`CalibrationInterrupted`."""
+    assert cal.held_out is not None
+    try:
+        with cal.quiet("validation"):
+            return validate(
+                cal.park, cal.data, cal.held_out, daily, replications, seed, workers, ticks
+            )
+    except KeyboardInterrupt:  # the runner's Interrupted, or Ctrl-C between its runs
+        cal.interrupted = True
+        cal.notes.append("the validation was interrupted: the fitted park was not validated")
+        raise CalibrationInterrupted(cal) from None
 
 
 def split_time(period: tuple[float, float], holdout: float, clock: Clock) -> float:

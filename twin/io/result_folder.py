@@ -510,6 +510,7 @@ def write_result(
     write: Callable[[Path, R], object],
     expected_bytes: int = 0,
     salvage: Callable[[BaseException], R | None] | None = None,
+    salvaged: str = "the finished replications were written to",
 ) -> R:
     """Compute a result and, with `out`, write it there as one unit: every command's way out.
 
@@ -526,6 +527,7 @@ def write_result(
         write: writes a result into a folder (the staging folder).
         expected_bytes: the result's estimated size, checked against the free space first.
         salvage: the partial result an error of `compute` leaves, or None for none.
+        salvaged: the note added to the error before the partial result's folder.
 
     Raises:
         InputError: a destination that cannot hold the result, or a disk that refuses it.
@@ -540,7 +542,7 @@ def write_result(
             if partial is not None:
                 try:
                     where = folder.write(lambda d: write(d, partial), complete=False)
-                    exc.add_note(f"the finished replications were written to {where}")
+                    exc.add_note(f"{salvaged} {where}")
                 except InputError as error:
                     exc.add_note(str(error))
             raise

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from twin.calibration import Calibration, calibrate
+from twin.calibration import Calibration, CalibrationInterrupted, calibrate
 from twin.errors import InputError
 from twin.experiment.runner import Progress
 from twin.experiment.settings import Workers
@@ -131,9 +131,14 @@ def calibrate_source(
     Arguments and errors are those of :func:`twin.calibration.calibrate`.
     """
     with sensor_folder(source) as folder:
-        result = calibrate(
-            park, folder, holdout, replications, seed, search, progress, workers, ticks
-        )
+        try:
+            result = calibrate(
+                park, folder, holdout, replications, seed, search, progress, workers, ticks
+            )
+        except CalibrationInterrupted as exc:
+            if folder != Path(source):
+                _name_the_store(exc.calibration, folder, Path(source))
+            raise
     if folder != Path(source):
         _name_the_store(result, folder, Path(source))
     return result

@@ -22,6 +22,7 @@ import numpy as np
 
 from twin.calibration.document import calibration_document, parameter_rows
 from twin.calibration.fit_weekdays import WeekdayFit, day_range
+from twin.calibration.result import CalibrationInterrupted
 from twin.calibration.spread import MIN_REPLICATIONS
 from twin.calibration.validation import MIN_TRUCKS_JUDGED
 from twin.errors import InputError
@@ -912,7 +913,9 @@ def save_calibration(
     staged, stamped with a run id and ``manifest.json``, and swapped in whole. The park file
     is written before the folder is swapped in, so a park that cannot be written leaves the
     folder as it was; a park file inside the report folder is written into it as one of its
-    files.
+    files. A calibration interrupted in its validation (:class:`CalibrationInterrupted`) is a
+    partial result: its report and fitted park go into the report folder, or ``DIR.partial``
+    beside a complete one, and the park file `out` is left as it was.
 
     Returns:
         The calibration, and the files written (the park file first).
@@ -925,10 +928,15 @@ def save_calibration(
     inside = target.parent.resolve() == folder.resolve()
 
     def write(staging: Path, cal: Calibration) -> None:
-        write_park_file(cal, staging / target.name if inside else target)
+        park_file = staging / target.name if inside or cal.interrupted else target
+        write_park_file(cal, park_file)
         write_report(cal, staging)
 
-    cal = write_result(folder, command, compute, write)
+    def salvage(exc: BaseException) -> Calibration | None:
+        return exc.calibration if isinstance(exc, CalibrationInterrupted) else None
+
+    written = "the fits, not validated, were written to"
+    cal = write_result(folder, command, compute, write, salvage=salvage, salvaged=written)
     return cal, [target, *(folder / name for name in REPORT_FILES)]
 
 

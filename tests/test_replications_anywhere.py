@@ -104,7 +104,9 @@ def test_a_replication_that_fails_twice_names_its_case_seed() -> None:
     settings = Settings(**SHORT, seed=1, replications=1)
     with pytest.raises(ReplicationError) as caught:
         replicate([Case(read_park("demo-small"), seed=77)], settings, measure)
-    assert "--seed 77" in str(caught.value) and "broken measure" in str(caught.value)
+    message = str(caught.value)
+    assert "its seed is 77" in message and "broken measure" in message
+    assert "--first-replication" not in message  # not an option of the commands that use it
 
 
 # --------------------------------------------------------------------------- nowcast

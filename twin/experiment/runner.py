@@ -169,11 +169,14 @@ class Failure:
     seed: int
     error: str
 
-    def describe(self) -> str:
-        """What failed and how to rerun it alone."""
+    def describe(self, rerun: bool = True) -> str:
+        """What failed, and (with `rerun`) how to rerun it alone with ``run``'s options."""
+        failed = f"replication {self.replication} of '{self.case}' failed twice ({self.error})"
+        if not rerun:
+            return f"{failed}; its seed is {self.seed}"
         return (
-            f"replication {self.replication} of '{self.case}' failed twice ({self.error}); "
-            f"rerun it alone with --seed {self.seed} --first-replication {self.replication} -r 1"
+            f"{failed}; rerun it alone with --seed {self.seed} "
+            f"--first-replication {self.replication} -r 1"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -184,11 +187,17 @@ class Failure:
 class ReplicationError(RuntimeError):
     """Replications failed twice; `experiments` holds every replication that finished."""
 
-    def __init__(self, failures: Sequence[Failure], experiments: Sequence[Experiment] = ()):
+    def __init__(
+        self,
+        failures: Sequence[Failure],
+        experiments: Sequence[Experiment] = (),
+        rerun: bool = True,
+    ):
         self.failures = list(failures)
         self.experiments = list(experiments)
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        super().__init__(failures[0].describe() + more if failures else "replications failed")
+        first = failures[0].describe(rerun) + more if failures else "replications failed"
+        super().__init__(first)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -552,8 +561,8 @@ def replicate(
             runner.run(reps)
     except KeyboardInterrupt:
         raise Interrupted() from None
-    if runner.failures:
-        raise ReplicationError(runner.failures)
+    if runner.failures:  # calibrate, nowcast and backtest have no --first-replication
+        raise ReplicationError(runner.failures, rerun=False)
     return [[runner.kpis[c][i] for i in reps] for c in range(len(cases))]
 
 

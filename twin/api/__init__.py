@@ -57,7 +57,7 @@ def _finished(experiments: Sequence[Experiment]) -> bool:
 R = TypeVar("R")
 
 
-def _in_folder(
+def _experiment_result(
     out: Path | None,
     command: str,
     expected_bytes: int,
@@ -65,7 +65,7 @@ def _in_folder(
     write: Callable[[Path, R], object],
     partial: Callable[[Sequence[Experiment]], R],
 ) -> R:
-    """Compute a result and, with `out`, write it there as one unit (:func:`write_result`).
+    """Run an experiment and, with `out`, write its result there (:func:`write_result`).
 
     When the replications are interrupted or fail, the finished ones (``partial``) are
     written, beside a complete earlier result rather than over it, and the error says where.
@@ -97,7 +97,7 @@ def run(
     inputs = resolve_inputs(park, scenario)
     case = Case(inputs.park, inputs.events, inputs.scenario_name)
     settings = settings or Settings()
-    return _in_folder(
+    return _experiment_result(
         out,
         "run",
         expected_result_bytes(inputs.park, settings),
@@ -258,7 +258,7 @@ def compare(
             extra["failed_replications"] = failed
         return Comparison(first, list(experiments[1:]), labels, first.settings, extra)
 
-    return _in_folder(
+    return _experiment_result(
         out,
         "compare",
         expected_result_bytes(base, settings, with_trace=False),
@@ -323,7 +323,7 @@ def sweep(
             extra,
         )
 
-    return _in_folder(
+    return _experiment_result(
         out,
         "sweep",
         expected_result_bytes(inputs.park, settings, with_trace=False),

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from cli import app
 from tests.history import known_park, write_history
 from twin.calibration.sample import sensor_tables, write_sensors
+from twin.errors import SettingError
 from twin.experiment.runner import Interrupted, ReplicationError, replicate, run_cases
 from twin.experiment.settings import Case, Settings, Workers
 from twin.io.inputs import read_park
@@ -107,6 +108,20 @@ def test_a_replication_that_fails_twice_names_its_case_seed() -> None:
     message = str(caught.value)
     assert "its seed is 77" in message and "broken measure" in message
     assert "--first-replication" not in message  # not an option of the commands that use it
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"jobs": 0}, "jobs"),
+        ({"backend": "x"}, "backend"),
+        ({"scheduler": "tcp://h:1"}, "scheduler"),
+    ],
+)
+def test_workers_are_checked_when_made(options: dict, named: str) -> None:
+    with pytest.raises(SettingError) as caught:
+        Workers(**options)
+    assert caught.value.setting == named
 
 
 # --------------------------------------------------------------------------- nowcast

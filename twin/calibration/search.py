@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.calibration.read import Timebase, TruckLog
+from twin.experiment.backends import Backend
 from twin.experiment.runner import replicate
 from twin.experiment.settings import Case, Settings, Workers
 from twin.model.dist import Sampler
@@ -184,11 +185,14 @@ def search_docks(
     means: dict[str, dict[int, list[float]]] = {g: {} for g in observed}
     offsets = set(range(-spread, spread + 1))
     done: set[int] = set()
-    settings = (workers or Workers()).settings(days, 1.0, 60.0, seed, reps)
-    while offsets - done:
-        _simulate_offsets(data, observed, current, sorted(offsets - done), settings, means)
-        done |= offsets
-        offsets |= _widen(observed, current, means, done, spread)
+    workers = workers or Workers()
+    settings = workers.settings(days, 1.0, 60.0, seed, reps)
+    with workers.open() as backend:
+        while offsets - done:
+            todo = sorted(offsets - done)
+            _simulate_offsets(data, observed, current, todo, settings, backend, means)
+            done |= offsets
+            offsets |= _widen(observed, current, means, done, spread)
     out: dict[str, DockSearch] = {}
     for group, (waits, when, _) in observed.items():
         mean_o, se_o = batch_mean(waits, when)
@@ -207,6 +211,7 @@ def _simulate_offsets(
     current: dict[str, int],
     offsets: list[int],
     settings: Settings,
+    backend: Backend,
     means: dict[str, dict[int, list[float]]],
 ) -> None:
     """Simulate every searched group at its count + k for each k; add each group's mean wait.
@@ -228,7 +233,7 @@ def _simulate_offsets(
     flow_index = {f["id"]: i for i, f in enumerate(data["logistics"]["flows"])}
     flows = {g: [flow_index[f] for f in sorted(v[2])] for g, v in observed.items()}
     measure = functools.partial(group_waits, flows=flows, days=settings.days)
-    runs = replicate([Case(park) for _, _, park in variants], settings, measure)
+    runs = replicate([Case(park) for _, _, park in variants], settings, measure, backend=backend)
     for (k, live, _), waits in zip(variants, runs, strict=True):
         for group in live:
             for run in waits:

@@ -18,6 +18,7 @@ the warm-up by MSER-5 on pilot runs (:mod:`twin.experiment.warmup`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import functools
@@ -527,6 +528,7 @@ def replicate(
     settings: Settings,
     measure: Measure,
     progress: Progress | None = None,
+    backend: Backend | None = None,
 ) -> list[list[Any]]:
     """What `measure` makes of each replication of each case, run on the settings' backend.
 
@@ -541,6 +543,8 @@ def replicate(
             backend; ``-r auto`` and ``--warmup auto`` do not apply.
         measure: what to keep of each replication's trace (it must pickle).
         progress: called with (replications done, replications planned).
+        backend: an open backend to run on, for several calls in a row (its owner closes
+            it); None opens the settings' backend for this call.
 
     Returns:
         Per case, in the order of `cases`, the measure of each replication in index order.
@@ -556,8 +560,10 @@ def replicate(
     first = settings.first_replication
     reps = list(range(first, first + settings.replications))
     try:
-        with open_backend(settings.backend, settings.jobs, settings.scheduler) as backend:
-            runner.backend = backend
+        with contextlib.ExitStack() as stack:
+            runner.backend = backend or stack.enter_context(
+                open_backend(settings.backend, settings.jobs, settings.scheduler)
+            )
             runner.run(reps)
     except KeyboardInterrupt:
         raise Interrupted() from None

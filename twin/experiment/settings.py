@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from twin.errors import SettingError
-from twin.experiment.backends import BACKENDS
+from twin.experiment.backends import BACKENDS, Backend, open_backend
 from twin.experiment.warmup import MIN_BATCHES, MSER_BATCH, PILOT_MIN_DAYS
 from twin.model.schema import Event, Park
 from twin.sim.context import RunSpec
@@ -221,11 +221,21 @@ class Workers:
         jobs: worker processes (local) or local dask workers.
         backend: ``local`` or ``dask``.
         scheduler: dask scheduler address; None for a local cluster.
+
+    Raises:
+        SettingError: `jobs` out of range, an unknown backend, a scheduler without dask.
     """
 
     jobs: int = 1
     backend: str = "local"
     scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        Settings(jobs=self.jobs, backend=self.backend, scheduler=self.scheduler)
+
+    def open(self) -> Backend:
+        """The backend these workers are: open, to use as a context manager."""
+        return open_backend(self.backend, self.jobs, self.scheduler)
 
     def settings(
         self, days: float, warmup_days: float, step_min: float, seed: int, replications: int

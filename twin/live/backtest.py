@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from twin.errors import InputError, UsageError
+from twin.experiment.backends import Backend
 from twin.experiment.runner import Progress, replicate
 from twin.experiment.settings import Case, Workers
 from twin.live.nowcast import (
@@ -228,10 +229,12 @@ def backtest(
         truth = _observed(park, store, origins, horizon, every_min, step_min)
         states = [state_at(park, store, origin) for origin in origins]
     workers = workers or Workers()
-    cold = _cold(park, [o + horizon for o in origins], replications, seed, step_min, workers)
-    finals = _nowcasts(
-        park, origins, states, hours, replications, seed, step_min, workers, progress
-    )
+    with workers.open() as backend:
+        targets = [o + horizon for o in origins]
+        cold = _cold(park, targets, replications, seed, step_min, workers, backend)
+        finals = _nowcasts(
+            park, origins, states, hours, replications, seed, step_min, workers, backend, progress
+        )
     for k, (origin, state, final) in enumerate(zip(origins, states, finals, strict=True)):
         outcomes = _outcomes(park, origin, origin + horizon, state, final, truth, cold, k)
         result.outcomes.extend(outcomes)
@@ -247,6 +250,7 @@ def _nowcasts(
     seed: int,
     step_min: float,
     workers: Workers,
+    backend: Backend,
     progress: Progress | None,
 ) -> list[dict[str, np.ndarray]]:
     """Each origin's nowcast at the horizon's end: series -> (replications, 1) values.
@@ -264,7 +268,7 @@ def _nowcasts(
     ]
     settings = workers.settings(hours / 24, 0.0, step_min, seed, replications)
     measure = functools.partial(trace_series, times=end, step_min=step_min)
-    runs = replicate(cases, settings, measure, progress)
+    runs = replicate(cases, settings, measure, progress, backend)
     names = series_names(park)
     return [{name: np.array([run[name] for run in case]) for name in names} for case in runs]
 
@@ -372,6 +376,7 @@ def _cold(
     seed: int,
     step_min: float,
     workers: Workers,
+    backend: Backend,
 ) -> dict[str, dict[str, list[float | None]]]:
     """The cold start's band at every target: the park run from empty, a day ahead."""
     midnight = targets[0].replace(hour=0, minute=0, second=0, microsecond=0)
@@ -381,7 +386,7 @@ def _cold(
     spec_days = (float(times.max()) + step_min) / 1440.0
     settings = workers.settings(spec_days, COLD_WARMUP_DAYS, step_min, seed, replications)
     measure = functools.partial(trace_series, times=times, step_min=step_min)
-    runs = replicate([Case(moved)], settings, measure)[0]
+    runs = replicate([Case(moved)], settings, measure, backend=backend)[0]
     return {name: band(np.array([run[name] for run in runs])) for name in runs[0]}
 
 

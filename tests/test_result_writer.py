@@ -137,22 +137,28 @@ def test_a_report_folder_holding_other_files_is_refused_before_fitting(
     assert not fits and not (tmp_path / "fitted.yaml").exists()
 
 
+def _complete_run(sensors: Path, report: Path, park: Path) -> dict[str, bytes]:
+    """A complete calibration into `report` and `park`; every file's bytes, to compare later."""
+    assert _calibrate(sensors, park, report)[0] == 0
+    return {p.name: p.read_bytes() for p in [*report.iterdir(), park]}
+
+
+def _unchanged(report: Path, park: Path, before: dict[str, bytes]) -> bool:
+    return {p.name: p.read_bytes() for p in [*report.iterdir(), park]} == before
+
+
 def test_an_interrupted_calibration_leaves_the_earlier_report(
     sensors: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     report, park = tmp_path / "report", tmp_path / "fitted.yaml"
-    assert _calibrate(sensors, park, report)[0] == 0
-    before = {p.name: p.read_bytes() for p in report.iterdir()}
-    park_before = park.read_bytes()
+    before = _complete_run(sensors, report, park)
 
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(twin.api, "calibrate_source", interrupted)
     code, _ = _calibrate(sensors, park, report)
-    assert code == 130
-    assert {p.name: p.read_bytes() for p in report.iterdir()} == before
-    assert park.read_bytes() == park_before
+    assert code == 130 and _unchanged(report, park, before)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fitted.yaml", "report"]
 
 
@@ -182,13 +188,9 @@ def test_an_interrupted_validation_goes_beside_a_complete_report(
     sensors: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     report, park = tmp_path / "report", tmp_path / "fitted.yaml"
-    assert _calibrate(sensors, park, report)[0] == 0
-    before = {p.name: p.read_bytes() for p in report.iterdir()}
-    park_before = park.read_bytes()
+    before = _complete_run(sensors, report, park)
     _interrupt_validation(monkeypatch)
     code, output = _calibrate(sensors, park, report)
     partial = tmp_path / "report.partial"
-    assert code == 130 and str(partial) in output
-    assert {p.name: p.read_bytes() for p in report.iterdir()} == before
-    assert park.read_bytes() == park_before
+    assert code == 130 and str(partial) in output and _unchanged(report, park, before)
     assert _manifest(partial)["complete"] is False

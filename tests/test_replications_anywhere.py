@@ -28,7 +28,7 @@ from twin.live.replay import replay_into_store
 from twin.live.state import state_at
 from twin.live.store import Store
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
 
 runner = CliRunner()
@@ -57,7 +57,7 @@ def test_replicate_measures_each_replication_as_the_engine_alone_does() -> None:
     got = replicate(cases, settings, compute_kpis)
     for case, seed in zip(got, (3, 8), strict=True):
         alone = [
-            compute_kpis(simulate(park, (), RunSpec(0.5, 0.25, 30.0, seed, i))) for i in range(3)
+            compute_kpis(run_engine(park, (), RunSpec(0.5, 0.25, 30.0, seed, i))) for i in range(3)
         ]
         assert case == alone
     kpis = run_cases([Case(park)], settings)[0].values
@@ -135,7 +135,7 @@ def test_forecast_samples_are_the_replications_of_the_warm_start(history) -> Non
         state = state_at(park, opened)
     samples = forecast_samples(park, state, hours=1, replications=2, seed=9, step_min=15)
     for i in range(2):
-        trace = simulate(park, spec=RunSpec(1 / 24, 0.0, 15, 9, i), start=state)
+        trace = run_engine(park, spec=RunSpec(1 / 24, 0.0, 15, 9, i), start=state)
         alone = trace_series(trace, samples.times, 15)
         assert alone.keys() == samples.values.keys()
         for name, row in alone.items():

@@ -166,7 +166,7 @@ def _interrupt_validation(monkeypatch: pytest.MonkeyPatch) -> None:
     def interrupted(*args: object) -> None:
         raise Interrupted()
 
-    monkeypatch.setattr(twin.calibration, "validate", interrupted)
+    monkeypatch.setattr(twin.calibration, "check_held_out", interrupted)
 
 
 def test_a_calibration_interrupted_in_validation_is_a_partial_report(

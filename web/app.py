@@ -28,7 +28,7 @@ from twin.errors import InputError
 from twin.model.schema import Park
 from web import scenarios
 from web.jobs import Busy, JobManager
-from web.live import LiveSource, Overview
+from web.live import EMPTY_STATE, LiveSource, Overview
 from web.plan import plan_document
 from web.push import Hub
 from web.security import Guard
@@ -173,11 +173,12 @@ async def park(request: Request, services: Services) -> Any:
 
 
 @api
-async def state(request: Request, services: Services) -> Any:
+async def state_endpoint(request: Request, services: Services) -> Any:
     """``GET /api/state[?at=T]``: the state document, as ``parktwin state --json``."""
     if services.source is None:
         return no_store()
-    return await asyncio.to_thread(services.source.state, query_time(request, "at"))
+    state = await asyncio.to_thread(services.source.state, query_time(request, "at"))
+    return state.to_dict() if state is not None else EMPTY_STATE
 
 
 @api
@@ -267,7 +268,7 @@ def _whole(body: dict[str, Any], name: str, default: float, hi: float, integer: 
 
 
 @api
-async def compare(request: Request, services: Services) -> Any:
+async def compare_endpoint(request: Request, services: Services) -> Any:
     """``POST /api/compare``: queue a paired comparison; answers ``{"job": id}``."""
     body = await json_body(request)
     unknown = sorted(set(body) - {"scenarios", "days", "replications"})
@@ -320,7 +321,7 @@ def routes() -> list[Route | Mount]:
         Route("/3d", park_3d),
         Route("/api/health", health),
         Route("/api/park", park),
-        Route("/api/state", state),
+        Route("/api/state", state_endpoint),
         Route("/api/status", status),
         Route("/api/forecast", forecast),
         Route("/api/alerts", alerts),
@@ -328,7 +329,7 @@ def routes() -> list[Route | Mount]:
         Route("/api/events", events),
         Route("/api/scenarios", scenario_list),
         Route("/api/scenarios/check", scenario_check, methods=["POST"]),
-        Route("/api/compare", compare, methods=["POST"]),
+        Route("/api/compare", compare_endpoint, methods=["POST"]),
         Route("/api/jobs/{job}", job_status, methods=["GET"]),
         Route("/api/jobs/{job}", job_cancel, methods=["DELETE"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -80,7 +80,7 @@ def nowcast_command(
             return nowcast_store(
                 source, store, moment, hours=hours, replications=replications, seed=seed,
                 thresholds=thresholds, seen_only=seen_only, workers=workers, progress=progress,
-            )  # fmt: skip
+            ).to_dict()  # fmt: skip
 
     return write_result(out, "parktwin nowcast", compute, write_forecast)
 
@@ -186,7 +186,7 @@ def nowcast_setup(
             doc = nowcast_store(
                 run.park, run.store, at, hours=hours, replications=replications, seed=seed,
                 thresholds=thresholds, seen_only=seen_only,
-            )  # fmt: skip
+            ).to_dict()  # fmt: skip
             run.store.put_forecast(doc)
             run.store.put_alerts(doc["alerts"])
             run.publish("forecast", doc, retain=True)

@@ -35,7 +35,7 @@ from twin.calibration.read import read_sensors
 from twin.calibration.result import Calibration, CalibrationInterrupted, quiet
 from twin.calibration.search import search_docks
 from twin.calibration.trucks import distrust_irregular, fit_trucks, logged_groups, record_search
-from twin.calibration.validation import Validation, default_replications, validate
+from twin.calibration.validation import Validation, check_held_out, default_replications
 from twin.errors import UsageError
 from twin.experiment.runner import Progress as Ticks
 from twin.experiment.settings import Workers
@@ -66,7 +66,7 @@ def calibrate(
         holdout: Share of the data period, at its end, kept out of the fits and used to
             validate (0 fits on everything and skips validation).
         replications: Replications of the validation simulation; by default 20, fewer for
-            a long held-out span (:func:`.validate.default_replications`).
+            a long held-out span (:func:`.validation.default_replications`).
         seed: Base seed of every simulation.
         search: Search the number of docks staffed by simulation.
         progress: Called with a short text before each stage.
@@ -123,13 +123,13 @@ def calibrate(
         for key, choice in cal.shapes.items():
             if choice.shape is not None:
                 daily[key] = (choice.shape.daily_sd, choice.shape.daily_n)
-        cal.validation = _validate(cal, daily, reps, seed, workers, ticks)
+        cal.validation = _check_held_out(cal, daily, reps, seed, workers, ticks)
     else:
         cal.notes.append("no held-out span: the fitted park was not validated")
     return cal
 
 
-def _validate(
+def _check_held_out(
     cal: Calibration,
     daily: dict[tuple[str, str], tuple[float, int]],
     replications: int,
@@ -141,7 +141,7 @@ def _validate(
     assert cal.held_out is not None
     try:
         with cal.quiet("validation"):
-            return validate(
+            return check_held_out(
                 cal.park, cal.data, cal.held_out, daily, replications, seed, workers, ticks
             )
     except KeyboardInterrupt:  # the runner's Interrupted, or Ctrl-C between its runs

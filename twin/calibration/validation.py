@@ -141,7 +141,7 @@ def default_replications(held_out_days: float) -> int:
     return max(AUTO_LEAST, min(REPLICATIONS, fit))
 
 
-def validate(
+def check_held_out(
     park: Park,
     data: SensorData,
     window: tuple[float, float],

@@ -50,7 +50,7 @@ from twin.live.nowcast import (
 from twin.live.replay import replay_into_store
 from twin.live.state import LOOKBACK_H, history_document, state_at
 from twin.live.store import Store, to_seconds
-from twin.live.visits import Routes, group_visits, moments
+from twin.live.visits import ParkTimings, group_visits, moments
 from twin.model.schema import Park
 from twin.sim.start_state import StartState
 
@@ -101,13 +101,23 @@ class Backtest:
         """Per metric: MAE of the nowcast, of persistence and of the cold start, coverage."""
         return {m: score([o for o in self.outcomes if o.metric == m]) for m in METRICS}
 
+    @property
+    def first_origin(self) -> str | None:
+        """The first origin as ISO text (None without any)."""
+        return _iso(self.origins[0]) if self.origins else None
+
+    @property
+    def last_origin(self) -> str | None:
+        """The last origin as ISO text (None without any)."""
+        return _iso(self.origins[-1]) if self.origins else None
+
     def document(self) -> dict[str, Any]:
         """backtest.json."""
         return {
             "park": self.park,
             "origins": len(self.origins),
-            "first_origin": _iso(self.origins[0]) if self.origins else None,
-            "last_origin": _iso(self.origins[-1]) if self.origins else None,
+            "first_origin": self.first_origin,
+            "last_origin": self.last_origin,
             "hours": self.hours,
             "every_min": self.every_min,
             "replications": self.replications,
@@ -362,7 +372,7 @@ def _observed_gate_to_dock(
     visits = group_visits(events, [to_seconds(e.time) for e in events])
     if not visits:
         return [None] * len(when)
-    bounds = moments(visits, Routes.of(park)) / 60.0  # minutes on the store's axis
+    bounds = moments(visits, ParkTimings.of(park)) / 60.0  # minutes on the store's axis
     bounds[~np.isfinite(bounds)] = np.nan
     times = np.array([to_seconds(t) / 60.0 for t in when])
     means = mean_gate_to_dock(bounds[:, 0], bounds[:, 4], times, step_min)

@@ -70,7 +70,7 @@ def calibrate(
         seed: Base seed of every simulation.
         search: Search the number of docks staffed by simulation.
         progress: Called with a short text before each stage.
-        workers: Where the simulations run (``-j``, ``--backend``; default one process): the
+        workers: Where the simulations run (default one process; processes, dask): the
             same numbers on any.
         ticks: Called with (replications done, planned) as the validation's finish.
 
@@ -83,9 +83,9 @@ def calibrate(
     """
 
     if not 0.0 <= holdout <= 0.9:
-        raise UsageError(f"--holdout must be between 0 and 0.9, got {holdout}")
+        raise UsageError(f"`holdout` must be between 0 and 0.9, got {holdout}")
     if replications is not None and replications < 1:
-        raise UsageError(f"--replications must be at least 1, got {replications}")
+        raise UsageError(f"`replications` must be at least 1, got {replications}")
     say = progress or (lambda _: None)
     source = read_park(park)
     say("reading sensor data")

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from twin.errors import UsageError
+from twin.errors import ParktwinError, UsageError
 from twin.experiment.backends import Backend, SerialBackend, open_backend
 from twin.experiment.replication import PrecisionReport, check_precision, next_round
 from twin.experiment.results import Experiment
@@ -175,8 +175,8 @@ class Failure:
         if not rerun:
             return f"{failed}; its seed is {self.seed}"
         return (
-            f"{failed}; rerun it alone with --seed {self.seed} "
-            f"--first-replication {self.replication} -r 1"
+            f"{failed}; rerun it alone with `seed` {self.seed} "
+            f"`first_replication` {self.replication} `replications` 1"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -184,7 +184,7 @@ class Failure:
         return dataclasses.asdict(self)
 
 
-class ReplicationError(RuntimeError):
+class ReplicationError(ParktwinError, RuntimeError):
     """Replications failed twice; `experiments` holds every replication that finished."""
 
     def __init__(
@@ -243,8 +243,8 @@ def check_kpi_names(cases: Sequence[Case], names: Iterable[str], step_min: float
             )
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             raise UsageError(
-                f"--kpi {name}: no such KPI{hint} (KPIs are named like trucks.wait_mean_min, "
-                "docks.<id>.wait_mean_min, power.peak_mw; see `parktwin run --json`)"
+                f"`kpis` {name}: no such KPI{hint} (KPIs are named like trucks.wait_mean_min, "
+                "docks.<id>.wait_mean_min, power.peak_mw; see kpis.json of a run)"
             )
 
 
@@ -539,7 +539,7 @@ def replicate(
     Args:
         cases: the parks to replicate (each may carry a warm start and a seed).
         settings: horizon, warm-up, step, seed, replications ``first_replication ..`` and the
-            backend; ``-r auto`` and ``--warmup auto`` do not apply.
+            backend; the replication rule and the automatic warm-up do not apply.
         measure: what to keep of each replication's trace (it must pickle).
         progress: called with (replications done, replications planned).
         backend: an open backend to run on, for several calls in a row (its owner closes
@@ -566,7 +566,7 @@ def replicate(
             runner.run(reps)
     except KeyboardInterrupt:
         raise Interrupted() from None
-    if runner.failures:  # calibrate, nowcast and backtest have no --first-replication
+    if runner.failures:  # their commands cannot rerun one replication alone
         raise ReplicationError(runner.failures, rerun=False)
     return [[runner.kpis[c][i] for i in reps] for c in range(len(cases))]
 
@@ -611,6 +611,6 @@ def events_after_horizon(events: Sequence[Event], days: float) -> list[str]:
             )
             warnings.append(
                 f"the {what} on day {event.at.day} at {event.at.at} starts after the "
-                f"{days:g}-day horizon and has no effect; use --days {event.at.day + 1} or more"
+                f"{days:g}-day horizon and has no effect; simulate {event.at.day + 1} days or more"
             )
     return warnings

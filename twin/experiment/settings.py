@@ -212,7 +212,7 @@ class Case:
 
 @dataclass(frozen=True)
 class Workers:
-    """Where replications run: the ``-j``, ``--backend`` and ``--scheduler`` of a command.
+    """Where replications run: how many workers, on which backend, at which dask scheduler.
 
     For the commands whose replications are not an experiment of their own (calibrate,
     nowcast, backtest): they say how their runs are shaped, the command says where they run.

@@ -152,7 +152,9 @@ def optimize(
 
     Args:
         problem: a decision-problem file, a bundled problem's name, or a dict in that format.
-        jobs, backend, scheduler: where replications run (the numbers do not depend on them).
+        jobs: worker processes (the numbers do not depend on them, nor on the backend).
+        backend: ``local`` or ``dask``.
+        scheduler: a dask scheduler address; None for a local cluster.
         out: a folder for optimum.json, best.yaml and the report, written as one unit.
         progress: called with (replications run so far, most the procedure may still run).
         on_stage: called after each round with the replication count and the procedure.

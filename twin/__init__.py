@@ -27,12 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 PUBLIC: dict[str, tuple[str, ...]] = {
     "twin.api": ("compare", "run", "simulate", "sweep"),
+    "twin.api.decisions": ("optimize",),
     "twin.model.assets": ("AssetFamily",),
     "twin.io.bundled": ("bundled_parks", "bundled_scenarios"),
     "twin.calibration": ("Calibration", "calibrate"),
     "twin.experiment.comparison": ("Comparison",),
     "twin.io.dump": ("dump_park",),
-    "twin.errors": ("InputError", "UsageError"),
+    "twin.errors": ("InputError", "ParktwinError", "UsageError"),
     "twin.sim.kpi": ("compute_kpis",),
     "twin.io.load": ("load_park", "load_scenario"),
     "twin.experiment.results": ("Experiment",),
@@ -52,9 +53,11 @@ if TYPE_CHECKING:  # for type checkers; made from PUBLIC (tests/test_facade.py c
     from twin.api import run as run
     from twin.api import simulate as simulate
     from twin.api import sweep as sweep
+    from twin.api.decisions import optimize as optimize
     from twin.calibration import Calibration as Calibration
     from twin.calibration import calibrate as calibrate
     from twin.errors import InputError as InputError
+    from twin.errors import ParktwinError as ParktwinError
     from twin.errors import UsageError as UsageError
     from twin.experiment.comparison import Comparison as Comparison
     from twin.experiment.results import Experiment as Experiment

@@ -2,8 +2,8 @@
 
 Every JSON answer mirrors a CLI document (SPEC.md, "Operations centre"); a bad request is a 400
 with ``{"error": message}`` naming the field. Handlers parse, make one library call (in a
-thread when it may take a moment) and map :class:`~twin.errors.InputError` to 400, so the event
-loop, and with it the push channel, never waits on the store or a simulation.
+thread when it may take a moment), so the event loop, and with it the push channel, never waits
+on the store or a simulation. Errors become HTTP statuses in one place, :data:`STATUS_OF`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,14 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from twin.errors import InputError
+from twin.api.decisions import prepare
+from twin.errors import InputError, ParktwinError
+from twin.experiment.optimize import make_candidates
+from twin.experiment.runner import ReplicationError
+from twin.model.clock import BadTime, park_time
+from twin.model.problem import DecisionProblem, check_problem
 from twin.model.schema import Park
+from twin.model.validate import validate_data
 from web import scenarios
 from web.jobs import Busy, JobManager
 from web.live import EMPTY_STATE, LiveSource, Overview
@@ -70,6 +76,21 @@ class BadRequest(Exception):
     """A request the API refuses with 400: the message names the field."""
 
 
+STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
+    (BadRequest, 400),
+    (Busy, 429),
+    (ReplicationError, 500),
+    (ParktwinError, 400),
+)
+"""The HTTP status of each error a handler may raise, the first class that matches."""
+
+
+async def error_answer(request: Request, exc: Exception) -> Response:
+    """The exception handler of the application: ``{"error": message}`` with its status."""
+    status = next(code for kind, code in STATUS_OF if isinstance(exc, kind))
+    return error(status, str(exc))
+
+
 def error(status: int, message: str) -> JSONResponse:
     """``{"error": message}`` with that status."""
     return JSONResponse({"error": message}, status_code=status)
@@ -79,16 +100,11 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def api(handler: Callable[[Request, Services], Awaitable[Any]]) -> Handler:
-    """Wrap a handler: its result as JSON (or a Response as is), bad input as 400."""
+    """Wrap a handler: its result as JSON (or a Response as is); errors: :func:`error_answer`."""
 
     async def endpoint(request: Request) -> Response:
         services: Services = request.app.state.services
-        try:
-            result = await handler(request, services)
-        except BadRequest as exc:
-            return error(400, str(exc))
-        except InputError as exc:
-            return error(400, str(exc))
+        result = await handler(request, services)
         if isinstance(result, Response):
             return result
         return JSONResponse(result)
@@ -102,14 +118,15 @@ def no_store() -> JSONResponse:
 
 
 def query_time(request: Request, name: str) -> datetime | None:
-    """An ISO time from the query string (park-local), or None when absent."""
+    """An ISO time from the query string as park time (an offset is converted), or None."""
     text = request.query_params.get(name)
     if text is None or not text.strip():
         return None
+    services: Services = request.app.state.services
     try:
-        return datetime.fromisoformat(text.strip()).replace(tzinfo=None)
-    except ValueError:
-        raise BadRequest(f"{name}: '{text}' is not an ISO time such as 2026-01-05T10:00") from None
+        return park_time(text, services.park.park.timezone)
+    except BadTime as exc:
+        raise BadRequest(f"{name}: {exc}") from None
 
 
 def query_number(request: Request, name: str, default: float, lo: float, hi: float) -> float:
@@ -277,10 +294,58 @@ async def compare_endpoint(request: Request, services: Services) -> Any:
     days = _whole(body, "days", 2.0, MAX_DAYS, integer=False)
     reps = int(_whole(body, "replications", 5, MAX_REPLICATIONS, integer=True))
     chosen = await asyncio.to_thread(scenarios.choices, services.park, body.get("scenarios"))
+    job = services.jobs.submit([c.name for c in chosen], [c.document for c in chosen], days, reps)
+    return JSONResponse({"job": job.id}, status_code=202)
+
+
+def _check_problem(park: Park, document: Any, name: str = "problem", lines: Any = None) -> None:
+    """A decision problem checked against the served park (else an InputError naming the field)."""
+    problem = validate_data(DecisionProblem, document, name, lines)
+    check_problem(problem, name)
+    inputs = prepare(problem, name, park)
+    if problem.search is None:
+        make_candidates(problem, inputs.park, name)
+
+
+def _problem_of(park: Park, body: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(body) - {"problem"})
+    if unknown:
+        raise BadRequest(f"{unknown[0]}: unknown field (known: problem)")
+    document = body.get("problem")
+    if not isinstance(document, dict):
+        raise BadRequest("problem: expected a decision-problem document (an object)")
+    _check_problem(park, document)
+    return document
+
+
+def _uploaded_problem(park: Park, name: str, data: bytes) -> dict[str, Any]:
+    safe, document, lines = scenarios.read_upload(name, data)
+    if not isinstance(document, dict) or "problem" not in document:
+        raise InputError(safe, "is not a decision problem (no `problem:` section)", line=1)
+    _check_problem(park, document, safe, lines)
+    return document
+
+
+@api
+async def optimize_endpoint(request: Request, services: Services) -> Any:
+    """``POST /api/optimize``: queue a decision problem on the served park; ``{"job": id}``.
+
+    The body is ``{"problem": document}``, or with ``?name=FILE`` the bytes of an uploaded
+    YAML or JSON problem file (checked like a scenario upload).
+    """
+    name = request.query_params.get("name")
+    if name is None:
+        body = await json_body(request)
+        document = await asyncio.to_thread(_problem_of, services.park, body)
+    else:
+        try:
+            data = await read_body(request, scenarios.MAX_UPLOAD_BYTES)
+        except BadRequest:
+            too_large = "is too large: uploads are at most 256 KB"
+            raise InputError(scenarios.upload_name(name), too_large) from None
+        document = await asyncio.to_thread(_uploaded_problem, services.park, name, data)
     try:
-        job = services.jobs.submit(
-            [c.name for c in chosen], [c.document for c in chosen], days, reps
-        )
+        job = services.jobs.submit_problem(document)
     except Busy as exc:
         return error(429, str(exc))
     return JSONResponse({"job": job.id}, status_code=202)
@@ -330,6 +395,7 @@ def routes() -> list[Route | Mount]:
         Route("/api/scenarios", scenario_list),
         Route("/api/scenarios/check", scenario_check, methods=["POST"]),
         Route("/api/compare", compare_endpoint, methods=["POST"]),
+        Route("/api/optimize", optimize_endpoint, methods=["POST"]),
         Route("/api/jobs/{job}", job_status, methods=["GET"]),
         Route("/api/jobs/{job}", job_cancel, methods=["DELETE"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
@@ -350,6 +416,7 @@ def create_app(services: Services, token: str | None = None) -> Guard:
                 with contextlib.suppress(asyncio.CancelledError):
                     await poller
 
-    app = Starlette(routes=routes(), lifespan=lifespan)
+    handlers = {kind: error_answer for kind, _ in STATUS_OF}
+    app = Starlette(routes=routes(), lifespan=lifespan, exception_handlers=handlers)
     app.state.services = services
     return Guard(app, token)

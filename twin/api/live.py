@@ -1,25 +1,28 @@
-"""The calls behind ``parktwin nowcast``, ``parktwin backtest`` and ``live --nowcast-every``.
+"""The library calls behind ``parktwin nowcast``, ``parktwin backtest`` and the scheduled nowcast.
 
-Each takes command-line values (park source, paths, texts such as ``--at`` and ``--alert``),
-checks them with clear messages, makes the library call and writes the output files; the CLI
-maps errors to exit codes.
+Each takes plain values (a park source, paths, texts such as the time `at` and the `alerts`),
+checks them with messages that name the parameter, makes the library call and writes the output
+files. They print nothing: the command line shows the results.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from twin.errors import InputError, UsageError
+from twin.errors import UsageError
+from twin.experiment.runner import Progress
+from twin.experiment.settings import Workers
+from twin.io.inputs import read_park
 from twin.io.output import atomic_write_text
-from twin.io.result_folder import ResultFolder
+from twin.io.result_folder import write_result
 from twin.live.backtest import Backtest, backtest
 from twin.live.nowcast import alert_thresholds, nowcast_store
-from twin.live.run import Setup, park_of, parse_moment
+from twin.live.run import Setup, parse_moment
 from twin.live.store import Store
 from twin.model.schema import Park
 from twin.reports.backtest import write_backtest
@@ -28,31 +31,8 @@ from twin.text import csv_text
 R = TypeVar("R")
 
 
-def in_folder(
-    out: Path | None, command: str, compute: Callable[[], R], write: Callable[[Path, R], object]
-) -> R:
-    """Compute a result and, with `out`, write it there as one unit (:mod:`twin.io.result_folder`).
-
-    The destination is checked (and locked) before `compute` runs; a failure before the end
-    leaves whatever `out` held untouched.
-    """
-    if out is None:
-        return compute()
-    with ResultFolder(out, command) as folder:
-        result = compute()
-        try:
-            write(folder.staging, result)
-            folder.publish(complete=True)
-        except OSError as exc:
-            raise InputError(
-                str(folder.target),
-                f"could not be written ({exc.strerror or exc}); an earlier result there is kept",
-            ) from None
-    return result
-
-
 def parse_thresholds(texts: Sequence[str]) -> dict[str, float]:
-    """``--alert SERIES=VALUE`` options as thresholds by series.
+    """`alerts` given as ``SERIES=VALUE`` texts, as thresholds by series.
 
     Raises:
         UsageError: not of the form ``SERIES=VALUE`` with a number.
@@ -66,7 +46,7 @@ def parse_thresholds(texts: Sequence[str]) -> dict[str, float]:
             number = math.nan
         if not name.strip() or not math.isfinite(number):
             raise UsageError(
-                f"--alert: expected SERIES=VALUE (e.g. docks.d1.queue=8), got '{text}'"
+                f"`alerts`: expected SERIES=VALUE (e.g. docks.d1.queue=8), got '{text}'"
             )
         thresholds[name.strip()] = number
     return thresholds
@@ -83,9 +63,15 @@ def nowcast_command(
     alerts: Sequence[str] = (),
     seen_only: bool = False,
     out: Path | None = None,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """``parktwin nowcast``: the forecast.json document (written into `out` when given)."""
-    source = park_of(park)
+    """``parktwin nowcast``: the forecast.json document (written into `out` when given).
+
+    `workers` say where the replications run (processes, a dask cluster): the same numbers on any;
+    `progress` is called with (replications done, planned).
+    """
+    source = read_park(park)
     moment = parse_moment(at, source)
     thresholds = parse_thresholds(alerts)
 
@@ -93,34 +79,10 @@ def nowcast_command(
         with Store.open(store_path, read_only=True) as store:
             return nowcast_store(
                 source, store, moment, hours=hours, replications=replications, seed=seed,
-                thresholds=thresholds, seen_only=seen_only,
+                thresholds=thresholds, seen_only=seen_only, workers=workers, progress=progress,
             ).to_dict()  # fmt: skip
 
-    return in_folder(out, "parktwin nowcast", compute, write_forecast)
-
-
-def forecast_lines(doc: dict[str, Any], busiest: int = 5) -> list[str]:
-    """The forecast for people: trucks in the park and the busiest dock queues at the horizon's
-    end (mean and 90% band), then the alerts."""
-    series = doc["series"]
-    docks = [n for n in series if n.startswith("docks.")]
-    docks.sort(key=lambda n: -max((v for v in series[n]["mean"] if v is not None), default=0))
-    lines = [
-        f"nowcast from {doc['origin']}, {doc['hours']:g} h ahead, {doc['replications']} "
-        f"replications ({doc['state']['trucks']} trucks in the park now)"
-    ]
-    for name in ["trucks.in_park", *docks[:busiest]]:
-        s = series[name]
-        lines.append(
-            f"  {name} at {s['time'][-1][11:16]}: {s['mean'][-1]:.1f} "
-            f"(90%: {s['p05'][-1]:.1f} to {s['p95'][-1]:.1f})"
-        )
-    for alert in doc["alerts"]:
-        lines.append(
-            f"  ALERT {alert['series']} above {alert['threshold']:g} from {alert['time']} "
-            f"(probability {alert['probability']:.0%}, up to {alert['peak_probability']:.0%})"
-        )
-    return lines
+    return write_result(out, "parktwin nowcast", compute, write_forecast)
 
 
 def write_forecast(out: Path, doc: dict[str, Any]) -> list[Path]:
@@ -148,22 +110,27 @@ def backtest_command(
     start: str | None = None,
     end: str | None = None,
     out: Path | None = None,
-    progress: Callable[[float], None] | None = None,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> Backtest:
-    """``parktwin backtest``: score nowcasts over a recorded history; write its files to `out`."""
-    model = park_of(park)
-    first = parse_moment(start, model, "--from")
-    last = parse_moment(end, model, "--to")
+    """``parktwin backtest``: score nowcasts over a recorded history; write its files to `out`.
+
+    `workers` say where the replications run; `progress` is called with (replications done,
+    planned) of the origins' nowcasts.
+    """
+    model = read_park(park)
+    first = parse_moment(start, model, "start")
+    last = parse_moment(end, model, "end")
     if first is not None and last is not None and last < first:
-        raise UsageError(f"--to {last:%Y-%m-%d %H:%M} is before --from {first:%Y-%m-%d %H:%M}")
+        raise UsageError(f"`end` {last:%Y-%m-%d %H:%M} is before `start` {first:%Y-%m-%d %H:%M}")
 
     def compute() -> Backtest:
         return backtest(
             model, source, every_min=every_min, hours=hours, replications=replications,
-            seed=seed, start=first, end=last, progress=progress,
+            seed=seed, start=first, end=last, workers=workers, progress=progress,
         )  # fmt: skip
 
-    return in_folder(
+    return write_result(
         out, "parktwin backtest", compute, lambda folder, r: write_backtest(folder, r, str(source))
     )
 
@@ -177,7 +144,7 @@ def nowcast_setup(
     alerts: Sequence[str] = (),
     seen_only: bool = False,
 ) -> Setup:
-    """``live --nowcast-every MIN``: a setup that schedules the nowcast on a live run.
+    """A setup that schedules the nowcast on a live run (``live --nowcast-every MIN``).
 
     Every `every_min` minutes of park time the run's job nowcasts from the store's state at
     that moment, stores the forecast and its alerts (``store.put_forecast``, ``put_alerts``),
@@ -185,7 +152,7 @@ def nowcast_setup(
     ``alerts``. The options are checked now, before the run starts.
     """
     if not every_min > 0 or not math.isfinite(every_min):
-        raise UsageError(f"--nowcast-every: expected minutes above 0, got {every_min:g}")
+        raise UsageError(f"`nowcast_every`: expected minutes above 0, got {every_min:g}")
     thresholds = parse_thresholds(alerts)
 
     def setup(run: Any) -> None:

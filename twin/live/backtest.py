@@ -25,9 +25,10 @@ gate-to-dock) is left out of that metric for all three.
 
 from __future__ import annotations
 
+import functools
 import math
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,13 +38,17 @@ from typing import Any
 import numpy as np
 
 from twin.errors import InputError, UsageError
+from twin.experiment.backends import Backend
+from twin.experiment.runner import Progress, replicate
+from twin.experiment.settings import Case, Workers
 from twin.live.follow import followed_park
 from twin.live.nowcast import (
     band,
     check_options,
-    forecast_samples,
+    check_state,
     mean_gate_to_dock,
     seen_flows_only,
+    series_names,
     trace_series,
 )
 from twin.live.replay import replay_into_store
@@ -51,8 +56,6 @@ from twin.live.state import LOOKBACK_H, history_document, state_at, state_from_e
 from twin.live.store import Store, to_seconds
 from twin.live.visits import ParkTimings, group_visits, moments, observed_routes
 from twin.model.schema import Park
-from twin.sim.context import RunSpec
-from twin.sim.engine import run_engine
 from twin.sim.start_state import StartState
 
 EPOCH = datetime(1970, 1, 1)
@@ -204,7 +207,8 @@ def backtest(
     step_min: float = 15,
     start: datetime | None = None,
     end: datetime | None = None,
-    progress: Callable[[float], None] | None = None,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
     follow: bool = False,
 ) -> Backtest:
     """Nowcast at each origin of a recorded history and score it (see the module docstring).
@@ -219,7 +223,8 @@ def backtest(
         step_min: the nowcast's step (gate-to-dock is averaged over the last one).
         start: no origin before this (default: the history's start plus 6 hours).
         end: no origin after this (default: the last one whose horizon the history covers).
-        progress: called with the fraction of origins done.
+        workers: where the replications run (default: one process); any gives the same numbers.
+        progress: called with (replications done, planned) of the origins' nowcasts.
         follow: re-estimate the flows' rates at each origin from the day of trucks before it
             (:func:`twin.live.follow.followed_park`).
 
@@ -240,24 +245,53 @@ def backtest(
         horizon = timedelta(hours=hours)
         routes = data_routes(store)
         truth = _observed(park, store, origins, horizon, every_min, step_min, routes)
-        cold = _cold(park, [o + horizon for o in origins], replications, seed, step_min)
-        for k, origin in enumerate(origins):
-            state = state_at(park, store, origin)
-            samples = forecast_samples(
-                followed_park(park, store, origin) if follow else park,
-                state,
-                hours=hours,
-                replications=replications,
-                seed=origin_seed(seed, origin),
-                step_min=step_min,
-            )
-            final = {name: values[:, -1:] for name, values in samples.values.items()}
-            seen = _seen_at(park, store, origin, routes)
-            outcomes = _outcomes(park, origin, origin + horizon, seen, final, truth, cold, k)
-            result.outcomes.extend(outcomes)
-            if progress is not None:
-                progress((k + 1) / len(origins))
+        states = [state_at(park, store, origin) for origin in origins]
+        seen = [_seen_at(park, store, origin, routes) for origin in origins]
+        parks = [followed_park(park, store, o) if follow else park for o in origins]
+    workers = workers or Workers()
+    with workers.open() as backend:
+        targets = [o + horizon for o in origins]
+        cold = _cold(park, targets, replications, seed, step_min, workers, backend)
+        finals = _nowcasts(
+            parks, origins, states, hours, replications, seed, step_min, workers, backend, progress
+        )
+    for k, (origin, now, final) in enumerate(zip(origins, seen, finals, strict=True)):
+        outcomes = _outcomes(park, origin, origin + horizon, now, final, truth, cold, k)
+        result.outcomes.extend(outcomes)
     return result
+
+
+def _nowcasts(
+    parks: list[Park],
+    origins: list[datetime],
+    states: list[StartState],
+    hours: float,
+    replications: int,
+    seed: int,
+    step_min: float,
+    workers: Workers,
+    backend: Backend,
+    progress: Progress | None,
+) -> list[dict[str, np.ndarray]]:
+    """Each origin's nowcast at the horizon's end: series -> (replications, 1) values.
+
+    Every origin is a case of one run of the runner: its park (the followed rates, when
+    following), warm-started from its state with its own seed (:func:`origin_seed`); only the
+    horizon's end is sampled.
+    """
+    for park, state in zip(parks, states, strict=True):
+        check_state(park, state)
+    steps = max(1, math.floor(hours * 60 / step_min + 1e-9))
+    end = step_min * np.arange(1, steps + 1)[-1:]
+    cases = [
+        Case(park, start=state, seed=origin_seed(seed, origin))
+        for park, origin, state in zip(parks, origins, states, strict=True)
+    ]
+    settings = workers.settings(hours / 24, 0.0, step_min, seed, replications)
+    measure = functools.partial(trace_series, times=end, step_min=step_min)
+    runs = replicate(cases, settings, measure, progress, backend)
+    names = series_names(parks[0])  # the parks differ in their rates only
+    return [{name: np.array([run[name] for run in case]) for name in names} for case in runs]
 
 
 def origin_seed(seed: int, origin: datetime) -> int:
@@ -311,7 +345,7 @@ def _origins(
             f"{LEAD_H:g} h of history before them and {hours:g} h after"
         )
     if len(origins) > MAX_ORIGINS:
-        raise UsageError(f"more than {MAX_ORIGINS} origins: a longer --every or --from/--to")
+        raise UsageError(f"more than {MAX_ORIGINS} origins: a longer `every_min` or `start`/`end`")
     return origins
 
 
@@ -377,7 +411,13 @@ def _observed_gate_to_dock(
 
 
 def _cold(
-    park: Park, targets: list[datetime], replications: int, seed: int, step_min: float
+    park: Park,
+    targets: list[datetime],
+    replications: int,
+    seed: int,
+    step_min: float,
+    workers: Workers,
+    backend: Backend,
 ) -> dict[str, dict[str, list[float | None]]]:
     """The cold start's band at every target: the park run from empty, a day ahead."""
     midnight = targets[0].replace(hour=0, minute=0, second=0, microsecond=0)
@@ -385,12 +425,10 @@ def _cold(
     moved = park.model_copy(update={"park": calendar})
     times = np.array([(t - midnight).total_seconds() / 60.0 for t in targets])
     spec_days = (float(times.max()) + step_min) / 1440.0
-    values: dict[str, list[np.ndarray]] = {}
-    for r in range(replications):
-        spec = RunSpec(spec_days, COLD_WARMUP_DAYS, step_min, seed=seed, replication=r)
-        for name, row in trace_series(run_engine(moved, spec=spec), times, step_min).items():
-            values.setdefault(name, []).append(row)
-    return {name: band(np.array(rows)) for name, rows in values.items()}
+    settings = workers.settings(spec_days, COLD_WARMUP_DAYS, step_min, seed, replications)
+    measure = functools.partial(trace_series, times=times, step_min=step_min)
+    runs = replicate([Case(moved)], settings, measure, backend=backend)[0]
+    return {name: band(np.array([run[name] for run in runs])) for name in runs[0]}
 
 
 def _outcomes(

@@ -413,3 +413,14 @@ def test_a_back_test_after_a_40_percent_step_is_closer_and_better_covered_when_f
     for metric in ("docks.queue", "trucks.in_park"):
         assert followed[metric].mae < stale[metric].mae
         assert followed[metric].coverage90 > stale[metric].coverage90
+
+
+def test_lanes_without_gate_out_have_a_row_that_says_they_are_not_identifiable(
+    tmp_path: Path,
+) -> None:
+    ind.write_trucks(tmp_path, ind.simulate(14.0, seed=4, lanes=1), gate_out=False)
+    cal = calibrate(load_park(ind.true_park(lanes=2)), tmp_path, holdout=0.0, search=False)
+    rows = {r["place"]: r for r in calibration_document(cal)["parameters"]}
+    lanes = rows["logistics.gates[id=g1].lanes"]
+    assert lanes["identifiable"] is False and lanes["ci95"] == {} and lanes["kept"]
+    assert "gate_out" in lanes["identifiability"]

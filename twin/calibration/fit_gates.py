@@ -49,6 +49,7 @@ class GateFit:
     trucks: int  # trucks logged through the gate
     notes: tuple[str, ...] = ()
     times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the service times used
+    fewest_lanes: int = 0  # the fewest lanes that explain the log (0: not seen without gate_out)
 
 
 def flow_drives(trucks: TruckLog, mask: np.ndarray) -> dict[str, float]:
@@ -115,7 +116,7 @@ def fit_gate(
     arrive = trucks.arrive[order]
     gate_out = trucks.gate_out[order]
     if np.isfinite(gate_out[use]).sum() >= 20:
-        lanes, service = _from_gate_out(arrive, gate_out, spec.lanes)
+        lanes, service, fewest = _from_gate_out(arrive, gate_out, spec.lanes)
         times = service[use]
         times = times[np.isfinite(times)]
         fit = fit_service(gate, times)
@@ -124,14 +125,18 @@ def fit_gate(
             "gate_out), maximum likelihood of every family, lowest AIC"
         )
         data = "trucks.csv arrive/gate_out"
+        used = len(times)
         return GateFit(
-            gate, lanes, spec.lanes, fit, method, data, len(times), int(use.sum()), notes, times
+            gate, lanes, spec.lanes, fit, method, data, used, int(use.sum()), notes, times, fewest
         )
     return _deconvolved(gate, spec.lanes, trucks, order, use, dock_free[order], notes)
 
 
-def _from_gate_out(arrive: np.ndarray, gate_out: np.ndarray, lanes: int) -> tuple[int, np.ndarray]:
-    """The lanes and service times that explain the gate log best.
+def _from_gate_out(
+    arrive: np.ndarray, gate_out: np.ndarray, lanes: int
+) -> tuple[int, np.ndarray, int]:
+    """The lanes and service times that explain the gate log best, and the fewest lanes
+    that explain it at all.
 
     Given the arrivals and a lane count c, FCFS makes each ``gate_out`` the lane start plus
     the service, so the log's likelihood under (c, a service law) is the product of the
@@ -163,7 +168,7 @@ def _from_gate_out(arrive: np.ndarray, gate_out: np.ndarray, lanes: int) -> tupl
     best = max(support, key=lambda c: (support[c], c == lanes))
     if lanes in support and support[best] - support[lanes] <= LANES_LR / 2:
         best = lanes
-    return best, times[best]
+    return best, times[best], fewest
 
 
 LANES_LR = 10.83

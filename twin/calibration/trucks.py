@@ -12,7 +12,7 @@ from twin.calibration.apply import Edit, significant
 from twin.calibration.changes import arrivals_after_last_change
 from twin.calibration.fit_arrivals import fit_arrivals, judge_file_rates
 from twin.calibration.fit_docks import DockCount, fit_dock_count, freed_at_start, resolution
-from twin.calibration.fit_gates import fit_gate
+from twin.calibration.fit_gates import GateFit, fit_gate
 from twin.calibration.fit_service import ServiceFit, file_ks_p, fit_service, frozen
 from twin.calibration.read import TRUCKS
 from twin.calibration.result import Calibration
@@ -376,26 +376,40 @@ def _fit_gates(
             method=found.method,
             data=found.data,
         )
-        lanes_place = f"logistics.gates[id={gate.id}].lanes"
-        if "gate_out" in found.data:
-            cal.intervals[lanes_place] = {"lanes": [float(found.lanes), None]}
-            cal.identifiability[lanes_place] = (
-                "bounded from below: the fewest lanes that explain the gate log; more lanes "
-                "change nothing while the gate never queues"
-            )
-        else:
-            cal.identifiability[lanes_place] = "not observed without gate_out: the file's lanes"
-        if found.lanes != found.file_lanes:
-            edit.set(
-                f"logistics.gates[id={gate.id}].lanes",
-                found.lanes,
-                found.file_lanes,
-                source=TRUCKS,
-                period=period,
-                method="the fewest lanes with which the rebuilt gate queue has no negative "
-                "service time",
-                data=found.data,
-            )
+        _record_lanes(cal, edit, found, period)
+
+
+def _record_lanes(cal: Calibration, edit: Edit, found: GateFit, period: str) -> None:
+    """The gate's lanes: fitted from the log with gate_out (kept when it supports the file's),
+    unidentifiable without it (the file's count, said so)."""
+    place = f"logistics.gates[id={found.gate}].lanes"
+    if "gate_out" not in found.data:
+        cal.identifiability[place] = "not observed without gate_out: the file's lanes"
+        cal.unidentified.add(place)
+        edit.keep(place, "not observed without gate_out")
+        return
+    cal.intervals[place] = {"lanes": [float(found.fewest_lanes), None]}
+    cal.identifiability[place] = (
+        "bounded from below by the fewest lanes that explain the gate log; above it, chosen by "
+        "the likelihood of the service times, which cannot see lanes a gate never needs"
+    )
+    method = (
+        "profile likelihood of the gate's service times over the lane counts that explain "
+        "the log (rebuilt FCFS queue, no negative service); the file's count unless rejected "
+        "at 0.1%"
+    )
+    if found.lanes == found.file_lanes:
+        edit.keep(place, f"the gate log supports the file's {found.file_lanes} ({method})")
+        return
+    edit.set(
+        place,
+        found.lanes,
+        found.file_lanes,
+        source=TRUCKS,
+        period=period,
+        method=method,
+        data=found.data,
+    )
 
 
 def logged_groups(cal: Calibration) -> set[str]:

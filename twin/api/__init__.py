@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
+from twin.experiment.n1 import n1_analysis
 from twin.experiment.results import Experiment
 from twin.experiment.runner import (
     Interrupted,
@@ -37,6 +38,7 @@ from twin.io.result_folder import ResultFolder
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Park, Scenario
 from twin.reports.compare import write_comparison
+from twin.reports.n1 import write_n1
 from twin.reports.run import write_run
 from twin.reports.sweep import write_sweep
 from twin.sim.engine import simulate as run_engine
@@ -349,4 +351,41 @@ def sweep(
         lambda: build(run_cases([case for _, case in grid], settings, progress)),
         lambda folder, result: write_sweep(folder, result, inputs.park),
         build,
+    )
+
+
+# --------------------------------------------------------------------------- n1
+
+
+def n1(
+    park: ParkSource | None = None,
+    scenario: ScenarioSource | None = None,
+    at_min: float | None = None,
+    hours: float = 4.0,
+    settings: Settings | None = None,
+    out: Path | None = None,
+) -> dict[str, Any]:
+    """Every single outage of the park's network at a moment, ranked (SPEC.md "N-1").
+
+    Args:
+        park: the park (it must have `power.network`).
+        scenario: an optional scenario applied first.
+        at_min: the moment, minutes from the start of the horizon; None: the peak demand.
+        hours: how long each outage lasts from the moment.
+        settings: horizon, warm-up and seed of the simulations.
+        out: a folder for n1.json and the report, written as one unit.
+
+    Returns:
+        The n1.json document.
+    """
+    inputs = resolve_inputs(park, scenario)
+    settings = settings or Settings()
+    spec = settings.spec(0)
+    return _in_folder(
+        out,
+        "n1",
+        0,
+        lambda: n1_analysis(inputs.park, list(inputs.events), at_min, hours, spec),
+        write_n1,
+        lambda experiments: {},
     )

@@ -1,0 +1,153 @@
+"""N-1: every single outage of the power network at one moment, ranked by its consequence.
+
+For each line, transformer and substation of `power.network`, the park is simulated from the
+same random numbers as the base run with that element out from the moment on for `hours`
+(SPEC.md "N-1"). The rules are the engine's own (:mod:`twin.sim.supply`): buses lost at once,
+picked up through normally open switches after `restoration_min`, the lowest priority left
+off where the pick-up would break a rating or 0.9 pu. A row reads the network just after
+restoration, the energy and trucks over the whole run against the base run.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from twin.errors import UsageError
+from twin.model.schema import Event, Moment, OutageEvent, Park
+from twin.sim.context import RunSpec
+from twin.sim.engine import simulate
+from twin.sim.kpi import compute_kpis
+from twin.sim.network import Grid, build_grid
+from twin.sim.trace import Trace
+
+SECURE_V_PU = 0.95
+"""Lowest bus voltage of a secure state (SPEC.md "N-1")."""
+
+
+def contingencies(grid: Grid) -> list[tuple[str, str]]:
+    """Every single outage to study: (id, kind) of lines, transformers and substations."""
+    kinds = {"line": "line", "transformer": "transformer", "source": "substation"}
+    return [(name, kinds[kind]) for name, (kind, _) in grid.assets.items()]
+
+
+def peak_moment(trace: Trace) -> float:
+    """The start (minutes) of the horizon's grid step with the largest park demand."""
+    starts = trace.edges[:-1]
+    demand = trace.series["building_power_demand_kw"].sum(axis=1)
+    demand = np.where(starts >= 0, demand, -np.inf)
+    return float(starts[int(np.argmax(demand))])
+
+
+def n1_analysis(
+    park: Park,
+    events: list[Event],
+    at_min: float | None = None,
+    hours: float = 4.0,
+    spec: RunSpec | None = None,
+) -> dict[str, Any]:
+    """Every single contingency at `at_min` (default: the peak), worst first (n1.json).
+
+    Raises:
+        UsageError: the park has no network, or the moment is outside the horizon.
+    """
+    if park.power is None or park.power.network is None:
+        raise UsageError("parktwin n1 needs a park with power.network (SPEC.md, Power network)")
+    spec = spec or RunSpec()
+    base = simulate(park, events, spec)
+    at = peak_moment(base) if at_min is None else float(at_min)
+    if not 0 <= at < spec.horizon_min or at != math.floor(at):
+        raise UsageError(
+            f"--at must be a whole minute inside the horizon (0 to {spec.horizon_days:g} days)"
+        )
+    grid = build_grid(park)
+    base_kpis = compute_kpis(base)
+    rows = []
+    for asset, kind in contingencies(grid):
+        outage = OutageEvent.model_validate(
+            {"outage": asset, "from": _moment(at), "duration_h": hours}
+        )
+        trace = simulate(park, [*events, outage], spec)
+        rows.append(_row(park, grid, base, base_kpis, trace, asset, kind, at))
+    rows.sort(key=_severity)
+    return {"park": park.park.name, "at": _label(at), "hours": hours, "contingencies": rows}
+
+
+def _moment(at: float) -> dict[str, Any]:
+    day, minute = divmod(int(at), 1440)
+    return Moment(day=day, at=f"{minute // 60:02d}:{minute % 60:02d}").model_dump()
+
+
+def _label(at: float) -> str:
+    day, minute = divmod(int(at), 1440)
+    return f"day {day} {minute // 60:02d}:{minute % 60:02d}"
+
+
+def _row(
+    park: Park,
+    grid: Grid,
+    base: Trace,
+    base_kpis: dict[str, float],
+    trace: Trace,
+    asset: str,
+    kind: str,
+    at: float,
+) -> dict[str, Any]:
+    """One contingency: the network right after restoration, and the run's consequences."""
+    restoration = park.power.network.restoration_min  # type: ignore[union-attr]
+    starts = trace.edges[:-1]
+    first = int(np.searchsorted(starts, at, side="right")) - 1
+    after = min(int(np.searchsorted(starts, at + restoration, side="left")), len(starts) - 1)
+    s, b = trace.series, base.series
+    n_buses = grid.n_park_buses
+    lost = np.isnan(s["bus_v_pu"][first]) & ~np.isnan(b["bus_v_pu"][first])
+    unserved = s["building_power_unserved_kw"][after] - b["building_power_unserved_kw"][after]
+    ties = [grid.line_ids[i] for i in grid.tie_lines if s["line_loading_pct"][after, i] > 0]
+    loading = np.concatenate([s["line_loading_pct"][after], s["transformer_loading_pct"][after]])
+    live_v = s["bus_v_pu"][after][~np.isnan(s["bus_v_pu"][after])]
+    unserved_mw = round(max(float(unserved.sum()), 0.0) / 1000.0, 6)
+    max_loading = round(float(loading.max(initial=0.0)), 3)
+    min_v = round(float(live_v.min()), 5) if len(live_v) else 0.0
+    return {
+        "outage": asset,
+        "kind": kind,
+        "lost_buses": [base.names["buses"][i] for i in np.flatnonzero(lost[:n_buses])],
+        "restored_by": ties,
+        "unserved_mw": unserved_mw,
+        "unserved_mwh": round(
+            trace_kpi(trace, "power.unserved_mwh") - base_kpis["power.unserved_mwh"], 6
+        ),
+        "max_loading_pct": max_loading,
+        "min_v_pu": min_v,
+        "secure": unserved_mw <= 1e-9 and max_loading <= 100.0 + 1e-6 and min_v >= SECURE_V_PU,
+        "buildings_unserved": [
+            trace.names["buildings"][j] for j in np.flatnonzero(unserved > 1e-9)
+        ],
+        "trucks_delayed": _trucks_delayed(base, trace),
+    }
+
+
+def trace_kpi(trace: Trace, name: str) -> float:
+    """One KPI of a trace."""
+    return compute_kpis(trace)[name]
+
+
+def _trucks_delayed(base: Trace, trace: Trace) -> int:
+    """Trucks that leave later than in the base run (same arrivals: same random numbers)."""
+    before, after = base.trucks["exit"], trace.trucks["exit"]
+    if before.shape != after.shape:
+        return abs(int(np.isnan(after).sum() - np.isnan(before).sum()))
+    late = np.where(np.isnan(after), np.inf, after) > np.where(np.isnan(before), np.inf, before)
+    return int(late.sum())
+
+
+def _severity(row: dict[str, Any]) -> tuple[float, ...]:
+    return (
+        -row["unserved_mwh"],
+        -row["unserved_mw"],
+        -row["max_loading_pct"],
+        row["min_v_pu"],
+        -row["trucks_delayed"],
+    )

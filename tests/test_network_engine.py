@@ -117,7 +117,7 @@ def _two_substations(data: dict[str, Any]) -> dict[str, Any]:
     ]  # fmt: skip
     net = data["power"]["network"]
     net["buses"].append({"id": "sub2-mv", "substation": "sub2"})
-    net["lines"][3]["from"] = "sub2-mv"
+    net["lines"][3]["to"] = "sub2-mv"
     return data
 
 

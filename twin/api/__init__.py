@@ -29,7 +29,7 @@ from twin.io.inputs import (
     ParkSource,
     ScenarioSource,
     common_base,
-    read_park,
+    read_base,
     read_scenario,
     resolve_inputs,
 )
@@ -242,12 +242,12 @@ def compare_cases(
             raise UsageError(f"scenario '{scenarios[k]}' is given twice")
     if park is None:
         park = common_base([(s, sc) for s, (sc, _) in zip(scenarios, loaded, strict=True)])
-    base = read_park(park if park is not None else DEFAULT_PARK)
+    base, events = read_base(park if park is not None else DEFAULT_PARK)
     labels = unique_labels([sc.scenario.name for sc, _ in loaded])
-    cases = [Case(base, (), None, label="baseline")]
+    cases = [Case(base, events, None, label="baseline")]
     for (sc, source), label in zip(loaded, labels, strict=True):
         applied = apply_scenario(base, sc, source)
-        cases.append(Case(applied, tuple(sc.events), sc.scenario.name, label=label))
+        cases.append(Case(applied, (*events, *sc.events), sc.scenario.name, label=label))
     return base, [sc for sc, _ in loaded], cases
 
 

@@ -2,14 +2,16 @@
 
 For each line, transformer and substation of `power.network`, the park is simulated from the
 same random numbers as the base run with that element out from the moment on for `hours`
-(SPEC.md "N-1"). The rules are the engine's own (:mod:`twin.sim.supply`): buses lost at once,
-picked up through normally open switches after `restoration_min`, the lowest priority left
-off where the pick-up would break a rating or 0.9 pu. A row reads the network just after
+(SPEC.md "N-1"), through the whole days that cover the outage and 12 hours after it.
+The rules are the engine's own (:mod:`twin.sim.supply`): buses lost at once, picked up
+through normally open switches after `restoration_min`, the lowest priority left off where
+the pick-up would break a rating or 0.9 pu. A row reads the network just after
 restoration, the energy and trucks over the whole run against the base run.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -25,6 +27,14 @@ from twin.sim.trace import Trace
 
 SECURE_V_PU = 0.95
 """Lowest bus voltage of a secure state (SPEC.md "N-1")."""
+TAIL_MIN = 720.0
+"""How long after an outage ends its consequences (queues, late trucks) are followed."""
+
+
+def _through(spec: RunSpec, end_min: float) -> RunSpec:
+    """The spec cut to whole days that cover `end_min` (the same random numbers before it)."""
+    days = min(spec.horizon_days, math.ceil(end_min / 1440.0))
+    return dataclasses.replace(spec, horizon_days=float(days))
 
 
 def contingencies(grid: Grid) -> list[tuple[str, str]]:
@@ -62,6 +72,8 @@ def n1_analysis(
         raise UsageError(
             f"--at must be a whole minute inside the horizon (0 to {spec.horizon_days:g} days)"
         )
+    spec = _through(spec, at + hours * 60.0 + TAIL_MIN)
+    base = simulate(park, events, spec)
     grid = build_grid(park)
     base_kpis = compute_kpis(base)
     rows = []

@@ -500,6 +500,11 @@ class PowerNetwork(Model):
     restoration_min: Minutes = Field(
         30.0, description="time to isolate a fault and close normally open switches"
     )
+    source_v_pu: Annotated[float, Field(ge=0.9, le=1.1)] = Field(
+        1.0,
+        description="voltage the sources hold, per unit (behind transformers: on their "
+        "high-voltage side; a tap changer holding the busbar high is written here)",
+    )
     buses: Annotated[list[NetworkBus], Field(min_length=1, max_length=MAX_ASSETS)]
     lines: Annotated[list[NetworkLine], Field(max_length=MAX_ASSETS)] = []
     switches: Annotated[list[NetworkSwitch], Field(max_length=MAX_ASSETS)] = []

@@ -172,7 +172,7 @@ def _build_model(grid: Grid) -> Any:
     source = pgm.initialize_array(dt.input, ct.source, len(grid.source_ids))
     source["id"] = ids.sources
     source["node"] = ids.buses[grid.source_bus]
-    source["status"], source["u_ref"], source["sk"] = 1, 1.0, SOURCE_SK_VA
+    source["status"], source["u_ref"], source["sk"] = 1, grid.source_v_pu, SOURCE_SK_VA
     load = pgm.initialize_array(dt.input, ct.sym_load, len(grid.load_bus))
     load["id"] = ids.loads
     load["node"] = ids.buses[grid.load_bus]

@@ -27,6 +27,7 @@ class Grid:
     substation; lines, transformers, sources and loads are in file order."""
 
     kv: float
+    source_v_pu: float
     bus_ids: list[str]
     n_park_buses: int
     line_ids: list[str]
@@ -44,6 +45,7 @@ class Grid:
     trafo_hv_v: np.ndarray
     source_ids: list[str]  # the substations
     source_bus: np.ndarray
+    source_busbar: np.ndarray  # the medium-voltage busbar of each source's substation
     load_building: np.ndarray  # index into park.buildings
     load_bus: np.ndarray
     load_tan_phi: np.ndarray
@@ -69,10 +71,12 @@ def build_grid(park: Park) -> Grid:
     trafo_ids: list[str] = []
     source_ids: list[str] = []
     source_bus: list[int] = []
+    source_busbar: list[int] = []
     for sub in power.substations:
         if sub.id not in busbar:
             continue
         source_ids.append(sub.id)
+        source_busbar.append(busbar[sub.id])
         if not sub.transformers:
             source_bus.append(busbar[sub.id])
             continue
@@ -93,6 +97,7 @@ def build_grid(park: Park) -> Grid:
     assets.update({name: ("source", i) for i, name in enumerate(source_ids)})
     return Grid(
         kv=net.kv,
+        source_v_pu=net.source_v_pu,
         bus_ids=bus_ids,
         n_park_buses=len(net.buses),
         line_ids=lines["ids"],
@@ -110,6 +115,7 @@ def build_grid(park: Park) -> Grid:
         trafo_hv_v=np.array(trafo["u1"], dtype=float),
         source_ids=source_ids,
         source_bus=np.array(source_bus, dtype=np.int64),
+        source_busbar=np.array(source_busbar, dtype=np.int64),
         assets=assets,
         **loads,
     )

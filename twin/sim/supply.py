@@ -3,8 +3,9 @@
 The plan is made before a replication runs, from the calendar's demand and the outages, so that
 docks and production see every loss of supply (SPEC.md "Power network"):
 
-1. Switching, exactly in time: an outage of a line, transformer or substation opens it, and
-   buses that no source reaches lose supply. A bus lost for `restoration_min` is picked up by
+1. Switching, exactly in time: an outage of a line, transformer or substation opens it (a
+   substation with the feeder breakers of its busbar), and buses that no source reaches lose
+   supply. A bus lost for `restoration_min` is picked up by
    closing normally open switches (ties, in file order) that join its island to a live bus.
 2. An AC load flow of every grid step, in one batch (:mod:`twin.sim.loadflow`), with the
    switching in effect at the step's middle and each load's mean served demand over the step.
@@ -94,6 +95,8 @@ def _in_service(
     for (kind, index), off in named:
         if any(a <= t < b for a, b in off.pairs()):
             on[kind][index] = False
+    for busbar in grid.source_busbar[~on["source"]]:  # a lost substation is isolated whole
+        on["line"][(grid.line_ends == busbar).any(axis=1)] = False
     return on["line"], on["transformer"], on["source"]
 
 

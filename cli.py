@@ -727,9 +727,9 @@ def n1(
 
     from twin import api
     from twin.experiment.settings import Settings
-    from viz.clock import parse_moment
+    from viz.clock import parse_day_time
 
-    at_min = None if at is None else parse_moment(at, "--at")
+    at_min = None if at is None else parse_day_time(at, "--at")
     result = api.n1(park, scenario, at_min, hours, Settings(days=days, seed=seed), out)
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))

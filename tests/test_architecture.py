@@ -1,4 +1,4 @@
-"""The module stack of docs/architecture.md, checked on the source (#10).
+"""The module stack of docs/architecture.md, checked on the source.
 
 - every module of twin/, viz/, web/ and cli.py has a layer (:data:`LAYERS`), and no import goes
   up the stack;
@@ -8,7 +8,8 @@
   (:data:`LAZY_HEAVY`); cli.py may import anything lazily (``parktwin --help`` stays fast);
 - twin imports no viz, cli, web, typer, pyvista, vtk, rich or web framework, and the MQTT
   client and SQLite only in twin.live;
-- docs/architecture.md's stack table names the same layers.
+- docs/architecture.md's stack table names the same layers;
+- no two public functions or classes of twin/, viz/ and web/ share a name for different things.
 
 Imports under ``if TYPE_CHECKING:`` are annotations, not dependencies, and are left out.
 """
@@ -283,3 +284,69 @@ def test_the_documented_stack_is_this_one() -> None:
     wrong = {m: (n, _layer(m)) for m, n in named.items() if _layer(m) != n}
     assert not wrong, f"docs say (layer, test says layer): {wrong}"
     assert set(LAYERS) <= set(named), f"not in the docs table: {sorted(set(LAYERS) - set(named))}"
+
+
+NAMES_EXEMPT = {
+    "cli": "each command function is named after its command (typer makes the command's name "
+    "from it) and calls the library function of that name",
+}
+"""Modules left out of the one-name-one-thing check, and why."""
+
+
+def _public_names(trees: dict[str, ast.Module]) -> dict[str, list[str]]:
+    """Public top-level function and class name -> the modules that define it."""
+    defined: dict[str, list[str]] = {}
+    for module, tree in sorted(trees.items()):
+        for node in tree.body:
+            kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            if isinstance(node, kinds) and not node.name.startswith("_"):
+                defined.setdefault(node.name, []).append(module)
+    return defined
+
+
+def _delegates(tree: ast.Module, name: str, target: str) -> bool:
+    """Whether the function `name` of a module imports the same name from `target`: a lazy
+    facade over it (``viz.render`` loading ``viz.offscreen.render``), not a second thing."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            return any(
+                isinstance(inner, ast.ImportFrom)
+                and inner.module == target
+                and any(alias.name == name for alias in inner.names)
+                for inner in ast.walk(node)
+            )
+    return False
+
+
+def name_clashes(trees: dict[str, ast.Module]) -> dict[str, list[str]]:
+    """Public names defined in several modules for different things (facades excepted)."""
+    clashes = {}
+    for name, modules in _public_names(trees).items():
+        things = [
+            m for m in modules if not any(_delegates(trees[d], name, m) for d in modules if d != m)
+        ]
+        if len(things) > 1:
+            clashes[name] = things
+    return clashes
+
+
+def test_no_two_public_functions_or_classes_share_a_name(graph) -> None:
+    """One name, one thing: `resolve` the name rule and `find_places` a scenario path."""
+    sources, _ = graph
+    trees = {
+        module: ast.parse(path.read_text(encoding="utf-8"))
+        for module, path in sources.items()
+        if module not in NAMES_EXEMPT
+    }
+    assert not name_clashes(trees), "public names defined twice: rename one (keep the facade's)"
+
+
+def test_the_name_check_can_fail() -> None:
+    """Two `Route` classes clash; a facade that loads its namesake lazily does not."""
+    trees = {
+        "twin.a": ast.parse("class Route: ...\ndef show(): ...\n"),
+        "twin.b": ast.parse("class Route: ...\ndef _private(): ...\n"),
+        "viz": ast.parse("def show():\n    from twin.a import show as s\n    return s()\n"),
+        "web": ast.parse("def _private(): ...\n"),
+    }
+    assert name_clashes(trees) == {"Route": ["twin.a", "twin.b"]}

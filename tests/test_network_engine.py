@@ -14,7 +14,7 @@ import pytest
 from tests.networks import ring_data
 from twin.model.schema import OutageEvent, Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine as simulate
 from twin.sim.kpi import compute_kpis
 from twin.sim.trace import Trace
 

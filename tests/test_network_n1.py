@@ -14,7 +14,7 @@ from tests.networks import ring_data
 from tests.test_load_errors import assert_bad_input, dump
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine as simulate
 
 FIELDS = {
     "outage", "kind", "lost_buses", "restored_by", "unserved_mw", "unserved_mwh",

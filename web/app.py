@@ -27,10 +27,10 @@ from starlette.staticfiles import StaticFiles
 from twin import api as twin_api
 from twin.errors import InputError, UsageError
 from twin.model.schema import Park
-from viz.clock import parse_moment
+from viz.clock import parse_day_time
 from web import scenarios
 from web.jobs import Busy, JobManager
-from web.live import LiveSource, Overview
+from web.live import EMPTY_STATE, LiveSource, Overview
 from web.plan import plan_document
 from web.push import Hub
 from web.security import Guard
@@ -161,7 +161,7 @@ async def json_body(request: Request) -> dict[str, Any]:
 
 
 @api
-async def n1(request: Request, services: Services) -> Any:
+async def n1_document(request: Request, services: Services) -> Any:
     """``GET /api/n1[?at=day D HH:MM][&hours=H]``: n1.json of the park, as ``parktwin n1``.
 
     The moment defaults to the peak demand of a simulated week; each answer is kept, so the
@@ -175,7 +175,7 @@ async def n1(request: Request, services: Services) -> Any:
     key = (text, hours)
     if key not in services.n1_answers:
         try:
-            at = parse_moment(text, "at") if text else None
+            at = parse_day_time(text, "at") if text else None
             services.n1_answers[key] = await asyncio.to_thread(
                 twin_api.n1, services.park, None, at, hours
             )
@@ -203,11 +203,12 @@ async def park(request: Request, services: Services) -> Any:
 
 
 @api
-async def state(request: Request, services: Services) -> Any:
+async def state_endpoint(request: Request, services: Services) -> Any:
     """``GET /api/state[?at=T]``: the state document, as ``parktwin state --json``."""
     if services.source is None:
         return no_store()
-    return await asyncio.to_thread(services.source.state, query_time(request, "at"))
+    state = await asyncio.to_thread(services.source.state, query_time(request, "at"))
+    return state.to_dict() if state is not None else EMPTY_STATE
 
 
 @api
@@ -297,7 +298,7 @@ def _whole(body: dict[str, Any], name: str, default: float, hi: float, integer: 
 
 
 @api
-async def compare(request: Request, services: Services) -> Any:
+async def compare_endpoint(request: Request, services: Services) -> Any:
     """``POST /api/compare``: queue a paired comparison; answers ``{"job": id}``."""
     body = await json_body(request)
     unknown = sorted(set(body) - {"scenarios", "days", "replications"})
@@ -350,16 +351,16 @@ def routes() -> list[Route | Mount]:
         Route("/3d", park_3d),
         Route("/api/health", health),
         Route("/api/park", park),
-        Route("/api/state", state),
+        Route("/api/state", state_endpoint),
         Route("/api/status", status),
         Route("/api/forecast", forecast),
         Route("/api/alerts", alerts),
         Route("/api/history", history),
         Route("/api/events", events),
-        Route("/api/n1", n1),
+        Route("/api/n1", n1_document),
         Route("/api/scenarios", scenario_list),
         Route("/api/scenarios/check", scenario_check, methods=["POST"]),
-        Route("/api/compare", compare, methods=["POST"]),
+        Route("/api/compare", compare_endpoint, methods=["POST"]),
         Route("/api/jobs/{job}", job_status, methods=["GET"]),
         Route("/api/jobs/{job}", job_cancel, methods=["DELETE"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

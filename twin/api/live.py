@@ -94,7 +94,7 @@ def nowcast_command(
             return nowcast_store(
                 source, store, moment, hours=hours, replications=replications, seed=seed,
                 thresholds=thresholds, seen_only=seen_only,
-            )  # fmt: skip
+            ).to_dict()  # fmt: skip
 
     return in_folder(out, "parktwin nowcast", compute, write_forecast)
 
@@ -195,7 +195,7 @@ def nowcast_setup(
             doc = nowcast_store(
                 run.park, run.store, at, hours=hours, replications=replications, seed=seed,
                 thresholds=thresholds, seen_only=seen_only,
-            )  # fmt: skip
+            ).to_dict()  # fmt: skip
             run.store.put_forecast(doc)
             run.store.put_alerts(doc["alerts"])
             run.publish("forecast", doc, retain=True)

@@ -20,7 +20,7 @@ import numpy as np
 from twin.errors import UsageError
 from twin.model.schema import Event, Moment, OutageEvent, Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
 from twin.sim.network import Grid, build_grid
 from twin.sim.trace import Trace
@@ -66,14 +66,14 @@ def n1_analysis(
     if park.power is None or park.power.network is None:
         raise UsageError("parktwin n1 needs a park with power.network (SPEC.md, Power network)")
     spec = spec or RunSpec()
-    base = simulate(park, events, spec)
+    base = run_engine(park, events, spec)
     at = peak_moment(base) if at_min is None else float(at_min)
     if not 0 <= at < spec.horizon_min or at != math.floor(at):
         raise UsageError(
             f"--at must be a whole minute inside the horizon (0 to {spec.horizon_days:g} days)"
         )
     spec = _through(spec, at + hours * 60.0 + TAIL_MIN)
-    base = simulate(park, events, spec)
+    base = run_engine(park, events, spec)
     grid = build_grid(park)
     base_kpis = compute_kpis(base)
     rows = []
@@ -81,7 +81,7 @@ def n1_analysis(
         outage = OutageEvent.model_validate(
             {"outage": asset, "from": _moment(at), "duration_h": hours}
         )
-        trace = simulate(park, [*events, outage], spec)
+        trace = run_engine(park, [*events, outage], spec)
         rows.append(_row(park, grid, base, base_kpis, trace, asset, kind, at))
     rows.sort(key=_severity)
     return {"park": park.park.name, "at": _label(at), "hours": hours, "contingencies": rows}

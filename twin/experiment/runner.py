@@ -46,9 +46,8 @@ from twin.experiment.workload import check_workload
 from twin.model.assets import families
 from twin.model.schema import Event, OutageEvent, Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
-from twin.sim.kpi import compute_kpis
-from twin.sim.kpi import kpi_names as declared_kpi_names
+from twin.sim.engine import run_engine
+from twin.sim.kpi import compute_kpis, declared_kpi_names
 from twin.sim.trace import Trace
 
 Progress = Callable[[float, int], None]
@@ -71,7 +70,7 @@ def run_replication(
     progress: Callable[[float], None] | None = None,
 ) -> tuple[dict[str, float], Trace | None]:
     """Simulate one replication; return its KPIs (and its trace when asked)."""
-    trace = simulate(park, events, spec, progress, scenario=scenario)
+    trace = run_engine(park, events, spec, progress, scenario=scenario)
     return compute_kpis(trace), trace if keep_trace else None
 
 
@@ -134,7 +133,7 @@ def run_pilot(case: Case, settings: Settings, reps: list[int]) -> list[tuple[int
         settings, days=pilot_days(settings), warmup_days=0.0, warmup_auto=False
     )
     return [
-        (i, pilot_series(simulate(case.park, (), pilot.spec(i), scenario=case.scenario)))
+        (i, pilot_series(run_engine(case.park, (), pilot.spec(i), scenario=case.scenario)))
         for i in reps
     ]
 
@@ -187,13 +186,13 @@ class Interrupted(KeyboardInterrupt):
 def kpi_names(park: Park, step_min: float = 15.0) -> list[str]:
     """The KPIs a park has, e.g. to check ``--kpi`` names.
 
-    The families declare them (:func:`twin.sim.kpi.kpi_names`); only when a plugin family with
-    KPIs declares none are they found by a one-step run.
+    The families declare them (:func:`twin.sim.kpi.declared_kpi_names`); only when a plugin
+    family with KPIs declares none are they found by a one-step run.
     """
     if all(f.kpi_names is not None for f in families() if f.kpis is not None):
         return declared_kpi_names(park)
     spec = RunSpec(horizon_days=step_min / 1440.0, warmup_days=0.0, step_min=step_min)
-    return list(compute_kpis(simulate(park, (), spec)))
+    return list(compute_kpis(run_engine(park, (), spec)))
 
 
 def check_kpi_names(cases: Sequence[Case], names: Iterable[str], step_min: float = 15.0) -> None:

@@ -20,7 +20,6 @@ import hashlib
 import json
 import math
 import time as wallclock
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -361,21 +360,6 @@ def _number(item: dict[str, Any], name: str, required: bool = True) -> float | N
     if not math.isfinite(number):
         raise BadMessage(f"{name}: {value} is not a finite number")
     return number
-
-
-def iter_records(
-    validator: Validator, messages: Iterator[tuple[str, dict[str, Any]]]
-) -> Iterator[Record]:
-    """The records of (topic suffix, message object) pairs; unusable ones are skipped.
-
-    For recorded messages (a sensor folder through :func:`twin.live.replay.sensor_messages`),
-    e.g. to feed :func:`twin.live.state.state_from_events` in a back-test.
-    """
-    for suffix, item in messages:
-        try:
-            yield validator.record(suffix, item)
-        except BadMessage:
-            continue
 
 
 def network_outage_kinds(power: PowerSection) -> dict[str, OutageKind]:

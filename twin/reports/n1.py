@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
 
 from twin.io.output import atomic_write_text
-from twin.reports.charts import page_html
+from twin.reports.page import html_paragraphs, html_table, md_heading, md_table, md_text, page_html
 
 COLUMNS = (
     ("outage", "outage"),
@@ -55,13 +54,8 @@ def n1_report(result: dict[str, Any]) -> tuple[str, str]:
         "bus below 0.95 pu). Worst first."
     )
     head = [label for _, label in COLUMNS]
-    lines = [f"# {title}", "", intro, "", "| " + " | ".join(head) + " |"]
-    lines.append("|" + " --- |" * len(head))
-    lines += ["| " + " | ".join(_cell(r[key]) for key, _ in COLUMNS) + " |" for r in rows]
-    table = "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
-    for r in rows:
-        table += "<tr>" + "".join(
-            f"<td>{html.escape(_cell(r[key]))}</td>" for key, _ in COLUMNS
-        ) + "</tr>"  # fmt: skip
-    body = f"<p>{html.escape(intro)}</p>{table}</table>"
-    return "\n".join(lines) + "\n", page_html(title, body)
+    cells = [[_cell(r[key]) for key, _ in COLUMNS] for r in rows]
+    markdown = [md_heading(1, title), "", md_text(intro), "", *md_table(head, cells)]
+    numeric = range(3, 8)
+    body = html_paragraphs([intro]) + html_table(head, cells, numeric=numeric)
+    return "\n".join(markdown) + "\n", page_html(title, body)

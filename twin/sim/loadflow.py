@@ -24,7 +24,7 @@ INSTALL = "pip install 'parktwin[power]'"
 
 
 @dataclass(frozen=True)
-class Flow:
+class PowerFlow:
     """Load-flow results of a batch of steps (rows); a de-energized bus has NaN voltage."""
 
     converged: np.ndarray  # (steps,) bool
@@ -60,7 +60,7 @@ def solver() -> Any:
     return power_grid_model
 
 
-def solve(grid: Grid, load_p_w: np.ndarray, switching: Switching) -> Flow:
+def solve(grid: Grid, load_p_w: np.ndarray, switching: Switching) -> PowerFlow:
     """AC load flow (Newton-Raphson) of every step: loads in W at each load's power factor."""
     pgm = solver()
     ids = _Ids(grid)
@@ -101,7 +101,7 @@ def solve(grid: Grid, load_p_w: np.ndarray, switching: Switching) -> Flow:
     return _flow(grid, out, converged)
 
 
-def _flow(grid: Grid, out: Any, converged: np.ndarray) -> Flow:
+def _flow(grid: Grid, out: Any, converged: np.ndarray) -> PowerFlow:
     ct = solver().ComponentType
     node = out[ct.node]
     v = np.where(node["energized"] == 1, node["u_pu"], np.nan)
@@ -109,7 +109,7 @@ def _flow(grid: Grid, out: Any, converged: np.ndarray) -> Flow:
     line = out[ct.line]["loading"] if len(grid.line_ids) else np.zeros((len(converged), 0))
     trafo = out[ct.transformer]["loading"] if len(grid.trafo_ids) else np.zeros((len(converged), 0))
     zero = ~converged
-    result = Flow(
+    result = PowerFlow(
         converged=converged,
         bus_v_pu=v,
         line_loading=np.where(zero[:, None], 0.0, line),
@@ -120,11 +120,11 @@ def _flow(grid: Grid, out: Any, converged: np.ndarray) -> Flow:
     return result
 
 
-def _empty(grid: Grid) -> Flow:
+def _empty(grid: Grid) -> PowerFlow:
     def z(width: int) -> np.ndarray:
         return np.zeros((0, width))
 
-    return Flow(
+    return PowerFlow(
         np.zeros(0, dtype=bool),
         z(len(grid.bus_ids)),
         z(len(grid.line_ids)),

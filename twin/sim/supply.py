@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.model.intervals import Intervals
-from twin.sim.loadflow import Flow, Switching, solve
+from twin.sim.loadflow import PowerFlow, Switching, solve
 from twin.sim.network import Grid, energized, islands
 
 V_MIN_PU = 0.9
@@ -50,7 +50,7 @@ class SupplyPlan:
     """The network's effect on a replication: when each load is off, and the grid series."""
 
     load_off: list[Intervals]  # per load of the grid (lost supply or left off)
-    flow: Flow
+    flow: PowerFlow
     shed: np.ndarray  # (steps, loads): left off for the step by curtailment
     unsolved: np.ndarray  # (steps,): no convergence even with everything left off that could be
     segments: list[Segment]
@@ -200,7 +200,7 @@ class _Curtailment:
         self.shed = np.zeros(asked_w.shape, dtype=bool)
         self.unsolved = np.zeros(len(which), dtype=bool)
 
-    def run(self) -> tuple[Flow, np.ndarray, np.ndarray]:
+    def run(self) -> tuple[PowerFlow, np.ndarray, np.ndarray]:
         """The final load flow, the loads left off per step and the steps past saving."""
         rows = np.arange(len(self.which))
         bad, flow = rows, self._solve(rows)
@@ -217,7 +217,7 @@ class _Curtailment:
         self._hold_restored_sections()
         return self._solve(rows), self.shed, self.unsolved
 
-    def _solve(self, rows: np.ndarray) -> Flow:
+    def _solve(self, rows: np.ndarray) -> PowerFlow:
         s = self.switching
         return solve(
             self.grid,
@@ -225,7 +225,7 @@ class _Curtailment:
             Switching(s.line_on[rows], s.trafo_on[rows], s.source_on[rows]),
         )
 
-    def _hot_buses(self, flow: Flow) -> np.ndarray:
+    def _hot_buses(self, flow: PowerFlow) -> np.ndarray:
         """(steps, buses): buses below 0.9 pu or at an end of an overloaded branch; every
         bus of a step that did not converge."""
         grid = self.grid

@@ -65,8 +65,7 @@ TIME_COLUMNS = (
 )
 INDEX_COLUMNS = ("flow", "gate", "dock_group")
 INDEX_DTYPE = np.int32
-"""Type of the index columns: int16 (before #10) wrapped or failed past 32,767 assets."""
-NAME_KINDS = ("buildings", "feeders", "substations", "gates", "dock_groups", "flows")
+"""Type of the index columns: int16 would wrap or fail past 32,767 assets."""
 FORMAT_VERSION = 1
 
 

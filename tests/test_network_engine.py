@@ -6,6 +6,7 @@ network"), worked out by hand for demo-small on a ring (tests/networks.py).
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -142,3 +143,14 @@ def test_same_seed_same_numbers() -> None:
     first = _run(ring_data(), _outage("l2"))[1]
     second = _run(ring_data(), _outage("l2"))[1]
     assert first == second
+
+
+def test_without_the_solver_a_network_park_is_a_clear_usage_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import twin
+    from twin.errors import UsageError
+
+    monkeypatch.setitem(sys.modules, "power_grid_model", None)  # the extra not installed
+    with pytest.raises(UsageError, match=r"parktwin\[power\]"):
+        twin.run(ring_data(), None, twin.Settings(days=1))

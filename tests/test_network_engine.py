@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+import twin
 from tests.networks import ring_data
+from twin.errors import UsageError
 from twin.model.schema import OutageEvent, Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine as simulate
@@ -148,9 +150,6 @@ def test_same_seed_same_numbers() -> None:
 def test_without_the_solver_a_network_park_is_a_clear_usage_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import twin
-    from twin.errors import UsageError
-
     monkeypatch.setitem(sys.modules, "power_grid_model", None)  # the extra not installed
     with pytest.raises(UsageError, match=r"parktwin\[power\]"):
         twin.run(ring_data(), None, twin.Settings(days=1))

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 
 from tests.networks import ring_data
 from tests.test_load_errors import dump
+from tests.test_web_api import client  # noqa: F401  (demo-small served)
 from web.app import create_app
 from web.server import build_services
 
@@ -18,14 +19,6 @@ from web.server import build_services
 def ring_client(tmp_path: Path) -> Iterator[TestClient]:
     park = dump(ring_data(), tmp_path / "ring.yaml")
     services = build_services(str(park), None, tmp_path)
-    with TestClient(create_app(services), base_url="http://127.0.0.1") as test_client:
-        yield test_client
-    services.jobs.close()
-
-
-@pytest.fixture
-def plain_client(tmp_path: Path) -> Iterator[TestClient]:
-    services = build_services("demo-small", None, tmp_path)
     with TestClient(create_app(services), base_url="http://127.0.0.1") as test_client:
         yield test_client
     services.jobs.close()
@@ -43,10 +36,11 @@ def test_n1_answers_every_outage_at_the_moment(ring_client: TestClient) -> None:
 
 
 def test_n1_bad_input_is_400_and_no_network_404(
-    ring_client: TestClient, plain_client: TestClient
+    ring_client: TestClient,
+    client: TestClient,  # noqa: F811  (the fixture imported above)
 ) -> None:
     answer = ring_client.get("/api/n1", params={"at": "tomorrow"})
     assert answer.status_code == 400 and "at" in answer.json()["error"]
     assert ring_client.get("/api/n1", params={"hours": "-1"}).status_code == 400
-    answer = plain_client.get("/api/n1")
+    answer = client.get("/api/n1")  # demo-small: no network
     assert answer.status_code == 404 and "power.network" in answer.json()["error"]

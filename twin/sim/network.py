@@ -175,15 +175,10 @@ def energized(
 
 def islands(grid: Grid, line_on: np.ndarray, trafo_on: np.ndarray) -> np.ndarray:
     """A label per bus: buses joined by closed lines or transformers share one."""
-    parent = list(range(len(grid.bus_ids)))
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    def root(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for ends, on in ((grid.line_ends, line_on), (grid.trafo_ends, trafo_on)):
-        for a, b in ends[on]:
-            parent[root(int(a))] = root(int(b))
-    return np.array([root(a) for a in range(len(parent))], dtype=np.int64)
+    ends = np.concatenate([grid.line_ends[line_on], grid.trafo_ends[trafo_on]]).reshape(-1, 2)
+    n = len(grid.bus_ids)
+    graph = coo_matrix((np.ones(len(ends)), (ends[:, 0], ends[:, 1])), shape=(n, n))
+    return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)

@@ -10,10 +10,11 @@ docks and production see every loss of supply (SPEC.md "Power network"):
 2. An AC load flow of every grid step, in one batch (:mod:`twin.sim.loadflow`), with the
    switching in effect at the step's middle and each load's mean served demand over the step.
 3. Curtailment: a step with a line or transformer past its rating, a bus below 0.9 pu or no
-   convergence leaves buildings of the offending island off for the step, lowest `priority`
-   first (then the largest load, then the later in the file), until it holds; buildings of a
-   restored section go first. While ties carry a restored section, what was left off stays off
-   until the switching changes (the outage ends).
+   convergence leaves buildings off for the step until it holds: those fed through an
+   overloaded line (that opening it would cut off), else those of the offending island; lowest
+   `priority` first (then the largest load, then the later in the file), and buildings of a
+   restored section before the others. While ties carry a restored section, what was left
+   off stays off until the switching changes (the outage ends).
 """
 
 from __future__ import annotations
@@ -205,10 +206,12 @@ class _Curtailment:
         rows = np.arange(len(self.which))
         bad, flow = rows, self._solve(rows)
         while len(bad):
-            hot = self._hot_buses(flow)
+            hot, over = self._hot_buses(flow), flow.line_loading > LIMIT
             keep = hot.any(axis=1)
-            bad, hot = bad[keep], hot[keep]
-            fixable = np.array([self._shed_one(int(k), h) for k, h in zip(bad, hot, strict=True)])
+            bad, hot, over = bad[keep], hot[keep], over[keep]
+            fixable = np.array(
+                [self._shed_one(int(k), h, o) for k, h, o in zip(bad, hot, over, strict=True)]
+            )
             if not len(bad):
                 break
             self.unsolved[bad[~fixable]] = True
@@ -240,14 +243,21 @@ class _Curtailment:
         hot[~flow.converged] = True
         return hot
 
-    def _shed_one(self, k: int, hot: np.ndarray) -> bool:
-        """Leave one more load of step k's offending islands off; False when none is left."""
+    def _shed_one(self, k: int, hot: np.ndarray, over: np.ndarray) -> bool:
+        """Leave one more load off in step k; False when none is left to leave off.
+
+        The candidates are the loads fed through an overloaded line (those that opening it
+        would cut off), else those of the offending islands.
+        """
         segment = self.segments[self.which[k]]
         grid = self.grid
-        labels = islands(grid, segment.line_on, segment.trafo_on)
         bus = grid.load_bus
-        near = np.isin(labels[bus], labels[hot]) & segment.bus_on[bus]
-        candidates = np.flatnonzero(near & ~self.shed[k] & (self.asked_w[k] > 0))
+        open_to_serve = ~self.shed[k] & (self.asked_w[k] > 0)
+        candidates = np.flatnonzero(self._behind(segment, over)[bus] & open_to_serve)
+        if not len(candidates):
+            labels = islands(grid, segment.line_on, segment.trafo_on)
+            near = np.isin(labels[bus], labels[hot]) & segment.bus_on[bus]
+            candidates = np.flatnonzero(near & open_to_serve)
         if not len(candidates):
             return False
         restored = segment.restored[bus]
@@ -257,6 +267,17 @@ class _Curtailment:
         )
         self.shed[k, first] = True
         return True
+
+    def _behind(self, segment: Segment, over: np.ndarray) -> np.ndarray:
+        """Buses that opening any one of the overloaded lines would cut off."""
+        behind = np.zeros(len(self.grid.bus_ids), dtype=bool)
+        for line in np.flatnonzero(over):
+            trial = segment.line_on.copy()
+            trial[line] = False
+            behind |= segment.bus_on & ~energized(
+                self.grid, trial, segment.trafo_on, segment.source_on
+            )
+        return behind
 
     def _hold_restored_sections(self) -> None:
         """Within a segment on restoration, what was left off stays off to its end."""

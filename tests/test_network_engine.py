@@ -153,3 +153,17 @@ def test_without_the_solver_a_network_park_is_a_clear_usage_error(
     monkeypatch.setitem(sys.modules, "power_grid_model", None)  # the extra not installed
     with pytest.raises(UsageError, match=r"parktwin\[power\]"):
         twin.run(ring_data(), None, twin.Settings(days=1))
+
+
+def test_an_overloaded_cable_sheds_what_it_feeds_not_the_lowest_priority_elsewhere() -> None:
+    """l2 too weak for rmu2 and rmu3: w1 on rmu1 (priority 0) gains nothing from going off."""
+    data = ring_data()
+    data["power"]["network"]["lines"][1]["max_i_ka"] = 0.05
+    for building in data["buildings"]:
+        building["power"]["priority"] = 0 if building["id"] == "w1" else 3
+    trace, kpis = _run(data)
+    left = trace.series["building_left_off"]
+    names = trace.names["buildings"]
+    assert not left[:, names.index("w1")].any() and kpis["buildings.w1.unserved_mwh"] == 0
+    assert left[:, [names.index(b) for b in ("f2", "o1", "u1")]].any()
+    assert (trace.series["line_loading_pct"][:, 1] <= 100.0 + 1e-6).all()

@@ -52,6 +52,11 @@ def test_every_single_outage_is_a_row_worst_first(tmp_path: Path) -> None:
     unserved = [r["unserved_mwh"] for r in doc["contingencies"]]
     assert unserved == sorted(unserved, reverse=True)
     assert "| l1 | line | yes |" in (tmp_path / "n1" / "report.md").read_text()
+    plan = {line["id"]: line for line in doc["lines"]}
+    assert all("from" in line and "to" in line for line in plan.values())
+    assert plan["l4"]["worst_loading_pct"] == max(r["max_loading_pct"] for r in doc[
+        "contingencies"] if r["restored_by"] == ["l4"])  # fmt: skip
+    assert "<svg" in (tmp_path / "n1" / "report.html").read_text()
 
 
 def test_a_weak_tie_makes_the_feeder_head_outage_insecure(tmp_path: Path) -> None:

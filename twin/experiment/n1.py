@@ -77,14 +77,61 @@ def n1_analysis(
     grid = build_grid(park)
     base_kpis = compute_kpis(base)
     rows = []
+    worst = np.zeros(len(grid.line_ids))
     for asset, kind in contingencies(grid):
         outage = OutageEvent.model_validate(
             {"outage": asset, "from": _moment(at), "duration_h": hours}
         )
         trace = run_engine(park, [*events, outage], spec)
         rows.append(_row(park, grid, base, base_kpis, trace, asset, kind, at))
+        after = _after_restoration(park, trace, at)
+        worst = np.maximum(worst, trace.series["line_loading_pct"][after])
     rows.sort(key=_severity)
-    return {"park": park.park.name, "at": _label(at), "hours": hours, "contingencies": rows}
+    return {
+        "park": park.park.name,
+        "at": _label(at),
+        "hours": hours,
+        "contingencies": rows,
+        "lines": _plan_lines(park, grid, worst),
+    }
+
+
+def _after_restoration(park: Park, trace: Trace, at: float) -> int:
+    """The first grid step that starts once ties have picked up what they can."""
+    restoration = park.power.network.restoration_min  # type: ignore[union-attr]
+    starts = trace.edges[:-1]
+    return min(int(np.searchsorted(starts, at + restoration, side="left")), len(starts) - 1)
+
+
+def _plan_lines(park: Park, grid: Grid, worst: np.ndarray) -> list[dict[str, Any]]:
+    """Each line with its ends' positions (where known) and its worst loading after restoration."""
+    where = _bus_positions(park)
+    rows = []
+    for i, line in enumerate(grid.line_ids):
+        a, b = (grid.bus_ids[e] for e in grid.line_ends[i])
+        row: dict[str, Any] = {"id": line, "worst_loading_pct": round(float(worst[i]), 3)}
+        if a in where and b in where:
+            row.update({"from": where[a], "to": where[b]})
+        rows.append(row)
+    return rows
+
+
+def _bus_positions(park: Park) -> dict[str, list[float]]:
+    """A bus's own position, else its substation's, else the first building's on it."""
+    power = park.power
+    assert power is not None and power.network is not None
+    subs = {s.id: list(s.position) for s in power.substations}
+    where: dict[str, list[float]] = {}
+    for building in park.buildings:
+        if building.power is not None and building.power.bus is not None:
+            centre = np.asarray(building.footprint, dtype=float).mean(axis=0)
+            where.setdefault(building.power.bus, [float(centre[0]), float(centre[1])])
+    for bus in power.network.buses:
+        if bus.position is not None:
+            where[bus.id] = list(bus.position)
+        elif bus.substation in subs:
+            where[bus.id] = subs[bus.substation]
+    return where
 
 
 def _moment(at: float) -> dict[str, Any]:
@@ -108,10 +155,8 @@ def _row(
     at: float,
 ) -> dict[str, Any]:
     """One contingency: the network right after restoration, and the run's consequences."""
-    restoration = park.power.network.restoration_min  # type: ignore[union-attr]
-    starts = trace.edges[:-1]
-    first = int(np.searchsorted(starts, at, side="right")) - 1
-    after = min(int(np.searchsorted(starts, at + restoration, side="left")), len(starts) - 1)
+    first = int(np.searchsorted(trace.edges[:-1], at, side="right")) - 1
+    after = _after_restoration(park, trace, at)
     s, b = trace.series, base.series
     n_buses = grid.n_park_buses
     lost = np.isnan(s["bus_v_pu"][first]) & ~np.isnan(b["bus_v_pu"][first])

@@ -88,5 +88,5 @@ def test_a_park_without_a_network_or_a_moment_outside_is_bad_input(tmp_path: Pat
     result, _ = _n1(tmp_path, data)
     assert_bad_input(result, "power.network")
     result, _ = _n1(tmp_path, ring_data(), "--at", "day 3 10:00")
-    assert_bad_input(result, "--at")
+    assert_bad_input(result, "day 3 10:00", "inside the horizon")
     assert not (tmp_path / "n1").exists()

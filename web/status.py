@@ -49,14 +49,6 @@ DOT_SPACING_PER_KM = 16.0
 them 14 m/km wide, so they touch but do not overlap at any park size)."""
 
 
-def parse_time(text: str | None) -> datetime | None:
-    """An ISO time as naive park-local time (an offset, if given, is dropped), or None."""
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=None)
-
-
 @dataclass
 class PlanModel:
     """What the status needs of the park, computed once: feeds, peaks, routes and the clock."""

@@ -75,9 +75,9 @@ def calibrate(
     """
 
     if not 0.0 <= holdout <= 0.9:
-        raise UsageError(f"--holdout must be between 0 and 0.9, got {holdout}")
+        raise UsageError(f"`holdout` must be between 0 and 0.9, got {holdout}")
     if replications is not None and replications < 1:
-        raise UsageError(f"--replications must be at least 1, got {replications}")
+        raise UsageError(f"`replications` must be at least 1, got {replications}")
     say = progress or (lambda _: None)
     source = park if isinstance(park, Park) else load_park(park)
     say("reading sensor data")

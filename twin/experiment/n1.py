@@ -70,7 +70,8 @@ def n1_analysis(
     at = peak_moment(base) if at_min is None else float(at_min)
     if not 0 <= at < spec.horizon_min or at != math.floor(at):
         raise UsageError(
-            f"--at must be a whole minute inside the horizon (0 to {spec.horizon_days:g} days)"
+            f"the moment `at` ({_label(at)}) must be a whole minute inside the horizon "
+            f"(day 0 00:00 up to {spec.horizon_days:g} days later)"
         )
     spec = _through(spec, at + hours * 60.0 + TAIL_MIN)
     base = run_engine(park, events, spec)

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from twin.errors import UsageError
+from twin.errors import ParktwinError, UsageError
 from twin.experiment.backends import Backend, SerialBackend, open_backend
 from twin.experiment.replication import PrecisionReport, check_precision, next_round
 from twin.experiment.results import Experiment
@@ -155,7 +155,8 @@ class Failure:
         """What failed and how to rerun it alone."""
         return (
             f"replication {self.replication} of '{self.case}' failed twice ({self.error}); "
-            f"rerun it alone with --seed {self.seed} --first-replication {self.replication} -r 1"
+            f"rerun it alone with `seed` {self.seed} `first_replication` {self.replication} "
+            "`replications` 1"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -163,7 +164,7 @@ class Failure:
         return dataclasses.asdict(self)
 
 
-class ReplicationError(RuntimeError):
+class ReplicationError(ParktwinError, RuntimeError):
     """Replications failed twice; `experiments` holds every replication that finished."""
 
     def __init__(self, failures: Sequence[Failure], experiments: Sequence[Experiment] = ()):
@@ -216,8 +217,8 @@ def check_kpi_names(cases: Sequence[Case], names: Iterable[str], step_min: float
             )
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             raise UsageError(
-                f"--kpi {name}: no such KPI{hint} (KPIs are named like trucks.wait_mean_min, "
-                "docks.<id>.wait_mean_min, power.peak_mw; see `parktwin run --json`)"
+                f"`kpis` {name}: no such KPI{hint} (KPIs are named like trucks.wait_mean_min, "
+                "docks.<id>.wait_mean_min, power.peak_mw; see kpis.json of a run)"
             )
 
 
@@ -542,6 +543,6 @@ def events_after_horizon(events: Sequence[Event], days: float) -> list[str]:
             )
             warnings.append(
                 f"the {what} on day {event.at.day} at {event.at.at} starts after the "
-                f"{days:g}-day horizon and has no effect; use --days {event.at.day + 1} or more"
+                f"{days:g}-day horizon and has no effect; simulate {event.at.day + 1} days or more"
             )
     return warnings

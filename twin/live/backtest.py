@@ -302,7 +302,7 @@ def _origins(
             f"{LEAD_H:g} h of history before them and {hours:g} h after"
         )
     if len(origins) > MAX_ORIGINS:
-        raise UsageError(f"more than {MAX_ORIGINS} origins: a longer --every or --from/--to")
+        raise UsageError(f"more than {MAX_ORIGINS} origins: a longer `every_min` or `start`/`end`")
     return origins
 
 

@@ -25,7 +25,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from twin.errors import InputError
+from twin.errors import InputError, ParktwinError
+from twin.model.clock import BadTime, park_time
 from twin.model.schema import Park, PowerSection
 from twin.sim.start_state import OutageKind
 
@@ -111,7 +112,7 @@ def _digest(kind: str, time: datetime, *fields: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
-class BadMessage(ValueError):
+class BadMessage(ParktwinError, ValueError):
     """One object cannot be used; the text is the reason stored with the reject."""
 
 
@@ -274,11 +275,9 @@ class Validator:
         if not isinstance(raw, str):
             raise BadMessage(f"time: expected an ISO 8601 text, got {_json_type(raw)}")
         try:
-            moment = datetime.fromisoformat(raw)
-        except ValueError:
-            raise BadMessage(f"time: '{raw[:40]}' is not an ISO 8601 time") from None
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(self._zone).replace(tzinfo=None)
+            moment = park_time(raw, self._zone)
+        except BadTime as exc:
+            raise BadMessage(f"time: {exc}") from None
         if not EARLIEST <= moment < LATEST:
             raise BadMessage(f"time: {raw} is an impossible time (outside 1990-2100)")
         if self.max_ahead_h is not None:

@@ -54,7 +54,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from twin.errors import InputError
+from twin.errors import InputError, ParktwinError
 from twin.model.checks import check_park
 from twin.model.schema import (
     AddChange,
@@ -114,7 +114,7 @@ _TOKEN = re.compile(
 )
 
 
-class PathError(ValueError):
+class PathError(ParktwinError, ValueError):
     """A path that cannot be parsed, or that matches nothing; the message says why."""
 
 
@@ -540,7 +540,7 @@ def apply_scenario(park: Park, scenario: Scenario, source: str = "<scenario>") -
     return result
 
 
-def set_path(park: Park, path: str, value: Any, source: str = "--vary") -> Park:
+def set_path(park: Park, path: str, value: Any, source: str = "`vary`") -> Park:
     """The park with `value` set at every place `path` matches, validated.
 
     Used by parameter sweeps, e.g. ``set_path(park, "logistics.dock_groups[id=X].docks", 5)``.
@@ -562,7 +562,7 @@ def set_path(park: Park, path: str, value: Any, source: str = "--vary") -> Park:
     return _validated(data, source, f"in park '{park.park.name}' with {path} = {value!r}")
 
 
-def get_path(park: Park, path: str, source: str = "--vary") -> list[Any]:
+def get_path(park: Park, path: str, source: str = "`vary`") -> list[Any]:
     """The values at every place `path` matches, e.g. to show a sweep's baseline value.
 
     Args:

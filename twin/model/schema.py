@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from twin.errors import ParktwinError
 from twin.model.geometry import first_crossing, signed_area
 
 # Bounds that catch typos (a power in W instead of kW, a rate per day given per hour) while
@@ -841,7 +842,7 @@ def clock_minutes(text: str) -> float:
     return int(hours) * 60.0 + int(minutes)
 
 
-class Problem(ValueError):
+class Problem(ParktwinError, ValueError):
     """A rule broken at a place in the park, e.g. ``("logistics", "flows", 2, "gate")``."""
 
     def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
@@ -849,7 +850,8 @@ class Problem(ValueError):
         self.loc = loc
         self.message = message
 
-    def __str__(self) -> str:
+    def text(self) -> str:
+        """The place, then the rule broken there."""
         return f"{format_loc(self.loc)}: {self.message}"
 
 

@@ -250,7 +250,7 @@ class Trace:
                 stamp = {"run_id": str(data["run_id"])} if "run_id" in data.files else {}
             meta = {**header["meta"], **stamp}
         except FileNotFoundError:
-            raise InputError(str(path), "trace file not found (run with --out DIR first)") from None
+            raise InputError(str(path), "trace file not found (run with `out` DIR first)") from None
         except IsADirectoryError:
             raise InputError(str(path), "is a folder, expected a trace.npz file") from None
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,

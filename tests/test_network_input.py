@@ -82,7 +82,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ("switch-unknown-line", _switch_on("l8"), ["power.network.switches[1].line", "'l8'"]),
     ("two-switches", _switch_on("l4"), ["power.network.switches[1].line", "already has a switch"]),
     ("building-unknown-bus", _building_bus("rmu5"), ["buildings[2].power.bus", "'rmu5'"]),
-    ("building-no-bus", _building_bus(None), ["buildings[2].power", "needs its `bus`"]),
+    ("building-no-bus", _building_bus(None), ["buildings[2].power", "needs its bus"]),
     ("no-source", _no_source, ["power.network.buses", "no source"]),
     ("shared-id", _shared_id, ["power.network.lines[1].id", "'rmu2'", "unique across the park"]),
     ("transformer", _bad_transformer, ["power.substations[0].transformers[0]", "vkr_percent"]),

@@ -76,6 +76,7 @@ LAZY_HEAVY = (
     "trame_pyvista",
     "trame_vtk",
     "vtkmodules",
+    "optuna",  # the search of large decision spaces only
     "importlib.metadata",  # the facade's __version__ only: `import twin` stays light
     "power_grid_model",  # the load-flow solver, an optional extra (`power`)
     "pandapower",

@@ -28,10 +28,14 @@ from twin.model.schema import DockGroup, Park, clock_minutes
 from twin.sim.context import SimContext
 from twin.sim.measure import mean_or_nan
 from twin.sim.present import PresentTrucks, plan_present, start_present
+from twin.sim.recursion import advance_trucks, recursion_applies
 from twin.sim.trace import INDEX_DTYPE, Trace, occupancy_integral
 from twin.sim.visit import Route, Routes, TruckLog, Visit, visit
 
 BLOCK = 4096
+EXACT_RECURSION = True
+"""Advance trucks by :mod:`twin.sim.recursion` where it applies; False: always SimPy processes
+(the two give bit-identical logs; tests and benches compare them)."""
 
 
 def arrival_times(ctx: SimContext, flow_index: int) -> np.ndarray:
@@ -134,12 +138,15 @@ class LogisticsRun:
     """The state of the logistics family during a run."""
 
     plans: list[FlowPlan]
-    log: TruckLog
+    log: TruckLog | dict[str, np.ndarray]
+    """The SimPy processes' log, or the time columns the recursion computed."""
     present: PresentTrucks | None = None
 
 
 def start_logistics(ctx: SimContext, env: simpy.Environment) -> LogisticsRun:
-    """Draw every flow's trucks and add their SimPy processes to `env`.
+    """Draw every flow's trucks and advance them, by the exact recursion where it applies.
+
+    Where it does not (:mod:`twin.sim.recursion`), each truck is a SimPy process added to `env`.
 
     With a warm start (``ctx.start``), the trucks already in the park start first, so they are
     ahead of every new arrival in every queue; their rows follow the flows' rows in the log.
@@ -147,6 +154,10 @@ def start_logistics(ctx: SimContext, env: simpy.Environment) -> LogisticsRun:
     logi = ctx.park.logistics
     routes = Routes(ctx)
     plans = plan_flows(ctx, routes)
+    if EXACT_RECURSION and recursion_applies(ctx):
+        columns = advance_trucks(ctx, plans)
+        if columns is not None:
+            return LogisticsRun(plans, columns)
     arrived = sum(len(p.arrivals) for p in plans)
     present = plan_present(ctx, routes, arrived) if ctx.start is not None else None
     log = TruckLog(arrived + (len(present.trucks) if present else 0))
@@ -228,7 +239,7 @@ def finish_logistics(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The truck columns of the trace, and each dock group's mean queue per grid step."""
     hi = ctx.span[1]
-    columns = run.log.arrays()
+    columns = run.log.arrays() if isinstance(run.log, TruckLog) else run.log
     for values in columns.values():
         values[values > hi] = np.nan  # not yet happened when the run ended
     counts = [len(p.arrivals) for p in run.plans]

@@ -165,21 +165,46 @@ def _serve(
     Returns:
         Per truck: when it took a server, began, ended its work, and freed the server.
     """
+    if opened is None and powered is None:
+        taken = np.array(_takes(arrive.tolist(), work.tolist(), servers))
+        ended = taken + work
+        return taken, taken, ended, np.where(ended > taken, taken + (ended - taken), taken)
     free = [-math.inf] * servers
-    taken, begun, ended, freed = [], [], [], []
+    takes, begun, ended_at = [], [], []
     for a, w in zip(arrive.tolist(), work.tolist(), strict=True):
         first = free[0]
         t = a if a >= first else first
         b = t if opened is None else opened.next_on(t)
         origin = t if at_take else b
         e = origin + w if powered is None else powered.finish(origin, w)
-        f = t + (e - t) if e > t else t
-        heapreplace(free, f)
-        taken.append(t)
+        heapreplace(free, t + (e - t) if e > t else t)
+        takes.append(t)
         begun.append(b)
-        ended.append(e)
-        freed.append(f)
-    return np.array(taken), np.array(begun), np.array(ended), np.array(freed)
+        ended_at.append(e)
+    taken, ended = np.array(takes), np.array(ended_at)
+    return taken, np.array(begun), ended, np.where(ended > taken, taken + (ended - taken), taken)
+
+
+def _takes(arrive: list[float], work: list[float], servers: int) -> list[float]:
+    """When each truck takes a server of a station that always works (the inner loop)."""
+    taken: list[float] = []
+    take = taken.append
+    if servers == 1:
+        free = -math.inf
+        for a, w in zip(arrive, work, strict=True):
+            t = a if a >= free else free
+            e = t + w
+            free = t + (e - t) if e > t else t
+            take(t)
+        return taken
+    heap = [-math.inf] * servers
+    for a, w in zip(arrive, work, strict=True):
+        first = heap[0]
+        t = a if a >= first else first
+        e = t + w
+        heapreplace(heap, t + (e - t) if e > t else t)
+        take(t)
+    return taken
 
 
 def _record(

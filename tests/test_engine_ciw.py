@@ -54,9 +54,10 @@ def ciw_waits(seed: int) -> tuple[float, float]:
     warmup, end = WARMUP_DAYS * 1440, (WARMUP_DAYS + DAYS) * 1440
     simulation.simulate_until_max_time(end)
     records = [r for r in simulation.get_all_records() if warmup <= r.arrival_date < end]
-    return tuple(  # type: ignore[return-value]
+    gate, dock = (
         float(np.mean([r.waiting_time for r in records if r.node == node])) for node in (1, 2)
     )
+    return gate, dock
 
 
 @pytest.mark.slow

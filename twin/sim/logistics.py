@@ -1,11 +1,13 @@
-"""Trucks: arrivals per flow, gate queues, roads, dock queues and service, as SimPy processes.
+"""Trucks: arrivals per flow, gate queues, roads, dock queues and service.
 
-A truck visit is one SimPy process with as few events as the park allows: a gate that adds no
-delay and a road-less park schedule nothing, and the drive back out is computed, not simulated
-(nothing waits for it). Availability (dock hours, a building without power, a closed gate) is
-handled by computing when the work finishes over exact time intervals, so an outage costs no
-events either. The steps of a visit live in :mod:`twin.sim.visit`; a warm start's trucks,
-already inside the park, in :mod:`twin.sim.present`.
+Where it applies (no staffing schedule, no warm start, no two trucks reaching a queue at one
+instant), every visit is computed by the exact recursion of :mod:`twin.sim.recursion`, with no
+SimPy event per truck. Otherwise a truck visit is one SimPy process with as few events as the
+park allows: a gate that adds no delay and a road-less park schedule nothing, and the drive back
+out is computed, not simulated (nothing waits for it). Either way, availability (dock hours, a
+building without power, a closed gate) is handled by computing when the work finishes over exact
+time intervals, so an outage costs no events. The steps of a visit live in
+:mod:`twin.sim.visit`; a warm start's trucks, already inside the park, in :mod:`twin.sim.present`.
 
 Random numbers: each flow draws its arrivals, gate service times and dock service times from its
 own named streams, in whole blocks before the run. Truck k of a flow therefore sees the same

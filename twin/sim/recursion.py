@@ -90,10 +90,12 @@ class _Rows:
     def __init__(self, ctx: SimContext, plans: Sequence[FlowPlan]) -> None:
         lo = ctx.span[0]
         counts = [len(p.arrivals) for p in plans]
-        fired = [t for p in plans for t in _as_fired(p.arrivals.tolist(), lo)]
-        self.arrive = np.array(fired, dtype=float)
-        self.gate = np.repeat(np.array([p.route.gate for p in plans], dtype=int), counts)
-        self.group = np.repeat(np.array([p.route.dock_group for p in plans], dtype=int), counts)
+        fired = [np.array(_as_fired(p.arrivals.tolist(), lo), dtype=float) for p in plans]
+        self.arrive = np.concatenate(fired) if fired else np.empty(0)
+        self.gate = np.repeat(np.array([p.route.gate for p in plans], dtype=np.int32), counts)
+        self.group = np.repeat(
+            np.array([p.route.dock_group for p in plans], dtype=np.int32), counts
+        )
         self.travel = np.repeat(np.array([p.route.travel_min for p in plans], dtype=float), counts)
         nothing = np.empty(0)
         self.gate_work: np.ndarray | None = None

@@ -16,7 +16,7 @@ import pytest
 from tests.parks import one_dock_group
 from tests.test_engine_theory import erlang_c_wait
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
 
 ciw = pytest.importorskip("ciw")
@@ -35,7 +35,7 @@ def engine_waits(seed: int) -> tuple[float, float]:
         gate_service={"dist": "exponential", "mean": GATE_MEAN},
         lanes=LANES,
     )
-    kpis = compute_kpis(simulate(park, spec=RunSpec(DAYS, WARMUP_DAYS, seed=seed)))
+    kpis = compute_kpis(run_engine(park, spec=RunSpec(DAYS, WARMUP_DAYS, seed=seed)))
     return kpis["gates.g1.wait_mean_min"], kpis["docks.d1.wait_mean_min"]
 
 

@@ -12,7 +12,7 @@ from twin.io.load import load_park
 from twin.model.schema import OutageEvent, RateEvent
 from twin.sim import logistics
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.trace import TIME_COLUMNS
 
 TWO_DAYS = RunSpec(horizon_days=2, warmup_days=1, seed=3)
@@ -36,9 +36,9 @@ def both_ways(park: Any, events: Any = (), spec: RunSpec = TWO_DAYS) -> tuple[An
     advance = logistics.advance_trucks
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(logistics, "advance_trucks", spy)
-        fast = simulate(park, events, spec)
+        fast = run_engine(park, events, spec)
         patch.setattr(logistics, "EXACT_RECURSION", False)
-        slow = simulate(park, events, spec)
+        slow = run_engine(park, events, spec)
     return fast, slow, returned
 
 

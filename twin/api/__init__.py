@@ -39,7 +39,7 @@ from twin.model.schema import Park, Scenario
 from twin.reports.compare import write_comparison
 from twin.reports.run import write_run
 from twin.reports.sweep import write_sweep
-from twin.sim.engine import simulate as run_engine
+from twin.sim.engine import run_engine
 from twin.sim.trace import Trace
 
 

@@ -76,6 +76,7 @@ LAZY_HEAVY = (
     "trame_pyvista",
     "trame_vtk",
     "vtkmodules",
+    "optuna",  # the search of large decision spaces only
     "importlib.metadata",  # the facade's __version__ only: `import twin` stays light
 )
 """Third-party libraries that may be imported inside a function (they are slow to import)."""

@@ -24,10 +24,14 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from twin.api.decisions import prepare
 from twin.errors import InputError, ParktwinError
+from twin.experiment.optimize import make_candidates
 from twin.experiment.runner import ReplicationError
 from twin.model.clock import BadTime, park_time
+from twin.model.problem import DecisionProblem, check_problem
 from twin.model.schema import Park
+from twin.model.validate import validate_data
 from web import scenarios
 from web.jobs import Busy, JobManager
 from web.live import EMPTY_STATE, LiveSource, Overview
@@ -294,6 +298,59 @@ async def compare_endpoint(request: Request, services: Services) -> Any:
     return JSONResponse({"job": job.id}, status_code=202)
 
 
+def _check_problem(park: Park, document: Any, name: str = "problem", lines: Any = None) -> None:
+    """A decision problem checked against the served park (else an InputError naming the field)."""
+    problem = validate_data(DecisionProblem, document, name, lines)
+    check_problem(problem, name)
+    inputs = prepare(problem, name, park)
+    if problem.search is None:
+        make_candidates(problem, inputs.park, name)
+
+
+def _problem_of(park: Park, body: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(body) - {"problem"})
+    if unknown:
+        raise BadRequest(f"{unknown[0]}: unknown field (known: problem)")
+    document = body.get("problem")
+    if not isinstance(document, dict):
+        raise BadRequest("problem: expected a decision-problem document (an object)")
+    _check_problem(park, document)
+    return document
+
+
+def _uploaded_problem(park: Park, name: str, data: bytes) -> dict[str, Any]:
+    safe, document, lines = scenarios.read_upload(name, data)
+    if not isinstance(document, dict) or "problem" not in document:
+        raise InputError(safe, "is not a decision problem (no `problem:` section)", line=1)
+    _check_problem(park, document, safe, lines)
+    return document
+
+
+@api
+async def optimize_endpoint(request: Request, services: Services) -> Any:
+    """``POST /api/optimize``: queue a decision problem on the served park; ``{"job": id}``.
+
+    The body is ``{"problem": document}``, or with ``?name=FILE`` the bytes of an uploaded
+    YAML or JSON problem file (checked like a scenario upload).
+    """
+    name = request.query_params.get("name")
+    if name is None:
+        body = await json_body(request)
+        document = await asyncio.to_thread(_problem_of, services.park, body)
+    else:
+        try:
+            data = await read_body(request, scenarios.MAX_UPLOAD_BYTES)
+        except BadRequest:
+            too_large = "is too large: uploads are at most 256 KB"
+            raise InputError(scenarios.upload_name(name), too_large) from None
+        document = await asyncio.to_thread(_uploaded_problem, services.park, name, data)
+    try:
+        job = services.jobs.submit_problem(document)
+    except Busy as exc:
+        return error(429, str(exc))
+    return JSONResponse({"job": job.id}, status_code=202)
+
+
 @api
 async def job_status(request: Request, services: Services) -> Any:
     """``GET /api/jobs/{id}``: status, progress, and the comparison when done."""
@@ -338,6 +395,7 @@ def routes() -> list[Route | Mount]:
         Route("/api/scenarios", scenario_list),
         Route("/api/scenarios/check", scenario_check, methods=["POST"]),
         Route("/api/compare", compare_endpoint, methods=["POST"]),
+        Route("/api/optimize", optimize_endpoint, methods=["POST"]),
         Route("/api/jobs/{job}", job_status, methods=["GET"]),
         Route("/api/jobs/{job}", job_cancel, methods=["DELETE"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -408,6 +408,48 @@ def show(
 
 @app.command()
 @guarded
+def n1(
+    park: ParkArg = None,
+    scenario: ScenarioOpt = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help='The moment, "day D HH:MM" (default: the peak demand).'),
+    ] = None,
+    hours: Annotated[
+        float, typer.Option("--hours", min=0.01, max=1000, help="How long each outage lasts.")
+    ] = 4.0,
+    days: DaysOpt = 7.0,
+    seed: SeedOpt = 0,
+    out: OutOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every single outage of the power network: restoration, unserved load, ranked; n1.json."""
+    import json
+
+    from twin import api
+    from twin.experiment.settings import Settings
+    from viz.clock import parse_day_time
+
+    at_min = None if at is None else parse_day_time(at, "--at")
+    result = api.n1(park, scenario, at_min, hours, Settings(days=days, seed=seed), out)
+    if json_out:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    typer.echo(f"N-1 at {result['at']} ({len(result['contingencies'])} outages, worst first)")
+    for row in result["contingencies"]:
+        typer.echo(
+            f"  {row['outage']:<14} {row['kind']:<11} "
+            f"{'secure' if row['secure'] else 'NOT SECURE':<10}"
+            f" unserved {row['unserved_mw']:.2f} MW / {row['unserved_mwh']:.2f} MWh,"
+            f" max loading {row['max_loading_pct']:.0f}%, min {row['min_v_pu']:.3f} pu,"
+            f" trucks delayed {row['trucks_delayed']}"
+        )
+    if out is not None:
+        typer.echo(f"wrote {out}/n1.json, report.md")
+
+
+@app.command()
+@guarded
 def validate(
     files: Annotated[list[str], typer.Argument(help="Park or scenario files, or bundled names.")],
 ) -> None:

@@ -24,14 +24,16 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from twin import api as twin_api
 from twin.api.decisions import prepare
-from twin.errors import InputError, ParktwinError
+from twin.errors import InputError, ParktwinError, UsageError
 from twin.experiment.optimize import make_candidates
 from twin.experiment.runner import ReplicationError
 from twin.model.clock import BadTime, park_time
 from twin.model.problem import DecisionProblem, check_problem
 from twin.model.schema import Park
 from twin.model.validate import validate_data
+from viz.clock import parse_day_time
 from web import scenarios
 from web.jobs import Busy, JobManager
 from web.live import EMPTY_STATE, LiveSource, Overview
@@ -59,6 +61,7 @@ class Services:
     jobs: JobManager
     threed: ThreeD
     model: PlanModel = field(init=False)
+    n1_answers: dict[tuple[str, float], dict[str, Any]] = field(default_factory=dict)
     plan: dict[str, Any] = field(init=False)
     overview: Overview | None = field(init=False)
     hub: Hub | None = field(init=False)
@@ -169,6 +172,33 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("body: expected a JSON object")
     return body
+
+
+# --------------------------------------------------------------------------- N-1
+
+
+@api
+async def n1_document(request: Request, services: Services) -> Any:
+    """``GET /api/n1[?at=day D HH:MM][&hours=H]``: n1.json of the park, as ``parktwin n1``.
+
+    The moment defaults to the peak demand of a simulated week; each answer is kept, so the
+    same question is simulated once.
+    """
+    power = services.park.power
+    if power is None or power.network is None:
+        return error(404, "the park has no power.network: N-1 needs one (SPEC.md, N-1)")
+    text = (request.query_params.get("at") or "").strip()
+    hours = query_number(request, "hours", 4.0, 0.25, 48.0)
+    key = (text, hours)
+    if key not in services.n1_answers:
+        try:
+            at = parse_day_time(text, "at") if text else None
+            services.n1_answers[key] = await asyncio.to_thread(
+                twin_api.n1, services.park, None, at, hours
+            )
+        except UsageError as exc:
+            raise BadRequest(str(exc)) from None
+    return services.n1_answers[key]
 
 
 # --------------------------------------------------------------------------- live documents
@@ -392,6 +422,7 @@ def routes() -> list[Route | Mount]:
         Route("/api/alerts", alerts),
         Route("/api/history", history),
         Route("/api/events", events),
+        Route("/api/n1", n1_document),
         Route("/api/scenarios", scenario_list),
         Route("/api/scenarios/check", scenario_check, methods=["POST"]),
         Route("/api/compare", compare_endpoint, methods=["POST"]),

@@ -9,8 +9,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from twin.calibration import Calibration
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
+from twin.experiment.n1 import n1_analysis
 from twin.experiment.results import Experiment
 from twin.experiment.runner import (
     Interrupted,
@@ -20,23 +22,25 @@ from twin.experiment.runner import (
     kpi_names,
     run_cases,
 )
-from twin.experiment.settings import Case, Settings
+from twin.experiment.settings import Case, Settings, Workers
 from twin.experiment.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
 from twin.experiment.workload import expected_result_bytes
-from twin.io.bundled import DEFAULT_PARK
 from twin.io.inputs import (
     ParkSource,
     ScenarioSource,
     common_base,
-    read_park,
+    read_base,
     read_scenario,
     resolve_inputs,
 )
 from twin.io.load import file_kind
-from twin.io.result_folder import ResultFolder
+from twin.io.result_folder import write_result
+from twin.live.export import calibrate_source
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Park, Scenario
+from twin.reports.calibration import save_calibration
 from twin.reports.compare import write_comparison
+from twin.reports.n1 import write_n1
 from twin.reports.run import write_run
 from twin.reports.sweep import write_sweep
 from twin.sim.engine import run_engine
@@ -55,19 +59,7 @@ def _finished(experiments: Sequence[Experiment]) -> bool:
 R = TypeVar("R")
 
 
-def _write_into(folder: ResultFolder, write: Callable[[Path], object], complete: bool) -> Path:
-    """Write a result into the staging folder and publish it; disk errors are bad input."""
-    try:
-        write(folder.staging)
-        return folder.publish(complete)
-    except OSError as exc:
-        raise InputError(
-            str(folder.target),
-            f"could not be written ({exc.strerror or exc}); an earlier result there is kept",
-        ) from None
-
-
-def _in_folder(
+def _experiment_result(
     out: Path | None,
     command: str,
     expected_bytes: int,
@@ -75,29 +67,19 @@ def _in_folder(
     write: Callable[[Path, R], object],
     partial: Callable[[Sequence[Experiment]], R],
 ) -> R:
-    """Compute a result and, with `out`, write it there as one unit (:mod:`twin.io.result_folder`).
+    """Run an experiment and, with `out`, write its result there (:func:`write_result`).
 
-    The destination is checked and locked before `compute` runs. When the replications are
-    interrupted or fail, the finished ones (``partial``) are written, beside a complete earlier
-    result rather than over it, and the error says where.
+    When the replications are interrupted or fail, the finished ones (``partial``) are
+    written, beside a complete earlier result rather than over it, and the error says where.
     """
-    if out is None:
-        return compute()
+
+    def salvage(exc: BaseException) -> R | None:
+        if isinstance(exc, Interrupted | ReplicationError) and _finished(exc.experiments):
+            return partial(exc.experiments)
+        return None
+
     described = f"parktwin {command} ({' '.join(sys.argv)[:200]})"
-    with ResultFolder(out, described, expected_bytes) as folder:
-        try:
-            result = compute()
-        except (Interrupted, ReplicationError) as exc:
-            finished = exc.experiments
-            if _finished(finished):
-                try:
-                    where = _write_into(folder, lambda d: write(d, partial(finished)), False)
-                    exc.add_note(f"the finished replications were written to {where}")
-                except InputError as error:
-                    exc.add_note(str(error))
-            raise
-        _write_into(folder, lambda d: write(d, result), complete=True)
-        return result
+    return write_result(out, described, compute, write, expected_bytes, salvage)
 
 
 def run(
@@ -117,7 +99,7 @@ def run(
     inputs = resolve_inputs(park, scenario)
     case = Case(inputs.park, inputs.events, inputs.scenario_name)
     settings = settings or Settings()
-    return _in_folder(
+    return _experiment_result(
         out,
         "run",
         expected_result_bytes(inputs.park, settings),
@@ -240,12 +222,12 @@ def compare_cases(
             raise UsageError(f"scenario '{scenarios[k]}' is given twice")
     if park is None:
         park = common_base([(s, sc) for s, (sc, _) in zip(scenarios, loaded, strict=True)])
-    base = read_park(park if park is not None else DEFAULT_PARK)
+    base, events = read_base(park)
     labels = unique_labels([sc.scenario.name for sc, _ in loaded])
-    cases = [Case(base, (), None, label="baseline")]
+    cases = [Case(base, events, None, label="baseline")]
     for (sc, source), label in zip(loaded, labels, strict=True):
         applied = apply_scenario(base, sc, source)
-        cases.append(Case(applied, tuple(sc.events), sc.scenario.name, label=label))
+        cases.append(Case(applied, (*events, *sc.events), sc.scenario.name, label=label))
     return base, [sc for sc, _ in loaded], cases
 
 
@@ -278,7 +260,7 @@ def compare(
             extra["failed_replications"] = failed
         return Comparison(first, list(experiments[1:]), labels, first.settings, extra)
 
-    return _in_folder(
+    return _experiment_result(
         out,
         "compare",
         expected_result_bytes(base, settings, with_trace=False),
@@ -343,7 +325,7 @@ def sweep(
             extra,
         )
 
-    return _in_folder(
+    return _experiment_result(
         out,
         "sweep",
         expected_result_bytes(inputs.park, settings, with_trace=False),
@@ -351,3 +333,77 @@ def sweep(
         lambda folder, result: write_sweep(folder, result, inputs.park),
         build,
     )
+
+
+# --------------------------------------------------------------------------- n1
+
+
+def n1(
+    park: ParkSource | None = None,
+    scenario: ScenarioSource | None = None,
+    at_min: float | None = None,
+    hours: float = 4.0,
+    settings: Settings | None = None,
+    out: Path | None = None,
+) -> dict[str, Any]:
+    """Every single outage of the park's network at a moment, ranked (SPEC.md "N-1").
+
+    Args:
+        park: the park (it must have `power.network`).
+        scenario: an optional scenario applied first.
+        at_min: the moment, minutes from the start of the horizon; None: the peak demand.
+        hours: how long each outage lasts from the moment.
+        settings: horizon, warm-up and seed of the simulations.
+        out: a folder for n1.json and the report, written as one unit.
+
+    Returns:
+        The n1.json document.
+    """
+    inputs = resolve_inputs(park, scenario)
+    settings = settings or Settings()
+    spec = settings.spec(0)
+    return _experiment_result(
+        out,
+        "n1",
+        0,
+        lambda: n1_analysis(inputs.park, list(inputs.events), at_min, hours, spec),
+        write_n1,
+        lambda experiments: {},
+    )
+
+
+# --------------------------------------------------------------------------- calibrate
+
+
+def calibrate_command(
+    park: ParkSource,
+    sensors: str | Path,
+    out: Path,
+    report: Path | None = None,
+    *,
+    holdout: float = 0.2,
+    replications: int | None = None,
+    seed: int = 0,
+    search: bool = True,
+    stages: Callable[[str], None] | None = None,
+    workers: Workers | None = None,
+    progress: Callable[[float, int], None] | None = None,
+) -> tuple[Calibration, list[Path]]:
+    """``parktwin calibrate``: fit the park to a sensor folder or store; write park and report.
+
+    The report folder is a result folder, checked and locked before the fit starts
+    (:func:`twin.reports.calibration.save_calibration`); the arguments are those of
+    :func:`twin.calibration.calibrate`, `stages` its stage texts and `progress` the
+    (replications done, planned) of its validation.
+
+    Returns:
+        The calibration, and the files written (the park file first).
+    """
+
+    def compute() -> Calibration:
+        return calibrate_source(
+            park, sensors, holdout, replications, seed, search, stages, workers, progress
+        )
+
+    described = f"parktwin calibrate ({' '.join(sys.argv)[:200]})"
+    return save_calibration(out, report, compute, described)

@@ -1,7 +1,8 @@
 """One way in: a park and a scenario, from whatever the caller has, as the engine runs them.
 
 Every entry point (the API's run, compare, sweep and simulate, ``parktwin validate``, the 3D
-views, the live twin) turns its park and scenario into :class:`Inputs` here, so they all agree:
+views, calibration, the live twin and the web page) reads its park with :func:`read_park` and
+its park and scenario together as :class:`Inputs` (:func:`resolve_inputs`), so they all agree:
 
 - a park is a file path, a bundled name (:func:`twin.io.bundled.resolve` says which wins), a dict in
   the park format or a :class:`Park`;
@@ -24,6 +25,7 @@ from twin.io.load import file_kind, load_park, load_scenario, scenario_path
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Event, Park, Scenario
 
+MAX_SCENARIO_DEPTH = 5
 ParkSource = str | Path | Mapping[str, Any] | Park
 """A park as callers have it: a path, a bundled name, a dict in the park format, a Park."""
 ScenarioSource = str | Path | Mapping[str, Any] | Scenario
@@ -52,9 +54,19 @@ class Inputs:
         return self.scenario.scenario.name if self.scenario else None
 
 
-def read_park(source: ParkSource) -> Park:
-    """A :class:`Park` from any park source (a Park is returned as is)."""
-    return source if isinstance(source, Park) else load_park(source)
+def read_park(source: ParkSource | None = None) -> Park:
+    """A :class:`Park` from any park source: the one way a park is read.
+
+    Args:
+        source: a path, a bundled name (:func:`twin.io.bundled.resolve`), a dict in the park
+            format, or a Park (returned as is); None for the bundled default park.
+
+    Raises:
+        InputError: a park that cannot be read or is not valid (file, place and what is wrong).
+    """
+    if isinstance(source, Park):
+        return source
+    return load_park(source if source is not None else DEFAULT_PARK)
 
 
 def read_scenario(source: ScenarioSource) -> tuple[Scenario, str]:
@@ -81,21 +93,42 @@ def scenario_base(scenario: Scenario, source: ScenarioSource | None) -> str | Pa
 
 
 def resolve_inputs(
-    park: ParkSource | None = None, scenario: ScenarioSource | None = None
+    park: ParkSource | None = None, scenario: ScenarioSource | None = None, depth: int = 0
 ) -> Inputs:
     """The park (or the scenario's base, or the default park) with the scenario applied.
+
+    A scenario's base may be another scenario file: that scenario is applied first (its
+    changes, then this one's; its events and this one's), down to a park.
 
     Raises:
         InputError: a park or scenario that cannot be read, is not valid, or does not apply.
     """
     if scenario is None:
-        base = read_park(park if park is not None else DEFAULT_PARK)
+        base = read_park(park)
         return Inputs(base, None, (), base)
     loaded, source = read_scenario(scenario)
-    if park is None:
-        park = scenario_base(loaded, scenario) or DEFAULT_PARK
-    base = read_park(park)
-    return Inputs(apply_scenario(base, loaded, source), loaded, tuple(loaded.events), base)
+    if depth >= MAX_SCENARIO_DEPTH:
+        raise UsageError(
+            f"{source}: scenarios based on scenarios more than {MAX_SCENARIO_DEPTH} deep "
+            "(a loop of bases?)"
+        )
+    base, earlier = read_base(
+        park if park is not None else scenario_base(loaded, scenario) or DEFAULT_PARK, depth
+    )
+    events = (*earlier, *loaded.events)
+    return Inputs(apply_scenario(base, loaded, source), loaded, events, base)
+
+
+def read_base(source: ParkSource | None, depth: int = 0) -> tuple[Park, tuple[Event, ...]]:
+    """A park to apply a scenario to, and the events that come with it.
+
+    A park source is the park with no events; a scenario file (a scenario based on another)
+    is its park with its changes applied, and its events.
+    """
+    if isinstance(source, str | Path) and file_kind(source) == "scenario":
+        inner = resolve_inputs(None, source, depth + 1)
+        return inner.park, inner.events
+    return read_park(source), ()
 
 
 def common_base(scenarios: Sequence[tuple[ScenarioSource, Scenario]]) -> str | Path | None:
@@ -126,7 +159,7 @@ def check_file(source: str | Path) -> tuple[str, str]:
     invalid park behind, are caught too.
     """
     if file_kind(source) == "park":
-        return "park", load_park(source).park.name
+        return "park", read_park(source).park.name
     inputs = resolve_inputs(None, source)
     assert inputs.scenario is not None
     return "scenario", inputs.scenario.scenario.name

@@ -4,10 +4,13 @@ At every origin (every `every_min` minutes of the history), the state is rebuilt
 published up to the origin only (:func:`twin.live.state.state_at`), the nowcast runs from it,
 and its value at the horizon's end is compared with what then happened, read with hindsight
 from the whole history (:func:`twin.live.state.history_document`; gate-to-dock times from the
-reconstructed visits). Two baselines are scored the same way, at the same moments:
+reconstructed visits). What happened, and persistence, come from the data alone: moments the
+events do not publish are filled with routes the events themselves tell (:func:`data_routes`),
+so two parks back-tested on one history are scored against the same outcomes. Two baselines
+are scored the same way, at the same moments:
 
-- persistence: the value at the origin holds (counts from the origin's state, gate-to-dock
-  over the step that ends at the origin);
+- persistence: the value at the origin holds (counts from the data up to the origin,
+  gate-to-dock over the step that ends at the origin);
 - cold start: the park simulated from empty with the usual one-day warm-up before the first
   origin, knowing nothing of the state: what the twin would say without the feed. Its
   replications also give it a band, whose coverage is reported beside the nowcast's.
@@ -22,9 +25,10 @@ gate-to-dock) is left out of that metric for all three.
 
 from __future__ import annotations
 
+import functools
 import math
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,21 +38,24 @@ from typing import Any
 import numpy as np
 
 from twin.errors import InputError, UsageError
+from twin.experiment.backends import Backend
+from twin.experiment.runner import Progress, replicate
+from twin.experiment.settings import Case, Workers
+from twin.live.follow import followed_park
 from twin.live.nowcast import (
     band,
     check_options,
-    forecast_samples,
+    check_state,
     mean_gate_to_dock,
     seen_flows_only,
+    series_names,
     trace_series,
 )
 from twin.live.replay import replay_into_store
-from twin.live.state import LOOKBACK_H, history_document, state_at
+from twin.live.state import LOOKBACK_H, history_document, state_at, state_from_events
 from twin.live.store import Store, to_seconds
-from twin.live.visits import ParkTimings, group_visits, moments
+from twin.live.visits import ParkTimings, group_visits, moments, observed_routes
 from twin.model.schema import Park
-from twin.sim.context import RunSpec
-from twin.sim.engine import run_engine
 from twin.sim.start_state import StartState
 
 EPOCH = datetime(1970, 1, 1)
@@ -200,7 +207,9 @@ def backtest(
     step_min: float = 15,
     start: datetime | None = None,
     end: datetime | None = None,
-    progress: Callable[[float], None] | None = None,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
+    follow: bool = False,
 ) -> Backtest:
     """Nowcast at each origin of a recorded history and score it (see the module docstring).
 
@@ -214,7 +223,10 @@ def backtest(
         step_min: the nowcast's step (gate-to-dock is averaged over the last one).
         start: no origin before this (default: the history's start plus 6 hours).
         end: no origin after this (default: the last one whose horizon the history covers).
-        progress: called with the fraction of origins done.
+        workers: where the replications run (default: one process); any gives the same numbers.
+        progress: called with (replications done, planned) of the origins' nowcasts.
+        follow: re-estimate the flows' rates at each origin from the day of trucks before it
+            (:func:`twin.live.follow.followed_park`).
 
     Raises:
         InputError: the source cannot be read.
@@ -231,24 +243,55 @@ def backtest(
         result = Backtest(park.park.name, origins, hours, every_min, replications, seed)
         result.flows_left_out = left_out
         horizon = timedelta(hours=hours)
-        truth = _observed(park, store, origins, horizon, every_min, step_min)
-        cold = _cold(park, [o + horizon for o in origins], replications, seed, step_min)
-        for k, origin in enumerate(origins):
-            state = state_at(park, store, origin)
-            samples = forecast_samples(
-                park,
-                state,
-                hours=hours,
-                replications=replications,
-                seed=origin_seed(seed, origin),
-                step_min=step_min,
-            )
-            final = {name: values[:, -1:] for name, values in samples.values.items()}
-            outcomes = _outcomes(park, origin, origin + horizon, state, final, truth, cold, k)
-            result.outcomes.extend(outcomes)
-            if progress is not None:
-                progress((k + 1) / len(origins))
+        routes = data_routes(store)
+        truth = _observed(park, store, origins, horizon, every_min, step_min, routes)
+        states = [state_at(park, store, origin) for origin in origins]
+        seen = [_seen_at(park, store, origin, routes) for origin in origins]
+        parks = [followed_park(park, store, o) if follow else park for o in origins]
+    workers = workers or Workers()
+    with workers.open() as backend:
+        targets = [o + horizon for o in origins]
+        cold = _cold(park, targets, replications, seed, step_min, workers, backend)
+        finals = _nowcasts(
+            parks, origins, states, hours, replications, seed, step_min, workers, backend, progress
+        )
+    for k, (origin, now, final) in enumerate(zip(origins, seen, finals, strict=True)):
+        outcomes = _outcomes(park, origin, origin + horizon, now, final, truth, cold, k)
+        result.outcomes.extend(outcomes)
     return result
+
+
+def _nowcasts(
+    parks: list[Park],
+    origins: list[datetime],
+    states: list[StartState],
+    hours: float,
+    replications: int,
+    seed: int,
+    step_min: float,
+    workers: Workers,
+    backend: Backend,
+    progress: Progress | None,
+) -> list[dict[str, np.ndarray]]:
+    """Each origin's nowcast at the horizon's end: series -> (replications, 1) values.
+
+    Every origin is a case of one run of the runner: its park (the followed rates, when
+    following), warm-started from its state with its own seed (:func:`origin_seed`); only the
+    horizon's end is sampled.
+    """
+    for park, state in zip(parks, states, strict=True):
+        check_state(park, state)
+    steps = max(1, math.floor(hours * 60 / step_min + 1e-9))
+    end = step_min * np.arange(1, steps + 1)[-1:]
+    cases = [
+        Case(park, start=state, seed=origin_seed(seed, origin))
+        for park, origin, state in zip(parks, origins, states, strict=True)
+    ]
+    settings = workers.settings(hours / 24, 0.0, step_min, seed, replications)
+    measure = functools.partial(trace_series, times=end, step_min=step_min)
+    runs = replicate(cases, settings, measure, progress, backend)
+    names = series_names(parks[0])  # the parks differ in their rates only
+    return [{name: np.array([run[name] for run in case]) for name in names} for case in runs]
 
 
 def origin_seed(seed: int, origin: datetime) -> int:
@@ -310,6 +353,19 @@ Table = dict[str, dict[datetime, float | None]]
 """Series name -> moment -> value (None: no value)."""
 
 
+def data_routes(store: Store) -> ParkTimings:
+    """The routes the history's own events tell (:func:`twin.live.visits.observed_routes`)."""
+    events = store.truck_events()
+    return observed_routes(group_visits(events, [to_seconds(e.time) for e in events]))
+
+
+def _seen_at(park: Park, store: Store, origin: datetime, routes: ParkTimings) -> StartState:
+    """The trucks at `origin` as the data up to it tell them, with the data's routes: what
+    persistence carries forward, the same for every park."""
+    events = store.truck_events(origin - timedelta(hours=LOOKBACK_H), origin)
+    return state_from_events(park, events, origin, routes)
+
+
 def _observed(
     park: Park,
     store: Store,
@@ -317,30 +373,37 @@ def _observed(
     horizon: timedelta,
     every_min: float,
     step_min: float,
+    routes: ParkTimings,
 ) -> Table:
-    """What happened, with hindsight, at every origin and every horizon's end."""
+    """What happened, with hindsight, at every origin and every horizon's end.
+
+    Moments the events do not publish are told by the data's own `routes`
+    (:func:`data_routes`), not the park's, so every park tested on a history is scored
+    against the same outcomes.
+    """
     grid = math.gcd(int(every_min), int(horizon.total_seconds() // 60))
-    doc = history_document(park, store, origins[0], origins[-1] + horizon, step_min=grid)
+    last = origins[-1] + horizon
+    doc = history_document(park, store, origins[0], last, step_min=grid, routes=routes)
     moments_ = [datetime.fromisoformat(t) for t in doc["time"]]
     table: Table = {}
     for name, values in doc["series"].items():
         if name == "trucks.in_park" or name.startswith("docks."):
             table[name] = dict(zip(moments_, values, strict=True))
     table["trucks.gate_to_dock_min"] = dict(
-        zip(moments_, _observed_gate_to_dock(park, store, moments_, step_min), strict=True)
+        zip(moments_, _observed_gate_to_dock(routes, store, moments_, step_min), strict=True)
     )
     return table
 
 
 def _observed_gate_to_dock(
-    park: Park, store: Store, when: list[datetime], step_min: float
+    routes: ParkTimings, store: Store, when: list[datetime], step_min: float
 ) -> list[float | None]:
     """Mean gate-to-dock time of the visits whose dock service started in each step."""
     events = store.truck_events(when[0] - timedelta(hours=LOOKBACK_H), when[-1])
     visits = group_visits(events, [to_seconds(e.time) for e in events])
     if not visits:
         return [None] * len(when)
-    bounds = moments(visits, ParkTimings.of(park)) / 60.0  # minutes on the store's axis
+    bounds = moments(visits, routes) / 60.0  # minutes on the store's axis
     bounds[~np.isfinite(bounds)] = np.nan
     times = np.array([to_seconds(t) / 60.0 for t in when])
     means = mean_gate_to_dock(bounds[:, 0], bounds[:, 4], times, step_min)
@@ -348,7 +411,13 @@ def _observed_gate_to_dock(
 
 
 def _cold(
-    park: Park, targets: list[datetime], replications: int, seed: int, step_min: float
+    park: Park,
+    targets: list[datetime],
+    replications: int,
+    seed: int,
+    step_min: float,
+    workers: Workers,
+    backend: Backend,
 ) -> dict[str, dict[str, list[float | None]]]:
     """The cold start's band at every target: the park run from empty, a day ahead."""
     midnight = targets[0].replace(hour=0, minute=0, second=0, microsecond=0)
@@ -356,12 +425,10 @@ def _cold(
     moved = park.model_copy(update={"park": calendar})
     times = np.array([(t - midnight).total_seconds() / 60.0 for t in targets])
     spec_days = (float(times.max()) + step_min) / 1440.0
-    values: dict[str, list[np.ndarray]] = {}
-    for r in range(replications):
-        spec = RunSpec(spec_days, COLD_WARMUP_DAYS, step_min, seed=seed, replication=r)
-        for name, row in trace_series(run_engine(moved, spec=spec), times, step_min).items():
-            values.setdefault(name, []).append(row)
-    return {name: band(np.array(rows)) for name, rows in values.items()}
+    settings = workers.settings(spec_days, COLD_WARMUP_DAYS, step_min, seed, replications)
+    measure = functools.partial(trace_series, times=times, step_min=step_min)
+    runs = replicate([Case(moved)], settings, measure, backend=backend)[0]
+    return {name: band(np.array([run[name] for run in runs])) for name in runs[0]}
 
 
 def _outcomes(

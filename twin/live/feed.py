@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 import paho.mqtt.client as paho
 
 from twin.errors import UsageError
+from twin.io.inputs import read_park
 from twin.live.ingest import BATCH_SIZE, Ingester, IngestStats, Job
 from twin.live.messages import TOPICS, Validator
 from twin.live.mqtt import (
@@ -53,7 +54,7 @@ from twin.live.mqtt import (
     reason_text,
     topic_prefix,
 )
-from twin.live.run import Setup, park_of
+from twin.live.run import Setup
 from twin.live.store import REJECT_LIMITS, Store
 from twin.model.schema import Park
 
@@ -373,7 +374,7 @@ def follow(
         The counters of the run.
     """
     prefix = topic_prefix(prefix)
-    source = park_of(park)
+    source = read_park(park)
     address = parse_broker(broker, username, password, tls_ca, tls_cert, tls_key)
     halt = stop or threading.Event()
     with Store.open(store_path) as store:

@@ -24,12 +24,13 @@ import math
 import time as wallclock
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from twin.errors import InputError, ParktwinError
 from twin.model.clock import BadTime, park_time
-from twin.model.schema import Park
+from twin.model.schema import Park, PowerSection
+from twin.sim.start_state import OutageKind
 
 TRUCK_EVENTS = ("arrive", "gate_out", "dock_start", "dock_end", "depart")
 """Truck events in the order a visit goes through them."""
@@ -60,9 +61,6 @@ def out_of_range(moment: datetime) -> str | None:
     if EARLIEST <= moment.replace(tzinfo=None) < LATEST:
         return None
     return f"{moment.isoformat(timespec='minutes')} is outside {EARLIEST.year}-{LATEST.year}"
-
-
-OutageKind = Literal["substation", "feeder", "supply", "gate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +171,7 @@ class Validator:
             self._meters.update({s.id: "substation" for s in self.park.power.substations})
             self._outage_kinds.update({f.id: "feeder" for f in self.park.power.feeders})
             self._outage_kinds.update({s.id: "substation" for s in self.park.power.substations})
+            self._outage_kinds.update(network_outage_kinds(self.park.power))
         if self.park.water is not None and self.park.water.supply is not None:
             self._outage_kinds[SUPPLY] = "supply"
 
@@ -183,6 +182,13 @@ class Validator:
             now = datetime.now(UTC).astimezone(self._zone).replace(tzinfo=None)
             self._clock_read = (tick, now)
         return self._clock_read[1]
+
+    def present_limit(self) -> datetime | None:
+        """The clock the twin's present may not pass: the wall clock in park time when live
+        (times are checked), None for recorded data (every message time may be the present)."""
+        if self.max_ahead_h is None:
+            return None
+        return self.now or self._clock()
 
     def outage_kind(self, asset: str) -> OutageKind | None:
         """What an alarm's asset is (substation, feeder, supply or gate), None if unknown."""
@@ -290,7 +296,8 @@ class Validator:
         expected = _optional_number(item, "expected_h", MAX_EXPECTED_H)
         if self.outage_kind(asset) is None:
             raise BadMessage(
-                f"asset: unknown asset '{asset}' (a substation, feeder, gate id or {SUPPLY})"
+                f"asset: unknown asset '{asset}' (a substation, feeder, line, transformer, "
+                f"gate id or {SUPPLY})"
             )
         return Alarm(time, asset, event, expected)
 
@@ -409,3 +416,13 @@ def _shown(value: float) -> str:
     """A number for a message, cut when it has hundreds of digits."""
     text = repr(value) if isinstance(value, float) else f"{value}"
     return text if len(text) <= 40 else f"{text[:20]}… ({len(text)} characters)"
+
+
+def network_outage_kinds(power: PowerSection) -> dict[str, OutageKind]:
+    """The network's lines and transformers, which an alarm may name too."""
+    kinds: dict[str, OutageKind] = {
+        t.id: "transformer" for s in power.substations for t in s.transformers or []
+    }
+    if power.network is not None:
+        kinds.update({line.id: "line" for line in power.network.lines})
+    return kinds

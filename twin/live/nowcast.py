@@ -2,9 +2,9 @@
 
 :func:`forecast_samples` runs the replications from a :class:`~twin.sim.start_state.StartState`
 (a warm start, :mod:`twin.sim.start_state`) and samples every series at the end of each step;
-:func:`nowcast` summarises them (mean and 5-95% band) and raises alerts; :func:`nowcast_store`
-does the same from the state a store describes. The back-test (:mod:`twin.live.backtest`) uses
-the samples.
+:func:`nowcast` summarises them (mean and 90% prediction band) and raises alerts;
+:func:`nowcast_store` does the same from the state a store describes. The back-test
+(:mod:`twin.live.backtest`) uses the samples.
 
 Times are the ends of the steps, ``origin + k * step_min`` for k = 1..n. Queue lengths and
 trucks in the park are counts at that instant (as ``parktwin state`` counts them); the
@@ -19,6 +19,7 @@ replications) and the highest probability over the horizon.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Mapping
@@ -29,13 +30,15 @@ from typing import Any
 import numpy as np
 
 from twin.errors import UsageError
+from twin.experiment.runner import Progress, replicate
+from twin.experiment.settings import Case, Workers
+from twin.live.follow import followed_park
 from twin.live.state import LOOKBACK_H, state_at
 from twin.live.store import Store
 from twin.model.schema import Park
-from twin.sim.context import RunSpec
-from twin.sim.engine import run_engine
-from twin.sim.start_state import StartState
+from twin.sim.start_state import StartState, start_state_problems
 from twin.sim.trace import Trace
+from twin.stats import prediction_bounds
 
 MAX_HOURS = 7 * 24.0
 MAX_REPLICATIONS = 10_000
@@ -167,6 +170,14 @@ def check_options(hours: float, replications: int, step_min: float) -> None:
         )
 
 
+def check_state(park: Park, state: StartState) -> None:
+    """Refuse a state that does not fit the park (UsageError naming the truck or outage)."""
+    problems = start_state_problems(park, state)
+    if problems:
+        listed = "; ".join(f"{place}: {message}" for place, message in problems[:5])
+        raise UsageError(f"the state does not fit the park: {listed}")
+
+
 def forecast_samples(
     park: Park,
     state: StartState,
@@ -175,25 +186,28 @@ def forecast_samples(
     replications: int = 20,
     seed: int = 0,
     step_min: float = 15,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> Samples:
     """Run `replications` warm-started replications and sample every series at each step.
 
+    The replications go through the experiment runner (:func:`twin.experiment.runner.replicate`)
+    on `workers`; replication i draws from ``Streams(seed, i)``, so any ``-j`` gives the same
+    numbers.
+
     Raises:
         UsageError: options out of range, or a state that does not fit the park.
+        Interrupted: Ctrl-C.
     """
     check_options(hours, replications, step_min)
+    check_state(park, state)
     steps = max(1, math.floor(hours * 60 / step_min + 1e-9))
     times = step_min * np.arange(1, steps + 1)
-    values: dict[str, list[np.ndarray]] = {name: [] for name in series_names(park)}
-    for r in range(replications):
-        spec = RunSpec(hours / 24, 0.0, step_min, seed=seed, replication=r)
-        try:
-            trace = run_engine(park, spec=spec, start=state)
-        except ValueError as exc:
-            raise UsageError(f"the state does not fit the park: {exc}") from None
-        for name, row in trace_series(trace, times, step_min).items():
-            values[name].append(row)
-    return Samples(state.time, step_min, times, {k: np.array(v) for k, v in values.items()})
+    settings = (workers or Workers()).settings(hours / 24, 0.0, step_min, seed, replications)
+    measure = functools.partial(trace_series, times=times, step_min=step_min)
+    runs = replicate([Case(park, start=state)], settings, measure, progress)[0]
+    values = {name: np.array([run[name] for run in runs]) for name in series_names(park)}
+    return Samples(state.time, step_min, times, values)
 
 
 def trace_series(trace: Trace, times: np.ndarray, step_min: float) -> dict[str, np.ndarray]:
@@ -259,12 +273,20 @@ def _step_mean(edges: np.ndarray, kw: np.ndarray, times: np.ndarray, step_min: f
 
 
 def band(values: np.ndarray) -> dict[str, list[float | None]]:
-    """Mean, 5% and 95% quantiles over replications (axis 0) at each time; None: no value."""
+    """Mean and 90% prediction band over replications (axis 0) at each time; None: no value.
+
+    ``p05`` and ``p95`` bound a 90% prediction interval for one more replication at any
+    replication count (:func:`twin.stats.prediction_bounds`: order statistics at the ranks
+    0.05 (R + 1) and 0.95 (R + 1), widened past the extremes below R = 19). A series that
+    cannot go below zero in any replication has its lower bound kept at zero or above.
+    """
     any_value = (~np.isnan(values)).any(axis=0)
     with warnings.catch_warnings():  # all-NaN steps warn; they are reported as None
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(values, axis=0)
-        low, high = np.nanquantile(values, BAND, axis=0)
+        floor = np.nanmin(values, axis=0)
+    low, high = prediction_bounds(values, BAND[1] - BAND[0])
+    low = np.where(floor >= 0, np.maximum(low, 0.0), low)
     return {
         name: [float(x) if ok else None for x, ok in zip(column, any_value, strict=True)]
         for name, column in (("mean", mean), ("p05", low), ("p95", high))
@@ -301,9 +323,7 @@ def find_alerts(samples: Samples, thresholds: Mapping[str, float]) -> list[Alert
     moments = samples.moments()
     for name, threshold in thresholds.items():
         values = samples.values[name]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            high = np.nanquantile(values, BAND[1], axis=0)
+        high = prediction_bounds(values, BAND[1] - BAND[0])[1]
         crossing = np.flatnonzero(high > threshold)
         if not len(crossing):
             continue
@@ -331,6 +351,8 @@ def nowcast(
     seed: int = 0,
     step_min: float = 15,
     thresholds: Mapping[str, float] | None = None,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> Forecast:
     """The forecast of the next `hours` from `state` (``to_dict``: SPEC.md's forecast.json).
 
@@ -343,9 +365,12 @@ def nowcast(
             numbers.
         step_min: the step of the series.
         thresholds: alert thresholds by series name, over the park file's `alerts`.
+        workers: where the replications run (default: one process).
+        progress: called with (replications done, replications planned).
 
     Returns:
-        The forecast: every series' mean and 5-95% band at each step's end, and the alerts.
+        The forecast: every series' mean and 90% prediction band at each step's end, and
+            the alerts.
 
     Raises:
         UsageError: options out of range, an unknown series in a threshold, or a state that
@@ -353,8 +378,9 @@ def nowcast(
     """
     rules = alert_thresholds(park, thresholds)
     samples = forecast_samples(
-        park, state, hours=hours, replications=replications, seed=seed, step_min=step_min
-    )
+        park, state, hours=hours, replications=replications, seed=seed, step_min=step_min,
+        workers=workers, progress=progress,
+    )  # fmt: skip
     return Forecast(
         park=park.park.name,
         state=state,
@@ -398,11 +424,16 @@ def nowcast_store(
     step_min: float = 15,
     thresholds: Mapping[str, float] | None = None,
     seen_only: bool = False,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
+    follow: bool = False,
 ) -> Forecast:
     """:func:`nowcast` from the state the store describes at `at` (default: the latest).
 
     With `seen_only`, the flows of which the store has no truck in the day before the state
-    are left out (:func:`seen_flows_only`) and listed in ``flows_left_out``.
+    are left out (:func:`seen_flows_only`) and listed in ``flows_left_out``. With `follow`,
+    the flows' rates are re-estimated from the last day of trucks
+    (:func:`twin.live.follow.followed_park`).
 
     Raises:
         UsageError: an empty store, `at` before its first message, or as :func:`nowcast`.
@@ -416,6 +447,8 @@ def nowcast_store(
             "the state there is unknown"
         )
     state = state_at(park, store, at)
+    if follow:
+        park = followed_park(park, store, state.time)
     left_out: list[str] = []
     if seen_only:
         since = state.time - timedelta(hours=LOOKBACK_H)
@@ -428,6 +461,8 @@ def nowcast_store(
         seed=seed,
         step_min=step_min,
         thresholds=thresholds,
+        workers=workers,
+        progress=progress,
     )
     return replace(forecast, flows_left_out=tuple(left_out)) if seen_only else forecast
 

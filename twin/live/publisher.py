@@ -23,10 +23,11 @@ from typing import Any, TextIO
 import paho.mqtt.client as paho
 
 from twin.errors import UsageError
+from twin.io.inputs import read_park
 from twin.live.messages import MAX_PAYLOAD_BYTES
 from twin.live.mqtt import Broker, make_client, parse_broker, reason_text, topic_prefix
 from twin.live.replay import Message, Pacer, sensor_messages
-from twin.live.run import park_of, parse_speed
+from twin.live.run import parse_speed
 from twin.live.store import to_seconds
 from twin.model.schema import Park
 
@@ -237,7 +238,7 @@ def replay_to_broker(
         stop: Ends the replay when set (the command line sets it on SIGINT and SIGTERM).
     """
     prefix = topic_prefix(prefix)
-    source = park_of(park)
+    source = read_park(park)
     address = parse_broker(broker, username, password, tls_ca)
     pace = parse_speed(speed)
     messages = sensor_messages(source, sensor_dir)

@@ -1,4 +1,4 @@
-"""The module stack of docs/architecture.md, checked on the source (#10).
+"""The module stack of docs/architecture.md, checked on the source.
 
 - every module of twin/, viz/, web/ and cli.py has a layer (:data:`LAYERS`), and no import goes
   up the stack;

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 import cli
 from tests import independent as ind
-from tests.test_calibrate_end import DAYS, truth_of
+from tests.test_calibrate_end_to_end import DAYS, truth_of
 from twin.calibration import Calibration, calibrate
 from twin.calibration.sample import sensor_tables, write_sensors
 from twin.io.load import load_park

@@ -97,8 +97,8 @@ def test_warm_started_mmc_follows_the_exact_transient_mean_queue():
 
     A correct engine misses about 5% of them (1.5 expected; times of one case are correlated,
     so misses cluster); 5 or more misses, or any miss beyond three half-widths, fails. The
-    seeds are fixed, so the outcome is deterministic. The table is printed (pytest -s) for the
-    issue note.
+    seeds are fixed, so the outcome is deterministic. The table is printed (pytest -s) for
+    the record.
     """
     misses, rows = [], []
     t_crit = stats.t.ppf(0.975, REPLICATIONS - 1)

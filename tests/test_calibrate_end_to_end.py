@@ -186,7 +186,7 @@ OFF_MODEL = {
 
 
 def test_bundled_sample_checks_are_good_where_the_twin_can_follow() -> None:
-    """The issue's bar: every held-out check that is on-model is good, the planted ones not."""
+    """The bar: every held-out check that is on-model is good, the planted ones not."""
     cal = calibrate("yen-binh", SAMPLE)
     assert cal.validation is not None and cal.validation.replications == 20
     verdicts = {(c.asset, c.quantity): c.verdict for c in cal.validation.series}

@@ -1,4 +1,4 @@
-"""Hostile inputs, signals and result folders (issue #14): bounded, honest, all-or-nothing.
+"""The command under hostile inputs, kills and signals: bounded, honest, all-or-nothing.
 
 Every case runs `parktwin` as a real subprocess under a 2 GB address-space limit and a time
 limit (tests/reliability.py), so a regression fails fast instead of taking the machine down.
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hostile_inputs import LAUGHS, big_park, many
 from tests.reliability import Outcome, Running, in_small_filesystem, parktwin, wait_for
 
 FAST_S = 10.0
@@ -288,12 +289,6 @@ def test_the_video_frame_limit_is_checked_before_any_work(tmp_path):
     assert not out.exists()
 
 
-LAUGHS = "".join(
-    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
-    for prev, name in zip([None, *"abcdefgh"], "abcdefghi", strict=True)
-)
-
-
 def test_nested_aliases_are_refused_before_they_expand(tmp_path):
     """A 342-byte billion laughs: 9 levels of 9 aliases would expand to 490 million values."""
     bomb = tmp_path / "laughs.yaml"
@@ -315,26 +310,6 @@ def test_deep_nesting_is_exit_2_with_the_depth(tmp_path, depth):
     as_json = tmp_path / "deep.json"
     as_json.write_text('{"park": ' + "[" * depth + "]" * depth + "}")
     bad_input(parktwin("validate", as_json), str(as_json), f"nested {depth + 1:,} levels")
-
-
-def big_park(buildings: int, suffix: str, folder: Path) -> Path:
-    """A valid park of `buildings` extra 40-corner buildings (an independent generator)."""
-    import math
-
-    import yaml
-
-    text = (Path(__file__).parent.parent / "assets" / "parks" / "demo-small.yaml").read_text()
-    park = yaml.safe_load(text)
-    template = park["buildings"][0]
-    for i in range(buildings):
-        x, y = 2000 + (i % 100) * 200.0, 2000 + (i // 100) * 200.0
-        corners = [[round(x + 40 * math.cos(k * math.pi / 20), 3),
-                    round(y + 40 * math.sin(k * math.pi / 20), 3)] for k in range(40)]  # fmt: skip
-        park["buildings"].append({**template, "id": f"b{i}", "footprint": corners})
-    path = folder / f"big{suffix}"
-    dumped = json.dumps(park) if suffix == ".json" else yaml.safe_dump(park, width=200)
-    path.write_text(dumped)
-    return path
 
 
 def test_a_file_over_the_size_limit_is_refused_at_once(tmp_path):
@@ -378,21 +353,6 @@ def test_size_like_options_are_capped_with_the_limit_in_the_message(options, wor
     bad_input(parktwin("run", "demo-small", *options), *words)
 
 
-def many(kind: str, count: int, folder: Path) -> Path:
-    """demo-small with `count` copies of its first item of `kind` (a JSON park)."""
-    import yaml
-
-    park = yaml.safe_load(
-        (Path(__file__).parent.parent / "assets/parks/demo-small.yaml").read_text()
-    )
-    section = park["logistics"] if kind == "flows" else park
-    first = section[kind][0]
-    section[kind] = [{**first, "id": f"x{i}"} for i in range(count)]
-    path = folder / f"many-{kind}.json"
-    path.write_text(json.dumps(park))
-    return path
-
-
 @pytest.mark.parametrize("kind", ["buildings", "flows"])
 def test_lists_of_a_park_are_capped(tmp_path, kind):
     park = many(kind, 10_001, tmp_path)
@@ -410,7 +370,7 @@ def test_a_park_whose_flows_bring_too_many_trucks_is_refused_before_simulating(t
 
 
 def test_sigint_during_compare_draws_no_verdict_from_missing_pairs(tmp_path):
-    """The issue's case on demo-small: Ctrl-C while `compare -r 20 -j 2` runs."""
+    """Ctrl-C on demo-small while `compare -r 20 -j 2` runs."""
     out = tmp_path / "cmp"
     command = ["compare", "demo-small", "peak-season", "substation-outage", "-r", "20", "-j", "2"]
     running = Running([*command, "--days", "400", "--out", out])

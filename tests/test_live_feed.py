@@ -10,10 +10,8 @@ import json
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests import mosquitto
+from tests.mosquitto import PARKTWIN, wait_connected, wait_for
 from twin.io.bundled import data_root
 from twin.io.load import load_park
 from twin.live.store import Store
@@ -39,16 +38,7 @@ pytestmark = pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is 
 PARK = load_park("demo-small")
 FLOW = PARK.logistics.flows[0]
 BUILDING = next(b.id for b in PARK.buildings if b.power is not None)
-SCRIPT = Path(sys.executable).parent / "parktwin"
-PARKTWIN = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "cli"]
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[mosquitto.Mosquitto]:
-    server = mosquitto.Mosquitto(tmp_path / "broker").start()
-    yield server
-    server.stop()
 
 
 def reading(k: int) -> dict[str, Any]:
@@ -75,14 +65,6 @@ def publish_all(url: str, payloads: list[tuple[str, str]], retain: bool = False)
         info.wait_for_publish(timeout=30)
     c.disconnect()
     c.loop_stop()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.1)
 
 
 def stored(path: Path) -> int:
@@ -192,13 +174,6 @@ def start_twin(url: str, path: Path, client_id: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def wait_connected(twin: subprocess.Popen[str]) -> str:
-    assert twin.stderr is not None
-    line = twin.stderr.readline()
-    assert "connected to" in line, line
-    return line
 
 
 def test_kill_9_loses_nothing_acknowledged(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:

@@ -13,19 +13,33 @@ The tiers are marks (pyproject.toml): the default run deselects ``slow`` and ``s
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from tests import mosquitto
 from twin.io.load import load_park
 from twin.model.schema import Park
 
-# Hypothesis keeps no example database: it would write .hypothesis/ into the checkout.
+# Hypothesis keeps no example database, and its other files (a cache of the constants in the
+# code) go to a temporary folder removed at the end, not to .hypothesis/ in the checkout.
 settings.register_profile("parktwin", database=None)
 settings.load_profile("parktwin")
+_HYPOTHESIS_HOME: Path | None = None
+if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
+    _HYPOTHESIS_HOME = Path(tempfile.mkdtemp(prefix="parktwin-hypothesis-"))
+    set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the temporary folder of Hypothesis."""
+    if _HYPOTHESIS_HOME is not None:
+        shutil.rmtree(_HYPOTHESIS_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

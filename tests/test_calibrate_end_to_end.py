@@ -173,6 +173,7 @@ OFF_MODEL = {
 }
 
 
+@pytest.mark.slow
 def test_bundled_sample_checks_are_good_where_the_twin_can_follow() -> None:
     """The bar: every held-out check that is on-model is good, the planted ones not."""
     cal = calibrate("yen-binh", SAMPLE)

@@ -145,6 +145,7 @@ def test_feed_validates_dedupes_and_reports_status(
     assert status["state"] == "offline"  # a clean stop says so itself
 
 
+@pytest.mark.system
 def test_status_has_a_last_will(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     path = tmp_path / "live.db"
     twin = start_twin(broker.url, path, "will-test")
@@ -176,6 +177,7 @@ def start_twin(url: str, path: Path, client_id: str) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.system
 def test_kill_9_loses_nothing_acknowledged(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     """Every message is in the store or still held by the broker for the twin's session."""
     n = 30_000
@@ -224,6 +226,7 @@ def test_kill_9_loses_nothing_acknowledged(broker: mosquitto.Mosquitto, tmp_path
     assert in_store - acknowledged == len(values & set(held)) <= BATCH_SIZE
 
 
+@pytest.mark.system
 def test_broker_killed_and_restarted_mid_feed(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     path = tmp_path / "live.db"
     with FeedThread(broker.url, path) as running:
@@ -247,6 +250,7 @@ def test_broker_killed_and_restarted_mid_feed(broker: mosquitto.Mosquitto, tmp_p
     assert running.result["stats"].stored == 5000
 
 
+@pytest.mark.system
 def test_sigterm_flushes_and_exits_0(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     path = tmp_path / "live.db"
     twin = start_twin(broker.url, path, "term-test")
@@ -260,6 +264,7 @@ def test_sigterm_flushes_and_exits_0(broker: mosquitto.Mosquitto, tmp_path: Path
     assert retained_status(broker.url)["state"] == "offline"
 
 
+@pytest.mark.system
 def test_bad_broker_options_exit_2(tmp_path: Path) -> None:
     for args, says in (
         (["--broker", "http://x"], "is not mqtt://HOST"),
@@ -293,6 +298,7 @@ def one_day_of_sample(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.system
 def test_replay_command_into_live_command(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     sensors = one_day_of_sample(tmp_path / "day")
     path = tmp_path / "live.db"
@@ -341,6 +347,7 @@ def test_replay_command_into_live_command(broker: mosquitto.Mosquitto, tmp_path:
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+@pytest.mark.system
 def test_feed_over_tls(tmp_path: Path) -> None:
     """mqtts:// with a CA file: the burst reads also drain what TLS has already decrypted."""
     server = mosquitto.Mosquitto(tmp_path / "tls", tls=True).start()

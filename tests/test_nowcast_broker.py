@@ -24,7 +24,10 @@ from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
 from twin.live.mqtt import parse_broker  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is not installed")
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is not installed"),
+]
 
 
 def subscribe(url: str, topics: list[str]) -> tuple[Any, list[tuple[str, dict[str, Any], bool]]]:

@@ -34,7 +34,7 @@ from web.server import background, build_services
 
 from .web_helpers import START, Feed, browser, console_errors, iso, visits
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.system]
 
 PARK = load_park("demo-small")
 TOKEN = "browser-test-token-123"

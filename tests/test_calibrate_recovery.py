@@ -71,7 +71,6 @@ def test_gate_log_is_used_when_present(visits: list[dict], tmp_path: Path) -> No
     assert cal.gates["g1"].used > 0.9 * cal.gates["g1"].trucks
 
 
-@pytest.mark.slow
 def test_docks_without_service_times_are_searched_with_widening_bounds(
     visits: list[dict], tmp_path: Path
 ) -> None:

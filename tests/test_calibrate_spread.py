@@ -127,6 +127,7 @@ def _a_docks_verdicts(data_seed: int) -> dict[str, str]:
     return verdicts
 
 
+@pytest.mark.slow
 def test_validation_tells_the_true_park_from_wrong_ones() -> None:
     runs = [_a_docks_verdicts(seed) for seed in (21, 22, 23, 24)]
     assert [r["truth"] for r in runs] == ["good"] * 4

@@ -1,20 +1,65 @@
 """The `parktwin` command line: thin Typer commands over the `twin` library.
 
-Each command parses its options, makes one library call and maps known errors to exit codes:
-0 success, 2 bad input, 1 internal error, 130 interrupted. Heavy libraries (scipy, pyvista) are
-imported inside the commands, so `parktwin --help` stays fast.
+Each command parses its options, makes one library call and prints the result; `guarded` maps
+errors to exit codes (0 success, 2 bad input, 1 internal error, 130 interrupted, 143 terminated).
+The helpers the commands share live beside this file in `console/`: the options, the flag of
+each library parameter and the exit codes, signals, and the tables. Heavy libraries (scipy,
+pyvista, the twin library itself) are imported inside the commands, so `parktwin --help` stays
+fast.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
+
+from console.errors import EXIT_BAD_INPUT, exit_status, fail, guarded, message
+from console.options import (
+    AlertOpt,
+    AllOpt,
+    BackendOpt,
+    BrokerOpt,
+    CameraOpt,
+    CompareOpt,
+    DaysOpt,
+    FirstRepOpt,
+    HoursOpt,
+    JobsOpt,
+    JsonOpt,
+    KpiOpt,
+    MaxRepsOpt,
+    NowcastEveryOpt,
+    OutOpt,
+    ParkArg,
+    PasswordOpt,
+    PrecisionOpt,
+    PrefixOpt,
+    RepsOpt,
+    ScenarioOpt,
+    SchedulerOpt,
+    SeedOpt,
+    SeenOpt,
+    SpeedOpt,
+    StepOpt,
+    StoreOpt,
+    TlsCaOpt,
+    TraceOpt,
+    UserOpt,
+    WarmupOpt,
+)
+from console.signals import interrupt_on_sigterm, stop_on_signals
+from console.tables import (
+    forecast_lines,
+    print_calibration,
+    print_comparison,
+    print_kpis,
+    print_state,
+    print_sweep,
+    progress,
+)
 
 app = typer.Typer(
     name="parktwin",
@@ -24,74 +69,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 1
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
-
-
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    """Print one message on stderr and return the Exit to raise."""
-    typer.echo(f"parktwin: {message}", err=True)
-    return typer.Exit(code)
-
-
-def _named(exc: Exception) -> str:
-    """The message of a bad-input error; settings are called by their command-line flags."""
-    from twin.errors import SettingError
-    from twin.experiment.options import SETTING_FLAGS
-
-    return exc.named(SETTING_FLAGS) if isinstance(exc, SettingError) else str(exc)
-
-
-def _with_notes(message: str, exc: BaseException) -> str:
-    """The message and the notes the library added to the error (where results went)."""
-    return "; ".join([message, *getattr(exc, "__notes__", [])])
-
-
-_terminated: list[int] = []
-"""Set by the SIGTERM handler: an interruption then exits 143 instead of 130."""
-
-
-def _on_sigterm(signum: int, frame: object) -> None:
-    """SIGTERM (a scheduler, a container, `timeout`) stops the work like Ctrl-C does."""
-    _terminated.append(signum)
-    raise KeyboardInterrupt
-
-
-def guarded(command: F) -> F:
-    """Map errors to the exit codes of SPEC.md: never a traceback for bad input."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from twin.errors import InputError, UsageError
-
-        try:
-            return command(*args, **kwargs)
-        except (InputError, UsageError) as exc:
-            raise fail(_named(exc)) from None
-        except KeyboardInterrupt as exc:
-            if _terminated:
-                raise fail(_with_notes("terminated (SIGTERM)", exc), EXIT_TERMINATED) from None
-            raise fail(_with_notes("interrupted", exc), EXIT_INTERRUPTED) from None
-        except typer.Exit:
-            raise
-        except Exception as exc:
-            if os.environ.get("PARKTWIN_DEBUG"):
-                raise
-            raise fail(
-                _with_notes(
-                    f"internal error: {type(exc).__name__}: {exc} "
-                    "(set PARKTWIN_DEBUG=1 for the traceback and please report it)",
-                    exc,
-                ),
-                EXIT_INTERNAL,
-            ) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _version(value: bool) -> None:
@@ -112,198 +89,6 @@ def main_options(
     ] = False,
 ) -> None:
     """Digital twin simulator for industrial parks."""
-
-
-# --------------------------------------------------------------------------- presentation
-
-
-class progress:
-    """A rich progress bar on stderr that shows only for work longer than a moment."""
-
-    def __init__(self, quiet: bool = False, label: str = "replications") -> None:
-        self.quiet = quiet
-        self.label = label
-        self._bar: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> Callable[[float, int], None]:
-        if self.quiet or not sys.stderr.isatty():
-            return lambda done, total: None
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            SpinnerColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._bar = Progress(
-            "[progress.description]{task.description}",
-            SpinnerColumn(),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._bar.start()
-        self._task = self._bar.add_task(self.label, total=None)
-        return self.update
-
-    def update(self, done: float, total: int) -> None:
-        """Advance the bar to `done` of `total`."""
-        self._bar.update(self._task, completed=done, total=total)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
-
-
-def headline_kpis(kpis: dict[str, Any], busiest: int = 5) -> dict[str, Any]:
-    """Park-wide KPIs, gates, substations and the `busiest` dock groups by utilisation."""
-    groups = sorted(
-        {n.split(".")[1] for n in kpis if n.startswith("docks.")},
-        key=lambda g: -(kpis[f"docks.{g}.utilization"]["mean"] or 0.0),
-    )[:busiest]
-    keep = {f"docks.{g}." for g in groups}
-    return {
-        n: k
-        for n, k in kpis.items()
-        if not n.startswith(("docks.", "production."))
-        or any(n.startswith(prefix) for prefix in keep)
-    }
-
-
-def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
-    """The KPI table of a kpis.json document, grouped and aligned.
-
-    Without `show_all` only the headline KPIs are shown, and the caption says how many more.
-    """
-    from rich.console import Console
-    from rich.table import Table
-
-    from twin.text import fmt
-
-    reps = doc["replications"]
-    title = f"{doc['park']}" + (f" — {doc['scenario']}" if doc["scenario"] else "")
-    table = Table(
-        title=title,
-        caption=f"{reps} replication(s), seed {doc['seed']}, {doc['horizon_days']:g} days after "
-        f"{doc['warmup_days']:g} warm-up day(s)"
-        + ("; 95% Student-t intervals" if reps > 1 else ""),
-    )
-    table.add_column("KPI")
-    table.add_column("mean", justify="right")
-    if reps > 1:
-        table.add_column("95% interval", justify="right")
-    table.add_column("unit")
-    previous = None
-    shown = doc["kpis"] if show_all else headline_kpis(doc["kpis"])
-    for name, k in shown.items():
-        group = name.split(".")[0]
-        if previous is not None and group != previous:
-            table.add_section()
-        previous = group
-        row = [name, fmt(k["mean"])]
-        if reps > 1:
-            row.append(f"[{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
-        table.add_row(*row, k["unit"])
-    hidden = len(doc["kpis"]) - len(shown)
-    if hidden:
-        table.caption = (
-            f"{table.caption}\n{hidden} more KPIs (each dock group, production): --all or --json"
-        )
-    Console().print(table)
-
-
-def _jobs(jobs: int) -> int:
-    """`-j`, capped at the CPU cores this process may use (with a note when it was more)."""
-    from twin.experiment.backends import usable_cores
-
-    cores = usable_cores()
-    if jobs > cores:
-        typer.echo(
-            f"parktwin: note: -j {jobs} is more than the {cores} CPU core(s) here; "
-            f"using -j {cores} (more processes than cores only slow the run down)",
-            err=True,
-        )
-    return min(jobs, cores)
-
-
-def _settings(options: dict[str, Any]) -> Any:
-    """The experiment settings of run, compare and sweep, from the command's option values."""
-    from twin.experiment.options import ExperimentOptions
-
-    return ExperimentOptions(
-        days=options["days"],
-        warmup=options["warmup_days"],
-        seed=options["seed"],
-        replications=options["replications"],
-        jobs=_jobs(options["jobs"]) if options["scheduler"] is None else options["jobs"],
-        backend=options["backend"],
-        scheduler=options["scheduler"],
-        step_min=options["step_min"],
-        precision=options["precision"],
-        kpis=tuple(options.get("kpi") or ()),
-        max_replications=options.get("max_replications"),
-        first_replication=options.get("first_replication", 0),
-    ).settings()
-
-
-# --------------------------------------------------------------------------- shared options
-
-ParkArg = Annotated[
-    str | None,
-    typer.Argument(help="Park file or bundled park name (default: the bundled yen-binh park)."),
-]
-ScenarioOpt = Annotated[
-    str | None, typer.Option("--scenario", "-s", help="Scenario file or bundled scenario name.")
-]
-DaysOpt = Annotated[float, typer.Option("--days", min=0.01, help="Horizon in days.")]
-WarmupOpt = Annotated[
-    str, typer.Option("--warmup-days", "--warmup", help="Warm-up days before the horizon.")
-]
-SeedOpt = Annotated[int, typer.Option("--seed", min=0, help="Base seed.")]
-RepsOpt = Annotated[str, typer.Option("--replications", "-r", help="Replications, or 'auto'.")]
-JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")]
-BackendOpt = Annotated[str, typer.Option("--backend", help="local or dask.")]
-SchedulerOpt = Annotated[
-    str | None, typer.Option("--scheduler", help="dask scheduler address (with --backend dask).")
-]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder to write results into.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print kpis.json instead of a table.")]
-StepOpt = Annotated[
-    float, typer.Option("--step-min", min=1, max=240, help="Utility time grid step, minutes.")
-]
-AllOpt = Annotated[bool, typer.Option("--all", help="Show every KPI, not only the headline.")]
-PrecisionOpt = Annotated[
-    float | None,
-    typer.Option("--precision", help="With -r auto: target relative 95% half-width, e.g. 0.05."),
-]
-
-
-KpiOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--kpi",
-        help="A KPI to focus on (repeat for several): -r auto watches it, run and sweep show it.",
-    ),
-]
-MaxRepsOpt = Annotated[
-    int | None,
-    typer.Option("--max-replications", min=2, help="With -r auto: the cap (default 200)."),
-]
-FirstRepOpt = Annotated[
-    int,
-    typer.Option(
-        "--first-replication",
-        min=0,
-        help="Index of the first replication; with -r 1 reruns one replication alone.",
-    ),
-]
 
 
 @app.command()
@@ -329,10 +114,11 @@ def run(
 ) -> None:
     """Simulate the park (optionally under a scenario) and print its KPIs."""
 
+    from console.experiment import settings_of
     from twin import api
     from twin.experiment.results import describe_choices
 
-    settings = _settings(locals())
+    settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
         result = api.run(park, scenario, settings, out=out, progress=bar)
     if json_out:
@@ -346,46 +132,6 @@ def run(
             typer.echo(line)
         if out is not None:
             typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
-
-
-def _print_comparison(comparison: Any, show_all: bool) -> None:
-    """The comparison table (significant changes first) and one verdict line per scenario."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from twin.experiment.results import describe_choices
-
-    doc = comparison.to_dict()
-    summary = comparison.summary_table(show_all)
-    hidden = summary["hidden"]
-    reps = comparison.replications
-    table = Table(
-        title=f"{comparison.baseline.park}: baseline against {', '.join(comparison.labels)}",
-        caption=f"{reps} paired replication(s) with common random numbers, seed {doc['seed']}, "
-        f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s). "
-        "Change = mean paired difference [95% interval] (% of baseline); "
-        "bold = significant (interval excludes 0)."
-        + (f"\n{hidden} more KPIs (dock groups, production): --all or --out" if hidden else ""),
-    )
-    table.add_column("KPI", overflow="fold")
-    table.add_column("unit")
-    for column in summary["columns"][2:]:
-        table.add_column(column, justify="right")
-    for section in ("changed", "unchanged"):
-        if section == "unchanged" and summary["changed"] and summary["unchanged"]:
-            table.add_section()
-        for row in summary[section]:
-            cells = [
-                f"[bold]{c['text']}[/bold]" if c["significant"] else f"[dim]{c['text']}[/dim]"
-                for c in row["cells"]
-            ]
-            table.add_row(row["kpi"], row["unit"], row["baseline"], *cells)
-    console = Console()
-    console.print(table)
-    for line in describe_choices(doc):
-        typer.echo(line)
-    for line in comparison.verdicts():
-        typer.echo(line)
 
 
 @app.command()
@@ -419,70 +165,19 @@ def compare(
     """Baseline against each scenario with common random numbers and paired statistics."""
     import json
 
+    from console.experiment import settings_of
     from twin import api
 
     park, scenarios = api.split_park_and_scenarios(names)
-    settings = _settings(locals())
+    settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
         result = api.compare(park, scenarios, settings, out=out, progress=bar)
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
-    _print_comparison(result, show_all)
+    print_comparison(result, show_all)
     if out is not None:
         typer.echo(f"wrote {out}/comparison.json, comparison.csv, report.md, report.html")
-
-
-def _print_sweep(result: Any) -> None:
-    """The sweep's table: parameters, then each KPI's mean [95% interval], with a bar."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from twin.experiment.results import describe_choices
-    from twin.experiment.sweeps import labels_of
-    from twin.text import fmt
-
-    doc = result.to_dict()
-    reps = result.replications
-    table = Table(
-        title=f"{result.park}" + (f" — {result.scenario}" if result.scenario else "") + ": sweep",
-        caption=f"{reps} replication(s) per point, common random numbers, seed {doc['seed']}, "
-        f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s)"
-        + ("; mean [95% interval]" if reps > 1 else ""),
-    )
-    for name in labels_of(result.varies):
-        table.add_column(name, justify="right", overflow="fold")
-    for kpi in result.kpis:
-        unit = doc["points"][0]["kpis"].get(kpi, {}).get("unit", "")
-        table.add_column(
-            f"{kpi}" + (f" ({unit})" if unit else ""), justify="right", overflow="fold"
-        )
-    if result.kpis:
-        table.add_column("")
-    means = [
-        (point["kpis"].get(result.kpis[0], {}).get("mean") if result.kpis else None)
-        for point in doc["points"]
-    ]
-    top = max((m for m in means if m is not None), default=0.0) or 1.0
-    for point, values, mean in zip(doc["points"], result.points, means, strict=True):
-        cells = [str(v) for v in values]
-        if point.get("missing_replications"):  # say it beside the point's parameter values
-            done = reps - len(point["missing_replications"])
-            cells[-1] += f" ({done} of {reps} replications)"
-        for kpi in result.kpis:
-            k = point["kpis"].get(kpi)
-            if k is None:
-                cells.append("-")
-            elif reps > 1:
-                cells.append(f"{fmt(k['mean'])} [{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
-            else:
-                cells.append(fmt(k["mean"]))
-        if result.kpis:
-            cells.append("█" * round(12 * max(mean or 0.0, 0.0) / top))
-        table.add_row(*cells)
-    Console().print(table)
-    for line in describe_choices(doc):
-        typer.echo(line)
 
 
 @app.command()
@@ -517,16 +212,17 @@ def sweep(
     """Replicate each point of a one- or two-parameter grid; table and chart of the KPIs."""
     import json
 
+    from console.experiment import settings_of
     from twin import api
 
-    settings = _settings(locals())
+    settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
         result = api.sweep(park, scenario, vary or [], settings, kpis=kpi or (), out=out,
                            progress=bar)  # fmt: skip
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
-    _print_sweep(result)
+    print_sweep(result)
     if out is not None:
         typer.echo(f"wrote {out}/sweep.json, sweep.csv, report.md, report.html (with the chart)")
 
@@ -576,52 +272,11 @@ def calibrate(
     for file_report in result.data.reports:
         if file_report.n_dropped:
             typer.echo(f"parktwin: {file_report.summary()}", err=True)
-    _print_calibration(summary_rows(result), result.park.park.name)
+    print_calibration(summary_rows(result), result.park.park.name)
     typer.echo("wrote " + ", ".join(str(p) for p in written))
     if result.refused:
         refused = "; ".join(f"{place}: {why}" for place, why in sorted(result.refused.items()))
         raise fail(f"{sensor_dir}: fits refused (the park file's values kept): {refused}")
-
-
-def _print_calibration(rows: list[Any], name: str) -> None:
-    """The calibration summary as a table."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(
-        title=f"{name}: calibration",
-        caption="base + shift levels; arrivals per day; service distribution and docks. "
-        "Validation on the held-out span; * see the notes in the report.",
-    )
-    for column in ("asset", "what", "file → fitted", "fit", "validation", "verdict"):
-        table.add_column(column)
-    colours = {"good": "green", "fair": "yellow", "poor": "red"}
-    for row in rows:
-        verdict = row.verdict.rstrip(" *")
-        style = colours.get(verdict, "")
-        shown = f"[{style}]{row.verdict}[/{style}]" if style else row.verdict
-        table.add_row(row.asset, row.what, row.fitted, row.fit, row.short, shown)
-    Console(width=None if sys.stdout.isatty() else 150).print(table)
-
-
-def _warmup_option(text: str) -> float | str:
-    """``--warmup-days`` of render and show: a number of days, or ``auto``."""
-    from twin.experiment.options import ExperimentOptions
-
-    auto, days = ExperimentOptions(warmup=text).warmup_choice()
-    return "auto" if auto else days
-
-
-TraceOpt = Annotated[
-    Path | None,
-    typer.Option("--trace", help="Play a saved run (a folder from 'run --out') instead."),
-]
-CompareOpt = Annotated[
-    str | None, typer.Option("--compare", help="Scenario to show beside the run (A/B).")
-]
-CameraOpt = Annotated[
-    str, typer.Option("--camera", help="Camera preset: overview, oblique or top.")
-]
 
 
 @app.command()
@@ -664,10 +319,11 @@ def render(
     ] = None,
 ) -> None:
     """3D picture (.png), playback (.mp4, .gif) or standalone page (.html) of the park."""
+    from console.experiment import warmup_option
     from viz.offscreen import render_run
     from viz.options import RenderOptions, RunSource
 
-    source = RunSource(park, scenario, trace, compare, days, _warmup_option(warmup_days), seed)
+    source = RunSource(park, scenario, trace, compare, days, warmup_option(warmup_days), seed)
     options = RenderOptions(at, start, end, size, fps, speed, camera, jobs=jobs)
     with progress(label="frames") as bar:
         written = render_run(out, source, options, progress=bar)
@@ -698,10 +354,11 @@ def show(
     seed: SeedOpt = 0,
 ) -> None:
     """Interactive 3D window with a time slider and play/pause (needs a display)."""
+    from console.experiment import warmup_option
     from viz.interactive import show_run
     from viz.options import RenderOptions, RunSource
 
-    source = RunSource(park, scenario, trace, compare, days, _warmup_option(warmup_days), seed)
+    source = RunSource(park, scenario, trace, compare, days, warmup_option(warmup_days), seed)
     show_run(source, RenderOptions(start=start, end=end, speed=speed, camera=camera))
 
 
@@ -757,27 +414,6 @@ def schema(
 
 
 # --------------------------------------------------------------------------- live twin
-# `live`, `replay` and `state` (issue 12, part 1: feed, store, state, replay).
-
-StoreOpt = Annotated[Path, typer.Option("--store", help="The live store file (SQLite).")]
-
-
-def _print_state(doc: dict[str, Any]) -> None:
-    """The state document as a few readable lines."""
-    trucks = doc["trucks"]
-    typer.echo(f"{doc['time']}: {trucks['in_park']} trucks in the park")
-    for stage in ("gate_queue", "at_gate", "dock_queue", "in_service"):
-        busy = {k: v for k, v in trucks[stage].items() if v}
-        shown = ", ".join(f"{k} {v}" for k, v in busy.items()) or "none"
-        typer.echo(f"  {stage.replace('_', ' ')}: {shown}")
-    typer.echo(f"  on the road: {trucks['on_road']}, leaving: {trucks['leaving']}")
-    for outage in doc["outages"]:
-        end = outage["expected_end"] or "unknown"
-        typer.echo(f"  outage: {outage['asset']} since {outage['since']}, expected end {end}")
-    typer.echo(f"  meters: {sum(len(q) for q in doc['meters'].values())} with a reading")
-    m = doc["messages"]
-    counts = f"{m['stored']} stored, {m['rejected']} rejected, {m['duplicates']} duplicates"
-    typer.echo(f"  messages: {counts}")
 
 
 @app.command()
@@ -799,43 +435,7 @@ def state(
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        _print_state(doc)
-
-
-BrokerOpt = Annotated[
-    str | None,
-    typer.Option("--broker", help="mqtt://[USER[:PASS]@]HOST:PORT, or mqtts:// for TLS."),
-]
-PrefixOpt = Annotated[str, typer.Option("--topic-prefix", help="Topic prefix.")]
-UserOpt = Annotated[str | None, typer.Option("--username", help="Broker user name.")]
-PasswordOpt = Annotated[
-    str | None,
-    typer.Option("--password", help="Broker password (or set PARKTWIN_MQTT_PASSWORD)."),
-]
-TlsCaOpt = Annotated[
-    str | None, typer.Option("--tls-ca", help="CA certificate file for TLS (turns TLS on).")
-]
-SpeedOpt = Annotated[
-    str | None, typer.Option("--speed", help="Park time per wall time (600), or max.")
-]
-
-
-# Options of the nowcast (issue 12, part 2), shared with `live --nowcast-every`.
-HoursOpt = Annotated[float, typer.Option("--hours", help="How far ahead, hours.")]
-AlertOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--alert", help="Alert threshold SERIES=VALUE (repeatable), e.g. docks.d1.queue=8."
-    ),
-]
-SeenOpt = Annotated[
-    bool,
-    typer.Option("--seen-flows-only", help="Leave out flows with no truck in the last day."),
-]
-NowcastEveryOpt = Annotated[
-    float | None,
-    typer.Option("--nowcast-every", help="Nowcast every MIN minutes of park time."),
-]
+        print_state(doc)
 
 
 def _nowcast_setup(
@@ -894,7 +494,8 @@ def live(
     if replay is not None:
         from twin.live.run import live_replay
 
-        stats = live_replay(park, replay, store, speed, setup=setup)
+        with stop_on_signals() as stop:
+            stats = live_replay(park, replay, store, speed, stop=stop, setup=setup)
         typer.echo(f"parktwin: {stats.summary()}", err=True)
         return
     if speed is not None:
@@ -904,19 +505,21 @@ def live(
     except ModuleNotFoundError as exc:
         raise _paho_missing(exc) from None
     assert broker is not None
-    follow(  # it reports on stderr as it goes, and a summary when it stops
-        park,
-        broker,
-        store,
-        prefix=topic_prefix,
-        client_id=client_id,
-        username=username,
-        password=password,
-        tls_ca=tls_ca,
-        tls_cert=tls_cert,
-        tls_key=tls_key,
-        setup=setup,
-    )
+    with stop_on_signals() as stop:
+        follow(  # it reports on stderr as it goes, and a summary when it stops
+            park,
+            broker,
+            store,
+            prefix=topic_prefix,
+            client_id=client_id,
+            username=username,
+            password=password,
+            tls_ca=tls_ca,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            setup=setup,
+            stop=stop,
+        )
 
 
 @app.command()
@@ -943,17 +546,19 @@ def replay(
         from twin.live.publisher import replay_to_broker
     except ModuleNotFoundError as exc:
         raise _paho_missing(exc) from None
-    done = replay_to_broker(
-        park,
-        sensor_dir,
-        broker,
-        speed=speed,
-        prefix=topic_prefix,
-        batch=batch,
-        username=username,
-        password=password,
-        tls_ca=tls_ca,
-    )
+    with stop_on_signals() as stop:
+        done = replay_to_broker(
+            park,
+            sensor_dir,
+            broker,
+            speed=speed,
+            prefix=topic_prefix,
+            batch=batch,
+            username=username,
+            password=password,
+            tls_ca=tls_ca,
+            stop=stop,
+        )
     typer.echo(
         f"published {done.messages} messages in {done.payloads} payloads, "
         f"{done.seconds:.1f} s ({done.rate_per_s:.0f} messages/s)"
@@ -961,8 +566,6 @@ def replay(
 
 
 # --------------------------------------------------------------------------- nowcast, back-test
-# `nowcast`, `backtest` and `live --nowcast-every` (issue 12, part 2: warm start, nowcast,
-# back-test).
 
 
 @app.command()
@@ -984,7 +587,7 @@ def nowcast(
     """Forecast the next hours from the park's state in the live store (forecast.json)."""
     import json
 
-    from twin.api.live import forecast_lines, nowcast_command
+    from twin.api.live import nowcast_command
 
     doc = nowcast_command(
         park, store, at, hours=hours, replications=replications, seed=seed,
@@ -1025,7 +628,7 @@ def backtest(
         typer.echo(line)
 
 
-# --------------------------------------------------------------------------- serve (issue 13)
+# --------------------------------------------------------------------------- serve
 
 
 @app.command()
@@ -1085,17 +688,12 @@ def serve(
 
 def main() -> None:
     """Entry point of the `parktwin` console script."""
-    import signal
-
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    interrupt_on_sigterm()
     try:
         app()
-    except KeyboardInterrupt:
-        if _terminated:
-            typer.echo("parktwin: terminated (SIGTERM)", err=True)
-            sys.exit(EXIT_TERMINATED)
-        typer.echo("parktwin: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        typer.echo(f"parktwin: {message(exc)}", err=True)
+        sys.exit(exit_status(exc))
 
 
 if __name__ == "__main__":

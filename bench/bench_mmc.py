@@ -18,7 +18,7 @@ import simpy
 
 from twin.io.load import load_park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 
 MEAN_SERVICE = 10.0
 
@@ -75,13 +75,13 @@ def main() -> None:
     rate_per_min = args.docks * args.rho / MEAN_SERVICE
     park = parktwin_park(args.docks, rate_per_min * 60)
     spec = RunSpec(horizon_days=args.days, warmup_days=0, step_min=60)
-    simulate(park, spec=spec)  # warm imports and caches
+    run_engine(park, spec=spec)  # warm imports and caches
     ratios, raw_rates, twin_rates = [], [], []
     for r in range(args.rounds):
         t0 = time.perf_counter()
         served = raw_simpy(args.days, args.docks, rate_per_min, seed=r)
         t1 = time.perf_counter()
-        trace = simulate(park, spec=RunSpec(args.days, 0, 60, seed=r))
+        trace = run_engine(park, spec=RunSpec(args.days, 0, 60, seed=r))
         t2 = time.perf_counter()
         raw_rate = served / (t1 - t0)
         twin_rate = trace.n_trucks / (t2 - t1)

@@ -26,7 +26,7 @@ from twin.live.replay import replay_into_store
 from twin.live.state import state_at
 from twin.live.store import Store
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 
 MOMENT = datetime(2026, 1, 6, 10, 0)
 
@@ -65,7 +65,7 @@ def main() -> None:
 
     def cold() -> None:
         for r in range(reps):
-            simulate(cold_park, spec=RunSpec(hours / 24, 0, 15, replication=r))
+            run_engine(cold_park, spec=RunSpec(hours / 24, 0, 15, replication=r))
 
     warm()  # imports, caches
     walls, cpus, ratios = [], [], []

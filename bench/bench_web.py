@@ -1,4 +1,4 @@
-"""Bench of the operations-centre page (issue 13): first paint, a 60/s feed, 20 clients.
+"""Bench of the operations-centre page: first paint, a 60/s feed, 20 clients.
 
 Usage: ``.venv/bin/python bench/bench_web.py [--rounds 5] [--seconds 20] [--clients 20]``
 

@@ -11,7 +11,7 @@ import time
 
 from twin.io.load import load_park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
 
 
@@ -22,7 +22,7 @@ def main() -> None:
     args = parser.parse_args()
     park = load_park(args.park)
     start = time.perf_counter()
-    trace = simulate(park, spec=RunSpec(horizon_days=args.days, warmup_days=1))
+    trace = run_engine(park, spec=RunSpec(horizon_days=args.days, warmup_days=1))
     simulated = time.perf_counter()
     kpis = compute_kpis(trace)
     done = time.perf_counter()

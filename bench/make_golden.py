@@ -1,4 +1,10 @@
-"""Write the golden kpis.json references that tests/test_golden.py compares against.
+"""Write the golden references: kpis.json documents (tests/test_golden.py), and the state,
+forecast and comparison documents that must stay byte for byte the same (SPEC.md).
+
+The state documents are of the bundled yen-binh recording replayed into a store, at
+:data:`STATE_MOMENTS` (tests/test_live_replay.py); the forecast is a small demo-small nowcast
+with an alert (tests/test_nowcast.py); the comparison is demo-small against peak-season
+(tests/test_compare.py).
 
 Run once from untouched code (``python bench/make_golden.py``); regenerate only when an issue
 says the simulated numbers may change, and say so in the commit message.
@@ -8,9 +14,17 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import twin
+from twin.io.bundled import data_root
+from twin.live.nowcast import nowcast
+from twin.live.replay import replay_into_store
+from twin.live.state import state_document
+from twin.live.store import Store
+from twin.sim.start_state import StartState
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "data" / "golden"
 
@@ -22,6 +36,40 @@ CASES: dict[str, tuple[str, str | None]] = {
 """File stem -> (park, scenario): the default park, the small one and one with timed events."""
 
 SETTINGS = {"days": 2.0, "warmup_days": 1.0, "seed": 7, "replications": 2}
+STATE_MOMENTS = ("2026-01-05T00:30:00", "2026-01-12T10:00:00", "2026-01-26T00:00:00")
+"""Moments of the yen-binh recording: its first trucks, a busy morning, its last message."""
+
+
+def write_state_documents() -> None:
+    """The state documents of the replayed yen-binh recording, as yen-binh.state.json."""
+    park = twin.load_park("yen-binh")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "store.db"
+        replay_into_store(park, data_root() / "assets" / "sensors" / "yen-binh", path)
+        with Store.open(path, read_only=True) as store:
+            docs = {
+                m: state_document(park, store, datetime.fromisoformat(m)) for m in STATE_MOMENTS
+            }
+    text = json.dumps(docs, indent=1, ensure_ascii=False)
+    (GOLDEN / "yen-binh.state.json").write_text(text + "\n", encoding="utf-8")
+
+
+FORECAST = {"hours": 1, "replications": 3, "seed": 5, "thresholds": {"trucks.in_park": 1}}
+FORECAST_AT = datetime(2026, 1, 6, 10, 0)
+COMPARISON = {"days": 1.0, "warmup_days": 0.5, "seed": 7, "replications": 3}
+
+
+def write_documents() -> None:
+    """demo-small.forecast.json and demo-small-peak-season.comparison.json."""
+    state = StartState(FORECAST_AT)
+    forecast = nowcast(twin.load_park("demo-small"), state, **FORECAST)  # type: ignore[arg-type]
+    comparison = twin.compare("demo-small", ["peak-season"], twin.Settings(**COMPARISON))
+    for name, doc in (
+        ("demo-small.forecast.json", forecast.to_dict()),
+        ("demo-small-peak-season.comparison.json", comparison.to_dict()),
+    ):
+        text = json.dumps(doc, indent=1, ensure_ascii=False)
+        (GOLDEN / name).write_text(text + "\n", encoding="utf-8")
 
 
 def main() -> int:
@@ -32,6 +80,8 @@ def main() -> int:
         text = json.dumps(experiment.to_dict(), indent=1, sort_keys=True)
         (GOLDEN / f"{stem}.kpis.json").write_text(text + "\n", encoding="utf-8")
         print(stem, len(experiment.to_dict()["kpis"]), "KPIs")
+    write_state_documents()
+    write_documents()
     return 0
 
 

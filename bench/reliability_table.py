@@ -1,4 +1,4 @@
-"""The hostile-input cases of issue #14 as a table: exit code, seconds and peak memory.
+"""The hostile-input cases as a table: exit code, seconds and peak memory.
 
 Run it on this checkout, and on another one (e.g. the commit before the fixes) to compare:
 

@@ -25,7 +25,7 @@ from twin.calibration.spread import ks_against_spread
 from twin.io.load import load_park
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 
 GROUPS = {
     "sevt-p2-docks": ("in-sevt-p2", "out-sevt-p2"),
@@ -39,7 +39,7 @@ def paths(park: Park, count: int, seed: int) -> list[OnePath]:
     """Gate-to-dock times and turnarounds of each group's trucks in `count` four-day runs."""
     out = []
     for rep in range(count):
-        trace = simulate(park, (), RunSpec(4.0, 1.0, 15.0, seed, rep))
+        trace = run_engine(park, (), RunSpec(4.0, 1.0, 15.0, seed, rep))
         t, flows = trace.trucks, trace.names["flows"]
         one: OnePath = {}
         for group, names in GROUPS.items():

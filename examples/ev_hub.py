@@ -24,7 +24,7 @@ from twin.model.assets import AssetFamily, Recorder, register
 from twin.model.dist import Sampler
 from twin.model.schema import Distribution, Park
 from twin.sim.context import RunSpec, SimContext
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
 from twin.sim.trace import Trace, occupancy_integral
 
@@ -170,8 +170,8 @@ if __name__ == "__main__":
     park = demo_park_with_hub()
     days = float(os.environ.get("PARKTWIN_EXAMPLE_DAYS", "7"))
     spec = RunSpec(horizon_days=days, warmup_days=1, seed=0)
-    with_hub = compute_kpis(simulate(park, spec=spec))
-    without = compute_kpis(simulate(load_park("demo-small"), spec=spec))
+    with_hub = compute_kpis(run_engine(park, spec=spec))
+    without = compute_kpis(run_engine(load_park("demo-small"), spec=spec))
     for name in ("sessions", "wait_mean_min", "energy_mwh", "peak_kw"):
         print(f"ev_hubs.hub1.{name:<14} {with_hub[f'ev_hubs.hub1.{name}']:10.2f}")
     extra = with_hub["power.energy_mwh"] - without["power.energy_mwh"]

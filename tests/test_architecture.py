@@ -1,14 +1,17 @@
 """The module stack of docs/architecture.md, checked on the source.
 
-- every module of twin/, viz/, web/ and cli.py has a layer (:data:`LAYERS`), and no import goes
-  up the stack;
+- every module of twin/, viz/, web/, console/ and cli.py has a layer (:data:`LAYERS`), and no
+  import goes up the stack;
 - the imports make no cycle;
 - no function-local import of a twin module in twin/, and in viz/ and web/ only the listed
   ones (:data:`LAZY_INTERNAL`); lazy imports of third-party libraries only of the heavy ones
-  (:data:`LAZY_HEAVY`); cli.py may import anything lazily (``parktwin --help`` stays fast);
-- twin imports no viz, cli, web, typer, pyvista, vtk, rich or web framework, and the MQTT
-  client and SQLite only in twin.live;
-- docs/architecture.md's stack table names the same layers.
+  (:data:`LAZY_HEAVY`); cli.py and console/ may import anything lazily (``parktwin --help``
+  stays fast);
+- twin imports no viz, cli, console, web, typer, rich, argparse, pyvista, vtk or web framework,
+  and the MQTT client and SQLite only in twin.live;
+- twin has no command line in it: no flag (``"--days"``) in its code, no signal handler;
+- docs/architecture.md's stack table names the same layers;
+- no two public functions or classes of twin/, viz/ and web/ share a name for different things.
 
 Imports under ``if TYPE_CHECKING:`` are annotations, not dependencies, and are left out.
 """
@@ -46,9 +49,10 @@ LAYERS: dict[str, int] = {
     # 8. the API and the package facade
     "twin.api": 8,
     "twin": 8,
-    # 9. the edges: 3D views, the web page, the command line
+    # 9. the edges: 3D views, the web page, the command line and its helpers
     "viz": 9,
     "web": 9,
+    "console": 9,
     "cli": 9,
 }
 """Module (or package prefix) -> layer, bottom 1 to top 12. The longest prefix wins; ``twin``
@@ -76,7 +80,19 @@ LAZY_HEAVY = (
 )
 """Third-party libraries that may be imported inside a function (they are slow to import)."""
 
-FORBIDDEN_IN_TWIN = ("viz", "cli", "web", "typer", "pyvista", "vtk", "vtkmodules", "rich")
+FORBIDDEN_IN_TWIN = (
+    "viz",
+    "cli",
+    "console",
+    "web",
+    "typer",
+    "click",
+    "rich",
+    "argparse",
+    "pyvista",
+    "vtk",
+    "vtkmodules",
+)
 FRAMEWORKS = ("starlette", "fastapi", "uvicorn", "flask", "aiohttp")
 LIVE_ONLY = ("paho", "sqlite3")
 
@@ -100,7 +116,7 @@ def _module_name(path: Path) -> str:
 
 def _sources() -> dict[str, Path]:
     files = [REPO / "cli.py"]
-    for package in ("twin", "viz", "web"):
+    for package in ("twin", "viz", "web", "console"):
         files += sorted((REPO / package).rglob("*.py"))
     return {_module_name(p): p for p in files if "_bundled" not in p.parts}
 
@@ -152,7 +168,7 @@ def _layer(module: str) -> int | None:
 
 
 def _internal(module: str) -> bool:
-    return module == "cli" or module.split(".")[0] in ("twin", "viz", "web")
+    return module == "cli" or module.split(".")[0] in ("twin", "viz", "web", "console")
 
 
 def _under(module: str, prefixes: tuple[str, ...]) -> bool:
@@ -212,7 +228,7 @@ def test_function_local_imports_are_only_the_listed_lazy_ones(graph) -> None:
     _, imports = graph
     wrong = []
     for i in imports:
-        if not i.local or i.source == "cli":
+        if not i.local or _under(i.source, ("cli", "console")):
             continue
         if _internal(i.target):
             allowed = i.source.split(".")[0] != "twin" and any(
@@ -237,6 +253,55 @@ def test_twin_stays_away_from_the_edges(graph) -> None:
         )
     ]
     assert not wrong, "\n".join(wrong)
+
+
+FLAG = re.compile(r"(?<![\w-])--[a-z]")
+"""A command-line flag in a text: ``--days``, not ``---|`` nor ``a--b``."""
+
+
+def command_line_in(code: str) -> list[str]:
+    """Where `code` has a command line: a flag in a text that is not a docstring, a call of
+    ``signal.signal``, or an import of a command-line library."""
+    tree = ast.parse(code)
+    docstrings = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings and FLAG.search(node.value):
+                found.append(f"line {line}: a flag in {node.value[:60]!r}")
+        elif isinstance(node, ast.Call) and ast.unparse(node.func) in ("signal.signal", "signal"):
+            found.append(f"line {line}: {ast.unparse(node)[:60]} installs a signal handler")
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+            for name in names:
+                if _under(name or "", ("typer", "click", "rich", "argparse")):
+                    found.append(f"line {line}: imports {name}")
+    return found
+
+
+def test_the_library_has_no_command_line() -> None:
+    """Flags, signal handlers, typer, rich and argparse live in cli.py and console/, not twin/."""
+    wrong = [
+        f"{path.relative_to(REPO)} {where}"
+        for path in sorted((REPO / "twin").rglob("*.py"))
+        for where in command_line_in(path.read_text(encoding="utf-8"))
+    ]
+    assert not wrong, "\n".join(wrong) + "\n(name parameters by their Python names in backquotes)"
+
+
+def test_the_command_line_check_can_fail() -> None:
+    code = (
+        '"""Docs may say --days."""\nimport signal\nfrom rich.table import Table\nimport argparse\n'
+        'def f(days):\n    """Like --days."""\n    signal.signal(signal.SIGINT, f)\n'
+        '    raise ValueError(f"--days {days}: bad; see `days`")\nx = "|---|" + "a--b"\n'
+    )
+    found = command_line_in(code)
+    assert [w.split(":")[0] for w in found] == ["line 3", "line 4", "line 7", "line 8"], found
 
 
 def test_the_checks_can_fail(tmp_path: Path) -> None:
@@ -265,3 +330,69 @@ def test_the_documented_stack_is_this_one() -> None:
     wrong = {m: (n, _layer(m)) for m, n in named.items() if _layer(m) != n}
     assert not wrong, f"docs say (layer, test says layer): {wrong}"
     assert set(LAYERS) <= set(named), f"not in the docs table: {sorted(set(LAYERS) - set(named))}"
+
+
+NAMES_EXEMPT = {
+    "cli": "each command function is named after its command (typer makes the command's name "
+    "from it) and calls the library function of that name",
+}
+"""Modules left out of the one-name-one-thing check, and why."""
+
+
+def _public_names(trees: dict[str, ast.Module]) -> dict[str, list[str]]:
+    """Public top-level function and class name -> the modules that define it."""
+    defined: dict[str, list[str]] = {}
+    for module, tree in sorted(trees.items()):
+        for node in tree.body:
+            kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            if isinstance(node, kinds) and not node.name.startswith("_"):
+                defined.setdefault(node.name, []).append(module)
+    return defined
+
+
+def _delegates(tree: ast.Module, name: str, target: str) -> bool:
+    """Whether the function `name` of a module imports the same name from `target`: a lazy
+    facade over it (``viz.render`` loading ``viz.offscreen.render``), not a second thing."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == name:
+            return any(
+                isinstance(inner, ast.ImportFrom)
+                and inner.module == target
+                and any(alias.name == name for alias in inner.names)
+                for inner in ast.walk(node)
+            )
+    return False
+
+
+def name_clashes(trees: dict[str, ast.Module]) -> dict[str, list[str]]:
+    """Public names defined in several modules for different things (facades excepted)."""
+    clashes = {}
+    for name, modules in _public_names(trees).items():
+        things = [
+            m for m in modules if not any(_delegates(trees[d], name, m) for d in modules if d != m)
+        ]
+        if len(things) > 1:
+            clashes[name] = things
+    return clashes
+
+
+def test_no_two_public_functions_or_classes_share_a_name(graph) -> None:
+    """One name, one thing: `resolve` the name rule and `find_places` a scenario path."""
+    sources, _ = graph
+    trees = {
+        module: ast.parse(path.read_text(encoding="utf-8"))
+        for module, path in sources.items()
+        if module not in NAMES_EXEMPT
+    }
+    assert not name_clashes(trees), "public names defined twice: rename one (keep the facade's)"
+
+
+def test_the_name_check_can_fail() -> None:
+    """Two `Route` classes clash; a facade that loads its namesake lazily does not."""
+    trees = {
+        "twin.a": ast.parse("class Route: ...\ndef show(): ...\n"),
+        "twin.b": ast.parse("class Route: ...\ndef _private(): ...\n"),
+        "viz": ast.parse("def show():\n    from twin.a import show as s\n    return s()\n"),
+        "web": ast.parse("def _private(): ...\n"),
+    }
+    assert name_clashes(trees) == {"Route": ["twin.a", "twin.b"]}

@@ -7,7 +7,8 @@ import pytest
 
 from twin.errors import InputError
 from twin.io.documents import read_document
-from twin.model.schema import _first_crossing, _first_crossing_pairwise, polygon_problem
+from twin.model.geometry import crossing_by_arrays, crossing_by_loop
+from twin.model.schema import polygon_problem
 
 
 @pytest.mark.parametrize("corners", [4, 5, 8, 13, 30, 60])
@@ -16,8 +17,8 @@ def test_the_vectorised_crossing_check_finds_the_pair_the_loop_finds(corners):
     rng = np.random.default_rng(corners)
     for _ in range(200):
         points = [tuple(p) for p in rng.integers(0, 6, size=(corners, 2)).astype(float)]
-        expected = _first_crossing_pairwise(points)
-        assert _first_crossing(np.asarray(points)) == expected, points
+        expected = crossing_by_loop(points)
+        assert crossing_by_arrays(np.asarray(points)) == expected, points
 
 
 def test_a_star_crosses_itself_and_a_circle_does_not():

@@ -24,7 +24,7 @@ from tests import independent as ind
 from twin.calibration import calibrate
 from twin.calibration.read import read_sensors
 from twin.calibration.spread import MIN_REPLICATIONS, ks_against_spread
-from twin.calibration.validation import validate
+from twin.calibration.validation import check_held_out
 from twin.io.load import load_park
 from twin.stats import holm
 
@@ -122,7 +122,7 @@ def _a_docks_verdicts(data_seed: int) -> dict[str, str]:
     for name, change in changes.items():
         spec = ind.true_park()
         spec["logistics"]["dock_groups"][0].update(change)
-        checks = validate(load_park(spec), data, window, {}, seed=2).queues
+        checks = check_held_out(load_park(spec), data, window, {}, seed=2).queues
         verdicts[name] = next(q.verdict for q in checks if q.group == "a-docks")
     return verdicts
 

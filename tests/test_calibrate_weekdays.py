@@ -16,7 +16,7 @@ from twin.io.bundled import data_root
 from twin.io.load import load_park
 from twin.model.intervals import Clock
 from twin.model.schema import Park
-from twin.reports.calibration import render
+from twin.reports.calibration import calibration_report
 
 SAMPLE = data_root() / "assets" / "sensors" / "yen-binh"
 WORKDAYS = ["mon", "tue", "wed", "thu", "fri"]
@@ -80,7 +80,7 @@ def test_inference_is_recorded_and_reported(cal: Calibration) -> None:
     assert set(record["evidence"]["power_kw"]) == {"sat", "sun"}
     assert "25%" in record["method"]
     text = "f1: shifts run mon-fri (Saturday and Sunday off inferred from power and water meters)"
-    markdown, _ = render(cal)
+    markdown, _ = calibration_report(cal)
     assert text in markdown
     assert "| f1 | shifts | run mon-fri |" in markdown
     assert "buildings[id=w1].shifts" not in cal.park.metadata["calibration"]["values"]  # type: ignore[index]

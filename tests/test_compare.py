@@ -175,3 +175,12 @@ def test_scenarios_for_different_parks_need_a_park(tmp_path):
     result = runner.invoke(app, ["compare", str(a), str(b), *QUICK])
     assert result.exit_code == 2
     assert "different parks" in result.output
+
+
+def test_the_comparison_document_stays_byte_for_byte_the_stored_one():
+    """SPEC's comparison.json (less the run's id) equals the stored copy exactly."""
+    golden = Path(__file__).parent / "data" / "golden" / "demo-small-peak-season.comparison.json"
+    settings = Settings(days=1.0, warmup_days=0.5, seed=7, replications=3)
+    comparison = api.compare("demo-small", ["peak-season"], settings)
+    text = json.dumps(comparison.to_dict(), indent=1, ensure_ascii=False) + "\n"
+    assert text == golden.read_text(encoding="utf-8")

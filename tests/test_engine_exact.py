@@ -8,7 +8,7 @@ import pytest
 from tests.parks import one_dock_group
 from twin.model.schema import OutageEvent
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
 from twin.sim.trace import TIME_COLUMNS
 
@@ -38,7 +38,7 @@ def test_two_trucks_one_dock_full_log():
     # A: gate 480-482, drive 1 min, dock 483-513, drive back, exit 514.
     # B: arrives 481, waits for the lane until 482, gate 482-484, drive, reaches the dock at
     #    485, waits for A until 513, served 513-543, exit 544.
-    trace = simulate(two_trucks(), spec=ONE_DAY)
+    trace = run_engine(two_trucks(), spec=ONE_DAY)
     assert log_of(trace) == [
         [480, 480, 482, 483, 483, 513, 514],
         [481, 482, 484, 485, 513, 543, 544],
@@ -61,7 +61,7 @@ def test_power_cut_suspends_service_and_holds_the_queue():
     cut = OutageEvent.model_validate(
         {"outage": "fd1", "from": {"day": 0, "at": "08:10"}, "duration_h": 1}
     )
-    trace = simulate(park, [cut], spec=ONE_DAY)
+    trace = run_engine(park, [cut], spec=ONE_DAY)
     assert log_of(trace) == [
         [480, 480, 482, 483, 483, 573, 574],
         [481, 482, 484, 485, 573, 603, 604],
@@ -74,7 +74,7 @@ def test_dock_hours_delay_the_start_but_not_a_started_service():
     # Docks open 08:30-09:00: A waits until 510 and is served to 540 (past closing);
     # B cannot start before the next opening, the next day at 08:30 = 1950, beyond the run.
     park = two_trucks(hours=[{"start": "08:30", "end": "09:00"}])
-    trace = simulate(park, spec=ONE_DAY)
+    trace = run_engine(park, spec=ONE_DAY)
     rows = log_of(trace)
     assert rows[0] == [480, 480, 482, 483, 510, 540, 541]
     assert rows[1][:4] == [481, 482, 484, 485]
@@ -90,7 +90,7 @@ def test_gate_outage_closes_entry_and_exit():
     closed = OutageEvent.model_validate(
         {"outage": "g1", "from": {"day": 0, "at": "07:00"}, "duration_h": 1.5}
     )
-    trace = simulate(park, [closed], spec=ONE_DAY)
+    trace = run_engine(park, [closed], spec=ONE_DAY)
     assert log_of(trace) == [
         [480, 510, 512, 513, 513, 543, 544],
         [481, 512, 514, 515, 543, 573, 574],
@@ -99,15 +99,15 @@ def test_gate_outage_closes_entry_and_exit():
 
 def test_zero_gate_and_no_roads_add_no_time():
     park = one_dock_group(docks=1, service=CONSTANT_30, timetable=["10:00"])
-    trace = simulate(park, spec=ONE_DAY)
+    trace = run_engine(park, spec=ONE_DAY)
     assert log_of(trace) == [[600, 600, 600, 600, 600, 630, 630]]
 
 
 def test_same_seed_same_trace_bit_for_bit():
     park = one_dock_group(docks=2, service={"dist": "exponential", "mean": 20}, rate_per_hour=5)
-    a = simulate(park, spec=RunSpec(2, 1, seed=7))
-    b = simulate(park, spec=RunSpec(2, 1, seed=7))
-    c = simulate(park, spec=RunSpec(2, 1, seed=8))
+    a = run_engine(park, spec=RunSpec(2, 1, seed=7))
+    b = run_engine(park, spec=RunSpec(2, 1, seed=7))
+    c = run_engine(park, spec=RunSpec(2, 1, seed=8))
     for name in TIME_COLUMNS:
         assert np.array_equal(a.trucks[name], b.trucks[name], equal_nan=True)
     assert not np.array_equal(a.trucks["arrive"], c.trucks["arrive"])
@@ -124,7 +124,7 @@ def test_weekday_shifts_run_only_on_their_days():
         {"start": "06:00", "end": "14:00", "days": ["mon", "tue", "wed", "thu", "fri"]},
         {"start": "22:00", "end": "06:00", "days": ["fri"]},
     ]
-    trace = simulate(load_park(raw), spec=RunSpec(horizon_days=7, warmup_days=0))
+    trace = run_engine(load_park(raw), spec=RunSpec(horizon_days=7, warmup_days=0))
     assert compute_kpis(trace)["production.f1.units"] == pytest.approx(60 * 48)
     saturday = (trace.edges[:-1] >= 5 * 1440) & (trace.edges[:-1] < 6 * 1440)
     share = trace.series["building_shift_share"][saturday, 0]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from twin.io.load import load_park
 from twin.model.schema import OutageEvent
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
 
 DISTS = st.sampled_from(
@@ -94,7 +94,9 @@ def small_parks(draw: st.DrawFn) -> tuple[dict[str, Any], list[OutageEvent]]:
 @given(small_parks(), st.integers(0, 1000))
 def test_random_parks_keep_every_invariant(park_and_events, seed):
     data, events = park_and_events
-    trace = simulate(load_park(data), events, RunSpec(horizon_days=1.5, warmup_days=0.5, seed=seed))
+    trace = run_engine(
+        load_park(data), events, RunSpec(horizon_days=1.5, warmup_days=0.5, seed=seed)
+    )
     kpis = compute_kpis(trace)
     t = trace.trucks
     # No truck is lost: each one has left or is still inside at the end.

@@ -12,7 +12,7 @@ from twin.experiment.settings import Settings
 from twin.io.load import load_park
 from twin.model.schema import OutageEvent
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
 
 MEAN_SERVICE = 10.0  # minutes
@@ -54,7 +54,7 @@ def test_erlang_c_waits_inside_replication_intervals():
 @pytest.mark.parametrize(("c", "rho"), [(1, 0.8), (3, 0.9), (8, 0.5)])
 def test_littles_law_per_dock_group(c, rho):
     """Time-average queue = arrival rate x mean wait, up to end effects of one long run."""
-    trace = simulate(mmc_park(c, rho), spec=RunSpec(horizon_days=30, warmup_days=2, seed=3))
+    trace = run_engine(mmc_park(c, rho), spec=RunSpec(horizon_days=30, warmup_days=2, seed=3))
     kpis = compute_kpis(trace)
     arrival_rate = kpis["trucks.arrived"] / trace.horizon_min
     little = arrival_rate * kpis["docks.d1.wait_mean_min"]
@@ -64,7 +64,7 @@ def test_littles_law_per_dock_group(c, rho):
 
 
 def test_trucks_are_conserved_on_the_default_park():
-    trace = simulate(load_park("yen-binh"), spec=RunSpec(horizon_days=1, warmup_days=0.5))
+    trace = run_engine(load_park("yen-binh"), spec=RunSpec(horizon_days=1, warmup_days=0.5))
     t = trace.trucks
     exited = ~np.isnan(t["exit"])
     in_park = compute_kpis(trace)["trucks.in_park_end"]
@@ -86,7 +86,7 @@ def test_energy_and_water_are_conserved_under_outage_and_shortage():
         OutageEvent.model_validate({"outage": "water.wastewater",
                                     "from": {"day": 0, "at": "06:00"}, "duration_h": 10}),
     ]  # fmt: skip
-    trace = simulate(park, events, spec=RunSpec(horizon_days=1, warmup_days=0.5))
+    trace = run_engine(park, events, spec=RunSpec(horizon_days=1, warmup_days=0.5))
     s = trace.series
     demand = s["building_power_demand_kw"]
     served = s["building_power_served_kw"]

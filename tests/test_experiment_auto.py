@@ -8,10 +8,10 @@ import statistics
 import numpy as np
 import pytest
 
+from console.experiment import ExperimentOptions
 from tests.parks import one_dock_group
 from twin import api
 from twin.errors import UsageError
-from twin.experiment.options import ExperimentOptions
 from twin.experiment.replication import check_precision, next_round
 from twin.experiment.results import describe_choices
 from twin.experiment.runner import run_cases

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from console.errors import message as cli_message
 from twin import api
 from twin.errors import UsageError
 from twin.experiment.runner import Interrupted, ReplicationError, run_batch, run_cases
@@ -99,7 +100,8 @@ def test_a_failing_replication_is_retried_once_then_reported_with_its_seed(tmp_p
         run_cases([Case(park, label=str(tmp_path))], settings, batch_fn=flaky_batch)
     error = caught.value
     assert [f.replication for f in error.failures] == [3]
-    assert "--seed 7" in str(error) and "--first-replication 3" in str(error)
+    shown = cli_message(error)  # as the command line says it
+    assert "--seed 7" in shown and "--first-replication 3" in shown
     assert "boom" in str(error)
     # every other replication finished (the second try of replication 2 too) and is kept
     kept = error.experiments[0]

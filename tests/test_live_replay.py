@@ -4,6 +4,7 @@ directly here (not through the twin's reader)."""
 from __future__ import annotations
 
 import csv
+import json
 import signal
 import subprocess
 import sys
@@ -173,3 +174,15 @@ def test_live_replay_command_stops_cleanly_on_sigint(tmp_path: Path) -> None:
         stored = s.counts()["stored"]
     assert 0 < stored < sum(1 for _ in sensor_messages(PARK, SAMPLE))
     assert f"{stored} messages: {stored} stored" in err
+
+
+def test_state_documents_stay_byte_for_byte_the_stored_ones(replayed: Path) -> None:
+    """SPEC's state document, made from the typed LiveState, equals the stored copy exactly."""
+    golden = Path(__file__).parent / "data" / "golden" / "yen-binh.state.json"
+    expected = golden.read_text(encoding="utf-8")
+    with Store.open(replayed, read_only=True) as store:
+        docs = {
+            moment: state_document(PARK, store, datetime.fromisoformat(moment))
+            for moment in json.loads(expected)
+        }
+    assert json.dumps(docs, indent=1, ensure_ascii=False) + "\n" == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,7 +26,9 @@ def test_series_of_a_tiny_park_by_hand():
     # every truck but F (exit 0.75) is in the park and B, C, D, G, E and N wait for the dock;
     # at 30 min A has left (21) and B is served (20). B, the only truck whose service starts
     # in (15, 30], waited 20 - (-12) = 32 minutes from its arrival.
-    doc = nowcast(tiny_park(), StartState(AT_0750, EVERY_STAGE), hours=0.5, replications=1)
+    doc = nowcast(
+        tiny_park(), StartState(AT_0750, EVERY_STAGE), hours=0.5, replications=1
+    ).to_dict()
     series = doc["series"]
     assert series["trucks.in_park"]["time"] == ["2026-01-05T08:05:00", "2026-01-05T08:20:00"]
     assert series["trucks.in_park"]["mean"] == [7, 6]
@@ -43,7 +46,7 @@ def test_power_per_feeder_and_substation_follows_the_outage():
     # The building asks 100 kW base + 900 kW in its 06:00 shift; the feeder, out for 15 more
     # minutes, carries nothing in the first step and 1 MW after.
     state = StartState(AT_0750, (), (OutageNow("fd1", "feeder", 30, 15),))
-    doc = nowcast(tiny_park(powered=True), state, hours=0.75, replications=1)
+    doc = nowcast(tiny_park(powered=True), state, hours=0.75, replications=1).to_dict()
     assert doc["series"]["power.fd1.load_mw"]["mean"] == pytest.approx([0, 1, 1])
     assert doc["series"]["power.s1.load_mw"]["mean"] == pytest.approx([0, 1, 1])
     assert doc["state"] == {"trucks": 0, "outages": ["fd1"]}
@@ -56,7 +59,7 @@ def test_alert_when_the_band_goes_above_a_threshold():
         hours=1,
         replications=1,
         thresholds={"docks.d1.queue": 5.5, "trucks.in_park": 100},
-    )
+    ).to_dict()
     assert doc["alerts"] == [
         {
             "series": "docks.d1.queue",
@@ -75,15 +78,19 @@ def test_park_file_alerts_and_the_option_over_them():
          "alerts": [{"series": "docks.d1.queue", "above": 100}]}
     )  # fmt: skip
     state = StartState(AT_0750, EVERY_STAGE)
-    assert nowcast(park, state, hours=1, replications=1)["alerts"] == []
-    lowered = nowcast(park, state, hours=1, replications=1, thresholds={"docks.d1.queue": 3})
+    assert nowcast(park, state, hours=1, replications=1).to_dict()["alerts"] == []
+    lowered = nowcast(
+        park, state, hours=1, replications=1, thresholds={"docks.d1.queue": 3}
+    ).to_dict()
     assert [a["series"] for a in lowered["alerts"]] == ["docks.d1.queue"]
 
 
 def test_probability_is_the_share_of_replications_above():
     park = one_dock_group(docks=1, service={"dist": "exponential", "mean": 30}, rate_per_hour=2)
     state = StartState(AT_0750, tuple(truck(f"Q{i}", "dock_queue", 5 + i) for i in range(4)))
-    doc = nowcast(park, state, hours=2, replications=40, thresholds={"docks.d1.queue": 3.5})
+    doc = nowcast(
+        park, state, hours=2, replications=40, thresholds={"docks.d1.queue": 3.5}
+    ).to_dict()
     (alert,) = doc["alerts"]
     # The queue starts at 4 (> 3.5); whoever is above at the first step is the share.
     first = doc["series"]["docks.d1.queue"]
@@ -95,9 +102,9 @@ def test_probability_is_the_share_of_replications_above():
 def test_same_seed_same_document_other_seed_other_numbers():
     park = load_park("demo-small")
     state = StartState(datetime(2026, 1, 6, 10, 0))
-    one = nowcast(park, state, hours=1, replications=3, seed=5)
-    assert nowcast(park, state, hours=1, replications=3, seed=5) == one
-    other = nowcast(park, state, hours=1, replications=3, seed=6)
+    one = nowcast(park, state, hours=1, replications=3, seed=5).to_dict()
+    assert nowcast(park, state, hours=1, replications=3, seed=5).to_dict() == one
+    other = nowcast(park, state, hours=1, replications=3, seed=6).to_dict()
     assert other["series"]["trucks.in_park"] != one["series"]["trucks.in_park"]
 
 
@@ -114,7 +121,7 @@ def test_band_of_a_warm_started_mmc_brackets_the_exact_transient():
     trucks = tuple(truck(f"T{i}", "in_service" if i < c else "dock_queue", 3 + i) for i in range(n))
     state = StartState(AT_0750, trucks)
     options = {"hours": 2, "replications": reps, "step_min": 30}
-    doc = nowcast(park, state, **options)
+    doc = nowcast(park, state, **options).to_dict()
     samples = forecast_samples(park, state, **options).values["docks.d1.queue"]
     series = doc["series"]["docks.d1.queue"]
     np.testing.assert_allclose(series["mean"], samples.mean(0))
@@ -157,3 +164,19 @@ def test_a_park_file_alert_on_an_unknown_series_names_its_place():
     )  # fmt: skip
     with pytest.raises(UsageError, match=r"alerts\[0\]\.series"):
         nowcast(park, StartState(AT_0750), hours=1, replications=1)
+
+
+def test_the_forecast_document_stays_byte_for_byte_the_stored_one():
+    """SPEC's forecast.json, made from the typed Forecast and Alert, equals the stored copy."""
+    golden = Path(__file__).parent / "data" / "golden" / "demo-small.forecast.json"
+    forecast = nowcast(
+        load_park("demo-small"),
+        StartState(datetime(2026, 1, 6, 10, 0)),
+        hours=1,
+        replications=3,
+        seed=5,
+        thresholds={"trucks.in_park": 1},
+    )
+    assert forecast.alerts, "the stored copy has an alert"
+    text = json.dumps(forecast.to_dict(), indent=1, ensure_ascii=False) + "\n"
+    assert text == golden.read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ from twin.errors import InputError
 from twin.io.load import load_park
 from twin.model.assets import AssetFamily, Recorder, families, json_schema, register, unregister
 from twin.sim.context import RunSpec, SimContext
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis, unit_of
 from twin.sim.trace import Trace
 
@@ -73,8 +73,8 @@ def test_plugin_validates_simulates_and_reports(chillers, tmp_path):
     )
     park = load_park(path)
     spec = RunSpec(horizon_days=2, warmup_days=1, seed=3)
-    with_chiller = compute_kpis(simulate(park, spec=spec))
-    without = compute_kpis(simulate(load_park("demo-small"), spec=spec))
+    with_chiller = compute_kpis(run_engine(park, spec=spec))
+    without = compute_kpis(run_engine(load_park("demo-small"), spec=spec))
     assert with_chiller["chillers.c1.rated_kw"] == 400
     assert unit_of("chillers.c1.rated_kw") == "kW"
     # 400 kW for 48 hours, served in full: exactly 19.2 MWh more park energy
@@ -88,9 +88,9 @@ def test_plugin_load_is_cut_by_an_outage(chillers):
 
     park = load_park(park_with({"chillers": [{"id": "c1", "feeder": "fd1", "kw": 400}]}))
     cut = OutageEvent.model_validate({"outage": "fd1", "from": {"day": 0}, "duration_h": 2})
-    kpis = compute_kpis(simulate(park, [cut], RunSpec(horizon_days=1, warmup_days=0)))
+    kpis = compute_kpis(run_engine(park, [cut], RunSpec(horizon_days=1, warmup_days=0)))
     base = compute_kpis(
-        simulate(load_park("demo-small"), [cut], RunSpec(horizon_days=1, warmup_days=0))
+        run_engine(load_park("demo-small"), [cut], RunSpec(horizon_days=1, warmup_days=0))
     )
     assert kpis["power.unserved_mwh"] - base["power.unserved_mwh"] == pytest.approx(0.8)
 
@@ -126,8 +126,8 @@ def test_ev_hub_example_adds_exactly_its_energy():
     from examples.ev_hub import demo_park_with_hub
 
     spec = RunSpec(horizon_days=2, warmup_days=1)
-    with_hub = compute_kpis(simulate(demo_park_with_hub(), spec=spec))
-    without = compute_kpis(simulate(load_park("demo-small"), spec=spec))
+    with_hub = compute_kpis(run_engine(demo_park_with_hub(), spec=spec))
+    without = compute_kpis(run_engine(load_park("demo-small"), spec=spec))
     assert with_hub["ev_hubs.hub1.sessions"] > 0
     extra = with_hub["power.energy_mwh"] - without["power.energy_mwh"]
     assert extra == pytest.approx(with_hub["ev_hubs.hub1.energy_mwh"])

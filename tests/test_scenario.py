@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from console.errors import message as cli_message
 from twin.errors import InputError
 from twin.io.bundled import bundled_scenarios
 from twin.io.inputs import check_file
@@ -419,7 +420,8 @@ def test_set_path_errors(park: Park) -> None:
         set_path(park, "logistics.dock_groups[id=w1-dock].docks", 3)
     with pytest.raises(InputError, match="greater than or equal to 1") as caught:
         set_path(park, "logistics.dock_groups[id=w1-docks].docks", 0)
-    assert caught.value.file == "--vary"
+    assert caught.value.file == "`vary`"  # the parameter, which the command line calls:
+    assert cli_message(caught.value).startswith("--vary: ")
 
 
 # --------------------------------------------------------------------------- bundled

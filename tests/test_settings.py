@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 import cli
 import twin
+from console.experiment import ExperimentOptions
 from twin.errors import SettingError, UsageError
-from twin.experiment.options import ExperimentOptions
 from twin.experiment.settings import MAX_GRID_STEPS, Settings
 
 BAD = [

@@ -14,7 +14,7 @@ from twin.model.roads import RoadNetwork
 from twin.model.schema import Park
 from twin.sim.trace import TIME_COLUMNS, Trace
 from viz import palette
-from viz.clock import clock_parts, format_moment, parse_moment
+from viz.clock import clock_parts, format_moment, parse_day_time
 from viz.frames import (
     DRIVING,
     QUEUED,
@@ -368,13 +368,13 @@ def test_frame_times_last_span_over_speed() -> None:
     [("day 0 00:00", 0.0), ("day 2 10:00", 3480.0), ("Day 1, 06:30", 1830.0), ("day 3", 4320.0)],
 )
 def test_moments_parse(text: str, minutes: float) -> None:
-    assert parse_moment(text) == minutes
+    assert parse_day_time(text) == minutes
 
 
 @pytest.mark.parametrize("text", ["10:00", "day two 10:00", "day 1 25:00", "day 1 10:75", ""])
 def test_bad_moments_say_how_to_write_them(text: str) -> None:
     with pytest.raises(UsageError, match="day"):
-        parse_moment(text, "--at")
+        parse_day_time(text, "--at")
 
 
 def test_moments_format_back() -> None:

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
+from twin.model.geometry import centroid
 from twin.sim.trace import Trace
 from viz import headless, palette
 
@@ -81,8 +82,6 @@ def test_png_of_the_small_park_is_not_blank(tmp_path: Path) -> None:
 
 
 def test_roofs_carry_their_load_colour_from_above(player_top: object, trace: Trace) -> None:
-    from viz.frames import polygon_centroid
-
     player = player_top
     image = player.grab()  # type: ignore[attr-defined]
     view = player.views[0]  # type: ignore[attr-defined]
@@ -90,7 +89,7 @@ def test_roofs_carry_their_load_colour_from_above(player_top: object, trace: Tra
     for i, building in enumerate(trace.park.buildings):
         ring = np.asarray(building.footprint, float)
         # Part way to a corner: clear of the feeder's end and any utility marker on the roof.
-        c = polygon_centroid(ring) + 0.6 * (ring[0] - polygon_centroid(ring))
+        c = centroid(ring) + 0.6 * (ring[0] - centroid(ring))
         x, y = player._project(np.array([[c[0], c[1], building.height_m]]))[0]  # type: ignore[attr-defined]
         pixel = _around(image, x, y)
         assert _similar(pixel, frame.roof_rgb[i]), (building.id, pixel, frame.roof_rgb[i])

@@ -9,7 +9,7 @@ import pytest
 
 from tests.parks import AT_0750, EVERY_STAGE, one_dock_group, tiny_park, truck
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
 from twin.sim.start_state import OutageNow, StartState, TruckNow
 from twin.sim.trace import TIME_COLUMNS
@@ -31,7 +31,7 @@ def test_every_stage_from_a_state_full_log():
     # 08:00 (t=10): gate 10-12, dock at 13, served after E: 170-200, exit 201. Rows: N first
     # (the flows' trucks), then the present ones, furthest along first.
     state = StartState(AT_0750, EVERY_STAGE)
-    trace = simulate(tiny_park(), spec=ONE_DAY, start=state)
+    trace = run_engine(tiny_park(), spec=ONE_DAY, start=state)
     expected = [
         [10, 10, 12, 13, 170, 200, 201],  # N
         [-25, -10, -10, -10, -10, 20, 21],  # A: the unseen past collapses onto -10
@@ -59,7 +59,7 @@ def test_power_outage_in_effect_suspends_service_until_its_expected_end():
         (truck("A", "in_service", 10),),
         (OutageNow("fd1", "feeder", elapsed_min=30, expected_remaining_min=15),),
     )
-    trace = simulate(tiny_park(powered=True), spec=ONE_DAY, start=state)
+    trace = run_engine(tiny_park(powered=True), spec=ONE_DAY, start=state)
     assert log_of(trace)[1].tolist()[4:] == [-10, 35, 36]
     # N (arrives 10, at the dock 13) waits for A and is served 35-65.
     assert log_of(trace)[0].tolist()[4:] == [35, 65, 66]
@@ -71,7 +71,7 @@ def test_outage_without_expected_end_lasts_the_whole_run():
         (truck("A", "in_service", 10),),
         (OutageNow("s1", "substation", elapsed_min=5),),
     )
-    trace = simulate(tiny_park(powered=True), spec=ONE_DAY, start=state)
+    trace = run_engine(tiny_park(powered=True), spec=ONE_DAY, start=state)
     a = log_of(trace)[1]
     assert a[4] == -10 and np.isnan(a[5]) and np.isnan(a[6])  # never finishes
     served = trace.series["feeder_load_kw"]
@@ -86,7 +86,7 @@ def test_closed_gate_holds_the_queue_until_it_reopens():
         (truck("G", "gate_queue", 3),),
         (OutageNow("g1", "gate", elapsed_min=20, expected_remaining_min=10),),
     )
-    trace = simulate(tiny_park(), spec=ONE_DAY, start=state)
+    trace = run_engine(tiny_park(), spec=ONE_DAY, start=state)
     log = log_of(trace)
     assert log[1].tolist() == [-3, 10, 12, 13, 13, 43, 44]
     assert log[0].tolist() == [10, 12, 14, 15, 43, 73, 74]
@@ -94,8 +94,8 @@ def test_closed_gate_holds_the_queue_until_it_reopens():
 
 def test_queued_trucks_are_served_longest_waiting_first_whatever_the_listed_order():
     listed = (truck("E", "gate_queue", 1), truck("G", "gate_queue", 3))
-    forward = simulate(tiny_park(), spec=ONE_DAY, start=StartState(AT_0750, listed))
-    backward = simulate(tiny_park(), spec=ONE_DAY, start=StartState(AT_0750, listed[::-1]))
+    forward = run_engine(tiny_park(), spec=ONE_DAY, start=StartState(AT_0750, listed))
+    backward = run_engine(tiny_park(), spec=ONE_DAY, start=StartState(AT_0750, listed[::-1]))
     np.testing.assert_array_equal(log_of(forward), log_of(backward))
     assert log_of(forward)[1][1] == 0  # G (waited 3 min) takes the lane at once
 
@@ -104,7 +104,7 @@ def test_service_beyond_what_the_distribution_allows_ends_at_the_start():
     # A constant 30-minute service that has run 40 minutes: it ends at time 0, the truck exits
     # after its drive, and B takes the dock at once.
     state = StartState(AT_0750, (truck("A", "in_service", 40), truck("B", "dock_queue", 5)))
-    trace = simulate(tiny_park(), spec=ONE_DAY, start=state)
+    trace = run_engine(tiny_park(), spec=ONE_DAY, start=state)
     log = log_of(trace)
     assert log[1].tolist()[4:] == [-40, 0, 1]
     assert log[2].tolist()[4:] == [0, 30, 31]
@@ -120,19 +120,19 @@ def test_same_seed_same_numbers_and_replications_differ():
     )
     state = StartState(AT_0750, EVERY_STAGE)
     spec = RunSpec(horizon_days=0.25, warmup_days=0, seed=7)
-    first = simulate(park, spec=spec, start=state)
-    again = simulate(park, spec=spec, start=state)
+    first = run_engine(park, spec=spec, start=state)
+    again = run_engine(park, spec=spec, start=state)
     for column in TIME_COLUMNS:
         np.testing.assert_array_equal(first.trucks[column], again.trucks[column])
-    other = simulate(park, spec=RunSpec(0.25, 0, seed=7, replication=1), start=state)
+    other = run_engine(park, spec=RunSpec(0.25, 0, seed=7, replication=1), start=state)
     assert not np.array_equal(first.trucks["dock_end"][-7:], other.trucks["dock_end"][-7:])
 
 
 def test_cold_start_is_the_same_as_no_start_state():
     # An empty state at the park's own start time simulates exactly what no state does.
     park = tiny_park()
-    cold = simulate(park, spec=ONE_DAY)
-    empty = simulate(park, spec=ONE_DAY, start=StartState(datetime(2026, 1, 5)))
+    cold = run_engine(park, spec=ONE_DAY)
+    empty = run_engine(park, spec=ONE_DAY, start=StartState(datetime(2026, 1, 5)))
     np.testing.assert_array_equal(log_of(cold), log_of(empty))
 
 
@@ -152,9 +152,9 @@ def test_cold_start_is_the_same_as_no_start_state():
 )
 def test_a_state_that_does_not_fit_the_park_is_refused_by_name(state, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        simulate(tiny_park(), spec=ONE_DAY, start=state)
+        run_engine(tiny_park(), spec=ONE_DAY, start=state)
 
 
 def test_a_warm_start_has_no_warm_up():
     with pytest.raises(ValueError, match="warm-up"):
-        simulate(tiny_park(), spec=RunSpec(1, 1), start=StartState(AT_0750))
+        run_engine(tiny_park(), spec=RunSpec(1, 1), start=StartState(AT_0750))

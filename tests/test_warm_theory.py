@@ -21,7 +21,7 @@ from scipy import linalg, stats
 from tests.parks import one_dock_group
 from tests.theory import generator_matrix, mean_queue, transient_by_uniformisation
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.start_state import StartState, TruckNow
 
 MEAN_SERVICE = 10.0  # minutes
@@ -83,7 +83,7 @@ def test_warm_started_mmc_follows_the_exact_transient_mean_queue():
         state = state_with(n, c)
         samples = np.array(
             [
-                queue_at(simulate(park, spec=replication_spec(case, r), start=state), TIMES)
+                queue_at(run_engine(park, spec=replication_spec(case, r), start=state), TIMES)
                 for r in range(REPLICATIONS)
             ]
         )

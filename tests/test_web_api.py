@@ -20,9 +20,9 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 import cli
+from console.experiment import ExperimentOptions
 from twin import api as twin_api
 from twin.errors import UsageError
-from twin.experiment.options import ExperimentOptions
 from twin.io.load import load_park
 from twin.live.state import history_document, state_document
 from twin.live.store import Store

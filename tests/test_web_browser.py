@@ -250,7 +250,7 @@ def test_the_latest_nowcast_shows_its_bands_and_alerts(
     url, writer, _ = served
     forecast = nowcast_store(
         PARK, writer.store, hours=2, replications=4, thresholds={"trucks.in_park": 0.5}
-    )
+    ).to_dict()
     assert forecast["alerts"], "the threshold is low enough to raise an alert"
     with browser(1920, 1080) as driver:
         open_page(driver, url + "/")

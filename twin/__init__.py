@@ -32,7 +32,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
     "twin.calibration": ("Calibration", "calibrate"),
     "twin.experiment.comparison": ("Comparison",),
     "twin.io.dump": ("dump_park",),
-    "twin.errors": ("InputError", "UsageError"),
+    "twin.errors": ("InputError", "ParktwinError", "UsageError"),
     "twin.sim.kpi": ("compute_kpis",),
     "twin.io.load": ("load_park", "load_scenario"),
     "twin.experiment.results": ("Experiment",),
@@ -55,6 +55,7 @@ if TYPE_CHECKING:  # for type checkers; made from PUBLIC (tests/test_facade.py c
     from twin.calibration import Calibration as Calibration
     from twin.calibration import calibrate as calibrate
     from twin.errors import InputError as InputError
+    from twin.errors import ParktwinError as ParktwinError
     from twin.errors import UsageError as UsageError
     from twin.experiment.comparison import Comparison as Comparison
     from twin.experiment.results import Experiment as Experiment

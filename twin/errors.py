@@ -1,12 +1,39 @@
-"""Errors that the command line maps to exit status 2 (bad input)."""
+"""The library's errors: one root, :class:`ParktwinError`, that every caller can catch.
+
+Messages name a parameter by its Python name in backquotes (```step_min``` must be more than
+0); ``str()`` shows the name bare, and :meth:`ParktwinError.named` renames every one of them, so
+that the command line can say ``--step-min`` where the library says ``step_min``.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
 
+NAME = re.compile(r"`(\w+)`")
+"""A parameter named in a message: ```step_min```."""
 
-class InputError(Exception):
+
+class ParktwinError(Exception):
+    """The root of every error the library raises on purpose.
+
+    The command line maps each kind to an exit status, and the web page to an HTTP status, each
+    in one place; a subclass that names no other meaning is bad input (exit 2, HTTP 400).
+    """
+
+    def __str__(self) -> str:
+        return self.named({})
+
+    def text(self) -> str:
+        """The message with parameters in backquotes, as raised."""
+        return super().__str__()
+
+    def named(self, names: Mapping[str, str]) -> str:
+        """The message with every parameter called by its name in `names` (else bare)."""
+        return NAME.sub(lambda m: names.get(m[1], m[1]), self.text())
+
+
+class InputError(ParktwinError):
     """Bad input: which file, where in it, and what is wrong."""
 
     def __init__(self, file: str, message: str, place: str = "", line: int | None = None):
@@ -16,12 +43,13 @@ class InputError(Exception):
         self.place = place
         self.line = line
 
-    def __str__(self) -> str:
+    def text(self) -> str:
+        """The file (and line), the place and the message, as one line."""
         where = self.file + (f":{self.line}" if self.line else "")
         return f"{where}: {self.place + ': ' if self.place else ''}{self.message}"
 
 
-class UsageError(Exception):
+class UsageError(ParktwinError):
     """Contradictory or out-of-range options, found before any work starts."""
 
 
@@ -41,13 +69,9 @@ class SettingError(UsageError):
         self.setting = setting
         self.problem = problem
 
-    def __str__(self) -> str:
-        return self.named({})
-
-    def named(self, names: Mapping[str, str]) -> str:
-        """The message with every setting called by its name in `names` (else as is)."""
-        problem = re.sub(r"`(\w+)`", lambda m: names.get(m[1], m[1]), self.problem)
-        return f"{names.get(self.setting, self.setting)} {problem}"
+    def text(self) -> str:
+        """The setting in backquotes, then the problem."""
+        return f"`{self.setting}` {self.problem}"
 
 
 class PluginError(UsageError):

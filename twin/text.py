@@ -30,6 +30,11 @@ def fmt(value: object, digits: int = 3) -> str:
     return str(value)
 
 
+def interval_text(low: object, high: object) -> str:
+    """An interval for people: ``[low, high]``, each end by :func:`fmt`."""
+    return f"[{fmt(low)}, {fmt(high)}]"
+
+
 def json_number(value: float | None) -> float | None:
     """A number for a JSON document: a float, or None (null) for NaN and missing values."""
     return None if value is None or math.isnan(value) else float(value)

@@ -16,7 +16,7 @@ _MOMENT = re.compile(r"^\s*day\s+(-?\d+)(?:\s*,?\s+(\d{1,2}):(\d{2}))?\s*$", re.
 EXAMPLE = '"day 2 10:00"'
 
 
-def parse_moment(text: str | float | int, option: str = "time") -> float:
+def parse_day_time(text: str | float | int, option: str = "time") -> float:
     """Minutes from the start of the horizon of a ``"day D HH:MM"`` moment.
 
     Args:
@@ -49,7 +49,7 @@ def parse_moment(text: str | float | int, option: str = "time") -> float:
 
 
 def format_moment(minutes: float) -> str:
-    """The ``"day D HH:MM"`` text of a time in minutes (the inverse of :func:`parse_moment`)."""
+    """The ``"day D HH:MM"`` text of a time in minutes (the inverse of :func:`parse_day_time`)."""
     whole = math.floor(minutes + 1e-9)
     day, rest = divmod(whole, 1440)
     return f"day {day} {rest // 60:02d}:{rest % 60:02d}"

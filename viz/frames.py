@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from twin.model.geometry import extent, nearest_on_boundary
 from twin.model.roads import RoadNetwork, Route
 from twin.sim.trace import TIME_COLUMNS, Trace
 from viz import palette
@@ -83,7 +84,6 @@ class Frame:
     load_share: np.ndarray  # (n_buildings,) served power over the building's peak demand
     powered_share: np.ndarray  # (n_buildings,) share of the grid step with power
     roof_rgb: np.ndarray  # (n_buildings, 3) uint8
-    feeder_loading: np.ndarray  # (n_feeders,) load over capacity
     feeder_rgb: np.ndarray  # (n_feeders, 3) uint8
     kpis: dict[str, float]
 
@@ -110,43 +110,6 @@ class _Routes:
         return xy, np.arctan2(delta[:, 1], delta[:, 0])
 
 
-def polygon_centroid(points: np.ndarray) -> np.ndarray:
-    """Area centroid of a simple polygon (its vertex mean when the area is zero)."""
-    x, y = points[:, 0], points[:, 1]
-    xn, yn = np.roll(x, -1), np.roll(y, -1)
-    cross = x * yn - xn * y
-    area = cross.sum() / 2.0
-    if abs(area) < 1e-9:
-        return np.asarray(points.mean(axis=0), dtype=float)
-    return np.array([((x + xn) * cross).sum(), ((y + yn) * cross).sum()]) / (6.0 * area)
-
-
-def polygon_area(points: np.ndarray) -> float:
-    """Unsigned area of a simple polygon."""
-    x, y = points[:, 0], points[:, 1]
-    return float(abs((x * np.roll(y, -1) - np.roll(x, -1) * y).sum()) / 2.0)
-
-
-def nearest_on_polygon(point: np.ndarray, polygon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The point of the polygon's boundary nearest `point`, and the outward normal there."""
-    starts, ends = polygon, np.roll(polygon, -1, axis=0)
-    seg = ends - starts
-    length2 = np.maximum((seg**2).sum(axis=1), 1e-12)
-    s = np.clip(((point - starts) * seg).sum(axis=1) / length2, 0.0, 1.0)
-    nearest = starts + s[:, None] * seg
-    i = int(np.argmin(np.hypot(*(nearest - point).T)))
-    normal = np.array([seg[i, 1], -seg[i, 0]]) / math.sqrt(length2[i])
-    if polygon_area_signed(polygon) < 0:  # clockwise: the right-hand normal points inwards
-        normal = -normal
-    return nearest[i], normal
-
-
-def polygon_area_signed(points: np.ndarray) -> float:
-    """Signed area of a polygon: positive when its points run anticlockwise."""
-    x, y = points[:, 0], points[:, 1]
-    return float((x * np.roll(y, -1) - np.roll(x, -1) * y).sum() / 2.0)
-
-
 def park_extent(park: Any) -> tuple[np.ndarray, np.ndarray]:
     """Lower-left and upper-right corners (x, y) of everything placed in the park."""
     points: list[Sequence[float]] = []
@@ -161,10 +124,7 @@ def park_extent(park: Any) -> tuple[np.ndarray, np.ndarray]:
         for part in (park.water.supply, park.water.wastewater):
             if part is not None and part.position is not None:
                 points.append(part.position)
-    if not points:
-        points = [(0.0, 0.0)]
-    array = np.asarray(points, dtype=float)
-    return array.min(axis=0), array.max(axis=0)
+    return extent(points)
 
 
 def gate_outwards(park: Any, network: RoadNetwork) -> np.ndarray:
@@ -327,9 +287,9 @@ class FrameMaker:
                 target = np.asarray(building.entrance, dtype=float)
             else:
                 target = self.gate_xy.mean(axis=0) if len(gates) else centre
-            facade, normal = nearest_on_polygon(target, polygon)
+            facade, normal = nearest_on_boundary(target, polygon)
             if building.entrance is not None:
-                facade, normal = nearest_on_polygon(np.asarray(building.entrance, float), polygon)
+                facade, normal = nearest_on_boundary(np.asarray(building.entrance, float), polygon)
             self.dock_xy[j] = facade
             self.dock_out[j] = normal
         # Routes of every (gate, dock group) pair that trucks use.
@@ -549,7 +509,6 @@ class FrameMaker:
             load_share=share,
             powered_share=powered,
             roof_rgb=roof,
-            feeder_loading=loading,
             feeder_rgb=palette.feeder_colors(loading, dead),
             kpis=kpis,
         )

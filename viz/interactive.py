@@ -12,7 +12,7 @@ from typing import Any
 from twin.errors import UsageError
 from twin.sim.trace import Trace
 from viz import headless, palette
-from viz.clock import check_within, format_moment, parse_moment
+from viz.clock import check_within, format_moment, parse_day_time
 from viz.export import parse_size
 from viz.options import RenderOptions, RunSource
 from viz.playback import Player
@@ -38,8 +38,8 @@ def _slider_span(traces: Sequence[Trace], options: RenderOptions) -> tuple[float
     """The moments the slider covers: ``options.start .. options.end`` within the runs."""
     lo = max(-t.warmup_min for t in traces)
     hi = min(t.horizon_min for t in traces)
-    t0 = parse_moment(options.start, "--from") if options.start is not None else max(0.0, lo)
-    t1 = parse_moment(options.end, "--to") if options.end is not None else hi
+    t0 = parse_day_time(options.start, "--from") if options.start is not None else max(0.0, lo)
+    t1 = parse_day_time(options.end, "--to") if options.end is not None else hi
     check_within(t0, lo, hi, "--from")
     check_within(t1, lo, hi, "--to")
     if t1 <= t0:
@@ -128,7 +128,7 @@ def show_run(source: RunSource, options: RenderOptions) -> None:
     if not headless.has_display():
         raise UsageError(NO_DISPLAY)
     given = [
-        parse_moment(m, o)
+        parse_day_time(m, o)
         for m, o in ((options.start, "--from"), (options.end, "--to"))
         if m is not None
     ]

@@ -24,7 +24,7 @@ from twin.errors import UsageError
 from twin.io.output import atomic_write_bytes
 from twin.sim.trace import Trace
 from viz import headless
-from viz.clock import check_within, format_moment, parse_moment
+from viz.clock import check_within, format_moment, parse_day_time
 from viz.export import (
     Progress,
     VideoWriter,
@@ -81,7 +81,7 @@ def _moment(
             f"--from/--to play a span into .mp4 or .gif; a {kind} shows one moment (--at)"
         )
     lo, hi = span
-    moment = parse_moment(options.at, "--at") if options.at is not None else min(DEFAULT_AT, hi)
+    moment = parse_day_time(options.at, "--at") if options.at is not None else min(DEFAULT_AT, hi)
     check_within(moment, lo, hi, "--at")
     headless.require_offscreen()
     if kind == ".png":
@@ -103,8 +103,8 @@ def _span(
         raise UsageError(f"--at shows one moment in a .png or .html; a {kind} plays --from/--to")
     lo, hi = span
     start, end = options.start, options.end
-    t0 = parse_moment(start, "--from") if start is not None else max(0.0, lo)
-    t1 = parse_moment(end, "--to") if end is not None else min(t0 + 1440.0, hi)
+    t0 = parse_day_time(start, "--from") if start is not None else max(0.0, lo)
+    t1 = parse_day_time(end, "--to") if end is not None else min(t0 + 1440.0, hi)
     check_within(t0, lo, hi, "--from")
     check_within(t1, lo, hi, "--to")
     check_frames(t0, t1, options.fps, options.speed)
@@ -294,10 +294,10 @@ def last_moment(
     """
     kind = output_kind(out) if out is not None else ".mp4"
     if kind in (".png", ".html"):
-        return parse_moment(at, "--at") if at is not None else DEFAULT_AT
+        return parse_day_time(at, "--at") if at is not None else DEFAULT_AT
     if end is not None:
-        return parse_moment(end, "--to")
-    first = parse_moment(start, "--from") if start is not None else 0.0
+        return parse_day_time(end, "--to")
+    first = parse_day_time(start, "--from") if start is not None else 0.0
     return first + 1440.0
 
 
@@ -321,6 +321,6 @@ def render_run(
     parse_size(options.size)
     until = last_moment(out, options.at, options.start, options.end)
     if kind in (".mp4", ".gif") and options.at is None:
-        first = parse_moment(options.start, "--from") if options.start is not None else 0.0
+        first = parse_day_time(options.start, "--from") if options.start is not None else 0.0
         check_frames(first, until, float(options.fps), float(options.speed))
     return render(traces_for(source, until), out, options, progress)

@@ -288,7 +288,7 @@ def kpi_patch(
     return Patch.of(image, offset[0] + right - image.width - pad, offset[1] + pad)
 
 
-def kpi_rows(kpis: dict[str, float]) -> list[tuple[str, str, bool]]:
+def panel_rows(kpis: dict[str, float]) -> list[tuple[str, str, bool]]:
     """The KPI panel's rows from :attr:`viz.frames.Frame.kpis`."""
     rows = [
         ("Trucks in park", f"{kpis['trucks_in_park']:.0f}", False),

@@ -46,7 +46,7 @@ def panel_html(player: Any, moment: float) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(label)}</td><td class='v{' alert' if alert else ''}'>"
             f"{html.escape(value)}</td></tr>"
-            for label, value, alert in overlay.kpi_rows(frame.kpis)
+            for label, value, alert in overlay.panel_rows(frame.kpis)
         )
         blocks.append(
             f"<div class='view' style='left:calc({index * 100 / count:.4g}vw + 8px)'>"

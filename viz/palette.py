@@ -33,11 +33,8 @@ FEEDER_STOPS: tuple[tuple[float, str], ...] = ((0.0, "#37b24d"), (0.6, "#fab005"
 FEEDER_DEAD = "#5c636a"
 TRUCK_COLORS: dict[str, str] = {"driving": "#ffd43b", "queued": "#f06595", "served": "#66d9e8"}
 
-BACKGROUND_TOP = "#0f1a26"
-BACKGROUND = "#34465a"
 GROUND = "#2d3a30"
 PLOT = "#46524a"
-PLOT_EDGE = "#c9d1c3"
 ROAD = "#8a9096"
 GATE = "#f1f3f5"
 SUBSTATION = "#ffd43b"

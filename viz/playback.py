@@ -335,7 +335,7 @@ class Player:
         day_time, date = clock_parts(frame.t, view.trace.meta.get("start"))
         patches = [
             overlay.clock_patch(day_time, date, view.caption, text, view.origin),
-            overlay.kpi_patch(overlay.kpi_rows(frame.kpis), text, vw, view.origin),
+            overlay.kpi_patch(overlay.panel_rows(frame.kpis), text, vw, view.origin),
         ]
         return patches
 
@@ -360,7 +360,7 @@ class Player:
     def _update_vtk_texts(self, view: View, frame: Frame) -> None:
         day_time, date = clock_parts(frame.t, view.trace.meta.get("start"))
         view.texts["clock"].SetText(2, f"{day_time}   {date}\n{view.caption}")
-        rows = overlay.kpi_rows(frame.kpis)
+        rows = overlay.panel_rows(frame.kpis)
         view.texts["kpis"].SetText(3, "\n".join(f"{label}: {value}" for label, value, _ in rows))
 
 

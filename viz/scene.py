@@ -19,16 +19,11 @@ from typing import Any
 import numpy as np
 import pyvista as pv
 
+from twin.model.geometry import anticlockwise, centroid, contains, polygon_area
 from twin.model.roads import RoadNetwork
 from viz import palette
 from viz.fonts import font_file
-from viz.frames import (
-    TruckSize,
-    gate_outwards,
-    park_extent,
-    polygon_area,
-    polygon_centroid,
-)
+from viz.frames import TruckSize, gate_outwards, park_extent
 
 CAMERAS = ("overview", "oblique", "top")
 
@@ -114,27 +109,10 @@ def _cylinder(centre: Sequence[float], radius: float, height: float) -> pv.PolyD
     return cyl.triangulate()
 
 
-def _ccw(points: np.ndarray) -> np.ndarray:
-    x, y = points[:, 0], points[:, 1]
-    area = (x * np.roll(y, -1) - np.roll(x, -1) * y).sum()
-    return points if area >= 0 else points[::-1]
-
-
-def _inside(point: Sequence[float] | np.ndarray, polygon: np.ndarray) -> bool:
-    """Whether a point lies inside a simple polygon (ray casting)."""
-    x, y = float(point[0]), float(point[1])
-    px, py = polygon[:, 0], polygon[:, 1]
-    qx, qy = np.roll(px, -1), np.roll(py, -1)
-    crosses = ((py > y) != (qy > y)) & (
-        x < (qx - px) * (y - py) / np.where(qy == py, 1, qy - py) + px
-    )
-    return bool(crosses.sum() % 2)
-
-
 def _base_height(park: Any, point: Sequence[float] | np.ndarray) -> float:
     """Height of the roof a point stands on (utility markers sit on their building), else 0."""
     for building in park.buildings:
-        if _inside(point, np.asarray(building.footprint, float)):
+        if contains(np.asarray(building.footprint, float), point):
             return float(building.height_m)
     return 0.0
 
@@ -285,7 +263,7 @@ def _add_roads(parts: _Parts, park: Any, layout: _Layout) -> None:
 def _add_building_edges(parts: _Parts, park: Any) -> None:
     """The roof outline and vertical edges of every building."""
     for building in park.buildings:
-        ring = _ccw(np.asarray(building.footprint, float))
+        ring = anticlockwise(np.asarray(building.footprint, float))
         h = float(building.height_m)
         top = np.column_stack([ring, np.full(len(ring), h + 0.05)])
         bottom = np.column_stack([ring, np.full(len(ring), 0.0)])
@@ -304,7 +282,7 @@ def _building_labels(park: Any, label_limit: int | None) -> list[tuple[Sequence[
     labels: list[tuple[Sequence[float], str]] = []
     for i in order[:limit]:
         building = park.buildings[i]
-        c = polygon_centroid(np.asarray(building.footprint, float))
+        c = centroid(np.asarray(building.footprint, float))
         labels.append(((c[0], c[1], building.height_m + 2.0), building.name or building.id))
     return labels
 
@@ -368,7 +346,7 @@ def _add_feeders(parts: _Parts, park: Any, unit: float) -> None:
         p = np.asarray(sub.position, float)
         start = np.array([p[0], p[1], _base_height(park, p) + 28 * unit])
         ends = np.array(
-            [[*polygon_centroid(np.asarray(b.footprint, float)), b.height_m + 1.0] for b in served]
+            [[*centroid(np.asarray(b.footprint, float)), b.height_m + 1.0] for b in served]
         )
         hub = np.array([*ends[:, :2].mean(axis=0), ends[:, 2].max() + 22 * unit])
         if len(served) == 1:
@@ -445,7 +423,7 @@ def _buildings(park: Any) -> tuple[pv.PolyData, np.ndarray, np.ndarray]:
     cell_rgb: list[np.ndarray] = []
     n = 0
     for index, building in enumerate(park.buildings):
-        ring = _ccw(np.asarray(building.footprint, float))
+        ring = anticlockwise(np.asarray(building.footprint, float))
         k = len(ring)
         h = float(building.height_m)
         wall = palette.rgb(palette.KIND_COLORS.get(building.kind, palette.KIND_COLORS["other"]))

@@ -2,8 +2,8 @@
 
 Every JSON answer mirrors a CLI document (SPEC.md, "Operations centre"); a bad request is a 400
 with ``{"error": message}`` naming the field. Handlers parse, make one library call (in a
-thread when it may take a moment) and map :class:`~twin.errors.InputError` to 400, so the event
-loop, and with it the push channel, never waits on the store or a simulation.
+thread when it may take a moment), so the event loop, and with it the push channel, never waits
+on the store or a simulation. Errors become HTTP statuses in one place, :data:`STATUS_OF`.
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from twin.errors import InputError
+from twin.errors import InputError, ParktwinError
+from twin.experiment.runner import ReplicationError
+from twin.model.clock import BadTime, park_time
 from twin.model.schema import Park
 from web import scenarios
 from web.jobs import Busy, JobManager
-from web.live import LiveSource, Overview
+from web.live import EMPTY_STATE, LiveSource, Overview
 from web.plan import plan_document
 from web.push import Hub
 from web.security import Guard
@@ -70,6 +72,21 @@ class BadRequest(Exception):
     """A request the API refuses with 400: the message names the field."""
 
 
+STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
+    (BadRequest, 400),
+    (Busy, 429),
+    (ReplicationError, 500),
+    (ParktwinError, 400),
+)
+"""The HTTP status of each error a handler may raise, the first class that matches."""
+
+
+async def error_answer(request: Request, exc: Exception) -> Response:
+    """The exception handler of the application: ``{"error": message}`` with its status."""
+    status = next(code for kind, code in STATUS_OF if isinstance(exc, kind))
+    return error(status, str(exc))
+
+
 def error(status: int, message: str) -> JSONResponse:
     """``{"error": message}`` with that status."""
     return JSONResponse({"error": message}, status_code=status)
@@ -79,16 +96,11 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 def api(handler: Callable[[Request, Services], Awaitable[Any]]) -> Handler:
-    """Wrap a handler: its result as JSON (or a Response as is), bad input as 400."""
+    """Wrap a handler: its result as JSON (or a Response as is); errors: :func:`error_answer`."""
 
     async def endpoint(request: Request) -> Response:
         services: Services = request.app.state.services
-        try:
-            result = await handler(request, services)
-        except BadRequest as exc:
-            return error(400, str(exc))
-        except InputError as exc:
-            return error(400, str(exc))
+        result = await handler(request, services)
         if isinstance(result, Response):
             return result
         return JSONResponse(result)
@@ -102,14 +114,15 @@ def no_store() -> JSONResponse:
 
 
 def query_time(request: Request, name: str) -> datetime | None:
-    """An ISO time from the query string (park-local), or None when absent."""
+    """An ISO time from the query string as park time (an offset is converted), or None."""
     text = request.query_params.get(name)
     if text is None or not text.strip():
         return None
+    services: Services = request.app.state.services
     try:
-        return datetime.fromisoformat(text.strip()).replace(tzinfo=None)
-    except ValueError:
-        raise BadRequest(f"{name}: '{text}' is not an ISO time such as 2026-01-05T10:00") from None
+        return park_time(text, services.park.park.timezone)
+    except BadTime as exc:
+        raise BadRequest(f"{name}: {exc}") from None
 
 
 def query_number(request: Request, name: str, default: float, lo: float, hi: float) -> float:
@@ -173,11 +186,12 @@ async def park(request: Request, services: Services) -> Any:
 
 
 @api
-async def state(request: Request, services: Services) -> Any:
+async def state_endpoint(request: Request, services: Services) -> Any:
     """``GET /api/state[?at=T]``: the state document, as ``parktwin state --json``."""
     if services.source is None:
         return no_store()
-    return await asyncio.to_thread(services.source.state, query_time(request, "at"))
+    state = await asyncio.to_thread(services.source.state, query_time(request, "at"))
+    return state.to_dict() if state is not None else EMPTY_STATE
 
 
 @api
@@ -267,7 +281,7 @@ def _whole(body: dict[str, Any], name: str, default: float, hi: float, integer: 
 
 
 @api
-async def compare(request: Request, services: Services) -> Any:
+async def compare_endpoint(request: Request, services: Services) -> Any:
     """``POST /api/compare``: queue a paired comparison; answers ``{"job": id}``."""
     body = await json_body(request)
     unknown = sorted(set(body) - {"scenarios", "days", "replications"})
@@ -276,12 +290,7 @@ async def compare(request: Request, services: Services) -> Any:
     days = _whole(body, "days", 2.0, MAX_DAYS, integer=False)
     reps = int(_whole(body, "replications", 5, MAX_REPLICATIONS, integer=True))
     chosen = await asyncio.to_thread(scenarios.choices, services.park, body.get("scenarios"))
-    try:
-        job = services.jobs.submit(
-            [c.name for c in chosen], [c.document for c in chosen], days, reps
-        )
-    except Busy as exc:
-        return error(429, str(exc))
+    job = services.jobs.submit([c.name for c in chosen], [c.document for c in chosen], days, reps)
     return JSONResponse({"job": job.id}, status_code=202)
 
 
@@ -320,7 +329,7 @@ def routes() -> list[Route | Mount]:
         Route("/3d", park_3d),
         Route("/api/health", health),
         Route("/api/park", park),
-        Route("/api/state", state),
+        Route("/api/state", state_endpoint),
         Route("/api/status", status),
         Route("/api/forecast", forecast),
         Route("/api/alerts", alerts),
@@ -328,7 +337,7 @@ def routes() -> list[Route | Mount]:
         Route("/api/events", events),
         Route("/api/scenarios", scenario_list),
         Route("/api/scenarios/check", scenario_check, methods=["POST"]),
-        Route("/api/compare", compare, methods=["POST"]),
+        Route("/api/compare", compare_endpoint, methods=["POST"]),
         Route("/api/jobs/{job}", job_status, methods=["GET"]),
         Route("/api/jobs/{job}", job_cancel, methods=["DELETE"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
@@ -349,6 +358,7 @@ def create_app(services: Services, token: str | None = None) -> Guard:
                 with contextlib.suppress(asyncio.CancelledError):
                     await poller
 
-    app = Starlette(routes=routes(), lifespan=lifespan)
+    handlers = {kind: error_answer for kind, _ in STATUS_OF}
+    app = Starlette(routes=routes(), lifespan=lifespan, exception_handlers=handlers)
     app.state.services = services
     return Guard(app, token)

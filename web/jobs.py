@@ -23,7 +23,7 @@ from typing import Any
 
 from twin import api
 from twin.errors import InputError, UsageError
-from twin.experiment.options import ExperimentOptions
+from twin.experiment.settings import Settings
 from twin.io.output import atomic_write_text
 from twin.model.schema import Park
 
@@ -91,7 +91,7 @@ def run_comparison(
                 else:
                     path = Path(folder) / f"scenario-{index}.json"
                     sources.append(atomic_write_text(path, json.dumps(doc, ensure_ascii=False)))
-            settings = ExperimentOptions(days=days, replications=str(replications)).settings()
+            settings = Settings(days=days, replications=replications)
             comparison = api.compare(
                 park,
                 sources,

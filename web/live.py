@@ -11,8 +11,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from twin.sim.start_state import StartState, TruckNow
-from web.status import PlanModel, parse_time, plan_status, tiles
+from twin.live.state import LiveState
+from web.status import PlanModel, plan_status, tiles
+
+EMPTY_STATE: dict[str, Any] = {
+    "time": None,
+    "trucks": {},
+    "outages": [],
+    "meters": {},
+    "messages": {},
+}
+"""The state document before the store has any data."""
 
 
 class LiveSource(Protocol):
@@ -26,12 +35,8 @@ class LiveSource(Protocol):
         """First and last moment with data, or None for an empty store."""
         ...
 
-    def state(self, at: datetime | None = None) -> dict[str, Any]:
-        """The state document (``parktwin state --json``) at `at` (default: the latest)."""
-        ...
-
-    def start_state(self, at: datetime | None = None) -> StartState:
-        """The state at `at` as the engine's start state (the trucks, one by one)."""
+    def state(self, at: datetime | None = None) -> LiveState | None:
+        """The state at `at` (default: the latest); None before there is any data."""
         ...
 
     def history(self, start: datetime, end: datetime, step_min: float = 15.0) -> dict[str, Any]:
@@ -78,24 +83,19 @@ class Overview:
             has as dots.
         """
         state = self.source.state(at)
-        moment = parse_time(state.get("time"))
-        visits = state.get("trucks", {}).get("visits")
-        if visits is not None:
-            trucks = [TruckNow(**visit) for visit in visits]
-        else:
-            trucks = list(self.source.start_state(moment).trucks) if moment else []
-        status = plan_status(self.model, state, trucks)
+        status = plan_status(self.model, state)
         span = span or self.source.span()
         hour_ago = None
+        moment = state.time if state is not None else None
         if moment is not None and span is not None and moment - timedelta(hours=1) >= span[0]:
             hour_ago = self._hour_before(moment)
-        shown = dict(state, trucks={k: v for k, v in state["trucks"].items() if k != "visits"})
+        shown = state.to_dict(visits=False) if state is not None else EMPTY_STATE
         return {"state": shown, "status": status, "tiles": tiles(status, hour_ago)}
 
     def _hour_before(self, moment: datetime) -> dict[str, Any]:
         minute = (moment - timedelta(hours=1)).replace(second=0, microsecond=0)
         if self._earlier is None or self._earlier[0] != minute:
-            self._earlier = (minute, plan_status(self.model, self.source.state(minute), ()))
+            self._earlier = (minute, plan_status(self.model, self.source.state(minute)))
         return self._earlier[1]
 
     def snapshot(self) -> dict[str, Any]:

@@ -11,14 +11,14 @@ from typing import Any
 
 import numpy as np
 
+from twin.model.geometry import centroid, extent
 from twin.model.schema import Park
 from viz import palette
-from viz.frames import polygon_centroid
 
 
 def polygon_centre(points: Any) -> list[float]:
     """The area centroid of a footprint, as a plain ``[x, y]``."""
-    return [float(v) for v in polygon_centroid(np.asarray(points, dtype=float))]
+    return [float(v) for v in centroid(np.asarray(points, dtype=float))]
 
 
 def feeder_of(park: Park) -> dict[str, tuple[str | None, str | None]]:
@@ -46,8 +46,7 @@ def plan_extent(park: Park) -> list[float]:
     points += [g.position for g in park.logistics.gates]
     if park.power:
         points += [s.position for s in park.power.substations if s.position is not None]
-    xy = np.asarray(points, dtype=float)
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    lo, hi = extent(points)
     pad = 0.04 * float(max(hi - lo)) + 20.0
     return [float(lo[0] - pad), float(lo[1] - pad), float(hi[0] + pad), float(hi[1] + pad)]
 

@@ -1,8 +1,8 @@
 """The live status the page colours its plan with, from the twin's state at one moment.
 
-Inputs are the state document (``parktwin state --json``) and the trucks of the
-:class:`~twin.sim.start_state.StartState`, both made by the live layer; nothing here reads the
-store. What the sensors do not say is filled in from the park model and marked so:
+The input is the live layer's :class:`~twin.live.state.LiveState` (trucks one by one, outages,
+the latest meter readings, as values: nothing is parsed back from the state document); nothing
+here reads the store. What the sensors do not say is filled in from the park model and marked so:
 
 - A building's power is its latest meter reading when one is at most :data:`STALE_MIN` old,
   else the park file's demand at that time of day (``base_kw`` plus ``shift_kw`` in shift),
@@ -26,10 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from twin.live.messages import MeterReading
+from twin.live.state import LiveState
 from twin.model.intervals import Clock
 from twin.model.roads import RoadNetwork, Route
 from twin.model.schema import Park
-from twin.sim.start_state import TruckNow
+from twin.sim.start_state import OutageNow, TruckNow
 from web.plan import feeder_of, peak_kw, plan_extent, polygon_centre
 
 STALE_MIN = 120.0
@@ -45,14 +47,6 @@ STAGE_CODES = {
 DOT_SPACING_PER_KM = 16.0
 """Gap between queued trucks' dots, metres per kilometre of the park's extent (the page draws
 them 14 m/km wide, so they touch but do not overlap at any park size)."""
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """An ISO time as naive park-local time (an offset, if given, is dropped), or None."""
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text)
-    return moment.replace(tzinfo=None)
 
 
 @dataclass
@@ -114,20 +108,24 @@ def _extent_km(park: Park) -> float:
     return max(x1 - x0, y1 - y0) / 1000.0
 
 
-def _reading(meters: dict[str, Any], asset: str, quantity: str, now: datetime) -> float | None:
-    entry = meters.get(asset, {}).get(quantity)
-    if not entry or entry.get("value") is None:
+Meters = dict[tuple[str, str], MeterReading]
+"""The latest reading of each meter, by (asset, quantity)."""
+
+
+def _reading(meters: Meters, asset: str, quantity: str, now: datetime) -> float | None:
+    reading = meters.get((asset, quantity))
+    if reading is None:
         return None
-    when = parse_time(entry.get("time"))
-    if when is None or abs((now - when).total_seconds()) / 60.0 > STALE_MIN:
+    when = reading.time.replace(microsecond=0)  # to the second, as the state document says
+    if abs((now - when).total_seconds()) / 60.0 > STALE_MIN:
         return None
-    value = float(entry["value"])
+    value = float(reading.value)
     return value if math.isfinite(value) else None
 
 
-def dead_assets(park: Park, outages: Sequence[dict[str, Any]]) -> tuple[set[str], set[str]]:
+def dead_assets(park: Park, outages: Sequence[OutageNow]) -> tuple[set[str], set[str]]:
     """(feeders without supply, assets in outage) from the state's outages."""
-    out = {str(o.get("asset")) for o in outages}
+    out = {o.asset for o in outages}
     feeders = set()
     if park.power is not None:
         feeders = {f.id for f in park.power.feeders if f.id in out or f.substation in out}
@@ -135,9 +133,8 @@ def dead_assets(park: Park, outages: Sequence[dict[str, Any]]) -> tuple[set[str]
 
 
 def _building_rows(
-    model: PlanModel, state: dict[str, Any], now: datetime, dead: set[str]
+    model: PlanModel, meters: Meters, now: datetime, dead: set[str]
 ) -> dict[str, Any]:
-    meters = state.get("meters", {})
     rows: dict[str, Any] = {}
     for b in model.park.buildings:
         feeder = model.feeds[b.id][0]
@@ -166,7 +163,7 @@ def _building_rows(
 
 def _power_rows(
     model: PlanModel,
-    state: dict[str, Any],
+    meters: Meters,
     now: datetime,
     buildings: dict[str, Any],
     dead: set[str],
@@ -174,7 +171,6 @@ def _power_rows(
     power = model.park.power
     if power is None:
         return {}, {}
-    meters = state.get("meters", {})
     feeders: dict[str, Any] = {}
     for f in power.feeders:
         summed = sum(
@@ -242,37 +238,35 @@ def _along(route: Route, share: float) -> np.ndarray:
     return route.points[k - 1] * (1 - w) + route.points[k] * w
 
 
-def plan_status(
-    model: PlanModel, state: dict[str, Any], trucks: Sequence[TruckNow]
-) -> dict[str, Any]:
+def plan_status(model: PlanModel, state: LiveState | None) -> dict[str, Any]:
     """Colours and values of every asset at the state's moment, and the truck dots.
 
     Args:
         model: the park's :class:`PlanModel`.
-        state: the state document (``parktwin state --json``).
-        trucks: the trucks of the same moment's start state.
+        state: the live state; None before the store has any (the park's start, all quiet).
 
     Returns:
         ``{"time", "buildings", "feeders", "substations", "gates", "docks", "outages",
         "trucks", "totals"}``; totals are the KPI tiles' values.
     """
-    now = parse_time(state.get("time")) or model.start
-    dead_feeders, out = dead_assets(model.park, state.get("outages", []))
-    buildings = _building_rows(model, state, now, dead_feeders)
-    feeders, substations = _power_rows(model, state, now, buildings, dead_feeders)
-    counts = state.get("trucks", {})
+    now = state.time.replace(microsecond=0) if state is not None else model.start
+    meters = {(r.asset, r.quantity): r for r in state.meters} if state is not None else {}
+    dead_feeders, out = dead_assets(model.park, state.outages if state is not None else ())
+    buildings = _building_rows(model, meters, now, dead_feeders)
+    feeders, substations = _power_rows(model, meters, now, buildings, dead_feeders)
+    counts = state.counts if state is not None else {}
     gates = {
         g.id: {
-            "queue": counts.get("gate_queue", {}).get(g.id, 0),
-            "at_gate": counts.get("at_gate", {}).get(g.id, 0),
+            "queue": _count(counts, "gate_queue", g.id),
+            "at_gate": _count(counts, "at_gate", g.id),
             "closed": g.id in out,
         }
         for g in model.park.logistics.gates
     }
     docks = {
         d.id: {
-            "queue": counts.get("dock_queue", {}).get(d.id, 0),
-            "in_service": counts.get("in_service", {}).get(d.id, 0),
+            "queue": _count(counts, "dock_queue", d.id),
+            "in_service": _count(counts, "in_service", d.id),
             "docks": d.docks,
             "powered": buildings[d.building]["powered"],
         }
@@ -297,9 +291,15 @@ def plan_status(
         "gates": gates,
         "docks": docks,
         "outages": sorted(out),
-        "trucks": truck_dots(model, trucks),
+        "trucks": truck_dots(model, state.trucks if state is not None else ()),
         "totals": totals,
     }
+
+
+def _count(counts: dict[str, int | dict[str, int]], stage: str, asset: str) -> int:
+    """Trucks in one stage at one gate or dock group."""
+    by_asset = counts.get(stage, {})
+    return by_asset.get(asset, 0) if isinstance(by_asset, dict) else 0
 
 
 def tiles(now: dict[str, Any], hour_ago: dict[str, Any] | None) -> list[dict[str, Any]]:

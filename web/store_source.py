@@ -12,10 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from twin.live.state import history_document, state_at, state_document
+from twin.live.state import LiveState, history_document, live_state
 from twin.live.store import Store
 from twin.model.schema import Park
-from twin.sim.start_state import StartState
 
 
 class StoreSource:
@@ -55,19 +54,10 @@ class StoreSource:
         store = self._open()
         return store.span() if store is not None else None
 
-    def state(self, at: datetime | None = None) -> dict[str, Any]:
-        """``parktwin state --json`` at `at`."""
+    def state(self, at: datetime | None = None) -> LiveState | None:
+        """The live state at `at` (None before the store exists)."""
         store = self._open()
-        if store is None:
-            return {"time": None, "trucks": {}, "outages": [], "meters": {}, "messages": {}}
-        return state_document(self.park, store, at)
-
-    def start_state(self, at: datetime | None = None) -> StartState:
-        """The start state at `at` (the trucks one by one)."""
-        store = self._open()
-        if store is None:
-            return StartState(time=at or datetime.now())
-        return state_at(self.park, store, at)
+        return live_state(self.park, store, at) if store is not None else None
 
     def history(self, start: datetime, end: datetime, step_min: float = 15.0) -> dict[str, Any]:
         """The stored series from `start` to `end`."""

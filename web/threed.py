@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import html
 import multiprocessing
+import os
 import re
+import sys
 import threading
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -28,8 +30,26 @@ justify-content:center;height:90vh}}</style></head><body><p>{message}</p></body>
 FAILED = WAITING.replace('<meta http-equiv="refresh" content="2">', "")
 
 
+WORKER_NAME = "parktwin-3d"
+LOOPBACK = "127.0.0.1"
+
+
+def isolate_worker() -> None:
+    """Give this worker process its own command line, and keep trame's server on loopback.
+
+    A spawned process starts with its parent's ``sys.argv`` (``parktwin serve --host 0.0.0.0``,
+    or pytest's ``-p no:cacheprovider``), and the exporter's temporary trame server parses it
+    (``-p`` is its ``--port``; ``--host`` its address). The worker drops those arguments and hands
+    trame its own, through ``TRAME_ARGS``, which also overrides ``TRAME_DEFAULT_HOST``: the server
+    listens on loopback only, whatever address the page is served on.
+    """
+    sys.argv = [WORKER_NAME]
+    os.environ["TRAME_ARGS"] = f"--host {LOOPBACK}"
+
+
 def render_page(park_source: str, out: str, at: str) -> None:
     """The worker process: write the 3D page of the park at ``day 0 HH:MM``."""
+    isolate_worker()
     from viz.offscreen import render_run  # pyvista and VTK load only in this process
 
     options = RenderOptions(at=f"day 0 {at}", size=(1280, 720), labels=False)

@@ -39,7 +39,7 @@ from twin.model.schema import Park, Scenario
 from twin.reports.compare import write_comparison
 from twin.reports.run import write_run
 from twin.reports.sweep import write_sweep
-from twin.sim.engine import simulate as run_engine
+from twin.sim.engine import run_engine
 from twin.sim.trace import Trace
 
 
@@ -306,10 +306,11 @@ def sweep(
         park: a park path, bundled name or Park (default: the scenario's base or yen-binh).
         scenario: a scenario applied before the grid's values.
         vary: one or two ``PATH=A:B[:STEP]`` / ``PATH=A,B,C`` texts (see
-        :mod:`twin.experiment.sweeps`). settings: horizon, replications, backend (``-r auto``
-        watches `kpis` at every point). kpis: the KPIs to report; default: those of what is varied,
-        and the trucks' wait. out: a folder for sweep.json, sweep.csv, report.md, report.html and
-        park.yaml. progress: called with (replications done, planned).
+            :mod:`twin.experiment.sweeps`).
+        settings: horizon, replications, backend (``-r auto`` watches `kpis` at every point).
+        kpis: the KPIs to report; default: those of what is varied, and the trucks' wait.
+        out: a folder for sweep.json, sweep.csv, report.md, report.html and park.yaml.
+        progress: called with (replications done, planned).
 
     Raises:
         UsageError: bad ``--vary`` syntax, unknown ``--kpi``.

@@ -1,8 +1,8 @@
-"""The calls behind ``parktwin nowcast``, ``parktwin backtest`` and ``live --nowcast-every``.
+"""The library calls behind ``parktwin nowcast``, ``parktwin backtest`` and the scheduled nowcast.
 
-Each takes command-line values (park source, paths, texts such as ``--at`` and ``--alert``),
-checks them with clear messages, makes the library call and writes the output files; the CLI
-maps errors to exit codes.
+Each takes plain values (a park source, paths, texts such as the time `at` and the `alerts`),
+checks them with messages that name the parameter, makes the library call and writes the output
+files. They print nothing: the command line shows the results.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def in_folder(
 
 
 def parse_thresholds(texts: Sequence[str]) -> dict[str, float]:
-    """``--alert SERIES=VALUE`` options as thresholds by series.
+    """`alerts` given as ``SERIES=VALUE`` texts, as thresholds by series.
 
     Raises:
         UsageError: not of the form ``SERIES=VALUE`` with a number.
@@ -66,7 +66,7 @@ def parse_thresholds(texts: Sequence[str]) -> dict[str, float]:
             number = math.nan
         if not name.strip() or not math.isfinite(number):
             raise UsageError(
-                f"--alert: expected SERIES=VALUE (e.g. docks.d1.queue=8), got '{text}'"
+                f"`alerts`: expected SERIES=VALUE (e.g. docks.d1.queue=8), got '{text}'"
             )
         thresholds[name.strip()] = number
     return thresholds
@@ -94,33 +94,9 @@ def nowcast_command(
             return nowcast_store(
                 source, store, moment, hours=hours, replications=replications, seed=seed,
                 thresholds=thresholds, seen_only=seen_only,
-            )  # fmt: skip
+            ).to_dict()  # fmt: skip
 
     return in_folder(out, "parktwin nowcast", compute, write_forecast)
-
-
-def forecast_lines(doc: dict[str, Any], busiest: int = 5) -> list[str]:
-    """The forecast for people: trucks in the park and the busiest dock queues at the horizon's
-    end (mean and 90% band), then the alerts."""
-    series = doc["series"]
-    docks = [n for n in series if n.startswith("docks.")]
-    docks.sort(key=lambda n: -max((v for v in series[n]["mean"] if v is not None), default=0))
-    lines = [
-        f"nowcast from {doc['origin']}, {doc['hours']:g} h ahead, {doc['replications']} "
-        f"replications ({doc['state']['trucks']} trucks in the park now)"
-    ]
-    for name in ["trucks.in_park", *docks[:busiest]]:
-        s = series[name]
-        lines.append(
-            f"  {name} at {s['time'][-1][11:16]}: {s['mean'][-1]:.1f} "
-            f"(90%: {s['p05'][-1]:.1f} to {s['p95'][-1]:.1f})"
-        )
-    for alert in doc["alerts"]:
-        lines.append(
-            f"  ALERT {alert['series']} above {alert['threshold']:g} from {alert['time']} "
-            f"(probability {alert['probability']:.0%}, up to {alert['peak_probability']:.0%})"
-        )
-    return lines
 
 
 def write_forecast(out: Path, doc: dict[str, Any]) -> list[Path]:
@@ -152,10 +128,10 @@ def backtest_command(
 ) -> Backtest:
     """``parktwin backtest``: score nowcasts over a recorded history; write its files to `out`."""
     model = park_of(park)
-    first = parse_moment(start, model, "--from")
-    last = parse_moment(end, model, "--to")
+    first = parse_moment(start, model, "start")
+    last = parse_moment(end, model, "end")
     if first is not None and last is not None and last < first:
-        raise UsageError(f"--to {last:%Y-%m-%d %H:%M} is before --from {first:%Y-%m-%d %H:%M}")
+        raise UsageError(f"`end` {last:%Y-%m-%d %H:%M} is before `start` {first:%Y-%m-%d %H:%M}")
 
     def compute() -> Backtest:
         return backtest(
@@ -177,7 +153,7 @@ def nowcast_setup(
     alerts: Sequence[str] = (),
     seen_only: bool = False,
 ) -> Setup:
-    """``live --nowcast-every MIN``: a setup that schedules the nowcast on a live run.
+    """A setup that schedules the nowcast on a live run (``live --nowcast-every MIN``).
 
     Every `every_min` minutes of park time the run's job nowcasts from the store's state at
     that moment, stores the forecast and its alerts (``store.put_forecast``, ``put_alerts``),
@@ -185,7 +161,7 @@ def nowcast_setup(
     ``alerts``. The options are checked now, before the run starts.
     """
     if not every_min > 0 or not math.isfinite(every_min):
-        raise UsageError(f"--nowcast-every: expected minutes above 0, got {every_min:g}")
+        raise UsageError(f"`nowcast_every`: expected minutes above 0, got {every_min:g}")
     thresholds = parse_thresholds(alerts)
 
     def setup(run: Any) -> None:
@@ -195,7 +171,7 @@ def nowcast_setup(
             doc = nowcast_store(
                 run.park, run.store, at, hours=hours, replications=replications, seed=seed,
                 thresholds=thresholds, seen_only=seen_only,
-            )  # fmt: skip
+            ).to_dict()  # fmt: skip
             run.store.put_forecast(doc)
             run.store.put_alerts(doc["alerts"])
             run.publish("forecast", doc, retain=True)

@@ -13,7 +13,7 @@ into a training span and a held-out span (the last 20% by default), fits on the 
   no service times to read them from (:mod:`.search`),
 
 writes them into a copy of the park with their provenance (:mod:`.apply`), and simulates the
-fitted park over the held-out span to compare it with what was measured (:mod:`.validate`).
+fitted park over the held-out span to compare it with what was measured (:mod:`.validation`).
 :func:`twin.reports.calibration.write_outputs` writes the fitted park and the report.
 
 A fitted value the park format refuses (not finite, out of range: readings of 1e308 kW) is
@@ -33,7 +33,7 @@ from twin.calibration.read import read_sensors
 from twin.calibration.result import Calibration, quiet
 from twin.calibration.search import search_docks
 from twin.calibration.trucks import distrust_irregular, fit_trucks, logged_groups, record_search
-from twin.calibration.validation import default_replications, validate
+from twin.calibration.validation import check_held_out, default_replications
 from twin.errors import UsageError
 from twin.io.load import load_park
 from twin.model.intervals import DAY, Clock
@@ -61,7 +61,7 @@ def calibrate(
         holdout: Share of the data period, at its end, kept out of the fits and used to
             validate (0 fits on everything and skips validation).
         replications: Replications of the validation simulation; by default 20, fewer for
-            a long held-out span (:func:`.validate.default_replications`).
+            a long held-out span (:func:`.validation.default_replications`).
         seed: Base seed of every simulation.
         search: Search the number of docks staffed by simulation.
         progress: Called with a short text before each stage.
@@ -75,9 +75,9 @@ def calibrate(
     """
 
     if not 0.0 <= holdout <= 0.9:
-        raise UsageError(f"--holdout must be between 0 and 0.9, got {holdout}")
+        raise UsageError(f"`holdout` must be between 0 and 0.9, got {holdout}")
     if replications is not None and replications < 1:
-        raise UsageError(f"--replications must be at least 1, got {replications}")
+        raise UsageError(f"`replications` must be at least 1, got {replications}")
     say = progress or (lambda _: None)
     source = park if isinstance(park, Park) else load_park(park)
     say("reading sensor data")
@@ -115,7 +115,7 @@ def calibrate(
             if choice.shape is not None:
                 daily[key] = (choice.shape.daily_sd, choice.shape.daily_n)
         with cal.quiet("validation"):
-            cal.validation = validate(fitted, data, cal.held_out, daily, reps, seed)
+            cal.validation = check_held_out(fitted, data, cal.held_out, daily, reps, seed)
     else:
         cal.notes.append("no held-out span: the fitted park was not validated")
     return cal

@@ -125,11 +125,6 @@ class TruckLog:
     def __len__(self) -> int:
         return len(self.arrive)
 
-    @property
-    def has_gate_out(self) -> bool:
-        """True when the log says when trucks leave the gate lane."""
-        return bool(np.isfinite(self.gate_out).any())
-
 
 @dataclass
 class SensorData:

@@ -33,7 +33,7 @@ from twin.model.intervals import Clock
 from twin.model.schema import Event, Moment, Park, RateEvent
 from twin.rng import Streams
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 
 SAMPLE_DAYS = 21.0
 SAMPLE_SEED = 2026
@@ -73,7 +73,7 @@ def sensor_tables(
         noise: Standard deviation of the multiplicative meter noise.
     """
 
-    trace = simulate(park, events, RunSpec(days, 1.0, 15.0, seed, 0))
+    trace = run_engine(park, events, RunSpec(days, 1.0, 15.0, seed, 0))
     inside = trace.edges[:-1] >= 0
     ends = trace.edges[1:][inside]
     s = trace.series

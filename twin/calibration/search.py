@@ -33,7 +33,7 @@ from twin.model.dist import Sampler
 from twin.model.roads import RoadNetwork
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 
 MIN_TRUCKS = 30
 LIGHT_GATE = 0.5  # gate utilisation in the busiest hour below which gates hardly queue
@@ -218,7 +218,7 @@ def _simulate_offset(
     variant = Park.model_validate(data)
     flow_index = {f["id"]: i for i, f in enumerate(data["logistics"]["flows"])}
     for rep in range(replications):
-        trace = simulate(variant, (), RunSpec(days, 1.0, 60.0, seed, rep))
+        trace = run_engine(variant, (), RunSpec(days, 1.0, 60.0, seed, rep))
         t = trace.trucks
         inside = (t["arrive"] >= 0) & (t["arrive"] < days * 1440.0)
         wait = t["dock_start"] - t["arrive"]

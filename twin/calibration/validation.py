@@ -39,7 +39,7 @@ from twin.calibration.spread import MIN_REPLICATIONS, Distance, ks_against_sprea
 from twin.model.intervals import Clock
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.stats import holm
 
 REPLICATIONS = 20  # the default: enough for the model's own spread of queue paths
@@ -140,7 +140,7 @@ def default_replications(held_out_days: float) -> int:
     return max(AUTO_LEAST, min(REPLICATIONS, fit))
 
 
-def validate(
+def check_held_out(
     park: Park,
     data: SensorData,
     window: tuple[float, float],
@@ -192,7 +192,7 @@ def _simulate(
     rates = {f.id: np.asarray(f.weekly_rates())[hours] for f in held.logistics.flows}
     out: _Simulated | None = None
     for rep in range(replications):
-        trace = simulate(held, (), RunSpec(days, 1.0, 15.0, seed, rep))
+        trace = run_engine(held, (), RunSpec(days, 1.0, 15.0, seed, rep))
         edges = trace.edges
         inside = edges[:-1] >= 0
         if out is None:

@@ -121,13 +121,15 @@ class SerialBackend(Backend):
 
 
 def _init_worker(parent: int) -> None:
-    """Worker initializer: ignore Ctrl-C, and exit when the parent process is gone.
+    """Worker initializer: block Ctrl-C, and exit when the parent process is gone.
 
-    Ctrl-C is the parent's business: it stops the workers itself. A parent that dies without
-    cleaning up (killed, out of memory) would leave workers computing for nobody, so a watchdog
-    thread ends the worker within a second of the parent's end.
+    Ctrl-C is the parent's business: it stops the workers itself (a terminal sends SIGINT to
+    the whole process group, workers included, so the worker blocks it; it installs no
+    handler). A parent that dies without cleaning up (killed, out of memory) would leave workers
+    computing for nobody, so a watchdog thread ends the worker within a second of the parent's
+    end.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
     def watch() -> None:
         while True:
@@ -217,7 +219,7 @@ class DaskBackend(Backend):
             from distributed import Client, LocalCluster
         except ImportError:
             raise UsageError(
-                "--backend dask needs dask.distributed: pip install 'parktwin[dask]'"
+                "`backend` dask needs dask.distributed: pip install 'parktwin[dask]'"
             ) from None
         self._cluster: Any = None
         if scheduler:
@@ -225,7 +227,7 @@ class DaskBackend(Backend):
                 self._client = Client(scheduler, timeout="10s", set_as_default=False)
             except (OSError, TimeoutError, ValueError) as exc:
                 raise UsageError(
-                    f"--scheduler {scheduler}: cannot reach a dask scheduler there ({exc})"
+                    f"`scheduler` {scheduler}: cannot reach a dask scheduler there ({exc})"
                 ) from None
         else:
             self._cluster = LocalCluster(
@@ -295,5 +297,5 @@ def open_backend(backend: str = "local", jobs: int = 1, scheduler: str | None = 
     if backend == "dask":
         return DaskBackend(jobs, scheduler)
     if backend != "local":
-        raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, got '{backend}'")
+        raise UsageError(f"`backend` must be one of {', '.join(BACKENDS)}, got '{backend}'")
     return SerialBackend() if jobs == 1 else ProcessBackend(jobs)

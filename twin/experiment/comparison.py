@@ -25,7 +25,7 @@ from twin.experiment.settings import Settings
 from twin.sim.kpi import unit_of
 from twin.sim.trace import pandas_module
 from twin.stats import paired_delta, summarize
-from twin.text import fmt, json_number
+from twin.text import fmt, interval_text, json_number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,7 +116,7 @@ class Row:
         lo, hi = self.delta_ci95
         if hi - lo <= 1e-9 * max(1.0, abs(self.delta)) and self.delta != 0:
             return f"{_signed(self.delta)}{unit} (in every replication)"
-        return f"{_signed(self.delta)}{unit} [{fmt(lo)}, {fmt(hi)}]"
+        return f"{_signed(self.delta)}{unit} {interval_text(lo, hi)}"
 
 
 def compare_kpi(kpi: str, scenario: str, values: list[float], baseline: list[float]) -> Row:

@@ -151,5 +151,5 @@ class PrecisionReport:
             )
         return (
             f"-r auto: precision ±{100 * self.target:g}% NOT reached at the cap of "
-            f"{self.cap} replications (--max-replications): {widths}"
+            f"{self.cap} replications: {widths}"
         )

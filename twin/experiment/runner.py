@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from twin.errors import UsageError
+from twin.errors import ParktwinError, UsageError
 from twin.experiment.backends import Backend, SerialBackend, open_backend
 from twin.experiment.replication import PrecisionReport, check_precision, next_round
 from twin.experiment.results import Experiment
@@ -46,9 +46,8 @@ from twin.experiment.workload import check_workload
 from twin.model.assets import families
 from twin.model.schema import Event, OutageEvent, Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
-from twin.sim.kpi import compute_kpis
-from twin.sim.kpi import kpi_names as declared_kpi_names
+from twin.sim.engine import run_engine
+from twin.sim.kpi import compute_kpis, declared_kpi_names
 from twin.sim.trace import Trace
 
 Progress = Callable[[float, int], None]
@@ -71,7 +70,7 @@ def run_replication(
     progress: Callable[[float], None] | None = None,
 ) -> tuple[dict[str, float], Trace | None]:
     """Simulate one replication; return its KPIs (and its trace when asked)."""
-    trace = simulate(park, events, spec, progress, scenario=scenario)
+    trace = run_engine(park, events, spec, progress, scenario=scenario)
     return compute_kpis(trace), trace if keep_trace else None
 
 
@@ -134,7 +133,7 @@ def run_pilot(case: Case, settings: Settings, reps: list[int]) -> list[tuple[int
         settings, days=pilot_days(settings), warmup_days=0.0, warmup_auto=False
     )
     return [
-        (i, pilot_series(simulate(case.park, (), pilot.spec(i), scenario=case.scenario)))
+        (i, pilot_series(run_engine(case.park, (), pilot.spec(i), scenario=case.scenario)))
         for i in reps
     ]
 
@@ -155,7 +154,8 @@ class Failure:
         """What failed and how to rerun it alone."""
         return (
             f"replication {self.replication} of '{self.case}' failed twice ({self.error}); "
-            f"rerun it alone with --seed {self.seed} --first-replication {self.replication} -r 1"
+            f"rerun it alone with `seed` {self.seed} `first_replication` {self.replication} "
+            "`replications` 1"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -163,7 +163,7 @@ class Failure:
         return dataclasses.asdict(self)
 
 
-class ReplicationError(RuntimeError):
+class ReplicationError(ParktwinError, RuntimeError):
     """Replications failed twice; `experiments` holds every replication that finished."""
 
     def __init__(self, failures: Sequence[Failure], experiments: Sequence[Experiment] = ()):
@@ -187,13 +187,13 @@ class Interrupted(KeyboardInterrupt):
 def kpi_names(park: Park, step_min: float = 15.0) -> list[str]:
     """The KPIs a park has, e.g. to check ``--kpi`` names.
 
-    The families declare them (:func:`twin.sim.kpi.kpi_names`); only when a plugin family with
-    KPIs declares none are they found by a one-step run.
+    The families declare them (:func:`twin.sim.kpi.declared_kpi_names`); only when a plugin
+    family with KPIs declares none are they found by a one-step run.
     """
     if all(f.kpi_names is not None for f in families() if f.kpis is not None):
         return declared_kpi_names(park)
     spec = RunSpec(horizon_days=step_min / 1440.0, warmup_days=0.0, step_min=step_min)
-    return list(compute_kpis(simulate(park, (), spec)))
+    return list(compute_kpis(run_engine(park, (), spec)))
 
 
 def check_kpi_names(cases: Sequence[Case], names: Iterable[str], step_min: float = 15.0) -> None:
@@ -216,8 +216,8 @@ def check_kpi_names(cases: Sequence[Case], names: Iterable[str], step_min: float
             )
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             raise UsageError(
-                f"--kpi {name}: no such KPI{hint} (KPIs are named like trucks.wait_mean_min, "
-                "docks.<id>.wait_mean_min, power.peak_mw; see `parktwin run --json`)"
+                f"`kpis` {name}: no such KPI{hint} (KPIs are named like trucks.wait_mean_min, "
+                "docks.<id>.wait_mean_min, power.peak_mw; see kpis.json of a run)"
             )
 
 
@@ -539,6 +539,6 @@ def events_after_horizon(events: Sequence[Event], days: float) -> list[str]:
             )
             warnings.append(
                 f"the {what} on day {event.at.day} at {event.at.at} starts after the "
-                f"{days:g}-day horizon and has no effect; use --days {event.at.day + 1} or more"
+                f"{days:g}-day horizon and has no effect; simulate {event.at.day + 1} days or more"
             )
     return warnings

@@ -79,8 +79,8 @@ def _split_assignment(text: str) -> tuple[str, str]:
         elif char == "=" and depth == 0:
             return text[:k].strip(), text[k + 1 :].strip()
     raise UsageError(
-        f"--vary '{text}': expected PATH=VALUES, e.g. "
-        "--vary 'logistics.dock_groups[id=f1-docks].docks=3:8' or --vary 'PATH=2,4,8'"
+        f"`vary` '{text}': expected PATH=VALUES, e.g. "
+        "`vary` 'logistics.dock_groups[id=f1-docks].docks=3:8' or `vary` 'PATH=2,4,8'"
     )
 
 
@@ -88,22 +88,22 @@ def _range(text: str, spec: str) -> tuple[Any, ...]:
     parts = [p.strip() for p in spec.split(":")]
     if len(parts) not in (2, 3) or not all(_NUMBER.match(p) for p in parts):
         raise UsageError(
-            f"--vary '{text}': a range is A:B or A:B:STEP with numbers (e.g. 3:8 or 0.5:2:0.25), "
+            f"`vary` '{text}': a range is A:B or A:B:STEP with numbers (e.g. 3:8 or 0.5:2:0.25), "
             f"got '{spec}'"
         )
     integer = all(re.fullmatch(r"[+-]?\d+", p) for p in parts)
     start, stop = float(parts[0]), float(parts[1])
     step = float(parts[2]) if len(parts) == 3 else 1.0
     if step <= 0:
-        raise UsageError(f"--vary '{text}': the step must be positive, got {parts[2]}")
+        raise UsageError(f"`vary` '{text}': the step must be positive, got {parts[2]}")
     if stop < start:
         raise UsageError(
-            f"--vary '{text}': a range A:B needs A <= B (values go up), got {parts[0]}:{parts[1]}"
+            f"`vary` '{text}': a range A:B needs A <= B (values go up), got {parts[0]}:{parts[1]}"
         )
     count = math.floor((stop - start) / step + 1e-9) + 1
     if count > MAX_VALUES:
         raise UsageError(
-            f"--vary '{text}': {count} values; a sweep takes at most {MAX_VALUES} per parameter"
+            f"`vary` '{text}': {count} values; a sweep takes at most {MAX_VALUES} per parameter"
         )
     if integer:
         return tuple(int(start) + k * int(step) for k in range(count))
@@ -124,22 +124,22 @@ def parse_vary(text: str) -> Vary:
     """
     path, spec = _split_assignment(text)
     if not path:
-        raise UsageError(f"--vary '{text}': the path before '=' is empty")
+        raise UsageError(f"`vary` '{text}': the path before '=' is empty")
     if not spec:
-        raise UsageError(f"--vary '{text}': no values after '='")
+        raise UsageError(f"`vary` '{text}': no values after '='")
     if "," in spec:
         items = [s for s in spec.split(",")]
         if any(not s.strip() for s in items):
-            raise UsageError(f"--vary '{text}': an empty value in the list '{spec}'")
+            raise UsageError(f"`vary` '{text}': an empty value in the list '{spec}'")
         values = tuple(_scalar(s) for s in items)
     elif ":" in spec:
         values = _range(text, spec)
     else:
         values = (_scalar(spec),)
     if len(values) > MAX_VALUES:
-        raise UsageError(f"--vary '{text}': at most {MAX_VALUES} values per parameter")
+        raise UsageError(f"`vary` '{text}': at most {MAX_VALUES} values per parameter")
     if len(set(map(repr, values))) != len(values):
-        raise UsageError(f"--vary '{text}': a value is listed twice")
+        raise UsageError(f"`vary` '{text}': a value is listed twice")
     return Vary(path, values, text)
 
 
@@ -147,13 +147,13 @@ def parse_varies(texts: Sequence[str]) -> list[Vary]:
     """Read the ``--vary`` options of a sweep: one or two, on different paths."""
     if not texts:
         raise UsageError(
-            "sweep needs --vary PATH=VALUES, e.g. --vary 'logistics.dock_groups[id=X].docks=3:8'"
+            "sweep needs `vary` PATH=VALUES, e.g. `vary` 'logistics.dock_groups[id=X].docks=3:8'"
         )
     if len(texts) > MAX_VARIES:
-        raise UsageError(f"a sweep varies one or two parameters, got {len(texts)} --vary options")
+        raise UsageError(f"a sweep varies one or two parameters, got {len(texts)} `vary` options")
     varies = [parse_vary(t) for t in texts]
     if len({v.path for v in varies}) != len(varies):
-        raise UsageError(f"--vary names the same path twice: {varies[0].path}")
+        raise UsageError(f"`vary` names the same path twice: {varies[0].path}")
     points = math.prod(len(v.values) for v in varies)
     if points > MAX_POINTS:
         raise UsageError(f"the grid has {points} points; a sweep takes at most {MAX_POINTS}")
@@ -176,13 +176,13 @@ def sweep_cases(
             (named ``--vary``, with the path and value).
     """
     for vary in varies:
-        get_path(park, vary.path, source="--vary")
+        get_path(park, vary.path, source="`vary`")
     names = labels_of(varies)
     cases = []
     for point in itertools.product(*(v.values for v in varies)):
         changed = park
         for vary, value in zip(varies, point, strict=True):
-            changed = set_path(changed, vary.path, value, source="--vary")
+            changed = set_path(changed, vary.path, value, source="`vary`")
         label = ", ".join(f"{n}={v}" for n, v in zip(names, point, strict=True))
         cases.append((point, Case(changed, tuple(events), scenario, label=label)))
     return cases

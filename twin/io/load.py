@@ -18,7 +18,6 @@ from twin.errors import InputError
 from twin.io.bundled import DEFAULT_PARK, bundled_parks, bundled_scenarios, resolve
 from twin.io.documents import Lines, read_document
 from twin.model.checks import check_park
-from twin.model.scenario import apply_scenario
 from twin.model.schema import Park, Scenario
 from twin.model.validate import validate_data
 
@@ -82,18 +81,3 @@ def file_kind(source: str | Path) -> str:
     """'park' or 'scenario', from the document's top-level keys (bundled names: parks first)."""
     data, _ = read_document(_any_path(source))
     return _kind_of(data)
-
-
-def check_file(source: str | Path) -> tuple[str, str]:
-    """Validate a park or scenario file; return its kind and name (raise InputError if bad).
-
-    The file is read once. A scenario is also applied to its base park, so that changes that
-    name nothing, or that leave an invalid park behind, are caught too.
-    """
-    path = _any_path(source)
-    data, lines = read_document(path)
-    if _kind_of(data) == "park":
-        return "park", _park_from(data, lines, str(path)).park.name
-    scenario = _scenario_from(data, lines, str(path))
-    apply_scenario(load_park(scenario.base or DEFAULT_PARK), scenario, str(path))
-    return "scenario", scenario.scenario.name

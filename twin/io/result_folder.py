@@ -90,10 +90,10 @@ def _existing_ancestor(target: Path) -> Path:
     current = target
     while not current.exists():
         if current.is_symlink():
-            raise InputError(str(target), f"{current} is a broken link; --out needs a folder")
+            raise InputError(str(target), f"{current} is a broken link; `out` needs a folder")
         current = current.parent
     if current != target and not current.is_dir():
-        raise InputError(str(target), f"is under {current}, which is a file; --out needs a folder")
+        raise InputError(str(target), f"is under {current}, which is a file; `out` needs a folder")
     return current
 
 
@@ -113,7 +113,7 @@ def check_destination(target: Path, expected_bytes: int = 0) -> None:
         if str(real) == root or str(real).startswith(root + "/"):
             raise InputError(name, f"is in {root}, a system folder; give a folder on a disk")
     if target.exists() and not target.is_dir():
-        raise InputError(name, "is a file; --out needs a folder (new, empty or an earlier result)")
+        raise InputError(name, "is a file; `out` needs a folder (new, empty or an earlier result)")
     ancestor = _existing_ancestor(target)
     kind = _mount_type(Path(os.path.realpath(ancestor)))
     if kind in PSEUDO_FILESYSTEMS:
@@ -193,7 +193,7 @@ class _Lock:
                 raise InputError(
                     str(target),
                     f"is being written by another parktwin process ({holder}); wait for it to "
-                    "finish or give another --out",
+                    "finish or give another `out`",
                 ) from None
             # The file may have been removed by its last holder between open and flock.
             if os.path.exists(self.path) and os.stat(self.path).st_ino == os.fstat(fd).st_ino:

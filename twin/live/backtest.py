@@ -45,10 +45,10 @@ from twin.live.nowcast import (
 from twin.live.replay import replay_into_store
 from twin.live.state import LOOKBACK_H, history_document, state_at
 from twin.live.store import Store, to_seconds
-from twin.live.visits import Routes, group_visits, moments
+from twin.live.visits import ParkTimings, group_visits, moments
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.start_state import StartState
 
 EPOCH = datetime(1970, 1, 1)
@@ -98,13 +98,23 @@ class Backtest:
         """Per metric: MAE of the nowcast, of persistence and of the cold start, coverage."""
         return {m: score([o for o in self.outcomes if o.metric == m]) for m in METRICS}
 
+    @property
+    def first_origin(self) -> str | None:
+        """The first origin as ISO text (None without any)."""
+        return _iso(self.origins[0]) if self.origins else None
+
+    @property
+    def last_origin(self) -> str | None:
+        """The last origin as ISO text (None without any)."""
+        return _iso(self.origins[-1]) if self.origins else None
+
     def document(self) -> dict[str, Any]:
         """backtest.json."""
         return {
             "park": self.park,
             "origins": len(self.origins),
-            "first_origin": _iso(self.origins[0]) if self.origins else None,
-            "last_origin": _iso(self.origins[-1]) if self.origins else None,
+            "first_origin": self.first_origin,
+            "last_origin": self.last_origin,
             "hours": self.hours,
             "every_min": self.every_min,
             "replications": self.replications,
@@ -292,7 +302,7 @@ def _origins(
             f"{LEAD_H:g} h of history before them and {hours:g} h after"
         )
     if len(origins) > MAX_ORIGINS:
-        raise UsageError(f"more than {MAX_ORIGINS} origins: a longer --every or --from/--to")
+        raise UsageError(f"more than {MAX_ORIGINS} origins: a longer `every_min` or `start`/`end`")
     return origins
 
 
@@ -330,7 +340,7 @@ def _observed_gate_to_dock(
     visits = group_visits(events, [to_seconds(e.time) for e in events])
     if not visits:
         return [None] * len(when)
-    bounds = moments(visits, Routes.of(park)) / 60.0  # minutes on the store's axis
+    bounds = moments(visits, ParkTimings.of(park)) / 60.0  # minutes on the store's axis
     bounds[~np.isfinite(bounds)] = np.nan
     times = np.array([to_seconds(t) / 60.0 for t in when])
     means = mean_gate_to_dock(bounds[:, 0], bounds[:, 4], times, step_min)
@@ -349,7 +359,7 @@ def _cold(
     values: dict[str, list[np.ndarray]] = {}
     for r in range(replications):
         spec = RunSpec(spec_days, COLD_WARMUP_DAYS, step_min, seed=seed, replication=r)
-        for name, row in trace_series(simulate(moved, spec=spec), times, step_min).items():
+        for name, row in trace_series(run_engine(moved, spec=spec), times, step_min).items():
             values.setdefault(name, []).append(row)
     return {name: band(np.array(rows)) for name, rows in values.items()}
 

@@ -43,7 +43,7 @@ from twin.errors import UsageError
 from twin.live.ingest import BATCH_SIZE, Ingester, IngestStats, Job
 from twin.live.messages import TOPICS, Validator
 from twin.live.mqtt import Broker, connect_properties, make_client, parse_broker, reason_text
-from twin.live.run import Setup, park_of, stop_on_signals
+from twin.live.run import Setup, park_of
 from twin.live.store import Store
 from twin.model.schema import Park
 
@@ -144,7 +144,7 @@ class Feed:
                 pending = self.ingester.pending
                 rc = self._pump(PAUSE_S if pending else IDLE_S)
                 if self._fatal is not None:
-                    raise UsageError(f"--broker {self.broker.url}: refused: {self._fatal}")
+                    raise UsageError(f"`broker` {self.broker.url}: refused: {self._fatal}")
                 if rc != paho.MQTT_ERR_SUCCESS:
                     self._commit(acknowledge=False)
                     self._say(f"lost the broker {self.broker.url} ({reason_text(rc)})")
@@ -321,7 +321,7 @@ def follow(
     stop: threading.Event | None = None,
     setup: Setup | None = None,
 ) -> IngestStats:
-    """``parktwin live --broker``: follow the broker into the store until SIGINT/SIGTERM.
+    """``parktwin live --broker``: follow the broker into the store until `stop` is set.
 
     Args:
         park: Park source (path, bundled name, Park, or None for the default park).
@@ -334,7 +334,7 @@ def follow(
         tls_ca: ``--tls-ca``: CA certificate file (turns TLS on).
         tls_cert: ``--tls-cert``: client certificate file.
         tls_key: ``--tls-key``: client key file.
-        stop: Ends the run when set (SIGINT and SIGTERM set it too).
+        stop: Ends the run when set (the command line sets it on SIGINT and SIGTERM).
         setup: Called with the feed before it connects, e.g. to register ``every`` jobs.
 
     Returns:
@@ -342,7 +342,8 @@ def follow(
     """
     source = park_of(park)
     address = parse_broker(broker, username, password, tls_ca, tls_cert, tls_key)
-    with Store.open(store_path) as store, stop_on_signals(stop or threading.Event()) as halt:
+    halt = stop or threading.Event()
+    with Store.open(store_path) as store:
         feed = Feed(source, store, address, prefix=prefix, client_id=client_id, stop=halt)
         if setup is not None:
             setup(feed)

@@ -20,13 +20,13 @@ import hashlib
 import json
 import math
 import time as wallclock
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from twin.errors import InputError
+from twin.errors import InputError, ParktwinError
+from twin.model.clock import BadTime, park_time
 from twin.model.schema import Park
 
 TRUCK_EVENTS = ("arrive", "gate_out", "dock_start", "dock_end", "depart")
@@ -113,7 +113,7 @@ def _digest(kind: str, time: datetime, *fields: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
-class BadMessage(ValueError):
+class BadMessage(ParktwinError, ValueError):
     """One object cannot be used; the text is the reason stored with the reject."""
 
 
@@ -274,11 +274,9 @@ class Validator:
         if not isinstance(raw, str):
             raise BadMessage(f"time: expected an ISO 8601 text, got {_json_type(raw)}")
         try:
-            moment = datetime.fromisoformat(raw)
-        except ValueError:
-            raise BadMessage(f"time: '{raw[:40]}' is not an ISO 8601 time") from None
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(self._zone).replace(tzinfo=None)
+            moment = park_time(raw, self._zone)
+        except BadTime as exc:
+            raise BadMessage(f"time: {exc}") from None
         if not EARLIEST <= moment < LATEST:
             raise BadMessage(f"time: {raw} is an impossible time (outside 1990-2100)")
         if self.max_ahead_h is not None:
@@ -360,18 +358,3 @@ def _number(item: dict[str, Any], name: str, required: bool = True) -> float | N
     if not math.isfinite(number):
         raise BadMessage(f"{name}: {value} is not a finite number")
     return number
-
-
-def iter_records(
-    validator: Validator, messages: Iterator[tuple[str, dict[str, Any]]]
-) -> Iterator[Record]:
-    """The records of (topic suffix, message object) pairs; unusable ones are skipped.
-
-    For recorded messages (a sensor folder through :func:`twin.live.replay.sensor_messages`),
-    e.g. to feed :func:`twin.live.state.state_from_events` in a back-test.
-    """
-    for suffix, item in messages:
-        try:
-            yield validator.record(suffix, item)
-        except BadMessage:
-            continue

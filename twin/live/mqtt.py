@@ -59,16 +59,16 @@ def parse_broker(
     parts = urlsplit(url.strip())
     if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
         raise UsageError(
-            f"--broker: '{url}' is not mqtt://HOST[:PORT] or mqtts://HOST[:PORT] "
+            f"`broker`: '{url}' is not mqtt://HOST[:PORT] or mqtts://HOST[:PORT] "
             "(e.g. mqtt://127.0.0.1:1883)"
         )
     try:
         port = parts.port or (8883 if parts.scheme == "mqtts" else 1883)
     except ValueError:
-        raise UsageError(f"--broker: bad port in '{url}'") from None
-    for option, path in (("--tls-ca", ca_file), ("--tls-cert", cert_file), ("--tls-key", key_file)):
+        raise UsageError(f"`broker`: bad port in '{url}'") from None
+    for option, path in (("tls_ca", ca_file), ("tls_cert", cert_file), ("tls_key", key_file)):
         if path is not None and not os.path.isfile(path):
-            raise UsageError(f"{option}: {path} does not exist")
+            raise UsageError(f"`{option}`: {path} does not exist")
     user = username or (unquote(parts.username) if parts.username else None)
     secret = password or (unquote(parts.password) if parts.password else None)
     secret = secret or os.environ.get(PASSWORD_VARIABLE)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,7 +33,7 @@ from twin.live.state import LOOKBACK_H, state_at
 from twin.live.store import Store
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import simulate
+from twin.sim.engine import run_engine
 from twin.sim.start_state import StartState
 from twin.sim.trace import Trace
 
@@ -63,6 +63,76 @@ class Samples:
     def moments(self) -> list[datetime]:
         """The steps' ends as calendar times."""
         return [self.origin + timedelta(minutes=float(t)) for t in self.times]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A series whose band's upper end goes above its threshold (SPEC.md's alert object)."""
+
+    series: str
+    time: datetime
+    threshold: float
+    probability: float
+    peak_time: datetime
+    peak_probability: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """The alert as forecast.json and the ``alerts`` topic carry it."""
+        return {
+            "series": self.series,
+            "time": _iso(self.time),
+            "threshold": self.threshold,
+            "probability": self.probability,
+            "peak_time": _iso(self.peak_time),
+            "peak_probability": self.peak_probability,
+        }
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The forecast of the next hours from a state (SPEC.md's forecast.json, as values).
+
+    Attributes:
+        park: the park's name.
+        state: the state it starts from.
+        hours, replications, seed, step_min: how it was made.
+        times: the steps' ends.
+        bands: series name -> ``{"mean", "p05", "p95"}``, one value (or None) per time.
+        alerts: the alerts raised.
+        flows_left_out: the flows left out for want of trucks in the store (None: not asked).
+    """
+
+    park: str
+    state: StartState
+    hours: float
+    replications: int
+    seed: int
+    step_min: float
+    times: tuple[datetime, ...]
+    bands: dict[str, dict[str, list[float | None]]]
+    alerts: tuple[Alert, ...] = ()
+    flows_left_out: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """forecast.json."""
+        times = [_iso(t) for t in self.times]
+        doc: dict[str, Any] = {
+            "park": self.park,
+            "origin": _iso(self.state.time),
+            "hours": self.hours,
+            "replications": self.replications,
+            "step_min": self.step_min,
+            "seed": self.seed,
+            "state": {
+                "trucks": len(self.state.trucks),
+                "outages": [o.asset for o in self.state.outages],
+            },
+            "series": {name: {"time": times, **values} for name, values in self.bands.items()},
+            "alerts": [a.to_dict() for a in self.alerts],
+        }
+        if self.flows_left_out is not None:
+            doc["flows_left_out"] = list(self.flows_left_out)
+        return doc
 
 
 def series_names(park: Park) -> list[str]:
@@ -114,7 +184,7 @@ def forecast_samples(
     for r in range(replications):
         spec = RunSpec(hours / 24, 0.0, step_min, seed=seed, replication=r)
         try:
-            trace = simulate(park, spec=spec, start=state)
+            trace = run_engine(park, spec=spec, start=state)
         except ValueError as exc:
             raise UsageError(f"the state does not fit the park: {exc}") from None
         for name, row in trace_series(trace, times, step_min).items():
@@ -221,7 +291,7 @@ def _listing(names: list[str]) -> str:
     return "series: " + ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
 
 
-def find_alerts(samples: Samples, thresholds: Mapping[str, float]) -> list[dict[str, Any]]:
+def find_alerts(samples: Samples, thresholds: Mapping[str, float]) -> list[Alert]:
     """An alert for every series whose band's upper end goes above its threshold."""
     alerts = []
     moments = samples.moments()
@@ -236,14 +306,14 @@ def find_alerts(samples: Samples, thresholds: Mapping[str, float]) -> list[dict[
         above = (values > threshold).mean(axis=0)  # NaN counts as not above
         first, peak = int(crossing[0]), int(np.argmax(above))
         alerts.append(
-            {
-                "series": name,
-                "time": _iso(moments[first]),
-                "threshold": threshold,
-                "probability": float(above[first]),
-                "peak_time": _iso(moments[peak]),
-                "peak_probability": float(above[peak]),
-            }
+            Alert(
+                series=name,
+                time=moments[first],
+                threshold=threshold,
+                probability=float(above[first]),
+                peak_time=moments[peak],
+                peak_probability=float(above[peak]),
+            )
         )
     return alerts
 
@@ -257,8 +327,8 @@ def nowcast(
     seed: int = 0,
     step_min: float = 15,
     thresholds: Mapping[str, float] | None = None,
-) -> dict[str, Any]:
-    """The forecast of the next `hours` from `state`: SPEC.md's forecast.json document.
+) -> Forecast:
+    """The forecast of the next `hours` from `state` (``to_dict``: SPEC.md's forecast.json).
 
     Args:
         park: the park (its fitted rates drive the arrivals from the state's time on).
@@ -271,8 +341,7 @@ def nowcast(
         thresholds: alert thresholds by series name, over the park file's `alerts`.
 
     Returns:
-        ``{"park", "origin", "hours", "replications", "step_min", "seed", "state",
-        "series": {name: {"time", "mean", "p05", "p95"}}, "alerts": [...]}``.
+        The forecast: every series' mean and 5-95% band at each step's end, and the alerts.
 
     Raises:
         UsageError: options out of range, an unknown series in a threshold, or a state that
@@ -282,21 +351,17 @@ def nowcast(
     samples = forecast_samples(
         park, state, hours=hours, replications=replications, seed=seed, step_min=step_min
     )
-    times = [_iso(t) for t in samples.moments()]
-    return {
-        "park": park.park.name,
-        "origin": _iso(state.time),
-        "hours": hours,
-        "replications": replications,
-        "step_min": step_min,
-        "seed": seed,
-        "state": {
-            "trucks": len(state.trucks),
-            "outages": [o.asset for o in state.outages],
-        },
-        "series": {name: {"time": times, **band(v)} for name, v in samples.values.items()},
-        "alerts": find_alerts(samples, rules),
-    }
+    return Forecast(
+        park=park.park.name,
+        state=state,
+        hours=hours,
+        replications=replications,
+        seed=seed,
+        step_min=step_min,
+        times=tuple(samples.moments()),
+        bands={name: band(v) for name, v in samples.values.items()},
+        alerts=tuple(find_alerts(samples, rules)),
+    )
 
 
 def seen_flows_only(
@@ -329,11 +394,11 @@ def nowcast_store(
     step_min: float = 15,
     thresholds: Mapping[str, float] | None = None,
     seen_only: bool = False,
-) -> dict[str, Any]:
+) -> Forecast:
     """:func:`nowcast` from the state the store describes at `at` (default: the latest).
 
     With `seen_only`, the flows of which the store has no truck in the day before the state
-    are left out (:func:`seen_flows_only`) and listed in the document's ``flows_left_out``.
+    are left out (:func:`seen_flows_only`) and listed in ``flows_left_out``.
 
     Raises:
         UsageError: an empty store, `at` before its first message, or as :func:`nowcast`.
@@ -351,7 +416,7 @@ def nowcast_store(
     if seen_only:
         since = state.time - timedelta(hours=LOOKBACK_H)
         park, left_out = seen_flows_only(park, store, since, state.time)
-    doc = nowcast(
+    forecast = nowcast(
         park,
         state,
         hours=hours,
@@ -360,7 +425,7 @@ def nowcast_store(
         step_min=step_min,
         thresholds=thresholds,
     )
-    return {**doc, "flows_left_out": left_out} if seen_only else doc
+    return replace(forecast, flows_left_out=tuple(left_out)) if seen_only else forecast
 
 
 def _iso(moment: datetime) -> str:

@@ -25,7 +25,7 @@ import paho.mqtt.client as paho
 from twin.errors import UsageError
 from twin.live.mqtt import Broker, make_client, parse_broker, reason_text
 from twin.live.replay import Message, Pacer, sensor_messages
-from twin.live.run import park_of, parse_speed, stop_on_signals
+from twin.live.run import park_of, parse_speed
 from twin.live.store import to_seconds
 from twin.model.schema import Park
 
@@ -68,12 +68,12 @@ class Publisher:
         try:
             self.client.connect(self.broker.host, self.broker.port, 30)
         except OSError as exc:
-            raise UsageError(f"--broker {self.broker.url}: cannot connect ({exc})") from None
+            raise UsageError(f"`broker` {self.broker.url}: cannot connect ({exc})") from None
         self.client.loop_start()
         if not self.connected.wait(CONNECT_TIMEOUT_S) or self.refused:
             self.client.loop_stop()
             why = self.refused or f"no answer in {CONNECT_TIMEOUT_S:g} s"
-            raise UsageError(f"--broker {self.broker.url}: {why}")
+            raise UsageError(f"`broker` {self.broker.url}: {why}")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -150,7 +150,7 @@ def publish_recording(
         How many messages and payloads were published, and how long it took.
     """
     if batch < 1:
-        raise UsageError(f"--batch must be at least 1, got {batch}")
+        raise UsageError(f"`batch` must be at least 1, got {batch}")
     halt = stop or threading.Event()
     pacer = Pacer(speed, halt)
     done = Published()
@@ -209,13 +209,11 @@ def replay_to_broker(
         username: ``--username``.
         password: ``--password`` (else ``PARKTWIN_MQTT_PASSWORD``).
         tls_ca: ``--tls-ca``.
-        stop: Ends the replay when set (SIGINT and SIGTERM set it too).
+        stop: Ends the replay when set (the command line sets it on SIGINT and SIGTERM).
     """
     source = park_of(park)
     address = parse_broker(broker, username, password, tls_ca)
     pace = parse_speed(speed)
     messages = sensor_messages(source, sensor_dir)
-    with stop_on_signals(stop or threading.Event()) as halt:
-        return publish_recording(
-            messages, address, prefix=prefix, speed=pace, batch=batch, stop=halt
-        )
+    halt = stop or threading.Event()
+    return publish_recording(messages, address, prefix=prefix, speed=pace, batch=batch, stop=halt)

@@ -103,7 +103,7 @@ class Pacer:
 
     def __post_init__(self) -> None:
         if self.speed is not None and not self.speed > 0:
-            raise UsageError(f"--speed must be above 0 (or 'max'), got {self.speed:g}")
+            raise UsageError(f"`speed` must be above 0 (or 'max'), got {self.speed:g}")
 
     def wait_s(self, park_seconds: float) -> float:
         """Wall-clock seconds to wait before a message at `park_seconds` is due."""

@@ -1,22 +1,18 @@
-"""The calls behind ``parktwin live``, ``parktwin replay`` and ``parktwin state``.
+"""The library calls behind ``parktwin live``, ``parktwin replay`` and ``parktwin state``.
 
-Each takes command-line values (park source, paths, texts such as ``--at`` and ``--speed``),
-checks them with clear messages, and makes the one library call; the CLI maps errors to exit
-codes. SIGINT and SIGTERM end a live run cleanly: what was received is committed, then the call
-returns normally (exit 0).
+Each takes plain values (a park source, paths, texts such as the time `at` and the `speed`),
+checks them with messages that name the parameter, and makes the one library call. A live run
+ends when its `stop` event is set (the command line sets it on SIGINT and SIGTERM): what was
+received is committed, then the call returns normally.
 """
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from twin.errors import UsageError
 from twin.io.load import DEFAULT_PARK, load_park
@@ -24,6 +20,7 @@ from twin.live.ingest import IngestStats
 from twin.live.replay import Replay
 from twin.live.state import state_document
 from twin.live.store import Store
+from twin.model.clock import BadTime, park_time
 from twin.model.schema import Park
 
 Setup = Callable[[Any], None]
@@ -39,27 +36,27 @@ def park_of(source: str | Path | Park | None) -> Park:
     return load_park(source if source is not None else DEFAULT_PARK)
 
 
-def parse_moment(text: str | None, park: Park, option: str = "--at") -> datetime | None:
-    """An ISO 8601 time from the command line as naive park time (None stays None).
+def parse_moment(text: str | None, park: Park, option: str = "at") -> datetime | None:
+    """An ISO 8601 time given by a caller as naive park time (None stays None).
+
+    Args:
+        text: the time; an offset such as ``+02:00`` is converted to the park's zone.
+        park: the park whose clock the time is read on.
+        option: the name of the parameter, for the message (``at``, ``start``, ``end``).
 
     Raises:
-        UsageError: Not an ISO 8601 time.
+        UsageError: Not an ISO 8601 time, or outside the calendar once converted.
     """
     if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(
-            f"{option}: '{text}' is not an ISO 8601 time (e.g. 2026-01-07T10:00)"
-        ) from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(ZoneInfo(park.park.timezone)).replace(tzinfo=None)
-    return moment
+        return park_time(text, park.park.timezone)
+    except BadTime as exc:
+        raise UsageError(f"`{option}`: {exc}") from None
 
 
 def parse_speed(text: str | None) -> float | None:
-    """``--speed``: park time per wall-clock time, or ``max`` (None: as fast as it goes).
+    """`speed`: park time per wall-clock time, or ``max`` (None: as fast as it goes).
 
     Raises:
         UsageError: Not a positive number nor ``max``.
@@ -71,26 +68,8 @@ def parse_speed(text: str | None) -> float | None:
     except ValueError:
         speed = float("nan")
     if not speed > 0 or speed == float("inf"):
-        raise UsageError(f"--speed: expected a number above 0 or 'max', got '{text}'")
+        raise UsageError(f"`speed`: expected a number above 0 or 'max', got '{text}'")
     return speed
-
-
-@contextlib.contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
-    """Set `stop` on SIGINT or SIGTERM while the block runs (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield stop
-        return
-
-    def handle(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def state(
@@ -111,14 +90,15 @@ def live_replay(
     stop: threading.Event | None = None,
     setup: Setup | None = None,
 ) -> IngestStats:
-    """``parktwin live --replay``: feed a recording into the store until it ends or a signal.
+    """``parktwin live --replay``: feed a recording into the store until it ends or `stop` is set.
 
     Args:
         park: Park source.
         sensor_dir: The recording (a sensor folder).
         store_path: The store (created when missing).
         speed: ``--speed`` text: a number, or ``max``/None for as fast as it goes.
-        stop: An event that ends the run early when set (signals set it too).
+        stop: An event that ends the run early when set (the command line sets it on SIGINT
+            and SIGTERM).
         setup: Called with the run (its store, ``every`` and ``publish``) before the first
             message: where periodic jobs such as the nowcast are registered.
 
@@ -127,7 +107,8 @@ def live_replay(
     """
     source = park_of(park)
     pace = parse_speed(speed)
-    with Store.open(store_path) as store, stop_on_signals(stop or threading.Event()) as halt:
+    halt = stop or threading.Event()
+    with Store.open(store_path) as store:
         replay = Replay(source, sensor_dir, store, speed=pace, stop=halt)
         if setup is not None:
             setup(replay)

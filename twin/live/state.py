@@ -2,7 +2,8 @@
 
 :func:`state_from_events` is pure: events in, :class:`~twin.sim.start_state.StartState` out; it
 sees only what was published at or before the moment, which is what a back-test needs.
-:func:`state_at`, :func:`state_document` and :func:`history_document` read a store. How stages
+:func:`state_at`, :func:`live_state` (a :class:`LiveState`, whose ``to_dict`` is the state
+document) and :func:`history_document` read a store. How stages
 are told from the events (and what cannot be seen) is in :mod:`twin.live.visits`.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +21,7 @@ import numpy as np
 from twin.errors import UsageError
 from twin.live.messages import Alarm, MeterReading, Record, TruckEvent, Validator
 from twin.live.store import Store, to_seconds
-from twin.live.visits import MOMENTS, STALE_H, Routes, group_visits, moments, stage_index
+from twin.live.visits import MOMENTS, STALE_H, ParkTimings, group_visits, moments, stage_index
 from twin.model.schema import Park
 from twin.sim.start_state import STAGES, OutageNow, StartState, TruckNow
 
@@ -31,7 +33,7 @@ MAX_HISTORY_STEPS = 20_000
 
 
 def state_from_events(
-    park: Park, events: Iterable[Record], at: datetime, routes: Routes | None = None
+    park: Park, events: Iterable[Record], at: datetime, routes: ParkTimings | None = None
 ) -> StartState:
     """The trucks in the park and the outages in effect at `at`, from what was published.
 
@@ -56,12 +58,14 @@ def state_from_events(
             alarms.append(e)
     return StartState(
         time=at,
-        trucks=_trucks_now(trucks, at, routes or Routes.of(park)),
+        trucks=_trucks_now(trucks, at, routes or ParkTimings.of(park)),
         outages=outages_now(park, alarms, at),
     )
 
 
-def _trucks_now(events: list[TruckEvent], at: datetime, routes: Routes) -> tuple[TruckNow, ...]:
+def _trucks_now(
+    events: list[TruckEvent], at: datetime, routes: ParkTimings
+) -> tuple[TruckNow, ...]:
     visits = group_visits(events, [to_seconds(e.time) for e in events])
     if not visits:
         return ()
@@ -136,34 +140,92 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-def state_document(park: Park, store: Store, at: datetime | None = None) -> dict[str, Any]:
-    """SPEC.md's ``parktwin state --json`` document, plus each truck (``trucks.visits``)."""
-    state = state_at(park, store, at)
+@dataclass(frozen=True)
+class LiveState:
+    """The park at a moment as the live twin sees it: SPEC.md's state document as values.
+
+    Attributes:
+        time: the moment (naive park-local time).
+        trucks: every truck in the park, by arrival.
+        outages: the outages in effect, by start.
+        counts: trucks by stage: ``in_park``, then per gate (``gate_queue``, ``at_gate``),
+            ``on_road``, per dock group (``dock_queue``, ``in_service``) and ``leaving``.
+        meters: the latest reading of each meter at the moment.
+        messages: the store's message counts.
+    """
+
+    time: datetime
+    trucks: tuple[TruckNow, ...]
+    outages: tuple[OutageNow, ...]
+    counts: dict[str, int | dict[str, int]]
+    meters: tuple[MeterReading, ...] = ()
+    messages: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        park: Park,
+        state: StartState,
+        meters: Iterable[MeterReading] = (),
+        messages: dict[str, int] | None = None,
+    ) -> LiveState:
+        """The live state of a start state: its trucks counted by stage, gate and dock group."""
+        return cls(
+            state.time,
+            state.trucks,
+            state.outages,
+            stage_counts(park, state.trucks),
+            tuple(meters),
+            dict(messages or {}),
+        )
+
+    @property
+    def start(self) -> StartState:
+        """The engine's start state: the trucks and the outages."""
+        return StartState(self.time, self.trucks, self.outages)
+
+    def to_dict(self, visits: bool = True) -> dict[str, Any]:
+        """SPEC.md's ``parktwin state --json`` document; each truck under ``trucks.visits``."""
+        trucks: dict[str, Any] = dict(self.counts)
+        if visits:
+            trucks["visits"] = [_truck_doc(t) for t in self.trucks]
+        return {
+            "time": _iso(self.time),
+            "trucks": trucks,
+            "outages": [_outage_doc(o, self.time) for o in self.outages],
+            "meters": _meters_doc(self.meters),
+            "messages": self.messages,
+        }
+
+
+def stage_counts(park: Park, trucks: Iterable[TruckNow]) -> dict[str, int | dict[str, int]]:
+    """Trucks by stage: in the park, per gate, on the road, per dock group, leaving."""
     logi = park.logistics
     by_gate = {s: dict.fromkeys((g.id for g in logi.gates), 0) for s in ("gate_queue", "at_gate")}
-    by_group = {s: dict.fromkeys((d.id for d in logi.dock_groups), 0) for s in STAGES[3:5]}
-    on_road = leaving = 0
-    for truck in state.trucks:
+    by_group: dict[str, dict[str, int]] = {
+        s: dict.fromkeys((d.id for d in logi.dock_groups), 0) for s in STAGES[3:5]
+    }
+    in_park = on_road = leaving = 0
+    for truck in trucks:
+        in_park += 1
         if truck.stage in by_gate and truck.gate in by_gate[truck.stage]:
             by_gate[truck.stage][truck.gate] += 1
         elif truck.stage in by_group and truck.dock_group in by_group[truck.stage]:
             by_group[truck.stage][truck.dock_group] += 1
         on_road += truck.stage == "on_road"
         leaving += truck.stage == "leaving"
-    return {
-        "time": _iso(state.time),
-        "trucks": {
-            "in_park": len(state.trucks),
-            **by_gate,
-            "on_road": on_road,
-            **by_group,
-            "leaving": leaving,
-            "visits": [_truck_doc(t) for t in state.trucks],
-        },
-        "outages": [_outage_doc(o, state.time) for o in state.outages],
-        "meters": _meters_doc(store.latest_readings(state.time)),
-        "messages": store.counts(),
-    }
+    return {"in_park": in_park, **by_gate, "on_road": on_road, **by_group, "leaving": leaving}
+
+
+def live_state(park: Park, store: Store, at: datetime | None = None) -> LiveState:
+    """The live state at `at` (default: the newest message) from a store."""
+    state = state_at(park, store, at)
+    return LiveState.of(park, state, store.latest_readings(state.time), store.counts())
+
+
+def state_document(park: Park, store: Store, at: datetime | None = None) -> dict[str, Any]:
+    """SPEC.md's ``parktwin state --json`` document, plus each truck (``trucks.visits``)."""
+    return live_state(park, store, at).to_dict()
 
 
 def _truck_doc(truck: TruckNow) -> dict[str, Any]:
@@ -246,7 +308,7 @@ def _stage_counts(
     counts = {name: [0] * len(seconds) for name in names}
     if not visits:
         return counts
-    bounds = moments(visits, Routes.of(park))
+    bounds = moments(visits, ParkTimings.of(park))
     last = np.array([v.last_news for v in visits])
     gates = np.array([v.gate for v in visits])
     groups = np.array([v.dock_group for v in visits])

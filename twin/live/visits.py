@@ -68,7 +68,7 @@ class Visit:
 
 
 @dataclass(frozen=True)
-class Routes:
+class ParkTimings:
     """What the reconstruction needs from the park: drives, lanes and gate service times."""
 
     travel_s: dict[str, float]  # by flow
@@ -76,7 +76,7 @@ class Routes:
     gate_service_s: dict[str, float]  # mean, by gate
 
     @classmethod
-    def of(cls, park: Park) -> Routes:
+    def of(cls, park: Park) -> ParkTimings:
         """The routes of a park."""
         logi = park.logistics
         network = RoadNetwork.of(park) if logi.roads else None
@@ -120,7 +120,7 @@ def group_visits(events: Iterable[TruckEvent], seconds: Iterable[float]) -> list
     return visits
 
 
-def moments(visits: list[Visit], routes: Routes) -> np.ndarray:
+def moments(visits: list[Visit], routes: ParkTimings) -> np.ndarray:
     """The seven moments of every visit, shape (visits, 7), non-decreasing along each row."""
     reports_gate_out = {v.gate for v in visits if "gate_out" in v.seen}
     reports_depart = {v.gate for v in visits if "depart" in v.seen}
@@ -146,7 +146,12 @@ def moments(visits: list[Visit], routes: Routes) -> np.ndarray:
 
 
 def _gate(
-    b: np.ndarray, visit: Visit, travel: float, free: list[float], routes: Routes, reports: bool
+    b: np.ndarray,
+    visit: Visit,
+    travel: float,
+    free: list[float],
+    routes: ParkTimings,
+    reports: bool,
 ) -> None:
     """Fill gate start and gate out of one visit; `free` is its gate's lane-free heap."""
     arrive = b[0]

@@ -5,7 +5,7 @@ Two rules need other modules, so they run here, after the models, wherever a par
 a document (:mod:`twin.io.load`) or changed by a scenario (:mod:`twin.model.scenario`):
 
 - every flow's gate reaches its dock group's building by road (:mod:`twin.model.roads`), when the
-park has roads;
+  park has roads;
 - the assets of plugin families are valid for their family (:mod:`twin.model.assets`).
 """
 

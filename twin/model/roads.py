@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from twin.model.geometry import boundary_distances
+
 if TYPE_CHECKING:
     from twin.model.schema import Building, Park
 
@@ -26,11 +28,6 @@ class Route:
     cumulative_m: np.ndarray  # (n,) distance driven at each point
     minutes: float
     cumulative_min: np.ndarray  # (n,) time driven at each point
-
-    @property
-    def length_m(self) -> float:
-        """Length of the route in metres."""
-        return float(self.cumulative_m[-1]) if len(self.cumulative_m) else 0.0
 
 
 @dataclass
@@ -140,16 +137,4 @@ class RoadNetwork:
 def _building_join(building: Building, nodes: np.ndarray) -> int:
     if building.entrance is not None:
         return int(np.argmin(np.hypot(*(nodes - building.entrance).T)))
-    return int(np.argmin(_distance_to_polygon(nodes, np.asarray(building.footprint, float))))
-
-
-def _distance_to_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
-    """Distance from each point to the polygon's boundary (0 for points on it)."""
-    starts = polygon
-    ends = np.roll(polygon, -1, axis=0)
-    seg = ends - starts  # (m, 2)
-    rel = points[:, None, :] - starts[None, :, :]  # (n, m, 2)
-    length2 = np.maximum((seg**2).sum(axis=1), 1e-12)
-    t = np.clip((rel * seg[None]).sum(axis=2) / length2, 0.0, 1.0)
-    nearest = starts[None] + t[..., None] * seg[None]
-    return np.hypot(*(points[:, None, :] - nearest).transpose(2, 0, 1)).min(axis=1)
+    return int(np.argmin(boundary_distances(nodes, np.asarray(building.footprint, float))))

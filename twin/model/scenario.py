@@ -54,7 +54,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from twin.errors import InputError
+from twin.errors import InputError, ParktwinError
 from twin.model.checks import check_park
 from twin.model.schema import (
     AddChange,
@@ -75,9 +75,9 @@ __all__ = [
     "apply_change",
     "apply_scenario",
     "check_events",
+    "find_places",
     "get_path",
     "parse_path",
-    "resolve",
     "set_path",
 ]
 
@@ -114,7 +114,7 @@ _TOKEN = re.compile(
 )
 
 
-class PathError(ValueError):
+class PathError(ParktwinError, ValueError):
     """A path that cannot be parsed, or that matches nothing; the message says why."""
 
 
@@ -182,7 +182,9 @@ class Place:
         self.container[self.key] = value  # type: ignore[index]
 
 
-def resolve(data: dict[str, Any], path: str | Sequence[Step], mode: Mode = "get") -> list[Place]:
+def find_places(
+    data: dict[str, Any], path: str | Sequence[Step], mode: Mode = "get"
+) -> list[Place]:
     """Every place a path matches in park data.
 
     Args:
@@ -389,12 +391,12 @@ def _apply(data: dict[str, Any], change: Change, source: str, place: str) -> dic
 
 
 def _set(data: dict[str, Any], path: str, value: Any) -> None:
-    for place in resolve(data, path, "set"):
+    for place in find_places(data, path, "set"):
         place.put(copy.deepcopy(value))
 
 
 def _scale(data: dict[str, Any], path: str, by: float) -> None:
-    places = resolve(data, path, "get")
+    places = find_places(data, path, "get")
     for place in places:
         value = place.get()
         tp = model_at(Park, place.loc, data)
@@ -410,7 +412,7 @@ def _scale(data: dict[str, Any], path: str, by: float) -> None:
 
 
 def _add(data: dict[str, Any], path: str, value: Any) -> None:
-    places = resolve(data, path, "add")
+    places = find_places(data, path, "add")
     for place in places:
         if not place.exists:
             place.put([])
@@ -430,7 +432,7 @@ def _add(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 def _remove(data: dict[str, Any], path: str) -> None:
-    places = resolve(data, path, "get")
+    places = find_places(data, path, "get")
     # Delete from the back, so that earlier indices of the same list stay valid.
     for place in sorted(places, key=lambda p: p.key if isinstance(p.key, int) else 0, reverse=True):
         del place.container[place.key]  # type: ignore[arg-type]
@@ -532,7 +534,7 @@ def apply_scenario(park: Park, scenario: Scenario, source: str = "<scenario>") -
     return result
 
 
-def set_path(park: Park, path: str, value: Any, source: str = "--vary") -> Park:
+def set_path(park: Park, path: str, value: Any, source: str = "`vary`") -> Park:
     """The park with `value` set at every place `path` matches, validated.
 
     Used by parameter sweeps, e.g. ``set_path(park, "logistics.dock_groups[id=X].docks", 5)``.
@@ -554,7 +556,7 @@ def set_path(park: Park, path: str, value: Any, source: str = "--vary") -> Park:
     return _validated(data, source, f"in park '{park.park.name}' with {path} = {value!r}")
 
 
-def get_path(park: Park, path: str, source: str = "--vary") -> list[Any]:
+def get_path(park: Park, path: str, source: str = "`vary`") -> list[Any]:
     """The values at every place `path` matches, e.g. to show a sweep's baseline value.
 
     Args:
@@ -570,6 +572,6 @@ def get_path(park: Park, path: str, source: str = "--vary") -> list[Any]:
     """
     data = park.model_dump(mode="json", by_alias=True, exclude_none=True)
     try:
-        return [place.get() for place in resolve(data, path, "get")]
+        return [place.get() for place in find_places(data, path, "get")]
     except PathError as exc:
         raise InputError(source, str(exc), place=path) from None

@@ -18,6 +18,9 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from twin.errors import ParktwinError
+from twin.model.geometry import first_crossing, signed_area
+
 # Bounds that catch typos (a power in W instead of kW, a rate per day given per hour) while
 # leaving room for the largest real parks.
 MAX_COORD_M = 100_000.0
@@ -701,7 +704,7 @@ def clock_minutes(text: str) -> float:
     return int(hours) * 60.0 + int(minutes)
 
 
-class Problem(ValueError):
+class Problem(ParktwinError, ValueError):
     """A rule broken at a place in the park, e.g. ``("logistics", "flows", 2, "gate")``."""
 
     def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
@@ -709,7 +712,8 @@ class Problem(ValueError):
         self.loc = loc
         self.message = message
 
-    def __str__(self) -> str:
+    def text(self) -> str:
+        """The place, then the rule broken there."""
         return f"{format_loc(self.loc)}: {self.message}"
 
 
@@ -731,89 +735,12 @@ def polygon_problem(points: list[Point]) -> str | None:
         pts = pts[:-1]
     if len(set(pts)) != len(pts):
         return "footprint repeats a corner"
-    area2 = sum(
-        x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(pts, pts[1:] + pts[:1], strict=True)
-    )
-    if abs(area2) < 1e-6:
+    if abs(signed_area(np.asarray(pts, dtype=float))) < 0.5e-6:
         return "footprint has no area (its corners are on one line)"
-    if len(pts) <= SMALL_POLYGON:
-        crossing = _first_crossing_pairwise(pts)
-    else:
-        crossing = _first_crossing(np.asarray(pts, dtype=float))
+    crossing = first_crossing(pts)
     if crossing is not None:
         return f"footprint crosses itself (edges {crossing[0]} and {crossing[1]})"
     return None
-
-
-SMALL_POLYGON = 24
-"""Up to this many corners a loop over the edge pairs is faster than numpy's set-up."""
-
-
-def _first_crossing_pairwise(pts: list[Point]) -> tuple[int, int] | None:
-    """:func:`_first_crossing` for a small footprint, one edge pair at a time."""
-    edges = list(zip(pts, pts[1:] + pts[:1], strict=True))
-    n = len(edges)
-    for i in range(n):
-        for j in range(i + 2, n):
-            if not (i == 0 and j == n - 1) and _segments_cross(*edges[i], *edges[j]):
-                return i, j
-    return None
-
-
-def _segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
-    def orient(p: Point, q: Point, r: Point) -> float:
-        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
-
-    def on_segment(p: Point, q: Point, r: Point) -> bool:
-        return min(p[0], q[0]) <= r[0] <= max(p[0], q[0]) and min(p[1], q[1]) <= r[1] <= max(
-            p[1], q[1]
-        )
-
-    o1, o2, o3, o4 = orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
-    if o1 * o2 < 0 and o3 * o4 < 0:
-        return True
-    return any(
-        o == 0 and on_segment(p, q, r)
-        for o, p, q, r in ((o1, a, b, c), (o2, a, b, d), (o3, c, d, a), (o4, c, d, b))
-    )
-
-
-def _first_crossing(corners: np.ndarray) -> tuple[int, int] | None:
-    """The first pair ``(i, j)``, ``i < j``, of non-adjacent edges that touch or cross.
-
-    Edge k runs from corner k to corner k + 1 (the last back to the first). All pairs are
-    tested at once with numpy (a footprint may have 1000 corners: half a million pairs), with
-    the same orientation arithmetic as a loop would do, so the answer is the loop's.
-    """
-    a, b = corners, np.roll(corners, -1, axis=0)
-    n = len(a)
-
-    def orient(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
-        return (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) - (q[..., 1] - p[..., 1]) * (
-            r[..., 0] - p[..., 0]
-        )
-
-    def on_segment(p: np.ndarray, q: np.ndarray, r: np.ndarray) -> np.ndarray:
-        inside = np.ones(np.broadcast_shapes(p.shape, r.shape)[:-1], dtype=bool)
-        for axis in (0, 1):
-            low = np.minimum(p[..., axis], q[..., axis])
-            high = np.maximum(p[..., axis], q[..., axis])
-            inside &= (low <= r[..., axis]) & (r[..., axis] <= high)
-        return inside
-
-    ai, bi, cj, dj = a[:, None], b[:, None], a[None, :], b[None, :]
-    o1, o2, o3, o4 = orient(ai, bi, cj), orient(ai, bi, dj), orient(cj, dj, ai), orient(cj, dj, bi)
-    cross = (o1 * o2 < 0) & (o3 * o4 < 0)
-    cross |= (o1 == 0) & on_segment(ai, bi, cj)
-    cross |= (o2 == 0) & on_segment(ai, bi, dj)
-    cross |= (o3 == 0) & on_segment(cj, dj, ai)
-    cross |= (o4 == 0) & on_segment(cj, dj, bi)
-    i, j = np.triu_indices(n, k=2)
-    keep = ~((i == 0) & (j == n - 1))
-    hits = np.flatnonzero(cross[i[keep], j[keep]])
-    if not len(hits):
-        return None
-    return int(i[keep][hits[0]]), int(j[keep][hits[0]])
 
 
 def duplicate_ids(items: Iterable[Any], where: tuple[str, ...]) -> Iterator[Problem]:

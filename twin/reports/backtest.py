@@ -2,21 +2,32 @@
 
 The verdict says, per metric, whether the nowcast's error at the horizon is below both
 baselines' and whether its 90% band holds about 90% of the outcomes (80-98% counts as
-calibrated, as the issue asks of a back-test on data from a known park).
+calibrated: what a back-test on data from a known park should show).
 """
 
 from __future__ import annotations
 
-import html
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from twin.io.output import atomic_write_text
-from twin.live.backtest import METRICS, Backtest, Outcome
-from twin.reports.charts import page_html, svg_chart
+from twin.live.backtest import METRICS, Backtest, Outcome, Score
+from twin.reports.charts import svg_chart
+from twin.reports.page import (
+    html_heading,
+    html_list,
+    html_paragraphs,
+    html_table,
+    md_heading,
+    md_list,
+    md_table,
+    md_text,
+    page_html,
+)
 from twin.text import csv_text, fmt
 
 COVERAGE_OK = (0.80, 0.98)
@@ -72,8 +83,9 @@ def outcome_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
 
 def write_backtest(out: Path, result: Backtest, source: str) -> list[Path]:
     """Write backtest.json, backtest.csv, report.md and report.html into `out`."""
-    doc = {**result.document(), "source": source, "verdict": verdict_lines(result)}
-    markdown, page = _report(result, doc)
+    verdict = verdict_lines(result)
+    doc = {**result.document(), "source": source, "verdict": verdict}
+    markdown, page = _report(result, source, verdict)
     return [
         atomic_write_text(out / "backtest.json", json.dumps(doc, indent=2, ensure_ascii=False)),
         atomic_write_text(out / "backtest.csv", csv_text(outcome_rows(result.outcomes))),
@@ -82,47 +94,40 @@ def write_backtest(out: Path, result: Backtest, source: str) -> list[Path]:
     ]
 
 
-def _table(doc: dict[str, Any]) -> list[list[str]]:
+def _table(scores: dict[str, Score]) -> list[list[str]]:
     rows = [["metric", "n", "MAE nowcast", "MAE persistence", "MAE cold start",
              "90% band coverage", "cold band coverage", "bias nowcast / cold",
              "RMSE nowcast / persistence / cold"]]  # fmt: skip
-    for name, m in doc["metrics"].items():
-        cover = [fmt(100 * m[k]) + "%" if m[k] is not None else "-" for k in
-                 ("coverage90", "coverage90_cold")]  # fmt: skip
-        rows.append([name, str(m["n"]), fmt(m["mae"]), fmt(m["mae_persistence"]),
-                     fmt(m["mae_cold"]), *cover, _joined(m, "bias", "bias_cold"),
-                     _joined(m, "rmse", "rmse_persistence", "rmse_cold")])  # fmt: skip
+    for name, m in scores.items():
+        cover = [fmt(100 * v) + "%" if not math.isnan(v) else "-" for v in
+                 (m.coverage90, m.coverage90_cold)]  # fmt: skip
+        rows.append([name, str(m.n), fmt(m.mae), fmt(m.mae_persistence),
+                     fmt(m.mae_cold), *cover, _joined(m.bias, m.bias_cold),
+                     _joined(m.rmse, m.rmse_persistence, m.rmse_cold)])  # fmt: skip
     return rows
 
 
-def _joined(metric: dict[str, Any], *keys: str) -> str:
+def _joined(*figures: float) -> str:
     """Several figures of one metric in one cell, ``-`` for a missing one."""
-    return " / ".join(fmt(metric[k]) if metric[k] is not None else "-" for k in keys)
+    return " / ".join(fmt(x) for x in figures)
 
 
-def _report(result: Backtest, doc: dict[str, Any]) -> tuple[str, str]:
+def _report(result: Backtest, source: str, verdict: list[str]) -> tuple[str, str]:
     title = f"Back-test of {result.park}"
     intro = (
         f"{len(result.origins)} origins every {result.every_min:g} min from "
-        f"{doc['first_origin']} to {doc['last_origin']}; horizon {result.hours:g} h; "
-        f"{result.replications} replications; source {doc['source']}."
+        f"{result.first_origin} to {result.last_origin}; horizon {result.hours:g} h; "
+        f"{result.replications} replications; source {source}."
     )
-    left_out = doc["flows_left_out"]
+    left_out = result.flows_left_out
     note = (
         f"Flows with no truck in the history, left out: {', '.join(left_out)}." if left_out else ""
     )
-    rows = _table(doc)
-    md = [f"# {title}", "", intro, "", note, ""] if note else [f"# {title}", "", intro, ""]
-    md += ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    md += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-    md += ["", *[f"- {line}" for line in doc["verdict"]], ""]
-    cells = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows[1:]
-    )
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in rows[0])
-    body = [f"<p>{html.escape(intro)}</p>", f"<p>{html.escape(note)}</p>" if note else ""]
-    body += [f"<table><tr>{head}</tr>{cells}</table>", "<ul>"]
-    body += [f"<li>{html.escape(line)}</li>" for line in doc["verdict"]] + ["</ul>"]
+    rows = _table(result.scores())
+    md = [md_heading(1, title), "", md_text(intro), ""] + ([md_text(note), ""] if note else [])
+    md += [*md_table(rows[0], rows[1:]), "", *md_list(verdict), ""]
+    body = [html_paragraphs([intro, note] if note else [intro])]
+    body += [html_table(rows[0], rows[1:]), html_list(verdict)]
     body += [_chart(result, metric) for metric in METRICS]
     return "\n".join(md), page_html(title, "".join(body))
 
@@ -145,4 +150,4 @@ def _chart(result: Backtest, metric: str) -> str:
              (("happened", "truth"), ("nowcast", "nowcast"), ("p05", "p05"), ("p95", "p95"),
               ("persistence", "persistence"), ("cold start", "cold"))}  # fmt: skip
     chart = svg_chart(lines, f"origin, hours after {origins[0]:%Y-%m-%d %H:%M}", LABELS[metric])
-    return f"<h2>{html.escape(LABELS[metric])} {result.hours:g} h ahead</h2>{chart}"
+    return html_heading(2, f"{LABELS[metric]} {result.hours:g} h ahead") + chart

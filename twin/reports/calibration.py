@@ -10,7 +10,6 @@ charts (inline SVG from :func:`twin.reports.run.svg_chart`; no external resource
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Sequence
@@ -26,7 +25,19 @@ from twin.calibration.spread import MIN_REPLICATIONS
 from twin.calibration.validation import MIN_TRUCKS_JUDGED
 from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
-from twin.reports.charts import page_html, svg_chart
+from twin.reports.charts import svg_chart
+from twin.reports.page import (
+    html_heading,
+    html_list,
+    html_paragraphs,
+    html_table,
+    html_text,
+    md_heading,
+    md_list,
+    md_table,
+    md_text,
+    page_html,
+)
 from twin.text import fmt
 
 if TYPE_CHECKING:
@@ -38,7 +49,7 @@ VERDICT_ORDER = {"poor": 0, "fair": 1, "good": 2, "-": 3}
 
 
 @dataclass
-class Row:
+class SummaryRow:
     """One line of the summary table."""
 
     asset: str
@@ -52,7 +63,7 @@ class Row:
 
 def write_report(cal: Calibration, folder: Path) -> list[Path]:
     """Write report.md, report.html and calibration.json into `folder`; return their paths."""
-    markdown, page = render(cal)
+    markdown, page = calibration_report(cal)
     document = json.dumps(calibration_document(cal), indent=1, ensure_ascii=False)
     return [
         atomic_write_text(folder / "report.md", markdown),
@@ -61,7 +72,7 @@ def write_report(cal: Calibration, folder: Path) -> list[Path]:
     ]
 
 
-def render(cal: Calibration) -> tuple[str, str]:
+def calibration_report(cal: Calibration) -> tuple[str, str]:
     """The report as Markdown and as an HTML page."""
     rows = summary_rows(cal)
     title = f"Calibration of {cal.source.park.name}"
@@ -71,11 +82,8 @@ def render(cal: Calibration) -> tuple[str, str]:
     sections.append(
         (
             "Summary",
-            [*_md_table(_summary_head(), _summary_cells(rows)), "", *plain],
-            [
-                _html_table(_summary_head(), _summary_cells(rows)),
-                "<ul>" + "".join(f"<li>{html.escape(p[2:])}</li>" for p in plain) + "</ul>",
-            ],
+            [*md_table(_summary_head(), _summary_cells(rows)), "", *md_list(plain)],
+            [html_table(_summary_head(), _summary_cells(rows)), html_list(plain)],
         )
     )
     sections.append(_data_section(cal))
@@ -93,19 +101,12 @@ def render(cal: Calibration) -> tuple[str, str]:
     if cal.validation is not None:
         sections.append(_validation_section(cal))
     if cal.notes:
-        notes = [f"- {n}" for n in cal.notes]
-        sections.append(
-            (
-                "Notes",
-                notes,
-                ["<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in cal.notes) + "</ul>"],
-            )
-        )
-    md = [f"# {title}", "", *intro, ""]
-    body = ["".join(f"<p>{html.escape(p)}</p>" for p in intro)]
+        sections.append(("Notes", md_list(cal.notes), [html_list(cal.notes)]))
+    md = [md_heading(1, title), "", *map(md_text, intro), ""]
+    body = [html_paragraphs(intro)]
     for name, md_parts, html_parts in sections:
-        md += [f"## {name}", "", *md_parts, ""]
-        body.append(f"<h2>{html.escape(name)}</h2>" + "".join(html_parts))
+        md += [md_heading(2, name), "", *md_parts, ""]
+        body.append(html_heading(2, name) + "".join(html_parts))
     md.append("Charts of observed against simulated series are in report.html.")
     return "\n".join(md) + "\n", page_html(title, "".join(body))
 
@@ -113,13 +114,13 @@ def render(cal: Calibration) -> tuple[str, str]:
 # --------------------------------------------------------------------------- summary
 
 
-def summary_rows(cal: Calibration) -> list[Row]:
+def summary_rows(cal: Calibration) -> list[SummaryRow]:
     """One row per fitted (or checked) asset: meters, flows, dock groups, roads."""
     val = cal.validation
     series = {(c.asset, c.quantity): c for c in val.series} if val else {}
     rows = _meter_rows(cal, series)
     rows += [
-        Row(
+        SummaryRow(
             c.asset,
             f"{c.kind} power_kw",
             "(not fitted)",
@@ -136,7 +137,7 @@ def summary_rows(cal: Calibration) -> list[Row]:
     rows += _group_rows(cal, {c.group: c for c in val.queues} if val else {})
     if cal.speed is not None:
         rows.append(
-            Row(
+            SummaryRow(
                 "roads",
                 "speed_kmh",
                 f"all speeds ÷ {cal.speed.factor:.3f}",
@@ -149,8 +150,8 @@ def summary_rows(cal: Calibration) -> list[Row]:
     return rows
 
 
-def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) -> list[Row]:
-    rows: list[Row] = []
+def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) -> list[SummaryRow]:
+    rows: list[SummaryRow] = []
     buildings = {b.id: b for b in cal.source.buildings}
     for (asset, quantity), fit in sorted(cal.levels.items()):
         b = buildings[asset]
@@ -170,7 +171,7 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
             training = f"MAPE {fit.mape_pct:.1f}%" + ("" if fit.separable else " (sum only)")
             notes = fit.notes
         rows.append(
-            Row(
+            SummaryRow(
                 asset,
                 quantity,
                 fitted,
@@ -189,7 +190,7 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
             for q, s in found.shares.items()
         )
         rows.append(
-            Row(
+            SummaryRow(
                 asset,
                 "shifts",
                 f"run {day_range(found.days)}" if found.inferred else "(kept)",
@@ -203,7 +204,7 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
         water = buildings[asset].water
         check = series.get((asset, "wastewater_m3h"))
         rows.append(
-            Row(
+            SummaryRow(
                 asset,
                 "wastewater_ratio",
                 f"{fmt(water.wastewater_ratio if water else math.nan)} → {fmt(ratio.ratio)}",
@@ -216,14 +217,14 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
     return rows
 
 
-def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[Row]:
-    rows: list[Row] = []
+def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[SummaryRow]:
+    rows: list[SummaryRow] = []
     flows = {f.id: f for f in cal.source.logistics.flows}
     for fid, fit in sorted(cal.arrivals.items()):
         before = float(np.mean(flows[fid].weekly_rates())) * 24
         check = checks.get(fid)
         rows.append(
-            Row(
+            SummaryRow(
                 fid,
                 "arrivals",
                 f"{fmt(before)} → {fmt(fit.per_day)} /day, {fit.choice}",
@@ -239,8 +240,8 @@ def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[Row]:
     return rows
 
 
-def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Row]:
-    rows: list[Row] = []
+def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[SummaryRow]:
+    rows: list[SummaryRow] = []
     groups = {g.id: g for g in cal.source.logistics.dock_groups}
     for gid in sorted(set(cal.services) | set(cal.docks) | set(cal.counts)):
         fit = cal.services.get(gid)
@@ -254,7 +255,7 @@ def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Row]:
             parts.append(f"docks {found.current} → {found.chosen}")
         check = checks.get(gid)
         rows.append(
-            Row(
+            SummaryRow(
                 gid,
                 "dock service, docks",
                 "; ".join(parts),
@@ -267,15 +268,15 @@ def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Row]:
     return rows
 
 
-def _gate_rows(cal: Calibration) -> list[Row]:
-    rows: list[Row] = []
+def _gate_rows(cal: Calibration) -> list[SummaryRow]:
+    rows: list[SummaryRow] = []
     gates = {g.id: g for g in cal.source.logistics.gates}
     for gid, found in sorted(cal.gates.items()):
         fit = found.service
         before = _spec_short(gates[gid].service.model_dump())
         how = "from gate_out" if "gate_out" in found.data else "deconvolved"
         rows.append(
-            Row(
+            SummaryRow(
                 gid,
                 "gate service",
                 f"{before} → {_spec_short(fit.best.spec)} ({how})" if fit else f"{before} (kept)",
@@ -318,14 +319,14 @@ def _summary_head() -> list[str]:
     ]
 
 
-def _summary_cells(rows: list[Row]) -> list[list[str]]:
+def _summary_cells(rows: list[SummaryRow]) -> list[list[str]]:
     return [[r.asset, r.what, r.fitted, r.fit, r.validation, r.verdict] for r in rows]
 
 
-def _plain_words(cal: Calibration, rows: list[Row]) -> list[str]:
+def _plain_words(cal: Calibration, rows: list[SummaryRow]) -> list[str]:
     """What fits well and what does not, in sentences."""
     if cal.validation is None:
-        return ["- The fitted park was not validated (no held-out span)."]
+        return ["The fitted park was not validated (no held-out span)."]
     by: dict[str, list[str]] = {"good": [], "fair": [], "poor": []}
     for r in rows:
         verdict = r.verdict.rstrip(" *")
@@ -333,35 +334,35 @@ def _plain_words(cal: Calibration, rows: list[Row]) -> list[str]:
             by[verdict].append(f"{r.asset} ({r.what})")
     out = []
     if by["good"]:
-        out.append(f"- Fits well: {', '.join(by['good'])}.")
+        out.append(f"Fits well: {', '.join(by['good'])}.")
     if by["fair"]:
-        out.append(f"- Fits roughly: {', '.join(by['fair'])}.")
+        out.append(f"Fits roughly: {', '.join(by['fair'])}.")
     if by["poor"]:
-        out.append(f"- Does not fit: {', '.join(by['poor'])}.")
+        out.append(f"Does not fit: {', '.join(by['poor'])}.")
     for asset, shifts in sorted(cal.weekdays.items()):
         if shifts.inferred:
-            out.append(f"- {asset}: {shifts.summary()}.")
+            out.append(f"{asset}: {shifts.summary()}.")
         if shifts.note:
-            out.append(f"- {asset}: {shifts.note}.")
+            out.append(f"{asset}: {shifts.note}.")
     for (asset, quantity), fit in sorted(cal.levels.items()):
         shaped = cal.shapes.get((asset, quantity))
         if shaped is not None and shaped.shape is not None:
-            out.append(f"- {asset} {quantity}: follows a {shaped.chosen} load shape now.")
+            out.append(f"{asset} {quantity}: follows a {shaped.chosen} load shape now.")
             continue  # the notes were about what two levels cannot follow
         for note in fit.notes:
-            out.append(f"- {asset} {quantity}: {note}.")
+            out.append(f"{asset} {quantity}: {note}.")
     for fid, arrival in sorted(cal.arrivals.items()):
         if not arrival.daily.poisson:
-            out.append(f"- {fid}: {arrival.daily.verdict()}.")
+            out.append(f"{fid}: {arrival.daily.verdict()}.")
     for found in cal.docks.values():
         if found.chosen != found.current or found.note.startswith("kept"):
-            out.append(f"- {found.group}: {found.note}.")
+            out.append(f"{found.group}: {found.note}.")
     for count in cal.counts.values():
         if count.chosen != count.current or not count.identified:
-            out.append(f"- {count.group}: {count.note}.")
+            out.append(f"{count.group}: {count.note}.")
     for place, why in sorted(cal.refused.items()):
-        out.append(f"- REFUSED {place}: {why}; the park file's value was kept.")
-    out.append("- Rows marked * have notes on what the park format cannot represent.")
+        out.append(f"REFUSED {place}: {why}; the park file's value was kept.")
+    out.append("Rows marked * have notes on what the park format cannot represent.")
     return out
 
 
@@ -387,16 +388,8 @@ def _intro(cal: Calibration) -> list[str]:
 
 
 def _data_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
-    lines = [f"- {r.summary()}" for r in cal.data.reports]
-    return (
-        "Data read",
-        lines,
-        [
-            "<ul>"
-            + "".join(f"<li>{html.escape(r.summary())}</li>" for r in cal.data.reports)
-            + "</ul>"
-        ],
-    )
+    summaries = [r.summary() for r in cal.data.reports]
+    return "Data read", md_list(summaries), [html_list(summaries)]
 
 
 def _arrival_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
@@ -429,15 +422,15 @@ def _arrival_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
         rates = fit.weekly_rates()
         x = np.arange(168) / 24.0
         charts.append(
-            f"<h3>{html.escape(fid)}</h3>"
+            f"<h3>{html_text(fid)}</h3>"
             + svg_chart(
                 {"fitted rate": (x, rates)}, "day of week (0 = Monday)", "trucks/h", height=180
             )
         )
     return (
         "Arrivals",
-        [*text, "", *_md_table(head, cells)],
-        [f"<p>{html.escape(text[0])}</p>", _html_table(head, cells), *charts],
+        [*text, "", *md_table(head, cells)],
+        [f"<p>{html_text(text[0])}</p>", html_table(head, cells), *charts],
     )
 
 
@@ -448,7 +441,7 @@ def _service_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
         "Lowest AIC wins. The KS test compares complete times with the fitted distribution "
         "(parameters estimated from the same data, so its p-value is optimistic)."
     ]
-    page = [f"<p>{html.escape(md[0])}</p>"]
+    page = [f"<p>{html_text(md[0])}</p>"]
     head = ["family", "parameters", "log L", "ΔAIC", "KS D", "KS p"]
     for gid, fit in sorted(cal.services.items()):
         cells = [
@@ -471,10 +464,8 @@ def _service_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
                 else ""
             )
         )
-        md += ["", f"### {gid}", "", line, "", *_md_table(head, cells)]
-        page.append(
-            f"<h3>{html.escape(gid)}</h3><p>{html.escape(line)}</p>" + _html_table(head, cells)
-        )
+        md += ["", md_heading(3, gid), "", md_text(line), "", *md_table(head, cells)]
+        page.append(f"<h3>{html_text(gid)}</h3><p>{html_text(line)}</p>" + html_table(head, cells))
     return "Service times", md, page
 
 
@@ -515,11 +506,11 @@ def _meter_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
         "Readings are regressed on the shift share of their interval by least absolute deviations "
         "(levels ≥ 0). MAPE and R² are per reading on the training span."
     )
-    md = [text, "", *_md_table(head, cells)]
-    page = [f"<p>{html.escape(text)}</p>", _html_table(head, cells)]
+    md = [text, "", *md_table(head, cells)]
+    page = [f"<p>{html_text(text)}</p>", html_table(head, cells)]
     if cells2:
-        md += ["", *_md_table(head2, cells2)]
-        page.append(_html_table(head2, cells2))
+        md += ["", *md_table(head2, cells2)]
+        page.append(html_table(head2, cells2))
     return "Meters", md, page
 
 
@@ -538,8 +529,8 @@ def _gates_docks_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
         for g, f in sorted(cal.gates.items())
     ]
     if cells:
-        md += ["### Gates", "", *_md_table(head, cells), ""]
-        page += ["<h3>Gates</h3>", _html_table(head, cells)]
+        md += ["### Gates", "", *md_table(head, cells), ""]
+        page += ["<h3>Gates</h3>", html_table(head, cells)]
     head = ["dock group", "services", "most at once", "waits seen", "file → fitted", "reading"]
     cells = [
         [g, str(c.services), str(c.lower), str(c.waits), f"{c.current} → {c.chosen}", c.note]
@@ -552,8 +543,8 @@ def _gates_docks_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
             "another left, while all were busy, show the docks saturated, and then the bound "
             "is the count."
         )
-        md += ["### Docks", "", text, "", *_md_table(head, cells)]
-        page += ["<h3>Docks</h3>", f"<p>{html.escape(text)}</p>", _html_table(head, cells)]
+        md += ["### Docks", "", text, "", *md_table(head, cells)]
+        page += ["<h3>Docks</h3>", f"<p>{html_text(text)}</p>", html_table(head, cells)]
     return "Gates and docks (from the log)", md, page
 
 
@@ -569,8 +560,8 @@ def _search_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
         )
         head = ["flow", "trucks", "observed drive (median, min)", "file's drive (min)"]
         cells = [[f, str(n), f"{o:.2f}", f"{m:.2f}"] for f, (n, o, m) in sorted(s.per_flow.items())]
-        md += [text, "", *_md_table(head, cells), ""]
-        page += [f"<p>{html.escape(text)}</p>", _html_table(head, cells)]
+        md += [text, "", *md_table(head, cells), ""]
+        page += [f"<p>{html_text(text)}</p>", html_table(head, cells)]
     if cal.docks:
         text = (
             "Docks staffed, where the log has no service times: the fitted park simulated over "
@@ -592,8 +583,8 @@ def _search_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
                 row.append(f"{sim[0]:.1f} ± {sim[1]:.1f}{mark}" if sim else "")
             row.append(d.note)
             cells.append(row)
-        md += [text, "", *_md_table(head, cells)]
-        page += [f"<p>{html.escape(text)}</p>", _html_table(head, cells)]
+        md += [text, "", *md_table(head, cells)]
+        page += [f"<p>{html_text(text)}</p>", html_table(head, cells)]
     return "Road speed and docks (searches)", md, page
 
 
@@ -626,8 +617,8 @@ def _uncertainty_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
         if moved
         else "No file value lies outside its fitted interval."
     )
-    md = [text, "", summary, "", *_md_table(head, cells)]
-    page = [f"<p>{html.escape(text)}</p><p>{html.escape(summary)}</p>", _html_table(head, cells)]
+    md = [text, "", md_text(summary), "", *md_table(head, cells)]
+    page = [f"<p>{html_text(text)}</p><p>{html_text(summary)}</p>", html_table(head, cells)]
     return "Uncertainty and identifiability", md, page
 
 
@@ -674,12 +665,12 @@ def _meter_checks(val: Validation) -> tuple[list[str], list[str]]:
         for c in val.series
     ]
     if cells:
-        md += ["### Meters", "", *_md_table(head, cells), ""]
-        page += ["<h3>Meters</h3>", _html_table(head, cells)]
+        md += ["### Meters", "", *md_table(head, cells), ""]
+        page += ["<h3>Meters</h3>", html_table(head, cells)]
         for c in sorted(val.series, key=lambda c: (VERDICT_ORDER[c.verdict], c.asset)):
             x = c.hours / 1440.0
             page.append(
-                f"<h4>{html.escape(c.asset)} {c.quantity}: {c.verdict} ({html.escape(c.reason)})"
+                f"<h4>{html_text(c.asset)} {c.quantity}: {c.verdict} ({html_text(c.reason)})"
                 "</h4>"
                 + svg_chart(
                     {"observed": (x, c.observed), "simulated": (x, c.simulated)},
@@ -717,14 +708,14 @@ def _arrival_checks(val: Validation) -> tuple[list[str], list[str]]:
         for c in val.arrivals
     ]
     if cells:
-        md += ["### Truck arrivals", "", *_md_table(head, cells), ""]
-        page += ["<h3>Truck arrivals</h3>", _html_table(head, cells)]
+        md += ["### Truck arrivals", "", *md_table(head, cells), ""]
+        page += ["<h3>Truck arrivals</h3>", html_table(head, cells)]
         for a in val.arrivals:
             if a.name != "all logged flows" and a.verdict == "good":
                 continue
             x = a.hours / 1440.0
             page.append(
-                f"<h4>{html.escape(a.name)}: {a.verdict}</h4>"
+                f"<h4>{html_text(a.name)}: {a.verdict}</h4>"
                 + svg_chart(
                     {"observed": (x, a.observed), "simulated (mean)": (x, a.simulated)},
                     "day of the held-out span",
@@ -763,18 +754,18 @@ def _queue_checks(val: Validation) -> tuple[list[str], list[str]]:
         for c in val.queues
     ]
     if cells:
-        md += ["### Waits and turnaround", "", QUEUE_NOTE, "", *_md_table(head, cells)]
+        md += ["### Waits and turnaround", "", QUEUE_NOTE, "", *md_table(head, cells)]
         page += [
             "<h3>Waits and turnaround</h3>",
-            f"<p>{html.escape(QUEUE_NOTE)}</p>",
-            _html_table(head, cells),
+            f"<p>{html_text(QUEUE_NOTE)}</p>",
+            html_table(head, cells),
         ]
         for q in val.queues:
             obs, sim = q.samples.get("turnaround"), q.samples.get("turnaround_sim")
             if obs is None or sim is None or len(obs) < 2 or len(sim) < 2:
                 continue
             page.append(
-                f"<h4>{html.escape(q.group)}: turnaround, share of trucks done within x</h4>"
+                f"<h4>{html_text(q.group)}: turnaround, share of trucks done within x</h4>"
                 + svg_chart(
                     {"observed": _ecdf(obs), "simulated": _ecdf(sim)},
                     "minutes",
@@ -850,24 +841,6 @@ def _spec_short(spec: dict[str, Any]) -> str:
 def _spec_text(spec: dict[str, Any]) -> str:
     params = ", ".join(f"{k} {fmt(v)}" for k, v in spec.items() if k != "dist")
     return f"{spec.get('dist')}({params})"
-
-
-def _md_table(head: list[str], cells: list[list[str]]) -> list[str]:
-    def esc(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in cells]
-    return lines
-
-
-def _html_table(head: list[str], cells: list[list[str]]) -> str:
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in cells
-    )
-    return (
-        "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + f"</tr>{rows}</table>"
-    )
 
 
 def write_outputs(cal: Calibration, out: str | Path, report_dir: str | Path | None) -> list[Path]:

@@ -1,8 +1,8 @@
 """A small SVG chart toolkit for self-contained HTML pages: no JavaScript, no external URLs.
 
 Line charts (:func:`svg_chart`), interval charts (:func:`svg_intervals`), round axis ticks
-(:func:`nice_ticks`), a colour palette and the page shell (:func:`page_html`). The run,
-comparison, sweep and calibration reports draw with it.
+(:func:`nice_ticks`) and a colour palette; the page around them is :mod:`twin.reports.page`.
+Every report draws with it.
 """
 
 from __future__ import annotations
@@ -95,20 +95,6 @@ def svg_chart(
         )
     parts.append("</svg>")
     return "".join(parts)
-
-
-def page_html(title: str, body: str) -> str:
-    """A self-contained HTML page (inline CSS, no external resources)."""
-    return (
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title><style>"
-        "body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 8px;"
-        "text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}"
-        ".sig{font-weight:bold}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>{body}"
-        "<p style='color:#888'>Made by parktwin.</p></body></html>"
-    )
 
 
 def svg_intervals(

@@ -8,10 +8,9 @@ rename). The HTML page is self-contained: inline CSS and inline SVG charts
 
 from __future__ import annotations
 
-import html
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,19 @@ from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
 from twin.model.intervals import Clock
 from twin.model.schema import Park, Scenario
-from twin.reports.charts import page_html, svg_chart, svg_intervals
+from twin.reports.charts import svg_chart, svg_intervals
+from twin.reports.page import (
+    Markup,
+    html_list,
+    html_paragraphs,
+    html_table,
+    html_text,
+    md_heading,
+    md_list,
+    md_table,
+    md_text,
+    page_html,
+)
 from twin.sim.trace import Trace
 from twin.text import csv_text, fmt
 
@@ -105,18 +116,19 @@ def comparison_report(comparison: Comparison) -> tuple[str, str]:
     verdicts = comparison.verdicts()
     changed, unchanged, hidden = comparison.shown_kpis()
     by_key = {(r.kpi, r.scenario): r for r in comparison.rows()}
-    md = [f"# {title}", "", *intro, "", "## Verdict", "", *[f"- {v}" for v in verdicts], ""]
-    md += ["## Changes", "", SIGNIFICANCE, ""]
-    headers = [comparison.column(label) for label in comparison.labels]
-    md += _change_table_md(comparison.labels, headers, changed + unchanged, by_key)
+    md = [md_heading(1, title), "", *map(md_text, intro), "", "## Verdict", "", *md_list(verdicts)]
+    md += ["", "## Changes", "", SIGNIFICANCE, ""]
+    head, cells = _change_table(comparison, changed + unchanged, by_key, markdown=True)
+    md += md_table(head, cells)
     if hidden:
         md += ["", f"{hidden} more KPIs (each dock group, production) in comparison.csv."]
+    head, cells = _change_table(comparison, changed + unchanged, by_key, markdown=False)
     body = (
-        "".join(f"<p>{html.escape(line)}</p>" for line in intro)
-        + "<h2>Verdict</h2><ul>"
-        + "".join(f"<li>{html.escape(v)}</li>" for v in verdicts)
-        + f"</ul><h2>Changes</h2><p>{SIGNIFICANCE}</p>"
-        + _change_table_html(comparison.labels, headers, changed + unchanged, by_key)
+        html_paragraphs(intro)
+        + "<h2>Verdict</h2>"
+        + html_list(verdicts)
+        + f"<h2>Changes</h2><p>{SIGNIFICANCE}</p>"
+        + html_table(head, cells, numeric=range(2, len(head)))
         + _interval_charts(comparison.labels, changed, by_key)
         + profile_charts(_traces(comparison))
         + _every_kpi_html(comparison.rows())
@@ -124,62 +136,45 @@ def comparison_report(comparison: Comparison) -> tuple[str, str]:
     return "\n".join(md) + "\n", page_html(title, body)
 
 
-def _change_cell(row: Row | None, bold: tuple[str, str]) -> str:
-    """A scenario's change of one KPI for a table, between `bold` marks when significant."""
+def _change_cell(row: Row | None, bold: Callable[[str], str] | None = None) -> str:
+    """A scenario's change of one KPI for a table, through `bold` when significant."""
     if row is None or math.isnan(row.delta):
         return "-"
     text = (
         f"{row.change()} ({fmt(row.delta_pct)}%)" if not math.isnan(row.delta_pct) else row.change()
     )
-    return f"{bold[0]}{text}{bold[1]}" if row.significant else text
+    return Markup(bold(text)) if bold is not None and row.significant else text
 
 
-def _change_table_md(
-    labels: Sequence[str],
-    headers: Sequence[str],
+def _change_table(
+    comparison: Comparison,
     kpis: Sequence[str],
     by_key: dict[tuple[str, str], Row],
-) -> list[str]:
-    """The Markdown table of the shown KPIs: unit, baseline mean, each scenario's change.
+    markdown: bool,
+) -> tuple[list[str], list[list[str]]]:
+    """The table of the shown KPIs: unit, baseline mean, each scenario's change.
 
-    `headers` are the scenarios' column headings (they say when pairs are missing).
+    The scenarios' column headings say when pairs are missing; a significant change is bold.
     """
-    md = ["| KPI | unit | baseline | " + " | ".join(headers) + " |"]
-    md.append("|---|---|---|" + "---|" * len(labels))
+    labels = comparison.labels
+    head = ["KPI", "unit", "baseline", *(comparison.column(label) for label in labels)]
+    bold = _md_bold if markdown else _html_bold
+    cells = []
     for kpi in kpis:
         base = by_key.get((kpi, labels[0]))
-        cells = [_change_cell(by_key.get((kpi, label)), ("**", "**")) for label in labels]
-        md.append(
-            f"| {kpi} | {base.unit if base else ''} | {fmt(base.baseline_mean if base else None)}"
-            f" | " + " | ".join(cells) + " |"
+        changes = [_change_cell(by_key.get((kpi, label)), bold) for label in labels]
+        cells.append(
+            [kpi, base.unit if base else "", fmt(base.baseline_mean if base else None), *changes]
         )
-    return md
+    return head, cells
 
 
-def _change_table_html(
-    labels: Sequence[str],
-    headers: Sequence[str],
-    kpis: Sequence[str],
-    by_key: dict[tuple[str, str], Row],
-) -> str:
-    """The same table in HTML."""
-    head = "".join(f"<th>{html.escape(header)}</th>" for header in headers)
-    rows = []
-    for kpi in kpis:
-        base = by_key.get((kpi, labels[0]))
-        tds = "".join(
-            f"<td class=n>{_change_cell(by_key.get((kpi, label)), ('<b>', '</b>'))}</td>"
-            for label in labels
-        )
-        rows.append(
-            f"<tr><td>{html.escape(kpi)}</td><td>{base.unit if base else ''}</td>"
-            f"<td class=n>{fmt(base.baseline_mean if base else None)}</td>{tds}</tr>"
-        )
-    return (
-        f"<table><tr><th>KPI</th><th>unit</th><th>baseline</th>{head}</tr>"
-        + "".join(rows)
-        + "</table>"
-    )
+def _md_bold(text: str) -> str:
+    return f"**{md_text(text)}**"
+
+
+def _html_bold(text: str) -> str:
+    return f"<b>{html_text(text)}</b>"
 
 
 def _interval_charts(
@@ -217,18 +212,14 @@ def _traces(comparison: Comparison) -> dict[str, Trace | None]:
 
 def _every_kpi_html(rows: Sequence[Row]) -> str:
     """Every row of the comparison, folded."""
-    cells = "".join(
-        f"<tr{' class=sig' if r.significant else ''}><td>{html.escape(r.scenario)}</td>"
-        f"<td>{html.escape(r.kpi)}</td><td>{r.unit}</td><td class=n>{fmt(r.baseline_mean)}</td>"
-        f"<td class=n>{fmt(r.mean)}</td><td class=n>{_change_cell(r, ('', ''))}</td></tr>"
+    head = ["scenario", "KPI", "unit", "baseline", "scenario", "change"]
+    cells = [
+        [r.scenario, r.kpi, r.unit, fmt(r.baseline_mean), fmt(r.mean), _change_cell(r)]
         for r in rows
-    )
-    return (
-        "<h2>Every KPI</h2><details><summary>show</summary><table><tr><th>scenario</th>"
-        "<th>KPI</th><th>unit</th><th>baseline</th><th>scenario</th><th>change</th></tr>"
-        + cells
-        + "</table></details>"
-    )
+    ]
+    marked = {i for i, r in enumerate(rows) if r.significant}
+    table = html_table(head, cells, numeric={3, 4, 5}, marked=marked)
+    return f"<h2>Every KPI</h2><details><summary>show</summary>{table}</details>"
 
 
 def write_comparison(

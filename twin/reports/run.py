@@ -7,7 +7,6 @@ self-contained page: charts are inline SVG, there are no external URLs.
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +15,17 @@ from twin.experiment.results import Experiment, describe_choices
 from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
 from twin.model.schema import Park, Scenario
-from twin.reports.charts import page_html, svg_chart
+from twin.reports.charts import svg_chart
+from twin.reports.page import (
+    html_paragraphs,
+    html_table,
+    md_heading,
+    md_table,
+    md_text,
+    page_html,
+)
 from twin.sim.trace import Trace
-from twin.text import csv_text, fmt
+from twin.text import csv_text, fmt, interval_text
 
 
 def kpi_rows(experiment: Experiment) -> list[dict[str, object]]:
@@ -66,31 +73,19 @@ def run_report(experiment: Experiment) -> tuple[str, str]:
     choices = describe_choices(experiment.to_dict())
     if choices:
         intro += " " + " ".join(line if line.endswith(".") else line + "." for line in choices)
-    rows = kpi_rows(experiment)
-    lines = [
-        f"# {title}",
-        "",
-        intro,
-        "",
-        "| KPI | unit | mean | 95% interval |",
-        "|---|---|---|---|",
+    head = ["KPI", "unit", "mean", "95% interval"]
+    cells = [
+        [r["kpi"], r["unit"], fmt(r["mean"]), interval_text(r["ci95_low"], r["ci95_high"])]
+        for r in kpi_rows(experiment)
     ]
-    for row in rows:
-        lines.append(
-            f"| {row['kpi']} | {row['unit']} | {fmt(row['mean'])} | "
-            f"[{fmt(row['ci95_low'])}, {fmt(row['ci95_high'])}] |"
-        )
-    table = "".join(
-        f"<tr><td>{html.escape(str(r['kpi']))}</td><td>{r['unit']}</td>"
-        f"<td class=n>{fmt(r['mean'])}</td>"
-        f"<td class=n>[{fmt(r['ci95_low'])}, {fmt(r['ci95_high'])}]</td></tr>"
-        for r in rows
-    )
+    lines = [md_heading(1, title), "", md_text(intro), "", *md_table(head, cells)]
     charts = trace_charts(experiment.trace) if experiment.trace is not None else ""
     page = page_html(
         title,
-        f"<p>{html.escape(intro)}</p>{charts}<h2>KPIs</h2><table><tr><th>KPI</th><th>unit</th>"
-        f"<th>mean</th><th>95% interval</th></tr>{table}</table>",
+        html_paragraphs([intro])
+        + charts
+        + "<h2>KPIs</h2>"
+        + html_table(head, cells, numeric={2, 3}),
     )
     return "\n".join(lines) + "\n", page
 

@@ -7,7 +7,6 @@ varied parameter with its 95% interval.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Sequence
@@ -21,9 +20,18 @@ from twin.experiment.sweeps import Sweep, labels_of
 from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
 from twin.model.schema import Park
-from twin.reports.charts import page_html, svg_chart
+from twin.reports.charts import svg_chart
+from twin.reports.page import (
+    html_heading,
+    html_paragraphs,
+    html_table,
+    md_heading,
+    md_table,
+    md_text,
+    page_html,
+)
 from twin.stats import summarize
-from twin.text import csv_text, fmt
+from twin.text import csv_text, fmt, interval_text
 
 
 def _interval(experiment: Experiment, kpi: str) -> tuple[float, float, float]:
@@ -85,7 +93,7 @@ def sweep_charts(sweep: Sweep) -> str:
                     np.array([_interval(e, kpi)[0] for _, e in chosen]),
                 )
         unit = sweep.experiments[0].to_dict()["kpis"].get(kpi, {}).get("unit", "")
-        parts.append(f"<h3>{html.escape(kpi)}</h3>" + svg_chart(lines, xlabel, unit))
+        parts.append(html_heading(3, kpi) + svg_chart(lines, xlabel, unit))
     return "".join(parts)
 
 
@@ -113,26 +121,17 @@ def sweep_report(sweep: Sweep) -> tuple[str, str]:
         for kpi in sweep.kpis:
             mean, lo, hi = _interval(experiment, kpi)
             cells.append(
-                f"{fmt(mean)} [{fmt(lo)}, {fmt(hi)}]" if sweep.replications > 1 else fmt(mean)
+                f"{fmt(mean)} {interval_text(lo, hi)}" if sweep.replications > 1 else fmt(mean)
             )
         table.append(cells)
-    md = [f"# {title}", "", *intro, ""]
-    md.append("| " + " | ".join(header) + " |")
-    md.append("|" + "---|" * len(header))
-    md += ["| " + " | ".join(row) + " |" for row in table]
+    md = [md_heading(1, title), "", *map(md_text, intro), "", *md_table(header, table)]
     markdown = "\n".join(md) + "\n"
     body = (
-        "".join(f"<p>{html.escape(line)}</p>" for line in intro)
+        html_paragraphs(intro)
         + "<h2>Charts</h2>"
         + sweep_charts(sweep)
-        + "<h2>Table</h2><table><tr>"
-        + "".join(f"<th>{html.escape(h)}</th>" for h in header)
-        + "</tr>"
-        + "".join(
-            "<tr>" + "".join(f"<td class=n>{html.escape(c)}</td>" for c in row) + "</tr>"
-            for row in table
-        )
-        + "</table>"
+        + "<h2>Table</h2>"
+        + html_table(header, table, numeric=range(len(header)))
     )
     return markdown, page_html(title, body)
 

@@ -108,10 +108,6 @@ class SimContext:
         """When the asset is out (empty when never)."""
         return self.outages.get(asset, Intervals())
 
-    def up(self, asset: str) -> Intervals:
-        """When the asset is in service, within the span."""
-        return self.out(asset).complement(*self.span)
-
     @cached_property
     def building_off(self) -> dict[str, Intervals]:
         """When each building has no power: its feeder or that feeder's substation is out."""

@@ -25,7 +25,7 @@ from twin.sim.trace import Trace
 PROGRESS_STEPS = 40
 
 
-def simulate(
+def run_engine(
     park: Park,
     events: Sequence[Event] = (),
     spec: RunSpec | None = None,

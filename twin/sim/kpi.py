@@ -55,7 +55,7 @@ def compute_kpis(trace: Trace) -> dict[str, float]:
     return kpis
 
 
-def kpi_names(park: Park) -> list[str]:
+def declared_kpi_names(park: Park) -> list[str]:
     """The KPIs a park has, in :func:`compute_kpis` order, as the families declare them.
 
     A plugin family that declares no names contributes none;

@@ -29,7 +29,7 @@ from twin.sim.context import SimContext
 from twin.sim.measure import mean_or_nan
 from twin.sim.present import PresentTrucks, plan_present, start_present
 from twin.sim.trace import INDEX_DTYPE, Trace, occupancy_integral
-from twin.sim.visit import Route, Routes, TruckLog, Visit, visit
+from twin.sim.visit import TruckRoute, TruckRoutes, TruckTimes, VisitSteps, visit
 
 BLOCK = 4096
 
@@ -103,10 +103,10 @@ class FlowPlan:
     arrivals: np.ndarray
     gate_service: np.ndarray | None
     dock_service: np.ndarray
-    route: Route
+    route: TruckRoute
 
 
-def plan_flows(ctx: SimContext, routes: Routes) -> list[FlowPlan]:
+def plan_flows(ctx: SimContext, routes: TruckRoutes) -> list[FlowPlan]:
     """Draw every flow's arrivals and service times and look up its route."""
     logi = ctx.park.logistics
     plans = []
@@ -134,7 +134,7 @@ class LogisticsRun:
     """The state of the logistics family during a run."""
 
     plans: list[FlowPlan]
-    log: TruckLog
+    log: TruckTimes
     present: PresentTrucks | None = None
 
 
@@ -145,16 +145,16 @@ def start_logistics(ctx: SimContext, env: simpy.Environment) -> LogisticsRun:
     ahead of every new arrival in every queue; their rows follow the flows' rows in the log.
     """
     logi = ctx.park.logistics
-    routes = Routes(ctx)
+    routes = TruckRoutes(ctx)
     plans = plan_flows(ctx, routes)
     arrived = sum(len(p.arrivals) for p in plans)
     present = plan_present(ctx, routes, arrived) if ctx.start is not None else None
-    log = TruckLog(arrived + (len(present.trucks) if present else 0))
+    log = TruckTimes(arrived + (len(present.trucks) if present else 0))
     gates = [simpy.Resource(env, capacity=g.lanes) for g in logi.gates]
     docks = [dock_resource(ctx, env, g) for g in logi.dock_groups]
-    visits: dict[Route, Visit] = {}
+    visits: dict[TruckRoute, VisitSteps] = {}
 
-    def visit_on(route: Route) -> Visit:
+    def visit_on(route: TruckRoute) -> VisitSteps:
         if route not in visits:
             visits[route] = visit(env, route, log, gates[route.gate], docks[route.dock_group])
         return visits[route]
@@ -266,7 +266,7 @@ def _source(
 
 
 def _truck_process(
-    env: simpy.Environment, plan: FlowPlan, log: TruckLog, visit: Visit
+    env: simpy.Environment, plan: FlowPlan, log: TruckTimes, visit: VisitSteps
 ) -> Callable[[int], Generator[Any, Any, None]]:
     """The generator function of one flow's trucks, with everything bound as locals."""
     arrive = log.columns["arrive"]

@@ -4,7 +4,7 @@
 with their known past (arrival and start of the current stage, at negative times) and their
 service times: fresh draws for work not begun, the rest of the work for trucks being served
 (drawn conditioned on the time already spent). :func:`start_present` adds their SimPy
-processes, each joining the visit's steps (:class:`~twin.sim.visit.Visit`) where the truck is;
+processes, each joining the visit's steps (:class:`~twin.sim.visit.VisitSteps`) where the truck is;
 a truck leaving the park needs no process. The rules are in :mod:`twin.sim.start_state`.
 
 Random numbers: each gate and dock group draws its present trucks' services from its own
@@ -26,7 +26,7 @@ from twin.model.schema import DockGroup, Gate
 from twin.sim.context import SimContext
 from twin.sim.start_state import Stage, TruckNow
 from twin.sim.trace import INDEX_DTYPE, TIME_COLUMNS
-from twin.sim.visit import Route, Routes, TruckLog, Visit
+from twin.sim.visit import TruckRoute, TruckRoutes, TruckTimes, VisitSteps
 
 STAGE_COLUMN: dict[Stage, str] = {
     "gate_queue": "arrive",
@@ -66,7 +66,7 @@ class PresentTruck:
     row: int
     now: TruckNow
     flow: int
-    route: Route
+    route: TruckRoute
     gate_service: float | None  # fresh or remaining gate work; None when it has none to do
     dock_service: float  # fresh or remaining dock work (0 for a truck leaving)
 
@@ -84,7 +84,7 @@ class PresentTrucks:
         return np.array(values, dtype=INDEX_DTYPE)
 
 
-def plan_present(ctx: SimContext, routes: Routes, first_row: int) -> PresentTrucks:
+def plan_present(ctx: SimContext, routes: TruckRoutes, first_row: int) -> PresentTrucks:
     """Rows, routes and service times of the start state's trucks (rows from `first_row`)."""
     assert ctx.start is not None
     logi = ctx.park.logistics
@@ -112,7 +112,7 @@ def _in_start_order(trucks: tuple[TruckNow, ...]) -> list[TruckNow]:
 
 
 def _draw(
-    ctx: SimContext, placed: list[tuple[int, TruckNow, int, Route]], asset: str
+    ctx: SimContext, placed: list[tuple[int, TruckNow, int, TruckRoute]], asset: str
 ) -> dict[int, float]:
     """Gate or dock work of each present truck that has some to do, by row."""
     logi = ctx.park.logistics
@@ -142,8 +142,8 @@ def _draw(
 def start_present(
     env: simpy.Environment,
     present: PresentTrucks,
-    log: TruckLog,
-    visit: Callable[[Route], Visit],
+    log: TruckTimes,
+    visit: Callable[[TruckRoute], VisitSteps],
 ) -> None:
     """Record the present trucks' known past and start their processes, in start order."""
     cols = log.columns
@@ -159,7 +159,7 @@ def start_present(
             env.process(_present_truck(steps, truck))
 
 
-def _present_truck(visit: Visit, truck: PresentTruck) -> Generator[Any, Any, None]:
+def _present_truck(visit: VisitSteps, truck: PresentTruck) -> Generator[Any, Any, None]:
     """The rest of a present truck's visit, from its stage on."""
     row, stage, elapsed = truck.row, truck.now.stage, truck.now.in_stage_min
     travel = truck.route.travel_min

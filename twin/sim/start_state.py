@@ -8,7 +8,7 @@ and tested apart.
 Times are minutes, measured backwards from the state's moment: `in_stage_min=3.0` means the
 truck entered its current stage three minutes before `StartState.time`.
 
-How the engine starts from a state (:func:`twin.sim.engine.simulate` with ``start=``): the
+How the engine starts from a state (:func:`twin.sim.engine.run_engine` with ``start=``): the
 horizon begins at `StartState.time` (the park's calendar moves there, with no warm-up), and
 
 - queued trucks (``gate_queue``, ``dock_queue``) wait in the order they arrived: the longest

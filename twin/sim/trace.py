@@ -65,8 +65,7 @@ TIME_COLUMNS = (
 )
 INDEX_COLUMNS = ("flow", "gate", "dock_group")
 INDEX_DTYPE = np.int32
-"""Type of the index columns: int16 (before #10) wrapped or failed past 32,767 assets."""
-NAME_KINDS = ("buildings", "feeders", "substations", "gates", "dock_groups", "flows")
+"""Type of the index columns: int16 would wrap or fail past 32,767 assets."""
 FORMAT_VERSION = 1
 
 
@@ -251,7 +250,7 @@ class Trace:
                 stamp = {"run_id": str(data["run_id"])} if "run_id" in data.files else {}
             meta = {**header["meta"], **stamp}
         except FileNotFoundError:
-            raise InputError(str(path), "trace file not found (run with --out DIR first)") from None
+            raise InputError(str(path), "trace file not found (run with `out` DIR first)") from None
         except IsADirectoryError:
             raise InputError(str(path), "is a folder, expected a trace.npz file") from None
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile,

@@ -1,6 +1,6 @@
 """One truck visit, step by step: the gate, the drive to the dock group, the dock, the exit.
 
-A :class:`Visit` binds one route (gate, dock group, travel time, when each works) to the SimPy
+A :class:`VisitSteps` binds one route (gate, dock group, travel time, when each works) to the SimPy
 resources and the truck log. Its steps are generators that a truck process delegates to with
 ``yield from``: a truck that arrives at the gate runs them all; a truck already inside the park
 when a warm start begins joins at its current step. Each step schedules only the events the
@@ -28,7 +28,7 @@ Steps = Generator[Any, Any, None]
 
 
 @dataclass(frozen=True)
-class Route:
+class TruckRoute:
     """Where a truck goes and when the assets on its way work."""
 
     gate: int
@@ -39,7 +39,7 @@ class Route:
     dock_power: Intervals | None  # when service progresses: the building has power
 
 
-class Routes:
+class TruckRoutes:
     """The routes between the park's gates and dock groups, each computed once."""
 
     def __init__(self, ctx: SimContext) -> None:
@@ -53,15 +53,15 @@ class Routes:
         self._dock_power = {
             g.id: _open_or_none(ctx, g.id, ctx.building_off[g.building]) for g in logi.dock_groups
         }
-        self._known: dict[tuple[str, str], Route] = {}
+        self._known: dict[tuple[str, str], TruckRoute] = {}
 
-    def between(self, gate: str, dock_group: str) -> Route:
+    def between(self, gate: str, dock_group: str) -> TruckRoute:
         """The route from a gate to a dock group (and back)."""
         key = (gate, dock_group)
         if key not in self._known:
             building = self._buildings[dock_group]
             network = self._network
-            self._known[key] = Route(
+            self._known[key] = TruckRoute(
                 gate=self.gate_index[gate],
                 dock_group=self.group_index[dock_group],
                 travel_min=network.route(gate, building).minutes if network else 0.0,
@@ -95,7 +95,7 @@ def _dock_open(ctx: SimContext, group_id: str) -> Intervals | None:
     return hours.intersect(off.union(ctx.out(group_id)).complement(lo, hi + 400 * 1440.0))
 
 
-class TruckLog:
+class TruckTimes:
     """Preallocated Python lists, one per time column (fast scalar writes), frozen to numpy."""
 
     def __init__(self, n: int) -> None:
@@ -108,7 +108,7 @@ class TruckLog:
 
 
 @dataclass(frozen=True)
-class Visit:
+class VisitSteps:
     """The steps of a truck visit on one route, as generator functions (see :func:`visit`).
 
     `row` is the truck's row in the log. ``at_gate(row, service, resumed=False)``: queue for a
@@ -119,7 +119,7 @@ class Visit:
     ``leave(row, at_gate)``: record the exit of a truck that reaches its gate at `at_gate`.
     """
 
-    route: Route
+    route: TruckRoute
     at_gate: Callable[..., Steps]
     to_dock: Callable[[int, float], Steps]
     at_dock: Callable[..., Steps]
@@ -128,11 +128,11 @@ class Visit:
 
 def visit(
     env: simpy.Environment,
-    route: Route,
-    log: TruckLog,
+    route: TruckRoute,
+    log: TruckTimes,
     gate: simpy.Resource,
     docks: simpy.Resource,
-) -> Visit:
+) -> VisitSteps:
     """The steps of a visit on `route`, with everything bound as locals (they run per truck)."""
     cols = log.columns
     gate_start, gate_end, dock_arrive = cols["gate_start"], cols["gate_end"], cols["dock_arrive"]
@@ -184,4 +184,4 @@ def visit(
     def leave(row: int, at: float) -> None:
         exit_[row] = at if gate_open is None else gate_open.next_on(at)
 
-    return Visit(route, at_gate, to_dock, at_dock, leave)
+    return VisitSteps(route, at_gate, to_dock, at_dock, leave)

@@ -3,14 +3,19 @@
 The command line gives ``-r`` and ``--warmup-days`` as text (a number, or ``auto``); one
 :class:`ExperimentOptions` holds what a command was given and turns it into
 :class:`~twin.experiment.settings.Settings`, naming the flag of any bad value
-(:data:`SETTING_FLAGS`).
+(:data:`console.errors.FLAGS`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import typer
+
+from console.errors import FLAGS
 from twin.errors import SettingError, UsageError
+from twin.experiment.backends import usable_cores
 from twin.experiment.settings import (
     DEFAULT_PRECISION,
     DEFAULT_PRECISION_KPIS,
@@ -18,23 +23,6 @@ from twin.experiment.settings import (
     MAX_REPLICATIONS,
     Settings,
 )
-
-SETTING_FLAGS = {
-    "days": "--days",
-    "warmup_days": "--warmup-days",
-    "seed": "--seed",
-    "replications": "--replications",
-    "jobs": "--jobs",
-    "step_min": "--step-min",
-    "backend": "--backend",
-    "scheduler": "--scheduler",
-    "precision": "--precision",
-    "precision_kpis": "--kpi",
-    "max_replications": "--max-replications",
-    "warmup_auto": "--warmup auto",
-    "first_replication": "--first-replication",
-}
-"""The command-line flag of each :class:`Settings` field, for error messages."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +83,7 @@ class ExperimentOptions:
                 first_replication=self.first_replication,
             )
         except SettingError as exc:
-            raise UsageError(exc.named(SETTING_FLAGS)) from None
+            raise UsageError(exc.named(FLAGS)) from None
 
     def _replications(self) -> tuple[int, float | None]:
         """``-r`` as a count, and the precision of ``-r auto`` (None without it)."""
@@ -128,3 +116,39 @@ class ExperimentOptions:
             raise UsageError(
                 f"--warmup-days must be a number of days or 'auto', got '{self.warmup}'"
             ) from None
+
+
+def capped_jobs(jobs: int) -> int:
+    """`-j`, capped at the CPU cores this process may use (with a note when it was more)."""
+    cores = usable_cores()
+    if jobs > cores:
+        typer.echo(
+            f"parktwin: note: -j {jobs} is more than the {cores} CPU core(s) here; "
+            f"using -j {cores} (more processes than cores only slow the run down)",
+            err=True,
+        )
+    return min(jobs, cores)
+
+
+def settings_of(options: dict[str, Any]) -> Settings:
+    """The experiment settings of run, compare and sweep, from the command's option values."""
+    return ExperimentOptions(
+        days=options["days"],
+        warmup=options["warmup_days"],
+        seed=options["seed"],
+        replications=options["replications"],
+        jobs=capped_jobs(options["jobs"]) if options["scheduler"] is None else options["jobs"],
+        backend=options["backend"],
+        scheduler=options["scheduler"],
+        step_min=options["step_min"],
+        precision=options["precision"],
+        kpis=tuple(options.get("kpi") or ()),
+        max_replications=options.get("max_replications"),
+        first_replication=options.get("first_replication", 0),
+    ).settings()
+
+
+def warmup_option(text: str) -> float | str:
+    """``--warmup-days`` of render and show: a number of days, or ``auto``."""
+    auto, days = ExperimentOptions(warmup=text).warmup_choice()
+    return "auto" if auto else days

@@ -1,0 +1,269 @@
+"""What the commands print on the terminal: tables, progress bars and short summaries.
+
+rich loads inside the functions, so that ``parktwin --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+
+class progress:
+    """A rich progress bar on stderr that shows only for work longer than a moment."""
+
+    def __init__(self, quiet: bool = False, label: str = "replications") -> None:
+        self.quiet = quiet
+        self.label = label
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Callable[[float, int], None]:
+        if self.quiet or not sys.stderr.isatty():
+            return lambda done, total: None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(
+            "[progress.description]{task.description}",
+            SpinnerColumn(),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task(self.label, total=None)
+        return self.update
+
+    def update(self, done: float, total: int) -> None:
+        """Advance the bar to `done` of `total`."""
+        self._bar.update(self._task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def headline_kpis(kpis: dict[str, Any], busiest: int = 5) -> dict[str, Any]:
+    """Park-wide KPIs, gates, substations and the `busiest` dock groups by utilisation."""
+    groups = sorted(
+        {n.split(".")[1] for n in kpis if n.startswith("docks.")},
+        key=lambda g: -(kpis[f"docks.{g}.utilization"]["mean"] or 0.0),
+    )[:busiest]
+    keep = {f"docks.{g}." for g in groups}
+    return {
+        n: k
+        for n, k in kpis.items()
+        if not n.startswith(("docks.", "production."))
+        or any(n.startswith(prefix) for prefix in keep)
+    }
+
+
+def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
+    """The KPI table of a kpis.json document, grouped and aligned.
+
+    Without `show_all` only the headline KPIs are shown, and the caption says how many more.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from twin.text import fmt
+
+    reps = doc["replications"]
+    title = f"{doc['park']}" + (f" — {doc['scenario']}" if doc["scenario"] else "")
+    table = Table(
+        title=title,
+        caption=f"{reps} replication(s), seed {doc['seed']}, {doc['horizon_days']:g} days after "
+        f"{doc['warmup_days']:g} warm-up day(s)"
+        + ("; 95% Student-t intervals" if reps > 1 else ""),
+    )
+    table.add_column("KPI")
+    table.add_column("mean", justify="right")
+    if reps > 1:
+        table.add_column("95% interval", justify="right")
+    table.add_column("unit")
+    previous = None
+    shown = doc["kpis"] if show_all else headline_kpis(doc["kpis"])
+    for name, k in shown.items():
+        group = name.split(".")[0]
+        if previous is not None and group != previous:
+            table.add_section()
+        previous = group
+        row = [name, fmt(k["mean"])]
+        if reps > 1:
+            row.append(f"[{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
+        table.add_row(*row, k["unit"])
+    hidden = len(doc["kpis"]) - len(shown)
+    if hidden:
+        table.caption = (
+            f"{table.caption}\n{hidden} more KPIs (each dock group, production): --all or --json"
+        )
+    Console().print(table)
+
+
+def print_comparison(comparison: Any, show_all: bool) -> None:
+    """The comparison table (significant changes first) and one verdict line per scenario."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from twin.experiment.results import describe_choices
+
+    doc = comparison.to_dict()
+    summary = comparison.summary_table(show_all)
+    hidden = summary["hidden"]
+    reps = comparison.replications
+    table = Table(
+        title=f"{comparison.baseline.park}: baseline against {', '.join(comparison.labels)}",
+        caption=f"{reps} paired replication(s) with common random numbers, seed {doc['seed']}, "
+        f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s). "
+        "Change = mean paired difference [95% interval] (% of baseline); "
+        "bold = significant (interval excludes 0)."
+        + (f"\n{hidden} more KPIs (dock groups, production): --all or --out" if hidden else ""),
+    )
+    table.add_column("KPI", overflow="fold")
+    table.add_column("unit")
+    for column in summary["columns"][2:]:
+        table.add_column(column, justify="right")
+    for section in ("changed", "unchanged"):
+        if section == "unchanged" and summary["changed"] and summary["unchanged"]:
+            table.add_section()
+        for row in summary[section]:
+            cells = [
+                f"[bold]{c['text']}[/bold]" if c["significant"] else f"[dim]{c['text']}[/dim]"
+                for c in row["cells"]
+            ]
+            table.add_row(row["kpi"], row["unit"], row["baseline"], *cells)
+    console = Console()
+    console.print(table)
+    for line in describe_choices(doc):
+        typer.echo(line)
+    for line in comparison.verdicts():
+        typer.echo(line)
+
+
+def print_sweep(result: Any) -> None:
+    """The sweep's table: parameters, then each KPI's mean [95% interval], with a bar."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from twin.experiment.results import describe_choices
+    from twin.experiment.sweeps import labels_of
+    from twin.text import fmt
+
+    doc = result.to_dict()
+    reps = result.replications
+    table = Table(
+        title=f"{result.park}" + (f" — {result.scenario}" if result.scenario else "") + ": sweep",
+        caption=f"{reps} replication(s) per point, common random numbers, seed {doc['seed']}, "
+        f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s)"
+        + ("; mean [95% interval]" if reps > 1 else ""),
+    )
+    for name in labels_of(result.varies):
+        table.add_column(name, justify="right", overflow="fold")
+    for kpi in result.kpis:
+        unit = doc["points"][0]["kpis"].get(kpi, {}).get("unit", "")
+        table.add_column(
+            f"{kpi}" + (f" ({unit})" if unit else ""), justify="right", overflow="fold"
+        )
+    if result.kpis:
+        table.add_column("")
+    means = [
+        (point["kpis"].get(result.kpis[0], {}).get("mean") if result.kpis else None)
+        for point in doc["points"]
+    ]
+    top = max((m for m in means if m is not None), default=0.0) or 1.0
+    for point, values, mean in zip(doc["points"], result.points, means, strict=True):
+        cells = [str(v) for v in values]
+        if point.get("missing_replications"):  # say it beside the point's parameter values
+            done = reps - len(point["missing_replications"])
+            cells[-1] += f" ({done} of {reps} replications)"
+        for kpi in result.kpis:
+            k = point["kpis"].get(kpi)
+            if k is None:
+                cells.append("-")
+            elif reps > 1:
+                cells.append(f"{fmt(k['mean'])} [{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
+            else:
+                cells.append(fmt(k["mean"]))
+        if result.kpis:
+            cells.append("█" * round(12 * max(mean or 0.0, 0.0) / top))
+        table.add_row(*cells)
+    Console().print(table)
+    for line in describe_choices(doc):
+        typer.echo(line)
+
+
+def print_calibration(rows: list[Any], name: str) -> None:
+    """The calibration summary as a table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"{name}: calibration",
+        caption="base + shift levels; arrivals per day; service distribution and docks. "
+        "Validation on the held-out span; * see the notes in the report.",
+    )
+    for column in ("asset", "what", "file → fitted", "fit", "validation", "verdict"):
+        table.add_column(column)
+    colours = {"good": "green", "fair": "yellow", "poor": "red"}
+    for row in rows:
+        verdict = row.verdict.rstrip(" *")
+        style = colours.get(verdict, "")
+        shown = f"[{style}]{row.verdict}[/{style}]" if style else row.verdict
+        table.add_row(row.asset, row.what, row.fitted, row.fit, row.short, shown)
+    Console(width=None if sys.stdout.isatty() else 150).print(table)
+
+
+def print_state(doc: dict[str, Any]) -> None:
+    """The state document as a few readable lines."""
+    trucks = doc["trucks"]
+    typer.echo(f"{doc['time']}: {trucks['in_park']} trucks in the park")
+    for stage in ("gate_queue", "at_gate", "dock_queue", "in_service"):
+        busy = {k: v for k, v in trucks[stage].items() if v}
+        shown = ", ".join(f"{k} {v}" for k, v in busy.items()) or "none"
+        typer.echo(f"  {stage.replace('_', ' ')}: {shown}")
+    typer.echo(f"  on the road: {trucks['on_road']}, leaving: {trucks['leaving']}")
+    for outage in doc["outages"]:
+        end = outage["expected_end"] or "unknown"
+        typer.echo(f"  outage: {outage['asset']} since {outage['since']}, expected end {end}")
+    typer.echo(f"  meters: {sum(len(q) for q in doc['meters'].values())} with a reading")
+    m = doc["messages"]
+    counts = f"{m['stored']} stored, {m['rejected']} rejected, {m['duplicates']} duplicates"
+    typer.echo(f"  messages: {counts}")
+
+
+def forecast_lines(doc: dict[str, Any], busiest: int = 5) -> list[str]:
+    """The forecast for people: trucks in the park and the busiest dock queues at the horizon's
+    end (mean and 90% band), then the alerts."""
+    series = doc["series"]
+    docks = [n for n in series if n.startswith("docks.")]
+    docks.sort(key=lambda n: -max((v for v in series[n]["mean"] if v is not None), default=0))
+    lines = [
+        f"nowcast from {doc['origin']}, {doc['hours']:g} h ahead, {doc['replications']} "
+        f"replications ({doc['state']['trucks']} trucks in the park now)"
+    ]
+    for name in ["trucks.in_park", *docks[:busiest]]:
+        s = series[name]
+        lines.append(
+            f"  {name} at {s['time'][-1][11:16]}: {s['mean'][-1]:.1f} "
+            f"(90%: {s['p05'][-1]:.1f} to {s['p95'][-1]:.1f})"
+        )
+    for alert in doc["alerts"]:
+        lines.append(
+            f"  ALERT {alert['series']} above {alert['threshold']:g} from {alert['time']} "
+            f"(probability {alert['probability']:.0%}, up to {alert['peak_probability']:.0%})"
+        )
+    return lines

@@ -258,17 +258,25 @@ def calibrate(
     no_search: Annotated[
         bool, typer.Option("--no-search", help="Skip the simulation search for dock counts.")
     ] = False,
+    jobs: JobsOpt = 1,
+    backend: BackendOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Fit the park's parameters to sensor data; write a park file and a validation report."""
-    from twin.live.export import calibrate_source as fit_park
-    from twin.reports.calibration import summary_rows, write_outputs
+    from console.experiment import workers_of
+    from twin.api import calibrate_command
+    from twin.reports.calibration import summary_rows
 
     def say(stage: str) -> None:
         if sys.stderr.isatty():
             typer.echo(f"parktwin: {stage} ...", err=True)
 
-    result = fit_park(park, sensor_dir, holdout, replications, seed, not no_search, say)
-    written = write_outputs(result, out, report)
+    workers = workers_of(jobs, backend, scheduler)
+    with progress() as bar:
+        result, written = calibrate_command(
+            park, sensor_dir, out, report, holdout=holdout, replications=replications,
+            seed=seed, search=not no_search, stages=say, workers=workers, progress=bar,
+        )  # fmt: skip
     for file_report in result.data.reports:
         if file_report.n_dropped:
             typer.echo(f"parktwin: {file_report.summary()}", err=True)
@@ -583,16 +591,23 @@ def nowcast(
     seen_flows_only: SeenOpt = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print forecast.json.")] = False,
     out: OutOpt = None,
+    jobs: JobsOpt = 1,
+    backend: BackendOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Forecast the next hours from the park's state in the live store (forecast.json)."""
     import json
 
+    from console.experiment import workers_of
     from twin.api.live import nowcast_command
 
-    doc = nowcast_command(
-        park, store, at, hours=hours, replications=replications, seed=seed,
-        alerts=alert or [], seen_only=seen_flows_only, out=out,
-    )  # fmt: skip
+    workers = workers_of(jobs, backend, scheduler)
+    with progress(quiet=json_out) as bar:
+        doc = nowcast_command(
+            park, store, at, hours=hours, replications=replications, seed=seed,
+            alerts=alert or [], seen_only=seen_flows_only, out=out, workers=workers,
+            progress=bar,
+        )  # fmt: skip
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
@@ -612,18 +627,24 @@ def backtest(
     start: Annotated[str | None, typer.Option("--from", help="First origin (ISO).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last origin (ISO).")] = None,
     out: OutOpt = None,
+    jobs: JobsOpt = 1,
+    backend: BackendOpt = "local",
+    scheduler: SchedulerOpt = None,
 ) -> None:
     """Nowcast at each origin of a recorded history and score it against what happened."""
+    from console.experiment import workers_of
     from twin.api.live import backtest_command
     from twin.reports.backtest import verdict_lines
 
     if not 1 <= len(park_or_source) <= 2:
         raise fail("give [PARK] SOURCE: an optional park, then a sensor folder or a store")
     park = park_or_source[0] if len(park_or_source) == 2 else None
-    result = backtest_command(
-        park, park_or_source[-1], every_min=every, hours=hours, replications=replications,
-        seed=seed, start=start, end=end, out=out,
-    )  # fmt: skip
+    workers = workers_of(jobs, backend, scheduler)
+    with progress() as bar:
+        result = backtest_command(
+            park, park_or_source[-1], every_min=every, hours=hours, replications=replications,
+            seed=seed, start=start, end=end, out=out, workers=workers, progress=bar,
+        )  # fmt: skip
     for line in verdict_lines(result):
         typer.echo(line)
 

@@ -22,6 +22,7 @@ from twin.experiment.settings import (
     INITIAL_REPLICATIONS,
     MAX_REPLICATIONS,
     Settings,
+    Workers,
 )
 
 
@@ -146,6 +147,14 @@ def settings_of(options: dict[str, Any]) -> Settings:
         max_replications=options.get("max_replications"),
         first_replication=options.get("first_replication", 0),
     ).settings()
+
+
+def workers_of(jobs: int, backend: str, scheduler: str | None) -> Workers:
+    """Where calibrate, nowcast and backtest run their replications: ``-j`` (capped at the
+    cores), ``--backend``, ``--scheduler``, checked as for run (a bad value named by its flag)."""
+    jobs = capped_jobs(jobs) if scheduler is None else jobs
+    ExperimentOptions(jobs=jobs, backend=backend, scheduler=scheduler).settings()
+    return Workers(jobs, backend, scheduler)
 
 
 def warmup_option(text: str) -> float | str:

@@ -20,7 +20,8 @@ import uvicorn
 
 from twin.api.live import nowcast_setup
 from twin.errors import InputError, UsageError
-from twin.io.load import DEFAULT_PARK, load_park
+from twin.io.bundled import DEFAULT_PARK
+from twin.io.inputs import read_park
 from twin.live.run import Setup, live_replay, parse_speed
 from twin.live.store import Store
 from web.app import Services, create_app
@@ -61,7 +62,7 @@ def build_services(
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
 ) -> Services:
     """The park, its live source (when a store is given), the job runner and the 3D pages."""
-    park = load_park(park_source or DEFAULT_PARK)
+    park = read_park(park_source)
     source = StoreSource(park, store) if store is not None else None
     return Services(
         park=park,
@@ -178,7 +179,7 @@ def serve(
         raise InputError(str(replay), "no such sensor folder")
     if replay is None and store is not None and not Path(store).exists():
         raise InputError(str(store), "no such store (parktwin live or --replay writes one)")
-    load_park(park or DEFAULT_PARK)  # a bad park is refused before anything starts
+    read_park(park)  # a bad park is refused before anything starts
     with tempfile.TemporaryDirectory(prefix="parktwin-serve-") as scratch:
         folder = Path(scratch)
         if replay is not None and store is None:

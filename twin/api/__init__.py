@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from twin.calibration import Calibration
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
 from twin.experiment.results import Experiment
@@ -20,10 +21,9 @@ from twin.experiment.runner import (
     kpi_names,
     run_cases,
 )
-from twin.experiment.settings import Case, Settings
+from twin.experiment.settings import Case, Settings, Workers
 from twin.experiment.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
 from twin.experiment.workload import expected_result_bytes
-from twin.io.bundled import DEFAULT_PARK
 from twin.io.inputs import (
     ParkSource,
     ScenarioSource,
@@ -33,9 +33,11 @@ from twin.io.inputs import (
     resolve_inputs,
 )
 from twin.io.load import file_kind
-from twin.io.result_folder import ResultFolder
+from twin.io.result_folder import write_result
+from twin.live.export import calibrate_source
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Park, Scenario
+from twin.reports.calibration import save_calibration
 from twin.reports.compare import write_comparison
 from twin.reports.run import write_run
 from twin.reports.sweep import write_sweep
@@ -55,19 +57,7 @@ def _finished(experiments: Sequence[Experiment]) -> bool:
 R = TypeVar("R")
 
 
-def _write_into(folder: ResultFolder, write: Callable[[Path], object], complete: bool) -> Path:
-    """Write a result into the staging folder and publish it; disk errors are bad input."""
-    try:
-        write(folder.staging)
-        return folder.publish(complete)
-    except OSError as exc:
-        raise InputError(
-            str(folder.target),
-            f"could not be written ({exc.strerror or exc}); an earlier result there is kept",
-        ) from None
-
-
-def _in_folder(
+def _experiment_result(
     out: Path | None,
     command: str,
     expected_bytes: int,
@@ -75,29 +65,19 @@ def _in_folder(
     write: Callable[[Path, R], object],
     partial: Callable[[Sequence[Experiment]], R],
 ) -> R:
-    """Compute a result and, with `out`, write it there as one unit (:mod:`twin.io.result_folder`).
+    """Run an experiment and, with `out`, write its result there (:func:`write_result`).
 
-    The destination is checked and locked before `compute` runs. When the replications are
-    interrupted or fail, the finished ones (``partial``) are written, beside a complete earlier
-    result rather than over it, and the error says where.
+    When the replications are interrupted or fail, the finished ones (``partial``) are
+    written, beside a complete earlier result rather than over it, and the error says where.
     """
-    if out is None:
-        return compute()
+
+    def salvage(exc: BaseException) -> R | None:
+        if isinstance(exc, Interrupted | ReplicationError) and _finished(exc.experiments):
+            return partial(exc.experiments)
+        return None
+
     described = f"parktwin {command} ({' '.join(sys.argv)[:200]})"
-    with ResultFolder(out, described, expected_bytes) as folder:
-        try:
-            result = compute()
-        except (Interrupted, ReplicationError) as exc:
-            finished = exc.experiments
-            if _finished(finished):
-                try:
-                    where = _write_into(folder, lambda d: write(d, partial(finished)), False)
-                    exc.add_note(f"the finished replications were written to {where}")
-                except InputError as error:
-                    exc.add_note(str(error))
-            raise
-        _write_into(folder, lambda d: write(d, result), complete=True)
-        return result
+    return write_result(out, described, compute, write, expected_bytes, salvage)
 
 
 def run(
@@ -117,7 +97,7 @@ def run(
     inputs = resolve_inputs(park, scenario)
     case = Case(inputs.park, inputs.events, inputs.scenario_name)
     settings = settings or Settings()
-    return _in_folder(
+    return _experiment_result(
         out,
         "run",
         expected_result_bytes(inputs.park, settings),
@@ -240,7 +220,7 @@ def compare_cases(
             raise UsageError(f"scenario '{scenarios[k]}' is given twice")
     if park is None:
         park = common_base([(s, sc) for s, (sc, _) in zip(scenarios, loaded, strict=True)])
-    base = read_park(park if park is not None else DEFAULT_PARK)
+    base = read_park(park)
     labels = unique_labels([sc.scenario.name for sc, _ in loaded])
     cases = [Case(base, (), None, label="baseline")]
     for (sc, source), label in zip(loaded, labels, strict=True):
@@ -278,7 +258,7 @@ def compare(
             extra["failed_replications"] = failed
         return Comparison(first, list(experiments[1:]), labels, first.settings, extra)
 
-    return _in_folder(
+    return _experiment_result(
         out,
         "compare",
         expected_result_bytes(base, settings, with_trace=False),
@@ -343,7 +323,7 @@ def sweep(
             extra,
         )
 
-    return _in_folder(
+    return _experiment_result(
         out,
         "sweep",
         expected_result_bytes(inputs.park, settings, with_trace=False),
@@ -351,3 +331,40 @@ def sweep(
         lambda folder, result: write_sweep(folder, result, inputs.park),
         build,
     )
+
+
+# --------------------------------------------------------------------------- calibrate
+
+
+def calibrate_command(
+    park: ParkSource,
+    sensors: str | Path,
+    out: Path,
+    report: Path | None = None,
+    *,
+    holdout: float = 0.2,
+    replications: int | None = None,
+    seed: int = 0,
+    search: bool = True,
+    stages: Callable[[str], None] | None = None,
+    workers: Workers | None = None,
+    progress: Callable[[float, int], None] | None = None,
+) -> tuple[Calibration, list[Path]]:
+    """``parktwin calibrate``: fit the park to a sensor folder or store; write park and report.
+
+    The report folder is a result folder, checked and locked before the fit starts
+    (:func:`twin.reports.calibration.save_calibration`); the arguments are those of
+    :func:`twin.calibration.calibrate`, `stages` its stage texts and `progress` the
+    (replications done, planned) of its validation.
+
+    Returns:
+        The calibration, and the files written (the park file first).
+    """
+
+    def compute() -> Calibration:
+        return calibrate_source(
+            park, sensors, holdout, replications, seed, search, stages, workers, progress
+        )
+
+    described = f"parktwin calibrate ({' '.join(sys.argv)[:200]})"
+    return save_calibration(out, report, compute, described)

@@ -9,46 +9,26 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from twin.errors import InputError, UsageError
+from twin.errors import UsageError
+from twin.experiment.runner import Progress
+from twin.experiment.settings import Workers
+from twin.io.inputs import read_park
 from twin.io.output import atomic_write_text
-from twin.io.result_folder import ResultFolder
+from twin.io.result_folder import write_result
 from twin.live.backtest import Backtest, backtest
 from twin.live.nowcast import alert_thresholds, nowcast_store
-from twin.live.run import Setup, park_of, parse_moment
+from twin.live.run import Setup, parse_moment
 from twin.live.store import Store
 from twin.model.schema import Park
 from twin.reports.backtest import write_backtest
 from twin.text import csv_text
 
 R = TypeVar("R")
-
-
-def in_folder(
-    out: Path | None, command: str, compute: Callable[[], R], write: Callable[[Path, R], object]
-) -> R:
-    """Compute a result and, with `out`, write it there as one unit (:mod:`twin.io.result_folder`).
-
-    The destination is checked (and locked) before `compute` runs; a failure before the end
-    leaves whatever `out` held untouched.
-    """
-    if out is None:
-        return compute()
-    with ResultFolder(out, command) as folder:
-        result = compute()
-        try:
-            write(folder.staging, result)
-            folder.publish(complete=True)
-        except OSError as exc:
-            raise InputError(
-                str(folder.target),
-                f"could not be written ({exc.strerror or exc}); an earlier result there is kept",
-            ) from None
-    return result
 
 
 def parse_thresholds(texts: Sequence[str]) -> dict[str, float]:
@@ -83,9 +63,15 @@ def nowcast_command(
     alerts: Sequence[str] = (),
     seen_only: bool = False,
     out: Path | None = None,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """``parktwin nowcast``: the forecast.json document (written into `out` when given)."""
-    source = park_of(park)
+    """``parktwin nowcast``: the forecast.json document (written into `out` when given).
+
+    `workers` say where the replications run (processes, a dask cluster): the same numbers on any;
+    `progress` is called with (replications done, planned).
+    """
+    source = read_park(park)
     moment = parse_moment(at, source)
     thresholds = parse_thresholds(alerts)
 
@@ -93,10 +79,10 @@ def nowcast_command(
         with Store.open(store_path, read_only=True) as store:
             return nowcast_store(
                 source, store, moment, hours=hours, replications=replications, seed=seed,
-                thresholds=thresholds, seen_only=seen_only,
+                thresholds=thresholds, seen_only=seen_only, workers=workers, progress=progress,
             ).to_dict()  # fmt: skip
 
-    return in_folder(out, "parktwin nowcast", compute, write_forecast)
+    return write_result(out, "parktwin nowcast", compute, write_forecast)
 
 
 def write_forecast(out: Path, doc: dict[str, Any]) -> list[Path]:
@@ -124,10 +110,15 @@ def backtest_command(
     start: str | None = None,
     end: str | None = None,
     out: Path | None = None,
-    progress: Callable[[float], None] | None = None,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> Backtest:
-    """``parktwin backtest``: score nowcasts over a recorded history; write its files to `out`."""
-    model = park_of(park)
+    """``parktwin backtest``: score nowcasts over a recorded history; write its files to `out`.
+
+    `workers` say where the replications run; `progress` is called with (replications done,
+    planned) of the origins' nowcasts.
+    """
+    model = read_park(park)
     first = parse_moment(start, model, "start")
     last = parse_moment(end, model, "end")
     if first is not None and last is not None and last < first:
@@ -136,10 +127,10 @@ def backtest_command(
     def compute() -> Backtest:
         return backtest(
             model, source, every_min=every_min, hours=hours, replications=replications,
-            seed=seed, start=first, end=last, progress=progress,
+            seed=seed, start=first, end=last, workers=workers, progress=progress,
         )  # fmt: skip
 
-    return in_folder(
+    return write_result(
         out, "parktwin backtest", compute, lambda folder, r: write_backtest(folder, r, str(source))
     )
 

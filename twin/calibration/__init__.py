@@ -14,7 +14,9 @@ into a training span and a held-out span (the last 20% by default), fits on the 
 
 writes them into a copy of the park with their provenance (:mod:`.apply`), and simulates the
 fitted park over the held-out span to compare it with what was measured (:mod:`.validation`).
-:func:`twin.reports.calibration.write_outputs` writes the fitted park and the report.
+The simulations go through the experiment runner (:func:`twin.experiment.runner.replicate`), so
+they run on any backend with the same numbers. :func:`twin.reports.calibration.save_calibration`
+writes the fitted park and the report folder.
 
 A fitted value the park format refuses (not finite, out of range: readings of 1e308 kW) is
 refused for its asset and named (:attr:`Calibration.refused`); the rest goes on. Numerical
@@ -30,28 +32,31 @@ from typing import Any
 from twin.calibration.apply import Edit, apply_edit
 from twin.calibration.meters import fit_meters
 from twin.calibration.read import read_sensors
-from twin.calibration.result import Calibration, quiet
+from twin.calibration.result import Calibration, CalibrationInterrupted, quiet
 from twin.calibration.search import search_docks
 from twin.calibration.trucks import distrust_irregular, fit_trucks, logged_groups, record_search
-from twin.calibration.validation import check_held_out, default_replications
+from twin.calibration.validation import Validation, check_held_out, default_replications
 from twin.errors import UsageError
-from twin.io.load import load_park
+from twin.experiment.runner import Progress as Ticks
+from twin.experiment.settings import Workers
+from twin.io.inputs import ParkSource, read_park
 from twin.model.intervals import DAY, Clock
-from twin.model.schema import Park
 
-__all__ = ["Calibration", "calibrate"]
+__all__ = ["Calibration", "CalibrationInterrupted", "calibrate"]
 
 Progress = Callable[[str], None]
 
 
 def calibrate(
-    park: Park | str | Path,
+    park: ParkSource,
     sensor_dir: str | Path,
     holdout: float = 0.2,
     replications: int | None = None,
     seed: int = 0,
     search: bool = True,
     progress: Progress | None = None,
+    workers: Workers | None = None,
+    ticks: Ticks | None = None,
 ) -> Calibration:
     """Fit a park to the sensor data in a folder and validate it on a held-out span.
 
@@ -65,6 +70,9 @@ def calibrate(
         seed: Base seed of every simulation.
         search: Search the number of docks staffed by simulation.
         progress: Called with a short text before each stage.
+        workers: Where the simulations run (default one process; processes, dask): the
+            same numbers on any.
+        ticks: Called with (replications done, planned) as the validation's finish.
 
     Returns:
         The fitted park with every fit and check.
@@ -79,7 +87,7 @@ def calibrate(
     if replications is not None and replications < 1:
         raise UsageError(f"`replications` must be at least 1, got {replications}")
     say = progress or (lambda _: None)
-    source = park if isinstance(park, Park) else load_park(park)
+    source = read_park(park)
     say("reading sensor data")
     read_notes: list[str] = []
     with quiet(read_notes, "reading sensor data"):
@@ -99,8 +107,9 @@ def calibrate(
     if search and data.trucks is not None and unread:
         say("searching dock counts by simulation")
         cal.docks = search_docks(
-            fitted, data.trucks, cal.training, data.timebase, groups=unread, seed=seed
-        )
+            fitted, data.trucks, cal.training, data.timebase, groups=unread, seed=seed,
+            workers=workers,
+        )  # fmt: skip
         distrust_irregular(cal)
         record_search(cal, edit)
         fitted = apply_edit(source, edit, _header(cal))
@@ -114,11 +123,31 @@ def calibrate(
         for key, choice in cal.shapes.items():
             if choice.shape is not None:
                 daily[key] = (choice.shape.daily_sd, choice.shape.daily_n)
-        with cal.quiet("validation"):
-            cal.validation = check_held_out(fitted, data, cal.held_out, daily, reps, seed)
+        cal.validation = _check_held_out(cal, daily, reps, seed, workers, ticks)
     else:
         cal.notes.append("no held-out span: the fitted park was not validated")
     return cal
+
+
+def _check_held_out(
+    cal: Calibration,
+    daily: dict[tuple[str, str], tuple[float, int]],
+    replications: int,
+    seed: int,
+    workers: Workers | None,
+    ticks: Ticks | None,
+) -> Validation:
+    """The fitted park's held-out checks; Ctrl-C raises :class:`CalibrationInterrupted`."""
+    assert cal.held_out is not None
+    try:
+        with cal.quiet("validation"):
+            return check_held_out(
+                cal.park, cal.data, cal.held_out, daily, replications, seed, workers, ticks
+            )
+    except KeyboardInterrupt:  # the runner's Interrupted, or Ctrl-C between its runs
+        cal.interrupted = True
+        cal.notes.append("the validation was interrupted: the fitted park was not validated")
+        raise CalibrationInterrupted(cal) from None
 
 
 def split_time(period: tuple[float, float], holdout: float, clock: Clock) -> float:

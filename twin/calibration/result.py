@@ -20,6 +20,7 @@ from twin.calibration.fit_weekdays import WeekdayFit
 from twin.calibration.read import SensorData
 from twin.calibration.search import DockSearch, SpeedFit
 from twin.calibration.validation import Validation
+from twin.experiment.runner import Interrupted
 from twin.model.schema import Park
 
 
@@ -61,6 +62,7 @@ class Calibration:
     refused: dict[str, str] = field(default_factory=dict)  # place -> why its fit was refused
     intervals: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)  # by place
     identifiability: dict[str, str] = field(default_factory=dict)  # place -> what the data miss
+    interrupted: bool = False  # Ctrl-C during the validation: every fit, no validation
 
     def quiet(self, stage: str) -> Any:
         """A context that runs a stage with library warnings caught, as notes naming it."""
@@ -79,3 +81,15 @@ class Calibration:
     def span_text(self, span: tuple[float, float]) -> str:
         """``2026-01-05T00:00/2026-01-22T00:00``."""
         return f"{self.data.timebase.iso(span[0])}/{self.data.timebase.iso(span[1])}"
+
+
+class CalibrationInterrupted(Interrupted):
+    """Ctrl-C during the held-out validation: `calibration` holds every fit, not validated.
+
+    Its ``interrupted`` is set and a note says so: a partial result to keep, never one to put
+    over a complete one.
+    """
+
+    def __init__(self, calibration: Calibration):
+        super().__init__()
+        self.calibration = calibration

@@ -27,7 +27,7 @@ import numpy as np
 
 from twin.calibration.apply import significant
 from twin.io.bundled import data_root
-from twin.io.load import load_park
+from twin.io.inputs import read_park
 from twin.io.output import atomic_write_text
 from twin.model.intervals import Clock
 from twin.model.schema import Event, Moment, Park, RateEvent
@@ -303,7 +303,7 @@ def make_yen_binh(
 ) -> list[Path]:
     """Write the bundled yen-binh sample (meters.csv, trucks.csv, truth.json) into `folder`."""
 
-    park = load_park("yen-binh")
+    park = read_park("yen-binh")
     truth_park, events, truth = yen_binh_truth(park, days, seed)
     tables = sensor_tables(truth_park, YB_METERS, YB_FLOWS, days, events, seed)
     rng = Streams(seed, 0).get("sample", "blemishes")

@@ -23,17 +23,20 @@ not trusted and the file's count is kept (see the caller).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from twin.calibration.read import Timebase, TruckLog
+from twin.experiment.backends import Backend
+from twin.experiment.runner import replicate
+from twin.experiment.settings import Case, Settings, Workers
 from twin.model.dist import Sampler
 from twin.model.roads import RoadNetwork
 from twin.model.schema import Park
-from twin.sim.context import RunSpec
-from twin.sim.engine import run_engine
+from twin.sim.trace import Trace
 
 MIN_TRUCKS = 30
 LIGHT_GATE = 0.5  # gate utilisation in the busiest hour below which gates hardly queue
@@ -138,6 +141,7 @@ def search_docks(
     replications: int = 4,
     horizon_days: float = 28.0,
     seed: int = 0,
+    workers: Workers | None = None,
 ) -> dict[str, DockSearch]:
     """Search dock groups' number of docks by simulation with common random numbers.
 
@@ -155,6 +159,7 @@ def search_docks(
         replications: Replications per candidate (the same for every candidate), at least 2.
         horizon_days: Simulated days per replication (at most the window's length).
         seed: Base seed.
+        workers: Where the replications run (default: one process); any gives the same counts.
 
     Returns:
         One :class:`DockSearch` per searched dock group with at least 30 logged trucks.
@@ -180,11 +185,14 @@ def search_docks(
     means: dict[str, dict[int, list[float]]] = {g: {} for g in observed}
     offsets = set(range(-spread, spread + 1))
     done: set[int] = set()
-    while offsets - done:
-        for k in sorted(offsets - done):
-            _simulate_offset(data, observed, current, k, days, reps, seed, means)
-            done.add(k)
-        offsets |= _widen(observed, current, means, done, spread)
+    workers = workers or Workers()
+    settings = workers.settings(days, 1.0, 60.0, seed, reps)
+    with workers.open() as backend:
+        while offsets - done:
+            todo = sorted(offsets - done)
+            _simulate_offsets(data, observed, current, todo, settings, backend, means)
+            done |= offsets
+            offsets |= _widen(observed, current, means, done, spread)
     out: dict[str, DockSearch] = {}
     for group, (waits, when, _) in observed.items():
         mean_o, se_o = batch_mean(waits, when)
@@ -197,38 +205,56 @@ def search_docks(
     return out
 
 
-def _simulate_offset(
+def _simulate_offsets(
     data: dict,
     observed: dict[str, tuple[np.ndarray, np.ndarray, set[str]]],
     current: dict[str, int],
-    k: int,
-    days: float,
-    replications: int,
-    seed: int,
+    offsets: list[int],
+    settings: Settings,
+    backend: Backend,
     means: dict[str, dict[int, list[float]]],
 ) -> None:
-    """Simulate every searched group at its count + k; add each group's mean wait."""
+    """Simulate every searched group at its count + k for each k; add each group's mean wait.
 
-    live = [g for g in observed if current[g] + k >= 1 and current[g] + k not in means[g]]
-    if not live:
+    The variants of one round are the cases of one run of the experiment runner (common
+    random numbers: replication i of every variant draws the same streams).
+    """
+    variants: list[tuple[int, list[str], Park]] = []
+    for k in offsets:
+        live = [g for g in observed if current[g] + k >= 1 and current[g] + k not in means[g]]
+        if not live:
+            continue
+        for group in data["logistics"]["dock_groups"]:
+            if group["id"] in observed:
+                group["docks"] = max(1, current[group["id"]] + k)
+        variants.append((k, live, Park.model_validate(data)))
+    if not variants:
         return
-    for group in data["logistics"]["dock_groups"]:
-        if group["id"] in observed:
-            group["docks"] = max(1, current[group["id"]] + k)
-    variant = Park.model_validate(data)
     flow_index = {f["id"]: i for i, f in enumerate(data["logistics"]["flows"])}
-    for rep in range(replications):
-        trace = run_engine(variant, (), RunSpec(days, 1.0, 60.0, seed, rep))
-        t = trace.trucks
-        inside = (t["arrive"] >= 0) & (t["arrive"] < days * 1440.0)
-        wait = t["dock_start"] - t["arrive"]
-        # a truck still queued at the end waits at least until then
-        waits = np.where(np.isnan(wait), days * 1440.0 - t["arrive"], wait)
+    flows = {g: [flow_index[f] for f in sorted(v[2])] for g, v in observed.items()}
+    measure = functools.partial(group_waits, flows=flows, days=settings.days)
+    runs = replicate([Case(park) for _, _, park in variants], settings, measure, backend=backend)
+    for (k, live, _), waits in zip(variants, runs, strict=True):
         for group in live:
-            flows = observed[group][2]
-            mine = inside & np.isin(t["flow"], [flow_index[f] for f in flows])
-            if mine.any():
-                means[group].setdefault(current[group] + k, []).append(float(waits[mine].mean()))
+            for run in waits:
+                if group in run:
+                    means[group].setdefault(current[group] + k, []).append(run[group])
+
+
+def group_waits(trace: Trace, flows: dict[str, list[int]], days: float) -> dict[str, float]:
+    """Each dock group's mean wait from gate arrival to dock start over the trucks of its
+    `flows` (indices) arriving in the horizon; a truck still queued at the end waits at least
+    until then. Groups without such a truck are left out."""
+    t = trace.trucks
+    inside = (t["arrive"] >= 0) & (t["arrive"] < days * 1440.0)
+    wait = t["dock_start"] - t["arrive"]
+    waits = np.where(np.isnan(wait), days * 1440.0 - t["arrive"], wait)
+    out: dict[str, float] = {}
+    for group, indices in flows.items():
+        mine = inside & np.isin(t["flow"], indices)
+        if mine.any():
+            out[group] = float(waits[mine].mean())
+    return out
 
 
 def _widen(

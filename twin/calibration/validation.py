@@ -36,10 +36,11 @@ import numpy as np
 from twin.calibration.fit_arrivals import pearson
 from twin.calibration.read import MeterSeries, SensorData, TruckLog
 from twin.calibration.spread import MIN_REPLICATIONS, Distance, ks_against_spread
+from twin.experiment.runner import Progress, replicate
+from twin.experiment.settings import Case, Workers
 from twin.model.intervals import Clock
 from twin.model.schema import Park
-from twin.sim.context import RunSpec
-from twin.sim.engine import run_engine
+from twin.sim.trace import Trace
 from twin.stats import holm
 
 REPLICATIONS = 20  # the default: enough for the model's own spread of queue paths
@@ -147,6 +148,8 @@ def check_held_out(
     daily_sd: dict[tuple[str, str], tuple[float, int]],
     replications: int = REPLICATIONS,
     seed: int = 0,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> Validation:
     """Simulate the fitted park over the held-out `window` and compare it with the data.
 
@@ -158,8 +161,10 @@ def check_held_out(
             of training days behind it (the band).
         replications: Replications of the held-out span.
         seed: Base seed.
+        workers: Where the replications run (default: one process); any gives the same numbers.
+        progress: Called with (replications done, replications planned).
     """
-    sim = _simulate(park, data, window, replications, seed)
+    sim = _simulate(park, data, window, replications, seed, workers or Workers(), progress)
     lo, _ = window
     checks = [
         _series_check(series, sim, lo, daily_sd.get((series.asset, series.quantity)))
@@ -178,9 +183,15 @@ def check_held_out(
 
 
 def _simulate(
-    park: Park, data: SensorData, window: tuple[float, float], replications: int, seed: int
+    park: Park,
+    data: SensorData,
+    window: tuple[float, float],
+    replications: int,
+    seed: int,
+    workers: Workers,
+    progress: Progress | None,
 ) -> _Simulated:
-
+    """The fitted park's replications over the held-out span, run by the experiment runner."""
     lo, hi = window
     days = (hi - lo) / 1440.0
     spec = park.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -190,28 +201,50 @@ def _simulate(
     clock = Clock.of(held.park.start)
     hours = clock.week_hour(np.arange(math.ceil(days * 24)) * 60.0)
     rates = {f.id: np.asarray(f.weekly_rates())[hours] for f in held.logistics.flows}
-    out: _Simulated | None = None
-    for rep in range(replications):
-        trace = run_engine(held, (), RunSpec(days, 1.0, 15.0, seed, rep))
-        edges = trace.edges
-        inside = edges[:-1] >= 0
-        if out is None:
-            out = _Simulated(edges[:-1][inside], np.diff(edges)[inside])
-            out.flows = trace.names["flows"]
-            out.rates = rates
-        s = trace.series
-        for j, name in enumerate(trace.names["buildings"]):
-            power = s["building_power_served_kw"][inside, j]
-            water = s["building_water_demand_m3h"][inside, j]
-            out.series.setdefault((name, "power_kw"), []).append(power)
-            out.series.setdefault((name, "water_m3h"), []).append(water)
-            out.series.setdefault((name, "wastewater_m3h"), []).append(water * ratio[name])
-        for kind, key in (("feeders", "feeder_load_kw"), ("substations", "substation_load_kw")):
-            for j, name in enumerate(trace.names[kind]):
-                out.series.setdefault((name, "power_kw"), []).append(s[key][inside, j])
-        out.trucks.append(trace.trucks)
-    assert out is not None
+    settings = workers.settings(days, 1.0, 15.0, seed, replications)
+    runs = replicate([Case(held)], settings, held_out_run, progress)[0]
+    first = runs[0]
+    out = _Simulated(first.step_start, first.step_len, flows=first.flows, rates=rates)
+    for run in runs:
+        for (name, quantity), values in run.series.items():
+            if quantity == "wastewater_m3h":
+                values = values * ratio[name]
+            out.series.setdefault((name, quantity), []).append(values)
+        out.trucks.append(run.trucks)
     return out
+
+
+@dataclass(frozen=True)
+class HeldOutRun:
+    """What one replication of the held-out span yields for the checks (made in the worker)."""
+
+    step_start: np.ndarray
+    step_len: np.ndarray
+    flows: list[str]
+    series: dict[tuple[str, str], np.ndarray]
+    trucks: dict[str, np.ndarray]
+
+
+def held_out_run(trace: Trace) -> HeldOutRun:
+    """One replication's steps after the warm-up, meter series and trucks.
+
+    The wastewater of a building is its water demand here; the caller scales it by the
+    building's wastewater ratio.
+    """
+    edges = trace.edges
+    inside = edges[:-1] >= 0
+    s = trace.series
+    series: dict[tuple[str, str], np.ndarray] = {}
+    for j, name in enumerate(trace.names["buildings"]):
+        water = s["building_water_demand_m3h"][inside, j]
+        series[(name, "power_kw")] = s["building_power_served_kw"][inside, j]
+        series[(name, "water_m3h")] = water
+        series[(name, "wastewater_m3h")] = water
+    for kind, key in (("feeders", "feeder_load_kw"), ("substations", "substation_load_kw")):
+        for j, name in enumerate(trace.names[kind]):
+            series[(name, "power_kw")] = s[key][inside, j]
+    start, length = edges[:-1][inside], np.diff(edges)[inside]
+    return HeldOutRun(start, length, trace.names["flows"], series, trace.trucks)
 
 
 def _hourly(start: np.ndarray, length: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -18,6 +18,7 @@ the warm-up by MSER-5 on pilot runs (:mod:`twin.experiment.warmup`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import functools
@@ -61,20 +62,29 @@ MAX_BATCH = 4
 # --------------------------------------------------------------------------- tasks
 
 
+def simulate_case(
+    case: Case, spec: RunSpec, progress: Callable[[float], None] | None = None
+) -> Trace:
+    """Simulate one replication of a case: its park under its events, from its start."""
+    return run_engine(case.park, case.events, spec, progress, case.scenario, case.start)
+
+
 def run_replication(
-    park: Park,
-    events: Sequence[Event],
+    case: Case,
     spec: RunSpec,
-    scenario: str | None,
     keep_trace: bool,
     progress: Callable[[float], None] | None = None,
 ) -> tuple[dict[str, float], Trace | None]:
     """Simulate one replication; return its KPIs (and its trace when asked)."""
-    trace = run_engine(park, events, spec, progress, scenario=scenario)
+    trace = simulate_case(case, spec, progress)
     return compute_kpis(trace), trace if keep_trace else None
 
 
-BatchResult = list[tuple[int, dict[str, float], Trace | None]]
+Measure = Callable[[Trace], Any]
+"""What a replication yields when it is not KPIs: a pure function of its trace, run in the
+worker (a module-level function or a :func:`functools.partial` of one, so that it pickles)."""
+
+BatchResult = list[tuple[int, Any, Trace | None]]
 BatchFn = Callable[[Case, Settings, list[int], int], BatchResult]
 PilotFn = Callable[[Case, Settings, list[int]], list[tuple[int, np.ndarray]]]
 
@@ -101,11 +111,20 @@ def run_batch(
     results: BatchResult = []
     for k, i in enumerate(reps):
         within = None if progress is None else _scaled_progress(progress, k, len(reps))
-        kpis, trace = run_replication(
-            case.park, case.events, settings.spec(i), case.scenario, i == keep_trace, within
-        )
+        kpis, trace = run_replication(case, case.spec(settings, i), i == keep_trace, within)
         results.append((i, kpis, trace))
     return results
+
+
+def measure_batch(
+    case: Case, settings: Settings, reps: list[int], keep_trace: int, measure: Measure
+) -> BatchResult:
+    """A worker's task: several replications of one case, each reduced by `measure`.
+
+    `keep_trace` is ignored (the measures are what is returned); it keeps the task's
+    signature that of :func:`run_batch`.
+    """
+    return [(i, measure(simulate_case(case, case.spec(settings, i))), None) for i in reps]
 
 
 def _scaled_progress(progress: Callable[[float], None], k: int, n: int) -> Callable[[float], None]:
@@ -150,12 +169,14 @@ class Failure:
     seed: int
     error: str
 
-    def describe(self) -> str:
-        """What failed and how to rerun it alone."""
+    def describe(self, rerun: bool = True) -> str:
+        """What failed, and (with `rerun`) how to rerun it alone with ``run``'s options."""
+        failed = f"replication {self.replication} of '{self.case}' failed twice ({self.error})"
+        if not rerun:
+            return f"{failed}; its seed is {self.seed}"
         return (
-            f"replication {self.replication} of '{self.case}' failed twice ({self.error}); "
-            f"rerun it alone with `seed` {self.seed} `first_replication` {self.replication} "
-            "`replications` 1"
+            f"{failed}; rerun it alone with `seed` {self.seed} "
+            f"`first_replication` {self.replication} `replications` 1"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -166,11 +187,17 @@ class Failure:
 class ReplicationError(ParktwinError, RuntimeError):
     """Replications failed twice; `experiments` holds every replication that finished."""
 
-    def __init__(self, failures: Sequence[Failure], experiments: Sequence[Experiment] = ()):
+    def __init__(
+        self,
+        failures: Sequence[Failure],
+        experiments: Sequence[Experiment] = (),
+        rerun: bool = True,
+    ):
         self.failures = list(failures)
         self.experiments = list(experiments)
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        super().__init__(failures[0].describe() + more if failures else "replications failed")
+        first = failures[0].describe(rerun) + more if failures else "replications failed"
+        super().__init__(first)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -242,7 +269,7 @@ class _Runner:
         self.batch_fn = batch_fn
         self.pilot_fn = pilot_fn
         self.backend: Backend | None = None
-        self.kpis: list[dict[int, dict[str, float]]] = [{} for _ in self.cases]
+        self.kpis: list[dict[int, Any]] = [{} for _ in self.cases]  # KPIs, or measures
         self.traces: list[Trace | None] = [None for _ in self.cases]
         self.planned: list[int] = []
         self.failures: list[Failure] = []
@@ -289,13 +316,9 @@ class _Runner:
                 if attempt == 0:
                     pending.extend((case, [r], 1) for r in reps)
                 else:
+                    seed = self.cases[case].spec(self.settings, 0).seed
                     failures.extend(
-                        Failure(
-                            self.cases[case].name,
-                            r,
-                            self.settings.seed,
-                            f"{type(error).__name__}: {error}",
-                        )
+                        Failure(self.cases[case].name, r, seed, f"{type(error).__name__}: {error}")
                         for r in reps
                     )
         return failures
@@ -497,6 +520,55 @@ def run_cases(
     if runner.failures:
         raise ReplicationError(runner.failures, experiments)
     return experiments
+
+
+def replicate(
+    cases: Sequence[Case],
+    settings: Settings,
+    measure: Measure,
+    progress: Progress | None = None,
+    backend: Backend | None = None,
+) -> list[list[Any]]:
+    """What `measure` makes of each replication of each case, run on the settings' backend.
+
+    For work whose result is not KPIs (a nowcast's series, the traces a calibration compares
+    with its data): the replications are run, retried and interrupted as for
+    :func:`run_cases`, and replication i of a case draws from ``Streams(seed, i)``, with the
+    case's own seed when it has one, so the results are the same on any backend and ``-j``.
+
+    Args:
+        cases: the parks to replicate (each may carry a warm start and a seed).
+        settings: horizon, warm-up, step, seed, replications ``first_replication ..`` and the
+            backend; the replication rule and the automatic warm-up do not apply.
+        measure: what to keep of each replication's trace (it must pickle).
+        progress: called with (replications done, replications planned).
+        backend: an open backend to run on, for several calls in a row (its owner closes
+            it); None opens the settings' backend for this call.
+
+    Returns:
+        Per case, in the order of `cases`, the measure of each replication in index order.
+
+    Raises:
+        UsageError: a plugin family that fails to load, an unreachable scheduler.
+        ReplicationError: some replication failed twice (the message says which).
+        Interrupted: Ctrl-C; the workers were stopped.
+    """
+    families()
+    batch = functools.partial(measure_batch, measure=measure)
+    runner = _Runner(cases, settings, progress, batch, run_pilot)
+    first = settings.first_replication
+    reps = list(range(first, first + settings.replications))
+    try:
+        with contextlib.ExitStack() as stack:
+            runner.backend = backend or stack.enter_context(
+                open_backend(settings.backend, settings.jobs, settings.scheduler)
+            )
+            runner.run(reps)
+    except KeyboardInterrupt:
+        raise Interrupted() from None
+    if runner.failures:  # their commands cannot rerun one replication alone
+        raise ReplicationError(runner.failures, rerun=False)
+    return [[runner.kpis[c][i] for i in reps] for c in range(len(cases))]
 
 
 def choose_warmup_for(cases: Sequence[Case], settings: Settings) -> WarmupChoice:

@@ -8,16 +8,18 @@ command line renames it to its flag.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from dataclasses import dataclass
 from typing import Any
 
 from twin.errors import SettingError
-from twin.experiment.backends import BACKENDS
+from twin.experiment.backends import BACKENDS, Backend, open_backend
 from twin.experiment.warmup import MIN_BATCHES, MSER_BATCH, PILOT_MIN_DAYS
 from twin.model.schema import Event, Park
 from twin.sim.context import RunSpec
+from twin.sim.start_state import StartState
 
 DEFAULT_PRECISION = 0.05
 DEFAULT_PRECISION_KPIS = ("trucks.wait_mean_min", "trucks.turnaround_mean_min")
@@ -185,14 +187,71 @@ class Case:
         events: the scenario's timed events.
         scenario: the scenario's name, None for the park as is.
         label: the name shown in reports; defaults to the scenario's or the park's name.
+        start: a warm start (the trucks present and outages in effect at time 0, as a
+            nowcast starts from the live state); None starts the park empty.
+        seed: the base seed of this case's replications; None: the settings' seed.
     """
 
     park: Park
     events: tuple[Event, ...] = ()
     scenario: str | None = None
     label: str = ""
+    start: StartState | None = None
+    seed: int | None = None
 
     @property
     def name(self) -> str:
         """The label, scenario name or park name."""
         return self.label or self.scenario or self.park.park.name
+
+    def spec(self, settings: Settings, replication: int) -> RunSpec:
+        """The engine's spec for one replication of this case (its own seed when it has one)."""
+        spec = settings.spec(replication)
+        return spec if self.seed is None else dataclasses.replace(spec, seed=self.seed)
+
+
+@dataclass(frozen=True)
+class Workers:
+    """Where replications run: how many workers, on which backend, at which dask scheduler.
+
+    For the commands whose replications are not an experiment of their own (calibrate,
+    nowcast, backtest): they say how their runs are shaped, the command says where they run.
+
+    Attributes:
+        jobs: worker processes (local) or local dask workers.
+        backend: ``local`` or ``dask``.
+        scheduler: dask scheduler address; None for a local cluster.
+
+    Raises:
+        SettingError: `jobs` out of range, an unknown backend, a scheduler without dask.
+    """
+
+    jobs: int = 1
+    backend: str = "local"
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        Settings(jobs=self.jobs, backend=self.backend, scheduler=self.scheduler)
+
+    def open(self) -> Backend:
+        """The backend these workers are: open, to use as a context manager."""
+        return open_backend(self.backend, self.jobs, self.scheduler)
+
+    def settings(
+        self, days: float, warmup_days: float, step_min: float, seed: int, replications: int
+    ) -> Settings:
+        """The settings of `replications` runs of `days` after `warmup_days`, run here.
+
+        Raises:
+            SettingError: a value out of range, named as in :class:`Settings`.
+        """
+        return Settings(
+            days=days,
+            warmup_days=warmup_days,
+            seed=seed,
+            replications=replications,
+            jobs=self.jobs,
+            step_min=step_min,
+            backend=self.backend,
+            scheduler=self.scheduler,
+        )

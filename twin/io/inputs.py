@@ -1,7 +1,8 @@
 """One way in: a park and a scenario, from whatever the caller has, as the engine runs them.
 
 Every entry point (the API's run, compare, sweep and simulate, ``parktwin validate``, the 3D
-views, the live twin) turns its park and scenario into :class:`Inputs` here, so they all agree:
+views, calibration, the live twin and the web page) reads its park with :func:`read_park` and
+its park and scenario together as :class:`Inputs` (:func:`resolve_inputs`), so they all agree:
 
 - a park is a file path, a bundled name (:func:`twin.io.bundled.resolve` says which wins), a dict in
   the park format or a :class:`Park`;
@@ -52,9 +53,19 @@ class Inputs:
         return self.scenario.scenario.name if self.scenario else None
 
 
-def read_park(source: ParkSource) -> Park:
-    """A :class:`Park` from any park source (a Park is returned as is)."""
-    return source if isinstance(source, Park) else load_park(source)
+def read_park(source: ParkSource | None = None) -> Park:
+    """A :class:`Park` from any park source: the one way a park is read.
+
+    Args:
+        source: a path, a bundled name (:func:`twin.io.bundled.resolve`), a dict in the park
+            format, or a Park (returned as is); None for the bundled default park.
+
+    Raises:
+        InputError: a park that cannot be read or is not valid (file, place and what is wrong).
+    """
+    if isinstance(source, Park):
+        return source
+    return load_park(source if source is not None else DEFAULT_PARK)
 
 
 def read_scenario(source: ScenarioSource) -> tuple[Scenario, str]:
@@ -89,7 +100,7 @@ def resolve_inputs(
         InputError: a park or scenario that cannot be read, is not valid, or does not apply.
     """
     if scenario is None:
-        base = read_park(park if park is not None else DEFAULT_PARK)
+        base = read_park(park)
         return Inputs(base, None, (), base)
     loaded, source = read_scenario(scenario)
     if park is None:
@@ -126,7 +137,7 @@ def check_file(source: str | Path) -> tuple[str, str]:
     invalid park behind, are caught too.
     """
     if file_kind(source) == "park":
-        return "park", load_park(source).park.name
+        return "park", read_park(source).park.name
     inputs = resolve_inputs(None, source)
     assert inputs.scenario is not None
     return "scenario", inputs.scenario.scenario.name

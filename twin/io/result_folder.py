@@ -34,9 +34,9 @@ import shutil
 import socket
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -51,7 +51,8 @@ PSEUDO_FILESYSTEMS = frozenset(
 )  # fmt: skip
 LEGACY_RESULT_FILES = frozenset(
     {"kpis.json", "kpis.csv", "trace.npz", "park.yaml", "scenario.json", "scenarios.json",
-     "report.md", "report.html", "comparison.json", "comparison.csv", "sweep.json", "sweep.csv"}
+     "report.md", "report.html", "comparison.json", "comparison.csv", "sweep.json", "sweep.csv",
+     "calibration.json"}
 )  # fmt: skip
 """Files of a result folder written before manifests existed: such a folder may be replaced."""
 SPACE_MARGIN_BYTES = 1024 * 1024
@@ -466,6 +467,21 @@ class ResultFolder:
         self._release()
         return where
 
+    def write(self, fill: Callable[[Path], object], complete: bool = True) -> Path:
+        """Fill the staging folder with `fill` and publish it; return where it went.
+
+        Raises:
+            InputError: the disk refused a file (full, read-only); an earlier result is kept.
+        """
+        try:
+            fill(self.staging)
+            return self.publish(complete)
+        except OSError as exc:
+            raise InputError(
+                str(self.target),
+                f"could not be written ({exc.strerror or exc}); an earlier result there is kept",
+            ) from None
+
     def abandon(self) -> None:
         """Drop the staging folder and release the lock; the target stays as it was."""
         if self._lock is not None:
@@ -482,3 +498,53 @@ class ResultFolder:
 
     def __exit__(self, *exc: object) -> None:
         self.abandon()
+
+
+R = TypeVar("R")
+
+
+def write_result(
+    out: Path | None,
+    command: str,
+    compute: Callable[[], R],
+    write: Callable[[Path, R], object],
+    expected_bytes: int = 0,
+    salvage: Callable[[BaseException], R | None] | None = None,
+    salvaged: str = "the finished replications were written to",
+) -> R:
+    """Compute a result and, with `out`, write it there as one unit: every command's way out.
+
+    The destination is checked and locked before `compute` runs; a failure before the end
+    leaves whatever `out` held untouched. When `compute` fails and `salvage` makes a partial
+    result of its error (the finished replications of an interrupted run), that result is
+    written as partial (beside a complete earlier result, as ``DIR.partial``) and the error,
+    raised again, says where.
+
+    Args:
+        out: the result folder; None computes without writing.
+        command: what made the result, for the manifest and the lock.
+        compute: makes the result.
+        write: writes a result into a folder (the staging folder).
+        expected_bytes: the result's estimated size, checked against the free space first.
+        salvage: the partial result an error of `compute` leaves, or None for none.
+        salvaged: the note added to the error before the partial result's folder.
+
+    Raises:
+        InputError: a destination that cannot hold the result, or a disk that refuses it.
+    """
+    if out is None:
+        return compute()
+    with ResultFolder(out, command, expected_bytes) as folder:
+        try:
+            result = compute()
+        except BaseException as exc:
+            partial = salvage(exc) if salvage is not None else None
+            if partial is not None:
+                try:
+                    where = folder.write(lambda d: write(d, partial), complete=False)
+                    exc.add_note(f"{salvaged} {where}")
+                except InputError as error:
+                    exc.add_note(str(error))
+            raise
+        folder.write(lambda d: write(d, result))
+    return result

@@ -22,9 +22,10 @@ gate-to-dock) is left out of that metric for all three.
 
 from __future__ import annotations
 
+import functools
 import math
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,12 +35,16 @@ from typing import Any
 import numpy as np
 
 from twin.errors import InputError, UsageError
+from twin.experiment.backends import Backend
+from twin.experiment.runner import Progress, replicate
+from twin.experiment.settings import Case, Workers
 from twin.live.nowcast import (
     band,
     check_options,
-    forecast_samples,
+    check_state,
     mean_gate_to_dock,
     seen_flows_only,
+    series_names,
     trace_series,
 )
 from twin.live.replay import replay_into_store
@@ -47,8 +52,6 @@ from twin.live.state import LOOKBACK_H, history_document, state_at
 from twin.live.store import Store, to_seconds
 from twin.live.visits import ParkTimings, group_visits, moments
 from twin.model.schema import Park
-from twin.sim.context import RunSpec
-from twin.sim.engine import run_engine
 from twin.sim.start_state import StartState
 
 EPOCH = datetime(1970, 1, 1)
@@ -200,7 +203,8 @@ def backtest(
     step_min: float = 15,
     start: datetime | None = None,
     end: datetime | None = None,
-    progress: Callable[[float], None] | None = None,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> Backtest:
     """Nowcast at each origin of a recorded history and score it (see the module docstring).
 
@@ -214,7 +218,8 @@ def backtest(
         step_min: the nowcast's step (gate-to-dock is averaged over the last one).
         start: no origin before this (default: the history's start plus 6 hours).
         end: no origin after this (default: the last one whose horizon the history covers).
-        progress: called with the fraction of origins done.
+        workers: where the replications run (default: one process); any gives the same numbers.
+        progress: called with (replications done, planned) of the origins' nowcasts.
 
     Raises:
         InputError: the source cannot be read.
@@ -232,23 +237,50 @@ def backtest(
         result.flows_left_out = left_out
         horizon = timedelta(hours=hours)
         truth = _observed(park, store, origins, horizon, every_min, step_min)
-        cold = _cold(park, [o + horizon for o in origins], replications, seed, step_min)
-        for k, origin in enumerate(origins):
-            state = state_at(park, store, origin)
-            samples = forecast_samples(
-                park,
-                state,
-                hours=hours,
-                replications=replications,
-                seed=origin_seed(seed, origin),
-                step_min=step_min,
-            )
-            final = {name: values[:, -1:] for name, values in samples.values.items()}
-            outcomes = _outcomes(park, origin, origin + horizon, state, final, truth, cold, k)
-            result.outcomes.extend(outcomes)
-            if progress is not None:
-                progress((k + 1) / len(origins))
+        states = [state_at(park, store, origin) for origin in origins]
+    workers = workers or Workers()
+    with workers.open() as backend:
+        targets = [o + horizon for o in origins]
+        cold = _cold(park, targets, replications, seed, step_min, workers, backend)
+        finals = _nowcasts(
+            park, origins, states, hours, replications, seed, step_min, workers, backend, progress
+        )
+    for k, (origin, state, final) in enumerate(zip(origins, states, finals, strict=True)):
+        outcomes = _outcomes(park, origin, origin + horizon, state, final, truth, cold, k)
+        result.outcomes.extend(outcomes)
     return result
+
+
+def _nowcasts(
+    park: Park,
+    origins: list[datetime],
+    states: list[StartState],
+    hours: float,
+    replications: int,
+    seed: int,
+    step_min: float,
+    workers: Workers,
+    backend: Backend,
+    progress: Progress | None,
+) -> list[dict[str, np.ndarray]]:
+    """Each origin's nowcast at the horizon's end: series -> (replications, 1) values.
+
+    Every origin is a case of one run of the runner, warm-started from its state with its own
+    seed (:func:`origin_seed`); only the horizon's end is sampled.
+    """
+    for state in states:
+        check_state(park, state)
+    steps = max(1, math.floor(hours * 60 / step_min + 1e-9))
+    end = step_min * np.arange(1, steps + 1)[-1:]
+    cases = [
+        Case(park, start=state, seed=origin_seed(seed, origin))
+        for origin, state in zip(origins, states, strict=True)
+    ]
+    settings = workers.settings(hours / 24, 0.0, step_min, seed, replications)
+    measure = functools.partial(trace_series, times=end, step_min=step_min)
+    runs = replicate(cases, settings, measure, progress, backend)
+    names = series_names(park)
+    return [{name: np.array([run[name] for run in case]) for name in names} for case in runs]
 
 
 def origin_seed(seed: int, origin: datetime) -> int:
@@ -348,7 +380,13 @@ def _observed_gate_to_dock(
 
 
 def _cold(
-    park: Park, targets: list[datetime], replications: int, seed: int, step_min: float
+    park: Park,
+    targets: list[datetime],
+    replications: int,
+    seed: int,
+    step_min: float,
+    workers: Workers,
+    backend: Backend,
 ) -> dict[str, dict[str, list[float | None]]]:
     """The cold start's band at every target: the park run from empty, a day ahead."""
     midnight = targets[0].replace(hour=0, minute=0, second=0, microsecond=0)
@@ -356,12 +394,10 @@ def _cold(
     moved = park.model_copy(update={"park": calendar})
     times = np.array([(t - midnight).total_seconds() / 60.0 for t in targets])
     spec_days = (float(times.max()) + step_min) / 1440.0
-    values: dict[str, list[np.ndarray]] = {}
-    for r in range(replications):
-        spec = RunSpec(spec_days, COLD_WARMUP_DAYS, step_min, seed=seed, replication=r)
-        for name, row in trace_series(run_engine(moved, spec=spec), times, step_min).items():
-            values.setdefault(name, []).append(row)
-    return {name: band(np.array(rows)) for name, rows in values.items()}
+    settings = workers.settings(spec_days, COLD_WARMUP_DAYS, step_min, seed, replications)
+    measure = functools.partial(trace_series, times=times, step_min=step_min)
+    runs = replicate([Case(moved)], settings, measure, backend=backend)[0]
+    return {name: band(np.array([run[name] for run in runs])) for name in runs[0]}
 
 
 def _outcomes(

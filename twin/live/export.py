@@ -18,12 +18,14 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from twin.calibration import Calibration, calibrate
+from twin.calibration import Calibration, CalibrationInterrupted, calibrate
 from twin.errors import InputError
+from twin.experiment.runner import Progress
+from twin.experiment.settings import Workers
+from twin.io.inputs import ParkSource
 from twin.io.output import atomic_write_text
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
-from twin.model.schema import Park
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 TRUCK_COLUMNS = ("truck_id", "flow", "gate", "dock_group")
@@ -112,13 +114,15 @@ def sensor_folder(source: str | Path) -> Iterator[Path]:
 
 
 def calibrate_source(
-    park: Park | str | Path,
+    park: ParkSource,
     source: str | Path,
     holdout: float = 0.2,
     replications: int | None = None,
     seed: int = 0,
     search: bool = True,
     progress: Callable[[str], None] | None = None,
+    workers: Workers | None = None,
+    ticks: Progress | None = None,
 ) -> Calibration:
     """:func:`twin.calibration.calibrate` on a sensor folder or a live store.
 
@@ -127,7 +131,14 @@ def calibrate_source(
     Arguments and errors are those of :func:`twin.calibration.calibrate`.
     """
     with sensor_folder(source) as folder:
-        result = calibrate(park, folder, holdout, replications, seed, search, progress)
+        try:
+            result = calibrate(
+                park, folder, holdout, replications, seed, search, progress, workers, ticks
+            )
+        except CalibrationInterrupted as exc:
+            if folder != Path(source):
+                _name_the_store(exc.calibration, folder, Path(source))
+            raise
     if folder != Path(source):
         _name_the_store(result, folder, Path(source))
     return result

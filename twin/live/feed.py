@@ -40,10 +40,11 @@ from zoneinfo import ZoneInfo
 import paho.mqtt.client as paho
 
 from twin.errors import UsageError
+from twin.io.inputs import read_park
 from twin.live.ingest import BATCH_SIZE, Ingester, IngestStats, Job
 from twin.live.messages import TOPICS, Validator
 from twin.live.mqtt import Broker, connect_properties, make_client, parse_broker, reason_text
-from twin.live.run import Setup, park_of
+from twin.live.run import Setup
 from twin.live.store import Store
 from twin.model.schema import Park
 
@@ -340,7 +341,7 @@ def follow(
     Returns:
         The counters of the run.
     """
-    source = park_of(park)
+    source = read_park(park)
     address = parse_broker(broker, username, password, tls_ca, tls_cert, tls_key)
     halt = stop or threading.Event()
     with Store.open(store_path) as store:

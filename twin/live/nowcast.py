@@ -19,6 +19,7 @@ replications) and the highest probability over the horizon.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from collections.abc import Mapping
@@ -29,12 +30,12 @@ from typing import Any
 import numpy as np
 
 from twin.errors import UsageError
+from twin.experiment.runner import Progress, replicate
+from twin.experiment.settings import Case, Workers
 from twin.live.state import LOOKBACK_H, state_at
 from twin.live.store import Store
 from twin.model.schema import Park
-from twin.sim.context import RunSpec
-from twin.sim.engine import run_engine
-from twin.sim.start_state import StartState
+from twin.sim.start_state import StartState, start_state_problems
 from twin.sim.trace import Trace
 
 MAX_HOURS = 7 * 24.0
@@ -163,6 +164,14 @@ def check_options(hours: float, replications: int, step_min: float) -> None:
         )
 
 
+def check_state(park: Park, state: StartState) -> None:
+    """Refuse a state that does not fit the park (UsageError naming the truck or outage)."""
+    problems = start_state_problems(park, state)
+    if problems:
+        listed = "; ".join(f"{place}: {message}" for place, message in problems[:5])
+        raise UsageError(f"the state does not fit the park: {listed}")
+
+
 def forecast_samples(
     park: Park,
     state: StartState,
@@ -171,25 +180,28 @@ def forecast_samples(
     replications: int = 20,
     seed: int = 0,
     step_min: float = 15,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> Samples:
     """Run `replications` warm-started replications and sample every series at each step.
 
+    The replications go through the experiment runner (:func:`twin.experiment.runner.replicate`)
+    on `workers`; replication i draws from ``Streams(seed, i)``, so any ``-j`` gives the same
+    numbers.
+
     Raises:
         UsageError: options out of range, or a state that does not fit the park.
+        Interrupted: Ctrl-C.
     """
     check_options(hours, replications, step_min)
+    check_state(park, state)
     steps = max(1, math.floor(hours * 60 / step_min + 1e-9))
     times = step_min * np.arange(1, steps + 1)
-    values: dict[str, list[np.ndarray]] = {name: [] for name in series_names(park)}
-    for r in range(replications):
-        spec = RunSpec(hours / 24, 0.0, step_min, seed=seed, replication=r)
-        try:
-            trace = run_engine(park, spec=spec, start=state)
-        except ValueError as exc:
-            raise UsageError(f"the state does not fit the park: {exc}") from None
-        for name, row in trace_series(trace, times, step_min).items():
-            values[name].append(row)
-    return Samples(state.time, step_min, times, {k: np.array(v) for k, v in values.items()})
+    settings = (workers or Workers()).settings(hours / 24, 0.0, step_min, seed, replications)
+    measure = functools.partial(trace_series, times=times, step_min=step_min)
+    runs = replicate([Case(park, start=state)], settings, measure, progress)[0]
+    values = {name: np.array([run[name] for run in runs]) for name in series_names(park)}
+    return Samples(state.time, step_min, times, values)
 
 
 def trace_series(trace: Trace, times: np.ndarray, step_min: float) -> dict[str, np.ndarray]:
@@ -327,6 +339,8 @@ def nowcast(
     seed: int = 0,
     step_min: float = 15,
     thresholds: Mapping[str, float] | None = None,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> Forecast:
     """The forecast of the next `hours` from `state` (``to_dict``: SPEC.md's forecast.json).
 
@@ -339,6 +353,8 @@ def nowcast(
             numbers.
         step_min: the step of the series.
         thresholds: alert thresholds by series name, over the park file's `alerts`.
+        workers: where the replications run (default: one process).
+        progress: called with (replications done, replications planned).
 
     Returns:
         The forecast: every series' mean and 5-95% band at each step's end, and the alerts.
@@ -349,8 +365,9 @@ def nowcast(
     """
     rules = alert_thresholds(park, thresholds)
     samples = forecast_samples(
-        park, state, hours=hours, replications=replications, seed=seed, step_min=step_min
-    )
+        park, state, hours=hours, replications=replications, seed=seed, step_min=step_min,
+        workers=workers, progress=progress,
+    )  # fmt: skip
     return Forecast(
         park=park.park.name,
         state=state,
@@ -394,6 +411,8 @@ def nowcast_store(
     step_min: float = 15,
     thresholds: Mapping[str, float] | None = None,
     seen_only: bool = False,
+    workers: Workers | None = None,
+    progress: Progress | None = None,
 ) -> Forecast:
     """:func:`nowcast` from the state the store describes at `at` (default: the latest).
 
@@ -424,6 +443,8 @@ def nowcast_store(
         seed=seed,
         step_min=step_min,
         thresholds=thresholds,
+        workers=workers,
+        progress=progress,
     )
     return replace(forecast, flows_left_out=tuple(left_out)) if seen_only else forecast
 

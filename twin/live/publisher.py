@@ -23,9 +23,10 @@ from typing import Any, TextIO
 import paho.mqtt.client as paho
 
 from twin.errors import UsageError
+from twin.io.inputs import read_park
 from twin.live.mqtt import Broker, make_client, parse_broker, reason_text
 from twin.live.replay import Message, Pacer, sensor_messages
-from twin.live.run import park_of, parse_speed
+from twin.live.run import parse_speed
 from twin.live.store import to_seconds
 from twin.model.schema import Park
 
@@ -211,7 +212,7 @@ def replay_to_broker(
         tls_ca: ``--tls-ca``.
         stop: Ends the replay when set (the command line sets it on SIGINT and SIGTERM).
     """
-    source = park_of(park)
+    source = read_park(park)
     address = parse_broker(broker, username, password, tls_ca)
     pace = parse_speed(speed)
     messages = sensor_messages(source, sensor_dir)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.errors import UsageError
-from twin.io.load import DEFAULT_PARK, load_park
+from twin.io.inputs import read_park
 from twin.live.ingest import IngestStats
 from twin.live.replay import Replay
 from twin.live.state import state_document
@@ -27,13 +27,6 @@ Setup = Callable[[Any], None]
 """Called with a live run (a :class:`~twin.live.replay.Replay` or a
 :class:`~twin.live.feed.Feed`: ``.park``, ``.store``, ``.every(minutes, job)``,
 ``.publish(suffix, doc, retain)``) before its first message."""
-
-
-def park_of(source: str | Path | Park | None) -> Park:
-    """The park named on the command line (the bundled default when None)."""
-    if isinstance(source, Park):
-        return source
-    return load_park(source if source is not None else DEFAULT_PARK)
 
 
 def parse_moment(text: str | None, park: Park, option: str = "at") -> datetime | None:
@@ -76,7 +69,7 @@ def state(
     park: str | Path | Park | None, store_path: str | Path, at: str | None = None
 ) -> dict[str, Any]:
     """``parktwin state --json``: the state document at `at` (default: the latest)."""
-    source = park_of(park)
+    source = read_park(park)
     moment = parse_moment(at, source)
     with Store.open(store_path, read_only=True) as store:
         return state_document(source, store, moment)
@@ -105,7 +98,7 @@ def live_replay(
     Returns:
         The counters of the run.
     """
-    source = park_of(park)
+    source = read_park(park)
     pace = parse_speed(speed)
     halt = stop or threading.Event()
     with Store.open(store_path) as store:

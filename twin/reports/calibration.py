@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,10 +21,13 @@ import numpy as np
 
 from twin.calibration.document import calibration_document, parameter_rows
 from twin.calibration.fit_weekdays import WeekdayFit, day_range
+from twin.calibration.result import CalibrationInterrupted
 from twin.calibration.spread import MIN_REPLICATIONS
 from twin.calibration.validation import MIN_TRUCKS_JUDGED
+from twin.errors import InputError
 from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
+from twin.io.result_folder import write_result
 from twin.reports.charts import svg_chart
 from twin.reports.page import (
     html_heading,
@@ -61,8 +64,14 @@ class SummaryRow:
     short: str = ""  # the validation in a few words, for the console
 
 
+REPORT_FILES = ("report.md", "report.html", "calibration.json")
+
+
 def write_report(cal: Calibration, folder: Path) -> list[Path]:
-    """Write report.md, report.html and calibration.json into `folder`; return their paths."""
+    """Write report.md, report.html and calibration.json into `folder`; return their paths.
+
+    `folder` is written file by file; :func:`save_calibration` makes it one unit.
+    """
     markdown, page = calibration_report(cal)
     document = json.dumps(calibration_document(cal), indent=1, ensure_ascii=False)
     return [
@@ -843,23 +852,68 @@ def _spec_text(spec: dict[str, Any]) -> str:
     return f"{spec.get('dist')}({params})"
 
 
-def write_outputs(cal: Calibration, out: str | Path, report_dir: str | Path | None) -> list[Path]:
-    """Write the fitted park and, when asked, report.md, report.html and calibration.json.
+def write_park_file(cal: Calibration, out: str | Path) -> Path:
+    """Write the fitted park atomically: JSON when `out` ends in ``.json``, else YAML.
 
-    The park is written as JSON when `out` ends in ``.json``, else as YAML.
+    Raises:
+        InputError: the file cannot be written (the message names it).
     """
-
     target = Path(out)
     if target.suffix.lower() == ".json":
-        text = json.dumps(cal.park.model_dump(mode="json", exclude_none=True), indent=1)
-        written = [atomic_write_text(target, text + "\n")]
+        text = json.dumps(cal.park.model_dump(mode="json", exclude_none=True), indent=1) + "\n"
     else:
-        header = (
+        text = (
             f"# {cal.park.park.name}: calibrated by parktwin from {cal.data.folder}\n"
             f"# fitted on {cal.span_text(cal.training)}; metadata.calibration says where each\n"
             "# fitted value came from. Comments of the input park are not carried over.\n"
-        )
-        written = [atomic_write_text(target, header + dump_park(cal.park))]
-    if report_dir is not None:
-        written.extend(write_report(cal, Path(report_dir)))
-    return written
+        ) + dump_park(cal.park)
+    try:
+        return atomic_write_text(target, text)
+    except OSError as exc:
+        raise InputError(str(target), f"could not be written ({exc.strerror or exc})") from None
+
+
+def save_calibration(
+    out: str | Path,
+    report_dir: str | Path | None,
+    compute: Callable[[], Calibration],
+    command: str = "parktwin calibrate",
+) -> tuple[Calibration, list[Path]]:
+    """Compute a calibration, then write the fitted park and, when asked, the report folder.
+
+    The report folder (report.md, report.html, calibration.json) is a result folder
+    (:func:`twin.io.result_folder.write_result`): checked and locked before `compute` runs,
+    staged, stamped with a run id and ``manifest.json``, and swapped in whole. The park file
+    is written before the folder is swapped in, so a park that cannot be written leaves the
+    folder as it was; a park file inside the report folder is written into it as one of its
+    files. A calibration interrupted in its validation (:class:`CalibrationInterrupted`) is a
+    partial result: its report and fitted park go into the report folder, or ``DIR.partial``
+    beside a complete one, and the park file `out` is left as it was.
+
+    Returns:
+        The calibration, and the files written (the park file first).
+    """
+    target = Path(out)
+    if report_dir is None:
+        cal = compute()
+        return cal, [write_park_file(cal, target)]
+    folder = Path(report_dir)
+    inside = target.parent.resolve() == folder.resolve()
+
+    def write(staging: Path, cal: Calibration) -> None:
+        park_file = staging / target.name if inside or cal.interrupted else target
+        write_park_file(cal, park_file)
+        write_report(cal, staging)
+
+    def salvage(exc: BaseException) -> Calibration | None:
+        return exc.calibration if isinstance(exc, CalibrationInterrupted) else None
+
+    written = "the fits, not validated, were written to"
+    cal = write_result(folder, command, compute, write, salvage=salvage, salvaged=written)
+    return cal, [target, *(folder / name for name in REPORT_FILES)]
+
+
+def write_outputs(cal: Calibration, out: str | Path, report_dir: str | Path | None) -> list[Path]:
+    """Write a calibration's fitted park and, when asked, its report folder (see
+    :func:`save_calibration`); return the files written."""
+    return save_calibration(out, report_dir, lambda: cal)[1]

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from twin.errors import InputError
-from twin.io.load import load_park
+from twin.io.inputs import read_park
 from twin.io.output import atomic_write_bytes
 from twin.io.result_folder import check_same_run
 
@@ -99,7 +99,7 @@ class Trace:
     @cached_property
     def park(self) -> Any:
         """The resolved park this trace was simulated from (parsed once)."""
-        return load_park(json.loads(self.park_json))
+        return read_park(json.loads(self.park_json))
 
     def index(self, kind: str, asset_id: str) -> int:
         """Column of an asset in the series of its kind."""

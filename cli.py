@@ -55,6 +55,7 @@ from console.tables import (
     forecast_lines,
     print_calibration,
     print_comparison,
+    print_decision,
     print_kpis,
     print_state,
     print_sweep,
@@ -229,6 +230,41 @@ def sweep(
 
 @app.command()
 @guarded
+def optimize(
+    problem: Annotated[
+        str, typer.Argument(help="Decision-problem file (SPEC: Decision problem) or bundled name.")
+    ],
+    jobs: JobsOpt = 1,
+    backend: BackendOpt = "local",
+    scheduler: SchedulerOpt = None,
+    out: OutOpt = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print optimum.json instead of a table.")
+    ] = False,
+) -> None:
+    """Choose the best configuration of a decision problem, with a statistical guarantee."""
+    import json
+
+    from console.experiment import capped_jobs
+    from twin.api.decisions import optimize as run_optimize
+    from twin.experiment.pareto import decision_dict
+
+    with progress(quiet=json_out, label="optimize: replications") as bar:
+        result = run_optimize(problem, capped_jobs(jobs), backend, scheduler, out, progress=bar)
+    doc = decision_dict(result)
+    if json_out:
+        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        print_decision(doc)
+        if out is not None:
+            scenarios = "best.yaml" if doc["best"] is not None else "pareto-N.yaml"
+            typer.echo(f"wrote {out}/optimum.json, {scenarios}, report.md, report.html")
+    if result.interrupted:
+        raise KeyboardInterrupt
+
+
+@app.command()
+@guarded
 def calibrate(
     park: Annotated[str, typer.Argument(help="Park file or bundled park name to fit.")],
     sensor_dir: Annotated[
@@ -368,6 +404,48 @@ def show(
 
     source = RunSource(park, scenario, trace, compare, days, warmup_option(warmup_days), seed)
     show_run(source, RenderOptions(start=start, end=end, speed=speed, camera=camera))
+
+
+@app.command()
+@guarded
+def n1(
+    park: ParkArg = None,
+    scenario: ScenarioOpt = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help='The moment, "day D HH:MM" (default: the peak demand).'),
+    ] = None,
+    hours: Annotated[
+        float, typer.Option("--hours", min=0.01, max=1000, help="How long each outage lasts.")
+    ] = 4.0,
+    days: DaysOpt = 7.0,
+    seed: SeedOpt = 0,
+    out: OutOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every single outage of the power network: restoration, unserved load, ranked; n1.json."""
+    import json
+
+    from twin import api
+    from twin.experiment.settings import Settings
+    from viz.clock import parse_day_time
+
+    at_min = None if at is None else parse_day_time(at, "--at")
+    result = api.n1(park, scenario, at_min, hours, Settings(days=days, seed=seed), out)
+    if json_out:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    typer.echo(f"N-1 at {result['at']} ({len(result['contingencies'])} outages, worst first)")
+    for row in result["contingencies"]:
+        typer.echo(
+            f"  {row['outage']:<14} {row['kind']:<11} "
+            f"{'secure' if row['secure'] else 'NOT SECURE':<10}"
+            f" unserved {row['unserved_mw']:.2f} MW / {row['unserved_mwh']:.2f} MWh,"
+            f" max loading {row['max_loading_pct']:.0f}%, min {row['min_v_pu']:.3f} pu,"
+            f" trucks delayed {row['trucks_delayed']}"
+        )
+    if out is not None:
+        typer.echo(f"wrote {out}/n1.json, report.md")
 
 
 @app.command()

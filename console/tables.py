@@ -267,3 +267,37 @@ def forecast_lines(doc: dict[str, Any], busiest: int = 5) -> list[str]:
             f"(probability {alert['probability']:.0%}, up to {alert['peak_probability']:.0%})"
         )
     return lines
+
+
+def print_decision(doc: dict[str, Any]) -> None:
+    """The candidates of ``parktwin optimize`` and the answer in words (a best or a Pareto set)."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from twin.text import fmt, interval_text
+
+    keys = list(doc["candidates"][0]["values"]) if doc["candidates"] else []
+    goals = [g["target"] for g in doc["objectives"]] if doc["best"] is None else ["objective"]
+    table = Table(title=f"{doc['problem']}: candidates", caption=doc["certificate"]["guarantee"])
+    for name in [*keys, *goals, "reps", "status", "reason"]:
+        justify = "left" if name in (*keys, "status", "reason") else "right"
+        table.add_column(escape(name), justify=justify)  # type: ignore[arg-type]
+    for c in doc["candidates"]:
+        shown = c["objectives"] if doc["best"] is None else [c["objective"]]
+        table.add_row(
+            *(escape(str(c["values"][k])) for k in keys),
+            *(f"{fmt(o['mean'])} {interval_text(*o['ci95'])}" for o in shown),
+            str(c["replications"]), c["status"], escape(c["reason"]),
+        )  # fmt: skip
+    Console(width=None if sys.stdout.isatty() else 150).print(table)
+    typer.echo(_answer_line(doc))
+
+
+def _answer_line(doc: dict[str, Any]) -> str:
+    replications = doc["certificate"]["total_replications"]
+    if doc["best"] is None:
+        return f"Pareto set: {len(doc['pareto'])} candidate(s) ({replications} replications)"
+    best = ", ".join(f"{k} = {v}" for k, v in doc["best"]["values"].items())
+    verdict = "best" if doc["best"]["feasible"] else "no feasible candidate; closest"
+    return f"{verdict}: {best} ({replications} replications)"

@@ -76,7 +76,10 @@ LAZY_HEAVY = (
     "trame_pyvista",
     "trame_vtk",
     "vtkmodules",
+    "optuna",  # the search of large decision spaces only
     "importlib.metadata",  # the facade's __version__ only: `import twin` stays light
+    "power_grid_model",  # the load-flow solver, an optional extra (`power`)
+    "pandapower",
 )
 """Third-party libraries that may be imported inside a function (they are slow to import)."""
 
@@ -95,6 +98,9 @@ FORBIDDEN_IN_TWIN = (
 )
 FRAMEWORKS = ("starlette", "fastapi", "uvicorn", "flask", "aiohttp")
 LIVE_ONLY = ("paho", "sqlite3")
+POWER_SOLVERS = ("power_grid_model", "pandapower", "py_dss_interface", "opendssdirect")
+POWER_SOLVER_HOME = ("twin.sim.loadflow",)
+"""The power-flow engines (optional extras) are imported by one module of ours only."""
 
 
 @dataclass(frozen=True)
@@ -253,6 +259,16 @@ def test_twin_stays_away_from_the_edges(graph) -> None:
         )
     ]
     assert not wrong, "\n".join(wrong)
+
+
+def test_power_solvers_only_in_the_load_flow_module(graph) -> None:
+    _, imports = graph
+    wrong = [
+        f"{i.source} line {i.line} imports {i.target}"
+        for i in imports
+        if _under(i.target, POWER_SOLVERS) and not _under(i.source, POWER_SOLVER_HOME)
+    ]
+    assert not wrong, "\n".join(wrong) + "\n(power-flow engines belong in twin.sim.loadflow)"
 
 
 FLAG = re.compile(r"(?<![\w-])--[a-z]")

@@ -10,7 +10,7 @@ import pytest
 from console.errors import message as cli_message
 from twin.errors import InputError
 from twin.io.bundled import bundled_scenarios
-from twin.io.inputs import check_file
+from twin.io.inputs import check_file, resolve_inputs
 from twin.io.load import load_park, load_scenario, scenario_path
 from twin.model.scenario import apply_scenario, get_path, parse_path, set_path
 from twin.model.schema import Park, Scenario
@@ -433,8 +433,8 @@ def test_bundled_scenario_applies_to_its_base(name: str) -> None:
     what_if = load_scenario(name)
     assert what_if.scenario.description
     assert what_if.changes or what_if.events
-    base = load_park(what_if.base or "yen-binh")
-    result = apply_scenario(base, what_if, str(scenario_path(name)))
+    inputs = resolve_inputs(None, name)  # a base may itself be a scenario (grid-22kv)
+    base, result = inputs.base, inputs.park
     assert isinstance(result, Park)
     if what_if.changes:
         assert result != base

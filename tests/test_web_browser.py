@@ -365,3 +365,27 @@ def test_off_loopback_a_request_without_the_token_is_refused(tmp_path: Path) -> 
                 assert errors == []
     finally:
         services.jobs.close()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_find_the_best_shows_the_answer_and_its_certificate(
+    served: tuple[str, Feed, Services], tmp_path: Path, size: tuple[int, int]
+) -> None:
+    from tests.test_optimize import problem
+
+    url, _, _ = served
+    path = tmp_path / "docks.json"
+    path.write_text(json.dumps(problem()), encoding="utf-8")
+    with browser(*size) as driver:
+        open_page(driver, url + "/")
+        driver.find_element(By.ID, "tab-whatif").click()
+        driver.find_element(By.ID, "problem-file").send_keys(str(path))
+        driver.find_element(By.ID, "optimize-run").click()
+        result = driver.find_element(By.ID, "optimize-result")
+        wait(lambda: result.find_elements(By.TAG_NAME, "h2"), 240, "the best configuration")
+        assert result.find_element(By.TAG_NAME, "h2").text.startswith("Phương án tốt nhất: ")
+        assert "95%" in result.text and "Kim and Nelson 2001" in result.text
+        assert len(result.find_elements(By.CSS_SELECTOR, "tbody tr")) == 3
+        driver.execute_script("arguments[0].scrollIntoView()", result)
+        shoot(driver, f"find-best-{size[0]}x{size[1]}.png")
+        assert console_errors(driver) == []

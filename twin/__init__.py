@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 PUBLIC: dict[str, tuple[str, ...]] = {
     "twin.api": ("compare", "run", "simulate", "sweep"),
+    "twin.api.decisions": ("optimize",),
     "twin.model.assets": ("AssetFamily",),
     "twin.io.bundled": ("bundled_parks", "bundled_scenarios"),
     "twin.calibration": ("Calibration", "calibrate"),
@@ -52,6 +53,7 @@ if TYPE_CHECKING:  # for type checkers; made from PUBLIC (tests/test_facade.py c
     from twin.api import run as run
     from twin.api import simulate as simulate
     from twin.api import sweep as sweep
+    from twin.api.decisions import optimize as optimize
     from twin.calibration import Calibration as Calibration
     from twin.calibration import calibrate as calibrate
     from twin.errors import InputError as InputError

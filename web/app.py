@@ -24,10 +24,16 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from twin.errors import InputError, ParktwinError
+from twin import api as twin_api
+from twin.api.decisions import prepare
+from twin.errors import InputError, ParktwinError, UsageError
+from twin.experiment.optimize import make_candidates
 from twin.experiment.runner import ReplicationError
 from twin.model.clock import BadTime, park_time
+from twin.model.problem import DecisionProblem, check_problem
 from twin.model.schema import Park
+from twin.model.validate import validate_data
+from viz.clock import parse_day_time
 from web import scenarios
 from web.jobs import Busy, JobManager
 from web.live import EMPTY_STATE, LiveSource, Overview
@@ -55,6 +61,7 @@ class Services:
     jobs: JobManager
     threed: ThreeD
     model: PlanModel = field(init=False)
+    n1_answers: dict[tuple[str, float], dict[str, Any]] = field(default_factory=dict)
     plan: dict[str, Any] = field(init=False)
     overview: Overview | None = field(init=False)
     hub: Hub | None = field(init=False)
@@ -165,6 +172,33 @@ async def json_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("body: expected a JSON object")
     return body
+
+
+# --------------------------------------------------------------------------- N-1
+
+
+@api
+async def n1_document(request: Request, services: Services) -> Any:
+    """``GET /api/n1[?at=day D HH:MM][&hours=H]``: n1.json of the park, as ``parktwin n1``.
+
+    The moment defaults to the peak demand of a simulated week; each answer is kept, so the
+    same question is simulated once.
+    """
+    power = services.park.power
+    if power is None or power.network is None:
+        return error(404, "the park has no power.network: N-1 needs one (SPEC.md, N-1)")
+    text = (request.query_params.get("at") or "").strip()
+    hours = query_number(request, "hours", 4.0, 0.25, 48.0)
+    key = (text, hours)
+    if key not in services.n1_answers:
+        try:
+            at = parse_day_time(text, "at") if text else None
+            services.n1_answers[key] = await asyncio.to_thread(
+                twin_api.n1, services.park, None, at, hours
+            )
+        except UsageError as exc:
+            raise BadRequest(str(exc)) from None
+    return services.n1_answers[key]
 
 
 # --------------------------------------------------------------------------- live documents
@@ -294,6 +328,59 @@ async def compare_endpoint(request: Request, services: Services) -> Any:
     return JSONResponse({"job": job.id}, status_code=202)
 
 
+def _check_problem(park: Park, document: Any, name: str = "problem", lines: Any = None) -> None:
+    """A decision problem checked against the served park (else an InputError naming the field)."""
+    problem = validate_data(DecisionProblem, document, name, lines)
+    check_problem(problem, name)
+    inputs = prepare(problem, name, park)
+    if problem.search is None:
+        make_candidates(problem, inputs.park, name)
+
+
+def _problem_of(park: Park, body: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(body) - {"problem"})
+    if unknown:
+        raise BadRequest(f"{unknown[0]}: unknown field (known: problem)")
+    document = body.get("problem")
+    if not isinstance(document, dict):
+        raise BadRequest("problem: expected a decision-problem document (an object)")
+    _check_problem(park, document)
+    return document
+
+
+def _uploaded_problem(park: Park, name: str, data: bytes) -> dict[str, Any]:
+    safe, document, lines = scenarios.read_upload(name, data)
+    if not isinstance(document, dict) or "problem" not in document:
+        raise InputError(safe, "is not a decision problem (no `problem:` section)", line=1)
+    _check_problem(park, document, safe, lines)
+    return document
+
+
+@api
+async def optimize_endpoint(request: Request, services: Services) -> Any:
+    """``POST /api/optimize``: queue a decision problem on the served park; ``{"job": id}``.
+
+    The body is ``{"problem": document}``, or with ``?name=FILE`` the bytes of an uploaded
+    YAML or JSON problem file (checked like a scenario upload).
+    """
+    name = request.query_params.get("name")
+    if name is None:
+        body = await json_body(request)
+        document = await asyncio.to_thread(_problem_of, services.park, body)
+    else:
+        try:
+            data = await read_body(request, scenarios.MAX_UPLOAD_BYTES)
+        except BadRequest:
+            too_large = "is too large: uploads are at most 256 KB"
+            raise InputError(scenarios.upload_name(name), too_large) from None
+        document = await asyncio.to_thread(_uploaded_problem, services.park, name, data)
+    try:
+        job = services.jobs.submit_problem(document)
+    except Busy as exc:
+        return error(429, str(exc))
+    return JSONResponse({"job": job.id}, status_code=202)
+
+
 @api
 async def job_status(request: Request, services: Services) -> Any:
     """``GET /api/jobs/{id}``: status, progress, and the comparison when done."""
@@ -335,9 +422,11 @@ def routes() -> list[Route | Mount]:
         Route("/api/alerts", alerts),
         Route("/api/history", history),
         Route("/api/events", events),
+        Route("/api/n1", n1_document),
         Route("/api/scenarios", scenario_list),
         Route("/api/scenarios/check", scenario_check, methods=["POST"]),
         Route("/api/compare", compare_endpoint, methods=["POST"]),
+        Route("/api/optimize", optimize_endpoint, methods=["POST"]),
         Route("/api/jobs/{job}", job_status, methods=["GET"]),
         Route("/api/jobs/{job}", job_cancel, methods=["DELETE"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),

@@ -1,4 +1,4 @@
-"""What-if jobs: paired comparisons run in a worker process, one at a time, with a time limit.
+"""What-if jobs: paired comparisons and decisions run in a worker process, one at a time.
 
 A request only queues a job; a runner thread starts each job in its own process (``spawn``: no
 state of the server is shared with it), reads its progress, and ends it when it is cancelled
@@ -16,13 +16,16 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from twin import api
+from twin.api.decisions import optimize
 from twin.errors import InputError, UsageError
+from twin.experiment.pareto import decision_dict
 from twin.experiment.settings import Settings
 from twin.io.output import atomic_write_text
 from twin.model.schema import Park
@@ -39,13 +42,15 @@ class Busy(Exception):
 
 @dataclass
 class Job:
-    """One comparison request and what became of it."""
+    """One comparison (or decision) request and what became of it."""
 
     id: str
     scenarios: list[str]
     documents: list[str | dict[str, Any]]
     days: float
     replications: int
+    problem: dict[str, Any] | None = None
+    """A decision problem (``POST /api/optimize``); None for a comparison."""
     status: str = "queued"
     progress: float = 0.0
     result: dict[str, Any] | None = None
@@ -61,10 +66,15 @@ class Job:
             "job": self.id,
             "status": self.status,
             "progress": round(self.progress, 4),
-            "scenarios": self.scenarios,
-            "days": self.days,
-            "replications": self.replications,
         }
+        if self.problem is None:
+            doc |= {
+                "scenarios": self.scenarios,
+                "days": self.days,
+                "replications": self.replications,
+            }
+        else:
+            doc["problem"] = self.problem["problem"]["name"]
         if self.result is not None:
             doc.update(self.result)
         if self.error is not None:
@@ -112,6 +122,21 @@ def run_comparison(
         conn.close()
 
 
+def run_optimization(park: Park, problem: dict[str, Any], conn: Any) -> None:
+    """The worker process of ``POST /api/optimize``: decide, sending progress, then the result."""
+    try:
+        result = optimize(
+            problem, park=park, progress=lambda done, total: _send_progress(conn, done, total)
+        )
+        conn.send(("done", {"optimum": decision_dict(result)}))
+    except (InputError, UsageError) as exc:
+        conn.send(("failed", str(exc)))
+    except Exception as exc:  # reported on the page, not lost in a worker's stderr
+        conn.send(("failed", f"internal error: {type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
 def _send_progress(conn: Any, done: float, total: int) -> None:
     if total:
         conn.send(("progress", min(1.0, done / total)))
@@ -145,10 +170,20 @@ class JobManager:
         Raises:
             Busy: :data:`MAX_WAITING` jobs are already waiting.
         """
+        return self._queue(Job(uuid.uuid4().hex[:12], names, documents, days, reps))
+
+    def submit_problem(self, problem: dict[str, Any]) -> Job:
+        """Queue a checked decision problem (on the served park); return the job.
+
+        Raises:
+            Busy: :data:`MAX_WAITING` jobs are already waiting.
+        """
+        return self._queue(Job(uuid.uuid4().hex[:12], [], [], 0.0, 0, problem=problem))
+
+    def _queue(self, job: Job) -> Job:
         with self._wake:
             if len(self._waiting) >= MAX_WAITING:
                 raise Busy(f"{MAX_WAITING} what-ifs are already waiting; try again later")
-            job = Job(uuid.uuid4().hex[:12], names, documents, days, reps)
             self._jobs[job.id] = job
             self._waiting.append(job.id)
             self._forget_old()
@@ -207,11 +242,13 @@ class JobManager:
 
     def _run(self, job: Job) -> None:
         parent, child = self._context.Pipe(duplex=False)
+        if job.problem is None:
+            target: Callable[..., None] = run_comparison
+            args: tuple[Any, ...] = (self.park, job.documents, job.days, job.replications, child)
+        else:
+            target, args = run_optimization, (self.park, job.problem, child)
         process = self._context.Process(
-            target=run_comparison,
-            args=(self.park, job.documents, job.days, job.replications, child),
-            name=f"parktwin-whatif-{job.id}",
-            daemon=True,
+            target=target, args=args, name=f"parktwin-whatif-{job.id}", daemon=True
         )
         process.start()
         child.close()

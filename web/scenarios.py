@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from twin.errors import InputError
+from twin.io.documents import Lines
 from twin.io.load import bundled_scenarios, load_scenario, read_document, validate_data
 from twin.io.output import atomic_write_bytes
 from twin.model.scenario import apply_scenario, check_events
@@ -92,6 +93,24 @@ def check_upload(park: Park, name: str | None, data: bytes) -> dict[str, Any]:
         InputError: too large, not UTF-8, bad syntax, schema violation or an id the park lacks;
             the message names the uploaded file, the line or field, and what is wrong.
     """
+    safe, document, lines = read_upload(name, data)
+    if isinstance(document, dict) and "park" in document and "scenario" not in document:
+        raise InputError(safe, "is a park file; expected a scenario file", line=1)
+    scenario = validate_data(Scenario, document, safe, lines)
+    _apply(park, scenario, safe)
+    return {
+        "name": scenario.scenario.name,
+        "description": scenario.scenario.description,
+        "document": document,
+    }
+
+
+def read_upload(name: str | None, data: bytes) -> tuple[str, Any, Lines]:
+    """An uploaded YAML or JSON file's safe name, document and line map, read as files are.
+
+    Raises:
+        InputError: too large, YAML aliases, not UTF-8 or bad syntax, named by the upload.
+    """
     safe = upload_name(name)
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputError(safe, f"is {len(data) // 1024} KB; uploads are at most 256 KB")
@@ -102,15 +121,7 @@ def check_upload(park: Park, name: str | None, data: bytes) -> dict[str, Any]:
             document, lines = read_document(path)
         except InputError as exc:  # named by the upload, not by the scratch file
             raise InputError(safe, exc.message, exc.place, exc.line) from None
-    if isinstance(document, dict) and "park" in document and "scenario" not in document:
-        raise InputError(safe, "is a park file; expected a scenario file", line=1)
-    scenario = validate_data(Scenario, document, safe, lines)
-    _apply(park, scenario, safe)
-    return {
-        "name": scenario.scenario.name,
-        "description": scenario.scenario.description,
-        "document": document,
-    }
+    return safe, document, lines
 
 
 def _refuse_aliases(name: str, data: bytes) -> None:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from twin.calibration import Calibration
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
+from twin.experiment.n1 import n1_analysis
 from twin.experiment.results import Experiment
 from twin.experiment.runner import (
     Interrupted,
@@ -28,7 +29,7 @@ from twin.io.inputs import (
     ParkSource,
     ScenarioSource,
     common_base,
-    read_park,
+    read_base,
     read_scenario,
     resolve_inputs,
 )
@@ -39,6 +40,7 @@ from twin.model.scenario import apply_scenario
 from twin.model.schema import Park, Scenario
 from twin.reports.calibration import save_calibration
 from twin.reports.compare import write_comparison
+from twin.reports.n1 import write_n1
 from twin.reports.run import write_run
 from twin.reports.sweep import write_sweep
 from twin.sim.engine import run_engine
@@ -220,12 +222,12 @@ def compare_cases(
             raise UsageError(f"scenario '{scenarios[k]}' is given twice")
     if park is None:
         park = common_base([(s, sc) for s, (sc, _) in zip(scenarios, loaded, strict=True)])
-    base = read_park(park)
+    base, events = read_base(park)
     labels = unique_labels([sc.scenario.name for sc, _ in loaded])
-    cases = [Case(base, (), None, label="baseline")]
+    cases = [Case(base, events, None, label="baseline")]
     for (sc, source), label in zip(loaded, labels, strict=True):
         applied = apply_scenario(base, sc, source)
-        cases.append(Case(applied, tuple(sc.events), sc.scenario.name, label=label))
+        cases.append(Case(applied, (*events, *sc.events), sc.scenario.name, label=label))
     return base, [sc for sc, _ in loaded], cases
 
 
@@ -330,6 +332,43 @@ def sweep(
         lambda: build(run_cases([case for _, case in grid], settings, progress)),
         lambda folder, result: write_sweep(folder, result, inputs.park),
         build,
+    )
+
+
+# --------------------------------------------------------------------------- n1
+
+
+def n1(
+    park: ParkSource | None = None,
+    scenario: ScenarioSource | None = None,
+    at_min: float | None = None,
+    hours: float = 4.0,
+    settings: Settings | None = None,
+    out: Path | None = None,
+) -> dict[str, Any]:
+    """Every single outage of the park's network at a moment, ranked (SPEC.md "N-1").
+
+    Args:
+        park: the park (it must have `power.network`).
+        scenario: an optional scenario applied first.
+        at_min: the moment, minutes from the start of the horizon; None: the peak demand.
+        hours: how long each outage lasts from the moment.
+        settings: horizon, warm-up and seed of the simulations.
+        out: a folder for n1.json and the report, written as one unit.
+
+    Returns:
+        The n1.json document.
+    """
+    inputs = resolve_inputs(park, scenario)
+    settings = settings or Settings()
+    spec = settings.spec(0)
+    return _experiment_result(
+        out,
+        "n1",
+        0,
+        lambda: n1_analysis(inputs.park, list(inputs.events), at_min, hours, spec),
+        write_n1,
+        lambda experiments: {},
     )
 
 

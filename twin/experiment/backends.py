@@ -149,7 +149,8 @@ def _mp_context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["twin.experiment.runner"])
+        # The built-in families too: every worker's first replication would import them.
+        context.set_forkserver_preload(["twin.experiment.runner", "twin.sim.families"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -49,6 +49,7 @@ from twin.model.schema import Event, OutageEvent, Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis, declared_kpi_names
+from twin.sim.loadflow import solver
 from twin.sim.trace import Trace
 
 Progress = Callable[[float, int], None]
@@ -477,6 +478,7 @@ def run_cases(
     progress: Progress | None = None,
     batch_fn: BatchFn = run_batch,
     pilot_fn: PilotFn = run_pilot,
+    backend: Backend | None = None,
 ) -> list[Experiment]:
     """Replicate every case with the same replications (common random numbers).
 
@@ -486,14 +488,17 @@ def run_cases(
         progress: called with (replications done, replications planned) as they finish.
         batch_fn: the task that runs replications (tests replace it to inject failures).
         pilot_fn: the task that runs MSER pilot replications.
+        backend: an open backend to use (and leave open), for callers that run many rounds;
+            None opens one from the settings for this call.
 
     Returns:
         One experiment per case, in the order of `cases`. With ``--warmup auto`` or ``-r auto``
         their ``extra`` says what was chosen (``warmup_choice``, ``replication_rule``).
 
     Raises:
-        UsageError: bad options (unknown ``--kpi``, unreachable scheduler), or a plugin
-            family that fails to load (:class:`~twin.errors.PluginError`).
+        UsageError: bad options (unknown ``--kpi``, unreachable scheduler), a plugin
+            family that fails to load (:class:`~twin.errors.PluginError`), or a park with
+            a power network and no load-flow solver installed.
         ReplicationError: some replication failed twice; the others are in the error.
         Interrupted: Ctrl-C; the finished replications are in the error.
     """
@@ -501,12 +506,15 @@ def run_cases(
     if not cases:
         raise UsageError("nothing to run: no park or scenario given")
     families()  # a plugin that fails to load is bad input, found before any work starts
+    if any(c.park.power is not None and c.park.power.network is not None for c in cases):
+        solver()  # so is a network without its solver installed (the `power` extra)
     check_kpi_names(cases, settings.precision_kpis, settings.step_min)
     check_workload(cases, settings)
     runner = _Runner(cases, settings, progress, batch_fn, pilot_fn)
+    opened = backend or open_backend(settings.backend, settings.jobs, settings.scheduler)
     try:
-        with open_backend(settings.backend, settings.jobs, settings.scheduler) as backend:
-            runner.backend = backend
+        with opened if backend is None else contextlib.nullcontext(backend):
+            runner.backend = opened
             if settings.warmup_auto:
                 runner.choose_warmup()
             if settings.precision is None:

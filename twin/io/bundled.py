@@ -35,6 +35,11 @@ def bundled_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted((data_root() / "scenarios").glob("*.yaml"))}
 
 
+def bundled_problems() -> dict[str, Path]:
+    """Bundled decision-problem names (``parktwin optimize``) and their files."""
+    return {p.stem: p for p in sorted((data_root() / "scenarios" / "problems").glob("*.yaml"))}
+
+
 DEFAULT_PARK = "yen-binh"
 
 
@@ -55,7 +60,8 @@ def resolve(source: str | Path, kind: str = "park") -> Path:
     path = Path(source)
     if isinstance(source, Path) or _explicit(text):
         return path
-    bundled = bundled_parks() if kind == "park" else bundled_scenarios()
+    listing = {"park": bundled_parks, "scenario": bundled_scenarios, "problem": bundled_problems}
+    bundled = listing[kind]()
     if text in bundled:
         if path.is_file():
             raise InputError(

@@ -25,6 +25,7 @@ from twin.io.load import file_kind, load_park, load_scenario, scenario_path
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Event, Park, Scenario
 
+MAX_SCENARIO_DEPTH = 5
 ParkSource = str | Path | Mapping[str, Any] | Park
 """A park as callers have it: a path, a bundled name, a dict in the park format, a Park."""
 ScenarioSource = str | Path | Mapping[str, Any] | Scenario
@@ -92,9 +93,12 @@ def scenario_base(scenario: Scenario, source: ScenarioSource | None) -> str | Pa
 
 
 def resolve_inputs(
-    park: ParkSource | None = None, scenario: ScenarioSource | None = None
+    park: ParkSource | None = None, scenario: ScenarioSource | None = None, depth: int = 0
 ) -> Inputs:
     """The park (or the scenario's base, or the default park) with the scenario applied.
+
+    A scenario's base may be another scenario file: that scenario is applied first (its
+    changes, then this one's; its events and this one's), down to a park.
 
     Raises:
         InputError: a park or scenario that cannot be read, is not valid, or does not apply.
@@ -103,10 +107,28 @@ def resolve_inputs(
         base = read_park(park)
         return Inputs(base, None, (), base)
     loaded, source = read_scenario(scenario)
-    if park is None:
-        park = scenario_base(loaded, scenario) or DEFAULT_PARK
-    base = read_park(park)
-    return Inputs(apply_scenario(base, loaded, source), loaded, tuple(loaded.events), base)
+    if depth >= MAX_SCENARIO_DEPTH:
+        raise UsageError(
+            f"{source}: scenarios based on scenarios more than {MAX_SCENARIO_DEPTH} deep "
+            "(a loop of bases?)"
+        )
+    base, earlier = read_base(
+        park if park is not None else scenario_base(loaded, scenario) or DEFAULT_PARK, depth
+    )
+    events = (*earlier, *loaded.events)
+    return Inputs(apply_scenario(base, loaded, source), loaded, events, base)
+
+
+def read_base(source: ParkSource | None, depth: int = 0) -> tuple[Park, tuple[Event, ...]]:
+    """A park to apply a scenario to, and the events that come with it.
+
+    A park source is the park with no events; a scenario file (a scenario based on another)
+    is its park with its changes applied, and its events.
+    """
+    if isinstance(source, str | Path) and file_kind(source) == "scenario":
+        inner = resolve_inputs(None, source, depth + 1)
+        return inner.park, inner.events
+    return read_park(source), ()
 
 
 def common_base(scenarios: Sequence[tuple[ScenarioSource, Scenario]]) -> str | Path | None:

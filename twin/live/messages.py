@@ -22,12 +22,13 @@ import math
 import time as wallclock
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from twin.errors import InputError, ParktwinError
 from twin.model.clock import BadTime, park_time
-from twin.model.schema import Park
+from twin.model.schema import Park, PowerSection
+from twin.sim.start_state import OutageKind
 
 TRUCK_EVENTS = ("arrive", "gate_out", "dock_start", "dock_end", "depart")
 """Truck events in the order a visit goes through them."""
@@ -43,8 +44,6 @@ EARLIEST = datetime(1990, 1, 1)
 LATEST = datetime(2100, 1, 1)
 SUPPLY = "water.supply"
 """The asset name of the park's water supply in alarms (``supply`` is accepted too)."""
-
-OutageKind = Literal["substation", "feeder", "supply", "gate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +152,7 @@ class Validator:
             self._meters.update({s.id: "substation" for s in self.park.power.substations})
             self._outage_kinds.update({f.id: "feeder" for f in self.park.power.feeders})
             self._outage_kinds.update({s.id: "substation" for s in self.park.power.substations})
+            self._outage_kinds.update(network_outage_kinds(self.park.power))
         if self.park.water is not None and self.park.water.supply is not None:
             self._outage_kinds[SUPPLY] = "supply"
 
@@ -258,7 +258,8 @@ class Validator:
         expected = _number(item, "expected_h", required=False)
         if self.outage_kind(asset) is None:
             raise BadMessage(
-                f"asset: unknown asset '{asset}' (a substation, feeder, gate id or {SUPPLY})"
+                f"asset: unknown asset '{asset}' (a substation, feeder, line, transformer, "
+                f"gate id or {SUPPLY})"
             )
         if expected is not None and expected < 0:
             raise BadMessage("expected_h: must be at least 0")
@@ -358,3 +359,13 @@ def _number(item: dict[str, Any], name: str, required: bool = True) -> float | N
     if not math.isfinite(number):
         raise BadMessage(f"{name}: {value} is not a finite number")
     return number
+
+
+def network_outage_kinds(power: PowerSection) -> dict[str, OutageKind]:
+    """The network's lines and transformers, which an alarm may name too."""
+    kinds: dict[str, OutageKind] = {
+        t.id: "transformer" for s in power.substations for t in s.transformers or []
+    }
+    if power.network is not None:
+        kinds.update({line.id: "line" for line in power.network.lines})
+    return kinds

@@ -2,13 +2,15 @@
 
 Roads join where they share a point. A gate joins at the road point nearest its position, a
 building at the road point nearest its entrance (or its footprint when no entrance is given).
-Shortest paths are computed once per network with scipy's Dijkstra; scipy is imported lazily so
-that merely validating a park without roads does not load it.
+Fastest routes come from one Dijkstra search per gate (heapq: a park's road network is small,
+and a run needs no scipy import for it).
 """
 
 from __future__ import annotations
 
+import heapq
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -39,6 +41,8 @@ class RoadNetwork:
     joins: dict[str, int]  # gate or building id -> node index
     _routes: dict[tuple[str, str], Route] = field(default_factory=dict)
     _components: list[int] | None = None
+    _best: dict[tuple[int, int], tuple[float, float]] | None = None
+    _trees: dict[int, list[int]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, park: Park) -> RoadNetwork:
@@ -96,32 +100,16 @@ class RoadNetwork:
         if not len(self.nodes):
             zero = np.zeros(1)
             return Route(np.zeros((1, 2)), zero, 0.0, zero)
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import dijkstra
-
-        a, b, metres, minutes = (np.array(col) for col in zip(*self.edges, strict=True))
-        n = len(self.nodes)
-        # Keep the fastest of parallel edges: coo sums duplicates, so reduce first.
-        best: dict[tuple[int, int], tuple[float, float]] = {}
-        for i, j, m, t in zip(
-            a.tolist(), b.tolist(), metres.tolist(), minutes.tolist(), strict=True
-        ):
-            key = (min(i, j), max(i, j))
-            if key not in best or t < best[key][1]:
-                best[key] = (m, t)
-        rows = np.array([k[0] for k in best], dtype=int)
-        cols = np.array([k[1] for k in best], dtype=int)
-        times = np.array([v[1] for v in best.values()])
-        graph = coo_matrix((np.maximum(times, 1e-12), (rows, cols)), shape=(n, n)).tocsr()
         start, end = self.joins[gate], self.joins[building]
-        _, predecessors = dijkstra(graph, directed=False, indices=start, return_predecessors=True)
+        predecessors = self._tree(start)
         path = [end]
         while path[-1] != start:
-            prev = int(predecessors[path[-1]])
+            prev = predecessors[path[-1]]
             if prev < 0:
                 raise ValueError(f"no road joins gate '{gate}' to building '{building}'")
             path.append(prev)
         path.reverse()
+        best = self._fastest_edges()
         pts = self.nodes[path]
         step_m = [0.0]
         step_min = [0.0]
@@ -132,6 +120,44 @@ class RoadNetwork:
         cum_m = np.cumsum(step_m)
         cum_min = np.cumsum(step_min)
         return Route(pts, cum_m, float(cum_min[-1]), cum_min)
+
+    def _fastest_edges(self) -> dict[tuple[int, int], tuple[float, float]]:
+        """(metres, minutes) of the fastest road between each pair of joined points."""
+        if self._best is None:
+            best: dict[tuple[int, int], tuple[float, float]] = {}
+            for i, j, m, t in self.edges:
+                key = (min(i, j), max(i, j))
+                if key not in best or t < best[key][1]:
+                    best[key] = (m, t)
+            self._best = best
+        return self._best
+
+    def _tree(self, start: int) -> list[int]:
+        """Each point's predecessor on its fastest route from `start` (-1: none), by Dijkstra."""
+        if start not in self._trees:
+            n = len(self.nodes)
+            near: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+            for (i, j), (_, t) in sorted(self._fastest_edges().items()):
+                weight = max(t, 1e-12)
+                near[i].append((j, weight))
+                near[j].append((i, weight))
+            dist = [math.inf] * n
+            predecessors = [-1] * n
+            dist[start] = 0.0
+            heap = [(0.0, start)]
+            settled = [False] * n
+            while heap:
+                d, u = heapq.heappop(heap)
+                if settled[u]:
+                    continue
+                settled[u] = True
+                for v, weight in near[u]:
+                    if d + weight < dist[v]:
+                        dist[v] = d + weight
+                        predecessors[v] = u
+                        heapq.heappush(heap, (dist[v], v))
+            self._trees[start] = predecessors
+        return self._trees[start]
 
 
 def _building_join(building: Building, nodes: np.ndarray) -> int:

@@ -470,6 +470,11 @@ def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>"
         ("gate", [g.id for g in park.logistics.gates]),
         ("feeder", [f.id for f in power.feeders] if power else []),
         ("substation", [s.id for s in power.substations] if power else []),
+        ("line", [line.id for line in power.network.lines] if power and power.network else []),
+        (
+            "transformer",
+            [t.id for s in power.substations for t in s.transformers or []] if power else [],
+        ),
     ):
         assets.update(dict.fromkeys(ids, kind))
     if water and water.supply:
@@ -483,7 +488,8 @@ def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>"
                 message = f"outage of '{event.outage}', which this park does not have"
             else:
                 message = (
-                    f"outage of '{event.outage}': no substation, feeder or gate has that id "
+                    f"outage of '{event.outage}': no substation, feeder, line, transformer or gate "
+                    "has that id "
                     f"and it is not water.supply or water.wastewater{_hint(event.outage, assets)}"
                 )
             raise InputError(source, f"{message} (known: {_listing(assets)})", place=f"events[{i}]")

@@ -268,7 +268,29 @@ def _shape_and_level(shape: LoadShape | None, level: float | None, unit: str) ->
 class BuildingPower(Model):
     """Electrical load: `base_kw` always, `shift_kw` while a shift runs, `level_kw` × `shape`."""
 
-    feeder: Id = Field(description="id of the feeder that supplies the building")
+    feeder: Id | None = Field(
+        None,
+        description="id of the feeder that supplies the building; with `power.network` "
+        "optional, a label only",
+    )
+    bus: Id | None = Field(
+        None, description="id of the network bus it connects to (parks with `power.network`)"
+    )
+    power_factor: (
+        Annotated[
+            float, Field(gt=0, le=1, description="lagging power factor of the load; default 0.95")
+        ]
+        | None
+    ) = None
+    priority: (
+        Annotated[
+            int,
+            Field(
+                ge=0, le=1000, description="larger is more important: the last left off; default 1"
+            ),
+        ]
+        | None
+    ) = None
     base_kw: Annotated[float, Field(ge=0, le=1_000_000, description="always-on load, kW")] = 0
     shift_kw: Annotated[float, Field(ge=0, le=1_000_000, description="extra load in shift, kW")] = 0
     level_kw: (
@@ -366,6 +388,10 @@ class Substation(Model):
         float, Field(gt=0, le=100_000, description="largest load it can serve, MW")
     ]
     position: Point = Field((0.0, 0.0), description="[x, y] in metres, for the 3D view")
+    transformers: Annotated[list[Transformer], Field(max_length=100)] | None = Field(
+        None,
+        description="110/22 kV transformers (with `power.network`); the source is their HV side",
+    )
 
 
 class Feeder(Model):
@@ -378,11 +404,123 @@ class Feeder(Model):
     ]
 
 
+CABLE_TYPES: dict[str, dict[str, float]] = {
+    "NA2XS2Y 1x95 RM/25 12/20 kV": {
+        "r_ohm_per_km": 0.313, "x_ohm_per_km": 0.132, "c_nf_per_km": 216.0, "max_i_ka": 0.252,
+    },
+    "NA2XS2Y 1x150 RM/25 12/20 kV": {
+        "r_ohm_per_km": 0.206, "x_ohm_per_km": 0.116, "c_nf_per_km": 250.0, "max_i_ka": 0.319,
+    },
+    "NA2XS2Y 1x185 RM/25 12/20 kV": {
+        "r_ohm_per_km": 0.161, "x_ohm_per_km": 0.117, "c_nf_per_km": 273.0, "max_i_ka": 0.362,
+    },
+    "NA2XS2Y 1x240 RM/25 12/20 kV": {
+        "r_ohm_per_km": 0.122, "x_ohm_per_km": 0.112, "c_nf_per_km": 304.0, "max_i_ka": 0.421,
+    },
+}  # fmt: skip
+"""Standard medium-voltage cables a line may name as `type` (pandapower's standard types)."""
+
+Positive = Annotated[float, Field(gt=0, le=1_000_000)]
+
+
+class NetworkBus(Model):
+    """A node of the power network: a substation's busbar (a source) or a ring main unit."""
+
+    id: Id = Field(description="unique across the park")
+    substation: Id | None = Field(
+        None, description="the substation whose medium-voltage busbar this is: a source"
+    )
+    position: Point | None = Field(None, description="[x, y] in metres, for plans and 3D")
+
+
+class NetworkLine(Model):
+    """A cable or overhead line between two buses: `type`, or r, x and max_i per km."""
+
+    id: Id = Field(description="unique across the park")
+    from_bus: Id = Field(validation_alias="from", serialization_alias="from")
+    to_bus: Id = Field(validation_alias="to", serialization_alias="to")
+    length_km: Annotated[float, Field(gt=0, le=1000, description="route length, km")]
+    type: str | None = Field(None, description="a standard cable type (see the reference)")
+    r_ohm_per_km: Positive | None = None
+    x_ohm_per_km: Positive | None = None
+    max_i_ka: Annotated[float, Field(gt=0, le=100, description="rated current, kA")] | None = None
+    c_nf_per_km: Annotated[float, Field(ge=0, le=100_000)] | None = None
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _typed_or_given(self) -> NetworkLine:
+        own = (self.r_ohm_per_km, self.x_ohm_per_km, self.max_i_ka)
+        if self.type is not None:
+            if self.type not in CABLE_TYPES:
+                raise ValueError(dangling("cable type", self.type, CABLE_TYPES))
+            return self
+        if any(value is None for value in own):
+            raise ValueError("a line needs a `type` or all of r_ohm_per_km, x_ohm_per_km, max_i_ka")
+        return self
+
+    def data(self) -> dict[str, float]:
+        """r, x (ohm/km), c (nF/km) and max_i (kA): its own values over its type's."""
+        values = dict(CABLE_TYPES[self.type]) if self.type else {"c_nf_per_km": 0.0}
+        own = {
+            "r_ohm_per_km": self.r_ohm_per_km,
+            "x_ohm_per_km": self.x_ohm_per_km,
+            "max_i_ka": self.max_i_ka,
+            "c_nf_per_km": self.c_nf_per_km,
+        }
+        values.update({k: v for k, v in own.items() if v is not None})
+        return values
+
+
+class NetworkSwitch(Model):
+    """A switch on a line; a normally open one (`closed: false`) is a tie for restoration."""
+
+    id: Id = Field(description="unique across the park")
+    line: Id = Field(description="the line it opens or closes")
+    closed: bool = Field(False, description="normal state; false: a normally open point")
+
+
+class Transformer(Model):
+    """A 110/22 kV transformer of a substation (two-winding, sym.)."""
+
+    id: Id = Field(description="unique across the park")
+    sn_mva: Annotated[float, Field(gt=0, le=10_000, description="rated apparent power, MVA")]
+    vk_percent: Annotated[float, Field(gt=0, lt=100, description="short-circuit voltage, %")]
+    vkr_percent: Annotated[float, Field(ge=0, lt=100, description="its real part, %")] = 0.0
+    hv_kv: Annotated[float, Field(gt=0, le=1000, description="high-voltage side, kV")] = 110.0
+
+    @model_validator(mode="after")
+    def _real_part_below_whole(self) -> Transformer:
+        if self.vkr_percent >= self.vk_percent:
+            raise ValueError("vkr_percent must be below vk_percent")
+        return self
+
+
+class PowerNetwork(Model):
+    """The medium-voltage network behind the substations (SPEC.md "Power network")."""
+
+    kv: Annotated[float, Field(gt=0, le=500, description="nominal voltage, kV")] = 22.0
+    restoration_min: Minutes = Field(
+        30.0, description="time to isolate a fault and close normally open switches"
+    )
+    source_v_pu: Annotated[float, Field(ge=0.9, le=1.1)] = Field(
+        1.0,
+        description="voltage the sources hold, per unit (behind transformers: on their "
+        "high-voltage side; a tap changer holding the busbar high is written here)",
+    )
+    buses: Annotated[list[NetworkBus], Field(min_length=1, max_length=MAX_ASSETS)]
+    lines: Annotated[list[NetworkLine], Field(max_length=MAX_ASSETS)] = []
+    switches: Annotated[list[NetworkSwitch], Field(max_length=MAX_ASSETS)] = []
+
+
 class PowerSection(Model):
     """The park's electrical network."""
 
     substations: Annotated[list[Substation], Field(max_length=MAX_SUBSTATIONS)] = []
     feeders: Annotated[list[Feeder], Field(max_length=MAX_ASSETS)] = []
+    network: PowerNetwork | None = Field(
+        None, description="the network behind the substations; none: capacities only"
+    )
 
 
 class WaterSupply(Model):
@@ -780,7 +918,25 @@ def _id_lists(park: Park) -> list[tuple[Sequence[Any], tuple[str, ...]]]:
         (logi.dock_groups, ("logistics", "dock_groups")),
         (logi.roads, ("logistics", "roads")),
         (logi.flows, ("logistics", "flows")),
+        *_network_id_lists(power),
     ]
+
+
+def _network_id_lists(power: PowerSection) -> list[tuple[Sequence[Any], tuple[str, ...]]]:
+    """The network's lists of assets with ids (buses, lines, switches, transformers)."""
+    lists: list[tuple[Sequence[Any], tuple[str, ...]]] = [
+        (sub.transformers, ("power", "substations", str(i), "transformers"))
+        for i, sub in enumerate(power.substations)
+        if sub.transformers
+    ]
+    net = power.network
+    if net is not None:
+        lists += [
+            (net.buses, ("power", "network", "buses")),
+            (net.lines, ("power", "network", "lines")),
+            (net.switches, ("power", "network", "switches")),
+        ]
+    return lists
 
 
 def _ids_shared_across_kinds(park: Park) -> Iterator[Problem]:
@@ -821,7 +977,6 @@ def park_problems(park: Park) -> list[Problem]:
     problems.extend(_ids_shared_across_kinds(park))
 
     substations = {s.id for s in power.substations}
-    feeders = {f.id for f in power.feeders}
     buildings = {b.id for b in park.buildings}
     gates = {g.id for g in logi.gates}
     groups = {g.id for g in logi.dock_groups}
@@ -833,14 +988,10 @@ def park_problems(park: Park) -> list[Problem]:
                     dangling("substation", feeder.substation, substations),
                 )
             )
+    problems.extend(_building_supply_problems(park))
+    if power.network is not None:
+        problems.extend(network_problems(power.network, substations))
     for i, building in enumerate(park.buildings):
-        if building.power and building.power.feeder not in feeders:
-            problems.append(
-                Problem(
-                    ("buildings", i, "power", "feeder"),
-                    dangling("feeder", building.power.feeder, feeders),
-                )
-            )
         if building.water and water.supply is None:
             problems.append(
                 Problem(
@@ -876,3 +1027,98 @@ def park_problems(park: Park) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _building_supply_problems(park: Park) -> Iterator[Problem]:
+    """A building's power names a feeder (no network) or a bus (network) that does not exist."""
+    power = park.power or PowerSection()
+    feeders = {f.id for f in power.feeders}
+    buses = {b.id for b in power.network.buses} if power.network else None
+    for i, building in enumerate(park.buildings):
+        supply = building.power
+        if supply is None:
+            continue
+        place = ("buildings", i, "power")
+        if supply.feeder is not None and supply.feeder not in feeders:
+            yield Problem((*place, "feeder"), dangling("feeder", supply.feeder, feeders))
+        if buses is None and supply.feeder is None:
+            yield Problem(place, "the building draws power but names no feeder")
+        if buses is None and supply.bus is not None:
+            yield Problem((*place, "bus"), "names a bus, but the park has no power.network")
+        if buses is not None and supply.bus is None:
+            yield Problem(place, "the park has a power.network: the building needs its `bus`")
+        if buses is not None and supply.bus is not None and supply.bus not in buses:
+            yield Problem((*place, "bus"), dangling("bus", supply.bus, buses))
+
+
+def network_problems(net: PowerNetwork, substations: set[str]) -> Iterator[Problem]:
+    """Every rule of the network the park breaks: references, loops, buses no source reaches."""
+    where = ("power", "network")
+    buses = {b.id for b in net.buses}
+    busbars: dict[str, int] = {}
+    for i, bus in enumerate(net.buses):
+        if bus.substation is None:
+            continue
+        if bus.substation not in substations:
+            yield Problem(
+                (*where, "buses", i, "substation"),
+                dangling("substation", bus.substation, substations),
+            )
+        elif bus.substation in busbars:
+            first = format_loc((*where, "buses", busbars[bus.substation]))
+            yield Problem(
+                (*where, "buses", i, "substation"),
+                f"substation '{bus.substation}' already has its busbar at {first}",
+            )
+        busbars.setdefault(bus.substation, i)
+    for i, line in enumerate(net.lines):
+        for end, name in (("from", line.from_bus), ("to", line.to_bus)):
+            if name not in buses:
+                yield Problem((*where, "lines", i, end), dangling("bus", name, buses))
+        if line.from_bus == line.to_bus:
+            yield Problem(
+                (*where, "lines", i, "to"), f"line '{line.id}' joins bus '{line.to_bus}' to itself"
+            )
+    yield from _switch_problems(net)
+    if not busbars:
+        yield Problem(
+            (*where, "buses"), "no bus is a substation's busbar: the network has no source"
+        )
+    else:
+        yield from _unreachable_buses(net)
+
+
+def _switch_problems(net: PowerNetwork) -> Iterator[Problem]:
+    lines = {line.id for line in net.lines}
+    used: dict[str, int] = {}
+    for i, switch in enumerate(net.switches):
+        place = ("power", "network", "switches", i, "line")
+        if switch.line not in lines:
+            yield Problem(place, dangling("line", switch.line, lines))
+        elif switch.line in used:
+            first = format_loc(("power", "network", "switches", used[switch.line]))
+            yield Problem(place, f"line '{switch.line}' already has a switch ({first})")
+        used.setdefault(switch.line, i)
+
+
+def _unreachable_buses(net: PowerNetwork) -> Iterator[Problem]:
+    """Buses that no substation's busbar reaches even with every switch closed."""
+    neighbours: dict[str, list[str]] = {b.id: [] for b in net.buses}
+    for line in net.lines:
+        if line.from_bus in neighbours and line.to_bus in neighbours:
+            neighbours[line.from_bus].append(line.to_bus)
+            neighbours[line.to_bus].append(line.from_bus)
+    reached = {b.id for b in net.buses if b.substation is not None}
+    frontier = list(reached)
+    while frontier:
+        for other in neighbours[frontier.pop()]:
+            if other not in reached:
+                reached.add(other)
+                frontier.append(other)
+    for i, bus in enumerate(net.buses):
+        if bus.id not in reached:
+            yield Problem(
+                ("power", "network", "buses", i),
+                f"no source reaches bus '{bus.id}', even with every switch closed: "
+                "connect it by a line to a bus that a substation feeds",
+            )

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from twin.model.intervals import Intervals
-from twin.model.schema import LoadShape, Park
-from twin.model.shapes import shape_average
+from twin.model.schema import Park
 from twin.sim.context import SimContext
+from twin.sim.demand import power_demand_kw, shaped_average, shift_shares
 from twin.sim.trace import Trace
 
 
@@ -28,30 +28,23 @@ def building_series(ctx: SimContext) -> dict[str, np.ndarray]:
     step = np.diff(edges)
     buildings = ctx.park.buildings
     n, m = len(step), len(buildings)
-    shift_share = np.zeros((n, m))
+    shift_share = shift_shares(ctx.park, ctx.clock, ctx.span, edges)
     powered = np.ones((n, m))
     working = np.zeros((n, m))  # share of the step in shift with power
-    power_kw = np.zeros((n, m))
+    power_kw = power_demand_kw(ctx.park, ctx.clock, edges, shift_share)
     water_m3h = np.zeros((n, m))
     units = np.zeros((n, m))
     shifts = shift_intervals(ctx)
     for j, building in enumerate(buildings):
         off = ctx.building_off[building.id]
         on_shift = shifts[building.id]
-        shift_share[:, j] = on_shift.coverage(edges) / step
         powered[:, j] = 1.0 - off.coverage(edges) / step
         working[:, j] = on_shift.intersect(off.complement(*ctx.span)).coverage(edges) / step
-        if building.power is not None:
-            power_kw[:, j] = building.power.base_kw + building.power.shift_kw * shift_share[:, j]
-            if building.power.shape is not None:
-                power_kw[:, j] += (building.power.level_kw or 0.0) * _shaped(
-                    ctx, building.power.shape
-                )
         if building.water is not None:
             water_m3h[:, j] = building.water.base_m3h + building.water.shift_m3h * working[:, j]
             if building.water.shape is not None:
-                water_m3h[:, j] += (building.water.level_m3h or 0.0) * _shaped(
-                    ctx, building.water.shape
+                water_m3h[:, j] += (building.water.level_m3h or 0.0) * shaped_average(
+                    ctx.park, ctx.clock, edges, building.water.shape
                 )
         if building.production is not None:
             units[:, j] = building.production.units_per_hour * working[:, j] * step / 60.0
@@ -62,12 +55,6 @@ def building_series(ctx: SimContext) -> dict[str, np.ndarray]:
         "building_water_demand_m3h": water_m3h,
         "building_production_units": units,
     }
-
-
-def _shaped(ctx: SimContext, shape: LoadShape) -> np.ndarray:
-    """A load shape's mean over each grid step (exact; holidays take Sunday's day)."""
-    info = ctx.park.park
-    return shape_average(shape, ctx.clock, ctx.edges[:-1], ctx.edges[1:], info.start, info.holidays)
 
 
 def production_units(ctx: SimContext, start: float, end: float) -> dict[str, float]:

@@ -11,7 +11,10 @@ import numpy as np
 from twin.model.intervals import Clock, Intervals
 from twin.model.schema import Event, OutageEvent, Park, RateEvent
 from twin.rng import Streams
+from twin.sim.demand import power_demand_kw, shift_shares
+from twin.sim.network import Grid, build_grid
 from twin.sim.start_state import StartState
+from twin.sim.supply import SupplyPlan, plan_supply
 
 WATER_SUPPLY = "water.supply"
 WASTEWATER_PLANT = "water.wastewater"
@@ -110,16 +113,47 @@ class SimContext:
 
     @cached_property
     def building_off(self) -> dict[str, Intervals]:
-        """When each building has no power: its feeder or that feeder's substation is out."""
+        """When each building has no power.
+
+        Without a network: its feeder or that feeder's substation is out. With one: its bus
+        has lost supply or it is left off (:mod:`twin.sim.supply`), or the feeder it names
+        as a label is out.
+        """
         feeders = {f.id: f for f in (self.park.power.feeders if self.park.power else [])}
+        network_off = self._network_off()
         result = {}
         for building in self.park.buildings:
-            off = Intervals()
-            if building.power is not None:
+            off = network_off.get(building.id, Intervals())
+            if building.power is not None and building.power.feeder is not None:
                 feeder = feeders[building.power.feeder]
-                off = self.out(feeder.id).union(self.out(feeder.substation))
+                off = off.union(self.out(feeder.id))
+                if self.supply is None:
+                    off = off.union(self.out(feeder.substation))
             result[building.id] = off
         return result
+
+    @cached_property
+    def grid(self) -> Grid | None:
+        """The park's power network as arrays; None without `power.network`."""
+        power = self.park.power
+        return build_grid(self.park) if power is not None and power.network is not None else None
+
+    @cached_property
+    def supply(self) -> SupplyPlan | None:
+        """Switching, curtailment and load flow of the network; None without one."""
+        if self.grid is None:
+            return None
+        shares = shift_shares(self.park, self.clock, self.span, self.edges)
+        demand = power_demand_kw(self.park, self.clock, self.edges, shares)
+        assert self.park.power is not None and self.park.power.network is not None
+        restoration = self.park.power.network.restoration_min
+        return plan_supply(self.grid, self.edges, self.outages, demand, restoration)
+
+    def _network_off(self) -> dict[str, Intervals]:
+        if self.supply is None or self.grid is None:
+            return {}
+        ids = [self.park.buildings[j].id for j in self.grid.load_building]
+        return dict(zip(ids, self.supply.load_off, strict=True))
 
     def rate_factors(self, flow_id: str) -> list[tuple[float, float]]:
         """(from minute, factor) changes of a flow's rate, in time order."""

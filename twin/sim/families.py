@@ -18,7 +18,7 @@ from twin.sim.buildings import (
 )
 from twin.sim.context import SimContext
 from twin.sim.logistics import finish_logistics, logistics_kpi_names, start_logistics, truck_kpis
-from twin.sim.power import power_kpi_names, power_kpis, power_series
+from twin.sim.power import network_notes, power_kpi_names, power_kpis, power_series
 from twin.sim.water import WATER_KPIS, water_kpis, water_series
 
 
@@ -43,6 +43,11 @@ def _finish_power(ctx: SimContext, state: Any, record: Recorder) -> None:
     power = ctx.park.power
     record.names["feeders"] = [f.id for f in power.feeders] if power else []
     record.names["substations"] = [s.id for s in power.substations] if power else []
+    if ctx.grid is not None:
+        record.names["buses"] = ctx.grid.bus_ids[: ctx.grid.n_park_buses]
+        record.names["lines"] = list(ctx.grid.line_ids)
+        record.names["transformers"] = list(ctx.grid.trafo_ids)
+        record.meta["power_notes"] = network_notes(ctx)
 
 
 def _finish_water(ctx: SimContext, state: Any, record: Recorder) -> None:

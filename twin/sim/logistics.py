@@ -1,11 +1,13 @@
-"""Trucks: arrivals per flow, gate queues, roads, dock queues and service, as SimPy processes.
+"""Trucks: arrivals per flow, gate queues, roads, dock queues and service.
 
-A truck visit is one SimPy process with as few events as the park allows: a gate that adds no
-delay and a road-less park schedule nothing, and the drive back out is computed, not simulated
-(nothing waits for it). Availability (dock hours, a building without power, a closed gate) is
-handled by computing when the work finishes over exact time intervals, so an outage costs no
-events either. The steps of a visit live in :mod:`twin.sim.visit`; a warm start's trucks,
-already inside the park, in :mod:`twin.sim.present`.
+Where it applies (no staffing schedule, no warm start, no two trucks reaching a queue at one
+instant), every visit is computed by the exact recursion of :mod:`twin.sim.recursion`, with no
+SimPy event per truck. Otherwise a truck visit is one SimPy process with as few events as the
+park allows: a gate that adds no delay and a road-less park schedule nothing, and the drive back
+out is computed, not simulated (nothing waits for it). Either way, availability (dock hours, a
+building without power, a closed gate) is handled by computing when the work finishes over exact
+time intervals, so an outage costs no events. The steps of a visit live in
+:mod:`twin.sim.visit`; a warm start's trucks, already inside the park, in :mod:`twin.sim.present`.
 
 Random numbers: each flow draws its arrivals, gate service times and dock service times from its
 own named streams, in whole blocks before the run. Truck k of a flow therefore sees the same
@@ -28,10 +30,14 @@ from twin.model.schema import DockGroup, Park, clock_minutes
 from twin.sim.context import SimContext
 from twin.sim.measure import mean_or_nan
 from twin.sim.present import PresentTrucks, plan_present, start_present
+from twin.sim.recursion import advance_trucks, recursion_applies
 from twin.sim.trace import INDEX_DTYPE, Trace, occupancy_integral
 from twin.sim.visit import TruckRoute, TruckRoutes, TruckTimes, VisitSteps, visit
 
 BLOCK = 4096
+EXACT_RECURSION = True
+"""Advance trucks by :mod:`twin.sim.recursion` where it applies; False: always SimPy processes
+(the two give bit-identical logs; tests and benches compare them)."""
 
 
 def arrival_times(ctx: SimContext, flow_index: int) -> np.ndarray:
@@ -134,12 +140,15 @@ class LogisticsRun:
     """The state of the logistics family during a run."""
 
     plans: list[FlowPlan]
-    log: TruckTimes
+    log: TruckTimes | dict[str, np.ndarray]
+    """The SimPy processes' log, or the time columns the recursion computed."""
     present: PresentTrucks | None = None
 
 
 def start_logistics(ctx: SimContext, env: simpy.Environment) -> LogisticsRun:
-    """Draw every flow's trucks and add their SimPy processes to `env`.
+    """Draw every flow's trucks and advance them, by the exact recursion where it applies.
+
+    Where it does not (:mod:`twin.sim.recursion`), each truck is a SimPy process added to `env`.
 
     With a warm start (``ctx.start``), the trucks already in the park start first, so they are
     ahead of every new arrival in every queue; their rows follow the flows' rows in the log.
@@ -147,6 +156,10 @@ def start_logistics(ctx: SimContext, env: simpy.Environment) -> LogisticsRun:
     logi = ctx.park.logistics
     routes = TruckRoutes(ctx)
     plans = plan_flows(ctx, routes)
+    if EXACT_RECURSION and recursion_applies(ctx):
+        columns = advance_trucks(ctx, plans)
+        if columns is not None:
+            return LogisticsRun(plans, columns)
     arrived = sum(len(p.arrivals) for p in plans)
     present = plan_present(ctx, routes, arrived) if ctx.start is not None else None
     log = TruckTimes(arrived + (len(present.trucks) if present else 0))
@@ -228,7 +241,7 @@ def finish_logistics(
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The truck columns of the trace, and each dock group's mean queue per grid step."""
     hi = ctx.span[1]
-    columns = run.log.arrays()
+    columns = run.log.arrays() if isinstance(run.log, TruckTimes) else run.log
     for values in columns.values():
         values[values > hi] = np.nan  # not yet happened when the run ended
     counts = [len(p.arrivals) for p in run.plans]

@@ -50,7 +50,7 @@ STAGES: tuple[Stage, ...] = (
     "leaving",
 )
 
-OutageKind = Literal["substation", "feeder", "supply", "gate"]
+OutageKind = Literal["substation", "feeder", "line", "transformer", "supply", "gate"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,10 @@ def outage_assets(park: Park) -> dict[str, set[str]]:
     return {
         "substation": {s.id for s in power.substations} if power else set(),
         "feeder": {f.id for f in power.feeders} if power else set(),
+        "line": {line.id for line in power.network.lines} if power and power.network else set(),
+        "transformer": {t.id for s in power.substations for t in s.transformers or []}
+        if power
+        else set(),
         "supply": {"water.supply", "water.wastewater"},
         "gate": {g.id for g in park.logistics.gates},
     }

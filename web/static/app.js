@@ -198,6 +198,7 @@ async function start() {
   document.getElementById("history-live").addEventListener("click", goLive);
   document.getElementById("reload-3d").addEventListener("click", () => load3d(true));
   const whatif = new WhatIf();
+  new FindBest();
   whatif.load().catch((err) => whatif.showError(err.message));
   if (health.live) connect();
   else setMode("offline", "Không có dữ liệu trực tiếp (chạy với --store hoặc --replay)");

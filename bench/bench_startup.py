@@ -1,0 +1,75 @@
+"""Start-up: `parktwin --help` and a tiny `parktwin run`, wall and CPU time, paired rounds.
+
+    python bench/bench_startup.py [--rounds 15] [--base CHECKOUT] [--park demo-small]
+
+Each command runs as a fresh process with `cli` and `twin` imported from this checkout or from
+the baseline checkout (``--base``), alternating; the result folders go to the temporary
+directory. The tiny run (a twentieth of a day, one
+replication, no warm-up) is nearly all start-up: imports, reading the park, writing the result
+folder. CPU time (user + system of the child) is less disturbed than wall time by other work
+on a shared machine; the minimum over rounds is the closest to a quiet machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from paired import TREE, base_tree, paired_rounds
+
+LAUNCH = "import sys; sys.path.insert(0, sys.argv.pop(1)); from cli import main; sys.exit(main())"
+
+
+def _command(tree: Path, args: list[str], _round: int) -> dict[str, Any]:
+    """Wall and CPU seconds of one `parktwin ARGS` run from `tree`."""
+    scratch = tempfile.mkdtemp(prefix="parktwin-startup-")
+    args = [a.replace("{out}", scratch) for a in args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCH, str(tree), *args], capture_output=True, check=False
+    )
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    shutil.rmtree(scratch)
+    if done.returncode != 0:
+        raise SystemExit(f"parktwin {' '.join(args)} failed: {done.stderr.decode()[-500:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--base", help="a baseline checkout (e.g. of main) to time as well")
+    parser.add_argument("--park", default="demo-small")
+    args = parser.parse_args()
+    trees = {"new": TREE}
+    base = base_tree(args.base)
+    if base is not None:
+        trees["base"] = base
+    run = ["run", args.park, "--days", "0.05", "-r", "1", "--warmup", "0", "--out", "{out}/x"]
+    for label, command in {"--help": ["--help"], "run": run}.items():
+        arms = {name: functools.partial(_command, tree, command) for name, tree in trees.items()}
+        answers = paired_rounds(arms, args.rounds)
+        for name, results in answers.items():
+            walls = [r["wall"] for r in results]
+            cpus = [r["cpu"] for r in results]
+            print(
+                f"parktwin {label} ({name}): wall median {statistics.median(walls):.3f} s, "
+                f"min {min(walls):.3f} s; CPU median {statistics.median(cpus):.3f} s, "
+                f"min {min(cpus):.3f} s"
+            )
+
+
+if __name__ == "__main__":
+    main()

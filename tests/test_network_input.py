@@ -1,0 +1,112 @@
+"""A park's power network: every malformed network is exit 2 naming the element (SPEC.md).
+
+Each case changes one thing in demo-small with a ring (tests/networks.py), runs
+`parktwin validate` and checks the message names the place and the element.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.networks import ring_data
+from tests.test_load_errors import assert_bad_input, dump, validate
+
+
+def _net(data: dict[str, Any]) -> dict[str, Any]:
+    net: dict[str, Any] = data["power"]["network"]
+    return net
+
+
+def _set_line(index: int, key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def mutate(data: dict[str, Any]) -> None:
+        _net(data)["lines"][index][key] = value
+
+    return mutate
+
+
+def _island(data: dict[str, Any]) -> None:
+    _net(data)["buses"].append({"id": "rmu9"})
+
+
+def _island_behind_a_line(data: dict[str, Any]) -> None:
+    _net(data)["buses"] += [{"id": "rmu8"}, {"id": "rmu9"}]
+    _net(data)["lines"].append({"id": "l9", "from": "rmu8", "to": "rmu9", "length_km": 1,
+                                "type": "NA2XS2Y 1x240 RM/25 12/20 kV"})  # fmt: skip
+
+
+def _switch_on(line: str) -> Callable[[dict[str, Any]], None]:
+    def mutate(data: dict[str, Any]) -> None:
+        _net(data)["switches"].append({"id": "sw9", "line": line})
+
+    return mutate
+
+
+def _building_bus(bus: str | None) -> Callable[[dict[str, Any]], None]:
+    def mutate(data: dict[str, Any]) -> None:
+        if bus is None:
+            del data["buildings"][2]["power"]["bus"]
+        else:
+            data["buildings"][2]["power"]["bus"] = bus
+
+    return mutate
+
+
+def _no_source(data: dict[str, Any]) -> None:
+    del _net(data)["buses"][0]["substation"]
+
+
+def _shared_id(data: dict[str, Any]) -> None:
+    _net(data)["lines"][1]["id"] = "rmu2"
+
+
+def _bad_transformer(data: dict[str, Any]) -> None:
+    data["power"]["substations"][0]["transformers"] = [
+        {"id": "t1", "sn_mva": 40, "vk_percent": 10, "vkr_percent": 12}
+    ]
+
+
+CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
+    ("unreachable-bus", _island, ["power.network.buses[4]", "rmu9", "no source reaches"]),
+    ("island", _island_behind_a_line, ["power.network.buses[4]", "'rmu8'", "every switch"]),
+    ("unknown-bus", _set_line(1, "to", "rmu7"), ["power.network.lines[1].to", "'rmu7'"]),
+    ("self-loop", _set_line(2, "from", "rmu3"), ["power.network.lines[2].to", "'l3'", "itself"]),
+    ("zero-length", _set_line(0, "length_km", 0), ["lines[0].length_km", "greater than 0"]),
+    ("negative-r", _set_line(3, "r_ohm_per_km", -0.1), ["power.network.lines[3].r_ohm_per_km"]),
+    ("zero-x", _set_line(3, "x_ohm_per_km", 0), ["power.network.lines[3].x_ohm_per_km"]),
+    ("unknown-type", _set_line(0, "type", "copper 1x1"), ["lines[0]", "'copper 1x1'"]),
+    ("no-impedance", _set_line(0, "r_ohm_per_km", None), ["power.network.lines[0]"]),
+    ("switch-unknown-line", _switch_on("l8"), ["power.network.switches[1].line", "'l8'"]),
+    ("two-switches", _switch_on("l4"), ["power.network.switches[1].line", "already has a switch"]),
+    ("building-unknown-bus", _building_bus("rmu5"), ["buildings[2].power.bus", "'rmu5'"]),
+    ("building-no-bus", _building_bus(None), ["buildings[2].power", "needs its bus"]),
+    ("no-source", _no_source, ["power.network.buses", "no source"]),
+    ("shared-id", _shared_id, ["power.network.lines[1].id", "'rmu2'", "unique across the park"]),
+    ("transformer", _bad_transformer, ["power.substations[0].transformers[0]", "vkr_percent"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "mutate", "pieces"), CASES, ids=[c[0] for c in CASES])
+def test_malformed_network_is_exit_2_naming_the_element(
+    tmp_path: Path, name: str, mutate: Callable[[dict[str, Any]], None], pieces: list[str]
+) -> None:
+    data = ring_data()
+    mutate(data)
+    path = dump(data, tmp_path / f"{name}.yaml")
+    assert_bad_input(validate(str(path)), str(path), *pieces)
+
+
+def test_the_ring_itself_is_valid(tmp_path: Path) -> None:
+    """The cases above fail for their one change: the unchanged network validates."""
+    result = validate(str(dump(ring_data(), tmp_path / "ring.yaml")))
+    assert result.exit_code == 0, result.output
+
+
+def test_a_bus_without_a_network_is_refused(tmp_path: Path) -> None:
+    data = ring_data()
+    del data["power"]["network"]
+    path = dump(data, tmp_path / "no-net.yaml")
+    assert_bad_input(validate(str(path)), "buildings[0].power.bus", "no power.network")

@@ -1,0 +1,92 @@
+"""`parktwin n1`: every single outage at a moment, ranked, with SPEC.md's n1.json fields."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from tests.networks import ring_data
+from tests.test_load_errors import assert_bad_input, dump
+from twin.model.schema import Park
+from twin.sim.context import RunSpec
+from twin.sim.engine import run_engine as simulate
+
+FIELDS = {
+    "outage", "kind", "lost_buses", "restored_by", "unserved_mw", "unserved_mwh",
+    "max_loading_pct", "min_v_pu", "secure", "buildings_unserved", "trucks_delayed",
+}  # fmt: skip
+
+
+def _n1(tmp_path: Path, data: dict[str, Any], *args: str) -> tuple[Any, dict[str, Any]]:
+    park = dump(data, tmp_path / "ring.yaml")
+    out = tmp_path / "n1"
+    result = CliRunner().invoke(cli.app, ["n1", str(park), "--days", "1", "--out", str(out), *args])
+    document = json.loads((out / "n1.json").read_text()) if result.exit_code == 0 else {}
+    return result, document
+
+
+def test_every_single_outage_is_a_row_worst_first(tmp_path: Path) -> None:
+    result, doc = _n1(tmp_path, ring_data(), "--at", "day 0 10:00")
+    assert result.exit_code == 0, result.output
+    rows = {r["outage"]: r for r in doc["contingencies"]}
+    assert set(rows) == {"sub1", "l1", "l2", "l3", "l4"}
+    assert all(set(r) == FIELDS for r in rows.values())
+    assert doc["at"] == "day 0 10:00"
+    assert doc["contingencies"][0]["outage"] == "sub1"  # nothing can pick it up
+    assert not rows["sub1"]["secure"] and rows["sub1"]["buildings_unserved"]
+    l1 = rows["l1"]
+    assert l1["lost_buses"] == ["rmu1", "rmu2", "rmu3"] and l1["restored_by"] == ["l4"]
+    assert l1["secure"] and l1["unserved_mw"] == 0
+    # the lost energy is the 30 minutes before the tie closes, from the demand series
+    trace = simulate(Park.model_validate(ring_data()), (), RunSpec(horizon_days=1.0))
+    starts = trace.edges[:-1]
+    lost = (starts >= 600) & (starts < 630)
+    expected = trace.series["building_power_demand_kw"][lost].sum() * 0.25 / 1000.0
+    assert l1["unserved_mwh"] == pytest.approx(expected, abs=1e-6)
+    assert rows["l4"]["lost_buses"] == [] and rows["l4"]["unserved_mwh"] == 0
+    unserved = [r["unserved_mwh"] for r in doc["contingencies"]]
+    assert unserved == sorted(unserved, reverse=True)
+    assert "| l1 | line | yes |" in (tmp_path / "n1" / "report.md").read_text()
+    plan = {line["id"]: line for line in doc["lines"]}
+    assert all("from" in line and "to" in line for line in plan.values())
+    assert plan["l4"]["worst_loading_pct"] == max(r["max_loading_pct"] for r in doc[
+        "contingencies"] if r["restored_by"] == ["l4"])  # fmt: skip
+    assert "<svg" in (tmp_path / "n1" / "report.html").read_text()
+
+
+def test_a_weak_tie_makes_the_feeder_head_outage_insecure(tmp_path: Path) -> None:
+    data = ring_data()
+    data["power"]["network"]["lines"][3]["max_i_ka"] = 0.06
+    result, doc = _n1(tmp_path, data, "--at", "day 0 10:00")
+    assert result.exit_code == 0, result.output
+    l1 = next(r for r in doc["contingencies"] if r["outage"] == "l1")
+    assert not l1["secure"] and l1["unserved_mw"] > 0 and l1["buildings_unserved"]
+    assert l1["max_loading_pct"] <= 100.0 + 1e-6
+
+
+def test_the_default_moment_is_the_peak(tmp_path: Path) -> None:
+    result, doc = _n1(tmp_path, ring_data())
+    assert result.exit_code == 0, result.output
+    trace = simulate(Park.model_validate(ring_data()), (), RunSpec(horizon_days=1.0))
+    demand = trace.series["building_power_demand_kw"].sum(axis=1)[trace.edges[:-1] >= 0]
+    day, clock = doc["at"].split()[1:]
+    hours, minutes = map(int, clock.split(":"))
+    index = (int(day) * 1440 + hours * 60 + minutes) // 15
+    assert demand[index] == demand.max()
+
+
+def test_a_park_without_a_network_or_a_moment_outside_is_bad_input(tmp_path: Path) -> None:
+    data = ring_data()
+    del data["power"]["network"]
+    for building in data["buildings"]:
+        del building["power"]["bus"]
+    result, _ = _n1(tmp_path, data)
+    assert_bad_input(result, "power.network")
+    result, _ = _n1(tmp_path, ring_data(), "--at", "day 3 10:00")
+    assert_bad_input(result, "day 3 10:00", "inside the horizon")
+    assert not (tmp_path / "n1").exists()

@@ -1,0 +1,51 @@
+"""A scenario based on another scenario: the base's changes and events come first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import twin
+from twin.errors import UsageError
+from twin.io.inputs import resolve_inputs
+
+
+def _write(path: Path, data: dict[str, object]) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_changes_and_events_of_both_apply_in_order(tmp_path: Path) -> None:
+    _write(tmp_path / "first.yaml", {
+        "scenario": {"name": "first"}, "base": "demo-small",
+        "changes": [{"set": "logistics.dock_groups[id=f1-docks].docks", "value": 7}],
+        "events": [{"outage": "fd1", "from": {"day": 0, "at": "10:00"}, "duration_h": 1}],
+    })  # fmt: skip
+    second = _write(tmp_path / "second.yaml", {
+        "scenario": {"name": "second"}, "base": "first.yaml",
+        "changes": [{"scale": "logistics.dock_groups[id=f1-docks].docks", "by": 2}],
+        "events": [{"outage": "g1", "from": {"day": 0, "at": "12:00"}, "duration_h": 1}],
+    })  # fmt: skip
+    inputs = resolve_inputs(None, second)
+    assert inputs.park.logistics.dock_groups[0].docks == 14
+    assert [e.outage for e in inputs.events] == ["fd1", "g1"]  # type: ignore[union-attr]
+    assert inputs.base.logistics.dock_groups[0].docks == 7
+
+
+def test_a_loop_of_bases_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path / "a.yaml", {"scenario": {"name": "a"}, "base": "b.yaml"})
+    _write(tmp_path / "b.yaml", {"scenario": {"name": "b"}, "base": "a.yaml"})
+    with pytest.raises(UsageError, match="deep"):
+        resolve_inputs(None, tmp_path / "a.yaml")
+
+
+@pytest.mark.slow
+def test_compare_takes_the_base_scenario_as_the_baseline() -> None:
+    """cable-fault is based on grid-22kv: the baseline is the network park, not yen-binh."""
+    comparison = twin.compare(None, ["cable-fault"], twin.Settings(days=3, replications=1))
+    baseline = comparison.baseline.to_dict()["kpis"]
+    assert "power.lines.l-r4-1.loading_max_pct" in baseline
+    fault = comparison.scenarios[0].to_dict()["kpis"]
+    assert fault["power.unserved_mwh"]["mean"] > baseline["power.unserved_mwh"]["mean"]

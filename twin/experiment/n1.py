@@ -1,0 +1,211 @@
+"""N-1: every single outage of the power network at one moment, ranked by its consequence.
+
+For each line, transformer and substation of `power.network`, the park is simulated from the
+same random numbers as the base run with that element out from the moment on for `hours`
+(SPEC.md "N-1"), through the whole days that cover the outage and 12 hours after it.
+The rules are the engine's own (:mod:`twin.sim.supply`): buses lost at once, picked up
+through normally open switches after `restoration_min`, the lowest priority left off where
+the pick-up would break a rating or 0.9 pu. A row reads the network just after
+restoration, the energy and trucks over the whole run against the base run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+from twin.errors import UsageError
+from twin.model.schema import Event, Moment, OutageEvent, Park
+from twin.sim.context import RunSpec
+from twin.sim.engine import run_engine
+from twin.sim.kpi import compute_kpis
+from twin.sim.network import Grid, build_grid
+from twin.sim.trace import Trace
+
+SECURE_V_PU = 0.95
+"""Lowest bus voltage of a secure state (SPEC.md "N-1")."""
+TAIL_MIN = 720.0
+"""How long after an outage ends its consequences (queues, late trucks) are followed."""
+
+
+def _through(spec: RunSpec, end_min: float) -> RunSpec:
+    """The spec cut to whole days that cover `end_min` (the same random numbers before it)."""
+    days = min(spec.horizon_days, math.ceil(end_min / 1440.0))
+    return dataclasses.replace(spec, horizon_days=float(days))
+
+
+def contingencies(grid: Grid) -> list[tuple[str, str]]:
+    """Every single outage to study: (id, kind) of lines, transformers and substations."""
+    kinds = {"line": "line", "transformer": "transformer", "source": "substation"}
+    return [(name, kinds[kind]) for name, (kind, _) in grid.assets.items()]
+
+
+def peak_moment(trace: Trace) -> float:
+    """The start (minutes) of the horizon's grid step with the largest park demand."""
+    starts = trace.edges[:-1]
+    demand = trace.series["building_power_demand_kw"].sum(axis=1)
+    demand = np.where(starts >= 0, demand, -np.inf)
+    return float(starts[int(np.argmax(demand))])
+
+
+def n1_analysis(
+    park: Park,
+    events: list[Event],
+    at_min: float | None = None,
+    hours: float = 4.0,
+    spec: RunSpec | None = None,
+) -> dict[str, Any]:
+    """Every single contingency at `at_min` (default: the peak), worst first (n1.json).
+
+    Raises:
+        UsageError: the park has no network, or the moment is outside the horizon.
+    """
+    if park.power is None or park.power.network is None:
+        raise UsageError("parktwin n1 needs a park with power.network (SPEC.md, Power network)")
+    spec = spec or RunSpec()
+    base = run_engine(park, events, spec)
+    at = peak_moment(base) if at_min is None else float(at_min)
+    if not 0 <= at < spec.horizon_min or at != math.floor(at):
+        raise UsageError(
+            f"the moment `at` ({_label(at)}) must be a whole minute inside the horizon "
+            f"(day 0 00:00 up to {spec.horizon_days:g} days later)"
+        )
+    spec = _through(spec, at + hours * 60.0 + TAIL_MIN)
+    base = run_engine(park, events, spec)
+    grid = build_grid(park)
+    base_kpis = compute_kpis(base)
+    rows = []
+    worst = np.zeros(len(grid.line_ids))
+    for asset, kind in contingencies(grid):
+        outage = OutageEvent.model_validate(
+            {"outage": asset, "from": _moment(at), "duration_h": hours}
+        )
+        trace = run_engine(park, [*events, outage], spec)
+        rows.append(_row(park, grid, base, base_kpis, trace, asset, kind, at))
+        after = _after_restoration(park, trace, at)
+        worst = np.maximum(worst, trace.series["line_loading_pct"][after])
+    rows.sort(key=_severity)
+    return {
+        "park": park.park.name,
+        "at": _label(at),
+        "hours": hours,
+        "contingencies": rows,
+        "lines": _plan_lines(park, grid, worst),
+    }
+
+
+def _after_restoration(park: Park, trace: Trace, at: float) -> int:
+    """The first grid step that starts once ties have picked up what they can."""
+    restoration = park.power.network.restoration_min  # type: ignore[union-attr]
+    starts = trace.edges[:-1]
+    return min(int(np.searchsorted(starts, at + restoration, side="left")), len(starts) - 1)
+
+
+def _plan_lines(park: Park, grid: Grid, worst: np.ndarray) -> list[dict[str, Any]]:
+    """Each line with its ends' positions (where known) and its worst loading after restoration."""
+    where = _bus_positions(park)
+    rows = []
+    for i, line in enumerate(grid.line_ids):
+        a, b = (grid.bus_ids[e] for e in grid.line_ends[i])
+        row: dict[str, Any] = {"id": line, "worst_loading_pct": round(float(worst[i]), 3)}
+        if a in where and b in where:
+            row.update({"from": where[a], "to": where[b]})
+        rows.append(row)
+    return rows
+
+
+def _bus_positions(park: Park) -> dict[str, list[float]]:
+    """A bus's own position, else its substation's, else the first building's on it."""
+    power = park.power
+    assert power is not None and power.network is not None
+    subs = {s.id: list(s.position) for s in power.substations}
+    where: dict[str, list[float]] = {}
+    for building in park.buildings:
+        if building.power is not None and building.power.bus is not None:
+            centre = np.asarray(building.footprint, dtype=float).mean(axis=0)
+            where.setdefault(building.power.bus, [float(centre[0]), float(centre[1])])
+    for bus in power.network.buses:
+        if bus.position is not None:
+            where[bus.id] = list(bus.position)
+        elif bus.substation in subs:
+            where[bus.id] = subs[bus.substation]
+    return where
+
+
+def _moment(at: float) -> dict[str, Any]:
+    day, minute = divmod(int(at), 1440)
+    return Moment(day=day, at=f"{minute // 60:02d}:{minute % 60:02d}").model_dump()
+
+
+def _label(at: float) -> str:
+    day, minute = divmod(int(at), 1440)
+    return f"day {day} {minute // 60:02d}:{minute % 60:02d}"
+
+
+def _row(
+    park: Park,
+    grid: Grid,
+    base: Trace,
+    base_kpis: dict[str, float],
+    trace: Trace,
+    asset: str,
+    kind: str,
+    at: float,
+) -> dict[str, Any]:
+    """One contingency: the network right after restoration, and the run's consequences."""
+    first = int(np.searchsorted(trace.edges[:-1], at, side="right")) - 1
+    after = _after_restoration(park, trace, at)
+    s, b = trace.series, base.series
+    n_buses = grid.n_park_buses
+    lost = np.isnan(s["bus_v_pu"][first]) & ~np.isnan(b["bus_v_pu"][first])
+    unserved = s["building_power_unserved_kw"][after] - b["building_power_unserved_kw"][after]
+    ties = [grid.line_ids[i] for i in grid.tie_lines if s["line_loading_pct"][after, i] > 0]
+    loading = np.concatenate([s["line_loading_pct"][after], s["transformer_loading_pct"][after]])
+    live_v = s["bus_v_pu"][after][~np.isnan(s["bus_v_pu"][after])]
+    unserved_mw = round(max(float(unserved.sum()), 0.0) / 1000.0, 6)
+    max_loading = round(float(loading.max(initial=0.0)), 3)
+    min_v = round(float(live_v.min()), 5) if len(live_v) else 0.0
+    return {
+        "outage": asset,
+        "kind": kind,
+        "lost_buses": [base.names["buses"][i] for i in np.flatnonzero(lost[:n_buses])],
+        "restored_by": ties,
+        "unserved_mw": unserved_mw,
+        "unserved_mwh": round(
+            trace_kpi(trace, "power.unserved_mwh") - base_kpis["power.unserved_mwh"], 6
+        ),
+        "max_loading_pct": max_loading,
+        "min_v_pu": min_v,
+        "secure": unserved_mw <= 1e-9 and max_loading <= 100.0 + 1e-6 and min_v >= SECURE_V_PU,
+        "buildings_unserved": [
+            trace.names["buildings"][j] for j in np.flatnonzero(unserved > 1e-9)
+        ],
+        "trucks_delayed": _trucks_delayed(base, trace),
+    }
+
+
+def trace_kpi(trace: Trace, name: str) -> float:
+    """One KPI of a trace."""
+    return compute_kpis(trace)[name]
+
+
+def _trucks_delayed(base: Trace, trace: Trace) -> int:
+    """Trucks that leave later than in the base run (same arrivals: same random numbers)."""
+    before, after = base.trucks["exit"], trace.trucks["exit"]
+    if before.shape != after.shape:
+        return abs(int(np.isnan(after).sum() - np.isnan(before).sum()))
+    late = np.where(np.isnan(after), np.inf, after) > np.where(np.isnan(before), np.inf, before)
+    return int(late.sum())
+
+
+def _severity(row: dict[str, Any]) -> tuple[float, ...]:
+    return (
+        -row["unserved_mwh"],
+        -row["unserved_mw"],
+        -row["max_loading_pct"],
+        row["min_v_pu"],
+        -row["trucks_delayed"],
+    )

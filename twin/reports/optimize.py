@@ -1,0 +1,212 @@
+"""Result files of ``parktwin optimize``: optimum.json, best.yaml and the report.
+
+best.yaml is a scenario of the problem's base: the problem's own scenario (if any) and then the
+best candidate's changes, so that ``parktwin run BASE -s best.yaml`` runs the chosen
+configuration. The report gives the answer and its certificate in words first, then every
+candidate with its standing, the decisions in the order they were made, and a chart of the
+objective's 95% intervals.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from twin.experiment.optimize import Candidate, Optimum, optimum_dict
+from twin.experiment.pareto import ParetoSet, pareto_dict
+from twin.io.output import atomic_write_text
+from twin.model.problem import DecisionProblem
+from twin.model.schema import Scenario
+from twin.reports.charts import svg_intervals
+from twin.reports.page import (
+    html_heading,
+    html_list,
+    html_paragraphs,
+    html_table,
+    md_heading,
+    md_list,
+    md_table,
+    md_text,
+    page_html,
+)
+from twin.text import fmt, interval_text
+
+
+def candidate_scenario(
+    problem: DecisionProblem, candidate: Candidate, base_scenario: Scenario | None, name: str
+) -> dict[str, Any]:
+    """A candidate as a scenario document of the problem's base (its own scenario first)."""
+    values = ", ".join(f"{k} = {v}" for k, v in candidate.values.items())
+    changes: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    if base_scenario is not None:
+        dumped = base_scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        changes += dumped.get("changes", [])
+        events += dumped.get("events", [])
+    changes += [
+        c.model_dump(mode="json", by_alias=True, exclude_none=True) for c in candidate.changes
+    ]
+    scenario: dict[str, Any] = {
+        "scenario": {
+            "name": name[:200],
+            "description": f"chosen by parktwin optimize: {values}"[:2000],
+        },
+    }
+    if problem.base is not None:
+        scenario["base"] = problem.base
+    scenario["changes"] = changes
+    if events:
+        scenario["events"] = events
+    return scenario
+
+
+def best_scenario(opt: Optimum, base_scenario: Scenario | None) -> dict[str, Any]:
+    """The best (or, with none feasible, the closest) candidate as a scenario document."""
+    chosen = opt.best if opt.best is not None else opt.closest()
+    name = f"{opt.problem.problem.name}-best"
+    return candidate_scenario(opt.problem, opt.candidates[chosen], base_scenario, name)
+
+
+def _answer(doc: dict[str, Any], opt: Optimum) -> list[str]:
+    best = doc["best"]
+    values = ", ".join(f"{k} = {v}" for k, v in best["values"].items())
+    target = opt.problem.single.target
+    o = best["objective"]
+    crn = doc["certificate"]["common_random_numbers"]
+    streams = "common random numbers" if crn else "independent streams"
+    if opt.best is None:
+        head = f"No candidate meets the constraints. The closest: {values}."
+    elif not opt.outcome.complete:
+        head = f"Not decided; the best mean so far: {values}."
+    else:
+        head = f"Best: {values}."
+    return [
+        head,
+        f"{target}: {fmt(o['mean'])} [95% interval {fmt(o['ci95'][0])}, {fmt(o['ci95'][1])}].",
+        doc["certificate"]["guarantee"],
+        f"{doc['certificate']['total_replications']} replications in all ({streams}).",
+    ]
+
+
+def _rows(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    keys = list(doc["candidates"][0]["values"]) if doc["candidates"] else []
+    kpis = [c["kpi"] for c in doc["candidates"][0]["constraints"]] if doc["candidates"] else []
+    header = ["#", *keys, "objective [95%]", *kpis, "replications", "status", "reason"]
+    rows = []
+    for n, c in enumerate(doc["candidates"], start=1):
+        o = c["objective"]
+        cells = [str(n), *(str(c["values"][k]) for k in keys)]
+        cells.append(f"{fmt(o['mean'])} [{fmt(o['ci95'][0])}, {fmt(o['ci95'][1])}]")
+        cells += [f"{fmt(r['mean'])} ({_verdict(r['feasible'])})" for r in c["constraints"]]
+        cells += [str(c["replications"]), c["status"], c["reason"]]
+        rows.append(cells)
+    return header, rows
+
+
+def _verdict(state: bool | None) -> str:
+    return {True: "meets", False: "fails", None: "undecided"}[state]
+
+
+def optimize_report(opt: Optimum) -> tuple[str, str]:
+    """The human report, as Markdown and as a self-contained HTML page."""
+    doc = optimum_dict(opt)
+    title = f"{opt.problem.problem.name}: optimize"
+    answer = _answer(doc, opt)
+    header, rows = _rows(doc)
+    decisions = [
+        f"after {e['after_replications']} replications: candidate {e['candidate']} {e['what']}"
+        for e in doc["eliminations"]
+    ]
+    procedure = [doc["certificate"]["procedure"], *doc["notes"]]
+    md = [md_heading(1, title), "", *(md_text(a) for a in answer), "", md_heading(2, "Candidates")]
+    md += ["", *md_table(header, rows), "", md_heading(2, "Decisions, in order"), ""]
+    md += [*md_list(decisions), "", md_heading(2, "Procedure"), ""]
+    md += [md_text(p) for p in procedure]
+    entries = [
+        (f"#{n}", c["objective"]["mean"], *c["objective"]["ci95"])
+        for n, c in enumerate(doc["candidates"], start=1)
+    ]
+    numeric = {header.index("objective [95%]"), header.index("replications")}
+    body = (
+        html_paragraphs(answer)
+        + svg_intervals(opt.problem.single.target, "", entries)
+        + html_heading(2, "Candidates")
+        + html_table(header, rows, numeric=numeric)
+        + html_heading(2, "Decisions, in order")
+        + html_list(decisions)
+        + html_heading(2, "Procedure")
+        + html_paragraphs(procedure)
+    )
+    return "\n".join(md) + "\n", page_html(title, body)
+
+
+def write_decision(
+    out: Path, result: Optimum | ParetoSet, base_scenario: Scenario | None
+) -> list[Path]:
+    """Write the files of a selection (:func:`write_optimum`) or of a Pareto set."""
+    if isinstance(result, Optimum):
+        return write_optimum(out, result, base_scenario)
+    return write_pareto(out, result, base_scenario)
+
+
+def write_optimum(out: Path, opt: Optimum, base_scenario: Scenario | None) -> list[Path]:
+    """Write every file of ``parktwin optimize --out DIR``; return their paths."""
+    markdown, page = optimize_report(opt)
+    scenario = yaml.safe_dump(
+        best_scenario(opt, base_scenario), sort_keys=False, allow_unicode=True
+    )
+    return [
+        atomic_write_text(
+            out / "optimum.json", json.dumps(optimum_dict(opt), indent=2, ensure_ascii=False) + "\n"
+        ),
+        atomic_write_text(out / "best.yaml", scenario),
+        atomic_write_text(out / "report.md", markdown),
+        atomic_write_text(out / "report.html", page),
+    ]
+
+
+def pareto_report(result: ParetoSet) -> tuple[str, str]:
+    """The report of a Pareto set, as Markdown and as a self-contained HTML page."""
+    doc = pareto_dict(result)
+    title = f"{result.problem.problem.name}: Pareto set"
+    keys = list(doc["candidates"][0]["values"]) if doc["candidates"] else []
+    goals = [g["target"] for g in doc["objectives"]]
+    header = ["#", *keys, *(f"{g} [95%]" for g in goals), "status", "reason"]
+    rows = []
+    for n, c in enumerate(doc["candidates"], start=1):
+        cells = [str(n), *(str(c["values"][k]) for k in keys)]
+        cells += [f"{fmt(o['mean'])} {interval_text(*o['ci95'])}" for o in c["objectives"]]
+        rows.append([*cells, c["status"], c["reason"]])
+    intro = [
+        f"{len(doc['pareto'])} of {len(doc['candidates'])} candidates are on the Pareto front "
+        f"of {', '.join(goals)}.",
+        doc["certificate"]["guarantee"],
+        *doc["notes"],
+    ]
+    md = [md_heading(1, title), "", *(md_text(line) for line in intro), ""]
+    md += [*md_table(header, rows), "", md_text(doc["certificate"]["procedure"])]
+    body = html_paragraphs(intro) + html_table(header, rows)
+    body += html_paragraphs([doc["certificate"]["procedure"]])
+    return "\n".join(md) + "\n", page_html(title, body)
+
+
+def write_pareto(out: Path, result: ParetoSet, base_scenario: Scenario | None) -> list[Path]:
+    """optimum.json (``pareto``), the report, and ``pareto-N.yaml`` per member of the set."""
+    markdown, page = pareto_report(result)
+    doc = pareto_dict(result)
+    written = [
+        atomic_write_text(
+            out / "optimum.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        ),
+        atomic_write_text(out / "report.md", markdown),
+        atomic_write_text(out / "report.html", page),
+    ]
+    for n, i in enumerate(result.front(), start=1):
+        name = f"{result.problem.problem.name}-pareto-{n}"
+        scenario = candidate_scenario(result.problem, result.candidates[i], base_scenario, name)
+        text = yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True)
+        written.append(atomic_write_text(out / f"pareto-{n}.yaml", text))
+    return written

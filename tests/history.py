@@ -65,8 +65,14 @@ def _service(rng: np.random.Generator, spec: dict[str, Any]) -> float:
     return float(rng.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2)))
 
 
-def simulate_history(days: float, seed: int) -> list[dict[str, Any]]:
-    """Every truck visit of `days` days: flow, dock group and the minutes of each moment."""
+def simulate_history(
+    days: float, seed: int, step: tuple[float, float] | None = None
+) -> list[dict[str, Any]]:
+    """Every truck visit of `days` days: flow, dock group and the minutes of each moment.
+
+    With `step` = (day, factor), every flow's rate is `factor` times as high from that day on.
+    """
+    at, factor = step or (math.inf, 1.0)
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
     gate = simpy.Resource(env, LANES)
@@ -89,10 +95,11 @@ def simulate_history(days: float, seed: int) -> list[dict[str, Any]]:
         visit["depart"] = env.now + DRIVE
 
     def source(flow: str, group: str, profile: list[float]) -> Any:
-        top = max(profile) / 60.0
+        top = max(profile) * max(factor, 1.0) / 60.0
         while True:  # thinning: candidates at the top rate, kept with rate(t) / top
             yield env.timeout(rng.exponential(1 / top))
-            if rng.random() < profile[int(env.now // 60) % 24] / 60.0 / top:
+            scale = factor if env.now >= at * 1440 else 1.0
+            if rng.random() < scale * profile[int(env.now // 60) % 24] / 60.0 / top:
                 env.process(truck(flow, group))
 
     for flow, (group, profile) in FLOWS.items():
@@ -101,15 +108,18 @@ def simulate_history(days: float, seed: int) -> list[dict[str, Any]]:
     return visits
 
 
-def write_history(folder: Path, days: float = 4, seed: int = 11) -> Path:
-    """Simulate the known park for `days` days and write the sensor folder's trucks.csv."""
+def write_history(
+    folder: Path, days: float = 4, seed: int = 11, step: tuple[float, float] | None = None
+) -> Path:
+    """Simulate the known park for `days` days and write the sensor folder's trucks.csv
+    (`step` as in :func:`simulate_history`)."""
     folder.mkdir(parents=True, exist_ok=True)
     columns = ["arrive", "gate_out", "dock_start", "dock_end", "depart"]
     horizon = days * 1440
     with open(folder / "trucks.csv", "w", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(["truck_id", "flow", "gate", "dock_group", *columns])
-        for k, visit in enumerate(simulate_history(days, seed)):
+        for k, visit in enumerate(simulate_history(days, seed, step)):
             times = [visit.get(c) for c in columns]
             cells = [
                 "" if t is None or t > horizon else

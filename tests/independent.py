@@ -73,6 +73,32 @@ def arrivals(peak: float, days: float, rng: np.random.Generator) -> np.ndarray:
     return times[rng.uniform(size=n) < SHAPE[hours]]
 
 
+WEEKDAY_FACTORS = (1.0, 1.1, 1.0, 0.9, 1.2, 0.6, 0.3)
+"""Volume of each weekday (Monday first) against the hourly shape, for weekly flows."""
+
+
+def weekly_rates(peak: float, factors: tuple[float, ...] = WEEKDAY_FACTORS) -> np.ndarray:
+    """The 168 hourly rates (Monday 00:00 first) of a flow: peak × SHAPE[hour] × factor[day]."""
+    return np.array([peak * SHAPE[h] * factors[d] for d in range(7) for h in range(24)])
+
+
+def weekly_arrivals(
+    rates: np.ndarray, days: float, rng: np.random.Generator, holidays: tuple[int, ...] = ()
+) -> np.ndarray:
+    """Arrival minutes of a Poisson process with 168 weekly `rates` per hour, by thinning.
+
+    The days numbered in `holidays` (0 = the first day, a Monday) run Sunday's hours.
+    """
+    top = float(np.max(rates))
+    horizon = days * 1440.0
+    n = rng.poisson(top * horizon / 60.0)
+    times = np.sort(rng.uniform(0.0, horizon, n))
+    day = (times // 1440.0).astype(int)
+    weekday = np.where(np.isin(day, holidays), 6, day % 7)
+    hour = (times // 60.0).astype(int) % 24
+    return times[rng.uniform(size=n) * top < rates[weekday * 24 + hour]]
+
+
 NIGHT = (22, 6)  # the night shift of a staffing schedule, hours
 
 
@@ -101,15 +127,18 @@ def simulate(
     seed: int,
     night_docks: dict[str, int] | None = None,
     groups: tuple[GroupTruth, ...] = GROUPS,
+    lanes: int = LANES,
+    arrival_times: dict[str, np.ndarray] | None = None,
 ) -> list[dict[str, Any]]:
     """Every truck visit of the true park over `days`, as a dict of minutes.
 
     With `night_docks`, those groups have only that many docks staffed from 22:00 to 06:00
-    (a truck in service finishes before its dock closes).
+    (a truck in service finishes before its dock closes). The gate has `lanes` lanes.
+    `arrival_times` gives some groups' arrival minutes instead of the daily shape's.
     """
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
-    gate = simpy.Resource(env, capacity=LANES)
+    gate = simpy.Resource(env, capacity=lanes)
     night = night_docks or {}
     docks = {
         g.group: simpy.PriorityResource(env, capacity=g.docks)
@@ -144,8 +173,12 @@ def simulate(
             visits.append(row)
             env.process(truck(row, group, draw(GATE, rng), draw(group.service, rng)))
 
+    given = arrival_times or {}
     for group in groups:
-        env.process(source(group, arrivals(group.peak_per_hour, days, rng)))
+        times = given.get(group.group)
+        if times is None:
+            times = arrivals(group.peak_per_hour, days, rng)
+        env.process(source(group, times))
     env.run(until=days * 1440.0)
     return visits
 
@@ -173,12 +206,18 @@ def write_trucks(folder: Path, visits: list[dict[str, Any]], gate_out: bool) -> 
     return path
 
 
-def park(gate: dict[str, Any], docks: dict[str, int], services: dict[str, Any]) -> dict[str, Any]:
+def park(
+    gate: dict[str, Any],
+    docks: dict[str, int],
+    services: dict[str, Any],
+    truth: tuple[GroupTruth, ...] = GROUPS,
+    lanes: int = LANES,
+) -> dict[str, Any]:
     """The park file of the independent park, with the given gate, counts and services."""
     buildings = []
     groups = []
     flows = []
-    for i, g in enumerate(GROUPS):
+    for i, g in enumerate(truth):
         x = 200.0 * i
         buildings.append(
             {
@@ -209,7 +248,7 @@ def park(gate: dict[str, Any], docks: dict[str, int], services: dict[str, Any]) 
         "park": {"name": "Independent Park", "start": str(START)[:16]},
         "buildings": buildings,
         "logistics": {
-            "gates": [{"id": "g1", "lanes": LANES, "service": gate, "position": [0, 0]}],
+            "gates": [{"id": "g1", "lanes": lanes, "service": gate, "position": [0, 0]}],
             "dock_groups": groups,
             "roads": [{"id": "r1", "points": [[0, 0], [0, ROAD_M]], "speed_kmh": SPEED_KMH}],
             "flows": flows,
@@ -217,9 +256,10 @@ def park(gate: dict[str, Any], docks: dict[str, int], services: dict[str, Any]) 
     }
 
 
-def true_park() -> dict[str, Any]:
+def true_park(groups: tuple[GroupTruth, ...] = GROUPS, lanes: int = LANES) -> dict[str, Any]:
     """The park the data were generated from."""
-    return park(GATE, {g.group: g.docks for g in GROUPS}, {g.group: g.service for g in GROUPS})
+    docks = {g.group: g.docks for g in groups}
+    return park(GATE, docks, {g.group: g.service for g in groups}, groups, lanes)
 
 
 def wrong_park() -> dict[str, Any]:
@@ -233,3 +273,96 @@ def wrong_park() -> dict[str, Any]:
         del flow["hourly_profile"]
         flow["rate_per_hour"] = 1.0
     return data
+
+
+@dataclass(frozen=True)
+class LoadTruth:
+    """One building's true load: base always, shift while one of its shifts runs.
+
+    Shifts run on `days` (0 = Monday) but not on `holidays` (day numbers from the first day);
+    from `step_day` on, every load is `step` times as high (a level change).
+    """
+
+    building: str
+    base: float
+    shift: float
+    windows: tuple[tuple[float, float], ...]  # (start, end) hours; end <= start runs past 24:00
+    days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+    step_day: float | None = None
+    step: float = 1.0
+
+
+def shift_on(truth: LoadTruth, minutes: np.ndarray, holidays: tuple[int, ...] = ()) -> np.ndarray:
+    """Whether a shift of `truth` runs at each minute (a shift belongs to the day it opens)."""
+    on = np.zeros(len(minutes), dtype=bool)
+    for start, end in truth.windows:
+        length = (end - start) % 24 or 24
+        opened = np.floor((minutes / 60.0 - start) / 24.0)  # the day the latest opening was on
+        into = minutes / 60.0 - start - 24.0 * opened
+        runs = np.isin(opened.astype(int) % 7, truth.days) & ~np.isin(opened.astype(int), holidays)
+        on |= runs & (into < length)
+    return on
+
+
+def meter_values(
+    truth: LoadTruth,
+    days: float,
+    interval_min: float,
+    rng: np.random.Generator,
+    noise: float = 0.02,
+    holidays: tuple[int, ...] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """Timestamps (minutes, each the end of its interval) and mean loads over the interval,
+    averaged over one-minute steps, with relative Gaussian noise."""
+    ends = np.arange(interval_min, days * 1440.0 + 1e-9, interval_min)
+    minute = np.arange(days * 1440.0) + 0.5
+    load = truth.base + truth.shift * shift_on(truth, minute, holidays)
+    if truth.step_day is not None:
+        load = np.where(minute >= truth.step_day * 1440.0, load * truth.step, load)
+    per = round(interval_min)
+    mean = load[: len(ends) * per].reshape(len(ends), per).mean(axis=1)
+    return ends, mean * (1.0 + noise * rng.standard_normal(len(ends)))
+
+
+def write_meters(
+    folder: Path, series: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
+) -> Path:
+    """meters.csv of (asset, quantity) -> (minutes, values)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["timestamp,asset,quantity,value"]
+    for (asset, quantity), (minutes, values) in series.items():
+        lines += [
+            f"{stamp(t)},{asset},{quantity},{v:.4f}" for t, v in zip(minutes, values, strict=False)
+        ]
+    path = folder / "meters.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def day_type_shape(weekday: np.ndarray, saturday: np.ndarray, sunday: np.ndarray) -> dict[str, Any]:
+    """A load shape by day type (24 hourly values each), normalised to a weekly mean of 1."""
+    mean = (5 * weekday.mean() + saturday.mean() + sunday.mean()) / 7
+    return {
+        name: [round(float(v / mean), 6) for v in values]
+        for name, values in (("weekday", weekday), ("saturday", saturday), ("sunday", sunday))
+    }
+
+
+def shaped_values(
+    level: float,
+    shape: dict[str, Any],
+    days: float,
+    interval_min: float,
+    rng: np.random.Generator,
+    noise: float = 0.02,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Meter readings of a load `level` × `shape` (by day type), as :func:`meter_values`."""
+    ends = np.arange(interval_min, days * 1440.0 + 1e-9, interval_min)
+    minute = np.arange(days * 1440.0) + 0.5
+    weekday = (minute // 1440.0).astype(int) % 7
+    hour = (minute // 60.0).astype(int) % 24
+    table = np.array([shape["weekday"]] * 5 + [shape["saturday"], shape["sunday"]])
+    load = level * table[weekday, hour]
+    per = round(interval_min)
+    mean = load[: len(ends) * per].reshape(len(ends), per).mean(axis=1)
+    return ends, mean * (1.0 + noise * rng.standard_normal(len(ends)))

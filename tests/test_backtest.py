@@ -34,10 +34,9 @@ def test_nowcast_beats_both_baselines_and_its_band_is_calibrated(tmp_path):
     """Six days, hourly origins, 2 h ahead, 40 replications (the acceptance bar).
 
     Checked on two other seeds of the generator while writing it (nowcast MAE below both
-    baselines on all three metrics each time). Coverage: the 5-95% band of R replications holds
-    on average about 0.9 (R - 1) / (R + 1) of the outcomes of a continuous quantity (81% for
-    R = 20, 86% for R = 40), so the test uses 40 replications and holds every metric to the
-    80-98% coverage the back-test promises; counts tie, and their bands hold more.
+    baselines on all three metrics each time). Coverage: p05/p95 bound a 90% prediction
+    interval at any replication count (tests/test_trust.py checks R = 10 and 20); this test
+    holds every metric to the 80-98% the back-test promises; counts tie, and their bands hold more.
     """
     folder = write_history(tmp_path / "sensors", days=6, seed=11)
     result = backtest(known_park(), folder, every_min=60, hours=2, replications=40)

@@ -95,3 +95,49 @@ def holm(p_values: Sequence[float]) -> list[float]:
         running = max(running, min(1.0, (m - i) * float(p[k])))
         out[k] = running
     return out.tolist()
+
+
+def prediction_bounds(values: np.ndarray, level: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of a `level` prediction interval for one more draw, per column of `values`.
+
+    `values` holds replications along axis 0 (NaN: no value). Of n exchangeable draws, the
+    k-th smallest X_(k) is above one more draw with probability k / (n + 1), so each bound
+    sits at the rank r = q (n + 1) of its tail q = (1 - level) / 2 from its end (Hyndman and
+    Fan's type 6 positions), interpolated between order statistics. Below n = 19 for 90%
+    (r < 1), no order statistic is far enough out: the bound is widened past the extreme
+    value by σ log(1 / r), the distance to the q tail quantile under an exponential tail
+    whose scale σ is estimated from the outer half of the spacings (Rényi: i × (X_(n-i+1) −
+    X_(n-i)) has mean σ). A column with one value has both bounds at it, one without any
+    value NaN.
+    """
+    data = np.sort(np.asarray(values, dtype=float), axis=0)  # NaN sorts last
+    if data.ndim == 1:
+        data = data[:, None]
+    counts = (~np.isnan(data)).sum(axis=0)
+    tail = (1.0 - level) / 2.0
+    low = np.full(data.shape[1], np.nan)
+    high = np.full(data.shape[1], np.nan)
+    for n in np.unique(counts[counts > 0]).tolist():
+        cols = counts == n
+        column = data[:n, cols]
+        low[cols] = -_upper_bound(-column[::-1], tail)
+        high[cols] = _upper_bound(column, tail)
+    return low, high
+
+
+def _upper_bound(ordered: np.ndarray, tail: float) -> np.ndarray:
+    """The upper `tail` prediction bound of each column of ascending values (no NaN)."""
+    n = ordered.shape[0]
+    if n == 1:
+        return ordered[0]
+    rank_from_top = tail * (n + 1)
+    if rank_from_top >= 1.0:
+        position = n - rank_from_top  # 0-based, fractional
+        below = min(int(np.floor(position)), n - 2)
+        share = position - below
+        return ordered[below] + share * (ordered[below + 1] - ordered[below])
+    k = max(1, (n - 1) // 2)
+    top = ordered[n - 1 - k :][::-1]  # X_(n), X_(n-1), ..., X_(n-k)
+    spacings = top[:-1] - top[1:]
+    scale = (np.arange(1, k + 1)[:, None] * spacings).mean(axis=0)
+    return ordered[n - 1] + scale * math.log(1.0 / rank_from_top)

@@ -37,6 +37,19 @@ def calibration_document(cal: Calibration) -> dict[str, Any]:
         "parameters": parameter_rows(cal, record),
         "validation": validation_rows(cal),
         "refused": [{"place": p, "reason": r} for p, r in sorted(cal.refused.items())],
+        "combinations": [{"place": p, **c} for p, c in sorted(cal.combinations.items())],
+        "changes": [
+            {
+                "asset": c.asset,
+                "quantity": c.quantity,
+                "time": cal.data.timebase.iso(c.at_min),
+                "before": round(c.before, 6),
+                "after": round(c.after, 6),
+                "size_pct": round(c.size_pct, 2),
+                "method": c.method,
+            }
+            for c in cal.changes
+        ],
         "notes": list(cal.notes),
     }
 
@@ -55,7 +68,8 @@ def parameter_rows(cal: Calibration, record: dict[str, Any]) -> list[dict[str, A
         if isinstance(old, dict) and "field" in entry:  # a flow: its rate fields only
             old = {k: v for k, v in old.items() if k in _RATE_FIELDS}
             new = {k: v for k, v in (new or {}).items() if k in _RATE_FIELDS}
-        ci95 = cal.intervals.get(place, {})
+        identifiable = place not in cal.unidentified
+        ci95 = cal.intervals.get(place, {}) if identifiable else {}
         rows.append(
             {
                 "asset": asset,
@@ -69,6 +83,7 @@ def parameter_rows(cal: Calibration, record: dict[str, Any]) -> list[dict[str, A
                 "kept": kept,
                 "changed": old != new,
                 "moved": moved(entry.get("was_per_day", old), ci95) if not kept else False,
+                "identifiable": identifiable,
                 "identifiability": cal.identifiability.get(place, "identified by the data"),
             }
         )

@@ -16,7 +16,9 @@ seen twice). The model with the lowest AIC is written, the weekly ones as ``week
 
 Whether the data are Poisson at all is checked with the index of dispersion of the daily
 counts: Pearson's X² = Σ (n_d − m_d)² / m_d over days, with m_d the fitted expectation of day
-d, is χ²-distributed with (days − 1) degrees of freedom for a Poisson process. A large X²
+d, is χ²-distributed with (days − margins) degrees of freedom for a Poisson process, where
+the margins are the totals the model matches: 1 for the hourly model, one per weekday seen for
+the weekday and weekly models (each fits its weekdays' totals exactly). A large X²
 (over-dispersion) means the days differ more than chance allows: a model with these rates will
 understate day-to-day variation.
 """
@@ -185,7 +187,7 @@ def fit_arrivals(
     size = int(pieces.day.max()) - first + 1 if len(pieces.day) else 0
     m_day = np.bincount(pieces.day - first, expected, minlength=size)
     n_day = np.bincount(days - first, minlength=size).astype(float)[:size]
-    daily = pearson(n_day, m_day, fitted=1)
+    daily = pearson(n_day, m_day, fitted=_daily_margins(choice, pieces))
     piece_of = np.searchsorted(pieces.start, times, side="right") - 1
     n_piece = np.bincount(piece_of, minlength=len(pieces.start)).astype(float)
     k = {"hourly": 24, "weekday": 30, "weekly": 168}[choice]
@@ -204,6 +206,17 @@ def fit_arrivals(
         daily=daily,
         hourly_index=hourly_check.index,
     )
+
+
+def _daily_margins(choice: str, pieces: Exposure) -> int:
+    """How many linear constraints the fitted model puts on the daily expectations.
+
+    The hourly model matches the total count (1); the weekday and weekly models match the
+    count of every weekday seen (one margin per weekday with data).
+    """
+    if choice == "hourly":
+        return 1
+    return max(1, len(np.unique(pieces.week_hour[pieces.hours > 0] // 24)))
 
 
 def pearson(

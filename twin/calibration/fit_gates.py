@@ -4,9 +4,10 @@
 service starts when it arrives or when a lane frees, whichever is later; a lane frees when
 one of the trucks ahead leaves, so with the trucks ahead's ``gate_out`` times known the start
 is ``max(arrive_i, c-th latest gate_out among the trucks that arrived before i)`` and the
-service is ``gate_out_i − start``. The lanes are the file's count unless that makes some
-service negative (the log shows more trucks served at once); then the smallest count that
-does not. The service times are then fitted like dock services (:mod:`.fit_service`).
+service is ``gate_out_i − start``. The lanes are the file's count unless the log contradicts
+it: some service would be negative (more trucks served at once), or another count explains
+the log far better (profile likelihood, :func:`_from_gate_out`). The service times are then
+fitted like dock services (:mod:`.fit_service`).
 
 **Without gate_out (deconvolution).** ``dock_start − arrive`` is gate wait + gate service +
 the drive + dock wait. The drive is the flow's drive out (``depart − dock_end``, its median:
@@ -48,6 +49,7 @@ class GateFit:
     trucks: int  # trucks logged through the gate
     notes: tuple[str, ...] = ()
     times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the service times used
+    fewest_lanes: int = 0  # the fewest lanes that explain the log (0: not seen without gate_out)
 
 
 def flow_drives(trucks: TruckLog, mask: np.ndarray) -> dict[str, float]:
@@ -114,7 +116,7 @@ def fit_gate(
     arrive = trucks.arrive[order]
     gate_out = trucks.gate_out[order]
     if np.isfinite(gate_out[use]).sum() >= 20:
-        lanes, service = _from_gate_out(arrive, gate_out, spec.lanes)
+        lanes, service, fewest = _from_gate_out(arrive, gate_out, spec.lanes)
         times = service[use]
         times = times[np.isfinite(times)]
         fit = fit_service(gate, times)
@@ -123,18 +125,27 @@ def fit_gate(
             "gate_out), maximum likelihood of every family, lowest AIC"
         )
         data = "trucks.csv arrive/gate_out"
+        used = len(times)
         return GateFit(
-            gate, lanes, spec.lanes, fit, method, data, len(times), int(use.sum()), notes, times
+            gate, lanes, spec.lanes, fit, method, data, used, int(use.sum()), notes, times, fewest
         )
     return _deconvolved(gate, spec.lanes, trucks, order, use, dock_free[order], notes)
 
 
-def _from_gate_out(arrive: np.ndarray, gate_out: np.ndarray, lanes: int) -> tuple[int, np.ndarray]:
-    """Service times from the rebuilt lane queue; more lanes when the file's are too few.
+def _from_gate_out(
+    arrive: np.ndarray, gate_out: np.ndarray, lanes: int
+) -> tuple[int, np.ndarray, int]:
+    """The lanes and service times that explain the gate log best, and the fewest lanes
+    that explain it at all.
 
-    More lanes only start trucks earlier, so "no negative service" is monotone in the count:
-    the fewest lanes that work are found by bisection between the file's count and the most
-    trucks ever at the gate at once (with that many, nobody queues).
+    Given the arrivals and a lane count c, FCFS makes each ``gate_out`` the lane start plus
+    the service, so the log's likelihood under (c, a service law) is the product of the
+    service densities (the map from services to exits is triangular with unit diagonal). The
+    counts that explain the log (no negative service) run from the fewest, found by
+    bisection (more lanes only start trucks earlier), upwards; the profile likelihood over
+    them (each count's best family) picks one. The file's count stays unless it cannot explain
+    the log or another count beats it by the 0.1% likelihood-ratio bound (χ²₁: 10.83), so
+    the log settles the count only when it contradicts the file.
     """
     tol = resolution(np.concatenate([arrive, gate_out[np.isfinite(gate_out)]]))
 
@@ -142,19 +153,32 @@ def _from_gate_out(arrive: np.ndarray, gate_out: np.ndarray, lanes: int) -> tupl
         service = gate_out - lane_starts(arrive, gate_out, count)
         return None if (service[np.isfinite(service)] < -tol).any() else service
 
-    found = services(lanes)
-    if found is not None:
-        return lanes, np.maximum(found, 0.0)
     most, _ = max_concurrency(arrive, np.where(np.isfinite(gate_out), gate_out, np.inf))
-    low, high = lanes, max(most, lanes + 1)  # `low` fails; `high` cannot (nobody queues)
+    low, high = 0, max(most, lanes, 1)  # `low` fails (no lane); `high` cannot (nobody queues)
     while high - low > 1:
         middle = (low + high) // 2
         if services(middle) is None:
             low = middle
         else:
             high = middle
-    result = services(high)
-    return high, np.maximum(result, 0.0) if result is not None else np.full(len(arrive), np.nan)
+    fewest = high
+    candidates = range(fewest, max(fewest, lanes) + 1)
+    times = {c: np.maximum(found, 0.0) for c in candidates if (found := services(c)) is not None}
+    support = {c: _loglik(t) for c, t in times.items()}
+    best = max(support, key=lambda c: (support[c], c == lanes))
+    if lanes in support and support[best] - support[lanes] <= LANES_LR / 2:
+        best = lanes
+    return best, times[best], fewest
+
+
+LANES_LR = 10.83
+"""χ²₁ at 0.1%: a lane count other than the file's must beat it by this likelihood ratio."""
+
+
+def _loglik(times: np.ndarray) -> float:
+    """The log-likelihood of the best-fitting family (−inf when none fits)."""
+    fit = fit_service("lanes", times[np.isfinite(times)])
+    return fit.best.loglik if fit is not None else -math.inf
 
 
 def _deconvolved(

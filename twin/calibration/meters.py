@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from twin.calibration.apply import Edit, significant
+from twin.calibration.changes import after_last_change
 from twin.calibration.fit_meters import (
     LevelFit,
     fit_levels,
@@ -70,7 +71,7 @@ def _part(quantity: str) -> str:
 
 def _level_fits(cal: Calibration, edit: Edit) -> Fitted:
     """Base + shift of every metered building power and water (absurd meters refused)."""
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     buildings = {b.id: b for b in cal.source.buildings}
     fitted: Fitted = {}
     for (asset, quantity), series in sorted(cal.data.meters.items()):
@@ -107,10 +108,11 @@ def _level_fits(cal: Calibration, edit: Edit) -> Fitted:
 
 def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, list[Window]]:
     """Each building's shifts, with the weekdays the meters show them off taken out."""
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     buildings = {b.id: b for b in cal.source.buildings}
     shifts = {b.id: list(b.shifts) for b in cal.source.buildings}
-    for asset, meters in fitted.items():
+    for asset, all_meters in fitted.items():
+        meters = {q: m for q, m in all_meters.items() if not _shaped(buildings[asset], q)}
         found = infer_weekdays(asset, meters, shifts[asset], clock, cal.data.timebase.iso)
         if found is None:
             continue
@@ -120,7 +122,7 @@ def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, l
         shifts[asset] = list(found.windows)
         for quantity, refit in found.refits.items():
             train, _, prior = meters[quantity]
-            meters[quantity] = (train, refit, prior)
+            all_meters[quantity] = (train, refit, prior)
         mae = "; ".join(
             f"{q}: mean absolute deviation {b:,.4g} → {a:,.4g}" for q, (b, a) in found.mae.items()
         )
@@ -143,29 +145,109 @@ def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, l
     return shifts
 
 
+def _shaped(building: Any, quantity: str) -> bool:
+    """Whether the park file gives this load as a level and a shape (shifts do not drive it)."""
+    section = building.power if _part(quantity) == "power" else building.water
+    return section is not None and section.shape is not None
+
+
 def _write_loads(
     cal: Calibration, edit: Edit, fitted: Fitted, shifts: dict[str, list[Window]]
 ) -> dict[str, Predict]:
     """Write base + shift, or a load shape when AIC clearly prefers one; the water models."""
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     info = cal.source.park
     water: dict[str, Predict] = {}
     for asset, meters in fitted.items():
-        for quantity, (train, fit, prior) in meters.items():
+        for quantity, (whole, first_fit, prior) in meters.items():
+            train, fit = _follow_change(cal, whole, first_fit, shifts[asset], clock, prior)
             cal.levels[(asset, quantity)] = fit
             refits = LevelRefits(train, fit, shifts[asset], clock, prior)
             choice = fit_shapes(train, clock, info.start, info.holidays, refits.predict)
             cal.shapes[(asset, quantity)] = choice
             guard = _load_intervals(cal, asset, quantity, refits, choice)
             if choice.shape is None:
-                _write_levels(cal, edit, (asset, quantity), fit, prior, choice, guard)
                 predictor = _levels_predictor(fit, shifts[asset], clock)
             else:
-                _write_shape(cal, edit, asset, quantity, choice, prior)
                 predictor = _shape_predictor(choice.shape, clock, info.start, info.holidays)
+            params = 2 if choice.shape is None else choice.shape.params
+            meter = (asset, quantity)
+            held = _file_shape_held(cal, edit, meter, train, (predictor, params), guard)
+            if held is not None:
+                predictor = held
+            elif choice.shape is None:
+                _write_levels(cal, edit, (asset, quantity), fit, prior, choice, guard)
+            else:
+                _write_shape(cal, edit, asset, quantity, choice, prior)
             if quantity == "water_m3h":
                 water[asset] = predictor
     return water
+
+
+SHAPE_MARGIN = 10.0
+"""Laplace log-likelihood by which a fitted load shape must beat the file's to replace it."""
+
+
+def _file_shape_held(
+    cal: Calibration,
+    edit: Edit,
+    meter: tuple[str, str],
+    train: MeterSeries,
+    fitted: tuple[Predict, int],
+    guard: dict[str, Interval],
+) -> Predict | None:
+    """The file's load shape and level when the data support them (recorded as kept).
+
+    They hold when the file's level lies in the fitted shape's 99.9% level interval (when a
+    shape was fitted) and the fitted model (`fitted`, with `params` parameters: shape or
+    levels) does not beat the file's shape by more than its parameters plus
+    :data:`SHAPE_MARGIN` in Laplace log-likelihood, n log(MAE_file / MAE_fit) (Akaike).
+    """
+    asset, quantity = meter
+    part = _part(quantity)
+    building = next(b for b in cal.source.buildings if b.id == asset)
+    section: Any = building.power if part == "power" else building.water
+    level_name = NAMES[part][2]
+    if section is None or section.shape is None:
+        return None
+    file_level = float(getattr(section, level_name))
+    if level_name in guard and not inside(file_level, guard[level_name]):
+        return None
+    info = cal.source.park
+    clock = Clock.of(info.start, info.holidays)
+    predictor = _form_predictor(section.shape, file_level, clock, info.start, info.holidays)
+    y = train.value
+    model, params = fitted
+    mae_file = float(np.mean(np.abs(y - predictor(train))))
+    mae_fit = float(np.mean(np.abs(y - model(train))))
+    gain = len(y) * math.log(max(mae_file, 1e-12) / mae_fit) if mae_fit > 0 else math.inf
+    if gain > params + SHAPE_MARGIN:
+        return None
+    why = f"the data support the file's load shape and {level_name} {file_level:g}"
+    edit.keep(f"buildings[id={asset}].{part}.{level_name}", why)
+    edit.keep(f"buildings[id={asset}].{part}.shape", why)
+    return predictor
+
+
+def _follow_change(
+    cal: Calibration,
+    train: MeterSeries,
+    fit: LevelFit,
+    windows: list[Window],
+    clock: Clock,
+    prior: tuple[float, float],
+) -> tuple[MeterSeries, LevelFit]:
+    """The readings and levels after the meter's last change in level (recorded and noted)."""
+    after, refit, change = after_last_change(train, fit, windows, clock, prior)
+    if change is None:
+        return train, fit
+    cal.changes.append(change)
+    cal.notes.append(
+        f"{change.asset} {change.quantity}: the level changed by {change.size_pct:+.0f}% on "
+        f"{cal.data.timebase.iso(change.at_min)} ({change.before:,.4g} → {change.after:,.4g}); "
+        "fitted on the readings after it"
+    )
+    return after, refit
 
 
 def _load_intervals(
@@ -188,6 +270,9 @@ def _load_intervals(
         cal.intervals[f"{where}.{level}"] = {level: widen(reported[0], step)}
         return {level: widen(guard[0], step)}
 
+    if not refits.fit.separable and refits.windows:
+        return _combined_interval(cal, where, (base, shift), refits, blocks, step)
+
     def levels(mask: np.ndarray) -> tuple[float, float]:
         found = refits.fit_on(mask)
         return found.base, found.shift
@@ -195,14 +280,50 @@ def _load_intervals(
     reported, guard = jackknife(blocks, levels)
     cal.intervals[f"{where}.{base}"] = {base: widen(reported[0], step)}
     cal.intervals[f"{where}.{shift}"] = {shift: widen(reported[1], step)}
-    if not refits.fit.separable:
-        note = (
-            "not told apart from the other level: the building is in shift nearly all the "
-            "time (or has no shifts), so only their sum is fitted; split as in the park file"
-        )
-        cal.identifiability[f"{where}.{base}"] = note
-        cal.identifiability[f"{where}.{shift}"] = note
     return {base: widen(guard[0], step), shift: widen(guard[1], step)}
+
+
+COMBINED = "combined"
+"""The guard's key for the one combination of base and shift the data identify."""
+
+
+def _combined_interval(
+    cal: Calibration,
+    where: str,
+    names: tuple[str, str],
+    refits: LevelRefits,
+    blocks: np.ndarray,
+    step: float,
+) -> dict[str, Interval]:
+    """Base and shift of a building (nearly) always in shift: only base + shift × s̄ is seen.
+
+    s̄ is the mean shift share of the readings. Base and shift are marked unidentifiable,
+    with no interval; the combination gets the day-block jackknife interval, and its 99.9%
+    one is the guard (key :data:`COMBINED`).
+    """
+    base, shift = names
+    mean_share = float(shift_share(refits.train, refits.windows, refits.clock).mean())
+    text = f"{base} + {shift}" + ("" if mean_share >= 0.995 else f" × {mean_share:.3f}")
+
+    def combined(mask: np.ndarray) -> tuple[float]:
+        found = refits.fit_on(mask)
+        return (found.base + found.shift * mean_share,)
+
+    reported, guard = jackknife(blocks, combined)
+    note = (
+        f"not identifiable: the building is in shift {100 * mean_share:.0f}% of the time, so "
+        f"the data tell only {text} (fitted with its interval); split as in the park file"
+    )
+    for name in names:
+        cal.identifiability[f"{where}.{name}"] = note
+        cal.unidentified.add(f"{where}.{name}")
+    cal.combinations[where] = {
+        "combination": text,
+        "share": round(mean_share, 4),
+        "fitted": round(combined(np.ones(len(refits.train.value), dtype=bool))[0], 6),
+        "ci95": widen(reported[0], step),
+    }
+    return {COMBINED: widen(guard[0], step)}
 
 
 def _week_level(y: np.ndarray, cells: tuple[np.ndarray, int, str], mask: np.ndarray) -> float:
@@ -229,12 +350,27 @@ def _write_levels(
     section: Any = building.power if part == "power" else building.water
     shaped = section is not None and section.shape is not None
     inferred = asset in cal.weekdays and cal.weekdays[asset].inferred
+    # the file's levels are judged by the data unless the meter changed level (then they
+    # are the old level's, fitted after the change)
+    judged = not shaped and not any(
+        c.asset == asset and c.quantity == quantity for c in cal.changes
+    )
     days = (
         f" (shifts on {day_range(cal.weekdays[asset].days)} only, as inferred)" if inferred else ""
     )
+    if COMBINED in guard and judged:
+        share = cal.combinations[f"buildings[id={asset}].{part}"]["share"]
+        if inside(prior[0] + prior[1] * share, guard[COMBINED]):
+            for name in NAMES[part][:2]:
+                edit.keep(
+                    f"buildings[id={asset}].{part}.{name}",
+                    "the data support the file's base and shift together (their identified "
+                    f"combination's 99.9% interval {guard[COMBINED]})",
+                )
+            return
     for name, value, was in zip(NAMES[part][:2], (fit.base, fit.shift), prior, strict=True):
         place = f"buildings[id={asset}].{part}.{name}"
-        if not shaped and not inferred and inside(was, guard[name]):
+        if judged and name in guard and inside(was, guard[name]):
             low, high = guard[name]
             edit.keep(place, f"the data support the file's {was:g} (99.9% interval {low}..{high})")
             continue
@@ -363,10 +499,17 @@ def _shape_predictor(
     shape: ShapeFit, clock: Clock, start: str, holidays: list[str] | None
 ) -> Predict:
     form = LoadShape.model_validate(shape.shape)
+    return _form_predictor(form, shape.level, clock, start, holidays)
+
+
+def _form_predictor(
+    form: LoadShape, level: float, clock: Clock, start: str, holidays: list[str] | None
+) -> Predict:
+    """Each reading's mean of `level` × `form` over its interval."""
 
     def at(series: MeterSeries) -> np.ndarray:
         begin = series.t_min - series.interval_min
-        return shape.level * shape_average(form, clock, begin, series.t_min, start, holidays)
+        return level * shape_average(form, clock, begin, series.t_min, start, holidays)
 
     return at
 
@@ -403,7 +546,7 @@ def _wastewater(
     cal: Calibration, edit: Edit, water_models: dict[str, Predict], shifts: dict[str, list[Window]]
 ) -> None:
     """Each building's wastewater ratio, against its water meter or its fitted water."""
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     buildings = {b.id: b for b in cal.source.buildings}
     for (asset, quantity), series in sorted(cal.data.meters.items()):
         if quantity != "wastewater_m3h":

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from twin.calibration.changes import MeterChange
 from twin.calibration.fit_arrivals import ArrivalFit
 from twin.calibration.fit_docks import DockCount
 from twin.calibration.fit_gates import GateFit
@@ -62,6 +63,9 @@ class Calibration:
     refused: dict[str, str] = field(default_factory=dict)  # place -> why its fit was refused
     intervals: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)  # by place
     identifiability: dict[str, str] = field(default_factory=dict)  # place -> what the data miss
+    changes: list[MeterChange] = field(default_factory=list)  # level steps found in meters
+    unidentified: set[str] = field(default_factory=set)  # places the data cannot tell
+    combinations: dict[str, dict[str, Any]] = field(default_factory=dict)  # what they can tell
     interrupted: bool = False  # Ctrl-C during the validation: every fit, no validation
 
     def quiet(self, stage: str) -> Any:

@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from twin.calibration.apply import Edit, significant
+from twin.calibration.changes import arrivals_after_last_change
 from twin.calibration.fit_arrivals import fit_arrivals, judge_file_rates
 from twin.calibration.fit_docks import DockCount, fit_dock_count, freed_at_start, resolution
-from twin.calibration.fit_gates import fit_gate
+from twin.calibration.fit_gates import GateFit, fit_gate
 from twin.calibration.fit_service import ServiceFit, file_ks_p, fit_service, frozen
 from twin.calibration.read import TRUCKS
 from twin.calibration.result import Calibration
@@ -39,7 +40,7 @@ def fit_trucks(cal: Calibration, edit: Edit) -> None:
     if trucks is None:
         return
     park = cal.source
-    clock = Clock.of(park.park.start)
+    clock = Clock.of(park.park.start, park.park.holidays)
     lo = math.floor((trucks.first_min + clock.start_offset_min) / 60.0) * 60.0
     lo -= clock.start_offset_min
     hi = min(cal.split, trucks.last_min)
@@ -56,7 +57,7 @@ def _fit_flows(cal: Calibration, edit: Edit, window: tuple[float, float], period
     trucks = cal.data.trucks
     assert trucks is not None
     lo, hi = window
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     flows = {f.id: f for f in cal.source.logistics.flows}
     for fid in sorted(set(trucks.flow.tolist())):
         place = f"logistics.flows[id={fid}]"
@@ -72,24 +73,32 @@ def _fit_flows(cal: Calibration, edit: Edit, window: tuple[float, float], period
             )
             continue
         fit = fit_arrivals(fid, times, window, clock)
+        flow_window, change = arrivals_after_last_change(fid, times, window, clock, fit)
+        if change is not None:
+            cal.changes.append(change)
+            cal.notes.append(
+                f"flow '{fid}': its arrival rate changed by {change.size_pct:+.0f}% on "
+                f"{cal.data.timebase.iso(change.at_min)} ({change.before:.4g} → "
+                f"{change.after:.4g} trucks a day); fitted on the arrivals after it"
+            )
+            fit = fit_arrivals(fid, times, flow_window, clock)
         cal.arrivals[fid] = fit
         reported, _ = poisson_rate(fit.n, fit.exposure_h / 24.0, fit.daily.index)
         cal.intervals[place] = {"per_day": reported}
         was = float(np.mean(flow.weekly_rates())) * 24
-        test = judge_file_rates(fit, np.asarray(flow.weekly_rates()), times, window, clock)
-        if test.replace_by is None:
+        test = judge_file_rates(fit, np.asarray(flow.weekly_rates()), times, flow_window, clock)
+        if test.replace_by is None and change is None:
             edit.keep(place, f"the data support the file's rates ({test.summary()})")
             continue
+        replace_by = test.replace_by or "scaled"  # after a change, the file's rates are old
         value: dict[str, Any] = dict.fromkeys(_RATE_FIELDS)
-        if test.replace_by == "scaled":
+        if replace_by == "scaled":
             key, rates = _scaled_rates(flow, test.factor)
             how = f"the file's rates × {test.factor:.4g} (maximum likelihood)"
         else:
-            key = "hourly_profile" if test.replace_by == "hourly" else "weekly_profile"
-            rates = (
-                fit.hourly if key == "hourly_profile" else fit.weekday_or_weekly(test.replace_by)
-            )
-            how = f"model '{test.replace_by}' ({MODELS[test.replace_by]})"
+            key = "hourly_profile" if replace_by == "hourly" else "weekly_profile"
+            rates = fit.hourly if key == "hourly_profile" else fit.weekday_or_weekly(replace_by)
+            how = f"model '{replace_by}' ({MODELS[replace_by]})"
         value[key] = [significant(r, 4) for r in np.atleast_1d(rates).tolist()]
         if key == "rate_per_hour":
             value[key] = value[key][0]
@@ -264,7 +273,7 @@ def _fit_dock_counts(
     trucks = cal.data.trucks
     assert trucks is not None
     lo, hi = window
-    clock = Clock.of(cal.source.park.start)
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     tol = max(resolution(trucks.dock_start), resolution(trucks.dock_end))
     dock_free = np.zeros(len(trucks), dtype=bool)
     groups = {g.id: g for g in cal.source.logistics.dock_groups}
@@ -367,26 +376,40 @@ def _fit_gates(
             method=found.method,
             data=found.data,
         )
-        lanes_place = f"logistics.gates[id={gate.id}].lanes"
-        if "gate_out" in found.data:
-            cal.intervals[lanes_place] = {"lanes": [float(found.lanes), None]}
-            cal.identifiability[lanes_place] = (
-                "bounded from below: the fewest lanes that explain the gate log; more lanes "
-                "change nothing while the gate never queues"
-            )
-        else:
-            cal.identifiability[lanes_place] = "not observed without gate_out: the file's lanes"
-        if found.lanes != found.file_lanes:
-            edit.set(
-                f"logistics.gates[id={gate.id}].lanes",
-                found.lanes,
-                found.file_lanes,
-                source=TRUCKS,
-                period=period,
-                method="the fewest lanes with which the rebuilt gate queue has no negative "
-                "service time",
-                data=found.data,
-            )
+        _record_lanes(cal, edit, found, period)
+
+
+def _record_lanes(cal: Calibration, edit: Edit, found: GateFit, period: str) -> None:
+    """The gate's lanes: fitted from the log with gate_out (kept when it supports the file's),
+    unidentifiable without it (the file's count, said so)."""
+    place = f"logistics.gates[id={found.gate}].lanes"
+    if "gate_out" not in found.data:
+        cal.identifiability[place] = "not observed without gate_out: the file's lanes"
+        cal.unidentified.add(place)
+        edit.keep(place, "not observed without gate_out")
+        return
+    cal.intervals[place] = {"lanes": [float(found.fewest_lanes), None]}
+    cal.identifiability[place] = (
+        "bounded from below by the fewest lanes that explain the gate log; above it, chosen by "
+        "the likelihood of the service times, which cannot see lanes a gate never needs"
+    )
+    method = (
+        "profile likelihood of the gate's service times over the lane counts that explain "
+        "the log (rebuilt FCFS queue, no negative service); the file's count unless rejected "
+        "at 0.1%"
+    )
+    if found.lanes == found.file_lanes:
+        edit.keep(place, f"the gate log supports the file's {found.file_lanes} ({method})")
+        return
+    edit.set(
+        place,
+        found.lanes,
+        found.file_lanes,
+        source=TRUCKS,
+        period=period,
+        method=method,
+        data=found.data,
+    )
 
 
 def logged_groups(cal: Calibration) -> set[str]:

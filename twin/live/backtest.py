@@ -4,10 +4,13 @@ At every origin (every `every_min` minutes of the history), the state is rebuilt
 published up to the origin only (:func:`twin.live.state.state_at`), the nowcast runs from it,
 and its value at the horizon's end is compared with what then happened, read with hindsight
 from the whole history (:func:`twin.live.state.history_document`; gate-to-dock times from the
-reconstructed visits). Two baselines are scored the same way, at the same moments:
+reconstructed visits). What happened, and persistence, come from the data alone: moments the
+events do not publish are filled with routes the events themselves tell (:func:`data_routes`),
+so two parks back-tested on one history are scored against the same outcomes. Two baselines
+are scored the same way, at the same moments:
 
-- persistence: the value at the origin holds (counts from the origin's state, gate-to-dock
-  over the step that ends at the origin);
+- persistence: the value at the origin holds (counts from the data up to the origin,
+  gate-to-dock over the step that ends at the origin);
 - cold start: the park simulated from empty with the usual one-day warm-up before the first
   origin, knowing nothing of the state: what the twin would say without the feed. Its
   replications also give it a band, whose coverage is reported beside the nowcast's.
@@ -38,6 +41,7 @@ from twin.errors import InputError, UsageError
 from twin.experiment.backends import Backend
 from twin.experiment.runner import Progress, replicate
 from twin.experiment.settings import Case, Workers
+from twin.live.follow import followed_park
 from twin.live.nowcast import (
     band,
     check_options,
@@ -48,9 +52,9 @@ from twin.live.nowcast import (
     trace_series,
 )
 from twin.live.replay import replay_into_store
-from twin.live.state import LOOKBACK_H, history_document, state_at
+from twin.live.state import LOOKBACK_H, history_document, state_at, state_from_events
 from twin.live.store import Store, to_seconds
-from twin.live.visits import ParkTimings, group_visits, moments
+from twin.live.visits import ParkTimings, group_visits, moments, observed_routes
 from twin.model.schema import Park
 from twin.sim.start_state import StartState
 
@@ -205,6 +209,7 @@ def backtest(
     end: datetime | None = None,
     workers: Workers | None = None,
     progress: Progress | None = None,
+    follow: bool = False,
 ) -> Backtest:
     """Nowcast at each origin of a recorded history and score it (see the module docstring).
 
@@ -220,6 +225,8 @@ def backtest(
         end: no origin after this (default: the last one whose horizon the history covers).
         workers: where the replications run (default: one process); any gives the same numbers.
         progress: called with (replications done, planned) of the origins' nowcasts.
+        follow: re-estimate the flows' rates at each origin from the day of trucks before it
+            (:func:`twin.live.follow.followed_park`).
 
     Raises:
         InputError: the source cannot be read.
@@ -236,23 +243,26 @@ def backtest(
         result = Backtest(park.park.name, origins, hours, every_min, replications, seed)
         result.flows_left_out = left_out
         horizon = timedelta(hours=hours)
-        truth = _observed(park, store, origins, horizon, every_min, step_min)
+        routes = data_routes(store)
+        truth = _observed(park, store, origins, horizon, every_min, step_min, routes)
         states = [state_at(park, store, origin) for origin in origins]
+        seen = [_seen_at(park, store, origin, routes) for origin in origins]
+        parks = [followed_park(park, store, o) if follow else park for o in origins]
     workers = workers or Workers()
     with workers.open() as backend:
         targets = [o + horizon for o in origins]
         cold = _cold(park, targets, replications, seed, step_min, workers, backend)
         finals = _nowcasts(
-            park, origins, states, hours, replications, seed, step_min, workers, backend, progress
+            parks, origins, states, hours, replications, seed, step_min, workers, backend, progress
         )
-    for k, (origin, state, final) in enumerate(zip(origins, states, finals, strict=True)):
-        outcomes = _outcomes(park, origin, origin + horizon, state, final, truth, cold, k)
+    for k, (origin, now, final) in enumerate(zip(origins, seen, finals, strict=True)):
+        outcomes = _outcomes(park, origin, origin + horizon, now, final, truth, cold, k)
         result.outcomes.extend(outcomes)
     return result
 
 
 def _nowcasts(
-    park: Park,
+    parks: list[Park],
     origins: list[datetime],
     states: list[StartState],
     hours: float,
@@ -265,21 +275,22 @@ def _nowcasts(
 ) -> list[dict[str, np.ndarray]]:
     """Each origin's nowcast at the horizon's end: series -> (replications, 1) values.
 
-    Every origin is a case of one run of the runner, warm-started from its state with its own
-    seed (:func:`origin_seed`); only the horizon's end is sampled.
+    Every origin is a case of one run of the runner: its park (the followed rates, when
+    following), warm-started from its state with its own seed (:func:`origin_seed`); only the
+    horizon's end is sampled.
     """
-    for state in states:
+    for park, state in zip(parks, states, strict=True):
         check_state(park, state)
     steps = max(1, math.floor(hours * 60 / step_min + 1e-9))
     end = step_min * np.arange(1, steps + 1)[-1:]
     cases = [
         Case(park, start=state, seed=origin_seed(seed, origin))
-        for origin, state in zip(origins, states, strict=True)
+        for park, origin, state in zip(parks, origins, states, strict=True)
     ]
     settings = workers.settings(hours / 24, 0.0, step_min, seed, replications)
     measure = functools.partial(trace_series, times=end, step_min=step_min)
     runs = replicate(cases, settings, measure, progress, backend)
-    names = series_names(park)
+    names = series_names(parks[0])  # the parks differ in their rates only
     return [{name: np.array([run[name] for run in case]) for name in names} for case in runs]
 
 
@@ -342,6 +353,19 @@ Table = dict[str, dict[datetime, float | None]]
 """Series name -> moment -> value (None: no value)."""
 
 
+def data_routes(store: Store) -> ParkTimings:
+    """The routes the history's own events tell (:func:`twin.live.visits.observed_routes`)."""
+    events = store.truck_events()
+    return observed_routes(group_visits(events, [to_seconds(e.time) for e in events]))
+
+
+def _seen_at(park: Park, store: Store, origin: datetime, routes: ParkTimings) -> StartState:
+    """The trucks at `origin` as the data up to it tell them, with the data's routes: what
+    persistence carries forward, the same for every park."""
+    events = store.truck_events(origin - timedelta(hours=LOOKBACK_H), origin)
+    return state_from_events(park, events, origin, routes)
+
+
 def _observed(
     park: Park,
     store: Store,
@@ -349,30 +373,37 @@ def _observed(
     horizon: timedelta,
     every_min: float,
     step_min: float,
+    routes: ParkTimings,
 ) -> Table:
-    """What happened, with hindsight, at every origin and every horizon's end."""
+    """What happened, with hindsight, at every origin and every horizon's end.
+
+    Moments the events do not publish are told by the data's own `routes`
+    (:func:`data_routes`), not the park's, so every park tested on a history is scored
+    against the same outcomes.
+    """
     grid = math.gcd(int(every_min), int(horizon.total_seconds() // 60))
-    doc = history_document(park, store, origins[0], origins[-1] + horizon, step_min=grid)
+    last = origins[-1] + horizon
+    doc = history_document(park, store, origins[0], last, step_min=grid, routes=routes)
     moments_ = [datetime.fromisoformat(t) for t in doc["time"]]
     table: Table = {}
     for name, values in doc["series"].items():
         if name == "trucks.in_park" or name.startswith("docks."):
             table[name] = dict(zip(moments_, values, strict=True))
     table["trucks.gate_to_dock_min"] = dict(
-        zip(moments_, _observed_gate_to_dock(park, store, moments_, step_min), strict=True)
+        zip(moments_, _observed_gate_to_dock(routes, store, moments_, step_min), strict=True)
     )
     return table
 
 
 def _observed_gate_to_dock(
-    park: Park, store: Store, when: list[datetime], step_min: float
+    routes: ParkTimings, store: Store, when: list[datetime], step_min: float
 ) -> list[float | None]:
     """Mean gate-to-dock time of the visits whose dock service started in each step."""
     events = store.truck_events(when[0] - timedelta(hours=LOOKBACK_H), when[-1])
     visits = group_visits(events, [to_seconds(e.time) for e in events])
     if not visits:
         return [None] * len(when)
-    bounds = moments(visits, ParkTimings.of(park)) / 60.0  # minutes on the store's axis
+    bounds = moments(visits, routes) / 60.0  # minutes on the store's axis
     bounds[~np.isfinite(bounds)] = np.nan
     times = np.array([to_seconds(t) / 60.0 for t in when])
     means = mean_gate_to_dock(bounds[:, 0], bounds[:, 4], times, step_min)

@@ -3,7 +3,8 @@
 :class:`Ingester` is the broker-free heart of ``parktwin live``: the MQTT feed and the replay
 both hand it payloads (with a token each, e.g. an MQTT message id) and it commits them to the
 store in batches; only then does it return the tokens of the batch, which the feed then
-acknowledges. It also keeps the park clock (the latest message time) and runs periodic jobs
+acknowledges. It also keeps the park clock (the latest message time not ahead of the wall clock,
+live; a message dated ahead is stored and counts when its time comes) and runs periodic jobs
 (``every(minutes, job)``) when that clock passes their next due time, after the commit that
 moved it, so a job always sees the data that triggered it.
 """
@@ -155,7 +156,9 @@ class Ingester:
         if not self._tokens:
             return []
         done = self.store.ingest(self._records, self._rejects)
-        tokens, latest = self._tokens, max((r.time for r in self._records), default=None)
+        limit = self.validator.present_limit()
+        times = (r.time for r in self._records if limit is None or r.time <= limit)
+        tokens, latest = self._tokens, max(times, default=None)
         s = self.stats
         s.messages += len(tokens)
         s.stored += done.stored

@@ -164,6 +164,13 @@ class Validator:
             self._clock_read = (tick, now)
         return self._clock_read[1]
 
+    def present_limit(self) -> datetime | None:
+        """The clock the twin's present may not pass: the wall clock in park time when live
+        (times are checked), None for recorded data (every message time may be the present)."""
+        if self.max_ahead_h is None:
+            return None
+        return self.now or self._clock()
+
     def outage_kind(self, asset: str) -> OutageKind | None:
         """What an alarm's asset is (substation, feeder, supply or gate), None if unknown."""
         return self._outage_kinds.get(asset)

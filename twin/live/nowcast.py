@@ -2,9 +2,9 @@
 
 :func:`forecast_samples` runs the replications from a :class:`~twin.sim.start_state.StartState`
 (a warm start, :mod:`twin.sim.start_state`) and samples every series at the end of each step;
-:func:`nowcast` summarises them (mean and 5-95% band) and raises alerts; :func:`nowcast_store`
-does the same from the state a store describes. The back-test (:mod:`twin.live.backtest`) uses
-the samples.
+:func:`nowcast` summarises them (mean and 90% prediction band) and raises alerts;
+:func:`nowcast_store` does the same from the state a store describes. The back-test
+(:mod:`twin.live.backtest`) uses the samples.
 
 Times are the ends of the steps, ``origin + k * step_min`` for k = 1..n. Queue lengths and
 trucks in the park are counts at that instant (as ``parktwin state`` counts them); the
@@ -32,11 +32,13 @@ import numpy as np
 from twin.errors import UsageError
 from twin.experiment.runner import Progress, replicate
 from twin.experiment.settings import Case, Workers
+from twin.live.follow import followed_park
 from twin.live.state import LOOKBACK_H, state_at
 from twin.live.store import Store
 from twin.model.schema import Park
 from twin.sim.start_state import StartState, start_state_problems
 from twin.sim.trace import Trace
+from twin.stats import prediction_bounds
 
 MAX_HOURS = 7 * 24.0
 MAX_REPLICATIONS = 10_000
@@ -267,12 +269,20 @@ def _step_mean(edges: np.ndarray, kw: np.ndarray, times: np.ndarray, step_min: f
 
 
 def band(values: np.ndarray) -> dict[str, list[float | None]]:
-    """Mean, 5% and 95% quantiles over replications (axis 0) at each time; None: no value."""
+    """Mean and 90% prediction band over replications (axis 0) at each time; None: no value.
+
+    ``p05`` and ``p95`` bound a 90% prediction interval for one more replication at any
+    replication count (:func:`twin.stats.prediction_bounds`: order statistics at the ranks
+    0.05 (R + 1) and 0.95 (R + 1), widened past the extremes below R = 19). A series that
+    cannot go below zero in any replication has its lower bound kept at zero or above.
+    """
     any_value = (~np.isnan(values)).any(axis=0)
     with warnings.catch_warnings():  # all-NaN steps warn; they are reported as None
         warnings.simplefilter("ignore", RuntimeWarning)
         mean = np.nanmean(values, axis=0)
-        low, high = np.nanquantile(values, BAND, axis=0)
+        floor = np.nanmin(values, axis=0)
+    low, high = prediction_bounds(values, BAND[1] - BAND[0])
+    low = np.where(floor >= 0, np.maximum(low, 0.0), low)
     return {
         name: [float(x) if ok else None for x, ok in zip(column, any_value, strict=True)]
         for name, column in (("mean", mean), ("p05", low), ("p95", high))
@@ -309,9 +319,7 @@ def find_alerts(samples: Samples, thresholds: Mapping[str, float]) -> list[Alert
     moments = samples.moments()
     for name, threshold in thresholds.items():
         values = samples.values[name]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            high = np.nanquantile(values, BAND[1], axis=0)
+        high = prediction_bounds(values, BAND[1] - BAND[0])[1]
         crossing = np.flatnonzero(high > threshold)
         if not len(crossing):
             continue
@@ -357,7 +365,8 @@ def nowcast(
         progress: called with (replications done, replications planned).
 
     Returns:
-        The forecast: every series' mean and 5-95% band at each step's end, and the alerts.
+        The forecast: every series' mean and 90% prediction band at each step's end, and
+            the alerts.
 
     Raises:
         UsageError: options out of range, an unknown series in a threshold, or a state that
@@ -413,11 +422,14 @@ def nowcast_store(
     seen_only: bool = False,
     workers: Workers | None = None,
     progress: Progress | None = None,
+    follow: bool = False,
 ) -> Forecast:
     """:func:`nowcast` from the state the store describes at `at` (default: the latest).
 
     With `seen_only`, the flows of which the store has no truck in the day before the state
-    are left out (:func:`seen_flows_only`) and listed in ``flows_left_out``.
+    are left out (:func:`seen_flows_only`) and listed in ``flows_left_out``. With `follow`,
+    the flows' rates are re-estimated from the last day of trucks
+    (:func:`twin.live.follow.followed_park`).
 
     Raises:
         UsageError: an empty store, `at` before its first message, or as :func:`nowcast`.
@@ -431,6 +443,8 @@ def nowcast_store(
             "the state there is unknown"
         )
     state = state_at(park, store, at)
+    if follow:
+        park = followed_park(park, store, state.time)
     left_out: list[str] = []
     if seen_only:
         since = state.time - timedelta(hours=LOOKBACK_H)

@@ -74,7 +74,9 @@ def _trucks_now(
     t = to_seconds(at)
     index = stage_index(bounds, last, t)
     present = []
-    for row in np.flatnonzero((index > 0) & (index < len(MOMENTS))):
+    rows = np.flatnonzero((index > 0) & (index < len(MOMENTS)))
+    newest = {visits[row].truck_id: row for row in rows}  # a truck is in one place: its last
+    for row in sorted(newest.values()):
         visit, k = visits[row], int(index[row]) - 1
         present.append(
             TruckNow(
@@ -114,12 +116,19 @@ def outages_now(park: Park, alarms: Sequence[Alarm], at: datetime) -> tuple[Outa
     return tuple(result)
 
 
-def latest_moment(park: Park, store: Store) -> datetime:
-    """The time of the newest message, or the wall clock in park time for an empty store."""
+def latest_moment(park: Park, store: Store, clock: datetime | None = None) -> datetime:
+    """The twin's present: the newest message time not ahead of `clock` (SPEC.md).
+
+    `clock` defaults to the wall clock in park time. A message dated ahead of it waits for
+    its time. A store whose every message is ahead (a recorded history dated later) has its
+    newest message as the present; an empty store has the clock.
+    """
+    now = clock or datetime.now(UTC).astimezone(ZoneInfo(park.park.timezone)).replace(tzinfo=None)
+    latest = store.latest(now)
+    if latest is not None:
+        return latest
     span = store.span()
-    if span is not None:
-        return span[1]
-    return datetime.now(UTC).astimezone(ZoneInfo(park.park.timezone)).replace(tzinfo=None)
+    return span[1] if span is not None else now
 
 
 def state_at(park: Park, store: Store, at: datetime | None = None) -> StartState:
@@ -258,12 +267,18 @@ def _meters_doc(readings: Iterable[MeterReading]) -> dict[str, dict[str, Any]]:
 
 
 def history_document(
-    park: Park, store: Store, start: datetime, end: datetime, step_min: float = 15
+    park: Park,
+    store: Store,
+    start: datetime,
+    end: datetime,
+    step_min: float = 15,
+    routes: ParkTimings | None = None,
 ) -> dict[str, Any]:
     """Counts and meter readings every `step_min` from `start` to `end`, with hindsight.
 
     Unlike :func:`state_at`, each step uses every event stored up to `end` (a dock start
     published later still tells when the queue ended), so the history is the best account.
+    `routes` tells the unpublished moments (default: the park's, :meth:`ParkTimings.of`).
 
     Returns:
         ``{"time": [ISO...], "series": {"trucks.in_park": [...], "gates.<id>.queue": [...],
@@ -276,7 +291,7 @@ def history_document(
     seconds = np.array([to_seconds(s) for s in steps])
     events = store.truck_events(start - timedelta(hours=LOOKBACK_H), end)
     series: dict[str, list[Any]] = {}
-    counts = _stage_counts(park, events, seconds)
+    counts = _stage_counts(park, events, seconds, routes or ParkTimings.of(park))
     series["trucks.in_park"] = counts.pop("in_park")
     series.update(counts)
     series.update(_meter_series(store, start, end, seconds))
@@ -298,7 +313,7 @@ def _steps(start: datetime, end: datetime, step_min: float) -> list[datetime]:
 
 
 def _stage_counts(
-    park: Park, events: list[TruckEvent], seconds: np.ndarray
+    park: Park, events: list[TruckEvent], seconds: np.ndarray, routes: ParkTimings
 ) -> dict[str, list[int]]:
     logi = park.logistics
     visits = group_visits(events, [to_seconds(e.time) for e in events])
@@ -308,7 +323,7 @@ def _stage_counts(
     counts = {name: [0] * len(seconds) for name in names}
     if not visits:
         return counts
-    bounds = moments(visits, ParkTimings.of(park))
+    bounds = moments(visits, routes)
     last = np.array([v.last_news for v in visits])
     gates = np.array([v.gate for v in visits])
     groups = np.array([v.dock_group for v in visits])

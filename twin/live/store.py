@@ -227,6 +227,18 @@ class Store:
             return None
         return from_seconds(min(lows)), from_seconds(max(highs))
 
+    def latest(self, until: datetime) -> datetime | None:
+        """The time of the newest stored message at or before `until` (None: there is none)."""
+        limit = to_seconds(until)
+        highs = []
+        with self._lock:
+            for table in ("truck_events", "meter_readings", "alarms"):
+                query = f"SELECT MAX(t) FROM {table} WHERE t <= ?"
+                (hi,) = self._db.execute(query, (limit,)).fetchone()
+                if hi is not None:
+                    highs.append(hi)
+        return from_seconds(max(highs)) if highs else None
+
     def truck_events(
         self, start: datetime | None = None, end: datetime | None = None
     ) -> list[TruckEvent]:

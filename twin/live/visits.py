@@ -19,8 +19,10 @@ rest are inferred from the park, and so are published ones that have not come (y
   known one, so inferred moments never contradict published ones.
 
 A visit starts at each ``arrive`` of a truck id (or at an event that repeats or goes back
-on the visit), so the same truck on two visits is two visits. A visit with no news for
-:data:`STALE_H` hours is taken as gone (a lost ``depart``, a camera that missed the exit).
+on the visit), so the same truck on two visits is two visits; an ``arrive`` repeated before
+any other news of the visit is the same visit (a sensor that fired twice), counted as such.
+A visit with no news for :data:`STALE_H` hours is taken as gone (a lost ``depart``, a
+camera that missed the exit).
 
 Times are seconds on the store's axis (:func:`twin.live.store.to_seconds`); moments not
 reached are ``inf``.
@@ -60,11 +62,17 @@ class Visit:
     gate: str
     dock_group: str
     seen: dict[str, float] = field(default_factory=dict)
+    repeated_arrive: int = 0  # further ``arrive`` events before any other news
 
     @property
     def last_news(self) -> float:
         """The time of its latest published event."""
         return max(self.seen.values())
+
+    @property
+    def only_arrived(self) -> bool:
+        """Whether its only news so far is its arrival."""
+        return set(self.seen) == {"arrive"}
 
 
 @dataclass(frozen=True)
@@ -92,12 +100,37 @@ class ParkTimings:
         )
 
 
+def observed_routes(visits: list[Visit]) -> ParkTimings:
+    """ParkTimings from the visits alone, the same whatever park is tested on them.
+
+    A flow's drive is the median published drive back (``depart − dock_end``); every truck
+    finds a free lane (the count is not in the events); a gate that publishes no
+    ``gate_out`` takes the median of ``dock_start − arrive − drive`` as its time (waits
+    included: the events cannot tell them apart). Missing evidence counts as zero.
+    """
+    drives: dict[str, list[float]] = {}
+    for v in visits:
+        if "depart" in v.seen and "dock_end" in v.seen:
+            drives.setdefault(v.flow, []).append(v.seen["depart"] - v.seen["dock_end"])
+    travel = {flow: max(0.0, float(np.median(d))) for flow, d in drives.items()}
+    through: dict[str, list[float]] = {}
+    for v in visits:
+        if "gate_out" not in v.seen and "arrive" in v.seen and "dock_start" in v.seen:
+            spent = v.seen["dock_start"] - v.seen["arrive"] - travel.get(v.flow, 0.0)
+            through.setdefault(v.gate, []).append(spent)
+    service = {gate: max(0.0, float(np.median(t))) for gate, t in through.items()}
+    lanes = dict.fromkeys({v.gate for v in visits}, len(visits) + 1)
+    return ParkTimings(travel, lanes, service)
+
+
 def group_visits(events: Iterable[TruckEvent], seconds: Iterable[float]) -> list[Visit]:
     """Split truck events (with their times in seconds) into visits, ordered by first event.
 
     Events of one truck id are taken in time order (ties in visit order); a new visit starts
     at an ``arrive`` and at an event that is not later in the visit than the last one. An
-    event repeated (same truck, event and time) counts once.
+    event repeated (same truck, event and time) counts once; so does an ``arrive`` repeated
+    before any other news of the visit (a gate sensor that fired twice): the first is kept
+    and the repeat counted in :attr:`Visit.repeated_arrive`.
     """
     rows = sorted(
         zip(seconds, events, strict=True), key=lambda r: (r[1].truck_id, r[0], RANK[r[1].event])
@@ -110,6 +143,9 @@ def group_visits(events: Iterable[TruckEvent], seconds: Iterable[float]) -> list
         fresh = current is None or current.truck_id != e.truck_id
         if not fresh and current is not None and current.seen.get(e.event) == t:
             continue  # the same event delivered twice
+        if not fresh and current is not None and e.event == "arrive" and current.only_arrived:
+            current.repeated_arrive += 1  # the gate fired again before any other news
+            continue
         if fresh or e.event == "arrive" or rank <= last_rank:
             current = Visit(e.truck_id, e.flow, e.gate, e.dock_group)
             visits.append(current)

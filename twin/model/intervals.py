@@ -11,7 +11,7 @@ import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 
@@ -117,18 +117,24 @@ class Clock:
 
     start_offset_min: float  # minutes after midnight at t = 0
     start_weekday: int  # 0 = Monday, at t = 0
+    holidays: frozenset[int] = frozenset()  # days (0 = the day of t = 0) run as Sundays
 
     @classmethod
-    def of(cls, start: str) -> Clock:
-        """The clock of a park whose horizon starts at ISO time `start`."""
+    def of(cls, start: str, holidays: Sequence[str] | None = None) -> Clock:
+        """The clock of a park whose horizon starts at ISO time `start`.
+
+        `holidays` (ISO dates) take Sunday's hours of the week in :meth:`week_hour`.
+        """
         moment = datetime.fromisoformat(start)
-        return cls(moment.hour * 60.0 + moment.minute + moment.second / 60.0, moment.weekday())
+        days = frozenset((date.fromisoformat(h) - moment.date()).days for h in holidays or ())
+        offset = moment.hour * 60.0 + moment.minute + moment.second / 60.0
+        return cls(offset, moment.weekday(), days)
 
     def daily(self, windows: Sequence[Window], span: tuple[float, float]) -> Intervals:
         """Every occurrence of daily `windows` within `span` (windows past midnight wrap).
 
-        A window with `days` opens only on those weekdays; one that runs past midnight belongs
-        to the day it opens on.
+        A window with `days` opens only on those weekdays (a holiday counts as a Sunday); one
+        that runs past midnight belongs to the day it opens on.
         """
         lo, hi = span
         first = math.floor((lo + self.start_offset_min) / DAY) - 1
@@ -139,16 +145,27 @@ class Clock:
             length = e - s if e > s else e + DAY - s
             open_on = {WEEKDAYS.index(d) for d in window.days} if window.days else None
             for day in range(first, last + 1):
-                if open_on is not None and (self.start_weekday + day) % 7 not in open_on:
+                if open_on is not None and self.weekday(day) not in open_on:
                     continue
                 a = day * DAY + s - self.start_offset_min
                 pairs.append((max(a, lo), min(a + length, hi)))
         return Intervals.of(pairs)
 
+    def weekday(self, day: int) -> int:
+        """The weekday (0 = Monday) of day number `day` (0 = the day of t = 0); a holiday is
+        a Sunday."""
+        return 6 if day in self.holidays else (self.start_weekday + day) % 7
+
     def week_hour(self, t: np.ndarray) -> np.ndarray:
-        """Hour of the week (0 = Monday 00:00 .. 167) at simulated times `t`."""
+        """Hour of the week (0 = Monday 00:00 .. 167) at simulated times `t`; a holiday's
+        hours are Sunday's."""
         minutes = np.asarray(t) + self.start_offset_min + self.start_weekday * DAY
-        return (np.floor(minutes / 60.0).astype(np.int64)) % 168
+        hours = (np.floor(minutes / 60.0).astype(np.int64)) % 168
+        if not self.holidays:
+            return hours
+        day = np.floor((np.asarray(t) + self.start_offset_min) / DAY).astype(np.int64)
+        holiday = np.isin(day, np.fromiter(self.holidays, dtype=np.int64))
+        return np.where(holiday, 6 * 24 + hours % 24, hours)
 
     def hour_edges(self, span: tuple[float, float]) -> np.ndarray:
         """Simulated times of every full clock hour inside `span`."""

@@ -75,7 +75,7 @@ class SimContext:
     @cached_property
     def clock(self) -> Clock:
         """The park's clock (time 0 is `park.start`)."""
-        return Clock.of(self.park.park.start)
+        return Clock.of(self.park.park.start, self.park.park.holidays)
 
     @property
     def span(self) -> tuple[float, float]:

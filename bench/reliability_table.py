@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.hostile_inputs import LAUGHS, big_park, many
 from tests.reliability import parktwin
-from tests.test_reliability import LAUGHS, big_park, many
 
 LIMIT_S = 60.0
 LONG_RUN = ["run", "yen-binh", "--days", "300", "-r", "4"]

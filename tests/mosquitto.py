@@ -1,5 +1,5 @@
 """A real Mosquitto broker for tests and benches: a generated config, a free loopback port,
-start, kill (-9) and restart on the same port, stop."""
+start, kill (-9) and restart on the same port, stop; and the `parktwin` command run against it."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = Path(sys.executable).parent / "parktwin"
+PARKTWIN = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "cli"]
+"""The command line as a user starts it (the console script, else ``python -m cli``)."""
 
 
 def available() -> bool:
@@ -144,3 +150,20 @@ class Mosquitto:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.process = None
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Poll `condition` every 0.1 s; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.1)
+
+
+def wait_connected(twin: subprocess.Popen[str]) -> str:
+    """The twin's first stderr line, which must say it connected to the broker."""
+    assert twin.stderr is not None
+    line = twin.stderr.readline()
+    assert "connected to" in line, line
+    return line

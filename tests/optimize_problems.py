@@ -75,6 +75,15 @@ def cheapest_docks(park: Path, crn: bool = True) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def slippage_docks(park: Path, crn: bool = True) -> dict[str, Any]:
+    """The cheapest-docks problem with δ exactly the gap between the best and the second best."""
+    doc = cheapest_docks(park, crn)
+    costs = sorted(true_cost(doc, d) for d in DOCKS)
+    doc["problem"]["name"] = "slippage-docks"
+    doc["selection"]["indifference"] = costs[1] - costs[0]
+    return doc
+
+
 def true_cost(doc: dict[str, Any], docks: int) -> float:
     """The candidate's cost with Erlang C's mean wait."""
     total = 0.0
@@ -84,12 +93,13 @@ def true_cost(doc: dict[str, Any], docks: int) -> float:
 
 
 def correct_answers(doc: dict[str, Any]) -> set[int]:
-    """Dock counts that are a correct selection: feasible by Erlang C and within δ of the best."""
+    """Dock counts that are a correct selection: feasible by Erlang C and less than δ worse than
+    the best (in the slippage configuration, the best alone)."""
     limits = [(c["at_most"], c["tolerance"]) for c in doc.get("constraints", [])]
     feasible = [d for d in DOCKS if all(erlang_c_wait(d) <= lim for lim, _ in limits)]
     best = min(true_cost(doc, d) for d in feasible)
     delta = doc["selection"]["indifference"]
-    return {d for d in feasible if true_cost(doc, d) <= best + delta}
+    return {d for d in feasible if true_cost(doc, d) < best + delta * (1 - 1e-9)}
 
 
 def macro_replications(

@@ -1,13 +1,16 @@
-"""Small parks built in code for engine tests."""
+"""Small parks built in code for engine tests, and start states of the tiny one."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from twin.io.load import load_park
 from twin.model.schema import Park
+from twin.sim.start_state import TruckNow
 
 SQUARE = [[0, 0], [100, 0], [100, 50], [0, 50]]
+AT_0750 = datetime(2026, 1, 5, 7, 50)
 
 
 def one_dock_group(
@@ -61,3 +64,32 @@ def one_dock_group(
             "feeders": [{"id": "fd1", "substation": "s1", "capacity_mw": 5}],
         }
     return load_park(data)
+
+
+def tiny_park(**kwargs):
+    """One lane (2 min), one dock (30 min), 1 min drive each way, one truck at 08:00 daily."""
+    return one_dock_group(
+        docks=1,
+        service={"dist": "constant", "value": 30},
+        timetable=["08:00"],
+        gate_service={"dist": "constant", "value": 2},
+        roads=True,
+        **kwargs,
+    )
+
+
+def truck(truck_id, stage, in_stage, in_park=None):
+    in_park = in_stage if in_park is None else in_park
+    return TruckNow(truck_id, "in", stage, in_stage_min=in_stage, in_park_min=in_park)
+
+
+# One truck in every stage; G and E queue at the gate, G longer, though listed after E.
+EVERY_STAGE = (
+    truck("A", "in_service", 10, 25),
+    truck("B", "dock_queue", 5, 12),
+    truck("C", "on_road", 0.5, 3),
+    truck("D", "at_gate", 1.5),
+    truck("E", "gate_queue", 1),
+    truck("F", "leaving", 0.25, 45),
+    truck("G", "gate_queue", 3),
+)

@@ -1,6 +1,6 @@
 """Run `parktwin` as a real subprocess with a memory and time limit, and measure it.
 
-The reliability cases (tests/test_reliability.py, bench/reliability_table.py) feed the command
+The reliability cases (tests/test_cli_hostile.py, bench/reliability_table.py) feed the command
 line hostile inputs. A regression there can mean unbounded memory or a process that never ends,
 so every case runs in its own process group under ``RLIMIT_AS`` and a wall-clock limit: a bad
 case fails fast instead of taking the machine down. ``os.wait4`` gives the peak resident memory

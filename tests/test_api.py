@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 import cli
 import twin
 from twin.experiment.results import Experiment
+from twin.sim.trace import INDEX_COLUMNS, INDEX_DTYPE
 
 REPO = Path(__file__).resolve().parent.parent
 HEAVY = ("numpy", "scipy", "simpy", "pydantic", "yaml", "pyvista", "vtk", "pandas", "dask")
@@ -183,6 +184,14 @@ def test_trace_arrays_are_the_trace_itself(trace: twin.Trace) -> None:
     assert arrays["trucks/dock_start"] is trace.trucks["dock_start"]
     assert arrays["series/feeder_load_kw"] is trace.series["feeder_load_kw"]
     assert all(isinstance(a, np.ndarray) for a in arrays.values())
+
+
+def test_truck_index_columns_hold_more_than_32767_assets() -> None:
+    """flow, gate and dock-group indices were int16: they wrapped or failed past 32,767."""
+    trace = twin.simulate("demo-small", days=1)
+    for column in INDEX_COLUMNS:
+        assert trace.trucks[column].dtype == INDEX_DTYPE
+    assert np.array([40_000], dtype=INDEX_DTYPE)[0] == 40_000
 
 
 def test_trace_frames(trace: twin.Trace) -> None:

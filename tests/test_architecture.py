@@ -320,15 +320,12 @@ def test_the_command_line_check_can_fail() -> None:
     assert [w.split(":")[0] for w in found] == ["line 3", "line 4", "line 7", "line 8"], found
 
 
-def test_the_checks_can_fail() -> None:
+def test_the_checks_can_fail(tmp_path: Path) -> None:
     """The helpers see what they must: an upward import, a local import, a cycle's parts."""
     code = "import twin.api\n\ndef f():\n    from twin.sim.kpi import compute_kpis\n"
-    path = REPO / "tests" / "_probe_module.py"
+    path = tmp_path / "probe_module.py"
     path.write_text(code, encoding="utf-8")
-    try:
-        found = _imports_of("twin.model.schema", path, {"twin.api", "twin.sim.kpi"})
-    finally:
-        path.unlink()
+    found = _imports_of("twin.model.schema", path, {"twin.api", "twin.sim.kpi"})
     assert [(i.target, i.local) for i in found] == [("twin.api", False), ("twin.sim.kpi", True)]
     assert (_layer("twin.api") or 0) > (_layer("twin.model.schema") or 0)
     assert _layer("twin.calibration.fit_service") == LAYERS["twin.calibration"]

@@ -31,12 +31,12 @@ def history(tmp_path_factory):
 
 @pytest.mark.slow
 def test_nowcast_beats_both_baselines_and_its_band_is_calibrated(tmp_path):
-    """Six days, hourly origins, 2 h ahead, 40 replications (the issue's acceptance test).
+    """Six days, hourly origins, 2 h ahead, 40 replications (the acceptance bar).
 
     Checked on two other seeds of the generator while writing it (nowcast MAE below both
     baselines on all three metrics each time). Coverage: p05/p95 bound a 90% prediction
     interval at any replication count (tests/test_trust.py checks R = 10 and 20); this test
-    holds every metric to the issue's 80-98%; counts tie, and their bands hold more.
+    holds every metric to the 80-98% the back-test promises; counts tie, and their bands hold more.
     """
     folder = write_history(tmp_path / "sensors", days=6, seed=11)
     result = backtest(known_park(), folder, every_min=60, hours=2, replications=40)

@@ -75,21 +75,16 @@ def test_too_few_services_are_not_fitted() -> None:
 # --------------------------------------------------------------------------- arrivals
 
 
-@pytest.fixture(scope="module")
-def demo() -> Park:
-    return load_park("demo-small")
-
-
 def flow_arrivals(park: Park, flow: str, days: float, events: Any = ()) -> np.ndarray:
     tables = sensor_tables(park, {}, [flow], days, events, seed=11)
     return np.asarray(tables.trucks["arrive"])
 
 
-def test_hourly_rates_within_sampling_error(demo: Park) -> None:
+def test_hourly_rates_within_sampling_error(park: Park) -> None:
     days = 28.0
-    times = flow_arrivals(demo, "in-f2", days)
-    fit = fit_arrivals("in-f2", times, (0.0, days * DAY), Clock.of(demo.park.start))
-    truth = np.array(next(f for f in demo.logistics.flows if f.id == "in-f2").hourly_profile)
+    times = flow_arrivals(park, "in-f2", days)
+    fit = fit_arrivals("in-f2", times, (0.0, days * DAY), Clock.of(park.park.start))
+    truth = np.array(next(f for f in park.logistics.flows if f.id == "in-f2").hourly_profile)
     exposure = days  # hours of data in each hour of the day
     z = (fit.hourly - truth) / np.sqrt(truth / exposure)
     assert np.abs(z).max() < 4.0  # 24 rates, each within 4 standard errors
@@ -98,9 +93,9 @@ def test_hourly_rates_within_sampling_error(demo: Park) -> None:
     assert fit.n == len(times)
 
 
-def test_weekday_pattern_is_found_with_two_weeks(demo: Park) -> None:
+def test_weekday_pattern_is_found_with_two_weeks(park: Park) -> None:
     factors = [1.2, 1.2, 1.2, 1.2, 1.2, 0.6, 0.2]
-    data = demo.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data = park.model_dump(mode="json", by_alias=True, exclude_none=True)
     flow = data["logistics"]["flows"][0]  # in-f1, 3 trucks/h
     flow["weekly_profile"] = [3.0 * k for k in factors for _ in range(24)]
     del flow["rate_per_hour"]
@@ -115,18 +110,18 @@ def test_weekday_pattern_is_found_with_two_weeks(demo: Park) -> None:
     assert short.choice == "hourly" and "weekly" not in short.aic  # under two weeks
 
 
-def test_dispersion_check_flags_day_to_day_variation(demo: Park) -> None:
+def test_dispersion_check_flags_day_to_day_variation(park: Park) -> None:
     rng = np.random.default_rng(5)
     events = [
         RateEvent(flow="in-f1", at=Moment(day=d), factor=float(np.exp(0.4 * rng.normal())))
         for d in range(21)
     ]
-    times = flow_arrivals(demo, "in-f1", 21.0, events)
-    fit = fit_arrivals("in-f1", times, (0.0, 21 * DAY), Clock.of(demo.park.start))
+    times = flow_arrivals(park, "in-f1", 21.0, events)
+    fit = fit_arrivals("in-f1", times, (0.0, 21 * DAY), Clock.of(park.park.start))
     assert not fit.daily.poisson and fit.daily.p_over < 0.01
     assert "not Poisson" in fit.daily.verdict()
     plain = fit_arrivals(
-        "in-f1", flow_arrivals(demo, "in-f1", 21.0), (0.0, 21 * DAY), Clock.of(demo.park.start)
+        "in-f1", flow_arrivals(park, "in-f1", 21.0), (0.0, 21 * DAY), Clock.of(park.park.start)
     )
     assert plain.daily.poisson
 
@@ -162,7 +157,7 @@ def meter(tables: Any, asset: str, quantity: str) -> MeterSeries:
 
 
 @pytest.fixture(scope="module")
-def metered(demo: Park) -> Any:
+def metered(park: Park) -> Any:
     plan = {
         ("f1", "power_kw"): 15.0,
         ("w1", "power_kw"): 60.0,
@@ -171,7 +166,7 @@ def metered(demo: Park) -> Any:
         ("f1", "water_m3h"): 60.0,
         ("f1", "wastewater_m3h"): 60.0,
     }
-    return sensor_tables(demo, plan, [], 14.0, seed=2, noise=0.02)
+    return sensor_tables(park, plan, [], 14.0, seed=2, noise=0.02)
 
 
 @pytest.mark.parametrize(
@@ -179,11 +174,11 @@ def metered(demo: Park) -> Any:
     [("f1", "power_kw", 300, 1200), ("w1", "power_kw", 60, 180), ("o1", "water_m3h", 0.3, 2)],
 )
 def test_base_and_shift_are_recovered(
-    demo: Park, metered: Any, asset: str, quantity: str, base: float, shift: float
+    park: Park, metered: Any, asset: str, quantity: str, base: float, shift: float
 ) -> None:
-    building = next(b for b in demo.buildings if b.id == asset)
+    building = next(b for b in park.buildings if b.id == asset)
     fit = fit_levels(
-        meter(metered, asset, quantity), building.shifts, Clock.of(demo.park.start), (1.0, 1.0)
+        meter(metered, asset, quantity), building.shifts, Clock.of(park.park.start), (1.0, 1.0)
     )
     assert fit is not None and fit.separable
     assert fit.base == pytest.approx(base, rel=0.03)
@@ -191,10 +186,10 @@ def test_base_and_shift_are_recovered(
     assert fit.mape_pct < 2.5 and not fit.notes
 
 
-def test_round_the_clock_building_fits_the_sum_only(demo: Park, metered: Any) -> None:
-    f2 = next(b for b in demo.buildings if b.id == "f2")  # three shifts: always in shift
+def test_round_the_clock_building_fits_the_sum_only(park: Park, metered: Any) -> None:
+    f2 = next(b for b in park.buildings if b.id == "f2")  # three shifts: always in shift
     fit = fit_levels(
-        meter(metered, "f2", "power_kw"), f2.shifts, Clock.of(demo.park.start), (500.0, 2500.0)
+        meter(metered, "f2", "power_kw"), f2.shifts, Clock.of(park.park.start), (500.0, 2500.0)
     )
     assert fit is not None and not fit.separable
     assert fit.base + fit.shift == pytest.approx(3000, rel=0.01)

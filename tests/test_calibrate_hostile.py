@@ -24,11 +24,6 @@ runner = CliRunner()
 HEADER = "timestamp,asset,quantity,value\n"
 
 
-@pytest.fixture(scope="module")
-def park() -> Park:
-    return load_park("demo-small")
-
-
 def rows(days: int, asset: str, value: str | None = None) -> str:
     """15-minute power readings of a building with a day shape (or one fixed value)."""
     n = days * 96

@@ -13,7 +13,6 @@ from twin.calibration.read import read_meters, read_sensors, read_trucks, spike_
 from twin.calibration.table import FileReport
 from twin.calibration.timestamps import Timebase, parse_times
 from twin.errors import InputError
-from twin.io.load import load_park
 from twin.model.schema import Park
 
 runner = CliRunner()
@@ -21,9 +20,7 @@ HEADER = "timestamp,asset,quantity,value\n"
 TRUCK_HEADER = "truck_id,flow,gate,dock_group,arrive,dock_start,dock_end,depart\n"
 
 
-@pytest.fixture(scope="module")
-def park() -> Park:
-    return load_park("demo-small")  # starts 2026-01-05T00:00, Asia/Ho_Chi_Minh (+07:00)
+# The `park` fixture is demo-small: it starts 2026-01-05T00:00, Asia/Ho_Chi_Minh (+07:00).
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests import independent as ind
-from tests.test_calibrate_truth import differences
+from tests.known_truth import differences
 from twin.calibration import Calibration, calibrate
 from twin.io.load import load_park
 from twin.model.dist import Sampler

@@ -48,6 +48,7 @@ def pool() -> list[Paths]:
     return [path(seed) for seed in range(100)]
 
 
+@pytest.mark.slow
 def test_a_correct_model_is_flagged_at_the_tests_level(pool: list[Paths]) -> None:
     rng = np.random.default_rng(3)
     flagged = plain = trials = 0
@@ -66,6 +67,7 @@ def test_a_correct_model_is_flagged_at_the_tests_level(pool: list[Paths]) -> Non
     assert plain / trials > 0.2
 
 
+@pytest.mark.slow
 def test_a_slower_service_and_a_missing_dock_are_flagged(pool: list[Paths]) -> None:
     a = ind.GROUPS[0]
     slower = (dataclasses.replace(a, service={"dist": "gamma", "mean": 50.0, "sd": 15.0}),)
@@ -80,9 +82,9 @@ def test_a_slower_service_and_a_missing_dock_are_flagged(pool: list[Paths]) -> N
         assert np.mean(np.array(p_values) < 0.05) >= 0.6
 
 
-def test_without_a_spread_only_the_distance_is_given(pool: list[Paths]) -> None:
-    model = [p["a-docks"][0] for p in pool[: MIN_REPLICATIONS - 1]]
-    x = ks_against_spread(pool[50]["a-docks"][0], model)
+def test_without_a_spread_only_the_distance_is_given() -> None:
+    model = [path(seed)["a-docks"][0] for seed in range(MIN_REPLICATIONS - 1)]
+    x = ks_against_spread(path(50)["a-docks"][0], model)
     assert 0 < x.d < 1 and math.isnan(x.p_value) and not x.judged
     assert not ks_against_spread(np.zeros(1), model).judged  # one truck: nothing to judge
 
@@ -125,6 +127,7 @@ def _a_docks_verdicts(data_seed: int) -> dict[str, str]:
     return verdicts
 
 
+@pytest.mark.slow
 def test_validation_tells_the_true_park_from_wrong_ones() -> None:
     runs = [_a_docks_verdicts(seed) for seed in (21, 22, 23, 24)]
     assert [r["truth"] for r in runs] == ["good"] * 4

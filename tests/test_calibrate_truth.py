@@ -10,37 +10,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 import cli
 from tests import independent as ind
-from tests.test_calibrate_end import DAYS, truth_of
-from twin.calibration import Calibration, calibrate
+from tests.known_truth import DAYS, differences, truth_of
+from twin.calibration import calibrate
 from twin.calibration.sample import sensor_tables, write_sensors
 from twin.io.load import load_park
 from twin.model.schema import Park
 
 runner = CliRunner()
-
-
-def differences(cal: Calibration) -> list[str]:
-    """Places where the fitted park differs from the one calibrated (metadata aside)."""
-    before = cal.source.model_dump(mode="json", exclude={"metadata"})
-    after = cal.park.model_dump(mode="json", exclude={"metadata"})
-    return [p for p in _walk(before, after, "")]
-
-
-def _walk(a: Any, b: Any, at: str) -> list[str]:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return [x for k in a.keys() | b.keys() for x in _walk(a.get(k), b.get(k), f"{at}.{k}")]
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [
-            x for i, (u, v) in enumerate(zip(a, b, strict=True)) for x in _walk(u, v, f"{at}[{i}]")
-        ]
-    return [] if a == b else [at]
 
 
 @pytest.fixture(scope="module")

@@ -63,6 +63,10 @@ def test_no_arguments_shows_help() -> None:
     assert "validate" in result.output
 
 
+def test_the_dead_helper_is_gone() -> None:
+    assert not hasattr(cli, "_not_yet")
+
+
 def test_version() -> None:
     result = runner.invoke(cli.app, ["--version"])
     assert result.exit_code == 0

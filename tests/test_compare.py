@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from tests.parks import one_dock_group
-from tests.test_engine_theory import erlang_c_wait
+from tests.theory import erlang_c_wait
 from twin import api
 from twin.errors import InputError, UsageError
 from twin.experiment.settings import Settings

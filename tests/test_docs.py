@@ -107,6 +107,7 @@ def test_docs_name_only_examples_and_files_that_exist() -> None:
             assert (REPO / "tests" / test).exists(), (page.name, test)
 
 
+@pytest.mark.system
 def test_docs_build_strict(tmp_path: Path) -> None:
     for module in ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python"):
         pytest.importorskip(module, reason=f"{module} is not installed (the docs extra)")

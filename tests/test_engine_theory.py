@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
 from tests.parks import one_dock_group
+from tests.theory import erlang_c_wait
 from twin.experiment.runner import run_experiment
 from twin.experiment.settings import Settings
 from twin.io.load import load_park
@@ -17,15 +16,6 @@ from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
 
 MEAN_SERVICE = 10.0  # minutes
-
-
-def erlang_c_wait(c: int, rho: float, mean_service: float) -> float:
-    """Mean wait in queue Wq of an M/M/c queue with utilisation rho."""
-    a = c * rho  # offered load in Erlangs
-    terms = sum(a**k / math.factorial(k) for k in range(c))
-    top = a**c / math.factorial(c) / (1 - rho)
-    p_wait = top / (terms + top)
-    return p_wait * mean_service / (c * (1 - rho))
 
 
 def mmc_park(c: int, rho: float):

@@ -1,4 +1,4 @@
-"""Built-in families come through the `parktwin.assets` entry points, like plugins (#10).
+"""Built-in families come through the `parktwin.assets` entry points, like plugins.
 
 A plugin whose entry point fails to import stops the command with exit status 2 and a message
 naming the plugin and its distribution, not a traceback.

@@ -20,6 +20,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted(p.stem for p in (REPO / "examples").glob("*.py") if p.stem != "__init__")
+# The examples that take more than a few seconds run in the system tier; the rest by default.
+EXAMPLE_MARKS = {
+    "calibrate_and_compare": pytest.mark.system,
+    "render_clip": [pytest.mark.render, pytest.mark.system],
+    "size_docks": pytest.mark.system,
+    "what_if": pytest.mark.system,
+}
 NUMBER = r"([+-]?[\d,]+(?:\.\d+)?)"
 
 
@@ -99,7 +106,7 @@ def _needs(name: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    [pytest.param(n, marks=pytest.mark.render) if n == "render_clip" else n for n in EXAMPLES],
+    [pytest.param(n, marks=EXAMPLE_MARKS[n]) if n in EXAMPLE_MARKS else n for n in EXAMPLES],
 )
 def test_example_runs_and_prints_its_result(name: str, tmp_path: Path) -> None:
     _needs(name)

@@ -116,6 +116,7 @@ def test_a_failing_replication_is_retried_once_then_reported_with_its_seed(tmp_p
     assert doc["failed_replications"][0]["seed"] == 7
 
 
+@pytest.mark.system
 def test_a_dead_worker_is_replaced_and_its_replications_rerun(tmp_path):
     park = load_park("demo-small")
     settings = Settings(**SHORT, seed=5, replications=6, jobs=2)
@@ -146,6 +147,7 @@ def test_ctrl_c_keeps_the_finished_replications_and_writes_them(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+@pytest.mark.system
 def test_sigint_stops_worker_processes_and_exits_130(tmp_path):
     """A real Ctrl-C on `parktwin run -j 2`: exit 130, no traceback, no half-written file."""
     exe = Path(sys.executable).with_name("parktwin")

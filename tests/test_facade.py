@@ -1,4 +1,4 @@
-"""The package facade is made from one table, PUBLIC (#10)."""
+"""The package facade is made from one table, PUBLIC."""
 
 from __future__ import annotations
 

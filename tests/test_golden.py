@@ -1,7 +1,7 @@
-"""The simulated numbers stay bit-identical to a stored copy made before the refactor (#10).
+"""The simulated numbers stay bit-identical to a stored copy made before the architecture work.
 
 The references in tests/data/golden/ were written by ``bench/make_golden.py`` from the code as it
-was before the architecture work began. Any change to them must be one an issue asks for.
+was before the architecture work began. Any change to them must be a deliberate change of the model.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""Interrupted compare and sweep are reported honestly (issue #14, section 3): a scenario or
-point with missing replications says so in the table, the verdict and the JSON, and no verdict
-comes from fewer than two pairs."""
+"""Interrupted compare and sweep are reported honestly: a scenario or point with missing
+replications says so in the table, the verdict and the JSON, and no verdict comes from fewer
+than two pairs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Families declare their KPI names; the declaration matches what a run reports (#10)."""
+"""Families declare their KPI names; the declaration matches what a run reports."""
 
 from __future__ import annotations
 

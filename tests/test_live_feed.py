@@ -10,10 +10,8 @@ import json
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests import mosquitto
+from tests.mosquitto import PARKTWIN, wait_connected, wait_for
 from twin.io.bundled import data_root
 from twin.io.load import load_park
 from twin.live.store import Store
@@ -39,16 +38,7 @@ pytestmark = pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is 
 PARK = load_park("demo-small")
 FLOW = PARK.logistics.flows[0]
 BUILDING = next(b.id for b in PARK.buildings if b.power is not None)
-SCRIPT = Path(sys.executable).parent / "parktwin"
-PARKTWIN = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "cli"]
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[mosquitto.Mosquitto]:
-    server = mosquitto.Mosquitto(tmp_path / "broker").start()
-    yield server
-    server.stop()
 
 
 def reading(k: int) -> dict[str, Any]:
@@ -75,14 +65,6 @@ def publish_all(url: str, payloads: list[tuple[str, str]], retain: bool = False)
         info.wait_for_publish(timeout=30)
     c.disconnect()
     c.loop_stop()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.1)
 
 
 def stored(path: Path) -> int:
@@ -163,6 +145,7 @@ def test_feed_validates_dedupes_and_reports_status(
     assert status["state"] == "offline"  # a clean stop says so itself
 
 
+@pytest.mark.system
 def test_status_has_a_last_will(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     path = tmp_path / "live.db"
     twin = start_twin(broker.url, path, "will-test")
@@ -194,13 +177,7 @@ def start_twin(url: str, path: Path, client_id: str) -> subprocess.Popen[str]:
     )
 
 
-def wait_connected(twin: subprocess.Popen[str]) -> str:
-    assert twin.stderr is not None
-    line = twin.stderr.readline()
-    assert "connected to" in line, line
-    return line
-
-
+@pytest.mark.system
 def test_kill_9_loses_nothing_acknowledged(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     """Every message is in the store or still held by the broker for the twin's session."""
     n = 30_000
@@ -249,6 +226,7 @@ def test_kill_9_loses_nothing_acknowledged(broker: mosquitto.Mosquitto, tmp_path
     assert in_store - acknowledged == len(values & set(held)) <= BATCH_SIZE
 
 
+@pytest.mark.system
 def test_broker_killed_and_restarted_mid_feed(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     path = tmp_path / "live.db"
     with FeedThread(broker.url, path) as running:
@@ -272,6 +250,7 @@ def test_broker_killed_and_restarted_mid_feed(broker: mosquitto.Mosquitto, tmp_p
     assert running.result["stats"].stored == 5000
 
 
+@pytest.mark.system
 def test_sigterm_flushes_and_exits_0(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     path = tmp_path / "live.db"
     twin = start_twin(broker.url, path, "term-test")
@@ -285,6 +264,7 @@ def test_sigterm_flushes_and_exits_0(broker: mosquitto.Mosquitto, tmp_path: Path
     assert retained_status(broker.url)["state"] == "offline"
 
 
+@pytest.mark.system
 def test_bad_broker_options_exit_2(tmp_path: Path) -> None:
     for args, says in (
         (["--broker", "http://x"], "is not mqtt://HOST"),
@@ -318,6 +298,7 @@ def one_day_of_sample(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.system
 def test_replay_command_into_live_command(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     sensors = one_day_of_sample(tmp_path / "day")
     path = tmp_path / "live.db"
@@ -366,6 +347,7 @@ def test_replay_command_into_live_command(broker: mosquitto.Mosquitto, tmp_path:
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+@pytest.mark.system
 def test_feed_over_tls(tmp_path: Path) -> None:
     """mqtts:// with a CA file: the burst reads also drain what TLS has already decrypted."""
     server = mosquitto.Mosquitto(tmp_path / "tls", tls=True).start()

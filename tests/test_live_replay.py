@@ -146,6 +146,7 @@ def test_paced_replay_runs_at_speed_and_stops_when_told(tmp_path: Path) -> None:
     assert stats.messages == stored > 0  # type: ignore[attr-defined]
 
 
+@pytest.mark.system
 def test_live_replay_command_stops_cleanly_on_sigint(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "parktwin"
     store = tmp_path / "live.db"

@@ -2,7 +2,7 @@
 
 The same networks, written as OpenDSS commands from the park's own fields (not from our
 arrays): radial (the tie open), the ring closed, and two sources (the tie's far end on a second
-substation busbar). Voltages agree within 0.001 pu and line loadings within 1% (issue #21).
+substation busbar). Voltages agree within 0.001 pu and line loadings within 1%.
 """
 
 from __future__ import annotations

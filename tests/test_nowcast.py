@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tests.parks import one_dock_group
-from tests.test_warm_start import AT_0750, EVERY_STAGE, tiny_park, truck
-from tests.test_warm_theory import generator_matrix, mean_queue, transient_by_uniformisation
+from tests.parks import AT_0750, EVERY_STAGE, one_dock_group, tiny_park, truck
+
+# X, EVERY_STAGE, tiny_park, truck
+from tests.theory import generator_matrix, mean_queue, transient_by_uniformisation
 from twin.errors import UsageError
 from twin.io.load import load_park
 from twin.live.nowcast import forecast_samples, nowcast

@@ -10,29 +10,24 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import mosquitto
 from tests.history import known_park, write_history
+from tests.mosquitto import PARKTWIN, REPO, wait_connected, wait_for
 from twin.live.store import Store
 
 paho = pytest.importorskip("paho.mqtt.client")
 from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 
-from tests.test_live_feed import PARKTWIN, REPO, wait_connected, wait_for  # noqa: E402
 from twin.live.mqtt import parse_broker  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is not installed")
-
-
-@pytest.fixture
-def broker(tmp_path: Path):
-    server = mosquitto.Mosquitto(tmp_path / "broker").start()
-    yield server
-    server.stop()
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is not installed"),
+]
 
 
 def subscribe(url: str, topics: list[str]) -> tuple[Any, list[tuple[str, dict[str, Any], bool]]]:

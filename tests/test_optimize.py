@@ -248,7 +248,7 @@ def test_a_large_space_without_a_search_is_refused():
         optimize(doc)
 
 
-@pytest.mark.slow
+@pytest.mark.system
 def test_ctrl_c_keeps_what_is_decided_and_says_what_is_not(tmp_path):
     """A real SIGINT: exit 130, the folder written as partial, undecided candidates named."""
     import signal

@@ -27,11 +27,6 @@ BUNDLED = (
 )
 
 
-@pytest.fixture(scope="module")
-def park() -> Park:
-    return load_park("demo-small")
-
-
 def scenario(changes: Sequence[Spec] = (), events: Sequence[Spec] = ()) -> Scenario:
     return load_scenario(
         {"scenario": {"name": "test"}, "changes": list(changes), "events": list(events)}

@@ -1,7 +1,7 @@
-"""Every setting is checked at the API, with a message naming the setting (#10 defect).
+"""Every setting is checked at the API, with a message naming the setting.
 
-Before #10, ``Settings(step_min=0)`` raised ZeroDivisionError and ``Settings(step_min=-15)``
-was accepted; the checks lived partly in the command line.
+A zero or negative ``step_min`` is refused by name (not a ZeroDivisionError, not accepted), in
+the API itself and not only on the command line.
 """
 
 from __future__ import annotations

@@ -165,6 +165,7 @@ def test_gif_opens_with_its_frames(tmp_path: Path, trace: Trace) -> None:
     assert np.abs(corner.astype(int) - palette.rgb(palette.GROUND).astype(int)).max() < 24
 
 
+@pytest.mark.system
 def test_parallel_parts_join_into_one_video(tmp_path: Path, trace: Trace) -> None:
     import viz
     from viz.export import count_frames

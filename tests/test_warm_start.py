@@ -7,7 +7,7 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from tests.parks import one_dock_group
+from tests.parks import AT_0750, EVERY_STAGE, one_dock_group, tiny_park, truck
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
@@ -15,41 +15,11 @@ from twin.sim.start_state import OutageNow, StartState, TruckNow
 from twin.sim.trace import TIME_COLUMNS
 
 ONE_DAY = RunSpec(horizon_days=1, warmup_days=0)
-AT_0750 = datetime(2026, 1, 5, 7, 50)
 
 
 def log_of(trace):
     """The truck log, one row per truck, columns as in TIME_COLUMNS."""
     return np.column_stack([trace.trucks[c] for c in TIME_COLUMNS])
-
-
-def tiny_park(**kwargs):
-    """One lane (2 min), one dock (30 min), 1 min drive each way, one truck at 08:00 daily."""
-    return one_dock_group(
-        docks=1,
-        service={"dist": "constant", "value": 30},
-        timetable=["08:00"],
-        gate_service={"dist": "constant", "value": 2},
-        roads=True,
-        **kwargs,
-    )
-
-
-def truck(truck_id, stage, in_stage, in_park=None):
-    in_park = in_stage if in_park is None else in_park
-    return TruckNow(truck_id, "in", stage, in_stage_min=in_stage, in_park_min=in_park)
-
-
-# One truck in every stage; G and E queue at the gate, G longer, though listed after E.
-EVERY_STAGE = (
-    truck("A", "in_service", 10, 25),
-    truck("B", "dock_queue", 5, 12),
-    truck("C", "on_road", 0.5, 3),
-    truck("D", "at_gate", 1.5),
-    truck("E", "gate_queue", 1),
-    truck("F", "leaving", 0.25, 45),
-    truck("G", "gate_queue", 3),
-)
 
 
 def test_every_stage_from_a_state_full_log():

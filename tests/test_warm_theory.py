@@ -19,6 +19,7 @@ import pytest
 from scipy import linalg, stats
 
 from tests.parks import one_dock_group
+from tests.theory import generator_matrix, mean_queue, transient_by_uniformisation
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine
 from twin.sim.start_state import StartState, TruckNow
@@ -28,38 +29,6 @@ RHO = 0.8
 TIMES = np.array([10.0, 30.0, 60.0, 120.0, 240.0])  # minutes after the start
 REPLICATIONS = 1000
 CASES = [(c, n) for c in (1, 3) for n in (0, 2 * c, 5 * c)]
-
-
-def generator_matrix(lam: float, mu: float, c: int, size: int) -> np.ndarray:
-    """Q of the M/M/c birth-death chain truncated to states 0..size-1 (rates per minute)."""
-    q = np.zeros((size, size))
-    for k in range(size):
-        if k + 1 < size:
-            q[k, k + 1] = lam
-        if k > 0:
-            q[k, k - 1] = mu * min(k, c)
-        q[k, k] = -q[k].sum()
-    return q
-
-
-def transient_by_uniformisation(q: np.ndarray, start: int, times: np.ndarray) -> np.ndarray:
-    """Rows p(t) of the chain started in state `start`, one per time."""
-    rate = float(-np.diag(q).min())
-    step = np.eye(len(q)) + q / rate
-    terms = int(rate * times.max() + 12 * math.sqrt(rate * times.max()) + 50)
-    p = np.zeros(len(q))
-    p[start] = 1.0
-    weights = stats.poisson.pmf(np.arange(terms)[:, None], rate * times[None, :])
-    out = np.zeros((len(times), len(q)))
-    for k in range(terms):
-        out += weights[k][:, None] * p[None, :]
-        p = p @ step
-    return out
-
-
-def mean_queue(p: np.ndarray, c: int) -> np.ndarray:
-    waiting = np.maximum(np.arange(p.shape[1]) - c, 0)
-    return p @ waiting
 
 
 def queue_at(trace, times: np.ndarray) -> np.ndarray:
@@ -97,8 +66,8 @@ def test_warm_started_mmc_follows_the_exact_transient_mean_queue():
 
     A correct engine misses about 5% of them (1.5 expected; times of one case are correlated,
     so misses cluster); 5 or more misses, or any miss beyond three half-widths, fails. The
-    seeds are fixed, so the outcome is deterministic. The table is printed (pytest -s) for the
-    issue note.
+    seeds are fixed, so the outcome is deterministic. The table is printed (pytest -s) for
+    the record.
     """
     misses, rows = [], []
     t_crit = stats.t.ppf(0.975, REPLICATIONS - 1)

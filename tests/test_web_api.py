@@ -372,6 +372,7 @@ def test_serve_refuses_a_port_in_use() -> None:
     assert "cannot listen there" in result.stderr
 
 
+@pytest.mark.system
 def test_serve_replay_is_one_command_that_stops_cleanly() -> None:
     script = Path(sys.executable).parent / "parktwin"
     command = [str(script), "serve", "--replay", "assets/sensors/yen-binh", "--speed", "3600"]

@@ -1,5 +1,6 @@
 """The page in a real headless Chromium: it loads cleanly, shows the park, follows the feed,
-runs a what-if, and refuses strangers off loopback. Screenshots go to out/web-screenshots/.
+runs a what-if, and refuses strangers off loopback. Screenshots go to the `screenshots`
+folder (tests/conftest.py: $PARKTWIN_SCREENSHOTS, or a pytest temporary folder).
 
 The server runs in a thread on a free loopback port over a store that the test feeds through
 the live layer's writer, exactly as ``parktwin live`` would.
@@ -31,9 +32,9 @@ from viz import palette
 from web.app import Services
 from web.server import background, build_services
 
-from .web_helpers import ARTEFACTS, START, Feed, browser, console_errors, iso, visits
+from .web_helpers import START, Feed, browser, console_errors, iso, visits
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.system]
 
 PARK = load_park("demo-small")
 TOKEN = "browser-test-token-123"
@@ -70,11 +71,19 @@ def open_page(driver: Any, url: str) -> None:
     wait(lambda: driver.execute_script("return document.body.dataset.version"), 15, "first push")
 
 
-def shoot(driver: Any, name: str) -> Path:
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTEFACTS / name
-    driver.save_screenshot(str(path))
-    return path
+Shoot = Callable[[Any, str], Path]
+
+
+@pytest.fixture
+def shoot(screenshots: Path) -> Shoot:
+    """Save what the browser shows as `name` in the screenshots folder."""
+
+    def save(driver: Any, name: str) -> Path:
+        path = screenshots / name
+        driver.save_screenshot(str(path))
+        return path
+
+    return save
 
 
 def trucks_on_plan(driver: Any) -> int:
@@ -83,7 +92,7 @@ def trucks_on_plan(driver: Any) -> int:
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
 def test_the_page_loads_cleanly_and_shows_every_building(
-    served: tuple[str, Feed, Services], width: int, height: int
+    served: tuple[str, Feed, Services], shoot: Shoot, width: int, height: int
 ) -> None:
     url, _, _ = served
     with browser(width, height) as driver:
@@ -168,7 +177,9 @@ def test_a_truck_published_on_mqtt_reaches_the_page_within_two_seconds(tmp_path:
         broker.stop()
 
 
-def test_a_feeder_outage_turns_its_buildings_black(served: tuple[str, Feed, Services]) -> None:
+def test_a_feeder_outage_turns_its_buildings_black(
+    served: tuple[str, Feed, Services], shoot: Shoot
+) -> None:
     url, writer, _ = served
     black = palette.NO_POWER
 
@@ -190,7 +201,9 @@ def test_a_feeder_outage_turns_its_buildings_black(served: tuple[str, Feed, Serv
         assert console_errors(driver) == []
 
 
-def test_a_what_if_runs_and_shows_its_verdict(served: tuple[str, Feed, Services]) -> None:
+def test_a_what_if_runs_and_shows_its_verdict(
+    served: tuple[str, Feed, Services], shoot: Shoot
+) -> None:
     url, _, _ = served
     with browser(1280, 720) as driver:
         open_page(driver, url + "/")
@@ -232,7 +245,7 @@ def test_a_bad_upload_shows_its_error_on_the_page(
 
 
 def test_the_latest_nowcast_shows_its_bands_and_alerts(
-    served: tuple[str, Feed, Services],
+    served: tuple[str, Feed, Services], shoot: Shoot
 ) -> None:
     url, writer, _ = served
     forecast = nowcast_store(
@@ -295,7 +308,7 @@ def test_a_click_on_a_building_shows_its_values(served: tuple[str, Feed, Service
 
 
 @pytest.mark.render
-def test_the_3d_park_opens_in_its_tab(served: tuple[str, Feed, Services]) -> None:
+def test_the_3d_park_opens_in_its_tab(served: tuple[str, Feed, Services], shoot: Shoot) -> None:
     url, _, _ = served
     with browser(1920, 1080) as driver:
         open_page(driver, url + "/")

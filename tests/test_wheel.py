@@ -21,7 +21,7 @@ from twin.io.bundled import bundled_parks, bundled_scenarios
 
 REPO = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.system
 
 
 def _run(

@@ -28,7 +28,6 @@ from twin.model.schema import Park
 START = datetime(2026, 1, 5, 6, 0)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-ARTEFACTS = Path(__file__).resolve().parent.parent / "out" / "web-screenshots"
 
 
 def iso(moment: datetime) -> str:

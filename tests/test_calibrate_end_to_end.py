@@ -13,35 +13,23 @@ import yaml
 from typer.testing import CliRunner
 
 import cli
+from tests.known_truth import (
+    DAYS,
+    SPEED_FACTOR,
+    TRUE_DOCKS,
+    TRUE_F1,
+    TRUE_RATE,
+    TRUE_SERVICE,
+    truth_of,
+)
 from twin.calibration import Calibration, calibrate
 from twin.calibration.sample import sensor_tables, write_sensors
 from twin.io.bundled import data_root
 from twin.io.load import load_park
 from twin.model.dist import Sampler
-from twin.model.schema import Park
 
 runner = CliRunner()
-DAYS = 21.0
 SAMPLE = data_root() / "assets" / "sensors" / "yen-binh"
-
-# The truth differs from demo-small's file by these known amounts.
-TRUE_SERVICE = {"dist": "gamma", "mean": 40.0, "sd": 12.0}  # file: lognormal 35 / 10
-TRUE_DOCKS = 2  # file: 3
-TRUE_RATE = 2.5  # in-f1, file: 3.0
-SPEED_FACTOR = 0.8  # every road 20% slower than the file says
-TRUE_F1 = (360.0, 1000.0)  # f1 base_kw, shift_kw; file: 300, 1200
-
-
-def truth_of(park: Park) -> Park:
-    data = park.model_dump(mode="json", by_alias=True, exclude_none=True)
-    f1 = data["buildings"][0]
-    f1["power"]["base_kw"], f1["power"]["shift_kw"] = TRUE_F1
-    group = data["logistics"]["dock_groups"][0]
-    group["service"], group["docks"] = TRUE_SERVICE, TRUE_DOCKS
-    data["logistics"]["flows"][0]["rate_per_hour"] = TRUE_RATE
-    for road in data["logistics"]["roads"]:
-        road["speed_kmh"] *= SPEED_FACTOR
-    return load_park(data)
 
 
 @pytest.fixture(scope="module")
@@ -187,8 +175,9 @@ OFF_MODEL = {
 }
 
 
+@pytest.mark.slow
 def test_bundled_sample_checks_are_good_where_the_twin_can_follow() -> None:
-    """The issue's bar: every held-out check that is on-model is good, the planted ones not."""
+    """The bar: every held-out check that is on-model is good, the planted ones not."""
     cal = calibrate("yen-binh", SAMPLE)
     assert cal.validation is not None and cal.validation.replications == 20
     verdicts = {(c.asset, c.quantity): c.verdict for c in cal.validation.series}

@@ -1,4 +1,4 @@
-"""Hostile inputs, signals and result folders (issue #14): bounded, honest, all-or-nothing.
+"""The command under hostile inputs, kills and signals: bounded, honest, all-or-nothing.
 
 Every case runs `parktwin` as a real subprocess under a 2 GB address-space limit and a time
 limit (tests/reliability.py), so a regression fails fast instead of taking the machine down.
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.hostile_inputs import LAUGHS, big_park, many
 from tests.reliability import Outcome, Running, in_small_filesystem, parktwin, wait_for
 
 FAST_S = 10.0
@@ -93,6 +94,7 @@ def test_out_on_a_full_disk_is_refused_before_simulating(tmp_path):
     "damage",
     ["zero-byte", "truncated", "corrupted", "not-a-zip"],
 )
+@pytest.mark.system
 def test_an_unreadable_trace_is_exit_2_naming_the_file(tmp_path, damage):
     run = tmp_path / "run"
     assert parktwin("run", "demo-small", "--days", "1", "--out", run, timeout=60).code == 0
@@ -157,6 +159,7 @@ def consistent(folder: Path) -> int:
     return int(doc["seed"])
 
 
+@pytest.mark.system
 def test_every_file_of_a_result_carries_one_run_id(tmp_path):
     out = tmp_path / "r"
     assert parktwin(*run_args(out, 1), timeout=60).code == 0
@@ -166,6 +169,7 @@ def test_every_file_of_a_result_carries_one_run_id(tmp_path):
     assert stamps(out) != first  # each run has its own id
 
 
+@pytest.mark.system
 def test_sigkill_while_the_folder_is_written_leaves_one_whole_result(tmp_path):
     """Kill the second run the moment it starts writing: the folder is run 1's or run 2's."""
     out = tmp_path / "r"
@@ -187,6 +191,7 @@ def test_sigkill_while_the_folder_is_written_leaves_one_whole_result(tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.system
 def test_a_second_writer_is_refused_naming_the_first(tmp_path):
     out = tmp_path / "r"
     first = Running(run_args(out, 1, days="1000", reps="50"))
@@ -197,6 +202,7 @@ def test_a_second_writer_is_refused_naming_the_first(tmp_path):
     bad_input(second, str(out), str(first.pid))
 
 
+@pytest.mark.system
 def test_an_interrupted_rerun_keeps_the_complete_result(tmp_path):
     out = tmp_path / "r"
     assert parktwin(*run_args(out, 1, days="1", reps="3"), timeout=60).code == 0
@@ -215,6 +221,7 @@ def test_an_interrupted_rerun_keeps_the_complete_result(tmp_path):
     consistent(partial)
 
 
+@pytest.mark.system
 def test_leftover_temporary_files_are_cleaned(tmp_path):
     out = tmp_path / "r"
     assert parktwin(*run_args(out, 1), timeout=60).code == 0
@@ -235,6 +242,7 @@ def test_an_existing_folder_with_other_files_is_never_replaced(tmp_path):
     assert (mine / "chapter1.tex").read_text() == "precious"
 
 
+@pytest.mark.system
 def test_render_refuses_a_folder_of_mixed_runs(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     assert parktwin(*run_args(a, 1, days="1"), timeout=60).code == 0
@@ -249,6 +257,7 @@ def test_render_refuses_a_folder_of_mixed_runs(tmp_path):
 
 
 @pytest.mark.parametrize("backend", ["local", "dask"])
+@pytest.mark.system
 def test_sigterm_keeps_finished_replications_and_exits_143(tmp_path, backend):
     if backend == "dask":
         pytest.importorskip("distributed")
@@ -270,6 +279,7 @@ def test_sigterm_keeps_finished_replications_and_exits_143(tmp_path, backend):
 # --------------------------------------------------------------------------- 1. bounded work
 
 
+@pytest.mark.system
 def test_jobs_beyond_the_cores_are_capped_with_a_note(tmp_path):
     cores = len(os.sched_getaffinity(0))
     outcome = parktwin("run", "demo-small", "--days", "1", "-r", "2", "-j", "999", timeout=60)
@@ -278,6 +288,7 @@ def test_jobs_beyond_the_cores_are_capped_with_a_note(tmp_path):
     assert outcome.seconds < 30
 
 
+@pytest.mark.system
 def test_the_video_frame_limit_is_checked_before_any_work(tmp_path):
     out = tmp_path / "v.mp4"
     outcome = parktwin(
@@ -288,12 +299,7 @@ def test_the_video_frame_limit_is_checked_before_any_work(tmp_path):
     assert not out.exists()
 
 
-LAUGHS = "".join(
-    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9) if prev else ', '.join(['lol'] * 9)}]\n"
-    for prev, name in zip([None, *"abcdefgh"], "abcdefghi", strict=True)
-)
-
-
+@pytest.mark.system
 def test_nested_aliases_are_refused_before_they_expand(tmp_path):
     """A 342-byte billion laughs: 9 levels of 9 aliases would expand to 490 million values."""
     bomb = tmp_path / "laughs.yaml"
@@ -302,11 +308,13 @@ def test_nested_aliases_are_refused_before_they_expand(tmp_path):
     bad_input(parktwin("validate", bomb), str(bomb), "aliases", "at most 1,000,000")
 
 
+@pytest.mark.system
 def test_a_file_without_end_is_read_only_up_to_the_limit():
     bad_input(parktwin("validate", "/dev/zero"), "/dev/zero", "at most 4 MB")
 
 
 @pytest.mark.parametrize("depth", [900, 100_000])
+@pytest.mark.system
 def test_deep_nesting_is_exit_2_with_the_depth(tmp_path, depth):
     deep = tmp_path / "deep.yaml"
     deep.write_text("park: " + "[" * depth + "]" * depth + "\n")
@@ -317,32 +325,14 @@ def test_deep_nesting_is_exit_2_with_the_depth(tmp_path, depth):
     bad_input(parktwin("validate", as_json), str(as_json), f"nested {depth + 1:,} levels")
 
 
-def big_park(buildings: int, suffix: str, folder: Path) -> Path:
-    """A valid park of `buildings` extra 40-corner buildings (an independent generator)."""
-    import math
-
-    import yaml
-
-    text = (Path(__file__).parent.parent / "assets" / "parks" / "demo-small.yaml").read_text()
-    park = yaml.safe_load(text)
-    template = park["buildings"][0]
-    for i in range(buildings):
-        x, y = 2000 + (i % 100) * 200.0, 2000 + (i // 100) * 200.0
-        corners = [[round(x + 40 * math.cos(k * math.pi / 20), 3),
-                    round(y + 40 * math.sin(k * math.pi / 20), 3)] for k in range(40)]  # fmt: skip
-        park["buildings"].append({**template, "id": f"b{i}", "footprint": corners})
-    path = folder / f"big{suffix}"
-    dumped = json.dumps(park) if suffix == ".json" else yaml.safe_dump(park, width=200)
-    path.write_text(dumped)
-    return path
-
-
+@pytest.mark.system
 def test_a_file_over_the_size_limit_is_refused_at_once(tmp_path):
     big = big_park(4000, ".yaml", tmp_path)
     assert big.stat().st_size > 4 * 1024 * 1024
     bad_input(parktwin("validate", big), str(big), "at most 4 MB")
 
 
+@pytest.mark.system
 def test_the_largest_park_file_accepted_validates_in_bounds(tmp_path):
     """Just under the byte limit, 100 times yen-binh: parsed once by the C loader, in 1 GB.
 
@@ -374,31 +364,19 @@ def test_a_huge_scalar_is_quoted_as_a_short_excerpt(tmp_path):
         (["--days", "3660", "--step-min", "1"], ["--step-min", "at most 200,000,000"]),
     ],
 )
+@pytest.mark.system
 def test_size_like_options_are_capped_with_the_limit_in_the_message(options, words):
     bad_input(parktwin("run", "demo-small", *options), *words)
 
 
-def many(kind: str, count: int, folder: Path) -> Path:
-    """demo-small with `count` copies of its first item of `kind` (a JSON park)."""
-    import yaml
-
-    park = yaml.safe_load(
-        (Path(__file__).parent.parent / "assets/parks/demo-small.yaml").read_text()
-    )
-    section = park["logistics"] if kind == "flows" else park
-    first = section[kind][0]
-    section[kind] = [{**first, "id": f"x{i}"} for i in range(count)]
-    path = folder / f"many-{kind}.json"
-    path.write_text(json.dumps(park))
-    return path
-
-
 @pytest.mark.parametrize("kind", ["buildings", "flows"])
+@pytest.mark.system
 def test_lists_of_a_park_are_capped(tmp_path, kind):
     park = many(kind, 10_001, tmp_path)
     bad_input(parktwin("validate", park), str(park), kind, "at most 10,000")
 
 
+@pytest.mark.system
 def test_a_park_whose_flows_bring_too_many_trucks_is_refused_before_simulating(tmp_path):
     """Every field within its bounds, the product not: 20 flows at 10,000 trucks an hour."""
     park = many("flows", 20, tmp_path)
@@ -409,8 +387,9 @@ def test_a_park_whose_flows_bring_too_many_trucks_is_refused_before_simulating(t
     bad_input(parktwin("run", park, "--days", "30"), "--days 30", "trucks", "at most 20,000,000")
 
 
+@pytest.mark.system
 def test_sigint_during_compare_draws_no_verdict_from_missing_pairs(tmp_path):
-    """The issue's case on demo-small: Ctrl-C while `compare -r 20 -j 2` runs."""
+    """Ctrl-C on demo-small while `compare -r 20 -j 2` runs."""
     out = tmp_path / "cmp"
     command = ["compare", "demo-small", "peak-season", "substation-outage", "-r", "20", "-j", "2"]
     running = Running([*command, "--days", "400", "--out", out])

@@ -33,7 +33,7 @@ from twin.io.bundled import data_root
 from twin.live.store import REJECT_LIMITS, Store
 
 pytestmark = [
-    pytest.mark.slow,
+    pytest.mark.system,
     pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is not installed"),
 ]
 

@@ -264,7 +264,7 @@ def test_a_partial_request_is_closed_after_the_header_timeout(tmp_path: Path) ->
 def test_a_what_if_past_its_memory_cap_fails_saying_so() -> None:
     """A cap below what a worker needs to simulate: the job fails with the cap in its message
     (the default cap lets every other what-if test of the suite run)."""
-    jobs = JobManager(PARK, time_limit_s=120, memory_bytes=100 * 1024**2)
+    jobs = JobManager(PARK, time_limit_s=120, memory_bytes=40 * 1024**2)
     try:
         job = jobs.submit(["peak-season"], ["peak-season"], 1, 2)
         deadline = time.monotonic() + 120
@@ -273,4 +273,20 @@ def test_a_what_if_past_its_memory_cap_fails_saying_so() -> None:
     finally:
         jobs.close()
     assert job.status == "failed", job.to_dict()
-    assert "memory cap of 0.0977 GB" in (job.error or ""), job.error
+    assert "memory cap of 0.0391 GB" in (job.error or ""), job.error
+
+
+@pytest.mark.parametrize("megabytes", [150, 200, 300])
+def test_a_what_if_near_its_memory_cap_ends_either_way_never_hangs(megabytes: int) -> None:
+    """Caps around the worker's own size (a cap of address space hung at 200 MB): the job is
+    done or fails naming the cap, well within its time limit."""
+    jobs = JobManager(PARK, time_limit_s=300, memory_bytes=megabytes * 1024**2)
+    started = time.monotonic()
+    try:
+        job = jobs.submit(["peak-season"], ["peak-season"], 1, 2)
+        while job.status not in FINISHED and time.monotonic() - started < 300:
+            time.sleep(0.1)
+    finally:
+        jobs.close()
+    assert time.monotonic() - started < 120, job.to_dict()
+    assert job.status == "done" or "memory cap of" in (job.error or ""), job.to_dict()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import resource
 import tempfile
 import threading
@@ -35,7 +36,11 @@ KEEP_FINISHED = 50
 MAX_WAITING = 8
 DEFAULT_TIME_LIMIT_S = 600.0
 DEFAULT_MEMORY_BYTES = 2 * 1024**3
-"""Address space a what-if worker may use (``RLIMIT_AS``); past it the job fails, saying so."""
+"""Memory a what-if worker may hold (resident set); past it the job fails, saying so."""
+BACKSTOP_FACTOR = 2
+"""The worker's address space (``RLIMIT_AS``) is capped at this many times the memory cap plus
+1 GB: a backstop for a burst between two looks at its resident set. A cap of address space near
+the worker's own size makes native libraries hang instead of fail, so it is not the cap."""
 FINISHED = ("done", "failed", "cancelled")
 
 
@@ -150,16 +155,34 @@ def run_optimization(park: Park, problem: dict[str, Any], conn: Any) -> None:
 
 
 def run_capped(memory_bytes: int, target: Callable[..., None], *args: Any) -> None:
-    """A worker's entry: cap its address space at `memory_bytes`, then run `target(*args)`."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    """A worker's entry: cap its address space (the backstop), then run `target(*args)`."""
+    backstop = BACKSTOP_FACTOR * memory_bytes + 1024**3
+    resource.setrlimit(resource.RLIMIT_AS, (backstop, backstop))
+    os.environ["PARKTWIN_MEMORY_CAP"] = str(memory_bytes)
     target(*args)
 
 
+def _cap_text(memory_bytes: int) -> str:
+    return f"{memory_bytes / 1024**3:.3g} GB"
+
+
 def _out_of_memory() -> str:
-    """The message of a worker that ran out of its memory cap."""
-    cap = resource.getrlimit(resource.RLIMIT_AS)[0]
-    shown = "" if cap == resource.RLIM_INFINITY else f" of {cap / 1024**3:.3g} GB"
+    """The message of a worker that ran out of its memory (told by the backstop)."""
+    cap = int(os.environ.get("PARKTWIN_MEMORY_CAP", "0"))
+    shown = f" of {_cap_text(cap)}" if cap else ""
     return f"the what-if ran out of its memory cap{shown}; ask for fewer days or replications"
+
+
+def resident_bytes(pid: int) -> int | None:
+    """The resident set of a process (Linux ``/proc``), or None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _send_progress(conn: Any, done: float, total: int) -> None:
@@ -173,7 +196,7 @@ class JobManager:
     Args:
         park: the served park (every comparison runs on it).
         time_limit_s: wall-clock seconds a job may run before it is ended as failed.
-        memory_bytes: address space a worker may use before its job fails (``RLIMIT_AS``).
+        memory_bytes: memory (resident set) a worker may hold before its job fails.
     """
 
     def __init__(
@@ -294,6 +317,10 @@ class JobManager:
                 outcome = ("cancelled", None)
             elif time.monotonic() > deadline:
                 outcome = ("failed", f"stopped at the time limit of {self.time_limit_s:g} s")
+            elif (resident_bytes(process.pid or 0) or 0) > self.memory_bytes:
+                cap = _cap_text(self.memory_bytes)
+                outcome = ("failed", f"the what-if ran out of its memory cap of {cap}; "
+                                     "ask for fewer days or replications")  # fmt: skip
             else:
                 outcome = _receive(parent, job, self.memory_bytes)
         if process.is_alive():
@@ -320,7 +347,7 @@ def _receive(conn: Connection, job: Job, memory_bytes: int) -> tuple[str, Any] |
             return None
         kind, payload = conn.recv()
     except (EOFError, OSError):
-        cap = f"{memory_bytes / 1024**3:.3g} GB"
+        cap = _cap_text(memory_bytes)
         return ("failed", f"the worker process ended without a result (memory cap {cap})")
     if kind == "progress":
         job.progress = float(payload)

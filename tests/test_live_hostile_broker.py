@@ -20,7 +20,6 @@ from tests.test_live_feed import (
     BUILDING,
     PARKTWIN,
     REPO,
-    broker,  # noqa: F401 - the fixture
     one_day_of_sample,
     publish_all,
     reading,
@@ -78,7 +77,7 @@ def refused(done: subprocess.CompletedProcess[str], *words: str) -> None:
 
 
 def test_poison_messages_cost_one_reject_each_and_the_feed_goes_on(
-    broker: mosquitto.Mosquitto,  # noqa: F811
+    broker: mosquitto.Mosquitto,
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "live.db"
@@ -98,7 +97,7 @@ def test_poison_messages_cost_one_reject_each_and_the_feed_goes_on(
 
 
 def test_the_largest_values_the_feed_accepts_are_read_by_every_reader(
-    broker: mosquitto.Mosquitto,  # noqa: F811
+    broker: mosquitto.Mosquitto,
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "live.db"
@@ -121,7 +120,7 @@ def test_the_largest_values_the_feed_accepts_are_read_by_every_reader(
 
 
 def test_a_flood_of_bad_messages_keeps_the_store_small(
-    broker: mosquitto.Mosquitto,  # noqa: F811
+    broker: mosquitto.Mosquitto,
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "live.db"
@@ -148,7 +147,7 @@ def test_a_flood_of_bad_messages_keeps_the_store_small(
 
 
 def test_a_second_live_on_the_same_store_is_refused(
-    broker: mosquitto.Mosquitto,  # noqa: F811
+    broker: mosquitto.Mosquitto,
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "live.db"
@@ -163,7 +162,7 @@ def test_a_second_live_on_the_same_store_is_refused(
 
 
 def test_two_twins_with_one_client_id_back_off(
-    broker: mosquitto.Mosquitto,  # noqa: F811
+    broker: mosquitto.Mosquitto,
     tmp_path: Path,
 ) -> None:
     """Two stores, one --client-id: the broker drops each when the other connects. Backoff
@@ -184,7 +183,7 @@ def test_two_twins_with_one_client_id_back_off(
     [("#", "wildcard"), ("+", "wildcard"), ("a/+/b", "wildcard"), ("x" * 70_000, "at most")],
 )
 def test_a_bad_topic_prefix_is_refused(
-    broker: mosquitto.Mosquitto,  # noqa: F811
+    broker: mosquitto.Mosquitto,
     tmp_path: Path,
     prefix: str,
     says: str,
@@ -201,7 +200,7 @@ def test_a_bad_topic_prefix_is_refused(
 
 
 def test_replay_with_a_huge_batch_loses_nothing(
-    broker: mosquitto.Mosquitto,  # noqa: F811
+    broker: mosquitto.Mosquitto,
     tmp_path: Path,
 ) -> None:
     sensors = data_root() / "assets" / "sensors" / "yen-binh"  # 56,078 messages: 4 arrays
@@ -235,7 +234,7 @@ def test_nowcast_every_has_a_lower_bound(tmp_path: Path) -> None:
 
 
 def test_a_1990_message_then_a_current_one_does_not_freeze_the_feed(
-    broker: mosquitto.Mosquitto,  # noqa: F811
+    broker: mosquitto.Mosquitto,
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "live.db"
@@ -261,7 +260,7 @@ def test_a_1990_message_then_a_current_one_does_not_freeze_the_feed(
 
 
 def test_live_on_a_damaged_store_is_refused_naming_it(
-    broker: mosquitto.Mosquitto,  # noqa: F811
+    broker: mosquitto.Mosquitto,
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "live.db"

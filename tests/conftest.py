@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -56,6 +57,20 @@ def broker(tmp_path: Path) -> Iterator[mosquitto.Mosquitto]:
     server = mosquitto.Mosquitto(tmp_path / "broker").start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[Any]:
+    """The operations-centre app of demo-small without a store, through Starlette's client."""
+    from starlette.testclient import TestClient
+
+    from web.app import create_app
+    from web.server import build_services
+
+    services = build_services("demo-small", None, tmp_path)
+    with TestClient(create_app(services), base_url="http://127.0.0.1") as test_client:
+        yield test_client
+    services.jobs.close()
 
 
 @pytest.fixture(scope="session")

@@ -32,17 +32,10 @@ from web.security import COOKIE, TOKEN_ENV, is_loopback, resolve_token
 from web.server import build_services
 
 from .web_helpers import START, feed, iso, visits
+from .web_helpers import wait_for_job as wait_for
 
 PARK = load_park("demo-small")
 TOKEN = "s3cret-token-for-tests"
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    services = build_services("demo-small", None, tmp_path)
-    with TestClient(create_app(services), base_url="http://127.0.0.1") as test_client:
-        yield test_client
-    services.jobs.close()
 
 
 @pytest.fixture
@@ -226,16 +219,6 @@ def test_a_body_too_large_is_refused_unread(client: TestClient) -> None:
     answer = client.post("/api/compare", content=b" " * (1024 * 1024 + 1))
     assert answer.status_code == 400
     assert "1024 KB" in answer.json()["error"]
-
-
-def wait_for(client: TestClient, job: str, timeout: float = 120.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        doc = client.get(f"/api/jobs/{job}").json()
-        if doc["status"] in ("done", "failed", "cancelled"):
-            return doc
-        time.sleep(0.2)
-    raise AssertionError(f"job {job} still {doc['status']} after {timeout} s")
 
 
 def test_a_what_if_gives_the_same_comparison_as_the_library(

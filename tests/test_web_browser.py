@@ -369,7 +369,7 @@ def test_off_loopback_a_request_without_the_token_is_refused(tmp_path: Path) -> 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
 def test_find_the_best_shows_the_answer_and_its_certificate(
-    served: tuple[str, Feed, Services], tmp_path: Path, size: tuple[int, int]
+    served: tuple[str, Feed, Services], shoot: Shoot, tmp_path: Path, size: tuple[int, int]
 ) -> None:
     from tests.test_optimize import problem
 

@@ -10,7 +10,6 @@ from starlette.testclient import TestClient
 
 from tests.networks import ring_data
 from tests.test_load_errors import dump
-from tests.test_web_api import client  # noqa: F401  (demo-small served)
 from web.app import create_app
 from web.server import build_services
 
@@ -37,7 +36,7 @@ def test_n1_answers_every_outage_at_the_moment(ring_client: TestClient) -> None:
 
 def test_n1_bad_input_is_400_and_no_network_404(
     ring_client: TestClient,
-    client: TestClient,  # noqa: F811  (the fixture imported above)
+    client: TestClient,
 ) -> None:
     answer = ring_client.get("/api/n1", params={"at": "tomorrow"})
     assert answer.status_code == 400 and "at" in answer.json()["error"]

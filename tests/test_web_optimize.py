@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from tests.test_optimize import problem
+from tests.web_helpers import wait_for_job as wait_for
 from twin.api.decisions import optimize
 from twin.experiment.optimize import optimum_dict
 from twin.io.load import load_park
-from web.app import create_app
-from web.server import build_services
-
-from .test_web_api import wait_for
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    services = build_services("demo-small", None, tmp_path)
-    with TestClient(create_app(services), base_url="http://127.0.0.1") as test_client:
-        yield test_client
-    services.jobs.close()
 
 
 def test_a_decision_runs_as_a_job_and_gives_the_librarys_answer(client: TestClient) -> None:

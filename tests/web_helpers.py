@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -129,3 +130,15 @@ def browser(width: int = 1920, height: int = 1080) -> Iterator[Any]:
 def console_errors(driver: Any) -> list[dict[str, Any]]:
     """The browser console's errors (severe entries) since the last call."""
     return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def wait_for_job(client: Any, job: str, timeout: float = 120.0) -> dict[str, Any]:
+    """The job's document once it is done, failed or cancelled (fails after `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    doc: dict[str, Any] = {"status": "unknown"}
+    while time.monotonic() < deadline:
+        doc = client.get(f"/api/jobs/{job}").json()
+        if doc["status"] in ("done", "failed", "cancelled"):
+            return doc
+        time.sleep(0.2)
+    raise AssertionError(f"job {job} still {doc['status']} after {timeout} s")

@@ -92,6 +92,24 @@ class Job:
         return doc
 
 
+def _answer(conn: Any, compute: Callable[[], dict[str, Any]]) -> None:
+    """Send ``("done", compute())``, or ``("failed", message)``: never a traceback.
+
+    Bad input (which the server checked before), the memory backstop (:func:`run_capped`) and
+    internal errors alike end as a message; the connection is closed either way.
+    """
+    try:
+        conn.send(("done", compute()))
+    except (InputError, UsageError) as exc:
+        conn.send(("failed", str(exc)))
+    except MemoryError:
+        conn.send(("failed", _out_of_memory()))
+    except Exception as exc:  # reported on the page, not lost in a worker's stderr
+        conn.send(("failed", f"internal error: {type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
 def run_comparison(
     park: Park,
     documents: list[str | dict[str, Any]],
@@ -99,13 +117,9 @@ def run_comparison(
     replications: int,
     conn: Any,
 ) -> None:
-    """The worker process: compare, sending ``("progress", share)`` then one final message.
+    """The worker process: compare, sending ``("progress", share)`` then one final message."""
 
-    The final message is ``("done", result)`` or ``("failed", message)``; bad input (which the
-    server checked before), the memory cap (:func:`run_capped`) and internal errors alike
-    end as a message, never a traceback.
-    """
-    try:
+    def compute() -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="parktwin-whatif-") as folder:
             sources: list[str | Path] = []
             for index, doc in enumerate(documents):
@@ -121,37 +135,23 @@ def run_comparison(
                 settings,
                 progress=lambda done, total: _send_progress(conn, done, total),
             )
-        result = {
+        return {
             "comparison": comparison.to_dict(),
             "verdicts": comparison.verdicts(),
             "table": comparison.summary_table(),
         }
-        conn.send(("done", result))
-    except (InputError, UsageError) as exc:
-        conn.send(("failed", str(exc)))
-    except MemoryError:
-        conn.send(("failed", _out_of_memory()))
-    except Exception as exc:  # reported on the page, not lost in a worker's stderr
-        conn.send(("failed", f"internal error: {type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
+
+    _answer(conn, compute)
 
 
 def run_optimization(park: Park, problem: dict[str, Any], conn: Any) -> None:
     """The worker process of ``POST /api/optimize``: decide, sending progress, then the result."""
-    try:
-        result = optimize(
-            problem, park=park, progress=lambda done, total: _send_progress(conn, done, total)
-        )
-        conn.send(("done", {"optimum": decision_dict(result)}))
-    except (InputError, UsageError) as exc:
-        conn.send(("failed", str(exc)))
-    except MemoryError:
-        conn.send(("failed", _out_of_memory()))
-    except Exception as exc:  # reported on the page, not lost in a worker's stderr
-        conn.send(("failed", f"internal error: {type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
+
+    def compute() -> dict[str, Any]:
+        progress = lambda done, total: _send_progress(conn, done, total)  # noqa: E731
+        return {"optimum": decision_dict(optimize(problem, park=park, progress=progress))}
+
+    _answer(conn, compute)
 
 
 def run_capped(memory_bytes: int, target: Callable[..., None], *args: Any) -> None:

@@ -1,23 +1,16 @@
 /* What-if: choose bundled or uploaded scenarios, run a paired comparison, show the verdict. */
 "use strict";
 
-class WhatIf {
+class WhatIf extends JobPanel {
   constructor() {
-    this.form = document.getElementById("whatif-form");
+    super("whatif");
     this.list = document.getElementById("scenario-list");
     this.file = document.getElementById("scenario-file");
     this.uploadResult = document.getElementById("upload-result");
-    this.progress = document.getElementById("whatif-progress");
-    this.errorBox = document.getElementById("whatif-error");
     this.verdict = document.getElementById("whatif-verdict");
     this.table = document.getElementById("whatif-table");
-    this.cancelButton = document.getElementById("whatif-cancel");
-    this.runButton = document.getElementById("whatif-run");
     this.uploaded = null;
-    this.job = null;
-    this.form.addEventListener("submit", (e) => { e.preventDefault(); this.run(); });
     this.file.addEventListener("change", () => this.upload());
-    this.cancelButton.addEventListener("click", () => this.cancel());
   }
 
   async load() {
@@ -64,46 +57,15 @@ class WhatIf {
       replications: Number(document.getElementById("whatif-reps").value),
     };
     try {
-      const { job } = await api("/api/compare", { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
-      this.job = job;
       this.verdict.replaceChildren();
       this.table.replaceChildren();
-      this.setRunning(true);
-      this.poll();
+      await this.start("/api/compare", { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }, "Đã hủy phép so sánh.");
     } catch (err) {
       this.showError(err.message);
     }
   }
 
-  async cancel() {
-    if (this.job) await api("/api/jobs/" + this.job, { method: "DELETE" }).catch(() => null);
-  }
-
-  setRunning(running) {
-    this.progress.hidden = !running && !this.job;
-    this.cancelButton.hidden = !running;
-    this.runButton.disabled = running;
-  }
-
-  async poll() {
-    const id = this.job;
-    let doc;
-    try { doc = await api("/api/jobs/" + id); } catch (err) { this.showError(err.message); this.setRunning(false); return; }
-    if (id !== this.job) return;
-    this.progress.querySelector(".bar").style.width = Math.round(100 * doc.progress) + "%";
-    this.progress.querySelector("span").textContent = `${VI.status[doc.status]} · ${Math.round(100 * doc.progress)}%` +
-      (doc.elapsed_s !== undefined ? ` · ${fmt(doc.elapsed_s, 0)} giây` : "");
-    if (doc.status === "queued" || doc.status === "running") { setTimeout(() => this.poll(), 500); return; }
-    this.setRunning(false);
-    if (doc.status === "done") this.showResult(doc);
-    else if (doc.status === "failed") this.showError(doc.error);
-    else this.showError("Đã hủy phép so sánh.");
-  }
-
-  showError(message) {
-    this.errorBox.hidden = !message;
-    this.errorBox.textContent = message || "";
-  }
+  finished(doc) { this.showResult(doc); }
 
   showResult(doc) {
     this.verdict.innerHTML = "<h2>Kết luận</h2>" + doc.verdicts.map((v) => `<p class="verdict-line">${escapeHtml(v)}</p>`).join("") +

@@ -389,9 +389,11 @@ def test_a_park_whose_flows_bring_too_many_trucks_is_refused_before_simulating(t
 
 @pytest.mark.system
 def test_sigint_during_compare_draws_no_verdict_from_missing_pairs(tmp_path):
-    """Ctrl-C on demo-small while `compare -r 20 -j 2` runs."""
+    """Ctrl-C on demo-small while `compare -r 100 -j 2` runs (minutes of work, stopped at 15 s)."""
     out = tmp_path / "cmp"
-    command = ["compare", "demo-small", "peak-season", "substation-outage", "-r", "20", "-j", "2"]
+    reps = 100
+    scenarios = ["peak-season", "substation-outage"]
+    command = ["compare", "demo-small", *scenarios, "-r", str(reps), "-j", "2"]
     running = Running([*command, "--days", "400", "--out", out])
     time.sleep(15.0)
     running.send(signal.SIGINT)
@@ -406,10 +408,10 @@ def test_sigint_during_compare_draws_no_verdict_from_missing_pairs(tmp_path):
     assert doc["complete"] is False
     for label in ("peak-season", "substation-outage"):
         missing = doc["missing_by_case"][label]
-        pairs = 20 - len(missing)
+        pairs = reps - len(missing)
         assert {r["pairs"] for r in doc["rows"] if r["scenario"] == label} <= {pairs}
         verdict = next(line for line in report.splitlines() if line.startswith(f"- {label}:"))
         if pairs < 2:
             assert "no verdict" in verdict and "no significant change" not in verdict, verdict
         elif missing:
-            assert f"from {pairs} of 20 paired replications" in verdict, verdict
+            assert f"from {pairs} of {reps} paired replications" in verdict, verdict

@@ -152,8 +152,8 @@ def test_sigint_stops_worker_processes_and_exits_130(tmp_path):
     """A real Ctrl-C on `parktwin run -j 2`: exit 130, no traceback, no half-written file."""
     exe = Path(sys.executable).with_name("parktwin")
     out = tmp_path / "out"
-    # 400 replications of about 0.4 s each, in tasks of 4: minutes of work, stopped after 15 s
-    command = [str(exe), "run", "demo-small", "--days", "60", "-r", "400", "-j", "2"]
+    # 400 replications of 600 days each, in tasks of 4: minutes of work, stopped after 15 s
+    command = [str(exe), "run", "demo-small", "--days", "600", "-r", "400", "-j", "2"]
     process = subprocess.Popen(
         [*command, "--out", str(out)],
         stdout=subprocess.PIPE,

@@ -183,7 +183,7 @@ def _text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         raise InputError(name, f"is not UTF-8 text (bad byte at offset {exc.start})") from None
     if not text.strip():
-        raise InputError(name, "is empty, expected a park or scenario document")
+        raise InputError(name, "is empty, expected a park, scenario or decision-problem document")
     return text
 
 

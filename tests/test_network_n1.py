@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
-from tests.networks import ring_data
+from tests.networks import feeder_only_data, ring_data
 from tests.test_load_errors import assert_bad_input, dump
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
@@ -81,11 +81,7 @@ def test_the_default_moment_is_the_peak(tmp_path: Path) -> None:
 
 
 def test_a_park_without_a_network_or_a_moment_outside_is_bad_input(tmp_path: Path) -> None:
-    data = ring_data()
-    del data["power"]["network"]
-    for building in data["buildings"]:
-        del building["power"]["bus"]
-    result, _ = _n1(tmp_path, data)
+    result, _ = _n1(tmp_path, feeder_only_data())
     assert_bad_input(result, "power.network")
     result, _ = _n1(tmp_path, ring_data(), "--at", "day 3 10:00")
     assert_bad_input(result, "day 3 10:00", "inside the horizon")

@@ -170,7 +170,7 @@ def plan_supply(
     asked_w = demand_kw[:, grid.load_building] * 1e3 * served_share
     curtail = _Curtailment(grid, segments, which, switching, asked_w)
     flow, shed, unsolved = curtail.run()
-    load_off = [off.union(_steps_intervals(edges, shed[:, k])) for k, off in enumerate(lost)]
+    load_off = [off.union(steps_intervals(edges, shed[:, k])) for k, off in enumerate(lost)]
     return SupplyPlan(load_off, flow, shed, unsolved, segments)
 
 
@@ -178,7 +178,8 @@ def _off_intervals(segments: list[Segment], bus: int) -> Intervals:
     return Intervals.of((s.start, s.end) for s in segments if not s.bus_on[bus])
 
 
-def _steps_intervals(edges: np.ndarray, steps: np.ndarray) -> Intervals:
+def steps_intervals(edges: np.ndarray, steps: np.ndarray) -> Intervals:
+    """The grid steps where `steps` is True, as intervals of time."""
     return Intervals.of((float(edges[k]), float(edges[k + 1])) for k in np.flatnonzero(steps))
 
 

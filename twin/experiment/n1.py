@@ -94,6 +94,7 @@ def n1_analysis(
         "hours": hours,
         "contingencies": rows,
         "lines": _plan_lines(park, grid, worst),
+        "buses": _plan_buses(park, base, at),
     }
 
 
@@ -113,6 +114,44 @@ def _plan_lines(park: Park, grid: Grid, worst: np.ndarray) -> list[dict[str, Any
         row: dict[str, Any] = {"id": line, "worst_loading_pct": round(float(worst[i]), 3)}
         if a in where and b in where:
             row.update({"from": where[a], "to": where[b]})
+        rows.append(row)
+    return rows
+
+
+def _plan_buses(park: Park, base: Trace, at: float) -> list[dict[str, Any]]:
+    """Each bus with its label, position (where known) and voltage at the moment (base run).
+
+    The label is the name of the bus's substation, else the names of the buildings on it, else
+    its id. A substation's busbar is a `source`; `held_v_pu` is the voltage its source holds:
+    on the busbar itself, or with transformers on their high-voltage side, the busbar then
+    lying below it by the transformers' drop (`v_pu`).
+    """
+    power = park.power
+    assert power is not None and power.network is not None
+    where = _bus_positions(park)
+    names = {s.id: s.name or s.id for s in power.substations}
+    on_bus: dict[str, list[str]] = {}
+    for building in park.buildings:
+        if building.power is not None and building.power.bus is not None:
+            on_bus.setdefault(building.power.bus, []).append(building.name or building.id)
+    step = int(np.searchsorted(base.edges[:-1], at, side="right")) - 1
+    voltages = base.series["bus_v_pu"][step]
+    hv_kv = {s.id: s.transformers[0].hv_kv for s in power.substations if s.transformers}
+    rows = []
+    for i, bus in enumerate(power.network.buses):
+        v = float(voltages[i])
+        row: dict[str, Any] = {
+            "id": bus.id,
+            "label": names.get(bus.substation or "") or "; ".join(on_bus.get(bus.id, [])) or bus.id,
+            "v_pu": None if math.isnan(v) else round(v, 5),
+            "source": bus.substation is not None,
+        }
+        if bus.substation is not None:
+            row["held_v_pu"] = power.network.source_v_pu
+            sub = bus.substation
+            row["held_on"] = f"{hv_kv[sub]:g} kV side" if sub in hv_kv else "busbar"
+        if bus.id in where:
+            row["position"] = where[bus.id]
         rows.append(row)
     return rows
 

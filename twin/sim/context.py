@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,7 +16,7 @@ from twin.sim.demand import power_demand_kw, shift_shares
 from twin.sim.feeders import left_off
 from twin.sim.network import Grid, build_grid
 from twin.sim.start_state import StartState
-from twin.sim.supply import SupplyPlan, plan_supply, steps_intervals
+from twin.sim.supply import SupplyPlan, plan_supply, reused_plan, steps_intervals
 
 WATER_SUPPLY = "water.supply"
 WASTEWATER_PLANT = "water.wastewater"
@@ -152,10 +153,14 @@ class SimContext:
         }  # fmt: skip
 
     @cached_property
+    def shift_share(self) -> np.ndarray:
+        """(steps, buildings) share of each grid step that each building is in shift."""
+        return shift_shares(self.park, self.clock, self.span, self.edges)
+
+    @cached_property
     def demand_kw(self) -> np.ndarray:
         """(steps, buildings) power each building asks, before any loss of supply (kW)."""
-        shares = shift_shares(self.park, self.clock, self.span, self.edges)
-        return power_demand_kw(self.park, self.clock, self.edges, shares)
+        return power_demand_kw(self.park, self.clock, self.edges, self.shift_share)
 
     @cached_property
     def grid(self) -> Grid | None:
@@ -170,7 +175,19 @@ class SimContext:
             return None
         assert self.park.power is not None and self.park.power.network is not None
         restoration = self.park.power.network.restoration_min
-        return plan_supply(self.grid, self.edges, self.outages, self.demand_kw, restoration)
+        grid = self.grid
+        return reused_plan(
+            self._plan_key(),
+            lambda: plan_supply(grid, self.edges, self.outages, self.demand_kw, restoration),
+        )
+
+    def _plan_key(self) -> str:
+        """What a supply plan depends on: the park, the grid steps and the outages."""
+        digest = hashlib.sha256(self.park.model_dump_json().encode())
+        digest.update(self.edges.tobytes())
+        for asset, off in sorted(self.outages.items()):
+            digest.update(repr((asset, off.pairs())).encode())
+        return digest.hexdigest()
 
     def _network_off(self) -> dict[str, Intervals]:
         if self.supply is None or self.grid is None:

@@ -114,7 +114,7 @@ def network_power_series(
         "feeder_asked_kw": feeder_load + extra_served,
         "substation_asked_kw": sub_load,
         "substation_load_kw": sub_load,
-        "bus_v_pu": plan.flow.bus_v_pu[:, : grid.n_park_buses],
+        "bus_v_pu": plan.flow.bus_v_pu[:, : grid.n_park_buses].copy(),  # the plan is shared
         "line_loading_pct": 100.0 * plan.flow.line_loading,
         "transformer_loading_pct": 100.0 * plan.flow.trafo_loading,
         "network_losses_kw": plan.flow.losses_w / 1e3,

@@ -19,6 +19,9 @@ docks and production see every loss of supply (SPEC.md "Power network"):
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,6 +140,37 @@ def _pick_up(
     return closed
 
 
+PLANS_KEPT = 8
+"""Supply plans kept for reuse per process: one per park, outages and grid in recent use."""
+_plans: OrderedDict[str, SupplyPlan] = OrderedDict()
+_plans_lock = threading.Lock()
+
+
+def reused_plan(key: str, make: Callable[[], SupplyPlan]) -> SupplyPlan:
+    """The plan made for `key` before in this process, else `make()` (kept for next time).
+
+    A plan depends on the park, the grid steps, the outages and nothing random, so every
+    replication of a run has the same one: the key must name all of these (the caller's
+    duty); the plan is the same whether made or reused.
+    """
+    with _plans_lock:
+        if key in _plans:
+            _plans.move_to_end(key)
+            return _plans[key]
+    plan = make()
+    with _plans_lock:
+        _plans[key] = plan
+        while len(_plans) > PLANS_KEPT:
+            _plans.popitem(last=False)
+    return plan
+
+
+def forget_plans() -> None:
+    """Drop the plans kept for reuse (the next replication makes its own)."""
+    with _plans_lock:
+        _plans.clear()
+
+
 def plan_supply(
     grid: Grid,
     edges: np.ndarray,
@@ -206,6 +240,7 @@ class _Curtailment:
         """The final load flow, the loads left off per step and the steps past saving."""
         rows = np.arange(len(self.which))
         bad, flow = rows, self._solve(rows)
+        first = flow
         while len(bad):
             hot, over = self._hot_buses(flow), flow.line_loading > LIMIT
             keep = hot.any(axis=1)
@@ -218,6 +253,8 @@ class _Curtailment:
             self.unsolved[bad[~fixable]] = True
             bad = bad[fixable]
             flow = self._solve(bad)
+        if not self.shed.any():  # nothing left off: the first flow is the final one
+            return first, self.shed, self.unsolved
         self._hold_restored_sections()
         return self._solve(rows), self.shed, self.unsolved
 

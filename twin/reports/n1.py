@@ -86,8 +86,8 @@ LOADING_COLOURS = ((60.0, "#2f9e44"), (90.0, "#f59f00"), (100.0, "#e8590c"))
 def plan_svg(
     lines: list[dict[str, Any]],
     buses: Sequence[dict[str, Any]] = (),
-    width: int = 760,
-    height: int = 460,
+    width: int = 1000,
+    height: int = 860,
 ) -> str:
     """A plan of the network: each line drawn in the colour of its worst loading in any N-1,
     each bus with its label (sources as squares) and its voltage at the moment as a tooltip."""
@@ -130,7 +130,7 @@ def _bus_svg(bus: dict[str, Any], where: str) -> str:
     else:
         volts = "no supply" if bus["v_pu"] is None else f"{bus['v_pu']:.3f} pu at the moment"
         mark = f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='#495057'>"
-    label = bus["label"] if len(bus["label"]) <= 28 else bus["label"][:27] + "…"
+    label = bus["label"] if len(bus["label"]) <= 24 else bus["label"][:23] + "…"
     return (
         f"{mark}<title>{html.escape(bus['id'])}: {html.escape(volts)}</title>"
         f"{'</rect>' if bus['source'] else '</circle>'}"

@@ -413,7 +413,10 @@ def n1(
     scenario: ScenarioOpt = None,
     store: Annotated[
         Path | None,
-        typer.Option("--store", help="Study the live state of this store (SQLite) instead."),
+        typer.Option(
+            "--store",
+            help="Study the live state of this store (SQLite) instead (--days does not apply).",
+        ),
     ] = None,
     at: Annotated[
         str | None,
@@ -440,10 +443,10 @@ def n1(
 
     if store is not None:
         from twin.api.live import n1_store_command
-        from twin.io.inputs import resolve_inputs
 
-        studied = resolve_inputs(park, scenario).park if scenario is not None else park
-        result = n1_store_command(studied, store, at, hours=hours, seed=seed, out=out)
+        result = n1_store_command(
+            park, store, at, scenario=scenario, hours=hours, seed=seed, out=out
+        )
     else:
         at_min = None if at is None else parse_day_time(at, "--at")
         result = api.n1(park, scenario, at_min, hours, Settings(days=days, seed=seed), out)

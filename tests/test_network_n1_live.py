@@ -108,4 +108,12 @@ def test_bad_input_is_exit_2_and_writes_nothing(
     assert_bad_input(result, "power.network")
     result, _ = _n1(str(park), "--store", str(tmp_path / "none.db"), "--at", AT)
     assert result.exit_code == 2, result.output
+    fault = tmp_path / "fault.yaml"
+    fault.write_text(
+        "scenario: {name: fault}\nevents:\n"
+        "  - {outage: l1, from: {day: 0, at: '10:00'}, duration_h: 1}\n",
+        encoding="utf-8",
+    )
+    result, _ = _n1(str(park), "-s", str(fault), "--store", str(store), "--at", AT)
+    assert_bad_input(result, "events")
     assert not out.exists()

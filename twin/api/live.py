@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from twin.errors import UsageError
 from twin.experiment.runner import Progress
 from twin.experiment.settings import Workers
-from twin.io.inputs import read_park
+from twin.io.inputs import read_park, resolve_inputs
 from twin.io.output import atomic_write_text
 from twin.io.result_folder import write_result
 from twin.live.backtest import Backtest, backtest
@@ -92,6 +92,7 @@ def n1_store_command(
     store_path: str | Path,
     at: str | None = None,
     *,
+    scenario: str | Path | None = None,
     hours: float = 4,
     seed: int = 0,
     out: Path | None = None,
@@ -100,8 +101,19 @@ def n1_store_command(
 
     The loads are the store's fresh meter readings at the moment, the trucks those in the park
     then (:func:`twin.live.n1.live_n1`); n1.json and the report are written to `out` as one unit.
+    A `scenario` applies its changes; one with timed events is refused (the live state has its
+    own outages).
+
+    Raises:
+        UsageError: a scenario with events, a bad moment, or as :func:`twin.live.n1.live_n1`.
     """
-    source = read_park(park)
+    inputs = resolve_inputs(park, scenario)
+    if scenario is not None and inputs.events:
+        raise UsageError(
+            f"scenario {scenario}: its timed events cannot apply to the live state (its outages "
+            "are the alarms in the store); give a scenario of changes only"
+        )
+    source = inputs.park if scenario is not None else read_park(park)
     moment = parse_moment(at, source)
 
     def compute() -> dict[str, Any]:

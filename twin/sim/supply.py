@@ -140,8 +140,9 @@ def _pick_up(
     return closed
 
 
-PLANS_KEPT = 8
-"""Supply plans kept for reuse per process: one per park, outages and grid in recent use."""
+PLANS_KEPT = 4
+"""Supply plans kept for reuse per process, the most recently used (a plan of a year of a large
+park is tens of MB)."""
 _plans: OrderedDict[str, SupplyPlan] = OrderedDict()
 _plans_lock = threading.Lock()
 

@@ -292,7 +292,11 @@ async def events(request: Request) -> Response:
 @api
 async def scenario_list(request: Request, services: Services) -> Any:
     """``GET /api/scenarios``: the bundled scenarios and whether each applies to the park."""
-    return {"scenarios": await asyncio.to_thread(scenarios.bundled_list, services.park)}
+    return {
+        "scenarios": await asyncio.to_thread(
+            scenarios.bundled_list, services.park, services.park_source
+        )
+    }
 
 
 @api

@@ -9,6 +9,7 @@ must not make the server read files of its choosing).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -18,8 +19,10 @@ from typing import Any
 
 import yaml
 
-from twin.errors import InputError
+from twin.errors import InputError, ParktwinError
+from twin.io.bundled import bundled_parks, resolve
 from twin.io.documents import Lines
+from twin.io.inputs import home_park
 from twin.io.load import bundled_scenarios, load_scenario, read_document, validate_data
 from twin.io.output import atomic_write_bytes
 from twin.model.scenario import apply_scenario, check_events
@@ -40,10 +43,18 @@ class Choice:
     document: str | dict[str, Any]
 
 
-def bundled_list(park: Park) -> list[dict[str, Any]]:
-    """The bundled scenarios, each with whether it applies to the served park (and why not)."""
+def bundled_list(park: Park, park_source: str | None = None) -> list[dict[str, Any]]:
+    """The bundled scenarios written for the served park, each with whether it applies.
+
+    A bundled scenario is written for the bundled park at the end of its chain of ``base``
+    (no base: the default park); it is listed only when that park is the one served, so a
+    park of the user's own gets none. Without `park_source` every bundled scenario is listed.
+    """
+    served = _bundled_file(park_source) if park_source is not None else None
     out = []
     for name in bundled_scenarios():
+        if park_source is not None and _home(name) != served:
+            continue
         entry: dict[str, Any] = {"name": name, "applies": True}
         try:
             scenario = load_scenario(name)
@@ -55,6 +66,22 @@ def bundled_list(park: Park) -> list[dict[str, Any]]:
             entry["error"] = str(exc)
         out.append(entry)
     return out
+
+
+def _bundled_file(park_source: str) -> Path | None:
+    """The bundled park file `park_source` names, None when it is a park of the user's own."""
+    files = {path.resolve() for path in bundled_parks().values()}
+    with contextlib.suppress(InputError):
+        path = resolve(park_source, "park").resolve()
+        return path if path in files else None
+    return None
+
+
+def _home(name: str) -> Path | None:
+    try:
+        return home_park(name)
+    except ParktwinError:
+        return None
 
 
 def _apply(park: Park, scenario: Scenario, source: str) -> None:

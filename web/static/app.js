@@ -10,6 +10,9 @@ const App = {
   viewing: null, // null: live; else the ISO moment the slider shows
   latest: null,
   lastUpdate: 0,
+  alerts: { list: [], origin: null }, // the latest nowcast's alerts
+  outages: [], // the outages in effect at the moment shown
+  names: {},
 };
 
 function renderTiles(tiles, status) {
@@ -47,6 +50,8 @@ function showStatus(doc) {
   renderHeader(doc.state);
   renderTiles(doc.tiles, doc.status);
   App.plan.update(doc.status);
+  App.outages = doc.state.outages || [];
+  renderAlerts();
 }
 
 /* Each snapshot shown (version, wall-clock ms once drawn), newest 2000: for bench/bench_web.py. */
@@ -69,20 +74,26 @@ async function onSnapshot(doc) {
     App.forecastOrigin = doc.forecast_origin;
     api("/api/forecast").then((f) => {
       App.forecastView.show(f);
-      renderAlerts(f.alerts || [], f.origin);
+      App.alerts = { list: f.alerts || [], origin: f.origin };
+      renderAlerts();
     }).catch(() => null);
   }
 }
 
-/* The alerts of the latest nowcast, most probable first. */
-function renderAlerts(alerts, origin) {
+/* The outages in effect at the moment shown (from alarms), then the alerts of the latest
+   nowcast, most probable first. */
+function renderAlerts() {
+  const { list: alerts, origin } = App.alerts;
   const list = document.getElementById("alerts");
   const head = document.querySelector("#alerts-panel h2");
   head.textContent = origin ? `Cảnh báo (dự báo lúc ${clockText(origin)})` : "Cảnh báo";
-  if (!alerts.length) { list.innerHTML = "<li class='muted'>Không có cảnh báo.</li>"; return; }
+  if (!alerts.length && !App.outages.length) {
+    list.innerHTML = "<li class='muted'>Không có cảnh báo.</li>";
+    return;
+  }
   const sorted = [...alerts].sort((a, b) => (b.peak_probability || b.probability || 0) -
     (a.peak_probability || a.probability || 0)).slice(0, 30);
-  list.replaceChildren(...sorted.map((a) => {
+  list.replaceChildren(...App.outages.map(outageItem), ...sorted.map((a) => {
     const li = document.createElement("li");
     const p = Math.round(100 * (a.peak_probability || a.probability || 0));
     li.className = p >= 50 ? "high" : "";
@@ -92,6 +103,28 @@ function renderAlerts(alerts, origin) {
       `${fmt(a.threshold)}${from}${peak}`;
     return li;
   }));
+}
+
+/* An outage in effect: the asset by name, since when, and until when it is expected. */
+function outageItem(o) {
+  const li = document.createElement("li");
+  li.className = "high outage";
+  li.dataset.asset = o.asset;
+  const name = App.names[o.asset] || o.asset;
+  const until = o.expected_end ? `, dự kiến đến ${clockText(o.expected_end)}` : "";
+  const what = { gate: "Cổng ngừng", supply: "Mất nước" }[o.kind] || "Mất điện";
+  li.innerHTML = `<span class="p">${what}</span> <b>${escapeHtml(name)}</b> ` +
+    `từ ${clockText(o.since)}${until}`;
+  return li;
+}
+
+/* Asset ids to names, for the alerts. */
+function assetNames(park) {
+  const names = {};
+  for (const kind of ["buildings", "gates", "substations", "feeders"]) {
+    for (const a of park[kind] || []) names[a.id] = a.name || a.id;
+  }
+  return names;
 }
 
 /* ---------------------------------------------------------------- history slider */
@@ -189,6 +222,7 @@ async function start() {
   setupTabs();
   const [health, park] = await Promise.all([api("/api/health"), api("/api/park")]);
   document.getElementById("park-name").textContent = park.name;
+  App.names = assetNames(park);
   document.title = "Trung tâm điều hành — " + park.name;
   App.plan = new ParkPlan(document.getElementById("park-plan"), document.getElementById("tooltip"),
     document.getElementById("legend"), park);

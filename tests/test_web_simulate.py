@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 import yaml
+from selenium.webdriver.common.by import By
 
 from tests.parks import one_dock_group
 from twin.io.dump import dump_park
@@ -147,7 +148,8 @@ def test_the_simulated_park_moves_and_its_outage_is_an_alert(
         wait(lambda: script(driver, _CLOCK) not in (first, None), 20, "the clock moves")
         wait(lambda: script(driver, _TRUCKS) > 0, 30, "trucks on the plan")
         alert = wait(lambda: script(driver, _OUTAGE % asset), 30, "the outage in the alerts")
-        assert "Mất điện" in alert and "01:00" in alert
+        assert "Mất điện" in alert and "từ 01:00, dự kiến đến 01:00 08/01" in alert  # 72 h
+        assert driver.find_element(By.ID, "mode").text == "● Mô phỏng"
         tiles = script(driver, _TILES)
         assert tiles["Xe tải trong khu"] and re.search(r"\d", tiles["Xe tải trong khu"])
         assert all(re.search(r"\d", value) for value in tiles.values()), tiles

@@ -61,6 +61,7 @@ class Services:
     source: LiveSource | None
     jobs: JobManager
     threed: ThreeD
+    simulated: bool = False  # the live source is fed from a simulation (serve --simulate)
     model: PlanModel = field(init=False)
     n1_answers: dict[tuple[str, float], dict[str, Any]] = field(default_factory=dict)
     plan: dict[str, Any] = field(init=False)
@@ -215,6 +216,7 @@ async def health(request: Request, services: Services) -> Any:
     doc: dict[str, Any] = {"status": "ok", "park": services.park.park.name, "live": False}
     if services.source is not None and services.hub is not None:
         doc.update(live=True, version=services.hub.seen, clients=services.hub.clients)
+        doc["simulated"] = services.simulated
     return doc
 
 

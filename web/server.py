@@ -211,6 +211,7 @@ def serve(
             if replay is not None and store is not None:
                 stack.enter_context(replaying(park, replay, store, speed, say, setup, alarms))
             services = build_services(park, store, folder, time_limit_s)
+            services.simulated = simulate
             stack.callback(services.threed.close)
             stack.callback(services.jobs.close)
             shown = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"

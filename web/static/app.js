@@ -12,6 +12,8 @@ const App = {
   lastUpdate: 0,
   alerts: { list: [], origin: null }, // the latest nowcast's alerts
   outages: [], // the outages in effect at the moment shown
+  shownTime: null, // the moment shown (ISO)
+  simulated: false, // fed from a simulation (serve --simulate), not from sensors
   names: {},
 };
 
@@ -40,6 +42,11 @@ function renderHeader(state) {
     `Tin nhắn: ${fmt(m.stored, 0)} đã lưu · ${fmt(m.rejected, 0)} bị loại · ${fmt(m.duplicates, 0)} trùng`;
 }
 
+/* The mode badge at the present: live from sensors, or a simulation (serve --simulate). */
+function showLive() {
+  setMode("live", App.simulated ? "● Mô phỏng" : "● Trực tiếp");
+}
+
 function setMode(kind, text) {
   const mode = document.getElementById("mode");
   mode.className = "mode " + kind;
@@ -51,6 +58,7 @@ function showStatus(doc) {
   renderTiles(doc.tiles, doc.status);
   App.plan.update(doc.status);
   App.outages = doc.state.outages || [];
+  App.shownTime = doc.state.time;
   renderAlerts();
 }
 
@@ -64,7 +72,7 @@ async function onSnapshot(doc) {
   document.body.dataset.version = doc.version;
   if (App.viewing === null) {
     showStatus(doc);
-    setMode("live", "● Trực tiếp");
+    showLive();
   }
   if (first) performance.mark("parktwin-first-snapshot");
   window.parktwinSnapshots.push([doc.version, Date.now()]);
@@ -111,11 +119,17 @@ function outageItem(o) {
   li.className = "high outage";
   li.dataset.asset = o.asset;
   const name = App.names[o.asset] || o.asset;
-  const until = o.expected_end ? `, dự kiến đến ${clockText(o.expected_end)}` : "";
+  const until = o.expected_end ? `, dự kiến đến ${whenText(o.expected_end)}` : "";
   const what = { gate: "Cổng ngừng", supply: "Mất nước" }[o.kind] || "Mất điện";
   li.innerHTML = `<span class="p">${what}</span> <b>${escapeHtml(name)}</b> ` +
-    `từ ${clockText(o.since)}${until}`;
+    `từ ${whenText(o.since)}${until}`;
   return li;
+}
+
+/* A park time as HH:MM, with its day/month when it is not the day shown. */
+function whenText(iso) {
+  const sameDay = App.shownTime && iso.slice(0, 10) === App.shownTime.slice(0, 10);
+  return sameDay ? clockText(iso) : `${clockText(iso)} ${iso.slice(8, 10)}/${iso.slice(5, 7)}`;
 }
 
 /* Asset ids to names, for the alerts. */
@@ -177,7 +191,7 @@ function goLive() {
   range.value = range.max;
   document.getElementById("history-time").textContent = "trực tiếp";
   document.getElementById("history-live").disabled = true;
-  if (App.latest) { showStatus(App.latest); setMode("live", "● Trực tiếp"); }
+  if (App.latest) { showStatus(App.latest); showLive(); }
 }
 
 /* ---------------------------------------------------------------- tabs and 3D */
@@ -234,8 +248,9 @@ async function start() {
   const whatif = new WhatIf();
   new FindBest();
   whatif.load().catch((err) => whatif.showError(err.message));
+  App.simulated = Boolean(health.simulated);
   if (health.live) connect();
-  else setMode("offline", "Không có dữ liệu trực tiếp (chạy với --store hoặc --replay)");
+  else setMode("offline", "Không có dữ liệu trực tiếp (chạy với --store, --replay hoặc --simulate)");
   document.body.dataset.ready = "1";
 }
 

@@ -3,8 +3,9 @@
 On a park built in code (tests/parks.py, not a bundled one) and on yen-binh, each with a
 scenario whose substation outage starts early on day 0: the page's clock moves, trucks appear
 on the plan, the tiles show numbers, the outage shows in the alerts panel, and the what-if tab
-lists the scenarios of the served park only. SIGINT stops the server with exit 0 and removes
-its temporary folder. Screenshots at 1920x1080 and 1280x720 go to the `screenshots` folder.
+lists the scenarios of the served park only. SIGINT or SIGTERM stops the server with exit 0
+and removes its temporary folder. Screenshots at 1920x1080 and 1280x720 go to the
+`screenshots` folder.
 """
 
 from __future__ import annotations
@@ -89,8 +90,8 @@ class Server:
         with urllib.request.urlopen(self.url + path, timeout=10) as answer:
             return json.loads(answer.read())
 
-    def stop(self) -> tuple[int, str]:
-        self.process.send_signal(signal.SIGINT)
+    def stop(self, how: signal.Signals) -> tuple[int, str]:
+        self.process.send_signal(how)
         _, errors = self.process.communicate(timeout=60)
         return self.process.returncode, errors
 
@@ -106,7 +107,8 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     try:
         yield request.param, served
     finally:
-        code, errors = served.stop()
+        how = signal.SIGTERM if request.param == "own-park" else signal.SIGINT
+        code, errors = served.stop(how)
         assert code == 0, errors
         assert list(served.scratch.iterdir()) == [], "the temporary folder and store are left"
 

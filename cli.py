@@ -135,6 +135,8 @@ def run(
             typer.echo(line)
         if out is not None:
             typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
+        if sensors_out is not None:
+            typer.echo(f"wrote {sensors_out}/meters.csv, trucks.csv (replication 0's sensors)")
 
 
 @app.command()
@@ -184,6 +186,8 @@ def compare(
     print_comparison(result, show_all)
     if out is not None:
         typer.echo(f"wrote {out}/comparison.json, comparison.csv, report.md, report.html")
+    if sensors_out is not None:
+        typer.echo(f"wrote {sensors_out}/: each case's sensors in a folder of its own")
 
 
 @app.command()
@@ -232,6 +236,8 @@ def sweep(
     print_sweep(result)
     if out is not None:
         typer.echo(f"wrote {out}/sweep.json, sweep.csv, report.md, report.html (with the chart)")
+    if sensors_out is not None:
+        typer.echo(f"wrote {sensors_out}/: each point's sensors in a folder, listed in points.csv")
 
 
 @app.command()

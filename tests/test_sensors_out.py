@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 import cli
 from tests.parks import one_dock_group
 from twin import api
+from twin.api import recording
 from twin.experiment.settings import Settings
 from twin.io.dump import dump_park
 from twin.model.schema import Park
@@ -200,3 +201,23 @@ def test_calibrating_a_wrong_park_on_the_recording_gives_the_true_park_back(
     gate = by_place["logistics.gates[id=g1].service"]  # fitted from gate_out
     low, high = gate["ci95"]["mean"]
     assert low <= 2.0 <= high, gate
+
+
+def test_an_interrupted_recording_leaves_no_folder_and_keeps_the_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "sensors"
+    api.run(true_park(), settings=Settings(days=0.25), sensors_out=out)
+    before = (out / "trucks.csv").read_bytes()
+
+    def half_then_interrupted(folder: Path, trace: Any, park: Park) -> None:
+        (folder / "meters.csv").write_text("timestamp,asset,quantity,value\n", encoding="utf-8")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(recording, "write_recorded", half_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        api.run(true_park(), settings=Settings(days=0.5), sensors_out=out)
+    with pytest.raises(KeyboardInterrupt):
+        api.run(true_park(), settings=Settings(days=0.5), sensors_out=tmp_path / "new")
+    assert (out / "trucks.csv").read_bytes() == before  # the earlier recording, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sensors"]  # no staging left either

@@ -149,6 +149,23 @@ def test_yen_binh_lists_its_scenarios_and_a_park_of_ones_own_none(tmp_path: Path
     assert listed["more-docks"]["applies"] is True
 
 
+def test_a_scenario_given_to_the_server_is_listed_with_its_document(tmp_path: Path) -> None:
+    given = tmp_path / "fd1-out.yaml"
+    given.write_text(
+        "scenario: {name: fd1 out}\nevents:\n  - {outage: fd1, from: {day: 1, at: '08:00'}, "
+        "duration_h: 2}\n",
+        encoding="utf-8",
+    )
+    park = load_park("demo-small")
+    entries = scenarios.given_list(park, [str(given), "demo-ring"])
+    assert [e["name"] for e in entries] == ["fd1 out"]  # a bundled name is in the bundled list
+    assert entries[0]["applies"] is True
+    chosen = scenarios.choices(park, [entries[0]["document"]])
+    assert chosen[0].name == "fd1 out"
+    wrong = scenarios.given_list(load_park("yen-binh"), [str(given)])[0]
+    assert wrong["applies"] is False and "fd1" in wrong["error"]
+
+
 def test_an_uploaded_scenario_is_checked_and_returned(client: TestClient) -> None:
     answer = client.post("/api/scenarios/check", params={"name": "busier.yaml"}, content=GOOD)
     assert answer.status_code == 200, answer.text

@@ -3,9 +3,9 @@
 On a park built in code (tests/parks.py, not a bundled one) and on yen-binh, each with a
 scenario whose substation outage starts early on day 0: the page's clock moves, trucks appear
 on the plan, the tiles show numbers, the outage shows in the alerts panel, and the what-if tab
-lists the scenarios of the served park only. SIGINT or SIGTERM stops the server with exit 0
-and removes its temporary folder. Screenshots at 1920x1080 and 1280x720 go to the
-`screenshots` folder.
+lists the scenarios of the served park and the one given, which runs from there. SIGINT or
+SIGTERM stops the server with exit 0 and removes its temporary folder. Screenshots at
+1920x1080 and 1280x720 go to the `screenshots` folder.
 """
 
 from __future__ import annotations
@@ -127,14 +127,18 @@ def script(driver: Any, code: str) -> Any:
     return driver.execute_script(code)
 
 
-def test_the_what_if_tab_lists_the_served_parks_scenarios_only(server: tuple) -> None:
+def test_the_what_if_tab_lists_the_served_parks_scenarios_and_the_given_one(server: tuple) -> None:
     name, served = server
-    listed = {s["name"] for s in served.get("api/scenarios")["scenarios"]}
+    entries = served.get("api/scenarios")["scenarios"]
+    listed = {s["name"] for s in entries}
+    given = [s for s in entries if "document" in s]  # the scenario given with -s
     if name == "own-park":
-        assert listed == set()
+        assert listed == {"s1-out"}  # no bundled scenario is written for this park
+        assert given[0]["applies"] and given[0]["document"]["events"][0]["outage"] == "s1"
     else:
-        assert {"substation-outage", "more-docks", "peak-season"} <= listed
+        assert {"substation-outage", "more-docks", "peak-season", "sub1-out"} <= listed
         assert "demo-ring" not in listed  # written for demo-small
+        assert [s["name"] for s in given] == ["sub1-out"]
 
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
@@ -157,6 +161,28 @@ def test_the_simulated_park_moves_and_its_outage_is_an_alert(
         assert all(re.search(r"\d", value) for value in tiles.values()), tiles
         wait(lambda: script(driver, _FORECAST), 60, "a nowcast on the page")
         driver.save_screenshot(str(screenshots / f"simulate-{name}-{width}x{height}.png"))
+        assert console_errors(driver) == []
+
+
+def test_the_given_scenario_runs_as_a_what_if(server: tuple, screenshots: Path) -> None:
+    name, served = server
+    if name != "own-park":
+        pytest.skip("once is enough: the page sends the given scenario's document")
+    with browser(1280, 720) as driver:
+        driver.get(served.url)
+        wait(lambda: script(driver, _CLOCK), 30, "the page is live")
+        driver.find_element(By.ID, "tab-whatif").click()
+        box = "input[value='s1-out']"
+        wait(lambda: driver.find_elements(By.CSS_SELECTOR, box), 10, "the given scenario")
+        driver.find_element(By.CSS_SELECTOR, box).click()
+        for field, value in (("whatif-days", "0.5"), ("whatif-reps", "2")):
+            entry = driver.find_element(By.ID, field)
+            entry.clear()
+            entry.send_keys(value)
+        driver.find_element(By.ID, "whatif-run").click()
+        wait(lambda: driver.find_elements(By.CSS_SELECTOR, ".verdict-line"), 120, "the verdict")
+        assert driver.find_element(By.CSS_SELECTOR, ".verdict-line").text.startswith("s1-out: ")
+        driver.save_screenshot(str(screenshots / "simulate-own-park-whatif-1280x720.png"))
         assert console_errors(driver) == []
 
 

@@ -23,7 +23,13 @@ from twin.errors import InputError, ParktwinError
 from twin.io.bundled import bundled_parks, resolve
 from twin.io.documents import Lines
 from twin.io.inputs import home_park
-from twin.io.load import bundled_scenarios, load_scenario, read_document, validate_data
+from twin.io.load import (
+    bundled_scenarios,
+    load_scenario,
+    read_document,
+    scenario_path,
+    validate_data,
+)
 from twin.io.output import atomic_write_bytes
 from twin.model.scenario import apply_scenario, check_events
 from twin.model.schema import Park, Scenario
@@ -65,6 +71,31 @@ def bundled_list(park: Park, park_source: str | None = None) -> list[dict[str, A
             entry["applies"] = False
             entry["error"] = str(exc)
         out.append(entry)
+    return out
+
+
+def given_list(park: Park, sources: Sequence[str]) -> list[dict[str, Any]]:
+    """The scenarios given to the server (``serve -s``), listed as the bundled ones are.
+
+    Each entry carries its ``document``, which the page sends back to compare it (the server
+    reads no file a request names). A bundled name is left out: the bundled list has it.
+
+    Raises:
+        InputError: a file that cannot be read or is not a valid scenario.
+    """
+    out = []
+    for source in sources:
+        if source in bundled_scenarios():
+            continue
+        document, _ = read_document(scenario_path(source))
+        scenario = load_scenario(source)
+        entry: dict[str, Any] = {"name": scenario.scenario.name, "applies": True}
+        entry.update(title=scenario.scenario.name, description=scenario.scenario.description)
+        try:
+            _apply(park, scenario, source)
+        except InputError as exc:
+            entry.update(applies=False, error=str(exc))
+        out.append({**entry, "document": document})
     return out
 
 

@@ -29,6 +29,7 @@ from twin.live.store import Store
 from web.app import Services, create_app
 from web.guard import BACKLOG, IDLE_TIMEOUT_S, guarded_protocol
 from web.jobs import DEFAULT_TIME_LIMIT_S, JobManager
+from web.scenarios import given_list
 from web.security import resolve_token
 from web.store_source import StoreSource
 from web.threed import ThreeD
@@ -212,6 +213,7 @@ def serve(
                 stack.enter_context(replaying(park, replay, store, speed, say, setup, alarms))
             services = build_services(park, store, folder, time_limit_s)
             services.simulated = simulate
+            services.given = given_list(services.park, [scenario] if scenario else [])
             stack.callback(services.threed.close)
             stack.callback(services.jobs.close)
             shown = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"

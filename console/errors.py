@@ -55,6 +55,7 @@ FLAGS = {
     "replay": "--replay",
     "store": "--store",
     "scenario": "--scenario",
+    "sensors_out": "--sensors-out",
 }
 """The command-line flag of each parameter the library names in its messages."""
 

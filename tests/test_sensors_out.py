@@ -147,6 +147,17 @@ def test_a_bad_sensors_folder_is_exit_2_before_any_work(tmp_path: Path, where: s
     assert (tmp_path / "a-foreign-folder" / "notes.txt").read_text(encoding="utf-8") == "mine\n"
 
 
+@pytest.mark.parametrize("sensors", ["out", "out/sensors", "."])
+def test_sensors_and_results_in_overlapping_folders_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sensors: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", "demo-small", "--days", "0.2", "--out", "out", "--sensors-out", sensors)
+    assert result.exit_code == 2, result.output
+    assert f"--sensors-out {sensors} overlaps the result folder out" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_foreign_file_in_a_subfolder_refuses_the_folder(tmp_path: Path) -> None:
     park = write_park(tmp_path, true_park())
     out = tmp_path / "swept"

@@ -9,7 +9,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from twin.api.recording import NamedCase, folder_names, record_cases, sensors_folder, write_points
+from twin.api.recording import (
+    NamedCase,
+    check_apart,
+    folder_names,
+    record_cases,
+    sensors_folder,
+    write_points,
+)
 from twin.calibration import Calibration
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
@@ -84,6 +91,7 @@ def _experiment_result(
         return None
 
     described = f"parktwin {command} ({' '.join(sys.argv)[:200]})"
+    check_apart(out, sensors_out)
     with sensors_folder(sensors_out, described) as recording:
         result = write_result(out, described, compute, write, expected_bytes, salvage)
         if recording is not None and record is not None:

@@ -14,10 +14,12 @@ count. The files are those of :func:`twin.sim.sensors.write_recorded`.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from twin.errors import UsageError
 from twin.experiment.runner import simulate_case
 from twin.experiment.settings import Case, Settings
 from twin.io.output import atomic_write_text
@@ -52,6 +54,21 @@ def write_points(folder: Path, columns: Sequence[str], rows: Sequence[Sequence[o
     lines = [",".join(["folder", *columns])]
     lines += [",".join(str(cell) for cell in row) for row in rows]
     atomic_write_text(folder / "points.csv", "\n".join(lines) + "\n")
+
+
+def check_apart(out: Path | None, sensors_out: Path | None) -> None:
+    """Refuse a sensors folder that is the result folder, or inside it, or around it.
+
+    Raises:
+        UsageError: the two folders overlap.
+    """
+    if out is None or sensors_out is None:
+        return
+    a, b = Path(os.path.abspath(out)), Path(os.path.abspath(sensors_out))
+    if a == b or a in b.parents or b in a.parents:
+        raise UsageError(
+            f"`sensors_out` {sensors_out} overlaps the result folder {out}: give two apart"
+        )
 
 
 @contextlib.contextmanager

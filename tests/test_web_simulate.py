@@ -29,7 +29,7 @@ from selenium.webdriver.common.by import By
 from tests.parks import one_dock_group
 from twin.io.dump import dump_park
 
-from .web_helpers import browser, console_errors
+from .web_helpers import browser, console_errors, run_what_if
 
 pytestmark = [pytest.mark.browser, pytest.mark.system]
 
@@ -171,17 +171,8 @@ def test_the_given_scenario_runs_as_a_what_if(server: tuple, screenshots: Path) 
     with browser(1280, 720) as driver:
         driver.get(served.url)
         wait(lambda: script(driver, _CLOCK), 30, "the page is live")
-        driver.find_element(By.ID, "tab-whatif").click()
-        box = "input[value='s1-out']"
-        wait(lambda: driver.find_elements(By.CSS_SELECTOR, box), 10, "the given scenario")
-        driver.find_element(By.CSS_SELECTOR, box).click()
-        for field, value in (("whatif-days", "0.5"), ("whatif-reps", "2")):
-            entry = driver.find_element(By.ID, field)
-            entry.clear()
-            entry.send_keys(value)
-        driver.find_element(By.ID, "whatif-run").click()
-        wait(lambda: driver.find_elements(By.CSS_SELECTOR, ".verdict-line"), 120, "the verdict")
-        assert driver.find_element(By.CSS_SELECTOR, ".verdict-line").text.startswith("s1-out: ")
+        verdict = run_what_if(driver, "s1-out", days="0.5", replications="2")
+        assert verdict.startswith("s1-out: ")
         driver.save_screenshot(str(screenshots / "simulate-own-park-whatif-1280x720.png"))
         assert console_errors(driver) == []
 

@@ -162,6 +162,7 @@ def _write_loads(
         for quantity, (whole, first_fit, prior) in meters.items():
             train, fit = _follow_change(cal, whole, first_fit, shifts[asset], clock, prior)
             cal.levels[(asset, quantity)] = fit
+            cal.meter_windows[(asset, quantity)] = list(shifts[asset])
             refits = LevelRefits(train, fit, shifts[asset], clock, prior)
             choice = fit_shapes(train, clock, info.start, info.holidays, refits.predict)
             cal.shapes[(asset, quantity)] = choice
@@ -268,6 +269,7 @@ def _load_intervals(
         assert cells is not None
         reported, guard = jackknife(blocks, lambda m: (_week_level(y, cells, m),))
         cal.intervals[f"{where}.{level}"] = {level: widen(reported[0], step)}
+        cal.profiles[f"{where}.shape"] = jackknife(blocks, lambda m: _slots(y, cells, m))[0]
         return {level: widen(guard[0], step)}
 
     if not refits.fit.separable and refits.windows:
@@ -324,6 +326,14 @@ def _combined_interval(
         "ci95": widen(reported[0], step),
     }
     return {COMBINED: widen(guard[0], step)}
+
+
+def _slots(y: np.ndarray, cells: tuple[np.ndarray, int, str], mask: np.ndarray) -> tuple:
+    """A shape's slot values (cell medians over the weekly level), fitted on `mask`."""
+    cell, count, _ = cells
+    level = _week_level(y, cells, mask)
+    values = slot_medians(y, cell, count, mask) / (level if level else math.nan)
+    return tuple(values.tolist())
 
 
 def _week_level(y: np.ndarray, cells: tuple[np.ndarray, int, str], mask: np.ndarray) -> float:

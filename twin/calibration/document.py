@@ -91,7 +91,7 @@ def parameter_rows(cal: Calibration, record: dict[str, Any]) -> list[dict[str, A
                 "identifiable": identifiable,
                 "identifiability": cal.identifiability.get(place, "identified by the data"),
             }
-            | ({"ci95_per_hour": cal.profiles[place]} if place in cal.profiles else {})
+            | ({"ci95_each": cal.profiles[place]} if place in cal.profiles else {})
         )
     return rows
 

@@ -63,7 +63,7 @@ class Calibration:
     notes: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # place -> why its fit was refused
     intervals: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)  # by place
-    profiles: dict[str, list[list[float | None]]] = field(default_factory=dict)  # per-hour ci95
+    profiles: dict[str, list[list[float | None]]] = field(default_factory=dict)  # each value's
     identifiability: dict[str, str] = field(default_factory=dict)  # place -> what the data miss
     changes: list[MeterChange] = field(default_factory=list)  # steps found in the training span
     held_out_changes: list[MeterChange] = field(default_factory=list)  # steps near validation

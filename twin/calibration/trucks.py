@@ -11,7 +11,13 @@ import numpy as np
 from twin.calibration.apply import Edit, significant
 from twin.calibration.changes import MeterChange, arrivals_after_last_change, service_change
 from twin.calibration.fit_arrivals import ArrivalFit, fit_arrivals, judge_file_rates
-from twin.calibration.fit_docks import DockCount, fit_dock_count, freed_at_start, resolution
+from twin.calibration.fit_docks import (
+    DockCount,
+    fit_dock_count,
+    freed_at_start,
+    resolution,
+    staffing_contradictions,
+)
 from twin.calibration.fit_gates import GateFit, fit_gate
 from twin.calibration.fit_service import ServiceFit, file_ks_p, fit_service, frozen
 from twin.calibration.rate_intervals import model_intervals, scaled_intervals, week_counts
@@ -384,28 +390,35 @@ def _fit_dock_counts(
 def _write_staffing(
     cal: Calibration, edit: Edit, group: DockGroup, found: DockCount, period: str
 ) -> None:
-    """A staffing schedule where the occupancy shows hours saturated below the peak."""
+    """A staffing schedule where the occupancy shows hours saturated below the peak, and
+    the file's windows the log contradicts replaced (with the hours that refute them)."""
     place = f"logistics.dock_groups[id={group.id}].staffing"
-    windows = [
-        {"start": f"{a:02d}:00", "end": f"{b:02d}:00", "docks": c} for a, b, c in found.schedule()
-    ]
+    schedule = found.schedule()
+    windows = [{"start": f"{a:02d}:00", "end": f"{b:02d}:00", "docks": c} for a, b, c in schedule]
     was = [w.model_dump(mode="json", exclude_none=True) for w in group.staffing or []]
-    for a, b, c in found.schedule():
-        cal.intervals[f"{place}[{a:02d}:00-{b:02d}:00]"] = {"docks": [float(c), float(c)]}
+    against = staffing_contradictions(list(group.staffing or []), found.hourly_max)
+    if schedule:
+        cal.intervals[place] = {f"{a:02d}:00-{b:02d}:00": [c, c] for a, b, c in schedule}
     if windows == was or (not windows and not was):
         return
-    if not windows:
+    if not windows and not against:
+        cal.identifiability[place] = (
+            "bounded from below only: no truck waited for a dock below the peak count, so the "
+            "windows' docks are at least the most services seen at once in their hours"
+        )
         edit.keep(place, "the occupancy shows no hours staffed below the peak count")
         return
     edit.set(
         place,
-        windows,
+        windows or None,
         was or None,
         source=TRUCKS,
         period=period,
         method="by hour of the day, the most services at once where trucks waited for a dock "
-        "(at least 5 times): hours saturated below the peak count are staffed at that count",
+        "(at least 5 times): hours saturated below the peak count are staffed at that count; "
+        "a file's window with more services at once in its hours than it staffs is refuted",
         data="trucks.csv dock_start/dock_end",
+        **({"quality": "; ".join(f"the log refutes {t}" for t in against)} if against else {}),
         hourly_max=list(found.hourly_max),
         hourly_waits=list(found.hourly_waits),
     )

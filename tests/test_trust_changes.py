@@ -208,3 +208,19 @@ def test_a_fitted_load_shape_has_an_interval_for_every_slot(tmp_path: Path) -> N
     assert len(row["ci95_each"]) == len(values) == len(truth) == 3 * 96
     inside = [low <= t <= high for (low, high), t in zip(row["ci95_each"], truth, strict=True)]
     assert np.mean(inside) >= 0.85  # measured 89-91% over six seeds: medians jackknife poorly
+
+
+@pytest.mark.parametrize("days", [(0, 1, 2, 3, 4), (0, 1, 2, 3, 4, 5, 6)])
+def test_shifts_have_a_row_that_says_their_times_are_not_fitted(
+    tmp_path: Path, days: tuple[int, ...]
+) -> None:
+    """f1's shifts (Mon-Fri, inferred; or every day, as the file has them): the shifts row
+    exists either way and says that start and end are the file's, not fitted (there was no
+    row when the days stayed, and no word on the times)."""
+    truth = ind.LoadTruth("f1", 360.0, 1000.0, ((6, 14), (14, 22)), days)
+    rng = np.random.default_rng(4)
+    ind.write_meters(tmp_path, {("f1", "power_kw"): ind.meter_values(truth, 21.0, 15.0, rng)})
+    cal = calibrate(load_park("demo-small"), tmp_path, holdout=0.0, search=False)
+    row = _rows(cal)["buildings[id=f1].shifts"]
+    assert row["kept"] == (len(days) == 7)
+    assert "start and end times are the park file's, not fitted" in row["identifiability"]

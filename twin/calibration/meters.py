@@ -106,6 +106,13 @@ def _level_fits(cal: Calibration, edit: Edit) -> Fitted:
     return fitted
 
 
+SHIFT_TIMES = (
+    "weekdays from the meters; start and end times are the park file's, not fitted: the "
+    "levels are fitted given them, and an edge moved by less than the readings' interval "
+    "does not show"
+)
+
+
 def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, list[Window]]:
     """Each building's shifts, with the weekdays the meters show them off taken out."""
     clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
@@ -117,7 +124,10 @@ def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, l
         if found is None:
             continue
         cal.weekdays[asset] = found
+        place = f"buildings[id={asset}].shifts"
+        cal.identifiability[place] = SHIFT_TIMES
         if not found.inferred:
+            edit.keep(place, found.note or "the meters show the shift load on every day it runs")
             continue
         shifts[asset] = list(found.windows)
         for quantity, refit in found.refits.items():

@@ -45,6 +45,9 @@ def test_service_time_changes_are_found_dated_sized_and_the_service_after_them_f
     assert Sampler(groups["a-docks"].service).mean == pytest.approx(40.0 * 1.4, rel=0.06)
     gate = cal.park.logistics.gates[0]
     assert Sampler(gate.service).mean == pytest.approx(ind.GATE["mean"] * 1.5, rel=0.08)
+    markdown, _ = calibration_report(cal)
+    section = markdown.split("## Changes", 1)[1].split("## ", 1)[0]
+    assert "| a-docks | service_min |" in section and "| g1 | service_min |" in section
 
 
 @pytest.mark.parametrize("law", ["gamma", "lognormal", "normal"])

@@ -106,6 +106,8 @@ def calibration_report(cal: Calibration) -> tuple[str, str]:
         sections.append(_gates_docks_section(cal))
     if cal.speed is not None or cal.docks:
         sections.append(_search_section(cal))
+    if cal.changes or cal.held_out_changes:
+        sections.append(_changes_section(cal))
     sections.append(_uncertainty_section(cal))
     if cal.validation is not None:
         sections.append(_validation_section(cal))
@@ -601,6 +603,33 @@ def _search_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
         md += [text, "", *md_table(head, cells)]
         page += [f"<p>{html_text(text)}</p>", html_table(head, cells)]
     return "Road speed and docks (searches)", md, page
+
+
+def _changes_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
+    """Every change point found: in the training span (followed) and near the held-out span."""
+    text = (
+        "Steps found by binary segmentation with a penalty: meters and arrivals on daily "
+        "values, service times on the log time of each service. A change in the training span "
+        "is followed (the value is fitted after it); one in or just before the validation span "
+        "marks the checks it makes unlike the fit."
+    )
+    head = ["asset", "quantity", "from", "before", "after", "size", "span"]
+    spans = [(c, "training (fitted after it)") for c in cal.changes]
+    spans += [(c, "validation (the fit is older)") for c in cal.held_out_changes]
+    cells = [
+        [
+            c.asset,
+            c.quantity,
+            cal.data.timebase.iso(c.at_min),
+            fmt(c.before),
+            fmt(c.after),
+            f"{c.size_pct:+.0f}%" if math.isfinite(c.size_pct) else "from zero",
+            span,
+        ]
+        for c, span in spans
+    ]
+    md = [text, "", *md_table(head, cells)]
+    return "Changes", md, [f"<p>{html_text(text)}</p>", html_table(head, cells)]
 
 
 def _uncertainty_section(cal: Calibration) -> tuple[str, list[str], list[str]]:

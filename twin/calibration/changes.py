@@ -244,14 +244,20 @@ def after_last_change(
 
 
 def arrivals_after_last_change(
-    flow: str, times: np.ndarray, window: tuple[float, float], clock: Clock, fit: ArrivalFit
+    flow: str,
+    times: np.ndarray,
+    window: tuple[float, float],
+    clock: Clock,
+    fit: ArrivalFit,
+    dispersion: float = 1.0,
 ) -> tuple[tuple[float, float], MeterChange | None]:
     """The window after the last change in a flow's arrival rate, and the change.
 
     The daily ratio of trucks seen to trucks the fitted profile expects is searched as a
     meter's ratio is (:func:`change_points`, :func:`persistent`), its noise at least the
-    Poisson noise of a day's count. Without a change, or with
-    under a day after it, the window comes back unchanged.
+    Poisson noise of a day's count, times √`dispersion` when the days are known to vary
+    more than Poisson (an index of dispersion fitted where no change was). Without a
+    change, or with under a day after it, the window comes back unchanged.
     """
     lo, hi = window
     pieces = Exposure.of(window, clock)
@@ -265,7 +271,8 @@ def arrivals_after_last_change(
     seen = m_day > 0
     ratio = n_day[seen] / m_day[seen]
     weekday = np.array([clock.weekday(first + int(d)) for d in np.flatnonzero(seen)])
-    poisson = math.sqrt(float(np.mean(1.0 / m_day[seen])))  # a day's ratio's Poisson noise
+    scale = max(dispersion, 1.0) if math.isfinite(dispersion) else 1.0
+    poisson = math.sqrt(scale * float(np.mean(1.0 / m_day[seen])))  # a day's ratio's noise
     sigma = max(robust_sigma(ratio), poisson)
     cuts = persistent(change_points(ratio, 1.0, sigma), ratio, weekday, 1.0, poisson)
     if not cuts:

@@ -98,7 +98,12 @@ def _meter_changes(cal: Calibration) -> list[MeterChange]:
 
 
 def _flow_changes(cal: Calibration) -> list[MeterChange]:
-    """The last change in each fitted flow's arrival rate over the whole period."""
+    """The last change in each fitted flow's arrival rate over the whole period.
+
+    The fit is the one after any change in the training span, so its index of dispersion
+    is the days' own variation: a flow whose days vary more than Poisson needs a larger
+    step to count as a change.
+    """
     trucks = cal.data.trucks
     if trucks is None:
         return []
@@ -108,7 +113,8 @@ def _flow_changes(cal: Calibration) -> list[MeterChange]:
     for fid, fit in cal.arrivals.items():
         times = trucks.arrive[(trucks.flow == fid) & ~np.isnan(trucks.arrive)]
         start = min(float(times.min()), lo) if len(times) else lo
-        _, change = arrivals_after_last_change(fid, times, (start, cal.period[1]), clock, fit)
+        window = (start, cal.period[1])
+        _, change = arrivals_after_last_change(fid, times, window, clock, fit, fit.daily.index)
         if change is not None:
             out.append(change)
     return out

@@ -27,19 +27,20 @@ def _changes(cal: Any, quantity: str) -> dict[str, dict[str, Any]]:
     }
 
 
+@pytest.mark.slow
 def test_service_time_changes_are_found_dated_sized_and_the_service_after_them_fitted(
     tmp_path: Path,
 ) -> None:
-    """From Monday 19 January, a-docks' services take 40% longer and the gate's 50% longer:
-    both changes are reported with their date and size, the fitted services are the ones
-    after them (they were a blend), and the other groups report no change."""
-    steps = {"a-docks": (14.0, 1.4), "gate": (14.0, 1.5)}
-    ind.write_trucks(tmp_path, ind.simulate(21.0, seed=2, service_steps=steps), gate_out=True)
+    """From Wednesday 14 January, a-docks' services take 40% longer and the gate's 50%
+    longer: both changes are reported with their date and size, the fitted services are the
+    ones after them (they were a blend), and the other groups report no change."""
+    steps = {"a-docks": (9.0, 1.4), "gate": (9.0, 1.5)}
+    ind.write_trucks(tmp_path, ind.simulate(14.0, seed=2, service_steps=steps), gate_out=True)
     cal = calibrate(load_park(ind.true_park()), tmp_path, holdout=0.0, search=False)
     found = _changes(cal, "service_min")
     assert sorted(found) == ["a-docks", "g1"]
     for asset, factor in (("a-docks", 1.4), ("g1", 1.5)):
-        assert found[asset]["time"][:10] in ("2026-01-18", "2026-01-19")
+        assert found[asset]["time"][:10] in ("2026-01-13", "2026-01-14")
         assert found[asset]["size_pct"] == pytest.approx(100 * (factor - 1), abs=10.0)
     groups = {g.id: g for g in cal.park.logistics.dock_groups}
     assert Sampler(groups["a-docks"].service).mean == pytest.approx(40.0 * 1.4, rel=0.06)
@@ -127,6 +128,7 @@ def _rows(cal: Any) -> dict[str, dict[str, Any]]:
     return {r["place"]: r for r in calibration_document(cal)["parameters"]}
 
 
+@pytest.mark.slow
 def test_every_hourly_rate_of_a_fitted_flow_has_an_interval_that_covers_the_truth(
     tmp_path: Path,
 ) -> None:
@@ -154,12 +156,13 @@ def test_every_hourly_rate_of_a_fitted_flow_has_an_interval_that_covers_the_trut
     assert 0.90 <= covered / total <= 0.995
 
 
+@pytest.mark.slow
 def test_lanes_get_a_profile_likelihood_interval(tmp_path: Path) -> None:
     """One true lane, two in the file: the lanes' 95% interval is exactly one (it was "one
     and up"); two true lanes and a busy gate: exactly two."""
     for lanes in (1, 2):
         folder = tmp_path / str(lanes)
-        ind.write_trucks(folder, ind.simulate(21.0, seed=4, lanes=lanes), gate_out=True)
+        ind.write_trucks(folder, ind.simulate(10.0, seed=4, lanes=lanes), gate_out=True)
         cal = calibrate(load_park(ind.true_park(lanes=2)), folder, holdout=0.0, search=False)
         row = _rows(cal)["logistics.gates[id=g1].lanes"]
         assert row["ci95"] == {"lanes": [float(lanes), float(lanes)]}

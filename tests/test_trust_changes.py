@@ -230,3 +230,24 @@ def test_shifts_have_a_row_that_says_their_times_are_not_fitted(
     row = _rows(cal)["buildings[id=f1].shifts"]
     assert row["kept"] == (len(days) == 7)
     assert "start and end times are the park file's, not fitted" in row["identifiability"]
+
+
+@pytest.mark.parametrize("off", [2, -1])
+def test_dock_counts_the_log_contradicts_are_corrected_with_a_row(tmp_path: Path, off: int) -> None:
+    """Every group's file count is two too many (the log never shows more than the true
+    count at once, and trucks waited with all of them busy) or one too few (the log shows
+    more services at once): each count is corrected in a row with the occupancy's reason."""
+    ind.write_trucks(tmp_path, ind.simulate(10.0, seed=8), gate_out=True)
+    park = ind.true_park()
+    for group in park["logistics"]["dock_groups"]:
+        group["docks"] += off
+    cal = calibrate(load_park(park), tmp_path, holdout=0.0, search=False)
+    rows = _rows(cal)
+    values = cal.park.metadata["calibration"]["values"]  # type: ignore[index]
+    for truth in ind.GROUPS:
+        place = f"logistics.dock_groups[id={truth.group}].docks"
+        row = rows[place]
+        expected = (truth.docks + off, truth.docks, False)
+        assert (row["before"], row["fitted"], row["kept"]) == expected
+        assert row["ci95"] == {"docks": [truth.docks, truth.docks]}
+        assert f"{truth.docks} services ran at once" in values[place]["quality"]

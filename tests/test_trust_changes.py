@@ -251,3 +251,22 @@ def test_dock_counts_the_log_contradicts_are_corrected_with_a_row(tmp_path: Path
         assert (row["before"], row["fitted"], row["kept"]) == expected
         assert row["ci95"] == {"docks": [truth.docks, truth.docks]}
         assert f"{truth.docks} services ran at once" in values[place]["quality"]
+
+
+def test_a_scaled_file_profile_has_each_rate_interval_from_the_factor(tmp_path: Path) -> None:
+    """The file's hourly profile is right in shape but 30% low: the written profile is the
+    file's × the fitted factor, and each of its 24 rates has the factor's interval times the
+    file's rate, holding the true rate."""
+    ind.write_trucks(tmp_path, ind.simulate(10.0, seed=3), gate_out=True)
+    park = ind.true_park()
+    for flow in park["logistics"]["flows"]:
+        flow["hourly_profile"] = [round(x * 0.7, 4) for x in flow["hourly_profile"]]
+    cal = calibrate(load_park(park), tmp_path, holdout=0.0, search=False)
+    row = _rows(cal)["logistics.flows[id=in-a-docks]"]
+    assert "the file's rates ×" in row["method"]
+    truth = ind.GROUPS[0].peak_per_hour * ind.SHAPE
+    each = row["ci95_each"]
+    assert len(each) == 24
+    ratios = {round(high / low, 3) for low, high in each}
+    assert max(ratios) - min(ratios) < 0.01  # one factor's interval on every hour
+    assert all(low <= t <= high for (low, high), t in zip(each, truth, strict=True))

@@ -38,9 +38,12 @@ def model_intervals(
     dispersion = fit.daily.index if math.isfinite(fit.daily.index) else 1.0
     if model == "hourly":
         counts, expo = counts_w.reshape(7, 24).sum(axis=0), expo_w.reshape(7, 24).sum(axis=0)
-        return [_per_hour(n, e, dispersion) for n, e in zip(counts, expo, strict=True)]
+        return [
+            _per_hour(n, e, dispersion) for n, e in zip(counts.tolist(), expo.tolist(), strict=True)
+        ]
     if model == "weekly":
-        return [_per_hour(n, e, dispersion) for n, e in zip(counts_w, expo_w, strict=True)]
+        pairs = zip(counts_w.tolist(), expo_w.tolist(), strict=True)
+        return [_per_hour(n, e, dispersion) for n, e in pairs]
     rates = fit.weekday_or_weekly("weekday")
     table = counts_w.reshape(7, 24)
     total = max(float(table.sum()), 1.0)
@@ -64,7 +67,8 @@ def scaled_intervals(
     expected = float((np.asarray(file_rates) * expo_w).sum())
     if expected <= 0:
         return [[None, None] for _ in np.atleast_1d(file_rates)]
-    low, high = poisson_rate(int(counts_w.sum()), expected, dispersion, levels=(0.95,))[0]
+    count = int(counts_w.sum())
+    low, high = poisson_rate(count, expected, float(dispersion), levels=(0.95,))[0]
     return [
         [_scale(r, low), _scale(r, high)] for r in np.atleast_1d(np.asarray(file_rates)).tolist()
     ]

@@ -150,6 +150,7 @@ def _from_gate_out(
     the log settles the count only when it contradicts the file. The interval holds the
     counts within χ²₁(95%) / 2 of the best log-likelihood; its top is open (None) when it
     reaches the counts at which no truck queues (all alike to the log) or the last tried.
+    Counts are tried upwards until, past the file's, one falls below that bound.
     """
     tol = resolution(np.concatenate([arrive, gate_out[np.isfinite(gate_out)]]))
 
@@ -167,14 +168,23 @@ def _from_gate_out(
             high = middle
     fewest = high
     top = max(fewest, min(most, max(lanes, fewest) + LANES_ABOVE))
-    candidates = range(fewest, max(top, lanes) + 1)
-    times = {c: np.maximum(found, 0.0) for c in candidates if (found := services(c)) is not None}
-    support = {c: _loglik(t) for c, t in times.items()}
+    times: dict[int, np.ndarray] = {}
+    support: dict[int, float] = {}
+    fell = False  # the profile fell below the bound past the file's count
+    for count in range(fewest, max(top, lanes) + 1):
+        found = services(count)
+        if found is None:
+            continue
+        times[count] = np.maximum(found, 0.0)
+        support[count] = _loglik(times[count])
+        if count >= lanes and support[count] < max(support.values()) - LANES_CI / 2:
+            fell = True  # more lanes explain the log worse from here on
+            break
     best = max(support, key=lambda c: (support[c], c == lanes))
     if lanes in support and support[best] - support[lanes] <= LANES_LR / 2:
         best = lanes
     inside = [c for c in support if support[c] >= max(support.values()) - LANES_CI / 2]
-    upper = None if max(inside) >= top else max(inside)
+    upper = max(inside) if fell or max(inside) < top else None
     return best, times[best], (min(inside), upper)
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.calibration.fit_docks import max_concurrency, resolution
-from twin.calibration.fit_service import ServiceFit, fit_service
+from twin.calibration.fit_service import MIN_SERVICES, ServiceFit, fit_family, fit_service
 from twin.calibration.read import TruckLog
 from twin.model.schema import Park
 
@@ -150,7 +150,8 @@ def _from_gate_out(
     the log settles the count only when it contradicts the file. The interval holds the
     counts within χ²₁(95%) / 2 of the best log-likelihood; its top is open (None) when it
     reaches the counts at which no truck queues (all alike to the log) or the last tried.
-    Counts are tried upwards until, past the file's, one falls below that bound.
+    Counts are tried upwards until, past the file's, one falls below that bound; past the
+    file's, with the family of the count before (one fit instead of six).
     """
     tol = resolution(np.concatenate([arrive, gate_out[np.isfinite(gate_out)]]))
 
@@ -171,12 +172,14 @@ def _from_gate_out(
     times: dict[int, np.ndarray] = {}
     support: dict[int, float] = {}
     fell = False  # the profile fell below the bound past the file's count
+    family: str | None = None  # past the file's count, the last family fitted (one fit)
     for count in range(fewest, max(top, lanes) + 1):
         found = services(count)
         if found is None:
             continue
         times[count] = np.maximum(found, 0.0)
-        support[count] = _loglik(times[count])
+        above = count > max(fewest, lanes)  # past the counts the file's choice needs
+        support[count], family = _loglik(times[count], family if above else None)
         if count >= lanes and support[count] < max(support.values()) - LANES_CI / 2:
             fell = True  # more lanes explain the log worse from here on
             break
@@ -196,10 +199,15 @@ LANES_ABOVE = 2
 """Lane counts tried above the file's (and the fewest), up to where no truck queues."""
 
 
-def _loglik(times: np.ndarray) -> float:
-    """The log-likelihood of the best-fitting family (−inf when none fits)."""
-    fit = fit_service("lanes", times[np.isfinite(times)])
-    return fit.best.loglik if fit is not None else -math.inf
+def _loglik(times: np.ndarray, family: str | None = None) -> tuple[float, str | None]:
+    """The log-likelihood of the best-fitting family, or of `family` alone, and the family
+    (−inf and None when none fits)."""
+    x = times[np.isfinite(times)]
+    if family is not None and len(x) >= MIN_SERVICES:
+        one = fit_family(family, np.maximum(x, 1e-6), np.zeros(0))
+        return (one.loglik, family) if one is not None else (-math.inf, None)
+    fit = fit_service("lanes", x)
+    return (fit.best.loglik, fit.best.family) if fit is not None else (-math.inf, None)
 
 
 def _deconvolved(

@@ -38,12 +38,9 @@ def model_intervals(
     dispersion = fit.daily.index if math.isfinite(fit.daily.index) else 1.0
     if model == "hourly":
         counts, expo = counts_w.reshape(7, 24).sum(axis=0), expo_w.reshape(7, 24).sum(axis=0)
-        return [
-            _per_hour(n, e, dispersion) for n, e in zip(counts.tolist(), expo.tolist(), strict=True)
-        ]
+        return _per_hour(counts, expo, dispersion)
     if model == "weekly":
-        pairs = zip(counts_w.tolist(), expo_w.tolist(), strict=True)
-        return [_per_hour(n, e, dispersion) for n, e in pairs]
+        return _per_hour(counts_w, expo_w, dispersion)
     rates = fit.weekday_or_weekly("weekday")
     table = counts_w.reshape(7, 24)
     total = max(float(table.sum()), 1.0)
@@ -74,12 +71,25 @@ def scaled_intervals(
     ]
 
 
-def _per_hour(count: float, exposure_h: float, dispersion: float) -> Interval:
-    """The exact interval of a rate per hour (None bounds for an hour never observed)."""
-    if exposure_h <= 0:
-        return [None, None]
-    per_day = poisson_rate(int(count), exposure_h / 24.0, dispersion, levels=(0.95,))[0]
-    return [_scale(1 / 24.0, per_day[0]), _scale(1 / 24.0, per_day[1])]
+def _per_hour(counts: np.ndarray, exposure_h: np.ndarray, dispersion: float) -> list[Interval]:
+    """Exact intervals of rates per hour, as :func:`.uncertainty.poisson_rate` gives them
+    (vectorised); None bounds for an hour never observed."""
+    from scipy import stats
+
+    n = np.asarray(counts, dtype=float)
+    hours = np.asarray(exposure_h, dtype=float)
+    seen = hours > 0
+    span = np.where(seen, hours, 1.0)
+    rate = n / span
+    low = np.where(n > 0, stats.chi2.ppf(0.025, 2 * np.maximum(n, 1)) / 2, 0.0) / span
+    high = stats.chi2.ppf(0.975, 2 * n + 2) / 2 / span
+    widen = math.sqrt(max(dispersion, 1.0)) if math.isfinite(dispersion) else 1.0
+    lows = np.maximum(rate - widen * (rate - low), 0.0).tolist()
+    highs = (rate + widen * (high - rate)).tolist()
+    return [
+        [rounded(a), rounded(b)] if ok else [None, None]
+        for a, b, ok in zip(lows, highs, seen.tolist(), strict=True)
+    ]
 
 
 def _scale(value: float, by: float | None) -> float | None:

@@ -342,6 +342,13 @@ class Building(Model):
 
     id: Id = Field(description="unique among buildings")
     name: str | None = Field(None, max_length=200, description="display name, any script")
+    short_name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=40,
+        description="label on the page's plan and in 3D where `name` is long (default: `name`, "
+        "else `id`); the full name stays in tooltips and reports",
+    )
     kind: Literal["factory", "warehouse", "office", "utility", "other"] = Field(
         description="what the building is; sets its colour in 3D"
     )

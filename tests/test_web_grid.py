@@ -7,10 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from twin.io.load import load_park
 from twin.model.schema import Park
 from twin.sim.start_state import OutageNow
 from web.grid import NetworkModel, network_plan
+from web.plan import plan_document
 
+from .networks import ring_data
 from .web_helpers import network_park
 
 FAULT, TIE = "l-r4-1", "l-r4-6"
@@ -91,3 +94,20 @@ def test_the_page_and_a_simulated_run_load_the_lines_alike(park: Park, model: Ne
     now = model.status(outage, dict(zip(trace.names["buildings"], asked, strict=True)))
     pct = np.array([now["lines"][line]["loading_pct"] for line in trace.names["lines"]])
     np.testing.assert_allclose(pct, trace.series["line_loading_pct"][k], rtol=1e-6, atol=1e-6)
+
+
+def test_a_line_to_a_bus_without_a_place_is_left_off_the_plan_but_still_solved() -> None:
+    data = ring_data()
+    data["power"]["network"]["buses"][3].pop("position")  # rmu3, and nobody on it
+    for building in data["buildings"]:
+        if building["power"]["bus"] == "rmu3":
+            building["power"]["bus"] = "rmu2"
+    park = load_park(data)
+    plan = plan_document(park)["network"]
+    drawn = {ln["id"]: bool(ln["points"]) for ln in plan["lines"]}
+    assert drawn == {"l1": True, "l2": True, "l3": False, "l4": False}
+    model = NetworkModel.of(park)
+    assert model is not None
+    now = model.status([], demand(park))
+    assert now["lines"]["l2"]["loading_pct"] > 1.0 and now["lines"]["l3"]["closed"]
+    assert now["buses"]["rmu3"] is not None

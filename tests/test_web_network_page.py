@@ -18,6 +18,7 @@ from tests.crowded_park import crowded_park
 from twin.live.nowcast import nowcast_store
 from twin.model.schema import Park
 from viz import palette
+from viz.network import LIVE_LOADING_PCT
 from web.app import Services
 from web.server import background
 
@@ -104,12 +105,14 @@ def test_the_plan_colours_each_line_by_its_loading_during_a_cable_fault(
     bands = palette.loading_band(np.array([network["lines"][i]["loading_pct"] for i in lines]))
     for (line, state), band in zip(((i, shown[i]) for i in lines), bands, strict=True):
         s = network["lines"][line]
-        live = s["closed"] and s["loading_pct"] > 0
+        live = s["closed"] and s["loading_pct"] > LIVE_LOADING_PCT
         if not s["closed"]:
             assert state["band"] == "dead" and state["dash"], (line, state)
         elif live:
             assert state["band"] == str(band), (line, s, state)
             assert state["stroke"] == palette.LOADING_BANDS[int(band)][1]
+        else:
+            assert state["band"] == "dead" and state["stroke"] == palette.LINE_DEAD
     # The faulted cable is open and grey; the ring's normally open point now carries the load.
     assert not network["lines"][FAULT]["closed"] and shown[FAULT]["band"] == "dead"
     tie = "l-r4-6"

@@ -12,8 +12,9 @@ The documented mappings (the legend shows them too):
   most of its buildings are without power (an outage of it or its substation).
 - A line of the power network (`power.network`): its current as a share of its rating in three
   bands (:data:`LOADING_BANDS`): green below 80%, amber from 80% to 100%, red above 100%;
-  grey (:data:`LINE_DEAD`) while de-energised, and drawn dashed while it is a normally open
-  point that carries nothing. The bands are those a network planner reads: under 80% leaves
+  grey (:data:`LINE_DEAD`) while it carries nothing (open, de-energised, or with nothing
+  beyond it: :data:`viz.network.LIVE_LOADING_PCT`); on the page's plan an open line is
+  also dashed. The bands are those a network planner reads: under 80% leaves
   room for a neighbour's load after a fault; over 100% is an overload.
 - A truck: yellow while driving, pink while queued (gate, dock, or waiting to leave), cyan
   while served at a gate lane or a dock (:data:`TRUCK_COLORS`).

@@ -24,6 +24,7 @@ import numpy as np
 
 from twin.model.intervals import Intervals
 from twin.model.schema import Park
+from twin.sim.loadflow import solver
 from twin.sim.network import Grid, build_grid
 from twin.sim.start_state import OutageNow
 from twin.sim.supply import plan_supply
@@ -75,9 +76,14 @@ class NetworkModel:
 
     @classmethod
     def of(cls, park: Park) -> NetworkModel | None:
-        """The model of a park's network, None without `power.network`."""
+        """The model of a park's network, None without `power.network`.
+
+        Raises:
+            UsageError: the park has a network and the load-flow solver is not installed.
+        """
         if park.power is None or park.power.network is None:
             return None
+        solver()  # a park with a network needs the load-flow solver: said when serving starts
         return cls(park, build_grid(park), park.power.network.restoration_min)
 
     def status(self, outages: Sequence[OutageNow], demand_kw: dict[str, float]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import numpy as np
 from twin.model.geometry import centroid, extent
 from twin.model.schema import Park
 from viz import palette
+from viz.network import LIVE_LOADING_PCT
 from web.grid import network_plan
 
 
@@ -166,5 +167,6 @@ def plan_document(park: Park) -> dict[str, Any]:
             "loading": [[bound, colour] for bound, colour in palette.LOADING_BANDS[:-1]]
             + [[None, palette.LOADING_BANDS[-1][1]]],
             "line_dead": palette.LINE_DEAD,
+            "line_live_pct": LIVE_LOADING_PCT,
         },
     }

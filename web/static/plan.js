@@ -329,15 +329,14 @@ class ParkPlan {
     if (this.pinned) this.tooltip.innerHTML = this.pinned.content();
   }
 
-  /* Each line by its loading band; grey when de-energised; an open tie stays dashed and grey. */
+  /* Each line by its loading band; grey while it carries nothing (as in 3D); dashed while open. */
   colourNetwork(network) {
     if (!network || !this.nodes.lines) return;
     const c = this.park.colours;
     for (const [id, node] of Object.entries(this.nodes.lines)) {
       const s = network.lines[id];
       if (!s) continue;
-      const line = this.park.network.lines.find((l) => l.id === id);
-      const live = s.closed && (network.buses[line.from] !== null || network.buses[line.to] !== null);
+      const live = s.closed && s.loading_pct > c.line_live_pct;
       const band = s.loading_pct > c.loading[1][0] ? 2 : s.loading_pct >= c.loading[0][0] ? 1 : 0;
       node.setAttribute("stroke", live ? c.loading[band][1] : c.line_dead);
       node.classList.toggle("open", !s.closed);

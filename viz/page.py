@@ -63,10 +63,7 @@ def panel_html(player: Any, moment: float) -> str:
         + " ".join(swatch.format(c, f"{v:.0%} of own peak") for v, c in palette.LOAD_STOPS)
         + " "
         + swatch.format(palette.NO_POWER, "no power")
-        + "<br><b>Feeders: load</b> "
-        + " ".join(swatch.format(c, f"{v:.0%} of capacity") for v, c in palette.FEEDER_STOPS)
-        + " "
-        + swatch.format(palette.FEEDER_DEAD, "no supply")
+        + _power_legend(player.views[-1].scene.network, swatch)
         + "<br><b>Trucks</b> "
         + " ".join(
             swatch.format(c, html.escape(k.replace("served", "at gate or dock")))
@@ -87,6 +84,25 @@ def panel_html(player: Any, moment: float) -> str:
         "border:1px solid #0008}</style>"
     )
     return style + "<div id='parktwin'>" + "".join(blocks) + legend + "</div>"
+
+
+def _power_legend(network: bool, swatch: str) -> str:
+    """The legend's power line: the network's loading bands, or the feeders' ramp."""
+    if not network:
+        return (
+            "<br><b>Feeders: load</b> "
+            + " ".join(swatch.format(c, f"{v:.0%} of capacity") for v, c in palette.FEEDER_STOPS)
+            + " "
+            + swatch.format(palette.FEEDER_DEAD, "no supply")
+        )
+    (amber, green), (red, yellow), (_, high) = palette.LOADING_BANDS
+    bands = [(green, f"&lt; {amber:g}%"), (yellow, f"{amber:g}-{red:g}%"), (high, f"&gt; {red:g}%")]
+    return (
+        "<br><b>Lines: load/rating</b> "
+        + " ".join(swatch.format(c, text) for c, text in bands)
+        + " "
+        + swatch.format(palette.LINE_DEAD, "open / off")
+    )
 
 
 def write_page(player: Any, path: str | os.PathLike[str], moment: float) -> None:

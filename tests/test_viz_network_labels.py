@@ -89,3 +89,83 @@ def test_every_building_is_labelled_in_3d_with_no_overlap(
         if _overlap(boxes[i], boxes[j])
     ]
     assert not overlaps
+
+
+LABEL_BOXES_3D_JS = """
+const rect = (r) => [r.left, r.top, r.right, r.bottom];
+return {
+  window: [0, 0, window.innerWidth, window.innerHeight],
+  panels: [...document.querySelectorAll('#parktwin .view, #parktwin .legend')].map(
+    (n) => rect(n.getBoundingClientRect())),
+  labels: [...document.querySelectorAll('.parktwin-label')].map((n) => (
+    {index: Number(n.dataset.index), text: n.textContent, box: rect(n.getBoundingClientRect())})),
+};
+"""
+
+
+def _page_problems(shown: dict, texts: list[str], first_building: int) -> list[str]:
+    labels = shown["labels"]
+    found = {lb["index"] for lb in labels}
+    problems = [
+        f"no label: {texts[i]}" for i in range(first_building, len(texts)) if i not in found
+    ]
+    x0, y0, x1, y1 = shown["window"]
+    for lb in labels:
+        bx0, by0, bx1, by1 = lb["box"]
+        if bx0 < x0 or by0 < y0 or bx1 > x1 or by1 > y1:
+            problems.append(f"{lb['text']} is cut at the edge: {lb['box']}")
+        problems += [
+            f"{lb['text']} covers a panel" for p in shown["panels"] if _overlap(lb["box"], p)
+        ]
+    for i, a in enumerate(labels):
+        problems += [
+            f"{a['text']} overlaps {b['text']}"
+            for b in labels[i + 1 :]
+            if _overlap(a["box"], b["box"])
+        ]
+    return problems
+
+
+@pytest.fixture(scope="module")
+def fault_page(fault_trace: Trace, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 3D page (vtk.js) of the cable fault an hour in."""
+    pytest.importorskip("trame_pyvista", reason="the .html exporter is not installed")
+    import viz
+
+    out = tmp_path_factory.mktemp("page") / "fault.html"
+    viz.render(fault_trace, out, at="day 2 11:00", size="1280x720")
+    return out
+
+
+TURN_JS = """
+const rw = window.global.renderWindow;
+const ren = rw.getRenderers().filter((r) => r.getViewProps().length).pop();
+ren.getActiveCamera().azimuth(50);
+rw.render();
+"""
+INNER_JS = "return document.getElementById('parktwin-labels').innerHTML"
+COUNT_JS = "return document.querySelectorAll('.parktwin-label').length"
+
+
+@pytest.mark.system
+@pytest.mark.browser
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
+def test_the_3d_page_labels_every_building_and_turns_them_with_the_camera(
+    fault_trace: Trace, fault_page: Path, screenshots: Path, size: tuple[int, int]
+) -> None:
+    from viz.scene import build_scene
+
+    from .web_helpers import browser, wait_until
+
+    texts = build_scene(fault_trace.park).labels[1]
+    first = len(texts) - len(fault_trace.park.buildings)
+    with browser(*size) as driver:
+        driver.get(fault_page.as_uri())
+        wait_until(lambda: driver.execute_script(COUNT_JS), 30, "the 3D page's labels")
+        problems = _page_problems(driver.execute_script(LABEL_BOXES_3D_JS), texts, first)
+        driver.save_screenshot(str(screenshots / f"3d-page-{size[0]}x{size[1]}.png"))
+        before = driver.execute_script(INNER_JS)
+        driver.execute_script(TURN_JS)
+        wait_until(lambda: driver.execute_script(INNER_JS) != before, 10, "labels after turning")
+        problems += _page_problems(driver.execute_script(LABEL_BOXES_3D_JS), texts, first)
+    assert not problems, "\n".join(problems)

@@ -374,6 +374,13 @@ class Building(Model):
     water: BuildingWater | None = Field(None, description="water use; none: draws no water")
     production: Production | None = Field(None, description="output; none: produces nothing")
 
+    @field_validator("short_name")
+    @classmethod
+    def _visible_label(cls, text: str | None) -> str | None:
+        if text is not None and not text.strip():
+            raise ValueError("a short name needs a visible character (leave it out to use `name`)")
+        return text.strip() if text is not None else None
+
     @field_validator("footprint")
     @classmethod
     def _simple_polygon(cls, points: list[Point]) -> list[Point]:

@@ -72,7 +72,7 @@ function placeLabels(items, measure, bounds, obstacles, gap) {
           const box = [x - w / 2, y - h / 2, x + w / 2, y + h / 2];
           if (!inside(box, bounds) || placed.some((other) => boxesOverlap(box, other))) continue;
           placed.push([box[0] - gap / 2, box[1] - gap / 2, box[2] + gap / 2, box[3] + gap / 2]);
-          return { text, centre: [x, y], box, moved: ring > 1 };
+          return { text, centre: [x, y], box, moved: ring >= 1 };
         }
       }
     }

@@ -93,7 +93,7 @@ class ParkPlan {
       const r = 16 * s;
       const rect = el("rect", { class: "gate", x: x - r, y: y - r, width: 2 * r, height: 2 * r, "data-id": g.id }, layers.gates);
       this.labelItems.push({ kind: "gate", id: g.id, texts: [g.name], anchor: [x, y - 2.4 * r] });
-      const count = el("text", { class: "count", x, y: y - 1.6 * r, "font-size": 30 * s, "text-anchor": "middle" }, layers.labels);
+      const count = el("text", { class: "count", x, y: y - 1.6 * r, "font-size": 30 * s, "text-anchor": "middle" }, layers.docks);
       this.hover(rect, () => this.gateTip(g));
       this.nodes.gates[g.id] = { rect, count };
     }
@@ -189,10 +189,17 @@ class ParkPlan {
     });
   }
 
-  /* Boxes no label may cover: the network's buses (labels would hide where lines meet). */
+  /* Boxes no label may cover: the network's buses (labels would hide where lines meet) and
+     the queue counts of gates and dock groups (two digits of the count's size). */
   obstacles(r) {
+    const s = this.scale;
     const buses = this.park.network ? this.park.network.buses.filter((b) => b.position && !b.substation) : [];
-    return buses.map((b) => { const [x, y] = this.pt(b.position); return [x - r, y - r, x + r, y + r]; });
+    const count = (x, y) => [x - 20 * s, y - 30 * s, x + 20 * s, y + 4 * s];
+    return [
+      ...buses.map((b) => { const [x, y] = this.pt(b.position); return [x - r, y - r, x + r, y + r]; }),
+      ...this.park.gates.map((g) => { const [x, y] = this.pt(g.position); return count(x, y - 1.6 * 16 * s); }),
+      ...this.park.dock_groups.map((d) => { const [x, y] = this.pt(d.position); return count(x, y - 14 * s); }),
+    ];
   }
 
     lineTip(line) {

@@ -169,3 +169,15 @@ def test_the_3d_page_labels_every_building_and_turns_them_with_the_camera(
         wait_until(lambda: driver.execute_script(INNER_JS) != before, 10, "labels after turning")
         problems += _page_problems(driver.execute_script(LABEL_BOXES_3D_JS), texts, first)
     assert not problems, "\n".join(problems)
+
+
+def test_3d_labels_every_building_by_its_short_name_else_its_name() -> None:
+    from twin.io.load import load_park
+    from viz.scene import build_scene
+
+    data = load_park("demo-small").model_dump(mode="json", by_alias=True, exclude_none=True)
+    data["buildings"][0]["short_name"] = "F1"
+    park = load_park(data)
+    texts = build_scene(park).labels[1]
+    expected = ["F1", *(b.name or b.id for b in park.buildings[1:])]
+    assert sorted(texts[-len(park.buildings) :]) == sorted(expected)

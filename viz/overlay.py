@@ -113,6 +113,36 @@ class Placed:
     anchor: tuple[float, float]
 
 
+class TakenBoxes:
+    """Boxes already taken, bucketed on a grid so that a test looks only at its neighbours."""
+
+    CELL = 64
+
+    def __init__(self, boxes: Sequence[Box] = ()) -> None:
+        self.cells: dict[tuple[int, int], list[Box]] = {}
+        for box in boxes:
+            self.add(box)
+
+    def _cells(self, box: Box) -> list[tuple[int, int]]:
+        c = self.CELL
+        return [
+            (i, j)
+            for i in range(box[0] // c, box[2] // c + 1)
+            for j in range(box[1] // c, box[3] // c + 1)
+        ]
+
+    def add(self, box: Box) -> None:
+        """Take a box."""
+        for cell in self._cells(box):
+            self.cells.setdefault(cell, []).append(box)
+
+    def hits(self, box: Box) -> bool:
+        """True when the box overlaps a box taken."""
+        return any(
+            _overlap(box, other) for cell in self._cells(box) for other in self.cells.get(cell, ())
+        )
+
+
 def shorter_texts(text: str) -> list[str]:
     """A text, then cut at word boundaries with an ellipsis, longest first."""
     out = [text]
@@ -157,7 +187,7 @@ def place_labels(
         size: Text size in pixels.
         keep_clear: ``(x0, y0, x1, y1)`` boxes (view pixels) no label may cover.
     """
-    placed: list[Box] = list(keep_clear)
+    placed = TakenBoxes(keep_clear)
     out: list[Placed] = []
     face = font(size)
     pad = max(2, size // 4)
@@ -168,7 +198,7 @@ def place_labels(
         spot = _first_fit(face, pad, tick, (float(ax), float(ay)), text, placed, (width, height))
         if spot is not None:
             box, shown = spot
-            placed.append((box[0] - 3, box[1] - 3, box[2] + 3, box[3] + 3))
+            placed.add((box[0] - 3, box[1] - 3, box[2] + 3, box[3] + 3))
             out.append(Placed(i, shown, box, (float(ax), float(ay))))
     return out
 
@@ -179,7 +209,7 @@ def _first_fit(
     tick: int,
     anchor: tuple[float, float],
     text: str,
-    placed: Sequence[Box],
+    placed: TakenBoxes,
     view: tuple[int, int],
 ) -> tuple[Box, str] | None:
     """The first free box for the text (or a shorter form of it) around the anchor."""
@@ -190,7 +220,7 @@ def _first_fit(
             box = (x0, y0, x0 + tw, y0 + th)
             if box[0] < 2 or box[1] < 2 or box[2] > view[0] - 2 or box[3] > view[1] - 2:
                 continue
-            if not any(_overlap(box, other) for other in placed):
+            if not placed.hits(box):
                 return box, shown
     return None
 

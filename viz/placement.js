@@ -54,15 +54,36 @@ function candidateCentres(anchor, w, h, gap) {
   return out;
 }
 
+/* Boxes already taken, bucketed on a grid so that a test looks only at its neighbours. */
+class TakenBoxes {
+  constructor(cell) { this.cell = cell; this.cells = new Map(); }
+  keys(box) {
+    const c = this.cell, out = [];
+    for (let i = Math.floor(box[0] / c); i <= Math.floor(box[2] / c); i++) {
+      for (let j = Math.floor(box[1] / c); j <= Math.floor(box[3] / c); j++) out.push(i + "," + j);
+    }
+    return out;
+  }
+  add(box) {
+    for (const key of this.keys(box)) {
+      if (!this.cells.has(key)) this.cells.set(key, []);
+      this.cells.get(key).push(box);
+    }
+  }
+  hits(box) {
+    return this.keys(box).some((key) => (this.cells.get(key) || []).some((other) => boxesOverlap(box, other)));
+  }
+}
+
 /*
- * Place labels. items: [{texts: [preferred, shorter...], anchor: [x, y], keepNear: ring}],
+ * Place labels. items: [{texts: [preferred, other...], anchor: [x, y]}] in priority order;
  * measure(text) -> [width, height] in the bounds' unit; bounds: [x0, y0, x1, y1];
  * obstacles: boxes no label may cover. Returns, per item, {text, centre: [x, y], box, moved}
- * (moved: a leader line is needed), or null when nothing fits (never expected; the caller
- * shows the item anyway so that a test can see it).
+ * (moved: off its anchor, a leader line is needed), or null when nothing fits.
  */
 function placeLabels(items, measure, bounds, obstacles, gap) {
-  const placed = (obstacles || []).slice();
+  const placed = new TakenBoxes(Math.max(bounds[2] - bounds[0], bounds[3] - bounds[1]) / 24 || 1);
+  for (const box of obstacles || []) placed.add(box);
   return items.map((item) => {
     const passes = shorterTexts(item.texts).map((list) => list.map((t) => [t, measure(t)]));
     for (const [texts, tier] of passes.flatMap((texts) => TIERS.map((tier) => [texts, tier]))) {
@@ -70,8 +91,8 @@ function placeLabels(items, measure, bounds, obstacles, gap) {
         for (const [x, y, ring] of candidateCentres(item.anchor, w, h, gap)) {
           if (!tier.includes(ring)) continue;
           const box = [x - w / 2, y - h / 2, x + w / 2, y + h / 2];
-          if (!inside(box, bounds) || placed.some((other) => boxesOverlap(box, other))) continue;
-          placed.push([box[0] - gap / 2, box[1] - gap / 2, box[2] + gap / 2, box[3] + gap / 2]);
+          if (!inside(box, bounds) || placed.hits(box)) continue;
+          placed.add([box[0] - gap / 2, box[1] - gap / 2, box[2] + gap / 2, box[3] + gap / 2]);
           return { text, centre: [x, y], box, moved: ring >= 1 };
         }
       }

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 
 from twin.io.dump import dump_park
 from twin.io.inputs import read_park, resolve_inputs
@@ -221,3 +222,24 @@ def wait_until(condition: Any, timeout: float, what: str) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError(f"{what}: not within {timeout} s")
+
+
+def run_what_if(driver: Any, scenario: str, days: str, replications: str) -> str:
+    """Tick `scenario` in the page's what-if tab, run it; its first verdict line when done."""
+    driver.find_element(By.ID, "tab-whatif").click()
+    box = f"input[value='{scenario}']"
+    deadline = time.monotonic() + 10
+    while not driver.find_elements(By.CSS_SELECTOR, box):
+        assert time.monotonic() < deadline, f"{scenario} is not listed in the what-if tab"
+        time.sleep(0.05)
+    driver.find_element(By.CSS_SELECTOR, box).click()
+    for field, value in (("whatif-days", days), ("whatif-reps", replications)):
+        entry = driver.find_element(By.ID, field)
+        entry.clear()
+        entry.send_keys(value)
+    driver.find_element(By.ID, "whatif-run").click()
+    deadline = time.monotonic() + 120
+    while not driver.find_elements(By.CSS_SELECTOR, ".verdict-line"):
+        assert time.monotonic() < deadline, "no verdict within 120 s"
+        time.sleep(0.1)
+    return str(driver.find_element(By.CSS_SELECTOR, ".verdict-line").text)

@@ -189,13 +189,20 @@ class ParkPlan {
     });
   }
 
-  /* Boxes no label may cover: the network's buses (labels would hide where lines meet) and
-     the queue counts of gates and dock groups (two digits of the count's size). */
+  /* Boxes no label may cover: gates, substations and water plants, the network's buses (labels
+     would hide where lines meet) and the queue counts of gates and dock groups (two digits). */
   obstacles(r) {
     const s = this.scale;
     const buses = this.park.network ? this.park.network.buses.filter((b) => b.position && !b.substation) : [];
     const count = (x, y) => [x - 20 * s, y - 30 * s, x + 20 * s, y + 4 * s];
+    const mark = (p, r) => { const [x, y] = this.pt(p); return [x - r, y - r, x + r, y + r]; };
+    const marks = [
+      ...this.park.gates.map((g) => mark(g.position, 16 * s)),
+      ...this.park.substations.filter((b) => b.position).map((b) => mark(b.position, 20 * s)),
+      ...["supply", "wastewater"].filter((k) => this.park.water[k]).map((k) => mark(this.park.water[k], 16 * s)),
+    ];
     return [
+      ...marks,
       ...buses.map((b) => { const [x, y] = this.pt(b.position); return [x - r, y - r, x + r, y + r]; }),
       ...this.park.gates.map((g) => { const [x, y] = this.pt(g.position); return count(x, y - 1.6 * 16 * s); }),
       ...this.park.dock_groups.map((d) => { const [x, y] = this.pt(d.position); return count(x, y - 14 * s); }),

@@ -30,6 +30,8 @@ from console.options import (
     JobsOpt,
     JsonOpt,
     KpiOpt,
+    LangOpt,
+    MaterialityOpt,
     MaxRepsOpt,
     NowcastEveryOpt,
     OutOpt,
@@ -45,6 +47,7 @@ from console.options import (
     SpeedOpt,
     StepOpt,
     StoreOpt,
+    TargetOpt,
     TlsCaOpt,
     TraceOpt,
     UserOpt,
@@ -112,6 +115,7 @@ def run(
     kpi: KpiOpt = None,
     max_replications: MaxRepsOpt = None,
     first_replication: FirstRepOpt = 0,
+    lang: LangOpt = None,
 ) -> None:
     """Simulate the park (optionally under a scenario) and print its KPIs."""
 
@@ -121,7 +125,7 @@ def run(
 
     settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
-        result = api.run(park, scenario, settings, out=out, progress=bar)
+        result = api.run(park, scenario, settings, out=out, progress=bar, lang=lang)
     if json_out:
         typer.echo(result.to_json())
     else:
@@ -162,6 +166,8 @@ def compare(
     kpi: KpiOpt = None,
     max_replications: MaxRepsOpt = None,
     show_all: AllOpt = False,
+    lang: LangOpt = None,
+    materiality: MaterialityOpt = None,
 ) -> None:
     """Baseline against each scenario with common random numbers and paired statistics."""
     import json
@@ -172,7 +178,9 @@ def compare(
     park, scenarios = api.split_park_and_scenarios(names)
     settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
-        result = api.compare(park, scenarios, settings, out=out, progress=bar)
+        result = api.compare(
+            park, scenarios, settings, out=out, progress=bar, lang=lang, materiality=materiality
+        )
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -209,6 +217,8 @@ def sweep(
     precision: PrecisionOpt = None,
     kpi: KpiOpt = None,
     max_replications: MaxRepsOpt = None,
+    lang: LangOpt = None,
+    target: TargetOpt = None,
 ) -> None:
     """Replicate each point of a one- or two-parameter grid; table and chart of the KPIs."""
     import json
@@ -219,7 +229,7 @@ def sweep(
     settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
         result = api.sweep(park, scenario, vary or [], settings, kpis=kpi or (), out=out,
-                           progress=bar)  # fmt: skip
+                           progress=bar, lang=lang, target=target)  # fmt: skip
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -241,6 +251,7 @@ def optimize(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print optimum.json instead of a table.")
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Choose the best configuration of a decision problem, with a statistical guarantee."""
     import json
@@ -250,7 +261,9 @@ def optimize(
     from twin.experiment.pareto import decision_dict
 
     with progress(quiet=json_out, label="optimize: replications") as bar:
-        result = run_optimize(problem, capped_jobs(jobs), backend, scheduler, out, progress=bar)
+        result = run_optimize(
+            problem, capped_jobs(jobs), backend, scheduler, out, progress=bar, lang=lang
+        )
     doc = decision_dict(result)
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))

@@ -115,39 +115,44 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
 
 
 def print_comparison(comparison: Any, show_all: bool) -> None:
-    """The comparison table (significant changes first) and one verdict line per scenario."""
+    """The summary first, then the comparison table (significant changes first) and one
+    verdict line per scenario, in the comparison's language."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from twin.experiment.results import describe_choices
+    from twin.language import say
 
+    lang = comparison.lang
     doc = comparison.to_dict()
     summary = comparison.summary_table(show_all)
     hidden = summary["hidden"]
-    reps = comparison.replications
-    table = Table(
-        title=f"{comparison.baseline.park}: baseline against {', '.join(comparison.labels)}",
-        caption=f"{reps} paired replication(s) with common random numbers, seed {doc['seed']}, "
-        f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s). "
-        "Change = mean paired difference [95% interval] (% of baseline); "
-        "bold = significant (interval excludes 0)."
-        + (f"\n{hidden} more KPIs (dock groups, production): --all or --out" if hidden else ""),
-    )
-    table.add_column("KPI", overflow="fold")
-    table.add_column("unit")
+    caption = say("console.compare_caption", lang, n=comparison.replications, seed=doc["seed"],
+                  days=f"{doc['horizon_days']:g}", warmup=f"{doc['warmup_days']:.3g}")  # fmt: skip
+    if hidden:
+        caption += "\n" + say("console.hidden", lang, n=hidden, options="--all / --out")
+    title = say("compare.title", lang, park=comparison.baseline.park,
+                scenarios=", ".join(comparison.labels))  # fmt: skip
+    table = Table(title=escape(title), caption=escape(caption))
+    table.add_column(escape(summary["columns"][0]), overflow="fold")
+    table.add_column(escape(summary["columns"][1]))
     for column in summary["columns"][2:]:
-        table.add_column(column, justify="right")
+        table.add_column(escape(column), justify="right")
     for section in ("changed", "unchanged"):
         if section == "unchanged" and summary["changed"] and summary["unchanged"]:
             table.add_section()
         for row in summary[section]:
             cells = [
-                f"[bold]{c['text']}[/bold]" if c["significant"] else f"[dim]{c['text']}[/dim]"
+                f"[bold]{escape(c['text'])}[/bold]"
+                if c["significant"]
+                else f"[dim]{escape(c['text'])}[/dim]"
                 for c in row["cells"]
             ]
-            table.add_row(row["kpi"], row["unit"], row["baseline"], *cells)
-    console = Console()
-    console.print(table)
+            table.add_row(escape(row["label"]), row["unit"], row["baseline"], *cells)
+    for line in doc["summary"]["text"]:
+        typer.echo(line)
+    Console().print(table)
     for line in describe_choices(doc):
         typer.echo(line)
     for line in comparison.verdicts():

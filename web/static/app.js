@@ -14,17 +14,17 @@ const App = {
 
 function renderTiles(tiles, status) {
   const box = document.getElementById("kpi-tiles");
-  box.replaceChildren(...tiles.map((t) => {
-    const [name, unit] = VI.tiles[t.kpi] || [t.kpi, ""];
-    const extra = t.kpi === "power.busiest_substation_pct" && status.totals["power.busiest_substation"]
+  box.replaceChildren(...tiles.map((tile) => {
+    const [name, unit] = L.tiles[tile.kpi] || [tile.kpi, ""];
+    const extra = tile.kpi === "power.busiest_substation_pct" && status.totals["power.busiest_substation"]
       ? " · " + status.totals["power.busiest_substation"] : "";
     const div = document.createElement("div");
     div.className = "tile";
-    div.dataset.kpi = t.kpi;
-    const trend = t.change_1h === null ? "" : t.change_1h > 0.05 ? " up" : t.change_1h < -0.05 ? " down" : "";
-    div.innerHTML = `<div class="name" title="${escapeHtml(t.kpi)}">${escapeHtml(name + extra)}</div>` +
-      `<div class="value">${fmt(t.value)}<span class="unit">${unit}</span></div>` +
-      `<div class="delta${trend}">${t.change_1h === null ? "chưa đủ 1 giờ dữ liệu" : signed(t.change_1h) + " trong 1 giờ qua"}</div>`;
+    div.dataset.kpi = tile.kpi;
+    const trend = tile.change_1h === null ? "" : tile.change_1h > 0.05 ? " up" : tile.change_1h < -0.05 ? " down" : "";
+    div.innerHTML = `<div class="name" title="${escapeHtml(tile.kpi)}">${escapeHtml(name + extra)}</div>` +
+      `<div class="value">${fmt(tile.value)}<span class="unit">${unit}</span></div>` +
+      `<div class="delta${trend}">${tile.change_1h === null ? t("no_hour") : t("in_last_hour", { change: signed(tile.change_1h) })}</div>`;
     return div;
   }));
 }
@@ -34,7 +34,7 @@ function renderHeader(state) {
   document.getElementById("clock-date").textContent = dateText(state.time);
   const m = state.messages || {};
   document.getElementById("messages").textContent =
-    `Tin nhắn: ${fmt(m.stored, 0)} đã lưu · ${fmt(m.rejected, 0)} bị loại · ${fmt(m.duplicates, 0)} trùng`;
+    t("messages", { stored: fmt(m.stored, 0), rejected: fmt(m.rejected, 0), duplicates: fmt(m.duplicates, 0) });
 }
 
 function setMode(kind, text) {
@@ -59,7 +59,7 @@ async function onSnapshot(doc) {
   document.body.dataset.version = doc.version;
   if (App.viewing === null) {
     showStatus(doc);
-    setMode("live", "● Trực tiếp");
+    setMode("live", t("live"));
   }
   if (first) performance.mark("parktwin-first-snapshot");
   window.parktwinSnapshots.push([doc.version, Date.now()]);
@@ -78,18 +78,17 @@ async function onSnapshot(doc) {
 function renderAlerts(alerts, origin) {
   const list = document.getElementById("alerts");
   const head = document.querySelector("#alerts-panel h2");
-  head.textContent = origin ? `Cảnh báo (dự báo lúc ${clockText(origin)})` : "Cảnh báo";
-  if (!alerts.length) { list.innerHTML = "<li class='muted'>Không có cảnh báo.</li>"; return; }
+  head.textContent = origin ? t("alerts_at", { time: clockText(origin) }) : t("alerts");
+  if (!alerts.length) { list.innerHTML = `<li class='muted'>${t("no_alerts")}</li>`; return; }
   const sorted = [...alerts].sort((a, b) => (b.peak_probability || b.probability || 0) -
     (a.peak_probability || a.probability || 0)).slice(0, 30);
   list.replaceChildren(...sorted.map((a) => {
     const li = document.createElement("li");
     const p = Math.round(100 * (a.peak_probability || a.probability || 0));
     li.className = p >= 50 ? "high" : "";
-    const from = a.time ? ` từ ${clockText(a.time)}` : "";
-    const peak = a.peak_time ? `, cao nhất lúc ${clockText(a.peak_time)}` : "";
-    li.innerHTML = `<span class="p">${p}%</span> khả năng <b>${escapeHtml(a.series)}</b> vượt ngưỡng ` +
-      `${fmt(a.threshold)}${from}${peak}`;
+    const from = a.time ? t("alert_from", { time: clockText(a.time) }) : "";
+    const peak = a.peak_time ? t("alert_peak", { time: clockText(a.peak_time) }) : "";
+    li.innerHTML = t("alert_line", { p, series: escapeHtml(a.series), threshold: fmt(a.threshold), from, peak });
     return li;
   }));
 }
@@ -128,7 +127,7 @@ function onSlide() {
   if (Number(range.value) >= Number(range.max)) { goLive(); return; }
   App.viewing = iso;
   document.getElementById("history-live").disabled = false;
-  setMode("history", "Đang xem lại lịch sử");
+  setMode("history", t("viewing_history"));
   clearTimeout(sliderTimer);
   sliderTimer = setTimeout(async () => {
     try {
@@ -142,9 +141,9 @@ function goLive() {
   App.viewing = null;
   const range = document.getElementById("history-range");
   range.value = range.max;
-  document.getElementById("history-time").textContent = "trực tiếp";
+  document.getElementById("history-time").textContent = t("live_word");
   document.getElementById("history-live").disabled = true;
-  if (App.latest) { showStatus(App.latest); setMode("live", "● Trực tiếp"); }
+  if (App.latest) { showStatus(App.latest); setMode("live", t("live")); }
 }
 
 /* ---------------------------------------------------------------- tabs and 3D */
@@ -176,7 +175,7 @@ function connect() {
   const open = () => {
     source = new EventSource(withToken("/api/events"));
     source.addEventListener("snapshot", (e) => onSnapshot(JSON.parse(e.data)));
-    source.onerror = () => { if (App.viewing === null) setMode("offline", "Mất kết nối, đang thử lại…"); };
+    source.onerror = () => { if (App.viewing === null) setMode("offline", t("reconnecting")); };
   };
   document.addEventListener("visibilitychange", () => {
     if (document.hidden && source) { source.close(); source = null; }
@@ -189,7 +188,8 @@ async function start() {
   setupTabs();
   const [health, park] = await Promise.all([api("/api/health"), api("/api/park")]);
   document.getElementById("park-name").textContent = park.name;
-  document.title = "Trung tâm điều hành — " + park.name;
+  setLanguage(pageLanguage(park.language));
+  document.title = t("title") + " — " + park.name;
   App.plan = new ParkPlan(document.getElementById("park-plan"), document.getElementById("tooltip"),
     document.getElementById("legend"), park);
   App.forecastView = new ForecastView();
@@ -201,8 +201,8 @@ async function start() {
   new FindBest();
   whatif.load().catch((err) => whatif.showError(err.message));
   if (health.live) connect();
-  else setMode("offline", "Không có dữ liệu trực tiếp (chạy với --store hoặc --replay)");
+  else setMode("offline", t("no_live"));
   document.body.dataset.ready = "1";
 }
 
-start().catch((err) => setMode("offline", "Lỗi: " + err.message));
+start().catch((err) => setMode("offline", t("error", { message: err.message })));

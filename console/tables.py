@@ -209,6 +209,8 @@ def print_sweep(result: Any) -> None:
     Console().print(table)
     for line in describe_choices(doc):
         typer.echo(line)
+    for line in doc["summary"]["text"]:
+        typer.echo(line)
 
 
 def print_calibration(rows: list[Any], name: str) -> None:

@@ -11,11 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from twin import api
 from twin.errors import UsageError
+from twin.experiment.comparison import Comparison
+from twin.experiment.settings import Settings
 from twin.io.bundled import resolve
 from twin.io.load import load_park
 from twin.language import LANGUAGES, TEXT, UNIT_TEXT, language_of, say
 from twin.model.labels import asset_names, kpi_key, kpi_label, split_kpi
+from twin.reports.compare import comparison_report
 from twin.sim.kpi import declared_kpi_names
 
 REPO = Path(__file__).resolve().parent.parent
@@ -160,3 +164,47 @@ def test_labels_js_has_both_tables_with_the_same_keys() -> None:
     assert shape(tables["vi"]) == shape(tables["en"])
     flat_en = json.dumps(tables["en"], ensure_ascii=False)
     assert not re.search(r"[ạảấầẩẫậắằẳẵặẹẻẽếềểễệịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđ]", flat_en)
+
+
+@pytest.fixture(scope="module")
+def outage() -> Comparison:
+    """demo-small with a substation out on day 2, 3 paired replications, in English."""
+    settings = Settings(days=3.0, warmup_days=0.25, replications=3)
+    return api.compare("demo-small", ["substation-outage"], settings)
+
+
+def test_the_english_report_opens_with_the_summary_and_names_assets(outage: Comparison) -> None:
+    outage.lang = "en"
+    markdown, page = comparison_report(outage)
+    assert markdown.index("## Summary") < markdown.index("## Verdict")
+    summary = markdown[markdown.index("## Summary") : markdown.index("## Verdict")]
+    assert re.search(r"- substation-outage: \d+ change\(s\) that matter\.", summary)
+    assert "Most affected: Mean wait at Nhà máy" in summary
+    assert re.search(r"Production: -[\d,]+ units .* in all \(Nhà máy", summary)
+    assert "Unserved energy: +" in summary
+    assert "With 3 replications the intervals are wide" in markdown
+    table = markdown[markdown.index("## Changes") :]
+    assert "docks.f2-docks.wait_mean_min" not in table and "Mean wait at Nhà máy F2" in table
+    assert "<html lang=en>" in page and "<h2>Summary</h2>" in page
+
+
+def test_the_vietnamese_report_has_no_english_prose(outage: Comparison) -> None:
+    outage.lang = "vi"
+    try:
+        markdown, page = comparison_report(outage)
+    finally:
+        outage.lang = "en"
+    allowed = {"Demo Small Park", "substation-outage", "comparison.csv", "parktwin"}
+    assert english_words_in(markdown, allowed) == set()
+    assert english_words_in(prose_of_html(page), allowed) == set()
+    assert "## Tóm tắt" in markdown and "<html lang=vi>" in page
+    assert "Thời gian chờ trung bình tại bến Nhà máy" in markdown
+
+
+def test_the_parks_language_is_the_default_and_the_flag_overrides_it() -> None:
+    park = load_park(resolve("demo-small"))
+    vietnamese = park.model_copy(update={"park": park.park.model_copy(update={"language": "vi"})})
+    settings = Settings(days=0.5, warmup_days=0.0, replications=2)
+    assert api.compare(vietnamese, ["peak-season"], settings).lang == "vi"
+    assert api.compare(vietnamese, ["peak-season"], settings, lang="en").lang == "en"
+    assert api.compare(park, ["peak-season"], settings).lang == "en"

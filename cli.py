@@ -374,14 +374,19 @@ def render(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="Processes drawing a long mp4.")
     ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language of the clock and panels: vi or en.")
+    ] = None,
 ) -> None:
     """3D picture (.png), playback (.mp4, .gif) or standalone page (.html) of the park."""
     from console.experiment import warmup_option
+    from twin.language import language_of
     from viz.offscreen import render_run
     from viz.options import RenderOptions, RunSource
 
     source = RunSource(park, scenario, trace, compare, days, warmup_option(warmup_days), seed)
-    options = RenderOptions(at, start, end, size, fps, speed, camera, jobs=jobs)
+    language = language_of(lang)
+    options = RenderOptions(at, start, end, size, fps, speed, camera, jobs=jobs, lang=language)
     with progress(label="frames") as bar:
         written = render_run(out, source, options, progress=bar)
     typer.echo(f"wrote {written}")

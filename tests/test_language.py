@@ -208,3 +208,22 @@ def test_the_parks_language_is_the_default_and_the_flag_overrides_it() -> None:
     assert api.compare(vietnamese, ["peak-season"], settings).lang == "vi"
     assert api.compare(vietnamese, ["peak-season"], settings, lang="en").lang == "en"
     assert api.compare(park, ["peak-season"], settings).lang == "en"
+
+
+def test_the_3d_clock_and_panel_speak_the_language() -> None:
+    from viz.clock import clock_parts
+    from viz.overlay import panel_rows
+
+    assert clock_parts(2 * 1440 + 600, "2026-01-05T00:00", "en") == (
+        "day 2  10:00",
+        "Wed 07 Jan 2026",
+    )
+    assert clock_parts(2 * 1440 + 600, "2026-01-05T00:00", "vi") == (
+        "ngày 2  10:00",
+        "Thứ Tư 07/01/2026",
+    )
+    kpis = {"trucks_in_park": 3, "gate_queue": 1, "dock_queue": 2, "park_power_mw": 4.2,
+            "unserved_mw": 1.0}  # fmt: skip
+    labels = [label for label, _, _ in panel_rows(kpis, "vi")]
+    assert labels[0] == "Xe tải trong khu" and labels[-1] == "Công suất không được cấp"
+    assert english_words_in(" ".join(labels), set()) == set()

@@ -239,6 +239,42 @@ _WORDS: dict[str, tuple[str, str]] = {
     "family.water": ("water", "nước"),
     "family.production": ("production", "sản lượng"),
     "family.other": ("other KPIs", "chỉ số khác"),
+    # 3D views: panels and legend
+    "viz.trucks_in_park": ("Trucks in park", "Xe tải trong khu"),
+    "viz.gate_queue": ("Gate queue", "Hàng chờ tại cổng"),
+    "viz.dock_queue": ("Dock queue", "Hàng chờ tại bến"),
+    "viz.park_power": ("Park power", "Công suất toàn khu"),
+    "viz.unserved": ("Unserved power", "Công suất không được cấp"),
+    "viz.day": ("day {n}", "ngày {n}"),
+    "viz.weekday.0": ("Mon", "Thứ Hai"),
+    "viz.weekday.1": ("Tue", "Thứ Ba"),
+    "viz.weekday.2": ("Wed", "Thứ Tư"),
+    "viz.weekday.3": ("Thu", "Thứ Năm"),
+    "viz.weekday.4": ("Fri", "Thứ Sáu"),
+    "viz.weekday.5": ("Sat", "Thứ Bảy"),
+    "viz.weekday.6": ("Sun", "Chủ nhật"),
+    "viz.walls": ("Walls", "Tường"),
+    "viz.kind.factory": ("factory", "nhà máy"),
+    "viz.kind.warehouse": ("warehouse", "kho"),
+    "viz.kind.office": ("office", "văn phòng"),
+    "viz.kind.utility": ("utility", "hạ tầng"),
+    "viz.kind.other": ("other", "khác"),
+    "viz.roofs": ("Roofs: power load", "Mái: tải điện"),
+    "viz.of_peak": ("{share} of own peak", "{share} đỉnh riêng"),
+    "viz.no_power": ("no power", "mất điện"),
+    "viz.feeders": ("Feeders: load", "Xuất tuyến: tải"),
+    "viz.of_capacity": ("{share} of capacity", "{share} công suất"),
+    "viz.no_supply": ("no supply", "mất nguồn"),
+    "viz.trucks": ("Trucks", "Xe tải"),
+    "viz.truck.driving": ("driving", "đang chạy"),
+    "viz.truck.queued": ("queued", "đang chờ"),
+    "viz.truck.served": ("at gate or dock", "tại cổng hoặc bến"),
+    "viz.still": (
+        "A still of one moment: drag to turn, scroll to zoom. The page does not animate; render "
+        "an .mp4 or .gif for playback.",
+        "Ảnh tĩnh của một thời điểm: kéo để xoay, cuộn để phóng to. Trang không chuyển động; "
+        "hãy xuất .mp4 hoặc .gif để xem diễn biến.",
+    ),
     # sweep
     "sweep.intro": (
         "{n} replication(s) per point with common random numbers, seed {seed}, {days} days after "

@@ -221,8 +221,22 @@ def test_a_what_if_runs_and_shows_its_verdict(
         verdict = driver.find_element(By.CSS_SELECTOR, ".verdict-line").text
         assert verdict.startswith("peak-season: ")
         rows = driver.find_elements(By.CSS_SELECTOR, "#whatif-table tbody tr")
-        assert any(r.text.startswith("trucks.arrived") for r in rows)
+        assert any(r.text.startswith("Số xe tải đến") for r in rows)  # a KPI in words
+        summary = driver.find_element(By.ID, "whatif-verdict").text
+        assert summary.startswith("Tóm tắt\npeak-season: ")
         shoot(driver, "whatif-1280x720.png")
+        assert console_errors(driver) == []
+
+
+def test_the_page_speaks_english_when_asked(served: tuple[str, Feed, Services]) -> None:
+    url, _, _ = served
+    with browser(1280, 720) as driver:
+        open_page(driver, url + "/", lang="en")
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Operations centre"
+        assert driver.execute_script("return document.documentElement.lang") == "en"
+        tiles = driver.find_element(By.ID, "kpi-tiles").text
+        assert "Trucks in the park" in tiles and "Xe tải" not in tiles
+        assert driver.find_element(By.ID, "tab-whatif").text == "What-if"
         assert console_errors(driver) == []
 
 

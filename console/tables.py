@@ -282,23 +282,34 @@ def print_decision(doc: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from twin.language import say
+    from twin.reports.optimize import standing_text, status_text
     from twin.text import fmt, interval_text
 
+    summary = doc.get("summary")
+    lang = summary["lang"] if summary else "en"
     keys = list(doc["candidates"][0]["values"]) if doc["candidates"] else []
     goals = [g["target"] for g in doc["objectives"]] if doc["best"] is None else ["objective"]
-    table = Table(title=f"{doc['problem']}: candidates", caption=doc["certificate"]["guarantee"])
-    for name in [*keys, *goals, "reps", "status", "reason"]:
-        justify = "left" if name in (*keys, "status", "reason") else "right"
+    if summary:
+        goals = [say("optimize.objective_column", lang)]
+    columns = ("replications_column", "status_column", "reason_column")
+    tail = [say(f"optimize.{c}", lang) for c in columns]
+    title = f"{doc['problem']}: {say('optimize.candidates', lang)}"
+    table = Table(title=escape(title), caption=escape(doc["certificate"]["guarantee"]))
+    for k, name in enumerate([*keys, *goals, *tail]):
+        justify = "right" if len(keys) <= k < len(keys) + len(goals) + 1 else "left"
         table.add_column(escape(name), justify=justify)  # type: ignore[arg-type]
     for c in doc["candidates"]:
         shown = c["objectives"] if doc["best"] is None else [c["objective"]]
         table.add_row(
             *(escape(str(c["values"][k])) for k in keys),
             *(f"{fmt(o['mean'])} {interval_text(*o['ci95'])}" for o in shown),
-            str(c["replications"]), c["status"], escape(c["reason"]),
+            str(c["replications"]), escape(status_text(c["status"], lang)),
+            escape(standing_text(c["reason"], lang)),
         )  # fmt: skip
     Console(width=None if sys.stdout.isatty() else 150).print(table)
-    typer.echo(_answer_line(doc))
+    for line in summary["text"] if summary else [_answer_line(doc)]:
+        typer.echo(line)
 
 
 def _answer_line(doc: dict[str, Any]) -> str:

@@ -227,3 +227,33 @@ def test_the_3d_clock_and_panel_speak_the_language() -> None:
     labels = [label for label, _, _ in panel_rows(kpis, "vi")]
     assert labels[0] == "Xe tải trong khu" and labels[-1] == "Công suất không được cấp"
     assert english_words_in(" ".join(labels), set()) == set()
+
+
+@pytest.mark.slow
+def test_the_optimize_report_and_certificate_are_in_vietnamese() -> None:
+    from twin.api.decisions import optimize
+    from twin.experiment.optimize import optimum_dict
+    from twin.reports.optimize import optimize_report
+
+    path = "logistics.dock_groups[id=f1-docks].docks"
+    problem = {
+        "problem": {"name": "f1-docks"},
+        "base": "demo-small",
+        "variables": [{"path": path, "values": [2, 3, 4]}],
+        "objective": {"minimize": "cost"},
+        "costs": [
+            {"path": path, "vnd_per_unit": 1_000_000},
+            {"kpi": "docks.f1-docks.wait_mean_min", "vnd_per_unit": 100_000},
+        ],
+        "constraints": [{"kpi": "docks.f1-docks.wait_mean_min", "at_most": 20, "tolerance": 4}],
+        "selection": {"indifference": 1_000_000, "max_replications": 12, "first_stage": 5},
+        "settings": {"days": 0.5, "warmup_days": 0.25, "seed": 1},
+    }
+    result = optimize(problem, lang="vi")
+    doc = optimum_dict(result)
+    assert doc["summary"]["lang"] == "vi" and doc["summary"]["text"]
+    markdown, page = optimize_report(result)
+    allowed = {path, "f1-docks", "cost", "Naval Research Logistics", "ACM TOMACS"}
+    assert english_words_in(markdown, allowed) == set()
+    assert english_words_in(prose_of_html(page), allowed) == set()
+    assert "Kim và Nelson 2001" in doc["certificate"]["procedure"]

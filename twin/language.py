@@ -387,6 +387,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "optimize.status.eliminated": ("eliminated", "bị loại"),
     "optimize.status.not decided": ("not decided", "chưa quyết định"),
     "optimize.reason.selected": ("selected", "được chọn"),
+    "optimize.reason.feasible": ("feasible", "khả thi"),
     "optimize.reason.best_mean": (
         "best mean among those left",
         "trung bình tốt nhất trong số còn lại",

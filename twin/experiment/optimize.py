@@ -29,6 +29,7 @@ from twin.experiment.selection import (
 )
 from twin.experiment.settings import Case, Settings
 from twin.language import Language, say
+from twin.model.labels import kpi_label
 from twin.model.problem import MAX_CANDIDATES, DecisionProblem, Objective, Variable
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Change, Event, Park, Scenario, ScenarioInfo, SetChange
@@ -380,4 +381,32 @@ def optimum_dict(opt: Optimum) -> dict[str, Any]:
             "no candidate meets the constraints; `best` is the closest one (its worst "
             "constraint nearest its limit, in tolerances)"
         )
+    doc["summary"] = {"lang": opt.lang, "text": answer_lines(doc, opt)}
     return doc
+
+
+def answer_lines(doc: dict[str, Any], opt: Optimum) -> list[str]:
+    """The answer in words, in `opt.lang`: the best, its objective with its 95% interval,
+    the guarantee, the replications run (the ``summary`` of optimum.json)."""
+    lang = opt.lang
+    best = doc["best"]
+    values = ", ".join(f"{k} = {v}" for k, v in best["values"].items())
+    target = opt.problem.single.target
+    o = best["objective"]
+    crn = doc["certificate"]["common_random_numbers"]
+    streams = say("optimize.crn" if crn else "optimize.independent", lang)
+    if opt.best is None:
+        head = say("optimize.none_feasible", lang, values=values)
+    elif not opt.outcome.complete:
+        head = say("optimize.undecided", lang, values=values)
+    else:
+        head = say("optimize.best", lang, values=values)
+    what = kpi_label(target, lang, {})
+    return [
+        head,
+        say("optimize.objective", lang, what=what, mean=fmt(o["mean"]), low=fmt(o["ci95"][0]),
+            high=fmt(o["ci95"][1])),
+        doc["certificate"]["guarantee"],
+        say("optimize.replications", lang, n=doc["certificate"]["total_replications"],
+            streams=streams),
+    ]  # fmt: skip

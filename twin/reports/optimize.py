@@ -72,36 +72,11 @@ def best_scenario(opt: Optimum, base_scenario: Scenario | None) -> dict[str, Any
     return candidate_scenario(opt.problem, opt.candidates[chosen], base_scenario, name)
 
 
-def _answer(doc: dict[str, Any], opt: Optimum) -> list[str]:
-    """The answer in words: the best, its objective with its interval, the guarantee."""
-    lang = opt.lang
-    best = doc["best"]
-    values = ", ".join(f"{k} = {v}" for k, v in best["values"].items())
-    target = opt.problem.single.target
-    o = best["objective"]
-    crn = doc["certificate"]["common_random_numbers"]
-    streams = say("optimize.crn" if crn else "optimize.independent", lang)
-    if opt.best is None:
-        head = say("optimize.none_feasible", lang, values=values)
-    elif not opt.outcome.complete:
-        head = say("optimize.undecided", lang, values=values)
-    else:
-        head = say("optimize.best", lang, values=values)
-    what = kpi_label(target, lang, {})
-    return [
-        head,
-        say("optimize.objective", lang, what=what, mean=fmt(o["mean"]), low=fmt(o["ci95"][0]),
-            high=fmt(o["ci95"][1])),
-        doc["certificate"]["guarantee"],
-        say("optimize.replications", lang, n=doc["certificate"]["total_replications"],
-            streams=streams),
-    ]  # fmt: skip
-
-
 def standing_text(reason: str, lang: Language) -> str:
     """A candidate's standing (optimum.json's ``reason`` or decision) in `lang`."""
     fixed = {
         "selected": "optimize.reason.selected",
+        "feasible": "optimize.reason.feasible",
         "best mean among those left": "optimize.reason.best_mean",
         "still in contention when the procedure stopped": "optimize.reason.open",
     }
@@ -127,7 +102,8 @@ def _rows(doc: dict[str, Any], lang: Language) -> tuple[list[str], list[list[str
     kpis = [c["kpi"] for c in doc["candidates"][0]["constraints"]] if doc["candidates"] else []
     columns = ("objective_column", "replications_column", "status_column", "reason_column")
     objective, replications, status, reason = (say(f"optimize.{c}", lang) for c in columns)
-    header = ["#", *keys, objective, *kpis, replications, status, reason]
+    constraints = [kpi_label(k, lang, {}) for k in kpis]
+    header = ["#", *keys, objective, *constraints, replications, status, reason]
     rows = []
     for n, c in enumerate(doc["candidates"], start=1):
         o = c["objective"]
@@ -150,7 +126,7 @@ def optimize_report(opt: Optimum) -> tuple[str, str]:
     lang = opt.lang
     doc = optimum_dict(opt)
     title = say("optimize.title", lang, name=opt.problem.problem.name)
-    answer = _answer(doc, opt)
+    answer = doc["summary"]["text"]
     header, rows = _rows(doc, lang)
     decisions = [
         say("optimize.decision", lang, n=e["after_replications"], candidate=e["candidate"],

@@ -282,12 +282,12 @@ def print_decision(doc: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from twin.language import say
+    from twin.language import language_of, say
     from twin.reports.optimize import standing_text, status_text
     from twin.text import fmt, interval_text
 
     summary = doc.get("summary")
-    lang = summary["lang"] if summary else "en"
+    lang = language_of(summary["lang"] if summary else None)
     keys = list(doc["candidates"][0]["values"]) if doc["candidates"] else []
     goals = [g["target"] for g in doc["objectives"]] if doc["best"] is None else ["objective"]
     if summary:

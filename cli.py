@@ -122,17 +122,21 @@ def run(
     from console.experiment import settings_of
     from twin import api
     from twin.experiment.results import describe_choices
+    from twin.io.inputs import resolve_inputs
+    from twin.model.labels import asset_names
 
     settings = settings_of(locals())
+    inputs = resolve_inputs(park, scenario)
+    language = api.output_language(lang, inputs.park)
     with progress(quiet=json_out) as bar:
-        result = api.run(park, scenario, settings, out=out, progress=bar, lang=lang)
+        result = api.run(park, scenario, settings, out=out, progress=bar, lang=language)
     if json_out:
         typer.echo(result.to_json())
     else:
         doc = result.to_dict()
         if kpi:
             doc["kpis"] = {k: v for k, v in doc["kpis"].items() if k in kpi}
-        print_kpis(doc, show_all or bool(kpi))
+        print_kpis(doc, show_all or bool(kpi), language, asset_names(inputs.park))
         for line in describe_choices(doc):
             typer.echo(line)
         if out is not None:

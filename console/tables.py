@@ -72,29 +72,36 @@ def headline_kpis(kpis: dict[str, Any], busiest: int = 5) -> dict[str, Any]:
     }
 
 
-def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
-    """The KPI table of a kpis.json document, grouped and aligned.
+def print_kpis(
+    doc: dict[str, Any],
+    show_all: bool = False,
+    lang: str = "en",
+    names: dict[str, str] | None = None,
+) -> None:
+    """The KPI table of a kpis.json document, grouped and aligned, in `lang` (``vi``, ``en``),
+    assets by their `names`.
 
     Without `show_all` only the headline KPIs are shown, and the caption says how many more.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    from twin.language import language_of, say, unit_text
+    from twin.model.labels import kpi_label
     from twin.text import fmt
 
+    language = language_of(lang)
     reps = doc["replications"]
     title = f"{doc['park']}" + (f" — {doc['scenario']}" if doc["scenario"] else "")
-    table = Table(
-        title=title,
-        caption=f"{reps} replication(s), seed {doc['seed']}, {doc['horizon_days']:g} days after "
-        f"{doc['warmup_days']:g} warm-up day(s)"
-        + ("; 95% Student-t intervals" if reps > 1 else ""),
-    )
-    table.add_column("KPI")
-    table.add_column("mean", justify="right")
+    caption = say("run.intro", language, n=reps, seed=doc["seed"], days=f"{doc['horizon_days']:g}",
+                  warmup=f"{doc['warmup_days']:g}")  # fmt: skip
+    table = Table(title=escape(title), caption=escape(caption))
+    table.add_column(say("word.kpi", language))
+    table.add_column(say("word.mean", language), justify="right")
     if reps > 1:
-        table.add_column("95% interval", justify="right")
-    table.add_column("unit")
+        table.add_column(say("word.interval", language), justify="right")
+    table.add_column(say("word.unit", language))
     previous = None
     shown = doc["kpis"] if show_all else headline_kpis(doc["kpis"])
     for name, k in shown.items():
@@ -102,15 +109,14 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
         if previous is not None and group != previous:
             table.add_section()
         previous = group
-        row = [name, fmt(k["mean"])]
+        row = [escape(kpi_label(name, language, names or {})), fmt(k["mean"])]
         if reps > 1:
             row.append(f"[{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
-        table.add_row(*row, k["unit"])
+        table.add_row(*row, unit_text(k["unit"], language))
     hidden = len(doc["kpis"]) - len(shown)
     if hidden:
-        table.caption = (
-            f"{table.caption}\n{hidden} more KPIs (each dock group, production): --all or --json"
-        )
+        more = say("console.hidden", language, n=hidden, options="--all / --json")
+        table.caption = f"{table.caption}\n{escape(more)}"
     Console().print(table)
 
 

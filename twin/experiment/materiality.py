@@ -3,7 +3,7 @@
 Significance says a change is real; materiality says it is big enough to act on. A change
 *matters* when it is significant, is at least the family's ``floor``, and reaches its
 ``absolute`` threshold or its ``relative_pct`` threshold (either may be left out). The
-defaults, documented in the how-to on comparing scenarios:
+defaults, documented in the how-to "Read the summary, choose the language":
 
 | family | KPIs (last part of the name) | matters from |
 | --- | --- | --- |
@@ -19,7 +19,8 @@ defaults, documented in the how-to on comparing scenarios:
 | production | ``units`` | 1% (never under 1 unit) |
 | other | a plugin's KPIs | 5% |
 
-A materiality file (``--materiality FILE``, YAML or JSON) overrides some families:
+A materiality file (``--materiality FILE``, YAML or JSON; the how-to "Read the summary, choose
+the language") overrides some families:
 ``{wait: {absolute: 2, relative_pct: 5}, energy: {absolute: 0.5}}``; a family it leaves out
 keeps its default, and a threshold set to null is not used.
 """

@@ -168,27 +168,28 @@ def print_comparison(comparison: Any, show_all: bool) -> None:
 def print_sweep(result: Any) -> None:
     """The sweep's table: parameters, then each KPI's mean [95% interval], with a bar."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from twin.experiment.results import describe_choices
     from twin.experiment.sweeps import labels_of
+    from twin.language import say
+    from twin.model.labels import kpi_label
     from twin.text import fmt
 
     doc = result.to_dict()
     reps = result.replications
-    table = Table(
-        title=f"{result.park}" + (f" — {result.scenario}" if result.scenario else "") + ": sweep",
-        caption=f"{reps} replication(s) per point, common random numbers, seed {doc['seed']}, "
-        f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s)"
-        + ("; mean [95% interval]" if reps > 1 else ""),
-    )
+    lang = result.lang
+    caption = say("sweep.intro", lang, n=reps, seed=doc["seed"], days=f"{doc['horizon_days']:g}",
+                  warmup=f"{doc['warmup_days']:.3g}")  # fmt: skip
+    title = f"{result.park}" + (f" — {result.scenario}" if result.scenario else "")
+    table = Table(title=escape(title), caption=escape(caption))
     for name in labels_of(result.varies):
-        table.add_column(name, justify="right", overflow="fold")
+        table.add_column(escape(name), justify="right", overflow="fold")
     for kpi in result.kpis:
         unit = doc["points"][0]["kpis"].get(kpi, {}).get("unit", "")
-        table.add_column(
-            f"{kpi}" + (f" ({unit})" if unit else ""), justify="right", overflow="fold"
-        )
+        label = kpi_label(kpi, lang, result.names, unit)
+        table.add_column(escape(label), justify="right", overflow="fold")
     if result.kpis:
         table.add_column("")
     means = [

@@ -23,7 +23,7 @@ import numpy as np
 from twin.experiment.materiality import Materiality
 from twin.experiment.results import Experiment
 from twin.experiment.settings import Settings
-from twin.experiment.summary import change_text, compare_summary
+from twin.experiment.summary import change_text, compare_summary, scenario_summary
 from twin.language import Language, say, unit_text
 from twin.model.labels import kpi_label
 from twin.sim.kpi import unit_of
@@ -373,7 +373,7 @@ class Comparison:
                 for kpi, _ in VERDICT_KPIS
                 if kpi in mine and mine[kpi].significant
             ]
-            worst = self._most_affected(label)
+            worst = self._most_affected(label, mine)
             if worst is not None:
                 parts.append(
                     say("compare.most_affected_docks", lang, name=self.label(worst.kpi),
@@ -390,17 +390,10 @@ class Comparison:
             lines.append(f"{label}: " + ", ".join(parts) + partial)
         return lines
 
-    def _most_affected(self, label: str) -> Row | None:
-        """The dock group whose wait changed most, if that change matters."""
-        docks = [
-            r
-            for r in self.rows()
-            if r.scenario == label
-            and r.kpi.startswith("docks.")
-            and r.kpi.endswith(".wait_mean_min")
-            and self.materiality.matters(r.kpi, r.delta, r.delta_pct, r.significant)
-        ]
-        return max(docks, key=lambda r: abs(r.delta)) if docks else None
+    def _most_affected(self, label: str, rows: dict[str, Row]) -> Row | None:
+        """The summary's most affected asset (None when no asset's change matters)."""
+        worst = scenario_summary(self, label, self.names, self.materiality)["most_affected"]
+        return rows[worst["kpi"]] if worst is not None else None
 
 
 def _finished(experiment: Experiment) -> set[int]:

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 PRODUCTION = "production."
 UNSERVED = "power.unserved_mwh"
+CONSEQUENCES = ("queue", "utilization", "trucks", "other")
+"""Families that follow from another change (a longer queue from a longer wait): an asset is
+named most affected by one of them only when nothing else about it matters."""
 
 
 def signed(value: float) -> str:
@@ -131,7 +134,10 @@ def scenario_summary(
         if materiality.matters(r.kpi, r.delta, r.delta_pct, r.significant)
     ]
     park_wide = [c for c in material if c["asset"] is None]
-    by_asset = sorted((c for c in material if c["asset"] is not None), key=lambda c: -c["score"])
+    by_asset = sorted(
+        (c for c in material if c["asset"] is not None),
+        key=lambda c: (c["family"] in CONSEQUENCES, -c["score"]),
+    )
     if pairs < 2:
         status = "undecided"
     elif material:

@@ -166,7 +166,8 @@ def compare_summary(
     materiality: Materiality,
     lang: Language,
 ) -> dict[str, Any]:
-    """The ``summary`` of comparison.json: per scenario, and the same in words (``text``)."""
+    """The ``summary`` of comparison.json: per scenario, and the same in words (``text``, whose
+    last line is the materiality rule)."""
     scenarios = [
         scenario_summary(comparison, label, names, materiality) for label in comparison.labels
     ]

@@ -123,7 +123,8 @@ def comparison_report(comparison: Comparison) -> tuple[str, str]:
     by_key = {(r.kpi, r.scenario): r for r in comparison.rows()}
     significance = say("compare.significance", lang)
     md = [md_heading(1, title), "", md_heading(2, say("compare.summary", lang)), ""]
-    md += [_md_summary_line(line) for line in summary] + ["", *map(md_text, intro), ""]
+    md += [_md_summary_line(line) for line in summary[:-1]]
+    md += ["", md_text(summary[-1]), "", *map(md_text, intro), ""]
     md += [md_heading(2, say("compare.verdict", lang)), "", *md_list(verdicts), ""]
     md += [md_heading(2, say("compare.changes", lang)), "", md_text(significance), ""]
     head, cells = _change_table(comparison, changed + unchanged, by_key, markdown=True)
@@ -133,7 +134,8 @@ def comparison_report(comparison: Comparison) -> tuple[str, str]:
     head, cells = _change_table(comparison, changed + unchanged, by_key, markdown=False)
     body = (
         html_heading(2, say("compare.summary", lang))
-        + _summary_html(summary)
+        + _summary_html(summary[:-1])
+        + f"<p style='color:#555'>{html_text(summary[-1])}</p>"
         + html_paragraphs(intro)
         + html_heading(2, say("compare.verdict", lang))
         + html_list(verdicts)

@@ -105,6 +105,12 @@ def test_a_kpi_in_words_names_its_asset() -> None:
     assert split_kpi("power.lines.l-1.loading_max_pct") == ("power.lines", "l-1", "loading_max_pct")
     assert split_kpi("power.peak_mw") == ("power", None, "peak_mw")
     assert kpi_label("plugin.thing.count", "vi", {}) == "plugin.thing.count"
+    gate = {"g1": "Cổng chính", "sub": "Substation North"}
+    assert (
+        kpi_label("gates.g1.wait_mean_min", "vi", gate) == "Thời gian chờ trung bình tại Cổng chính"
+    )
+    assert kpi_label("power.sub.peak_load_pct", "en", gate) == "Peak load of Substation North"
+    assert kpi_label("power.sub.peak_load_pct", "en", {}) == "Peak load of substation sub"
 
 
 def test_a_dock_group_is_called_by_its_buildings_name() -> None:

@@ -61,6 +61,16 @@ def kpi_key(kpi: str) -> str | None:
     return key if key in TEXT else None
 
 
+def _with_name(template: str, name: str) -> str:
+    """`template` with its ``{name}``, the word before it left out when the name starts with
+    that word ("at gate Main gate" is "at Main gate", "trạm Trạm 110 kV" is "Trạm 110 kV")."""
+    head, _, tail = template.partition("{name}")
+    before = head.rstrip().rsplit(" ", 1)
+    if len(before) == 2 and name.casefold().startswith(before[1].casefold() + " "):
+        head = before[0] + " "
+    return f"{head}{name}{tail}"
+
+
 def kpi_label(kpi: str, lang: Language, names: Mapping[str, str], unit: str | None = None) -> str:
     """A KPI in words, with its unit in brackets when `unit` is given.
 
@@ -75,6 +85,6 @@ def kpi_label(kpi: str, lang: Language, names: Mapping[str, str], unit: str | No
         words = kpi
     else:
         _, asset, _ = split_kpi(kpi)
-        words = say(key, lang, name=names.get(asset, asset)) if asset else say(key, lang)
+        words = _with_name(TEXT[key][lang], names.get(asset, asset)) if asset else say(key, lang)
     shown = unit_text(unit, lang) if unit and unit != "share" else ""
     return f"{words} ({shown})" if shown else words

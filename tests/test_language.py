@@ -239,7 +239,7 @@ def test_the_3d_clock_and_panel_speak_the_language() -> None:
 def test_the_optimize_report_and_certificate_are_in_vietnamese() -> None:
     from twin.api.decisions import optimize
     from twin.experiment.optimize import optimum_dict
-    from twin.reports.optimize import optimize_report
+    from twin.reports.optimize import optimize_report, pareto_report
 
     path = "logistics.dock_groups[id=f1-docks].docks"
     problem = {
@@ -263,3 +263,10 @@ def test_the_optimize_report_and_certificate_are_in_vietnamese() -> None:
     assert english_words_in(markdown, allowed) == set()
     assert english_words_in(prose_of_html(page), allowed) == set()
     assert "Kim và Nelson 2001" in doc["certificate"]["procedure"]
+    del problem["objective"], problem["constraints"]
+    problem["objectives"] = [{"minimize": "cost"}, {"minimize": "docks.f1-docks.wait_mean_min"}]
+    pareto = optimize(problem, lang="vi")
+    markdown, page = pareto_report(pareto)
+    assert english_words_in(markdown, allowed) == set(), markdown
+    assert english_words_in(prose_of_html(page), allowed) == set()
+    assert "biên Pareto" in markdown

@@ -404,6 +404,40 @@ _WORDS: dict[str, tuple[str, str]] = {
         "eliminated by candidate {which}",
         "bị loại bởi phương án {which}",
     ),
+    "pareto.procedure": (
+        "Pareto set of sample means over common random numbers; dominance checked with paired "
+        "Student-t 95% intervals; no probability-of-correct-selection guarantee",
+        "tập Pareto của các trung bình mẫu với cùng dãy số ngẫu nhiên; quan hệ trội được kiểm "
+        "tra bằng khoảng tin cậy Student-t 95% theo cặp; không có bảo đảm chọn đúng",
+    ),
+    "pareto.guarantee": (
+        "No single best and no selection guarantee: the Pareto set of the candidates' means, each "
+        "with its Student-t 95% interval; a dominated candidate says whether paired intervals "
+        "confirm the dominance.",
+        "Không có một phương án tốt nhất và không có bảo đảm lựa chọn: tập Pareto của các trung "
+        "bình, mỗi trung bình kèm khoảng tin cậy Student-t 95%; một phương án bị trội cho biết "
+        "khoảng tin cậy theo cặp có xác nhận quan hệ trội hay không.",
+    ),
+    "pareto.front": (
+        "{front} of {total} candidates are on the Pareto front of {goals}.",
+        "{front}/{total} phương án thuộc biên Pareto của {goals}.",
+    ),
+    "pareto.title": ("{name}: Pareto set", "{name}: tập Pareto"),
+    "optimize.status.pareto": ("on the Pareto front", "thuộc biên Pareto"),
+    "optimize.status.dominated": ("dominated", "bị trội"),
+    "optimize.reason.constraint": ("constraint {which}", "ràng buộc {which}"),
+    "optimize.reason.front": (
+        "no candidate is better on every objective",
+        "không phương án nào tốt hơn ở mọi mục tiêu",
+    ),
+    "optimize.reason.clearly": (
+        "by candidate {which} (clearly)",
+        "bởi phương án {which} (rõ ràng)",
+    ),
+    "optimize.reason.by_means": (
+        "by candidate {which} (by means only)",
+        "bởi phương án {which} (chỉ theo trung bình)",
+    ),
     "optimize.candidates": ("Candidates", "Các phương án"),
     "optimize.decisions": ("Decisions, in order", "Các quyết định, theo thứ tự"),
     "optimize.procedure": ("Procedure", "Quy trình"),

@@ -185,8 +185,7 @@ def optimize(
     def compute() -> Optimum | ParetoSet:
         with open_backend(backend, settings.jobs, scheduler) as opened:
             result = decision(opened)
-        if isinstance(result, Optimum):
-            result.lang = language
+        result.lang = language
         return result
 
     if out is None:

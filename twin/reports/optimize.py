@@ -10,6 +10,7 @@ objective's 95% intervals.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,16 @@ def best_scenario(opt: Optimum, base_scenario: Scenario | None) -> dict[str, Any
     return candidate_scenario(opt.problem, opt.candidates[chosen], base_scenario, name)
 
 
+STANDINGS = (
+    (re.compile(r"infeasible: constraint (.+)"), "optimize.reason.infeasible"),
+    (re.compile(r"eliminated by candidate (.+)"), "optimize.reason.eliminated"),
+    (re.compile(r"constraint (.+)"), "optimize.reason.constraint"),
+    (re.compile(r"by candidate (\d+) \(clearly\)"), "optimize.reason.clearly"),
+    (re.compile(r"by candidate (-?\d+) \(by means only\)"), "optimize.reason.by_means"),
+)
+"""The standings of optimum.json with a number in them, and their keys."""
+
+
 def standing_text(reason: str, lang: Language) -> str:
     """A candidate's standing (optimum.json's ``reason`` or decision) in `lang`."""
     fixed = {
@@ -79,15 +90,14 @@ def standing_text(reason: str, lang: Language) -> str:
         "feasible": "optimize.reason.feasible",
         "best mean among those left": "optimize.reason.best_mean",
         "still in contention when the procedure stopped": "optimize.reason.open",
+        "no candidate is better on every objective": "optimize.reason.front",
     }
     if reason in fixed:
         return say(fixed[reason], lang)
-    for prefix, key in (
-        ("infeasible: constraint ", "optimize.reason.infeasible"),
-        ("eliminated by candidate ", "optimize.reason.eliminated"),
-    ):
-        if reason.startswith(prefix):
-            return say(key, lang, which=reason[len(prefix) :])
+    for pattern, key in STANDINGS:
+        match = pattern.fullmatch(reason)
+        if match:
+            return say(key, lang, which=match[1])
     return reason
 
 
@@ -185,28 +195,26 @@ def write_optimum(out: Path, opt: Optimum, base_scenario: Scenario | None) -> li
 
 
 def pareto_report(result: ParetoSet) -> tuple[str, str]:
-    """The report of a Pareto set, as Markdown and as a self-contained HTML page."""
+    """The report of a Pareto set, as Markdown and as a self-contained HTML page, in its
+    language."""
+    lang = result.lang
     doc = pareto_dict(result)
-    title = f"{result.problem.problem.name}: Pareto set"
+    title = say("pareto.title", lang, name=result.problem.problem.name)
     keys = list(doc["candidates"][0]["values"]) if doc["candidates"] else []
     goals = [g["target"] for g in doc["objectives"]]
-    header = ["#", *keys, *(f"{g} [95%]" for g in goals), "status", "reason"]
+    columns = (say("optimize.status_column", lang), say("optimize.reason_column", lang))
+    header = ["#", *keys, *(f"{kpi_label(g, lang, {})} [95%]" for g in goals), *columns]
     rows = []
     for n, c in enumerate(doc["candidates"], start=1):
         cells = [str(n), *(str(c["values"][k]) for k in keys)]
         cells += [f"{fmt(o['mean'])} {interval_text(*o['ci95'])}" for o in c["objectives"]]
-        rows.append([*cells, c["status"], c["reason"]])
-    intro = [
-        f"{len(doc['pareto'])} of {len(doc['candidates'])} candidates are on the Pareto front "
-        f"of {', '.join(goals)}.",
-        doc["certificate"]["guarantee"],
-        *doc["notes"],
-    ]
+        rows.append([*cells, status_text(c["status"], lang), standing_text(c["reason"], lang)])
+    intro = [*doc["summary"]["text"], *doc["notes"]]
+    procedure = doc["certificate"]["procedure"]
     md = [md_heading(1, title), "", *(md_text(line) for line in intro), ""]
-    md += [*md_table(header, rows), "", md_text(doc["certificate"]["procedure"])]
-    body = html_paragraphs(intro) + html_table(header, rows)
-    body += html_paragraphs([doc["certificate"]["procedure"]])
-    return "\n".join(md) + "\n", page_html(title, body)
+    md += [*md_table(header, rows), "", md_text(procedure)]
+    body = html_paragraphs(intro) + html_table(header, rows) + html_paragraphs([procedure])
+    return "\n".join(md) + "\n", page_html(title, body, lang)
 
 
 def write_pareto(out: Path, result: ParetoSet, base_scenario: Scenario | None) -> list[Path]:

@@ -228,7 +228,9 @@ def test_a_what_if_runs_and_shows_its_verdict(
         assert console_errors(driver) == []
 
 
-def test_the_page_speaks_english_when_asked(served: tuple[str, Feed, Services]) -> None:
+def test_the_page_speaks_english_when_asked(
+    served: tuple[str, Feed, Services], shoot: Shoot
+) -> None:
     url, _, _ = served
     with browser(1280, 720) as driver:
         open_page(driver, url + "/", lang="en")
@@ -237,6 +239,7 @@ def test_the_page_speaks_english_when_asked(served: tuple[str, Feed, Services]) 
         tiles = driver.find_element(By.ID, "kpi-tiles").text
         assert "Trucks in the park" in tiles and "Xe tải" not in tiles
         assert driver.find_element(By.ID, "tab-whatif").text == "What-if"
+        shoot(driver, "page-en-1280x720.png")
         assert console_errors(driver) == []
 
 

@@ -10,6 +10,11 @@ const App = {
   viewing: null, // null: live; else the ISO moment the slider shows
   latest: null,
   lastUpdate: 0,
+  alerts: { list: [], origin: null }, // the latest nowcast's alerts
+  outages: [], // the outages in effect at the moment shown
+  shownTime: null, // the moment shown (ISO)
+  simulated: false, // fed from a simulation (serve --simulate), not from sensors
+  names: {},
 };
 
 function renderTiles(tiles, status) {
@@ -37,6 +42,11 @@ function renderHeader(state) {
     t("messages", { stored: fmt(m.stored, 0), rejected: fmt(m.rejected, 0), duplicates: fmt(m.duplicates, 0) });
 }
 
+/* The mode badge at the present: live from sensors, or a simulation (serve --simulate). */
+function showLive() {
+  setMode("live", App.simulated ? t("simulated") : t("live"));
+}
+
 function setMode(kind, text) {
   const mode = document.getElementById("mode");
   mode.className = "mode " + kind;
@@ -47,6 +57,9 @@ function showStatus(doc) {
   renderHeader(doc.state);
   renderTiles(doc.tiles, doc.status);
   App.plan.update(doc.status);
+  App.outages = doc.state.outages || [];
+  App.shownTime = doc.state.time;
+  renderAlerts();
 }
 
 /* Each snapshot shown (version, wall-clock ms once drawn), newest 2000: for bench/bench_web.py. */
@@ -59,7 +72,7 @@ async function onSnapshot(doc) {
   document.body.dataset.version = doc.version;
   if (App.viewing === null) {
     showStatus(doc);
-    setMode("live", t("live"));
+    showLive();
   }
   if (first) performance.mark("parktwin-first-snapshot");
   window.parktwinSnapshots.push([doc.version, Date.now()]);
@@ -69,20 +82,26 @@ async function onSnapshot(doc) {
     App.forecastOrigin = doc.forecast_origin;
     api("/api/forecast").then((f) => {
       App.forecastView.show(f);
-      renderAlerts(f.alerts || [], f.origin);
+      App.alerts = { list: f.alerts || [], origin: f.origin };
+      renderAlerts();
     }).catch(() => null);
   }
 }
 
-/* The alerts of the latest nowcast, most probable first. */
-function renderAlerts(alerts, origin) {
+/* The outages in effect at the moment shown (from alarms), then the alerts of the latest
+   nowcast, most probable first. */
+function renderAlerts() {
+  const { list: alerts, origin } = App.alerts;
   const list = document.getElementById("alerts");
   const head = document.querySelector("#alerts-panel h2");
   head.textContent = origin ? t("alerts_at", { time: clockText(origin) }) : t("alerts");
-  if (!alerts.length) { list.innerHTML = `<li class='muted'>${t("no_alerts")}</li>`; return; }
+  if (!alerts.length && !App.outages.length) {
+    list.innerHTML = `<li class='muted'>${t("no_alerts")}</li>`;
+    return;
+  }
   const sorted = [...alerts].sort((a, b) => (b.peak_probability || b.probability || 0) -
     (a.peak_probability || a.probability || 0)).slice(0, 30);
-  list.replaceChildren(...sorted.map((a) => {
+  list.replaceChildren(...App.outages.map(outageItem), ...sorted.map((a) => {
     const li = document.createElement("li");
     const p = Math.round(100 * (a.peak_probability || a.probability || 0));
     li.className = p >= 50 ? "high" : "";
@@ -91,6 +110,34 @@ function renderAlerts(alerts, origin) {
     li.innerHTML = t("alert_line", { p, series: escapeHtml(a.series), threshold: fmt(a.threshold), from, peak });
     return li;
   }));
+}
+
+/* An outage in effect: the asset by name, since when, and until when it is expected. */
+function outageItem(o) {
+  const li = document.createElement("li");
+  li.className = "high outage";
+  li.dataset.asset = o.asset;
+  const name = App.names[o.asset] || o.asset;
+  const until = o.expected_end ? t("outage_until", { time: whenText(o.expected_end) }) : "";
+  const what = { gate: t("outage_gate"), supply: t("outage_supply") }[o.kind] || t("outage_power");
+  li.innerHTML = `<span class="p">${what}</span> <b>${escapeHtml(name)}</b> ` +
+    t("outage_since", { time: whenText(o.since) }) + until;
+  return li;
+}
+
+/* A park time as HH:MM, with its day/month when it is not the day shown. */
+function whenText(iso) {
+  const sameDay = App.shownTime && iso.slice(0, 10) === App.shownTime.slice(0, 10);
+  return sameDay ? clockText(iso) : `${clockText(iso)} ${iso.slice(8, 10)}/${iso.slice(5, 7)}`;
+}
+
+/* Asset ids to names, for the alerts. */
+function assetNames(park) {
+  const names = {};
+  for (const kind of ["buildings", "gates", "substations", "feeders"]) {
+    for (const a of park[kind] || []) names[a.id] = a.name || a.id;
+  }
+  return names;
 }
 
 /* ---------------------------------------------------------------- history slider */
@@ -143,7 +190,7 @@ function goLive() {
   range.value = range.max;
   document.getElementById("history-time").textContent = t("live_word");
   document.getElementById("history-live").disabled = true;
-  if (App.latest) { showStatus(App.latest); setMode("live", t("live")); }
+  if (App.latest) { showStatus(App.latest); showLive(); }
 }
 
 /* ---------------------------------------------------------------- tabs and 3D */
@@ -189,6 +236,7 @@ async function start() {
   const [health, park] = await Promise.all([api("/api/health"), api("/api/park")]);
   document.getElementById("park-name").textContent = park.name;
   setLanguage(pageLanguage(park.language));
+  App.names = assetNames(park);
   document.title = t("title") + " — " + park.name;
   App.plan = new ParkPlan(document.getElementById("park-plan"), document.getElementById("tooltip"),
     document.getElementById("legend"), park);
@@ -200,6 +248,7 @@ async function start() {
   const whatif = new WhatIf();
   new FindBest();
   whatif.load().catch((err) => whatif.showError(err.message));
+  App.simulated = Boolean(health.simulated);
   if (health.live) connect();
   else setMode("offline", t("no_live"));
   document.body.dataset.ready = "1";

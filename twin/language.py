@@ -265,6 +265,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "viz.feeders": ("Feeders: load", "Xuất tuyến: tải"),
     "viz.of_capacity": ("{share} of capacity", "{share} công suất"),
     "viz.no_supply": ("no supply", "mất nguồn"),
+    "viz.lines": ("Lines: load/rating", "Đường dây: tải/định mức"),
+    "viz.open_off": ("open / off", "hở / cắt"),
     "viz.trucks": ("Trucks", "Xe tải"),
     "viz.truck.driving": ("driving", "đang chạy"),
     "viz.truck.queued": ("queued", "đang chờ"),

@@ -21,6 +21,20 @@ const VI = {
   source: { meter: "đo", model: "mô hình", buildings: "tổng công trình" },
   weekdays: ["Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"],
   status: { queued: "Đang chờ", running: "Đang chạy", done: "Hoàn tất", failed: "Lỗi", cancelled: "Đã hủy" },
+  network: {
+    legend: "Lưới trung thế (tải so với định mức)", overload: "quá tải", dead: "mở / mất điện", tie: "điểm mở thường trực",
+    line: "Đường dây", open: "đang mở", ofRating: "định mức", loading: "Mức tải", ends: "Hai đầu (điện áp)",
+  },
+  n1: {
+    tab: "Lưới điện N-1", title: "Phân tích N-1: mất lần lượt từng phần tử của lưới",
+    loading: "Đang tính N-1 (mô phỏng từng sự cố, có thể mất nửa phút)…",
+    at: "Thời điểm", day: (d, hhmm) => `ngày ${d}, ${hhmm}`, peak: "đỉnh tải của tuần mô phỏng", hours: "giờ sau sự cố",
+    summary: (secure, total) => `${secure}/${total} sự cố được khôi phục hoàn toàn, an toàn`,
+    columns: ["Sự cố", "An toàn", "Tải lớn nhất", "Điện áp thấp nhất", "Mất (MW)", "Mất (MWh)", "Công trình mất điện", "Xe trễ"],
+    kinds: { line: "đường dây", transformer: "máy biến áp", substation: "trạm biến áp" },
+    secure: "an toàn", insecure: "không an toàn", none: "không",
+    note: "An toàn: mọi phụ tải được khôi phục qua điểm mở, không phần tử nào quá định mức, mọi nút từ 0,95 pu trở lên.",
+  },
   optimizeStatus: { best: "tốt nhất", eliminated: "bị loại", infeasible: "không đạt ràng buộc", "not decided": "chưa quyết định", pareto: "thuộc tập Pareto", dominated: "bị trội" },
   page: {
     title: "Trung tâm điều hành",
@@ -150,6 +164,20 @@ const EN = {
   source: { meter: "metered", model: "model", buildings: "sum of buildings" },
   weekdays: ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"],
   status: { queued: "Queued", running: "Running", done: "Done", failed: "Failed", cancelled: "Cancelled" },
+  network: {
+    legend: "Medium-voltage network (load against rating)", overload: "overloaded", dead: "open / no power", tie: "normally open point",
+    line: "Line", open: "open", ofRating: "of rating", loading: "Loading", ends: "Both ends (voltage)",
+  },
+  n1: {
+    tab: "Grid N-1", title: "N-1 analysis: each element of the network out in turn",
+    loading: "Computing N-1 (one simulation per outage, it may take half a minute)…",
+    at: "Moment", day: (d, hhmm) => `day ${d}, ${hhmm}`, peak: "peak load of the simulated week", hours: "hours after the outage",
+    summary: (secure, total) => `${secure}/${total} outages fully restored and secure`,
+    columns: ["Outage", "Secure", "Highest loading", "Lowest voltage", "Lost (MW)", "Lost (MWh)", "Buildings without power", "Trucks delayed"],
+    kinds: { line: "line", transformer: "transformer", substation: "substation" },
+    secure: "secure", insecure: "not secure", none: "none",
+    note: "Secure: every load restored through the open points, no element above its rating, every bus at 0.95 pu or more.",
+  },
   optimizeStatus: { best: "best", eliminated: "eliminated", infeasible: "fails a constraint", "not decided": "not decided", pareto: "on the Pareto front", dominated: "dominated" },
   page: {
     title: "Operations centre",
@@ -302,6 +330,13 @@ function fmt(value, digits) {
   const lang = L === VI ? "vi" : "en";
   if (digits === 0 || Math.abs(value) >= 100) return NUMBER0[lang].format(value);
   return NUMBER[lang].format(value);
+}
+
+/* A number with exactly `digits` decimals (voltages in per unit: 0,962 / 0.962). */
+function fmtFixed(value, digits) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  const locale = L === VI ? "vi-VN" : "en-GB";
+  return new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
 }
 
 function signed(value) {

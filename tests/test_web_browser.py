@@ -213,7 +213,7 @@ def test_a_what_if_runs_and_shows_its_verdict(
         rows = driver.find_elements(By.CSS_SELECTOR, "#whatif-table tbody tr")
         assert any(r.text.startswith("Số xe tải đến") for r in rows)  # a KPI in words
         summary = driver.find_element(By.ID, "whatif-verdict").text
-        assert summary.startswith("Tóm tắt\ndemo-ring: ")
+        assert summary.startswith("Tóm tắt\ndemo-cable-fault: ")
         shoot(driver, "whatif-1280x720.png")
         assert console_errors(driver) == []
 

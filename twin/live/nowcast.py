@@ -32,7 +32,7 @@ import numpy as np
 from twin.errors import UsageError
 from twin.experiment.runner import Progress, replicate
 from twin.experiment.settings import Case, Workers
-from twin.live.follow import followed_park
+from twin.live.follow import following_at, meter_bands
 from twin.live.state import LOOKBACK_H, state_at
 from twin.live.store import Store
 from twin.model.schema import Park
@@ -103,6 +103,8 @@ class Forecast:
         bands: series name -> ``{"mean", "p05", "p95"}``, one value (or None) per time.
         alerts: the alerts raised.
         flows_left_out: the flows left out for want of trucks in the store (None: not asked).
+        following: what following the data found (:meth:`twin.live.follow.Following.to_dict`;
+            None: a nowcast from a state alone).
     """
 
     park: str
@@ -115,6 +117,7 @@ class Forecast:
     bands: dict[str, dict[str, list[float | None]]]
     alerts: tuple[Alert, ...] = ()
     flows_left_out: tuple[str, ...] | None = None
+    following: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """forecast.json."""
@@ -135,6 +138,8 @@ class Forecast:
         }
         if self.flows_left_out is not None:
             doc["flows_left_out"] = list(self.flows_left_out)
+        if self.following is not None:
+            doc["following"] = self.following
         return doc
 
 
@@ -426,14 +431,16 @@ def nowcast_store(
     seen_only: bool = False,
     workers: Workers | None = None,
     progress: Progress | None = None,
-    follow: bool = False,
+    follow: bool = True,
 ) -> Forecast:
     """:func:`nowcast` from the state the store describes at `at` (default: the latest).
 
     With `seen_only`, the flows of which the store has no truck in the day before the state
-    are left out (:func:`seen_flows_only`) and listed in ``flows_left_out``. With `follow`,
-    the flows' rates are re-estimated from the last day of trucks
-    (:func:`twin.live.follow.followed_park`).
+    are left out (:func:`seen_flows_only`) and listed in ``flows_left_out``. With `follow`
+    (the default), the flows' rates and the buildings' meter levels are re-estimated from the
+    data before the state, after the last change found there (:mod:`twin.live.follow`); the
+    metered buildings get a series each (``meters.<building>.<quantity>``), and forecast.json
+    says what was followed (``following``).
 
     Raises:
         UsageError: an empty store, `at` before its first message, or as :func:`nowcast`.
@@ -447,8 +454,8 @@ def nowcast_store(
             "the state there is unknown"
         )
     state = state_at(park, store, at)
-    if follow:
-        park = followed_park(park, store, state.time)
+    following = following_at(park, store, state.time, follow)
+    park = following.park
     left_out: list[str] = []
     if seen_only:
         since = state.time - timedelta(hours=LOOKBACK_H)
@@ -464,6 +471,8 @@ def nowcast_store(
         workers=workers,
         progress=progress,
     )
+    bands = {**forecast.bands, **meter_bands(park, following, list(forecast.times))}
+    forecast = replace(forecast, bands=bands, following=following.to_dict())
     return replace(forecast, flows_left_out=tuple(left_out)) if seen_only else forecast
 
 

@@ -47,6 +47,7 @@ from twin.live.nowcast import (
     check_options,
     check_state,
     mean_gate_to_dock,
+    replication_cases,
     seen_flows_only,
     series_names,
     trace_series,
@@ -260,7 +261,10 @@ def backtest(
         followings = [following_at(park, store, o, follow) for o in origins]
         plain = [following_at(park, store, o, False) for o in origins] if follow else followings
     result.changes = changes_found(origins, followings)
-    parks = [f.park for f in followings]
+    parks = [
+        f.replication_parks(replications, origin_seed(seed, o)) if follow else [f.park]
+        for f, o in zip(followings, origins, strict=True)
+    ]
     workers = workers or Workers()
     with workers.open() as backend:
         targets = [o + horizon for o in origins]
@@ -322,7 +326,7 @@ def _meter_outcomes(
 
 
 def _nowcasts(
-    parks: list[Park],
+    parks: list[list[Park]],
     origins: list[datetime],
     states: list[StartState],
     hours: float,
@@ -335,23 +339,30 @@ def _nowcasts(
 ) -> list[dict[str, np.ndarray]]:
     """Each origin's nowcast at the horizon's end: series -> (replications, 1) values.
 
-    Every origin is a case of one run of the runner: its park (the followed rates, when
-    following), warm-started from its state with its own seed (:func:`origin_seed`); only the
+    Every origin's replications run in one run of the runner, from its state with its own
+    seed (:func:`origin_seed`): of its one park, or, when following gives a park per
+    replication, one case each (:func:`twin.live.nowcast.replication_cases`). Only the
     horizon's end is sampled.
     """
-    for park, state in zip(parks, states, strict=True):
-        check_state(park, state)
+    for park_set, state in zip(parks, states, strict=True):
+        for park in park_set:
+            check_state(park, state)
     steps = max(1, math.floor(hours * 60 / step_min + 1e-9))
     end = step_min * np.arange(1, steps + 1)[-1:]
-    cases = [
-        Case(park, start=state, seed=origin_seed(seed, origin))
-        for park, origin, state in zip(parks, origins, states, strict=True)
-    ]
-    settings = workers.settings(hours / 24, 0.0, step_min, seed, replications)
+    cases: list[Case] = []
+    for park_set, origin, state in zip(parks, origins, states, strict=True):
+        own = origin_seed(seed, origin)
+        if len(park_set) == 1:
+            cases.append(Case(park_set[0], start=state, seed=own))
+        else:
+            cases += replication_cases(park_set, state, own)
+    per_case = 1 if len(parks[0]) > 1 else replications
+    settings = workers.settings(hours / 24, 0.0, step_min, seed, per_case)
     measure = functools.partial(trace_series, times=end, step_min=step_min)
-    runs = replicate(cases, settings, measure, progress, backend)
-    names = series_names(parks[0])  # the parks differ in their rates only
-    return [{name: np.array([run[name] for run in case]) for name in names} for case in runs]
+    runs = [run for case in replicate(cases, settings, measure, progress, backend) for run in case]
+    names = series_names(parks[0][0])  # the parks differ in their rates and levels only
+    by_origin = [runs[k : k + replications] for k in range(0, len(runs), replications)]
+    return [{name: np.array([run[name] for run in rows]) for name in names} for rows in by_origin]
 
 
 def origin_seed(seed: int, origin: datetime) -> int:

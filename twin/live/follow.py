@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from twin.calibration.changes import change_points
+from twin.live.runlength import RunLengths, run_lengths
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
 from twin.model.intervals import Clock
@@ -43,12 +44,14 @@ from twin.sim.demand import shaped_average, shift_shares
 from twin.stats import prediction_bounds
 
 LOOKBACK_H = 7 * 24.0
-BIN_TRUCKS = 4.0
-"""Expected trucks per bin of a flow's arrival series."""
 MIN_BINS = 3
-"""The shortest segment between changes, in bins (of trucks, or hours of readings)."""
-PRIOR_TRUCKS = 30.0
-"""Pseudo-trucks of the prior on a flow's factor when no change is found."""
+"""The shortest segment between a meter's changes, in hours."""
+PRIOR_TRUCKS = 10.0
+"""Pseudo-trucks of the prior on a flow's factor in a new segment (Gamma, mean 1)."""
+CHANGE_PROBABILITY = 0.8
+"""A flow's change is reported when the posterior gives it at least this probability."""
+HAZARD = 1.0 / (7 * 24)
+"""The chance that a flow's rate changes in a given hour (a change a week, a priori)."""
 METER_QUANTITIES = ("power_kw", "water_m3h")
 BAND = 0.90
 METHOD = (
@@ -111,6 +114,23 @@ class Following:
     enabled: bool
     values: tuple[Followed, ...] = ()
     meters: tuple[MeterFit, ...] = field(default_factory=tuple)
+    rates: dict[str, RunLengths] = field(default_factory=dict)
+    """Each followed flow's factor posterior, by flow id."""
+    levelled: Park | None = None
+    """The park with the followed meter levels and its own rates (None: `park`)."""
+
+    def replication_parks(self, replications: int, seed: int) -> list[Park]:
+        """One park per replication, each flow's rates scaled by a draw of its factor.
+
+        The draws carry the factors' uncertainty (how large a change is, and whether there
+        was one) into the band. They come from `seed` alone, so any ``-j`` gives the same.
+        """
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 20]))
+        draws = {flow: post.sample(rng, replications) for flow, post in self.rates.items()}
+        return [
+            _scaled_park(self.levelled or self.park, {f: float(d[i]) for f, d in draws.items()}, {})
+            for i in range(replications)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """forecast.json's ``following``."""
@@ -131,13 +151,18 @@ def following_at(park: Park, store: Store, at: datetime, enabled: bool = True) -
     since = max(at - timedelta(hours=LOOKBACK_H), span[0] if span else at)
     flows = _flow_values(park, store, since, at) if enabled else []
     meters = _meter_fits(park, store, since, at, enabled)
-    values = [*flows, *(value for value, _ in meters)] if enabled else []
+    values = [*(v for v, _ in flows), *(v for v, _ in meters)] if enabled else []
     fits = tuple(fit for _, fit in meters)
-    followed = _scaled_park(park, flows, fits) if enabled else park
-    return Following(followed, enabled, tuple(values), fits)
+    rates = {v.name.split(".")[1]: post for v, post in flows}
+    levels = {(m.building, m.quantity): m.factor for m in fits} if enabled else {}
+    levelled = _scaled_park(park, {}, levels)
+    followed = _scaled_park(levelled, {f: p.mean() for f, p in rates.items()}, {})
+    return Following(followed, enabled, tuple(values), fits, rates, levelled)
 
 
-def _flow_values(park: Park, store: Store, since: datetime, at: datetime) -> list[Followed]:
+def _flow_values(
+    park: Park, store: Store, since: datetime, at: datetime
+) -> list[tuple[Followed, RunLengths]]:
     events = store.truck_events(since, at)
     visits = group_visits(events, [to_seconds(e.time) for e in events])
     low, high = to_seconds(since), to_seconds(at)
@@ -158,41 +183,32 @@ def _flow_values(park: Park, store: Store, since: datetime, at: datetime) -> lis
 
 def _flow_value(
     park: Park, flow: str, rates: np.ndarray, seconds: np.ndarray, since: datetime, at: datetime
-) -> Followed:
-    """A flow's factor over bins of :data:`BIN_TRUCKS` expected trucks ending at `at`."""
+) -> tuple[Followed, RunLengths]:
+    """A flow's factor from its hourly counts up to `at` (:func:`run_lengths`)."""
     clock, origin = _clock(park)
     lo, hi = _park_minutes(since, origin), _park_minutes(at, origin)
     knots = np.unique(np.concatenate([[lo, hi], clock.hour_edges((lo, hi))]))
     per_piece = rates[clock.week_hour(knots[:-1])] * np.diff(knots) / 60.0
-    expected = np.concatenate([[0.0], np.cumsum(per_piece)])
-    total = float(expected[-1])
-    hours = (hi - lo) / 60.0
-    if total <= 0:
-        return Followed(f"flows.{flow}.rate", 1.0, 0.0, since)
-    levels = total - BIN_TRUCKS * np.arange(math.floor(total / BIN_TRUCKS) + 1)[::-1]
-    edges = np.interp(levels, expected, knots)
+    cumulative = np.concatenate([[0.0], np.cumsum(per_piece)])
+    edges = hi - 60.0 * np.arange(math.floor((hi - lo) / 60.0) + 1)[::-1]
+    expected = np.diff(np.interp(edges, knots, cumulative))
     minutes = (seconds - to_seconds(origin)) / 60.0
     counts = np.diff(np.searchsorted(minutes, edges, side="left")).astype(float)
-    ratio = counts / BIN_TRUCKS
-    cuts = change_points(ratio, 1.0, min_days=MIN_BINS) if len(ratio) >= 2 * MIN_BINS else []
-    seen_all = float(np.searchsorted(minutes, hi) - np.searchsorted(minutes, lo))
-    if not cuts:
-        factor = (seen_all + PRIOR_TRUCKS) / (total + PRIOR_TRUCKS)
-        return Followed(f"flows.{flow}.rate", factor, total / hours, since)
-    cut = cuts[-1]
-    begin = cuts[-2] if len(cuts) > 1 else 0
-    start = float(edges[cut])
-    after = float(np.searchsorted(minutes, hi) - np.searchsorted(minutes, start))
-    factor = after / (total - levels[cut])
-    before = float(ratio[begin:cut].mean())
-    return Followed(
-        f"flows.{flow}.rate",
-        factor,
-        (total - levels[cut]) / ((hi - start) / 60.0),
-        origin + timedelta(minutes=start),
-        origin + timedelta(minutes=start),
-        100.0 * (factor / before - 1.0) if before > 0 else math.inf,
-    )
+    posterior = run_lengths(counts, expected, PRIOR_TRUCKS, HAZARD)
+    name = f"flows.{flow}.rate"
+    factor = posterior.mean()
+    run = posterior.median(below=len(counts))
+    begin = len(counts) - run
+    start = origin + timedelta(minutes=float(edges[begin]))
+    recent = expected[begin:].sum()
+    park_value = float(recent / max(run, 1)) if run else float(expected[-1:].sum())
+    first = origin + timedelta(minutes=float(edges[0]))
+    changed = posterior.changed(len(counts)) >= CHANGE_PROBABILITY
+    if not changed or begin == 0 or expected[:begin].sum() <= 0 or counts[:begin].sum() <= 0:
+        return Followed(name, factor, float(expected.sum() / max(len(counts), 1)), first), posterior
+    before = counts[:begin].sum() / expected[:begin].sum()
+    size = 100.0 * (factor / before - 1.0)
+    return Followed(name, factor, park_value, start, start, size), posterior
 
 
 def _meter_fits(
@@ -311,12 +327,16 @@ def meter_bands(
     return bands
 
 
-def _scaled_park(park: Park, flows: list[Followed], meters: tuple[MeterFit, ...]) -> Park:
-    """The park with each followed flow's rates and building's levels scaled."""
-    factors = {v.name: v.factor for v in flows}
+def _scaled_park(
+    park: Park, factors: dict[str, float], levels: dict[tuple[str, str], float]
+) -> Park:
+    """The park with the flows' rates (by flow id) and buildings' levels (by building and
+    quantity) scaled by their factors."""
+    if not factors and not levels:
+        return park
     scaled_flows = []
     for flow in park.logistics.flows:
-        factor = factors.get(f"flows.{flow.id}.rate")
+        factor = factors.get(flow.id)
         if factor is None:
             scaled_flows.append(flow)
             continue
@@ -324,7 +344,6 @@ def _scaled_park(park: Park, flows: list[Followed], meters: tuple[MeterFit, ...]
         cleared = dict.fromkeys(("rate_per_hour", "hourly_profile", "timetable"))
         scaled_flows.append(flow.model_copy(update={**cleared, "weekly_profile": rates}))
     logistics = park.logistics.model_copy(update={"flows": scaled_flows})
-    levels = {(m.building, m.quantity): m.factor for m in meters}
     buildings = [_scaled_building(b, levels) for b in park.buildings]
     return park.model_copy(update={"logistics": logistics, "buildings": buildings})
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ import numpy as np
 import simpy
 
 from twin.io.load import load_park
+from twin.live.backtest import backtest
 from twin.model.schema import Park
 
 START = datetime(2026, 1, 5)
@@ -180,3 +182,41 @@ def write_history(
             ]  # fmt: skip
             out.writerow([f"T{k:05d}", visit["flow"], "g1", visit["dock_group"], *cells])
     return folder
+
+
+def pooled_coverage(
+    seeds: range,
+    replications: int,
+    *,
+    days: float = 3.0,
+    step_day: float | None = None,
+    factor: float = 1.4,
+    after_h: float = 24.0,
+    follow: bool = True,
+    meters: bool = True,
+) -> dict[str, tuple[float, int]]:
+    """Each back-test metric's band coverage pooled over the seeds' histories, and its n.
+
+    With `step_day`, every flow's rate and building f1's power step up by `factor` at the
+    start of that day, and only the origins from `after_h` hours past the step are scored.
+    Seed s writes the history of seed 100 + s and back-tests with base seed s.
+    """
+    inside: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for seed in seeds:
+        step = (step_day, factor) if step_day is not None else None
+        power = ("f1", step_day, factor) if step_day is not None else None
+        start = START + timedelta(days=step_day, hours=after_h) if step_day is not None else None
+        with tempfile.TemporaryDirectory() as folder:
+            history = write_history(
+                Path(folder) / "sensors", days=days, seed=100 + seed, step=step,
+                meters=meters, power_step=power,
+            )  # fmt: skip
+            result = backtest(
+                known_park(), history, replications=replications, seed=seed, start=start,
+                follow=follow,
+            )  # fmt: skip
+        for metric, score in result.scores().items():
+            inside[metric] = inside.get(metric, 0.0) + score.coverage90 * score.n
+            count[metric] = count.get(metric, 0) + score.n
+    return {m: (inside[m] / count[m], count[m]) for m in count if count[m]}

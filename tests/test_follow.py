@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from tests.history import PROFILE_A, PROFILE_B, START, known_park, write_history
+from tests.history import PROFILE_A, PROFILE_B, START, known_park, pooled_coverage, write_history
 from twin.live.follow import following_at, meter_bands
 from twin.live.nowcast import nowcast_store
 from twin.live.replay import replay_into_store
@@ -183,3 +183,47 @@ def test_the_backtest_lists_the_changes_it_followed(stepped, tmp_path):
     assert math.isclose(power[0]["size_pct"], 40, abs_tol=4)
     scores = result.scores()
     assert scores["meters.power_kw"].n == 2 * len(result.origins)
+
+
+@pytest.mark.system
+@pytest.mark.parametrize("command", ["backtest", "nowcast"])
+def test_following_gives_the_same_numbers_at_j1_and_j2(stepped, tmp_path, command):
+    park, folder, store = stepped
+    outputs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"{command}{jobs}"
+        if command == "backtest":
+            args = ["backtest", str(park), str(folder), "--every", "480", "-r", "3"]
+        else:
+            args = ["nowcast", str(park), "--store", str(store), "--hours", "2", "-r", "4"]
+        result = runner.invoke(app, [*args, "--out", str(out), "-j", jobs])
+        assert result.exit_code == 0, result.output
+        name = "backtest.json" if command == "backtest" else "forecast.json"
+        doc = json.loads((out / name).read_text())
+        doc.pop("run_id", None)
+        outputs.append(doc)
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["following"]["enabled"] is True
+
+
+@pytest.mark.slow
+def test_after_a_step_the_nowcast_is_back_in_its_band_within_a_day_and_not_without_following():
+    """+40% in every flow's arrivals and in f1's power at the start of day 2 of 4; the origins
+    from a day after the step on, pooled over six seeds of the independent generator."""
+    followed = pooled_coverage(range(6), 20, days=4, step_day=2)
+    plain = pooled_coverage(range(6), 20, days=4, step_day=2, follow=False)
+    print(f"\nfollowing: {followed}\nwithout: {plain}")
+    for metric in ("docks.queue", "trucks.in_park", "trucks.gate_to_dock_min", "meters.power_kw"):
+        assert 0.85 <= followed[metric][0] <= 0.95, (metric, followed[metric])
+    assert plain["meters.power_kw"][0] < 0.6  # f1 is half the metered buildings
+    assert plain["trucks.in_park"][0] < 0.8 and plain["docks.queue"][0] < 0.85
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("replications", [10, 20])
+def test_following_does_no_harm_to_a_right_park(replications):
+    """No step: the band holds 85-95% of the outcomes with following on, at R = 10 and 20."""
+    followed = pooled_coverage(range(3), replications, days=3)
+    print(f"\nR={replications}: {followed}")
+    for metric in ("docks.queue", "trucks.in_park", "trucks.gate_to_dock_min", "meters.power_kw"):
+        assert 0.85 <= followed[metric][0] <= 0.95, (metric, followed[metric])

@@ -77,7 +77,7 @@ def run_lengths(
         prior: the prior's weight in pseudo-counts (shape and rate of its Gamma).
         hazard: the probability that a new segment starts at a bin.
     """
-    from scipy.special import gammaln, logsumexp
+    from scipy.special import gammaln
 
     log_w = np.zeros(1)
     shape = np.array([prior])
@@ -88,9 +88,9 @@ def run_lengths(
         predictive = gammaln(shape + n) - gammaln(shape) - math.lgamma(n + 1.0)
         predictive += shape * np.log(p) + (n * np.log1p(-p) if n > 0 else 0.0)
         joint = log_w + predictive
-        fresh = logsumexp(joint) + math.log(hazard)
+        fresh = _logsumexp(joint) + math.log(hazard)
         log_w = np.concatenate([[fresh], joint + math.log1p(-hazard)])
-        log_w -= logsumexp(log_w)
+        log_w -= _logsumexp(log_w)
         shape = np.concatenate([[prior], shape + n])
         rate = np.concatenate([[prior], rate + e])
         length = np.concatenate([[0], length + 1])
@@ -98,3 +98,8 @@ def run_lengths(
         log_w, shape, rate, length = log_w[keep], shape[keep], rate[keep], length[keep]
     weight = np.exp(log_w - log_w.max())
     return RunLengths(length, weight / weight.sum(), shape, rate)
+
+
+def _logsumexp(values: np.ndarray) -> float:
+    top = float(values.max())
+    return top + math.log(float(np.exp(values - top).sum()))

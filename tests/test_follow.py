@@ -18,11 +18,14 @@ from typer.testing import CliRunner
 
 from cli import app
 from tests.history import PROFILE_A, PROFILE_B, START, known_park, pooled_coverage, write_history
+from twin.io.load import load_park
+from twin.live.backtest import backtest
 from twin.live.follow import following_at, meter_bands
 from twin.live.nowcast import nowcast_store
 from twin.live.replay import replay_into_store
 from twin.live.runlength import run_lengths
 from twin.live.store import Store
+from twin.reports.backtest import following_lines
 
 runner = CliRunner()
 STEP_DAY = 1.5
@@ -169,12 +172,12 @@ def test_cli_no_follow_on_nowcast_and_backtest(stepped, tmp_path):
     assert result.exit_code == 0, result.output
     doc = json.loads((out / "backtest.json").read_text())
     assert doc["following"] == {"enabled": False, "changes": []}
+    assert "following off" in (out / "report.md").read_text()
     assert "--no-follow" in runner.invoke(app, ["backtest", "--help"]).output
 
 
 def test_the_backtest_lists_the_changes_it_followed(stepped, tmp_path):
     _, folder, _ = stepped
-    from twin.live.backtest import backtest
 
     start = datetime(2026, 1, 7, 8)
     result = backtest(known_park(), folder, every_min=240, hours=2, replications=2, start=start)
@@ -183,6 +186,8 @@ def test_the_backtest_lists_the_changes_it_followed(stepped, tmp_path):
     assert math.isclose(power[0]["size_pct"], 40, abs_tol=4)
     scores = result.scores()
     assert scores["meters.power_kw"].n == 2 * len(result.origins)
+    lines = following_lines(result)
+    assert any(line.startswith("meters.f1.power_kw: changed +") for line in lines)
 
 
 @pytest.mark.system
@@ -227,3 +232,31 @@ def test_following_does_no_harm_to_a_right_park(replications):
     print(f"\nR={replications}: {followed}")
     for metric in ("docks.queue", "trucks.in_park", "trucks.gate_to_dock_min", "meters.power_kw"):
         assert 0.85 <= followed[metric][0] <= 0.95, (metric, followed[metric])
+
+
+def test_trucks_when_the_park_expects_none_and_a_meter_that_read_zero(tmp_path):
+    """A flow whose profile has no truck at night yet trucks came, and a meter stuck at zero
+    before it woke up: following stays finite and forecast.json stays plain JSON."""
+    data = known_park().model_dump(by_alias=True, exclude_none=True)
+    data["logistics"]["flows"][0]["hourly_profile"] = [0.0] * 6 + [5.0] * 18
+    park = load_park(data)
+    folder = tmp_path / "sensors"
+    folder.mkdir()
+    trucks = ["truck_id,flow,gate,dock_group,arrive,gate_out,dock_start,dock_end,depart"]
+    for k in range(12):  # one an hour from 01:00, night and day
+        at = START + timedelta(hours=1 + k)
+        times = [at + timedelta(minutes=m) for m in (0, 2, 4, 30, 32)]
+        trucks.append(f"N{k},fa,g1,d1," + ",".join(t.isoformat() for t in times))
+    (folder / "trucks.csv").write_text("\n".join(trucks) + "\n")
+    meters = ["timestamp,asset,quantity,value"]
+    for q in range(1, 4 * 14):
+        value = 0.0 if q < 24 else 1500.0
+        meters.append(f"{(START + timedelta(minutes=15 * q)).isoformat()},f1,power_kw,{value}")
+    (folder / "meters.csv").write_text("\n".join(meters) + "\n")
+    replay_into_store(park, folder, tmp_path / "odd.db")
+    with Store.open(tmp_path / "odd.db", read_only=True) as store:
+        doc = nowcast_store(park, store, START + timedelta(hours=14), hours=1, replications=2)
+    values = {v["name"]: v for v in doc.to_dict()["following"]["values"]}
+    assert math.isfinite(values["flows.fa.rate"]["factor"])
+    assert values["meters.f1.power_kw"]["factor"] > 1.0
+    json.dumps(doc.to_dict(), allow_nan=False)

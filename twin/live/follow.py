@@ -257,13 +257,17 @@ def _meter_fit(
     levels = np.array(
         [values[segment == s].sum() / model[segment == s].sum() for s in range(len(bounds) - 1)]
     )
-    ratios = values / (levels[segment] * model)  # the noise about each segment's own level
+    level = levels[segment]
+    # the noise about each segment's own level (a segment that read nothing has none)
+    ratios = values[level > 0] / (level[level > 0] * model[level > 0])
+    if not len(ratios):
+        ratios = np.ones(1)
     factor = float(levels[-1]) if enabled else 1.0
     mine = segment == len(bounds) - 2
     park_value = float(model[mine].mean())
     start = since + timedelta(hours=int(hours[bounds[-2]]))
     fit = MeterFit(asset, quantity, factor, ratios, interval_min=15.0)
-    if not cuts or not enabled:
+    if not cuts or not enabled or levels[-2] <= 0:
         return Followed(name, factor, park_value, since), fit
     step = 100.0 * (levels[-1] / levels[-2] - 1.0)
     return Followed(name, factor, park_value, start, start, step), fit

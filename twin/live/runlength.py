@@ -18,6 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+MIN_EXPECTED = 1e-9
+"""Expected counts are at least this: a truck in an hour the park expects none is a strong
+sign of a change, not an impossibility."""
 WEIGHT_FLOOR = 1e-12
 """Run lengths below this posterior weight are dropped (they cannot come back)."""
 
@@ -83,7 +86,8 @@ def run_lengths(
     shape = np.array([prior])
     rate = np.array([prior])
     length = np.zeros(1, dtype=np.int64)
-    for n, e in zip(np.asarray(counts, float), np.asarray(expected, float), strict=True):
+    floor = np.maximum(np.asarray(expected, float), MIN_EXPECTED)
+    for n, e in zip(np.asarray(counts, float), floor, strict=True):
         p = rate / (rate + e)
         predictive = gammaln(shape + n) - gammaln(shape) - math.lgamma(n + 1.0)
         predictive += shape * np.log(p) + (n * np.log1p(-p) if n > 0 else 0.0)

@@ -259,7 +259,7 @@ def backtest(
         states = [state_at(park, store, origin) for origin in origins]
         seen = [_seen_at(park, store, origin, routes) for origin in origins]
         followings = [following_at(park, store, o, follow) for o in origins]
-        plain = [following_at(park, store, o, False) for o in origins] if follow else followings
+        plain = [f.unfollowed(park) for f in followings] if follow else followings
     result.changes = changes_found(origins, followings)
     parks = [
         f.replication_parks(replications, origin_seed(seed, o)) if follow else [f.park]

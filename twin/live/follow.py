@@ -40,14 +40,17 @@ from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
 from twin.model.intervals import Clock
 from twin.model.schema import Park
-from twin.sim.demand import shaped_average, shift_shares
+from twin.sim.demand import shaped_average
 from twin.stats import prediction_bounds
 
 LOOKBACK_H = 7 * 24.0
-MIN_BINS = 3
-"""The shortest segment between a meter's changes, in hours."""
+MIN_BINS = 6
+"""The shortest segment between a meter's changes, in hours (a ramp of a few hours that
+the park's levels do not follow is not taken for a change)."""
 PRIOR_TRUCKS = 10.0
 """Pseudo-trucks of the prior on a flow's factor in a new segment (Gamma, mean 1)."""
+MIN_REPORTED_PCT = 5.0
+"""A change smaller than this (percent of the level before it) is followed, not reported."""
 CHANGE_PROBABILITY = 0.8
 """A flow's change is reported when the posterior gives it at least this probability."""
 HAZARD = 1.0 / (7 * 24)
@@ -118,6 +121,10 @@ class Following:
     """Each followed flow's factor posterior, by flow id."""
     levelled: Park | None = None
     """The park with the followed meter levels and its own rates (None: `park`)."""
+
+    def unfollowed(self, park: Park) -> Following:
+        """What following off gives: `park` as it is, the meters' ratios about their levels."""
+        return Following(park, False, (), tuple(replace(m, factor=1.0) for m in self.meters))
 
     def replication_parks(self, replications: int, seed: int) -> list[Park]:
         """One park per replication, each flow's rates scaled by a draw of its factor.
@@ -208,6 +215,8 @@ def _flow_value(
         return Followed(name, factor, float(expected.sum() / max(len(counts), 1)), first), posterior
     before = counts[:begin].sum() / expected[:begin].sum()
     size = 100.0 * (factor / before - 1.0)
+    if abs(size) < MIN_REPORTED_PCT:
+        return Followed(name, factor, float(expected.sum() / max(len(counts), 1)), first), posterior
     return Followed(name, factor, park_value, start, start, size), posterior
 
 
@@ -267,9 +276,9 @@ def _meter_fit(
     park_value = float(model[mine].mean())
     start = since + timedelta(hours=int(hours[bounds[-2]]))
     fit = MeterFit(asset, quantity, factor, ratios, interval_min=15.0)
-    if not cuts or not enabled or levels[-2] <= 0:
+    step = 100.0 * (levels[-1] / levels[-2] - 1.0) if cuts and levels[-2] > 0 else 0.0
+    if not enabled or abs(step) < MIN_REPORTED_PCT:
         return Followed(name, factor, park_value, since), fit
-    step = 100.0 * (levels[-1] / levels[-2] - 1.0)
     return Followed(name, factor, park_value, start, start, step), fit
 
 
@@ -279,15 +288,14 @@ def modelled_meter(
     """The park's mean demand of a building (kW or m³/h) over the `interval_min` minutes
     ending at each time (a meter reading's interval)."""
     clock, origin = _clock(park)
-    j = next(k for k, b in enumerate(park.buildings) if b.id == building)
-    target = park.buildings[j]
+    target = next(b for b in park.buildings if b.id == building)
     spec = target.power if quantity == "power_kw" else target.water
     if spec is None or not times:
         return np.zeros(len(times))
     minutes = np.array([_park_minutes(t, origin) for t in times])
     lo, hi = math.floor(float(minutes.min()) - interval_min), math.ceil(float(minutes.max()))
     grid = np.arange(lo, hi + 1, 1.0)
-    share = shift_shares(park, clock, (float(grid[0]), float(grid[-1])), grid)[:, j]
+    share = clock.daily(target.shifts, (float(grid[0]), float(grid[-1]))).coverage(grid)
     base, shift, level = _levels(spec)
     per_minute = base + shift * share
     if spec.shape is not None:

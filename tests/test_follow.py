@@ -228,7 +228,7 @@ def test_after_a_step_the_nowcast_is_back_in_its_band_within_a_day_and_not_witho
 @pytest.mark.parametrize("replications", [10, 20])
 def test_following_does_no_harm_to_a_right_park(replications):
     """No step: the band holds 85-95% of the outcomes with following on, at R = 10 and 20."""
-    followed = pooled_coverage(range(3), replications, days=3)
+    followed = pooled_coverage(range(4), replications, days=3)
     print(f"\nR={replications}: {followed}")
     for metric in ("docks.queue", "trucks.in_park", "trucks.gate_to_dock_min", "meters.power_kw"):
         assert 0.85 <= followed[metric][0] <= 0.95, (metric, followed[metric])

@@ -1,28 +1,30 @@
 """The live twin follows change: arrival rates and meter levels re-estimated as data arrive.
 
-A windowed estimator with a change-point reset. At a moment, the data of the
-:data:`LOOKBACK_H` hours before it (from the store's first message on) are set against what
-the park expects:
+At a moment, the data of the :data:`LOOKBACK_H` hours before it (from the store's first
+message on) are set against what the park expects:
 
-- **arrivals**, per Poisson flow: the trucks seen in bins that the park's rates fill with
-  :data:`BIN_TRUCKS` expected trucks each (so every bin's ratio seen / expected has the same
-  Poisson noise; holidays run as Sundays);
-- **meter levels**, per building and quantity (``power_kw``, ``water_m3h``): the hourly mean
-  ratio of the readings to the park's demand at their times.
-
-Each ratio series is searched for changes in its mean by the calibration's binary
-segmentation (:func:`twin.calibration.changes.change_points`: penalty 3 log n on the step's
-chi-square, steps of at least 5%). The factor on the park's value is then estimated from the
-data after the last change alone (trucks seen / expected, or readings / demand), so a step
-shows in full as soon as it is found; without a change, from the whole window, a flow's
-shrunk towards 1 by a Gamma prior worth :data:`PRIOR_TRUCKS` trucks (a quiet hour does not
-swing the rates). The followed park scales each flow's rates and each building's levels
-(base, shift and shaped level alike) by its factor. Timetabled flows keep their timetable.
+- **arrival rates**, per Poisson flow: the trucks seen in each hour against the trucks the
+  park's rates expect there (holidays run as Sundays), through the online run-length posterior
+  of :mod:`twin.live.runlength` (a recursive estimator whose reset is a change point: a new
+  segment may start in any hour with probability :data:`HAZARD`, its factor drawn from a Gamma
+  prior of mean 1 worth :data:`PRIOR_TRUCKS` trucks). The factor's posterior is a mixture of
+  Gammas; the followed park takes its mean, and each replication of a nowcast draws its own
+  factor from it (:meth:`Following.replication_parks`), so the band carries how sure the twin
+  is of a change and of its size. A change is reported when its posterior probability reaches
+  :data:`CHANGE_PROBABILITY`, dated at the median start of the segments that began since.
+- **meter levels**, per building and quantity (``power_kw``, ``water_m3h``): a windowed
+  estimate reset at the last change point. The hourly mean ratio of the readings to the
+  park's demand at their times is cut by the calibration's binary segmentation
+  (:func:`twin.calibration.changes.change_points`: penalty 3 log n on the step's chi-square,
+  steps of at least 5%, segments of at least :data:`MIN_BINS` hours); the factor is the
+  readings over the demand after the last cut. A building's base, shift and shaped level are
+  scaled alike.
 
 A meter's forecast (``meters.<building>.<quantity>``) is the followed level at each time
 times the readings' ratio to it: its band holds the 5-95% prediction bounds of the ratios
 over the window (:func:`twin.stats.prediction_bounds`), each ratio taken against its own
-segment's level. With following off, every factor is 1: the park as it is.
+segment's level. With following off, every factor is 1: the park as it is. Timetabled flows,
+and flows with no truck in the window (their sensors may be missing), are not followed.
 """
 
 from __future__ import annotations
@@ -58,8 +60,9 @@ HAZARD = 1.0 / (7 * 24)
 METER_QUANTITIES = ("power_kw", "water_m3h")
 BAND = 0.90
 METHOD = (
-    f"windowed estimate over {LOOKBACK_H:g} h reset at the last change point (binary "
-    "segmentation of the seen/expected ratios, penalty 3 log n)"
+    "arrival rates: online run-length posterior (Adams-MacKay, Poisson-Gamma) over "
+    f"{LOOKBACK_H:g} h; meter levels: estimate after the last change point (binary "
+    "segmentation, penalty 3 log n)"
 )
 
 

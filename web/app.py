@@ -35,6 +35,7 @@ from twin.model.problem import DecisionProblem, check_problem
 from twin.model.schema import Park
 from twin.model.validate import validate_data
 from viz.clock import parse_day_time
+from viz.placement import PLACEMENT_JS
 from web import push, scenarios
 from web.jobs import Busy, JobManager
 from web.live import EMPTY_STATE, LiveSource, Overview
@@ -61,6 +62,8 @@ class Services:
     source: LiveSource | None
     jobs: JobManager
     threed: ThreeD
+    simulated: bool = False  # the live source is fed from a simulation (serve --simulate)
+    given: list[dict[str, Any]] = field(default_factory=list)  # serve -s, for the what-if
     model: PlanModel = field(init=False)
     n1_answers: dict[tuple[str, float], dict[str, Any]] = field(default_factory=dict)
     plan: dict[str, Any] = field(init=False)
@@ -215,6 +218,7 @@ async def health(request: Request, services: Services) -> Any:
     doc: dict[str, Any] = {"status": "ok", "park": services.park.park.name, "live": False}
     if services.source is not None and services.hub is not None:
         doc.update(live=True, version=services.hub.seen, clients=services.hub.clients)
+        doc["simulated"] = services.simulated
     return doc
 
 
@@ -295,8 +299,10 @@ async def events(request: Request) -> Response:
 
 @api
 async def scenario_list(request: Request, services: Services) -> Any:
-    """``GET /api/scenarios``: the bundled scenarios and whether each applies to the park."""
-    return {"scenarios": await asyncio.to_thread(scenarios.bundled_list, services.park)}
+    """``GET /api/scenarios``: the bundled scenarios of the park and those given to the server,
+    and whether each applies to the park."""
+    listed = await asyncio.to_thread(scenarios.bundled_list, services.park, services.park_source)
+    return {"scenarios": listed + services.given}
 
 
 @api
@@ -414,6 +420,11 @@ async def index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
 
 
+async def placement_script(request: Request) -> Response:
+    """``GET /static/placement.js``: the label placement the plan shares with the 3D page."""
+    return FileResponse(PLACEMENT_JS, media_type="text/javascript")
+
+
 async def park_3d(request: Request) -> Response:
     """``GET /3d[?at=HH:MM]``: the 3D park (vtk.js page), or a page that waits for it."""
     services: Services = request.app.state.services
@@ -425,6 +436,7 @@ def routes() -> list[Route | Mount]:
     return [
         Route("/", index),
         Route("/3d", park_3d),
+        Route("/static/placement.js", placement_script),
         Route("/api/health", health),
         Route("/api/park", park),
         Route("/api/state", state_endpoint),

@@ -173,7 +173,8 @@ def test_cli_no_follow_on_nowcast_and_backtest(stepped, tmp_path):
     doc = json.loads((out / "backtest.json").read_text())
     assert doc["following"] == {"enabled": False, "changes": []}
     assert "following off" in (out / "report.md").read_text()
-    assert "--no-follow" in runner.invoke(app, ["backtest", "--help"]).output
+    for command in ("backtest", "nowcast", "live"):
+        assert "--no-follow" in runner.invoke(app, [command, "--help"]).output
 
 
 def test_the_backtest_lists_the_changes_it_followed(stepped, tmp_path):

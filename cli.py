@@ -31,6 +31,8 @@ from console.options import (
     JobsOpt,
     JsonOpt,
     KpiOpt,
+    LangOpt,
+    MaterialityOpt,
     MaxRepsOpt,
     NowcastEveryOpt,
     OutOpt,
@@ -47,6 +49,7 @@ from console.options import (
     SpeedOpt,
     StepOpt,
     StoreOpt,
+    TargetOpt,
     TlsCaOpt,
     TraceOpt,
     UserOpt,
@@ -115,23 +118,29 @@ def run(
     max_replications: MaxRepsOpt = None,
     first_replication: FirstRepOpt = 0,
     sensors_out: SensorsOutOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Simulate the park (optionally under a scenario) and print its KPIs."""
 
     from console.experiment import settings_of
     from twin import api
     from twin.experiment.results import describe_choices
+    from twin.io.inputs import resolve_inputs
+    from twin.model.labels import asset_names
 
     settings = settings_of(locals())
+    inputs = resolve_inputs(park, scenario)
+    language = api.output_language(lang, inputs.park)
     with progress(quiet=json_out) as bar:
-        result = api.run(park, scenario, settings, out=out, progress=bar, sensors_out=sensors_out)
+        result = api.run(park, scenario, settings, out=out, progress=bar,
+                         sensors_out=sensors_out, lang=language)  # fmt: skip
     if json_out:
         typer.echo(result.to_json())
     else:
         doc = result.to_dict()
         if kpi:
             doc["kpis"] = {k: v for k, v in doc["kpis"].items() if k in kpi}
-        print_kpis(doc, show_all or bool(kpi))
+        print_kpis(doc, show_all or bool(kpi), language, asset_names(inputs.park))
         for line in describe_choices(doc):
             typer.echo(line)
         if out is not None:
@@ -168,6 +177,8 @@ def compare(
     max_replications: MaxRepsOpt = None,
     show_all: AllOpt = False,
     sensors_out: SensorsOutOpt = None,
+    lang: LangOpt = None,
+    materiality: MaterialityOpt = None,
 ) -> None:
     """Baseline against each scenario with common random numbers and paired statistics."""
     import json
@@ -179,7 +190,14 @@ def compare(
     settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
         result = api.compare(
-            park, scenarios, settings, out=out, progress=bar, sensors_out=sensors_out
+            park,
+            scenarios,
+            settings,
+            out=out,
+            progress=bar,
+            sensors_out=sensors_out,
+            lang=lang,
+            materiality=materiality,
         )
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -220,6 +238,8 @@ def sweep(
     kpi: KpiOpt = None,
     max_replications: MaxRepsOpt = None,
     sensors_out: SensorsOutOpt = None,
+    lang: LangOpt = None,
+    target: TargetOpt = None,
 ) -> None:
     """Replicate each point of a one- or two-parameter grid; table and chart of the KPIs."""
     import json
@@ -230,7 +250,8 @@ def sweep(
     settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
         result = api.sweep(park, scenario, vary or [], settings, kpis=kpi or (), out=out,
-                           progress=bar, sensors_out=sensors_out)  # fmt: skip
+                           progress=bar, sensors_out=sensors_out, lang=lang,
+                           target=target)  # fmt: skip
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -254,6 +275,7 @@ def optimize(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print optimum.json instead of a table.")
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Choose the best configuration of a decision problem, with a statistical guarantee."""
     import json
@@ -263,7 +285,9 @@ def optimize(
     from twin.experiment.pareto import decision_dict
 
     with progress(quiet=json_out, label="optimize: replications") as bar:
-        result = run_optimize(problem, capped_jobs(jobs), backend, scheduler, out, progress=bar)
+        result = run_optimize(
+            problem, capped_jobs(jobs), backend, scheduler, out, progress=bar, lang=lang
+        )
     doc = decision_dict(result)
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -374,14 +398,19 @@ def render(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="Processes drawing a long mp4.")
     ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language of the clock and panels: vi or en.")
+    ] = None,
 ) -> None:
     """3D picture (.png), playback (.mp4, .gif) or standalone page (.html) of the park."""
     from console.experiment import warmup_option
+    from twin.language import language_of
     from viz.offscreen import render_run
     from viz.options import RenderOptions, RunSource
 
     source = RunSource(park, scenario, trace, compare, days, warmup_option(warmup_days), seed)
-    options = RenderOptions(at, start, end, size, fps, speed, camera, jobs=jobs)
+    language = language_of(lang)
+    options = RenderOptions(at, start, end, size, fps, speed, camera, jobs=jobs, lang=language)
     with progress(label="frames") as bar:
         written = render_run(out, source, options, progress=bar)
     typer.echo(f"wrote {written}")

@@ -20,6 +20,7 @@ from twin.api.recording import (
 from twin.calibration import Calibration
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
+from twin.experiment.materiality import Materiality
 from twin.experiment.n1 import n1_analysis
 from twin.experiment.results import Experiment
 from twin.experiment.runner import (
@@ -32,7 +33,9 @@ from twin.experiment.runner import (
 )
 from twin.experiment.settings import Case, Settings, Workers
 from twin.experiment.sweeps import Sweep, default_kpis, labels_of, parse_varies, sweep_cases
+from twin.experiment.target import parse_target
 from twin.experiment.workload import expected_result_bytes
+from twin.io.documents import read_document
 from twin.io.inputs import (
     ParkSource,
     ScenarioSource,
@@ -43,7 +46,9 @@ from twin.io.inputs import (
 )
 from twin.io.load import file_kind
 from twin.io.result_folder import write_result
+from twin.language import Language, language_of
 from twin.live.export import calibrate_source
+from twin.model.labels import asset_names
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Park, Scenario
 from twin.reports.calibration import save_calibration
@@ -106,6 +111,7 @@ def run(
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
     sensors_out: Path | None = None,
+    lang: str | None = None,
 ) -> Experiment:
     """Simulate a park (under an optional scenario) and return its KPIs over replications.
 
@@ -113,9 +119,11 @@ def run(
     one unit (:mod:`twin.io.result_folder`); the destination is checked before simulating. When
     interrupted or when a replication fails, the finished replications are written (beside a
     complete earlier result, as ``OUT.partial``). With `sensors_out`, what the sensors
-    recorded in the first replication is written there (:mod:`twin.api.recording`).
+    recorded in the first replication is written there (:mod:`twin.api.recording`). The report
+    is in `lang` (``vi`` or ``en``; default: the park's ``park.language``, else ``en``).
     """
     inputs = resolve_inputs(park, scenario)
+    language = output_language(lang, inputs.park)
     case = Case(inputs.park, inputs.events, inputs.scenario_name)
     settings = settings or Settings()
     return _experiment_result(
@@ -123,7 +131,9 @@ def run(
         "run",
         expected_result_bytes(inputs.park, settings),
         lambda: run_cases([case], settings, progress)[0],
-        lambda folder, experiment: write_run(folder, experiment, inputs.park, inputs.scenario),
+        lambda folder, experiment: write_run(
+            folder, experiment, inputs.park, inputs.scenario, language
+        ),
         lambda experiments: experiments[0],
         sensors_out,
         lambda folder, experiment: record_cases(folder, [("", case)], experiment.settings),
@@ -259,6 +269,8 @@ def compare(
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
     sensors_out: Path | None = None,
+    lang: str | None = None,
+    materiality: Materiality | Path | str | None = None,
 ) -> Comparison:
     """The park as is (baseline) against each scenario, paired with common random numbers.
 
@@ -267,15 +279,23 @@ def compare(
     scenarios.json there (the finished replications too when interrupted or failing).
     With `sensors_out`, what the sensors recorded in the first replication of each case is
     written there, one subfolder per case (:mod:`twin.api.recording`).
+    `lang` (``vi`` or ``en``; default the park's ``park.language``, else ``en``) is the
+    language of the verdicts, tables, summary and report; `materiality` (thresholds, or a
+    YAML/JSON file of them) says when a change matters.
 
     Raises:
         InputError: a park or scenario file that cannot be read or applied.
         UsageError: no scenarios, a scenario given twice, scenarios for different parks.
     """
+    thresholds = read_materiality(materiality)
     base, loaded, cases = compare_cases(park, scenarios)
     labels = [case.label for case in cases[1:]]
     named = list(zip(folder_names(["baseline", *labels]), cases, strict=True))
     settings = settings or Settings()
+    language = output_language(lang, base)
+    names = asset_names(base)
+    for case in cases[1:]:
+        names = {**asset_names(case.park), **names}
 
     def build(experiments: Sequence[Experiment]) -> Comparison:
         first = experiments[0]
@@ -283,7 +303,10 @@ def compare(
         failed = [f for e in experiments for f in e.extra.get("failed_replications", [])]
         if failed:
             extra["failed_replications"] = failed
-        return Comparison(first, list(experiments[1:]), labels, first.settings, extra)
+        return Comparison(
+            first, list(experiments[1:]), labels, first.settings, extra,
+            names=names, lang=language, materiality=thresholds,
+        )  # fmt: skip
 
     return _experiment_result(
         out,
@@ -295,6 +318,29 @@ def compare(
         sensors_out,
         lambda folder, comparison: record_cases(folder, named, comparison.settings),
     )
+
+
+def output_language(lang: str | None, park: Park) -> Language:
+    """The language of a command's output: `lang`, else the park's ``park.language``, else en.
+
+    Raises:
+        UsageError: a language parktwin does not write.
+    """
+    return language_of(lang, park.park.language)
+
+
+def read_materiality(source: Materiality | Path | str | None) -> Materiality:
+    """Materiality thresholds: as given, read from a YAML or JSON file, or the defaults.
+
+    Raises:
+        InputError: a file that cannot be read, or thresholds that are not valid (named).
+    """
+    if source is None:
+        return Materiality()
+    if isinstance(source, Materiality):
+        return source
+    data, _ = read_document(Path(source))
+    return Materiality.from_document(data, str(source))
 
 
 # --------------------------------------------------------------------------- sweep
@@ -309,6 +355,8 @@ def sweep(
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
     sensors_out: Path | None = None,
+    lang: str | None = None,
+    target: str | None = None,
 ) -> Sweep:
     """Replicate the park (under an optional scenario) at every point of a parameter grid.
 
@@ -323,9 +371,12 @@ def sweep(
         progress: called with (replications done, planned).
         sensors_out: a folder for what the sensors recorded in the first replication of each
             point, one subfolder per point (:mod:`twin.api.recording`).
+        lang: ``vi`` or ``en`` (default the park's ``park.language``, else ``en``).
+        target: ``KPI<=V`` (or ``<``, ``>=``, ``>``): the smallest setting that meets it with
+            95% confidence is marked (:mod:`twin.experiment.target`).
 
     Raises:
-        UsageError: bad ``--vary`` syntax, unknown ``--kpi``.
+        UsageError: bad ``--vary`` syntax, unknown ``--kpi``, a bad target or language.
         InputError: a path that matches nothing, or a value the park does not accept.
     """
     varies = parse_varies(vary)
@@ -340,6 +391,11 @@ def sweep(
     if settings.precision is not None and kpis:
         settings = dataclasses.replace(settings, precision_kpis=tuple(shown))
     points = [point for point, _ in grid]
+    language = output_language(lang, inputs.park)
+    goal = None
+    if target is not None:
+        goal = parse_target(target, kpi_names(grid[0][1].park, settings.step_min))
+        shown = list(dict.fromkeys([goal.kpi, *shown]))
 
     def build(experiments: Sequence[Experiment]) -> Sweep:
         first = experiments[0]
@@ -353,6 +409,9 @@ def sweep(
             shown,
             first.settings,
             extra,
+            target=goal,
+            lang=language,
+            names=asset_names(inputs.park),
         )
 
     return _experiment_result(

@@ -697,6 +697,9 @@ class ParkInfo(Model):
     holidays: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] | None = Field(
         None, description='dates ("YYYY-MM-DD") whose load shapes are those of a Sunday'
     )
+    language: Literal["vi", "en"] | None = Field(
+        None, description="the language of reports, tables and the page (vi or en; default en)"
+    )
 
     @field_validator("holidays")
     @classmethod

@@ -26,6 +26,7 @@ from console.options import (
     CompareOpt,
     DaysOpt,
     FirstRepOpt,
+    FollowOpt,
     HoursOpt,
     JobsOpt,
     JsonOpt,
@@ -584,7 +585,12 @@ def state(
 
 
 def _nowcast_setup(
-    every: float | None, hours: float, replications: int, alert: list[str] | None, seen: bool
+    every: float | None,
+    hours: float,
+    replications: int,
+    alert: list[str] | None,
+    seen: bool,
+    follow: bool = True,
 ) -> Any:
     """The live run's setup for ``--nowcast-every`` (None without it)."""
     if every is None:
@@ -592,8 +598,9 @@ def _nowcast_setup(
     from twin.api.live import nowcast_setup
 
     return nowcast_setup(
-        every, hours=hours, replications=replications, alerts=alert or [], seen_only=seen
-    )
+        every, hours=hours, replications=replications, alerts=alert or [], seen_only=seen,
+        follow=follow,
+    )  # fmt: skip
 
 
 def _paho_missing(exc: ModuleNotFoundError) -> typer.Exit:
@@ -631,11 +638,12 @@ def live(
     ] = 20,
     alert: AlertOpt = None,
     seen_flows_only: SeenOpt = False,
+    follow_data: FollowOpt = True,
 ) -> None:
     """Follow the park live into the store: from MQTT until SIGINT/SIGTERM, or a recording."""
     if (broker is None) == (replay is None):
         raise fail("give either --broker URL or --replay SENSOR_DIR")
-    setup = _nowcast_setup(nowcast_every, hours, replications, alert, seen_flows_only)
+    setup = _nowcast_setup(nowcast_every, hours, replications, alert, seen_flows_only, follow_data)
     if replay is not None:
         from twin.live.run import live_replay
 
@@ -726,6 +734,7 @@ def nowcast(
     seed: SeedOpt = 0,
     alert: AlertOpt = None,
     seen_flows_only: SeenOpt = False,
+    follow_data: FollowOpt = True,
     json_out: Annotated[bool, typer.Option("--json", help="Print forecast.json.")] = False,
     out: OutOpt = None,
     jobs: JobsOpt = 1,
@@ -743,7 +752,7 @@ def nowcast(
         doc = nowcast_command(
             park, store, at, hours=hours, replications=replications, seed=seed,
             alerts=alert or [], seen_only=seen_flows_only, out=out, workers=workers,
-            progress=bar,
+            progress=bar, follow=follow_data,
         )  # fmt: skip
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -763,6 +772,7 @@ def backtest(
     seed: SeedOpt = 0,
     start: Annotated[str | None, typer.Option("--from", help="First origin (ISO).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last origin (ISO).")] = None,
+    follow_data: FollowOpt = True,
     out: OutOpt = None,
     jobs: JobsOpt = 1,
     backend: BackendOpt = "local",
@@ -781,6 +791,7 @@ def backtest(
         result = backtest_command(
             park, park_or_source[-1], every_min=every, hours=hours, replications=replications,
             seed=seed, start=start, end=end, out=out, workers=workers, progress=bar,
+            follow=follow_data,
         )  # fmt: skip
     for line in verdict_lines(result):
         typer.echo(line)

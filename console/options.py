@@ -113,6 +113,14 @@ SeenOpt = Annotated[
     bool,
     typer.Option("--seen-flows-only", help="Leave out flows with no truck in the last day."),
 ]
+FollowOpt = Annotated[
+    bool,
+    typer.Option(
+        "--follow/--no-follow",
+        help="Re-estimate arrival rates and meter levels from the data before the state, "
+        "after the last change found there (on by default).",
+    ),
+]
 NowcastEveryOpt = Annotated[
     float | None,
     typer.Option("--nowcast-every", help="Nowcast every MIN minutes of park time."),

@@ -1,50 +1,57 @@
-"""The library calls behind every command: what the CLI does is one call away from Python."""
+"""The library calls behind every command: what the CLI does is one call away from Python.
+
+:func:`run` and :func:`simulate` are here, with only what they need imported; compare, sweep,
+N-1 and calibration are in :mod:`twin.api.analyses` and load on first use, so that a run
+starts quickly.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from twin.calibration import Calibration
-from twin.errors import InputError, UsageError
-from twin.experiment.comparison import Comparison, unique_labels
-from twin.experiment.n1 import n1_analysis
 from twin.experiment.results import Experiment
-from twin.experiment.runner import (
-    Interrupted,
-    ReplicationError,
-    check_kpi_names,
-    choose_warmup_for,
-    kpi_names,
-    run_cases,
-)
-from twin.experiment.settings import Case, Settings, Workers
-from twin.experiment.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
+from twin.experiment.runner import Interrupted, ReplicationError, choose_warmup_for, run_cases
+from twin.experiment.settings import Case, Settings
 from twin.experiment.workload import expected_result_bytes
-from twin.io.inputs import (
-    ParkSource,
-    ScenarioSource,
-    common_base,
-    read_base,
-    read_scenario,
-    resolve_inputs,
-)
-from twin.io.load import file_kind
+from twin.io.inputs import ParkSource, ScenarioSource, resolve_inputs
 from twin.io.result_folder import write_result
-from twin.live.export import calibrate_source
-from twin.model.scenario import apply_scenario
-from twin.model.schema import Park, Scenario
-from twin.reports.calibration import save_calibration
-from twin.reports.compare import write_comparison
-from twin.reports.n1 import write_n1
 from twin.reports.run import write_run
-from twin.reports.sweep import write_sweep
 from twin.sim.engine import run_engine
 from twin.sim.trace import Trace
+
+if TYPE_CHECKING:  # the calls of twin.api.analyses, loaded on first use (below)
+    from twin.api.analyses import calibrate_command as calibrate_command
+    from twin.api.analyses import compare as compare
+    from twin.api.analyses import compare_cases as compare_cases
+    from twin.api.analyses import n1 as n1
+    from twin.api.analyses import split_park_and_scenarios as split_park_and_scenarios
+    from twin.api.analyses import sweep as sweep
+
+ANALYSES = (
+    "calibrate_command",
+    "compare",
+    "compare_cases",
+    "n1",
+    "split_park_and_scenarios",
+    "sweep",
+)
+"""The calls that live in :mod:`twin.api.analyses`: they load comparison, sweep, N-1 and
+calibration code, which ``parktwin run`` and :func:`simulate` never need."""
+
+
+def __getattr__(name: str) -> Any:
+    """Load the calls of :data:`ANALYSES` on first use (PEP 562) and keep them."""
+    if name not in ANALYSES:
+        raise AttributeError(f"module 'twin.api' has no attribute '{name}'")
+    value = getattr(importlib.import_module("twin.api.analyses"), name)
+    globals()[name] = value
+    return value
 
 
 def _finished(experiments: Sequence[Experiment]) -> bool:
@@ -166,244 +173,3 @@ def simulate(
     return run_engine(
         inputs.park, inputs.events, spec, progress=progress, scenario=inputs.scenario_name
     )
-
-
-# --------------------------------------------------------------------------- compare
-
-
-def split_park_and_scenarios(names: Sequence[str]) -> tuple[str | None, list[str]]:
-    """Tell `compare [PARK] SCENARIO...` apart: is the first name a park?
-
-    The first name is the park when it is a park file or a bundled park name (and not a
-    scenario file); otherwise every name is a scenario.
-
-    Raises:
-        InputError: the first of several names is neither a park nor a scenario.
-        UsageError: no scenario is given.
-    """
-    names = list(names)
-    if not names:
-        raise UsageError("compare needs at least one scenario: parktwin compare [PARK] SCENARIO...")
-    park: str | None = None
-    if len(names) > 1 and file_kind(names[0]) == "park":
-        park, names = names[0], names[1:]
-    elif len(names) == 1 and _is_park(names[0]):
-        raise UsageError(
-            f"'{names[0]}' is a park; compare needs at least one scenario after it: "
-            "parktwin compare [PARK] SCENARIO..."
-        )
-    return park, names
-
-
-def _is_park(name: str) -> bool:
-    try:
-        return file_kind(name) == "park"
-    except InputError:
-        return False
-
-
-def compare_cases(
-    park: ParkSource | None, scenarios: Sequence[ScenarioSource]
-) -> tuple[Park, list[Scenario], list[Case]]:
-    """The baseline park, the scenarios, and the cases of a comparison (baseline first).
-
-    When `park` is None, the scenarios' common `base` is the park (else the default park).
-
-    Raises:
-        InputError: a park or scenario that cannot be read or applied.
-        UsageError: no scenarios, a scenario file given twice, scenarios for different parks.
-    """
-    if not scenarios:
-        raise UsageError("compare needs at least one scenario: parktwin compare [PARK] SCENARIO...")
-    loaded = [read_scenario(s) for s in scenarios]
-    files = [source for _, source in loaded]
-    for k, source in enumerate(files):
-        if not source.startswith("<") and source in files[:k]:
-            raise UsageError(f"scenario '{scenarios[k]}' is given twice")
-    if park is None:
-        park = common_base([(s, sc) for s, (sc, _) in zip(scenarios, loaded, strict=True)])
-    base, events = read_base(park)
-    labels = unique_labels([sc.scenario.name for sc, _ in loaded])
-    cases = [Case(base, events, None, label="baseline")]
-    for (sc, source), label in zip(loaded, labels, strict=True):
-        applied = apply_scenario(base, sc, source)
-        cases.append(Case(applied, (*events, *sc.events), sc.scenario.name, label=label))
-    return base, [sc for sc, _ in loaded], cases
-
-
-def compare(
-    park: ParkSource | None,
-    scenarios: Sequence[ScenarioSource],
-    settings: Settings | None = None,
-    out: Path | None = None,
-    progress: Callable[[float, int], None] | None = None,
-) -> Comparison:
-    """The park as is (baseline) against each scenario, paired with common random numbers.
-
-    When `park` is None, the scenarios' common `base` is the park (else the default park).
-    With `out`, writes comparison.json, comparison.csv, report.md, report.html, park.yaml and
-    scenarios.json there (the finished replications too when interrupted or failing).
-
-    Raises:
-        InputError: a park or scenario file that cannot be read or applied.
-        UsageError: no scenarios, a scenario given twice, scenarios for different parks.
-    """
-    base, loaded, cases = compare_cases(park, scenarios)
-    labels = [case.label for case in cases[1:]]
-    settings = settings or Settings()
-
-    def build(experiments: Sequence[Experiment]) -> Comparison:
-        first = experiments[0]
-        extra = {k: v for k, v in first.extra.items() if k != "failed_replications"}
-        failed = [f for e in experiments for f in e.extra.get("failed_replications", [])]
-        if failed:
-            extra["failed_replications"] = failed
-        return Comparison(first, list(experiments[1:]), labels, first.settings, extra)
-
-    return _experiment_result(
-        out,
-        "compare",
-        expected_result_bytes(base, settings, with_trace=False),
-        lambda: build(run_cases(cases, settings, progress)),
-        lambda folder, comparison: write_comparison(folder, comparison, base, loaded),
-        build,
-    )
-
-
-# --------------------------------------------------------------------------- sweep
-
-
-def sweep(
-    park: ParkSource | None = None,
-    scenario: ScenarioSource | None = None,
-    vary: Sequence[str] = (),
-    settings: Settings | None = None,
-    kpis: Sequence[str] = (),
-    out: Path | None = None,
-    progress: Callable[[float, int], None] | None = None,
-) -> Sweep:
-    """Replicate the park (under an optional scenario) at every point of a parameter grid.
-
-    Args:
-        park: a park path, bundled name or Park (default: the scenario's base or yen-binh).
-        scenario: a scenario applied before the grid's values.
-        vary: one or two ``PATH=A:B[:STEP]`` / ``PATH=A,B,C`` texts (see
-            :mod:`twin.experiment.sweeps`).
-        settings: horizon, replications, backend (``-r auto`` watches `kpis` at every point).
-        kpis: the KPIs to report; default: those of what is varied, and the trucks' wait.
-        out: a folder for sweep.json, sweep.csv, report.md, report.html and park.yaml.
-        progress: called with (replications done, planned).
-
-    Raises:
-        UsageError: bad ``--vary`` syntax, unknown ``--kpi``.
-        InputError: a path that matches nothing, or a value the park does not accept.
-    """
-    varies = parse_varies(vary)
-    inputs = resolve_inputs(park, scenario)
-    grid = sweep_cases(inputs.park, inputs.events, inputs.scenario_name, varies)
-    settings = settings or Settings()
-    if kpis:
-        check_kpi_names([grid[0][1]], kpis, settings.step_min)
-        shown = list(dict.fromkeys(kpis))
-    else:
-        shown = default_kpis(varies, kpi_names(grid[0][1].park, settings.step_min))
-    if settings.precision is not None and kpis:
-        settings = dataclasses.replace(settings, precision_kpis=tuple(shown))
-    points = [point for point, _ in grid]
-
-    def build(experiments: Sequence[Experiment]) -> Sweep:
-        first = experiments[0]
-        extra = {k: v for k, v in first.extra.items() if k != "failed_replications"}
-        return Sweep(
-            inputs.park.park.name,
-            inputs.scenario_name,
-            varies,
-            points,
-            list(experiments),
-            shown,
-            first.settings,
-            extra,
-        )
-
-    return _experiment_result(
-        out,
-        "sweep",
-        expected_result_bytes(inputs.park, settings, with_trace=False),
-        lambda: build(run_cases([case for _, case in grid], settings, progress)),
-        lambda folder, result: write_sweep(folder, result, inputs.park),
-        build,
-    )
-
-
-# --------------------------------------------------------------------------- n1
-
-
-def n1(
-    park: ParkSource | None = None,
-    scenario: ScenarioSource | None = None,
-    at_min: float | None = None,
-    hours: float = 4.0,
-    settings: Settings | None = None,
-    out: Path | None = None,
-) -> dict[str, Any]:
-    """Every single outage of the park's network at a moment, ranked (SPEC.md "N-1").
-
-    Args:
-        park: the park (it must have `power.network`).
-        scenario: an optional scenario applied first.
-        at_min: the moment, minutes from the start of the horizon; None: the peak demand.
-        hours: how long each outage lasts from the moment.
-        settings: horizon, warm-up and seed of the simulations.
-        out: a folder for n1.json and the report, written as one unit.
-
-    Returns:
-        The n1.json document.
-    """
-    inputs = resolve_inputs(park, scenario)
-    settings = settings or Settings()
-    spec = settings.spec(0)
-    return _experiment_result(
-        out,
-        "n1",
-        0,
-        lambda: n1_analysis(inputs.park, list(inputs.events), at_min, hours, spec),
-        write_n1,
-        lambda experiments: {},
-    )
-
-
-# --------------------------------------------------------------------------- calibrate
-
-
-def calibrate_command(
-    park: ParkSource,
-    sensors: str | Path,
-    out: Path,
-    report: Path | None = None,
-    *,
-    holdout: float = 0.2,
-    replications: int | None = None,
-    seed: int = 0,
-    search: bool = True,
-    stages: Callable[[str], None] | None = None,
-    workers: Workers | None = None,
-    progress: Callable[[float, int], None] | None = None,
-) -> tuple[Calibration, list[Path]]:
-    """``parktwin calibrate``: fit the park to a sensor folder or store; write park and report.
-
-    The report folder is a result folder, checked and locked before the fit starts
-    (:func:`twin.reports.calibration.save_calibration`); the arguments are those of
-    :func:`twin.calibration.calibrate`, `stages` its stage texts and `progress` the
-    (replications done, planned) of its validation.
-
-    Returns:
-        The calibration, and the files written (the park file first).
-    """
-
-    def compute() -> Calibration:
-        return calibrate_source(
-            park, sensors, holdout, replications, seed, search, stages, workers, progress
-        )
-
-    described = f"parktwin calibrate ({' '.join(sys.argv)[:200]})"
-    return save_calibration(out, report, compute, described)

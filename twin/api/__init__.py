@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from twin.api.recording import check_apart, record_cases, sensors_folder
 from twin.experiment.results import Experiment
 from twin.experiment.runner import Interrupted, ReplicationError, choose_warmup_for, run_cases
 from twin.experiment.settings import Case, Settings
@@ -73,11 +74,15 @@ def _experiment_result(
     compute: Callable[[], R],
     write: Callable[[Path, R], object],
     partial: Callable[[Sequence[Experiment]], R],
+    sensors_out: Path | None = None,
+    record: Callable[[Path, R], object] | None = None,
 ) -> R:
     """Run an experiment and, with `out`, write its result there (:func:`write_result`).
 
     When the replications are interrupted or fail, the finished ones (``partial``) are
     written, beside a complete earlier result rather than over it, and the error says where.
+    With `sensors_out`, `record` writes what the sensors recorded there once the experiment
+    is done (:mod:`twin.api.recording`); that folder is checked before any work too.
     """
 
     def salvage(exc: BaseException) -> R | None:
@@ -86,7 +91,12 @@ def _experiment_result(
         return None
 
     described = f"parktwin {command} ({' '.join(sys.argv)[:200]})"
-    return write_result(out, described, compute, write, expected_bytes, salvage)
+    check_apart(out, sensors_out)
+    with sensors_folder(sensors_out, described) as recording:
+        result = write_result(out, described, compute, write, expected_bytes, salvage)
+        if recording is not None and record is not None:
+            recording.write(lambda folder: record(folder, result))
+    return result
 
 
 def run(
@@ -95,13 +105,15 @@ def run(
     settings: Settings | None = None,
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
+    sensors_out: Path | None = None,
 ) -> Experiment:
     """Simulate a park (under an optional scenario) and return its KPIs over replications.
 
     With `out`, also writes kpis.json, kpis.csv, trace.npz, park.yaml and the report there, as
     one unit (:mod:`twin.io.result_folder`); the destination is checked before simulating. When
     interrupted or when a replication fails, the finished replications are written (beside a
-    complete earlier result, as ``OUT.partial``).
+    complete earlier result, as ``OUT.partial``). With `sensors_out`, what the sensors
+    recorded in the first replication is written there (:mod:`twin.api.recording`).
     """
     inputs = resolve_inputs(park, scenario)
     case = Case(inputs.park, inputs.events, inputs.scenario_name)
@@ -113,6 +125,8 @@ def run(
         lambda: run_cases([case], settings, progress)[0],
         lambda folder, experiment: write_run(folder, experiment, inputs.park, inputs.scenario),
         lambda experiments: experiments[0],
+        sensors_out,
+        lambda folder, experiment: record_cases(folder, [("", case)], experiment.settings),
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.api import _experiment_result
+from twin.api.recording import NamedCase, folder_names, record_cases, write_points
 from twin.calibration import Calibration
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
@@ -16,7 +17,7 @@ from twin.experiment.n1 import n1_analysis
 from twin.experiment.results import Experiment
 from twin.experiment.runner import check_kpi_names, kpi_names, run_cases
 from twin.experiment.settings import Case, Settings, Workers
-from twin.experiment.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
+from twin.experiment.sweeps import Sweep, default_kpis, labels_of, parse_varies, sweep_cases
 from twin.experiment.workload import expected_result_bytes
 from twin.io.inputs import (
     ParkSource,
@@ -104,12 +105,15 @@ def compare(
     settings: Settings | None = None,
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
+    sensors_out: Path | None = None,
 ) -> Comparison:
     """The park as is (baseline) against each scenario, paired with common random numbers.
 
     When `park` is None, the scenarios' common `base` is the park (else the default park).
     With `out`, writes comparison.json, comparison.csv, report.md, report.html, park.yaml and
     scenarios.json there (the finished replications too when interrupted or failing).
+    With `sensors_out`, what the sensors recorded in the first replication of each case is
+    written there, one subfolder per case (:mod:`twin.api.recording`).
 
     Raises:
         InputError: a park or scenario file that cannot be read or applied.
@@ -117,6 +121,7 @@ def compare(
     """
     base, loaded, cases = compare_cases(park, scenarios)
     labels = [case.label for case in cases[1:]]
+    named = list(zip(folder_names(["baseline", *labels]), cases, strict=True))
     settings = settings or Settings()
 
     def build(experiments: Sequence[Experiment]) -> Comparison:
@@ -134,6 +139,8 @@ def compare(
         lambda: build(run_cases(cases, settings, progress)),
         lambda folder, comparison: write_comparison(folder, comparison, base, loaded),
         build,
+        sensors_out,
+        lambda folder, comparison: record_cases(folder, named, comparison.settings),
     )
 
 
@@ -148,6 +155,7 @@ def sweep(
     kpis: Sequence[str] = (),
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
+    sensors_out: Path | None = None,
 ) -> Sweep:
     """Replicate the park (under an optional scenario) at every point of a parameter grid.
 
@@ -160,6 +168,8 @@ def sweep(
         kpis: the KPIs to report; default: those of what is varied, and the trucks' wait.
         out: a folder for sweep.json, sweep.csv, report.md, report.html and park.yaml.
         progress: called with (replications done, planned).
+        sensors_out: a folder for what the sensors recorded in the first replication of each
+            point, one subfolder per point (:mod:`twin.api.recording`).
 
     Raises:
         UsageError: bad ``--vary`` syntax, unknown ``--kpi``.
@@ -199,7 +209,22 @@ def sweep(
         lambda: build(run_cases([case for _, case in grid], settings, progress)),
         lambda folder, result: write_sweep(folder, result, inputs.park),
         build,
+        sensors_out,
+        lambda folder, result: _record_sweep(folder, grid, varies, result.settings),
     )
+
+
+def _record_sweep(
+    folder: Path, grid: Sequence[tuple[tuple[Any, ...], Case]], varies: Any, settings: Settings
+) -> None:
+    """Each point's sensors in ``point-NNN/``, and ``points.csv`` naming their values."""
+    width = max(3, len(str(len(grid))))
+    named: list[NamedCase] = [
+        (f"point-{k + 1:0{width}d}", case) for k, (_, case) in enumerate(grid)
+    ]
+    record_cases(folder, named, settings)
+    rows = [(sub, *point) for (sub, _), (point, _) in zip(named, grid, strict=True)]
+    write_points(folder, labels_of(varies), rows)
 
 
 # --------------------------------------------------------------------------- n1

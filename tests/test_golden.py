@@ -1,7 +1,10 @@
-"""The simulated numbers stay bit-identical to a stored copy made before the architecture work.
+"""The simulated numbers stay bit-identical to a stored copy.
 
-The references in tests/data/golden/ were written by ``bench/make_golden.py`` from the code as it
-was before the architecture work began. Any change to them must be a deliberate change of the model.
+The references in tests/data/golden/ were written by ``bench/make_golden.py``; any change to them
+must be a deliberate change of the model. Those in tests/data/golden/feeder-only/ are the bundled
+parks' numbers from before the parks had a power network: the same parks with the network taken
+away (the bundled scenario feeder-only) must still give them, bit for bit, so a park without
+`power.network` behaves exactly as it did.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from typing import Any
 import pytest
 
 import twin
+from twin.io.inputs import resolve_inputs
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
+FEEDER_ONLY = GOLDEN / "feeder-only"
 CASES = {
     "yen-binh": ("yen-binh", None),
     "demo-small": ("demo-small", None),
@@ -36,15 +41,28 @@ def _bits(value: Any) -> Any:
     return value
 
 
-@pytest.mark.parametrize("stem", sorted(CASES))
-def test_kpis_are_bit_identical_to_the_stored_copy(stem: str) -> None:
-    park, scenario = CASES[stem]
-    expected = json.loads((GOLDEN / f"{stem}.kpis.json").read_text(encoding="utf-8"))
-    got = twin.run(park, scenario, twin.Settings(**SETTINGS)).to_dict()
+def _assert_bit_identical(got: dict[str, Any], expected: dict[str, Any]) -> None:
     assert {k: got[k] for k in HEADER} == {k: expected[k] for k in HEADER}
     assert sorted(got["kpis"]) == sorted(expected["kpis"])
     for name, summary in expected["kpis"].items():
         assert _bits(got["kpis"][name]) == _bits(summary), name
+
+
+@pytest.mark.parametrize("stem", sorted(CASES))
+def test_kpis_are_bit_identical_to_the_stored_copy(stem: str) -> None:
+    park, scenario = CASES[stem]
+    expected = json.loads((GOLDEN / f"{stem}.kpis.json").read_text(encoding="utf-8"))
+    _assert_bit_identical(twin.run(park, scenario, twin.Settings(**SETTINGS)).to_dict(), expected)
+
+
+@pytest.mark.parametrize("stem", sorted(CASES))
+def test_without_its_network_a_park_gives_its_numbers_from_before_the_network(stem: str) -> None:
+    park, scenario = CASES[stem]
+    plain = resolve_inputs(park, "feeder-only").park
+    assert plain.power is not None and plain.power.network is None
+    expected = json.loads((FEEDER_ONLY / f"{stem}.kpis.json").read_text(encoding="utf-8"))
+    got = twin.run(plain, scenario, twin.Settings(**SETTINGS)).to_dict()
+    _assert_bit_identical(got, expected)
 
 
 def test_the_comparison_detects_a_one_ulp_change() -> None:

@@ -208,8 +208,8 @@ def test_a_what_if_runs_and_shows_its_verdict(
     with browser(1280, 720) as driver:
         open_page(driver, url + "/")
         # demo-small's own bundled scenario (yen-binh's are not offered for it)
-        verdict = run_what_if(driver, "demo-ring", days="0.5", replications="3")
-        assert verdict.startswith("demo-ring: ")
+        verdict = run_what_if(driver, "demo-cable-fault", days="0.5", replications="3")
+        assert verdict.startswith("demo-cable-fault: ")
         rows = driver.find_elements(By.CSS_SELECTOR, "#whatif-table tbody tr")
         assert any(r.text.startswith("trucks.arrived") for r in rows)
         shoot(driver, "whatif-1280x720.png")

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import twin.api
+import twin.api.analyses
 import twin.calibration
 from cli import app
 from twin.calibration.sample import sensor_tables, write_sensors
@@ -131,7 +132,7 @@ def test_a_report_folder_holding_other_files_is_refused_before_fitting(
     report.mkdir()
     (report / "notes.txt").write_text("mine")
     fits = []
-    monkeypatch.setattr(twin.api, "calibrate_source", lambda *a: fits.append(a))
+    monkeypatch.setattr(twin.api.analyses, "calibrate_source", lambda *a: fits.append(a))
     code, output = _calibrate(sensors, tmp_path / "fitted.yaml", report)
     assert code == 2 and "notes.txt" in output and "Traceback" not in output
     assert not fits and not (tmp_path / "fitted.yaml").exists()
@@ -156,7 +157,7 @@ def test_an_interrupted_calibration_leaves_the_earlier_report(
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(twin.api, "calibrate_source", interrupted)
+    monkeypatch.setattr(twin.api.analyses, "calibrate_source", interrupted)
     code, _ = _calibrate(sensors, park, report)
     assert code == 130 and _unchanged(report, park, before)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fitted.yaml", "report"]

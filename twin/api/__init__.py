@@ -17,6 +17,7 @@ from twin.experiment.results import Experiment
 from twin.experiment.runner import (
     Interrupted,
     ReplicationError,
+    check_horizons,
     check_kpi_names,
     choose_warmup_for,
     kpi_names,
@@ -144,10 +145,12 @@ def simulate(
         The recorded run: truck visits and utility series as numpy arrays.
 
     Raises:
-        InputError: a park or scenario that cannot be read, or is not valid.
+        InputError: a park or scenario that cannot be read, or is not valid, or an event
+            after the horizon.
         UsageError: a setting out of range (e.g. ``days <= 0``), named as here.
     """
     inputs = resolve_inputs(park, scenario)
+    case = Case(inputs.park, inputs.events, inputs.scenario_name)
     auto = isinstance(warmup_days, str) and warmup_days.strip().lower() == "auto"
     warmup: Any = 0.0 if auto else warmup_days  # Settings says what is wrong with other text
     settings = Settings(
@@ -158,8 +161,8 @@ def simulate(
         warmup_auto=auto,
         first_replication=replication,
     )
+    check_horizons([case], settings.days)
     if auto:
-        case = Case(inputs.park, inputs.events, inputs.scenario_name)
         chosen = choose_warmup_for([case], settings).days
         settings = dataclasses.replace(settings, warmup_days=chosen, warmup_auto=False)
     spec = settings.spec(replication)
@@ -361,6 +364,7 @@ def n1(
     """
     inputs = resolve_inputs(park, scenario)
     settings = settings or Settings()
+    check_horizons([Case(inputs.park, inputs.events, inputs.scenario_name)], settings.days)
     spec = settings.spec(0)
     return _experiment_result(
         out,

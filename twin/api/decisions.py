@@ -19,7 +19,6 @@ from twin.experiment.optimize import (
     make_candidates,
 )
 from twin.experiment.pareto import ParetoSet, evaluate
-from twin.experiment.runner import events_after_horizon
 from twin.experiment.search import FINALISTS_FIRST, search_finalists
 from twin.experiment.selection import Selection
 from twin.experiment.settings import Settings
@@ -28,6 +27,7 @@ from twin.io.inputs import Inputs, resolve_inputs
 from twin.io.load import load_problem
 from twin.io.result_folder import ResultFolder
 from twin.model.problem import DecisionProblem
+from twin.model.scenario import check_horizon
 from twin.model.schema import Park
 from twin.reports.optimize import write_decision
 
@@ -65,9 +65,7 @@ def prepare(problem: DecisionProblem, source: str, park: Park | None = None) -> 
         park if park is not None else _relative(problem.base, source) or DEFAULT_PARK
     )
     inputs = resolve_inputs(base, _relative(problem.scenario, source))
-    late = events_after_horizon(inputs.events, problem.settings.days)
-    if late:
-        raise InputError(source, late[0], place="settings.days")
+    check_horizon(inputs.events, problem.settings.days, source, place="settings.days")
     check_kpis(problem, inputs.park, source)
     return inputs
 

@@ -1,0 +1,118 @@
+"""No silent wrong answers: input that would be ignored is refused, naming what and why.
+
+A scenario event that starts after the horizon ends would change nothing, so every command
+that simulates a scenario (and the web what-if) refuses it with exit 2 / HTTP 400, naming the
+event and the ``--days`` that would cover it.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+import cli
+from twin.errors import InputError
+from twin.model.scenario import check_horizon, days_to_cover
+from twin.model.schema import Scenario
+
+runner = CliRunner()
+
+LATE_OUTAGE = {
+    "scenario": {"name": "late-outage"},
+    "base": "demo-small",
+    "events": [
+        {"outage": "sub1", "from": {"day": 0, "at": "10:00"}, "duration_h": 2},
+        {"outage": "fd2", "from": {"day": 4, "at": "23:30"}, "duration_h": 1},
+    ],
+}
+
+
+def events_of(document):
+    return Scenario.model_validate(document).events
+
+
+def test_days_to_cover_counts_whole_days_from_day_zero():
+    assert days_to_cover(()) == 0
+    assert days_to_cover(events_of(LATE_OUTAGE)) == 5
+    first_minute = {**LATE_OUTAGE, "events": [{"flow": "in-f1", "from": {"day": 3}, "factor": 2}]}
+    assert days_to_cover(events_of(first_minute)) == 4
+
+
+def test_an_event_inside_the_horizon_passes_and_one_after_it_is_named():
+    events = events_of(LATE_OUTAGE)
+    check_horizon(events, 5, "late.yaml")  # day 4 at 23:30 is inside a 5-day horizon
+    check_horizon(events, 4.99, "late.yaml")  # 4.99 days end at 23:45 of day 4
+    with pytest.raises(InputError) as caught:
+        check_horizon(events, 4.5, "late.yaml")
+    text = caught.value.text()
+    assert text.startswith("late.yaml: the outage of 'fd2' from day 4 at 23:30 starts after")
+    assert "sub1" not in text  # the outage inside the horizon is not blamed
+    assert "`days` 5 or more" in text
+
+
+def test_several_late_events_are_all_named():
+    events = events_of(LATE_OUTAGE)
+    with pytest.raises(InputError, match=r"'sub1' from day 0 .*; the outage of 'fd2'.* 5 or more"):
+        check_horizon(events, 0.25, "late.yaml")
+
+
+@pytest.fixture
+def late_scenario(tmp_path):
+    path = tmp_path / "late.yaml"
+    path.write_text(yaml.safe_dump(LATE_OUTAGE, allow_unicode=True), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "demo-small", "-s", "{s}", "-r", "1", "--out", "{out}"],
+        ["run", "demo-small", "-s", "{s}", "-r", "1", "--json"],
+        ["compare", "demo-small", "{s}", "-r", "2", "--out", "{out}"],
+        ["compare", "demo-small", "{s}", "-r", "2", "--json"],
+        [
+            "sweep",
+            "demo-small",
+            "-s",
+            "{s}",
+            "--vary",
+            "logistics.dock_groups[id=f1-docks].docks=2,3",
+        ],
+        ["render", "demo-small", "-s", "{s}", "--out", "{out}.png"],
+        ["n1", "demo-small", "-s", "{s}", "--out", "{out}"],
+    ],
+    ids=["run", "run-json", "compare", "compare-json", "sweep", "render", "n1"],
+)
+def test_every_command_refuses_an_event_after_the_horizon(command, late_scenario, tmp_path):
+    out = tmp_path / "out"
+    args = [a.format(s=late_scenario, out=out) for a in command]
+    result = runner.invoke(cli.app, [*args, "--days", "2"])
+    assert result.exit_code == 2, result.output
+    assert "the outage of 'fd2' from day 4 at 23:30" in result.output
+    assert "--days 5 or more" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() and not (tmp_path / "out.png").exists()
+
+
+def test_optimize_refuses_an_event_after_its_horizon(late_scenario, tmp_path):
+    problem = tmp_path / "problem.yaml"
+    problem.write_text(
+        yaml.safe_dump(
+            {
+                "problem": {"name": "late"},
+                "base": "demo-small",
+                "scenario": late_scenario,
+                "variables": [
+                    {"path": "logistics.dock_groups[id=f1-docks].docks", "values": [2, 3]}
+                ],
+                "objective": {"minimize": "docks.f1-docks.wait_mean_min"},
+                "selection": {"indifference": 1.0},
+                "settings": {"days": 2, "warmup_days": 0.25, "seed": 0},
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli.app, ["optimize", str(problem)])
+    assert result.exit_code == 2, result.output
+    assert "settings.days" in result.output and "'fd2' from day 4 at 23:30" in result.output

@@ -226,6 +226,24 @@ def test_a_what_if_runs_and_shows_its_verdict(
         assert console_errors(driver) == []
 
 
+def test_the_what_if_form_simulates_long_enough_for_the_chosen_events(
+    served: tuple[str, Feed, Services],
+) -> None:
+    url, _, _ = served
+    with browser(1280, 720) as driver:
+        open_page(driver, url + "/")
+        driver.find_element(By.ID, "tab-whatif").click()
+        outage = "input[value='substation-outage']"
+        wait(lambda: driver.find_elements(By.CSS_SELECTOR, outage), 10, "list")
+        days = driver.find_element(By.ID, "whatif-days")
+        assert days.get_attribute("value") == "2"
+        driver.find_element(By.CSS_SELECTOR, outage).click()
+        assert days.get_attribute("value") == "3"  # its outage starts on day 2
+        driver.find_element(By.CSS_SELECTOR, "input[value='peak-season']").click()
+        assert days.get_attribute("value") == "3"
+        assert console_errors(driver) == []
+
+
 def test_a_bad_upload_shows_its_error_on_the_page(
     served: tuple[str, Feed, Services], tmp_path: Path
 ) -> None:

@@ -330,7 +330,7 @@ async def compare_endpoint(request: Request, services: Services) -> Any:
         raise BadRequest(f"{unknown[0]}: unknown field (known: scenarios, days, replications)")
     days = _whole(body, "days", 2.0, MAX_DAYS, integer=False)
     reps = int(_whole(body, "replications", 5, MAX_REPLICATIONS, integer=True))
-    chosen = await asyncio.to_thread(scenarios.choices, services.park, body.get("scenarios"))
+    chosen = await asyncio.to_thread(scenarios.choices, services.park, body.get("scenarios"), days)
     job = services.jobs.submit([c.name for c in chosen], [c.document for c in chosen], days, reps)
     return JSONResponse({"job": job.id}, status_code=202)
 

@@ -22,7 +22,7 @@ from twin.errors import InputError
 from twin.io.documents import Lines
 from twin.io.load import bundled_scenarios, load_scenario, read_document, validate_data
 from twin.io.output import atomic_write_bytes
-from twin.model.scenario import apply_scenario, check_events
+from twin.model.scenario import apply_scenario, check_events, check_horizon, days_to_cover
 from twin.model.schema import Park, Scenario
 
 MAX_UPLOAD_BYTES = 256 * 1024
@@ -41,7 +41,11 @@ class Choice:
 
 
 def bundled_list(park: Park) -> list[dict[str, Any]]:
-    """The bundled scenarios, each with whether it applies to the served park (and why not)."""
+    """The bundled scenarios, each with whether it applies to the served park (and why not).
+
+    Each entry's ``min_days`` is the shortest horizon, in whole days, in which all its events
+    start (0 with none): the what-if form simulates at least that long.
+    """
     out = []
     for name in bundled_scenarios():
         entry: dict[str, Any] = {"name": name, "applies": True}
@@ -49,6 +53,7 @@ def bundled_list(park: Park) -> list[dict[str, Any]]:
             scenario = load_scenario(name)
             entry["title"] = scenario.scenario.name
             entry["description"] = scenario.scenario.description
+            entry["min_days"] = days_to_cover(scenario.events)
             _apply(park, scenario, name)
         except InputError as exc:
             entry["applies"] = False
@@ -107,6 +112,7 @@ def check_upload(park: Park, name: str | None, data: bytes) -> dict[str, Any]:
         "name": scenario.scenario.name,
         "description": scenario.scenario.description,
         "document": document,
+        "min_days": days_to_cover(scenario.events),
     }
 
 
@@ -144,12 +150,18 @@ def _refuse_aliases(name: str, data: bytes) -> None:
         return  # the reader reports the syntax or encoding error with its line
 
 
-def choices(park: Park, items: Any) -> list[Choice]:
+def choices(park: Park, items: Any, days: float | None = None) -> list[Choice]:
     """The scenarios of a compare request: bundled names or scenario documents.
 
+    Args:
+        park: the served park.
+        items: the request's ``scenarios``.
+        days: the request's horizon; every scenario's events must start within it.
+
     Raises:
-        InputError: not a list, empty, too many, an unknown name, or a document that fails
-            validation or does not apply to the park (named ``scenarios[i]``).
+        InputError: not a list, empty, too many, an unknown name, a document that fails
+            validation or does not apply to the park, or an event after the horizon (named
+            ``scenarios[i]``).
     """
     if not isinstance(items, Sequence) or isinstance(items, str | bytes) or not items:
         raise InputError("request", "must be a non-empty list of names or documents", "scenarios")
@@ -176,5 +188,7 @@ def choices(park: Park, items: Any) -> list[Choice]:
         else:
             raise InputError("request", "must be a bundled name or a scenario document", place)
         _apply(park, scenario, source)
+        if days is not None:
+            check_horizon(scenario.events, days, "request", place)
         out.append(Choice(scenario.scenario.name, document))
     return out

@@ -7,6 +7,9 @@ event and the ``--days`` that would cover it.
 
 from __future__ import annotations
 
+import html
+import json
+
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -116,3 +119,30 @@ def test_optimize_refuses_an_event_after_its_horizon(late_scenario, tmp_path):
     result = runner.invoke(cli.app, ["optimize", str(problem)])
     assert result.exit_code == 2, result.output
     assert "settings.days" in result.output and "'fd2' from day 4 at 23:30" in result.output
+
+
+def test_a_sweep_parameter_that_changes_nothing_is_named_in_every_output(tmp_path):
+    base = ["sweep", "demo-small", "--days", "0.2", "--warmup-days", "0.1", "-r", "1"]
+    flat = [
+        *base,
+        "--vary",
+        "park.description=a,b",
+        "--vary",
+        "logistics.dock_groups[id=f1-docks].docks=1,3",
+    ]
+    note = "the parameter 'park.description=a,b' changed no KPI"
+    table = runner.invoke(cli.app, [*flat, "--out", str(tmp_path / "out")])
+    assert table.exit_code == 0, table.output
+    assert f"warning: {note}" in table.output
+    assert "docks=1,3" not in table.output.split("warning:")[1]  # the docks do change the waits
+    doc = json.loads(runner.invoke(cli.app, [*flat, "--json"]).output)
+    assert [w for w in doc["warnings"] if "changed no KPI" in w] == [
+        note + ": every value gave exactly the same numbers (the simulation does not read "
+        "this field, or the values act alike)"
+    ]
+    assert note in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert note in html.unescape((tmp_path / "out" / "report.html").read_text(encoding="utf-8"))
+    docks = runner.invoke(
+        cli.app, [*base, "--vary", "logistics.dock_groups[id=f1-docks].docks=1,3"]
+    )
+    assert docks.exit_code == 0 and "changed no KPI" not in docks.output

@@ -24,7 +24,13 @@ from twin.experiment.runner import (
     run_cases,
 )
 from twin.experiment.settings import Case, Settings, Workers
-from twin.experiment.sweeps import Sweep, default_kpis, parse_varies, sweep_cases
+from twin.experiment.sweeps import (
+    Sweep,
+    default_kpis,
+    parse_varies,
+    sweep_cases,
+    unchanged_parameters,
+)
 from twin.experiment.workload import expected_result_bytes
 from twin.io.inputs import (
     ParkSource,
@@ -317,6 +323,9 @@ def sweep(
     def build(experiments: Sequence[Experiment]) -> Sweep:
         first = experiments[0]
         extra = {k: v for k, v in first.extra.items() if k != "failed_replications"}
+        unchanged = unchanged_parameters(varies, points, experiments)
+        if unchanged:
+            extra["warnings"] = [*extra.get("warnings", []), *unchanged]
         return Sweep(
             inputs.park.park.name,
             inputs.scenario_name,

@@ -389,7 +389,7 @@ def test_off_loopback_a_request_without_the_token_is_refused(tmp_path: Path) -> 
 def test_find_the_best_shows_the_answer_and_its_certificate(
     served: tuple[str, Feed, Services], shoot: Shoot, tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    from tests.test_optimize import problem
+    from tests.optimize_problems import problem
 
     url, _, _ = served
     path = tmp_path / "docks.json"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from tests.load_helpers import dump
 from tests.networks import ring_data
-from tests.test_load_errors import dump
 from web.app import create_app
 from web.server import build_services
 

@@ -7,6 +7,7 @@ event and the ``--days`` that would cover it.
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 import cli
 from twin.errors import InputError
+from twin.io.bundled import data_root
 from twin.model.scenario import check_horizon, days_to_cover
 from twin.model.schema import Scenario
 
@@ -146,3 +148,92 @@ def test_a_sweep_parameter_that_changes_nothing_is_named_in_every_output(tmp_pat
         cli.app, [*base, "--vary", "logistics.dock_groups[id=f1-docks].docks=1,3"]
     )
     assert docks.exit_code == 0 and "changed no KPI" not in docks.output
+
+
+# --------------------------------------------------------------------------- every problem at once
+
+DEMO = yaml.safe_load((data_root() / "assets" / "parks" / "demo-small.yaml").read_text("utf-8"))
+
+
+def validate_file(document, tmp_path, name="bad.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    result = runner.invoke(cli.app, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    return str(path), result.stderr.splitlines()
+
+
+def test_validation_lists_every_problem_each_naming_file_line_and_field(tmp_path):
+    park = copy.deepcopy(DEMO)
+    park["buildings"][0]["kind"] = "factry"
+    park["buildings"][1]["height_m"] = -3
+    park["logistics"]["gates"][0]["lanes"] = 0
+    park["logistics"]["dock_groups"][0]["docks"] = "three"
+    name, lines = validate_file(park, tmp_path)
+    assert len(lines) == 4
+    assert lines[0].startswith(f"parktwin: {name}:")
+    assert all(line.startswith(f"  {name}:") for line in lines[1:])
+    text = "\n".join(lines)
+    assert "buildings[0].kind (id=f1): input should be 'factory', " in text
+    assert "got 'factry'; did you mean 'factory'?" in text
+    assert "buildings[1].height_m (id=f2): " in text and "got -3" in text
+    assert "logistics.gates[0].lanes (id=g1): " in text
+    assert "logistics.dock_groups[0].docks (id=f1-docks): " in text
+
+
+def test_rules_broken_across_the_park_are_all_listed(tmp_path):
+    park = copy.deepcopy(DEMO)
+    for i, flow in enumerate(park["logistics"]["flows"]):
+        flow["gate"] = f"nowhere-{i}"
+    _, lines = validate_file(park, tmp_path)
+    flows = len(park["logistics"]["flows"])
+    assert len(lines) == flows
+    for i in range(flows):
+        assert (
+            sum(f"logistics.flows[{i}].gate" in line and f"nowhere-{i}" in line for line in lines)
+            == 1
+        )
+
+
+def test_more_than_twenty_problems_show_twenty_and_a_count(tmp_path):
+    park = copy.deepcopy(DEMO)
+    template = park["buildings"][0]
+    park["buildings"] = [{**template, "id": f"b{i}", "height_m": -1} for i in range(25)]
+    _, lines = validate_file(park, tmp_path)
+    assert len(lines) == 21
+    assert lines[-1] == "  ... and 5 more problems"
+    assert all("height_m" in line for line in lines[:-1])
+
+
+@pytest.mark.parametrize(
+    ("event", "expected", "absent"),
+    [
+        (  # the issue's case: the hint lists the fields as files spell them ('from', not 'at')
+            {"outage": "sub1", "from": {"day": 1}, "duration_min": 30},
+            "unknown field 'duration_min'; did you mean 'duration_h' (required here, and missing)?"
+            " (the fields here: outage, from, duration_h)",
+            "required field 'duration_h'",
+        ),
+        (  # a typo of the missing field is paired with it, once
+            {"outage": "sub1", "form": {"day": 1}, "duration_h": 2},
+            "unknown field 'form'; did you mean 'from' (required here, and missing)?",
+            "required field 'from'",
+        ),
+        (  # an outage is not told about a rate event's fields
+            {"outage": "sub1", "from": {"day": 1}, "duration": 2},
+            "unknown field 'duration'; did you mean 'duration_h' (required here, and missing)?",
+            "factor",
+        ),
+    ],
+)
+def test_did_you_mean_suggests_only_fields_valid_where_the_bad_key_sits(
+    tmp_path, event, expected, absent
+):
+    scenario = {"scenario": {"name": "x"}, "events": [event]}
+    _, lines = validate_file(scenario, tmp_path)
+    text = "\n".join(lines)
+    assert len(lines) == 1, text
+    field = expected.split("'")[1]
+    assert f"events[0].{field}: {expected}" in text
+    assert absent not in text

@@ -52,6 +52,7 @@ from console.options import (
 )
 from console.signals import interrupt_on_sigterm, stop_on_signals
 from console.tables import (
+    echo_notes,
     forecast_lines,
     print_calibration,
     print_comparison,
@@ -117,20 +118,19 @@ def run(
 
     from console.experiment import settings_of
     from twin import api
-    from twin.experiment.results import describe_choices
 
     settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
         result = api.run(park, scenario, settings, out=out, progress=bar)
     if json_out:
         typer.echo(result.to_json())
+        echo_notes(result.to_dict(), warnings_only=True)
     else:
         doc = result.to_dict()
         if kpi:
             doc["kpis"] = {k: v for k, v in doc["kpis"].items() if k in kpi}
         print_kpis(doc, show_all or bool(kpi))
-        for line in describe_choices(doc):
-            typer.echo(line)
+        echo_notes(doc)
         if out is not None:
             typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
 
@@ -175,6 +175,7 @@ def compare(
         result = api.compare(park, scenarios, settings, out=out, progress=bar)
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        echo_notes(result.to_dict(), warnings_only=True)
         return
     print_comparison(result, show_all)
     if out is not None:
@@ -222,6 +223,7 @@ def sweep(
                            progress=bar)  # fmt: skip
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        echo_notes(result.to_dict(), warnings_only=True)
         return
     print_sweep(result)
     if out is not None:
@@ -455,17 +457,20 @@ def validate(
 ) -> None:
     """Check park and scenario files and print what is wrong."""
     from twin.errors import InputError
-    from twin.io.inputs import check_file
+    from twin.io.inputs import checked_file
+    from twin.model.sanity import sanity_warnings
 
     failed = 0
     for source in files:
         try:
-            kind, name = check_file(source)
+            kind, name, park = checked_file(source)
         except InputError as exc:
             typer.echo(f"parktwin: {exc}", err=True)
             failed += 1
         else:
             typer.echo(f"ok: {source} ({kind} '{name}')")
+            for warning in sanity_warnings(park):
+                typer.echo(f"warning: {source}: {warning}", err=True)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 

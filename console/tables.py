@@ -114,12 +114,25 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
     Console().print(table)
 
 
+def echo_notes(doc: dict[str, Any], warnings_only: bool = False) -> None:
+    """What a result's document notes for people: its warnings on stderr, the rest on stdout.
+
+    Args:
+        doc: a kpis.json, comparison.json or sweep.json document.
+        warnings_only: only the warnings (beside a JSON document on stdout, which has them too).
+    """
+    from twin.experiment.results import describe_choices
+
+    for line in describe_choices(doc):
+        warning = line.startswith("warning: ")
+        if warning or not warnings_only:
+            typer.echo(line, err=warning)
+
+
 def print_comparison(comparison: Any, show_all: bool) -> None:
     """The comparison table (significant changes first) and one verdict line per scenario."""
     from rich.console import Console
     from rich.table import Table
-
-    from twin.experiment.results import describe_choices
 
     doc = comparison.to_dict()
     summary = comparison.summary_table(show_all)
@@ -148,8 +161,7 @@ def print_comparison(comparison: Any, show_all: bool) -> None:
             table.add_row(row["kpi"], row["unit"], row["baseline"], *cells)
     console = Console()
     console.print(table)
-    for line in describe_choices(doc):
-        typer.echo(line)
+    echo_notes(doc)
     for line in comparison.verdicts():
         typer.echo(line)
 
@@ -159,7 +171,6 @@ def print_sweep(result: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from twin.experiment.results import describe_choices
     from twin.experiment.sweeps import labels_of
     from twin.text import fmt
 
@@ -202,8 +213,7 @@ def print_sweep(result: Any) -> None:
             cells.append("█" * round(12 * max(mean or 0.0, 0.0) / top))
         table.add_row(*cells)
     Console().print(table)
-    for line in describe_choices(doc):
-        typer.echo(line)
+    echo_notes(doc)
 
 
 def print_calibration(rows: list[Any], name: str) -> None:

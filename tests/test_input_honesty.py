@@ -17,9 +17,11 @@ from typer.testing import CliRunner
 
 import cli
 from twin.errors import InputError
-from twin.io.bundled import data_root
+from twin.io.bundled import bundled_parks, data_root
+from twin.io.load import load_park
+from twin.model.sanity import sanity_warnings
 from twin.model.scenario import check_horizon, days_to_cover
-from twin.model.schema import Scenario
+from twin.model.schema import Park, Scenario
 
 runner = CliRunner()
 
@@ -137,7 +139,7 @@ def test_a_sweep_parameter_that_changes_nothing_is_named_in_every_output(tmp_pat
     assert table.exit_code == 0, table.output
     assert f"warning: {note}" in table.output
     assert "docks=1,3" not in table.output.split("warning:")[1]  # the docks do change the waits
-    doc = json.loads(runner.invoke(cli.app, [*flat, "--json"]).output)
+    doc = json.loads(runner.invoke(cli.app, [*flat, "--json"]).stdout)
     assert [w for w in doc["warnings"] if "changed no KPI" in w] == [
         note + ": every value gave exactly the same numbers (the simulation does not read "
         "this field, or the values act alike)"
@@ -237,3 +239,85 @@ def test_did_you_mean_suggests_only_fields_valid_where_the_bad_key_sits(
     field = expected.split("'")[1]
     assert f"events[0].{field}: {expected}" in text
     assert absent not in text
+
+
+# --------------------------------------------------------------------------- unit sanity
+
+
+def odd(change):
+    """demo-small with one implausible figure (made with plain dicts, not the code under test)."""
+    park = copy.deepcopy(DEMO)
+    change(park)
+    return Park.model_validate(park)
+
+
+def _factory_of_watts(p):
+    p["buildings"][0]["power"].update(base_kw=1.0, shift_kw=0.5)
+
+
+def _far_building(p):
+    p["buildings"][1]["footprint"] = [[x + 50_000, y] for x, y in p["buildings"][1]["footprint"]]
+
+
+ODD = {
+    "feeder above its substation": (
+        lambda p: p["power"]["feeders"][0].update(capacity_mw=10_000),
+        "power.feeders[0] (id=fd1).capacity_mw: 10000 MW is more than its substation 'sub1' "
+        "(12 MW)",
+    ),
+    "factory under 10 kW": (
+        _factory_of_watts,
+        "buildings[0] (id=f1).power: a factory drawing at most 1.5 kW",
+    ),
+    "dock service under a minute": (
+        lambda p: p["logistics"]["dock_groups"][0].update(
+            service={"dist": "constant", "value": 0.4}
+        ),
+        "logistics.dock_groups[0] (id=f1-docks).service: a mean of 0.4 min",
+    ),
+    "10,000 trucks an hour": (
+        lambda p: p["logistics"]["flows"][0].update(rate_per_hour=10_000),
+        "logistics.flows[0] (id=in-f1): 10,000 trucks in its busiest hour",
+    ),
+    "road at 190 km/h": (
+        lambda p: p["logistics"]["roads"][0].update(speed_kmh=190),
+        "logistics.roads[0] (id=r-main).speed_kmh: 190 km/h",
+    ),
+    "building 50 km away": (_far_building, "buildings[1] (id=f2): 50 km from the middle"),
+}
+
+
+@pytest.mark.parametrize("case", list(ODD))
+def test_each_implausible_figure_is_warned_about_alone(case):
+    change, expected = ODD[case]
+    warnings = sanity_warnings(odd(change))
+    assert len(warnings) == 1 and warnings[0].startswith(expected), warnings
+
+
+def test_limits_are_loose_enough_for_real_parks():
+    for name in bundled_parks():
+        assert sanity_warnings(load_park(name)) == [], name
+    edge = odd(lambda p: p["power"]["feeders"][0].update(capacity_mw=12))  # equal: plausible
+    assert sanity_warnings(edge) == []
+
+
+def test_warnings_are_shown_and_the_command_still_succeeds(tmp_path):
+    path = tmp_path / "odd.yaml"
+    park = copy.deepcopy(DEMO)
+    park["power"]["feeders"][0]["capacity_mw"] = 10_000
+    path.write_text(yaml.safe_dump(park, allow_unicode=True), encoding="utf-8")
+    note = "power.feeders[0] (id=fd1).capacity_mw: 10000 MW is more than its substation"
+    checked = runner.invoke(cli.app, ["validate", str(path)])
+    assert checked.exit_code == 0
+    assert f"warning: {path}: {note}" in checked.stderr and note not in checked.stdout
+    quick = ["--days", "0.1", "--warmup-days", "0", "-r", "1"]
+    out = tmp_path / "run"
+    table = runner.invoke(cli.app, ["run", str(path), *quick, "--out", str(out)])
+    assert table.exit_code == 0 and f"warning: {note}" in table.stderr
+    assert note in (out / "report.md").read_text(encoding="utf-8")
+    as_json = runner.invoke(cli.app, ["run", str(path), *quick, "--json"])
+    assert any(w.startswith(note) for w in json.loads(as_json.stdout)["warnings"])
+    assert f"warning: {note}" in as_json.stderr
+    compared = runner.invoke(cli.app, ["compare", str(path), "peak-season", *quick, "--json"])
+    assert compared.exit_code == 0, compared.output
+    assert any(w.startswith(note) for w in json.loads(compared.stdout)["warnings"])

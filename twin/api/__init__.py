@@ -13,7 +13,7 @@ from twin.calibration import Calibration
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
 from twin.experiment.n1 import n1_analysis
-from twin.experiment.results import Experiment
+from twin.experiment.results import Experiment, all_warnings
 from twin.experiment.runner import (
     Interrupted,
     ReplicationError,
@@ -267,6 +267,9 @@ def compare(
         failed = [f for e in experiments for f in e.extra.get("failed_replications", [])]
         if failed:
             extra["failed_replications"] = failed
+        warnings = all_warnings(experiments)
+        if warnings:
+            extra["warnings"] = warnings
         return Comparison(first, list(experiments[1:]), labels, first.settings, extra)
 
     return _experiment_result(
@@ -323,9 +326,9 @@ def sweep(
     def build(experiments: Sequence[Experiment]) -> Sweep:
         first = experiments[0]
         extra = {k: v for k, v in first.extra.items() if k != "failed_replications"}
-        unchanged = unchanged_parameters(varies, points, experiments)
-        if unchanged:
-            extra["warnings"] = [*extra.get("warnings", []), *unchanged]
+        warnings = [*all_warnings(experiments), *unchanged_parameters(varies, points, experiments)]
+        if warnings:
+            extra["warnings"] = warnings
         return Sweep(
             inputs.park.park.name,
             inputs.scenario_name,

@@ -8,6 +8,7 @@ of experiments. Each result owns its conversions: ``to_dict`` (the JSON document
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -121,6 +122,11 @@ def kpi_stats(kpi: str, values: list[float]) -> dict[str, Any]:
         "ci95_high": s.ci95[1],
         "replications": len(values),
     }
+
+
+def all_warnings(experiments: Sequence[Experiment]) -> list[str]:
+    """The warnings of several experiments (a comparison's cases, a sweep's points), once each."""
+    return list(dict.fromkeys(w for e in experiments for w in e.extra.get("warnings", [])))
 
 
 def describe_choices(doc: dict[str, Any]) -> list[str]:

@@ -45,6 +45,7 @@ from twin.experiment.warmup import (
 )
 from twin.experiment.workload import check_workload
 from twin.model.assets import families
+from twin.model.sanity import sanity_warnings
 from twin.model.scenario import check_horizon
 from twin.model.schema import Event, Park
 from twin.sim.context import RunSpec
@@ -449,6 +450,9 @@ class _Runner:
             extra = dict(self.extra)
             if self.settings.first_replication:
                 extra["first_replication"] = self.settings.first_replication
+            warnings = sanity_warnings(case.park)
+            if warnings:
+                extra["warnings"] = [*extra.get("warnings", []), *warnings]
             missing = [i for i in self.planned if i not in self.kpis[c]]
             if missing or interrupted:
                 extra["complete"] = False

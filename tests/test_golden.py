@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import twin
+from twin.sim.kpi import kpi_range
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 CASES = {
@@ -48,7 +49,19 @@ def test_kpis_are_bit_identical_to_the_stored_copy(stem: str) -> None:
     assert {k: got[k] for k in HEADER} == {k: expected[k] for k in HEADER}
     assert sorted(got["kpis"]) == sorted(expected["kpis"])
     for name, summary in expected["kpis"].items():
-        assert _bits(got["kpis"][name]) == _bits(summary), name
+        assert _bits(got["kpis"][name]) == _bits(within_range(name, summary)), name
+
+
+def within_range(kpi: str, summary: dict[str, Any]) -> dict[str, Any]:
+    """The reference with its Student-t interval kept within the KPI's range, as output now is.
+
+    The references hold the plain t intervals; clipping them here (not in the files) keeps
+    the simulated numbers themselves checked against copies made before that change.
+    """
+    low, high = kpi_range(kpi)
+    lo, hi = summary["ci95"]
+    clipped = [lo if lo is None else max(low, lo), hi if hi is None else min(high, hi)]
+    return {**summary, "ci95": clipped}
 
 
 def test_the_comparison_detects_a_one_ulp_change() -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from twin.experiment.replication import PrecisionReport
 from twin.experiment.settings import Settings
 from twin.experiment.warmup import describe_warmup
-from twin.sim.kpi import unit_of
+from twin.sim.kpi import kpi_range, unit_of
 from twin.sim.trace import Trace, pandas_module
 from twin.stats import Summary, summarize
 from twin.text import json_number
@@ -53,13 +53,13 @@ class Experiment:
 
     def summary(self, kpi: str) -> Summary:
         """Statistics of one KPI over the replications."""
-        return summarize(self.values[kpi])
+        return summarize(self.values[kpi], kpi_range(kpi))
 
     def to_dict(self) -> dict[str, Any]:
         """The kpis.json document of SPEC.md."""
         kpis = {}
         for name, values in self.values.items():
-            s = summarize(values)
+            s = summarize(values, kpi_range(name))
             kpis[name] = {
                 "mean": json_number(s.mean),
                 "std": json_number(s.std),
@@ -112,7 +112,7 @@ class Experiment:
 
 def kpi_stats(kpi: str, values: list[float]) -> dict[str, Any]:
     """A table row of one KPI's statistics: kpi, unit, mean, std, ci95_low/high, replications."""
-    s = summarize(values)
+    s = summarize(values, kpi_range(kpi))
     return {
         "kpi": kpi,
         "unit": unit_of(kpi),
@@ -130,7 +130,8 @@ def all_warnings(experiments: Sequence[Experiment]) -> list[str]:
 
 
 def describe_choices(doc: dict[str, Any]) -> list[str]:
-    """Lines for people about what ``--warmup auto`` and ``-r auto`` chose, from a document."""
+    """Lines for people from a document: its warnings, what ``--warmup auto`` and ``-r auto``
+    chose, whether it is complete, and its notes (why the intervals are wide)."""
     lines = [f"warning: {w}" for w in doc.get("warnings", [])]
     if "warmup_choice" in doc:
         lines.append(describe_warmup(doc["warmup_choice"]))
@@ -140,4 +141,4 @@ def describe_choices(doc: dict[str, Any]) -> list[str]:
         missing = doc.get("missing_replications", [])
         why = "interrupted" if doc.get("interrupted") else "failed"
         lines.append(f"incomplete ({why}): replications {missing} are missing (null values)")
-    return lines
+    return lines + [f"note: {n}" for n in doc.get("notes", [])]

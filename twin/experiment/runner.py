@@ -53,6 +53,7 @@ from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis, declared_kpi_names
 from twin.sim.loadflow import solver
 from twin.sim.trace import Trace
+from twin.stats import few_replications_note
 
 Progress = Callable[[float, int], None]
 """Called with (replications done, replications planned); done may be fractional while a
@@ -453,6 +454,9 @@ class _Runner:
             warnings = sanity_warnings(case.park)
             if warnings:
                 extra["warnings"] = [*extra.get("warnings", []), *warnings]
+            note = few_replications_note(len(self.planned))
+            if note is not None:
+                extra["notes"] = [note]
             missing = [i for i in self.planned if i not in self.kpis[c]]
             if missing or interrupted:
                 extra["complete"] = False

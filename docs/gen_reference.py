@@ -7,9 +7,13 @@
 - ``reference/cli.md``: every ``parktwin`` command with its arguments and options, from the
   Typer app.
 
-It is a MkDocs hook (``hooks:`` in mkdocs.yml): :func:`on_files` adds the pages to the build
-without writing into ``docs/``. Run it as a script to print a page:
-``python docs/gen_reference.py reference/park-format.md``.
+- ``reference/api.md``: the Python API, ``docs/api-layout.md`` with each ``::: target`` line
+  replaced by the object's signature and docstring.
+
+The pages are committed, so that they read in the repository without a build step, and
+``tests/test_docs.py`` fails when one no longer matches the code. After changing the schema, a
+command or a docstring of the API, run ``python docs/gen_reference.py --write``;
+``--check`` lists stale pages; page names print those pages.
 """
 
 from __future__ import annotations
@@ -355,33 +359,174 @@ def cli_reference() -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- Python API page
+
+_LAYOUT = Path(__file__).resolve().parent / "api-layout.md"
+_SECTION = re.compile(r"^(Args|Arguments|Returns|Yields|Raises|Attributes|Examples?|Notes?):$")
+_SPHINX_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|mod|attr|data|exc|obj):`~?([^`]+)`")
+
+
+def _resolve(target: str) -> Any:
+    """The object a dotted path names: the longest importable module, then attributes."""
+    import importlib
+
+    parts = target.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ValueError(f"cannot import {target}")
+
+
+def _docstring_markdown(doc: str) -> list[str]:
+    """A Google-style docstring as Markdown: sections become bold titles, arguments a list."""
+    out: list[str] = []
+    section = ""
+    for raw in _SPHINX_ROLE.sub(r"`\1`", doc).replace("``", "`").splitlines():
+        line = raw.rstrip()
+        title = _SECTION.match(line.strip()) if not raw.startswith(" ") else None
+        if title:
+            section = title.group(1)
+            out += ["", f"**{section}**", ""]
+        elif section and line.startswith("    ") and not line.startswith("        "):
+            name, colon, rest = line.strip().partition(": ")
+            listed = colon and section in ("Args", "Arguments", "Attributes", "Raises")
+            out.append(f"- `{name}`: {rest}" if listed else f"- {line.strip()}")
+        elif section and line.startswith("        "):
+            out.append("  " + line.strip())
+        else:
+            section = "" if not line.strip() else section
+            out.append(line)
+    return out
+
+
+def _signature(name: str, obj: Any) -> str:
+    """``name(params) -> return`` with annotations as written in the code (not quoted)."""
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return name
+
+    def shown(annotation: Any) -> str:
+        if isinstance(annotation, str):
+            return annotation
+        return inspect.formatannotation(annotation)
+
+    params = []
+    star = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in signature.parameters.values())
+    for param in signature.parameters.values():
+        if param.kind is inspect.Parameter.KEYWORD_ONLY and not star:
+            params.append("*")
+            star = True
+        text = str(
+            param.replace(annotation=inspect.Parameter.empty, default=inspect.Parameter.empty)
+        )
+        if param.annotation is not inspect.Parameter.empty:
+            text += f": {shown(param.annotation)}"
+        if param.default is not inspect.Parameter.empty:
+            text += f" = {param.default!r}"
+        params.append(text)
+    text = f"{name}({', '.join(params)})"
+    if signature.return_annotation is not inspect.Signature.empty:
+        text += f" -> {shown(signature.return_annotation)}"
+    return text
+
+
+def _render_object(target: str, members: bool, level: int = 3) -> list[str]:
+    obj = _resolve(target)
+    name = target.rsplit(".", 1)[-1]
+    kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "attribute"
+    lines = [f"{'#' * level} `{name}` {{#{target}}}", "", f"*{kind}* `{target}`", ""]
+    if callable(obj):
+        lines += ["```python", _signature(name, obj), "```", ""]
+    lines += [*_docstring_markdown(inspect.getdoc(obj) or ""), ""]
+    if inspect.isclass(obj) and members:
+        for member_name, member in vars(obj).items():
+            if member_name.startswith("_") or not (inspect.getdoc(member) or "").strip():
+                continue
+            if isinstance(member, property | staticmethod | classmethod) or inspect.isfunction(
+                member
+            ):
+                lines += _render_member(target, member_name, getattr(obj, member_name), level + 1)
+    return lines
+
+
+def _render_member(owner: str, name: str, member: Any, level: int) -> list[str]:
+    lines = [f"{'#' * level} `{name}` {{#{owner}.{name}}}", ""]
+    if callable(member):
+        lines += ["```python", _signature(name, member), "```", ""]
+    return [*lines, *_docstring_markdown(inspect.getdoc(member) or ""), ""]
+
+
+def api_reference() -> str:
+    """The Python API page: docs/api-layout.md with each ``::: target`` rendered from its code."""
+    lines: list[str] = []
+    layout = _LAYOUT.read_text(encoding="utf-8").splitlines()
+    index = 0
+    while index < len(layout):
+        line = layout[index]
+        index += 1
+        if not line.startswith("::: "):
+            lines.append(line)
+            continue
+        members = True
+        while index < len(layout) and layout[index].startswith("    "):
+            members = members and "members: false" not in layout[index]
+            index += 1
+        lines += _render_object(line[4:].strip(), members)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
+
+
 PAGES: dict[str, Callable[[], str]] = {
     "reference/park-format.md": park_reference,
     "reference/scenario-format.md": scenario_reference,
     "reference/cli.md": cli_reference,
+    "reference/api.md": api_reference,
 }
 
 
-# --------------------------------------------------------------------------- MkDocs hooks
+# --------------------------------------------------------------------------- writing the pages
+
+DOCS = Path(__file__).resolve().parent
 
 
-def on_files(files: Any, config: Any) -> Any:
-    """Add the generated pages to the build (nothing is written into docs/)."""
-    from mkdocs.structure.files import File
-
+def stale_pages() -> list[str]:
+    """The generated pages whose file in docs/ differs from what the code gives now."""
+    stale = []
     for uri, make in PAGES.items():
-        files.append(File.generated(config, uri, content=make()))
-    return files
+        path = DOCS / uri
+        if not path.exists() or path.read_text(encoding="utf-8") != _page_text(make):
+            stale.append(uri)
+    return stale
 
 
-_ROLE = re.compile(r":(?:py:)?(?:func|class|meth|mod|attr|data|exc|obj):(?=<code>|<a )")
+def _page_text(make: Callable[[], str]) -> str:
+    return make().rstrip("\n") + "\n"
 
 
-def on_page_content(html: str, **kwargs: Any) -> str:
-    """Drop Sphinx roles (``:func:`x```) that docstrings use; mkdocstrings shows them raw."""
-    return _ROLE.sub("", html)
+def main(argv: list[str]) -> int:
+    """``--write``: write every page into docs/; ``--check``: exit 1 naming stale pages;
+    page names: print those pages."""
+    if argv == ["--write"]:
+        for uri, make in PAGES.items():
+            (DOCS / uri).write_text(_page_text(make), encoding="utf-8")
+            sys.stdout.write(f"wrote docs/{uri}\n")
+        return 0
+    if argv == ["--check"]:
+        stale = stale_pages()
+        for uri in stale:
+            sys.stdout.write(
+                f"docs/{uri} is out of date: run python docs/gen_reference.py --write\n"
+            )
+        return 1 if stale else 0
+    for page in argv or list(PAGES):
+        sys.stdout.write(_page_text(PAGES[page]))
+    return 0
 
 
 if __name__ == "__main__":
-    for page in sys.argv[1:] or list(PAGES):
-        sys.stdout.write(PAGES[page]() + "\n")
+    sys.exit(main(sys.argv[1:]))

@@ -26,6 +26,7 @@ from twin.errors import UsageError
 from twin.io.load import load_park
 from twin.live.state import history_document, state_document
 from twin.live.store import Store
+from web import push
 from web.app import create_app
 from web.jobs import JobManager
 from web.security import COOKIE, TOKEN_ENV, is_loopback, resolve_token
@@ -412,3 +413,20 @@ def test_a_page_of_another_site_cannot_start_what_ifs(client: TestClient) -> Non
     job = client.post("/api/compare", json=body, headers=same)
     assert job.status_code == 202
     assert client.delete(f"/api/jobs/{job.json()['job']}", headers=same).status_code == 200
+
+
+def test_event_streams_beyond_the_cap_get_503(
+    tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = build_services("demo-small", store, tmp_path / "scratch")
+    assert services.hub is not None
+    monkeypatch.setattr(services.hub, "clients", push.MAX_STREAMS)
+    with TestClient(create_app(services), base_url="http://127.0.0.1") as test_client:
+        answer = test_client.get("/api/events")
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "30"
+        assert "retry later" in answer.json()["error"]
+        assert test_client.get("/api/health").status_code == 200
+    services.jobs.close()
+    monkeypatch.setattr(services.hub, "clients", push.MAX_STREAMS - 1)
+    assert not services.hub.full

@@ -35,7 +35,7 @@ from twin.model.problem import DecisionProblem, check_problem
 from twin.model.schema import Park
 from twin.model.validate import validate_data
 from viz.clock import parse_day_time
-from web import scenarios
+from web import push, scenarios
 from web.jobs import Busy, JobManager
 from web.live import EMPTY_STATE, LiveSource, Overview
 from web.plan import plan_document
@@ -283,6 +283,10 @@ async def events(request: Request) -> Response:
     services: Services = request.app.state.services
     if services.hub is None:
         return no_store()
+    if services.hub.full:
+        answer = error(503, f"{push.MAX_STREAMS} pages already follow the live feed; retry later")
+        answer.headers["Retry-After"] = "30"
+        return answer
     return EventSourceResponse(services.hub.events(), ping=None)
 
 

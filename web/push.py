@@ -20,6 +20,10 @@ POLL_S = 0.1
 """Seconds between two looks at the store's version."""
 KEEPALIVE_S = 15.0
 """Seconds of quiet after which a page gets a comment line (keeps proxies from closing)."""
+MAX_STREAMS = 200
+"""Pages that may follow the push channel at once. A stream holds its connection for as long as
+the page is open, so the connection guard cannot evict it as idle; this cap keeps the rest of
+the server's connections for requests (a page beyond it gets 503 and retries)."""
 
 log = logging.getLogger("parktwin.web")
 
@@ -40,6 +44,11 @@ class Hub:
         self.text = ""
         self.clients = 0
         self._changed: asyncio.Condition | None = None
+
+    @property
+    def full(self) -> bool:
+        """Whether :data:`MAX_STREAMS` pages already follow the channel."""
+        return self.clients >= MAX_STREAMS
 
     def _condition(self) -> asyncio.Condition:
         if self._changed is None:

@@ -41,8 +41,8 @@ Changes
 Events are not changes: they are checked here (an outage names a substation, feeder or gate of
 the resulting park, or ``water.supply`` / ``water.wastewater``; a rate event names a flow) and
 the engine reads ``scenario.events`` itself. An event that starts after the simulated horizon
-would change nothing, so every simulation refuses it (:func:`check_horizon`) and says how many
-days would cover it (:func:`days_to_cover`).
+would change nothing, so every command refuses it (exit 2; HTTP 400 on the web page), naming
+the event and the ``--days`` that would cover it.
 """
 
 from __future__ import annotations

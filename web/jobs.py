@@ -28,6 +28,7 @@ from twin import api
 from twin.api.decisions import optimize
 from twin.errors import InputError, UsageError
 from twin.experiment.pareto import decision_dict
+from twin.experiment.results import describe_choices
 from twin.experiment.settings import Settings
 from twin.io.output import atomic_write_text
 from twin.model.schema import Park
@@ -135,9 +136,10 @@ def run_comparison(
                 settings,
                 progress=lambda done, total: _send_progress(conn, done, total),
             )
+        doc = comparison.to_dict()
         return {
-            "comparison": comparison.to_dict(),
-            "verdicts": comparison.verdicts(),
+            "comparison": doc,
+            "verdicts": [*comparison.verdicts(), *describe_choices(doc)],
             "table": comparison.summary_table(),
         }
 

@@ -20,7 +20,7 @@ from twin.errors import InputError
 from twin.io.bundled import bundled_parks, data_root
 from twin.io.load import load_park
 from twin.model.sanity import sanity_warnings
-from twin.model.scenario import check_horizon, days_to_cover
+from twin.model.scenario import check_horizon, days_for_events
 from twin.model.schema import Park, Scenario
 
 runner = CliRunner()
@@ -39,11 +39,11 @@ def events_of(document):
     return Scenario.model_validate(document).events
 
 
-def test_days_to_cover_counts_whole_days_from_day_zero():
-    assert days_to_cover(()) == 0
-    assert days_to_cover(events_of(LATE_OUTAGE)) == 5
+def test_days_for_events_counts_whole_days_from_day_zero():
+    assert days_for_events(()) == 0
+    assert days_for_events(events_of(LATE_OUTAGE)) == 5
     first_minute = {**LATE_OUTAGE, "events": [{"flow": "in-f1", "from": {"day": 3}, "factor": 2}]}
-    assert days_to_cover(events_of(first_minute)) == 4
+    assert days_for_events(events_of(first_minute)) == 4
 
 
 def test_an_event_inside_the_horizon_passes_and_one_after_it_is_named():

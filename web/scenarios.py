@@ -22,7 +22,7 @@ from twin.errors import InputError
 from twin.io.documents import Lines
 from twin.io.load import bundled_scenarios, load_scenario, read_document, validate_data
 from twin.io.output import atomic_write_bytes
-from twin.model.scenario import apply_scenario, check_events, check_horizon, days_to_cover
+from twin.model.scenario import apply_scenario, check_events, check_horizon, days_for_events
 from twin.model.schema import Park, Scenario
 
 MAX_UPLOAD_BYTES = 256 * 1024
@@ -53,7 +53,7 @@ def bundled_list(park: Park) -> list[dict[str, Any]]:
             scenario = load_scenario(name)
             entry["title"] = scenario.scenario.name
             entry["description"] = scenario.scenario.description
-            entry["min_days"] = days_to_cover(scenario.events)
+            entry["min_days"] = days_for_events(scenario.events)
             _apply(park, scenario, name)
         except InputError as exc:
             entry["applies"] = False
@@ -112,7 +112,7 @@ def check_upload(park: Park, name: str | None, data: bytes) -> dict[str, Any]:
         "name": scenario.scenario.name,
         "description": scenario.scenario.description,
         "document": document,
-        "min_days": days_to_cover(scenario.events),
+        "min_days": days_for_events(scenario.events),
     }
 
 

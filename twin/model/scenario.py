@@ -78,7 +78,7 @@ __all__ = [
     "apply_scenario",
     "check_events",
     "check_horizon",
-    "days_to_cover",
+    "days_for_events",
     "find_places",
     "get_path",
     "parse_path",
@@ -506,7 +506,7 @@ def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>"
             )
 
 
-def days_to_cover(events: Iterable[Event]) -> int:
+def days_for_events(events: Iterable[Event]) -> int:
     """The fewest whole days of horizon in which every event starts (0 with no events)."""
     return max((math.floor(event.at.minutes() / 1440.0) + 1 for event in events), default=0)
 
@@ -541,7 +541,7 @@ def check_horizon(
     raise InputError(
         source,
         f"{named} {starts} after the {days:g}-day horizon (day 0 is its first day), so "
-        f"would change nothing; simulate `days` {days_to_cover(events)} or more",
+        f"would change nothing; simulate `days` {days_for_events(events)} or more",
         place=place,
     )
 

@@ -52,6 +52,7 @@ from console.options import (
 )
 from console.signals import interrupt_on_sigterm, stop_on_signals
 from console.tables import (
+    echo_decision_warnings,
     echo_notes,
     forecast_lines,
     print_calibration,
@@ -256,6 +257,7 @@ def optimize(
     doc = decision_dict(result)
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        echo_decision_warnings(doc)
     else:
         print_decision(doc)
         if out is not None:

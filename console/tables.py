@@ -302,6 +302,14 @@ def print_decision(doc: dict[str, Any]) -> None:
         )  # fmt: skip
     Console(width=None if sys.stdout.isatty() else 150).print(table)
     typer.echo(_answer_line(doc))
+    echo_decision_warnings(doc)
+
+
+def echo_decision_warnings(doc: dict[str, Any]) -> None:
+    """The warnings among an optimum.json document's notes, on stderr."""
+    for note in doc["notes"]:
+        if note.startswith("warning: "):
+            typer.echo(note, err=True)
 
 
 def _answer_line(doc: dict[str, Any]) -> str:

@@ -321,3 +321,27 @@ def test_warnings_are_shown_and_the_command_still_succeeds(tmp_path):
     compared = runner.invoke(cli.app, ["compare", str(path), "peak-season", *quick, "--json"])
     assert compared.exit_code == 0, compared.output
     assert any(w.startswith(note) for w in json.loads(compared.stdout)["warnings"])
+
+
+def test_optimize_shows_the_warnings_of_its_park(tmp_path):
+    park = copy.deepcopy(DEMO)
+    park["power"]["feeders"][0]["capacity_mw"] = 10_000
+    (tmp_path / "odd.yaml").write_text(yaml.safe_dump(park, allow_unicode=True), "utf-8")
+    problem = {
+        "problem": {"name": "odd"},
+        "base": "odd.yaml",
+        "variables": [{"path": "logistics.dock_groups[id=f1-docks].docks", "values": [2, 3]}],
+        "objective": {"minimize": "docks.f1-docks.wait_mean_min"},
+        "selection": {"indifference": 100.0, "max_replications": 6, "first_stage": 5},
+        "settings": {"days": 0.2, "warmup_days": 0.1, "seed": 0},
+    }
+    path = tmp_path / "problem.yaml"
+    path.write_text(yaml.safe_dump(problem), encoding="utf-8")
+    note = "warning: power.feeders[0] (id=fd1).capacity_mw: 10000 MW is more than its substation"
+    out = tmp_path / "opt"
+    table = runner.invoke(cli.app, ["optimize", str(path), "--out", str(out)])
+    assert table.exit_code == 0, table.output
+    assert note in table.stderr and note not in table.stdout
+    assert note in (out / "report.md").read_text(encoding="utf-8")
+    as_json = runner.invoke(cli.app, ["optimize", str(path), "--json"])
+    assert any(n.startswith(note) for n in json.loads(as_json.stdout)["notes"])

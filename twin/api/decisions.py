@@ -27,6 +27,7 @@ from twin.io.inputs import Inputs, resolve_inputs
 from twin.io.load import load_problem
 from twin.io.result_folder import ResultFolder
 from twin.model.problem import DecisionProblem
+from twin.model.sanity import sanity_warnings
 from twin.model.scenario import check_horizon
 from twin.model.schema import Park
 from twin.reports.optimize import write_decision
@@ -94,13 +95,14 @@ class _Run:
     def candidates(self, backend: Backend) -> tuple[list[Candidate], int, list[str]]:
         """Every candidate, or a search's finalists: with the first replication and a note."""
         problem, inputs = self.problem, self.inputs
+        warnings = [f"warning: {w}" for w in sanity_warnings(inputs.park)]
         if problem.search is None:
-            return make_candidates(problem, inputs.park, self.source), 0, []
+            return make_candidates(problem, inputs.park, self.source), 0, warnings
         finalists = search_finalists(
             problem, inputs.park, self.source, inputs.events, self.settings, self.study, backend,
             lambda k, n: self.progress(k, n) if self.progress else None,
         )  # fmt: skip
-        return finalists, FINALISTS_FIRST, [_search_note(problem, len(finalists))]
+        return finalists, FINALISTS_FIRST, [*warnings, _search_note(problem, len(finalists))]
 
     def _stage(self, r: int, selection: Selection) -> None:
         cap = self.problem.selection.max_replications

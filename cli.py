@@ -42,6 +42,7 @@ from console.options import (
     SchedulerOpt,
     SeedOpt,
     SeenOpt,
+    SensorsOutOpt,
     SpeedOpt,
     StepOpt,
     StoreOpt,
@@ -114,6 +115,7 @@ def run(
     kpi: KpiOpt = None,
     max_replications: MaxRepsOpt = None,
     first_replication: FirstRepOpt = 0,
+    sensors_out: SensorsOutOpt = None,
 ) -> None:
     """Simulate the park (optionally under a scenario) and print its KPIs."""
 
@@ -122,7 +124,7 @@ def run(
 
     settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
-        result = api.run(park, scenario, settings, out=out, progress=bar)
+        result = api.run(park, scenario, settings, out=out, progress=bar, sensors_out=sensors_out)
     if json_out:
         typer.echo(result.to_json())
         echo_notes(result.to_dict(), warnings_only=True)
@@ -134,6 +136,8 @@ def run(
         echo_notes(doc)
         if out is not None:
             typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
+        if sensors_out is not None:
+            typer.echo(f"wrote {sensors_out}/meters.csv, trucks.csv (replication 0's sensors)")
 
 
 @app.command()
@@ -163,6 +167,7 @@ def compare(
     kpi: KpiOpt = None,
     max_replications: MaxRepsOpt = None,
     show_all: AllOpt = False,
+    sensors_out: SensorsOutOpt = None,
 ) -> None:
     """Baseline against each scenario with common random numbers and paired statistics."""
     import json
@@ -173,7 +178,9 @@ def compare(
     park, scenarios = api.split_park_and_scenarios(names)
     settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
-        result = api.compare(park, scenarios, settings, out=out, progress=bar)
+        result = api.compare(
+            park, scenarios, settings, out=out, progress=bar, sensors_out=sensors_out
+        )
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         echo_notes(result.to_dict(), warnings_only=True)
@@ -181,6 +188,8 @@ def compare(
     print_comparison(result, show_all)
     if out is not None:
         typer.echo(f"wrote {out}/comparison.json, comparison.csv, report.md, report.html")
+    if sensors_out is not None:
+        typer.echo(f"wrote {sensors_out}/: each case's sensors in a folder of its own")
 
 
 @app.command()
@@ -211,6 +220,7 @@ def sweep(
     precision: PrecisionOpt = None,
     kpi: KpiOpt = None,
     max_replications: MaxRepsOpt = None,
+    sensors_out: SensorsOutOpt = None,
 ) -> None:
     """Replicate each point of a one- or two-parameter grid; table and chart of the KPIs."""
     import json
@@ -221,7 +231,7 @@ def sweep(
     settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
         result = api.sweep(park, scenario, vary or [], settings, kpis=kpi or (), out=out,
-                           progress=bar)  # fmt: skip
+                           progress=bar, sensors_out=sensors_out)  # fmt: skip
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         echo_notes(result.to_dict(), warnings_only=True)
@@ -229,6 +239,8 @@ def sweep(
     print_sweep(result)
     if out is not None:
         typer.echo(f"wrote {out}/sweep.json, sweep.csv, report.md, report.html (with the chart)")
+    if sensors_out is not None:
+        typer.echo(f"wrote {sensors_out}/: each point's sensors in a folder, listed in points.csv")
 
 
 @app.command()
@@ -749,9 +761,24 @@ def serve(
         Path | None,
         typer.Option("--replay", help="Sensor folder replayed into the store in the background."),
     ] = None,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            "--simulate", help="Feed the page from a simulation of the park (no sensors needed)."
+        ),
+    ] = False,
+    scenario: Annotated[
+        str | None,
+        typer.Option("--scenario", "-s", help="With --simulate: the scenario simulated."),
+    ] = None,
     speed: Annotated[
-        str, typer.Option("--speed", help="Replay speed: simulated per wall-clock time, or max.")
-    ] = "600",
+        str | None,
+        typer.Option(
+            "--speed",
+            help="Simulated time per wall-clock time, or max (--replay: default 600; "
+            "--simulate: default 1, real time).",
+        ),
+    ] = None,
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on; off loopback a token is needed.")
     ] = "127.0.0.1",
@@ -766,7 +793,8 @@ def serve(
     nowcast_every: Annotated[
         float,
         typer.Option(
-            "--nowcast-every", help="With --replay: nowcast every MIN park minutes (0: off)."
+            "--nowcast-every",
+            help="With --replay or --simulate: nowcast every MIN park minutes (0: off).",
         ),
     ] = 60,
     hours: HoursOpt = 4,
@@ -788,8 +816,10 @@ def serve(
 
     nowcast: dict[str, Any] = {"every_min": nowcast_every, "hours": hours}
     nowcast.update(replications=replications, alerts=alert or [], seen_only=seen_flows_only)
-    run_server(park, store, replay, speed, host, port, token, time_limit, say=typer.echo,
-               nowcast=nowcast if nowcast_every > 0 else None)  # fmt: skip
+    pace = speed if speed is not None else ("1" if simulate else "600")
+    run_server(park, store, replay, pace, host, port, token, time_limit, say=typer.echo,
+               nowcast=nowcast if nowcast_every > 0 else None, simulate=simulate,
+               scenario=scenario)  # fmt: skip
 
 
 def main() -> None:

@@ -51,6 +51,11 @@ FLAGS = {
     "tls_ca": "--tls-ca",
     "tls_cert": "--tls-cert",
     "tls_key": "--tls-key",
+    "simulate": "--simulate",
+    "replay": "--replay",
+    "store": "--store",
+    "scenario": "--scenario",
+    "sensors_out": "--sensors-out",
 }
 """The command-line flag of each parameter the library names in its messages."""
 

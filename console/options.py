@@ -29,6 +29,14 @@ SchedulerOpt = Annotated[
     str | None, typer.Option("--scheduler", help="dask scheduler address (with --backend dask).")
 ]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder to write results into.")]
+SensorsOutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--sensors-out",
+        help="Folder for what the sensors would have recorded in replication 0 (meters.csv, "
+        "trucks.csv; compare and sweep: one subfolder per scenario or point).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print kpis.json instead of a table.")]
 StepOpt = Annotated[
     float, typer.Option("--step-min", min=1, max=240, help="Utility time grid step, minutes.")

@@ -26,7 +26,7 @@ from twin.errors import UsageError
 from twin.io.load import load_park
 from twin.live.state import history_document, state_document
 from twin.live.store import Store
-from web import push
+from web import push, scenarios
 from web.app import create_app
 from web.jobs import JobManager
 from web.security import COOKIE, TOKEN_ENV, is_loopback, resolve_token
@@ -131,11 +131,39 @@ changes:
 """
 
 
-def test_bundled_scenarios_say_whether_they_apply(client: TestClient) -> None:
+def test_only_the_scenarios_written_for_the_served_park_are_listed(client: TestClient) -> None:
     listed = {s["name"]: s for s in client.get("/api/scenarios").json()["scenarios"]}
-    assert listed["peak-season"]["applies"] is True
-    assert listed["more-docks"]["applies"] is False  # written for yen-binh's dock groups
-    assert "sevt-p1-docks" in listed["more-docks"]["error"]
+    assert list(listed) == ["demo-ring"]  # its base is demo-small; the others' is yen-binh
+    assert listed["demo-ring"]["applies"] is True
+
+
+def test_yen_binh_lists_its_scenarios_and_a_park_of_ones_own_none(tmp_path: Path) -> None:
+    copy = tmp_path / "yen-binh.yaml"
+    copy.write_bytes(Path("assets/parks/yen-binh.yaml").read_bytes())
+    own = scenarios.bundled_list(load_park(copy), str(copy))
+    assert own == []  # the same park, but the user's file: the bundled ones are not its own
+    listed = {s["name"]: s for s in scenarios.bundled_list(load_park("yen-binh"), "yen-binh")}
+    assert "demo-ring" not in listed
+    # cable-fault's base is grid-22kv, a scenario based on yen-binh: it is yen-binh's too
+    assert {"peak-season", "more-docks", "cable-fault", "substation-outage"} <= set(listed)
+    assert listed["more-docks"]["applies"] is True
+
+
+def test_a_scenario_given_to_the_server_is_listed_with_its_document(tmp_path: Path) -> None:
+    given = tmp_path / "fd1-out.yaml"
+    given.write_text(
+        "scenario: {name: fd1 out}\nevents:\n  - {outage: fd1, from: {day: 1, at: '08:00'}, "
+        "duration_h: 2}\n",
+        encoding="utf-8",
+    )
+    park = load_park("demo-small")
+    entries = scenarios.given_list(park, [str(given), "demo-ring"])
+    assert [e["name"] for e in entries] == ["fd1 out"]  # a bundled name is in the bundled list
+    assert entries[0]["applies"] is True
+    chosen = scenarios.choices(park, [entries[0]["document"]])
+    assert chosen[0].name == "fd1 out"
+    wrong = scenarios.given_list(load_park("yen-binh"), [str(given)])[0]
+    assert wrong["applies"] is False and "fd1" in wrong["error"]
 
 
 def test_an_uploaded_scenario_is_checked_and_returned(client: TestClient) -> None:
@@ -212,9 +240,11 @@ def test_bad_compare_requests_are_400_naming_the_field(
 
 
 def test_each_scenario_says_how_many_days_cover_its_events(client: TestClient) -> None:
-    listed = {s["name"]: s for s in client.get("/api/scenarios").json()["scenarios"]}
+    listed = {s["name"]: s for s in scenarios.bundled_list(load_park("yen-binh"))}
     assert listed["substation-outage"]["min_days"] == 3  # its outage starts on day 2
     assert listed["peak-season"]["min_days"] == 0
+    served = client.get("/api/scenarios").json()["scenarios"]
+    assert served and all(s["min_days"] == 0 for s in served)  # demo-small's have no events
     late = GOOD.replace(
         b"changes:", b"events: [{flow: in-f1, from: {day: 6}, factor: 2}]\nchanges:"
     )
@@ -349,6 +379,11 @@ def test_without_a_token_only_loopback_host_names_are_served(client: TestClient)
         (["--replay", "no-such-folder"], "no such sensor folder"),
         (["--replay", "assets/sensors/yen-binh", "--speed", "fast"], "--speed"),
         (["no-such-park"], "no-such-park"),
+        (["--simulate", "--replay", "assets/sensors/yen-binh"], "--simulate"),
+        (["--simulate", "--store", "x.db"], "--store"),
+        (["-s", "substation-outage"], "--scenario goes with --simulate"),
+        (["--simulate", "-s", "no-such-scenario"], "no-such-scenario"),
+        (["--simulate", "--speed", "0"], "--speed"),
     ],
 )
 def test_serve_refuses_bad_options_with_exit_2(

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 
 from twin.live.ingest import Ingester
 from twin.live.messages import Validator
@@ -142,3 +143,24 @@ def wait_for_job(client: Any, job: str, timeout: float = 120.0) -> dict[str, Any
             return doc
         time.sleep(0.2)
     raise AssertionError(f"job {job} still {doc['status']} after {timeout} s")
+
+
+def run_what_if(driver: Any, scenario: str, days: str, replications: str) -> str:
+    """Tick `scenario` in the page's what-if tab, run it; its first verdict line when done."""
+    driver.find_element(By.ID, "tab-whatif").click()
+    box = f"input[value='{scenario}']"
+    deadline = time.monotonic() + 10
+    while not driver.find_elements(By.CSS_SELECTOR, box):
+        assert time.monotonic() < deadline, f"{scenario} is not listed in the what-if tab"
+        time.sleep(0.05)
+    driver.find_element(By.CSS_SELECTOR, box).click()
+    for field, value in (("whatif-days", days), ("whatif-reps", replications)):
+        entry = driver.find_element(By.ID, field)
+        entry.clear()
+        entry.send_keys(value)
+    driver.find_element(By.ID, "whatif-run").click()
+    deadline = time.monotonic() + 120
+    while not driver.find_elements(By.CSS_SELECTOR, ".verdict-line"):
+        assert time.monotonic() < deadline, "no verdict within 120 s"
+        time.sleep(0.1)
+    return str(driver.find_element(By.CSS_SELECTOR, ".verdict-line").text)

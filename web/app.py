@@ -61,6 +61,8 @@ class Services:
     source: LiveSource | None
     jobs: JobManager
     threed: ThreeD
+    simulated: bool = False  # the live source is fed from a simulation (serve --simulate)
+    given: list[dict[str, Any]] = field(default_factory=list)  # serve -s, for the what-if
     model: PlanModel = field(init=False)
     n1_answers: dict[tuple[str, float], dict[str, Any]] = field(default_factory=dict)
     plan: dict[str, Any] = field(init=False)
@@ -215,6 +217,7 @@ async def health(request: Request, services: Services) -> Any:
     doc: dict[str, Any] = {"status": "ok", "park": services.park.park.name, "live": False}
     if services.source is not None and services.hub is not None:
         doc.update(live=True, version=services.hub.seen, clients=services.hub.clients)
+        doc["simulated"] = services.simulated
     return doc
 
 
@@ -295,8 +298,10 @@ async def events(request: Request) -> Response:
 
 @api
 async def scenario_list(request: Request, services: Services) -> Any:
-    """``GET /api/scenarios``: the bundled scenarios and whether each applies to the park."""
-    return {"scenarios": await asyncio.to_thread(scenarios.bundled_list, services.park)}
+    """``GET /api/scenarios``: the bundled scenarios of the park and those given to the server,
+    and whether each applies to the park."""
+    listed = await asyncio.to_thread(scenarios.bundled_list, services.park, services.park_source)
+    return {"scenarios": listed + services.given}
 
 
 @api

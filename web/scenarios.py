@@ -9,6 +9,7 @@ must not make the server read files of its choosing).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -18,9 +19,17 @@ from typing import Any
 
 import yaml
 
-from twin.errors import InputError
+from twin.errors import InputError, ParktwinError
+from twin.io.bundled import bundled_parks, resolve
 from twin.io.documents import Lines
-from twin.io.load import bundled_scenarios, load_scenario, read_document, validate_data
+from twin.io.inputs import home_park
+from twin.io.load import (
+    bundled_scenarios,
+    load_scenario,
+    read_document,
+    scenario_path,
+    validate_data,
+)
 from twin.io.output import atomic_write_bytes
 from twin.model.scenario import apply_scenario, check_events, check_horizon, days_for_events
 from twin.model.schema import Park, Scenario
@@ -40,14 +49,20 @@ class Choice:
     document: str | dict[str, Any]
 
 
-def bundled_list(park: Park) -> list[dict[str, Any]]:
-    """The bundled scenarios, each with whether it applies to the served park (and why not).
+def bundled_list(park: Park, park_source: str | None = None) -> list[dict[str, Any]]:
+    """The bundled scenarios written for the served park, each with whether it applies.
 
+    A bundled scenario is written for the bundled park at the end of its chain of ``base``
+    (no base: the default park); it is listed only when that park is the one served, so a
+    park of the user's own gets none. Without `park_source` every bundled scenario is listed.
     Each entry's ``min_days`` is the shortest horizon, in whole days, in which all its events
     start (0 with none): the what-if form simulates at least that long.
     """
+    served = _bundled_file(park_source) if park_source is not None else None
     out = []
     for name in bundled_scenarios():
+        if park_source is not None and _home(name) != served:
+            continue
         entry: dict[str, Any] = {"name": name, "applies": True}
         try:
             scenario = load_scenario(name)
@@ -60,6 +75,48 @@ def bundled_list(park: Park) -> list[dict[str, Any]]:
             entry["error"] = str(exc)
         out.append(entry)
     return out
+
+
+def given_list(park: Park, sources: Sequence[str]) -> list[dict[str, Any]]:
+    """The scenarios given to the server (``serve -s``), listed as the bundled ones are.
+
+    Each entry carries its ``document``, which the page sends back to compare it (the server
+    reads no file a request names). A bundled name is left out: the bundled list has it.
+
+    Raises:
+        InputError: a file that cannot be read or is not a valid scenario.
+    """
+    out = []
+    for source in sources:
+        if source in bundled_scenarios():
+            continue
+        document, _ = read_document(scenario_path(source))
+        scenario = load_scenario(source)
+        entry: dict[str, Any] = {"name": scenario.scenario.name, "applies": True}
+        entry.update(title=scenario.scenario.name, description=scenario.scenario.description)
+        entry["min_days"] = days_for_events(scenario.events)
+        try:
+            _apply(park, scenario, source)
+        except InputError as exc:
+            entry.update(applies=False, error=str(exc))
+        out.append({**entry, "document": document})
+    return out
+
+
+def _bundled_file(park_source: str) -> Path | None:
+    """The bundled park file `park_source` names, None when it is a park of the user's own."""
+    files = {path.resolve() for path in bundled_parks().values()}
+    with contextlib.suppress(InputError):
+        path = resolve(park_source, "park").resolve()
+        return path if path in files else None
+    return None
+
+
+def _home(name: str) -> Path | None:
+    try:
+        return home_park(name)
+    except ParktwinError:
+        return None
 
 
 def _apply(park: Park, scenario: Scenario, source: str) -> None:

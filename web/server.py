@@ -12,7 +12,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +22,14 @@ from twin.api.live import nowcast_setup
 from twin.errors import InputError, UsageError
 from twin.io.bundled import DEFAULT_PARK
 from twin.io.inputs import read_park
+from twin.live.replay import Message
 from twin.live.run import Setup, live_replay, parse_speed
+from twin.live.simulated import simulated_recording
 from twin.live.store import Store
 from web.app import Services, create_app
 from web.guard import BACKLOG, IDLE_TIMEOUT_S, guarded_protocol
 from web.jobs import DEFAULT_TIME_LIMIT_S, JobManager
+from web.scenarios import given_list
 from web.security import resolve_token
 from web.store_source import StoreSource
 from web.threed import ThreeD
@@ -82,14 +85,16 @@ def replaying(
     speed: str | None,
     say: Callable[[str], None],
     setup: Setup | None = None,
+    alarms: Sequence[Message] = (),
 ) -> Iterator[threading.Event]:
-    """Replay recorded sensor data into the store in a background thread while the block runs."""
+    """Replay recorded sensor data (and `alarms`) into the store in a background thread while
+    the block runs."""
     Store.open(store).close()  # created and migrated before the page reads it
     stop = threading.Event()
 
     def work() -> None:
         try:
-            run = live_replay(park_source, sensor_dir, store, speed, stop=stop, setup=setup)
+            run = live_replay(park_source, sensor_dir, store, speed, stop, setup, alarms)
             done = run.to_dict()
             say(f"parktwin: replay ended: {done['stored']} stored, latest {done['latest']}")
         except Exception as exc:  # the page keeps serving what was stored
@@ -159,6 +164,8 @@ def serve(
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     say: Callable[[str], None] = log.warning,
     nowcast: dict[str, Any] | None = None,
+    simulate: bool = False,
+    scenario: str | None = None,
 ) -> None:
     """Serve the operations-centre page and its API until SIGINT or SIGTERM (then return).
 
@@ -173,36 +180,63 @@ def serve(
         token: the token every request must carry (default: ``$PARKTWIN_TOKEN``).
         time_limit_s: wall-clock limit of one what-if.
         say: where the address to open is told.
-        nowcast: with `replay`, the nowcast's schedule: ``{"every_min", "hours",
-            "replications", "alerts", "seen_only"}`` as for ``parktwin live --nowcast-every``
-            (None: none).
+        nowcast: with `replay` or `simulate`, the nowcast's schedule: ``{"every_min",
+            "hours", "replications", "alerts", "seen_only"}`` as for ``parktwin live
+            --nowcast-every`` (None: none).
+        simulate: feed the page from a simulation of the park (under `scenario`), replayed
+            into a temporary store: :mod:`twin.live.simulated`.
+        scenario: with `simulate`, the scenario simulated (its outages arrive as alarms).
 
     Raises:
-        UsageError: no token off loopback, a taken port, a bad speed.
-        InputError: an unreadable park, a missing store or sensor folder.
+        UsageError: no token off loopback, a taken port, a bad speed, sources that clash.
+        InputError: an unreadable park or scenario, a missing store or sensor folder.
     """
     required = resolve_token(host, token)
     parse_speed(speed)  # a bad --speed is refused before anything starts
-    setup = nowcast_setup(**nowcast) if replay is not None and nowcast else None
+    check_sources(store, replay, simulate, scenario)
+    feeds = replay is not None or simulate
+    setup = nowcast_setup(**nowcast) if feeds and nowcast else None
+    read_park(park)  # a bad park is refused before anything starts
+    with tempfile.TemporaryDirectory(prefix="parktwin-serve-") as scratch:
+        folder = Path(scratch)
+        alarms: list[Message] = []
+        # SIGINT and SIGTERM (uvicorn re-raises them) end the page cleanly, even mid-simulation
+        with contextlib.suppress(KeyboardInterrupt), contextlib.ExitStack() as stack:
+            sock = stack.enter_context(contextlib.closing(bind(host, port)))
+            if simulate:
+                say("parktwin serve: simulating the park for the page ...")
+                replay = folder / "simulated"
+                alarms = simulated_recording(park, scenario, replay)
+            if replay is not None and store is None:
+                store = folder / "replay.db"
+            if replay is not None and store is not None:
+                stack.enter_context(replaying(park, replay, store, speed, say, setup, alarms))
+            services = build_services(park, store, folder, time_limit_s)
+            services.simulated = simulate
+            services.given = given_list(services.park, [scenario] if scenario else [])
+            stack.callback(services.threed.close)
+            stack.callback(services.jobs.close)
+            shown = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"
+            say(f"parktwin serve: open {shown}" + ("?token=YOUR_TOKEN" if required else ""))
+            http_server(services, required).run(sockets=[sock])
+
+
+def check_sources(
+    store: Path | None, replay: Path | None, simulate: bool, scenario: str | None
+) -> None:
+    """Refuse a page fed from clashing sources, a missing sensor folder or a bad store.
+
+    Raises:
+        UsageError: `simulate` with `replay` or `store`; a `scenario` without `simulate`.
+        InputError: a missing sensor folder; a store that is missing or not a store.
+    """
+    if simulate and (replay is not None or store is not None):
+        raise UsageError("`simulate` feeds the page itself: give it without `replay` and `store`")
+    if scenario is not None and not simulate:
+        raise UsageError("`scenario` goes with `simulate` (the scenario simulated for the page)")
     if replay is not None and not Path(replay).is_dir():
         raise InputError(str(replay), "no such sensor folder")
     if replay is None and store is not None:
         if not Path(store).exists():
             raise InputError(str(store), "no such store (parktwin live or --replay writes one)")
         Store.open(store, read_only=True).close()  # not a store, or a damaged one: refused now
-    read_park(park)  # a bad park is refused before anything starts
-    with tempfile.TemporaryDirectory(prefix="parktwin-serve-") as scratch:
-        folder = Path(scratch)
-        if replay is not None and store is None:
-            store = folder / "replay.db"
-        with contextlib.ExitStack() as stack:
-            sock = stack.enter_context(contextlib.closing(bind(host, port)))
-            if replay is not None and store is not None:
-                stack.enter_context(replaying(park, replay, store, speed, say, setup))
-            services = build_services(park, store, folder, time_limit_s)
-            stack.callback(services.threed.close)
-            stack.callback(services.jobs.close)
-            shown = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"
-            say(f"parktwin serve: open {shown}" + ("?token=YOUR_TOKEN" if required else ""))
-            with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises SIGINT, SIGTERM
-                http_server(services, required).run(sockets=[sock])

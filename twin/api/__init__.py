@@ -9,6 +9,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from twin.api.recording import (
+    NamedCase,
+    check_apart,
+    folder_names,
+    record_cases,
+    sensors_folder,
+    write_points,
+)
 from twin.calibration import Calibration
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
@@ -27,6 +35,7 @@ from twin.experiment.settings import Case, Settings, Workers
 from twin.experiment.sweeps import (
     Sweep,
     default_kpis,
+    labels_of,
     parse_varies,
     sweep_cases,
     unchanged_parameters,
@@ -73,11 +82,15 @@ def _experiment_result(
     compute: Callable[[], R],
     write: Callable[[Path, R], object],
     partial: Callable[[Sequence[Experiment]], R],
+    sensors_out: Path | None = None,
+    record: Callable[[Path, R], object] | None = None,
 ) -> R:
     """Run an experiment and, with `out`, write its result there (:func:`write_result`).
 
     When the replications are interrupted or fail, the finished ones (``partial``) are
     written, beside a complete earlier result rather than over it, and the error says where.
+    With `sensors_out`, `record` writes what the sensors recorded there once the experiment
+    is done (:mod:`twin.api.recording`); that folder is checked before any work too.
     """
 
     def salvage(exc: BaseException) -> R | None:
@@ -86,7 +99,12 @@ def _experiment_result(
         return None
 
     described = f"parktwin {command} ({' '.join(sys.argv)[:200]})"
-    return write_result(out, described, compute, write, expected_bytes, salvage)
+    check_apart(out, sensors_out)
+    with sensors_folder(sensors_out, described) as recording:
+        result = write_result(out, described, compute, write, expected_bytes, salvage)
+        if recording is not None and record is not None:
+            recording.write(lambda folder: record(folder, result))
+    return result
 
 
 def run(
@@ -95,13 +113,15 @@ def run(
     settings: Settings | None = None,
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
+    sensors_out: Path | None = None,
 ) -> Experiment:
     """Simulate a park (under an optional scenario) and return its KPIs over replications.
 
     With `out`, also writes kpis.json, kpis.csv, trace.npz, park.yaml and the report there, as
     one unit (:mod:`twin.io.result_folder`); the destination is checked before simulating. When
     interrupted or when a replication fails, the finished replications are written (beside a
-    complete earlier result, as ``OUT.partial``).
+    complete earlier result, as ``OUT.partial``). With `sensors_out`, what the sensors
+    recorded in the first replication is written there (:mod:`twin.api.recording`).
     """
     inputs = resolve_inputs(park, scenario)
     case = Case(inputs.park, inputs.events, inputs.scenario_name)
@@ -113,6 +133,8 @@ def run(
         lambda: run_cases([case], settings, progress)[0],
         lambda folder, experiment: write_run(folder, experiment, inputs.park, inputs.scenario),
         lambda experiments: experiments[0],
+        sensors_out,
+        lambda folder, experiment: record_cases(folder, [("", case)], experiment.settings),
     )
 
 
@@ -246,12 +268,15 @@ def compare(
     settings: Settings | None = None,
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
+    sensors_out: Path | None = None,
 ) -> Comparison:
     """The park as is (baseline) against each scenario, paired with common random numbers.
 
     When `park` is None, the scenarios' common `base` is the park (else the default park).
     With `out`, writes comparison.json, comparison.csv, report.md, report.html, park.yaml and
     scenarios.json there (the finished replications too when interrupted or failing).
+    With `sensors_out`, what the sensors recorded in the first replication of each case is
+    written there, one subfolder per case (:mod:`twin.api.recording`).
 
     Raises:
         InputError: a park or scenario file that cannot be read or applied.
@@ -259,6 +284,7 @@ def compare(
     """
     base, loaded, cases = compare_cases(park, scenarios)
     labels = [case.label for case in cases[1:]]
+    named = list(zip(folder_names(["baseline", *labels]), cases, strict=True))
     settings = settings or Settings()
 
     def build(experiments: Sequence[Experiment]) -> Comparison:
@@ -279,6 +305,8 @@ def compare(
         lambda: build(run_cases(cases, settings, progress)),
         lambda folder, comparison: write_comparison(folder, comparison, base, loaded),
         build,
+        sensors_out,
+        lambda folder, comparison: record_cases(folder, named, comparison.settings),
     )
 
 
@@ -293,6 +321,7 @@ def sweep(
     kpis: Sequence[str] = (),
     out: Path | None = None,
     progress: Callable[[float, int], None] | None = None,
+    sensors_out: Path | None = None,
 ) -> Sweep:
     """Replicate the park (under an optional scenario) at every point of a parameter grid.
 
@@ -305,6 +334,8 @@ def sweep(
         kpis: the KPIs to report; default: those of what is varied, and the trucks' wait.
         out: a folder for sweep.json, sweep.csv, report.md, report.html and park.yaml.
         progress: called with (replications done, planned).
+        sensors_out: a folder for what the sensors recorded in the first replication of each
+            point, one subfolder per point (:mod:`twin.api.recording`).
 
     Raises:
         UsageError: bad ``--vary`` syntax, unknown ``--kpi``.
@@ -347,7 +378,22 @@ def sweep(
         lambda: build(run_cases([case for _, case in grid], settings, progress)),
         lambda folder, result: write_sweep(folder, result, inputs.park),
         build,
+        sensors_out,
+        lambda folder, result: _record_sweep(folder, grid, varies, result.settings),
     )
+
+
+def _record_sweep(
+    folder: Path, grid: Sequence[tuple[tuple[Any, ...], Case]], varies: Any, settings: Settings
+) -> None:
+    """Each point's sensors in ``point-NNN/``, and ``points.csv`` naming their values."""
+    width = max(3, len(str(len(grid))))
+    named: list[NamedCase] = [
+        (f"point-{k + 1:0{width}d}", case) for k, (_, case) in enumerate(grid)
+    ]
+    record_cases(folder, named, settings)
+    rows = [(sub, *point) for (sub, _), (point, _) in zip(named, grid, strict=True)]
+    write_points(folder, labels_of(varies), rows)
 
 
 # --------------------------------------------------------------------------- n1

@@ -19,7 +19,6 @@ import json
 import math
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +33,11 @@ from twin.model.schema import Event, Moment, Park, RateEvent
 from twin.rng import Streams
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine
+from twin.sim.sensors import Tables, meters_csv, recorded, trucks_csv
+from twin.sim.sensors import write_sensors as write_sensors  # tests write samples with it
 
 SAMPLE_DAYS = 21.0
 SAMPLE_SEED = 2026
-
-
-@dataclass
-class Tables:
-    """Sensor data as columns, before they are written as CSV."""
-
-    meter_t: np.ndarray  # end of each reading's interval, minutes from the park's start
-    meter_asset: list[str]
-    meter_quantity: list[str]
-    meter_value: np.ndarray
-    trucks: dict[str, Any] = field(default_factory=dict)
 
 
 def sensor_tables(
@@ -74,113 +64,7 @@ def sensor_tables(
     """
 
     trace = run_engine(park, events, RunSpec(days, 1.0, 15.0, seed, 0))
-    inside = trace.edges[:-1] >= 0
-    ends = trace.edges[1:][inside]
-    s = trace.series
-    ratio = {b.id: (b.water.wastewater_ratio if b.water else 0.0) for b in park.buildings}
-    columns: dict[tuple[str, str], np.ndarray] = {}
-    for j, name in enumerate(trace.names["buildings"]):
-        water = s["building_water_demand_m3h"][inside, j]
-        columns[(name, "power_kw")] = s["building_power_served_kw"][inside, j]
-        columns[(name, "water_m3h")] = water
-        columns[(name, "wastewater_m3h")] = water * ratio[name]
-    for kind, key in (("feeders", "feeder_load_kw"), ("substations", "substation_load_kw")):
-        for j, name in enumerate(trace.names[kind]):
-            columns[(name, "power_kw")] = s[key][inside, j]
-    rng = Streams(seed, 0).get("sample", "meter-noise")
-    ts, assets, quantities, values = [], [], [], []
-    for (asset, quantity), step in meters.items():
-        per = max(1, round(step / 15.0))
-        raw = columns[(asset, quantity)]
-        n = len(raw) // per
-        mean = raw[: n * per].reshape(n, per).mean(axis=1)
-        t = ends[per - 1 : n * per : per]
-        mean = mean * (1.0 + noise * rng.standard_normal(n))
-        ts.append(t)
-        values.append(mean)
-        assets.extend([asset] * n)
-        quantities.extend([quantity] * n)
-    log = trace.trucks
-    codes = [trace.names["flows"].index(f) for f in flows]
-    pick = np.isin(log["flow"], codes) & (log["arrive"] >= 0)
-    order = np.argsort(log["arrive"][pick], kind="stable")
-    names = trace.names
-    trucks: dict[str, Any] = {
-        "flow": [names["flows"][k] for k in log["flow"][pick][order].tolist()],
-        "gate": [names["gates"][k] for k in log["gate"][pick][order].tolist()],
-        "dock_group": [names["dock_groups"][k] for k in log["dock_group"][pick][order].tolist()],
-        "arrive": log["arrive"][pick][order],
-        "dock_start": log["dock_start"][pick][order],
-        "dock_end": log["dock_end"][pick][order],
-        "depart": log["exit"][pick][order],
-    }
-    trucks["truck_id"] = [f"T{i + 1:06d}" for i in range(len(order))]
-    return Tables(
-        np.concatenate(ts) if ts else np.zeros(0),
-        assets,
-        quantities,
-        np.concatenate(values) if values else np.zeros(0),
-        trucks,
-    )
-
-
-def iso_times(start: str, minutes: np.ndarray, seconds: bool = False) -> list[str]:
-    """Local ISO timestamps of times in minutes from `start` ('' for NaN)."""
-    base = np.datetime64(start, "s")
-    finite = np.isfinite(minutes)
-    stamps = base + np.round(np.where(finite, minutes, 0.0) * 60.0).astype("timedelta64[s]")
-    text = np.datetime_as_string(stamps, unit="s" if seconds else "m")
-    return [str(x) if ok else "" for x, ok in zip(text.tolist(), finite.tolist(), strict=True)]
-
-
-def meters_csv(park: Park, tables: Tables, digits: int = 1) -> list[str]:
-    """The rows of ``meters.csv`` (header first), in the order of the tables."""
-    stamps = iso_times(park.park.start, tables.meter_t)
-    rows = ["timestamp,asset,quantity,value"]
-    rows += [
-        f"{t},{a},{q},{v:.{digits if q == 'power_kw' else digits + 1}f}"
-        for t, a, q, v in zip(
-            stamps,
-            tables.meter_asset,
-            tables.meter_quantity,
-            tables.meter_value.tolist(),
-            strict=True,
-        )
-    ]
-    return rows
-
-
-def trucks_csv(park: Park, tables: Tables) -> list[str]:
-    """The rows of ``trucks.csv`` (header first)."""
-    t = tables.trucks
-    stamps = {
-        c: iso_times(park.park.start, t[c], seconds=True)
-        for c in ("arrive", "dock_start", "dock_end", "depart")
-    }
-    rows = ["truck_id,flow,gate,dock_group,arrive,dock_start,dock_end,depart"]
-    for i in range(len(t["truck_id"])):
-        rows.append(
-            f"{t['truck_id'][i]},{t['flow'][i]},{t['gate'][i]},{t['dock_group'][i]},"
-            f"{stamps['arrive'][i]},{stamps['dock_start'][i]},{stamps['dock_end'][i]},"
-            f"{stamps['depart'][i]}"
-        )
-    return rows
-
-
-def write_sensors(folder: str | Path, park: Park, tables: Tables) -> list[Path]:
-    """Write ``meters.csv`` (when there are readings) and ``trucks.csv`` into `folder`."""
-
-    folder = Path(folder)
-    written = []
-    if len(tables.meter_t):
-        written.append(
-            atomic_write_text(folder / "meters.csv", "\n".join(meters_csv(park, tables)) + "\n")
-        )
-    if tables.trucks.get("truck_id"):
-        written.append(
-            atomic_write_text(folder / "trucks.csv", "\n".join(trucks_csv(park, tables)) + "\n")
-        )
-    return written
+    return recorded(trace, park, meters, flows, seed, noise)
 
 
 # --------------------------------------------------------------------------- yen-binh

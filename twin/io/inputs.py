@@ -92,6 +92,25 @@ def scenario_base(scenario: Scenario, source: ScenarioSource | None) -> str | Pa
     return candidate if candidate.exists() else scenario.base
 
 
+def home_park(source: str | Path) -> Path:
+    """The park file a scenario file is written for at the end of its chain of bases.
+
+    A base that is itself a scenario is followed; no base is the bundled default park.
+
+    Raises:
+        InputError: a file in the chain cannot be read.
+        UsageError: bases deeper than the limit (a loop).
+    """
+    current: str | Path = source
+    for _ in range(MAX_SCENARIO_DEPTH):
+        scenario, _name = read_scenario(current)
+        base = scenario_base(scenario, current) or DEFAULT_PARK
+        if file_kind(base) == "park":
+            return resolve(base, "park").resolve()
+        current = base
+    raise UsageError(f"{source}: scenarios based on scenarios more than {MAX_SCENARIO_DEPTH} deep")
+
+
 def resolve_inputs(
     park: ParkSource | None = None, scenario: ScenarioSource | None = None, depth: int = 0
 ) -> Inputs:

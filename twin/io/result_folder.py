@@ -153,10 +153,17 @@ def foreign_files(folder: Path) -> list[str]:
         return []
     manifest = _manifest(folder)
     ours = set(manifest.get("files", {})) | {MANIFEST} if manifest else LEGACY_RESULT_FILES
+    subfolders = {name.split("/")[0] for name in ours if "/" in name}
+    found = []
+    for path in folder.iterdir():
+        if path.name in subfolders and path.is_dir():
+            found += [p.relative_to(folder).as_posix() for p in path.rglob("*") if p.is_file()]
+        else:
+            found.append(path.name)
     return sorted(
-        p.name
-        for p in folder.iterdir()
-        if p.name not in ours and not (p.name.startswith(".") and p.name.endswith(".tmp"))
+        name
+        for name in found
+        if name not in ours and not (name.split("/")[-1].startswith(".") and name.endswith(".tmp"))
     )
 
 
@@ -448,9 +455,11 @@ class ResultFolder:
             The folder that now holds the result.
         """
         files: dict[str, dict[str, Any]] = {}
-        for path in sorted(self.staging.iterdir()):
+        written = sorted(p for p in self.staging.rglob("*") if p.is_file())
+        for path in written:
             _stamp(path, self.run_id)
-            files[path.name] = {"bytes": path.stat().st_size, "sha256": _digest(path)}
+            name = path.relative_to(self.staging).as_posix()
+            files[name] = {"bytes": path.stat().st_size, "sha256": _digest(path)}
         manifest = {
             "run_id": self.run_id,
             "command": self.command,
@@ -459,7 +468,7 @@ class ResultFolder:
             "files": files,
         }
         (self.staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
-        for path in self.staging.iterdir():
+        for path in [*written, self.staging / MANIFEST]:
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
         where = self.destination(complete)

@@ -14,9 +14,10 @@ None is as fast as it goes.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time as wallclock
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -133,8 +134,9 @@ def _park_seconds(message: Message) -> float:
 class Replay:
     """A recording fed into a store through the live ingester, without a broker.
 
-    It offers the same hooks as the MQTT feed: :meth:`every` for periodic jobs on park time
-    and :meth:`publish`, which here has no broker to publish to and only counts.
+    `alarms` (``alarms`` messages, e.g. a simulated scenario's outages) join the recording in
+    time order. It offers the same hooks as the MQTT feed: :meth:`every` for periodic jobs on
+    park time and :meth:`publish`, which here has no broker to publish to and only counts.
     """
 
     def __init__(
@@ -145,9 +147,11 @@ class Replay:
         *,
         speed: float | None = None,
         stop: threading.Event | None = None,
+        alarms: Sequence[Message] = (),
     ) -> None:
         self.park = park
         self.sensor_dir = sensor_dir
+        self.alarms = sorted(alarms, key=_park_seconds)
         self.store = store
         self.ingester = Ingester(store, Validator(park, max_ahead_h=None))
         self.pacer = Pacer(speed, stop or threading.Event())
@@ -164,7 +168,8 @@ class Replay:
     def run(self) -> IngestStats:
         """Feed the whole recording (or until stopped); commit and return the counters."""
         ingester, pacer = self.ingester, self.pacer
-        for message in sensor_messages(self.park, self.sensor_dir):
+        recording = sensor_messages(self.park, self.sensor_dir)
+        for message in heapq.merge(recording, self.alarms, key=_park_seconds):
             if pacer.stop.is_set():
                 break
             wait = pacer.wait_s(_park_seconds(message))

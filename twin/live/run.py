@@ -9,7 +9,7 @@ received is committed, then the call returns normally.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from twin.errors import UsageError
 from twin.io.inputs import read_park
 from twin.live.ingest import IngestStats
 from twin.live.messages import out_of_range
-from twin.live.replay import Replay
+from twin.live.replay import Message, Replay
 from twin.live.state import state_document
 from twin.live.store import Store
 from twin.model.clock import BadTime, park_time
@@ -87,6 +87,7 @@ def live_replay(
     speed: str | None = None,
     stop: threading.Event | None = None,
     setup: Setup | None = None,
+    alarms: Sequence[Message] = (),
 ) -> IngestStats:
     """``parktwin live --replay``: feed a recording into the store until it ends or `stop` is set.
 
@@ -99,6 +100,7 @@ def live_replay(
             and SIGTERM).
         setup: Called with the run (its store, ``every`` and ``publish``) before the first
             message: where periodic jobs such as the nowcast are registered.
+        alarms: alarm messages fed in time order with the recording.
 
     Returns:
         The counters of the run.
@@ -107,7 +109,7 @@ def live_replay(
     pace = parse_speed(speed)
     halt = stop or threading.Event()
     with Store.open(store_path) as store:
-        replay = Replay(source, sensor_dir, store, speed=pace, stop=halt)
+        replay = Replay(source, sensor_dir, store, speed=pace, stop=halt, alarms=alarms)
         if setup is not None:
             setup(replay)
         return replay.run()

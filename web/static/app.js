@@ -10,6 +10,11 @@ const App = {
   viewing: null, // null: live; else the ISO moment the slider shows
   latest: null,
   lastUpdate: 0,
+  alerts: { list: [], origin: null }, // the latest nowcast's alerts
+  outages: [], // the outages in effect at the moment shown
+  shownTime: null, // the moment shown (ISO)
+  simulated: false, // fed from a simulation (serve --simulate), not from sensors
+  names: {},
 };
 
 function renderTiles(tiles, status) {
@@ -37,6 +42,11 @@ function renderHeader(state) {
     `Tin nhắn: ${fmt(m.stored, 0)} đã lưu · ${fmt(m.rejected, 0)} bị loại · ${fmt(m.duplicates, 0)} trùng`;
 }
 
+/* The mode badge at the present: live from sensors, or a simulation (serve --simulate). */
+function showLive() {
+  setMode("live", App.simulated ? "● Mô phỏng" : "● Trực tiếp");
+}
+
 function setMode(kind, text) {
   const mode = document.getElementById("mode");
   mode.className = "mode " + kind;
@@ -47,6 +57,9 @@ function showStatus(doc) {
   renderHeader(doc.state);
   renderTiles(doc.tiles, doc.status);
   App.plan.update(doc.status);
+  App.outages = doc.state.outages || [];
+  App.shownTime = doc.state.time;
+  renderAlerts();
 }
 
 /* Each snapshot shown (version, wall-clock ms once drawn), newest 2000: for bench/bench_web.py. */
@@ -59,7 +72,7 @@ async function onSnapshot(doc) {
   document.body.dataset.version = doc.version;
   if (App.viewing === null) {
     showStatus(doc);
-    setMode("live", "● Trực tiếp");
+    showLive();
   }
   if (first) performance.mark("parktwin-first-snapshot");
   window.parktwinSnapshots.push([doc.version, Date.now()]);
@@ -69,20 +82,26 @@ async function onSnapshot(doc) {
     App.forecastOrigin = doc.forecast_origin;
     api("/api/forecast").then((f) => {
       App.forecastView.show(f);
-      renderAlerts(f.alerts || [], f.origin);
+      App.alerts = { list: f.alerts || [], origin: f.origin };
+      renderAlerts();
     }).catch(() => null);
   }
 }
 
-/* The alerts of the latest nowcast, most probable first. */
-function renderAlerts(alerts, origin) {
+/* The outages in effect at the moment shown (from alarms), then the alerts of the latest
+   nowcast, most probable first. */
+function renderAlerts() {
+  const { list: alerts, origin } = App.alerts;
   const list = document.getElementById("alerts");
   const head = document.querySelector("#alerts-panel h2");
   head.textContent = origin ? `Cảnh báo (dự báo lúc ${clockText(origin)})` : "Cảnh báo";
-  if (!alerts.length) { list.innerHTML = "<li class='muted'>Không có cảnh báo.</li>"; return; }
+  if (!alerts.length && !App.outages.length) {
+    list.innerHTML = "<li class='muted'>Không có cảnh báo.</li>";
+    return;
+  }
   const sorted = [...alerts].sort((a, b) => (b.peak_probability || b.probability || 0) -
     (a.peak_probability || a.probability || 0)).slice(0, 30);
-  list.replaceChildren(...sorted.map((a) => {
+  list.replaceChildren(...App.outages.map(outageItem), ...sorted.map((a) => {
     const li = document.createElement("li");
     const p = Math.round(100 * (a.peak_probability || a.probability || 0));
     li.className = p >= 50 ? "high" : "";
@@ -92,6 +111,34 @@ function renderAlerts(alerts, origin) {
       `${fmt(a.threshold)}${from}${peak}`;
     return li;
   }));
+}
+
+/* An outage in effect: the asset by name, since when, and until when it is expected. */
+function outageItem(o) {
+  const li = document.createElement("li");
+  li.className = "high outage";
+  li.dataset.asset = o.asset;
+  const name = App.names[o.asset] || o.asset;
+  const until = o.expected_end ? `, dự kiến đến ${whenText(o.expected_end)}` : "";
+  const what = { gate: "Cổng ngừng", supply: "Mất nước" }[o.kind] || "Mất điện";
+  li.innerHTML = `<span class="p">${what}</span> <b>${escapeHtml(name)}</b> ` +
+    `từ ${whenText(o.since)}${until}`;
+  return li;
+}
+
+/* A park time as HH:MM, with its day/month when it is not the day shown. */
+function whenText(iso) {
+  const sameDay = App.shownTime && iso.slice(0, 10) === App.shownTime.slice(0, 10);
+  return sameDay ? clockText(iso) : `${clockText(iso)} ${iso.slice(8, 10)}/${iso.slice(5, 7)}`;
+}
+
+/* Asset ids to names, for the alerts. */
+function assetNames(park) {
+  const names = {};
+  for (const kind of ["buildings", "gates", "substations", "feeders"]) {
+    for (const a of park[kind] || []) names[a.id] = a.name || a.id;
+  }
+  return names;
 }
 
 /* ---------------------------------------------------------------- history slider */
@@ -144,7 +191,7 @@ function goLive() {
   range.value = range.max;
   document.getElementById("history-time").textContent = "trực tiếp";
   document.getElementById("history-live").disabled = true;
-  if (App.latest) { showStatus(App.latest); setMode("live", "● Trực tiếp"); }
+  if (App.latest) { showStatus(App.latest); showLive(); }
 }
 
 /* ---------------------------------------------------------------- tabs and 3D */
@@ -189,6 +236,7 @@ async function start() {
   setupTabs();
   const [health, park] = await Promise.all([api("/api/health"), api("/api/park")]);
   document.getElementById("park-name").textContent = park.name;
+  App.names = assetNames(park);
   document.title = "Trung tâm điều hành — " + park.name;
   App.plan = new ParkPlan(document.getElementById("park-plan"), document.getElementById("tooltip"),
     document.getElementById("legend"), park);
@@ -200,8 +248,9 @@ async function start() {
   const whatif = new WhatIf();
   new FindBest();
   whatif.load().catch((err) => whatif.showError(err.message));
+  App.simulated = Boolean(health.simulated);
   if (health.live) connect();
-  else setMode("offline", "Không có dữ liệu trực tiếp (chạy với --store hoặc --replay)");
+  else setMode("offline", "Không có dữ liệu trực tiếp (chạy với --store, --replay hoặc --simulate)");
   document.body.dataset.ready = "1";
 }
 

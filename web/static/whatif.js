@@ -16,6 +16,8 @@ class WhatIf extends JobPanel {
 
   async load() {
     const { scenarios } = await api("/api/scenarios");
+    // scenarios given to the server come with their document, sent back to compare them
+    this.documents = Object.fromEntries(scenarios.filter((s) => s.document).map((s) => [s.name, s.document]));
     this.list.replaceChildren(...scenarios.map((s) => {
       const label = document.createElement("label");
       label.title = s.applies ? (s.description || "") : s.error;
@@ -53,7 +55,8 @@ class WhatIf extends JobPanel {
   }
 
   chosen() {
-    const names = [...this.list.querySelectorAll("input:checked")].map((i) => i.value);
+    const names = [...this.list.querySelectorAll("input:checked")]
+      .map((i) => (this.documents || {})[i.value] || i.value);
     return this.uploaded ? [...names, this.uploaded.document] : names;
   }
 

@@ -1,0 +1,86 @@
+"""A park simulated as a sensor feed: the live twin of a park with no sensors yet.
+
+:func:`simulated_recording` simulates one replication of the park (under an optional
+scenario) and writes what its sensors would have recorded as a sensor folder
+(:func:`twin.sim.sensors.write_recorded`, the files of ``--sensors-out``); the scenario's
+outages become alarm messages (``outage_start`` with its expected duration, ``outage_end``),
+as a control room's SCADA would send them. The replay feeds both into a store in park time
+(:class:`twin.live.replay.Replay`), so the page, the state and the nowcasts see a simulated
+park exactly as they see a recorded or a live one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from twin.experiment.runner import simulate_case
+from twin.experiment.settings import Case, Settings
+from twin.io.inputs import ParkSource, ScenarioSource, resolve_inputs
+from twin.live.replay import Message
+from twin.model.schema import Event, OutageEvent, Park
+from twin.sim.sensors import write_recorded
+
+DEMO_DAYS = 7.0
+"""Days a simulated feed covers by default (the default horizon)."""
+
+
+def simulated_recording(
+    park: ParkSource | None,
+    scenario: ScenarioSource | None,
+    folder: str | Path,
+    days: float = DEMO_DAYS,
+    seed: int = 0,
+) -> list[Message]:
+    """Simulate the park and write its sensors into `folder`; return the scenario's alarms.
+
+    Args:
+        park: the park (None: the scenario's base, else the default park).
+        scenario: an optional scenario, simulated with its changes and events.
+        folder: the sensor folder to write (``meters.csv``, ``trucks.csv``).
+        days: the simulated horizon, after a one-day warm-up that is not recorded.
+        seed: the base seed.
+
+    Returns:
+        The alarm messages of the scenario's outages within the horizon, in time order.
+
+    Raises:
+        InputError: a park or scenario that cannot be read or applied.
+        UsageError: a horizon out of range, a scenario event beyond it.
+    """
+    inputs = resolve_inputs(park, scenario)
+    settings = Settings(days=days, seed=seed)
+    case = Case(inputs.park, inputs.events, inputs.scenario_name)
+    trace = simulate_case(case, case.spec(settings, 0))
+    write_recorded(folder, trace, inputs.park)
+    return outage_alarms(inputs.park, inputs.events, days)
+
+
+def outage_alarms(park: Park, events: tuple[Event, ...], days: float) -> list[Message]:
+    """The alarm messages of the outages among `events` that start within `days`."""
+    start = datetime.fromisoformat(park.park.start)
+    horizon = days * 1440.0
+    alarms: list[Message] = []
+    for event in events:
+        if not isinstance(event, OutageEvent) or event.at.minutes() >= horizon:
+            continue
+        asset = event.outage
+        begin = start + timedelta(minutes=event.at.minutes())
+        end_min = event.at.minutes() + event.duration_h * 60.0
+        alarms.append(("alarms", _alarm(begin, asset, "outage_start", event.duration_h)))
+        if end_min < horizon:
+            end = start + timedelta(minutes=end_min)
+            alarms.append(("alarms", _alarm(end, asset, "outage_end", None)))
+    return sorted(alarms, key=lambda message: message[1]["time"])
+
+
+def _alarm(moment: datetime, asset: str, event: str, expected_h: float | None) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "time": moment.isoformat(timespec="seconds"),
+        "asset": asset,
+        "event": event,
+    }
+    if expected_h is not None:
+        message["expected_h"] = expected_h
+    return message

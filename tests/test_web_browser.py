@@ -217,20 +217,26 @@ def test_a_what_if_runs_and_shows_its_verdict(
 
 
 def test_the_what_if_form_simulates_long_enough_for_the_chosen_events(
-    served: tuple[str, Feed, Services],
+    served: tuple[str, Feed, Services], tmp_path: Path
 ) -> None:
     url, _, _ = served
+    late = tmp_path / "late.yaml"
+    late.write_text(
+        "scenario: {name: late}\nevents:\n"
+        "  - {outage: fd1, from: {day: 2, at: '08:00'}, duration_h: 4}\n",
+        "utf-8",
+    )
     with browser(1280, 720) as driver:
         open_page(driver, url + "/")
         driver.find_element(By.ID, "tab-whatif").click()
-        outage = "input[value='substation-outage']"
-        wait(lambda: driver.find_elements(By.CSS_SELECTOR, outage), 10, "list")
+        ring = "input[value='demo-ring']"
+        wait(lambda: driver.find_elements(By.CSS_SELECTOR, ring), 10, "list")
         days = driver.find_element(By.ID, "whatif-days")
         assert days.get_attribute("value") == "2"
-        driver.find_element(By.CSS_SELECTOR, outage).click()
-        assert days.get_attribute("value") == "3"  # its outage starts on day 2
-        driver.find_element(By.CSS_SELECTOR, "input[value='peak-season']").click()
-        assert days.get_attribute("value") == "3"
+        driver.find_element(By.CSS_SELECTOR, ring).click()
+        assert days.get_attribute("value") == "2"  # no events: the default covers it
+        driver.find_element(By.ID, "scenario-file").send_keys(str(late))
+        wait(lambda: days.get_attribute("value") == "3", 10, "days raised for day 2's outage")
         assert console_errors(driver) == []
 
 

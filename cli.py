@@ -427,9 +427,20 @@ def show(
 def n1(
     park: ParkArg = None,
     scenario: ScenarioOpt = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Study the live state of this store (SQLite) instead (--days does not apply).",
+        ),
+    ] = None,
     at: Annotated[
         str | None,
-        typer.Option("--at", help='The moment, "day D HH:MM" (default: the peak demand).'),
+        typer.Option(
+            "--at",
+            help='The moment, "day D HH:MM" (default: the peak demand); with --store an ISO '
+            "time, park-local (default: the latest).",
+        ),
     ] = None,
     hours: Annotated[
         float, typer.Option("--hours", min=0.01, max=1000, help="How long each outage lasts.")
@@ -446,8 +457,15 @@ def n1(
     from twin.experiment.settings import Settings
     from viz.clock import parse_day_time
 
-    at_min = None if at is None else parse_day_time(at, "--at")
-    result = api.n1(park, scenario, at_min, hours, Settings(days=days, seed=seed), out)
+    if store is not None:
+        from twin.api.live import n1_store_command
+
+        result = n1_store_command(
+            park, store, at, scenario=scenario, hours=hours, seed=seed, out=out
+        )
+    else:
+        at_min = None if at is None else parse_day_time(at, "--at")
+        result = api.n1(park, scenario, at_min, hours, Settings(days=days, seed=seed), out)
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return

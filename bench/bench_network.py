@@ -1,10 +1,10 @@
 """Network bench: the cost of the AC load flow in replications, and `parktwin n1` on Yên Bình.
 
 1. Paired rounds: a week at 15-minute steps after a 1-day warm-up, R replications (one
-   process), of yen-binh as is and of yen-binh with its 22 kV network (scenario grid-22kv),
-   one after the other in each round; the ratio of CPU times per round, median over rounds
-   (target <= 1.5).
-2. `parktwin n1 yen-binh -s grid-22kv` (48 contingencies at the peak): wall and CPU time
+   process), of yen-binh without its network (scenario feeder-only) and of yen-binh with its
+   22 kV network, one after the other in each round; the ratio of CPU times per round, median
+   over rounds (target <= 1.5).
+2. `parktwin n1 yen-binh` (56 contingencies at the peak): wall and CPU time
    (target < 30 s on two cores).
 
 CPU time (``time.process_time``) is reported beside the wall clock, which a shared machine's
@@ -39,15 +39,15 @@ def main() -> None:
     settings = twin.Settings(days=7, warmup_days=1, replications=args.replications)
     ratios = []
     for k in range(args.rounds):
-        _, plain = _timed(lambda: twin.run("yen-binh", None, settings))
-        _, grid = _timed(lambda: twin.run("yen-binh", "grid-22kv", settings))
+        _, plain = _timed(lambda: twin.run("yen-binh", "feeder-only", settings))
+        _, grid = _timed(lambda: twin.run("yen-binh", None, settings))
         ratios.append(grid / plain)
         print(f"round {k + 1}: without {plain:.2f} s CPU, with the network {grid:.2f} s CPU, "
               f"ratio {grid / plain:.3f}")  # fmt: skip
     print(
         f"median ratio over {args.rounds} rounds: {statistics.median(ratios):.3f} (target <= 1.5)"
     )
-    inputs = resolve_inputs("yen-binh", "grid-22kv")
+    inputs = resolve_inputs("yen-binh", None)
     result: dict[str, object] = {}
 
     def n1() -> None:
@@ -55,7 +55,7 @@ def main() -> None:
 
     wall, cpu = _timed(n1)
     count = len(result["contingencies"])  # type: ignore[arg-type]
-    print(f"n1 yen-binh -s grid-22kv: {count} contingencies at {result['at']}: "
+    print(f"n1 yen-binh: {count} contingencies at {result['at']}: "
           f"{wall:.1f} s wall, {cpu:.1f} s CPU (target < 30 s)")  # fmt: skip
 
 

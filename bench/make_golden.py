@@ -33,10 +33,10 @@ CASES: dict[str, tuple[str, str | None]] = {
     "demo-small": ("demo-small", None),
     "yen-binh-substation-outage": ("yen-binh", "substation-outage"),
 }
+"""File stem -> (park, scenario): the default park, the small one and one with timed events."""
 DAYS = {"yen-binh-substation-outage": 3.0}
 """Cases simulated longer than SETTINGS says: the outage starts on day 2 (a shorter horizon is
 refused, and did not simulate the outage at all when the reference was first written)."""
-"""File stem -> (park, scenario): the default park, the small one and one with timed events."""
 
 SETTINGS = {"days": 2.0, "warmup_days": 1.0, "seed": 7, "replications": 2}
 STATE_MOMENTS = ("2026-01-05T00:30:00", "2026-01-12T10:00:00", "2026-01-26T00:00:00")

@@ -129,13 +129,22 @@ def simulate(
     groups: tuple[GroupTruth, ...] = GROUPS,
     lanes: int = LANES,
     arrival_times: dict[str, np.ndarray] | None = None,
+    service_steps: dict[str, tuple[float, float]] | None = None,
 ) -> list[dict[str, Any]]:
     """Every truck visit of the true park over `days`, as a dict of minutes.
 
     With `night_docks`, those groups have only that many docks staffed from 22:00 to 06:00
     (a truck in service finishes before its dock closes). The gate has `lanes` lanes.
     `arrival_times` gives some groups' arrival minutes instead of the daily shape's.
+    `service_steps` maps a dock group (or ``"gate"``) to (day, factor): the service times
+    of the trucks arriving from that day on are `factor` times as long (a change of work).
     """
+    steps = service_steps or {}
+
+    def scale(name: str, now: float) -> float:
+        day, factor = steps.get(name, (math.inf, 1.0))
+        return factor if now >= day * 1440.0 else 1.0
+
     rng = np.random.default_rng(seed)
     env = simpy.Environment()
     gate = simpy.Resource(env, capacity=lanes)
@@ -171,7 +180,9 @@ def simulate(
             row = {"truck_id": f"{group.group[0].upper()}{k:06d}", "flow": f"in-{group.group}"}
             row.update(arrive=env.now, group=group.group)
             visits.append(row)
-            env.process(truck(row, group, draw(GATE, rng), draw(group.service, rng)))
+            gate_time = draw(GATE, rng) * scale("gate", env.now)
+            dock_time = draw(group.service, rng) * scale(group.group, env.now)
+            env.process(truck(row, group, gate_time, dock_time))
 
     given = arrival_times or {}
     for group in groups:

@@ -1,4 +1,4 @@
-"""demo-small with a small 22 kV ring, built in code for the power-network tests."""
+"""demo-small with a small 22 kV ring built in code, or without a network, for the power tests."""
 
 from __future__ import annotations
 
@@ -35,4 +35,13 @@ def ring_data(tie_closed: bool = False, **line_data: float) -> dict[str, Any]:
     }
     for building in data["buildings"]:
         building["power"]["bus"] = BUSES[building["id"]]
+    return data
+
+
+def feeder_only_data() -> dict[str, Any]:
+    """demo-small's data without its network: feeders and the substation as capacities only."""
+    data = copy.deepcopy(yaml.safe_load(DEMO.read_text(encoding="utf-8")))
+    del data["power"]["network"]
+    for building in data["buildings"]:
+        del building["power"]["bus"]
     return data

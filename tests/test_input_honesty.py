@@ -345,3 +345,11 @@ def test_optimize_shows_the_warnings_of_its_park(tmp_path):
     assert note in (out / "report.md").read_text(encoding="utf-8")
     as_json = runner.invoke(cli.app, ["optimize", str(path), "--json"])
     assert any(n.startswith(note) for n in json.loads(as_json.stdout)["notes"])
+
+
+def test_a_simulated_feed_refuses_an_event_after_its_days(tmp_path):
+    from twin.live.simulated import simulated_recording
+
+    with pytest.raises(InputError, match=r"'fd2' from day 4 at 23:30 .* days 5 or more"):
+        simulated_recording(None, LATE_OUTAGE, tmp_path / "sensors", days=2)
+    assert not (tmp_path / "sensors").exists()

@@ -6,6 +6,7 @@ network"), worked out by hand for demo-small on a ring (tests/networks.py).
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from typing import Any
 
@@ -16,9 +17,10 @@ import twin
 from tests.networks import ring_data
 from twin.errors import UsageError
 from twin.model.schema import OutageEvent, Park
-from twin.sim.context import RunSpec
+from twin.sim.context import RunSpec, SimContext
 from twin.sim.engine import run_engine as simulate
 from twin.sim.kpi import compute_kpis
+from twin.sim.supply import forget_plans
 from twin.sim.trace import Trace
 
 DAY = RunSpec(horizon_days=1.0, warmup_days=0.0)
@@ -167,3 +169,18 @@ def test_an_overloaded_cable_sheds_what_it_feeds_not_the_lowest_priority_elsewhe
     assert not left[:, names.index("w1")].any() and kpis["buildings.w1.unserved_mwh"] == 0
     assert left[:, [names.index(b) for b in ("f2", "o1", "u1")]].any()
     assert (trace.series["line_loading_pct"][:, 1] <= 100.0 + 1e-6).all()
+
+
+def test_the_supply_plan_is_made_once_per_park_and_outages_and_reused_unchanged() -> None:
+    """Nothing random goes into a plan: replications share it; other outages make another."""
+    park = Park.model_validate(ring_data())
+    forget_plans()
+    first = SimContext(park, DAY)
+    again = SimContext(park, dataclasses.replace(DAY, replication=1))
+    assert again.supply is first.supply
+    faulted = SimContext(park, DAY, [_outage("l1")])
+    assert faulted.supply is not first.supply
+    reused = compute_kpis(simulate(park, (), dataclasses.replace(DAY, replication=2)))
+    forget_plans()
+    made = compute_kpis(simulate(park, (), dataclasses.replace(DAY, replication=2)))
+    assert [float(v).hex() for v in reused.values()] == [float(v).hex() for v in made.values()]

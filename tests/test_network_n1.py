@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 import cli
 from tests.load_helpers import assert_bad_input, dump
-from tests.networks import ring_data
+from tests.networks import feeder_only_data, ring_data
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine as simulate
@@ -57,6 +57,30 @@ def test_every_single_outage_is_a_row_worst_first(tmp_path: Path) -> None:
     assert plan["l4"]["worst_loading_pct"] == max(r["max_loading_pct"] for r in doc[
         "contingencies"] if r["restored_by"] == ["l4"])  # fmt: skip
     assert "<svg" in (tmp_path / "n1" / "report.html").read_text()
+    buses = {bus["id"]: bus for bus in doc["buses"]}
+    assert buses["rmu1"]["label"] == "Nhà máy F1; Kho W1"  # the buildings' names
+    assert buses["sub1-mv"]["label"] == "Trạm 110 kV"  # its substation's name
+    source = buses["sub1-mv"]
+    assert source["source"] and source["held_on"] == "busbar" and source["held_v_pu"] == 1.0
+    assert source["v_pu"] == pytest.approx(1.0, abs=1e-6)  # a busbar source holds itself
+
+
+def test_behind_transformers_the_source_holds_the_high_voltage_side(tmp_path: Path) -> None:
+    """The busbar lies below the held 1.04 pu by the transformer's drop at the moment."""
+    data = ring_data()
+    data["power"]["network"]["source_v_pu"] = 1.04
+    data["power"]["substations"][0]["transformers"] = [
+        {"id": "t1", "sn_mva": 10, "vk_percent": 12.5, "vkr_percent": 0.5}
+    ]
+    result, doc = _n1(tmp_path, data, "--at", "day 0 10:00")
+    assert result.exit_code == 0, result.output
+    source = next(bus for bus in doc["buses"] if bus["id"] == "sub1-mv")
+    assert source["held_v_pu"] == 1.04 and source["held_on"] == "110 kV side"
+    trace = simulate(Park.model_validate(data), (), RunSpec(horizon_days=1.0))
+    busbar = trace.series["bus_v_pu"][list(trace.edges).index(600.0), 0]
+    assert source["v_pu"] == round(busbar, 5) and busbar < 1.04 - 0.005
+    page = (tmp_path / "n1" / "report.html").read_text()
+    assert "holds 1.040 pu on its 110 kV side, its busbar" in page and "Trạm 110 kV" in page
 
 
 def test_a_weak_tie_makes_the_feeder_head_outage_insecure(tmp_path: Path) -> None:
@@ -81,11 +105,7 @@ def test_the_default_moment_is_the_peak(tmp_path: Path) -> None:
 
 
 def test_a_park_without_a_network_or_a_moment_outside_is_bad_input(tmp_path: Path) -> None:
-    data = ring_data()
-    del data["power"]["network"]
-    for building in data["buildings"]:
-        del building["power"]["bus"]
-    result, _ = _n1(tmp_path, data)
+    result, _ = _n1(tmp_path, feeder_only_data())
     assert_bad_input(result, "power.network")
     result, _ = _n1(tmp_path, ring_data(), "--at", "day 3 10:00")
     assert_bad_input(result, "day 3 10:00", "inside the horizon")

@@ -97,3 +97,22 @@ def test_a_file_named_like_a_bundled_park_is_refused_as_ambiguous(
     with pytest.raises(InputError, match=r"both a file in this folder and the bundled park"):
         load_park("demo-small")
     assert load_park("./demo-small").park.name == load_park("yen-binh").park.name
+
+
+@pytest.mark.parametrize("short", ["", "   ", "x" * 41])
+def test_a_short_name_is_a_visible_label_of_at_most_40_characters(short: str) -> None:
+    data = _demo()
+    data["buildings"][0]["short_name"] = short
+    with pytest.raises(InputError, match=r"buildings\[0\]\.short_name \(id=f1\)"):
+        load_park(data)
+
+
+def test_a_short_name_labels_the_plan_and_the_name_stays_in_tooltips() -> None:
+    from web.plan import plan_document
+
+    data = _demo()
+    data["buildings"][0].update(name="Nhà máy sản xuất linh kiện điện tử F1", short_name=" F1 ")
+    park = load_park(data)
+    shown = plan_document(park)["buildings"][0]
+    assert (shown["label"], shown["name"]) == ("F1", "Nhà máy sản xuất linh kiện điện tử F1")
+    assert shown["label"] != plan_document(load_park(_demo()))["buildings"][0]["label"]

@@ -433,7 +433,7 @@ def test_bundled_scenario_applies_to_its_base(name: str) -> None:
     what_if = load_scenario(name)
     assert what_if.scenario.description
     assert what_if.changes or what_if.events
-    inputs = resolve_inputs(None, name)  # a base may itself be a scenario (grid-22kv)
+    inputs = resolve_inputs(None, name)
     base, result = inputs.base, inputs.park
     assert isinstance(result, Park)
     if what_if.changes:

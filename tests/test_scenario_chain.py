@@ -9,6 +9,7 @@ import yaml
 
 import twin
 from twin.errors import UsageError
+from twin.io.bundled import bundled_scenarios
 from twin.io.inputs import resolve_inputs
 
 
@@ -42,10 +43,15 @@ def test_a_loop_of_bases_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_compare_takes_the_base_scenario_as_the_baseline() -> None:
-    """cable-fault is based on grid-22kv: the baseline is the network park, not yen-binh."""
-    comparison = twin.compare(None, ["cable-fault"], twin.Settings(days=3, replications=1))
+def test_compare_takes_the_base_scenario_as_the_baseline(tmp_path: Path) -> None:
+    """A fault on top of feeder-only: the baseline is the park without its network."""
+    fault = _write(tmp_path / "fault.yaml", {
+        "scenario": {"name": "fd-b1-fault"}, "base": str(bundled_scenarios()["feeder-only"]),
+        "events": [{"outage": "fd-b1", "from": {"day": 1, "at": "10:00"}, "duration_h": 4}],
+    })  # fmt: skip
+    comparison = twin.compare(None, [str(fault)], twin.Settings(days=3, replications=1))
     baseline = comparison.baseline.to_dict()["kpis"]
-    assert "power.lines.l-r4-1.loading_max_pct" in baseline
-    fault = comparison.scenarios[0].to_dict()["kpis"]
-    assert fault["power.unserved_mwh"]["mean"] > baseline["power.unserved_mwh"]["mean"]
+    assert "power.sub1.peak_load_pct" in baseline
+    assert not any(name.startswith("power.lines.") for name in baseline)
+    cut = comparison.scenarios[0].to_dict()["kpis"]
+    assert cut["power.unserved_mwh"]["mean"] > baseline["power.unserved_mwh"]["mean"]

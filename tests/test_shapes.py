@@ -54,7 +54,12 @@ def test_holiday_takes_sundays_day() -> None:
 
 def shaped_park(level: float = 1000.0, **shape: Any) -> Any:
     data = load_park("demo-small").model_dump(mode="json", exclude_none=True)
-    data["buildings"][0]["power"] = {"feeder": "fd1", "level_kw": level, "shape": shape}
+    data["buildings"][0]["power"] = {
+        "feeder": "fd1",
+        "bus": "rmu1",
+        "level_kw": level,
+        "shape": shape,
+    }
     return load_park(data)
 
 
@@ -86,7 +91,7 @@ def test_scenario_scales_a_shaped_load_and_still_adds_a_base_shift_factory() -> 
                         "footprint": [[500, 500], [600, 500], [600, 600], [500, 600]],
                         "height_m": 12,
                         "shifts": [{"start": "06:00", "end": "14:00"}],
-                        "power": {"feeder": "fd1", "base_kw": 800, "shift_kw": 3000},
+                        "power": {"feeder": "fd1", "bus": "rmu1", "base_kw": 800, "shift_kw": 3000},
                     },
                 },
             ],

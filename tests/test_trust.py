@@ -319,7 +319,12 @@ def test_a_right_load_shape_is_kept(tmp_path: Path) -> None:
     shape = ind.day_type_shape(office, office * 0.6, np.full(24, 0.3))
     data = load_park("demo-small").model_dump(mode="json", exclude_none=True, by_alias=True)
     o1 = next(b for b in data["buildings"] if b["id"] == "o1")
-    o1["power"] = {"feeder": o1["power"]["feeder"], "level_kw": 120.0, "shape": shape}
+    o1["power"] = {
+        "feeder": o1["power"]["feeder"],
+        "bus": o1["power"]["bus"],
+        "level_kw": 120.0,
+        "shape": shape,
+    }
     rng = np.random.default_rng(9)
     reading = ind.shaped_values(120.0, shape, 21.0, 15.0, rng)
     ind.write_meters(tmp_path, {("o1", "power_kw"): reading})

@@ -133,8 +133,8 @@ changes:
 
 def test_only_the_scenarios_written_for_the_served_park_are_listed(client: TestClient) -> None:
     listed = {s["name"]: s for s in client.get("/api/scenarios").json()["scenarios"]}
-    assert list(listed) == ["demo-ring"]  # its base is demo-small; the others' is yen-binh
-    assert listed["demo-ring"]["applies"] is True
+    assert list(listed) == ["demo-cable-fault"]  # its base is demo-small; the others' yen-binh
+    assert listed["demo-cable-fault"]["applies"] is True
 
 
 def test_yen_binh_lists_its_scenarios_and_a_park_of_ones_own_none(tmp_path: Path) -> None:
@@ -143,9 +143,9 @@ def test_yen_binh_lists_its_scenarios_and_a_park_of_ones_own_none(tmp_path: Path
     own = scenarios.bundled_list(load_park(copy), str(copy))
     assert own == []  # the same park, but the user's file: the bundled ones are not its own
     listed = {s["name"]: s for s in scenarios.bundled_list(load_park("yen-binh"), "yen-binh")}
-    assert "demo-ring" not in listed
-    # cable-fault's base is grid-22kv, a scenario based on yen-binh: it is yen-binh's too
-    assert {"peak-season", "more-docks", "cable-fault", "substation-outage"} <= set(listed)
+    assert "demo-cable-fault" not in listed
+    # feeder-only has no base: it is written for the default park, yen-binh
+    assert {"peak-season", "more-docks", "cable-fault", "feeder-only"} <= set(listed)
     assert listed["more-docks"]["applies"] is True
 
 
@@ -157,7 +157,7 @@ def test_a_scenario_given_to_the_server_is_listed_with_its_document(tmp_path: Pa
         encoding="utf-8",
     )
     park = load_park("demo-small")
-    entries = scenarios.given_list(park, [str(given), "demo-ring"])
+    entries = scenarios.given_list(park, [str(given), "demo-cable-fault"])
     assert [e["name"] for e in entries] == ["fd1 out"]  # a bundled name is in the bundled list
     assert entries[0]["applies"] is True
     chosen = scenarios.choices(park, [entries[0]["document"]])
@@ -243,8 +243,8 @@ def test_each_scenario_says_how_many_days_cover_its_events(client: TestClient) -
     listed = {s["name"]: s for s in scenarios.bundled_list(load_park("yen-binh"))}
     assert listed["substation-outage"]["min_days"] == 3  # its outage starts on day 2
     assert listed["peak-season"]["min_days"] == 0
-    served = client.get("/api/scenarios").json()["scenarios"]
-    assert served and all(s["min_days"] == 0 for s in served)  # demo-small's have no events
+    served = {s["name"]: s for s in client.get("/api/scenarios").json()["scenarios"]}
+    assert served["demo-cable-fault"]["min_days"] == 2  # its cable fault is on day 1
     late = GOOD.replace(
         b"changes:", b"events: [{flow: in-f1, from: {day: 6}, factor: 2}]\nchanges:"
     )

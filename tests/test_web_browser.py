@@ -207,9 +207,10 @@ def test_a_what_if_runs_and_shows_its_verdict(
     url, _, _ = served
     with browser(1280, 720) as driver:
         open_page(driver, url + "/")
-        # demo-small's own bundled scenario (yen-binh's are not offered for it)
-        verdict = run_what_if(driver, "demo-ring", days="0.5", replications="3")
-        assert verdict.startswith("demo-ring: ")
+        # demo-small's own bundled scenario (yen-binh's are not offered for it); 2 days cover
+        # its cable fault on day 1 (a shorter horizon is refused)
+        verdict = run_what_if(driver, "demo-cable-fault", days="2", replications="3")
+        assert verdict.startswith("demo-cable-fault: ")
         rows = driver.find_elements(By.CSS_SELECTOR, "#whatif-table tbody tr")
         assert any(r.text.startswith("trucks.arrived") for r in rows)
         shoot(driver, "whatif-1280x720.png")
@@ -229,12 +230,12 @@ def test_the_what_if_form_simulates_long_enough_for_the_chosen_events(
     with browser(1280, 720) as driver:
         open_page(driver, url + "/")
         driver.find_element(By.ID, "tab-whatif").click()
-        ring = "input[value='demo-ring']"
-        wait(lambda: driver.find_elements(By.CSS_SELECTOR, ring), 10, "list")
+        cable = "input[value='demo-cable-fault']"
+        wait(lambda: driver.find_elements(By.CSS_SELECTOR, cable), 10, "list")
         days = driver.find_element(By.ID, "whatif-days")
         assert days.get_attribute("value") == "2"
-        driver.find_element(By.CSS_SELECTOR, ring).click()
-        assert days.get_attribute("value") == "2"  # no events: the default covers it
+        driver.find_element(By.CSS_SELECTOR, cable).click()
+        assert days.get_attribute("value") == "2"  # its fault on day 1: the default covers it
         driver.find_element(By.ID, "scenario-file").send_keys(str(late))
         wait(lambda: days.get_attribute("value") == "3", 10, "days raised for day 2's outage")
         assert console_errors(driver) == []

@@ -4,23 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from tests.load_helpers import dump
-from tests.networks import ring_data
+from tests.networks import feeder_only_data, ring_data
 from web.app import create_app
 from web.server import build_services
 
 
-@pytest.fixture
-def ring_client(tmp_path: Path) -> Iterator[TestClient]:
-    park = dump(ring_data(), tmp_path / "ring.yaml")
+def _client_of(data: dict[str, Any], tmp_path: Path) -> Iterator[TestClient]:
+    tmp_path.mkdir()
+    park = dump(data, tmp_path / "park.yaml")
     services = build_services(str(park), None, tmp_path)
     with TestClient(create_app(services), base_url="http://127.0.0.1") as test_client:
         yield test_client
     services.jobs.close()
+
+
+@pytest.fixture
+def ring_client(tmp_path: Path) -> Iterator[TestClient]:
+    yield from _client_of(ring_data(), tmp_path / "ring")
+
+
+@pytest.fixture
+def plain_client(tmp_path: Path) -> Iterator[TestClient]:
+    yield from _client_of(feeder_only_data(), tmp_path / "plain")
 
 
 @pytest.mark.slow
@@ -36,10 +47,10 @@ def test_n1_answers_every_outage_at_the_moment(ring_client: TestClient) -> None:
 
 def test_n1_bad_input_is_400_and_no_network_404(
     ring_client: TestClient,
-    client: TestClient,
+    plain_client: TestClient,
 ) -> None:
     answer = ring_client.get("/api/n1", params={"at": "tomorrow"})
     assert answer.status_code == 400 and "at" in answer.json()["error"]
     assert ring_client.get("/api/n1", params={"hours": "-1"}).status_code == 400
-    answer = client.get("/api/n1")  # demo-small: no network
+    answer = plain_client.get("/api/n1")  # no network
     assert answer.status_code == 404 and "power.network" in answer.json()["error"]

@@ -137,7 +137,7 @@ def test_the_what_if_tab_lists_the_served_parks_scenarios_and_the_given_one(serv
         assert given[0]["applies"] and given[0]["document"]["events"][0]["outage"] == "s1"
     else:
         assert {"substation-outage", "more-docks", "peak-season", "sub1-out"} <= listed
-        assert "demo-ring" not in listed  # written for demo-small
+        assert "demo-cable-fault" not in listed  # written for demo-small
         assert [s["name"] for s in given] == ["sub1-out"]
 
 

@@ -22,10 +22,14 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from twin.io.dump import dump_park
+from twin.io.inputs import read_park, resolve_inputs
 from twin.live.ingest import Ingester
 from twin.live.messages import Validator
 from twin.live.store import Store
 from twin.model.schema import Park
+from web.app import Services
+from web.server import build_services
 
 START = datetime(2026, 1, 5, 6, 0)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -143,6 +147,81 @@ def wait_for_job(client: Any, job: str, timeout: float = 120.0) -> dict[str, Any
             return doc
         time.sleep(0.2)
     raise AssertionError(f"job {job} still {doc['status']} after {timeout} s")
+
+
+def network_park() -> Park:
+    """Yên Bình with its 22 kV network: the bundled park when it carries one, else with the
+    bundled grid-22kv scenario applied (where the network was first written)."""
+    park = read_park("yen-binh")
+    if park.power is not None and park.power.network is not None:
+        return park
+    return resolve_inputs("yen-binh", "grid-22kv").park
+
+
+def served_park(park: Park, folder: Path, messages: list) -> tuple[Services, Feed]:
+    """Services for `park` (written to `folder` as the served park file) over a store that
+    holds `messages`; close with :func:`close_served`."""
+    path = folder / "park.yaml"
+    path.write_text(dump_park(park), encoding="utf-8")
+    writer = Feed(park, folder / "live.db")
+    writer.publish(*messages)
+    return build_services(str(path), folder / "live.db", folder / "scratch"), writer
+
+
+def close_served(services: Services, writer: Feed) -> None:
+    """Stop what :func:`served_park` started."""
+    services.jobs.close()
+    services.threed.close()
+    writer.close()
+
+
+LABEL_BOXES_JS = """
+const svg = document.querySelector('#park-plan svg').getBoundingClientRect();
+const panel = document.getElementById('plan-panel').getBoundingClientRect();
+const rect = (r) => [r.left, r.top, r.right, r.bottom];
+return {svg: rect(svg), panel: rect(panel), labels: [...document.querySelectorAll(
+  '#park-plan text.plan-label')].map((t) => ({kind: t.dataset.kind, id: t.dataset.id,
+  text: t.firstChild.nodeValue, box: rect(t.getBoundingClientRect())}))};
+"""
+"""What the page shows of its plan's labels: every label's box in screen pixels."""
+
+
+def label_problems(shown: dict[str, Any], buildings: list[str]) -> list[str]:
+    """Every way the plan's labels break the rules: a building without a label, an empty
+    label, two labels overlapping, a label past the plan's edge (empty: none)."""
+    labels = shown["labels"]
+    problems = []
+    labelled = {lb["id"] for lb in labels if lb["kind"] == "building"}
+    problems += [f"building {b} has no label" for b in buildings if b not in labelled]
+    problems += [f"{lb['id']}: empty label" for lb in labels if not lb["text"].strip()]
+    x0, y0, x1, y1 = (max(a, b) if i < 2 else min(a, b) for i, (a, b) in
+                      enumerate(zip(shown["svg"], shown["panel"], strict=True)))  # fmt: skip
+    for lb in labels:
+        bx0, by0, bx1, by1 = lb["box"]
+        if bx0 < x0 - 0.5 or by0 < y0 - 0.5 or bx1 > x1 + 0.5 or by1 > y1 + 0.5:
+            problems.append(f"{lb['id']} ({lb['text']}) is cut at the plan's edge: {lb['box']}")
+    for i, a in enumerate(labels):
+        for b in labels[i + 1 :]:
+            if boxes_overlap(a["box"], b["box"]):
+                problems.append(f"{a['id']} ({a['text']}) overlaps {b['id']} ({b['text']})")
+    return problems
+
+
+def boxes_overlap(a: list[float], b: list[float], slack: float = 0.5) -> bool:
+    """True when two ``[x0, y0, x1, y1]`` boxes share more than `slack` pixels each way."""
+    across = a[0] + slack < b[2] and b[0] + slack < a[2]
+    return across and a[1] + slack < b[3] and b[1] + slack < a[3]
+
+
+def wait_until(condition: Any, timeout: float, what: str) -> Any:
+    """The first truthy value of `condition()`; fails after `timeout` seconds."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not within {timeout} s")
 
 
 def run_what_if(driver: Any, scenario: str, days: str, replications: str) -> str:

@@ -41,6 +41,7 @@ from twin.model.geometry import extent, nearest_on_boundary
 from twin.model.roads import RoadNetwork, Route
 from twin.sim.trace import TIME_COLUMNS, Trace
 from viz import palette
+from viz.network import LIVE_LOADING_PCT
 
 DRIVING, QUEUED, SERVED = 0, 1, 2
 _DOCK_ROW = 12  # docked and dock-queued trucks per row before wrapping / stacking
@@ -344,6 +345,12 @@ class FrameMaker:
         self.powered = np.asarray(s.get("building_powered_share", np.ones((steps, nb))), float)
         peak = demand.max(axis=0) if steps else np.zeros(nb)
         self.peak_kw = peak
+        network = self.park.power is not None and self.park.power.network is not None
+        self.line_loading = (
+            np.asarray(s["line_loading_pct"], float)
+            if network and "line_loading_pct" in s
+            else None
+        )
         self.feeder_load = np.asarray(s.get("feeder_load_kw", np.zeros((steps, 0))), float)
         feeders = self.park.power.feeders if self.park.power else []
         self.feeder_capacity_kw = np.array([f.capacity_mw * 1000.0 for f in feeders], dtype=float)
@@ -484,15 +491,7 @@ class FrameMaker:
             served, powered, unserved = np.zeros(nb), np.ones(nb), 0.0
         share = np.divide(served, self.peak_kw, out=np.zeros(nb), where=self.peak_kw > 0)
         roof = palette.load_colors(share, powered)
-        if self.feeder_load.shape[1] and len(self.edges) > 1:
-            load = self.feeder_load[k]
-            loading = load / np.maximum(self.feeder_capacity_kw, 1e-9)
-            members = self.feeder_members.sum(axis=1)
-            powered = (self.feeder_members @ powered) / np.maximum(members, 1.0)
-            dead = (load <= 1e-9) & (members > 0) & (powered < 0.5)
-        else:
-            loading = np.zeros(len(self.feeder_capacity_kw))
-            dead = np.zeros(len(loading), dtype=bool)
+        feeder_rgb = self._feeder_colours(k, powered)
         phase_counts = np.bincount(((self.times <= t).sum(axis=1)).clip(0, 7), minlength=8).astype(
             float
         )
@@ -509,9 +508,26 @@ class FrameMaker:
             load_share=share,
             powered_share=powered,
             roof_rgb=roof,
-            feeder_rgb=palette.feeder_colors(loading, dead),
+            feeder_rgb=feeder_rgb,
             kpis=kpis,
         )
+
+    def _feeder_colours(self, k: int, powered: np.ndarray) -> np.ndarray:
+        """Colours of the power lines at step `k`: the network's lines by their loading band
+        (a park with `power.network`), else each feeder by its load over capacity."""
+        if self.line_loading is not None:
+            pct = self.line_loading[k] if len(self.edges) > 1 else np.zeros(0)
+            return palette.loading_colors(pct, pct > LIVE_LOADING_PCT)
+        if self.feeder_load.shape[1] and len(self.edges) > 1:
+            load = self.feeder_load[k]
+            loading = load / np.maximum(self.feeder_capacity_kw, 1e-9)
+            members = self.feeder_members.sum(axis=1)
+            powered = (self.feeder_members @ powered) / np.maximum(members, 1.0)
+            dead = (load <= 1e-9) & (members > 0) & (powered < 0.5)
+        else:
+            loading = np.zeros(len(self.feeder_capacity_kw))
+            dead = np.zeros(len(loading), dtype=bool)
+        return palette.feeder_colors(loading, dead)
 
 
 def frame_times(start: float, end: float, fps: float, speed: float) -> np.ndarray:

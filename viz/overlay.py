@@ -96,16 +96,88 @@ def _rgba(color: str) -> tuple[int, int, int, int]:
     return (r, g, b, 255)
 
 
-def label_patches(
+Box = tuple[int, int, int, int]
+
+RINGS = (0.0, 1.0, 2.0, 3.2, 4.6, 6.2)
+"""How far from its anchor a label may move, in label heights beyond touching it (0: above)."""
+DIRECTIONS = ((0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1), (-1, 1))
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A label's text and box (view pixels) as placed, and the anchor it points to."""
+
+    index: int
+    text: str
+    box: Box
+    anchor: tuple[float, float]
+
+
+class TakenBoxes:
+    """Boxes already taken, bucketed on a grid so that a test looks only at its neighbours."""
+
+    CELL = 64
+
+    def __init__(self, boxes: Sequence[Box] = ()) -> None:
+        self.cells: dict[tuple[int, int], list[Box]] = {}
+        for box in boxes:
+            self.add(box)
+
+    def _cells(self, box: Box) -> list[tuple[int, int]]:
+        c = self.CELL
+        return [
+            (i, j)
+            for i in range(box[0] // c, box[2] // c + 1)
+            for j in range(box[1] // c, box[3] // c + 1)
+        ]
+
+    def add(self, box: Box) -> None:
+        """Take a box."""
+        for cell in self._cells(box):
+            self.cells.setdefault(cell, []).append(box)
+
+    def hits(self, box: Box) -> bool:
+        """True when the box overlaps a box taken."""
+        return any(
+            _overlap(box, other) for cell in self._cells(box) for other in self.cells.get(cell, ())
+        )
+
+
+def shorter_texts(text: str) -> list[str]:
+    """A text, then cut at word boundaries with an ellipsis, longest first."""
+    out = [text]
+    words = text.split()
+    for n in range(len(words) - 1, 0, -1):
+        cut = " ".join(words[:n]).rstrip("–-,:( ").strip() + "…"
+        if len(cut) > 1 and cut not in out:
+            out.append(cut)
+    return out
+
+
+def _candidates(ax: float, ay: float, tw: int, th: int, tick: int) -> list[tuple[int, int]]:
+    """Top-left corners to try for a tw x th box: above the anchor, below, then around it."""
+    out = [(round(ax - tw / 2), round(ay - th - tick)), (round(ax - tw / 2), round(ay + tick))]
+    for ring in RINGS[1:]:
+        for dx, dy in DIRECTIONS:
+            cx = ax + dx * (tw / 2 + tick + (ring - 1) * th)
+            cy = ay + dy * (th / 2 + tick + (ring - 1) * th)
+            out.append((round(cx - tw / 2), round(cy - th / 2)))
+    return out
+
+
+def place_labels(
     anchors: np.ndarray,
     texts: Sequence[str],
     width: int,
     height: int,
     size: int,
-    offset: tuple[int, int] = (0, 0),
-    keep_clear: Sequence[tuple[int, int, int, int]] = (),
-) -> list[Patch]:
-    """Labels centred above their anchor points, skipping any that would overlap.
+    keep_clear: Sequence[Box] = (),
+) -> list[Placed]:
+    """Boxes for labels, none overlapping another or `keep_clear`, none past the view's edge.
+
+    Each label tries positions around its anchor, nearest first (then a leader line shows
+    where it belongs), then the same with its text cut at a word with an ellipsis. A label
+    whose anchor is outside the view is not placed; so is one that fits nowhere.
 
     Args:
         anchors: ``(n, 2)`` pixel positions in the view (x right, y down), in priority order.
@@ -113,68 +185,115 @@ def label_patches(
         width: View width in pixels.
         height: View height in pixels.
         size: Text size in pixels.
-        offset: Where the view's top-left corner is in the frame.
         keep_clear: ``(x0, y0, x1, y1)`` boxes (view pixels) no label may cover.
-
-    Returns:
-        One patch per label that fits.
     """
-    placed: list[tuple[int, int, int, int]] = list(keep_clear)
-    patches: list[Patch] = []
+    placed = TakenBoxes(keep_clear)
+    out: list[Placed] = []
     face = font(size)
     pad = max(2, size // 4)
-    for (ax, ay), text in zip(np.asarray(anchors, float), texts, strict=True):
+    tick = max(4, size // 2)
+    for i, ((ax, ay), text) in enumerate(zip(np.asarray(anchors, float), texts, strict=True)):
         if not (np.isfinite(ax) and np.isfinite(ay)) or not (0 <= ax < width and 0 <= ay < height):
             continue
-        left, top, right, bottom = face.getbbox(text)
+        spot = _first_fit(face, pad, tick, (float(ax), float(ay)), text, placed, (width, height))
+        if spot is not None:
+            box, shown = spot
+            placed.add((box[0] - 3, box[1] - 3, box[2] + 3, box[3] + 3))
+            out.append(Placed(i, shown, box, (float(ax), float(ay))))
+    return out
+
+
+def _first_fit(
+    face: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    pad: int,
+    tick: int,
+    anchor: tuple[float, float],
+    text: str,
+    placed: TakenBoxes,
+    view: tuple[int, int],
+) -> tuple[Box, str] | None:
+    """The first free box for the text (or a shorter form of it) around the anchor."""
+    for shown in shorter_texts(text):
+        left, top, right, bottom = face.getbbox(shown)
         tw, th = int(right - left) + 2 * pad, int(bottom - top) + 2 * pad
-        tick = max(4, size // 2)
-        for dy in (-(th + tick), tick):  # above the anchor, else below it
-            x0 = round(float(ax) - tw / 2)
-            x0 = min(max(x0, 2), width - tw - 2)
-            y0 = round(float(ay) + dy)
+        for x0, y0 in _candidates(anchor[0], anchor[1], tw, th, tick):
             box = (x0, y0, x0 + tw, y0 + th)
-            if box[1] < 2 or box[3] > height - 2 or any(_overlap(box, other) for other in placed):
+            if box[0] < 2 or box[1] < 2 or box[2] > view[0] - 2 or box[3] > view[1] - 2:
                 continue
-            placed.append((box[0] - 3, box[1] - 3, box[2] + 3, box[3] + 3))
-            x_lo, y_lo = min(x0, int(ax) - 2), min(y0, int(ay) - 2)
-            x_hi, y_hi = max(x0 + tw, int(ax) + 3), max(y0 + th, int(ay) + 3)
-            image = Image.new("RGBA", (x_hi - x_lo, y_hi - y_lo), (0, 0, 0, 0))
-            draw = ImageDraw.Draw(image)
-            bx, by = x0 - x_lo, y0 - y_lo
-            tip = (int(ax) - x_lo, int(ay) - y_lo)
-            edge_y = by + th if dy < 0 else by
-            draw.line([(tip[0], edge_y), tip], fill=(248, 249, 250, 200), width=1)
-            draw.ellipse([tip[0] - 2, tip[1] - 2, tip[0] + 2, tip[1] + 2], fill=WHITE)
-            draw.rounded_rectangle([bx, by, bx + tw - 1, by + th - 1], radius=pad, fill=PANEL)
-            draw.text((bx + pad - left, by + pad - top), text, font=face, fill=WHITE)
-            patches.append(Patch.of(image, x_lo + offset[0], y_lo + offset[1]))
-            break
+            if not placed.hits(box):
+                return box, shown
+    return None
+
+
+def label_patches(
+    placed: Sequence[Placed], size: int, offset: tuple[int, int] = (0, 0)
+) -> list[Patch]:
+    """The labels of :func:`place_labels` drawn: a panel with the text, a line to the anchor.
+
+    Args:
+        placed: The placed labels (view pixels).
+        size: Text size in pixels (as placed).
+        offset: Where the view's top-left corner is in the frame.
+
+    Returns:
+        One patch per label.
+    """
+    face = font(size)
+    pad = max(2, size // 4)
+    patches = []
+    for spot in placed:
+        x0, y0, x1, y1 = spot.box
+        ax, ay = int(spot.anchor[0]), int(spot.anchor[1])
+        x_lo, y_lo = min(x0, ax - 2), min(y0, ay - 2)
+        x_hi, y_hi = max(x1, ax + 3), max(y1, ay + 3)
+        image = Image.new("RGBA", (x_hi - x_lo, y_hi - y_lo), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        tip = (ax - x_lo, ay - y_lo)
+        edge = (min(max(ax, x0), x1 - 1) - x_lo, min(max(ay, y0), y1 - 1) - y_lo)
+        draw.line([edge, tip], fill=(248, 249, 250, 200), width=1)
+        draw.ellipse([tip[0] - 2, tip[1] - 2, tip[0] + 2, tip[1] + 2], fill=WHITE)
+        bx, by = x0 - x_lo, y0 - y_lo
+        draw.rounded_rectangle([bx, by, bx + x1 - x0 - 1, by + y1 - y0 - 1], radius=pad, fill=PANEL)
+        left, top, _, _ = face.getbbox(spot.text)
+        draw.text((bx + pad - left, by + pad - top), spot.text, font=face, fill=WHITE)
+        patches.append(Patch.of(image, x_lo + offset[0], y_lo + offset[1]))
     return patches
 
 
-def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+def _overlap(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def legend_patch(
-    kinds: Sequence[str], size: int, corner: tuple[int, int], offset: tuple[int, int] = (0, 0)
+    kinds: Sequence[str],
+    size: int,
+    corner: tuple[int, int],
+    offset: tuple[int, int] = (0, 0),
+    network: bool = False,
 ) -> Patch:
-    """The colour legend as one panel; `corner` is its bottom-right corner in the view."""
+    """The colour legend as one panel; `corner` is its bottom-right corner in the view.
+
+    With `network`, the power row shows the network lines' loading bands instead of feeders.
+    """
     face, small = font(size), font(max(9, int(size * 0.85)))
     pad, sw = size // 2 + 2, size
     line = int(size * 1.55)
     rows: list[list[tuple[str, str | tuple[tuple[float, str], ...]]]] = [
         [(kind, palette.KIND_COLORS[kind]) for kind in kinds],
         [("0", palette.LOAD_STOPS), ("100% of own peak", ""), ("no power", palette.NO_POWER)],
-        [("0", palette.FEEDER_STOPS), ("100% of capacity", ""), ("no supply", palette.FEEDER_DEAD)],
+        _power_row(network),
         [
             ("driving", palette.TRUCK_COLORS["driving"]),
             ("queued", palette.TRUCK_COLORS["queued"]),
             ("at gate or dock", palette.TRUCK_COLORS["served"]),
         ],
     ]
-    titles = ["Buildings (walls)", "Roofs: power load", "Feeders: load", "Trucks"]
+    titles = [
+        "Buildings (walls)",
+        "Roofs: power load",
+        "Lines: load/rating" if network else "Feeders: load",
+        "Trucks",
+    ]
     title_w = max(int(face.getlength(t)) for t in titles) + 2 * pad
     bar_w = 4 * sw
 
@@ -217,6 +336,23 @@ def legend_patch(
                 draw.text((x, y + 1), text, font=small, fill=MUTED)
                 x += int(small.getlength(text)) + pad
     return Patch.of(image, corner[0] - width + offset[0], corner[1] - height + offset[1])
+
+
+def _power_row(network: bool) -> list[tuple[str, str | tuple[tuple[float, str], ...]]]:
+    """The legend's power row: loading bands of network lines, or the feeders' ramp."""
+    if not network:
+        return [
+            ("0", palette.FEEDER_STOPS),
+            ("100% of capacity", ""),
+            ("no supply", palette.FEEDER_DEAD),
+        ]
+    (amber, green), (red, yellow), (_, high) = palette.LOADING_BANDS
+    return [
+        (f"< {amber:g}%", green),
+        (f"{amber:g}-{red:g}%", yellow),
+        (f"> {red:g}%", high),
+        ("open / off", palette.LINE_DEAD),
+    ]
 
 
 @functools.lru_cache(maxsize=64)

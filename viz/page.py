@@ -5,18 +5,21 @@ exporter): buildings with their roof colours at that moment, roads, gates, utili
 the trucks where they were, all of which can be turned, zoomed and panned in any browser without
 a network. What it cannot do: animate (it holds one moment, not the trace), show VTK's 2D text
 (the exporter drops labels), so the clock, KPIs and legend are added as an HTML panel over the
-view instead, and the building names are not shown.
+view instead, and the labels as HTML placed over it again whenever the camera moves
+(:data:`LABELS_JS`).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import os
 from typing import Any
 
 from twin.errors import UsageError
 from viz import overlay, palette
 from viz.clock import clock_parts
+from viz.placement import PLACEMENT_JS
 
 INSTALL = "pip install 'parktwin[viz]' (it brings trame-pyvista and trame-vtk)"
 
@@ -63,10 +66,7 @@ def panel_html(player: Any, moment: float) -> str:
         + " ".join(swatch.format(c, f"{v:.0%} of own peak") for v, c in palette.LOAD_STOPS)
         + " "
         + swatch.format(palette.NO_POWER, "no power")
-        + "<br><b>Feeders: load</b> "
-        + " ".join(swatch.format(c, f"{v:.0%} of capacity") for v, c in palette.FEEDER_STOPS)
-        + " "
-        + swatch.format(palette.FEEDER_DEAD, "no supply")
+        + _power_legend(player.views[-1].scene.network, swatch)
         + "<br><b>Trucks</b> "
         + " ".join(
             swatch.format(c, html.escape(k.replace("served", "at gate or dock")))
@@ -89,6 +89,113 @@ def panel_html(player: Any, moment: float) -> str:
     return style + "<div id='parktwin'>" + "".join(blocks) + legend + "</div>"
 
 
+def _power_legend(network: bool, swatch: str) -> str:
+    """The legend's power line: the network's loading bands, or the feeders' ramp."""
+    if not network:
+        return (
+            "<br><b>Feeders: load</b> "
+            + " ".join(swatch.format(c, f"{v:.0%} of capacity") for v, c in palette.FEEDER_STOPS)
+            + " "
+            + swatch.format(palette.FEEDER_DEAD, "no supply")
+        )
+    (amber, green), (red, yellow), (_, high) = palette.LOADING_BANDS
+    bands = [(green, f"&lt; {amber:g}%"), (yellow, f"{amber:g}-{red:g}%"), (high, f"&gt; {red:g}%")]
+    return (
+        "<br><b>Lines: load/rating</b> "
+        + " ".join(swatch.format(c, text) for c, text in bands)
+        + " "
+        + swatch.format(palette.LINE_DEAD, "open / off")
+    )
+
+
+LABELS_JS = """
+(function () {
+  const LABELS = %s;
+  let layer = null, last = "";
+  const canvas = document.createElement("canvas").getContext("2d");
+  function scene() {
+    const rw = window.global && window.global.renderWindow;
+    if (!rw) return null;
+    const rens = rw.getRenderers().filter((r) => r.getViewProps().length);
+    return rens.length ? rens[rens.length - 1] : null;
+  }
+  function keepClear() {
+    return [...document.querySelectorAll("#parktwin .view, #parktwin .legend")].map((n) => {
+      const r = n.getBoundingClientRect();
+      return [r.left, r.top, r.right, r.bottom];
+    });
+  }
+  function draw() {
+    const ren = scene(), view = document.querySelector("canvas");
+    if (!ren || !view) return;
+    const box = view.getBoundingClientRect();
+    const cam = ren.getActiveCamera();
+    const key = JSON.stringify([cam.getPosition(), cam.getFocalPoint(), cam.getViewUp(),
+      cam.getViewAngle(), cam.getParallelScale(), box.width, box.height]);
+    if (key === last || !box.width || !box.height) return;
+    last = key;
+    if (!layer) {
+      layer = document.createElement("div");
+      layer.id = "parktwin-labels";
+      layer.setAttribute("style", "position:fixed;inset:0;pointer-events:none;z-index:5;" +
+        "font:12px 'DejaVu Sans',sans-serif;color:#f8f9fa");
+      document.body.appendChild(layer);
+    }
+    canvas.font = "12px 'DejaVu Sans', sans-serif";
+    const measure = (text) => [canvas.measureText(text).width + 10, 18];
+    const items = [], shown = [];
+    LABELS.forEach(([text, x, y, z], i) => {
+      const p = ren.worldToNormalizedDisplay(x, y, z, box.width / box.height);
+      const at = [box.left + p[0] * box.width, box.top + (1 - p[1]) * box.height];
+      if (p[2] < 0 || p[2] > 1 || at[0] < box.left || at[0] > box.right ||
+          at[1] < box.top || at[1] > box.bottom) return;
+      items.push({ texts: [text], anchor: at });
+      shown.push(i);
+    });
+    const spots = placeLabels(items, measure, [box.left + 2, box.top + 2, box.right - 2,
+      box.bottom - 2], keepClear(), 3);
+    let svg = '<svg width="100%%" height="100%%" style="position:absolute;inset:0">';
+    let html = "";
+    spots.forEach((spot, k) => {
+      if (!spot) return;
+      const [x0, y0, x1, y1] = spot.box, [ax, ay] = items[k].anchor;
+      const ex = Math.min(Math.max(ax, x0), x1), ey = Math.min(Math.max(ay, y0), y1);
+      svg += `<line x1="${ax}" y1="${ay}" x2="${ex}" y2="${ey}" stroke="#f8f9fa" ` +
+        `stroke-opacity=".8"/><circle cx="${ax}" cy="${ay}" r="2" fill="#f8f9fa"/>`;
+      const label = document.createElement("span");
+      label.textContent = spot.text;
+      label.className = "parktwin-label";
+      label.dataset.index = String(shown[k]);
+      label.setAttribute("style", `position:absolute;left:${x0}px;top:${y0}px;` +
+        `width:${x1 - x0}px;height:${y1 - y0}px;line-height:${y1 - y0}px;text-align:center;` +
+        "background:rgba(16,24,32,.72);border-radius:4px;white-space:nowrap;overflow:hidden");
+      html += label.outerHTML;
+    });
+    layer.innerHTML = svg + "</svg>" + html;
+  }
+  function loop() {
+    try { draw(); } catch (e) { /* the view is not ready yet */ }
+    requestAnimationFrame(loop);
+  }
+  requestAnimationFrame(loop);
+})();
+"""
+"""The 3D page's labels: each frame the camera moved, the scene's label anchors are projected
+with vtk.js's renderer and laid out by ``placement.js`` (none overlapping, none past the view,
+none over the panels), as HTML over the view."""
+
+
+def labels_script(player: Any) -> str:
+    """The script that labels the 3D page (one view only; side-by-side pages have none)."""
+    if len(player.views) != 1:
+        return ""
+    points, texts = player.views[0].scene.labels
+    pairs = zip(points, texts, strict=True)
+    data = [[text, *(round(float(v), 2) for v in point)] for point, text in pairs]
+    script = PLACEMENT_JS.read_text(encoding="utf-8") + LABELS_JS % json.dumps(data)
+    return "<script>" + script.replace("</", "<\\/") + "</script>"
+
+
 def write_page(player: Any, path: str | os.PathLike[str], moment: float) -> None:
     """Write the page of the player's current scene (not atomic: the caller renames).
 
@@ -104,6 +211,7 @@ def write_page(player: Any, path: str | os.PathLike[str], moment: float) -> None
         ".content.cloneNode(true));}}"
         "document.addEventListener('DOMContentLoaded',put);setInterval(put,300);})();</script>"
     )
+    keeper += labels_script(player)
     at = page.find("</head>")
     page = page[:at] + keeper + page[at:] if at >= 0 else keeper + page
     # vtk.js adds favicon links to kitware.github.io: drop them so the page asks no network.

@@ -114,6 +114,8 @@ class View:
     origin: tuple[int, int]  # top-left pixel of the view in the frame
     size: tuple[int, int]
     static: list[overlay.Patch] = field(default_factory=list)
+    labels: list[overlay.Placed] = field(default_factory=list)
+    """The labels as placed on the view (pixels), once the static overlays are drawn."""
     texts: dict[str, Any] = field(default_factory=dict)
     frame: Frame | None = None
 
@@ -289,7 +291,11 @@ class Player:
             if i == len(self.views) - 1:
                 kinds = [k for k, _ in view.scene.legend]
                 legend = overlay.legend_patch(
-                    kinds, max(9, text - 2), (vw - text // 2, vh - text // 2), view.origin
+                    kinds,
+                    max(9, text - 2),
+                    (vw - text // 2, vh - text // 2),
+                    view.origin,
+                    network=view.scene.network,
                 )
             keep = [(0, 0, vw // 3 + 40, int(vh * 0.2)), (vw - vw // 3, 0, vw, int(vh * 0.24))]
             if legend is not None:
@@ -301,9 +307,10 @@ class Player:
                 self.plotter.subplot(0, i)
                 anchors = self._project(view.scene.labels[0])
                 anchors[:, 0] -= view.origin[0]
-                patches += overlay.label_patches(
-                    anchors, view.scene.labels[1], vw, vh, text, view.origin, keep
+                view.labels = overlay.place_labels(
+                    anchors, view.scene.labels[1], vw, vh, text, keep
                 )
+                patches += overlay.label_patches(view.labels, text, view.origin)
             if view.scene.marks[1]:
                 self.plotter.subplot(0, i)
                 marks = self._project(view.scene.marks[0])
@@ -351,7 +358,7 @@ class Player:
         )
         if legend:
             kinds = [k for k, _ in view.scene.legend]
-            patch = overlay.legend_patch(kinds, 12, (0, 0))
+            patch = overlay.legend_patch(kinds, 12, (0, 0), network=view.scene.network)
             view.texts["legend"] = _image_actor(
                 patch.rgba, view.size[0] - patch.rgba.shape[1] - 8, 8
             )

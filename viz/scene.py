@@ -24,6 +24,7 @@ from twin.model.roads import RoadNetwork
 from viz import palette
 from viz.fonts import font_file
 from viz.frames import TruckSize, gate_outwards, park_extent
+from viz.network import line_ends
 
 CAMERAS = ("overview", "oblique", "top")
 
@@ -40,7 +41,8 @@ class Scene:
         buildings: Extruded footprints with ``rgb``; :attr:`roof_cells` lists the roof cells
             and :attr:`roof_building` the building of each, for playback to recolour.
         feeders: Arcs from each substation to the buildings of each feeder, with ``rgb``;
-            :attr:`feeder_of_cell` gives the feeder of each line cell.
+            :attr:`feeder_of_cell` gives the feeder of each line cell. With `power.network`,
+            an arc per line of the network instead, and the line's index in each cell.
         labels: ``(points, texts)`` of the building, gate and utility labels.
         marks: ``(points, texts)`` of the compass and scale-bar marks.
         centre: Middle of the park at ground level.
@@ -64,6 +66,8 @@ class Scene:
     top: float
     plot_corners: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (1.0, 1.0))
     legend: list[tuple[str, str]] = field(default_factory=list)
+    network: bool = False
+    """True when the power lines are those of `power.network` (coloured by loading band)."""
 
 
 # --------------------------------------------------------------------------- mesh helpers
@@ -172,8 +176,7 @@ def build_scene(park: Any, label_limit: int | None = None) -> Scene:
 
     Args:
         park: A :class:`~twin.model.schema.Park`.
-        label_limit: How many buildings to label, largest footprints first; None labels all
-            of a small park and the 10 largest of a big one.
+        label_limit: How many buildings to label, largest footprints first; None labels all.
 
     Returns:
         The :class:`Scene`.
@@ -219,6 +222,7 @@ def build_scene(park: Any, label_limit: int | None = None) -> Scene:
         size=np.asarray(layout.size, float),
         top=float(tallest),
         legend=[(kind, palette.KIND_COLORS[kind]) for kind in kinds],
+        network=bool(park.power and park.power.network is not None),
         plot_corners=(
             (float(plot[0, 0]), float(plot[0, 1])),
             (float(plot[2, 0]), float(plot[2, 1])),
@@ -273,17 +277,18 @@ def _add_building_edges(parts: _Parts, park: Any) -> None:
 
 
 def _building_labels(park: Any, label_limit: int | None) -> list[tuple[Sequence[float], str]]:
-    """Labels of the buildings with the largest footprints, largest first."""
+    """Labels of the buildings (short name, else name, else id), largest footprint first."""
     order = sorted(
         range(len(park.buildings)),
         key=lambda i: -polygon_area(np.asarray(park.buildings[i].footprint, float)),
     )
-    limit = label_limit if label_limit is not None else (len(order) if len(order) <= 8 else 10)
+    limit = label_limit if label_limit is not None else len(order)
     labels: list[tuple[Sequence[float], str]] = []
     for i in order[:limit]:
         building = park.buildings[i]
         c = centroid(np.asarray(building.footprint, float))
-        labels.append(((c[0], c[1], building.height_m + 2.0), building.name or building.id))
+        text = building.short_name or building.name or building.id
+        labels.append(((c[0], c[1], building.height_m + 2.0), text))
     return labels
 
 
@@ -328,7 +333,22 @@ def _add_power(parts: _Parts, park: Any, layout: _Layout) -> None:
             _with_rgb(_box((p[0], p[1], z), (3 * unit, 3 * unit, 30 * unit)), "#e9ecef")
         )
         parts.label((p[0], p[1], z + 34 * unit), sub.name or sub.id)
-    _add_feeders(parts, park, unit)
+    if park.power.network is not None:
+        _add_network(parts, park, unit)
+    else:
+        _add_feeders(parts, park, unit)
+
+
+def _add_network(parts: _Parts, park: Any, unit: float) -> None:
+    """Each line of `power.network` as a low arc between its buses (coloured per frame)."""
+    for j, (_, start, end) in enumerate(line_ends(park)):
+        if start is None or end is None or start == end:
+            continue
+        a = np.array([*start, _base_height(park, start) + 6 * unit])
+        b = np.array([*end, _base_height(park, end) + 6 * unit])
+        piece = _arc(a, b, lift=4 * unit + 0.04 * float(np.hypot(*(b - a)[:2])))
+        parts.feeder_lines.append(piece)
+        parts.feeder_of.append(np.full(piece.n_cells, j))
 
 
 def _add_feeders(parts: _Parts, park: Any, unit: float) -> None:
@@ -518,7 +538,7 @@ def add_scene(
     add(scene.surfaces, **lit)
     add(scene.lines, line_width=1, lighting=False)
     buildings = add(scene.buildings, **lit)
-    feeders = add(scene.feeders, line_width=2, lighting=False)
+    feeders = add(scene.feeders, line_width=3 if scene.network else 2, lighting=False)
     if labels and scene.labels[1]:
         pl.add_point_labels(
             scene.labels[0],

@@ -35,6 +35,7 @@ from twin.model.problem import DecisionProblem, check_problem
 from twin.model.schema import Park
 from twin.model.validate import validate_data
 from viz.clock import parse_day_time
+from viz.placement import PLACEMENT_JS
 from web import push, scenarios
 from web.jobs import Busy, JobManager
 from web.live import EMPTY_STATE, LiveSource, Overview
@@ -419,6 +420,11 @@ async def index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", headers={"cache-control": "no-cache"})
 
 
+async def placement_script(request: Request) -> Response:
+    """``GET /static/placement.js``: the label placement the plan shares with the 3D page."""
+    return FileResponse(PLACEMENT_JS, media_type="text/javascript")
+
+
 async def park_3d(request: Request) -> Response:
     """``GET /3d[?at=HH:MM]``: the 3D park (vtk.js page), or a page that waits for it."""
     services: Services = request.app.state.services
@@ -430,6 +436,7 @@ def routes() -> list[Route | Mount]:
     return [
         Route("/", index),
         Route("/3d", park_3d),
+        Route("/static/placement.js", placement_script),
         Route("/api/health", health),
         Route("/api/park", park),
         Route("/api/state", state_endpoint),

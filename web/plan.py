@@ -14,6 +14,8 @@ import numpy as np
 from twin.model.geometry import centroid, extent
 from twin.model.schema import Park
 from viz import palette
+from viz.network import LIVE_LOADING_PCT
+from web.grid import network_plan
 
 
 def polygon_centre(points: Any) -> list[float]:
@@ -69,6 +71,7 @@ def _buildings(park: Park) -> list[dict[str, Any]]:
         {
             "id": b.id,
             "name": b.name or b.id,
+            "label": b.short_name or b.name or b.id,
             "kind": b.kind,
             "tenant": b.tenant,
             "footprint": [[float(x), float(y)] for x, y in b.footprint],
@@ -119,8 +122,9 @@ def plan_document(park: Park) -> dict[str, Any]:
 
     Returns:
         ``{"name", "start", "extent": [x0, y0, x1, y1], "buildings", "roads", "gates",
-        "dock_groups", "substations", "feeders", "water", "colours"}`` in park metres
-        (x east, y north).
+        "dock_groups", "substations", "feeders", "network", "water", "colours"}`` in park
+        metres (x east, y north); ``network`` is :func:`web.grid.network_plan` (None without
+        `power.network`); each building has ``label``, its short name (else name, else id).
     """
     buildings = _buildings(park)
     anchors = {b["id"]: b["anchor"] for b in buildings}
@@ -144,6 +148,7 @@ def plan_document(park: Park) -> dict[str, Any]:
         ],
         "substations": substations,
         "feeders": feeders,
+        "network": network_plan(park),
         "water": {
             "supply": list(water.supply.position)
             if water and water.supply and water.supply.position
@@ -159,5 +164,9 @@ def plan_document(park: Park) -> dict[str, Any]:
             "feeder": [list(s) for s in palette.FEEDER_STOPS],
             "feeder_dead": palette.FEEDER_DEAD,
             "trucks": palette.TRUCK_COLORS,
+            "loading": [[bound, colour] for bound, colour in palette.LOADING_BANDS[:-1]]
+            + [[None, palette.LOADING_BANDS[-1][1]]],
+            "line_dead": palette.LINE_DEAD,
+            "line_live_pct": LIVE_LOADING_PCT,
         },
     }

@@ -32,6 +32,7 @@ from twin.model.intervals import Clock
 from twin.model.roads import RoadNetwork, Route
 from twin.model.schema import Park
 from twin.sim.start_state import OutageNow, TruckNow
+from web.grid import NetworkModel
 from web.plan import feeder_of, peak_kw, plan_extent, polygon_centre
 
 STALE_MIN = 120.0
@@ -63,6 +64,7 @@ class PlanModel:
     gates: dict[str, np.ndarray]
     group_building: dict[str, str]
     spacing_m: float
+    grid: NetworkModel | None
 
     @classmethod
     def of(cls, park: Park) -> PlanModel:
@@ -82,6 +84,7 @@ class PlanModel:
             gates={g.id: np.asarray(g.position, dtype=float) for g in park.logistics.gates},
             group_building={d.id: d.building for d in park.logistics.dock_groups},
             spacing_m=DOT_SPACING_PER_KM * _extent_km(park),
+            grid=NetworkModel.of(park),
         )
 
     def minutes(self, moment: datetime) -> float:
@@ -132,19 +135,30 @@ def dead_assets(park: Park, outages: Sequence[OutageNow]) -> tuple[set[str], set
     return feeders, out
 
 
+def _demand_kw(model: PlanModel, meters: Meters, now: datetime) -> dict[str, float]:
+    """Each powered building's demand now: its meter when fresh, else the park file's."""
+    out = {}
+    for b in model.park.buildings:
+        if b.power is not None:
+            metered = _reading(meters, b.id, "power_kw", now)
+            shift = b.power.shift_kw if model.in_shift(b, now) else 0.0
+            out[b.id] = metered if metered is not None else b.power.base_kw + shift
+    return out
+
+
 def _building_rows(
-    model: PlanModel, meters: Meters, now: datetime, dead: set[str]
+    model: PlanModel, meters: Meters, now: datetime, dead: set[str], unpowered: set[str]
 ) -> dict[str, Any]:
     rows: dict[str, Any] = {}
+    demand = _demand_kw(model, meters, now)
     for b in model.park.buildings:
         feeder = model.feeds[b.id][0]
-        powered = feeder is None or feeder not in dead
+        powered = (feeder is None or feeder not in dead) and b.id not in unpowered
         shift = model.in_shift(b, now)
         row: dict[str, Any] = {"powered": powered, "in_shift": shift}
         if b.power is not None:
             metered = _reading(meters, b.id, "power_kw", now)
-            modelled = b.power.base_kw + (b.power.shift_kw if shift else 0.0)
-            kw = (metered if metered is not None else modelled) if powered else 0.0
+            kw = demand[b.id] if powered else 0.0
             row.update(power_kw=kw, power_source="meter" if metered is not None else "model")
             row["share"] = kw / model.peaks[b.id] if model.peaks[b.id] > 0 else 0.0
         if b.water is not None:
@@ -247,12 +261,20 @@ def plan_status(model: PlanModel, state: LiveState | None) -> dict[str, Any]:
 
     Returns:
         ``{"time", "buildings", "feeders", "substations", "gates", "docks", "outages",
-        "trucks", "totals"}``; totals are the KPI tiles' values.
+        "trucks", "totals", "network"}``; totals are the KPI tiles' values; ``network`` is
+        :meth:`web.grid.NetworkModel.status` (None without `power.network`).
     """
     now = state.time.replace(microsecond=0) if state is not None else model.start
     meters = {(r.asset, r.quantity): r for r in state.meters} if state is not None else {}
-    dead_feeders, out = dead_assets(model.park, state.outages if state is not None else ())
-    buildings = _building_rows(model, meters, now, dead_feeders)
+    outages = state.outages if state is not None else ()
+    dead_feeders, out = dead_assets(model.park, outages)
+    network = (
+        model.grid.status(outages, _demand_kw(model, meters, now))
+        if model.grid is not None
+        else None
+    )
+    unpowered = set(network["unpowered"]) if network is not None else set()
+    buildings = _building_rows(model, meters, now, dead_feeders, unpowered)
     feeders, substations = _power_rows(model, meters, now, buildings, dead_feeders)
     counts = state.counts if state is not None else {}
     gates = {
@@ -293,6 +315,7 @@ def plan_status(model: PlanModel, state: LiveState | None) -> dict[str, Any]:
         "outages": sorted(out),
         "trucks": truck_dots(model, state.trucks if state is not None else ()),
         "totals": totals,
+        "network": network,
     }
 
 

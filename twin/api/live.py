@@ -17,15 +17,17 @@ from typing import Any, TypeVar
 from twin.errors import UsageError
 from twin.experiment.runner import Progress
 from twin.experiment.settings import Workers
-from twin.io.inputs import read_park
+from twin.io.inputs import read_park, resolve_inputs
 from twin.io.output import atomic_write_text
 from twin.io.result_folder import write_result
 from twin.live.backtest import Backtest, backtest
+from twin.live.n1 import live_n1
 from twin.live.nowcast import alert_thresholds, nowcast_store
 from twin.live.run import Setup, parse_moment
 from twin.live.store import Store
 from twin.model.schema import Park
 from twin.reports.backtest import write_backtest
+from twin.reports.n1 import write_n1
 from twin.text import csv_text
 
 R = TypeVar("R")
@@ -83,6 +85,42 @@ def nowcast_command(
             ).to_dict()  # fmt: skip
 
     return write_result(out, "parktwin nowcast", compute, write_forecast)
+
+
+def n1_store_command(
+    park: str | Path | Park | None,
+    store_path: str | Path,
+    at: str | None = None,
+    *,
+    scenario: str | Path | None = None,
+    hours: float = 4,
+    seed: int = 0,
+    out: Path | None = None,
+) -> dict[str, Any]:
+    """``parktwin n1 --store``: n1.json from the live state at `at` (default: the latest).
+
+    The loads are the store's fresh meter readings at the moment, the trucks those in the park
+    then (:func:`twin.live.n1.live_n1`); n1.json and the report are written to `out` as one unit.
+    A `scenario` applies its changes; one with timed events is refused (the live state has its
+    own outages).
+
+    Raises:
+        UsageError: a scenario with events, a bad moment, or as :func:`twin.live.n1.live_n1`.
+    """
+    inputs = resolve_inputs(park, scenario)
+    if scenario is not None and inputs.events:
+        raise UsageError(
+            f"scenario {scenario}: its timed events cannot apply to the live state (its outages "
+            "are the alarms in the store); give a scenario of changes only"
+        )
+    source = inputs.park if scenario is not None else read_park(park)
+    moment = parse_moment(at, source)
+
+    def compute() -> dict[str, Any]:
+        with Store.open(store_path, read_only=True) as store:
+            return live_n1(source, store, moment, hours=hours, seed=seed)
+
+    return write_result(out, "parktwin n1", compute, write_n1)
 
 
 def write_forecast(out: Path, doc: dict[str, Any]) -> list[Path]:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from twin.calibration.apply import Edit, apply_edit
+from twin.calibration.held_out_changes import mark_held_out_changes
 from twin.calibration.meters import fit_meters
 from twin.calibration.read import read_sensors
 from twin.calibration.result import Calibration, CalibrationInterrupted, quiet
@@ -124,6 +125,8 @@ def calibrate(
             if choice.shape is not None:
                 daily[key] = (choice.shape.daily_sd, choice.shape.daily_n)
         cal.validation = _check_held_out(cal, daily, reps, seed, workers, ticks)
+        with cal.quiet("changes in the held-out span"):
+            mark_held_out_changes(cal)
     else:
         cal.notes.append("no held-out span: the fitted park was not validated")
     return cal

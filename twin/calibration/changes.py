@@ -188,6 +188,26 @@ class MeterChange:
         return 100.0 * (self.after / self.before - 1.0) if self.before else math.inf
 
 
+def level_cuts(
+    series: MeterSeries, fit: LevelFit, windows: list[Window], clock: Clock
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Day starts of a meter's readings, their mean ratios to `fit`, and the days a new
+    level starts.
+
+    The daily means of the readings' ratios to `fit` (a step in level scales base and shift
+    alike, so the ratio steps on every weekday) are searched by :func:`change_points` and
+    kept when :func:`persistent`.
+    """
+    predicted = fit.base + fit.shift * shift_share(series, windows, clock)
+    use = predicted > 0
+    ratio = series.value[use] / predicted[use]
+    mid = (series.t_min - series.interval_min / 2)[use]
+    starts, means = daily_means(mid, ratio, clock.start_offset_min)
+    day = np.round((starts + clock.start_offset_min) / 1440.0).astype(np.int64)
+    weekday = np.array([clock.weekday(int(d)) for d in day])
+    return starts, means, persistent(change_points(means, 1.0), means, weekday, 1.0)
+
+
 def after_last_change(
     train: MeterSeries,
     fit: LevelFit,
@@ -197,21 +217,12 @@ def after_last_change(
 ) -> tuple[MeterSeries, LevelFit, MeterChange | None]:
     """The readings and levels after the last change in a meter's level, and the change.
 
-    The daily means of the readings' ratios to `fit` (a step in level scales base and
-    shift alike, so the ratio steps on every weekday) are searched for changes
-    (:func:`change_points`); after the last one, with at least a day of readings there,
-    the levels are refitted on those readings alone. Without a change (or a day after it)
-    the inputs come back unchanged.
+    The changes are found by :func:`level_cuts`; after the last one, with at least a day
+    of readings there, the levels are refitted on those readings alone. Without a change
+    (or a day after it) the inputs come back unchanged.
     """
     share = shift_share(train, windows, clock)
-    predicted = fit.base + fit.shift * share
-    use = predicted > 0
-    ratio = train.value[use] / predicted[use]
-    mid = (train.t_min - train.interval_min / 2)[use]
-    starts, means = daily_means(mid, ratio, clock.start_offset_min)
-    day = np.round((starts + clock.start_offset_min) / 1440.0).astype(np.int64)
-    weekday = np.array([clock.weekday(int(d)) for d in day])
-    cuts = persistent(change_points(means, 1.0), means, weekday, 1.0)
+    starts, _, cuts = level_cuts(train, fit, windows, clock)
     if not cuts:
         return train, fit, None
     at = float(starts[cuts[-1]])
@@ -233,14 +244,20 @@ def after_last_change(
 
 
 def arrivals_after_last_change(
-    flow: str, times: np.ndarray, window: tuple[float, float], clock: Clock, fit: ArrivalFit
+    flow: str,
+    times: np.ndarray,
+    window: tuple[float, float],
+    clock: Clock,
+    fit: ArrivalFit,
+    dispersion: float = 1.0,
 ) -> tuple[tuple[float, float], MeterChange | None]:
     """The window after the last change in a flow's arrival rate, and the change.
 
     The daily ratio of trucks seen to trucks the fitted profile expects is searched as a
     meter's ratio is (:func:`change_points`, :func:`persistent`), its noise at least the
-    Poisson noise of a day's count. Without a change, or with
-    under a day after it, the window comes back unchanged.
+    Poisson noise of a day's count, times √`dispersion` when the days are known to vary
+    more than Poisson (an index of dispersion fitted where no change was). Without a
+    change, or with under a day after it, the window comes back unchanged.
     """
     lo, hi = window
     pieces = Exposure.of(window, clock)
@@ -254,7 +271,8 @@ def arrivals_after_last_change(
     seen = m_day > 0
     ratio = n_day[seen] / m_day[seen]
     weekday = np.array([clock.weekday(first + int(d)) for d in np.flatnonzero(seen)])
-    poisson = math.sqrt(float(np.mean(1.0 / m_day[seen])))  # a day's ratio's Poisson noise
+    scale = max(dispersion, 1.0) if math.isfinite(dispersion) else 1.0
+    poisson = math.sqrt(scale * float(np.mean(1.0 / m_day[seen])))  # a day's ratio's noise
     sigma = max(robust_sigma(ratio), poisson)
     cuts = persistent(change_points(ratio, 1.0, sigma), ratio, weekday, 1.0, poisson)
     if not cuts:
@@ -268,3 +286,38 @@ def arrivals_after_last_change(
     before = float(((inside >= lo) & (inside < at)).sum()) / before_days
     after = float((inside >= at).sum()) / after_days
     return (at, hi), MeterChange(flow, "arrivals", at, before, after)
+
+
+SERVICE_MIN_SEGMENT = 20
+"""Services on each side of a change in service times (what a service fit needs)."""
+SERVICE_METHOD = (
+    "binary segmentation for changes in mean of the log service times in the order the "
+    f"services started (a step in scale moves every log time alike), penalty "
+    f"{PENALTY_PER_LOG_N:g} log(services) on the step's χ² (σ from successive differences), "
+    f"steps of at least {100 * MIN_RELATIVE:g}% and {SERVICE_MIN_SEGMENT} services a side"
+)
+
+
+def service_change(name: str, starts: np.ndarray, times: np.ndarray) -> MeterChange | None:
+    """The last change in the scale of a gate's or dock group's service times, or None.
+
+    The services, in the order they started, are searched by :func:`change_points` on
+    their log times: a change of the work (a new product, a slower crane) scales the
+    times, a shift in log. σ is the standard deviation of successive differences over
+    √2, which a step moves by one difference only. `before` and `after` are the mean
+    minutes of service on each side of the last change.
+    """
+    order = np.argsort(starts, kind="stable")
+    start = np.asarray(starts, dtype=float)[order]
+    minutes = np.asarray(times, dtype=float)[order]
+    if len(minutes) < 2 * SERVICE_MIN_SEGMENT:
+        return None
+    logs = np.log(np.maximum(minutes, 1.0 / 60.0))  # a second: the log's resolution
+    sigma = float(np.std(np.diff(logs), ddof=1)) / math.sqrt(2.0)
+    cuts = change_points(logs, 1.0, sigma, SERVICE_MIN_SEGMENT)
+    if not cuts:
+        return None
+    cut = cuts[-1]
+    begin = cuts[-2] if len(cuts) > 1 else 0
+    before, after = float(minutes[begin:cut].mean()), float(minutes[cut:].mean())
+    return MeterChange(name, "service_min", float(start[cut]), before, after, SERVICE_METHOD)

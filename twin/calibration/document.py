@@ -17,8 +17,10 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from twin.calibration.apply import value_at
+from twin.calibration.changes import MeterChange
 from twin.calibration.result import Calibration
 from twin.calibration.spread import Distance
+from twin.calibration.validation import ArrivalCheck, QueueCheck, SeriesCheck
 from twin.model.dist import Sampler
 from twin.model.schema import Distribution
 
@@ -38,19 +40,22 @@ def calibration_document(cal: Calibration) -> dict[str, Any]:
         "validation": validation_rows(cal),
         "refused": [{"place": p, "reason": r} for p, r in sorted(cal.refused.items())],
         "combinations": [{"place": p, **c} for p, c in sorted(cal.combinations.items())],
-        "changes": [
-            {
-                "asset": c.asset,
-                "quantity": c.quantity,
-                "time": cal.data.timebase.iso(c.at_min),
-                "before": round(c.before, 6),
-                "after": round(c.after, 6),
-                "size_pct": round(c.size_pct, 2),
-                "method": c.method,
-            }
-            for c in cal.changes
-        ],
+        "changes": [_change(cal, c) for c in cal.changes],
+        "validation_changes": [_change(cal, c) for c in cal.held_out_changes],
         "notes": list(cal.notes),
+    }
+
+
+def _change(cal: Calibration, c: MeterChange) -> dict[str, Any]:
+    """A change point as calibration.json has it: where, when, how large, found how."""
+    return {
+        "asset": c.asset,
+        "quantity": c.quantity,
+        "time": cal.data.timebase.iso(c.at_min),
+        "before": round(c.before, 6),
+        "after": round(c.after, 6),
+        "size_pct": round(c.size_pct, 2) if math.isfinite(c.size_pct) else None,
+        "method": c.method,
     }
 
 
@@ -86,6 +91,7 @@ def parameter_rows(cal: Calibration, record: dict[str, Any]) -> list[dict[str, A
                 "identifiable": identifiable,
                 "identifiability": cal.identifiability.get(place, "identified by the data"),
             }
+            | ({"ci95_each": cal.profiles[place]} if place in cal.profiles else {})
         )
     return rows
 
@@ -117,13 +123,16 @@ def validation_rows(cal: Calibration) -> list[dict[str, Any]]:
         return []
     rows: list[dict[str, Any]] = []
     for c in val.series:
-        rows.append(_row(c.asset, c.quantity, "mape_pct", c.mape_pct, c.verdict, c.reason))
+        rows.append(
+            _row(c.asset, c.quantity, "mape_pct", c.mape_pct, c.verdict, c.reason) | _changed(c)
+        )
     for q in val.queues:
         for quantity, x in (("gate_to_dock_min", q.to_dock), ("turnaround_min", q.turnaround)):
             rows.append(
                 _row(q.group, quantity, "ks_d", x.d, q.verdict, q.reason)
                 | _distance_fields(x)
                 | {"p_adjusted": _finite(q.p_adjusted)}
+                | _changed(q)
             )
     for a in val.arrivals:
         rows.append(
@@ -133,8 +142,14 @@ def validation_rows(cal: Calibration) -> list[dict[str, Any]]:
                 "chi2_p_adjusted": _finite(a.chi2_p_adjusted),
                 "noise_floor_pct": _finite(a.floor_pct),
             }
+            | _changed(a)
         )
     return rows
+
+
+def _changed(check: SeriesCheck | ArrivalCheck | QueueCheck) -> dict[str, str]:
+    """``{"changed": "changed in validation span on DATE (+40%)"}`` for a marked check."""
+    return {"changed": check.changed} if check.changed else {}
 
 
 def _distance_fields(x: Distance) -> dict[str, Any]:

@@ -16,9 +16,12 @@ gives the same queues (none), and the file's count is kept when it is at least t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from twin.model.schema import Staffing
 
 MIN_WAITS = 5  # waits that identify the count (a few coincidences can happen by chance)
 
@@ -177,3 +180,36 @@ def fit_dock_count(
         tuple(hourly),
         tuple(hourly_waits),
     )
+
+
+def staffing_contradictions(staffing: list[Staffing], hourly_max: tuple[int, ...]) -> list[str]:
+    """The file's staffing windows the log contradicts, each in words.
+
+    A truck starts service only on a staffed dock, so the services in progress just after a
+    start never exceed the docks staffed then: an hour wholly inside a window with more at
+    once than the window staffs refutes it. Windows limited to some weekdays are not
+    checked (the hourly maxima pool every day).
+    """
+    if len(hourly_max) != 24:
+        return []
+    found = []
+    for window in staffing:
+        if window.days is not None:
+            continue
+        over = [h for h in _whole_hours(window.start, window.end) if hourly_max[h] > window.docks]
+        if over:
+            worst = max(over, key=lambda h: hourly_max[h])
+            found.append(
+                f"{window.start}-{window.end}: {hourly_max[worst]} services at once at "
+                f"{worst:02d}:00, more than its {window.docks} docks"
+            )
+    return found
+
+
+def _whole_hours(start: str, end: str) -> list[int]:
+    """Hours of the day wholly inside a daily window (one ending by its start runs past 24:00)."""
+    a = int(start[:2]) * 60 + int(start[3:5])
+    b = int(end[:2]) * 60 + int(end[3:5])
+    if b <= a:
+        b += 1440
+    return [h % 24 for h in range(math.ceil(a / 60), b // 60)]

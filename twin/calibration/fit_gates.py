@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.calibration.fit_docks import max_concurrency, resolution
-from twin.calibration.fit_service import ServiceFit, fit_service
+from twin.calibration.fit_service import MIN_SERVICES, ServiceFit, fit_family, fit_service
 from twin.calibration.read import TruckLog
 from twin.model.schema import Park
 
@@ -49,7 +49,8 @@ class GateFit:
     trucks: int  # trucks logged through the gate
     notes: tuple[str, ...] = ()
     times: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the service times used
-    fewest_lanes: int = 0  # the fewest lanes that explain the log (0: not seen without gate_out)
+    lanes_ci: tuple[int, int | None] = (0, None)  # 95% profile interval (0, None: not seen)
+    arrivals: np.ndarray = field(default_factory=lambda: np.zeros(0))  # of each time used
 
 
 def flow_drives(trucks: TruckLog, mask: np.ndarray) -> dict[str, float]:
@@ -116,9 +117,9 @@ def fit_gate(
     arrive = trucks.arrive[order]
     gate_out = trucks.gate_out[order]
     if np.isfinite(gate_out[use]).sum() >= 20:
-        lanes, service, fewest = _from_gate_out(arrive, gate_out, spec.lanes)
-        times = service[use]
-        times = times[np.isfinite(times)]
+        lanes, service, lanes_ci = _from_gate_out(arrive, gate_out, spec.lanes)
+        seen = use & np.isfinite(service)
+        times = service[seen]
         fit = fit_service(gate, times)
         method = (
             f"gate_out − lane start (FCFS queue of {lanes} lanes rebuilt from arrive and "
@@ -127,16 +128,17 @@ def fit_gate(
         data = "trucks.csv arrive/gate_out"
         used = len(times)
         return GateFit(
-            gate, lanes, spec.lanes, fit, method, data, used, int(use.sum()), notes, times, fewest
-        )
+            gate, lanes, spec.lanes, fit, method, data, used, int(use.sum()), notes, times,
+            lanes_ci, arrive[seen],
+        )  # fmt: skip
     return _deconvolved(gate, spec.lanes, trucks, order, use, dock_free[order], notes)
 
 
 def _from_gate_out(
     arrive: np.ndarray, gate_out: np.ndarray, lanes: int
-) -> tuple[int, np.ndarray, int]:
-    """The lanes and service times that explain the gate log best, and the fewest lanes
-    that explain it at all.
+) -> tuple[int, np.ndarray, tuple[int, int | None]]:
+    """The lanes and service times that explain the gate log best, and the 95% interval of
+    the lanes.
 
     Given the arrivals and a lane count c, FCFS makes each ``gate_out`` the lane start plus
     the service, so the log's likelihood under (c, a service law) is the product of the
@@ -145,7 +147,11 @@ def _from_gate_out(
     bisection (more lanes only start trucks earlier), upwards; the profile likelihood over
     them (each count's best family) picks one. The file's count stays unless it cannot explain
     the log or another count beats it by the 0.1% likelihood-ratio bound (χ²₁: 10.83), so
-    the log settles the count only when it contradicts the file.
+    the log settles the count only when it contradicts the file. The interval holds the
+    counts within χ²₁(95%) / 2 of the best log-likelihood; its top is open (None) when it
+    reaches the counts at which no truck queues (all alike to the log) or the last tried.
+    Counts are tried upwards until, past the file's, one falls below that bound; past the
+    file's, with the family of the count before (one fit instead of six).
     """
     tol = resolution(np.concatenate([arrive, gate_out[np.isfinite(gate_out)]]))
 
@@ -162,23 +168,46 @@ def _from_gate_out(
         else:
             high = middle
     fewest = high
-    candidates = range(fewest, max(fewest, lanes) + 1)
-    times = {c: np.maximum(found, 0.0) for c in candidates if (found := services(c)) is not None}
-    support = {c: _loglik(t) for c, t in times.items()}
+    top = max(fewest, min(most, max(lanes, fewest) + LANES_ABOVE))
+    times: dict[int, np.ndarray] = {}
+    support: dict[int, float] = {}
+    fell = False  # the profile fell below the bound past the file's count
+    family: str | None = None  # past the file's count, the last family fitted (one fit)
+    for count in range(fewest, max(top, lanes) + 1):
+        found = services(count)
+        if found is None:
+            continue
+        times[count] = np.maximum(found, 0.0)
+        above = count > max(fewest, lanes)  # past the counts the file's choice needs
+        support[count], family = _loglik(times[count], family if above else None)
+        if count >= lanes and support[count] < max(support.values()) - LANES_CI / 2:
+            fell = True  # more lanes explain the log worse from here on
+            break
     best = max(support, key=lambda c: (support[c], c == lanes))
     if lanes in support and support[best] - support[lanes] <= LANES_LR / 2:
         best = lanes
-    return best, times[best], fewest
+    inside = [c for c in support if support[c] >= max(support.values()) - LANES_CI / 2]
+    upper = max(inside) if fell or max(inside) < top else None
+    return best, times[best], (min(inside), upper)
 
 
 LANES_LR = 10.83
 """χ²₁ at 0.1%: a lane count other than the file's must beat it by this likelihood ratio."""
+LANES_CI = 3.84
+"""χ²₁ at 5%: the 95% profile-likelihood interval of the lanes."""
+LANES_ABOVE = 2
+"""Lane counts tried above the file's (and the fewest), up to where no truck queues."""
 
 
-def _loglik(times: np.ndarray) -> float:
-    """The log-likelihood of the best-fitting family (−inf when none fits)."""
-    fit = fit_service("lanes", times[np.isfinite(times)])
-    return fit.best.loglik if fit is not None else -math.inf
+def _loglik(times: np.ndarray, family: str | None = None) -> tuple[float, str | None]:
+    """The log-likelihood of the best-fitting family, or of `family` alone, and the family
+    (−inf and None when none fits)."""
+    x = times[np.isfinite(times)]
+    if family is not None and len(x) >= MIN_SERVICES:
+        one = fit_family(family, np.maximum(x, 1e-6), np.zeros(0))
+        return (one.loglik, family) if one is not None else (-math.inf, None)
+    fit = fit_service("lanes", x)
+    return (fit.best.loglik, fit.best.family) if fit is not None else (-math.inf, None)
 
 
 def _deconvolved(
@@ -210,7 +239,10 @@ def _deconvolved(
         "of every family, lowest AIC"
     )
     data = "trucks.csv arrive/dock_start/dock_end/depart"
-    return GateFit(gate, lanes, lanes, fit, method, data, len(times), int(use.sum()), notes, times)
+    return GateFit(
+        gate, lanes, lanes, fit, method, data, len(times), int(use.sum()), notes, times,
+        (0, None), arrive[clean],
+    )  # fmt: skip
 
 
 def _ahead_still_in(arrive: np.ndarray, latest_out: np.ndarray) -> np.ndarray:

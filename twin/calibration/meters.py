@@ -106,6 +106,13 @@ def _level_fits(cal: Calibration, edit: Edit) -> Fitted:
     return fitted
 
 
+SHIFT_TIMES = (
+    "weekdays from the meters; start and end times are the park file's, not fitted: the "
+    "levels are fitted given them, and an edge moved by less than the readings' interval "
+    "does not show"
+)
+
+
 def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, list[Window]]:
     """Each building's shifts, with the weekdays the meters show them off taken out."""
     clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
@@ -117,7 +124,10 @@ def _shift_weekdays(cal: Calibration, edit: Edit, fitted: Fitted) -> dict[str, l
         if found is None:
             continue
         cal.weekdays[asset] = found
+        place = f"buildings[id={asset}].shifts"
+        cal.identifiability[place] = SHIFT_TIMES
         if not found.inferred:
+            edit.keep(place, found.note or "the meters show the shift load on every day it runs")
             continue
         shifts[asset] = list(found.windows)
         for quantity, refit in found.refits.items():
@@ -162,6 +172,7 @@ def _write_loads(
         for quantity, (whole, first_fit, prior) in meters.items():
             train, fit = _follow_change(cal, whole, first_fit, shifts[asset], clock, prior)
             cal.levels[(asset, quantity)] = fit
+            cal.meter_windows[(asset, quantity)] = list(shifts[asset])
             refits = LevelRefits(train, fit, shifts[asset], clock, prior)
             choice = fit_shapes(train, clock, info.start, info.holidays, refits.predict)
             cal.shapes[(asset, quantity)] = choice
@@ -268,6 +279,7 @@ def _load_intervals(
         assert cells is not None
         reported, guard = jackknife(blocks, lambda m: (_week_level(y, cells, m),))
         cal.intervals[f"{where}.{level}"] = {level: widen(reported[0], step)}
+        cal.profiles[f"{where}.shape"] = jackknife(blocks, lambda m: _slots(y, cells, m))[0]
         return {level: widen(guard[0], step)}
 
     if not refits.fit.separable and refits.windows:
@@ -324,6 +336,14 @@ def _combined_interval(
         "ci95": widen(reported[0], step),
     }
     return {COMBINED: widen(guard[0], step)}
+
+
+def _slots(y: np.ndarray, cells: tuple[np.ndarray, int, str], mask: np.ndarray) -> tuple:
+    """A shape's slot values (cell medians over the weekly level), fitted on `mask`."""
+    cell, count, _ = cells
+    level = _week_level(y, cells, mask)
+    values = slot_medians(y, cell, count, mask) / (level if level else math.nan)
+    return tuple(values.tolist())
 
 
 def _week_level(y: np.ndarray, cells: tuple[np.ndarray, int, str], mask: np.ndarray) -> float:

@@ -22,7 +22,7 @@ from twin.calibration.read import SensorData
 from twin.calibration.search import DockSearch, SpeedFit
 from twin.calibration.validation import Validation
 from twin.experiment.runner import Interrupted
-from twin.model.schema import Park
+from twin.model.schema import Park, Window
 
 
 @contextmanager
@@ -51,6 +51,7 @@ class Calibration:
     arrivals: dict[str, ArrivalFit] = field(default_factory=dict)
     services: dict[str, ServiceFit] = field(default_factory=dict)
     levels: dict[tuple[str, str], LevelFit] = field(default_factory=dict)
+    meter_windows: dict[tuple[str, str], list[Window]] = field(default_factory=dict)  # shifts
     ratios: dict[str, RatioFit] = field(default_factory=dict)
     weekdays: dict[str, WeekdayFit] = field(default_factory=dict)  # shift weekdays, by building
     shapes: dict[tuple[str, str], ShapeChoice] = field(default_factory=dict)  # load shapes
@@ -62,8 +63,10 @@ class Calibration:
     notes: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # place -> why its fit was refused
     intervals: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)  # by place
+    profiles: dict[str, list[list[float | None]]] = field(default_factory=dict)  # each value's
     identifiability: dict[str, str] = field(default_factory=dict)  # place -> what the data miss
-    changes: list[MeterChange] = field(default_factory=list)  # level steps found in meters
+    changes: list[MeterChange] = field(default_factory=list)  # steps found in the training span
+    held_out_changes: list[MeterChange] = field(default_factory=list)  # steps near validation
     unidentified: set[str] = field(default_factory=set)  # places the data cannot tell
     combinations: dict[str, dict[str, Any]] = field(default_factory=dict)  # what they can tell
     interrupted: bool = False  # Ctrl-C during the validation: every fit, no validation

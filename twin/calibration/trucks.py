@@ -9,12 +9,19 @@ from typing import Any
 import numpy as np
 
 from twin.calibration.apply import Edit, significant
-from twin.calibration.changes import arrivals_after_last_change
-from twin.calibration.fit_arrivals import fit_arrivals, judge_file_rates
-from twin.calibration.fit_docks import DockCount, fit_dock_count, freed_at_start, resolution
+from twin.calibration.changes import MeterChange, arrivals_after_last_change, service_change
+from twin.calibration.fit_arrivals import ArrivalFit, fit_arrivals, judge_file_rates
+from twin.calibration.fit_docks import (
+    DockCount,
+    fit_dock_count,
+    freed_at_start,
+    resolution,
+    staffing_contradictions,
+)
 from twin.calibration.fit_gates import GateFit, fit_gate
 from twin.calibration.fit_service import ServiceFit, file_ks_p, fit_service, frozen
-from twin.calibration.read import TRUCKS
+from twin.calibration.rate_intervals import model_intervals, scaled_intervals, week_counts
+from twin.calibration.read import TRUCKS, TruckLog
 from twin.calibration.result import Calibration
 from twin.calibration.search import fit_road_speed
 from twin.calibration.uncertainty import (
@@ -57,67 +64,92 @@ def _fit_flows(cal: Calibration, edit: Edit, window: tuple[float, float], period
     trucks = cal.data.trucks
     assert trucks is not None
     lo, hi = window
-    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
     flows = {f.id: f for f in cal.source.logistics.flows}
     for fid in sorted(set(trucks.flow.tolist())):
         place = f"logistics.flows[id={fid}]"
         times = trucks.arrive[(trucks.flow == fid) & ~np.isnan(trucks.arrive)]
         if hi - lo < DAY or len(times) < 1:
             cal.notes.append(f"flow '{fid}': under a day of arrivals, not fitted")
-            continue
-        flow = flows[fid]
-        if flow.timetable is not None:
+        elif flows[fid].timetable is not None:
             edit.keep(
                 place,
                 "scheduled (timetable): kept as the file has it, not fitted as a Poisson process",
             )
-            continue
-        fit = fit_arrivals(fid, times, window, clock)
-        flow_window, change = arrivals_after_last_change(fid, times, window, clock, fit)
-        if change is not None:
-            cal.changes.append(change)
-            cal.notes.append(
-                f"flow '{fid}': its arrival rate changed by {change.size_pct:+.0f}% on "
-                f"{cal.data.timebase.iso(change.at_min)} ({change.before:.4g} → "
-                f"{change.after:.4g} trucks a day); fitted on the arrivals after it"
-            )
-            fit = fit_arrivals(fid, times, flow_window, clock)
-        cal.arrivals[fid] = fit
-        reported, _ = poisson_rate(fit.n, fit.exposure_h / 24.0, fit.daily.index)
-        cal.intervals[place] = {"per_day": reported}
-        was = float(np.mean(flow.weekly_rates())) * 24
-        test = judge_file_rates(fit, np.asarray(flow.weekly_rates()), times, flow_window, clock)
-        if test.replace_by is None and change is None:
-            edit.keep(place, f"the data support the file's rates ({test.summary()})")
-            continue
-        replace_by = test.replace_by or "scaled"  # after a change, the file's rates are old
-        value: dict[str, Any] = dict.fromkeys(_RATE_FIELDS)
-        if replace_by == "scaled":
-            key, rates = _scaled_rates(flow, test.factor)
-            how = f"the file's rates × {test.factor:.4g} (maximum likelihood)"
         else:
-            key = "hourly_profile" if replace_by == "hourly" else "weekly_profile"
-            rates = fit.hourly if key == "hourly_profile" else fit.weekday_or_weekly(replace_by)
-            how = f"model '{replace_by}' ({MODELS[replace_by]})"
-        value[key] = [significant(r, 4) for r in np.atleast_1d(rates).tolist()]
-        if key == "rate_per_hour":
-            value[key] = value[key][0]
-        edit.set(
-            place,
-            value,
-            None,
-            field=key,
-            was_per_day=significant(was, 4),
-            per_day=significant(fit.n / (fit.exposure_h / 24.0), 4),
-            source=TRUCKS,
-            period=period,
-            trucks=fit.n,
-            data="trucks.csv arrive",
-            method="Poisson-process maximum likelihood of piecewise-constant hourly rates: "
-            f"{how}, the lowest AIC among the models that reject the file's rates at 0.1%; "
-            + test.summary(),
-            quality=fit.daily.verdict(),
-        )
+            _fit_flow(cal, edit, flows[fid], times, window, period)
+
+
+def _fit_flow(
+    cal: Calibration,
+    edit: Edit,
+    flow: Flow,
+    times: np.ndarray,
+    window: tuple[float, float],
+    period: str,
+) -> None:
+    """One flow: its rates after the last change in them, kept when the data support them."""
+    place = f"logistics.flows[id={flow.id}]"
+    clock = Clock.of(cal.source.park.start, cal.source.park.holidays)
+    fit, flow_window, change = _rates_after_change(cal, flow.id, times, window, clock)
+    cal.arrivals[flow.id] = fit
+    reported, _ = poisson_rate(fit.n, fit.exposure_h / 24.0, fit.daily.index)
+    cal.intervals[place] = {"per_day": reported}
+    counts_w, expo_w = week_counts(times, flow_window, clock)
+    test = judge_file_rates(fit, np.asarray(flow.weekly_rates()), times, flow_window, clock)
+    if test.replace_by is None and change is None:
+        cal.profiles[place] = model_intervals(fit, fit.choice, counts_w, expo_w)
+        edit.keep(place, f"the data support the file's rates ({test.summary()})")
+        return
+    replace_by = test.replace_by or "scaled"  # after a change, the file's rates are old
+    value: dict[str, Any] = dict.fromkeys(_RATE_FIELDS)
+    if replace_by == "scaled":
+        key, rates = _scaled_rates(flow, test.factor)
+        how = f"the file's rates × {test.factor:.4g} (maximum likelihood)"
+        file_rates = np.atleast_1d(_scaled_rates(flow, 1.0)[1])
+        expo = expo_w.reshape(7, 24).sum(axis=0) if len(file_rates) == 24 else expo_w
+        expo = expo.sum(keepdims=True) if len(file_rates) == 1 else expo
+        cal.profiles[place] = scaled_intervals(file_rates, counts_w, expo, fit.daily.index)
+    else:
+        key = "hourly_profile" if replace_by == "hourly" else "weekly_profile"
+        rates = fit.hourly if key == "hourly_profile" else fit.weekday_or_weekly(replace_by)
+        how = f"model '{replace_by}' ({MODELS[replace_by]})"
+        cal.profiles[place] = model_intervals(fit, replace_by, counts_w, expo_w)
+    value[key] = [significant(r, 4) for r in np.atleast_1d(rates).tolist()]
+    if key == "rate_per_hour":
+        value[key] = value[key][0]
+    edit.set(
+        place,
+        value,
+        None,
+        field=key,
+        was_per_day=significant(float(np.mean(flow.weekly_rates())) * 24, 4),
+        per_day=significant(fit.n / (fit.exposure_h / 24.0), 4),
+        source=TRUCKS,
+        period=period,
+        trucks=fit.n,
+        data="trucks.csv arrive",
+        method="Poisson-process maximum likelihood of piecewise-constant hourly rates: "
+        f"{how}, the lowest AIC among the models that reject the file's rates at 0.1%; "
+        + test.summary(),
+        quality=fit.daily.verdict(),
+    )
+
+
+def _rates_after_change(
+    cal: Calibration, fid: str, times: np.ndarray, window: tuple[float, float], clock: Clock
+) -> tuple[ArrivalFit, tuple[float, float], MeterChange | None]:
+    """A flow's fit on its window, refitted after the last change in its rate (noted)."""
+    fit = fit_arrivals(fid, times, window, clock)
+    flow_window, change = arrivals_after_last_change(fid, times, window, clock, fit)
+    if change is None:
+        return fit, window, None
+    cal.changes.append(change)
+    cal.notes.append(
+        f"flow '{fid}': its arrival rate changed by {change.size_pct:+.0f}% on "
+        f"{cal.data.timebase.iso(change.at_min)} ({change.before:.4g} → "
+        f"{change.after:.4g} trucks a day); fitted on the arrivals after it"
+    )
+    return fit_arrivals(fid, times, flow_window, clock), flow_window, change
 
 
 def _scaled_rates(flow: Flow, factor: float) -> tuple[str, Any]:
@@ -182,25 +214,19 @@ def _divided(speed: float, factor: float | None) -> float | None:
 
 
 def _fit_services(cal: Calibration, edit: Edit, lo: float, hi: float, period: str) -> None:
+    """Each dock group's service distribution, fitted after the last change in its times."""
     trucks = cal.data.trucks
     assert trucks is not None
-    start, end = trucks.dock_start, trucks.dock_end
+    start = trucks.dock_start
     in_window = (start >= lo) & (start < hi)
     groups = {g.id: g for g in cal.source.logistics.dock_groups}
     for gid in sorted(set(trucks.dock_group[in_window].tolist())):
         mine = in_window & (trucks.dock_group == gid)
-        done = mine & ~np.isnan(end) & (end <= hi)
-        complete = (end - start)[done]
-        longest = float(complete.max()) if len(complete) else 0.0
-        past_split = mine & ~np.isnan(end) & (end > hi)
-        missing = mine & np.isnan(end)
-        # a visit without dock_end is still at the dock when the record ends only if it
-        # started near the end; one that started long before is a gap in the log
-        running = missing & (trucks.last_min - start <= 2.0 * longest)
-        gaps = int((missing & ~running).sum())
-        censored = np.concatenate(
-            [(hi - start)[past_split], (np.minimum(hi, trucks.last_min) - start)[running]]
-        )
+        complete, censored, gaps = _service_times(trucks, mine, hi)
+        change = service_change(gid, start[mine & _complete(trucks, hi)], complete)
+        if change is not None:
+            _note_service_change(cal, f"dock group '{gid}'", change)
+            complete, censored, _ = _service_times(trucks, mine & (start >= change.at_min), hi)
         fit = fit_service(gid, complete, censored)
         place = f"logistics.dock_groups[id={gid}].service"
         if gaps:
@@ -224,8 +250,52 @@ def _fit_services(cal: Calibration, edit: Edit, lo: float, hi: float, period: st
             censored=fit.n_censored,
             data="trucks.csv dock_start/dock_end",
             method="maximum likelihood (right-censored at the end of the span) of every "
-            "family; lowest AIC chosen",
+            f"family; lowest AIC chosen{_after(cal, change)}",
         )
+
+
+def _after(cal: Calibration, change: MeterChange | None) -> str:
+    """``; on the services after the change of 2026-01-26T10:14`` (or nothing)."""
+    if change is None:
+        return ""
+    return f"; on the services after the change of {cal.data.timebase.iso(change.at_min)}"
+
+
+def _complete(trucks: TruckLog, hi: float) -> np.ndarray:
+    """Visits whose dock service ended by `hi`."""
+    return ~np.isnan(trucks.dock_end) & (trucks.dock_end <= hi)
+
+
+def _service_times(
+    trucks: TruckLog, mine: np.ndarray, hi: float
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Complete service times (by start) of the visits `mine`, the censored ones, and gaps.
+
+    A visit without dock_end is still at the dock when the record ends only if it started
+    near the end (within twice the longest service); one that started long before is a gap
+    in the log, left out and counted.
+    """
+    start, end = trucks.dock_start, trucks.dock_end
+    done = mine & _complete(trucks, hi)
+    complete = (end - start)[done]
+    longest = float(complete.max()) if len(complete) else 0.0
+    past_split = mine & ~np.isnan(end) & (end > hi)
+    missing = mine & np.isnan(end)
+    running = missing & (trucks.last_min - start <= 2.0 * longest)
+    censored = np.concatenate(
+        [(hi - start)[past_split], (np.minimum(hi, trucks.last_min) - start)[running]]
+    )
+    return complete, censored, int((missing & ~running).sum())
+
+
+def _note_service_change(cal: Calibration, what: str, change: MeterChange) -> None:
+    """Keep a change in service times and say it in the notes."""
+    cal.changes.append(change)
+    cal.notes.append(
+        f"{what}: its service times changed by {change.size_pct:+.0f}% on "
+        f"{cal.data.timebase.iso(change.at_min)} ({change.before:.3g} → {change.after:.3g} "
+        "min on average); fitted on the services after it"
+    )
 
 
 def _write_service(
@@ -320,28 +390,35 @@ def _fit_dock_counts(
 def _write_staffing(
     cal: Calibration, edit: Edit, group: DockGroup, found: DockCount, period: str
 ) -> None:
-    """A staffing schedule where the occupancy shows hours saturated below the peak."""
+    """A staffing schedule where the occupancy shows hours saturated below the peak, and
+    the file's windows the log contradicts replaced (with the hours that refute them)."""
     place = f"logistics.dock_groups[id={group.id}].staffing"
-    windows = [
-        {"start": f"{a:02d}:00", "end": f"{b:02d}:00", "docks": c} for a, b, c in found.schedule()
-    ]
+    schedule = found.schedule()
+    windows = [{"start": f"{a:02d}:00", "end": f"{b:02d}:00", "docks": c} for a, b, c in schedule]
     was = [w.model_dump(mode="json", exclude_none=True) for w in group.staffing or []]
-    for a, b, c in found.schedule():
-        cal.intervals[f"{place}[{a:02d}:00-{b:02d}:00]"] = {"docks": [float(c), float(c)]}
+    against = staffing_contradictions(list(group.staffing or []), found.hourly_max)
+    if schedule:
+        cal.intervals[place] = {f"{a:02d}:00-{b:02d}:00": [c, c] for a, b, c in schedule}
     if windows == was or (not windows and not was):
         return
-    if not windows:
+    if not windows and not against:
+        cal.identifiability[place] = (
+            "bounded from below only: no truck waited for a dock below the peak count, so the "
+            "windows' docks are at least the most services seen at once in their hours"
+        )
         edit.keep(place, "the occupancy shows no hours staffed below the peak count")
         return
     edit.set(
         place,
-        windows,
+        windows or None,
         was or None,
         source=TRUCKS,
         period=period,
         method="by hour of the day, the most services at once where trucks waited for a dock "
-        "(at least 5 times): hours saturated below the peak count are staffed at that count",
+        "(at least 5 times): hours saturated below the peak count are staffed at that count; "
+        "a file's window with more services at once in its hours than it staffs is refuted",
         data="trucks.csv dock_start/dock_end",
+        **({"quality": "; ".join(f"the log refutes {t}" for t in against)} if against else {}),
         hourly_max=list(found.hourly_max),
         hourly_waits=list(found.hourly_waits),
     )
@@ -359,8 +436,20 @@ def _fit_gates(
             if (trucks.gate == gate.id).any():
                 edit.keep(place, "fewer than 20 trucks logged through the gate")
             continue
-        cal.gates[gate.id] = found
         cal.notes.extend(f"gate '{gate.id}': {n}" for n in found.notes)
+        change = service_change(gate.id, found.arrivals, found.times)
+        if change is not None:
+            _note_service_change(cal, f"gate '{gate.id}'", change)
+            after = found.arrivals >= change.at_min
+            found = replace(
+                found,
+                service=fit_service(gate.id, found.times[after]),
+                times=found.times[after],
+                arrivals=found.arrivals[after],
+                used=int(after.sum()),
+                method=found.method + _after(cal, change),
+            )
+        cal.gates[gate.id] = found
         if found.service is None:
             edit.keep(place, f"only {found.used} trucks with a usable gate time (need 20)")
             continue
@@ -388,11 +477,14 @@ def _record_lanes(cal: Calibration, edit: Edit, found: GateFit, period: str) -> 
         cal.unidentified.add(place)
         edit.keep(place, "not observed without gate_out")
         return
-    cal.intervals[place] = {"lanes": [float(found.fewest_lanes), None]}
-    cal.identifiability[place] = (
-        "bounded from below by the fewest lanes that explain the gate log; above it, chosen by "
-        "the likelihood of the service times, which cannot see lanes a gate never needs"
-    )
+    low, high = found.lanes_ci
+    cal.intervals[place] = {"lanes": [float(low), None if high is None else float(high)]}
+    if high is None:
+        cal.identifiability[place] = (
+            f"bounded from below only: from {low} lanes up the gate log is explained alike "
+            "(profile likelihood within the 95% bound), as a gate cannot show lanes it "
+            "never needs"
+        )
     method = (
         "profile likelihood of the gate's service times over the lane counts that explain "
         "the log (rebuilt FCFS queue, no negative service); the file's count unless rejected "

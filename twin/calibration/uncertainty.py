@@ -100,8 +100,8 @@ def poisson_rate(
         high = float(stats.chi2.ppf(1 - tail, 2 * count + 2)) / 2
         out.append(
             [
-                _round(max(rate - widen * (rate - low / exposure_days), 0.0)),
-                _round(rate + widen * (high / exposure_days - rate)),
+                rounded(max(rate - widen * (rate - low / exposure_days), 0.0)),
+                rounded(rate + widen * (high / exposure_days - rate)),
             ]
         )
     return out
@@ -140,7 +140,7 @@ def jackknife(
         t = float(stats.t.ppf(0.5 + level / 2, k - 1))
         row: list[Interval] = []
         for f, e in zip(full, se.tolist(), strict=True):
-            row.append([_round(f - t * e), _round(f + t * e)] if math.isfinite(e) else unknown)
+            row.append([rounded(f - t * e), rounded(f + t * e)] if math.isfinite(e) else unknown)
         out.append(row)
     return out
 
@@ -162,8 +162,8 @@ def widen(interval: Interval, by: float) -> Interval:
     """An interval widened by `by` on both sides (a resolution the data cannot beat)."""
     low, high = interval
     return [
-        None if low is None else _round(low - by),
-        None if high is None else _round(high + by),
+        None if low is None else rounded(low - by),
+        None if high is None else rounded(high + by),
     ]
 
 
@@ -177,10 +177,10 @@ def _normal(centre: float, se: float, level: float) -> Interval:
     from scipy import stats
 
     z = float(stats.norm.ppf(0.5 + level / 2))
-    return [_round(centre - z * se), _round(centre + z * se)]
+    return [rounded(centre - z * se), rounded(centre + z * se)]
 
 
-def _round(value: float) -> float | None:
+def rounded(value: float) -> float | None:
     """Four significant digits; None for a value that is not finite."""
     if not math.isfinite(value):
         return None

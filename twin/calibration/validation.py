@@ -66,6 +66,7 @@ class SeriesCheck:
     days: int
     verdict: str
     reason: str
+    changed: str = ""  # "changed in validation span on DATE (+40%)", or ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class ArrivalCheck:
     days: int
     verdict: str
     reason: str
+    changed: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ class QueueCheck:
     verdict: str
     reason: str
     samples: dict[str, np.ndarray] = field(default_factory=dict)
+    changed: str = ""
 
 
 @dataclass

@@ -23,6 +23,7 @@ from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis
 from twin.sim.network import Grid, build_grid
+from twin.sim.start_state import StartState
 from twin.sim.trace import Trace
 
 SECURE_V_PU = 0.95
@@ -57,8 +58,18 @@ def n1_analysis(
     at_min: float | None = None,
     hours: float = 4.0,
     spec: RunSpec | None = None,
+    start: StartState | None = None,
 ) -> dict[str, Any]:
     """Every single contingency at `at_min` (default: the peak), worst first (n1.json).
+
+    Args:
+        park: the park (it must have `power.network`).
+        events: timed events of every run (a scenario's).
+        at_min: the moment, minutes from the start of the horizon; None: the peak demand.
+        hours: how long each outage lasts from the moment.
+        spec: horizon, warm-up and seed of the simulations.
+        start: a warm start (the live state: trucks present, outages in effect); `spec` then
+            has no warm-up and every run starts from the state, as a nowcast does.
 
     Raises:
         UsageError: the park has no network, or the moment is outside the horizon.
@@ -66,15 +77,17 @@ def n1_analysis(
     if park.power is None or park.power.network is None:
         raise UsageError("parktwin n1 needs a park with power.network (SPEC.md, Power network)")
     spec = spec or RunSpec()
-    base = run_engine(park, events, spec)
-    at = peak_moment(base) if at_min is None else float(at_min)
+    if at_min is None:
+        at = peak_moment(run_engine(park, events, spec, start=start))
+    else:
+        at = float(at_min)
     if not 0 <= at < spec.horizon_min or at != math.floor(at):
         raise UsageError(
             f"the moment `at` ({_label(at)}) must be a whole minute inside the horizon "
             f"(day 0 00:00 up to {spec.horizon_days:g} days later)"
         )
     spec = _through(spec, at + hours * 60.0 + TAIL_MIN)
-    base = run_engine(park, events, spec)
+    base = run_engine(park, events, spec, start=start)
     grid = build_grid(park)
     base_kpis = compute_kpis(base)
     rows = []
@@ -83,7 +96,7 @@ def n1_analysis(
         outage = OutageEvent.model_validate(
             {"outage": asset, "from": _moment(at), "duration_h": hours}
         )
-        trace = run_engine(park, [*events, outage], spec)
+        trace = run_engine(park, [*events, outage], spec, start=start)
         rows.append(_row(park, grid, base, base_kpis, trace, asset, kind, at))
         after = _after_restoration(park, trace, at)
         worst = np.maximum(worst, trace.series["line_loading_pct"][after])
@@ -94,6 +107,7 @@ def n1_analysis(
         "hours": hours,
         "contingencies": rows,
         "lines": _plan_lines(park, grid, worst),
+        "buses": _plan_buses(park, base, at),
     }
 
 
@@ -113,6 +127,44 @@ def _plan_lines(park: Park, grid: Grid, worst: np.ndarray) -> list[dict[str, Any
         row: dict[str, Any] = {"id": line, "worst_loading_pct": round(float(worst[i]), 3)}
         if a in where and b in where:
             row.update({"from": where[a], "to": where[b]})
+        rows.append(row)
+    return rows
+
+
+def _plan_buses(park: Park, base: Trace, at: float) -> list[dict[str, Any]]:
+    """Each bus with its label, position (where known) and voltage at the moment (base run).
+
+    The label is the name of the bus's substation, else the names of the buildings on it, else
+    its id. A substation's busbar is a `source`; `held_v_pu` is the voltage its source holds:
+    on the busbar itself, or with transformers on their high-voltage side, the busbar then
+    lying below it by the transformers' drop (`v_pu`).
+    """
+    power = park.power
+    assert power is not None and power.network is not None
+    where = _bus_positions(park)
+    names = {s.id: s.name or s.id for s in power.substations}
+    on_bus: dict[str, list[str]] = {}
+    for building in park.buildings:
+        if building.power is not None and building.power.bus is not None:
+            on_bus.setdefault(building.power.bus, []).append(building.name or building.id)
+    step = int(np.searchsorted(base.edges[:-1], at, side="right")) - 1
+    voltages = base.series["bus_v_pu"][step]
+    hv_kv = {s.id: s.transformers[0].hv_kv for s in power.substations if s.transformers}
+    rows = []
+    for i, bus in enumerate(power.network.buses):
+        v = float(voltages[i])
+        row: dict[str, Any] = {
+            "id": bus.id,
+            "label": names.get(bus.substation or "") or "; ".join(on_bus.get(bus.id, [])) or bus.id,
+            "v_pu": None if math.isnan(v) else round(v, 5),
+            "source": bus.substation is not None,
+        }
+        if bus.substation is not None:
+            row["held_v_pu"] = power.network.source_v_pu
+            sub = bus.substation
+            row["held_on"] = f"{hv_kv[sub]:g} kV side" if sub in hv_kv else "busbar"
+        if bus.id in where:
+            row["position"] = where[bus.id]
         rows.append(row)
     return rows
 

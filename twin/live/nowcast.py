@@ -33,7 +33,7 @@ from twin.errors import UsageError
 from twin.experiment.runner import Progress, replicate
 from twin.experiment.settings import Case, Workers
 from twin.live.follow import followed_park
-from twin.live.state import LOOKBACK_H, state_at
+from twin.live.state import LOOKBACK_H, known_state
 from twin.live.store import Store
 from twin.model.schema import Park
 from twin.model.series import series_names
@@ -427,15 +427,7 @@ def nowcast_store(
     Raises:
         UsageError: an empty store, `at` before its first message, or as :func:`nowcast`.
     """
-    span = store.span()
-    if span is None:
-        raise UsageError(f"{store.path}: no message in the store yet: nothing to start from")
-    if at is not None and at < span[0]:
-        raise UsageError(
-            f"{_iso(at)} is before the store's first message ({_iso(span[0])}): "
-            "the state there is unknown"
-        )
-    state = state_at(park, store, at)
+    state = known_state(park, store, at)
     if follow:
         park = followed_park(park, store, state.time)
     left_out: list[str] = []

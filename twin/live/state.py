@@ -146,6 +146,23 @@ def state_at(park: Park, store: Store, at: datetime | None = None) -> StartState
     return state_from_events(park, events, moment)
 
 
+def known_state(park: Park, store: Store, at: datetime | None = None) -> StartState:
+    """:func:`state_at`, refusing a moment the store knows nothing of.
+
+    Raises:
+        UsageError: an empty store, or `at` before its first message.
+    """
+    span = store.span()
+    if span is None:
+        raise UsageError(f"{store.path}: no message in the store yet: nothing to start from")
+    if at is not None and at < span[0]:
+        raise UsageError(
+            f"{_iso(at)} is before the store's first message ({_iso(span[0])}): "
+            "the state there is unknown"
+        )
+    return state_at(park, store, at)
+
+
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 

@@ -342,6 +342,13 @@ class Building(Model):
 
     id: Id = Field(description="unique among buildings")
     name: str | None = Field(None, max_length=200, description="display name, any script")
+    short_name: str | None = Field(
+        None,
+        min_length=1,
+        max_length=40,
+        description="label on the page's plan and in 3D where `name` is long (default: `name`, "
+        "else `id`); the full name stays in tooltips and reports",
+    )
     kind: Literal["factory", "warehouse", "office", "utility", "other"] = Field(
         description="what the building is; sets its colour in 3D"
     )
@@ -366,6 +373,13 @@ class Building(Model):
     power: BuildingPower | None = Field(None, description="electrical load; none: draws no power")
     water: BuildingWater | None = Field(None, description="water use; none: draws no water")
     production: Production | None = Field(None, description="output; none: produces nothing")
+
+    @field_validator("short_name")
+    @classmethod
+    def _visible_label(cls, text: str | None) -> str | None:
+        if text is not None and not text.strip():
+            raise ValueError("a short name needs a visible character (leave it out to use `name`)")
+        return text.strip() if text is not None else None
 
     @field_validator("footprint")
     @classmethod

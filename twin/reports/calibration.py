@@ -106,6 +106,8 @@ def calibration_report(cal: Calibration) -> tuple[str, str]:
         sections.append(_gates_docks_section(cal))
     if cal.speed is not None or cal.docks:
         sections.append(_search_section(cal))
+    if cal.changes or cal.held_out_changes:
+        sections.append(_changes_section(cal))
     sections.append(_uncertainty_section(cal))
     if cal.validation is not None:
         sections.append(_validation_section(cal))
@@ -135,7 +137,7 @@ def summary_rows(cal: Calibration) -> list[SummaryRow]:
             "(not fitted)",
             "-",
             c.reason,
-            c.verdict,
+            shown_verdict(c),
             _short_series(c),
         )
         for c in (val.series if val else [])
@@ -186,7 +188,7 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
                 fitted,
                 training,
                 check.reason if check else "-",
-                _verdict(check.verdict if check else "-", notes),
+                _verdict(shown_verdict(check) if check else "-", notes),
                 _short_series(check),
             )
         )
@@ -219,7 +221,7 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
                 f"{fmt(water.wastewater_ratio if water else math.nan)} → {fmt(ratio.ratio)}",
                 f"MAPE {ratio.mape_pct:.1f}%",
                 check.reason if check else "-",
-                _verdict(check.verdict if check else "-", ratio.notes),
+                _verdict(shown_verdict(check) if check else "-", ratio.notes),
                 _short_series(check),
             )
         )
@@ -239,7 +241,7 @@ def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[Summar
                 f"{fmt(before)} → {fmt(fit.per_day)} /day, {fit.choice}",
                 "Poisson" if fit.daily.poisson else f"not Poisson (index {fit.daily.index:.1f})",
                 check.reason if check else "-",
-                _verdict(check.verdict if check else "-", ()),
+                _verdict(shown_verdict(check) if check else "-", ()),
                 f"χ² p {_p_cell(check.chi2_p, check.chi2_p_adjusted)}, "
                 f"{check.days_in_band}/{check.days} days in band"
                 if check
@@ -270,7 +272,7 @@ def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Summary
                 "; ".join(parts),
                 f"KS D {fit.best.ks_d:.3f} (p {fit.best.ks_p:.2g})" if fit else "-",
                 check.reason if check else "-",
-                _verdict(check.verdict if check else "-", ()),
+                _verdict(shown_verdict(check) if check else "-", ()),
                 _queue_summary(check) if check else "-",
             )
         )
@@ -313,6 +315,11 @@ def _short_series(check: Any) -> str:
     return f"MAPE {check.mape_pct:.1f}%, {check.days_in_band}/{check.days} days in band"
 
 
+def shown_verdict(check: SeriesCheck | ArrivalCheck | QueueCheck) -> str:
+    """The verdict, or "changed in validation span on DATE (+40%)" when the data changed."""
+    return check.changed or check.verdict
+
+
 def _verdict(verdict: str, notes: Sequence[str]) -> str:
     return verdict + (" *" if notes else "")
 
@@ -341,7 +348,8 @@ def _plain_words(cal: Calibration, rows: list[SummaryRow]) -> list[str]:
         verdict = r.verdict.rstrip(" *")
         if verdict in by:
             by[verdict].append(f"{r.asset} ({r.what})")
-    out = []
+    changed = [f"{r.asset} ({r.what}) {r.verdict}" for r in rows if r.verdict.startswith("chang")]
+    out = [f"Changed since the fit: {'; '.join(changed)}."] if changed else []
     if by["good"]:
         out.append(f"Fits well: {', '.join(by['good'])}.")
     if by["fair"]:
@@ -597,6 +605,33 @@ def _search_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
     return "Road speed and docks (searches)", md, page
 
 
+def _changes_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
+    """Every change point found: in the training span (followed) and near the held-out span."""
+    text = (
+        "Steps found by binary segmentation with a penalty: meters and arrivals on daily "
+        "values, service times on the log time of each service. A change in the training span "
+        "is followed (the value is fitted after it); one in or just before the validation span "
+        "marks the checks it makes unlike the fit."
+    )
+    head = ["asset", "quantity", "from", "before", "after", "size", "span"]
+    spans = [(c, "training (fitted after it)") for c in cal.changes]
+    spans += [(c, "validation (the fit is older)") for c in cal.held_out_changes]
+    cells = [
+        [
+            c.asset,
+            c.quantity,
+            cal.data.timebase.iso(c.at_min),
+            fmt(c.before),
+            fmt(c.after),
+            f"{c.size_pct:+.0f}%" if math.isfinite(c.size_pct) else "from zero",
+            span,
+        ]
+        for c, span in spans
+    ]
+    md = [text, "", *md_table(head, cells)]
+    return "Changes", md, [f"<p>{html_text(text)}</p>", html_table(head, cells)]
+
+
 def _uncertainty_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
     """Intervals of every fitted value, what moved beyond them, what the data cannot tell."""
     rows = parameter_rows(cal, (cal.park.metadata or {}).get("calibration", {}))
@@ -669,7 +704,7 @@ def _meter_checks(val: Validation) -> tuple[list[str], list[str]]:
             str(len(c.hours)),
             f"{c.mape_pct:.1f}%",
             f"{c.days_in_band}/{c.days}",
-            c.verdict,
+            shown_verdict(c),
         ]
         for c in val.series
     ]
@@ -679,8 +714,8 @@ def _meter_checks(val: Validation) -> tuple[list[str], list[str]]:
         for c in sorted(val.series, key=lambda c: (VERDICT_ORDER[c.verdict], c.asset)):
             x = c.hours / 1440.0
             page.append(
-                f"<h4>{html_text(c.asset)} {c.quantity}: {c.verdict} ({html_text(c.reason)})"
-                "</h4>"
+                f"<h4>{html_text(c.asset)} {c.quantity}: {html_text(shown_verdict(c))} "
+                f"({html_text(c.reason)})</h4>"
                 + svg_chart(
                     {"observed": (x, c.observed), "simulated": (x, c.simulated)},
                     "day of the held-out span",
@@ -712,7 +747,7 @@ def _arrival_checks(val: Validation) -> tuple[list[str], list[str]]:
             f"{c.floor_pct:.0f}%",
             _p_cell(c.chi2_p, c.chi2_p_adjusted),
             f"{c.days_in_band}/{c.days}",
-            c.verdict,
+            shown_verdict(c),
         ]
         for c in val.arrivals
     ]
@@ -758,7 +793,7 @@ def _queue_checks(val: Validation) -> tuple[list[str], list[str]]:
             _distance_cell(c.turnaround),
             _mean_cell(c.turnaround),
             f"{c.p_adjusted:.2g}",
-            c.verdict,
+            shown_verdict(c),
         ]
         for c in val.queues
     ]

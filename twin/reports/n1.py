@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,25 +58,45 @@ def n1_report(result: dict[str, Any]) -> tuple[str, str]:
     head = [label for _, label in COLUMNS]
     cells = [[_cell(r[key]) for key, _ in COLUMNS] for r in rows]
     markdown = [md_heading(1, title), "", md_text(intro), "", *md_table(head, cells)]
+    sources = [source_text(bus) for bus in result.get("buses", []) if bus["source"]]
+    if sources:
+        markdown += ["", md_text("Sources: " + "; ".join(sources) + ".")]
     numeric = range(3, 8)
     body = (
         html_paragraphs([intro])
-        + plan_svg(result["lines"])
+        + plan_svg(result["lines"], result.get("buses", []))
+        + html_paragraphs(["Sources: " + "; ".join(sources) + "."] if sources else [])
         + html_table(head, cells, numeric=numeric)
     )
     return "\n".join(markdown) + "\n", page_html(title, body)
+
+
+def source_text(bus: dict[str, Any]) -> str:
+    """A source bus in words: what it holds and where, and its busbar's voltage at the moment."""
+    text = f"{bus['id']} ({bus['label']}) holds {bus['held_v_pu']:.3f} pu on its {bus['held_on']}"
+    if bus["held_on"] != "busbar" and bus["v_pu"] is not None:
+        text += f", its busbar {bus['v_pu']:.3f} pu at the moment (below by the transformers' drop)"
+    return text
 
 
 LOADING_COLOURS = ((60.0, "#2f9e44"), (90.0, "#f59f00"), (100.0, "#e8590c"))
 """Line colours by worst loading: up to 60%, 90%, 100%; red above."""
 
 
-def plan_svg(lines: list[dict[str, Any]], width: int = 760, height: int = 460) -> str:
-    """A plan of the network: each line drawn in the colour of its worst loading in any N-1."""
+def plan_svg(
+    lines: list[dict[str, Any]],
+    buses: Sequence[dict[str, Any]] = (),
+    width: int = 1000,
+    height: int = 860,
+) -> str:
+    """A plan of the network: each line drawn in the colour of its worst loading in any N-1,
+    each bus with its label (sources as squares) and its voltage at the moment as a tooltip."""
     drawn = [line for line in lines if "from" in line]
-    if not drawn:
+    placed = [bus for bus in buses if "position" in bus]
+    if not drawn and not placed:
         return "<p>(no bus positions: no plan)</p>"
     points = [p for line in drawn for p in (line["from"], line["to"])]
+    points += [bus["position"] for bus in placed]
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1.0)
     scale = min(width, height - 30) / span * 0.92
@@ -92,8 +113,27 @@ def plan_svg(lines: list[dict[str, Any]], width: int = 760, height: int = 460) -
             f"<line x1='{a[0]}' y1='{a[1]}' x2='{b[0]}' y2='{b[1]}' stroke='{colour}' "
             f"stroke-width='3'><title>{html.escape(line['id'])}: {pct:.0f}%</title></line>"
         )
+    parts += [_bus_svg(bus, at(bus["position"])) for bus in placed]
     parts.append(
         f"<text x='10' y='{height - 8}' font-size='12'>worst loading after restoration in "
         "any single outage: green up to 60%, amber 90%, orange 100%, red above</text></svg>"
     )
     return "".join(parts)
+
+
+def _bus_svg(bus: dict[str, Any], where: str) -> str:
+    """A bus on the plan: a dot (a square for a source), its label, its voltage as a tooltip."""
+    x, y = (float(c) for c in where.split(","))
+    if bus["source"]:
+        volts = source_text(bus)
+        mark = f"<rect x='{x - 5:.1f}' y='{y - 5:.1f}' width='10' height='10' fill='#1c7ed6'>"
+    else:
+        volts = "no supply" if bus["v_pu"] is None else f"{bus['v_pu']:.3f} pu at the moment"
+        mark = f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='#495057'>"
+    label = bus["label"] if len(bus["label"]) <= 24 else bus["label"][:23] + "…"
+    return (
+        f"{mark}<title>{html.escape(bus['id'])}: {html.escape(volts)}</title>"
+        f"{'</rect>' if bus['source'] else '</circle>'}"
+        f"<text x='{x + 6:.1f}' y='{y - 6:.1f}' font-size='10' fill='#343a40'>"
+        f"{html.escape(label)}</text>"
+    )

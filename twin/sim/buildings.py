@@ -13,7 +13,7 @@ import numpy as np
 from twin.model.intervals import Intervals
 from twin.model.schema import Park
 from twin.sim.context import SimContext
-from twin.sim.demand import power_demand_kw, shaped_average, shift_shares
+from twin.sim.demand import shaped_average
 from twin.sim.trace import Trace
 
 
@@ -28,10 +28,10 @@ def building_series(ctx: SimContext) -> dict[str, np.ndarray]:
     step = np.diff(edges)
     buildings = ctx.park.buildings
     n, m = len(step), len(buildings)
-    shift_share = shift_shares(ctx.park, ctx.clock, ctx.span, edges)
+    shift_share = ctx.shift_share
     powered = np.ones((n, m))
     working = np.zeros((n, m))  # share of the step in shift with power
-    power_kw = power_demand_kw(ctx.park, ctx.clock, edges, shift_share)
+    power_kw = ctx.demand_kw
     water_m3h = np.zeros((n, m))
     units = np.zeros((n, m))
     shifts = shift_intervals(ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -12,9 +13,10 @@ from twin.model.intervals import Clock, Intervals
 from twin.model.schema import Event, OutageEvent, Park, RateEvent
 from twin.rng import Streams
 from twin.sim.demand import power_demand_kw, shift_shares
+from twin.sim.feeders import left_off
 from twin.sim.network import Grid, build_grid
 from twin.sim.start_state import StartState
-from twin.sim.supply import SupplyPlan, plan_supply
+from twin.sim.supply import SupplyPlan, plan_supply, reused_plan, steps_intervals
 
 WATER_SUPPLY = "water.supply"
 WASTEWATER_PLANT = "water.wastewater"
@@ -53,6 +55,8 @@ class SimContext:
     streams: Streams = field(init=False)
 
     feeder_loads: dict[str, np.ndarray] = field(init=False)
+    capacity_left_off: np.ndarray | None = field(init=False, default=None)
+    """Without a network: (steps, buildings) left off to fit feeder and substation capacities."""
 
     def __post_init__(self) -> None:
         self.streams = Streams(self.spec.seed, self.spec.replication)
@@ -115,9 +119,9 @@ class SimContext:
     def building_off(self) -> dict[str, Intervals]:
         """When each building has no power.
 
-        Without a network: its feeder or that feeder's substation is out. With one: its bus
-        has lost supply or it is left off (:mod:`twin.sim.supply`), or the feeder it names
-        as a label is out.
+        Without a network: its feeder or that feeder's substation is out, or it is left off
+        to fit their capacities (:mod:`twin.sim.feeders`). With one: its bus has lost supply
+        or it is left off (:mod:`twin.sim.supply`), or the feeder it names as a label is out.
         """
         feeders = {f.id: f for f in (self.park.power.feeders if self.park.power else [])}
         network_off = self._network_off()
@@ -130,7 +134,33 @@ class SimContext:
                 if self.supply is None:
                     off = off.union(self.out(feeder.substation))
             result[building.id] = off
+        if self.supply is None:
+            result = self._left_off_to_fit(result)
         return result
+
+    def _left_off_to_fit(self, outages: dict[str, Intervals]) -> dict[str, Intervals]:
+        """The buildings' off-intervals with the steps feeder capacities leave them off."""
+        step = np.diff(self.edges)
+        up = np.column_stack(
+            [1.0 - outages[b.id].coverage(self.edges) / step for b in self.park.buildings]
+        ) if self.park.buildings else np.zeros((len(step), 0))  # fmt: skip
+        off = left_off(self.park, self.demand_kw * up)
+        self.capacity_left_off = off
+        return {
+            b.id: outages[b.id].union(steps_intervals(self.edges, off[:, j])) if off[:, j].any()
+            else outages[b.id]
+            for j, b in enumerate(self.park.buildings)
+        }  # fmt: skip
+
+    @cached_property
+    def shift_share(self) -> np.ndarray:
+        """(steps, buildings) share of each grid step that each building is in shift."""
+        return shift_shares(self.park, self.clock, self.span, self.edges)
+
+    @cached_property
+    def demand_kw(self) -> np.ndarray:
+        """(steps, buildings) power each building asks, before any loss of supply (kW)."""
+        return power_demand_kw(self.park, self.clock, self.edges, self.shift_share)
 
     @cached_property
     def grid(self) -> Grid | None:
@@ -143,11 +173,21 @@ class SimContext:
         """Switching, curtailment and load flow of the network; None without one."""
         if self.grid is None:
             return None
-        shares = shift_shares(self.park, self.clock, self.span, self.edges)
-        demand = power_demand_kw(self.park, self.clock, self.edges, shares)
         assert self.park.power is not None and self.park.power.network is not None
         restoration = self.park.power.network.restoration_min
-        return plan_supply(self.grid, self.edges, self.outages, demand, restoration)
+        grid = self.grid
+        return reused_plan(
+            self._plan_key(),
+            lambda: plan_supply(grid, self.edges, self.outages, self.demand_kw, restoration),
+        )
+
+    def _plan_key(self) -> str:
+        """What a supply plan depends on: the park, the grid steps and the outages."""
+        digest = hashlib.sha256(self.park.model_dump_json().encode())
+        digest.update(self.edges.tobytes())
+        for asset, off in sorted(self.outages.items()):
+            digest.update(repr((asset, off.pairs())).encode())
+        return digest.hexdigest()
 
     def _network_off(self) -> dict[str, Intervals]:
         if self.supply is None or self.grid is None:

@@ -47,7 +47,9 @@ def _finish_power(ctx: SimContext, state: Any, record: Recorder) -> None:
         record.names["buses"] = ctx.grid.bus_ids[: ctx.grid.n_park_buses]
         record.names["lines"] = list(ctx.grid.line_ids)
         record.names["transformers"] = list(ctx.grid.trafo_ids)
-        record.meta["power_notes"] = network_notes(ctx)
+        record.meta["power_notes"] = []
+    if notes := network_notes(ctx):
+        record.meta["power_notes"] = notes
 
 
 def _finish_water(ctx: SimContext, state: Any, record: Recorder) -> None:

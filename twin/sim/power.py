@@ -114,7 +114,7 @@ def network_power_series(
         "feeder_asked_kw": feeder_load + extra_served,
         "substation_asked_kw": sub_load,
         "substation_load_kw": sub_load,
-        "bus_v_pu": plan.flow.bus_v_pu[:, : grid.n_park_buses],
+        "bus_v_pu": plan.flow.bus_v_pu[:, : grid.n_park_buses].copy(),  # the plan is shared
         "line_loading_pct": 100.0 * plan.flow.line_loading,
         "transformer_loading_pct": 100.0 * plan.flow.trafo_loading,
         "network_losses_kw": plan.flow.losses_w / 1e3,
@@ -199,11 +199,24 @@ def power_kpi_names(park: Park) -> list[str]:
     return names + [f"buildings.{b.id}.unserved_mwh" for b in park.buildings if b.power]
 
 
+def capacity_notes(ctx: SimContext) -> list[str]:
+    """Without a network: the buildings left off to fit feeder and substation capacities."""
+    off = ctx.capacity_left_off
+    if off is None or not off.any():
+        return []
+    names = [b.id for j, b in enumerate(ctx.park.buildings) if off[:, j].any()]
+    steps = int(off.any(axis=1).sum())
+    return [
+        f"buildings left off to keep feeder and substation capacities ({steps} step(s)): "
+        + ", ".join(names)
+    ]
+
+
 def network_notes(ctx: SimContext) -> list[str]:
     """What a reader of the run should know about the network's operation (none: nothing)."""
     plan, grid = ctx.supply, ctx.grid
     if plan is None or grid is None:
-        return []
+        return capacity_notes(ctx)
     notes = []
     unsolved = int(plan.unsolved.sum())
     if unsolved:

@@ -19,6 +19,9 @@ docks and production see every loss of supply (SPEC.md "Power network"):
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,6 +140,38 @@ def _pick_up(
     return closed
 
 
+PLANS_KEPT = 4
+"""Supply plans kept for reuse per process, the most recently used (a plan of a year of a large
+park is tens of MB)."""
+_plans: OrderedDict[str, SupplyPlan] = OrderedDict()
+_plans_lock = threading.Lock()
+
+
+def reused_plan(key: str, make: Callable[[], SupplyPlan]) -> SupplyPlan:
+    """The plan made for `key` before in this process, else `make()` (kept for next time).
+
+    A plan depends on the park, the grid steps, the outages and nothing random, so every
+    replication of a run has the same one: the key must name all of these (the caller's
+    duty); the plan is the same whether made or reused.
+    """
+    with _plans_lock:
+        if key in _plans:
+            _plans.move_to_end(key)
+            return _plans[key]
+    plan = make()
+    with _plans_lock:
+        _plans[key] = plan
+        while len(_plans) > PLANS_KEPT:
+            _plans.popitem(last=False)
+    return plan
+
+
+def forget_plans() -> None:
+    """Drop the plans kept for reuse (the next replication makes its own)."""
+    with _plans_lock:
+        _plans.clear()
+
+
 def plan_supply(
     grid: Grid,
     edges: np.ndarray,
@@ -170,7 +205,7 @@ def plan_supply(
     asked_w = demand_kw[:, grid.load_building] * 1e3 * served_share
     curtail = _Curtailment(grid, segments, which, switching, asked_w)
     flow, shed, unsolved = curtail.run()
-    load_off = [off.union(_steps_intervals(edges, shed[:, k])) for k, off in enumerate(lost)]
+    load_off = [off.union(steps_intervals(edges, shed[:, k])) for k, off in enumerate(lost)]
     return SupplyPlan(load_off, flow, shed, unsolved, segments)
 
 
@@ -178,7 +213,8 @@ def _off_intervals(segments: list[Segment], bus: int) -> Intervals:
     return Intervals.of((s.start, s.end) for s in segments if not s.bus_on[bus])
 
 
-def _steps_intervals(edges: np.ndarray, steps: np.ndarray) -> Intervals:
+def steps_intervals(edges: np.ndarray, steps: np.ndarray) -> Intervals:
+    """The grid steps where `steps` is True, as intervals of time."""
     return Intervals.of((float(edges[k]), float(edges[k + 1])) for k in np.flatnonzero(steps))
 
 
@@ -205,6 +241,7 @@ class _Curtailment:
         """The final load flow, the loads left off per step and the steps past saving."""
         rows = np.arange(len(self.which))
         bad, flow = rows, self._solve(rows)
+        first = flow
         while len(bad):
             hot, over = self._hot_buses(flow), flow.line_loading > LIMIT
             keep = hot.any(axis=1)
@@ -217,6 +254,8 @@ class _Curtailment:
             self.unsolved[bad[~fixable]] = True
             bad = bad[fixable]
             flow = self._solve(bad)
+        if not self.shed.any():  # nothing left off: the first flow is the final one
+            return first, self.shed, self.unsolved
         self._hold_restored_sections()
         return self._solve(rows), self.shed, self.unsolved
 

@@ -3,6 +3,7 @@
 
 const App = {
   plan: null,
+  n1: null,
   forecastView: null,
   historyView: null,
   forecastOrigin: null,
@@ -202,6 +203,7 @@ function setupTabs() {
       document.querySelectorAll(".tab").forEach((t) => t.classList.toggle("active", t === tab));
       document.querySelectorAll(".tab-body").forEach((b) => b.classList.toggle("active", b.id === tab.dataset.tab));
       if (tab.dataset.tab === "park-3d-tab") load3d(false);
+      if (tab.dataset.tab === "n1-tab" && App.n1) App.n1.load();
       if (tab.dataset.tab === "forecast-tab" && App.forecastView) App.forecastView.draw();
     });
   }
@@ -240,6 +242,7 @@ async function start() {
   document.title = "Trung tâm điều hành — " + park.name;
   App.plan = new ParkPlan(document.getElementById("park-plan"), document.getElementById("tooltip"),
     document.getElementById("legend"), park);
+  App.n1 = new N1Panel(park);
   App.forecastView = new ForecastView();
   App.historyView = new HistoryView(document.getElementById("history-chart"));
   document.getElementById("history-range").addEventListener("input", onSlide);

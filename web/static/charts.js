@@ -9,6 +9,9 @@ const TIME_AXIS = Object.assign({
     [1, "{HH}:{mm}:{ss}", null, null, null, null, null, null, 1]],
 }, AXIS);
 
+/* A one-row time axis (hours only) for the low history chart. */
+const HOURS_AXIS = Object.assign({}, TIME_AXIS, { size: 26, values: [[60, "{HH}:{mm}", null, null, null, null, null, null, 1]] });
+
 function seconds(isoList) {
   return isoList.map((t) => parkDate(t).getTime() / 1000);
 }
@@ -16,17 +19,42 @@ function seconds(isoList) {
 /* Park-local times on the axes: the UTC fields of parkDate's dates are park time. */
 const UTC_TZ = (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC");
 
-function sizeOf(node) {
+/* The chart's size in its node; `reserve` pixels of height are left free (a chart that grows
+   with its block leaves room under it, a fixed-height one needs none). */
+function sizeOf(node, reserve) {
   const box = node.getBoundingClientRect();
-  return { width: Math.max(200, Math.floor(box.width)), height: Math.max(80, Math.floor(box.height) - 28) };
+  return { width: Math.max(200, Math.floor(box.width)), height: Math.max(60, Math.floor(box.height) - reserve) };
 }
 
 /* A chart that follows its container's size. */
-function makeChart(node, opts, data) {
+function makeChart(node, opts, data, reserve = 28) {
   node.replaceChildren();
-  const chart = new uPlot(Object.assign({ tzDate: UTC_TZ }, opts, sizeOf(node)), data, node);
-  new ResizeObserver(() => chart.setSize(sizeOf(node))).observe(node);
+  const chart = new uPlot(Object.assign({ tzDate: UTC_TZ }, opts, sizeOf(node, reserve)), data, node);
+  new ResizeObserver(() => chart.setSize(sizeOf(node, reserve))).observe(node);
   return chart;
+}
+
+/* A value axis with ticks at least 14 px apart (three or more on a laptop's chart), numbers as
+   the page writes them; the node records how many ticks it drew. */
+function valueAxis(node, unit) {
+  return Object.assign({
+    label: unit || undefined, size: 56, space: 14,
+    values: (u, splits) => { node.dataset.yTicks = String(splits.length); return tickTexts(splits); },
+  }, AXIS);
+}
+
+/* Two ticks, bottom and top, for a chart too low for uPlot's own spacing. */
+function lowHigh(u, axis, min, max) {
+  return [min, max];
+}
+
+/* Tick numbers with as many decimals as their spacing needs (0,02 0,04 ..., not 0 0 ...). */
+function tickTexts(splits) {
+  const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) : 1;
+  let digits = 0;
+  while (digits < 4 && Math.abs(step * 10 ** digits - Math.round(step * 10 ** digits)) > 1e-6 * 10 ** digits) digits++;
+  const format = new Intl.NumberFormat("vi-VN", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return splits.map((v) => format.format(v));
 }
 
 /* One forecast series: mean line and the p05-p95 band. */
@@ -34,7 +62,7 @@ function bandChart(node, series, unit, colour) {
   const x = seconds(series.time);
   const data = [x, series.p95, series.mean, series.p05];
   const opts = {
-    axes: [TIME_AXIS, Object.assign({ label: unit, size: 48 }, AXIS)],
+    axes: [TIME_AXIS, valueAxis(node, unit)],
     scales: { x: { time: true } },
     legend: { show: false },
     series: [
@@ -106,7 +134,7 @@ class HistoryView {
       .reduce((acc, [, v]) => acc + (v[i] || 0), 0));
     const data = [x, history.series["trucks.in_park"] || x.map(() => null), sum("gates."), sum("docks.")];
     const opts = {
-      axes: [TIME_AXIS, Object.assign({ size: 40 }, AXIS)],
+      axes: [HOURS_AXIS, Object.assign(valueAxis(this.node, null), { size: 40, splits: lowHigh })],
       scales: { x: { time: true } },
       legend: { show: false },
       cursor: { show: false },
@@ -114,6 +142,6 @@ class HistoryView {
         { label: "Chờ ở cổng", stroke: "#f1f3f5", width: 1, points: { show: false } },
         { label: "Chờ ở bến", stroke: "#f06595", width: 1, points: { show: false } }],
     };
-    this.chart = makeChart(this.node, opts, data);
+    this.chart = makeChart(this.node, opts, data, 0);
   }
 }

@@ -17,6 +17,20 @@ const VI = {
   source: { meter: "đo", model: "mô hình", buildings: "tổng công trình" },
   weekdays: ["Chủ nhật", "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"],
   status: { queued: "Đang chờ", running: "Đang chạy", done: "Hoàn tất", failed: "Lỗi", cancelled: "Đã hủy" },
+  network: {
+    legend: "Lưới trung thế (tải so với định mức)", overload: "quá tải", dead: "mở / mất điện", tie: "điểm mở thường trực",
+    line: "Đường dây", open: "đang mở", ofRating: "định mức", loading: "Mức tải", ends: "Hai đầu (điện áp)",
+  },
+  n1: {
+    tab: "Lưới điện N-1", title: "Phân tích N-1: mất lần lượt từng phần tử của lưới",
+    loading: "Đang tính N-1 (mô phỏng từng sự cố, có thể mất nửa phút)…",
+    at: "Thời điểm", day: (d, hhmm) => `ngày ${d}, ${hhmm}`, peak: "đỉnh tải của tuần mô phỏng", hours: "giờ sau sự cố",
+    summary: (secure, total) => `${secure}/${total} sự cố được khôi phục hoàn toàn, an toàn`,
+    columns: ["Sự cố", "An toàn", "Tải lớn nhất", "Điện áp thấp nhất", "Mất (MW)", "Mất (MWh)", "Công trình mất điện", "Xe trễ"],
+    kinds: { line: "đường dây", transformer: "máy biến áp", substation: "trạm biến áp" },
+    secure: "an toàn", insecure: "không an toàn", none: "không",
+    note: "An toàn: mọi phụ tải được khôi phục qua điểm mở, không phần tử nào quá định mức, mọi nút từ 0,95 pu trở lên.",
+  },
 };
 
 const NUMBER = new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 });
@@ -26,6 +40,12 @@ function fmt(value, digits) {
   if (value === null || value === undefined || Number.isNaN(value)) return "–";
   if (digits === 0 || Math.abs(value) >= 100) return NUMBER0.format(value);
   return NUMBER.format(value);
+}
+
+/* A number with exactly `digits` decimals (voltages in per unit: 0,962). */
+function fmtFixed(value, digits) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  return new Intl.NumberFormat("vi-VN", { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
 }
 
 function signed(value) {

@@ -43,8 +43,11 @@ class ParkPlan {
     this.svg = el("svg", { viewBox: `0 0 ${x1 - x0} ${y1 - y0}`, preserveAspectRatio: "xMidYMid meet" });
     container.replaceChildren(this.svg);
     this.nodes = { buildings: {}, feeders: {}, gates: {}, docks: {}, substations: {} };
+    this.labelItems = [];
     this.draw();
     this.drawLegend(legend);
+    this.placeLabels();
+    new ResizeObserver(() => this.placeLabels()).observe(container);
     this.svg.addEventListener("click", () => this.unpin());
     container.addEventListener("mouseleave", () => { if (!this.pinned) this.hideTip(); });
     document.addEventListener("keydown", (e) => { if (e.key === "Escape") this.unpin(); });
@@ -56,14 +59,14 @@ class ParkPlan {
   draw() {
     const park = this.park, s = this.scale;
     const layers = {};
-    for (const name of ["roads", "feeders", "buildings", "outages", "docks", "gates", "substations", "trucks", "labels"]) {
+    for (const name of ["roads", "feeders", "buildings", "outages", "network", "docks", "gates", "substations", "trucks", "leaders", "labels"]) {
       layers[name] = el("g", { class: "layer-" + name }, this.svg);
     }
     this.layers = layers;
     for (const road of park.roads) {
       el("polyline", { class: "road", points: this.pts(road.points), "stroke-width": 14 * s }, layers.roads);
     }
-    for (const f of park.feeders) {
+    for (const f of park.network ? [] : park.feeders) {
       const g = el("g", { class: "feeder", "data-id": f.id }, layers.feeders);
       for (const [a, b] of f.lines) {
         const [ax, ay] = this.pt(a), [bx, by] = this.pt(b);
@@ -78,9 +81,8 @@ class ParkPlan {
       }, layers.buildings);
       this.hover(poly, () => this.buildingTip(b));
       this.nodes.buildings[b.id] = poly;
-      const [cx, cy] = this.pt(b.centre);
-      el("text", { class: "label small-label", x: cx, y: cy, "font-size": 19 * s, "text-anchor": "middle" }, layers.labels).textContent = b.id;
     }
+    if (park.network) this.drawNetwork(park.network);
     for (const d of park.dock_groups) {
       const [x, y] = this.pt(d.position);
       const text = el("text", { class: "count", x, y: y - 14 * s, "font-size": 30 * s, "text-anchor": "middle" }, layers.docks);
@@ -90,8 +92,8 @@ class ParkPlan {
       const [x, y] = this.pt(g.position);
       const r = 16 * s;
       const rect = el("rect", { class: "gate", x: x - r, y: y - r, width: 2 * r, height: 2 * r, "data-id": g.id }, layers.gates);
-      el("text", { class: "label", x: x + 1.6 * r, y: y + r / 2, "font-size": 26 * s }, layers.labels).textContent = g.name;
-      const count = el("text", { class: "count", x, y: y - 1.6 * r, "font-size": 30 * s, "text-anchor": "middle" }, layers.labels);
+      this.labelItems.push({ kind: "gate", id: g.id, texts: [g.name], anchor: [x, y - 2.4 * r] });
+      const count = el("text", { class: "count", x, y: y - 1.6 * r, "font-size": 30 * s, "text-anchor": "middle" }, layers.docks);
       this.hover(rect, () => this.gateTip(g));
       this.nodes.gates[g.id] = { rect, count };
     }
@@ -100,7 +102,7 @@ class ParkPlan {
       if (!at) continue;
       const [x, y] = this.pt(at);
       el("circle", { class: "water", cx: x, cy: y, r: 16 * s, fill: key === "supply" ? "#4dabf7" : "#3bc9db" }, layers.substations);
-      el("text", { class: "label", x: x + 22 * s, y: y + 8 * s, "font-size": 22 * s }, layers.labels).textContent = name;
+      this.labelItems.push({ kind: "water", id: key, texts: [name], anchor: [x, y - 34 * s] });
     }
     for (const sub of park.substations) {
       if (!sub.position) continue;
@@ -108,10 +110,113 @@ class ParkPlan {
       const r = 20 * s;
       const shape = el("polygon", { class: "substation", "data-id": sub.id,
         points: `${x},${y - r} ${x + r},${y + r * 0.8} ${x - r},${y + r * 0.8}` }, layers.substations);
-      el("text", { class: "label", x: x + r * 1.3, y: y + r / 2, "font-size": 24 * s }, layers.labels).textContent = sub.id;
+      this.labelItems.push({ kind: "substation", id: sub.id, texts: [sub.id], anchor: [x, y - 2.2 * r] });
       this.hover(shape, () => this.substationTip(sub));
       this.nodes.substations[sub.id] = shape;
     }
+  }
+
+  /* The power network's lines (a normally open point dashed) and buses; coloured by update(). */
+  drawNetwork(network) {
+    const s = this.scale;
+    this.nodes.lines = {};
+    for (const line of network.lines) {
+      if (!line.points.length) continue;
+      const [[ax, ay], [bx, by]] = line.points.map((p) => this.pt(p));
+      const node = el("line", { class: "net-line" + (line.tie ? " tie" : ""), "data-id": line.id,
+        x1: ax, y1: ay, x2: bx, y2: by, stroke: line.tie ? this.park.colours.line_dead : this.park.colours.loading[0][1],
+        "stroke-width": 6 * s, "stroke-dasharray": line.tie ? this.dashes() : "" }, this.layers.network);
+      this.hover(node, () => this.lineTip(line));
+      this.nodes.lines[line.id] = node;
+    }
+    for (const bus of network.buses) {
+      if (!bus.position || bus.substation) continue;
+      const [x, y] = this.pt(bus.position);
+      el("circle", { class: "net-bus", cx: x, cy: y, r: 7 * s, "data-id": bus.id }, this.layers.network);
+    }
+  }
+
+  dashes() { return `${18 * this.scale} ${12 * this.scale}`; }
+
+  /* Building labels, biggest footprint first, after the gates, substations and water plants. */
+  buildingLabelItems() {
+    const area = (b) => Math.abs(b.footprint.reduce((acc, p, i) => {
+      const q = b.footprint[(i + 1) % b.footprint.length];
+      return acc + p[0] * q[1] - q[0] * p[1];
+    }, 0)) / 2;
+    return [...this.park.buildings].sort((a, b) => area(b) - area(a)).map((b) => ({
+      kind: "building", id: b.id, texts: [b.label, b.label === b.id ? null : b.id].filter((t) => t),
+      anchor: this.pt(b.centre),
+    }));
+  }
+
+  /* Place every label at the size it is shown now (labels keep their size in pixels). */
+  placeLabels() {
+    const ctm = this.svg.getScreenCTM();
+    const rect = this.svg.getBoundingClientRect();
+    if (!ctm || rect.width < 10 || rect.height < 10) return;
+    const unit = 1 / ctm.a; // park metres per pixel
+    const px = parseFloat(getComputedStyle(this.svg).fontSize) || 15;
+    const bounds = [(rect.left - ctm.e) * unit + 3 * unit, (rect.top - ctm.f) * unit + 3 * unit,
+      (rect.right - ctm.e) * unit - 3 * unit, (rect.bottom - ctm.f) * unit - 3 * unit];
+    const layer = this.layers.labels, leaders = this.layers.leaders;
+    layer.replaceChildren();
+    leaders.replaceChildren();
+    const probe = el("text", { class: "label", "font-size": 0.78 * px * unit }, layer);
+    const measure = (text) => {
+      probe.textContent = text;
+      const box = probe.getBBox();
+      return [box.width + 2 * unit, box.height];
+    };
+    const items = [...this.labelItems, ...this.buildingLabelItems()];
+    const spots = placeLabels(items, measure, bounds, this.obstacles(4 * unit), 3 * unit);
+    probe.remove();
+    items.forEach((item, i) => {
+      const spot = spots[i] || { text: item.texts[0], centre: item.anchor, moved: false };
+      const text = el("text", { class: "label plan-label" + (item.kind === "building" ? " small-label" : ""),
+        "data-kind": item.kind, "data-id": item.id, x: spot.centre[0], y: spot.centre[1],
+        "font-size": 0.78 * px * unit, "text-anchor": "middle", "dominant-baseline": "central",
+        style: `stroke-width: ${3.5 * unit}px` }, layer);
+      text.textContent = spot.text;
+      if (spot.text !== item.texts[0]) el("title", {}, text).textContent = item.texts[0];
+      if (spot.moved) {
+        const [x0, y0, x1, y1] = spot.box;
+        const [ax, ay] = item.anchor;
+        el("line", { class: "leader", x1: ax, y1: ay, x2: Math.min(Math.max(ax, x0), x1),
+          y2: Math.min(Math.max(ay, y0), y1), "stroke-width": 1.5 * unit }, leaders);
+        el("circle", { class: "leader-end", cx: ax, cy: ay, r: 2.5 * unit }, leaders);
+      }
+    });
+  }
+
+  /* Boxes no label may cover: gates, substations and water plants, the network's buses (labels
+     would hide where lines meet) and the queue counts of gates and dock groups (two digits). */
+  obstacles(r) {
+    const s = this.scale;
+    const buses = this.park.network ? this.park.network.buses.filter((b) => b.position && !b.substation) : [];
+    const count = (x, y) => [x - 20 * s, y - 30 * s, x + 20 * s, y + 4 * s];
+    const mark = (p, r) => { const [x, y] = this.pt(p); return [x - r, y - r, x + r, y + r]; };
+    const marks = [
+      ...this.park.gates.map((g) => mark(g.position, 16 * s)),
+      ...this.park.substations.filter((b) => b.position).map((b) => mark(b.position, 20 * s)),
+      ...["supply", "wastewater"].filter((k) => this.park.water[k]).map((k) => mark(this.park.water[k], 16 * s)),
+    ];
+    return [
+      ...marks,
+      ...buses.map((b) => { const [x, y] = this.pt(b.position); return [x - r, y - r, x + r, y + r]; }),
+      ...this.park.gates.map((g) => { const [x, y] = this.pt(g.position); return count(x, y - 1.6 * 16 * s); }),
+      ...this.park.dock_groups.map((d) => { const [x, y] = this.pt(d.position); return count(x, y - 14 * s); }),
+    ];
+  }
+
+    lineTip(line) {
+    const s = this.status && this.status.network && this.status.network.lines[line.id];
+    const v = this.status && this.status.network ? this.status.network.buses : {};
+    const state = !s ? "–" : !s.closed ? VI.network.open : `${fmt(s.loading_pct, 0)}% ${VI.network.ofRating}`;
+    return `<b>${VI.network.line} ${escapeHtml(line.id)}</b>` + (line.tie ? ` <span class="muted">(${VI.network.tie})</span>` : "") + this.rows([
+      [VI.network.loading, state],
+      [VI.network.ends, `${escapeHtml(line.from)} (${fmtFixed(v[line.from], 3)} pu) – ${escapeHtml(line.to)} (${fmtFixed(v[line.to], 3)} pu)`],
+    ]);
   }
 
   drawLegend(legend) {
@@ -119,7 +224,11 @@ class ParkPlan {
     const sw = (colour, text, dot) => `<span><span class="sw${dot ? " dot" : ""}" style="background:${colour}"></span>${text}</span>`;
     legend.innerHTML = [
       "<b>Tải công trình:</b>", ...c.load.map(([v, col]) => sw(col, Math.round(v * 100) + "% đỉnh")), sw(c.no_power, "mất điện"),
-      "<b>Xuất tuyến:</b>", ...c.feeder.map(([v, col]) => sw(col, Math.round(v * 100) + "% công suất")), sw(c.feeder_dead, "mất nguồn"),
+      ...(this.park.network ? [
+        `<b>${VI.network.legend}:</b>`, sw(c.loading[0][1], `< ${c.loading[0][0]}%`),
+        sw(c.loading[1][1], `${c.loading[0][0]}–${c.loading[1][0]}%`), sw(c.loading[2][1], `> ${c.loading[1][0]}% (${VI.network.overload})`),
+        sw(c.line_dead, VI.network.dead), `<span>┄ ${VI.network.tie}</span>`,
+      ] : ["<b>Xuất tuyến:</b>", ...c.feeder.map(([v, col]) => sw(col, Math.round(v * 100) + "% công suất")), sw(c.feeder_dead, "mất nguồn")]),
       "<b>Xe tải:</b>", sw(c.trucks.driving, "đang chạy", true), sw(c.trucks.queued, "đang chờ", true), sw(c.trucks.served, "qua cổng / bốc dỡ", true),
     ].join(" ");
   }
@@ -207,7 +316,8 @@ class ParkPlan {
       node.setAttribute("fill", fill);
       node.dataset.powered = s.powered ? "1" : "0";
     }
-    for (const f of this.park.feeders) {
+    this.colourNetwork(status.network);
+    for (const f of this.park.network ? [] : this.park.feeders) {
       const s = status.feeders[f.id];
       const colour = s.dead ? c.feeder_dead : ramp(s.share, c.feeder);
       const node = this.nodes.feeders[f.id];
@@ -231,6 +341,23 @@ class ParkPlan {
     this.drawOutages(status);
     this.drawTrucks(status.trucks);
     if (this.pinned) this.tooltip.innerHTML = this.pinned.content();
+  }
+
+  /* Each line by its loading band; grey while it carries nothing (as in 3D); dashed while open. */
+  colourNetwork(network) {
+    if (!network || !this.nodes.lines) return;
+    const c = this.park.colours;
+    for (const [id, node] of Object.entries(this.nodes.lines)) {
+      const s = network.lines[id];
+      if (!s) continue;
+      const live = s.closed && s.loading_pct > c.line_live_pct;
+      const band = s.loading_pct > c.loading[1][0] ? 2 : s.loading_pct >= c.loading[0][0] ? 1 : 0;
+      node.setAttribute("stroke", live ? c.loading[band][1] : c.line_dead);
+      node.classList.toggle("open", !s.closed);
+      node.setAttribute("stroke-dasharray", s.closed ? "" : this.dashes());
+      node.dataset.band = live ? String(band) : "dead";
+      node.dataset.loading = String(Math.round(s.loading_pct * 10) / 10);
+    }
   }
 
   drawOutages(status) {

@@ -26,10 +26,13 @@ from console.options import (
     CompareOpt,
     DaysOpt,
     FirstRepOpt,
+    FollowOpt,
     HoursOpt,
     JobsOpt,
     JsonOpt,
     KpiOpt,
+    LangOpt,
+    MaterialityOpt,
     MaxRepsOpt,
     NowcastEveryOpt,
     OutOpt,
@@ -46,6 +49,7 @@ from console.options import (
     SpeedOpt,
     StepOpt,
     StoreOpt,
+    TargetOpt,
     TlsCaOpt,
     TraceOpt,
     UserOpt,
@@ -72,6 +76,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help and usage errors: rich is slow to import
 )
 
 
@@ -116,15 +121,21 @@ def run(
     max_replications: MaxRepsOpt = None,
     first_replication: FirstRepOpt = 0,
     sensors_out: SensorsOutOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Simulate the park (optionally under a scenario) and print its KPIs."""
 
     from console.experiment import settings_of
     from twin import api
+    from twin.io.inputs import resolve_inputs
+    from twin.model.labels import asset_names
 
     settings = settings_of(locals())
+    inputs = resolve_inputs(park, scenario)
+    language = api.output_language(lang, inputs.park)
     with progress(quiet=json_out) as bar:
-        result = api.run(park, scenario, settings, out=out, progress=bar, sensors_out=sensors_out)
+        result = api.run(park, scenario, settings, out=out, progress=bar,
+                         sensors_out=sensors_out, lang=language)  # fmt: skip
     if json_out:
         typer.echo(result.to_json())
         echo_notes(result.to_dict(), warnings_only=True)
@@ -132,7 +143,7 @@ def run(
         doc = result.to_dict()
         if kpi:
             doc["kpis"] = {k: v for k, v in doc["kpis"].items() if k in kpi}
-        print_kpis(doc, show_all or bool(kpi))
+        print_kpis(doc, show_all or bool(kpi), language, asset_names(inputs.park))
         echo_notes(doc)
         if out is not None:
             typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
@@ -168,6 +179,8 @@ def compare(
     max_replications: MaxRepsOpt = None,
     show_all: AllOpt = False,
     sensors_out: SensorsOutOpt = None,
+    lang: LangOpt = None,
+    materiality: MaterialityOpt = None,
 ) -> None:
     """Baseline against each scenario with common random numbers and paired statistics."""
     import json
@@ -179,7 +192,14 @@ def compare(
     settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
         result = api.compare(
-            park, scenarios, settings, out=out, progress=bar, sensors_out=sensors_out
+            park,
+            scenarios,
+            settings,
+            out=out,
+            progress=bar,
+            sensors_out=sensors_out,
+            lang=lang,
+            materiality=materiality,
         )
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -221,6 +241,8 @@ def sweep(
     kpi: KpiOpt = None,
     max_replications: MaxRepsOpt = None,
     sensors_out: SensorsOutOpt = None,
+    lang: LangOpt = None,
+    target: TargetOpt = None,
 ) -> None:
     """Replicate each point of a one- or two-parameter grid; table and chart of the KPIs."""
     import json
@@ -231,7 +253,8 @@ def sweep(
     settings = settings_of(locals())
     with progress(quiet=json_out) as bar:
         result = api.sweep(park, scenario, vary or [], settings, kpis=kpi or (), out=out,
-                           progress=bar, sensors_out=sensors_out)  # fmt: skip
+                           progress=bar, sensors_out=sensors_out, lang=lang,
+                           target=target)  # fmt: skip
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         echo_notes(result.to_dict(), warnings_only=True)
@@ -256,6 +279,7 @@ def optimize(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print optimum.json instead of a table.")
     ] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Choose the best configuration of a decision problem, with a statistical guarantee."""
     import json
@@ -265,7 +289,9 @@ def optimize(
     from twin.experiment.pareto import decision_dict
 
     with progress(quiet=json_out, label="optimize: replications") as bar:
-        result = run_optimize(problem, capped_jobs(jobs), backend, scheduler, out, progress=bar)
+        result = run_optimize(
+            problem, capped_jobs(jobs), backend, scheduler, out, progress=bar, lang=lang
+        )
     doc = decision_dict(result)
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -377,14 +403,19 @@ def render(
     jobs: Annotated[
         int | None, typer.Option("--jobs", "-j", min=1, help="Processes drawing a long mp4.")
     ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language of the clock and panels: vi or en.")
+    ] = None,
 ) -> None:
     """3D picture (.png), playback (.mp4, .gif) or standalone page (.html) of the park."""
     from console.experiment import warmup_option
+    from twin.language import language_of
     from viz.offscreen import render_run
     from viz.options import RenderOptions, RunSource
 
     source = RunSource(park, scenario, trace, compare, days, warmup_option(warmup_days), seed)
-    options = RenderOptions(at, start, end, size, fps, speed, camera, jobs=jobs)
+    language = language_of(lang)
+    options = RenderOptions(at, start, end, size, fps, speed, camera, jobs=jobs, lang=language)
     with progress(label="frames") as bar:
         written = render_run(out, source, options, progress=bar)
     typer.echo(f"wrote {written}")
@@ -562,7 +593,12 @@ def state(
 
 
 def _nowcast_setup(
-    every: float | None, hours: float, replications: int, alert: list[str] | None, seen: bool
+    every: float | None,
+    hours: float,
+    replications: int,
+    alert: list[str] | None,
+    seen: bool,
+    follow: bool = True,
 ) -> Any:
     """The live run's setup for ``--nowcast-every`` (None without it)."""
     if every is None:
@@ -570,8 +606,9 @@ def _nowcast_setup(
     from twin.api.live import nowcast_setup
 
     return nowcast_setup(
-        every, hours=hours, replications=replications, alerts=alert or [], seen_only=seen
-    )
+        every, hours=hours, replications=replications, alerts=alert or [], seen_only=seen,
+        follow=follow,
+    )  # fmt: skip
 
 
 def _paho_missing(exc: ModuleNotFoundError) -> typer.Exit:
@@ -609,11 +646,12 @@ def live(
     ] = 20,
     alert: AlertOpt = None,
     seen_flows_only: SeenOpt = False,
+    follow_data: FollowOpt = True,
 ) -> None:
     """Follow the park live into the store: from MQTT until SIGINT/SIGTERM, or a recording."""
     if (broker is None) == (replay is None):
         raise fail("give either --broker URL or --replay SENSOR_DIR")
-    setup = _nowcast_setup(nowcast_every, hours, replications, alert, seen_flows_only)
+    setup = _nowcast_setup(nowcast_every, hours, replications, alert, seen_flows_only, follow_data)
     if replay is not None:
         from twin.live.run import live_replay
 
@@ -704,6 +742,7 @@ def nowcast(
     seed: SeedOpt = 0,
     alert: AlertOpt = None,
     seen_flows_only: SeenOpt = False,
+    follow_data: FollowOpt = True,
     json_out: Annotated[bool, typer.Option("--json", help="Print forecast.json.")] = False,
     out: OutOpt = None,
     jobs: JobsOpt = 1,
@@ -721,7 +760,7 @@ def nowcast(
         doc = nowcast_command(
             park, store, at, hours=hours, replications=replications, seed=seed,
             alerts=alert or [], seen_only=seen_flows_only, out=out, workers=workers,
-            progress=bar,
+            progress=bar, follow=follow_data,
         )  # fmt: skip
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -741,6 +780,7 @@ def backtest(
     seed: SeedOpt = 0,
     start: Annotated[str | None, typer.Option("--from", help="First origin (ISO).")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last origin (ISO).")] = None,
+    follow_data: FollowOpt = True,
     out: OutOpt = None,
     jobs: JobsOpt = 1,
     backend: BackendOpt = "local",
@@ -759,6 +799,7 @@ def backtest(
         result = backtest_command(
             park, park_or_source[-1], every_min=every, hours=hours, replications=replications,
             seed=seed, start=start, end=end, out=out, workers=workers, progress=bar,
+            follow=follow_data,
         )  # fmt: skip
     for line in verdict_lines(result):
         typer.echo(line)

@@ -8,12 +8,18 @@ directory. The tiny run (a twentieth of a day, one
 replication, no warm-up) is nearly all start-up: imports, reading the park, writing the result
 folder. CPU time (user + system of the child) is less disturbed than wall time by other work
 on a shared machine; the minimum over rounds is the closest to a quiet machine.
+
+The children keep compiled bytecode (in a temporary ``PYTHONPYCACHEPREFIX``, warmed by one run
+of each command before the rounds), as an installed package has it, even where
+``PYTHONDONTWRITEBYTECODE`` is set: without it every start compiles every module from source.
+``--no-bytecode`` measures that case instead.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import os
 import resource
 import shutil
 import statistics
@@ -24,19 +30,33 @@ import time
 from pathlib import Path
 from typing import Any
 
-from paired import TREE, base_tree, paired_rounds
+from paired import TREE, base_tree, median_ratio, paired_rounds
 
 LAUNCH = "import sys; sys.path.insert(0, sys.argv.pop(1)); from cli import main; sys.exit(main())"
 
 
-def _command(tree: Path, args: list[str], _round: int) -> dict[str, Any]:
+def _environment(pycache: str | None) -> dict[str, str]:
+    """The children's environment: bytecode kept under `pycache`, or none when None."""
+    env = dict(os.environ)
+    if pycache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = pycache
+    return env
+
+
+def _command(tree: Path, args: list[str], env: dict[str, str], _round: int) -> dict[str, Any]:
     """Wall and CPU seconds of one `parktwin ARGS` run from `tree`."""
     scratch = tempfile.mkdtemp(prefix="parktwin-startup-")
     args = [a.replace("{out}", scratch) for a in args]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", LAUNCH, str(tree), *args], capture_output=True, check=False
+        [sys.executable, "-c", LAUNCH, str(tree), *args],
+        capture_output=True,
+        check=False,
+        env=env,
     )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -52,14 +72,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--base", help="a baseline checkout (e.g. of main) to time as well")
     parser.add_argument("--park", default="demo-small")
+    parser.add_argument("--no-bytecode", action="store_true", help="compile every module each run")
     args = parser.parse_args()
+    pycache = None if args.no_bytecode else tempfile.mkdtemp(prefix="parktwin-pycache-")
+    env = _environment(pycache)
+    print(f"load average (1/5/15 min) before: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}")
     trees = {"new": TREE}
     base = base_tree(args.base)
     if base is not None:
         trees["base"] = base
     run = ["run", args.park, "--days", "0.05", "-r", "1", "--warmup", "0", "--out", "{out}/x"]
     for label, command in {"--help": ["--help"], "run": run}.items():
-        arms = {name: functools.partial(_command, tree, command) for name, tree in trees.items()}
+        arms = {
+            name: functools.partial(_command, tree, command, env) for name, tree in trees.items()
+        }
+        for arm in arms.values():
+            arm(-1)  # warm: the bytecode cache, the disk cache
         answers = paired_rounds(arms, args.rounds)
         for name, results in answers.items():
             walls = [r["wall"] for r in results]
@@ -69,6 +97,15 @@ def main() -> None:
                 f"min {min(walls):.3f} s; CPU median {statistics.median(cpus):.3f} s, "
                 f"min {min(cpus):.3f} s"
             )
+        if "base" in answers:
+            cpu = {name: [r["cpu"] for r in results] for name, results in answers.items()}
+            print(
+                f"parktwin {label}: base CPU / new CPU, median of {args.rounds} paired rounds: "
+                f"{median_ratio(cpu['base'], cpu['new']):.2f}x"
+            )
+    print(f"load average (1/5/15 min) after: {'/'.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if pycache is not None:
+        shutil.rmtree(pycache, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -97,17 +97,53 @@ def park(name: str, days: float, warmup: float, seed: int, scale: int = 1) -> di
     return {"trucks": trace.n_trucks, "completed": compute_kpis(trace)["trucks.completed"]}
 
 
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def replications(name: str, days: float, reps: int, jobs: int) -> dict[str, Any]:
-    """`reps` replications through the runner with `jobs` worker processes; a digest of KPIs."""
+    """`reps` replications through the runner with `jobs` worker processes; a digest of KPIs.
+
+    Also the CPU seconds of this process and of its finished children (worker processes it
+    forked; workers forked by a fork server are not its children and are not counted).
+    """
     import twin
 
+    cpu, children = _cpu(resource.RUSAGE_SELF), _cpu(resource.RUSAGE_CHILDREN)
     result = twin.run(name, None, twin.Settings(days=days, replications=reps, jobs=jobs))
     kpis = result.to_dict()["kpis"]
     digest = hashlib.sha256(json.dumps(kpis, sort_keys=True).encode()).hexdigest()[:16]
-    return {"trucks": 0, "digest": digest}
+    return {
+        "trucks": 0,
+        "digest": digest,
+        "cpu": _cpu(resource.RUSAGE_SELF) - cpu,
+        "children_cpu": _cpu(resource.RUSAGE_CHILDREN) - children,
+    }
 
 
-TASKS: dict[str, Task] = {"raw": raw, "mmc": mmc, "park": park, "replications": replications}
+def pool_start(jobs: int) -> dict[str, Any]:
+    """Open a local backend of `jobs` workers, run a trivial task on it twice per worker, close.
+
+    What a run with ``-j`` pays before and after its replications, whatever their length.
+    """
+    import os
+
+    from twin.experiment.backends import open_backend
+
+    with open_backend("local", jobs) as backend:
+        for future in [backend.submit(os.getpid) for _ in range(2 * jobs)]:
+            future.result()
+    return {"trucks": 0}
+
+
+TASKS: dict[str, Task] = {
+    "raw": raw,
+    "mmc": mmc,
+    "park": park,
+    "replications": replications,
+    "pool_start": pool_start,
+}
 
 
 def answer(request: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ EXIT_TERMINATED = 143
 
 FLAGS = {
     "days": "--days",
+    "lang": "--lang",
+    "target": "--target",
     "warmup_days": "--warmup-days",
     "seed": "--seed",
     "replications": "--replications",

@@ -113,7 +113,38 @@ SeenOpt = Annotated[
     bool,
     typer.Option("--seen-flows-only", help="Leave out flows with no truck in the last day."),
 ]
+FollowOpt = Annotated[
+    bool,
+    typer.Option(
+        "--follow/--no-follow",
+        help="Re-estimate arrival rates and meter levels from the data before the state, "
+        "after the last change found there (on by default).",
+    ),
+]
 NowcastEveryOpt = Annotated[
     float | None,
     typer.Option("--nowcast-every", help="Nowcast every MIN minutes of park time."),
+]
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the report and tables: vi or en [default: park.language, else en].",
+    ),
+]
+MaterialityOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--materiality",
+        help="YAML/JSON file of thresholds per KPI family (wait, energy, production, ...) from "
+        "which a change matters.",
+    ),
+]
+TargetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--target",
+        help="A goal such as 'trucks.wait_mean_min<=20': the smallest setting that meets it "
+        "with 95% confidence is marked.",
+    ),
 ]

@@ -72,29 +72,36 @@ def headline_kpis(kpis: dict[str, Any], busiest: int = 5) -> dict[str, Any]:
     }
 
 
-def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
-    """The KPI table of a kpis.json document, grouped and aligned.
+def print_kpis(
+    doc: dict[str, Any],
+    show_all: bool = False,
+    lang: str = "en",
+    names: dict[str, str] | None = None,
+) -> None:
+    """The KPI table of a kpis.json document, grouped and aligned, in `lang` (``vi``, ``en``),
+    assets by their `names`.
 
     Without `show_all` only the headline KPIs are shown, and the caption says how many more.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    from twin.language import language_of, say, unit_text
+    from twin.model.labels import kpi_label
     from twin.text import fmt
 
+    language = language_of(lang)
     reps = doc["replications"]
     title = f"{doc['park']}" + (f" — {doc['scenario']}" if doc["scenario"] else "")
-    table = Table(
-        title=title,
-        caption=f"{reps} replication(s), seed {doc['seed']}, {doc['horizon_days']:g} days after "
-        f"{doc['warmup_days']:g} warm-up day(s)"
-        + ("; 95% Student-t intervals" if reps > 1 else ""),
-    )
-    table.add_column("KPI")
-    table.add_column("mean", justify="right")
+    caption = say("run.intro", language, n=reps, seed=doc["seed"], days=f"{doc['horizon_days']:g}",
+                  warmup=f"{doc['warmup_days']:g}")  # fmt: skip
+    table = Table(title=escape(title), caption=escape(caption))
+    table.add_column(say("word.kpi", language))
+    table.add_column(say("word.mean", language), justify="right")
     if reps > 1:
-        table.add_column("95% interval", justify="right")
-    table.add_column("unit")
+        table.add_column(say("word.interval", language), justify="right")
+    table.add_column(say("word.unit", language))
     previous = None
     shown = doc["kpis"] if show_all else headline_kpis(doc["kpis"])
     for name, k in shown.items():
@@ -102,15 +109,14 @@ def print_kpis(doc: dict[str, Any], show_all: bool = False) -> None:
         if previous is not None and group != previous:
             table.add_section()
         previous = group
-        row = [name, fmt(k["mean"])]
+        row = [escape(kpi_label(name, language, names or {})), fmt(k["mean"])]
         if reps > 1:
             row.append(f"[{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
-        table.add_row(*row, k["unit"])
+        table.add_row(*row, unit_text(k["unit"], language))
     hidden = len(doc["kpis"]) - len(shown)
     if hidden:
-        table.caption = (
-            f"{table.caption}\n{hidden} more KPIs (each dock group, production): --all or --json"
-        )
+        more = say("console.hidden", language, n=hidden, options="--all / --json")
+        table.caption = f"{table.caption}\n{escape(more)}"
     Console().print(table)
 
 
@@ -130,37 +136,43 @@ def echo_notes(doc: dict[str, Any], warnings_only: bool = False) -> None:
 
 
 def print_comparison(comparison: Any, show_all: bool) -> None:
-    """The comparison table (significant changes first) and one verdict line per scenario."""
+    """The summary first, then the comparison table (significant changes first) and one
+    verdict line per scenario, in the comparison's language."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
+    from twin.language import say
+
+    lang = comparison.lang
     doc = comparison.to_dict()
     summary = comparison.summary_table(show_all)
     hidden = summary["hidden"]
-    reps = comparison.replications
-    table = Table(
-        title=f"{comparison.baseline.park}: baseline against {', '.join(comparison.labels)}",
-        caption=f"{reps} paired replication(s) with common random numbers, seed {doc['seed']}, "
-        f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s). "
-        "Change = mean paired difference [95% interval] (% of baseline); "
-        "bold = significant (interval excludes 0)."
-        + (f"\n{hidden} more KPIs (dock groups, production): --all or --out" if hidden else ""),
-    )
-    table.add_column("KPI", overflow="fold")
-    table.add_column("unit")
+    caption = say("console.compare_caption", lang, n=comparison.replications, seed=doc["seed"],
+                  days=f"{doc['horizon_days']:g}", warmup=f"{doc['warmup_days']:.3g}")  # fmt: skip
+    if hidden:
+        caption += "\n" + say("console.hidden", lang, n=hidden, options="--all / --out")
+    title = say("compare.title", lang, park=comparison.baseline.park,
+                scenarios=", ".join(comparison.labels))  # fmt: skip
+    table = Table(title=escape(title), caption=escape(caption))
+    table.add_column(escape(summary["columns"][0]), overflow="fold")
+    table.add_column(escape(summary["columns"][1]))
     for column in summary["columns"][2:]:
-        table.add_column(column, justify="right")
+        table.add_column(escape(column), justify="right")
     for section in ("changed", "unchanged"):
         if section == "unchanged" and summary["changed"] and summary["unchanged"]:
             table.add_section()
         for row in summary[section]:
             cells = [
-                f"[bold]{c['text']}[/bold]" if c["significant"] else f"[dim]{c['text']}[/dim]"
+                f"[bold]{escape(c['text'])}[/bold]"
+                if c["significant"]
+                else f"[dim]{escape(c['text'])}[/dim]"
                 for c in row["cells"]
             ]
-            table.add_row(row["kpi"], row["unit"], row["baseline"], *cells)
-    console = Console()
-    console.print(table)
+            table.add_row(escape(row["label"]), row["unit"], row["baseline"], *cells)
+    for line in doc["summary"]["text"]:
+        typer.echo(line)
+    Console().print(table)
     echo_notes(doc)
     for line in comparison.verdicts():
         typer.echo(line)
@@ -169,26 +181,27 @@ def print_comparison(comparison: Any, show_all: bool) -> None:
 def print_sweep(result: Any) -> None:
     """The sweep's table: parameters, then each KPI's mean [95% interval], with a bar."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from twin.experiment.sweeps import labels_of
+    from twin.language import say
+    from twin.model.labels import kpi_label
     from twin.text import fmt
 
     doc = result.to_dict()
     reps = result.replications
-    table = Table(
-        title=f"{result.park}" + (f" — {result.scenario}" if result.scenario else "") + ": sweep",
-        caption=f"{reps} replication(s) per point, common random numbers, seed {doc['seed']}, "
-        f"{doc['horizon_days']:g} days after {doc['warmup_days']:.3g} warm-up day(s)"
-        + ("; mean [95% interval]" if reps > 1 else ""),
-    )
+    lang = result.lang
+    caption = say("sweep.intro", lang, n=reps, seed=doc["seed"], days=f"{doc['horizon_days']:g}",
+                  warmup=f"{doc['warmup_days']:.3g}")  # fmt: skip
+    title = f"{result.park}" + (f" — {result.scenario}" if result.scenario else "")
+    table = Table(title=escape(title), caption=escape(caption))
     for name in labels_of(result.varies):
-        table.add_column(name, justify="right", overflow="fold")
+        table.add_column(escape(name), justify="right", overflow="fold")
     for kpi in result.kpis:
         unit = doc["points"][0]["kpis"].get(kpi, {}).get("unit", "")
-        table.add_column(
-            f"{kpi}" + (f" ({unit})" if unit else ""), justify="right", overflow="fold"
-        )
+        label = kpi_label(kpi, lang, result.names, unit)
+        table.add_column(escape(label), justify="right", overflow="fold")
     if result.kpis:
         table.add_column("")
     means = [
@@ -214,6 +227,8 @@ def print_sweep(result: Any) -> None:
         table.add_row(*cells)
     Console().print(table)
     echo_notes(doc)
+    for line in doc["summary"]["text"]:
+        typer.echo(line)
 
 
 def print_calibration(rows: list[Any], name: str) -> None:
@@ -285,23 +300,34 @@ def print_decision(doc: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    from twin.language import language_of, say
+    from twin.reports.optimize import standing_text, status_text
     from twin.text import fmt, interval_text
 
+    summary = doc.get("summary")
+    lang = language_of(summary["lang"] if summary else None)
     keys = list(doc["candidates"][0]["values"]) if doc["candidates"] else []
     goals = [g["target"] for g in doc["objectives"]] if doc["best"] is None else ["objective"]
-    table = Table(title=f"{doc['problem']}: candidates", caption=doc["certificate"]["guarantee"])
-    for name in [*keys, *goals, "reps", "status", "reason"]:
-        justify = "left" if name in (*keys, "status", "reason") else "right"
+    if summary:
+        goals = [say("optimize.objective_column", lang)]
+    columns = ("replications_column", "status_column", "reason_column")
+    tail = [say(f"optimize.{c}", lang) for c in columns]
+    title = f"{doc['problem']}: {say('optimize.candidates', lang)}"
+    table = Table(title=escape(title), caption=escape(doc["certificate"]["guarantee"]))
+    for k, name in enumerate([*keys, *goals, *tail]):
+        justify = "right" if len(keys) <= k < len(keys) + len(goals) + 1 else "left"
         table.add_column(escape(name), justify=justify)  # type: ignore[arg-type]
     for c in doc["candidates"]:
         shown = c["objectives"] if doc["best"] is None else [c["objective"]]
         table.add_row(
             *(escape(str(c["values"][k])) for k in keys),
             *(f"{fmt(o['mean'])} {interval_text(*o['ci95'])}" for o in shown),
-            str(c["replications"]), c["status"], escape(c["reason"]),
+            str(c["replications"]), escape(status_text(c["status"], lang)),
+            escape(standing_text(c["reason"], lang)),
         )  # fmt: skip
     Console(width=None if sys.stdout.isatty() else 150).print(table)
-    typer.echo(_answer_line(doc))
+    for line in summary["text"] if summary else [_answer_line(doc)]:
+        typer.echo(line)
     echo_decision_warnings(doc)
 
 

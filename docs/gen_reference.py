@@ -441,7 +441,9 @@ def _render_object(target: str, members: bool, level: int = 3) -> list[str]:
     name = target.rsplit(".", 1)[-1]
     kind = "class" if inspect.isclass(obj) else "function" if callable(obj) else "attribute"
     lines = [f"{'#' * level} `{name}` {{#{target}}}", "", f"*{kind}* `{target}`", ""]
-    if callable(obj):
+    if inspect.isclass(obj) and issubclass(obj, BaseModel):
+        lines += ["```python", f"{name}(**fields)", "```", ""]  # fields: the format pages
+    elif callable(obj):
         lines += ["```python", _signature(name, obj), "```", ""]
     lines += [*_docstring_markdown(inspect.getdoc(obj) or ""), ""]
     if inspect.isclass(obj) and members:

@@ -6,12 +6,16 @@ serve in the late morning, so queues build up and drain again: a history in whic
 now says much about the next hours, and the hour of day too. :func:`write_history` simulates
 it with its own arrival process (thinning, not the engine's inversion), its own resources and
 numpy's generators, and writes ``trucks.csv`` as a sensor folder has it (with ``gate_out``).
+With `meters`, it also writes ``meters.csv``: each building's power every 15 minutes (the mean
+over the quarter hour ending at the reading, with 4% noise of its own), from the levels below,
+not from the engine's demand.
 """
 
 from __future__ import annotations
 
 import csv
 import math
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,7 @@ import numpy as np
 import simpy
 
 from twin.io.load import load_park
+from twin.live.backtest import backtest
 from twin.model.schema import Park
 
 START = datetime(2026, 1, 5)
@@ -31,6 +36,10 @@ GROUPS: dict[str, dict[str, Any]] = {
     "d2": {"building": "f2", "docks": 2, "service": {"dist": "lognormal", "mean": 30, "sd": 10}},
 }
 FLOWS = {"fa": ("d1", PROFILE_A), "fb": ("d2", PROFILE_B)}
+POWER = {"f1": (300.0, 900.0), "f2": (120.0, 260.0)}
+"""Base and in-shift extra power of each building, kW; both work 06:00-22:00 every day."""
+SHIFT_H = (6, 22)
+METER_NOISE = 0.04
 
 
 def known_park() -> Park:
@@ -40,9 +49,9 @@ def known_park() -> Park:
             "park": {"name": "known", "start": START.isoformat(timespec="minutes")},
             "buildings": [
                 {"id": "f1", "kind": "factory", "height_m": 10,
-                 "footprint": [[0, 0], [100, 0], [100, 50], [0, 50]]},
+                 "footprint": [[0, 0], [100, 0], [100, 50], [0, 50]], **_power("f1")},
                 {"id": "f2", "kind": "warehouse", "height_m": 10,
-                 "footprint": [[-100, 0], [-5, 0], [-5, 50], [-100, 50]]},
+                 "footprint": [[-100, 0], [-5, 0], [-5, 50], [-100, 50]], **_power("f2")},
             ],
             "logistics": {
                 "gates": [{"id": "g1", "lanes": LANES, "position": [0, -110],
@@ -53,8 +62,40 @@ def known_park() -> Park:
                 "flows": [{"id": f, "gate": "g1", "dock_group": g, "hourly_profile": p}
                           for f, (g, p) in FLOWS.items()],
             },
+            "power": {
+                "substations": [{"id": "s1", "capacity_mw": 10, "position": [200, 0]}],
+                "feeders": [{"id": "fd1", "substation": "s1", "capacity_mw": 5}],
+            },
         }
     )  # fmt: skip
+
+
+def _power(building: str) -> dict[str, Any]:
+    base, shift = POWER[building]
+    hours = {"start": f"{SHIFT_H[0]:02d}:00", "end": f"{SHIFT_H[1]:02d}:00"}
+    return {"shifts": [hours], "power": {"feeder": "fd1", "base_kw": base, "shift_kw": shift}}
+
+
+def meter_rows(
+    days: float, seed: int, step: tuple[str, float, float] | None = None
+) -> list[tuple[float, str, float]]:
+    """Every power reading of `days` days: (minute, building, kW).
+
+    With `step` = (building, day, factor), that building's power is `factor` times as high
+    from that day on. The noise has its own generator, so the trucks do not change.
+    """
+    rng = np.random.default_rng([seed, 7])
+    rows = []
+    for minute in np.arange(15.0, days * 1440 + 1e-9, 15.0):
+        for building, (base, shift) in POWER.items():
+            start, end = minute - 15.0, minute
+            day_min = start % 1440
+            in_shift = SHIFT_H[0] * 60 <= day_min < SHIFT_H[1] * 60  # quarters never straddle
+            level = base + shift * in_shift
+            if step is not None and building == step[0] and end > step[1] * 1440:
+                level *= step[2]
+            rows.append((float(minute), building, level * (1 + METER_NOISE * rng.normal())))
+    return rows
 
 
 def _service(rng: np.random.Generator, spec: dict[str, Any]) -> float:
@@ -109,11 +150,24 @@ def simulate_history(
 
 
 def write_history(
-    folder: Path, days: float = 4, seed: int = 11, step: tuple[float, float] | None = None
+    folder: Path,
+    days: float = 4,
+    seed: int = 11,
+    step: tuple[float, float] | None = None,
+    meters: bool = False,
+    power_step: tuple[str, float, float] | None = None,
 ) -> Path:
     """Simulate the known park for `days` days and write the sensor folder's trucks.csv
-    (`step` as in :func:`simulate_history`)."""
+    (`step` as in :func:`simulate_history`), and with `meters` its meters.csv
+    (`power_step` as `step` in :func:`meter_rows`)."""
     folder.mkdir(parents=True, exist_ok=True)
+    if meters or power_step is not None:
+        with open(folder / "meters.csv", "w", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow(["timestamp", "asset", "quantity", "value"])
+            for minute, building, kw in meter_rows(days, seed, power_step):
+                moment = (START + timedelta(minutes=minute)).isoformat(timespec="seconds")
+                out.writerow([moment, building, "power_kw", f"{kw:.3f}"])
     columns = ["arrive", "gate_out", "dock_start", "dock_end", "depart"]
     horizon = days * 1440
     with open(folder / "trucks.csv", "w", newline="") as handle:
@@ -128,3 +182,41 @@ def write_history(
             ]  # fmt: skip
             out.writerow([f"T{k:05d}", visit["flow"], "g1", visit["dock_group"], *cells])
     return folder
+
+
+def pooled_coverage(
+    seeds: range,
+    replications: int,
+    *,
+    days: float = 3.0,
+    step_day: float | None = None,
+    factor: float = 1.4,
+    after_h: float = 24.0,
+    follow: bool = True,
+    meters: bool = True,
+) -> dict[str, tuple[float, int]]:
+    """Each back-test metric's band coverage pooled over the seeds' histories, and its n.
+
+    With `step_day`, every flow's rate and building f1's power step up by `factor` at the
+    start of that day, and only the origins from `after_h` hours past the step are scored.
+    Seed s writes the history of seed 100 + s and back-tests with base seed s.
+    """
+    inside: dict[str, float] = {}
+    count: dict[str, int] = {}
+    for seed in seeds:
+        step = (step_day, factor) if step_day is not None else None
+        power = ("f1", step_day, factor) if step_day is not None else None
+        start = START + timedelta(days=step_day, hours=after_h) if step_day is not None else None
+        with tempfile.TemporaryDirectory() as folder:
+            history = write_history(
+                Path(folder) / "sensors", days=days, seed=100 + seed, step=step,
+                meters=meters, power_step=power,
+            )  # fmt: skip
+            result = backtest(
+                known_park(), history, replications=replications, seed=seed, start=start,
+                follow=follow,
+            )  # fmt: skip
+        for metric, score in result.scores().items():
+            inside[metric] = inside.get(metric, 0.0) + score.coverage90 * score.n
+            count[metric] = count.get(metric, 0) + score.n
+    return {m: (inside[m] / count[m], count[m]) for m in count if count[m]}

@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "twin.errors": 1,
     "twin.rng": 1,
     "twin.text": 1,
+    "twin.language": 1,
     "twin.stats": 1,
     # 2. the park as data: file models and what they mean (pure: no files, no clocks)
     "twin.model": 2,

@@ -85,7 +85,11 @@ def test_compare_writes_the_files_of_the_spec_and_an_offline_report(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "peak-season: " in result.output and "substation-outage: " in result.output
-    assert re.search(r"substation-outage: .*unserved energy \+[\d.]+ MWh", result.output)
+    assert re.search(r"substation-outage: .*Unserved energy \+[\d.]+ MWh", result.output)
+    # the summary comes first and names the costs: lost production and unserved energy
+    assert result.output.index("change(s) that matter") < result.output.index("Mean truck wait")
+    assert re.search(r"\n  Production: -[\d,]+ units .* in all \(Nhà máy", result.output)
+    assert re.search(r"\n  Unserved energy: \+[\d.]+ MWh", result.output)
     for name in ("comparison.json", "comparison.csv", "report.md", "report.html", "park.yaml"):
         assert (out / name).stat().st_size > 0, name
     doc = json.loads((out / "comparison.json").read_text())

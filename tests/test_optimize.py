@@ -176,7 +176,7 @@ def test_the_command_line_prints_the_table_and_json(tmp_path):
     doc = json.loads(result.output)
     assert doc["certificate"]["procedure"].startswith("fully sequential selection")
     table = runner.invoke(cli.app, ["optimize", str(path), "--out", str(tmp_path / "o")])
-    assert table.exit_code == 0 and "best: logistics.dock_groups[id=f2-docks].docks" in table.output
+    assert table.exit_code == 0 and "Best: logistics.dock_groups[id=f2-docks].docks" in table.output
     assert Path(tmp_path / "o" / "optimum.json").is_file()
 
 

@@ -96,7 +96,7 @@ def test_sweep_writes_json_csv_and_a_report_with_the_chart(tmp_path):
          "-r", "2", "--kpi", "trucks.wait_mean_min", "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "trucks.wait_mean_min" in result.output
+    assert "Mean truck wait (min)" in result.output
     doc = json.loads((out / "sweep.json").read_text())
     assert len(doc["points"]) == 4 and doc["replications"] == 2
     assert doc["points"][1]["values"] == {DOCKS: 2, "logistics.dock_groups[id=f1-docks].docks": 3}

@@ -15,12 +15,12 @@ from viz.network import LIVE_LOADING_PCT
 
 pytestmark = pytest.mark.render
 
-FAULT = "l-r4-1"
-TIE = "l-r4-6"
+FAULT = "l-r7-1"
+TIE = "l-r7-3"
 FAULT_START = 2 * 1440 + 600.0
-"""The bundled cable-fault scenario: cable l-r4-1 out from day 2 10:00 for 8 hours."""
+"""The bundled cable-fault scenario: cable l-r7-1 out from day 2 10:00 for 8 hours."""
 RESTORED = FAULT_START + 60.0
-"""An hour into the fault: restoration (30 minutes) has closed ring r4's open point."""
+"""An hour into the fault: restoration (30 minutes) has closed ring r7's open point."""
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

@@ -229,6 +229,7 @@ def test_an_upload_path_cannot_escape(client: TestClient) -> None:
         ({"scenarios": ["more-docks"]}, "sevt-p1-docks"),
         ({"scenarios": ["substation-outage"], "days": 2}, "scenarios[0]: the outage of 'sub1'"),
         ({"scenarios": ["peak-season", "substation-outage"]}, "days 3 or more"),
+        ({"scenarios": ["peak-season"], "lang": "fr"}, "lang:"),
     ],
 )
 def test_bad_compare_requests_are_400_naming_the_field(
@@ -288,6 +289,18 @@ def test_a_what_if_gives_the_same_comparison_as_the_library(
     assert doc["verdicts"][:-1] == expected.verdicts() and doc["verdicts"][-1].startswith(note)
     assert doc["table"] == expected.summary_table()
     assert doc["verdicts"][0].startswith("peak-season: ")
+
+
+def test_a_what_if_answers_in_the_language_asked_with_the_summary_first(
+    client: TestClient,
+) -> None:
+    body = {"scenarios": ["peak-season"], "days": 0.5, "replications": 3, "lang": "vi"}
+    doc = wait_for(client, client.post("/api/compare", json=body).json()["job"])
+    assert doc["status"] == "done", doc.get("error")
+    assert doc["comparison"]["summary"]["lang"] == "vi"
+    assert doc["summary"] == doc["comparison"]["summary"]["text"]
+    assert doc["table"]["columns"][:3] == ["Chỉ số", "đơn vị", "hiện trạng"]
+    assert client.get("/api/park").json()["language"] is None  # demo-small: the page's English
 
 
 def test_a_running_what_if_can_be_cancelled(client: TestClient) -> None:

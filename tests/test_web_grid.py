@@ -16,7 +16,7 @@ from web.plan import plan_document
 from .networks import ring_data
 from .web_helpers import network_park
 
-FAULT, TIE = "l-r4-1", "l-r4-6"
+FAULT, TIE = "l-r7-1", "l-r7-3"
 
 
 @pytest.fixture(scope="module")

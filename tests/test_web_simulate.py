@@ -148,7 +148,7 @@ def test_the_simulated_park_moves_and_its_outage_is_an_alert(
     name, served = server
     asset = "s1" if name == "own-park" else "sub1"
     with browser(width, height) as driver:
-        driver.get(served.url)
+        driver.get(served.url + "?lang=vi")
         first = wait(lambda: script(driver, _CLOCK), 30, "the clock shows a time")
         assert re.fullmatch(r"\d\d:\d\d", first)
         wait(lambda: script(driver, _CLOCK) not in (first, None), 20, "the clock moves")

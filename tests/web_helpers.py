@@ -23,7 +23,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 from twin.io.dump import dump_park
-from twin.io.inputs import read_park, resolve_inputs
+from twin.io.inputs import read_park
 from twin.live.ingest import Ingester
 from twin.live.messages import Validator
 from twin.live.store import Store
@@ -150,12 +150,10 @@ def wait_for_job(client: Any, job: str, timeout: float = 120.0) -> dict[str, Any
 
 
 def network_park() -> Park:
-    """Yên Bình with its 22 kV network: the bundled park when it carries one, else with the
-    bundled grid-22kv scenario applied (where the network was first written)."""
+    """Yên Bình with its 22 kV network (the bundled park carries it)."""
     park = read_park("yen-binh")
-    if park.power is not None and park.power.network is not None:
-        return park
-    return resolve_inputs("yen-binh", "grid-22kv").park
+    assert park.power is not None and park.power.network is not None
+    return park
 
 
 def served_park(park: Park, folder: Path, messages: list) -> tuple[Services, Feed]:

@@ -12,6 +12,7 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.random  # here, not lazily in the first replication of every worker
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timedelta
 
 from twin.errors import UsageError
+from twin.language import Language, say
 
 _MOMENT = re.compile(r"^\s*day\s+(-?\d+)(?:\s*,?\s+(\d{1,2}):(\d{2}))?\s*$", re.IGNORECASE)
 EXAMPLE = '"day 2 10:00"'
@@ -55,17 +56,20 @@ def format_moment(minutes: float) -> str:
     return f"day {day} {rest // 60:02d}:{rest % 60:02d}"
 
 
-def clock_parts(minutes: float, start: str | None = None) -> tuple[str, str]:
-    """An on-screen clock: ``("day 2  10:00", "Wed 07 Jan 2026")``.
+def clock_parts(minutes: float, start: str | None = None, lang: Language = "en") -> tuple[str, str]:
+    """An on-screen clock: ``("day 2  10:00", "Wed 07 Jan 2026")`` (in Vietnamese
+    ``("ngày 2  10:00", "Thứ Tư 07/01/2026")``).
 
     Args:
         minutes: Simulated minutes from the start of the horizon.
         start: The park's calendar start (ISO date and time), or None for no date.
+        lang: The language of the day and date.
 
     Returns:
         The day and time of the run, and the calendar date ("" when unknown).
     """
-    day, hhmm = format_moment(minutes).rsplit(" ", 1)
+    moment, hhmm = format_moment(minutes).rsplit(" ", 1)
+    day = say("viz.day", lang, n=moment.split(" ")[1])
     date = ""
     if start:
         try:
@@ -73,7 +77,11 @@ def clock_parts(minutes: float, start: str | None = None) -> tuple[str, str]:
         except ValueError:
             pass
         else:
-            date = f"{when:%a %d %b %Y}"
+            date = (
+                f"{when:%a %d %b %Y}"
+                if lang == "en"
+                else f"{say(f'viz.weekday.{when.weekday()}', lang)} {when:%d/%m/%Y}"
+            )
     return f"{day}  {hhmm}", date
 
 

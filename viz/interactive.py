@@ -60,6 +60,7 @@ def _window(traces: Sequence[Trace], start: float, end: float, options: RenderOp
         camera=camera,
         multi_samples=4,
         vtk_text=True,
+        lang=options.lang,
     )
     plotter: Any = player.plotter
     state = {"t": float(start), "playing": False}

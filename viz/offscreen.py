@@ -175,6 +175,7 @@ def _player(
         captions=options.captions,
         multi_samples=multi_samples,
         labels=labels,
+        lang=options.lang,
     )
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from twin.io.inputs import ParkSource
+    from twin.language import Language
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class RenderOptions:
         jobs: Processes drawing a long mp4, each a part of the span (default: half the cores
             for 160 frames or more on 4 cores or more, else 1).
         labels: Draw building, gate and utility names.
+        lang: The language of the clock, panels and legend (``vi`` or ``en``).
     """
 
     at: str | float | None = None
@@ -48,6 +50,7 @@ class RenderOptions:
     captions: Sequence[str] | None = None
     jobs: int | None = None
     labels: bool = True
+    lang: Language = "en"
 
 
 @dataclass(frozen=True)

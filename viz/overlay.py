@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from twin.language import Language, say
 from viz import palette
 from viz.fonts import font_file
 
@@ -424,14 +425,14 @@ def kpi_patch(
     return Patch.of(image, offset[0] + right - image.width - pad, offset[1] + pad)
 
 
-def panel_rows(kpis: dict[str, float]) -> list[tuple[str, str, bool]]:
-    """The KPI panel's rows from :attr:`viz.frames.Frame.kpis`."""
+def panel_rows(kpis: dict[str, float], lang: Language = "en") -> list[tuple[str, str, bool]]:
+    """The KPI panel's rows from :attr:`viz.frames.Frame.kpis`, labelled in `lang`."""
     rows = [
-        ("Trucks in park", f"{kpis['trucks_in_park']:.0f}", False),
-        ("Gate queue", f"{kpis['gate_queue']:.0f}", False),
-        ("Dock queue", f"{kpis['dock_queue']:.0f}", False),
-        ("Park power", f"{kpis['park_power_mw']:.1f} MW", False),
+        (say("viz.trucks_in_park", lang), f"{kpis['trucks_in_park']:.0f}", False),
+        (say("viz.gate_queue", lang), f"{kpis['gate_queue']:.0f}", False),
+        (say("viz.dock_queue", lang), f"{kpis['dock_queue']:.0f}", False),
+        (say("viz.park_power", lang), f"{kpis['park_power_mw']:.1f} MW", False),
     ]
     if kpis.get("unserved_mw", 0.0) > 0.05:
-        rows.append(("Unserved power", f"{kpis['unserved_mw']:.1f} MW", True))
+        rows.append((say("viz.unserved", lang), f"{kpis['unserved_mw']:.1f} MW", True))
     return rows

@@ -17,6 +17,7 @@ import os
 from typing import Any
 
 from twin.errors import UsageError
+from twin.language import Language, say
 from viz import overlay, palette
 from viz.clock import clock_parts
 from viz.placement import PLACEMENT_JS
@@ -41,15 +42,16 @@ def scene_html(plotter: Any) -> str:
 
 def panel_html(player: Any, moment: float) -> str:
     """An HTML panel with the clock, caption, KPIs, legend and labels of each view."""
+    lang: Language = getattr(player, "lang", "en")
     blocks = []
     count = len(player.views)
     for index, view in enumerate(player.views):
         frame = view.frame if view.frame is not None else view.maker.frame(moment)
-        day_time, date = clock_parts(moment, view.trace.meta.get("start"))
+        day_time, date = clock_parts(moment, view.trace.meta.get("start"), lang)
         rows = "".join(
             f"<tr><td>{html.escape(label)}</td><td class='v{' alert' if alert else ''}'>"
             f"{html.escape(value)}</td></tr>"
-            for label, value, alert in overlay.panel_rows(frame.kpis)
+            for label, value, alert in overlay.panel_rows(frame.kpis, lang)
         )
         blocks.append(
             f"<div class='view' style='left:calc({index * 100 / count:.4g}vw + 8px)'>"
@@ -60,20 +62,25 @@ def panel_html(player: Any, moment: float) -> str:
     kinds = [k for k, _ in player.views[-1].scene.legend]
     swatch = "<span class='sw' style='background:{}'></span>{}"
     legend = (
-        "<div class='legend'><b>Walls</b> "
-        + " ".join(swatch.format(palette.KIND_COLORS[k], html.escape(k)) for k in kinds)
-        + "<br><b>Roofs: power load</b> "
-        + " ".join(swatch.format(c, f"{v:.0%} of own peak") for v, c in palette.LOAD_STOPS)
-        + " "
-        + swatch.format(palette.NO_POWER, "no power")
-        + _power_legend(player.views[-1].scene.network, swatch)
-        + "<br><b>Trucks</b> "
+        f"<div class='legend'><b>{say('viz.walls', lang)}</b> "
         + " ".join(
-            swatch.format(c, html.escape(k.replace("served", "at gate or dock")))
+            swatch.format(palette.KIND_COLORS[k], html.escape(say(f"viz.kind.{k}", lang)))
+            for k in kinds
+        )
+        + f"<br><b>{say('viz.roofs', lang)}</b> "
+        + " ".join(
+            swatch.format(c, say("viz.of_peak", lang, share=f"{v:.0%}"))
+            for v, c in palette.LOAD_STOPS
+        )
+        + " "
+        + swatch.format(palette.NO_POWER, say("viz.no_power", lang))
+        + _power_legend(player.views[-1].scene.network, swatch, lang)
+        + f"<br><b>{say('viz.trucks', lang)}</b> "
+        + " ".join(
+            swatch.format(c, html.escape(say(f"viz.truck.{k}", lang)))
             for k, c in palette.TRUCK_COLORS.items()
         )
-        + "<br><span class='muted small'>A still of one moment: drag to turn, scroll to zoom. "
-        "The page does not animate; render an .mp4 or .gif for playback.</span></div>"
+        + f"<br><span class='muted small'>{say('viz.still', lang)}</span></div>"
     )
     style = (
         "<style>#parktwin{font:12px 'DejaVu Sans',sans-serif;color:#f8f9fa}#parktwin .view{"
@@ -89,22 +96,25 @@ def panel_html(player: Any, moment: float) -> str:
     return style + "<div id='parktwin'>" + "".join(blocks) + legend + "</div>"
 
 
-def _power_legend(network: bool, swatch: str) -> str:
+def _power_legend(network: bool, swatch: str, lang: Language = "en") -> str:
     """The legend's power line: the network's loading bands, or the feeders' ramp."""
     if not network:
         return (
-            "<br><b>Feeders: load</b> "
-            + " ".join(swatch.format(c, f"{v:.0%} of capacity") for v, c in palette.FEEDER_STOPS)
+            f"<br><b>{say('viz.feeders', lang)}</b> "
+            + " ".join(
+                swatch.format(c, say("viz.of_capacity", lang, share=f"{v:.0%}"))
+                for v, c in palette.FEEDER_STOPS
+            )
             + " "
-            + swatch.format(palette.FEEDER_DEAD, "no supply")
+            + swatch.format(palette.FEEDER_DEAD, say("viz.no_supply", lang))
         )
     (amber, green), (red, yellow), (_, high) = palette.LOADING_BANDS
     bands = [(green, f"&lt; {amber:g}%"), (yellow, f"{amber:g}-{red:g}%"), (high, f"&gt; {red:g}%")]
     return (
-        "<br><b>Lines: load/rating</b> "
+        f"<br><b>{say('viz.lines', lang)}</b> "
         + " ".join(swatch.format(c, text) for c, text in bands)
         + " "
-        + swatch.format(palette.LINE_DEAD, "open / off")
+        + swatch.format(palette.LINE_DEAD, say("viz.open_off", lang))
     )
 
 

@@ -20,6 +20,7 @@ import pyvista as pv
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 
+from twin.language import Language
 from twin.sim.trace import Trace
 from viz import headless, overlay, palette
 from viz.clock import clock_parts
@@ -137,6 +138,7 @@ class Player:
         vtk_text: Draw labels, clock and KPIs with VTK actors (the interactive window)
             instead of onto grabbed frames.
         labels: Draw building, gate and utility labels.
+        lang: The language of the clock and the KPI panel.
     """
 
     def __init__(
@@ -152,6 +154,7 @@ class Player:
         multi_samples: int = 0,
         vtk_text: bool = False,
         labels: bool = True,
+        lang: Language = "en",
     ) -> None:
         if not traces:
             raise ValueError("nothing to play: no trace given")
@@ -160,6 +163,7 @@ class Player:
         self.size = (int(size[0]), int(size[1]))
         self.vtk_text = vtk_text
         self.labels = labels
+        self.lang = lang
         n = len(traces)
         self.plotter = pv.Plotter(
             off_screen=off_screen,
@@ -339,10 +343,10 @@ class Player:
             return []
         vw, vh = view.size
         text = overlay.base_size(vh) if len(self.views) == 1 else overlay.base_size(vh) - 1
-        day_time, date = clock_parts(frame.t, view.trace.meta.get("start"))
+        day_time, date = clock_parts(frame.t, view.trace.meta.get("start"), self.lang)
         patches = [
             overlay.clock_patch(day_time, date, view.caption, text, view.origin),
-            overlay.kpi_patch(overlay.panel_rows(frame.kpis), text, vw, view.origin),
+            overlay.kpi_patch(overlay.panel_rows(frame.kpis, self.lang), text, vw, view.origin),
         ]
         return patches
 
@@ -365,9 +369,9 @@ class Player:
             self.plotter.renderer.AddViewProp(view.texts["legend"])
 
     def _update_vtk_texts(self, view: View, frame: Frame) -> None:
-        day_time, date = clock_parts(frame.t, view.trace.meta.get("start"))
+        day_time, date = clock_parts(frame.t, view.trace.meta.get("start"), self.lang)
         view.texts["clock"].SetText(2, f"{day_time}   {date}\n{view.caption}")
-        rows = overlay.panel_rows(frame.kpis)
+        rows = overlay.panel_rows(frame.kpis, self.lang)
         view.texts["kpis"].SetText(3, "\n".join(f"{label}: {value}" for label, value, _ in rows))
 
 

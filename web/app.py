@@ -29,6 +29,7 @@ from twin.api.decisions import prepare
 from twin.errors import InputError, ParktwinError, UsageError
 from twin.experiment.optimize import make_candidates
 from twin.experiment.runner import ReplicationError
+from twin.language import LANGUAGES
 from twin.live.messages import out_of_range
 from twin.model.clock import BadTime, park_time
 from twin.model.problem import DecisionProblem, check_problem
@@ -335,14 +336,24 @@ def _whole(body: dict[str, Any], name: str, default: float, hi: float, integer: 
 async def compare_endpoint(request: Request, services: Services) -> Any:
     """``POST /api/compare``: queue a paired comparison; answers ``{"job": id}``."""
     body = await json_body(request)
-    unknown = sorted(set(body) - {"scenarios", "days", "replications"})
+    unknown = sorted(set(body) - {"scenarios", "days", "replications", "lang"})
     if unknown:
-        raise BadRequest(f"{unknown[0]}: unknown field (known: scenarios, days, replications)")
+        known = "scenarios, days, replications, lang"
+        raise BadRequest(f"{unknown[0]}: unknown field (known: {known})")
     days = _whole(body, "days", 2.0, MAX_DAYS, integer=False)
     reps = int(_whole(body, "replications", 5, MAX_REPLICATIONS, integer=True))
+    lang = _language(body.get("lang"))
     chosen = await asyncio.to_thread(scenarios.choices, services.park, body.get("scenarios"), days)
-    job = services.jobs.submit([c.name for c in chosen], [c.document for c in chosen], days, reps)
+    names, documents = [c.name for c in chosen], [c.document for c in chosen]
+    job = services.jobs.submit(names, documents, days, reps, lang)
     return JSONResponse({"job": job.id}, status_code=202)
+
+
+def _language(value: Any) -> str | None:
+    """The language a page asks for (``vi``, ``en``), or None for the park's."""
+    if value is None or value in LANGUAGES:
+        return value
+    raise BadRequest(f"lang: expected one of {', '.join(LANGUAGES)}, got {str(value)[:20]!r}")
 
 
 def _check_problem(park: Park, document: Any, name: str = "problem", lines: Any = None) -> None:
@@ -381,6 +392,7 @@ async def optimize_endpoint(request: Request, services: Services) -> Any:
     YAML or JSON problem file (checked like a scenario upload).
     """
     name = request.query_params.get("name")
+    lang = _language(request.query_params.get("lang"))
     if name is None:
         body = await json_body(request)
         document = await asyncio.to_thread(_problem_of, services.park, body)
@@ -392,7 +404,7 @@ async def optimize_endpoint(request: Request, services: Services) -> Any:
             raise InputError(scenarios.upload_name(name), too_large) from None
         document = await asyncio.to_thread(_uploaded_problem, services.park, name, data)
     try:
-        job = services.jobs.submit_problem(document)
+        job = services.jobs.submit_problem(document, lang)
     except Busy as exc:
         return error(429, str(exc))
     return JSONResponse({"job": job.id}, status_code=202)

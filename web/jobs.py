@@ -60,6 +60,8 @@ class Job:
     replications: int
     problem: dict[str, Any] | None = None
     """A decision problem (``POST /api/optimize``); None for a comparison."""
+    lang: str | None = None
+    """The language of the verdicts, summary and certificate; None: the park's."""
     status: str = "queued"
     progress: float = 0.0
     result: dict[str, Any] | None = None
@@ -117,6 +119,7 @@ def run_comparison(
     days: float,
     replications: int,
     conn: Any,
+    lang: str | None = None,
 ) -> None:
     """The worker process: compare, sending ``("progress", share)`` then one final message."""
 
@@ -135,10 +138,12 @@ def run_comparison(
                 sources,
                 settings,
                 progress=lambda done, total: _send_progress(conn, done, total),
+                lang=lang,
             )
         doc = comparison.to_dict()
         return {
             "comparison": doc,
+            "summary": doc["summary"]["text"],
             "verdicts": [*comparison.verdicts(), *describe_choices(doc)],
             "table": comparison.summary_table(),
         }
@@ -146,12 +151,15 @@ def run_comparison(
     _answer(conn, compute)
 
 
-def run_optimization(park: Park, problem: dict[str, Any], conn: Any) -> None:
+def run_optimization(
+    park: Park, problem: dict[str, Any], conn: Any, lang: str | None = None
+) -> None:
     """The worker process of ``POST /api/optimize``: decide, sending progress, then the result."""
 
     def compute() -> dict[str, Any]:
         progress = lambda done, total: _send_progress(conn, done, total)  # noqa: E731
-        return {"optimum": decision_dict(optimize(problem, park=park, progress=progress))}
+        decision = optimize(problem, park=park, progress=progress, lang=lang)
+        return {"optimum": decision_dict(decision)}
 
     _answer(conn, compute)
 
@@ -220,22 +228,28 @@ class JobManager:
         self._thread.start()
 
     def submit(
-        self, names: list[str], documents: list[str | dict[str, Any]], days: float, reps: int
+        self,
+        names: list[str],
+        documents: list[str | dict[str, Any]],
+        days: float,
+        reps: int,
+        lang: str | None = None,
     ) -> Job:
-        """Queue a comparison of the checked scenarios; return the job.
+        """Queue a comparison of the checked scenarios (verdicts in `lang`); return the job.
 
         Raises:
             Busy: :data:`MAX_WAITING` jobs are already waiting.
         """
-        return self._queue(Job(uuid.uuid4().hex[:12], names, documents, days, reps))
+        return self._queue(Job(uuid.uuid4().hex[:12], names, documents, days, reps, lang=lang))
 
-    def submit_problem(self, problem: dict[str, Any]) -> Job:
+    def submit_problem(self, problem: dict[str, Any], lang: str | None = None) -> Job:
         """Queue a checked decision problem (on the served park); return the job.
 
         Raises:
             Busy: :data:`MAX_WAITING` jobs are already waiting.
         """
-        return self._queue(Job(uuid.uuid4().hex[:12], [], [], 0.0, 0, problem=problem))
+        job = Job(uuid.uuid4().hex[:12], [], [], 0.0, 0, problem=problem, lang=lang)
+        return self._queue(job)
 
     def _queue(self, job: Job) -> Job:
         with self._wake:
@@ -301,9 +315,11 @@ class JobManager:
         parent, child = self._context.Pipe(duplex=False)
         if job.problem is None:
             target: Callable[..., None] = run_comparison
-            args: tuple[Any, ...] = (self.park, job.documents, job.days, job.replications, child)
+            args: tuple[Any, ...] = (
+                self.park, job.documents, job.days, job.replications, child, job.lang,
+            )  # fmt: skip
         else:
-            target, args = run_optimization, (self.park, job.problem, child)
+            target, args = run_optimization, (self.park, job.problem, child, job.lang)
         process = self._context.Process(
             target=run_capped,
             args=(self.memory_bytes, target, *args),

@@ -121,7 +121,7 @@ def plan_document(park: Park) -> dict[str, Any]:
     """Everything the page draws that does not change: ``GET /api/park``.
 
     Returns:
-        ``{"name", "start", "extent": [x0, y0, x1, y1], "buildings", "roads", "gates",
+        ``{"name", "language", "start", "extent": [x0, y0, x1, y1], "buildings", "roads", "gates",
         "dock_groups", "substations", "feeders", "network", "water", "colours"}`` in park
         metres (x east, y north); ``network`` is :func:`web.grid.network_plan` (None without
         `power.network`); each building has ``label``, its short name (else name, else id).
@@ -132,6 +132,7 @@ def plan_document(park: Park) -> dict[str, Any]:
     water = park.water
     return {
         "name": park.park.name,
+        "language": park.park.language,
         "start": park.park.start,
         "extent": plan_extent(park),
         "buildings": buildings,

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from starlette.responses import FileResponse, HTMLResponse, Response
 
+from twin.io.inputs import read_park
+from twin.language import language_of
 from viz.options import RenderOptions, RunSource
 
 WAITING = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
@@ -52,7 +54,8 @@ def render_page(park_source: str, out: str, at: str) -> None:
     isolate_worker()
     from viz.offscreen import render_run  # pyvista and VTK load only in this process
 
-    options = RenderOptions(at=f"day 0 {at}", size=(1280, 720), labels=False)
+    language = language_of(None, read_park(park_source).park.language)
+    options = RenderOptions(at=f"day 0 {at}", size=(1280, 720), labels=False, lang=language)
     render_run(out, RunSource(park=park_source), options)
 
 

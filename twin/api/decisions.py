@@ -26,6 +26,7 @@ from twin.io.bundled import DEFAULT_PARK
 from twin.io.inputs import Inputs, resolve_inputs
 from twin.io.load import load_problem
 from twin.io.result_folder import ResultFolder
+from twin.language import language_of
 from twin.model.problem import DecisionProblem
 from twin.model.sanity import sanity_warnings
 from twin.model.scenario import check_horizon
@@ -145,6 +146,7 @@ def optimize(
     on_stage: Callable[[int, Selection], None] | None = None,
     study: Path | None = None,
     park: Park | None = None,
+    lang: str | None = None,
 ) -> Optimum | ParetoSet:
     """Choose the best candidate of a decision problem, with a statistical guarantee.
 
@@ -161,6 +163,8 @@ def optimize(
         study: the SQLite file of a search (problems with ``search:``); default ``OUT.study.db``
             beside `out`, so that running the same command again resumes an interrupted search.
         park: the park to decide for, instead of the problem's ``base`` (the web page's park).
+        lang: the language of the report and certificate, ``vi`` or ``en`` (default: the
+            park's ``park.language``, else ``en``).
 
     Returns:
         The decision; ``complete`` is False when Ctrl-C or the replication cap stopped it.
@@ -174,12 +178,15 @@ def optimize(
     if loaded.search is not None and study is None and out is not None:
         study = Path(f"{out}.study.db")
     settings = _settings(loaded, jobs, backend, scheduler)
+    language = language_of(lang, inputs.park.park.language)
     run = _Run(loaded, source, inputs, settings, study, progress, on_stage)
     decision = run.pareto if len(loaded.goals) > 1 else run.select
 
     def compute() -> Optimum | ParetoSet:
         with open_backend(backend, settings.jobs, scheduler) as opened:
-            return decision(opened)
+            result = decision(opened)
+        result.lang = language
+        return result
 
     if out is None:
         return compute()

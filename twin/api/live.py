@@ -67,11 +67,13 @@ def nowcast_command(
     out: Path | None = None,
     workers: Workers | None = None,
     progress: Progress | None = None,
+    follow: bool = True,
 ) -> dict[str, Any]:
     """``parktwin nowcast``: the forecast.json document (written into `out` when given).
 
     `workers` say where the replications run (processes, a dask cluster): the same numbers on any;
-    `progress` is called with (replications done, planned).
+    `progress` is called with (replications done, planned); `follow` re-estimates rates and
+    meter levels from the data (:mod:`twin.live.follow`).
     """
     source = read_park(park)
     moment = parse_moment(at, source)
@@ -82,6 +84,7 @@ def nowcast_command(
             return nowcast_store(
                 source, store, moment, hours=hours, replications=replications, seed=seed,
                 thresholds=thresholds, seen_only=seen_only, workers=workers, progress=progress,
+                follow=follow,
             ).to_dict()  # fmt: skip
 
     return write_result(out, "parktwin nowcast", compute, write_forecast)
@@ -150,11 +153,12 @@ def backtest_command(
     out: Path | None = None,
     workers: Workers | None = None,
     progress: Progress | None = None,
+    follow: bool = True,
 ) -> Backtest:
     """``parktwin backtest``: score nowcasts over a recorded history; write its files to `out`.
 
     `workers` say where the replications run; `progress` is called with (replications done,
-    planned) of the origins' nowcasts.
+    planned) of the origins' nowcasts; `follow` as in :func:`twin.live.backtest.backtest`.
     """
     model = read_park(park)
     first = parse_moment(start, model, "start")
@@ -166,6 +170,7 @@ def backtest_command(
         return backtest(
             model, source, every_min=every_min, hours=hours, replications=replications,
             seed=seed, start=first, end=last, workers=workers, progress=progress,
+            follow=follow,
         )  # fmt: skip
 
     return write_result(
@@ -187,13 +192,15 @@ def nowcast_setup(
     seed: int = 0,
     alerts: Sequence[str] = (),
     seen_only: bool = False,
+    follow: bool = True,
 ) -> Setup:
     """A setup that schedules the nowcast on a live run (``live --nowcast-every MIN``).
 
     Every `every_min` minutes of park time the run's job nowcasts from the store's state at
     that moment, stores the forecast and its alerts (``store.put_forecast``, ``put_alerts``),
     and publishes the forecast (retained) on the ``forecast`` topic and each alert on
-    ``alerts``. The options are checked now, before the run starts.
+    ``alerts``; `follow` as in :func:`twin.live.nowcast.nowcast_store`. The options are
+    checked now, before the run starts.
     """
     if not MIN_NOWCAST_EVERY_MIN <= every_min <= MAX_NOWCAST_EVERY_MIN:
         raise UsageError(
@@ -208,7 +215,7 @@ def nowcast_setup(
         def job(at: datetime) -> None:
             doc = nowcast_store(
                 run.park, run.store, at, hours=hours, replications=replications, seed=seed,
-                thresholds=thresholds, seen_only=seen_only,
+                thresholds=thresholds, seen_only=seen_only, follow=follow,
             ).to_dict()  # fmt: skip
             run.store.put_forecast(doc)
             run.store.put_alerts(doc["alerts"])

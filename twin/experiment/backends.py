@@ -20,10 +20,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
+import sys
 import threading
 import time
+import uuid
 from abc import ABC, abstractmethod
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
 from types import TracebackType
@@ -32,6 +36,42 @@ from typing import Any, ClassVar
 from twin.errors import UsageError
 
 BACKENDS = ("local", "dask")
+
+
+_RECEIVED: OrderedDict[str, Any] = OrderedDict()
+"""In a worker: the values of the :class:`Shipped` arguments it has received, newest last."""
+
+RECEIVED_KEPT = 8
+"""How many received values a worker keeps (a sweep sends one park per point)."""
+
+
+def _receive(token: str, payload: bytes) -> Any:
+    """Unpickle a shipped value, or return the one this process unpickled before."""
+    if token in _RECEIVED:
+        _RECEIVED.move_to_end(token)
+        return _RECEIVED[token]
+    value = pickle.loads(payload)
+    _RECEIVED[token] = value
+    while len(_RECEIVED) > RECEIVED_KEPT:
+        _RECEIVED.popitem(last=False)
+    return value
+
+
+class Shipped:
+    """A task argument pickled once here and unpickled once per worker process.
+
+    Arguments are pickled with every task, and a park is the largest of them; every task would
+    also hand the engine a new copy of it, cold. A shipped value travels as its pickle and a
+    token: the worker unpickles it on the first task and gives later tasks that same object.
+    Unpickling yields the value itself, so a task receives the value, never this wrapper.
+    """
+
+    def __init__(self, value: Any) -> None:
+        self.token = uuid.uuid4().hex
+        self.payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __reduce__(self) -> tuple[Callable[[str, bytes], Any], tuple[str, bytes]]:
+        return _receive, (self.token, self.payload)
 
 
 class Backend(ABC):
@@ -61,6 +101,10 @@ class Backend(ABC):
     def window(self) -> int:
         """How many tasks to keep submitted at once: enough to keep every worker busy."""
         return 2 * self.workers
+
+    def ship(self, value: Any) -> Any:
+        """`value` as a task argument that is sent to each worker once (:class:`Shipped`)."""
+        return Shipped(value)
 
     def is_crash(self, exc: BaseException) -> bool:
         """True when `exc` means the workers died (not that the task itself failed)."""
@@ -107,6 +151,10 @@ class SerialBackend(Backend):
         """One: a task runs when submitted, so submit the next only after this one is counted."""
         return 1
 
+    def ship(self, value: Any) -> Any:
+        """`value` itself: nothing is sent anywhere."""
+        return value
+
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
         """Run ``fn(*args)`` now; its error (not Ctrl-C) is kept in the returned future."""
         future: Future[Any] = Future()
@@ -144,13 +192,32 @@ def _init_worker(parent: int) -> None:
     threading.Thread(target=watch, name="parktwin-parent-watch", daemon=True).start()
 
 
+FORKSERVER_PRELOAD = [
+    "__main__",  # else every worker imports the main module again (the command line)
+    "twin.experiment.runner",
+    "twin.sim.families",  # the built-in families: every worker's first replication needs them
+    "numpy.ma",  # loaded by numpy's own functions (np.unique) on their first call
+]
+"""What the fork server imports once, so that a worker it forks starts with nothing to import."""
+
+
 def _mp_context() -> Any:
-    """Forkserver where available: safe next to threads (progress bars), and fast to fork."""
+    """How worker processes start: fork when it is safe, else a fork server.
+
+    A forked worker is a copy of this process: everything is imported and every cache is warm,
+    so it starts in milliseconds, which matters when a replication takes a tenth of a second.
+    Forking is safe only while this process runs one thread (a copied lock that another thread
+    held would never be released in the worker), and on Linux (macOS frameworks are not safe
+    to fork). Otherwise (a progress bar's thread, the web server) a fork server forks workers
+    from a clean process that has imported :data:`FORKSERVER_PRELOAD`; without one, spawn.
+    """
     methods = multiprocessing.get_all_start_methods()
+    single_threaded = threading.active_count() == 1
+    if sys.platform.startswith("linux") and single_threaded and "fork" in methods:
+        return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        # The built-in families too: every worker's first replication would import them.
-        context.set_forkserver_preload(["twin.experiment.runner", "twin.sim.families"])
+        context.set_forkserver_preload(FORKSERVER_PRELOAD)
         return context
     return multiprocessing.get_context("spawn")
 
@@ -166,12 +233,18 @@ class ProcessBackend(Backend):
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
+        context = _mp_context()
+        pool = ProcessPoolExecutor(
             max_workers=self._jobs,
-            mp_context=_mp_context(),
+            mp_context=context,
             initializer=_init_worker,
             initargs=(os.getpid(),),
         )
+        if context.get_start_method() == "fork":
+            # A forking pool starts every worker on its first task: start them now, while
+            # fork is known to be safe (no thread has started since _mp_context looked).
+            pool.submit(os.getpid)
+        return pool
 
     @property
     def workers(self) -> int:
@@ -189,13 +262,17 @@ class ProcessBackend(Backend):
         self.generation += 1
 
     def abort(self) -> None:
-        """Cancel queued tasks and terminate the workers, whatever they are doing."""
+        """Cancel queued tasks and kill the workers, whatever they are doing.
+
+        SIGKILL rather than SIGTERM: a forked worker keeps the signal handlers of this
+        process, and the command line's turns SIGTERM into an exception a worker would survive.
+        """
         # The pool keeps its processes in a private dict; Python 3.14 adds terminate_workers().
         running = getattr(self._pool, "_processes", None)
         processes = list(running.values()) if isinstance(running, dict) else []
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
-            process.terminate()
+            process.kill()
         for process in processes:
             process.join(timeout=5)
 

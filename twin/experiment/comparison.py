@@ -20,12 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from twin.experiment.materiality import Materiality
 from twin.experiment.results import Experiment
 from twin.experiment.settings import Settings
+from twin.experiment.summary import change_text, compare_summary, scenario_summary
+from twin.language import Language, say, unit_text
+from twin.model.labels import kpi_label
 from twin.sim.kpi import kpi_range, unit_of
 from twin.sim.trace import pandas_module
 from twin.stats import paired_delta, summarize
-from twin.text import fmt, interval_text, json_number
+from twin.text import fmt, json_number
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,11 +51,6 @@ DETAIL_PREFIXES = ("docks.", "production.")
 """KPIs of single dock groups and buildings: shown when they change, as many as fit."""
 
 MAX_DETAIL_ROWS = 12
-
-
-def _signed(value: float) -> str:
-    text = fmt(value)
-    return text if text.startswith("-") or text in ("0", "-") else f"+{text}"
 
 
 @dataclass(frozen=True)
@@ -108,15 +107,10 @@ class Row:
             "pairs": self.pairs,
         }
 
-    def change(self, with_unit: bool = True) -> str:
+    def change(self, with_unit: bool = True, lang: Language = "en") -> str:
         """The change for people: ``+4.9 min [4.4, 5.4]`` (without the unit if told)."""
-        unit = f" {self.unit}" if with_unit and self.unit and self.unit != "share" else ""
-        if self.pairs < 2:
-            return f"{_signed(self.delta)}{unit}"
-        lo, hi = self.delta_ci95
-        if hi - lo <= 1e-9 * max(1.0, abs(self.delta)) and self.delta != 0:
-            return f"{_signed(self.delta)}{unit} (in every replication)"
-        return f"{_signed(self.delta)}{unit} {interval_text(lo, hi)}"
+        unit = self.unit if with_unit else ""
+        return change_text(self.delta, self.delta_ci95, self.pairs, unit, lang)
 
 
 def compare_kpi(kpi: str, scenario: str, values: list[float], baseline: list[float]) -> Row:
@@ -163,6 +157,9 @@ class Comparison:
         labels: the scenarios' names as shown (unique).
         settings: the settings all cases ran with (the chosen warm-up and count with ``auto``).
         extra: what ``--warmup auto`` / ``-r auto`` chose, and completeness.
+        names: asset ids to names for people (:func:`twin.model.labels.asset_names`).
+        lang: the language of the verdicts, tables and summary.
+        materiality: when a change matters (:mod:`twin.experiment.materiality`).
     """
 
     baseline: Experiment
@@ -170,6 +167,9 @@ class Comparison:
     labels: list[str]
     settings: Settings
     extra: dict[str, Any] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    lang: Language = "en"
+    materiality: Materiality = field(default_factory=Materiality)
 
     @property
     def replications(self) -> int:
@@ -215,6 +215,7 @@ class Comparison:
             "warmup_days": s.warmup_days,
             "rows": [row.to_dict() for row in self.rows()],
             **self.extra,
+            "summary": self.summary(),
         }
         by_case = {label: self.missing(label) for label in ["baseline", *self.labels]}
         if any(by_case.values()):
@@ -222,6 +223,14 @@ class Comparison:
             doc["missing_replications"] = sorted({i for m in by_case.values() for i in m})
             doc["missing_by_case"] = by_case
         return doc
+
+    def summary(self) -> dict[str, Any]:
+        """The summary a manager reads first (:func:`twin.experiment.summary.compare_summary`)."""
+        return compare_summary(self, self.names, self.materiality, self.lang)
+
+    def label(self, kpi: str, unit: str | None = None) -> str:
+        """A KPI in words, in the comparison's language, assets by name."""
+        return kpi_label(kpi, self.lang, self.names, unit)
 
     def _experiment(self, label: str) -> Experiment:
         if label == "baseline":
@@ -245,7 +254,8 @@ class Comparison:
         missing = len(self.missing(label))
         if not missing:
             return label
-        return f"{label} ({self.replications - missing} of {self.replications} pairs)"
+        pairs = self.replications - missing
+        return say("word.pairs_of", self.lang, label=label, pairs=pairs, total=self.replications)
 
     def cases(self) -> list[tuple[str, Experiment]]:
         """``("baseline", experiment)`` then ``(label, experiment)`` per scenario."""
@@ -302,8 +312,10 @@ class Comparison:
 
         Returns:
             ``{"columns": [...], "changed": [row...], "unchanged": [row...], "hidden": n}``;
-            a row is ``{"kpi", "unit", "baseline", "cells": [{"text", "significant"}]}`` with
-            one cell per scenario: the mean paired change [95% interval] and its percentage.
+            a row is ``{"kpi", "label", "unit", "baseline", "cells": [{"text",
+            "significant"}]}`` with one cell per scenario: the mean paired change [95%
+            interval] and its percentage; ``label`` is the KPI in words, in the comparison's
+            language.
         """
         changed, unchanged, hidden = self.shown_kpis(show_all)
         rows = {(r.kpi, r.scenario): r for r in self.rows()}
@@ -312,21 +324,25 @@ class Comparison:
             if row is None or row.delta != row.delta:
                 return {"text": "-", "significant": False}
             pct = f" {fmt(row.delta_pct)}%" if row.delta_pct == row.delta_pct else ""
-            text = row.change(with_unit=False) + pct.replace(" ", " +").replace("+-", "-")
+            text = row.change(with_unit=False, lang=self.lang)
+            text += pct.replace(" ", " +").replace("+-", "-")
             return {"text": text, "significant": row.significant}
 
         def line(name: str) -> dict[str, Any]:
             first = rows.get((name, self.labels[0]))
             return {
                 "kpi": name,
-                "unit": first.unit if first else "",
+                "label": self.label(name),
+                "unit": unit_text(first.unit, self.lang) if first else "",
                 "baseline": fmt(first.baseline_mean) if first else "-",
                 "cells": [cell(rows.get((name, label))) for label in self.labels],
             }
 
-        changes = [f"{self.column(label)}: change" for label in self.labels]
+        change = say("word.change", self.lang)
+        changes = [f"{self.column(label)}: {change}" for label in self.labels]
+        head = [say(k, self.lang) for k in ("word.kpi", "word.unit", "word.baseline")]
         return {
-            "columns": ["KPI", "unit", "baseline", *changes],
+            "columns": [*head, *changes],
             "changed": [line(n) for n in changed],
             "unchanged": [line(n) for n in unchanged],
             "hidden": hidden,
@@ -335,48 +351,50 @@ class Comparison:
     def verdicts(self) -> list[str]:
         """One plain line per scenario with its significant park-wide changes.
 
-        E.g. ``peak-season: truck wait +4.9 min [4.4, 5.4], peak power +3.1 MW [2.8, 3.4]``;
-        the dock group whose wait changed most is named too.
+        E.g. ``peak-season: Mean truck wait +4.9 min [4.4, 5.4], Peak power +3.1 MW [2.8,
+        3.4]``, in the comparison's language; the asset most affected is named when its change
+        matters (:mod:`twin.experiment.materiality`).
         """
         rows = self.rows()
+        lang = self.lang
         lines = []
         for label in self.labels:
             missing = self.missing(label)
             pairs = self.replications - len(missing)
+            total = self.replications
             if missing and pairs < 2:
                 lines.append(
-                    f"{label}: no verdict: only {pairs} of {self.replications} paired "
-                    f"replications finished (missing: {_indices(missing)})"
-                )
+                    say("compare.no_verdict", lang, label=label, pairs=pairs, total=total,
+                        missing=_indices(missing))
+                )  # fmt: skip
                 continue
             mine = {r.kpi: r for r in rows if r.scenario == label}
             parts = [
-                f"{name} {mine[kpi].change()}"
-                for kpi, name in VERDICT_KPIS
+                f"{self.label(kpi)} {mine[kpi].change(lang=lang)}"
+                for kpi, _ in VERDICT_KPIS
                 if kpi in mine and mine[kpi].significant
             ]
-            docks = [
-                r
-                for k, r in mine.items()
-                if k.startswith("docks.") and k.endswith(".wait_mean_min") and r.significant
-            ]
-            if docks:
-                worst = max(docks, key=lambda r: abs(r.delta))
-                group = worst.kpi.split(".")[1]
-                parts.append(f"most affected docks {group} wait {worst.change()}")
+            worst = self._most_affected(label, mine)
+            if worst is not None:
+                parts.append(
+                    say("compare.most_affected_docks", lang, name=self.label(worst.kpi),
+                        change=worst.change(lang=lang))
+                )  # fmt: skip
             if not parts:
-                if self.replications < 2:
-                    parts.append("no interval with 1 replication; use -r 5 or more")
-                else:
-                    parts.append("no significant change in the park-wide KPIs")
+                key = "compare.one_replication" if total < 2 else "compare.no_change"
+                parts.append(say(key, lang))
             partial = (
-                f" (from {pairs} of {self.replications} paired replications; missing: "
-                f"{_indices(missing)})"
+                say("compare.partial", lang, pairs=pairs, total=total, missing=_indices(missing))
                 if missing
                 else ""
             )
             lines.append(f"{label}: " + ", ".join(parts) + partial)
         return lines
+
+    def _most_affected(self, label: str, rows: dict[str, Row]) -> Row | None:
+        """The summary's most affected asset (None when no asset's change matters)."""
+        worst = scenario_summary(self, label, self.names, self.materiality)["most_affected"]
+        return rows[worst["kpi"]] if worst is not None else None
 
 
 def _finished(experiment: Experiment) -> set[int]:

@@ -22,13 +22,14 @@ from twin.errors import InputError
 from twin.experiment.backends import Backend
 from twin.experiment.runner import kpi_names, run_cases
 from twin.experiment.selection import (
-    PROCEDURE,
     Selection,
     SelectionOutcome,
     normality_pvalues,
     run_procedure,
 )
 from twin.experiment.settings import Case, Settings
+from twin.language import Language, say
+from twin.model.labels import kpi_label
 from twin.model.problem import MAX_CANDIDATES, DecisionProblem, Objective, Variable
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Change, Event, Park, Scenario, ScenarioInfo, SetChange
@@ -215,6 +216,7 @@ class Optimum:
     normality: list[float]
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)
+    lang: Language = "en"
 
     @property
     def best(self) -> int | None:
@@ -262,41 +264,26 @@ class Optimum:
 
 
 def guarantee_text(opt: Optimum) -> str:
-    """What is guaranteed, in words, and what is not."""
+    """What is guaranteed, in words (in the decision's language), and what is not."""
     sel = opt.problem.selection
-    alpha = 1 - sel.confidence
+    lang = opt.lang
     if not opt.outcome.complete:
         why = (
-            "interrupted" if opt.interrupted else f"stopped at {sel.max_replications} replications"
+            say("optimize.why_interrupted", lang)
+            if opt.interrupted
+            else say("optimize.why_capped", lang, n=sel.max_replications)
         )
-        return (
-            f"No guarantee: the procedure was {why} before every decision was made; the "
-            "candidates left are ranked by their means only."
-        )
-    text = (
-        f"With probability at least {1 - alpha:.0%}, if the replications' outputs are normally "
-        f"distributed, the selected candidate's objective is within {fmt(sel.indifference)} of the "
-        "best candidate declared feasible"
-    )
+        return say("optimize.no_guarantee", lang, why=why)
+    text = say("optimize.guarantee_head", lang, p=f"{sel.confidence:.0%}",
+               d=fmt(sel.indifference))  # fmt: skip
     if opt.problem.constraints:
-        text += (
-            ", every candidate whose constraint means lie at least the tolerance inside their "
-            "limits is declared feasible, and every one at least the tolerance outside is "
-            "declared infeasible"
-        )
-    text += ". Means closer to a limit than its tolerance may be declared either way."
+        text += say("optimize.guarantee_constraints", lang)
+    text += say("optimize.guarantee_tail", lang)
     low = [p for p in opt.normality if p < 0.01]
     if low:
-        text += (
-            f" Normality check: {len(low)} of {len(opt.normality)} first-stage paired differences "
-            "depart from normality (Shapiro-Wilk p < 0.01), so the stated probability is "
-            "approximate."
-        )
+        text += say("optimize.normality_low", lang, low=len(low), n=len(opt.normality))
     elif opt.normality:
-        text += (
-            f" Normality check: no first-stage paired difference departs from normality "
-            f"(Shapiro-Wilk, smallest p {min(opt.normality):.2g})."
-        )
+        text += say("optimize.normality_ok", lang, p=f"{min(opt.normality):.2g}")
     return text
 
 
@@ -371,7 +358,7 @@ def optimum_dict(opt: Optimum) -> dict[str, Any]:
             "feasible": opt.feasible,
         },
         "certificate": {
-            "procedure": PROCEDURE,
+            "procedure": say("optimize.procedure_text", opt.lang),
             "confidence": sel.confidence,
             "indifference": sel.indifference,
             "common_random_numbers": sel.common_random_numbers,
@@ -395,4 +382,32 @@ def optimum_dict(opt: Optimum) -> dict[str, Any]:
             "no candidate meets the constraints; `best` is the closest one (its worst "
             "constraint nearest its limit, in tolerances)"
         )
+    doc["summary"] = {"lang": opt.lang, "text": answer_lines(doc, opt)}
     return doc
+
+
+def answer_lines(doc: dict[str, Any], opt: Optimum) -> list[str]:
+    """The answer in words, in `opt.lang`: the best, its objective with its 95% interval,
+    the guarantee, the replications run (the ``summary`` of optimum.json)."""
+    lang = opt.lang
+    best = doc["best"]
+    values = ", ".join(f"{k} = {v}" for k, v in best["values"].items())
+    target = opt.problem.single.target
+    o = best["objective"]
+    crn = doc["certificate"]["common_random_numbers"]
+    streams = say("optimize.crn" if crn else "optimize.independent", lang)
+    if opt.best is None:
+        head = say("optimize.none_feasible", lang, values=values)
+    elif not opt.outcome.complete:
+        head = say("optimize.undecided", lang, values=values)
+    else:
+        head = say("optimize.best", lang, values=values)
+    what = kpi_label(target, lang, {})
+    return [
+        head,
+        say("optimize.objective", lang, what=what, mean=fmt(o["mean"]), low=fmt(o["ci95"][0]),
+            high=fmt(o["ci95"][1])),
+        doc["certificate"]["guarantee"],
+        say("optimize.replications", lang, n=doc["certificate"]["total_replications"],
+            streams=streams),
+    ]  # fmt: skip

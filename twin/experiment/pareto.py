@@ -21,14 +21,13 @@ from twin.experiment.backends import Backend
 from twin.experiment.optimize import Candidate, Observations, Optimum, optimum_dict
 from twin.experiment.runner import run_cases
 from twin.experiment.settings import Case, Settings
+from twin.language import Language, say
+from twin.model.labels import kpi_label
 from twin.model.problem import DecisionProblem
 from twin.model.schema import Event
 from twin.stats import paired_delta, summarize
 
-PARETO_PROCEDURE = (
-    "Pareto set of sample means over common random numbers; dominance checked with paired "
-    "Student-t 95% intervals; no probability-of-correct-selection guarantee"
-)
+PARETO_PROCEDURE = say("pareto.procedure", "en")
 
 
 @dataclass
@@ -47,6 +46,8 @@ class ParetoSet:
     notes: list[str] = field(default_factory=list)
     interrupted: bool = False
     """Always False: the Pareto set is made in one round (Ctrl-C ends it with nothing kept)."""
+    lang: Language = "en"
+    """The language of the certificate and summary."""
 
     def failing(self, i: int) -> list[int]:
         """Constraints whose 95% interval lies wholly past the limit."""
@@ -98,6 +99,7 @@ def pareto_dict(result: ParetoSet) -> dict[str, Any]:
     """optimum.json for several objectives: ``best`` is null, ``pareto`` lists the set."""
     front = result.front()
     rows = [_row(result, i, front) for i in range(len(result.candidates))]
+    goals = result.problem.goals
     return {
         "problem": result.problem.problem.name,
         "objectives": [
@@ -107,19 +109,23 @@ def pareto_dict(result: ParetoSet) -> dict[str, Any]:
         "best": None,
         "pareto": [rows[i] for i in front],
         "certificate": {
-            "procedure": PARETO_PROCEDURE,
+            "procedure": say("pareto.procedure", result.lang),
             "common_random_numbers": True,
             "total_replications": int(result.goals.shape[0] * result.goals.shape[2]),
             "complete": True,
-            "guarantee": (
-                "No single best and no selection guarantee: the Pareto set of the candidates' "
-                "means, each with its Student-t 95% interval; a dominated candidate says whether "
-                "paired intervals confirm the dominance."
-            ),
+            "guarantee": say("pareto.guarantee", result.lang),
         },
         "candidates": rows,
         "notes": list(result.notes),
-    }
+        "summary": {
+            "lang": result.lang,
+            "text": [
+                say("pareto.front", result.lang, front=len(front), total=len(rows),
+                    goals=", ".join(kpi_label(g.target, result.lang, {}) for g in goals)),
+                say("pareto.guarantee", result.lang),
+            ],
+        },
+    }  # fmt: skip
 
 
 def _row(result: ParetoSet, i: int, front: list[int]) -> dict[str, Any]:

@@ -273,6 +273,7 @@ class _Runner:
         self.batch_fn = batch_fn
         self.pilot_fn = pilot_fn
         self.backend: Backend | None = None
+        self._sent: dict[int, Any] = {}
         self.kpis: list[dict[int, Any]] = [{} for _ in self.cases]  # KPIs, or measures
         self.traces: list[Trace | None] = [None for _ in self.cases]
         self.planned: list[int] = []
@@ -334,6 +335,13 @@ class _Runner:
         # Never a whole number: `done == k` means k replications finished and were stored.
         return lambda fraction: progress(self.done + min(fraction, 0.99) * count, self.total)
 
+    def _case(self, index: int) -> Any:
+        """Case `index` as a task argument: sent to each worker once per run."""
+        assert self.backend is not None
+        if index not in self._sent:
+            self._sent[index] = self.backend.ship(self.cases[index])
+        return self._sent[index]
+
     def _tick(self, count: int) -> None:
         self.done += count
         if self.progress:
@@ -363,7 +371,7 @@ class _Runner:
                 return functools.partial(run_batch, progress=within), (
                     self.cases[case], settings, batch, keep
                 )  # fmt: skip
-            return self.batch_fn, (self.cases[case], settings, batch, keep)
+            return self.batch_fn, (self._case(case), settings, batch, keep)
 
         def store(case: int, result: BatchResult) -> None:
             for i, kpis, trace in result:
@@ -383,7 +391,7 @@ class _Runner:
         settings = self.settings
 
         def make(case: int, batch: list[int]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
-            return self.pilot_fn, (self.cases[case], settings, batch)
+            return self.pilot_fn, (self._case(case), settings, batch)
 
         def store(case: int, result: list[tuple[int, np.ndarray]]) -> None:
             for i, s in result:

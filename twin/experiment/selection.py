@@ -34,11 +34,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-PROCEDURE = (
-    "fully sequential selection with feasibility checks (Andradóttir and Kim 2010, Naval "
-    "Research Logistics 57(5):403-421), comparison by procedure KN (Kim and Nelson 2001, "
-    "ACM TOMACS 11(3):251-273), on paired differences under common random numbers"
-)
+from twin.language import say
+
+PROCEDURE = say("optimize.procedure_text", "en")
 
 
 def h_squared(n0: int, error: float) -> float:

@@ -26,9 +26,15 @@ import numpy as np
 from twin.errors import UsageError
 from twin.experiment.results import Experiment, kpi_stats
 from twin.experiment.settings import Case, Settings
+from twin.experiment.target import Target, target_result
+from twin.language import Language, say, with_unit
+from twin.model.labels import kpi_label
 from twin.model.scenario import get_path, set_path
 from twin.model.schema import Event, Park
+from twin.sim.kpi import unit_of
 from twin.sim.trace import pandas_module
+from twin.stats import summarize
+from twin.text import fmt
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -257,6 +263,9 @@ class Sweep:
         kpis: the KPIs to show (table and chart).
         settings: the settings every point ran with.
         extra: what ``--warmup auto`` / ``-r auto`` chose, and completeness.
+        target: a goal (``--target``) whose smallest meeting setting is marked.
+        lang: the language of the summary and report.
+        names: asset ids to names for people.
     """
 
     park: str
@@ -267,6 +276,9 @@ class Sweep:
     kpis: list[str]
     settings: Settings
     extra: dict[str, Any] = field(default_factory=dict)
+    target: Target | None = None
+    lang: Language = "en"
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def replications(self) -> int:
@@ -288,11 +300,58 @@ class Sweep:
             "points": [self._point_dict(k) for k in range(len(self.points))],
             **self.extra,
         }
+        if self.target is not None:
+            doc["target"] = self.target_result()
+        doc["summary"] = {"lang": self.lang, "text": self.summary_lines()}
         missing = sorted({i for k in range(len(self.points)) for i in self.missing(k)})
         if missing:
             doc["complete"] = False
             doc["missing_replications"] = missing
         return doc
+
+    def target_result(self) -> dict[str, Any] | None:
+        """Each point against the target, and the smallest that meets it (None: no target)."""
+        if self.target is None:
+            return None
+        kpi = self.target.kpi
+        values = [e.values.get(kpi, []) for e in self.experiments]
+        return target_result(self.target, self.points, values)
+
+    def point_text(self, k: int) -> str:
+        """A point's parameter values for people: ``docks = 20, lanes = 2``."""
+        names = labels_of(self.varies)
+        return ", ".join(f"{n} = {v}" for n, v in zip(names, self.points[k], strict=True))
+
+    def summary_lines(self) -> list[str]:
+        """The summary in words: the target's answer, then each shown KPI's range."""
+        lang = self.lang
+        lines = []
+        result = self.target_result()
+        if result is not None:
+            assert self.target is not None
+            if result["smallest"] is None:
+                lines.append(say("sweep.target_unmet", lang, target=result["target"]))
+            else:
+                k = result["smallest"]
+                row = result["points"][k]
+                unit = unit_of(self.target.kpi)
+                lines.append(
+                    say("sweep.target_met", lang, target=result["target"], point=self.point_text(k),
+                        what=kpi_label(self.target.kpi, lang, self.names),
+                        value=with_unit(fmt(row["mean"]), unit, lang), bound=fmt(row["bound"]))
+                )  # fmt: skip
+        for kpi in self.kpis:
+            means = [summarize(e.values[kpi]).mean for e in self.experiments if kpi in e.values]
+            known = [m for m in means if not math.isnan(m)]
+            if not known:
+                continue
+            unit = unit_of(kpi)
+            lines.append(
+                say("sweep.range", lang, what=kpi_label(kpi, lang, self.names),
+                    low=with_unit(fmt(min(known)), unit, lang),
+                    high=with_unit(fmt(max(known)), unit, lang))
+            )  # fmt: skip
+        return lines
 
     def _point_dict(self, k: int) -> dict[str, Any]:
         """One point of sweep.json; an incomplete point lists its missing replications."""

@@ -41,12 +41,13 @@ from twin.errors import InputError, UsageError
 from twin.experiment.backends import Backend
 from twin.experiment.runner import Progress, replicate
 from twin.experiment.settings import Case, Workers
-from twin.live.follow import followed_park
+from twin.live.follow import Following, following_at, meter_bands
 from twin.live.nowcast import (
     band,
     check_options,
     check_state,
     mean_gate_to_dock,
+    replication_cases,
     seen_flows_only,
     series_names,
     trace_series,
@@ -61,6 +62,8 @@ from twin.sim.start_state import StartState
 EPOCH = datetime(1970, 1, 1)
 
 METRICS = ("docks.queue", "trucks.in_park", "trucks.gate_to_dock_min")
+METER_METRICS = ("meters.power_kw", "meters.water_m3h")
+"""Scored when the history has readings of a metered building (each pools the buildings)."""
 LEAD_H = 6.0
 """Hours of history before the first origin, so its state sees the trucks already inside."""
 COLD_WARMUP_DAYS = 1.0
@@ -100,10 +103,16 @@ class Backtest:
     seed: int
     outcomes: list[Outcome] = field(default_factory=list)
     flows_left_out: list[str] = field(default_factory=list)
+    follow: bool = True
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     def scores(self) -> dict[str, Score]:
-        """Per metric: MAE of the nowcast, of persistence and of the cold start, coverage."""
-        return {m: score([o for o in self.outcomes if o.metric == m]) for m in METRICS}
+        """Per metric: MAE of the nowcast, of persistence and of the cold start, coverage.
+
+        The meter metrics are there when the history has outcomes of them.
+        """
+        metered = [m for m in METER_METRICS if any(o.metric == m for o in self.outcomes)]
+        return {m: score([o for o in self.outcomes if o.metric == m]) for m in (*METRICS, *metered)}
 
     @property
     def first_origin(self) -> str | None:
@@ -127,6 +136,7 @@ class Backtest:
             "replications": self.replications,
             "seed": self.seed,
             "flows_left_out": self.flows_left_out,
+            "following": {"enabled": self.follow, "changes": self.changes},
             "metrics": {name: s.to_dict() for name, s in self.scores().items()},
         }
 
@@ -209,7 +219,7 @@ def backtest(
     end: datetime | None = None,
     workers: Workers | None = None,
     progress: Progress | None = None,
-    follow: bool = False,
+    follow: bool = True,
 ) -> Backtest:
     """Nowcast at each origin of a recorded history and score it (see the module docstring).
 
@@ -225,8 +235,9 @@ def backtest(
         end: no origin after this (default: the last one whose horizon the history covers).
         workers: where the replications run (default: one process); any gives the same numbers.
         progress: called with (replications done, planned) of the origins' nowcasts.
-        follow: re-estimate the flows' rates at each origin from the day of trucks before it
-            (:func:`twin.live.follow.followed_park`).
+        follow: re-estimate the flows' rates and the buildings' meter levels at each origin
+            from the data before it, after the last change found there
+            (:mod:`twin.live.follow`); the changes found are listed in ``following``.
 
     Raises:
         InputError: the source cannot be read.
@@ -241,13 +252,19 @@ def backtest(
         if not park.logistics.flows:
             raise UsageError(f"{source}: the history has no truck event: nothing to back-test")
         result = Backtest(park.park.name, origins, hours, every_min, replications, seed)
-        result.flows_left_out = left_out
+        result.flows_left_out, result.follow = left_out, follow
         horizon = timedelta(hours=hours)
         routes = data_routes(store)
         truth = _observed(park, store, origins, horizon, every_min, step_min, routes)
         states = [state_at(park, store, origin) for origin in origins]
         seen = [_seen_at(park, store, origin, routes) for origin in origins]
-        parks = [followed_park(park, store, o) if follow else park for o in origins]
+        followings = [following_at(park, store, o, follow) for o in origins]
+        plain = [f.unfollowed(park) for f in followings] if follow else followings
+    result.changes = changes_found(origins, followings)
+    parks = [
+        f.replication_parks(replications, origin_seed(seed, o)) if follow else [f.park]
+        for f, o in zip(followings, origins, strict=True)
+    ]
     workers = workers or Workers()
     with workers.open() as backend:
         targets = [o + horizon for o in origins]
@@ -258,11 +275,58 @@ def backtest(
     for k, (origin, now, final) in enumerate(zip(origins, seen, finals, strict=True)):
         outcomes = _outcomes(park, origin, origin + horizon, now, final, truth, cold, k)
         result.outcomes.extend(outcomes)
+        target = origin + horizon
+        result.outcomes.extend(_meter_outcomes(origin, target, followings[k], plain[k], truth))
     return result
 
 
+def changes_found(origins: list[datetime], followings: list[Following]) -> list[dict[str, Any]]:
+    """Each change following found: what, when, its size when last seen, the first origin
+    that saw it."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for origin, following in zip(origins, followings, strict=True):
+        for value in following.values:
+            doc = value.to_dict()
+            if doc["change"] is None:
+                continue
+            key = (doc["name"], doc["change"]["time"])
+            first = found.get(key, {}).get("first_seen", _iso(origin))
+            found[key] = {"name": doc["name"], **doc["change"], "first_seen": first}
+    return sorted(found.values(), key=lambda c: (c["time"], c["name"]))
+
+
+def _meter_outcomes(
+    origin: datetime, target: datetime, followed: Following, plain: Following, truth: Table
+) -> list[Outcome]:
+    """The outcomes of the metered buildings: the followed forecast, the last reading
+    (persistence) and the park's own levels (the cold start)."""
+    now = meter_bands(followed.park, followed, [target])
+    cold = meter_bands(plain.park, plain, [target])
+    rows = []
+    for name, forecast in now.items():
+        quantity = name.rsplit(".", 1)[1]
+        if f"meters.{quantity}" not in METER_METRICS or name not in cold:
+            continue
+        rows.append(
+            Outcome(
+                origin=origin,
+                series=name,
+                metric=f"meters.{quantity}",
+                truth=truth.get(name, {}).get(target),
+                nowcast=forecast["mean"][0],
+                p05=forecast["p05"][0],
+                p95=forecast["p95"][0],
+                persistence=truth.get(name, {}).get(origin),
+                cold=cold[name]["mean"][0],
+                cold_p05=cold[name]["p05"][0],
+                cold_p95=cold[name]["p95"][0],
+            )
+        )
+    return rows
+
+
 def _nowcasts(
-    parks: list[Park],
+    parks: list[list[Park]],
     origins: list[datetime],
     states: list[StartState],
     hours: float,
@@ -275,23 +339,30 @@ def _nowcasts(
 ) -> list[dict[str, np.ndarray]]:
     """Each origin's nowcast at the horizon's end: series -> (replications, 1) values.
 
-    Every origin is a case of one run of the runner: its park (the followed rates, when
-    following), warm-started from its state with its own seed (:func:`origin_seed`); only the
+    Every origin's replications run in one run of the runner, from its state with its own
+    seed (:func:`origin_seed`): of its one park, or, when following gives a park per
+    replication, one case each (:func:`twin.live.nowcast.replication_cases`). Only the
     horizon's end is sampled.
     """
-    for park, state in zip(parks, states, strict=True):
-        check_state(park, state)
+    for park_set, state in zip(parks, states, strict=True):
+        for park in park_set:
+            check_state(park, state)
     steps = max(1, math.floor(hours * 60 / step_min + 1e-9))
     end = step_min * np.arange(1, steps + 1)[-1:]
-    cases = [
-        Case(park, start=state, seed=origin_seed(seed, origin))
-        for park, origin, state in zip(parks, origins, states, strict=True)
-    ]
-    settings = workers.settings(hours / 24, 0.0, step_min, seed, replications)
+    cases: list[Case] = []
+    for park_set, origin, state in zip(parks, origins, states, strict=True):
+        own = origin_seed(seed, origin)
+        if len(park_set) == 1:
+            cases.append(Case(park_set[0], start=state, seed=own))
+        else:
+            cases += replication_cases(park_set, state, own)
+    per_case = 1 if len(parks[0]) > 1 else replications
+    settings = workers.settings(hours / 24, 0.0, step_min, seed, per_case)
     measure = functools.partial(trace_series, times=end, step_min=step_min)
-    runs = replicate(cases, settings, measure, progress, backend)
-    names = series_names(parks[0])  # the parks differ in their rates only
-    return [{name: np.array([run[name] for run in case]) for name in names} for case in runs]
+    runs = [run for case in replicate(cases, settings, measure, progress, backend) for run in case]
+    names = series_names(parks[0][0])  # the parks differ in their rates and levels only
+    by_origin = [runs[k : k + replications] for k in range(0, len(runs), replications)]
+    return [{name: np.array([run[name] for run in rows]) for name in names} for rows in by_origin]
 
 
 def origin_seed(seed: int, origin: datetime) -> int:
@@ -387,7 +458,7 @@ def _observed(
     moments_ = [datetime.fromisoformat(t) for t in doc["time"]]
     table: Table = {}
     for name, values in doc["series"].items():
-        if name == "trucks.in_park" or name.startswith("docks."):
+        if name == "trucks.in_park" or name.startswith(("docks.", "meters.")):
             table[name] = dict(zip(moments_, values, strict=True))
     table["trucks.gate_to_dock_min"] = dict(
         zip(moments_, _observed_gate_to_dock(routes, store, moments_, step_min), strict=True)

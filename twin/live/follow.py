@@ -1,72 +1,388 @@
-"""The live twin follows change: arrival rates re-estimated from the trucks of the last day.
+"""The live twin follows change: arrival rates and meter levels re-estimated as data arrive.
 
-A windowed Gamma-Poisson estimate. For each flow, the trucks that arrived in the
-:data:`WINDOW_H` hours before the moment (n) are set against the trucks the park's rates
-expect there (E, holidays run as Sundays); the flow's rates are scaled by
-``(n + PRIOR) / (E + PRIOR)``, the posterior mean of the factor under a Gamma prior worth
-:data:`PRIOR` trucks centred on 1, so a quiet hour does not swing the rates and a step in the
-rates shows in full once a day of trucks has come after it. Timetabled flows keep their
-timetable. Building loads are not followed here (the nowcast's power series run on the park's
-levels).
+At a moment, the data of the :data:`LOOKBACK_H` hours before it (from the store's first
+message on) are set against what the park expects:
+
+- **arrival rates**, per Poisson flow: the trucks seen in each hour against the trucks the
+  park's rates expect there (holidays run as Sundays), through the online run-length posterior
+  of :mod:`twin.live.runlength` (a recursive estimator whose reset is a change point: a new
+  segment may start in any hour with probability :data:`HAZARD`, its factor drawn from a Gamma
+  prior of mean 1 worth :data:`PRIOR_TRUCKS` trucks). The factor's posterior is a mixture of
+  Gammas; the followed park takes its mean, and each replication of a nowcast draws its own
+  factor from it (:meth:`Following.replication_parks`), so the band carries how sure the twin
+  is of a change and of its size. A change is reported when its posterior probability reaches
+  :data:`CHANGE_PROBABILITY`, dated at the median start of the segments that began since.
+- **meter levels**, per building and quantity (``power_kw``, ``water_m3h``): a windowed
+  estimate reset at the last change point. The hourly mean ratio of the readings to the
+  park's demand at their times is cut by the calibration's binary segmentation
+  (:func:`twin.calibration.changes.change_points`: penalty 3 log n on the step's chi-square,
+  steps of at least 5%, segments of at least :data:`MIN_BINS` hours); the factor is the
+  readings over the demand after the last cut. A building's base, shift and shaped level are
+  scaled alike.
+
+A meter's forecast (``meters.<building>.<quantity>``) is the followed level at each time
+times the readings' ratio to it: its band holds the 5-95% prediction bounds of the ratios
+over the window (:func:`twin.stats.prediction_bounds`), each ratio taken against its own
+segment's level. With following off, every factor is 1: the park as it is. Timetabled flows,
+and flows with no truck in the window (their sensors may be missing), are not followed.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
+from twin.calibration.changes import change_points
+from twin.live.runlength import RunLengths, run_lengths
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
 from twin.model.intervals import Clock
 from twin.model.schema import Park
+from twin.sim.demand import shaped_average
+from twin.stats import prediction_bounds
 
-WINDOW_H = 24.0
-PRIOR = 10.0
-"""Pseudo-trucks of the prior: the factor moves half-way to the data's once E reaches it."""
+LOOKBACK_H = 7 * 24.0
+MIN_BINS = 6
+"""The shortest segment between a meter's changes, in hours (a ramp of a few hours that
+the park's levels do not follow is not taken for a change)."""
+PRIOR_TRUCKS = 10.0
+"""Pseudo-trucks of the prior on a flow's factor in a new segment (Gamma, mean 1)."""
+MIN_REPORTED_PCT = 5.0
+"""A change smaller than this (percent of the level before it) is followed, not reported."""
+CHANGE_PROBABILITY = 0.8
+"""A flow's change is reported when the posterior gives it at least this probability."""
+HAZARD = 1.0 / (7 * 24)
+"""The chance that a flow's rate changes in a given hour (a change a week, a priori)."""
+METER_QUANTITIES = ("power_kw", "water_m3h")
+BAND = 0.90
+METHOD = (
+    "arrival rates: online run-length posterior (Adams-MacKay, Poisson-Gamma) over "
+    f"{LOOKBACK_H:g} h; meter levels: estimate after the last change point (binary "
+    "segmentation, penalty 3 log n)"
+)
 
 
-def expected_arrivals(park: Park, flow_rates: np.ndarray, start: datetime, end: datetime) -> float:
-    """Trucks a flow's 168 weekly rates (per hour) expect between `start` and `end`."""
-    clock = Clock.of(park.park.start, park.park.holidays)
-    origin = datetime.fromisoformat(park.park.start)
-    lo = (start - origin).total_seconds() / 60.0
-    hi = (end - origin).total_seconds() / 60.0
-    knots = np.unique(np.concatenate([[lo, hi], clock.hour_edges((lo, hi))]))
-    rates = np.asarray(flow_rates, dtype=float)[clock.week_hour(knots[:-1])]
-    return float((rates * np.diff(knots) / 60.0).sum())
+@dataclass(frozen=True)
+class Followed:
+    """One followed quantity: the factor on the park's value and the change it follows.
+
+    Attributes:
+        name: ``flows.<id>.rate`` or ``meters.<building>.<quantity>``.
+        factor: the estimate of the data over the park's value (1: the park is right).
+        park_value: the park's mean over the data used (trucks per hour, kW, m³/h).
+        since: the start of the data the factor is estimated from.
+        change_at: the start of the new level when a change was found, else None.
+        change_pct: the change's size, percent of the level before it.
+    """
+
+    name: str
+    factor: float
+    park_value: float
+    since: datetime
+    change_at: datetime | None = None
+    change_pct: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """As forecast.json's ``following.values`` and the back-test report carry it."""
+        change = None
+        if self.change_at is not None and self.change_pct is not None:
+            change = {"time": _iso(self.change_at), "size_pct": round(self.change_pct, 2)}
+        return {
+            "name": self.name,
+            "factor": round(self.factor, 4),
+            "park_value": round(self.park_value, 4),
+            "value": round(self.factor * self.park_value, 4),
+            "since": _iso(self.since),
+            "change": change,
+        }
 
 
-def rate_factors(park: Park, store: Store, at: datetime) -> dict[str, float]:
-    """Each Poisson flow's factor on its rates at `at` (see the module docstring)."""
-    since = at - timedelta(hours=WINDOW_H)
+@dataclass(frozen=True)
+class MeterFit:
+    """A meter's followed level and the ratios of its readings to it (for the band)."""
+
+    building: str
+    quantity: str
+    factor: float
+    ratios: np.ndarray
+    interval_min: float
+
+
+@dataclass(frozen=True)
+class Following:
+    """What following found at a moment: the followed park, its values and meter fits."""
+
+    park: Park
+    enabled: bool
+    values: tuple[Followed, ...] = ()
+    meters: tuple[MeterFit, ...] = field(default_factory=tuple)
+    rates: dict[str, RunLengths] = field(default_factory=dict)
+    """Each followed flow's factor posterior, by flow id."""
+    levelled: Park | None = None
+    """The park with the followed meter levels and its own rates (None: `park`)."""
+
+    def unfollowed(self, park: Park) -> Following:
+        """What following off gives: `park` as it is, the meters' ratios about their levels."""
+        return Following(park, False, (), tuple(replace(m, factor=1.0) for m in self.meters))
+
+    def replication_parks(self, replications: int, seed: int) -> list[Park]:
+        """One park per replication, each flow's rates scaled by a draw of its factor.
+
+        The draws carry the factors' uncertainty (how large a change is, and whether there
+        was one) into the band. They come from `seed` alone, so any ``-j`` gives the same.
+        """
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 20]))
+        draws = {flow: post.sample(rng, replications) for flow, post in self.rates.items()}
+        return [
+            _scaled_park(self.levelled or self.park, {f: float(d[i]) for f, d in draws.items()}, {})
+            for i in range(replications)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """forecast.json's ``following``."""
+        return {
+            "enabled": self.enabled,
+            "method": METHOD if self.enabled else None,
+            "values": [v.to_dict() for v in self.values],
+        }
+
+
+def following_at(park: Park, store: Store, at: datetime, enabled: bool = True) -> Following:
+    """The park followed to the data of the :data:`LOOKBACK_H` hours before `at`.
+
+    With `enabled` off, the park comes back as it is and only the meters' ratios are
+    gathered (so meter forecasts still have a band).
+    """
+    span = store.span()
+    since = max(at - timedelta(hours=LOOKBACK_H), span[0] if span else at)
+    flows = _flow_values(park, store, since, at) if enabled else []
+    meters = _meter_fits(park, store, since, at, enabled)
+    values = [*(v for v, _ in flows), *(v for v, _ in meters)] if enabled else []
+    fits = tuple(fit for _, fit in meters)
+    rates = {v.name.split(".")[1]: post for v, post in flows}
+    levels = {(m.building, m.quantity): m.factor for m in fits} if enabled else {}
+    levelled = _scaled_park(park, {}, levels)
+    followed = _scaled_park(levelled, {f: p.mean() for f, p in rates.items()}, {})
+    return Following(followed, enabled, tuple(values), fits, rates, levelled)
+
+
+def _flow_values(
+    park: Park, store: Store, since: datetime, at: datetime
+) -> list[tuple[Followed, RunLengths]]:
     events = store.truck_events(since, at)
     visits = group_visits(events, [to_seconds(e.time) for e in events])
     low, high = to_seconds(since), to_seconds(at)
-    seen: dict[str, int] = {}
+    arrivals: dict[str, list[float]] = {}
     for visit in visits:
         arrived = visit.seen.get("arrive")
         if arrived is not None and low <= arrived < high:
-            seen[visit.flow] = seen.get(visit.flow, 0) + 1
-    factors = {}
+            arrivals.setdefault(visit.flow, []).append(arrived)
+    values = []
     for flow in park.logistics.flows:
-        if flow.timetable is not None:
-            continue
-        expected = expected_arrivals(park, np.asarray(flow.weekly_rates()), since, at)
-        factors[flow.id] = (seen.get(flow.id, 0) + PRIOR) / (expected + PRIOR)
-    return factors
+        if flow.timetable is not None or flow.id not in arrivals:
+            continue  # a flow the store never saw is not followed: its sensors may be missing
+        seconds = np.sort(np.array(arrivals[flow.id]))
+        rates = np.asarray(flow.weekly_rates(), dtype=float)
+        values.append(_flow_value(park, flow.id, rates, seconds, since, at))
+    return values
 
 
-def followed_park(park: Park, store: Store, at: datetime) -> Park:
-    """The park with each Poisson flow's rates scaled by its :func:`rate_factors` at `at`."""
-    factors = rate_factors(park, store, at)
-    flows = []
-    for flow in park.logistics.flows:
-        if flow.id not in factors:
-            flows.append(flow)
+def _flow_value(
+    park: Park, flow: str, rates: np.ndarray, seconds: np.ndarray, since: datetime, at: datetime
+) -> tuple[Followed, RunLengths]:
+    """A flow's factor from its hourly counts up to `at` (:func:`run_lengths`)."""
+    clock, origin = _clock(park)
+    lo, hi = _park_minutes(since, origin), _park_minutes(at, origin)
+    knots = np.unique(np.concatenate([[lo, hi], clock.hour_edges((lo, hi))]))
+    per_piece = rates[clock.week_hour(knots[:-1])] * np.diff(knots) / 60.0
+    cumulative = np.concatenate([[0.0], np.cumsum(per_piece)])
+    edges = hi - 60.0 * np.arange(math.floor((hi - lo) / 60.0) + 1)[::-1]
+    expected = np.diff(np.interp(edges, knots, cumulative))
+    minutes = (seconds - to_seconds(origin)) / 60.0
+    counts = np.diff(np.searchsorted(minutes, edges, side="left")).astype(float)
+    posterior = run_lengths(counts, expected, PRIOR_TRUCKS, HAZARD)
+    name = f"flows.{flow}.rate"
+    factor = posterior.mean()
+    run = posterior.median(below=len(counts))
+    begin = len(counts) - run
+    start = origin + timedelta(minutes=float(edges[begin]))
+    recent = expected[begin:].sum()
+    park_value = float(recent / max(run, 1)) if run else float(expected[-1:].sum())
+    first = origin + timedelta(minutes=float(edges[0]))
+    changed = posterior.changed(len(counts)) >= CHANGE_PROBABILITY
+    if not changed or begin == 0 or expected[:begin].sum() <= 0 or counts[:begin].sum() <= 0:
+        return Followed(name, factor, float(expected.sum() / max(len(counts), 1)), first), posterior
+    before = counts[:begin].sum() / expected[:begin].sum()
+    size = 100.0 * (factor / before - 1.0)
+    if abs(size) < MIN_REPORTED_PCT:
+        return Followed(name, factor, float(expected.sum() / max(len(counts), 1)), first), posterior
+    return Followed(name, factor, park_value, start, start, size), posterior
+
+
+def _meter_fits(
+    park: Park, store: Store, since: datetime, at: datetime, enabled: bool
+) -> list[tuple[Followed, MeterFit]]:
+    readings = store.meter_readings(since, at)
+    by_meter: dict[tuple[str, str], list[tuple[datetime, float]]] = {}
+    for r in readings:
+        if r.quantity in METER_QUANTITIES:
+            by_meter.setdefault((r.asset, r.quantity), []).append((r.time, r.value))
+    index = {b.id: j for j, b in enumerate(park.buildings)}
+    fits = []
+    for (asset, quantity), rows in sorted(by_meter.items()):
+        if asset not in index:
             continue
-        rates = [r * factors[flow.id] for r in flow.weekly_rates()]
+        times = [t for t, _ in rows]
+        interval = reading_interval(times)
+        model = modelled_meter(park, asset, quantity, times, interval)
+        values = np.array([v for _, v in rows], dtype=float)
+        use = model > 0
+        if use.sum() < 2:
+            continue
+        kept = [t for t, ok in zip(times, use, strict=True) if ok]
+        fit = _meter_fit(asset, quantity, kept, values[use], model[use], since, enabled)
+        fits.append((fit[0], replace(fit[1], interval_min=interval)))
+    return fits
+
+
+def _meter_fit(
+    asset: str,
+    quantity: str,
+    times: list[datetime],
+    values: np.ndarray,
+    model: np.ndarray,
+    since: datetime,
+    enabled: bool,
+) -> tuple[Followed, MeterFit]:
+    """A meter's factor after its last change (hourly mean ratios), and its ratios."""
+    name = f"meters.{asset}.{quantity}"
+    hour = np.array([(t - since).total_seconds() // 3600 for t in times], dtype=np.int64)
+    hours, inverse = np.unique(hour, return_inverse=True)
+    hourly = np.bincount(inverse, values / model) / np.bincount(inverse)
+    cuts = change_points(hourly, 1.0, min_days=MIN_BINS) if len(hourly) >= 2 * MIN_BINS else []
+    bounds = [0, *cuts, len(hours)]
+    segment = np.searchsorted(np.array(bounds[1:-1], dtype=np.int64), inverse, side="right")
+    levels = np.array(
+        [values[segment == s].sum() / model[segment == s].sum() for s in range(len(bounds) - 1)]
+    )
+    level = levels[segment]
+    # the noise about each segment's own level (a segment that read nothing has none)
+    ratios = values[level > 0] / (level[level > 0] * model[level > 0])
+    if not len(ratios):
+        ratios = np.ones(1)
+    factor = float(levels[-1]) if enabled else 1.0
+    mine = segment == len(bounds) - 2
+    park_value = float(model[mine].mean())
+    start = since + timedelta(hours=int(hours[bounds[-2]]))
+    fit = MeterFit(asset, quantity, factor, ratios, interval_min=15.0)
+    step = 100.0 * (levels[-1] / levels[-2] - 1.0) if cuts and levels[-2] > 0 else 0.0
+    if not enabled or abs(step) < MIN_REPORTED_PCT:
+        return Followed(name, factor, park_value, since), fit
+    return Followed(name, factor, park_value, start, start, step), fit
+
+
+def modelled_meter(
+    park: Park, building: str, quantity: str, times: list[datetime], interval_min: float = 15.0
+) -> np.ndarray:
+    """The park's mean demand of a building (kW or m³/h) over the `interval_min` minutes
+    ending at each time (a meter reading's interval)."""
+    clock, origin = _clock(park)
+    target = next(b for b in park.buildings if b.id == building)
+    spec = target.power if quantity == "power_kw" else target.water
+    if spec is None or not times:
+        return np.zeros(len(times))
+    minutes = np.array([_park_minutes(t, origin) for t in times])
+    lo, hi = math.floor(float(minutes.min()) - interval_min), math.ceil(float(minutes.max()))
+    grid = np.arange(lo, hi + 1, 1.0)
+    share = clock.daily(target.shifts, (float(grid[0]), float(grid[-1]))).coverage(grid)
+    base, shift, level = _levels(spec)
+    per_minute = base + shift * share
+    if spec.shape is not None:
+        per_minute = per_minute + level * shaped_average(park, clock, grid, spec.shape)
+    total = np.concatenate([[0.0], np.cumsum(per_minute)])
+    mean = np.interp(minutes, grid, total) - np.interp(minutes - interval_min, grid, total)
+    return np.asarray(mean / interval_min, dtype=float)
+
+
+def reading_interval(times: list[datetime]) -> float:
+    """A meter's reading interval: the median time between its readings (1 to 60 minutes)."""
+    if len(times) < 2:
+        return 15.0
+    gaps = np.diff([_park_minutes(t, times[0]) for t in times])
+    return float(np.clip(np.median(gaps), 1.0, 60.0))
+
+
+def _levels(spec: Any) -> tuple[float, float, float]:
+    """Base, shift and shaped level of a building's power or water."""
+    if hasattr(spec, "base_kw"):
+        return spec.base_kw, spec.shift_kw, spec.level_kw or 0.0
+    return spec.base_m3h, spec.shift_m3h, spec.level_m3h or 0.0
+
+
+def meter_bands(
+    park: Park, following: Following, times: list[datetime]
+) -> dict[str, dict[str, list[float | None]]]:
+    """Each followed meter's forecast at `times`: mean and 90% prediction band."""
+    bands: dict[str, dict[str, list[float | None]]] = {}
+    for fit in following.meters:
+        level = modelled_meter(following.park, fit.building, fit.quantity, times, fit.interval_min)
+        low, high = prediction_bounds(fit.ratios, BAND)
+        mean = level * float(fit.ratios.mean())
+        lo = np.maximum(level * float(low[0]), 0.0)
+        hi = level * float(high[0])
+        bands[f"meters.{fit.building}.{fit.quantity}"] = {
+            "mean": [float(x) for x in mean],
+            "p05": [float(x) for x in lo],
+            "p95": [float(x) for x in hi],
+        }
+    return bands
+
+
+def _scaled_park(
+    park: Park, factors: dict[str, float], levels: dict[tuple[str, str], float]
+) -> Park:
+    """The park with the flows' rates (by flow id) and buildings' levels (by building and
+    quantity) scaled by their factors."""
+    if not factors and not levels:
+        return park
+    scaled_flows = []
+    for flow in park.logistics.flows:
+        factor = factors.get(flow.id)
+        if factor is None:
+            scaled_flows.append(flow)
+            continue
+        rates = [r * factor for r in flow.weekly_rates()]
         cleared = dict.fromkeys(("rate_per_hour", "hourly_profile", "timetable"))
-        flows.append(flow.model_copy(update={**cleared, "weekly_profile": rates}))
-    logistics = park.logistics.model_copy(update={"flows": flows})
-    return park.model_copy(update={"logistics": logistics})
+        scaled_flows.append(flow.model_copy(update={**cleared, "weekly_profile": rates}))
+    logistics = park.logistics.model_copy(update={"flows": scaled_flows})
+    buildings = [_scaled_building(b, levels) for b in park.buildings]
+    return park.model_copy(update={"logistics": logistics, "buildings": buildings})
+
+
+def _scaled_building(building: Any, levels: dict[tuple[str, str], float]) -> Any:
+    update = {}
+    for quantity, attr, unit in (("power_kw", "power", "kw"), ("water_m3h", "water", "m3h")):
+        factor = levels.get((building.id, quantity))
+        spec = getattr(building, attr)
+        if factor is None or spec is None:
+            continue
+        keys = [f"base_{unit}", f"shift_{unit}", f"level_{unit}"]
+        scaled = {k: getattr(spec, k) * factor for k in keys if getattr(spec, k) is not None}
+        update[attr] = spec.model_copy(update=scaled)
+    return building.model_copy(update=update) if update else building
+
+
+def _clock(park: Park) -> tuple[Clock, datetime]:
+    return Clock.of(park.park.start, park.park.holidays), datetime.fromisoformat(park.park.start)
+
+
+def _park_minutes(moment: datetime, origin: datetime) -> float:
+    return (moment - origin).total_seconds() / 60.0
+
+
+def _iso(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat(timespec="seconds")

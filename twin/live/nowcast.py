@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import math
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +32,7 @@ import numpy as np
 from twin.errors import UsageError
 from twin.experiment.runner import Progress, replicate
 from twin.experiment.settings import Case, Workers
-from twin.live.follow import followed_park
+from twin.live.follow import following_at, meter_bands
 from twin.live.state import LOOKBACK_H, known_state
 from twin.live.store import Store
 from twin.model.schema import Park
@@ -104,6 +104,8 @@ class Forecast:
         bands: series name -> ``{"mean", "p05", "p95"}``, one value (or None) per time.
         alerts: the alerts raised.
         flows_left_out: the flows left out for want of trucks in the store (None: not asked).
+        following: what following the data found (:meth:`twin.live.follow.Following.to_dict`;
+            None: a nowcast from a state alone).
     """
 
     park: str
@@ -116,6 +118,7 @@ class Forecast:
     bands: dict[str, dict[str, list[float | None]]]
     alerts: tuple[Alert, ...] = ()
     flows_left_out: tuple[str, ...] | None = None
+    following: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """forecast.json."""
@@ -136,6 +139,8 @@ class Forecast:
         }
         if self.flows_left_out is not None:
             doc["flows_left_out"] = list(self.flows_left_out)
+        if self.following is not None:
+            doc["following"] = self.following
         return doc
 
 
@@ -177,12 +182,15 @@ def forecast_samples(
     step_min: float = 15,
     workers: Workers | None = None,
     progress: Progress | None = None,
+    parks: Sequence[Park] | None = None,
 ) -> Samples:
     """Run `replications` warm-started replications and sample every series at each step.
 
     The replications go through the experiment runner (:func:`twin.experiment.runner.replicate`)
     on `workers`; replication i draws from ``Streams(seed, i)``, so any ``-j`` gives the same
-    numbers.
+    numbers. With `parks` (one per replication, the same park with its rates drawn from what
+    following knows of them), replication i runs ``parks[i]`` with the streams of
+    :func:`replication_cases`.
 
     Raises:
         UsageError: options out of range, or a state that does not fit the park.
@@ -192,11 +200,44 @@ def forecast_samples(
     check_state(park, state)
     steps = max(1, math.floor(hours * 60 / step_min + 1e-9))
     times = step_min * np.arange(1, steps + 1)
-    settings = (workers or Workers()).settings(hours / 24, 0.0, step_min, seed, replications)
     measure = functools.partial(trace_series, times=times, step_min=step_min)
-    runs = replicate([Case(park, start=state)], settings, measure, progress)[0]
+    runs = _replications(park, state, hours, replications, seed, step_min, workers, progress,
+                         measure, parks)  # fmt: skip
     values = {name: np.array([run[name] for run in runs]) for name in series_names(park)}
     return Samples(state.time, step_min, times, values)
+
+
+def _replications(
+    park: Park,
+    state: StartState,
+    hours: float,
+    replications: int,
+    seed: int,
+    step_min: float,
+    workers: Workers | None,
+    progress: Progress | None,
+    measure: Any,
+    parks: Sequence[Park] | None,
+) -> list[Any]:
+    """The measure of each replication: of `park`, or replication i of ``parks[i]``."""
+    workers = workers or Workers()
+    if parks is None:
+        settings = workers.settings(hours / 24, 0.0, step_min, seed, replications)
+        return replicate([Case(park, start=state)], settings, measure, progress)[0]
+    if len(parks) != replications:
+        raise UsageError(f"{len(parks)} parks for {replications} replications")
+    settings = workers.settings(hours / 24, 0.0, step_min, seed, 1)
+    cases = replication_cases(parks, state, seed)
+    return [runs[0] for runs in replicate(cases, settings, measure, progress)]
+
+
+def replication_cases(parks: Sequence[Park], state: StartState, seed: int) -> list[Case]:
+    """One case per replication, case i running ``parks[i]`` on a seed of its own drawn
+    from `seed` and i (its replication 0 draws from ``Streams(that seed, 0)``)."""
+    return [
+        Case(p, start=state, seed=int(np.random.SeedSequence([seed, i]).generate_state(1)[0]))
+        for i, p in enumerate(parks)
+    ]
 
 
 def trace_series(trace: Trace, times: np.ndarray, step_min: float) -> dict[str, np.ndarray]:
@@ -342,6 +383,7 @@ def nowcast(
     thresholds: Mapping[str, float] | None = None,
     workers: Workers | None = None,
     progress: Progress | None = None,
+    parks: Sequence[Park] | None = None,
 ) -> Forecast:
     """The forecast of the next `hours` from `state` (``to_dict``: SPEC.md's forecast.json).
 
@@ -356,6 +398,7 @@ def nowcast(
         thresholds: alert thresholds by series name, over the park file's `alerts`.
         workers: where the replications run (default: one process).
         progress: called with (replications done, replications planned).
+        parks: one park per replication (as :func:`forecast_samples` takes them).
 
     Returns:
         The forecast: every series' mean and 90% prediction band at each step's end, and
@@ -368,7 +411,7 @@ def nowcast(
     rules = alert_thresholds(park, thresholds)
     samples = forecast_samples(
         park, state, hours=hours, replications=replications, seed=seed, step_min=step_min,
-        workers=workers, progress=progress,
+        workers=workers, progress=progress, parks=parks,
     )  # fmt: skip
     return Forecast(
         park=park.park.name,
@@ -415,25 +458,31 @@ def nowcast_store(
     seen_only: bool = False,
     workers: Workers | None = None,
     progress: Progress | None = None,
-    follow: bool = False,
+    follow: bool = True,
 ) -> Forecast:
     """:func:`nowcast` from the state the store describes at `at` (default: the latest).
 
     With `seen_only`, the flows of which the store has no truck in the day before the state
-    are left out (:func:`seen_flows_only`) and listed in ``flows_left_out``. With `follow`,
-    the flows' rates are re-estimated from the last day of trucks
-    (:func:`twin.live.follow.followed_park`).
+    are left out (:func:`seen_flows_only`) and listed in ``flows_left_out``. With `follow`
+    (the default), the flows' rates and the buildings' meter levels are re-estimated from the
+    data before the state, after the last change found there (:mod:`twin.live.follow`); the
+    metered buildings get a series each (``meters.<building>.<quantity>``), and forecast.json
+    says what was followed (``following``).
 
     Raises:
         UsageError: an empty store, `at` before its first message, or as :func:`nowcast`.
     """
+    check_options(hours, replications, step_min)
     state = known_state(park, store, at)
-    if follow:
-        park = followed_park(park, store, state.time)
+    following = following_at(park, store, state.time, follow)
+    park = following.park
+    draws = following.replication_parks(replications, seed) if follow else None
     left_out: list[str] = []
     if seen_only:
         since = state.time - timedelta(hours=LOOKBACK_H)
         park, left_out = seen_flows_only(park, store, since, state.time)
+        if draws is not None:
+            draws = [seen_flows_only(p, store, since, state.time)[0] for p in draws]
     forecast = nowcast(
         park,
         state,
@@ -444,7 +493,10 @@ def nowcast_store(
         thresholds=thresholds,
         workers=workers,
         progress=progress,
+        parks=draws,
     )
+    bands = {**forecast.bands, **meter_bands(park, following, list(forecast.times))}
+    forecast = replace(forecast, bands=bands, following=following.to_dict())
     return replace(forecast, flows_left_out=tuple(left_out)) if seen_only else forecast
 
 

@@ -40,9 +40,13 @@ TimeOfDay = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:0
 
 
 class Model(BaseModel):
-    """Base of every input model: immutable, no unknown fields, no NaN or infinity."""
+    """Base of every input model: immutable, no unknown fields, no NaN or infinity.
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    Validators are built on first use (`defer_build`), not when the module loads: a command
+    validates a few of these models, not all of them.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, defer_build=True)
 
 
 # --------------------------------------------------------------------------- distributions
@@ -696,6 +700,9 @@ class ParkInfo(Model):
     description: str | None = Field(None, description="what the park file models")
     holidays: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] | None = Field(
         None, description='dates ("YYYY-MM-DD") whose load shapes are those of a Sunday'
+    )
+    language: Literal["vi", "en"] | None = Field(
+        None, description="the language of reports, tables and the page (vi or en; default en)"
     )
 
     @field_validator("holidays")

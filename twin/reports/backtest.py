@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from twin.io.output import atomic_write_text
-from twin.live.backtest import METRICS, Backtest, Outcome, Score
+from twin.live.backtest import Backtest, Outcome, Score
 from twin.reports.charts import svg_chart
 from twin.reports.page import (
     html_heading,
@@ -35,6 +35,8 @@ LABELS = {
     "docks.queue": "dock queue (trucks, every dock group)",
     "trucks.in_park": "trucks in the park",
     "trucks.gate_to_dock_min": "gate-to-dock time (min)",
+    "meters.power_kw": "power (kW, every metered building)",
+    "meters.water_m3h": "water (m³/h, every metered building)",
 }
 
 
@@ -42,7 +44,8 @@ def verdict_lines(result: Backtest) -> list[str]:
     """One line per metric, then the overall verdict."""
     lines, wins = [], 0
     low, high = COVERAGE_OK
-    for name, m in result.scores().items():
+    scores = result.scores()
+    for name, m in scores.items():
         if not m.n:
             lines.append(f"{name}: no outcome to score")
             continue
@@ -56,9 +59,22 @@ def verdict_lines(result: Backtest) -> list[str]:
         )
     lines.append(
         f"verdict: at {result.hours:g} h the nowcast beats persistence and the cold start on "
-        f"{wins} of {len(METRICS)} metrics over {len(result.origins)} origins"
+        f"{wins} of {len(scores)} metrics over {len(result.origins)} origins"
     )
     return lines
+
+
+def following_lines(result: Backtest) -> list[str]:
+    """What following found: one line per change (or why there is none)."""
+    if not result.follow:
+        return ["following off: every origin's nowcast ran on the park's own rates and levels"]
+    if not result.changes:
+        return ["following on: no change found in arrival rates or meter levels"]
+    return [
+        f"{c['name']}: changed {c['size_pct']:+.1f}% from {c['time']} "
+        f"(first seen at the origin {c['first_seen']})"
+        for c in result.changes
+    ]
 
 
 def outcome_rows(outcomes: list[Outcome]) -> list[dict[str, object]]:
@@ -125,10 +141,13 @@ def _report(result: Backtest, source: str, verdict: list[str]) -> tuple[str, str
     )
     rows = _table(result.scores())
     md = [md_heading(1, title), "", md_text(intro), ""] + ([md_text(note), ""] if note else [])
+    followed = following_lines(result)
     md += [*md_table(rows[0], rows[1:]), "", *md_list(verdict), ""]
+    md += [md_heading(2, "Following"), "", *md_list(followed), ""]
     body = [html_paragraphs([intro, note] if note else [intro])]
     body += [html_table(rows[0], rows[1:]), html_list(verdict)]
-    body += [_chart(result, metric) for metric in METRICS]
+    body += [html_heading(2, "Following"), html_list(followed)]
+    body += [_chart(result, metric) for metric in result.scores()]
     return "\n".join(md), page_html(title, "".join(body))
 
 

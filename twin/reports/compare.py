@@ -19,11 +19,13 @@ from twin.experiment.comparison import VERDICT_KPIS, Comparison, Row
 from twin.experiment.results import describe_choices
 from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
+from twin.language import Language, say, unit_text
 from twin.model.intervals import Clock
 from twin.model.schema import Park, Scenario
 from twin.reports.charts import svg_chart, svg_intervals
 from twin.reports.page import (
     Markup,
+    html_heading,
     html_list,
     html_paragraphs,
     html_table,
@@ -51,7 +53,7 @@ def hourly_profile(trace: Trace, values: np.ndarray) -> np.ndarray:
         return np.where(time > 0, total / np.where(time > 0, time, 1.0), np.nan)
 
 
-def profile_charts(traces: dict[str, Trace | None]) -> str:
+def profile_charts(traces: dict[str, Trace | None], lang: Language = "en") -> str:
     """Hour-of-day profiles of dock queues and power drawn, one line per case."""
     hours = np.arange(24, dtype=float)
     queues: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -65,12 +67,13 @@ def profile_charts(traces: dict[str, Trace | None]) -> str:
         power[name] = (hours, hourly_profile(trace, served))
     if not queues:
         return ""
+    hour = say("chart.hour", lang)
     return (
-        "<h2>Hourly profiles (replication 0, averaged by hour of day)</h2>"
-        "<h3>Trucks waiting at docks, all groups</h3>"
-        + svg_chart(queues, "hour of day", "trucks waiting")
-        + "<h3>Power drawn (served), park</h3>"
-        + svg_chart(power, "hour of day", "MW")
+        html_heading(2, say("compare.profiles", lang))
+        + html_heading(3, say("compare.profile_queues", lang))
+        + svg_chart(queues, hour, say("chart.trucks_waiting", lang))
+        + html_heading(3, say("compare.profile_power", lang))
+        + svg_chart(power, hour, "MW")
     )
 
 
@@ -96,53 +99,90 @@ def comparison_csv_rows(comparison: Comparison) -> list[dict[str, object]]:
     ]
 
 
-SIGNIFICANCE = (
-    "Bold: significant. Change: mean of the paired differences [95% interval] (relative to "
-    "the baseline mean)."
-)
-
-
 def comparison_report(comparison: Comparison) -> tuple[str, str]:
-    """The human report of a comparison, as Markdown and as a self-contained HTML page."""
+    """The human report of a comparison, as Markdown and as a self-contained HTML page.
+
+    It is written in the comparison's language, assets by name, and opens with the summary a
+    manager reads first (:mod:`twin.experiment.summary`).
+    """
     doc = comparison.to_dict()
     s = comparison.settings
-    title = f"{comparison.baseline.park}: baseline against {', '.join(comparison.labels)}"
+    lang = comparison.lang
+    baseline = say("word.baseline", lang)
+    title = say("compare.title", lang, park=comparison.baseline.park,
+                scenarios=", ".join(comparison.labels))  # fmt: skip
     intro = [
-        f"{comparison.replications} paired replication(s) per case with common random numbers, "
-        f"seed {s.seed}, {s.days:g} days after {s.warmup_days:.3g} warm-up day(s). A change is "
-        "significant when the 95% interval of the paired differences excludes 0.",
+        say("compare.intro", lang, n=comparison.replications, seed=s.seed, days=f"{s.days:g}",
+            warmup=f"{s.warmup_days:.3g}"),
         *describe_choices(doc),
-    ]
+        *few_replications(comparison.replications, lang),
+    ]  # fmt: skip
+    summary = doc["summary"]["text"]
     verdicts = comparison.verdicts()
     changed, unchanged, hidden = comparison.shown_kpis()
     by_key = {(r.kpi, r.scenario): r for r in comparison.rows()}
-    md = [md_heading(1, title), "", *map(md_text, intro), "", "## Verdict", "", *md_list(verdicts)]
-    md += ["", "## Changes", "", SIGNIFICANCE, ""]
+    significance = say("compare.significance", lang)
+    md = [md_heading(1, title), "", md_heading(2, say("compare.summary", lang)), ""]
+    md += [_md_summary_line(line) for line in summary[:-1]]
+    md += ["", md_text(summary[-1]), "", *map(md_text, intro), ""]
+    md += [md_heading(2, say("compare.verdict", lang)), "", *md_list(verdicts), ""]
+    md += [md_heading(2, say("compare.changes", lang)), "", md_text(significance), ""]
     head, cells = _change_table(comparison, changed + unchanged, by_key, markdown=True)
     md += md_table(head, cells)
     if hidden:
-        md += ["", f"{hidden} more KPIs (each dock group, production) in comparison.csv."]
+        md += ["", md_text(say("compare.hidden", lang, n=hidden))]
     head, cells = _change_table(comparison, changed + unchanged, by_key, markdown=False)
     body = (
-        html_paragraphs(intro)
-        + "<h2>Verdict</h2>"
+        html_heading(2, say("compare.summary", lang))
+        + _summary_html(summary[:-1])
+        + f"<p style='color:#555'>{html_text(summary[-1])}</p>"
+        + html_paragraphs(intro)
+        + html_heading(2, say("compare.verdict", lang))
         + html_list(verdicts)
-        + f"<h2>Changes</h2><p>{SIGNIFICANCE}</p>"
+        + html_heading(2, say("compare.changes", lang))
+        + html_paragraphs([significance])
         + html_table(head, cells, numeric=range(2, len(head)))
-        + _interval_charts(comparison.labels, changed, by_key)
-        + profile_charts(_traces(comparison))
-        + _every_kpi_html(comparison.rows())
+        + _interval_charts(comparison, changed, by_key)
+        + profile_charts(_traces(comparison, baseline), lang)
+        + _every_kpi_html(comparison)
     )
-    return "\n".join(md) + "\n", page_html(title, body)
+    return "\n".join(md) + "\n", page_html(title, body, lang)
 
 
-def _change_cell(row: Row | None, bold: Callable[[str], str] | None = None) -> str:
+def few_replications(replications: int, lang: Language) -> list[str]:
+    """A note that the intervals are wide because of few replications (2 or 3), else none."""
+    return [say("note.few_replications", lang, n=replications)] if 2 <= replications <= 3 else []
+
+
+def _md_summary_line(line: str) -> str:
+    """A summary line as a Markdown list item; a scenario's details nested under its verdict."""
+    indent = "  " if line.startswith("  ") else ""
+    return f"{indent}- {md_text(line.strip())}"
+
+
+def _summary_html(lines: Sequence[str]) -> str:
+    """The summary: a scenario's verdict, then its indented details as a list."""
+    parts: list[str] = []
+    items: list[str] = []
+    for line in lines:
+        if line.startswith("  "):
+            items.append(line.strip())
+            continue
+        if items:
+            parts.append(html_list(items))
+            items = []
+        parts.append(f"<p><b>{html_text(line)}</b></p>")
+    if items:
+        parts.append(html_list(items))
+    return "".join(parts)
+
+
+def _change_cell(row: Row | None, lang: Language, bold: Callable[[str], str] | None = None) -> str:
     """A scenario's change of one KPI for a table, through `bold` when significant."""
     if row is None or math.isnan(row.delta):
         return "-"
-    text = (
-        f"{row.change()} ({fmt(row.delta_pct)}%)" if not math.isnan(row.delta_pct) else row.change()
-    )
+    change = row.change(lang=lang)
+    text = f"{change} ({fmt(row.delta_pct)}%)" if not math.isnan(row.delta_pct) else change
     return Markup(bold(text)) if bold is not None and row.significant else text
 
 
@@ -157,15 +197,17 @@ def _change_table(
     The scenarios' column headings say when pairs are missing; a significant change is bold.
     """
     labels = comparison.labels
-    head = ["KPI", "unit", "baseline", *(comparison.column(label) for label in labels)]
+    lang = comparison.lang
+    words = [say(k, lang) for k in ("word.kpi", "word.unit", "word.baseline")]
+    head = [*words, *(comparison.column(label) for label in labels)]
     bold = _md_bold if markdown else _html_bold
     cells = []
     for kpi in kpis:
         base = by_key.get((kpi, labels[0]))
-        changes = [_change_cell(by_key.get((kpi, label)), bold) for label in labels]
-        cells.append(
-            [kpi, base.unit if base else "", fmt(base.baseline_mean if base else None), *changes]
-        )
+        changes = [_change_cell(by_key.get((kpi, label)), lang, bold) for label in labels]
+        unit = unit_text(base.unit, lang) if base else ""
+        base_mean = fmt(base.baseline_mean if base else None)
+        cells.append([comparison.label(kpi), unit, base_mean, *changes])
     return head, cells
 
 
@@ -178,48 +220,56 @@ def _html_bold(text: str) -> str:
 
 
 def _interval_charts(
-    labels: Sequence[str], changed: Sequence[str], by_key: dict[tuple[str, str], Row]
+    comparison: Comparison, changed: Sequence[str], by_key: dict[tuple[str, str], Row]
 ) -> str:
     """The 95% intervals of every case, side by side, for the KPIs that changed (16 at most)."""
+    labels = comparison.labels
+    baseline = say("word.baseline", comparison.lang)
     chart_kpis = [k for k, _ in VERDICT_KPIS if k in changed] + [
         k for k in changed if k not in dict(VERDICT_KPIS)
     ]
     charts = []
     for kpi in chart_kpis[:16]:
         entries = []
-        for label in ["baseline", *labels]:
-            row = by_key.get((kpi, labels[0] if label == "baseline" else label))
-            if row is None:
-                continue
-            if label == "baseline":
-                entries.append((label, row.baseline_mean, *row.baseline_ci95))
-            else:
+        first = by_key.get((kpi, labels[0]))
+        if first is not None:
+            entries.append((baseline, first.baseline_mean, *first.baseline_ci95))
+        for label in labels:
+            row = by_key.get((kpi, label))
+            if row is not None:
                 entries.append((label, row.mean, *row.ci95))
-        unit = by_key[(kpi, labels[0])].unit if (kpi, labels[0]) in by_key else ""
-        charts.append(svg_intervals(kpi, unit, entries))
+        unit = unit_text(first.unit, comparison.lang) if first is not None else ""
+        charts.append(svg_intervals(comparison.label(kpi), unit, entries))
     if not charts:
         return ""
-    return "<h2>95% intervals, side by side</h2><div>" + "".join(charts) + "</div>"
+    return (
+        html_heading(2, say("compare.intervals", comparison.lang)) + f"<div>{''.join(charts)}</div>"
+    )
 
 
-def _traces(comparison: Comparison) -> dict[str, Trace | None]:
-    """The kept trace of each case, by label."""
-    traces = {"baseline": comparison.baseline.trace}
+def _traces(comparison: Comparison, baseline: str) -> dict[str, Trace | None]:
+    """The kept trace of each case, by label (the baseline's under `baseline`)."""
+    traces = {baseline: comparison.baseline.trace}
     pairs = zip(comparison.labels, comparison.scenarios, strict=True)
     traces.update({label: e.trace for label, e in pairs})
     return traces
 
 
-def _every_kpi_html(rows: Sequence[Row]) -> str:
+def _every_kpi_html(comparison: Comparison) -> str:
     """Every row of the comparison, folded."""
-    head = ["scenario", "KPI", "unit", "baseline", "scenario", "change"]
+    lang = comparison.lang
+    rows = comparison.rows()
+    head = [say(k, lang) for k in ("word.scenario", "word.kpi", "word.unit", "word.baseline",
+                                   "word.scenario", "word.change")]  # fmt: skip
     cells = [
-        [r.scenario, r.kpi, r.unit, fmt(r.baseline_mean), fmt(r.mean), _change_cell(r)]
+        [r.scenario, comparison.label(r.kpi), unit_text(r.unit, lang), fmt(r.baseline_mean),
+         fmt(r.mean), _change_cell(r, lang)]
         for r in rows
-    ]
+    ]  # fmt: skip
     marked = {i for i, r in enumerate(rows) if r.significant}
     table = html_table(head, cells, numeric={3, 4, 5}, marked=marked)
-    return f"<h2>Every KPI</h2><details><summary>show</summary>{table}</details>"
+    title = html_heading(2, say("compare.every_kpi", lang))
+    return f"{title}<details><summary>{say('word.show', lang)}</summary>{table}</details>"
 
 
 def write_comparison(

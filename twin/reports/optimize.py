@@ -10,6 +10,7 @@ objective's 95% intervals.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ import yaml
 from twin.experiment.optimize import Candidate, Optimum, optimum_dict
 from twin.experiment.pareto import ParetoSet, pareto_dict
 from twin.io.output import atomic_write_text
+from twin.language import TEXT, Language, say
+from twin.model.labels import kpi_label
 from twin.model.problem import DecisionProblem
 from twin.model.schema import Scenario
 from twin.reports.charts import svg_intervals
@@ -70,77 +73,100 @@ def best_scenario(opt: Optimum, base_scenario: Scenario | None) -> dict[str, Any
     return candidate_scenario(opt.problem, opt.candidates[chosen], base_scenario, name)
 
 
-def _answer(doc: dict[str, Any], opt: Optimum) -> list[str]:
-    best = doc["best"]
-    values = ", ".join(f"{k} = {v}" for k, v in best["values"].items())
-    target = opt.problem.single.target
-    o = best["objective"]
-    crn = doc["certificate"]["common_random_numbers"]
-    streams = "common random numbers" if crn else "independent streams"
-    if opt.best is None:
-        head = f"No candidate meets the constraints. The closest: {values}."
-    elif not opt.outcome.complete:
-        head = f"Not decided; the best mean so far: {values}."
-    else:
-        head = f"Best: {values}."
-    return [
-        head,
-        f"{target}: {fmt(o['mean'])} [95% interval {fmt(o['ci95'][0])}, {fmt(o['ci95'][1])}].",
-        doc["certificate"]["guarantee"],
-        f"{doc['certificate']['total_replications']} replications in all ({streams}).",
-    ]
+STANDINGS = (
+    (re.compile(r"infeasible: constraint (.+)"), "optimize.reason.infeasible"),
+    (re.compile(r"eliminated by candidate (.+)"), "optimize.reason.eliminated"),
+    (re.compile(r"constraint (.+)"), "optimize.reason.constraint"),
+    (re.compile(r"by candidate (\d+) \(clearly\)"), "optimize.reason.clearly"),
+    (re.compile(r"by candidate (-?\d+) \(by means only\)"), "optimize.reason.by_means"),
+)
+"""The standings of optimum.json with a number in them, and their keys."""
 
 
-def _rows(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+def standing_text(reason: str, lang: Language) -> str:
+    """A candidate's standing (optimum.json's ``reason`` or decision) in `lang`."""
+    fixed = {
+        "selected": "optimize.reason.selected",
+        "feasible": "optimize.reason.feasible",
+        "best mean among those left": "optimize.reason.best_mean",
+        "still in contention when the procedure stopped": "optimize.reason.open",
+        "no candidate is better on every objective": "optimize.reason.front",
+    }
+    if reason in fixed:
+        return say(fixed[reason], lang)
+    for pattern, key in STANDINGS:
+        match = pattern.fullmatch(reason)
+        if match:
+            return say(key, lang, which=match[1])
+    return reason
+
+
+def status_text(status: str, lang: Language) -> str:
+    """A candidate's status in `lang`."""
+    key = f"optimize.status.{status}"
+    return say(key, lang) if key in TEXT else status
+
+
+def _rows(doc: dict[str, Any], lang: Language) -> tuple[list[str], list[list[str]]]:
     keys = list(doc["candidates"][0]["values"]) if doc["candidates"] else []
     kpis = [c["kpi"] for c in doc["candidates"][0]["constraints"]] if doc["candidates"] else []
-    header = ["#", *keys, "objective [95%]", *kpis, "replications", "status", "reason"]
+    columns = ("objective_column", "replications_column", "status_column", "reason_column")
+    objective, replications, status, reason = (say(f"optimize.{c}", lang) for c in columns)
+    constraints = [kpi_label(k, lang, {}) for k in kpis]
+    header = ["#", *keys, objective, *constraints, replications, status, reason]
     rows = []
     for n, c in enumerate(doc["candidates"], start=1):
         o = c["objective"]
         cells = [str(n), *(str(c["values"][k]) for k in keys)]
         cells.append(f"{fmt(o['mean'])} [{fmt(o['ci95'][0])}, {fmt(o['ci95'][1])}]")
-        cells += [f"{fmt(r['mean'])} ({_verdict(r['feasible'])})" for r in c["constraints"]]
-        cells += [str(c["replications"]), c["status"], c["reason"]]
+        cells += [f"{fmt(r['mean'])} ({_verdict(r['feasible'], lang)})" for r in c["constraints"]]
+        cells += [str(c["replications"]), status_text(c["status"], lang),
+                  standing_text(c["reason"], lang)]  # fmt: skip
         rows.append(cells)
     return header, rows
 
 
-def _verdict(state: bool | None) -> str:
-    return {True: "meets", False: "fails", None: "undecided"}[state]
+def _verdict(state: bool | None, lang: Language) -> str:
+    key = {True: "optimize.meets", False: "optimize.fails", None: "optimize.open"}[state]
+    return say(key, lang)
 
 
 def optimize_report(opt: Optimum) -> tuple[str, str]:
-    """The human report, as Markdown and as a self-contained HTML page."""
+    """The human report, as Markdown and as a self-contained HTML page, in `opt.lang`."""
+    lang = opt.lang
     doc = optimum_dict(opt)
-    title = f"{opt.problem.problem.name}: optimize"
-    answer = _answer(doc, opt)
-    header, rows = _rows(doc)
+    title = say("optimize.title", lang, name=opt.problem.problem.name)
+    answer = doc["summary"]["text"]
+    header, rows = _rows(doc, lang)
     decisions = [
-        f"after {e['after_replications']} replications: candidate {e['candidate']} {e['what']}"
+        say("optimize.decision", lang, n=e["after_replications"], candidate=e["candidate"],
+            what=standing_text(e["what"], lang))
         for e in doc["eliminations"]
-    ]
-    procedure = [doc["certificate"]["procedure"], *doc["notes"]]
-    md = [md_heading(1, title), "", *(md_text(a) for a in answer), "", md_heading(2, "Candidates")]
-    md += ["", *md_table(header, rows), "", md_heading(2, "Decisions, in order"), ""]
-    md += [*md_list(decisions), "", md_heading(2, "Procedure"), ""]
+    ]  # fmt: skip
+    procedure = [say("optimize.procedure_text", lang), *doc["notes"]]
+    headings = [say(f"optimize.{k}", lang) for k in ("candidates", "decisions", "procedure")]
+    md = [md_heading(1, title), "", md_heading(2, say("compare.summary", lang)), ""]
+    md += [*(md_text(a) for a in answer), "", md_heading(2, headings[0])]
+    md += ["", *md_table(header, rows), "", md_heading(2, headings[1]), ""]
+    md += [*md_list(decisions), "", md_heading(2, headings[2]), ""]
     md += [md_text(p) for p in procedure]
     entries = [
         (f"#{n}", c["objective"]["mean"], *c["objective"]["ci95"])
         for n, c in enumerate(doc["candidates"], start=1)
     ]
-    numeric = {header.index("objective [95%]"), header.index("replications")}
+    numeric = {header.index(say("optimize.objective_column", lang)), len(header) - 3}
     body = (
-        html_paragraphs(answer)
-        + svg_intervals(opt.problem.single.target, "", entries)
-        + html_heading(2, "Candidates")
+        html_heading(2, say("compare.summary", lang))
+        + html_paragraphs(answer)
+        + svg_intervals(kpi_label(opt.problem.single.target, lang, {}), "", entries)
+        + html_heading(2, headings[0])
         + html_table(header, rows, numeric=numeric)
-        + html_heading(2, "Decisions, in order")
+        + html_heading(2, headings[1])
         + html_list(decisions)
-        + html_heading(2, "Procedure")
+        + html_heading(2, headings[2])
         + html_paragraphs(procedure)
     )
-    return "\n".join(md) + "\n", page_html(title, body)
+    return "\n".join(md) + "\n", page_html(title, body, lang)
 
 
 def write_decision(
@@ -169,28 +195,26 @@ def write_optimum(out: Path, opt: Optimum, base_scenario: Scenario | None) -> li
 
 
 def pareto_report(result: ParetoSet) -> tuple[str, str]:
-    """The report of a Pareto set, as Markdown and as a self-contained HTML page."""
+    """The report of a Pareto set, as Markdown and as a self-contained HTML page, in its
+    language."""
+    lang = result.lang
     doc = pareto_dict(result)
-    title = f"{result.problem.problem.name}: Pareto set"
+    title = say("pareto.title", lang, name=result.problem.problem.name)
     keys = list(doc["candidates"][0]["values"]) if doc["candidates"] else []
     goals = [g["target"] for g in doc["objectives"]]
-    header = ["#", *keys, *(f"{g} [95%]" for g in goals), "status", "reason"]
+    columns = (say("optimize.status_column", lang), say("optimize.reason_column", lang))
+    header = ["#", *keys, *(f"{kpi_label(g, lang, {})} [95%]" for g in goals), *columns]
     rows = []
     for n, c in enumerate(doc["candidates"], start=1):
         cells = [str(n), *(str(c["values"][k]) for k in keys)]
         cells += [f"{fmt(o['mean'])} {interval_text(*o['ci95'])}" for o in c["objectives"]]
-        rows.append([*cells, c["status"], c["reason"]])
-    intro = [
-        f"{len(doc['pareto'])} of {len(doc['candidates'])} candidates are on the Pareto front "
-        f"of {', '.join(goals)}.",
-        doc["certificate"]["guarantee"],
-        *doc["notes"],
-    ]
+        rows.append([*cells, status_text(c["status"], lang), standing_text(c["reason"], lang)])
+    intro = [*doc["summary"]["text"], *doc["notes"]]
+    procedure = doc["certificate"]["procedure"]
     md = [md_heading(1, title), "", *(md_text(line) for line in intro), ""]
-    md += [*md_table(header, rows), "", md_text(doc["certificate"]["procedure"])]
-    body = html_paragraphs(intro) + html_table(header, rows)
-    body += html_paragraphs([doc["certificate"]["procedure"]])
-    return "\n".join(md) + "\n", page_html(title, body)
+    md += [*md_table(header, rows), "", md_text(procedure)]
+    body = html_paragraphs(intro) + html_table(header, rows) + html_paragraphs([procedure])
+    return "\n".join(md) + "\n", page_html(title, body, lang)
 
 
 def write_pareto(out: Path, result: ParetoSet, base_scenario: Scenario | None) -> list[Path]:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import html
 from collections.abc import Collection, Iterable, Sequence
 
+from twin.language import Language, say
+
 _MD_SPECIAL = str.maketrans({"\\": "\\\\", "|": "\\|", "<": "\\<", "&": "\\&"})
 
 
@@ -101,15 +103,15 @@ def html_heading(level: int, text: object) -> str:
     return f"<h{level}>{html_text(text)}</h{level}>"
 
 
-def page_html(title: str, body: str) -> str:
-    """A self-contained HTML page (inline CSS, no external resources)."""
+def page_html(title: str, body: str, lang: Language = "en") -> str:
+    """A self-contained HTML page (inline CSS, no external resources) in language `lang`."""
     return (
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+        f"<!DOCTYPE html><html lang={lang}><head><meta charset=utf-8>"
         f"<title>{html.escape(title)}</title><style>"
         "body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}"
         "table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:3px 8px;"
         "text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}"
         ".sig{font-weight:bold}</style></head><body>"
         f"<h1>{html.escape(title)}</h1>{body}"
-        "<p style='color:#888'>Made by parktwin.</p></body></html>"
+        f"<p style='color:#888'>{say('page.footer', lang)}</p></body></html>"
     )

@@ -7,6 +7,7 @@ self-contained page: charts are inline SVG, there are no external URLs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +15,12 @@ import numpy as np
 from twin.experiment.results import Experiment, describe_choices
 from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
+from twin.language import Language, say, unit_text
+from twin.model.labels import asset_names, kpi_label
 from twin.model.schema import Park, Scenario
 from twin.reports.charts import svg_chart
 from twin.reports.page import (
+    html_heading,
     html_paragraphs,
     html_table,
     md_heading,
@@ -39,7 +43,11 @@ def kpi_rows(experiment: Experiment) -> list[dict[str, object]]:
 
 
 def write_run(
-    out: Path, experiment: Experiment, park: Park, scenario: Scenario | None = None
+    out: Path,
+    experiment: Experiment,
+    park: Park,
+    scenario: Scenario | None = None,
+    lang: Language = "en",
 ) -> list[Path]:
     """Write every result file of `parktwin run --out DIR`; return their paths."""
     written = [
@@ -56,41 +64,47 @@ def write_run(
         )
     if experiment.trace is not None:
         written.append(experiment.trace.save(out / "trace.npz"))
-    markdown, page = run_report(experiment)
+    markdown, page = run_report(experiment, lang, asset_names(park))
     written.append(atomic_write_text(out / "report.md", markdown))
     written.append(atomic_write_text(out / "report.html", page))
     return written
 
 
-def run_report(experiment: Experiment) -> tuple[str, str]:
-    """The human report of a run, as Markdown and as a self-contained HTML page."""
+def run_report(
+    experiment: Experiment, lang: Language = "en", names: Mapping[str, str] | None = None
+) -> tuple[str, str]:
+    """The human report of a run, as Markdown and as a self-contained HTML page, in `lang`."""
+    names = names or {}
     title = f"{experiment.park}" + (f" — {experiment.scenario}" if experiment.scenario else "")
     s = experiment.settings
-    intro = (
-        f"{experiment.replications} replication(s), seed {s.seed}, {s.days:g} days after "
-        f"{s.warmup_days:g} warm-up day(s). Intervals are Student-t 95% intervals of the mean."
-    )
+    intro = say("run.intro", lang, n=experiment.replications, seed=s.seed, days=f"{s.days:g}",
+                warmup=f"{s.warmup_days:g}")  # fmt: skip
     choices = describe_choices(experiment.to_dict())
     if choices:
         intro += " " + " ".join(line if line.endswith(".") else line + "." for line in choices)
-    head = ["KPI", "unit", "mean", "95% interval"]
+    if 2 <= experiment.replications <= 3:
+        intro += " " + say("note.few_replications", lang, n=experiment.replications)
+    words = ("word.kpi", "word.unit", "word.mean", "word.interval")
+    head = [say(k, lang) for k in words]
     cells = [
-        [r["kpi"], r["unit"], fmt(r["mean"]), interval_text(r["ci95_low"], r["ci95_high"])]
+        [kpi_label(str(r["kpi"]), lang, names), unit_text(str(r["unit"]), lang), fmt(r["mean"]),
+         interval_text(r["ci95_low"], r["ci95_high"])]
         for r in kpi_rows(experiment)
-    ]
+    ]  # fmt: skip
     lines = [md_heading(1, title), "", md_text(intro), "", *md_table(head, cells)]
-    charts = trace_charts(experiment.trace) if experiment.trace is not None else ""
+    charts = trace_charts(experiment.trace, lang) if experiment.trace is not None else ""
     page = page_html(
         title,
         html_paragraphs([intro])
         + charts
-        + "<h2>KPIs</h2>"
+        + html_heading(2, say("run.kpis", lang))
         + html_table(head, cells, numeric={2, 3}),
+        lang,
     )
     return "\n".join(lines) + "\n", page
 
 
-def trace_charts(trace: Trace) -> str:
+def trace_charts(trace: Trace, lang: Language = "en") -> str:
     """Charts of replication 0: park power and dock queues over the horizon."""
     mask = trace.edges[:-1] >= 0
     days = trace.edges[:-1][mask] / 1440.0
@@ -98,13 +112,18 @@ def trace_charts(trace: Trace) -> str:
     served = trace.series["building_power_served_kw"][mask].sum(axis=1) / 1000.0
     queues = trace.series["dock_queue_mean"][mask]
     busiest: list[int] = np.argsort(-queues.mean(axis=0))[:5].tolist() if queues.size else []
+    day = say("chart.day", lang)
+    power_lines = {
+        say("chart.demand", lang): (days, power),
+        say("chart.served", lang): (days, served),
+    }
     return (
-        "<h2>Power (replication 0)</h2>"
-        + svg_chart({"demand": (days, power), "served": (days, served)}, "day", "MW")
-        + "<h2>Dock queues (replication 0, busiest groups)</h2>"
+        html_heading(2, say("run.power", lang))
+        + svg_chart(power_lines, day, "MW")
+        + html_heading(2, say("run.queues", lang))
         + svg_chart(
             {trace.names["dock_groups"][j]: (days, queues[:, j]) for j in busiest},
-            "day",
-            "trucks waiting",
+            day,
+            say("chart.trucks_waiting", lang),
         )
     )

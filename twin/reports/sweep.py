@@ -19,18 +19,22 @@ from twin.experiment.results import Experiment, describe_choices
 from twin.experiment.sweeps import Sweep, labels_of
 from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
+from twin.language import say, unit_text
+from twin.model.labels import kpi_label
 from twin.model.schema import Park
 from twin.reports.charts import svg_chart
 from twin.reports.page import (
     html_heading,
+    html_list,
     html_paragraphs,
     html_table,
     md_heading,
+    md_list,
     md_table,
     md_text,
     page_html,
 )
-from twin.sim.kpi import kpi_range
+from twin.sim.kpi import kpi_range, unit_of
 from twin.stats import summarize
 from twin.text import csv_text, fmt, interval_text
 
@@ -78,10 +82,10 @@ def sweep_charts(sweep: Sweep) -> str:
         if len(sweep.varies) == 1:
             stats = [_interval(e, kpi) for e in sweep.experiments]
             x = np.array([xs[p[0]] for p in sweep.points])
-            lines["mean"] = (x, np.array([s[0] for s in stats]))
+            lines[say("word.mean", sweep.lang)] = (x, np.array([s[0] for s in stats]))
             if sweep.replications > 1:
-                lines["95% low"] = (x, np.array([s[1] for s in stats]))
-                lines["95% high"] = (x, np.array([s[2] for s in stats]))
+                lines[say("sweep.low", sweep.lang)] = (x, np.array([s[1] for s in stats]))
+                lines[say("sweep.high", sweep.lang)] = (x, np.array([s[2] for s in stats]))
         else:
             for value in sweep.varies[1].values:
                 chosen = [
@@ -93,48 +97,73 @@ def sweep_charts(sweep: Sweep) -> str:
                     np.array([xs[p[0]] for p, _ in chosen]),
                     np.array([_interval(e, kpi)[0] for _, e in chosen]),
                 )
-        unit = sweep.experiments[0].to_dict()["kpis"].get(kpi, {}).get("unit", "")
-        parts.append(html_heading(3, kpi) + svg_chart(lines, xlabel, unit))
+        unit = unit_text(unit_of(kpi), sweep.lang)
+        label = kpi_label(kpi, sweep.lang, sweep.names)
+        parts.append(html_heading(3, label) + svg_chart(lines, xlabel, unit))
     return "".join(parts)
 
 
 def sweep_report(sweep: Sweep) -> tuple[str, str]:
-    """The human report of a sweep, as Markdown and as a self-contained HTML page."""
+    """The human report of a sweep, as Markdown and as a self-contained HTML page.
+
+    It opens with the summary (the target's answer, each KPI's range) in the sweep's language.
+    """
     doc = sweep.to_dict()
     s = sweep.settings
-    names = labels_of(sweep.varies)
-    what = " and ".join(f"{v.path}" for v in sweep.varies)
+    lang = sweep.lang
+    what = say("word.and", lang).join(f"{v.path}" for v in sweep.varies)
     title = f"{sweep.park}" + (f" — {sweep.scenario}" if sweep.scenario else "") + f": {what}"
     intro = [
-        f"{sweep.replications} replication(s) per point with common random numbers, seed "
-        f"{s.seed}, {s.days:g} days after {s.warmup_days:.3g} warm-up day(s); "
-        "mean [95% interval].",
+        say("sweep.intro", lang, n=sweep.replications, seed=s.seed, days=f"{s.days:g}",
+            warmup=f"{s.warmup_days:.3g}"),
         *describe_choices(doc),
-    ]
-    header = [*names, *sweep.kpis]
+        *([say("note.few_replications", lang, n=sweep.replications)]
+          if 2 <= sweep.replications <= 3 else []),
+    ]  # fmt: skip
+    header, table, marked = _table(sweep, doc)
+    summary = doc["summary"]["text"]
+    md = [md_heading(1, title), "", md_heading(2, say("compare.summary", lang)), ""]
+    md += [*md_list(summary), "", *map(md_text, intro), "", *md_table(header, table)]
+    markdown = "\n".join(md) + "\n"
+    body = (
+        html_heading(2, say("compare.summary", lang))
+        + html_list(summary)
+        + html_paragraphs(intro)
+        + html_heading(2, say("sweep.charts", lang))
+        + sweep_charts(sweep)
+        + html_heading(2, say("sweep.table", lang))
+        + html_table(header, table, numeric=range(len(header)), marked=marked)
+    )
+    return markdown, page_html(title, body, lang)
+
+
+def _table(sweep: Sweep, doc: dict[str, Any]) -> tuple[list[str], list[list[str]], set[int]]:
+    """The table's heading, its rows, and the row of the smallest setting meeting the target."""
+    lang = sweep.lang
+    names = labels_of(sweep.varies)
+    target = doc.get("target")
+    header = [*names, *(kpi_label(k, lang, sweep.names, unit_of(k)) for k in sweep.kpis)]
+    if target is not None:
+        header.append(say("sweep.target_column", lang, target=target["target"]))
     table = []
     for k, (point, experiment) in enumerate(zip(sweep.points, sweep.experiments, strict=True)):
         cells = [str(v) for v in point]
         missing = len(sweep.missing(k))
         if missing:
             done = sweep.replications - missing
-            cells[-1] += f" (incomplete: {done} of {sweep.replications} replications)"
+            cells[-1] += say("sweep.incomplete", lang, done=done, total=sweep.replications)
         for kpi in sweep.kpis:
             mean, lo, hi = _interval(experiment, kpi)
             cells.append(
                 f"{fmt(mean)} {interval_text(lo, hi)}" if sweep.replications > 1 else fmt(mean)
             )
+        if target is not None:
+            row = target["points"][k]
+            key = "sweep.yes" if row["meets"] else "sweep.no"
+            cells.append(say(key, lang, bound=fmt(row["bound"])))
         table.append(cells)
-    md = [md_heading(1, title), "", *map(md_text, intro), "", *md_table(header, table)]
-    markdown = "\n".join(md) + "\n"
-    body = (
-        html_paragraphs(intro)
-        + "<h2>Charts</h2>"
-        + sweep_charts(sweep)
-        + "<h2>Table</h2>"
-        + html_table(header, table, numeric=range(len(header)))
-    )
-    return markdown, page_html(title, body)
+    smallest = target["smallest"] if target is not None else None
+    return header, table, {smallest} if smallest is not None else set()
 
 
 def write_sweep(out: Path, sweep: Sweep, park: Park) -> list[Path]:

@@ -20,17 +20,17 @@ const App = {
 
 function renderTiles(tiles, status) {
   const box = document.getElementById("kpi-tiles");
-  box.replaceChildren(...tiles.map((t) => {
-    const [name, unit] = VI.tiles[t.kpi] || [t.kpi, ""];
-    const extra = t.kpi === "power.busiest_substation_pct" && status.totals["power.busiest_substation"]
+  box.replaceChildren(...tiles.map((tile) => {
+    const [name, unit] = L.tiles[tile.kpi] || [tile.kpi, ""];
+    const extra = tile.kpi === "power.busiest_substation_pct" && status.totals["power.busiest_substation"]
       ? " · " + status.totals["power.busiest_substation"] : "";
     const div = document.createElement("div");
     div.className = "tile";
-    div.dataset.kpi = t.kpi;
-    const trend = t.change_1h === null ? "" : t.change_1h > 0.05 ? " up" : t.change_1h < -0.05 ? " down" : "";
-    div.innerHTML = `<div class="name" title="${escapeHtml(t.kpi)}">${escapeHtml(name + extra)}</div>` +
-      `<div class="value">${fmt(t.value)}<span class="unit">${unit}</span></div>` +
-      `<div class="delta${trend}">${t.change_1h === null ? "chưa đủ 1 giờ dữ liệu" : signed(t.change_1h) + " trong 1 giờ qua"}</div>`;
+    div.dataset.kpi = tile.kpi;
+    const trend = tile.change_1h === null ? "" : tile.change_1h > 0.05 ? " up" : tile.change_1h < -0.05 ? " down" : "";
+    div.innerHTML = `<div class="name" title="${escapeHtml(tile.kpi)}">${escapeHtml(name + extra)}</div>` +
+      `<div class="value">${fmt(tile.value)}<span class="unit">${unit}</span></div>` +
+      `<div class="delta${trend}">${tile.change_1h === null ? t("no_hour") : t("in_last_hour", { change: signed(tile.change_1h) })}</div>`;
     return div;
   }));
 }
@@ -40,12 +40,12 @@ function renderHeader(state) {
   document.getElementById("clock-date").textContent = dateText(state.time);
   const m = state.messages || {};
   document.getElementById("messages").textContent =
-    `Tin nhắn: ${fmt(m.stored, 0)} đã lưu · ${fmt(m.rejected, 0)} bị loại · ${fmt(m.duplicates, 0)} trùng`;
+    t("messages", { stored: fmt(m.stored, 0), rejected: fmt(m.rejected, 0), duplicates: fmt(m.duplicates, 0) });
 }
 
 /* The mode badge at the present: live from sensors, or a simulation (serve --simulate). */
 function showLive() {
-  setMode("live", App.simulated ? "● Mô phỏng" : "● Trực tiếp");
+  setMode("live", App.simulated ? t("simulated") : t("live"));
 }
 
 function setMode(kind, text) {
@@ -95,9 +95,9 @@ function renderAlerts() {
   const { list: alerts, origin } = App.alerts;
   const list = document.getElementById("alerts");
   const head = document.querySelector("#alerts-panel h2");
-  head.textContent = origin ? `Cảnh báo (dự báo lúc ${clockText(origin)})` : "Cảnh báo";
+  head.textContent = origin ? t("alerts_at", { time: clockText(origin) }) : t("alerts");
   if (!alerts.length && !App.outages.length) {
-    list.innerHTML = "<li class='muted'>Không có cảnh báo.</li>";
+    list.innerHTML = `<li class='muted'>${t("no_alerts")}</li>`;
     return;
   }
   const sorted = [...alerts].sort((a, b) => (b.peak_probability || b.probability || 0) -
@@ -106,10 +106,9 @@ function renderAlerts() {
     const li = document.createElement("li");
     const p = Math.round(100 * (a.peak_probability || a.probability || 0));
     li.className = p >= 50 ? "high" : "";
-    const from = a.time ? ` từ ${clockText(a.time)}` : "";
-    const peak = a.peak_time ? `, cao nhất lúc ${clockText(a.peak_time)}` : "";
-    li.innerHTML = `<span class="p">${p}%</span> khả năng <b>${escapeHtml(a.series)}</b> vượt ngưỡng ` +
-      `${fmt(a.threshold)}${from}${peak}`;
+    const from = a.time ? t("alert_from", { time: clockText(a.time) }) : "";
+    const peak = a.peak_time ? t("alert_peak", { time: clockText(a.peak_time) }) : "";
+    li.innerHTML = t("alert_line", { p, series: escapeHtml(a.series), threshold: fmt(a.threshold), from, peak });
     return li;
   }));
 }
@@ -120,10 +119,10 @@ function outageItem(o) {
   li.className = "high outage";
   li.dataset.asset = o.asset;
   const name = App.names[o.asset] || o.asset;
-  const until = o.expected_end ? `, dự kiến đến ${whenText(o.expected_end)}` : "";
-  const what = { gate: "Cổng ngừng", supply: "Mất nước" }[o.kind] || "Mất điện";
+  const until = o.expected_end ? t("outage_until", { time: whenText(o.expected_end) }) : "";
+  const what = { gate: t("outage_gate"), supply: t("outage_supply") }[o.kind] || t("outage_power");
   li.innerHTML = `<span class="p">${what}</span> <b>${escapeHtml(name)}</b> ` +
-    `từ ${whenText(o.since)}${until}`;
+    t("outage_since", { time: whenText(o.since) }) + until;
   return li;
 }
 
@@ -176,7 +175,7 @@ function onSlide() {
   if (Number(range.value) >= Number(range.max)) { goLive(); return; }
   App.viewing = iso;
   document.getElementById("history-live").disabled = false;
-  setMode("history", "Đang xem lại lịch sử");
+  setMode("history", t("viewing_history"));
   clearTimeout(sliderTimer);
   sliderTimer = setTimeout(async () => {
     try {
@@ -190,7 +189,7 @@ function goLive() {
   App.viewing = null;
   const range = document.getElementById("history-range");
   range.value = range.max;
-  document.getElementById("history-time").textContent = "trực tiếp";
+  document.getElementById("history-time").textContent = t("live_word");
   document.getElementById("history-live").disabled = true;
   if (App.latest) { showStatus(App.latest); showLive(); }
 }
@@ -225,7 +224,7 @@ function connect() {
   const open = () => {
     source = new EventSource(withToken("/api/events"));
     source.addEventListener("snapshot", (e) => onSnapshot(JSON.parse(e.data)));
-    source.onerror = () => { if (App.viewing === null) setMode("offline", "Mất kết nối, đang thử lại…"); };
+    source.onerror = () => { if (App.viewing === null) setMode("offline", t("reconnecting")); };
   };
   document.addEventListener("visibilitychange", () => {
     if (document.hidden && source) { source.close(); source = null; }
@@ -238,8 +237,9 @@ async function start() {
   setupTabs();
   const [health, park] = await Promise.all([api("/api/health"), api("/api/park")]);
   document.getElementById("park-name").textContent = park.name;
+  setLanguage(pageLanguage(park.language));
   App.names = assetNames(park);
-  document.title = "Trung tâm điều hành — " + park.name;
+  document.title = t("title") + " — " + park.name;
   App.plan = new ParkPlan(document.getElementById("park-plan"), document.getElementById("tooltip"),
     document.getElementById("legend"), park);
   App.n1 = new N1Panel(park);
@@ -253,8 +253,8 @@ async function start() {
   whatif.load().catch((err) => whatif.showError(err.message));
   App.simulated = Boolean(health.simulated);
   if (health.live) connect();
-  else setMode("offline", "Không có dữ liệu trực tiếp (chạy với --store, --replay hoặc --simulate)");
+  else setMode("offline", t("no_live"));
   document.body.dataset.ready = "1";
 }
 
-start().catch((err) => setMode("offline", "Lỗi: " + err.message));
+start().catch((err) => setMode("offline", t("error", { message: err.message })));

@@ -66,9 +66,9 @@ function bandChart(node, series, unit, colour) {
     scales: { x: { time: true } },
     legend: { show: false },
     series: [
-      { label: "Giờ" },
+      { label: t("hour") },
       { label: "P95", stroke: colour + "66", width: 1, points: { show: false } },
-      { label: "Trung bình", stroke: colour, width: 2, points: { show: false } },
+      { label: t("mean"), stroke: colour, width: 2, points: { show: false } },
       { label: "P05", stroke: colour + "66", width: 1, points: { show: false } },
     ],
     bands: [{ series: [1, 3], fill: colour + "33" }],
@@ -107,8 +107,8 @@ class ForecastView {
     fillSelect(this.queueSelect, queues, true);
     fillSelect(this.powerSelect, power, true);
     document.getElementById("forecast-origin").textContent =
-      `Dự báo lúc ${clockText(forecast.origin)} ${dateText(forecast.origin)} cho ${forecast.hours} giờ tới, ` +
-      `${forecast.replications} lần lặp.`;
+      t("forecast_at", { time: clockText(forecast.origin), date: dateText(forecast.origin),
+        hours: forecast.hours, replications: forecast.replications });
     this.draw();
   }
 
@@ -139,8 +139,8 @@ class HistoryView {
       legend: { show: false },
       cursor: { show: false },
       series: [{}, { label: "Xe trong khu", stroke: "#ffd43b", width: 1.5, points: { show: false } },
-        { label: "Chờ ở cổng", stroke: "#f1f3f5", width: 1, points: { show: false } },
-        { label: "Chờ ở bến", stroke: "#f06595", width: 1, points: { show: false } }],
+        { label: t("gate_wait"), stroke: "#f1f3f5", width: 1, points: { show: false } },
+        { label: t("dock_wait"), stroke: "#f06595", width: 1, points: { show: false } }],
     };
     this.chart = makeChart(this.node, opts, data, 0);
   }

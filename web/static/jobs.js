@@ -39,8 +39,8 @@ class JobPanel {
     try { doc = await api("/api/jobs/" + id); } catch (err) { this.showError(err.message); this.setRunning(false); return; }
     if (id !== this.job) return;
     this.progress.querySelector(".bar").style.width = Math.round(100 * doc.progress) + "%";
-    this.progress.querySelector("span").textContent = `${VI.status[doc.status]} · ${Math.round(100 * doc.progress)}%` +
-      (doc.elapsed_s !== undefined ? ` · ${fmt(doc.elapsed_s, 0)} giây` : "");
+    this.progress.querySelector("span").textContent = `${L.status[doc.status]} · ${Math.round(100 * doc.progress)}%` +
+      (doc.elapsed_s !== undefined ? t("seconds", { s: fmt(doc.elapsed_s, 0) }) : "");
     if (doc.status === "queued" || doc.status === "running") { setTimeout(() => this.poll(), 500); return; }
     this.setRunning(false);
     if (doc.status === "done") this.finished(doc);

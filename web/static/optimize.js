@@ -1,8 +1,6 @@
 /* Find the best: upload a decision problem, run it as a job, show the best and its certificate. */
 "use strict";
 
-const STATUS_VI = { best: "tốt nhất", eliminated: "bị loại", infeasible: "không đạt ràng buộc", "not decided": "chưa quyết định", pareto: "thuộc tập Pareto", dominated: "bị trội" };
-
 class FindBest extends JobPanel {
   constructor() {
     super("optimize");
@@ -13,11 +11,11 @@ class FindBest extends JobPanel {
   async run() {
     const file = this.file.files[0];
     this.showError(null);
-    if (!file) { this.showError("Hãy chọn một tệp bài toán quyết định."); return; }
+    if (!file) { this.showError(t("pick_problem")); return; }
     try {
       const body = await file.arrayBuffer();
       this.result.replaceChildren();
-      await this.start("/api/optimize?name=" + encodeURIComponent(file.name), { body }, "Đã hủy.");
+      await this.start("/api/optimize?name=" + encodeURIComponent(file.name) + "&lang=" + document.documentElement.lang, { body }, t("cancelled"));
     } catch (err) {
       this.showError(err.message);
     }
@@ -29,23 +27,25 @@ class FindBest extends JobPanel {
     const values = (v) => Object.entries(v).map(([k, x]) => `${escapeHtml(k)} = ${escapeHtml(x)}`).join(", ");
     const interval = (o) => `${fmt(o.mean)} [${fmt(o.ci95[0])}, ${fmt(o.ci95[1])}]`;
     const pareto = opt.best === null;
-    const goals = pareto ? opt.objectives.map((g) => g.target) : ["mục tiêu"];
+    const goals = pareto ? opt.objectives.map((g) => g.target) : [t("objective")];
     const keys = opt.candidates.length ? Object.keys(opt.candidates[0].values) : [];
     const rows = opt.candidates.map((c) => "<tr>" + keys.map((k) => `<td>${escapeHtml(c.values[k])}</td>`).join("") +
       (pareto ? c.objectives : [c.objective]).map((o) => `<td class="n">${interval(o)}</td>`).join("") +
-      `<td class="n">${c.replications}</td><td>${escapeHtml(STATUS_VI[c.status] || c.status)}</td></tr>`).join("");
+      `<td class="n">${c.replications}</td><td>${escapeHtml(L.optimizeStatus[c.status] || c.status)}</td></tr>`).join("");
     let head;
-    if (pareto) head = `<h2>Tập Pareto: ${opt.pareto.length} phương án</h2>`;
+    if (pareto) head = `<h2>${t("pareto_head", { n: opt.pareto.length })}</h2>`;
     else {
-      const title = opt.best.feasible ? "Phương án tốt nhất" : "Không phương án nào đạt ràng buộc; gần nhất";
+      const title = opt.best.feasible ? t("best") : t("none_feasible");
       head = `<h2>${title}: ${values(opt.best.values)}</h2>` +
-        `<p>${escapeHtml(opt.objective.target)}: ${interval(opt.best.objective)} (khoảng tin cậy 95%)</p>`;
+        `<p>${escapeHtml(opt.objective.target)}: ${interval(opt.best.objective)} ${t("interval95")}</p>`;
     }
     this.result.innerHTML = head +
       `<p class="small">${escapeHtml(opt.certificate.guarantee)}</p>` +
-      `<p class="muted small">${opt.certificate.total_replications} lần lặp, ${opt.certificate.common_random_numbers ? "cùng số ngẫu nhiên" : "số ngẫu nhiên độc lập"}; ${escapeHtml(opt.certificate.procedure)}</p>` +
+      `<p class="muted small">${t("certificate", { n: opt.certificate.total_replications,
+        streams: t(opt.certificate.common_random_numbers ? "crn" : "independent"),
+        procedure: escapeHtml(opt.certificate.procedure) })}</p>` +
       `<table class="compare"><thead><tr>${keys.map((k) => `<th>${escapeHtml(k)}</th>`).join("")}` +
       goals.map((g) => `<th>${escapeHtml(g)} [95%]</th>`).join("") +
-      `<th>lần lặp</th><th>kết quả</th></tr></thead><tbody>${rows}</tbody></table>`;
+      `<th>${t("reps_column")}</th><th>${t("result_column")}</th></tr></thead><tbody>${rows}</tbody></table>`;
   }
 }

@@ -97,7 +97,7 @@ class ParkPlan {
       this.hover(rect, () => this.gateTip(g));
       this.nodes.gates[g.id] = { rect, count };
     }
-    for (const [key, name] of [["supply", "Cấp nước"], ["wastewater", "Xử lý nước thải"]]) {
+    for (const [key, name] of [["supply", t("water_supply")], ["wastewater", t("wastewater_plant")]]) {
       const at = park.water[key];
       if (!at) continue;
       const [x, y] = this.pt(at);
@@ -212,10 +212,10 @@ class ParkPlan {
     lineTip(line) {
     const s = this.status && this.status.network && this.status.network.lines[line.id];
     const v = this.status && this.status.network ? this.status.network.buses : {};
-    const state = !s ? "–" : !s.closed ? VI.network.open : `${fmt(s.loading_pct, 0)}% ${VI.network.ofRating}`;
-    return `<b>${VI.network.line} ${escapeHtml(line.id)}</b>` + (line.tie ? ` <span class="muted">(${VI.network.tie})</span>` : "") + this.rows([
-      [VI.network.loading, state],
-      [VI.network.ends, `${escapeHtml(line.from)} (${fmtFixed(v[line.from], 3)} pu) – ${escapeHtml(line.to)} (${fmtFixed(v[line.to], 3)} pu)`],
+    const state = !s ? "–" : !s.closed ? L.network.open : `${fmt(s.loading_pct, 0)}% ${L.network.ofRating}`;
+    return `<b>${L.network.line} ${escapeHtml(line.id)}</b>` + (line.tie ? ` <span class="muted">(${L.network.tie})</span>` : "") + this.rows([
+      [L.network.loading, state],
+      [L.network.ends, `${escapeHtml(line.from)} (${fmtFixed(v[line.from], 3)} pu) – ${escapeHtml(line.to)} (${fmtFixed(v[line.to], 3)} pu)`],
     ]);
   }
 
@@ -223,13 +223,13 @@ class ParkPlan {
     const c = this.park.colours;
     const sw = (colour, text, dot) => `<span><span class="sw${dot ? " dot" : ""}" style="background:${colour}"></span>${text}</span>`;
     legend.innerHTML = [
-      "<b>Tải công trình:</b>", ...c.load.map(([v, col]) => sw(col, Math.round(v * 100) + "% đỉnh")), sw(c.no_power, "mất điện"),
+      `<b>${t("legend_load")}</b>`, ...c.load.map(([v, col]) => sw(col, t("pct_peak", { p: Math.round(v * 100) }))), sw(c.no_power, t("no_power")),
       ...(this.park.network ? [
-        `<b>${VI.network.legend}:</b>`, sw(c.loading[0][1], `< ${c.loading[0][0]}%`),
-        sw(c.loading[1][1], `${c.loading[0][0]}–${c.loading[1][0]}%`), sw(c.loading[2][1], `> ${c.loading[1][0]}% (${VI.network.overload})`),
-        sw(c.line_dead, VI.network.dead), `<span>┄ ${VI.network.tie}</span>`,
-      ] : ["<b>Xuất tuyến:</b>", ...c.feeder.map(([v, col]) => sw(col, Math.round(v * 100) + "% công suất")), sw(c.feeder_dead, "mất nguồn")]),
-      "<b>Xe tải:</b>", sw(c.trucks.driving, "đang chạy", true), sw(c.trucks.queued, "đang chờ", true), sw(c.trucks.served, "qua cổng / bốc dỡ", true),
+        `<b>${L.network.legend}:</b>`, sw(c.loading[0][1], `< ${c.loading[0][0]}%`),
+        sw(c.loading[1][1], `${c.loading[0][0]}–${c.loading[1][0]}%`), sw(c.loading[2][1], `> ${c.loading[1][0]}% (${L.network.overload})`),
+        sw(c.line_dead, L.network.dead), `<span>┄ ${L.network.tie}</span>`,
+      ] : [`<b>${t("legend_feeder")}</b>`, ...c.feeder.map(([v, col]) => sw(col, t("pct_capacity", { p: Math.round(v * 100) }))), sw(c.feeder_dead, t("feeder_dead"))]),
+      `<b>${t("legend_trucks")}</b>`, sw(c.trucks.driving, t("driving"), true), sw(c.trucks.queued, t("queued"), true), sw(c.trucks.served, t("served_gate"), true),
     ].join(" ");
   }
 
@@ -271,27 +271,27 @@ class ParkPlan {
 
   buildingTip(b) {
     const s = this.status && this.status.buildings[b.id];
-    const head = `<b>${escapeHtml(b.name)}</b><br><span class="muted">${escapeHtml(b.id)} · ${VI.kinds[b.kind] || b.kind}${b.tenant ? " · " + escapeHtml(b.tenant) : ""}</span>`;
-    if (!s) return head + "<br><span class='muted'>Chưa có số liệu trực tiếp</span>";
+    const head = `<b>${escapeHtml(b.name)}</b><br><span class="muted">${escapeHtml(b.id)} · ${L.kinds[b.kind] || b.kind}${b.tenant ? " · " + escapeHtml(b.tenant) : ""}</span>`;
+    if (!s) return head + `<br><span class='muted'>${t("no_figures")}</span>`;
     const docks = b.dock_groups.map((id) => {
       const d = this.status.docks[id];
-      return d ? [`Bến ${id}`, `${d.in_service}/${d.docks} đang bốc dỡ, ${d.queue} chờ`] : null;
+      return d ? [t("dock", { id }), t("dock_state", { busy: d.in_service, docks: d.docks, queue: d.queue })] : null;
     });
     return head + this.rows([
-      ["Điện", s.powered ? "có điện" : "<span style='color:#ff6b6b'>MẤT ĐIỆN</span>"],
-      s.power_kw !== undefined ? ["Công suất", `${fmt(s.power_kw, 0)} kW (${VI.source[s.power_source]})`] : null,
-      s.share !== undefined ? ["So với đỉnh", fmt(100 * s.share, 0) + "%"] : null,
-      ["Xuất tuyến", escapeHtml(b.feeder || "–") + (b.substation ? " ← " + escapeHtml(b.substation) : "")],
-      s.water_m3h !== undefined ? ["Nước cấp", `${fmt(s.water_m3h)} m³/h (${VI.source[s.water_source]})`] : null,
-      ["Ca làm việc", s.in_shift ? "đang trong ca" : "ngoài ca"],
+      [t("electricity"), s.powered ? t("powered") : `<span style='color:#ff6b6b'>${t("unpowered")}</span>`],
+      s.power_kw !== undefined ? [t("power_kw"), `${fmt(s.power_kw, 0)} kW (${L.source[s.power_source]})`] : null,
+      s.share !== undefined ? [t("vs_peak"), fmt(100 * s.share, 0) + "%"] : null,
+      [t("feeder"), escapeHtml(b.feeder || "–") + (b.substation ? " ← " + escapeHtml(b.substation) : "")],
+      s.water_m3h !== undefined ? [t("water"), `${fmt(s.water_m3h)} m³/h (${L.source[s.water_source]})`] : null,
+      [t("shift"), s.in_shift ? t("in_shift") : t("off_shift")],
       ...docks,
     ]);
   }
 
   gateTip(g) {
     const s = this.status && this.status.gates[g.id];
-    return `<b>Cổng ${escapeHtml(g.name)}</b>` + (s ? this.rows([
-      ["Xe chờ", s.queue], ["Đang qua cổng", `${s.at_gate}/${g.lanes} làn`], s.closed ? ["Trạng thái", "ĐÓNG"] : null,
+    return `<b>${t("gate", { name: escapeHtml(g.name) })}</b>` + (s ? this.rows([
+      [t("waiting_trucks"), s.queue], [t("passing"), t("lanes", { busy: s.at_gate, lanes: g.lanes })], s.closed ? [t("state"), t("closed")] : null,
     ]) : "");
   }
 
@@ -299,10 +299,10 @@ class ParkPlan {
     const s = this.status && this.status.substations[sub.id];
     const feeders = this.park.feeders.filter((f) => f.substation === sub.id).map((f) => {
       const fs = this.status && this.status.feeders[f.id];
-      return [`Xuất tuyến ${f.id}`, fs ? (fs.dead ? "mất nguồn" : `${fmt(fs.load_mw)} / ${fmt(f.capacity_mw)} MW`) : "–"];
+      return [t("feeder_id", { id: f.id }), fs ? (fs.dead ? t("feeder_dead") : `${fmt(fs.load_mw)} / ${fmt(f.capacity_mw)} MW`) : "–"];
     });
     return `<b>${escapeHtml(sub.name)}</b>` + this.rows([
-      s ? ["Tải", `${fmt(s.load_mw)} / ${fmt(sub.capacity_mw)} MW (${fmt(100 * s.share, 0)}%)`] : null, ...feeders,
+      s ? [t("load"), `${fmt(s.load_mw)} / ${fmt(sub.capacity_mw)} MW (${fmt(100 * s.share, 0)}%)`] : null, ...feeders,
     ]);
   }
 
@@ -382,7 +382,7 @@ class ParkPlan {
       if (!node) node = el("circle", { class: "truck", r }, layer);
       node.setAttribute("cx", sx);
       node.setAttribute("cy", sy);
-      node.setAttribute("fill", colours[VI.truckColour[code]]);
+      node.setAttribute("fill", colours[L.truckColour[code]]);
       node.dataset.stage = code;
     });
   }

@@ -32,17 +32,17 @@ class WhatIf extends JobPanel {
     const file = this.file.files[0];
     if (!file) { this.uploadResult.textContent = ""; return; }
     this.uploadResult.className = "small";
-    this.uploadResult.textContent = "Đang kiểm tra…";
+    this.uploadResult.textContent = t("checking");
     try {
       const body = await file.arrayBuffer();
       const checked = await api("/api/scenarios/check?name=" + encodeURIComponent(file.name), { method: "POST", body });
       this.uploaded = checked;
       this.coverDays();
       this.uploadResult.className = "small ok";
-      this.uploadResult.textContent = `Hợp lệ: kịch bản “${checked.name}” sẽ được so sánh.`;
+      this.uploadResult.textContent = t("valid_scenario", { name: checked.name });
     } catch (err) {
       this.uploadResult.className = "small error";
-      this.uploadResult.textContent = "Tệp không hợp lệ: " + err.message;
+      this.uploadResult.textContent = t("invalid_file", { message: err.message });
     }
   }
 
@@ -63,16 +63,17 @@ class WhatIf extends JobPanel {
   async run() {
     const scenarios = this.chosen();
     this.showError(null);
-    if (!scenarios.length) { this.showError("Hãy chọn ít nhất một kịch bản hoặc tải lên một tệp."); return; }
+    if (!scenarios.length) { this.showError(t("pick_one")); return; }
     const body = {
       scenarios,
       days: Number(document.getElementById("whatif-days").value),
       replications: Number(document.getElementById("whatif-reps").value),
+      lang: document.documentElement.lang,
     };
     try {
       this.verdict.replaceChildren();
       this.table.replaceChildren();
-      await this.start("/api/compare", { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }, "Đã hủy phép so sánh.");
+      await this.start("/api/compare", { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }, t("compare_cancelled"));
     } catch (err) {
       this.showError(err.message);
     }
@@ -81,15 +82,17 @@ class WhatIf extends JobPanel {
   finished(doc) { this.showResult(doc); }
 
   showResult(doc) {
-    this.verdict.innerHTML = "<h2>Kết luận</h2>" + doc.verdicts.map((v) => `<p class="verdict-line">${escapeHtml(v)}</p>`).join("") +
-      `<p class="muted small">${doc.replications} lần lặp ghép cặp (cùng số ngẫu nhiên), ${fmt(doc.days)} ngày sau 1 ngày khởi động; ` +
-      "thay đổi = chênh lệch trung bình [khoảng tin cậy 95%] (% so với hiện trạng); in đậm = có ý nghĩa thống kê.</p>";
-    const t = doc.table;
-    const head = "<tr>" + t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("") + "</tr>";
-    const row = (r, first) => `<tr${first ? ' class="section"' : ""}><td>${escapeHtml(r.kpi)}</td><td>${escapeHtml(r.unit)}</td>` +
+    const summary = (doc.summary || []).map((line) => line.startsWith("  ")
+      ? `<p class="summary-detail small">${escapeHtml(line.trim())}</p>` : `<p><b>${escapeHtml(line)}</b></p>`).join("");
+    this.verdict.innerHTML = (summary ? `<h2>${t("summary")}</h2>${summary}` : "") +
+      `<h2>${t("verdict")}</h2>` + doc.verdicts.map((v) => `<p class="verdict-line">${escapeHtml(v)}</p>`).join("") +
+      `<p class="muted small">${t("compare_note", { n: doc.replications, days: fmt(doc.days) })}</p>`;
+    const table = doc.table;
+    const head = "<tr>" + table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("") + "</tr>";
+    const row = (r, first) => `<tr${first ? ' class="section"' : ""}><td title="${escapeHtml(r.kpi)}">${escapeHtml(r.label || r.kpi)}</td><td>${escapeHtml(r.unit)}</td>` +
       `<td>${escapeHtml(r.baseline)}</td>` + r.cells.map((c) => `<td class="${c.significant ? "sig" : "dim"}">${escapeHtml(c.text)}</td>`).join("") + "</tr>";
-    const body = [...t.changed.map((r) => row(r, false)), ...t.unchanged.map((r, i) => row(r, i === 0 && t.changed.length > 0))].join("");
-    const hidden = t.hidden ? `<p class="muted small">Còn ${t.hidden} chỉ số khác (từng nhóm bến, sản lượng): xem <code>parktwin compare --all</code>.</p>` : "";
+    const body = [...table.changed.map((r) => row(r, false)), ...table.unchanged.map((r, i) => row(r, i === 0 && table.changed.length > 0))].join("");
+    const hidden = table.hidden ? `<p class="muted small">${t("more_kpis", { n: table.hidden })}</p>` : "";
     this.table.innerHTML = `<table class="compare"><thead>${head}</thead><tbody>${body}</tbody></table>${hidden}`;
   }
 }

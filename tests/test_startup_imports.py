@@ -1,0 +1,83 @@
+"""What starting up loads: `parktwin --help` and `import twin` stay light, a run loads no more
+than a run needs.
+
+Each check runs the real entry point in a fresh interpreter and lists the modules loaded when it
+exits (what was imported, not how long it took: timings belong to bench/bench_startup.py).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+LIGHT = ("numpy", "scipy", "pydantic", "rich", "simpy", "yaml", "pandas")
+"""Libraries that neither `parktwin --help` nor `import twin` may load."""
+
+NOT_FOR_A_RUN = (
+    "twin.api.analyses",
+    "twin.api.decisions",
+    "twin.api.live",
+    "twin.calibration",
+    "twin.live",
+    "twin.experiment.optimize",
+    "twin.experiment.comparison",
+    "twin.experiment.sweeps",
+    "web",
+    "viz",
+    "scipy",
+    "pyvista",
+    "matplotlib",
+    "dask",
+    "distributed",
+)
+"""What `parktwin run` has no use for: other commands' code, the live twin, the page, 3D."""
+
+
+def _modules_at_exit(code: str, tmp_path: Path) -> set[str]:
+    """The modules loaded when `code` (run in a fresh interpreter from the repository) exits."""
+    listing = tmp_path / "modules.json"
+    write = f"open({str(listing)!r}, 'w').write(json.dumps(list(sys.modules)))"
+    hook = f"import atexit, json, sys\natexit.register(lambda: {write})\n"
+    done = subprocess.run(
+        [sys.executable, "-c", hook + code],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return set(json.loads(listing.read_text()))
+
+
+def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def _command(*args: str) -> str:
+    return f"sys.argv = ['parktwin', *{list(args)!r}]\nfrom cli import main\nmain()\n"
+
+
+def test_help_loads_no_numpy_pydantic_or_rich(tmp_path: Path) -> None:
+    modules = _modules_at_exit(_command("--help"), tmp_path)
+    assert "cli" in modules
+    assert _loaded(modules, LIGHT) == []
+
+
+def test_import_twin_loads_no_numpy_pydantic_or_rich(tmp_path: Path) -> None:
+    modules = _modules_at_exit("import twin\n", tmp_path)
+    assert "twin" in modules
+    assert _loaded(modules, LIGHT) == []
+
+
+def test_a_run_loads_no_other_commands_live_twin_page_or_3d(tmp_path: Path) -> None:
+    out = tmp_path / "result"
+    args = ("run", "demo-small", "--days", "0.05", "-r", "1", "--warmup", "0", "--out", str(out))
+    modules = _modules_at_exit(_command(*args), tmp_path)
+    assert {"twin.sim.engine", "twin.reports.run"} <= modules  # it did simulate and report
+    assert (out / "report.md").is_file()
+    assert _loaded(modules, NOT_FOR_A_RUN) == []

@@ -1,0 +1,94 @@
+"""How local worker processes start, and what a task's arguments cost to send them.
+
+A forked worker is a copy of this process, so fork is used only while one thread runs; a park
+sent with :meth:`Backend.ship` is unpickled once per worker, and tasks get the value itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from twin.experiment.backends import (
+    ProcessBackend,
+    SerialBackend,
+    Shipped,
+    _mp_context,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+LINUX = sys.platform.startswith("linux")
+
+
+_SEEN: list[object] = []
+"""In a worker: every value the tasks were given (kept alive, so no two share an id)."""
+
+
+def _identity(value: object) -> tuple[int, bool, str]:
+    """A task: which worker ran it, and whether an earlier task had this very object."""
+    before = any(seen is value for seen in _SEEN)
+    _SEEN.append(value)
+    return os.getpid(), before, type(value).__name__
+
+
+def test_a_shipped_value_unpickles_to_itself_once_per_process() -> None:
+    value = {"park": list(range(1000))}
+    shipped = Shipped(value)
+    first = pickle.loads(pickle.dumps(shipped))
+    again = pickle.loads(pickle.dumps(shipped))
+    assert first == value and type(first) is dict
+    assert first is again  # the second task gets the object the first one unpickled
+    assert pickle.loads(pickle.dumps(Shipped(value))) is not first  # another run: a new token
+
+
+def test_the_serial_backend_ships_the_value_itself() -> None:
+    value = object()
+    assert SerialBackend().ship(value) is value
+
+
+def test_a_worker_gets_the_same_shipped_object_for_every_task() -> None:
+    with ProcessBackend(1) as backend:
+        shipped = backend.ship([1.5] * 100)
+        answers = [backend.submit(_identity, shipped).result(timeout=60) for _ in range(3)]
+    pids = {pid for pid, _, _ in answers}
+    assert len(pids) == 1 and pids != {os.getpid()}
+    assert [before for _, before, _ in answers] == [False, True, True]
+    assert {kind for _, _, kind in answers} == {"list"}
+
+
+@pytest.mark.skipif(not LINUX, reason="fork is used on Linux only")
+def test_fork_only_while_one_thread_runs() -> None:
+    code = (
+        "import json, threading\n"
+        "from twin.experiment.backends import _mp_context\n"
+        "alone = _mp_context().get_start_method()\n"
+        "stop = threading.Event()\n"
+        "thread = threading.Thread(target=stop.wait)\n"
+        "thread.start()\n"
+        "beside = _mp_context().get_start_method()\n"
+        "stop.set()\n"
+        "print(json.dumps([alone, beside]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["fork", "forkserver"]
+
+
+def test_beside_another_thread_workers_do_not_fork() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert _mp_context().get_start_method() != "fork"
+    finally:
+        stop.set()
+        thread.join()

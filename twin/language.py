@@ -1,0 +1,497 @@
+"""The words of every report and terminal table, in each language parktwin writes (en, vi).
+
+One table, :data:`TEXT`: a key, then its text in each language, with ``{fields}`` filled by
+:func:`say`. A report never writes prose of its own: it asks for a key, so that one output is
+in one language (``--lang vi|en``, else the park's ``park.language``, else English). The test
+of this module checks that every key has every language and that a Vietnamese report has no
+English words left in its prose.
+
+KPI names for people (``docks.customs-bays.wait_mean_min`` as "Mean wait at Customs bays")
+are keys too: ``kpi.<name>`` for park-wide KPIs and ``kpi.<family>.*.<metric>`` for the KPIs of
+one asset, filled with the asset's name (:func:`twin.model.labels.kpi_label`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, cast
+
+from twin.errors import UsageError
+
+Language = Literal["en", "vi"]
+LANGUAGES: tuple[Language, ...] = ("en", "vi")
+DEFAULT_LANGUAGE: Language = "en"
+
+UNIT_TEXT: dict[str, dict[str, str]] = {
+    "min": {"en": "min", "vi": "phút"},
+    "trucks": {"en": "trucks", "vi": "xe"},
+    "share": {"en": "share", "vi": "tỷ lệ"},
+    "units": {"en": "units", "vi": "sản phẩm"},
+    "m3": {"en": "m³", "vi": "m³"},
+    "MWh": {"en": "MWh", "vi": "MWh"},
+    "MW": {"en": "MW", "vi": "MW"},
+    "%": {"en": "%", "vi": "%"},
+    "pu": {"en": "pu", "vi": "pu"},
+    "": {"en": "", "vi": ""},
+}
+"""Units as written in each language (``kpi.unit_of`` gives the key)."""
+
+_KPIS: dict[str, tuple[str, str]] = {
+    "kpi.trucks.arrived": ("Trucks arrived", "Số xe tải đến"),
+    "kpi.trucks.completed": ("Trucks served", "Số xe tải đã phục vụ"),
+    "kpi.trucks.in_park_end": (
+        "Trucks in the park at the end",
+        "Số xe tải còn trong khu lúc kết thúc",
+    ),
+    "kpi.trucks.wait_mean_min": ("Mean truck wait", "Thời gian chờ trung bình của xe tải"),
+    "kpi.trucks.turnaround_mean_min": (
+        "Mean truck turnaround",
+        "Thời gian quay vòng trung bình của xe tải",
+    ),
+    "kpi.power.energy_mwh": ("Energy drawn", "Điện năng tiêu thụ"),
+    "kpi.power.peak_mw": ("Peak power", "Công suất đỉnh"),
+    "kpi.power.unserved_mwh": ("Unserved energy", "Điện năng không được cấp"),
+    "kpi.power.losses_mwh": ("Network losses", "Tổn thất trên lưới"),
+    "kpi.water.demand_m3": ("Water drawn", "Lượng nước cấp"),
+    "kpi.water.shortfall_m3": ("Water shortfall", "Lượng nước thiếu"),
+    "kpi.wastewater.overflow_m3": ("Wastewater overflow", "Nước thải tràn"),
+    "kpi.gates.*.wait_mean_min": (
+        "Mean wait at gate {name}",
+        "Thời gian chờ trung bình tại cổng {name}",
+    ),
+    "kpi.docks.*.wait_mean_min": ("Mean wait at {name}", "Thời gian chờ trung bình tại bến {name}"),
+    "kpi.docks.*.utilization": ("Dock use at {name}", "Mức sử dụng bến {name}"),
+    "kpi.docks.*.queue_mean": ("Mean queue at {name}", "Hàng chờ trung bình tại bến {name}"),
+    "kpi.power.*.peak_load_pct": ("Peak load of substation {name}", "Tải đỉnh của trạm {name}"),
+    "kpi.power.lines.*.loading_max_pct": (
+        "Peak loading of line {name}",
+        "Mức mang tải đỉnh của đường dây {name}",
+    ),
+    "kpi.power.transformers.*.loading_max_pct": (
+        "Peak loading of transformer {name}",
+        "Mức mang tải đỉnh của máy biến áp {name}",
+    ),
+    "kpi.power.buses.*.v_min_pu": (
+        "Lowest voltage at bus {name}",
+        "Điện áp thấp nhất tại thanh cái {name}",
+    ),
+    "kpi.buildings.*.unserved_mwh": (
+        "Unserved energy of {name}",
+        "Điện năng không được cấp cho {name}",
+    ),
+    "kpi.production.*.units": ("Production of {name}", "Sản lượng của {name}"),
+}
+
+_WORDS: dict[str, tuple[str, str]] = {
+    # shared
+    "page.footer": ("Made by parktwin.", "Tạo bởi parktwin."),
+    "word.baseline": ("baseline", "hiện trạng"),
+    "word.kpi": ("KPI", "Chỉ số"),
+    "word.unit": ("unit", "đơn vị"),
+    "word.mean": ("mean", "trung bình"),
+    "word.interval": ("95% interval", "khoảng tin cậy 95%"),
+    "word.change": ("change", "thay đổi"),
+    "word.scenario": ("scenario", "kịch bản"),
+    "word.show": ("show", "hiện"),
+    "word.in_every_replication": ("in every replication", "ở mọi lần lặp"),
+    "word.pairs_of": ("{label} ({pairs} of {total} pairs)", "{label} ({pairs}/{total} cặp)"),
+    "word.and": (" and ", " và "),
+    # intervals at few replications
+    "note.few_replications": (
+        "With {n} replications the intervals are wide: they reflect how little {n} runs can "
+        "tell, not the park; run -r 5 or more for a decision.",
+        "Với {n} lần lặp, các khoảng tin cậy rất rộng: đó là do {n} lần chạy cho biết quá ít, "
+        "không phải do khu công nghiệp; hãy chạy -r 5 trở lên trước khi quyết định.",
+    ),
+    # run
+    "run.intro": (
+        "{n} replication(s), seed {seed}, {days} days after {warmup} warm-up day(s). Intervals "
+        "are Student-t 95% intervals of the mean.",
+        "{n} lần lặp, hạt giống {seed}, {days} ngày sau {warmup} ngày khởi động. Khoảng tin cậy "
+        "là khoảng Student-t 95% của giá trị trung bình.",
+    ),
+    "run.kpis": ("KPIs", "Các chỉ số"),
+    "run.power": ("Power (replication 0)", "Công suất (lần lặp 0)"),
+    "run.queues": (
+        "Dock queues (replication 0, busiest groups)",
+        "Hàng chờ tại bến (lần lặp 0, các nhóm bận nhất)",
+    ),
+    "chart.day": ("day", "ngày"),
+    "chart.demand": ("demand", "nhu cầu"),
+    "chart.served": ("served", "được cấp"),
+    "chart.trucks_waiting": ("trucks waiting", "xe đang chờ"),
+    "chart.hour": ("hour of day", "giờ trong ngày"),
+    # compare
+    "compare.title": (
+        "{park}: baseline against {scenarios}",
+        "{park}: hiện trạng so với {scenarios}",
+    ),
+    "compare.intro": (
+        "{n} paired replication(s) per case with common random numbers, seed {seed}, {days} days "
+        "after {warmup} warm-up day(s). A change is significant when the 95% interval of the "
+        "paired differences excludes 0.",
+        "{n} cặp lần lặp cho mỗi trường hợp với cùng dãy số ngẫu nhiên, hạt giống {seed}, {days} "
+        "ngày sau {warmup} ngày khởi động. Một thay đổi là có ý nghĩa thống kê khi khoảng tin cậy "
+        "95% của các hiệu theo cặp không chứa 0.",
+    ),
+    "compare.summary": ("Summary", "Tóm tắt"),
+    "compare.verdict": ("Verdict", "Kết luận"),
+    "compare.changes": ("Changes", "Các thay đổi"),
+    "compare.significance": (
+        "Bold: significant. Change: mean of the paired differences [95% interval] (relative to "
+        "the baseline mean).",
+        "Chữ đậm: có ý nghĩa thống kê. Thay đổi: trung bình của các hiệu theo cặp [khoảng tin "
+        "cậy 95%] (so với trung bình hiện trạng).",
+    ),
+    "compare.hidden": (
+        "{n} more KPIs (each dock group, production) in comparison.csv.",
+        "Thêm {n} chỉ số (từng nhóm bến, sản lượng) trong comparison.csv.",
+    ),
+    "compare.intervals": ("95% intervals, side by side", "Khoảng tin cậy 95%, cạnh nhau"),
+    "compare.profiles": (
+        "Hourly profiles (replication 0, averaged by hour of day)",
+        "Biểu đồ theo giờ (lần lặp 0, trung bình theo giờ trong ngày)",
+    ),
+    "compare.profile_queues": ("Trucks waiting at docks, all groups", "Xe chờ tại bến, mọi nhóm"),
+    "compare.profile_power": ("Power drawn (served), park", "Công suất được cấp, toàn khu"),
+    "compare.every_kpi": ("Every KPI", "Mọi chỉ số"),
+    "compare.no_verdict": (
+        "{label}: no verdict: only {pairs} of {total} paired replications finished (missing: "
+        "{missing})",
+        "{label}: không kết luận được: chỉ {pairs}/{total} cặp lần lặp hoàn tất (thiếu: {missing})",
+    ),
+    "compare.one_replication": (
+        "no interval with 1 replication; use -r 5 or more",
+        "không có khoảng tin cậy với 1 lần lặp; hãy dùng -r 5 trở lên",
+    ),
+    "compare.no_change": (
+        "no significant change in the park-wide KPIs",
+        "không có thay đổi có ý nghĩa thống kê ở các chỉ số toàn khu",
+    ),
+    "compare.partial": (
+        " (from {pairs} of {total} paired replications; missing: {missing})",
+        " (từ {pairs}/{total} cặp lần lặp; thiếu: {missing})",
+    ),
+    "compare.most_affected_docks": (
+        "most affected: {name} {change}",
+        "bị ảnh hưởng nhiều nhất: {name} {change}",
+    ),
+    "console.compare_caption": (
+        "{n} paired replication(s) with common random numbers, seed {seed}, {days} days after "
+        "{warmup} warm-up day(s). Change = mean paired difference [95% interval] (% of "
+        "baseline); bold = significant (interval excludes 0).",
+        "{n} cặp lần lặp với cùng dãy số ngẫu nhiên, hạt giống {seed}, {days} ngày sau {warmup} "
+        "ngày khởi động. Thay đổi = trung bình hiệu theo cặp [khoảng tin cậy 95%] (% so với "
+        "hiện trạng); chữ đậm = có ý nghĩa thống kê (khoảng tin cậy không chứa 0).",
+    ),
+    "console.hidden": (
+        "{n} more KPIs (dock groups, production): {options}",
+        "Thêm {n} chỉ số (nhóm bến, sản lượng): {options}",
+    ),
+    # summary
+    "summary.materiality": (
+        "A change matters when it is significant and reaches its family's threshold: {rules}.",
+        "Một thay đổi là đáng kể khi nó có ý nghĩa thống kê và đạt ngưỡng của nhóm chỉ số: "
+        "{rules}.",
+    ),
+    "summary.rule": ("{family} {threshold}", "{family} {threshold}"),
+    "summary.or": (" or ", " hoặc "),
+    "summary.matters": (
+        "{label}: {count} change(s) that matter.",
+        "{label}: {count} thay đổi đáng kể.",
+    ),
+    "summary.small": (
+        "{label}: significant changes, but none that matters (below the thresholds).",
+        "{label}: có thay đổi có ý nghĩa thống kê nhưng không đáng kể (dưới ngưỡng).",
+    ),
+    "summary.nothing": (
+        "{label}: no significant change.",
+        "{label}: không có thay đổi có ý nghĩa thống kê.",
+    ),
+    "summary.undecided": (
+        "{label}: too few paired replications to judge.",
+        "{label}: quá ít cặp lần lặp để đánh giá.",
+    ),
+    "summary.change": ("{what}: {change}", "{what}: {change}"),
+    "summary.most_affected": (
+        "Most affected: {what} {change}.",
+        "Bị ảnh hưởng nhiều nhất: {what} {change}.",
+    ),
+    "summary.lost_production": (
+        "Production: {change} in all{where}.",
+        "Sản lượng: {change} tổng cộng{where}.",
+    ),
+    "summary.unserved": ("Unserved energy: {change}.", "Điện năng không được cấp: {change}."),
+    "summary.no_cost": (
+        "No significant loss of production or unserved energy.",
+        "Không có tổn thất sản lượng hay điện năng không được cấp đáng kể.",
+    ),
+    "summary.where": (" ({items})", " ({items})"),
+    "summary.new_assets": ("New in {label}: {items}.", "Mới trong {label}: {items}."),
+    "summary.new_kpi": ("{what} {value}", "{what} {value}"),
+    "family.wait": ("waits", "thời gian chờ"),
+    "family.queue": ("queues", "hàng chờ"),
+    "family.utilization": ("dock use", "mức sử dụng bến"),
+    "family.trucks": ("truck counts", "số xe"),
+    "family.energy": ("energy", "điện năng"),
+    "family.power": ("power", "công suất"),
+    "family.loading": ("loading", "mức mang tải"),
+    "family.voltage": ("voltage", "điện áp"),
+    "family.water": ("water", "nước"),
+    "family.production": ("production", "sản lượng"),
+    "family.other": ("other KPIs", "chỉ số khác"),
+    # 3D views: panels and legend
+    "viz.trucks_in_park": ("Trucks in park", "Xe tải trong khu"),
+    "viz.gate_queue": ("Gate queue", "Hàng chờ tại cổng"),
+    "viz.dock_queue": ("Dock queue", "Hàng chờ tại bến"),
+    "viz.park_power": ("Park power", "Công suất toàn khu"),
+    "viz.unserved": ("Unserved power", "Công suất không được cấp"),
+    "viz.day": ("day {n}", "ngày {n}"),
+    "viz.weekday.0": ("Mon", "Thứ Hai"),
+    "viz.weekday.1": ("Tue", "Thứ Ba"),
+    "viz.weekday.2": ("Wed", "Thứ Tư"),
+    "viz.weekday.3": ("Thu", "Thứ Năm"),
+    "viz.weekday.4": ("Fri", "Thứ Sáu"),
+    "viz.weekday.5": ("Sat", "Thứ Bảy"),
+    "viz.weekday.6": ("Sun", "Chủ nhật"),
+    "viz.walls": ("Walls", "Tường"),
+    "viz.kind.factory": ("factory", "nhà máy"),
+    "viz.kind.warehouse": ("warehouse", "kho"),
+    "viz.kind.office": ("office", "văn phòng"),
+    "viz.kind.utility": ("utility", "hạ tầng"),
+    "viz.kind.other": ("other", "khác"),
+    "viz.roofs": ("Roofs: power load", "Mái: tải điện"),
+    "viz.of_peak": ("{share} of own peak", "{share} đỉnh riêng"),
+    "viz.no_power": ("no power", "mất điện"),
+    "viz.feeders": ("Feeders: load", "Xuất tuyến: tải"),
+    "viz.of_capacity": ("{share} of capacity", "{share} công suất"),
+    "viz.no_supply": ("no supply", "mất nguồn"),
+    "viz.lines": ("Lines: load/rating", "Đường dây: tải/định mức"),
+    "viz.open_off": ("open / off", "hở / cắt"),
+    "viz.trucks": ("Trucks", "Xe tải"),
+    "viz.truck.driving": ("driving", "đang chạy"),
+    "viz.truck.queued": ("queued", "đang chờ"),
+    "viz.truck.served": ("at gate or dock", "tại cổng hoặc bến"),
+    "viz.still": (
+        "A still of one moment: drag to turn, scroll to zoom. The page does not animate; render "
+        "an .mp4 or .gif for playback.",
+        "Ảnh tĩnh của một thời điểm: kéo để xoay, cuộn để phóng to. Trang không chuyển động; "
+        "hãy xuất .mp4 hoặc .gif để xem diễn biến.",
+    ),
+    # sweep
+    "sweep.intro": (
+        "{n} replication(s) per point with common random numbers, seed {seed}, {days} days after "
+        "{warmup} warm-up day(s); mean [95% interval].",
+        "{n} lần lặp cho mỗi điểm với cùng dãy số ngẫu nhiên, hạt giống {seed}, {days} ngày sau "
+        "{warmup} ngày khởi động; trung bình [khoảng tin cậy 95%].",
+    ),
+    "sweep.incomplete": (
+        " (incomplete: {done} of {total} replications)",
+        " (chưa đủ: {done}/{total} lần lặp)",
+    ),
+    "sweep.charts": ("Charts", "Biểu đồ"),
+    "sweep.table": ("Table", "Bảng"),
+    "sweep.low": ("95% low", "cận dưới 95%"),
+    "sweep.high": ("95% high", "cận trên 95%"),
+    "sweep.target_met": (
+        "Target {target}: the smallest setting that meets it is {point}: {what} {value}, one-sided "
+        "95% bound {bound} (the mean meets the target with 95% confidence).",
+        "Mục tiêu {target}: thiết lập nhỏ nhất đạt mục tiêu là {point}: {what} {value}, cận một "
+        "phía 95% là {bound} (trung bình đạt mục tiêu với độ tin cậy 95%).",
+    ),
+    "sweep.target_unmet": (
+        "Target {target}: no setting meets it with 95% confidence (one-sided 95% bound).",
+        "Mục tiêu {target}: không thiết lập nào đạt mục tiêu với độ tin cậy 95% (cận một phía "
+        "95%).",
+    ),
+    "sweep.target_column": ("meets {target}", "đạt {target}"),
+    "sweep.yes": ("yes (bound {bound})", "có (cận {bound})"),
+    "sweep.no": ("no (bound {bound})", "không (cận {bound})"),
+    "sweep.range": (
+        "{what}: from {low} to {high} over the grid.",
+        "{what}: từ {low} đến {high} trên lưới.",
+    ),
+    # optimize
+    "optimize.title": ("{name}: optimize", "{name}: tối ưu hóa"),
+    "optimize.none_feasible": (
+        "No candidate meets the constraints. The closest: {values}.",
+        "Không phương án nào thỏa các ràng buộc. Gần nhất: {values}.",
+    ),
+    "optimize.undecided": (
+        "Not decided; the best mean so far: {values}.",
+        "Chưa quyết định được; trung bình tốt nhất đến nay: {values}.",
+    ),
+    "optimize.best": ("Best: {values}.", "Tốt nhất: {values}."),
+    "optimize.objective": (
+        "{what}: {mean} [95% interval {low}, {high}].",
+        "{what}: {mean} [khoảng tin cậy 95% {low}, {high}].",
+    ),
+    "optimize.replications": (
+        "{n} replications in all ({streams}).",
+        "Tổng cộng {n} lần lặp ({streams}).",
+    ),
+    "optimize.crn": ("common random numbers", "cùng dãy số ngẫu nhiên"),
+    "optimize.independent": ("independent streams", "dãy số ngẫu nhiên độc lập"),
+    "optimize.guarantee": (
+        "With probability at least {confidence} the chosen candidate is the best or within "
+        "{indifference} of it ({procedure}).",
+        "Với xác suất ít nhất {confidence}, phương án được chọn là tốt nhất hoặc kém không quá "
+        "{indifference} so với phương án tốt nhất ({procedure}).",
+    ),
+    "optimize.why_interrupted": ("interrupted", "bị ngắt"),
+    "optimize.why_capped": ("stopped at {n} replications", "dừng ở {n} lần lặp"),
+    "optimize.no_guarantee": (
+        "No guarantee: the procedure was {why} before every decision was made; the candidates "
+        "left are ranked by their means only.",
+        "Không có bảo đảm: quy trình đã {why} trước khi mọi quyết định được đưa ra; các phương "
+        "án còn lại chỉ được xếp theo giá trị trung bình.",
+    ),
+    "optimize.guarantee_head": (
+        "With probability at least {p}, if the replications' outputs are normally distributed, "
+        "the selected candidate's objective is within {d} of the best candidate declared "
+        "feasible",
+        "Với xác suất ít nhất {p}, nếu kết quả các lần lặp có phân phối chuẩn, mục tiêu của "
+        "phương án được chọn cách phương án khả thi tốt nhất không quá {d}",
+    ),
+    "optimize.guarantee_constraints": (
+        ", every candidate whose constraint means lie at least the tolerance inside their limits "
+        "is declared feasible, and every one at least the tolerance outside is declared "
+        "infeasible",
+        ", mọi phương án có trung bình ràng buộc nằm trong giới hạn ít nhất một dung sai được "
+        "công nhận là khả thi, và mọi phương án nằm ngoài ít nhất một dung sai bị loại là "
+        "không khả thi",
+    ),
+    "optimize.guarantee_tail": (
+        ". Means closer to a limit than its tolerance may be declared either way.",
+        ". Các trung bình gần giới hạn hơn dung sai có thể được kết luận theo cả hai chiều.",
+    ),
+    "optimize.normality_low": (
+        " Normality check: {low} of {n} first-stage paired differences depart from normality "
+        "(Shapiro-Wilk p < 0.01), so the stated probability is approximate.",
+        " Kiểm tra phân phối chuẩn: {low}/{n} hiệu theo cặp ở giai đoạn đầu lệch khỏi phân phối "
+        "chuẩn (Shapiro-Wilk p < 0.01), nên xác suất nêu trên chỉ là gần đúng.",
+    ),
+    "optimize.normality_ok": (
+        " Normality check: no first-stage paired difference departs from normality "
+        "(Shapiro-Wilk, smallest p {p}).",
+        " Kiểm tra phân phối chuẩn: không hiệu theo cặp nào ở giai đoạn đầu lệch khỏi phân "
+        "phối chuẩn (Shapiro-Wilk, p nhỏ nhất {p}).",
+    ),
+    "optimize.procedure_text": (
+        "fully sequential selection with feasibility checks (Andradóttir and Kim 2010, Naval "
+        "Research Logistics 57(5):403-421), comparison by procedure KN (Kim and Nelson 2001, "
+        "ACM TOMACS 11(3):251-273), on paired differences under common random numbers",
+        "lựa chọn tuần tự hoàn toàn có kiểm tra tính khả thi (Andradóttir và Kim 2010, Naval "
+        "Research Logistics 57(5):403-421), so sánh theo quy trình KN (Kim và Nelson 2001, "
+        "ACM TOMACS 11(3):251-273), trên các hiệu theo cặp với cùng dãy số ngẫu nhiên",
+    ),
+    "optimize.status.best": ("best", "tốt nhất"),
+    "optimize.status.infeasible": ("infeasible", "không khả thi"),
+    "optimize.status.eliminated": ("eliminated", "bị loại"),
+    "optimize.status.not decided": ("not decided", "chưa quyết định"),
+    "optimize.reason.selected": ("selected", "được chọn"),
+    "optimize.reason.feasible": ("feasible", "khả thi"),
+    "optimize.reason.best_mean": (
+        "best mean among those left",
+        "trung bình tốt nhất trong số còn lại",
+    ),
+    "optimize.reason.open": (
+        "still in contention when the procedure stopped",
+        "vẫn còn cạnh tranh khi quy trình dừng",
+    ),
+    "optimize.reason.infeasible": (
+        "infeasible: constraint {which}",
+        "không khả thi: ràng buộc {which}",
+    ),
+    "optimize.reason.eliminated": (
+        "eliminated by candidate {which}",
+        "bị loại bởi phương án {which}",
+    ),
+    "pareto.procedure": (
+        "Pareto set of sample means over common random numbers; dominance checked with paired "
+        "Student-t 95% intervals; no probability-of-correct-selection guarantee",
+        "tập Pareto của các trung bình mẫu với cùng dãy số ngẫu nhiên; quan hệ trội được kiểm "
+        "tra bằng khoảng tin cậy Student-t 95% theo cặp; không có bảo đảm chọn đúng",
+    ),
+    "pareto.guarantee": (
+        "No single best and no selection guarantee: the Pareto set of the candidates' means, each "
+        "with its Student-t 95% interval; a dominated candidate says whether paired intervals "
+        "confirm the dominance.",
+        "Không có một phương án tốt nhất và không có bảo đảm lựa chọn: tập Pareto của các trung "
+        "bình, mỗi trung bình kèm khoảng tin cậy Student-t 95%; một phương án bị trội cho biết "
+        "khoảng tin cậy theo cặp có xác nhận quan hệ trội hay không.",
+    ),
+    "pareto.front": (
+        "{front} of {total} candidates are on the Pareto front of {goals}.",
+        "{front}/{total} phương án thuộc biên Pareto của {goals}.",
+    ),
+    "pareto.title": ("{name}: Pareto set", "{name}: tập Pareto"),
+    "optimize.status.pareto": ("on the Pareto front", "thuộc biên Pareto"),
+    "optimize.status.dominated": ("dominated", "bị trội"),
+    "optimize.reason.constraint": ("constraint {which}", "ràng buộc {which}"),
+    "optimize.reason.front": (
+        "no candidate is better on every objective",
+        "không phương án nào tốt hơn ở mọi mục tiêu",
+    ),
+    "optimize.reason.clearly": (
+        "by candidate {which} (clearly)",
+        "bởi phương án {which} (rõ ràng)",
+    ),
+    "optimize.reason.by_means": (
+        "by candidate {which} (by means only)",
+        "bởi phương án {which} (chỉ theo trung bình)",
+    ),
+    "optimize.candidates": ("Candidates", "Các phương án"),
+    "optimize.decisions": ("Decisions, in order", "Các quyết định, theo thứ tự"),
+    "optimize.procedure": ("Procedure", "Quy trình"),
+    "optimize.objective_column": ("objective [95%]", "mục tiêu [95%]"),
+    "optimize.replications_column": ("replications", "lần lặp"),
+    "optimize.status_column": ("status", "trạng thái"),
+    "optimize.reason_column": ("reason", "lý do"),
+    "optimize.meets": ("meets", "đạt"),
+    "optimize.fails": ("fails", "không đạt"),
+    "optimize.open": ("undecided", "chưa rõ"),
+    "optimize.decision": (
+        "after {n} replications: candidate {candidate} {what}",
+        "sau {n} lần lặp: phương án {candidate} {what}",
+    ),
+}
+
+TEXT: dict[str, dict[str, str]] = {
+    key: dict(zip(LANGUAGES, texts, strict=True)) for key, texts in {**_KPIS, **_WORDS}.items()
+}
+"""Every text of the reports and terminal tables: key, then language, then text."""
+
+
+def language_of(value: str | None, default: str | None = None) -> Language:
+    """The language of an output: `value` (``--lang``), else `default` (the park's), else en.
+
+    Raises:
+        UsageError: a language parktwin does not write.
+    """
+    chosen = value if value is not None else default
+    if chosen is None:
+        return DEFAULT_LANGUAGE
+    if chosen not in LANGUAGES:
+        raise UsageError(f"`lang` must be one of {', '.join(LANGUAGES)}, not {chosen!r}")
+    return cast(Language, chosen)
+
+
+def say(key: str, lang: Language, **fields: object) -> str:
+    """The text of `key` in `lang`, with its ``{fields}`` filled.
+
+    Raises:
+        KeyError: a key the table does not have (a report asking for a text nobody wrote).
+    """
+    text = TEXT[key][lang]
+    return text.format(**fields) if fields else text
+
+
+def unit_text(unit: str, lang: Language) -> str:
+    """A unit as written in `lang` (an unknown unit, a plugin's, as it is)."""
+    return UNIT_TEXT.get(unit, {}).get(lang, unit)
+
+
+def with_unit(number: str, unit: str, lang: Language) -> str:
+    """A number and its unit (none for a share): ``4.9 min``, ``4,9 phút``."""
+    shown = unit_text(unit, lang) if unit != "share" else ""
+    return f"{number} {shown}".strip() if shown != "%" else f"{number}%"

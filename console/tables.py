@@ -129,7 +129,8 @@ def echo_notes(doc: dict[str, Any], warnings_only: bool = False) -> None:
     """
     from twin.experiment.results import describe_choices
 
-    for line in describe_choices(doc):
+    lines = [*describe_choices(doc), *(f"note: {n}" for n in doc.get("notes", []))]
+    for line in lines:
         warning = line.startswith("warning: ")
         if warning or not warnings_only:
             typer.echo(line, err=warning)

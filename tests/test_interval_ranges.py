@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
+from twin.language import say
 from twin.sim.kpi import kpi_range
 from twin.stats import UNBOUNDED, paired_delta, summarize, t_quantile
 
@@ -79,7 +80,8 @@ def test_run_keeps_every_interval_in_range_and_says_why_they_are_wide(tmp_path):
         assert within(summary["ci95"], kpi_range(kpi)), (kpi, summary["ci95"])
     table = runner.invoke(cli.app, ["run", *QUICK, "--out", str(tmp_path / "run")])
     assert f"note: {NOTE}" in table.stdout
-    assert NOTE in (tmp_path / "run" / "report.md").read_text(encoding="utf-8")
+    report = (tmp_path / "run" / "report.md").read_text(encoding="utf-8")
+    assert say("note.few_replications", "en", n=2) in report
 
 
 def test_compare_and_sweep_keep_every_interval_in_range(tmp_path):
@@ -98,7 +100,7 @@ def test_compare_and_sweep_keep_every_interval_in_range(tmp_path):
     for point in doc["points"]:
         for kpi, summary in point["kpis"].items():
             assert within(summary["ci95"], kpi_range(kpi)), (kpi, summary["ci95"])
-    assert NOTE in (out / "report.md").read_text(encoding="utf-8")
+    assert say("note.few_replications", "en", n=2) in (out / "report.md").read_text("utf-8")
 
 
 def test_no_note_at_other_replication_counts():

@@ -285,8 +285,7 @@ def test_a_what_if_gives_the_same_comparison_as_the_library(
     expected = twin_api.compare(PARK, ["peak-season", uploaded], settings)
     got = doc["comparison"]
     assert got["rows"] == json.loads(json.dumps(expected.to_dict()["rows"]))
-    note = "note: only 3 replications: each 95% interval is 4.3 standard errors either side"
-    assert doc["verdicts"][:-1] == expected.verdicts() and doc["verdicts"][-1].startswith(note)
+    assert doc["verdicts"] == expected.verdicts()  # demo-small: no warnings to add
     assert doc["table"] == expected.summary_table()
     assert doc["verdicts"][0].startswith("peak-season: ")
 

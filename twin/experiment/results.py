@@ -131,7 +131,7 @@ def all_warnings(experiments: Sequence[Experiment]) -> list[str]:
 
 def describe_choices(doc: dict[str, Any]) -> list[str]:
     """Lines for people from a document: its warnings, what ``--warmup auto`` and ``-r auto``
-    chose, whether it is complete, and its notes (why the intervals are wide)."""
+    chose, and whether it is complete (the reports say why intervals are wide themselves)."""
     lines = [f"warning: {w}" for w in doc.get("warnings", [])]
     if "warmup_choice" in doc:
         lines.append(describe_warmup(doc["warmup_choice"]))
@@ -141,4 +141,4 @@ def describe_choices(doc: dict[str, Any]) -> list[str]:
         missing = doc.get("missing_replications", [])
         why = "interrupted" if doc.get("interrupted") else "failed"
         lines.append(f"incomplete ({why}): replications {missing} are missing (null values)")
-    return lines + [f"note: {n}" for n in doc.get("notes", [])]
+    return lines

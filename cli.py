@@ -57,6 +57,8 @@ from console.options import (
 )
 from console.signals import interrupt_on_sigterm, stop_on_signals
 from console.tables import (
+    echo_decision_warnings,
+    echo_notes,
     forecast_lines,
     print_calibration,
     print_comparison,
@@ -125,7 +127,6 @@ def run(
 
     from console.experiment import settings_of
     from twin import api
-    from twin.experiment.results import describe_choices
     from twin.io.inputs import resolve_inputs
     from twin.model.labels import asset_names
 
@@ -137,13 +138,13 @@ def run(
                          sensors_out=sensors_out, lang=language)  # fmt: skip
     if json_out:
         typer.echo(result.to_json())
+        echo_notes(result.to_dict(), warnings_only=True)
     else:
         doc = result.to_dict()
         if kpi:
             doc["kpis"] = {k: v for k, v in doc["kpis"].items() if k in kpi}
         print_kpis(doc, show_all or bool(kpi), language, asset_names(inputs.park))
-        for line in describe_choices(doc):
-            typer.echo(line)
+        echo_notes(doc)
         if out is not None:
             typer.echo(f"wrote {out}/kpis.json, kpis.csv, trace.npz, park.yaml, report.md")
         if sensors_out is not None:
@@ -202,6 +203,7 @@ def compare(
         )
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        echo_notes(result.to_dict(), warnings_only=True)
         return
     print_comparison(result, show_all)
     if out is not None:
@@ -255,6 +257,7 @@ def sweep(
                            target=target)  # fmt: skip
     if json_out:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        echo_notes(result.to_dict(), warnings_only=True)
         return
     print_sweep(result)
     if out is not None:
@@ -292,6 +295,7 @@ def optimize(
     doc = decision_dict(result)
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        echo_decision_warnings(doc)
     else:
         print_decision(doc)
         if out is not None:
@@ -516,17 +520,20 @@ def validate(
 ) -> None:
     """Check park and scenario files and print what is wrong."""
     from twin.errors import InputError
-    from twin.io.inputs import check_file
+    from twin.io.inputs import checked_file
+    from twin.model.sanity import sanity_warnings
 
     failed = 0
     for source in files:
         try:
-            kind, name = check_file(source)
+            kind, name, park = checked_file(source)
         except InputError as exc:
             typer.echo(f"parktwin: {exc}", err=True)
             failed += 1
         else:
             typer.echo(f"ok: {source} ({kind} '{name}')")
+            for warning in sanity_warnings(park):
+                typer.echo(f"warning: {source}: {warning}", err=True)
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 

@@ -120,6 +120,22 @@ def print_kpis(
     Console().print(table)
 
 
+def echo_notes(doc: dict[str, Any], warnings_only: bool = False) -> None:
+    """What a result's document notes for people: its warnings on stderr, the rest on stdout.
+
+    Args:
+        doc: a kpis.json, comparison.json or sweep.json document.
+        warnings_only: only the warnings (beside a JSON document on stdout, which has them too).
+    """
+    from twin.experiment.results import describe_choices
+
+    lines = [*describe_choices(doc), *(f"note: {n}" for n in doc.get("notes", []))]
+    for line in lines:
+        warning = line.startswith("warning: ")
+        if warning or not warnings_only:
+            typer.echo(line, err=warning)
+
+
 def print_comparison(comparison: Any, show_all: bool) -> None:
     """The summary first, then the comparison table (significant changes first) and one
     verdict line per scenario, in the comparison's language."""
@@ -127,7 +143,6 @@ def print_comparison(comparison: Any, show_all: bool) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from twin.experiment.results import describe_choices
     from twin.language import say
 
     lang = comparison.lang
@@ -159,8 +174,7 @@ def print_comparison(comparison: Any, show_all: bool) -> None:
     for line in doc["summary"]["text"]:
         typer.echo(line)
     Console().print(table)
-    for line in describe_choices(doc):
-        typer.echo(line)
+    echo_notes(doc)
     for line in comparison.verdicts():
         typer.echo(line)
 
@@ -171,7 +185,6 @@ def print_sweep(result: Any) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from twin.experiment.results import describe_choices
     from twin.experiment.sweeps import labels_of
     from twin.language import say
     from twin.model.labels import kpi_label
@@ -214,8 +227,7 @@ def print_sweep(result: Any) -> None:
             cells.append("█" * round(12 * max(mean or 0.0, 0.0) / top))
         table.add_row(*cells)
     Console().print(table)
-    for line in describe_choices(doc):
-        typer.echo(line)
+    echo_notes(doc)
     for line in doc["summary"]["text"]:
         typer.echo(line)
 
@@ -317,6 +329,14 @@ def print_decision(doc: dict[str, Any]) -> None:
     Console(width=None if sys.stdout.isatty() else 150).print(table)
     for line in summary["text"] if summary else [_answer_line(doc)]:
         typer.echo(line)
+    echo_decision_warnings(doc)
+
+
+def echo_decision_warnings(doc: dict[str, Any]) -> None:
+    """The warnings among an optimum.json document's notes, on stderr."""
+    for note in doc["notes"]:
+        if note.startswith("warning: "):
+            typer.echo(note, err=True)
 
 
 def _answer_line(doc: dict[str, Any]) -> str:

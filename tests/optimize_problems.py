@@ -159,3 +159,22 @@ def _clearly_feasible(doc: dict[str, Any], docks: int) -> bool | None:
     if any(v is False for v in verdicts):
         return False
     return True if all(v is True for v in verdicts) else None
+
+
+def problem(**overrides):
+    """A decision problem on demo-small: the f2-docks count, with `overrides` of its sections."""
+    doc = {
+        "problem": {"name": "f2-docks"},
+        "base": "demo-small",
+        "variables": [{"path": "logistics.dock_groups[id=f2-docks].docks", "values": [4, 5, 6]}],
+        "objective": {"minimize": "cost"},
+        "costs": [
+            {"path": "logistics.dock_groups[id=f2-docks].docks", "vnd_per_unit": 1_000_000},
+            {"kpi": "docks.f2-docks.wait_mean_min", "vnd_per_unit": 200_000},
+        ],
+        "constraints": [{"kpi": "docks.f2-docks.wait_mean_min", "at_most": 15, "tolerance": 3}],
+        "selection": {"indifference": 1_000_000, "max_replications": 60, "first_stage": 5},
+        "settings": {"days": 2, "warmup_days": 0.5, "seed": 3},
+    }
+    doc.update(overrides)
+    return doc

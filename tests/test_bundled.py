@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from twin.errors import InputError
 from twin.experiment.runner import run_experiment
 from twin.experiment.settings import Settings
 from twin.io.bundled import bundled_parks, bundled_scenarios
@@ -53,10 +54,10 @@ def test_default_park_is_illustrative_and_plausible():
     assert 1000 <= trucks_per_day <= 5000
 
 
-def test_events_after_the_horizon_are_reported_not_silently_ignored():
+def test_events_after_the_horizon_are_refused_not_silently_ignored():
     from twin.api import run
 
-    short = run(None, "substation-outage", Settings(days=2, warmup_days=0.5)).to_dict()
-    assert any("sub1" in w and "no effect" in w for w in short["warnings"])
+    with pytest.raises(InputError, match=r"outage of 'sub1' from day 2 at 08:00.*days 3 or more"):
+        run(None, "substation-outage", Settings(days=2, warmup_days=0.5))
     long = run(None, "substation-outage", Settings(days=3, warmup_days=0.5)).to_dict()
-    assert "warnings" not in long
+    assert long["kpis"]["power.unserved_mwh"]["mean"] > 0

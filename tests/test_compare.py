@@ -23,6 +23,7 @@ from twin.io.load import load_park
 
 runner = CliRunner()
 QUICK = ["--days", "1", "--warmup-days", "0.25"]
+OUTAGE_QUICK = ["--days", "3", "--warmup-days", "0.25"]  # covers substation-outage's day 2
 
 
 def scenario_file(folder: Path, name: str, changes: list, base: str | None = None) -> Path:
@@ -122,7 +123,9 @@ def test_compare_writes_the_files_of_the_spec_and_an_offline_report(tmp_path):
 
 
 def test_json_output_is_the_comparison_document():
-    result = runner.invoke(app, ["compare", "demo-small", "substation-outage", *QUICK, "--json"])
+    result = runner.invoke(
+        app, ["compare", "demo-small", "substation-outage", *OUTAGE_QUICK, "--json"]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["scenarios"] == ["substation-outage"] and doc["replications"] == 1
@@ -148,7 +151,7 @@ def test_park_or_scenario_first(tmp_path):
 
 def test_without_a_park_the_scenarios_base_is_the_baseline():
     comparison = api.compare(
-        None, ["substation-outage"], Settings(days=0.1, warmup_days=0.05, replications=1)
+        None, ["more-docks"], Settings(days=0.1, warmup_days=0.05, replications=1)
     )
     assert comparison.baseline.park == load_park("yen-binh").park.name
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.parks import one_dock_group
-from tests.test_engine_theory import erlang_c_wait
+from tests.theory import erlang_c_wait
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis

@@ -16,13 +16,20 @@ from typer.testing import CliRunner
 import console.signals
 import twin
 from console.errors import FLAGS, exit_status, guarded, message
-from twin.errors import InputError, ParktwinError, PluginError, SettingError, UsageError
+from twin.errors import (
+    InputError,
+    InputErrors,
+    ParktwinError,
+    PluginError,
+    SettingError,
+    UsageError,
+)
 from twin.experiment.runner import Failure, Interrupted, ReplicationError
 from twin.io.load import load_park
 from twin.live.messages import BadMessage
 from twin.model.clock import BadTime
 from twin.model.scenario import PathError
-from twin.model.schema import Problem
+from twin.model.schema import Problem, Problems
 from web.app import BadRequest, Services, create_app
 from web.jobs import Busy
 from web.server import build_services
@@ -35,7 +42,9 @@ CASES: list[tuple[BaseException, int, int]] = [
     (UsageError("`days` must be more than 0"), 2, 400),
     (SettingError("step_min", "must be more than 0, got 0"), 2, 400),
     (PluginError("plugin 'x' cannot be loaded"), 2, 400),
+    (InputErrors([InputError("p.yaml", "a"), InputError("p.yaml", "b", "x", 3)]), 2, 400),
     (Problem(("logistics", "flows", 0, "gate"), "no such gate"), 2, 400),
+    (Problems([Problem(("a",), "one"), Problem(("b",), "two")]), 2, 400),
     (PathError("the path matches nothing"), 2, 400),
     (BadMessage("time: not a time"), 2, 400),
     (BadTime("'x' is not an ISO 8601 time"), 2, 400),

@@ -13,6 +13,7 @@ from twin.experiment.runner import Interrupted
 from twin.experiment.settings import Settings
 
 SHORT = {"days": 1.0, "warmup_days": 0.25, "replications": 4}
+OUTAGE_SHORT = {**SHORT, "days": 3.0}  # covers substation-outage's day 2
 
 
 def stop_after(count: int):
@@ -33,7 +34,7 @@ def stop_after(count: int):
 def test_an_interrupted_comparison_labels_every_scenario(tmp_path, stop, pairs):
     out = tmp_path / "cmp"
     with pytest.raises(Interrupted):
-        api.compare("demo-small", ["peak-season", "substation-outage"], Settings(**SHORT),
+        api.compare("demo-small", ["peak-season", "substation-outage"], Settings(**OUTAGE_SHORT),
                     out=out, progress=stop_after(stop))  # fmt: skip
     doc = json.loads((out / "comparison.json").read_text())
     assert doc["complete"] is False

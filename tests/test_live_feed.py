@@ -4,7 +4,6 @@ mid-feed, SIGTERM, and `parktwin replay` into `parktwin live`."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import shutil
@@ -12,15 +11,21 @@ import signal
 import subprocess
 import threading
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import mosquitto
+from tests.live_helpers import (
+    REPO,
+    one_day_of_sample,
+    publish_all,
+    reading,
+    retained_status,
+    stored,
+)
 from tests.mosquitto import PARKTWIN, wait_connected, wait_for
-from twin.io.bundled import data_root
 from twin.io.load import load_park
 from twin.live.store import Store
 
@@ -37,53 +42,6 @@ pytestmark = pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is 
 
 PARK = load_park("demo-small")
 FLOW = PARK.logistics.flows[0]
-BUILDING = next(b.id for b in PARK.buildings if b.power is not None)
-REPO = Path(__file__).resolve().parent.parent
-
-
-def reading(k: int) -> dict[str, Any]:
-    """The k-th of a meter's readings, one a second (each one a different fact)."""
-    time_k = datetime(2026, 1, 5, 8, 0) + timedelta(seconds=k)
-    return {"time": time_k.isoformat(), "asset": BUILDING, "quantity": "power_kw", "value": k}
-
-
-def client(url: str, client_id: str = "") -> Any:
-    address = parse_broker(url)
-    c = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv5)
-    c.connect(address.host, address.port)
-    c.loop_start()
-    return c
-
-
-def publish_all(url: str, payloads: list[tuple[str, str]], retain: bool = False) -> None:
-    """Publish at QoS 1 and wait until the broker has every one."""
-    c = client(url)
-    infos = [
-        c.publish(f"parktwin/{suffix}", body, qos=1, retain=retain) for suffix, body in payloads
-    ]
-    for info in infos:
-        info.wait_for_publish(timeout=30)
-    c.disconnect()
-    c.loop_stop()
-
-
-def stored(path: Path) -> int:
-    with Store.open(path, read_only=True) as store:
-        return store.counts()["stored"]
-
-
-def retained_status(url: str) -> dict[str, Any]:
-    got: list[dict[str, Any]] = []
-    c = paho.Client(CallbackAPIVersion.VERSION2, protocol=paho.MQTTv5)
-    c.on_message = lambda cl, u, m: got.append(json.loads(m.payload))
-    address = parse_broker(url)
-    c.connect(address.host, address.port)
-    c.subscribe("parktwin/status", qos=1)
-    c.loop_start()
-    wait_for(lambda: bool(got), 10)
-    c.disconnect()
-    c.loop_stop()
-    return got[-1]
 
 
 class FeedThread:
@@ -282,20 +240,6 @@ def test_bad_broker_options_exit_2(tmp_path: Path) -> None:
         )
         assert done.returncode == 2, (args, done.stderr)
         assert says in done.stderr and "Traceback" not in done.stderr
-
-
-def one_day_of_sample(folder: Path) -> Path:
-    """The sample's first day, as a sensor folder (written here with the csv module)."""
-    folder.mkdir()
-    for name, column in (("meters.csv", "timestamp"), ("trucks.csv", "depart")):
-        with open(data_root() / "assets" / "sensors" / "yen-binh" / name, encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-        keep = [r for r in rows if (r[column] or "9")[:10] <= "2026-01-05"]
-        with open(folder / name, "w", newline="", encoding="utf-8") as out:
-            writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(keep)
-    return folder
 
 
 @pytest.mark.system

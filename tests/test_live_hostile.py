@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.live_helpers import BUILDING, FEEDER, FLOW, PARK, POISON, alarm, meter
 from twin.errors import InputError
-from twin.io.load import load_park
 from twin.live.ingest import Ingester
 from twin.live.messages import (
     MAX_EXPECTED_H,
@@ -34,47 +34,11 @@ from twin.live.messages import (
 from twin.live.state import state_document
 from twin.live.store import REJECT_ROWS_KEPT, Store
 
-PARK = load_park("demo-small")
-FLOW = PARK.logistics.flows[0].id
-BUILDING = next(b.id for b in PARK.buildings if b.power is not None)
-FEEDER = PARK.power.feeders[0].id if PARK.power is not None else None
 NOW = datetime(2026, 1, 5, 12, 0)
 VALIDATOR = Validator(PARK, now=NOW)
 
 
-def meter(value: Any, time: str = "2026-01-05T08:00") -> dict[str, Any]:
-    return {"time": time, "asset": BUILDING, "quantity": "power_kw", "value": value}
-
-
-def alarm(expected_h: Any, time: str = "2026-01-05T08:00") -> dict[str, Any]:
-    return {"time": time, "asset": FEEDER, "event": "outage_start", "expected_h": expected_h}
-
-
 # --------------------------------------------------------------------------- case 1: poison
-
-
-def truck(truck_id: str) -> str:
-    """A truck message with `truck_id` written into the JSON as given."""
-    head = '{"time": "2026-01-05T08:00", "truck_id": '
-    return head + truck_id + f', "flow": "{FLOW}", "event": "arrive"}}'
-
-
-def digits(n: int) -> str:
-    return json.dumps(meter(0)).replace('"value": 0', '"value": ' + "9" * n)
-
-
-POISON = {
-    "400-digit value": ("meters", digits(400)),
-    "5000-digit value": ("meters", digits(5000)),
-    "year 1 at +14:00": ("meters", json.dumps(meter(1.0, "0001-01-01T00:00+14:00"))),
-    "year 9999 at -12:00": ("meters", json.dumps(meter(1.0, "9999-12-31T23:59-12:00"))),
-    "lone surrogate id": ("trucks", truck('"\\ud800"')),
-    "expected_h 1e308": ("alarms", json.dumps(alarm(1e308))),
-    "expected_h 99999999": ("alarms", json.dumps(alarm(99999999))),
-    "value 1e308": ("meters", json.dumps(meter(1e308))),
-    "1 MB truck id": ("trucks", truck('"' + "x" * 10**6 + '"')),
-    "deep nesting": ("meters", "[" * 100_000 + "]" * 100_000),
-}
 
 
 @pytest.mark.parametrize("name", list(POISON))

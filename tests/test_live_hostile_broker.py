@@ -15,19 +15,18 @@ from pathlib import Path
 import pytest
 
 from tests import mosquitto
-from tests.reliability import in_small_filesystem
-from tests.test_live_feed import (
+from tests.live_helpers import (
     BUILDING,
-    PARKTWIN,
+    POISON,
     REPO,
     one_day_of_sample,
     publish_all,
     reading,
     retained_status,
     stored,
-    wait_for,
 )
-from tests.test_live_hostile import POISON
+from tests.mosquitto import PARKTWIN, wait_for
+from tests.reliability import in_small_filesystem
 from twin.io.bundled import data_root
 from twin.live.store import REJECT_LIMITS, Store
 

@@ -9,7 +9,6 @@ or line, the offending value, and no traceback. The messages are part of the con
 from __future__ import annotations
 
 import copy
-import json
 import os
 import re
 import subprocess
@@ -23,6 +22,7 @@ import yaml
 from typer.testing import CliRunner
 
 import cli
+from tests.load_helpers import assert_bad_input, dump, validate
 from twin.errors import InputError
 from twin.io.bundled import data_root
 from twin.io.load import load_park, load_scenario
@@ -35,32 +35,6 @@ def demo_data() -> dict[str, Any]:
     data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
     return copy.deepcopy(data)
-
-
-def dump(data: Any, path: Path) -> Path:
-    """Write data as YAML (or JSON for a .json path) and return the path."""
-    if path.suffix == ".json":
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    else:
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
-    return path
-
-
-def validate(*args: str) -> Any:
-    """`parktwin validate ARGS` through Typer's test runner."""
-    return CliRunner().invoke(cli.app, ["validate", *args])
-
-
-def assert_bad_input(result: Any, *expected: str) -> str:
-    """Exit 2, no traceback, and every expected piece in the message on stderr."""
-    assert result.exit_code == 2, (result.exit_code, result.output)
-    assert "Traceback" not in result.output
-    assert isinstance(result.exception, SystemExit)
-    message: str = result.stderr
-    assert message.startswith("parktwin: "), message
-    for piece in expected:
-        assert piece in message, f"{piece!r} not in {message!r}"
-    return message
 
 
 # --------------------------------------------------------------------------- mutated parks

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.load_helpers import assert_bad_input, dump, validate
 from tests.networks import ring_data
-from tests.test_load_errors import assert_bad_input, dump, validate
 
 
 def _net(data: dict[str, Any]) -> dict[str, Any]:

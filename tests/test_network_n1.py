@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
+from tests.load_helpers import assert_bad_input, dump
 from tests.networks import feeder_only_data, ring_data
-from tests.test_load_errors import assert_bad_input, dump
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine as simulate

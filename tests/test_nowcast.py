@@ -15,9 +15,10 @@ from tests.parks import AT_0750, EVERY_STAGE, one_dock_group, tiny_park, truck
 
 # X, EVERY_STAGE, tiny_park, truck
 from tests.theory import generator_matrix, mean_queue, transient_by_uniformisation
-from twin.errors import UsageError
+from twin.errors import InputError, UsageError
 from twin.io.load import load_park
 from twin.live.nowcast import forecast_samples, nowcast
+from twin.model.schema import Park
 from twin.sim.start_state import OutageNow, StartState
 
 
@@ -158,12 +159,13 @@ def test_a_state_that_does_not_fit_is_a_usage_error():
 
 
 def test_a_park_file_alert_on_an_unknown_series_names_its_place():
-    park = load_park(
-        {**tiny_park().model_dump(by_alias=True, exclude_none=True),
-         "alerts": [{"series": "docks.d9.queue", "above": 1}]}
-    )  # fmt: skip
+    """Refused when the park is read (it would never fire), and by the nowcast of a Park."""
+    data = {**tiny_park().model_dump(by_alias=True, exclude_none=True),
+            "alerts": [{"series": "docks.d9.queue", "above": 1}]}  # fmt: skip
+    with pytest.raises(InputError, match=r"alerts\[0\]\.series: no forecast series 'docks.d9"):
+        load_park(data)
     with pytest.raises(UsageError, match=r"alerts\[0\]\.series"):
-        nowcast(park, StartState(AT_0750), hours=1, replications=1)
+        nowcast(Park.model_validate(data), StartState(AT_0750), hours=1, replications=1)
 
 
 def test_the_forecast_document_stays_byte_for_byte_the_stored_one():

@@ -17,6 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 import cli
+from tests.optimize_problems import problem
 from twin.api.decisions import optimize
 from twin.errors import InputError
 from twin.experiment.optimize import optimum_dict
@@ -100,24 +101,6 @@ def test_the_procedure_stops_at_the_cap_and_says_so():
 
 
 # --------------------------------------------------------------------------- through the engine
-
-
-def problem(**overrides):
-    doc = {
-        "problem": {"name": "f2-docks"},
-        "base": "demo-small",
-        "variables": [{"path": "logistics.dock_groups[id=f2-docks].docks", "values": [4, 5, 6]}],
-        "objective": {"minimize": "cost"},
-        "costs": [
-            {"path": "logistics.dock_groups[id=f2-docks].docks", "vnd_per_unit": 1_000_000},
-            {"kpi": "docks.f2-docks.wait_mean_min", "vnd_per_unit": 200_000},
-        ],
-        "constraints": [{"kpi": "docks.f2-docks.wait_mean_min", "at_most": 15, "tolerance": 3}],
-        "selection": {"indifference": 1_000_000, "max_replications": 60, "first_stage": 5},
-        "settings": {"days": 2, "warmup_days": 0.5, "seed": 3},
-    }
-    doc.update(overrides)
-    return doc
 
 
 def test_optimize_on_demo_small_picks_the_cheapest_feasible_and_certifies_it(tmp_path):

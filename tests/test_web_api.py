@@ -227,6 +227,8 @@ def test_an_upload_path_cannot_escape(client: TestClient) -> None:
         ({"scenarios": ["peak-season"], "seed": 3}, "seed:"),
         ({"scenarios": [{"scenario": {"name": "x"}, "changes": [{"sett": "a"}]}]}, "scenarios[0]"),
         ({"scenarios": ["more-docks"]}, "sevt-p1-docks"),
+        ({"scenarios": ["substation-outage"], "days": 2}, "scenarios[0]: the outage of 'sub1'"),
+        ({"scenarios": ["peak-season", "substation-outage"]}, "days 3 or more"),
         ({"scenarios": ["peak-season"], "lang": "fr"}, "lang:"),
     ],
 )
@@ -236,6 +238,20 @@ def test_bad_compare_requests_are_400_naming_the_field(
     answer = client.post("/api/compare", json=body)
     assert answer.status_code == 400, answer.text
     assert expected in answer.json()["error"]
+
+
+def test_each_scenario_says_how_many_days_cover_its_events(client: TestClient) -> None:
+    listed = {s["name"]: s for s in scenarios.bundled_list(load_park("yen-binh"))}
+    assert listed["substation-outage"]["min_days"] == 3  # its outage starts on day 2
+    assert listed["peak-season"]["min_days"] == 0
+    served = {s["name"]: s for s in client.get("/api/scenarios").json()["scenarios"]}
+    assert served["demo-cable-fault"]["min_days"] == 2  # its cable fault is on day 1
+    late = GOOD.replace(
+        b"changes:", b"events: [{flow: in-f1, from: {day: 6}, factor: 2}]\nchanges:"
+    )
+    checked = client.post("/api/scenarios/check", params={"name": "late.yaml"}, content=late)
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["min_days"] == 7
 
 
 @pytest.mark.parametrize("body", [b"{scenarios", b"[" * 100_000 + b"]" * 100_000, b"\xff"])
@@ -269,7 +285,7 @@ def test_a_what_if_gives_the_same_comparison_as_the_library(
     expected = twin_api.compare(PARK, ["peak-season", uploaded], settings)
     got = doc["comparison"]
     assert got["rows"] == json.loads(json.dumps(expected.to_dict()["rows"]))
-    assert doc["verdicts"] == expected.verdicts()
+    assert doc["verdicts"] == expected.verdicts()  # demo-small: no warnings to add
     assert doc["table"] == expected.summary_table()
     assert doc["verdicts"][0].startswith("peak-season: ")
 

@@ -207,14 +207,39 @@ def test_a_what_if_runs_and_shows_its_verdict(
     url, _, _ = served
     with browser(1280, 720) as driver:
         open_page(driver, url + "/")
-        # demo-small's own bundled scenario (yen-binh's are not offered for it)
-        verdict = run_what_if(driver, "demo-cable-fault", days="0.5", replications="3")
+        # demo-small's own bundled scenario (yen-binh's are not offered for it); 2 days cover
+        # its cable fault on day 1 (a shorter horizon is refused)
+        verdict = run_what_if(driver, "demo-cable-fault", days="2", replications="3")
         assert verdict.startswith("demo-cable-fault: ")
         rows = driver.find_elements(By.CSS_SELECTOR, "#whatif-table tbody tr")
         assert any(r.text.startswith("Số xe tải đến") for r in rows)  # a KPI in words
         summary = driver.find_element(By.ID, "whatif-verdict").text
         assert summary.startswith("Tóm tắt\ndemo-cable-fault: ")
         shoot(driver, "whatif-1280x720.png")
+        assert console_errors(driver) == []
+
+
+def test_the_what_if_form_simulates_long_enough_for_the_chosen_events(
+    served: tuple[str, Feed, Services], tmp_path: Path
+) -> None:
+    url, _, _ = served
+    late = tmp_path / "late.yaml"
+    late.write_text(
+        "scenario: {name: late}\nevents:\n"
+        "  - {outage: fd1, from: {day: 2, at: '08:00'}, duration_h: 4}\n",
+        "utf-8",
+    )
+    with browser(1280, 720) as driver:
+        open_page(driver, url + "/")
+        driver.find_element(By.ID, "tab-whatif").click()
+        cable = "input[value='demo-cable-fault']"
+        wait(lambda: driver.find_elements(By.CSS_SELECTOR, cable), 10, "list")
+        days = driver.find_element(By.ID, "whatif-days")
+        assert days.get_attribute("value") == "2"
+        driver.find_element(By.CSS_SELECTOR, cable).click()
+        assert days.get_attribute("value") == "2"  # its fault on day 1: the default covers it
+        driver.find_element(By.ID, "scenario-file").send_keys(str(late))
+        wait(lambda: days.get_attribute("value") == "3", 10, "days raised for day 2's outage")
         assert console_errors(driver) == []
 
 
@@ -378,7 +403,7 @@ def test_off_loopback_a_request_without_the_token_is_refused(tmp_path: Path) -> 
 def test_find_the_best_shows_the_answer_and_its_certificate(
     served: tuple[str, Feed, Services], shoot: Shoot, tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    from tests.test_optimize import problem
+    from tests.optimize_problems import problem
 
     url, _, _ = served
     path = tmp_path / "docks.json"

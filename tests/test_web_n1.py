@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from tests.load_helpers import dump
 from tests.networks import feeder_only_data, ring_data
-from tests.test_load_errors import dump
 from web.app import create_app
 from web.server import build_services
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
-from tests.test_optimize import problem
+from tests.optimize_problems import problem
 from tests.web_helpers import wait_for_job as wait_for
 from twin.api.decisions import optimize
 from twin.experiment.optimize import optimum_dict

@@ -49,6 +49,38 @@ class InputError(ParktwinError):
         return f"{where}: {self.place + ': ' if self.place else ''}{self.message}"
 
 
+class InputErrors(InputError):
+    """Several problems of one input, listed together: the first is this error's own.
+
+    At most :attr:`LIMIT` are shown, then how many more there are, so that a file with many
+    mistakes is fixed in one round without a message too long to read.
+
+    Attributes:
+        problems: every problem, in the order found.
+    """
+
+    LIMIT = 20
+
+    def __init__(self, problems: list[InputError]):
+        first = problems[0]
+        super().__init__(first.file, first.message, first.place, first.line)
+        self.problems = problems
+
+    def text(self) -> str:
+        """One line per problem (the first as :class:`InputError` shows it), then the rest."""
+        shown = [p.text() for p in self.problems[: self.LIMIT]]
+        hidden = len(self.problems) - len(shown)
+        lines = [shown[0], *(f"  {line}" for line in shown[1:])]
+        if hidden:
+            lines.append(f"  ... and {hidden} more problem{'s' * (hidden > 1)}")
+        return "\n".join(lines)
+
+
+def listed(problems: list[InputError]) -> InputError:
+    """One error for a list of problems (of at least one): itself alone, else all of them."""
+    return problems[0] if len(problems) == 1 else InputErrors(problems)
+
+
 class UsageError(ParktwinError):
     """Contradictory or out-of-range options, found before any work starts."""
 

@@ -1,4 +1,13 @@
-"""Statistics over replications: Student-t intervals and paired differences."""
+"""Statistics over replications: Student-t intervals and paired differences.
+
+Intervals respect a KPI's range: the Student-t interval of a mean is intersected with the range
+the KPI can take (``bounds``, e.g. ``(0, inf)`` for a wait, ``(0, 1)`` for a utilisation).
+The true mean lies in that range, so the intersection holds it exactly when the t interval
+does: the coverage is the t interval's, and no bound is one the KPI cannot have (a wait's
+interval of -42 to 55 minutes at two replications becomes 0 to 55). A paired difference is
+bounded the same way by the range of a difference, ``(lo - hi, hi - lo)``: a utilisation's
+change stays within -1..1, while a change of a wait may be negative and is not cut at 0.
+"""
 
 from __future__ import annotations
 
@@ -37,8 +46,16 @@ def t_quantile(dof: int, level: float = 0.95) -> float:
     return float(stdtrit(dof, 0.5 + level / 2))
 
 
-def summarize(values: Sequence[float]) -> Summary:
-    """Summary of one KPI over replications (NaN replications are left out of the stats)."""
+UNBOUNDED = (-math.inf, math.inf)
+
+
+def summarize(values: Sequence[float], bounds: tuple[float, float] = UNBOUNDED) -> Summary:
+    """Summary of one KPI over replications (NaN replications are left out of the stats).
+
+    Args:
+        values: one value per replication, NaN where a replication did not finish.
+        bounds: the range the KPI can take; the interval is kept within it.
+    """
     data = np.asarray(values, dtype=float)
     finite = data[~np.isnan(data)]
     if len(finite) == 0:
@@ -48,7 +65,8 @@ def summarize(values: Sequence[float]) -> Summary:
         return Summary(mean, 0.0, (mean, mean), tuple(data.tolist()))
     std = float(finite.std(ddof=1))
     half = t_quantile(len(finite) - 1) * std / math.sqrt(len(finite))
-    return Summary(mean, std, (mean - half, mean + half), tuple(data.tolist()))
+    low, high = max(bounds[0], mean - half), min(bounds[1], mean + half)
+    return Summary(mean, std, (low, high), tuple(data.tolist()))
 
 
 @dataclass(frozen=True)
@@ -66,15 +84,38 @@ class PairedDelta:
         return bool(lo > 0 or hi < 0)
 
 
-def paired_delta(scenario: Sequence[float], baseline: Sequence[float]) -> PairedDelta:
-    """Paired difference of two KPIs replicated with common random numbers."""
+def paired_delta(
+    scenario: Sequence[float], baseline: Sequence[float], bounds: tuple[float, float] = UNBOUNDED
+) -> PairedDelta:
+    """Paired difference of two KPIs replicated with common random numbers.
+
+    Args:
+        scenario: the scenario's values, in replication order.
+        baseline: the baseline's values, paired with them.
+        bounds: the range of the KPI itself; the difference's interval is kept within
+            ``(lo - hi, hi - lo)``.
+    """
     a = np.asarray(scenario, dtype=float)
     b = np.asarray(baseline, dtype=float)
     keep = ~(np.isnan(a) | np.isnan(b))
-    diff = summarize((a[keep] - b[keep]).tolist())
+    span = bounds[1] - bounds[0]
+    diff = summarize((a[keep] - b[keep]).tolist(), (-span, span))
     base = float(b[keep].mean()) if keep.any() else math.nan
     pct = 100.0 * diff.mean / abs(base) if base not in (0.0,) and not math.isnan(base) else math.nan
     return PairedDelta(diff.mean, pct, diff.ci95)
+
+
+def few_replications_note(replications: int) -> str | None:
+    """Why the intervals are wide at 2 or 3 replications (None otherwise)."""
+    if replications not in (2, 3):
+        return None
+    factor = t_quantile(replications - 1)
+    freedom = "1 degree" if replications == 2 else "2 degrees"
+    return (
+        f"only {replications} replications: each 95% interval is {factor:.1f} standard errors "
+        f"either side of the mean (Student t with {freedom} of freedom), so intervals are "
+        "wide; run 10 or more replications (-r 10) for tight ones"
+    )
 
 
 def holm(p_values: Sequence[float]) -> list[float]:

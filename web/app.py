@@ -343,7 +343,7 @@ async def compare_endpoint(request: Request, services: Services) -> Any:
     days = _whole(body, "days", 2.0, MAX_DAYS, integer=False)
     reps = int(_whole(body, "replications", 5, MAX_REPLICATIONS, integer=True))
     lang = _language(body.get("lang"))
-    chosen = await asyncio.to_thread(scenarios.choices, services.park, body.get("scenarios"))
+    chosen = await asyncio.to_thread(scenarios.choices, services.park, body.get("scenarios"), days)
     names, documents = [c.name for c in chosen], [c.document for c in chosen]
     job = services.jobs.submit(names, documents, days, reps, lang)
     return JSONResponse({"job": job.id}, status_code=202)

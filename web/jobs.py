@@ -28,6 +28,7 @@ from twin import api
 from twin.api.decisions import optimize
 from twin.errors import InputError, UsageError
 from twin.experiment.pareto import decision_dict
+from twin.experiment.results import describe_choices
 from twin.experiment.settings import Settings
 from twin.io.output import atomic_write_text
 from twin.model.schema import Park
@@ -143,7 +144,7 @@ def run_comparison(
         return {
             "comparison": doc,
             "summary": doc["summary"]["text"],
-            "verdicts": comparison.verdicts(),
+            "verdicts": [*comparison.verdicts(), *describe_choices(doc)],
             "table": comparison.summary_table(),
         }
 

@@ -31,7 +31,7 @@ from twin.io.load import (
     validate_data,
 )
 from twin.io.output import atomic_write_bytes
-from twin.model.scenario import apply_scenario, check_events
+from twin.model.scenario import apply_scenario, check_events, check_horizon, days_for_events
 from twin.model.schema import Park, Scenario
 
 MAX_UPLOAD_BYTES = 256 * 1024
@@ -55,6 +55,8 @@ def bundled_list(park: Park, park_source: str | None = None) -> list[dict[str, A
     A bundled scenario is written for the bundled park at the end of its chain of ``base``
     (no base: the default park); it is listed only when that park is the one served, so a
     park of the user's own gets none. Without `park_source` every bundled scenario is listed.
+    Each entry's ``min_days`` is the shortest horizon, in whole days, in which all its events
+    start (0 with none): the what-if form simulates at least that long.
     """
     served = _bundled_file(park_source) if park_source is not None else None
     out = []
@@ -66,6 +68,7 @@ def bundled_list(park: Park, park_source: str | None = None) -> list[dict[str, A
             scenario = load_scenario(name)
             entry["title"] = scenario.scenario.name
             entry["description"] = scenario.scenario.description
+            entry["min_days"] = days_for_events(scenario.events)
             _apply(park, scenario, name)
         except InputError as exc:
             entry["applies"] = False
@@ -91,6 +94,7 @@ def given_list(park: Park, sources: Sequence[str]) -> list[dict[str, Any]]:
         scenario = load_scenario(source)
         entry: dict[str, Any] = {"name": scenario.scenario.name, "applies": True}
         entry.update(title=scenario.scenario.name, description=scenario.scenario.description)
+        entry["min_days"] = days_for_events(scenario.events)
         try:
             _apply(park, scenario, source)
         except InputError as exc:
@@ -165,6 +169,7 @@ def check_upload(park: Park, name: str | None, data: bytes) -> dict[str, Any]:
         "name": scenario.scenario.name,
         "description": scenario.scenario.description,
         "document": document,
+        "min_days": days_for_events(scenario.events),
     }
 
 
@@ -202,12 +207,18 @@ def _refuse_aliases(name: str, data: bytes) -> None:
         return  # the reader reports the syntax or encoding error with its line
 
 
-def choices(park: Park, items: Any) -> list[Choice]:
+def choices(park: Park, items: Any, days: float | None = None) -> list[Choice]:
     """The scenarios of a compare request: bundled names or scenario documents.
 
+    Args:
+        park: the served park.
+        items: the request's ``scenarios``.
+        days: the request's horizon; every scenario's events must start within it.
+
     Raises:
-        InputError: not a list, empty, too many, an unknown name, or a document that fails
-            validation or does not apply to the park (named ``scenarios[i]``).
+        InputError: not a list, empty, too many, an unknown name, a document that fails
+            validation or does not apply to the park, or an event after the horizon (named
+            ``scenarios[i]``).
     """
     if not isinstance(items, Sequence) or isinstance(items, str | bytes) or not items:
         raise InputError("request", "must be a non-empty list of names or documents", "scenarios")
@@ -234,5 +245,7 @@ def choices(park: Park, items: Any) -> list[Choice]:
         else:
             raise InputError("request", "must be a bundled name or a scenario document", place)
         _apply(park, scenario, source)
+        if days is not None:
+            check_horizon(scenario.events, days, "request", place)
         out.append(Choice(scenario.scenario.name, document))
     return out

@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from twin.api.recording import check_apart, record_cases, sensors_folder
 from twin.experiment.results import Experiment
-from twin.experiment.runner import Interrupted, ReplicationError, choose_warmup_for, run_cases
+from twin.experiment.runner import (
+    Interrupted,
+    ReplicationError,
+    check_horizons,
+    choose_warmup_for,
+    run_cases,
+)
 from twin.experiment.settings import Case, Settings
 from twin.experiment.workload import expected_result_bytes
 from twin.io.inputs import ParkSource, ScenarioSource, resolve_inputs
@@ -174,7 +180,8 @@ def simulate(
         The recorded run: truck visits and utility series as numpy arrays.
 
     Raises:
-        InputError: a park or scenario that cannot be read, or is not valid.
+        InputError: a park or scenario that cannot be read, or is not valid, or an event
+            after the horizon.
         UsageError: a setting out of range (e.g. ``days <= 0``), named as here.
     """
     inputs = resolve_inputs(park, scenario)
@@ -188,8 +195,9 @@ def simulate(
         warmup_auto=auto,
         first_replication=replication,
     )
+    case = Case(inputs.park, inputs.events, inputs.scenario_name)
+    check_horizons([case], settings.days)
     if auto:
-        case = Case(inputs.park, inputs.events, inputs.scenario_name)
         chosen = choose_warmup_for([case], settings).days
         settings = dataclasses.replace(settings, warmup_days=chosen, warmup_auto=False)
     spec = settings.spec(replication)

@@ -15,10 +15,17 @@ from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
 from twin.experiment.materiality import Materiality
 from twin.experiment.n1 import n1_analysis
-from twin.experiment.results import Experiment
-from twin.experiment.runner import check_kpi_names, kpi_names, run_cases
+from twin.experiment.results import Experiment, all_warnings
+from twin.experiment.runner import check_horizons, check_kpi_names, kpi_names, run_cases
 from twin.experiment.settings import Case, Settings, Workers
-from twin.experiment.sweeps import Sweep, default_kpis, labels_of, parse_varies, sweep_cases
+from twin.experiment.sweeps import (
+    Sweep,
+    default_kpis,
+    labels_of,
+    parse_varies,
+    sweep_cases,
+    unchanged_parameters,
+)
 from twin.experiment.target import parse_target
 from twin.experiment.workload import expected_result_bytes
 from twin.io.documents import read_document
@@ -144,6 +151,9 @@ def compare(
         failed = [f for e in experiments for f in e.extra.get("failed_replications", [])]
         if failed:
             extra["failed_replications"] = failed
+        warnings = all_warnings(experiments)
+        if warnings:
+            extra["warnings"] = warnings
         return Comparison(
             first, list(experiments[1:]), labels, first.settings, extra,
             names=names, lang=language, materiality=thresholds,
@@ -232,6 +242,9 @@ def sweep(
     def build(experiments: Sequence[Experiment]) -> Sweep:
         first = experiments[0]
         extra = {k: v for k, v in first.extra.items() if k != "failed_replications"}
+        warnings = [*all_warnings(experiments), *unchanged_parameters(varies, points, experiments)]
+        if warnings:
+            extra["warnings"] = warnings
         return Sweep(
             inputs.park.park.name,
             inputs.scenario_name,
@@ -297,6 +310,7 @@ def n1(
     """
     inputs = resolve_inputs(park, scenario)
     settings = settings or Settings()
+    check_horizons([Case(inputs.park, inputs.events, inputs.scenario_name)], settings.days)
     spec = settings.spec(0)
     return _experiment_result(
         out,

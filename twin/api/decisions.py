@@ -19,7 +19,6 @@ from twin.experiment.optimize import (
     make_candidates,
 )
 from twin.experiment.pareto import ParetoSet, evaluate
-from twin.experiment.runner import events_after_horizon
 from twin.experiment.search import FINALISTS_FIRST, search_finalists
 from twin.experiment.selection import Selection
 from twin.experiment.settings import Settings
@@ -29,6 +28,8 @@ from twin.io.load import load_problem
 from twin.io.result_folder import ResultFolder
 from twin.language import language_of
 from twin.model.problem import DecisionProblem
+from twin.model.sanity import sanity_warnings
+from twin.model.scenario import check_horizon
 from twin.model.schema import Park
 from twin.reports.optimize import write_decision
 
@@ -66,9 +67,7 @@ def prepare(problem: DecisionProblem, source: str, park: Park | None = None) -> 
         park if park is not None else _relative(problem.base, source) or DEFAULT_PARK
     )
     inputs = resolve_inputs(base, _relative(problem.scenario, source))
-    late = events_after_horizon(inputs.events, problem.settings.days)
-    if late:
-        raise InputError(source, late[0], place="settings.days")
+    check_horizon(inputs.events, problem.settings.days, source, place="settings.days")
     check_kpis(problem, inputs.park, source)
     return inputs
 
@@ -97,13 +96,14 @@ class _Run:
     def candidates(self, backend: Backend) -> tuple[list[Candidate], int, list[str]]:
         """Every candidate, or a search's finalists: with the first replication and a note."""
         problem, inputs = self.problem, self.inputs
+        warnings = [f"warning: {w}" for w in sanity_warnings(inputs.park)]
         if problem.search is None:
-            return make_candidates(problem, inputs.park, self.source), 0, []
+            return make_candidates(problem, inputs.park, self.source), 0, warnings
         finalists = search_finalists(
             problem, inputs.park, self.source, inputs.events, self.settings, self.study, backend,
             lambda k, n: self.progress(k, n) if self.progress else None,
         )  # fmt: skip
-        return finalists, FINALISTS_FIRST, [_search_note(problem, len(finalists))]
+        return finalists, FINALISTS_FIRST, [*warnings, _search_note(problem, len(finalists))]
 
     def _stage(self, r: int, selection: Selection) -> None:
         cap = self.problem.selection.max_replications

@@ -26,7 +26,7 @@ from twin.experiment.settings import Settings
 from twin.experiment.summary import change_text, compare_summary, scenario_summary
 from twin.language import Language, say, unit_text
 from twin.model.labels import kpi_label
-from twin.sim.kpi import unit_of
+from twin.sim.kpi import kpi_range, unit_of
 from twin.sim.trace import pandas_module
 from twin.stats import paired_delta, summarize
 from twin.text import fmt, json_number
@@ -119,13 +119,14 @@ def compare_kpi(kpi: str, scenario: str, values: list[float], baseline: list[flo
     With fewer than two complete pairs there is no interval, and nothing is significant.
     """
     nan = math.nan
-    s = summarize(values) if values else None
-    b = summarize(baseline) if baseline else None
+    bounds = kpi_range(kpi)
+    s = summarize(values, bounds) if values else None
+    b = summarize(baseline, bounds) if baseline else None
     pairs = sum(
         1 for x, y in zip(values, baseline, strict=False) if not (math.isnan(x) or math.isnan(y))
     )
     if s is not None and b is not None and pairs:
-        d = paired_delta(values, baseline)
+        d = paired_delta(values, baseline, bounds)
         delta, pct, ci = d.delta, d.delta_pct, d.ci95
         significant = d.significant and pairs >= 2
     else:

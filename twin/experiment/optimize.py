@@ -33,6 +33,7 @@ from twin.model.labels import kpi_label
 from twin.model.problem import MAX_CANDIDATES, DecisionProblem, Objective, Variable
 from twin.model.scenario import apply_scenario
 from twin.model.schema import Change, Event, Park, Scenario, ScenarioInfo, SetChange
+from twin.sim.kpi import kpi_range
 from twin.stats import summarize
 from twin.text import fmt
 
@@ -326,7 +327,7 @@ def candidate_dict(opt: Optimum, i: int) -> dict[str, Any]:
     rows = []
     for c, constraint in enumerate(opt.problem.constraints):
         values = constraint.sign * opt.outcome.constraints[i, c, :n] + constraint.limit
-        s = summarize(list(values))
+        s = summarize(list(values), kpi_range(constraint.kpi))
         state = opt.selection.statuses[i].constraint_state[c]
         rows.append(
             {"kpi": constraint.kpi, "mean": s.mean, "ci95": list(s.ci95), "feasible": state}

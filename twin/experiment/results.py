@@ -8,6 +8,7 @@ of experiments. Each result owns its conversions: ``to_dict`` (the JSON document
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ import numpy as np
 from twin.experiment.replication import PrecisionReport
 from twin.experiment.settings import Settings
 from twin.experiment.warmup import describe_warmup
-from twin.sim.kpi import unit_of
+from twin.sim.kpi import kpi_range, unit_of
 from twin.sim.trace import Trace, pandas_module
 from twin.stats import Summary, summarize
 from twin.text import json_number
@@ -52,13 +53,13 @@ class Experiment:
 
     def summary(self, kpi: str) -> Summary:
         """Statistics of one KPI over the replications."""
-        return summarize(self.values[kpi])
+        return summarize(self.values[kpi], kpi_range(kpi))
 
     def to_dict(self) -> dict[str, Any]:
         """The kpis.json document of SPEC.md."""
         kpis = {}
         for name, values in self.values.items():
-            s = summarize(values)
+            s = summarize(values, kpi_range(name))
             kpis[name] = {
                 "mean": json_number(s.mean),
                 "std": json_number(s.std),
@@ -111,7 +112,7 @@ class Experiment:
 
 def kpi_stats(kpi: str, values: list[float]) -> dict[str, Any]:
     """A table row of one KPI's statistics: kpi, unit, mean, std, ci95_low/high, replications."""
-    s = summarize(values)
+    s = summarize(values, kpi_range(kpi))
     return {
         "kpi": kpi,
         "unit": unit_of(kpi),
@@ -123,8 +124,14 @@ def kpi_stats(kpi: str, values: list[float]) -> dict[str, Any]:
     }
 
 
+def all_warnings(experiments: Sequence[Experiment]) -> list[str]:
+    """The warnings of several experiments (a comparison's cases, a sweep's points), once each."""
+    return list(dict.fromkeys(w for e in experiments for w in e.extra.get("warnings", [])))
+
+
 def describe_choices(doc: dict[str, Any]) -> list[str]:
-    """Lines for people about what ``--warmup auto`` and ``-r auto`` chose, from a document."""
+    """Lines for people from a document: its warnings, what ``--warmup auto`` and ``-r auto``
+    chose, and whether it is complete (the reports say why intervals are wide themselves)."""
     lines = [f"warning: {w}" for w in doc.get("warnings", [])]
     if "warmup_choice" in doc:
         lines.append(describe_warmup(doc["warmup_choice"]))

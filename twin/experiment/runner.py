@@ -45,12 +45,15 @@ from twin.experiment.warmup import (
 )
 from twin.experiment.workload import check_workload
 from twin.model.assets import families
-from twin.model.schema import Event, OutageEvent, Park
+from twin.model.sanity import sanity_warnings
+from twin.model.scenario import check_horizon
+from twin.model.schema import Event, Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine
 from twin.sim.kpi import compute_kpis, declared_kpi_names
 from twin.sim.loadflow import solver
 from twin.sim.trace import Trace
+from twin.stats import few_replications_note
 
 Progress = Callable[[float, int], None]
 """Called with (replications done, replications planned); done may be fractional while a
@@ -456,9 +459,12 @@ class _Runner:
             extra = dict(self.extra)
             if self.settings.first_replication:
                 extra["first_replication"] = self.settings.first_replication
-            late = events_after_horizon(case.events, self.settings.days)
-            if late:
-                extra["warnings"] = late
+            warnings = sanity_warnings(case.park)
+            if warnings:
+                extra["warnings"] = [*extra.get("warnings", []), *warnings]
+            note = few_replications_note(len(self.planned))
+            if note is not None:
+                extra["notes"] = [note]
             missing = [i for i in self.planned if i not in self.kpis[c]]
             if missing or interrupted:
                 extra["complete"] = False
@@ -478,6 +484,17 @@ class _Runner:
                 )
             )
         return out
+
+
+def check_horizons(cases: Iterable[Case], days: float) -> None:
+    """Refuse a case with an event after the horizon (:func:`check_horizon`), named by scenario.
+
+    Raises:
+        InputError: naming the scenario, its late events and the ```days``` that covers them.
+    """
+    for case in cases:
+        source = f"scenario '{case.scenario}'" if case.scenario else f"the events of '{case.name}'"
+        check_horizon(case.events, days, source)
 
 
 def run_cases(
@@ -517,6 +534,7 @@ def run_cases(
     if any(c.park.power is not None and c.park.power.network is not None for c in cases):
         solver()  # so is a network without its solver installed (the `power` extra)
     check_kpi_names(cases, settings.precision_kpis, settings.step_min)
+    check_horizons(cases, settings.days)
     check_workload(cases, settings)
     runner = _Runner(cases, settings, progress, batch_fn, pilot_fn)
     opened = backend or open_backend(settings.backend, settings.jobs, settings.scheduler)
@@ -612,21 +630,3 @@ def run_experiment(
     if first:
         settings = dataclasses.replace(settings, first_replication=first)
     return run_cases([Case(park, tuple(events), scenario)], settings, progress)[0]
-
-
-def events_after_horizon(events: Sequence[Event], days: float) -> list[str]:
-    """Warnings for timed events that start after the horizon ends, so have no effect."""
-    warnings = []
-    for event in events:
-        start = event.at.minutes()
-        if start >= days * 1440.0:
-            what = (
-                f"outage of {event.outage}"
-                if isinstance(event, OutageEvent)
-                else f"rate change of {event.flow}"
-            )
-            warnings.append(
-                f"the {what} on day {event.at.day} at {event.at.at} starts after the "
-                f"{days:g}-day horizon and has no effect; simulate {event.at.day + 1} days or more"
-            )
-    return warnings

@@ -194,6 +194,36 @@ def sweep_cases(
     return cases
 
 
+def _same_numbers(a: Experiment, b: Experiment) -> bool:
+    if a.values.keys() != b.values.keys():
+        return False
+    return all(np.array_equal(a.values[k], b.values[k], equal_nan=True) for k in a.values)
+
+
+def unchanged_parameters(
+    varies: Sequence[Vary], points: Sequence[tuple[Any, ...]], experiments: Sequence[Experiment]
+) -> list[str]:
+    """Warnings for parameters whose values changed no KPI at all (bit-identical numbers).
+
+    With common random numbers, a parameter the simulation does not read (a description, a
+    field no process uses) gives the same numbers at every value: a sweep of it would look like
+    a flat, trustworthy answer. Each such parameter is named so that the reader is told.
+    """
+    warnings = []
+    for j, vary in enumerate(varies):
+        if len(vary.values) < 2:
+            continue
+        groups: dict[tuple[Any, ...], list[Experiment]] = {}
+        for point, experiment in zip(points, experiments, strict=True):
+            groups.setdefault(point[:j] + point[j + 1 :], []).append(experiment)
+        if all(all(_same_numbers(g[0], e) for e in g[1:]) for g in groups.values()):
+            warnings.append(
+                f"the parameter '{vary.text}' changed no KPI: every value gave exactly the same "
+                "numbers (the simulation does not read this field, or the values act alike)"
+            )
+    return warnings
+
+
 def default_kpis(varies: Sequence[Vary], known: Sequence[str]) -> list[str]:
     """The KPIs a sweep reports unless told: those of what is varied, then park-wide ones.
 

@@ -177,8 +177,15 @@ def check_file(source: str | Path) -> tuple[str, str]:
     (relative to the scenario's file), so that changes that name nothing, or that leave an
     invalid park behind, are caught too.
     """
+    kind, name, _ = checked_file(source)
+    return kind, name
+
+
+def checked_file(source: str | Path) -> tuple[str, str, Park]:
+    """:func:`check_file`, and the park the file describes (a scenario's: after its changes)."""
     if file_kind(source) == "park":
-        return "park", read_park(source).park.name
+        park = read_park(source)
+        return "park", park.park.name, park
     inputs = resolve_inputs(None, source)
     assert inputs.scenario is not None
-    return "scenario", inputs.scenario.scenario.name
+    return "scenario", inputs.scenario.scenario.name, inputs.park

@@ -36,6 +36,7 @@ from twin.live.follow import following_at, meter_bands
 from twin.live.state import LOOKBACK_H, known_state
 from twin.live.store import Store
 from twin.model.schema import Park
+from twin.model.series import series_names
 from twin.sim.start_state import StartState, start_state_problems
 from twin.sim.trace import Trace
 from twin.stats import prediction_bounds
@@ -141,18 +142,6 @@ class Forecast:
         if self.following is not None:
             doc["following"] = self.following
         return doc
-
-
-def series_names(park: Park) -> list[str]:
-    """The names of the forecast's series, in document order."""
-    logi = park.logistics
-    power = park.power
-    names = [f"docks.{g.id}.queue" for g in logi.dock_groups]
-    names += [f"gates.{g.id}.queue" for g in logi.gates]
-    names += ["trucks.in_park", "trucks.gate_to_dock_min"]
-    names += [f"power.{f.id}.load_mw" for f in power.feeders] if power else []
-    names += [f"power.{s.id}.load_mw" for s in power.substations] if power else []
-    return names
 
 
 def check_options(hours: float, replications: int, step_min: float) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from twin.experiment.runner import simulate_case
+from twin.experiment.runner import check_horizons, simulate_case
 from twin.experiment.settings import Case, Settings
 from twin.io.inputs import ParkSource, ScenarioSource, resolve_inputs
 from twin.live.replay import Message
@@ -46,12 +46,14 @@ def simulated_recording(
         The alarm messages of the scenario's outages within the horizon, in time order.
 
     Raises:
-        InputError: a park or scenario that cannot be read or applied.
-        UsageError: a horizon out of range, a scenario event beyond it.
+        InputError: a park or scenario that cannot be read or applied, or an event after
+            the horizon.
+        UsageError: a horizon out of range.
     """
     inputs = resolve_inputs(park, scenario)
     settings = Settings(days=days, seed=seed)
     case = Case(inputs.park, inputs.events, inputs.scenario_name)
+    check_horizons([case], settings.days)
     trace = simulate_case(case, case.spec(settings, 0))
     write_recorded(folder, trace, inputs.park)
     return outage_alarms(inputs.park, inputs.events, days)

@@ -6,7 +6,8 @@ a document (:mod:`twin.io.load`) or changed by a scenario (:mod:`twin.model.scen
 
 - every flow's gate reaches its dock group's building by road (:mod:`twin.model.roads`), when the
   park has roads;
-- the assets of plugin families are valid for their family (:mod:`twin.model.assets`).
+- the assets of plugin families are valid for their family (:mod:`twin.model.assets`);
+- every alert names a series the nowcast forecasts (:mod:`twin.model.series`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from twin.model.assets import extension_problems
 from twin.model.roads import RoadNetwork
 from twin.model.schema import Park, Problem
+from twin.model.series import alert_problems
 from twin.model.validate import problems_error
 
 
@@ -48,6 +50,7 @@ def check_park(park: Park, data: Any, name: str, lines: Mapping | None = None) -
     """
     problems = list(unreachable_flows(park)) if park.logistics.roads else []
     problems += list(extension_problems(park))
+    problems += list(alert_problems(park))
     if problems:
         raise problems_error(problems, data, name, lines)
     return park

@@ -40,7 +40,9 @@ Changes
 
 Events are not changes: they are checked here (an outage names a substation, feeder or gate of
 the resulting park, or ``water.supply`` / ``water.wastewater``; a rate event names a flow) and
-the engine reads ``scenario.events`` itself.
+the engine reads ``scenario.events`` itself. An event that starts after the simulated horizon
+would change nothing, so every command refuses it (exit 2; HTTP 400 on the web page), naming
+the event and the ``--days`` that would cover it.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ __all__ = [
     "apply_change",
     "apply_scenario",
     "check_events",
+    "check_horizon",
+    "days_for_events",
     "find_places",
     "get_path",
     "parse_path",
@@ -500,6 +504,46 @@ def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>"
                 f"{_hint(event.flow, flows)} (known flows: {_listing(flows)})",
                 place=f"events[{i}]",
             )
+
+
+def days_for_events(events: Iterable[Event]) -> int:
+    """The fewest whole days of horizon in which every event starts (0 with no events)."""
+    return max((math.floor(event.at.minutes() / 1440.0) + 1 for event in events), default=0)
+
+
+def _described(event: Event) -> str:
+    if isinstance(event, OutageEvent):
+        what = f"outage of '{event.outage}'"
+    else:
+        what = f"rate change of flow '{event.flow}'"
+    return f"the {what} from day {event.at.day} at {event.at.at}"
+
+
+def check_horizon(
+    events: Sequence[Event], days: float, source: str = "<scenario>", place: str = ""
+) -> None:
+    """Refuse events that start after the horizon ends: they would silently change nothing.
+
+    Args:
+        events: the timed events to be simulated.
+        days: the horizon, days after the warm-up (day 0 is its first day).
+        source: the scenario (file or name) the events come from, for the message.
+        place: where in `source` to point, if anywhere.
+
+    Raises:
+        InputError: naming every late event and the ```days``` that would cover them all.
+    """
+    late = [event for event in events if event.at.minutes() >= days * 1440.0]
+    if not late:
+        return
+    named = "; ".join(_described(event) for event in late)
+    starts = "starts" if len(late) == 1 else "start"
+    raise InputError(
+        source,
+        f"{named} {starts} after the {days:g}-day horizon (day 0 is its first day), so "
+        f"would change nothing; simulate `days` {days_for_events(events)} or more",
+        place=place,
+    )
 
 
 # --------------------------------------------------------------------------- public

@@ -761,7 +761,7 @@ class Park(Model):
     def _consistent(self) -> Park:
         problems = park_problems(self)
         if problems:
-            raise problems[0]
+            raise Problems(problems)
         return self
 
 
@@ -874,6 +874,14 @@ class Problem(ParktwinError, ValueError):
     def text(self) -> str:
         """The place, then the rule broken there."""
         return f"{format_loc(self.loc)}: {self.message}"
+
+
+class Problems(Problem):
+    """Several rules broken at once: the first one's place and message, and all of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems[0].loc, problems[0].message)
+        self.problems = problems
 
 
 def format_loc(loc: Iterable[str | int]) -> str:

@@ -1,14 +1,16 @@
 """Validation of plain data against the park and scenario models, with located messages.
 
 :func:`validate_data` turns pydantic's errors into one :class:`~twin.errors.InputError` that
-names the file, the line (from a line map of :mod:`twin.io.documents`), the field path with the id
-of the listed item, what is wrong and what was expected; :func:`model_at` and
+lists every problem (:class:`~twin.errors.InputErrors`), each naming the file, the line (from a
+line map of :mod:`twin.io.documents`), the field path with the id of the listed item, what is
+wrong and what was expected; :func:`model_at` and
 :func:`fields_at` look up the model that describes a place in a document (for did-you-mean).
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -16,14 +18,19 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from twin.errors import InputError
-from twin.model.schema import DIST_NAMES, Problem, format_loc
+from twin.errors import InputError, listed
+from twin.model import schema
+from twin.model.schema import DIST_NAMES, Problem, Problems, format_loc
 
 M = TypeVar("M", bound=BaseModel)
 
 
 def validate_data(model: type[M], data: Any, name: str, lines: Mapping | None = None) -> M:
-    """Validate plain data as `model`, turning pydantic's errors into one :class:`InputError`."""
+    """Validate plain data as `model`, turning pydantic's errors into one :class:`InputError`.
+
+    Raises:
+        InputError: every problem found (an :class:`~twin.errors.InputErrors` when several).
+    """
     lines = lines or {}
     if not isinstance(data, dict):
         kind = (
@@ -39,35 +46,74 @@ def validate_data(model: type[M], data: Any, name: str, lines: Mapping | None = 
 def problems_error(
     problems: Sequence[Problem], data: Any, name: str, lines: Mapping | None = None
 ) -> InputError:
-    """One located error for rules a valid model still breaks (the first, and how many more)."""
-    loc = tuple(problems[0].loc)
-    more = len(problems) - 1
-    suffix = f" (and {more} more problem{'s' * (more > 1)})" if more else ""
-    return InputError(
-        name, problems[0].message + suffix, place=_place(loc, data), line=line_for(loc, lines or {})
+    """One located error for rules a valid model still breaks, listing every one of them."""
+    return listed(
+        [
+            InputError(
+                name, p.message, place=_place(tuple(p.loc), data), line=line_for(p.loc, lines or {})
+            )
+            for p in problems
+        ]
     )
 
 
 def _input_error(
     model: type[BaseModel], exc: ValidationError, data: Any, name: str, lines: Mapping
 ) -> InputError:
-    errors = _useful_errors(exc.errors())
-    first = errors[0]
-    if first["type"] == "missing":
-        # A misspelt field shows up as "missing" plus "unknown" beside it: name the typo.
-        first = next(
-            (
-                e
-                for e in errors
-                if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == first["loc"][:-1]
-            ),
-            first,
-        )
-    loc, message = _describe(model, first, data)
-    more = (
-        f" (and {len(errors) - 1} more problem{'s' * (len(errors) > 2)})" if len(errors) > 1 else ""
-    )
-    return InputError(name, message + more, place=_place(loc, data), line=line_for(loc, lines))
+    """Every problem pydantic found, located; a misspelt field is named once, with its fix."""
+    errors = _expanded(_useful_errors(exc.errors()))
+    typos = _typos(model, errors, data)
+    fixed = {(*err["loc"][:-1], typos[i]) for i, err in enumerate(errors) if i in typos}
+    problems = []
+    for i, err in enumerate(errors):
+        if err["type"] == "missing" and tuple(err["loc"]) in fixed:
+            continue  # named as the fix of the misspelt field beside it
+        loc, message = _describe(model, err, data, typos.get(i))
+        problems.append(InputError(name, message, _place(loc, data), line_for(loc, lines)))
+    return listed(sorted(problems, key=lambda p: p.line or 0))
+
+
+TYPO_LIKENESS = 0.5
+"""How alike (difflib's ratio) an unknown field and a missing one must be to call it a typo."""
+
+
+def _expanded(errors: list[Any]) -> list[Any]:
+    """A park's rules broken together (:class:`Problems`) as one error each."""
+    out = []
+    for err in errors:
+        error = (err.get("ctx") or {}).get("error")
+        if isinstance(error, Problems):
+            out += [{**err, "ctx": {"error": p}} for p in error.problems]
+        else:
+            out.append(err)
+    return out
+
+
+def _typos(model: type[BaseModel], errors: list[Any], data: Any) -> dict[int, str]:
+    """Unknown fields paired with the required fields missing beside them, most alike first.
+
+    Returns:
+        error index of an unknown field -> the missing field it most likely means.
+    """
+    missing: dict[tuple[Any, ...], set[str]] = {}
+    for err in errors:
+        if err["type"] == "missing":
+            missing.setdefault(tuple(err["loc"][:-1]), set()).add(str(err["loc"][-1]))
+    pairs = []
+    for i, err in enumerate(errors):
+        parent = tuple(err["loc"][:-1])
+        if err["type"] == "extra_forbidden" and parent in missing:
+            for want in missing[parent]:
+                ratio = difflib.SequenceMatcher(None, str(err["loc"][-1]), want).ratio()
+                if ratio >= TYPO_LIKENESS:
+                    pairs.append((-ratio, i, parent, want))
+    chosen: dict[int, str] = {}
+    taken: set[tuple[Any, ...]] = set()
+    for _, i, parent, want in sorted(pairs):
+        if i not in chosen and (*parent, want) not in taken:
+            chosen[i] = want
+            taken.add((*parent, want))
+    return chosen
 
 
 _UNION_TAGS = frozenset(DIST_NAMES) | {
@@ -82,16 +128,53 @@ _UNION_TAGS = frozenset(DIST_NAMES) | {
 
 def _useful_errors(errors: list[Any]) -> list[Any]:
     """Drop union noise: pydantic names the union member tried as a path part; users never
-    wrote it, and each member tried repeats the same place."""
+    wrote it, and each member tried repeats the same place. Of the members tried at a place,
+    only the one with the fewest problems (the one the user most likely meant) is kept."""
     seen: set[tuple[Any, ...]] = set()
     result = []
-    for err in errors:
+    for err in _likeliest_members(errors):
         loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
         if loc in seen:
             continue
         seen.add(loc)
         result.append({**err, "loc": loc})
     return result
+
+
+def _union_step(loc: Sequence[Any]) -> tuple[tuple[Any, ...], str] | None:
+    """The place of the first union member named in `loc`, and that member's tag."""
+    for k, part in enumerate(loc):
+        if isinstance(part, str) and part in _UNION_TAGS:
+            return tuple(loc[:k]), part
+    return None
+
+
+def _likeliest_members(errors: list[Any]) -> list[Any]:
+    counts: dict[tuple[Any, ...], dict[str, int]] = {}
+    for err in errors:
+        step = _union_step(err["loc"])
+        if step is not None:
+            tried = counts.setdefault(step[0], {})
+            tried[step[1]] = tried.get(step[1], 0) + 1
+    best = {place: min(tried, key=lambda t: tried[t]) for place, tried in counts.items()}
+    kept = []
+    for err in errors:
+        step = _union_step(err["loc"])
+        if step is None:
+            kept.append(err)
+        elif best[step[0]] == step[1]:
+            kept.append({**err, "others": [t for t in counts[step[0]] if t != step[1]]})
+    return kept
+
+
+def _other_fields(tags: Sequence[str]) -> set[str]:
+    """The fields of the other union members tried at a place (changes and events by name)."""
+    fields: set[str] = set()
+    for tag in tags:
+        member = getattr(schema, tag, None)
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            fields.update(_spelt(n, f) for n, f in member.model_fields.items())
+    return fields
 
 
 _PATTERN_FORMS = {
@@ -101,7 +184,10 @@ _PATTERN_FORMS = {
 }
 
 
-def _describe(model: type[BaseModel], err: Any, data: Any) -> tuple[tuple[Any, ...], str]:
+def _describe(
+    model: type[BaseModel], err: Any, data: Any, missing: str | None = None
+) -> tuple[tuple[Any, ...], str]:
+    """The place and message of one pydantic error; `missing`: the field a typo stands for."""
     loc: tuple[Any, ...] = tuple(err["loc"])
     kind = err["type"]
     ctx = err.get("ctx") or {}
@@ -115,9 +201,14 @@ def _describe(model: type[BaseModel], err: Any, data: Any) -> tuple[tuple[Any, .
             fields = ", ".join(known)
             problem = f"a field here does not go with '{loc[-1]}'"
             return loc, f"{problem} (with it, the fields are: {fields})"
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return loc, f"unknown field '{loc[-1]}'{hint} (expected one of: {', '.join(known)})"
+        if missing is not None:
+            hint = f"; did you mean '{missing}' (required here, and missing)?"
+        elif str(loc[-1]) in _other_fields(err.get("others", ())):
+            hint = f"; '{loc[-1]}' goes with another kind of item, not with these fields"
+        else:
+            close = difflib.get_close_matches(str(loc[-1]), known, n=3)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return loc, f"unknown field '{loc[-1]}'{hint} (the fields here: {', '.join(known)})"
     if kind == "missing":
         return loc, f"required field '{loc[-1]}' is missing"
     if kind == "string_pattern_mismatch":
@@ -135,6 +226,11 @@ def _describe(model: type[BaseModel], err: Any, data: Any) -> tuple[tuple[Any, .
         )
     if kind == "too_long" and isinstance(got, list | dict):
         return loc, f"has {len(got):,} items; at most {ctx.get('max_length', 0):,}"
+    if kind == "literal_error":
+        words = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        close = difflib.get_close_matches(str(got), words, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return loc, f"{err['msg'].lower()}, got {_short(got)}{hint}"
     if kind == "finite_number":
         return loc, f"must be a finite number, got {got!r}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
@@ -215,8 +311,14 @@ def fields_at(model: type[BaseModel], loc: tuple[Any, ...], data: Any) -> list[s
     """The field names (aliases) of the model at `loc`; empty when it is not a model."""
     owner = model_at(model, loc, data)
     if isinstance(owner, type) and issubclass(owner, BaseModel):
-        return [f.alias or n for n, f in owner.model_fields.items()]
+        return [_spelt(n, f) for n, f in owner.model_fields.items()]
     return []
+
+
+def _spelt(name: str, field: Any) -> str:
+    """How a file spells a field: its validation alias (``from``), else its alias or name."""
+    alias = field.validation_alias
+    return alias if isinstance(alias, str) else field.alias or name
 
 
 def line_for(loc: tuple[Any, ...], lines: Mapping[tuple[Any, ...], int]) -> int | None:

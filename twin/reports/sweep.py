@@ -34,7 +34,7 @@ from twin.reports.page import (
     md_text,
     page_html,
 )
-from twin.sim.kpi import unit_of
+from twin.sim.kpi import kpi_range, unit_of
 from twin.stats import summarize
 from twin.text import csv_text, fmt, interval_text
 
@@ -42,7 +42,7 @@ from twin.text import csv_text, fmt, interval_text
 def _interval(experiment: Experiment, kpi: str) -> tuple[float, float, float]:
     if kpi not in experiment.values:
         return math.nan, math.nan, math.nan
-    s = summarize(experiment.values[kpi])
+    s = summarize(experiment.values[kpi], kpi_range(kpi))
     return s.mean, s.ci95[0], s.ci95[1]
 
 

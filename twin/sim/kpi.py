@@ -15,6 +15,8 @@ the horizon ``[0, H)`` only; the warm-up is cut off:
 
 from __future__ import annotations
 
+import math
+
 from twin.model.assets import families
 from twin.model.schema import Park
 from twin.sim.trace import Trace
@@ -39,6 +41,20 @@ UNITS = {
     "overflow_m3": "m3",
     "units": "units",
 }
+
+
+def kpi_range(kpi: str) -> tuple[float, float]:
+    """The values a KPI can take: 0..1 for a share, from 0 up for the other built-in units.
+
+    Every built-in KPI is a count, a time, a time average, an amount of energy or water, a peak
+    or a per-unit voltage, none of which can be negative. A plugin's KPI, whose meaning is not
+    known here, is unbounded.
+    """
+    if unit_of(kpi) == "share":
+        return 0.0, 1.0
+    if kpi.rsplit(".", 1)[-1] in UNITS:
+        return 0.0, math.inf
+    return -math.inf, math.inf
 
 
 def unit_of(kpi: str) -> str:

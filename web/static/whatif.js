@@ -11,6 +11,7 @@ class WhatIf extends JobPanel {
     this.table = document.getElementById("whatif-table");
     this.uploaded = null;
     this.file.addEventListener("change", () => this.upload());
+    this.list.addEventListener("change", () => this.coverDays());
   }
 
   async load() {
@@ -21,7 +22,7 @@ class WhatIf extends JobPanel {
       const label = document.createElement("label");
       label.title = s.applies ? (s.description || "") : s.error;
       label.className = s.applies ? "" : "disabled";
-      label.innerHTML = `<input type="checkbox" name="scenario" value="${escapeHtml(s.name)}"${s.applies ? "" : " disabled"}> ${escapeHtml(s.name)}`;
+      label.innerHTML = `<input type="checkbox" name="scenario" value="${escapeHtml(s.name)}" data-min-days="${Number(s.min_days) || 0}"${s.applies ? "" : " disabled"}> ${escapeHtml(s.name)}`;
       return label;
     }));
   }
@@ -36,12 +37,21 @@ class WhatIf extends JobPanel {
       const body = await file.arrayBuffer();
       const checked = await api("/api/scenarios/check?name=" + encodeURIComponent(file.name), { method: "POST", body });
       this.uploaded = checked;
+      this.coverDays();
       this.uploadResult.className = "small ok";
       this.uploadResult.textContent = t("valid_scenario", { name: checked.name });
     } catch (err) {
       this.uploadResult.className = "small error";
       this.uploadResult.textContent = t("invalid_file", { message: err.message });
     }
+  }
+
+  /* Simulate at least as many days as the chosen scenarios' events need (the server refuses less). */
+  coverDays() {
+    const ticked = [...this.list.querySelectorAll("input:checked")].map((i) => Number(i.dataset.minDays) || 0);
+    const needed = Math.max(0, ...ticked, this.uploaded ? Number(this.uploaded.min_days) || 0 : 0);
+    const days = document.getElementById("whatif-days");
+    if (Number(days.value) < needed) days.value = String(needed);
   }
 
   chosen() {

@@ -17,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 import cli
+from tests.load_helpers import assert_bad_input, dump
 from tests.networks import feeder_only_data, ring_data
-from tests.test_load_errors import assert_bad_input, dump
 from twin.live.replay import replay_into_store
 from twin.live.state import state_at
 from twin.live.store import Store

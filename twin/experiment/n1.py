@@ -30,6 +30,8 @@ SECURE_V_PU = 0.95
 """Lowest bus voltage of a secure state (SPEC.md "N-1")."""
 TAIL_MIN = 720.0
 """How long after an outage ends its consequences (queues, late trucks) are followed."""
+MAX_OUTAGES = 200
+"""Most single outages one study simulates (each is a run of its own): bounds its time."""
 
 
 def _through(spec: RunSpec, end_min: float) -> RunSpec:
@@ -76,6 +78,8 @@ def n1_analysis(
     """
     if park.power is None or park.power.network is None:
         raise UsageError("parktwin n1 needs a park with power.network (SPEC.md, Power network)")
+    grid = build_grid(park)
+    _check_size(grid)
     spec = spec or RunSpec()
     if at_min is None:
         at = peak_moment(run_engine(park, events, spec, start=start))
@@ -88,7 +92,6 @@ def n1_analysis(
         )
     spec = _through(spec, at + hours * 60.0 + TAIL_MIN)
     base = run_engine(park, events, spec, start=start)
-    grid = build_grid(park)
     base_kpis = compute_kpis(base)
     rows = []
     worst = np.zeros(len(grid.line_ids))
@@ -109,6 +112,19 @@ def n1_analysis(
         "lines": _plan_lines(park, grid, worst),
         "buses": _plan_buses(park, base, at),
     }
+
+
+def _check_size(grid: Grid) -> None:
+    """Refuse a network with more single outages than one study simulates in bounded time."""
+    found = len(contingencies(grid))
+    if found > MAX_OUTAGES:
+        counts = f"{len(grid.line_ids)} lines, {len(grid.trafo_ids)} transformers and "
+        counts += f"{len(grid.source_ids)} substations"
+        raise UsageError(
+            f"power.network: {found} single outages ({counts}); parktwin n1 studies at most "
+            f"{MAX_OUTAGES}, each a simulation of its own: study a part of the network as a "
+            "park of its own"
+        )
 
 
 def _after_restoration(park: Park, trace: Trace, at: float) -> int:

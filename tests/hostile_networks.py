@@ -79,6 +79,17 @@ def _transformer(sn_mva: float) -> Callable[[Doc], None]:
     return mutate
 
 
+def transformer_without_busbar(data: Doc) -> None:
+    """A second substation with a transformer and no busbar in the network: it joins nothing."""
+    data["power"]["substations"].append(
+        {
+            "id": "sub2",
+            "capacity_mw": 5,
+            "transformers": [{"id": "t2", "sn_mva": 10, "vk_percent": 10}],
+        }
+    )
+
+
 def _line_to_own_hv_side(data: Doc) -> None:
     """A bus named as the hidden high-voltage bus of the substation, and a line to it."""
     _transformer(40)(data)
@@ -97,6 +108,13 @@ def _switch_twice(data: Doc) -> None:
 
 def _second_switch(data: Doc) -> None:
     _net(data)["switches"].append({"id": "sw2", "line": "l4", "closed": True})
+
+
+def _power_factor(value: float) -> Callable[[Doc], None]:
+    def mutate(data: Doc) -> None:
+        data["buildings"][0]["power"]["power_factor"] = value
+
+    return mutate
 
 
 def _hundredfold(data: Doc) -> None:
@@ -164,9 +182,23 @@ def cases() -> list[HostileNetwork]:
         case("zero-transformer", _changed(_transformer(0)), None, "sn_mva"),
         case("tiny-kv", _changed(lambda d: _net(d).update(kv=1e-300))),
         case("line-to-own-hv-side", _changed(_line_to_own_hv_side)),
+        case(
+            "transformer-without-busbar",
+            _changed(transformer_without_busbar),
+            None,
+            "power.substations[1].transformers",
+        ),
         case("building-on-source", _changed(_on_source_bus)),
         case("hundredfold-load", _changed(_hundredfold)),
         case("one-bus", _changed(_one_bus)),
+        case("power-factor-tiny", _changed(_power_factor(1e-300))),
+        case("power-factor-zero", _changed(_power_factor(0)), None, "power_factor"),
+        case(
+            "instant-restoration",
+            _changed(lambda d: _net(d).update(restoration_min=0)),
+            _events(("l1", "10:00", 4)),
+        ),
+        case("outage-of-a-switch", ring_data(), _events(("tie1", "10:00", 1)), "tie1"),
         case("switch-given-twice", _changed(_switch_twice), None, "tie1"),
         case("two-switches-on-a-line", _changed(_second_switch), None, "already has a switch"),
         case("long-chain", chain(150)),

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.hostile_networks import transformer_without_busbar
 from tests.load_helpers import assert_bad_input, dump, validate
 from tests.networks import ring_data
 
@@ -86,6 +87,8 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ("no-source", _no_source, ["power.network.buses", "no source"]),
     ("shared-id", _shared_id, ["power.network.lines[1].id", "'rmu2'", "unique across the park"]),
     ("transformer", _bad_transformer, ["power.substations[0].transformers[0]", "vkr_percent"]),
+    ("transformer-no-busbar", transformer_without_busbar,
+     ["power.substations[1].transformers", "'sub2'", "busbar"]),
 ]  # fmt: skip
 
 

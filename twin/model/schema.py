@@ -1020,6 +1020,7 @@ def park_problems(park: Park) -> list[Problem]:
     problems.extend(_building_supply_problems(park))
     if power.network is not None:
         problems.extend(network_problems(power.network, substations))
+        problems.extend(_transformers_without_busbar(power))
     for i, building in enumerate(park.buildings):
         if building.water and water.supply is None:
             problems.append(
@@ -1115,6 +1116,20 @@ def network_problems(net: PowerNetwork, substations: set[str]) -> Iterator[Probl
         )
     else:
         yield from _unreachable_buses(net)
+
+
+def _transformers_without_busbar(power: PowerSection) -> Iterator[Problem]:
+    """Transformers of a substation that no bus of the network is the busbar of: they would
+    join nothing (their outages and KPIs would be silently void)."""
+    assert power.network is not None
+    busbars = {b.substation for b in power.network.buses}
+    for i, sub in enumerate(power.substations):
+        if sub.transformers and sub.id not in busbars:
+            yield Problem(
+                ("power", "substations", i, "transformers"),
+                f"substation '{sub.id}' has transformers, but no bus of power.network is its "
+                f"busbar: add a bus with `substation: {sub.id}`, or remove its transformers",
+            )
 
 
 def _switch_problems(net: PowerNetwork) -> Iterator[Problem]:

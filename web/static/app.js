@@ -212,7 +212,7 @@ function load3d(again) {
   const frame = document.getElementById("frame-3d");
   if (frame.src && !again) return;
   const time = App.latest ? clockText(App.latest.state.time) : "10:00";
-  frame.src = withToken("/3d?at=" + encodeURIComponent(time));
+  frame.src = withToken("/3d?at=" + encodeURIComponent(time) + "&lang=" + document.documentElement.lang);
 }
 
 /* ---------------------------------------------------------------- start */

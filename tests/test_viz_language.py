@@ -48,6 +48,7 @@ def test_render_defaults_to_the_parks_language(
         seen["lang"] = self.lang
         seen["labels"] = list(self.views[0].scene.labels[1])
         seen["marks"] = list(self.views[0].scene.marks[1])
+        seen["caption"] = self.views[0].caption
 
     monkeypatch.setattr(Player, "__init__", spy)
     park = _vietnamese_park(tmp_path)
@@ -60,3 +61,4 @@ def test_render_defaults_to_the_parks_language(
     assert seen["lang"] == expected
     assert say("viz.north", expected) in seen["marks"]
     assert say("viz.wastewater_plant", expected) in seen["labels"]
+    assert seen["caption"].endswith("— " + say("word.baseline", expected))

@@ -20,7 +20,7 @@ import pyvista as pv
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 
-from twin.language import Language, language_of
+from twin.language import Language, language_of, say
 from twin.sim.trace import Trace
 from viz import headless, overlay, palette
 from viz.clock import clock_parts
@@ -177,7 +177,11 @@ class Player:
         self.window = cast(Any, self.plotter.ren_win)
         self.window.SetMultiSamples(int(multi_samples))
         grid = np.asarray(times if times is not None else np.arange(start, end + 5.0, 5.0))
-        captions = list(captions) if captions is not None else [default_caption(t) for t in traces]
+        captions = (
+            list(captions)
+            if captions is not None
+            else [default_caption(t, self.lang) for t in traces]
+        )
         width = self.size[0] // n
         self.views: list[View] = []
         for i, trace in enumerate(traces):
@@ -429,7 +433,7 @@ def _mark_patches(
     return patches
 
 
-def default_caption(trace: Trace) -> str:
-    """``"park — scenario"`` of a trace (``baseline`` when it has no scenario)."""
+def default_caption(trace: Trace, lang: Language = "en") -> str:
+    """``"park — scenario"`` of a trace (``baseline`` in `lang` when it has no scenario)."""
     scenario = trace.meta.get("scenario")
-    return f"{trace.meta.get('park', 'park')} — {scenario or 'baseline'}"
+    return f"{trace.meta.get('park', 'park')} — {scenario or say('word.baseline', lang)}"

@@ -46,6 +46,12 @@ def served(request: Any, store: Path, tmp_path_factory: pytest.TempPathFactory) 
         services.threed.close()
 
 
+_BUSIEST = (
+    "return fetch('/api/status').then(r => r.json())"
+    ".then(d => d.status.totals['power.busiest_substation'])"
+)
+
+
 def _frame_src(driver: Any) -> str:
     return str(driver.find_element(By.ID, "frame-3d").get_attribute("src") or "")
 
@@ -65,7 +71,13 @@ def test_the_page_speaks_the_served_language_without_lang_in_the_address(
         assert driver.execute_script("return document.documentElement.lang") == lang
         assert driver.find_element(By.ID, "tab-3d").text == TAB_3D[lang]
         tile = driver.find_element(By.CSS_SELECTOR, "[data-kpi='power.busiest_substation_pct']")
-        assert BUSIEST[lang] in tile.text
+        name = tile.find_element(By.CLASS_NAME, "name")
+        value = tile.find_element(By.CLASS_NAME, "value")
+        assert name.text == BUSIEST[lang]
+        cut = "return arguments[0].scrollWidth > arguments[0].clientWidth"
+        assert not driver.execute_script(cut, name)  # whole, no ellipsis, at both sizes
+        busiest = driver.execute_script(_BUSIEST)
+        assert busiest and value.text.endswith(f"% · {busiest}")
         driver.save_screenshot(str(screenshots / f"yen-binh-{lang}-{width}x{height}.png"))
         driver.find_element(By.ID, "tab-3d").click()
         src = wait_until(lambda: _frame_src(driver), 10, "the 3D frame's address")

@@ -89,7 +89,7 @@ def print_kpis(
 
     from twin.language import language_of, say, unit_text
     from twin.model.labels import kpi_label
-    from twin.text import fmt
+    from twin.text import bounds_text, fmt
 
     language = language_of(lang)
     reps = doc["replications"]
@@ -109,9 +109,9 @@ def print_kpis(
         if previous is not None and group != previous:
             table.add_section()
         previous = group
-        row = [escape(kpi_label(name, language, names or {})), fmt(k["mean"])]
+        row = [escape(kpi_label(name, language, names or {})), fmt(k["mean"], lang=language)]
         if reps > 1:
-            row.append(f"[{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
+            row.append(bounds_text(k["ci95"], language))
         table.add_row(*row, unit_text(k["unit"], language))
     hidden = len(doc["kpis"]) - len(shown)
     if hidden:
@@ -188,7 +188,7 @@ def print_sweep(result: Any) -> None:
     from twin.experiment.sweeps import labels_of
     from twin.language import say
     from twin.model.labels import kpi_label
-    from twin.text import fmt
+    from twin.text import bounds_text, fmt
 
     doc = result.to_dict()
     reps = result.replications
@@ -214,15 +214,15 @@ def print_sweep(result: Any) -> None:
         cells = [str(v) for v in values]
         if point.get("missing_replications"):  # say it beside the point's parameter values
             done = reps - len(point["missing_replications"])
-            cells[-1] += f" ({done} of {reps} replications)"
+            cells[-1] += say("sweep.incomplete", lang, done=done, total=reps)
         for kpi in result.kpis:
             k = point["kpis"].get(kpi)
             if k is None:
                 cells.append("-")
             elif reps > 1:
-                cells.append(f"{fmt(k['mean'])} [{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
+                cells.append(f"{fmt(k['mean'], lang=lang)} {bounds_text(k['ci95'], lang)}")
             else:
-                cells.append(fmt(k["mean"]))
+                cells.append(fmt(k["mean"], lang=lang))
         if result.kpis:
             cells.append("█" * round(12 * max(mean or 0.0, 0.0) / top))
         table.add_row(*cells)
@@ -303,7 +303,7 @@ def print_decision(doc: dict[str, Any]) -> None:
 
     from twin.language import language_of, say
     from twin.reports.optimize import standing_text, status_text
-    from twin.text import fmt, interval_text
+    from twin.text import bounds_text, fmt
 
     summary = doc.get("summary")
     lang = language_of(summary["lang"] if summary else None)
@@ -322,7 +322,7 @@ def print_decision(doc: dict[str, Any]) -> None:
         shown = c["objectives"] if doc["best"] is None else [c["objective"]]
         table.add_row(
             *(escape(str(c["values"][k])) for k in keys),
-            *(f"{fmt(o['mean'])} {interval_text(*o['ci95'])}" for o in shown),
+            *(f"{fmt(o['mean'], lang=lang)} {bounds_text(o['ci95'], lang)}" for o in shown),
             str(c["replications"]), escape(status_text(c["status"], lang)),
             escape(standing_text(c["reason"], lang)),
         )  # fmt: skip
@@ -346,3 +346,25 @@ def _answer_line(doc: dict[str, Any]) -> str:
     best = ", ".join(f"{k} = {v}" for k, v in doc["best"]["values"].items())
     verdict = "best" if doc["best"]["feasible"] else "no feasible candidate; closest"
     return f"{verdict}: {best} ({replications} replications)"
+
+
+def n1_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> list[str]:
+    """The N-1 study on the terminal: a heading, then one line per outage, worst first."""
+    from twin.language import language_of, say
+    from twin.reports.n1 import moment_text
+    from twin.text import fixed
+
+    language = language_of(lang)
+    rows = result["contingencies"]
+    lines = [say("n1.console_head", language, at=moment_text(result["at"], language), n=len(rows))]
+    for row in rows:
+        secure = say("n1.secure_word" if row["secure"] else "n1.insecure_word", language)
+        figures = say("n1.console_row", language, mw=fixed(row["unserved_mw"], 2, language),
+                      mwh=fixed(row["unserved_mwh"], 2, language),
+                      loading=fixed(row["max_loading_pct"], 0, language),
+                      v=fixed(row["min_v_pu"], 3, language),
+                      trucks=row["trucks_delayed"])  # fmt: skip
+        outage = names.get(row["outage"], row["outage"])
+        kind = say(f"n1.kind.{row['kind']}", language)
+        lines.append(f"  {outage:<14} {kind:<11} {secure:<10} {figures}")
+    return lines

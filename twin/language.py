@@ -454,6 +454,143 @@ _WORDS: dict[str, tuple[str, str]] = {
         "after {n} replications: candidate {candidate} {what}",
         "sau {n} lần lặp: phương án {candidate} {what}",
     ),
+    # n1
+    "n1.title": ("N-1 of {park} at {at}", "Phân tích N-1 của {park} lúc {at}"),
+    "n1.day": ("day {day} {time}", "ngày {day} {time}"),
+    "n1.intro": (
+        "{n} single outage(s), each lasting {hours} h from the moment; {insecure} not secure "
+        "(load left unserved after restoration, a rating exceeded or a bus below {limit} pu). "
+        "Worst first.",
+        "{n} sự cố đơn lẻ, mỗi sự cố kéo dài {hours} giờ từ thời điểm này; {insecure} sự cố "
+        "không an toàn (phụ tải vẫn mất điện sau khi khôi phục, vượt định mức hoặc một thanh "
+        "cái dưới {limit} pu). Nặng nhất trước.",
+    ),
+    "n1.col.outage": ("outage", "sự cố"),
+    "n1.col.kind": ("kind", "loại"),
+    "n1.col.secure": ("secure", "an toàn"),
+    "n1.col.unserved_mw": ("unserved MW", "MW không được cấp"),
+    "n1.col.unserved_mwh": ("unserved MWh", "MWh không được cấp"),
+    "n1.col.max_loading_pct": ("max loading %", "mang tải lớn nhất %"),
+    "n1.col.min_v_pu": ("min V pu", "điện áp nhỏ nhất pu"),
+    "n1.col.trucks_delayed": ("trucks delayed", "xe bị chậm"),
+    "n1.col.restored_by": ("restored by", "khôi phục qua"),
+    "n1.col.buildings_unserved": ("buildings unserved", "tòa nhà mất điện"),
+    "n1.kind.line": ("line", "đường dây"),
+    "n1.kind.transformer": ("transformer", "máy biến áp"),
+    "n1.kind.substation": ("substation", "trạm biến áp"),
+    "n1.yes": ("yes", "có"),
+    "n1.no": ("NO", "KHÔNG"),
+    "n1.sources": ("Sources: {items}.", "Nguồn: {items}."),
+    "n1.source": ("{id} ({label}) holds {v} pu on its {on}", "{id} ({label}) giữ {v} pu ở {on}"),
+    "n1.held_on_busbar": ("busbar", "thanh cái"),
+    "n1.held_on_side": ("{kv} kV side", "phía {kv} kV"),
+    "n1.source_busbar": (
+        ", its busbar {v} pu at the moment (below by the transformers' drop)",
+        ", thanh cái của nó {v} pu tại thời điểm này (thấp hơn do sụt áp qua máy biến áp)",
+    ),
+    "n1.no_plan": ("(no bus positions: no plan)", "(không có vị trí thanh cái: không vẽ sơ đồ)"),
+    "n1.legend": (
+        "worst loading after restoration in any single outage: green up to 60%, amber 90%, "
+        "orange 100%, red above",
+        "mức mang tải cao nhất sau khôi phục trong mọi sự cố đơn lẻ: xanh đến 60%, vàng 90%, "
+        "cam 100%, đỏ trên mức đó",
+    ),
+    "n1.no_supply": ("no supply", "mất nguồn"),
+    "n1.v_at_moment": ("{v} pu at the moment", "{v} pu tại thời điểm này"),
+    "n1.console_head": (
+        "N-1 at {at} ({n} outages, worst first)",
+        "N-1 lúc {at} ({n} sự cố, nặng nhất trước)",
+    ),
+    "n1.console_row": (
+        "unserved {mw} MW / {mwh} MWh, max loading {loading}%, min {v} pu, trucks delayed {trucks}",
+        "không được cấp {mw} MW / {mwh} MWh, mang tải lớn nhất {loading}%, điện áp nhỏ nhất "
+        "{v} pu, xe bị chậm {trucks}",
+    ),
+    "n1.secure_word": ("secure", "an toàn"),
+    "n1.insecure_word": ("NOT SECURE", "KHÔNG AN TOÀN"),
+    # backtest
+    "backtest.title": ("Back-test of {park}", "Kiểm tra ngược của {park}"),
+    "backtest.intro": (
+        "{n} origins every {every} min from {first} to {last}; horizon {hours} h; {replications} "
+        "replications; source {source}.",
+        "{n} thời điểm gốc, cách nhau {every} phút, từ {first} đến {last}; tầm dự báo {hours} "
+        "giờ; {replications} lần lặp; nguồn {source}.",
+    ),
+    "backtest.left_out": (
+        "Flows with no truck in the history, left out: {flows}.",
+        "Các luồng không có xe nào trong lịch sử, bị bỏ qua: {flows}.",
+    ),
+    "backtest.metric.docks.queue": (
+        "dock queue (trucks, every dock group)",
+        "hàng chờ tại bến (xe, mọi nhóm bến)",
+    ),
+    "backtest.metric.trucks.in_park": ("trucks in the park", "số xe trong khu"),
+    "backtest.metric.trucks.gate_to_dock_min": (
+        "gate-to-dock time (min)",
+        "thời gian từ cổng đến bến (phút)",
+    ),
+    "backtest.metric.meters.power_kw": (
+        "power (kW, every metered building)",
+        "công suất (kW, mọi tòa nhà có công tơ)",
+    ),
+    "backtest.metric.meters.water_m3h": (
+        "water (m³/h, every metered building)",
+        "nước (m³/h, mọi tòa nhà có đồng hồ)",
+    ),
+    "backtest.nothing_to_score": (
+        "{what}: no outcome to score",
+        "{what}: không có kết quả để chấm",
+    ),
+    "backtest.metric_line": (
+        "{what}: MAE {mae} vs persistence {persistence}, cold start {cold} ({beats}); 90% band "
+        "holds {coverage}% ({band}); bias {bias} (cold start {bias_cold}); n = {n}",
+        "{what}: MAE {mae} so với giữ nguyên {persistence}, khởi động nguội {cold} ({beats}); "
+        "dải 90% chứa {coverage}% ({band}); độ lệch {bias} (khởi động nguội {bias_cold}); "
+        "n = {n}",
+    ),
+    "backtest.beats": ("beats both", "tốt hơn cả hai"),
+    "backtest.not_beats": ("does not beat both", "không tốt hơn cả hai"),
+    "backtest.calibrated": ("calibrated", "hiệu chuẩn tốt"),
+    "backtest.miscalibrated": ("miscalibrated", "hiệu chuẩn lệch"),
+    "backtest.verdict": (
+        "verdict: at {hours} h the nowcast beats persistence and the cold start on {wins} of "
+        "{total} metrics over {origins} origins",
+        "kết luận: ở {hours} giờ, dự báo tức thời tốt hơn cách giữ nguyên và khởi động nguội ở "
+        "{wins}/{total} đại lượng qua {origins} thời điểm gốc",
+    ),
+    "backtest.following": ("Following", "Bám theo dữ liệu"),
+    "backtest.following_off": (
+        "following off: every origin's nowcast ran on the park's own rates and levels",
+        "tắt bám theo: dự báo ở mọi thời điểm gốc dùng tần suất và mức của chính mô hình khu",
+    ),
+    "backtest.following_none": (
+        "following on: no change found in arrival rates or meter levels",
+        "bật bám theo: không thấy thay đổi nào về tần suất xe đến hay mức đo",
+    ),
+    "backtest.change": (
+        "{name}: changed {size}% from {time} (first seen at the origin {first_seen})",
+        "{name}: thay đổi {size}% từ {time} (thấy lần đầu ở thời điểm gốc {first_seen})",
+    ),
+    "backtest.col.metric": ("metric", "đại lượng"),
+    "backtest.col.n": ("n", "n"),
+    "backtest.col.mae": ("MAE nowcast", "MAE dự báo"),
+    "backtest.col.mae_persistence": ("MAE persistence", "MAE giữ nguyên"),
+    "backtest.col.mae_cold": ("MAE cold start", "MAE khởi động nguội"),
+    "backtest.col.coverage": ("90% band coverage", "độ phủ dải 90%"),
+    "backtest.col.coverage_cold": ("cold band coverage", "độ phủ dải khởi động nguội"),
+    "backtest.col.bias": ("bias nowcast / cold", "độ lệch dự báo / nguội"),
+    "backtest.col.rmse": (
+        "RMSE nowcast / persistence / cold",
+        "RMSE dự báo / giữ nguyên / nguội",
+    ),
+    "backtest.line.truth": ("happened", "thực tế"),
+    "backtest.line.nowcast": ("nowcast", "dự báo"),
+    "backtest.line.p05": ("p05", "p05"),
+    "backtest.line.p95": ("p95", "p95"),
+    "backtest.line.persistence": ("persistence", "giữ nguyên"),
+    "backtest.line.cold": ("cold start", "khởi động nguội"),
+    "backtest.axis": ("origin, hours after {first}", "thời điểm gốc, số giờ sau {first}"),
+    "backtest.ahead": ("{what} {hours} h ahead", "{what} trước {hours} giờ"),
 }
 
 TEXT: dict[str, dict[str, str]] = {

@@ -294,6 +294,7 @@ def n1(
     hours: float = 4.0,
     settings: Settings | None = None,
     out: Path | None = None,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """Every single outage of the park's network at a moment, ranked (SPEC.md "N-1").
 
@@ -304,11 +305,14 @@ def n1(
         hours: how long each outage lasts from the moment.
         settings: horizon, warm-up and seed of the simulations.
         out: a folder for n1.json and the report, written as one unit.
+        lang: the report's language (``vi``, ``en``; default the park's, else English).
 
     Returns:
         The n1.json document.
     """
     inputs = resolve_inputs(park, scenario)
+    language = output_language(lang, inputs.park)
+    names = asset_names(inputs.park)
     settings = settings or Settings()
     check_horizons([Case(inputs.park, inputs.events, inputs.scenario_name)], settings.days)
     spec = settings.spec(0)
@@ -317,7 +321,7 @@ def n1(
         "n1",
         0,
         lambda: n1_analysis(inputs.park, list(inputs.events), at_min, hours, spec),
-        write_n1,
+        lambda folder, result: write_n1(folder, result, language, names),
         lambda experiments: {},
     )
 

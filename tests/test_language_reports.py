@@ -1,0 +1,103 @@
+"""One language per output, for the reports of n1 and backtest, and numbers in each language's
+style: the decimal comma and thousands dot in Vietnamese, the point and comma in English."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from tests.history import known_park, write_history
+from tests.language_helpers import english_words_in, prose_of_html
+from tests.load_helpers import dump
+from tests.networks import ring_data
+from twin import api
+from twin.experiment.settings import Settings
+from twin.live.backtest import backtest
+from twin.reports.backtest import verdict_lines, write_backtest
+from twin.text import fixed, fmt, interval_text, localized, signed
+
+
+def test_vietnamese_numbers_have_the_decimal_comma_and_the_thousands_dot() -> None:
+    assert fmt(12345.0) == "12,345" and fmt(12345.0, lang="vi") == "12.345"
+    assert fmt(4.56) == "4.56" and fmt(4.56, lang="vi") == "4,56"
+    assert fmt(-1234567.0, lang="vi") == "-1.234.567"
+    assert fmt(0.000123, lang="vi") == "0,000123"
+    assert fmt(None, lang="vi") == "-" and fmt(float("nan"), lang="vi") == "-"
+    assert fmt("sub1", lang="vi") == "sub1"
+    assert fixed(1234.56, 1, "vi") == "1.234,6" and fixed(1234.56, 1) == "1,234.6"
+    assert fixed(4.25, 1, "vi", sign=True) == "+4,2" and fixed(0.953, 3) == "0.953"
+    assert signed(0.3, "vi") == "+0,3" and signed(-2.5) == "-2.5" and signed(0.0) == "0"
+    # a comma inside each end: the ends are kept apart by a semicolon
+    assert interval_text(1.5, 2.5, "vi") == "[1,5; 2,5]"
+    assert interval_text(1.5, 2500.0) == "[1.5, 2,500]"
+    assert localized("1,234.5", "vi") == "1.234,5" and localized("1,234.5", "en") == "1,234.5"
+
+
+def test_every_digit_survives_the_vietnamese_style() -> None:
+    """The vi text read back the Vietnamese way is the en text's number, for many values."""
+    for value in (0.00123, 0.5, 3.14159, 999.4, 1000.0, 65432.1, -2.5e6, 7.0e9):
+        for digits in (2, 3, 5):
+            en, vi = fmt(value, digits), fmt(value, digits, "vi")
+            assert float(vi.replace(".", "").replace(",", ".")) == float(en.replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def ring_n1(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The N-1 study of a ring network at 10:00 in Vietnamese: its park and its folder."""
+    folder = tmp_path_factory.mktemp("n1")
+    park = dump(ring_data(), folder / "ring.yaml")
+    out = folder / "out"
+    api.n1(park, None, 600.0, 4.0, Settings(days=1.0), out, lang="vi")
+    return park, out
+
+
+def test_the_vietnamese_n1_report_has_no_english_prose(ring_n1: tuple[Path, Path]) -> None:
+    _, out = ring_n1
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    doc = json.loads((out / "n1.json").read_text(encoding="utf-8"))
+    ids = {r["outage"] for r in doc["contingencies"]} | {"N-1", "MW", "MWh", "pu"}
+    ids |= {b["id"] for b in doc["buses"]} | {b["label"] for b in doc["buses"]}
+    ids |= {name for r in doc["contingencies"] for name in r["buildings_unserved"]}
+    allowed = ids | {doc["park"], "parktwin"}
+    assert english_words_in(markdown, allowed) == set()
+    assert english_words_in(prose_of_html(page), allowed) == set()
+    assert markdown.startswith(f"# Phân tích N-1 của {doc['park']} lúc ngày 0 10:00")
+    assert "| l1 | đường dây | có |" in markdown and "dưới 0,95 pu" in markdown
+    assert "<html lang=vi>" in page
+    # n1.json keeps machine numbers and ids
+    assert doc["at"] == "day 0 10:00" and isinstance(doc["contingencies"][0]["min_v_pu"], float)
+
+
+def test_the_n1_terminal_table_speaks_the_language(ring_n1: tuple[Path, Path]) -> None:
+    park, _ = ring_n1
+    args = ["n1", str(park), "--days", "1", "--at", "day 0 10:00"]
+    vi = CliRunner().invoke(cli.app, [*args, "--lang", "vi"])
+    en = CliRunner().invoke(cli.app, args)
+    assert vi.exit_code == 0 and en.exit_code == 0, vi.output + en.output
+    assert vi.output.startswith("N-1 lúc ngày 0 10:00") and "KHÔNG AN TOÀN" in vi.output
+    assert en.output.startswith("N-1 at day 0 10:00") and "NOT SECURE" in en.output
+    assert english_words_in(vi.output, {"sub1", "N-1", "MW", "MWh", "pu"}) == set()
+    assert re.search(r"điện áp nhỏ nhất \d,\d{3} pu", vi.output)
+    bad = CliRunner().invoke(cli.app, [*args, "--lang", "fr"])
+    assert bad.exit_code == 2 and "lang" in bad.output
+
+
+def test_the_vietnamese_backtest_report_has_no_english_prose(tmp_path: Path) -> None:
+    folder = write_history(tmp_path / "sensors", days=2, seed=3)
+    result = backtest(known_park(), folder, every_min=240, hours=2, replications=2)
+    write_backtest(tmp_path / "out", result, "sensors", "vi")
+    markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    allowed = {result.park, "sensors", "MAE", "RMSE", "parktwin", "p05", "p95", "kW"}
+    allowed |= {c["name"] for c in result.changes}
+    assert english_words_in(markdown, allowed) == set()
+    assert english_words_in(prose_of_html(page), allowed) == set()
+    assert "kết luận:" in markdown and "<html lang=vi>" in page
+    doc = json.loads((tmp_path / "out" / "backtest.json").read_text(encoding="utf-8"))
+    assert doc["verdict"] == verdict_lines(result) and doc["verdict"][-1].startswith("verdict:")

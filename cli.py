@@ -340,9 +340,11 @@ def calibrate(
     jobs: JobsOpt = 1,
     backend: BackendOpt = "local",
     scheduler: SchedulerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Fit the park's parameters to sensor data; write a park file and a validation report."""
     from console.experiment import workers_of
+    from twin import api
     from twin.api import calibrate_command
     from twin.reports.calibration import summary_rows
 
@@ -355,11 +357,13 @@ def calibrate(
         result, written = calibrate_command(
             park, sensor_dir, out, report, holdout=holdout, replications=replications,
             seed=seed, search=not no_search, stages=say, workers=workers, progress=bar,
+            lang=lang,
         )  # fmt: skip
     for file_report in result.data.reports:
         if file_report.n_dropped:
             typer.echo(f"parktwin: {file_report.summary()}", err=True)
-    print_calibration(summary_rows(result), result.park.park.name)
+    language = api.output_language(lang, result.source)
+    print_calibration(summary_rows(result, language), result.park.park.name, language)
     typer.echo("wrote " + ", ".join(str(p) for p in written))
     if result.refused:
         refused = "; ".join(f"{place}: {why}" for place, why in sorted(result.refused.items()))

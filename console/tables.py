@@ -232,19 +232,25 @@ def print_sweep(result: Any) -> None:
         typer.echo(line)
 
 
-def print_calibration(rows: list[Any], name: str) -> None:
-    """The calibration summary as a table."""
+def print_calibration(rows: list[Any], name: str, lang: str = "en") -> None:
+    """The calibration summary as a table, in `lang` (the rows already are)."""
     from rich.console import Console
     from rich.table import Table
 
+    from twin.language import language_of, say
+    from twin.reports.calibration import SUMMARY_COLUMNS, verdict_text
+
+    language = language_of(lang)
     table = Table(
-        title=f"{name}: calibration",
-        caption="base + shift levels; arrivals per day; service distribution and docks. "
-        "Validation on the held-out span; * see the notes in the report.",
+        title=say("calibration.console_title", language, park=name),
+        caption=say("calibration.console_caption", language),
     )
-    for column in ("asset", "what", "file → fitted", "fit", "validation", "verdict"):
-        table.add_column(column)
-    colours = {"good": "green", "fair": "yellow", "poor": "red"}
+    for column in SUMMARY_COLUMNS:
+        table.add_column(say(f"calibration.console_col.{column}", language))
+    colours = {
+        verdict_text(v, language): c for v, c in (("good", "green"), ("fair", "yellow"),
+                                                  ("poor", "red"))
+    }  # fmt: skip
     for row in rows:
         verdict = row.verdict.rstrip(" *")
         style = colours.get(verdict, "")

@@ -17,7 +17,10 @@ from tests.load_helpers import dump
 from tests.networks import ring_data
 from twin import api
 from twin.experiment.settings import Settings
+from twin.io.bundled import data_root, resolve
+from twin.io.load import load_park
 from twin.live.backtest import backtest
+from twin.model.labels import asset_names
 from twin.reports.backtest import verdict_lines, write_backtest
 from twin.text import fixed, fmt, interval_text, localized, signed
 
@@ -101,3 +104,34 @@ def test_the_vietnamese_backtest_report_has_no_english_prose(tmp_path: Path) -> 
     assert "kết luận:" in markdown and "<html lang=vi>" in page
     doc = json.loads((tmp_path / "out" / "backtest.json").read_text(encoding="utf-8"))
     assert doc["verdict"] == verdict_lines(result) and doc["verdict"][-1].startswith("verdict:")
+
+
+@pytest.mark.slow
+def test_the_vietnamese_calibration_report_frames_its_findings_in_vietnamese(
+    tmp_path: Path,
+) -> None:
+    """Title, introduction, section headings, the summary's columns, verdicts and sentences
+    are vi, assets by name; the detail sections and the fitting modules' notes are not yet."""
+    report = tmp_path / "report"
+    args = ["calibrate", "yen-binh", str(data_root() / "assets" / "sensors" / "yen-binh"),
+            "--out", str(tmp_path / "fitted.yaml"), "--report", str(report), "-r", "2",
+            "--no-search", "--lang", "vi"]  # fmt: skip
+    result = CliRunner().invoke(cli.app, args)
+    assert result.exit_code == 0, result.output
+    assert "hiệu chỉnh" in result.output and "tốt" in result.output
+    markdown = (report / "report.md").read_text(encoding="utf-8")
+    page = (report / "report.html").read_text(encoding="utf-8")
+    lines = markdown.splitlines()
+    summary = lines.index("## Tóm tắt")
+    frame = [*lines[:summary], *(line for line in lines if line.startswith(("# ", "## ")))]
+    frame.append(lines[summary + 2])  # the summary table's header
+    frame += [line for line in lines if line.startswith(("- Khớp", "- Không khớp", "- Các dòng"))]
+    names = set(asset_names(load_park(resolve("yen-binh"))).values())  # "in" is Vietnamese too
+    allowed = {"KCN Yên Bình (illustrative)", str(data_root()), "parktwin", *names}
+    assert english_words_in("\n".join(frame), allowed) == set()
+    assert lines[0] == "# Hiệu chỉnh mô hình KCN Yên Bình (illustrative)"
+    assert "| Nhà máy ép nhựa K | công suất (kW) |" in markdown  # a building by its name
+    table = lines[summary + 4 : lines.index("", summary + 2)]
+    verdicts = {row.split("|")[-2].strip().rstrip(" *") for row in table}
+    assert {"tốt", "khá"} <= verdicts and not verdicts & {"good", "fair", "poor"}
+    assert "<html lang=vi>" in page and "<h2>Tóm tắt</h2>" in page

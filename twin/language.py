@@ -591,6 +591,106 @@ _WORDS: dict[str, tuple[str, str]] = {
     "backtest.line.cold": ("cold start", "khởi động nguội"),
     "backtest.axis": ("origin, hours after {first}", "thời điểm gốc, số giờ sau {first}"),
     "backtest.ahead": ("{what} {hours} h ahead", "{what} trước {hours} giờ"),
+    # calibrate
+    "calibration.title": ("Calibration of {park}", "Hiệu chỉnh mô hình {park}"),
+    "calibration.intro": (
+        "Sensor data from {folder}, covering {period}. Parameters were fitted on {training}",
+        "Dữ liệu cảm biến từ {folder}, trong khoảng {period}. Các tham số được khớp trên "
+        "{training}",
+    ),
+    "calibration.intro_held_out": (" and checked against {held}", " và kiểm tra trên {held}"),
+    "calibration.intro_validation": (
+        " by simulating the fitted park {n} times (seed {seed})",
+        " bằng cách mô phỏng khu đã hiệu chỉnh {n} lần (hạt giống {seed})",
+    ),
+    "calibration.verdicts": (
+        "Verdicts: good (the twin matches the held-out data within noise), fair (close, with "
+        "visible differences), poor (the twin misses what was measured).",
+        "Đánh giá: tốt (bản sao số khớp dữ liệu kiểm tra trong phạm vi nhiễu), khá (gần đúng, "
+        "có khác biệt thấy được), kém (bản sao số không khớp với số đo).",
+    ),
+    "calibration.verdict.good": ("good", "tốt"),
+    "calibration.verdict.fair": ("fair", "khá"),
+    "calibration.verdict.poor": ("poor", "kém"),
+    "calibration.col.asset": ("asset", "tài sản"),
+    "calibration.col.what": ("what", "đại lượng"),
+    "calibration.col.fitted": (
+        "file → fitted (base + shift; trucks/day; service, docks)",
+        "tệp → đã khớp (nền + ca; xe/ngày; phục vụ, số bến)",
+    ),
+    "calibration.col.fit": ("fit (training)", "độ khớp (huấn luyện)"),
+    "calibration.col.validation": ("validation (held out)", "kiểm định (dữ liệu giữ lại)"),
+    "calibration.col.verdict": ("verdict", "đánh giá"),
+    "calibration.what.arrivals": ("arrivals", "xe đến"),
+    "calibration.what.docks": ("dock service, docks", "thời gian phục vụ, số bến"),
+    "calibration.what.gate": ("gate service", "phục vụ tại cổng"),
+    "calibration.what.shifts": ("shifts", "ca làm việc"),
+    "calibration.what.power": ("power_kw", "công suất (kW)"),
+    "calibration.what.water": ("water_m3h", "nước (m³/h)"),
+    "calibration.what.wastewater": ("wastewater_ratio", "tỷ lệ nước thải"),
+    "calibration.what.feeder": ("feeder power_kw", "công suất xuất tuyến (kW)"),
+    "calibration.what.substation": ("substation power_kw", "công suất trạm (kW)"),
+    "calibration.what.speed": ("speed_kmh", "tốc độ (km/h)"),
+    "calibration.roads": ("roads", "đường nội bộ"),
+    "calibration.not_validated": (
+        "The fitted park was not validated (no held-out span).",
+        "Khu đã hiệu chỉnh chưa được kiểm định (không có khoảng dữ liệu giữ lại).",
+    ),
+    "calibration.changed": (
+        "Changed since the fit: {items}.",
+        "Đã thay đổi sau khi khớp: {items}.",
+    ),
+    "calibration.fits_well": ("Fits well: {items}.", "Khớp tốt: {items}."),
+    "calibration.fits_roughly": ("Fits roughly: {items}.", "Khớp tương đối: {items}."),
+    "calibration.fits_not": ("Does not fit: {items}.", "Không khớp: {items}."),
+    "calibration.refused": (
+        "REFUSED {place}: {why}; the park file's value was kept.",
+        "TỪ CHỐI {place}: {why}; giữ nguyên giá trị trong tệp khu.",
+    ),
+    "calibration.starred": (
+        "Rows marked * have notes on what the park format cannot represent.",
+        "Các dòng đánh dấu * có ghi chú về điều định dạng tệp khu không biểu diễn được.",
+    ),
+    "calibration.charts": (
+        "Charts of observed against simulated series are in report.html.",
+        "Biểu đồ số đo so với mô phỏng có trong report.html.",
+    ),
+    "calibration.section.summary": ("Summary", "Tóm tắt"),
+    "calibration.section.data": ("Data read", "Dữ liệu đã đọc"),
+    "calibration.section.arrivals": ("Arrivals", "Xe đến"),
+    "calibration.section.services": ("Service times", "Thời gian phục vụ"),
+    "calibration.section.meters": ("Meters", "Công tơ và đồng hồ"),
+    "calibration.section.gates_docks": (
+        "Gates and docks (from the log)",
+        "Cổng và bến (từ nhật ký)",
+    ),
+    "calibration.section.searches": (
+        "Road speed and docks (searches)",
+        "Tốc độ đường và số bến (tìm kiếm)",
+    ),
+    "calibration.section.changes": ("Changes", "Các thay đổi"),
+    "calibration.section.uncertainty": (
+        "Uncertainty and identifiability",
+        "Độ bất định và khả năng nhận dạng",
+    ),
+    "calibration.section.validation": (
+        "Validation on the held-out span",
+        "Kiểm định trên khoảng dữ liệu giữ lại",
+    ),
+    "calibration.section.notes": ("Notes", "Ghi chú"),
+    "calibration.console_title": ("{park}: calibration", "{park}: hiệu chỉnh"),
+    "calibration.console_caption": (
+        "base + shift levels; arrivals per day; service distribution and docks. Validation on "
+        "the held-out span; * see the notes in the report.",
+        "mức nền + ca; số xe đến mỗi ngày; phân phối thời gian phục vụ và số bến. Kiểm định "
+        "trên khoảng dữ liệu giữ lại; * xem ghi chú trong báo cáo.",
+    ),
+    "calibration.console_col.asset": ("asset", "tài sản"),
+    "calibration.console_col.what": ("what", "đại lượng"),
+    "calibration.console_col.fitted": ("file → fitted", "tệp → đã khớp"),
+    "calibration.console_col.fit": ("fit", "độ khớp"),
+    "calibration.console_col.validation": ("validation", "kiểm định"),
+    "calibration.console_col.verdict": ("verdict", "đánh giá"),
 }
 
 TEXT: dict[str, dict[str, str]] = {

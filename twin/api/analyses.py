@@ -34,6 +34,7 @@ from twin.io.inputs import (
     ScenarioSource,
     common_base,
     read_base,
+    read_park,
     read_scenario,
     resolve_inputs,
 )
@@ -342,13 +343,15 @@ def calibrate_command(
     stages: Callable[[str], None] | None = None,
     workers: Workers | None = None,
     progress: Callable[[float, int], None] | None = None,
+    lang: str | None = None,
 ) -> tuple[Calibration, list[Path]]:
     """``parktwin calibrate``: fit the park to a sensor folder or store; write park and report.
 
     The report folder is a result folder, checked and locked before the fit starts
     (:func:`twin.reports.calibration.save_calibration`); the arguments are those of
     :func:`twin.calibration.calibrate`, `stages` its stage texts and `progress` the
-    (replications done, planned) of its validation.
+    (replications done, planned) of its validation; the report is in `lang` (default the
+    park's language, else English).
 
     Returns:
         The calibration, and the files written (the park file first).
@@ -360,4 +363,5 @@ def calibrate_command(
         )
 
     described = f"parktwin calibrate ({' '.join(sys.argv)[:200]})"
-    return save_calibration(out, report, compute, described)
+    language = output_language(lang, read_park(park))
+    return save_calibration(out, report, compute, described, language)

@@ -16,6 +16,7 @@ from tests.language_helpers import english_words_in, prose_of_html
 from tests.load_helpers import dump
 from tests.networks import ring_data
 from twin import api
+from twin.experiment.results import describe_choices
 from twin.experiment.settings import Settings
 from twin.io.bundled import data_root, resolve
 from twin.io.load import load_park
@@ -135,3 +136,30 @@ def test_the_vietnamese_calibration_report_frames_its_findings_in_vietnamese(
     verdicts = {row.split("|")[-2].strip().rstrip(" *") for row in table}
     assert {"tốt", "khá"} <= verdicts and not verdicts & {"good", "fair", "poor"}
     assert "<html lang=vi>" in page and "<h2>Tóm tắt</h2>" in page
+
+
+def test_what_auto_chose_and_an_incomplete_result_are_said_in_the_language() -> None:
+    doc = {
+        "warnings": ["power.feeders[0] (id=f1).capacity_mw: 50 MW is more than 40 MW; kW meant?"],
+        "warmup_choice": {"warmup_days": 0.75, "series": "trucks_in_park",
+                          "pilot_replications": 5, "pilot_days": 3.0},
+        "replication_rule": {"method": "sequential", "precision": 0.05,
+                             "kpis": ["trucks.wait_mean_min"], "replications": 12,
+                             "reached": False, "max_replications": 12,
+                             "relative_half_width": {"trucks.wait_mean_min": 0.0712}},
+        "complete": False, "interrupted": True, "missing_replications": [10, 11],
+    }  # fmt: skip
+    en = describe_choices(doc)
+    assert en[1] == (
+        "warm-up 0.75 days (18 h), chosen by MSER-5 on the trucks_in_park of 5 pilot "
+        "replications of 3 days"
+    )
+    assert en[2] == (
+        "-r auto: precision ±5% NOT reached at the cap of 12 replications: "
+        "trucks.wait_mean_min ±7.1%"
+    )
+    assert en[3] == "incomplete (interrupted): replications [10, 11] are missing (null values)"
+    vi = describe_choices(doc, "vi")
+    assert vi[0].startswith("cảnh báo: power.feeders[0]")  # the model check's text stays
+    assert "0,75 ngày (18 giờ)" in vi[1] and "±7,1%" in vi[2] and vi[3].startswith("chưa đầy đủ")
+    assert english_words_in(" ".join(vi[1:]), {"trucks_in_park", "trucks.wait_mean_min"}) == set()

@@ -95,6 +95,28 @@ _WORDS: dict[str, tuple[str, str]] = {
     "word.in_every_replication": ("in every replication", "ở mọi lần lặp"),
     "word.pairs_of": ("{label} ({pairs} of {total} pairs)", "{label} ({pairs}/{total} cặp)"),
     "word.and": (" and ", " và "),
+    # what -r auto and --warmup auto chose, warnings, incomplete results
+    "choice.warning": ("warning: {text}", "cảnh báo: {text}"),
+    "choice.warmup": (
+        "warm-up {days} days ({hours} h), chosen by MSER-5 on the {series} of {pilots} pilot "
+        "replications of {pilot_days} days",
+        "khởi động {days} ngày ({hours} giờ), chọn bằng MSER-5 trên chuỗi {series} của {pilots} "
+        "lần lặp thử, mỗi lần {pilot_days} ngày",
+    ),
+    "choice.replications_reached": (
+        "-r auto: {n} replications reach ±{target}% (95% half-width / mean): {widths}",
+        "-r auto: {n} lần lặp đạt ±{target}% (nửa độ rộng 95% / trung bình): {widths}",
+    ),
+    "choice.replications_capped": (
+        "-r auto: precision ±{target}% NOT reached at the cap of {cap} replications: {widths}",
+        "-r auto: KHÔNG đạt độ chính xác ±{target}% ở giới hạn {cap} lần lặp: {widths}",
+    ),
+    "choice.incomplete": (
+        "incomplete ({why}): replications {missing} are missing (null values)",
+        "chưa đầy đủ ({why}): thiếu các lần lặp {missing} (giá trị null)",
+    ),
+    "choice.interrupted": ("interrupted", "bị ngắt"),
+    "choice.failed": ("failed", "bị lỗi"),
     # intervals at few replications
     "note.few_replications": (
         "With {n} replications the intervals are wide: they reflect how little {n} runs can "

@@ -114,7 +114,7 @@ def comparison_report(comparison: Comparison) -> tuple[str, str]:
     intro = [
         say("compare.intro", lang, n=comparison.replications, seed=s.seed, days=f"{s.days:g}",
             warmup=f"{s.warmup_days:.3g}"),
-        *describe_choices(doc),
+        *describe_choices(doc, lang),
         *few_replications(comparison.replications, lang),
     ]  # fmt: skip
     summary = doc["summary"]["text"]

@@ -79,7 +79,7 @@ def run_report(
     s = experiment.settings
     intro = say("run.intro", lang, n=experiment.replications, seed=s.seed, days=f"{s.days:g}",
                 warmup=f"{s.warmup_days:g}")  # fmt: skip
-    choices = describe_choices(experiment.to_dict())
+    choices = describe_choices(experiment.to_dict(), lang)
     if choices:
         intro += " " + " ".join(line if line.endswith(".") else line + "." for line in choices)
     if 2 <= experiment.replications <= 3:

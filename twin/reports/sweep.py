@@ -116,7 +116,7 @@ def sweep_report(sweep: Sweep) -> tuple[str, str]:
     intro = [
         say("sweep.intro", lang, n=sweep.replications, seed=s.seed, days=f"{s.days:g}",
             warmup=f"{s.warmup_days:.3g}"),
-        *describe_choices(doc),
+        *describe_choices(doc, lang),
         *([say("note.few_replications", lang, n=sweep.replications)]
           if 2 <= sweep.replications <= 3 else []),
     ]  # fmt: skip

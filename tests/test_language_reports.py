@@ -132,6 +132,8 @@ def test_the_vietnamese_calibration_report_frames_its_findings_in_vietnamese(
     assert english_words_in("\n".join(frame), allowed) == set()
     assert lines[0] == "# Hiệu chỉnh mô hình KCN Yên Bình (illustrative)"
     assert "| Nhà máy ép nhựa K | công suất (kW) |" in markdown  # a building by its name
+    # numbers of the summary's fits in the Vietnamese style: 11.000 kW, MAPE 1,6%
+    assert re.search(r"\| 11\.000 \+ 21\.000 → [\d.]+ \+ [\d.]+ kW \| MAPE \d,\d%", markdown)
     table = lines[summary + 4 : lines.index("", summary + 2)]
     verdicts = {row.split("|")[-2].strip().rstrip(" *") for row in table}
     assert {"tốt", "khá"} <= verdicts and not verdicts & {"good", "fair", "poor"}

@@ -43,7 +43,7 @@ from twin.reports.page import (
     md_text,
     page_html,
 )
-from twin.text import fmt
+from twin.text import fixed, fmt
 
 if TYPE_CHECKING:
     from twin.calibration import Calibration
@@ -159,7 +159,7 @@ def summary_rows(cal: Calibration, lang: Language = "en") -> list[SummaryRow]:
     In `lang`, each asset is called by its name where it has one and verdicts are in words of
     that language; the fitted values and checks keep their figures.
     """
-    rows = _summary_rows(cal)
+    rows = _summary_rows(cal, lang)
     if lang == "en":
         return rows
     names = asset_names(cal.source)
@@ -195,10 +195,10 @@ def verdict_text(verdict: str, lang: Language) -> str:
     return say(f"calibration.verdict.{word}", lang) + star if word in VERDICT_WORDS else verdict
 
 
-def _summary_rows(cal: Calibration) -> list[SummaryRow]:
+def _summary_rows(cal: Calibration, lang: Language) -> list[SummaryRow]:
     val = cal.validation
     series = {(c.asset, c.quantity): c for c in val.series} if val else {}
-    rows = _meter_rows(cal, series)
+    rows = _meter_rows(cal, series, lang)
     rows += [
         SummaryRow(
             c.asset,
@@ -212,7 +212,7 @@ def _summary_rows(cal: Calibration) -> list[SummaryRow]:
         for c in (val.series if val else [])
         if c.kind != "building"
     ]
-    rows += _flow_rows(cal, {c.name: c for c in val.arrivals} if val else {})
+    rows += _flow_rows(cal, {c.name: c for c in val.arrivals} if val else {}, lang)
     rows += _gate_rows(cal)
     rows += _group_rows(cal, {c.group: c for c in val.queues} if val else {})
     if cal.speed is not None:
@@ -230,7 +230,12 @@ def _summary_rows(cal: Calibration) -> list[SummaryRow]:
     return rows
 
 
-def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) -> list[SummaryRow]:
+def _meter_rows(
+    cal: Calibration, series: dict[tuple[str, str], SeriesCheck], lang: Language
+) -> list[SummaryRow]:
+    def num(value: float) -> str:
+        return fmt(value, lang=lang)
+
     rows: list[SummaryRow] = []
     buildings = {b.id: b for b in cal.source.buildings}
     for (asset, quantity), fit in sorted(cal.levels.items()):
@@ -242,13 +247,14 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
         check = series.get((asset, quantity))
         shaped = cal.shapes.get((asset, quantity))
         if shaped is not None and shaped.shape is not None:
-            fitted = f"{fmt(base0)} + {fmt(shift0)} → {shaped.chosen} shape, level "
-            fitted += f"{fmt(shaped.shape.level)} {unit}"
-            training = f"MAPE {shaped.shape.mape_pct:.1f}% ({shaped.summary()})"
+            fitted = f"{num(base0)} + {num(shift0)} → {shaped.chosen} shape, level "
+            fitted += f"{fmt(shaped.shape.level, lang=lang)} {unit}"
+            training = f"MAPE {fixed(shaped.shape.mape_pct, 1, lang)}% ({shaped.summary()})"
             notes: Sequence[str] = ()
         else:
-            fitted = f"{fmt(base0)} + {fmt(shift0)} → {fmt(fit.base)} + {fmt(fit.shift)} {unit}"
-            training = f"MAPE {fit.mape_pct:.1f}%" + ("" if fit.separable else " (sum only)")
+            fitted = f"{num(base0)} + {num(shift0)} → {num(fit.base)} + {num(fit.shift)} {unit}"
+            training = f"MAPE {fixed(fit.mape_pct, 1, lang)}%"
+            training += "" if fit.separable else " (sum only)"
             notes = fit.notes
         rows.append(
             SummaryRow(
@@ -287,8 +293,8 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
             SummaryRow(
                 asset,
                 "wastewater_ratio",
-                f"{fmt(water.wastewater_ratio if water else math.nan)} → {fmt(ratio.ratio)}",
-                f"MAPE {ratio.mape_pct:.1f}%",
+                f"{num(water.wastewater_ratio if water else math.nan)} → {num(ratio.ratio)}",
+                f"MAPE {fixed(ratio.mape_pct, 1, lang)}%",
                 check.reason if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ratio.notes),
                 _short_series(check),
@@ -297,7 +303,9 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
     return rows
 
 
-def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[SummaryRow]:
+def _flow_rows(
+    cal: Calibration, checks: dict[str, ArrivalCheck], lang: Language
+) -> list[SummaryRow]:
     rows: list[SummaryRow] = []
     flows = {f.id: f for f in cal.source.logistics.flows}
     for fid, fit in sorted(cal.arrivals.items()):
@@ -307,7 +315,7 @@ def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[Summar
             SummaryRow(
                 fid,
                 "arrivals",
-                f"{fmt(before)} → {fmt(fit.per_day)} /day, {fit.choice}",
+                f"{fmt(before, lang=lang)} → {fmt(fit.per_day, lang=lang)} /day, {fit.choice}",
                 "Poisson" if fit.daily.poisson else f"not Poisson (index {fit.daily.index:.1f})",
                 check.reason if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ()),

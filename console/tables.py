@@ -358,7 +358,7 @@ def n1_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> list[s
     """The N-1 study on the terminal: a heading, then one line per outage, worst first."""
     from twin.language import language_of, say
     from twin.reports.n1 import moment_text
-    from twin.text import fixed
+    from twin.text import fixed, fmt
 
     language = language_of(lang)
     rows = result["contingencies"]
@@ -369,7 +369,7 @@ def n1_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> list[s
                       mwh=fixed(row["unserved_mwh"], 2, language),
                       loading=fixed(row["max_loading_pct"], 0, language),
                       v=fixed(row["min_v_pu"], 3, language),
-                      trucks=row["trucks_delayed"])  # fmt: skip
+                      trucks=fmt(row["trucks_delayed"], lang=language))  # fmt: skip
         outage = names.get(row["outage"], row["outage"])
         kind = say(f"n1.kind.{row['kind']}", language)
         lines.append(f"  {outage:<14} {kind:<11} {secure:<10} {figures}")

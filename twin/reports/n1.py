@@ -67,6 +67,7 @@ def row_cells(row: dict[str, Any], lang: Language, names: Mapping[str, str]) -> 
     cells = [_cell(row[key], lang, names) for key in COLUMNS]
     cells[0] = names.get(row["outage"], row["outage"])
     cells[1] = say(f"n1.kind.{row['kind']}", lang)
+    cells[COLUMNS.index("trucks_delayed")] = fmt(row["trucks_delayed"], lang=lang)
     return cells
 
 

@@ -582,17 +582,23 @@ def state(
         str | None, typer.Option("--at", help="ISO time, park-local (default: the latest).")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the state document.")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """The park's state at a moment, from the live store: trucks by stage, outages, meters."""
     import json
 
+    from twin import api
+    from twin.io.inputs import read_park
     from twin.live.run import state as state_doc
+    from twin.model.labels import asset_names
 
+    model = read_park(park)
+    language = api.output_language(lang, model)
     doc = state_doc(park, store, at)
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        print_state(doc)
+        print_state(doc, language, asset_names(model))
 
 
 def _nowcast_setup(
@@ -751,12 +757,19 @@ def nowcast(
     jobs: JobsOpt = 1,
     backend: BackendOpt = "local",
     scheduler: SchedulerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Forecast the next hours from the park's state in the live store (forecast.json)."""
     import json
 
     from console.experiment import workers_of
+    from twin import api
     from twin.api.live import nowcast_command
+    from twin.io.inputs import read_park
+    from twin.model.labels import asset_names
+
+    model = read_park(park)
+    language = api.output_language(lang, model)
 
     workers = workers_of(jobs, backend, scheduler)
     with progress(quiet=json_out) as bar:
@@ -768,7 +781,7 @@ def nowcast(
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        typer.echo("\n".join(forecast_lines(doc)))
+        typer.echo("\n".join(forecast_lines(doc, lang=language, names=asset_names(model))))
 
 
 @app.command()

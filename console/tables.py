@@ -259,46 +259,71 @@ def print_calibration(rows: list[Any], name: str, lang: str = "en") -> None:
     Console(width=None if sys.stdout.isatty() else 150).print(table)
 
 
-def print_state(doc: dict[str, Any]) -> None:
-    """The state document as a few readable lines."""
+def print_state(doc: dict[str, Any], lang: str = "en", names: dict[str, str] | None = None) -> None:
+    """The state document as a few readable lines, in `lang`, assets by their `names`."""
+    from twin.language import language_of, say
+
+    language, names = language_of(lang), names or {}
     trucks = doc["trucks"]
-    typer.echo(f"{doc['time']}: {trucks['in_park']} trucks in the park")
+    typer.echo(say("state.head", language, time=doc["time"], n=trucks["in_park"]))
     for stage in ("gate_queue", "at_gate", "dock_queue", "in_service"):
         busy = {k: v for k, v in trucks[stage].items() if v}
-        shown = ", ".join(f"{k} {v}" for k, v in busy.items()) or "none"
-        typer.echo(f"  {stage.replace('_', ' ')}: {shown}")
-    typer.echo(f"  on the road: {trucks['on_road']}, leaving: {trucks['leaving']}")
+        shown = ", ".join(f"{names.get(k, k)} {v}" for k, v in busy.items())
+        typer.echo(f"  {say(f'state.{stage}', language)}: {shown or say('state.none', language)}")
+    typer.echo(say("state.road", language, road=trucks["on_road"], leaving=trucks["leaving"]))
     for outage in doc["outages"]:
-        end = outage["expected_end"] or "unknown"
-        typer.echo(f"  outage: {outage['asset']} since {outage['since']}, expected end {end}")
-    typer.echo(f"  meters: {sum(len(q) for q in doc['meters'].values())} with a reading")
+        end = outage["expected_end"] or say("state.unknown", language)
+        asset = names.get(outage["asset"], outage["asset"])
+        typer.echo(say("state.outage", language, asset=asset, since=outage["since"], end=end))
+    meters = sum(len(q) for q in doc["meters"].values())
+    typer.echo(say("state.meters", language, n=meters))
     m = doc["messages"]
-    counts = f"{m['stored']} stored, {m['rejected']} rejected, {m['duplicates']} duplicates"
-    typer.echo(f"  messages: {counts}")
+    typer.echo(say("state.messages", language, stored=m["stored"], rejected=m["rejected"],
+                   duplicates=m["duplicates"]))  # fmt: skip
 
 
-def forecast_lines(doc: dict[str, Any], busiest: int = 5) -> list[str]:
-    """The forecast for people: trucks in the park and the busiest dock queues at the horizon's
-    end (mean and 90% band), then the alerts."""
+def forecast_lines(
+    doc: dict[str, Any], busiest: int = 5, lang: str = "en", names: dict[str, str] | None = None
+) -> list[str]:
+    """The forecast for people, in `lang`: trucks in the park and the busiest dock queues at the
+    horizon's end (mean and 90% band), then the alerts; dock groups by their `names`."""
+    from twin.language import language_of, say
+    from twin.text import fixed, fmt
+
+    language, names = language_of(lang), names or {}
     series = doc["series"]
     docks = [n for n in series if n.startswith("docks.")]
     docks.sort(key=lambda n: -max((v for v in series[n]["mean"] if v is not None), default=0))
     lines = [
-        f"nowcast from {doc['origin']}, {doc['hours']:g} h ahead, {doc['replications']} "
-        f"replications ({doc['state']['trucks']} trucks in the park now)"
-    ]
+        say("nowcast.head", language, origin=doc["origin"], hours=fmt(doc["hours"], lang=language),
+            n=doc["replications"], trucks=doc["state"]["trucks"])
+    ]  # fmt: skip
     for name in ["trucks.in_park", *docks[:busiest]]:
         s = series[name]
         lines.append(
-            f"  {name} at {s['time'][-1][11:16]}: {s['mean'][-1]:.1f} "
-            f"(90%: {s['p05'][-1]:.1f} to {s['p95'][-1]:.1f})"
-        )
+            say("nowcast.line", language, what=_series_text(name, language, names),
+                time=s["time"][-1][11:16], mean=fixed(s["mean"][-1], 1, language),
+                low=fixed(s["p05"][-1], 1, language), high=fixed(s["p95"][-1], 1, language))
+        )  # fmt: skip
     for alert in doc["alerts"]:
         lines.append(
-            f"  ALERT {alert['series']} above {alert['threshold']:g} from {alert['time']} "
-            f"(probability {alert['probability']:.0%}, up to {alert['peak_probability']:.0%})"
-        )
+            say("nowcast.alert", language, what=_series_text(alert["series"], language, names),
+                threshold=fmt(alert["threshold"], lang=language), time=alert["time"],
+                p=f"{alert['probability']:.0%}", peak=f"{alert['peak_probability']:.0%}")
+        )  # fmt: skip
     return lines
+
+
+def _series_text(name: str, lang: Any, names: dict[str, str]) -> str:
+    """A nowcast series in words: ``docks.<group>.queue`` by the group's name."""
+    from twin.language import say
+
+    if name == "trucks.in_park":
+        return say("nowcast.trucks_in_park", lang)
+    group = name.removeprefix("docks.").removesuffix(".queue")
+    if name == f"docks.{group}.queue":
+        return say("nowcast.dock_queue", lang, name=names.get(group, group))
+    return name
 
 
 def print_decision(doc: dict[str, Any]) -> None:

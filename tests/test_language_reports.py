@@ -165,3 +165,37 @@ def test_what_auto_chose_and_an_incomplete_result_are_said_in_the_language() -> 
     assert vi[0].startswith("cảnh báo: power.feeders[0]")  # the model check's text stays
     assert "0,75 ngày (18 giờ)" in vi[1] and "±7,1%" in vi[2] and vi[3].startswith("chưa đầy đủ")
     assert english_words_in(" ".join(vi[1:]), {"trucks_in_park", "trucks.wait_mean_min"}) == set()
+
+
+def test_the_live_state_and_the_nowcast_on_the_terminal_speak_the_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from console.tables import forecast_lines, print_state
+
+    names = {"d1": "Kho lạnh", "sub1": "Trạm Bắc"}
+    stages = {"gate_queue": {"g1": 2}, "at_gate": {}, "dock_queue": {"d1": 3}, "in_service": {}}
+    state = {
+        "time": "2026-01-05T10:00", "trucks": {"in_park": 7, "on_road": 1, "leaving": 1, **stages},
+        "outages": [{"asset": "sub1", "since": "2026-01-05T09:00", "expected_end": None}],
+        "meters": {"power_kw": {"f1": 1.0}}, "messages": {"stored": 9, "rejected": 0,
+                                                          "duplicates": 1},
+    }  # fmt: skip
+    print_state(state, "vi", names)
+    shown = capsys.readouterr().out
+    assert shown.startswith("2026-01-05T10:00: 7 xe trong khu")
+    assert "hàng chờ tại bến: Kho lạnh 3" in shown and "sự cố: Trạm Bắc" in shown
+    assert english_words_in(shown, {"g1"}) == set()
+    series = {"time": ["2026-01-05T14:00"], "mean": [1234.56], "p05": [0.5], "p95": [2.25]}
+    forecast = {
+        "origin": "2026-01-05T10:00", "hours": 4.0, "replications": 20, "state": {"trucks": 7},
+        "series": {"trucks.in_park": series, "docks.d1.queue": series},
+        "alerts": [{"series": "docks.d1.queue", "threshold": 2.0, "time": "2026-01-05T12:00",
+                    "probability": 0.4, "peak_probability": 0.55}],
+    }  # fmt: skip
+    vi = forecast_lines(forecast, lang="vi", names=names)
+    assert vi[1] == "  số xe trong khu lúc 14:00: 1.234,6 (90%: 0,5 đến 2,2)"
+    assert vi[2].startswith("  hàng chờ tại bến Kho lạnh lúc 14:00")
+    assert vi[3].startswith("  CẢNH BÁO hàng chờ tại bến Kho lạnh vượt 2 từ")
+    assert english_words_in("\n".join(vi), set()) == set()
+    en = forecast_lines(forecast)
+    assert en[1] == "  trucks in the park at 14:00: 1,234.6 (90%: 0.5 to 2.2)"

@@ -530,6 +530,43 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "n1.secure_word": ("secure", "an toàn"),
     "n1.insecure_word": ("NOT SECURE", "KHÔNG AN TOÀN"),
+    # state and nowcast on the terminal
+    "state.head": ("{time}: {n} trucks in the park", "{time}: {n} xe trong khu"),
+    "state.gate_queue": ("gate queue", "hàng chờ tại cổng"),
+    "state.at_gate": ("at gate", "tại cổng"),
+    "state.dock_queue": ("dock queue", "hàng chờ tại bến"),
+    "state.in_service": ("in service", "đang phục vụ"),
+    "state.none": ("none", "không có"),
+    "state.road": (
+        "  on the road: {road}, leaving: {leaving}",
+        "  trên đường: {road}, đang rời: {leaving}",
+    ),
+    "state.unknown": ("unknown", "chưa rõ"),
+    "state.outage": (
+        "  outage: {asset} since {since}, expected end {end}",
+        "  sự cố: {asset} từ {since}, dự kiến kết thúc {end}",
+    ),
+    "state.meters": ("  meters: {n} with a reading", "  công tơ: {n} có số đo"),
+    "state.messages": (
+        "  messages: {stored} stored, {rejected} rejected, {duplicates} duplicates",
+        "  tin nhắn: {stored} đã lưu, {rejected} bị từ chối, {duplicates} trùng lặp",
+    ),
+    "nowcast.head": (
+        "nowcast from {origin}, {hours} h ahead, {n} replications ({trucks} trucks in the park "
+        "now)",
+        "dự báo tức thời từ {origin}, trước {hours} giờ, {n} lần lặp (hiện có {trucks} xe trong "
+        "khu)",
+    ),
+    "nowcast.line": (
+        "  {what} at {time}: {mean} (90%: {low} to {high})",
+        "  {what} lúc {time}: {mean} (90%: {low} đến {high})",
+    ),
+    "nowcast.alert": (
+        "  ALERT {what} above {threshold} from {time} (probability {p}, up to {peak})",
+        "  CẢNH BÁO {what} vượt {threshold} từ {time} (xác suất {p}, tối đa {peak})",
+    ),
+    "nowcast.trucks_in_park": ("trucks in the park", "số xe trong khu"),
+    "nowcast.dock_queue": ("dock queue at {name}", "hàng chờ tại bến {name}"),
     # backtest
     "backtest.title": ("Back-test of {park}", "Kiểm tra ngược của {park}"),
     "backtest.intro": (

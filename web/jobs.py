@@ -146,7 +146,7 @@ def run_comparison(
         return {
             "comparison": doc,
             "summary": doc["summary"]["text"],
-            "verdicts": [*comparison.verdicts(), *describe_choices(choices)],
+            "verdicts": [*comparison.verdicts(), *describe_choices(choices, comparison.lang)],
             "notes": few_replications(comparison.replications, comparison.lang),
             "warnings": list(doc.get("warnings", [])),
             "table": comparison.summary_table(),

@@ -136,17 +136,36 @@ class Observations:
         goal = goal or problem.single
         if goal.target != "cost":
             return goal.sign * np.asarray(kpis[goal.target], float)
-        fixed = sum(
-            c.vnd_per_unit * float(self.candidates[i].values[c.path])
-            for c in problem.costs
-            if c.path is not None
-        )
         n = len(next(iter(kpis.values())))
-        total = np.full(n, fixed, dtype=float)
+        total = np.full(n, self.fixed_cost(i), dtype=float)
         for c in problem.costs:
             if c.kpi is not None:
                 total += c.vnd_per_unit * np.asarray(kpis[c.kpi], float)
         return total
+
+    def fixed_cost(self, i: int) -> float:
+        """Candidate i's costs per unit of a variable's value (the same in every replication)."""
+        return sum(
+            c.vnd_per_unit * float(self.candidates[i].values[c.path])
+            for c in self.problem.costs
+            if c.path is not None
+        )
+
+    def goal_range(self, i: int, goal: Objective | None = None) -> tuple[float, float]:
+        """The values candidate i's goal can take, in the goal's own sign.
+
+        A KPI's goal: :func:`~twin.sim.kpi.kpi_range`. The cost: its fixed part, plus each KPI
+        cost's unit cost times the ends of that KPI's range (a negative unit cost turns them).
+        """
+        goal = goal or self.problem.single
+        if goal.target != "cost":
+            return kpi_range(goal.target)
+        low = high = self.fixed_cost(i)
+        for c in self.problem.costs:
+            if c.kpi is not None and c.vnd_per_unit != 0:
+                ends = [c.vnd_per_unit * bound for bound in kpi_range(c.kpi)]
+                low, high = low + min(ends), high + max(ends)
+        return low, high
 
     def constraints(self, kpis: dict[str, list[float]]) -> np.ndarray:
         """Per constraint and replication: signed distance past the limit (<= 0 is feasible)."""
@@ -254,7 +273,7 @@ class Optimum:
         """Mean and 95% interval of candidate i's objective, in the objective's own sign."""
         n = self.outcome.replications[i]
         values = self.problem.single.sign * self.outcome.objective[i, :n]
-        s = summarize(list(values))
+        s = summarize(list(values), Observations(self.problem, self.candidates).goal_range(i))
         return {"mean": s.mean, "ci95": list(s.ci95)}
 
     @property
@@ -275,7 +294,7 @@ def guarantee_text(opt: Optimum) -> str:
         )
         return say("optimize.no_guarantee", lang, why=why)
     text = say("optimize.guarantee_head", lang, p=f"{sel.confidence:.0%}",
-               d=fmt(sel.indifference))  # fmt: skip
+               d=fmt(sel.indifference, lang=lang))  # fmt: skip
     if opt.problem.constraints:
         text += say("optimize.guarantee_constraints", lang)
     text += say("optimize.guarantee_tail", lang)
@@ -405,8 +424,8 @@ def answer_lines(doc: dict[str, Any], opt: Optimum) -> list[str]:
     what = kpi_label(target, lang, {})
     return [
         head,
-        say("optimize.objective", lang, what=what, mean=fmt(o["mean"]), low=fmt(o["ci95"][0]),
-            high=fmt(o["ci95"][1])),
+        say("optimize.objective", lang, what=what, mean=fmt(o["mean"], lang=lang),
+            low=fmt(o["ci95"][0], lang=lang), high=fmt(o["ci95"][1], lang=lang)),
         doc["certificate"]["guarantee"],
         say("optimize.replications", lang, n=doc["certificate"]["total_replications"],
             streams=streams),

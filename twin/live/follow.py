@@ -16,7 +16,9 @@ message on) are set against what the park expects:
   estimate reset at the last change point. The hourly mean ratio of the readings to the
   park's demand at their times is cut by the calibration's binary segmentation
   (:func:`twin.calibration.changes.change_points`: penalty 3 log n on the step's chi-square,
-  steps of at least 5%, segments of at least :data:`MIN_BINS` hours); the factor is the
+  steps of at least 5%, segments of at least :data:`MIN_BINS` hours), a cut kept only when
+  the hours after it differ from the same hours of the day before it (so a daily pattern the
+  park's demand misses, a morning ramp, is not a change every morning); the factor is the
   readings over the demand after the last cut. A building's base, shift and shaped level are
   scaled alike.
 
@@ -36,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from twin.calibration.changes import change_points
+from twin.calibration.changes import change_points, persistent
 from twin.live.runlength import RunLengths, run_lengths
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
@@ -263,7 +265,7 @@ def _meter_fit(
     hour = np.array([(t - since).total_seconds() // 3600 for t in times], dtype=np.int64)
     hours, inverse = np.unique(hour, return_inverse=True)
     hourly = np.bincount(inverse, values / model) / np.bincount(inverse)
-    cuts = change_points(hourly, 1.0, min_days=MIN_BINS) if len(hourly) >= 2 * MIN_BINS else []
+    cuts = _meter_cuts(hourly, hours, since)
     bounds = [0, *cuts, len(hours)]
     segment = np.searchsorted(np.array(bounds[1:-1], dtype=np.int64), inverse, side="right")
     levels = np.array(
@@ -283,6 +285,21 @@ def _meter_fit(
     if not enabled or abs(step) < MIN_REPORTED_PCT:
         return Followed(name, factor, park_value, since), fit
     return Followed(name, factor, park_value, start, start, step), fit
+
+
+def _meter_cuts(hourly: np.ndarray, hours: np.ndarray, since: datetime) -> list[int]:
+    """Where a meter's hourly ratio to the park's demand steps, and stays stepped.
+
+    Binary segmentation proposes the cuts; a cut is kept only when the hours after it differ
+    from the same hours of the day before it (:func:`persistent`, each hour of the day seen
+    at least once before): a daily pattern the park's demand misses (a morning ramp) cuts
+    the ratio every day and comes back, a change does not.
+    """
+    if len(hourly) < 2 * MIN_BINS:
+        return []
+    cuts = change_points(hourly, 1.0, min_days=MIN_BINS)
+    hour_of_day = (hours + since.hour) % 24
+    return persistent(cuts, hourly, hour_of_day, 1.0, period=24, seen=1)
 
 
 def modelled_meter(

@@ -60,6 +60,7 @@ from console.tables import (
     echo_decision_warnings,
     echo_notes,
     forecast_lines,
+    n1_lines,
     print_calibration,
     print_comparison,
     print_decision,
@@ -339,9 +340,11 @@ def calibrate(
     jobs: JobsOpt = 1,
     backend: BackendOpt = "local",
     scheduler: SchedulerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Fit the park's parameters to sensor data; write a park file and a validation report."""
     from console.experiment import workers_of
+    from twin import api
     from twin.api import calibrate_command
     from twin.reports.calibration import summary_rows
 
@@ -354,11 +357,13 @@ def calibrate(
         result, written = calibrate_command(
             park, sensor_dir, out, report, holdout=holdout, replications=replications,
             seed=seed, search=not no_search, stages=say, workers=workers, progress=bar,
+            lang=lang,
         )  # fmt: skip
     for file_report in result.data.reports:
         if file_report.n_dropped:
             typer.echo(f"parktwin: {file_report.summary()}", err=True)
-    print_calibration(summary_rows(result), result.park.park.name)
+    language = api.output_language(lang, result.source)
+    print_calibration(summary_rows(result, language), result.park.park.name, language)
     typer.echo("wrote " + ", ".join(str(p) for p in written))
     if result.refused:
         refused = "; ".join(f"{place}: {why}" for place, why in sorted(result.refused.items()))
@@ -480,35 +485,33 @@ def n1(
     seed: SeedOpt = 0,
     out: OutOpt = None,
     json_out: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Every single outage of the power network: restoration, unserved load, ranked; n1.json."""
     import json
 
     from twin import api
     from twin.experiment.settings import Settings
+    from twin.io.inputs import read_park
+    from twin.model.labels import asset_names
     from viz.clock import parse_day_time
 
+    model = read_park(park)
+    language = api.output_language(lang, model)
     if store is not None:
         from twin.api.live import n1_store_command
 
         result = n1_store_command(
-            park, store, at, scenario=scenario, hours=hours, seed=seed, out=out
+            park, store, at, scenario=scenario, hours=hours, seed=seed, out=out, lang=language
         )
     else:
         at_min = None if at is None else parse_day_time(at, "--at")
-        result = api.n1(park, scenario, at_min, hours, Settings(days=days, seed=seed), out)
+        settings = Settings(days=days, seed=seed)
+        result = api.n1(park, scenario, at_min, hours, settings, out, lang=language)
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return
-    typer.echo(f"N-1 at {result['at']} ({len(result['contingencies'])} outages, worst first)")
-    for row in result["contingencies"]:
-        typer.echo(
-            f"  {row['outage']:<14} {row['kind']:<11} "
-            f"{'secure' if row['secure'] else 'NOT SECURE':<10}"
-            f" unserved {row['unserved_mw']:.2f} MW / {row['unserved_mwh']:.2f} MWh,"
-            f" max loading {row['max_loading_pct']:.0f}%, min {row['min_v_pu']:.3f} pu,"
-            f" trucks delayed {row['trucks_delayed']}"
-        )
+    typer.echo("\n".join(n1_lines(result, language, asset_names(model))))
     if out is not None:
         typer.echo(f"wrote {out}/n1.json, report.md")
 
@@ -579,17 +582,23 @@ def state(
         str | None, typer.Option("--at", help="ISO time, park-local (default: the latest).")
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the state document.")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """The park's state at a moment, from the live store: trucks by stage, outages, meters."""
     import json
 
+    from twin import api
+    from twin.io.inputs import read_park
     from twin.live.run import state as state_doc
+    from twin.model.labels import asset_names
 
+    model = read_park(park)
+    language = api.output_language(lang, model)
     doc = state_doc(park, store, at)
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        print_state(doc)
+        print_state(doc, language, asset_names(model))
 
 
 def _nowcast_setup(
@@ -748,12 +757,19 @@ def nowcast(
     jobs: JobsOpt = 1,
     backend: BackendOpt = "local",
     scheduler: SchedulerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Forecast the next hours from the park's state in the live store (forecast.json)."""
     import json
 
     from console.experiment import workers_of
+    from twin import api
     from twin.api.live import nowcast_command
+    from twin.io.inputs import read_park
+    from twin.model.labels import asset_names
+
+    model = read_park(park)
+    language = api.output_language(lang, model)
 
     workers = workers_of(jobs, backend, scheduler)
     with progress(quiet=json_out) as bar:
@@ -765,7 +781,7 @@ def nowcast(
     if json_out:
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
-        typer.echo("\n".join(forecast_lines(doc)))
+        typer.echo("\n".join(forecast_lines(doc, lang=language, names=asset_names(model))))
 
 
 @app.command()
@@ -785,10 +801,13 @@ def backtest(
     jobs: JobsOpt = 1,
     backend: BackendOpt = "local",
     scheduler: SchedulerOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Nowcast at each origin of a recorded history and score it against what happened."""
     from console.experiment import workers_of
+    from twin import api
     from twin.api.live import backtest_command
+    from twin.io.inputs import read_park
     from twin.reports.backtest import verdict_lines
 
     if not 1 <= len(park_or_source) <= 2:
@@ -799,9 +818,9 @@ def backtest(
         result = backtest_command(
             park, park_or_source[-1], every_min=every, hours=hours, replications=replications,
             seed=seed, start=start, end=end, out=out, workers=workers, progress=bar,
-            follow=follow_data,
+            follow=follow_data, lang=lang,
         )  # fmt: skip
-    for line in verdict_lines(result):
+    for line in verdict_lines(result, api.output_language(lang, read_park(park))):
         typer.echo(line)
 
 

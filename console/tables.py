@@ -89,7 +89,7 @@ def print_kpis(
 
     from twin.language import language_of, say, unit_text
     from twin.model.labels import kpi_label
-    from twin.text import fmt
+    from twin.text import bounds_text, fmt
 
     language = language_of(lang)
     reps = doc["replications"]
@@ -109,9 +109,9 @@ def print_kpis(
         if previous is not None and group != previous:
             table.add_section()
         previous = group
-        row = [escape(kpi_label(name, language, names or {})), fmt(k["mean"])]
+        row = [escape(kpi_label(name, language, names or {})), fmt(k["mean"], lang=language)]
         if reps > 1:
-            row.append(f"[{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
+            row.append(bounds_text(k["ci95"], language))
         table.add_row(*row, unit_text(k["unit"], language))
     hidden = len(doc["kpis"]) - len(shown)
     if hidden:
@@ -188,7 +188,7 @@ def print_sweep(result: Any) -> None:
     from twin.experiment.sweeps import labels_of
     from twin.language import say
     from twin.model.labels import kpi_label
-    from twin.text import fmt
+    from twin.text import bounds_text, fmt
 
     doc = result.to_dict()
     reps = result.replications
@@ -214,15 +214,15 @@ def print_sweep(result: Any) -> None:
         cells = [str(v) for v in values]
         if point.get("missing_replications"):  # say it beside the point's parameter values
             done = reps - len(point["missing_replications"])
-            cells[-1] += f" ({done} of {reps} replications)"
+            cells[-1] += say("sweep.incomplete", lang, done=done, total=reps)
         for kpi in result.kpis:
             k = point["kpis"].get(kpi)
             if k is None:
                 cells.append("-")
             elif reps > 1:
-                cells.append(f"{fmt(k['mean'])} [{fmt(k['ci95'][0])}, {fmt(k['ci95'][1])}]")
+                cells.append(f"{fmt(k['mean'], lang=lang)} {bounds_text(k['ci95'], lang)}")
             else:
-                cells.append(fmt(k["mean"]))
+                cells.append(fmt(k["mean"], lang=lang))
         if result.kpis:
             cells.append("█" * round(12 * max(mean or 0.0, 0.0) / top))
         table.add_row(*cells)
@@ -232,19 +232,25 @@ def print_sweep(result: Any) -> None:
         typer.echo(line)
 
 
-def print_calibration(rows: list[Any], name: str) -> None:
-    """The calibration summary as a table."""
+def print_calibration(rows: list[Any], name: str, lang: str = "en") -> None:
+    """The calibration summary as a table, in `lang` (the rows already are)."""
     from rich.console import Console
     from rich.table import Table
 
+    from twin.language import language_of, say
+    from twin.reports.calibration import SUMMARY_COLUMNS, verdict_text
+
+    language = language_of(lang)
     table = Table(
-        title=f"{name}: calibration",
-        caption="base + shift levels; arrivals per day; service distribution and docks. "
-        "Validation on the held-out span; * see the notes in the report.",
+        title=say("calibration.console_title", language, park=name),
+        caption=say("calibration.console_caption", language),
     )
-    for column in ("asset", "what", "file → fitted", "fit", "validation", "verdict"):
-        table.add_column(column)
-    colours = {"good": "green", "fair": "yellow", "poor": "red"}
+    for column in SUMMARY_COLUMNS:
+        table.add_column(say(f"calibration.console_col.{column}", language))
+    colours = {
+        verdict_text(v, language): c for v, c in (("good", "green"), ("fair", "yellow"),
+                                                  ("poor", "red"))
+    }  # fmt: skip
     for row in rows:
         verdict = row.verdict.rstrip(" *")
         style = colours.get(verdict, "")
@@ -253,46 +259,71 @@ def print_calibration(rows: list[Any], name: str) -> None:
     Console(width=None if sys.stdout.isatty() else 150).print(table)
 
 
-def print_state(doc: dict[str, Any]) -> None:
-    """The state document as a few readable lines."""
+def print_state(doc: dict[str, Any], lang: str = "en", names: dict[str, str] | None = None) -> None:
+    """The state document as a few readable lines, in `lang`, assets by their `names`."""
+    from twin.language import language_of, say
+
+    language, names = language_of(lang), names or {}
     trucks = doc["trucks"]
-    typer.echo(f"{doc['time']}: {trucks['in_park']} trucks in the park")
+    typer.echo(say("state.head", language, time=doc["time"], n=trucks["in_park"]))
     for stage in ("gate_queue", "at_gate", "dock_queue", "in_service"):
         busy = {k: v for k, v in trucks[stage].items() if v}
-        shown = ", ".join(f"{k} {v}" for k, v in busy.items()) or "none"
-        typer.echo(f"  {stage.replace('_', ' ')}: {shown}")
-    typer.echo(f"  on the road: {trucks['on_road']}, leaving: {trucks['leaving']}")
+        shown = ", ".join(f"{names.get(k, k)} {v}" for k, v in busy.items())
+        typer.echo(f"  {say(f'state.{stage}', language)}: {shown or say('state.none', language)}")
+    typer.echo(say("state.road", language, road=trucks["on_road"], leaving=trucks["leaving"]))
     for outage in doc["outages"]:
-        end = outage["expected_end"] or "unknown"
-        typer.echo(f"  outage: {outage['asset']} since {outage['since']}, expected end {end}")
-    typer.echo(f"  meters: {sum(len(q) for q in doc['meters'].values())} with a reading")
+        end = outage["expected_end"] or say("state.unknown", language)
+        asset = names.get(outage["asset"], outage["asset"])
+        typer.echo(say("state.outage", language, asset=asset, since=outage["since"], end=end))
+    meters = sum(len(q) for q in doc["meters"].values())
+    typer.echo(say("state.meters", language, n=meters))
     m = doc["messages"]
-    counts = f"{m['stored']} stored, {m['rejected']} rejected, {m['duplicates']} duplicates"
-    typer.echo(f"  messages: {counts}")
+    typer.echo(say("state.messages", language, stored=m["stored"], rejected=m["rejected"],
+                   duplicates=m["duplicates"]))  # fmt: skip
 
 
-def forecast_lines(doc: dict[str, Any], busiest: int = 5) -> list[str]:
-    """The forecast for people: trucks in the park and the busiest dock queues at the horizon's
-    end (mean and 90% band), then the alerts."""
+def forecast_lines(
+    doc: dict[str, Any], busiest: int = 5, lang: str = "en", names: dict[str, str] | None = None
+) -> list[str]:
+    """The forecast for people, in `lang`: trucks in the park and the busiest dock queues at the
+    horizon's end (mean and 90% band), then the alerts; dock groups by their `names`."""
+    from twin.language import language_of, say
+    from twin.text import fixed, fmt
+
+    language, names = language_of(lang), names or {}
     series = doc["series"]
     docks = [n for n in series if n.startswith("docks.")]
     docks.sort(key=lambda n: -max((v for v in series[n]["mean"] if v is not None), default=0))
     lines = [
-        f"nowcast from {doc['origin']}, {doc['hours']:g} h ahead, {doc['replications']} "
-        f"replications ({doc['state']['trucks']} trucks in the park now)"
-    ]
+        say("nowcast.head", language, origin=doc["origin"], hours=fmt(doc["hours"], lang=language),
+            n=doc["replications"], trucks=doc["state"]["trucks"])
+    ]  # fmt: skip
     for name in ["trucks.in_park", *docks[:busiest]]:
         s = series[name]
         lines.append(
-            f"  {name} at {s['time'][-1][11:16]}: {s['mean'][-1]:.1f} "
-            f"(90%: {s['p05'][-1]:.1f} to {s['p95'][-1]:.1f})"
-        )
+            say("nowcast.line", language, what=_series_text(name, language, names),
+                time=s["time"][-1][11:16], mean=fixed(s["mean"][-1], 1, language),
+                low=fixed(s["p05"][-1], 1, language), high=fixed(s["p95"][-1], 1, language))
+        )  # fmt: skip
     for alert in doc["alerts"]:
         lines.append(
-            f"  ALERT {alert['series']} above {alert['threshold']:g} from {alert['time']} "
-            f"(probability {alert['probability']:.0%}, up to {alert['peak_probability']:.0%})"
-        )
+            say("nowcast.alert", language, what=_series_text(alert["series"], language, names),
+                threshold=fmt(alert["threshold"], lang=language), time=alert["time"],
+                p=f"{alert['probability']:.0%}", peak=f"{alert['peak_probability']:.0%}")
+        )  # fmt: skip
     return lines
+
+
+def _series_text(name: str, lang: Any, names: dict[str, str]) -> str:
+    """A nowcast series in words: ``docks.<group>.queue`` by the group's name."""
+    from twin.language import say
+
+    if name == "trucks.in_park":
+        return say("nowcast.trucks_in_park", lang)
+    group = name.removeprefix("docks.").removesuffix(".queue")
+    if name == f"docks.{group}.queue":
+        return say("nowcast.dock_queue", lang, name=names.get(group, group))
+    return name
 
 
 def print_decision(doc: dict[str, Any]) -> None:
@@ -303,7 +334,7 @@ def print_decision(doc: dict[str, Any]) -> None:
 
     from twin.language import language_of, say
     from twin.reports.optimize import standing_text, status_text
-    from twin.text import fmt, interval_text
+    from twin.text import bounds_text, fmt
 
     summary = doc.get("summary")
     lang = language_of(summary["lang"] if summary else None)
@@ -322,7 +353,7 @@ def print_decision(doc: dict[str, Any]) -> None:
         shown = c["objectives"] if doc["best"] is None else [c["objective"]]
         table.add_row(
             *(escape(str(c["values"][k])) for k in keys),
-            *(f"{fmt(o['mean'])} {interval_text(*o['ci95'])}" for o in shown),
+            *(f"{fmt(o['mean'], lang=lang)} {bounds_text(o['ci95'], lang)}" for o in shown),
             str(c["replications"]), escape(status_text(c["status"], lang)),
             escape(standing_text(c["reason"], lang)),
         )  # fmt: skip
@@ -346,3 +377,25 @@ def _answer_line(doc: dict[str, Any]) -> str:
     best = ", ".join(f"{k} = {v}" for k, v in doc["best"]["values"].items())
     verdict = "best" if doc["best"]["feasible"] else "no feasible candidate; closest"
     return f"{verdict}: {best} ({replications} replications)"
+
+
+def n1_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> list[str]:
+    """The N-1 study on the terminal: a heading, then one line per outage, worst first."""
+    from twin.language import language_of, say
+    from twin.reports.n1 import moment_text
+    from twin.text import fixed, fmt
+
+    language = language_of(lang)
+    rows = result["contingencies"]
+    lines = [say("n1.console_head", language, at=moment_text(result["at"], language), n=len(rows))]
+    for row in rows:
+        secure = say("n1.secure_word" if row["secure"] else "n1.insecure_word", language)
+        figures = say("n1.console_row", language, mw=fixed(row["unserved_mw"], 2, language),
+                      mwh=fixed(row["unserved_mwh"], 2, language),
+                      loading=fixed(row["max_loading_pct"], 0, language),
+                      v=fixed(row["min_v_pu"], 3, language),
+                      trucks=fmt(row["trucks_delayed"], lang=language))  # fmt: skip
+        outage = names.get(row["outage"], row["outage"])
+        kind = say(f"n1.kind.{row['kind']}", language)
+        lines.append(f"  {outage:<14} {kind:<11} {secure:<10} {figures}")
+    return lines

@@ -123,7 +123,7 @@ def test_cli_writes_the_files_and_prints_a_verdict(history, tmp_path):
     assert len(lines) == 1 + 10 * 4  # two dock groups, trucks in park, gate-to-dock
     page = (out / "report.html").read_text()
     assert page.count("<svg") == 3 and "cold start" in page
-    assert "| trucks.in_park |" in (out / "report.md").read_text()
+    assert "| trucks in the park |" in (out / "report.md").read_text()  # metrics in words
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.language_helpers import english_words_in, prose_of_html
 from twin import api
 from twin.errors import UsageError
 from twin.experiment.comparison import Comparison
@@ -24,18 +25,6 @@ from twin.sim.kpi import declared_kpi_names
 
 REPO = Path(__file__).resolve().parent.parent
 LABELS_JS = REPO / "web" / "static" / "labels.js"
-
-ENGLISH_WORDS = {
-    "the", "and", "of", "with", "after", "per", "in", "at", "no", "more", "from", "when",
-    "replication", "replications", "interval", "intervals", "baseline", "change", "changes",
-    "significant", "wait", "mean", "scenario", "days", "day", "seed", "warm", "up", "verdict",
-    "summary", "energy", "power", "trucks", "truck", "production", "unit", "units", "most",
-    "affected", "hour", "every", "show", "made", "by", "matters", "matter", "threshold",
-    "unserved", "lost", "paired", "common", "random", "numbers", "excludes", "bold", "peak",
-    "queue", "dock", "docks", "drawn", "served", "waiting", "profiles", "side", "kpis", "min",
-    "share", "candidates", "best", "procedure", "replication(s)", "none", "table", "charts",
-}  # fmt: skip
-"""Words that would betray English prose left in a Vietnamese output."""
 
 
 def _fields(text: str) -> set[str]:
@@ -128,20 +117,6 @@ def test_language_of_takes_the_flag_then_the_park_then_english() -> None:
     with pytest.raises(UsageError, match="lang"):
         language_of("fr", None)
     assert say("compare.summary", "vi") == "Tóm tắt"
-
-
-def english_words_in(text: str, allowed: set[str]) -> set[str]:
-    """English words of the list in `text`, after taking out what may stay (ids, names)."""
-    for item in sorted(allowed, key=len, reverse=True):
-        text = text.replace(item, " ")
-    words = set(re.findall(r"[A-Za-z][A-Za-z()\-]*", text.lower()))
-    return words & ENGLISH_WORDS
-
-
-def prose_of_html(page: str) -> str:
-    """The visible text of a report page, without its inline SVG markup."""
-    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
-    return re.sub(r"<[^>]+>", " ", page)
 
 
 def test_the_word_check_finds_english() -> None:

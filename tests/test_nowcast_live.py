@@ -59,7 +59,7 @@ def test_cli_nowcast_prints_a_summary_and_writes_the_files(park_file, store, tmp
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "nowcast from 2026-01-05T10:00:00, 4 h ahead, 4 replications" in result.output
-    assert "ALERT docks.d1.queue above 0" in result.output
+    assert "ALERT dock queue at d1 above 0" in result.output  # the group in words
     doc = json.loads((out / "forecast.json").read_text())
     assert doc["alerts"][0]["series"] == "docks.d1.queue"
     rows = (out / "forecast.csv").read_text().splitlines()

@@ -95,6 +95,28 @@ _WORDS: dict[str, tuple[str, str]] = {
     "word.in_every_replication": ("in every replication", "ở mọi lần lặp"),
     "word.pairs_of": ("{label} ({pairs} of {total} pairs)", "{label} ({pairs}/{total} cặp)"),
     "word.and": (" and ", " và "),
+    # what -r auto and --warmup auto chose, warnings, incomplete results
+    "choice.warning": ("warning: {text}", "cảnh báo: {text}"),
+    "choice.warmup": (
+        "warm-up {days} days ({hours} h), chosen by MSER-5 on the {series} of {pilots} pilot "
+        "replications of {pilot_days} days",
+        "khởi động {days} ngày ({hours} giờ), chọn bằng MSER-5 trên chuỗi {series} của {pilots} "
+        "lần lặp thử, mỗi lần {pilot_days} ngày",
+    ),
+    "choice.replications_reached": (
+        "-r auto: {n} replications reach ±{target}% (95% half-width / mean): {widths}",
+        "-r auto: {n} lần lặp đạt ±{target}% (nửa độ rộng 95% / trung bình): {widths}",
+    ),
+    "choice.replications_capped": (
+        "-r auto: precision ±{target}% NOT reached at the cap of {cap} replications: {widths}",
+        "-r auto: KHÔNG đạt độ chính xác ±{target}% ở giới hạn {cap} lần lặp: {widths}",
+    ),
+    "choice.incomplete": (
+        "incomplete ({why}): replications {missing} are missing (null values)",
+        "chưa đầy đủ ({why}): thiếu các lần lặp {missing} (giá trị null)",
+    ),
+    "choice.interrupted": ("interrupted", "bị ngắt"),
+    "choice.failed": ("failed", "bị lỗi"),
     # intervals at few replications
     "note.few_replications": (
         "With {n} replications the intervals are wide: they reflect how little {n} runs can "
@@ -454,6 +476,280 @@ _WORDS: dict[str, tuple[str, str]] = {
         "after {n} replications: candidate {candidate} {what}",
         "sau {n} lần lặp: phương án {candidate} {what}",
     ),
+    # n1
+    "n1.title": ("N-1 of {park} at {at}", "Phân tích N-1 của {park} lúc {at}"),
+    "n1.day": ("day {day} {time}", "ngày {day} {time}"),
+    "n1.intro": (
+        "{n} single outage(s), each lasting {hours} h from the moment; {insecure} not secure "
+        "(load left unserved after restoration, a rating exceeded or a bus below {limit} pu). "
+        "Worst first.",
+        "{n} sự cố đơn lẻ, mỗi sự cố kéo dài {hours} giờ từ thời điểm này; {insecure} sự cố "
+        "không an toàn (phụ tải vẫn mất điện sau khi khôi phục, vượt định mức hoặc một thanh "
+        "cái dưới {limit} pu). Nặng nhất trước.",
+    ),
+    "n1.col.outage": ("outage", "sự cố"),
+    "n1.col.kind": ("kind", "loại"),
+    "n1.col.secure": ("secure", "an toàn"),
+    "n1.col.unserved_mw": ("unserved MW", "MW không được cấp"),
+    "n1.col.unserved_mwh": ("unserved MWh", "MWh không được cấp"),
+    "n1.col.max_loading_pct": ("max loading %", "mang tải lớn nhất %"),
+    "n1.col.min_v_pu": ("min V pu", "điện áp nhỏ nhất pu"),
+    "n1.col.trucks_delayed": ("trucks delayed", "xe bị chậm"),
+    "n1.col.restored_by": ("restored by", "khôi phục qua"),
+    "n1.col.buildings_unserved": ("buildings unserved", "tòa nhà mất điện"),
+    "n1.kind.line": ("line", "đường dây"),
+    "n1.kind.transformer": ("transformer", "máy biến áp"),
+    "n1.kind.substation": ("substation", "trạm biến áp"),
+    "n1.yes": ("yes", "có"),
+    "n1.no": ("NO", "KHÔNG"),
+    "n1.sources": ("Sources: {items}.", "Nguồn: {items}."),
+    "n1.source": ("{id} ({label}) holds {v} pu on its {on}", "{id} ({label}) giữ {v} pu ở {on}"),
+    "n1.held_on_busbar": ("busbar", "thanh cái"),
+    "n1.held_on_side": ("{kv} kV side", "phía {kv} kV"),
+    "n1.source_busbar": (
+        ", its busbar {v} pu at the moment (below by the transformers' drop)",
+        ", thanh cái của nó {v} pu tại thời điểm này (thấp hơn do sụt áp qua máy biến áp)",
+    ),
+    "n1.no_plan": ("(no bus positions: no plan)", "(không có vị trí thanh cái: không vẽ sơ đồ)"),
+    "n1.legend": (
+        "worst loading after restoration in any single outage: green up to 60%, amber 90%, "
+        "orange 100%, red above",
+        "mức mang tải cao nhất sau khôi phục trong mọi sự cố đơn lẻ: xanh đến 60%, vàng 90%, "
+        "cam 100%, đỏ trên mức đó",
+    ),
+    "n1.no_supply": ("no supply", "mất nguồn"),
+    "n1.v_at_moment": ("{v} pu at the moment", "{v} pu tại thời điểm này"),
+    "n1.console_head": (
+        "N-1 at {at} ({n} outages, worst first)",
+        "N-1 lúc {at} ({n} sự cố, nặng nhất trước)",
+    ),
+    "n1.console_row": (
+        "unserved {mw} MW / {mwh} MWh, max loading {loading}%, min {v} pu, trucks delayed {trucks}",
+        "không được cấp {mw} MW / {mwh} MWh, mang tải lớn nhất {loading}%, điện áp nhỏ nhất "
+        "{v} pu, xe bị chậm {trucks}",
+    ),
+    "n1.secure_word": ("secure", "an toàn"),
+    "n1.insecure_word": ("NOT SECURE", "KHÔNG AN TOÀN"),
+    # state and nowcast on the terminal
+    "state.head": ("{time}: {n} trucks in the park", "{time}: {n} xe trong khu"),
+    "state.gate_queue": ("gate queue", "hàng chờ tại cổng"),
+    "state.at_gate": ("at gate", "tại cổng"),
+    "state.dock_queue": ("dock queue", "hàng chờ tại bến"),
+    "state.in_service": ("in service", "đang phục vụ"),
+    "state.none": ("none", "không có"),
+    "state.road": (
+        "  on the road: {road}, leaving: {leaving}",
+        "  trên đường: {road}, đang rời: {leaving}",
+    ),
+    "state.unknown": ("unknown", "chưa rõ"),
+    "state.outage": (
+        "  outage: {asset} since {since}, expected end {end}",
+        "  sự cố: {asset} từ {since}, dự kiến kết thúc {end}",
+    ),
+    "state.meters": ("  meters: {n} with a reading", "  công tơ: {n} có số đo"),
+    "state.messages": (
+        "  messages: {stored} stored, {rejected} rejected, {duplicates} duplicates",
+        "  tin nhắn: {stored} đã lưu, {rejected} bị từ chối, {duplicates} trùng lặp",
+    ),
+    "nowcast.head": (
+        "nowcast from {origin}, {hours} h ahead, {n} replications ({trucks} trucks in the park "
+        "now)",
+        "dự báo tức thời từ {origin}, trước {hours} giờ, {n} lần lặp (hiện có {trucks} xe trong "
+        "khu)",
+    ),
+    "nowcast.line": (
+        "  {what} at {time}: {mean} (90%: {low} to {high})",
+        "  {what} lúc {time}: {mean} (90%: {low} đến {high})",
+    ),
+    "nowcast.alert": (
+        "  ALERT {what} above {threshold} from {time} (probability {p}, up to {peak})",
+        "  CẢNH BÁO {what} vượt {threshold} từ {time} (xác suất {p}, tối đa {peak})",
+    ),
+    "nowcast.trucks_in_park": ("trucks in the park", "số xe trong khu"),
+    "nowcast.dock_queue": ("dock queue at {name}", "hàng chờ tại bến {name}"),
+    # backtest
+    "backtest.title": ("Back-test of {park}", "Kiểm tra ngược của {park}"),
+    "backtest.intro": (
+        "{n} origins every {every} min from {first} to {last}; horizon {hours} h; {replications} "
+        "replications; source {source}.",
+        "{n} thời điểm gốc, cách nhau {every} phút, từ {first} đến {last}; tầm dự báo {hours} "
+        "giờ; {replications} lần lặp; nguồn {source}.",
+    ),
+    "backtest.left_out": (
+        "Flows with no truck in the history, left out: {flows}.",
+        "Các luồng không có xe nào trong lịch sử, bị bỏ qua: {flows}.",
+    ),
+    "backtest.metric.docks.queue": (
+        "dock queue (trucks, every dock group)",
+        "hàng chờ tại bến (xe, mọi nhóm bến)",
+    ),
+    "backtest.metric.trucks.in_park": ("trucks in the park", "số xe trong khu"),
+    "backtest.metric.trucks.gate_to_dock_min": (
+        "gate-to-dock time (min)",
+        "thời gian từ cổng đến bến (phút)",
+    ),
+    "backtest.metric.meters.power_kw": (
+        "power (kW, every metered building)",
+        "công suất (kW, mọi tòa nhà có công tơ)",
+    ),
+    "backtest.metric.meters.water_m3h": (
+        "water (m³/h, every metered building)",
+        "nước (m³/h, mọi tòa nhà có đồng hồ)",
+    ),
+    "backtest.nothing_to_score": (
+        "{what}: no outcome to score",
+        "{what}: không có kết quả để chấm",
+    ),
+    "backtest.metric_line": (
+        "{what}: MAE {mae} vs persistence {persistence}, cold start {cold} ({beats}); 90% band "
+        "holds {coverage}% ({band}); bias {bias} (cold start {bias_cold}); n = {n}",
+        "{what}: MAE {mae} so với giữ nguyên {persistence}, khởi động nguội {cold} ({beats}); "
+        "dải 90% chứa {coverage}% ({band}); độ lệch {bias} (khởi động nguội {bias_cold}); "
+        "n = {n}",
+    ),
+    "backtest.beats": ("beats both", "tốt hơn cả hai"),
+    "backtest.not_beats": ("does not beat both", "không tốt hơn cả hai"),
+    "backtest.calibrated": ("calibrated", "hiệu chuẩn tốt"),
+    "backtest.miscalibrated": ("miscalibrated", "hiệu chuẩn lệch"),
+    "backtest.verdict": (
+        "verdict: at {hours} h the nowcast beats persistence and the cold start on {wins} of "
+        "{total} metrics over {origins} origins",
+        "kết luận: ở {hours} giờ, dự báo tức thời tốt hơn cách giữ nguyên và khởi động nguội ở "
+        "{wins}/{total} đại lượng qua {origins} thời điểm gốc",
+    ),
+    "backtest.following": ("Following", "Bám theo dữ liệu"),
+    "backtest.following_off": (
+        "following off: every origin's nowcast ran on the park's own rates and levels",
+        "tắt bám theo: dự báo ở mọi thời điểm gốc dùng tần suất và mức của chính mô hình khu",
+    ),
+    "backtest.following_none": (
+        "following on: no change found in arrival rates or meter levels",
+        "bật bám theo: không thấy thay đổi nào về tần suất xe đến hay mức đo",
+    ),
+    "backtest.change": (
+        "{name}: changed {size}% from {time} (first seen at the origin {first_seen})",
+        "{name}: thay đổi {size}% từ {time} (thấy lần đầu ở thời điểm gốc {first_seen})",
+    ),
+    "backtest.col.metric": ("metric", "đại lượng"),
+    "backtest.col.n": ("n", "n"),
+    "backtest.col.mae": ("MAE nowcast", "MAE dự báo"),
+    "backtest.col.mae_persistence": ("MAE persistence", "MAE giữ nguyên"),
+    "backtest.col.mae_cold": ("MAE cold start", "MAE khởi động nguội"),
+    "backtest.col.coverage": ("90% band coverage", "độ phủ dải 90%"),
+    "backtest.col.coverage_cold": ("cold band coverage", "độ phủ dải khởi động nguội"),
+    "backtest.col.bias": ("bias nowcast / cold", "độ lệch dự báo / nguội"),
+    "backtest.col.rmse": (
+        "RMSE nowcast / persistence / cold",
+        "RMSE dự báo / giữ nguyên / nguội",
+    ),
+    "backtest.line.truth": ("happened", "thực tế"),
+    "backtest.line.nowcast": ("nowcast", "dự báo"),
+    "backtest.line.p05": ("p05", "p05"),
+    "backtest.line.p95": ("p95", "p95"),
+    "backtest.line.persistence": ("persistence", "giữ nguyên"),
+    "backtest.line.cold": ("cold start", "khởi động nguội"),
+    "backtest.axis": ("origin, hours after {first}", "thời điểm gốc, số giờ sau {first}"),
+    "backtest.ahead": ("{what} {hours} h ahead", "{what} trước {hours} giờ"),
+    # calibrate
+    "calibration.title": ("Calibration of {park}", "Hiệu chỉnh mô hình {park}"),
+    "calibration.intro": (
+        "Sensor data from {folder}, covering {period}. Parameters were fitted on {training}",
+        "Dữ liệu cảm biến từ {folder}, trong khoảng {period}. Các tham số được khớp trên "
+        "{training}",
+    ),
+    "calibration.intro_held_out": (" and checked against {held}", " và kiểm tra trên {held}"),
+    "calibration.intro_validation": (
+        " by simulating the fitted park {n} times (seed {seed})",
+        " bằng cách mô phỏng khu đã hiệu chỉnh {n} lần (hạt giống {seed})",
+    ),
+    "calibration.verdicts": (
+        "Verdicts: good (the twin matches the held-out data within noise), fair (close, with "
+        "visible differences), poor (the twin misses what was measured).",
+        "Đánh giá: tốt (bản sao số khớp dữ liệu kiểm tra trong phạm vi nhiễu), khá (gần đúng, "
+        "có khác biệt thấy được), kém (bản sao số không khớp với số đo).",
+    ),
+    "calibration.verdict.good": ("good", "tốt"),
+    "calibration.verdict.fair": ("fair", "khá"),
+    "calibration.verdict.poor": ("poor", "kém"),
+    "calibration.col.asset": ("asset", "tài sản"),
+    "calibration.col.what": ("what", "đại lượng"),
+    "calibration.col.fitted": (
+        "file → fitted (base + shift; trucks/day; service, docks)",
+        "tệp → đã khớp (nền + ca; xe/ngày; phục vụ, số bến)",
+    ),
+    "calibration.col.fit": ("fit (training)", "độ khớp (huấn luyện)"),
+    "calibration.col.validation": ("validation (held out)", "kiểm định (dữ liệu giữ lại)"),
+    "calibration.col.verdict": ("verdict", "đánh giá"),
+    "calibration.what.arrivals": ("arrivals", "xe đến"),
+    "calibration.what.docks": ("dock service, docks", "thời gian phục vụ, số bến"),
+    "calibration.what.gate": ("gate service", "phục vụ tại cổng"),
+    "calibration.what.shifts": ("shifts", "ca làm việc"),
+    "calibration.what.power": ("power_kw", "công suất (kW)"),
+    "calibration.what.water": ("water_m3h", "nước (m³/h)"),
+    "calibration.what.wastewater": ("wastewater_ratio", "tỷ lệ nước thải"),
+    "calibration.what.feeder": ("feeder power_kw", "công suất xuất tuyến (kW)"),
+    "calibration.what.substation": ("substation power_kw", "công suất trạm (kW)"),
+    "calibration.what.speed": ("speed_kmh", "tốc độ (km/h)"),
+    "calibration.roads": ("roads", "đường nội bộ"),
+    "calibration.not_validated": (
+        "The fitted park was not validated (no held-out span).",
+        "Khu đã hiệu chỉnh chưa được kiểm định (không có khoảng dữ liệu giữ lại).",
+    ),
+    "calibration.changed": (
+        "Changed since the fit: {items}.",
+        "Đã thay đổi sau khi khớp: {items}.",
+    ),
+    "calibration.fits_well": ("Fits well: {items}.", "Khớp tốt: {items}."),
+    "calibration.fits_roughly": ("Fits roughly: {items}.", "Khớp tương đối: {items}."),
+    "calibration.fits_not": ("Does not fit: {items}.", "Không khớp: {items}."),
+    "calibration.refused": (
+        "REFUSED {place}: {why}; the park file's value was kept.",
+        "TỪ CHỐI {place}: {why}; giữ nguyên giá trị trong tệp khu.",
+    ),
+    "calibration.starred": (
+        "Rows marked * have notes on what the park format cannot represent.",
+        "Các dòng đánh dấu * có ghi chú về điều định dạng tệp khu không biểu diễn được.",
+    ),
+    "calibration.charts": (
+        "Charts of observed against simulated series are in report.html.",
+        "Biểu đồ số đo so với mô phỏng có trong report.html.",
+    ),
+    "calibration.section.summary": ("Summary", "Tóm tắt"),
+    "calibration.section.data": ("Data read", "Dữ liệu đã đọc"),
+    "calibration.section.arrivals": ("Arrivals", "Xe đến"),
+    "calibration.section.services": ("Service times", "Thời gian phục vụ"),
+    "calibration.section.meters": ("Meters", "Công tơ và đồng hồ"),
+    "calibration.section.gates_docks": (
+        "Gates and docks (from the log)",
+        "Cổng và bến (từ nhật ký)",
+    ),
+    "calibration.section.searches": (
+        "Road speed and docks (searches)",
+        "Tốc độ đường và số bến (tìm kiếm)",
+    ),
+    "calibration.section.changes": ("Changes", "Các thay đổi"),
+    "calibration.section.uncertainty": (
+        "Uncertainty and identifiability",
+        "Độ bất định và khả năng nhận dạng",
+    ),
+    "calibration.section.validation": (
+        "Validation on the held-out span",
+        "Kiểm định trên khoảng dữ liệu giữ lại",
+    ),
+    "calibration.section.notes": ("Notes", "Ghi chú"),
+    "calibration.console_title": ("{park}: calibration", "{park}: hiệu chỉnh"),
+    "calibration.console_caption": (
+        "base + shift levels; arrivals per day; service distribution and docks. Validation on "
+        "the held-out span; * see the notes in the report.",
+        "mức nền + ca; số xe đến mỗi ngày; phân phối thời gian phục vụ và số bến. Kiểm định "
+        "trên khoảng dữ liệu giữ lại; * xem ghi chú trong báo cáo.",
+    ),
+    "calibration.console_col.asset": ("asset", "tài sản"),
+    "calibration.console_col.what": ("what", "đại lượng"),
+    "calibration.console_col.fitted": ("file → fitted", "tệp → đã khớp"),
+    "calibration.console_col.fit": ("fit", "độ khớp"),
+    "calibration.console_col.validation": ("validation", "kiểm định"),
+    "calibration.console_col.verdict": ("verdict", "đánh giá"),
 }
 
 TEXT: dict[str, dict[str, str]] = {

@@ -144,7 +144,7 @@ def run_comparison(
         return {
             "comparison": doc,
             "summary": doc["summary"]["text"],
-            "verdicts": [*comparison.verdicts(), *describe_choices(doc)],
+            "verdicts": [*comparison.verdicts(), *describe_choices(doc, comparison.lang)],
             "table": comparison.summary_table(),
         }
 

@@ -34,6 +34,7 @@ from twin.io.inputs import (
     ScenarioSource,
     common_base,
     read_base,
+    read_park,
     read_scenario,
     resolve_inputs,
 )
@@ -294,6 +295,7 @@ def n1(
     hours: float = 4.0,
     settings: Settings | None = None,
     out: Path | None = None,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """Every single outage of the park's network at a moment, ranked (SPEC.md "N-1").
 
@@ -304,11 +306,14 @@ def n1(
         hours: how long each outage lasts from the moment.
         settings: horizon, warm-up and seed of the simulations.
         out: a folder for n1.json and the report, written as one unit.
+        lang: the report's language (``vi``, ``en``; default the park's, else English).
 
     Returns:
         The n1.json document.
     """
     inputs = resolve_inputs(park, scenario)
+    language = output_language(lang, inputs.park)
+    names = asset_names(inputs.park)
     settings = settings or Settings()
     check_horizons([Case(inputs.park, inputs.events, inputs.scenario_name)], settings.days)
     spec = settings.spec(0)
@@ -317,7 +322,7 @@ def n1(
         "n1",
         0,
         lambda: n1_analysis(inputs.park, list(inputs.events), at_min, hours, spec),
-        write_n1,
+        lambda folder, result: write_n1(folder, result, language, names),
         lambda experiments: {},
     )
 
@@ -338,13 +343,15 @@ def calibrate_command(
     stages: Callable[[str], None] | None = None,
     workers: Workers | None = None,
     progress: Callable[[float, int], None] | None = None,
+    lang: str | None = None,
 ) -> tuple[Calibration, list[Path]]:
     """``parktwin calibrate``: fit the park to a sensor folder or store; write park and report.
 
     The report folder is a result folder, checked and locked before the fit starts
     (:func:`twin.reports.calibration.save_calibration`); the arguments are those of
     :func:`twin.calibration.calibrate`, `stages` its stage texts and `progress` the
-    (replications done, planned) of its validation.
+    (replications done, planned) of its validation; the report is in `lang` (default the
+    park's language, else English).
 
     Returns:
         The calibration, and the files written (the park file first).
@@ -356,4 +363,5 @@ def calibrate_command(
         )
 
     described = f"parktwin calibrate ({' '.join(sys.argv)[:200]})"
-    return save_calibration(out, report, compute, described)
+    language = output_language(lang, read_park(park))
+    return save_calibration(out, report, compute, described, language)

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from twin.api import output_language
 from twin.errors import UsageError
 from twin.experiment.runner import Progress
 from twin.experiment.settings import Workers
@@ -25,6 +26,7 @@ from twin.live.n1 import live_n1
 from twin.live.nowcast import alert_thresholds, nowcast_store
 from twin.live.run import Setup, parse_moment
 from twin.live.store import Store
+from twin.model.labels import asset_names
 from twin.model.schema import Park
 from twin.reports.backtest import write_backtest
 from twin.reports.n1 import write_n1
@@ -99,13 +101,14 @@ def n1_store_command(
     hours: float = 4,
     seed: int = 0,
     out: Path | None = None,
+    lang: str | None = None,
 ) -> dict[str, Any]:
     """``parktwin n1 --store``: n1.json from the live state at `at` (default: the latest).
 
     The loads are the store's fresh meter readings at the moment, the trucks those in the park
     then (:func:`twin.live.n1.live_n1`); n1.json and the report are written to `out` as one unit.
     A `scenario` applies its changes; one with timed events is refused (the live state has its
-    own outages).
+    own outages). The report is in `lang` (default the park's language, else English).
 
     Raises:
         UsageError: a scenario with events, a bad moment, or as :func:`twin.live.n1.live_n1`.
@@ -123,7 +126,10 @@ def n1_store_command(
         with Store.open(store_path, read_only=True) as store:
             return live_n1(source, store, moment, hours=hours, seed=seed)
 
-    return write_result(out, "parktwin n1", compute, write_n1)
+    language, names = output_language(lang, source), asset_names(source)
+    return write_result(
+        out, "parktwin n1", compute, lambda folder, r: write_n1(folder, r, language, names)
+    )
 
 
 def write_forecast(out: Path, doc: dict[str, Any]) -> list[Path]:
@@ -154,13 +160,16 @@ def backtest_command(
     workers: Workers | None = None,
     progress: Progress | None = None,
     follow: bool = True,
+    lang: str | None = None,
 ) -> Backtest:
     """``parktwin backtest``: score nowcasts over a recorded history; write its files to `out`.
 
     `workers` say where the replications run; `progress` is called with (replications done,
-    planned) of the origins' nowcasts; `follow` as in :func:`twin.live.backtest.backtest`.
+    planned) of the origins' nowcasts; `follow` as in :func:`twin.live.backtest.backtest`;
+    the report is in `lang` (default the park's language, else English).
     """
     model = read_park(park)
+    language = output_language(lang, model)
     first = parse_moment(start, model, "start")
     last = parse_moment(end, model, "end")
     if first is not None and last is not None and last < first:
@@ -174,7 +183,10 @@ def backtest_command(
         )  # fmt: skip
 
     return write_result(
-        out, "parktwin backtest", compute, lambda folder, r: write_backtest(folder, r, str(source))
+        out,
+        "parktwin backtest",
+        compute,
+        lambda folder, r: write_backtest(folder, r, str(source), language),
     )
 
 

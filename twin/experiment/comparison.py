@@ -323,7 +323,9 @@ class Comparison:
         def cell(row: Row | None) -> dict[str, Any]:
             if row is None or row.delta != row.delta:
                 return {"text": "-", "significant": False}
-            pct = f" {fmt(row.delta_pct)}%" if row.delta_pct == row.delta_pct else ""
+            pct = (
+                f" {fmt(row.delta_pct, lang=self.lang)}%" if row.delta_pct == row.delta_pct else ""
+            )
             text = row.change(with_unit=False, lang=self.lang)
             text += pct.replace(" ", " +").replace("+-", "-")
             return {"text": text, "significant": row.significant}
@@ -334,7 +336,7 @@ class Comparison:
                 "kpi": name,
                 "label": self.label(name),
                 "unit": unit_text(first.unit, self.lang) if first else "",
-                "baseline": fmt(first.baseline_mean) if first else "-",
+                "baseline": fmt(first.baseline_mean, lang=self.lang) if first else "-",
                 "cells": [cell(rows.get((name, label))) for label in self.labels],
             }
 

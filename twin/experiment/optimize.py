@@ -275,7 +275,7 @@ def guarantee_text(opt: Optimum) -> str:
         )
         return say("optimize.no_guarantee", lang, why=why)
     text = say("optimize.guarantee_head", lang, p=f"{sel.confidence:.0%}",
-               d=fmt(sel.indifference))  # fmt: skip
+               d=fmt(sel.indifference, lang=lang))  # fmt: skip
     if opt.problem.constraints:
         text += say("optimize.guarantee_constraints", lang)
     text += say("optimize.guarantee_tail", lang)
@@ -405,8 +405,8 @@ def answer_lines(doc: dict[str, Any], opt: Optimum) -> list[str]:
     what = kpi_label(target, lang, {})
     return [
         head,
-        say("optimize.objective", lang, what=what, mean=fmt(o["mean"]), low=fmt(o["ci95"][0]),
-            high=fmt(o["ci95"][1])),
+        say("optimize.objective", lang, what=what, mean=fmt(o["mean"], lang=lang),
+            low=fmt(o["ci95"][0], lang=lang), high=fmt(o["ci95"][1], lang=lang)),
         doc["certificate"]["guarantee"],
         say("optimize.replications", lang, n=doc["certificate"]["total_replications"],
             streams=streams),

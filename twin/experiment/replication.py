@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from twin.language import Language, say
 from twin.stats import summarize
-from twin.text import json_number
+from twin.text import fmt, json_number
 
 MIN_ROUND = 5
 """Fewest replications a round of ``-r auto`` adds."""
@@ -138,18 +139,12 @@ class PrecisionReport:
             {k: math.nan if v is None else v for k, v in rule["relative_half_width"].items()},
         )
 
-    def describe(self) -> str:
-        """One line for people."""
+    def describe(self, lang: Language = "en") -> str:
+        """One line for people, in `lang`."""
         widths = ", ".join(
-            f"{k} ±{100 * v:.2g}%" if math.isfinite(v) else f"{k} ±?"
+            f"{k} ±{fmt(100 * v, 2, lang)}%" if math.isfinite(v) else f"{k} ±?"
             for k, v in self.relative.items()
         )
-        if self.reached:
-            return (
-                f"-r auto: {self.replications} replications reach ±{100 * self.target:g}% "
-                f"(95% half-width / mean): {widths}"
-            )
-        return (
-            f"-r auto: precision ±{100 * self.target:g}% NOT reached at the cap of "
-            f"{self.cap} replications: {widths}"
-        )
+        key = "choice.replications_reached" if self.reached else "choice.replications_capped"
+        return say(key, lang, n=self.replications, cap=self.cap, widths=widths,
+                   target=fmt(100 * self.target, 6, lang))  # fmt: skip

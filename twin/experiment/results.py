@@ -17,6 +17,7 @@ import numpy as np
 from twin.experiment.replication import PrecisionReport
 from twin.experiment.settings import Settings
 from twin.experiment.warmup import describe_warmup
+from twin.language import Language, say
 from twin.sim.kpi import kpi_range, unit_of
 from twin.sim.trace import Trace, pandas_module
 from twin.stats import Summary, summarize
@@ -129,16 +130,17 @@ def all_warnings(experiments: Sequence[Experiment]) -> list[str]:
     return list(dict.fromkeys(w for e in experiments for w in e.extra.get("warnings", [])))
 
 
-def describe_choices(doc: dict[str, Any]) -> list[str]:
-    """Lines for people from a document: its warnings, what ``--warmup auto`` and ``-r auto``
-    chose, and whether it is complete (the reports say why intervals are wide themselves)."""
-    lines = [f"warning: {w}" for w in doc.get("warnings", [])]
+def describe_choices(doc: dict[str, Any], lang: Language = "en") -> list[str]:
+    """Lines for people from a document, in `lang`: its warnings, what ``--warmup auto`` and
+    ``-r auto`` chose, and whether it is complete (the reports say why intervals are wide
+    themselves). A warning's own text is the model check's, in English."""
+    lines = [say("choice.warning", lang, text=w) for w in doc.get("warnings", [])]
     if "warmup_choice" in doc:
-        lines.append(describe_warmup(doc["warmup_choice"]))
+        lines.append(describe_warmup(doc["warmup_choice"], lang))
     if "replication_rule" in doc:
-        lines.append(PrecisionReport.from_dict(doc["replication_rule"]).describe())
+        lines.append(PrecisionReport.from_dict(doc["replication_rule"]).describe(lang))
     if doc.get("complete") is False:
         missing = doc.get("missing_replications", [])
-        why = "interrupted" if doc.get("interrupted") else "failed"
-        lines.append(f"incomplete ({why}): replications {missing} are missing (null values)")
+        why = say("choice.interrupted" if doc.get("interrupted") else "choice.failed", lang)
+        lines.append(say("choice.incomplete", lang, why=why, missing=missing))
     return lines

@@ -22,7 +22,7 @@ from twin.language import Language, say, with_unit
 from twin.model.labels import kpi_label, split_kpi
 from twin.sim.kpi import unit_of
 from twin.stats import paired_delta, summarize
-from twin.text import fmt, interval_text, json_number
+from twin.text import bounds_text, fmt, interval_text, json_number, signed
 
 if TYPE_CHECKING:
     from twin.experiment.comparison import Comparison, Row
@@ -34,21 +34,15 @@ CONSEQUENCES = ("queue", "utilization", "trucks", "other")
 named most affected by one of them only when nothing else about it matters."""
 
 
-def signed(value: float) -> str:
-    """A number with its sign (``+4.9``, ``-0.3``, ``0``)."""
-    text = fmt(value)
-    return text if text.startswith("-") or text in ("0", "-") else f"+{text}"
-
-
 def change_text(delta: float, ci95: Sequence[float], pairs: int, unit: str, lang: Language) -> str:
     """A change for people, with its unit and 95% interval: ``+4.9 min [4.4, 5.4]``."""
-    shown = with_unit(signed(delta), unit, lang)
+    shown = with_unit(signed(delta, lang), unit, lang)
     if pairs < 2:
         return shown
     lo, hi = ci95
     if hi - lo <= 1e-9 * max(1.0, abs(delta)) and delta != 0:
         return f"{shown} ({say('word.in_every_replication', lang)})"
-    return f"{shown} {interval_text(lo, hi)}"
+    return f"{shown} {interval_text(lo, hi, lang)}"
 
 
 def _change(row: Row, names: Mapping[str, str], materiality: Materiality) -> dict[str, Any]:
@@ -190,7 +184,7 @@ def _words(item: Mapping[str, Any], lang: Language, names: Mapping[str, str]) ->
     )
     pct = item.get("delta_pct")
     if pct is not None:
-        change += f" ({signed(pct)}%)"
+        change += f" ({signed(pct, lang=lang)}%)"
     return say("summary.change", lang, what=kpi_label(item["kpi"], lang, names), change=change)
 
 
@@ -217,7 +211,8 @@ def scenario_lines(
     if summary["new_assets"]:
         items = ", ".join(
             say("summary.new_kpi", lang, what=kpi_label(a["kpi"], lang, names),
-                value=with_unit(fmt(a["mean"]), a["unit"], lang) + " " + interval_text(*a["ci95"]))
+                value=with_unit(fmt(a["mean"], lang=lang), a["unit"], lang) + " "
+                + bounds_text(a["ci95"], lang))
             for a in summary["new_assets"][:12]
         )  # fmt: skip
         lines.append("  " + say("summary.new_assets", lang, label=label, items=items))
@@ -235,12 +230,13 @@ def _cost_lines(summary: Mapping[str, Any], lang: Language) -> list[str]:
     production = summary["lost_production"]
     if production is not None and production["significant"]:
         losing = ", ".join(
-            f"{b['name']} {signed(b['delta'])}" for b in production["buildings_losing"][:5]
+            f"{b['name']} {signed(b['delta'], lang=lang)}"
+            for b in production["buildings_losing"][:5]
         )
         where = say("summary.where", lang, items=losing) if losing else ""
         change = _change_only(production, lang)
         if production["delta_pct"] is not None:
-            change += f" ({signed(production['delta_pct'])}%)"
+            change += f" ({signed(production['delta_pct'], lang=lang)}%)"
         lines.append(say("summary.lost_production", lang, change=change, where=where))
     unserved = summary["unserved_energy"]
     if unserved is not None and unserved["significant"]:
@@ -256,9 +252,9 @@ def materiality_line(materiality: Materiality, lang: Language) -> str:
     for family, t in materiality.thresholds.items():
         parts = []
         if t.absolute is not None:
-            parts.append(with_unit(fmt(t.absolute), FAMILY_UNITS.get(family, ""), lang))
+            parts.append(with_unit(fmt(t.absolute, lang=lang), FAMILY_UNITS.get(family, ""), lang))
         if t.relative_pct is not None:
-            parts.append(f"{fmt(t.relative_pct)}%")
+            parts.append(f"{fmt(t.relative_pct, lang=lang)}%")
         if parts:
             threshold = say("summary.or", lang).join(parts)
             rules.append(say("summary.rule", lang, family=say(f"family.{family}", lang),

@@ -338,7 +338,8 @@ class Sweep:
                 lines.append(
                     say("sweep.target_met", lang, target=result["target"], point=self.point_text(k),
                         what=kpi_label(self.target.kpi, lang, self.names),
-                        value=with_unit(fmt(row["mean"]), unit, lang), bound=fmt(row["bound"]))
+                        value=with_unit(fmt(row["mean"], lang=lang), unit, lang),
+                        bound=fmt(row["bound"], lang=lang))
                 )  # fmt: skip
         for kpi in self.kpis:
             means = [summarize(e.values[kpi]).mean for e in self.experiments if kpi in e.values]
@@ -348,8 +349,8 @@ class Sweep:
             unit = unit_of(kpi)
             lines.append(
                 say("sweep.range", lang, what=kpi_label(kpi, lang, self.names),
-                    low=with_unit(fmt(min(known)), unit, lang),
-                    high=with_unit(fmt(max(known)), unit, lang))
+                    low=with_unit(fmt(min(known), lang=lang), unit, lang),
+                    high=with_unit(fmt(max(known), lang=lang), unit, lang))
             )  # fmt: skip
         return lines
 

@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from twin.language import Language, say
 from twin.sim.trace import Trace, occupancy_integral
+from twin.text import fmt
 
 MSER_BATCH = 5
 PILOT_REPLICATIONS = 5
@@ -121,14 +123,12 @@ class WarmupChoice:
         return describe_warmup(self.to_dict())
 
 
-def describe_warmup(choice: dict[str, Any]) -> str:
-    """One line for people from the ``warmup_choice`` field of a result document."""
+def describe_warmup(choice: dict[str, Any], lang: Language = "en") -> str:
+    """One line for people, in `lang`, from the ``warmup_choice`` field of a result document."""
     days = choice["warmup_days"]
-    return (
-        f"warm-up {days:.3g} days ({24 * days:.3g} h), chosen by MSER-5 on the "
-        f"{choice['series']} of {choice['pilot_replications']} pilot replications of "
-        f"{choice['pilot_days']:g} days"
-    )
+    return say("choice.warmup", lang, days=fmt(days, lang=lang), hours=fmt(24 * days, lang=lang),
+               series=choice["series"], pilots=choice["pilot_replications"],
+               pilot_days=fmt(choice["pilot_days"], lang=lang))  # fmt: skip
 
 
 def choose_warmup(

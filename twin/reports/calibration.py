@@ -28,6 +28,8 @@ from twin.errors import InputError
 from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
 from twin.io.result_folder import write_result
+from twin.language import Language, say
+from twin.model.labels import asset_names
 from twin.reports.charts import svg_chart
 from twin.reports.page import (
     html_heading,
@@ -41,7 +43,7 @@ from twin.reports.page import (
     md_text,
     page_html,
 )
-from twin.text import fmt
+from twin.text import fixed, fmt
 
 if TYPE_CHECKING:
     from twin.calibration import Calibration
@@ -67,12 +69,13 @@ class SummaryRow:
 REPORT_FILES = ("report.md", "report.html", "calibration.json")
 
 
-def write_report(cal: Calibration, folder: Path) -> list[Path]:
+def write_report(cal: Calibration, folder: Path, lang: Language = "en") -> list[Path]:
     """Write report.md, report.html and calibration.json into `folder`; return their paths.
 
-    `folder` is written file by file; :func:`save_calibration` makes it one unit.
+    `folder` is written file by file; :func:`save_calibration` makes it one unit. The report
+    is in `lang`; calibration.json keeps ids and machine numbers.
     """
-    markdown, page = calibration_report(cal)
+    markdown, page = calibration_report(cal, lang)
     document = json.dumps(calibration_document(cal), indent=1, ensure_ascii=False)
     return [
         atomic_write_text(folder / "report.md", markdown),
@@ -81,18 +84,23 @@ def write_report(cal: Calibration, folder: Path) -> list[Path]:
     ]
 
 
-def calibration_report(cal: Calibration) -> tuple[str, str]:
-    """The report as Markdown and as an HTML page."""
-    rows = summary_rows(cal)
-    title = f"Calibration of {cal.source.park.name}"
-    intro = _intro(cal)
-    plain = _plain_words(cal, rows)
+def calibration_report(cal: Calibration, lang: Language = "en") -> tuple[str, str]:
+    """The report as Markdown and as an HTML page, in `lang`.
+
+    The title, introduction, summary and section headings are in `lang`, assets called by
+    name; the detailed sections below the summary keep the fitting modules' English notes.
+    """
+    rows = summary_rows(cal, lang)
+    title = say("calibration.title", lang, park=cal.source.park.name)
+    intro = _intro(cal, lang)
+    plain = _plain_words(cal, rows, lang)
+    head, cells = _summary_head(lang), _summary_cells(rows)
     sections: list[tuple[str, list[str], list[str]]] = []  # (title, md parts, html parts)
     sections.append(
         (
             "Summary",
-            [*md_table(_summary_head(), _summary_cells(rows)), "", *md_list(plain)],
-            [html_table(_summary_head(), _summary_cells(rows)), html_list(plain)],
+            [*md_table(head, cells), "", *md_list(plain)],
+            [html_table(head, cells), html_list(plain)],
         )
     )
     sections.append(_data_section(cal))
@@ -116,20 +124,81 @@ def calibration_report(cal: Calibration) -> tuple[str, str]:
     md = [md_heading(1, title), "", *map(md_text, intro), ""]
     body = [html_paragraphs(intro)]
     for name, md_parts, html_parts in sections:
-        md += [md_heading(2, name), "", *md_parts, ""]
-        body.append(html_heading(2, name) + "".join(html_parts))
-    md.append("Charts of observed against simulated series are in report.html.")
-    return "\n".join(md) + "\n", page_html(title, "".join(body))
+        heading = say(SECTIONS[name], lang)
+        md += [md_heading(2, heading), "", *md_parts, ""]
+        body.append(html_heading(2, heading) + "".join(html_parts))
+    md.append(say("calibration.charts", lang))
+    return "\n".join(md) + "\n", page_html(title, "".join(body), lang=lang)
+
+
+SECTIONS = {
+    "Summary": "calibration.section.summary",
+    "Data read": "calibration.section.data",
+    "Arrivals": "calibration.section.arrivals",
+    "Service times": "calibration.section.services",
+    "Meters": "calibration.section.meters",
+    "Gates and docks (from the log)": "calibration.section.gates_docks",
+    "Road speed and docks (searches)": "calibration.section.searches",
+    "Changes": "calibration.section.changes",
+    "Uncertainty and identifiability": "calibration.section.uncertainty",
+    "Validation on the held-out span": "calibration.section.validation",
+    "Notes": "calibration.section.notes",
+}
+"""Each section of the report and the text of its heading."""
+
+VERDICT_WORDS = {"good", "fair", "poor"}
+"""Verdicts shown in the output's language (``calibration.verdict.<verdict>``)."""
 
 
 # --------------------------------------------------------------------------- summary
 
 
-def summary_rows(cal: Calibration) -> list[SummaryRow]:
-    """One row per fitted (or checked) asset: meters, flows, dock groups, roads."""
+def summary_rows(cal: Calibration, lang: Language = "en") -> list[SummaryRow]:
+    """One row per fitted (or checked) asset: meters, flows, dock groups, roads.
+
+    In `lang`, each asset is called by its name where it has one and verdicts are in words of
+    that language; the fitted values and checks keep their figures.
+    """
+    rows = _summary_rows(cal, lang)
+    if lang == "en":
+        return rows
+    names = asset_names(cal.source)
+    for row in rows:
+        row.asset = (
+            say("calibration.roads", lang)
+            if row.asset == "roads"
+            else names.get(row.asset, row.asset)
+        )
+        row.what = say(WHAT[row.what], lang) if row.what in WHAT else row.what
+        row.verdict = verdict_text(row.verdict, lang)
+    return rows
+
+
+WHAT = {
+    "arrivals": "calibration.what.arrivals",
+    "dock service, docks": "calibration.what.docks",
+    "gate service": "calibration.what.gate",
+    "shifts": "calibration.what.shifts",
+    "power_kw": "calibration.what.power",
+    "water_m3h": "calibration.what.water",
+    "wastewater_ratio": "calibration.what.wastewater",
+    "feeder power_kw": "calibration.what.feeder",
+    "substation power_kw": "calibration.what.substation",
+    "speed_kmh": "calibration.what.speed",
+}
+"""What a summary row fitted, in words of each language."""
+
+
+def verdict_text(verdict: str, lang: Language) -> str:
+    """A verdict (``good``, ``fair *``, ...) in `lang`; a change or ``-`` as it is."""
+    word, star = verdict.rstrip(" *"), verdict[len(verdict.rstrip(" *")) :]
+    return say(f"calibration.verdict.{word}", lang) + star if word in VERDICT_WORDS else verdict
+
+
+def _summary_rows(cal: Calibration, lang: Language) -> list[SummaryRow]:
     val = cal.validation
     series = {(c.asset, c.quantity): c for c in val.series} if val else {}
-    rows = _meter_rows(cal, series)
+    rows = _meter_rows(cal, series, lang)
     rows += [
         SummaryRow(
             c.asset,
@@ -143,7 +212,7 @@ def summary_rows(cal: Calibration) -> list[SummaryRow]:
         for c in (val.series if val else [])
         if c.kind != "building"
     ]
-    rows += _flow_rows(cal, {c.name: c for c in val.arrivals} if val else {})
+    rows += _flow_rows(cal, {c.name: c for c in val.arrivals} if val else {}, lang)
     rows += _gate_rows(cal)
     rows += _group_rows(cal, {c.group: c for c in val.queues} if val else {})
     if cal.speed is not None:
@@ -161,7 +230,12 @@ def summary_rows(cal: Calibration) -> list[SummaryRow]:
     return rows
 
 
-def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) -> list[SummaryRow]:
+def _meter_rows(
+    cal: Calibration, series: dict[tuple[str, str], SeriesCheck], lang: Language
+) -> list[SummaryRow]:
+    def num(value: float) -> str:
+        return fmt(value, lang=lang)
+
     rows: list[SummaryRow] = []
     buildings = {b.id: b for b in cal.source.buildings}
     for (asset, quantity), fit in sorted(cal.levels.items()):
@@ -173,13 +247,14 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
         check = series.get((asset, quantity))
         shaped = cal.shapes.get((asset, quantity))
         if shaped is not None and shaped.shape is not None:
-            fitted = f"{fmt(base0)} + {fmt(shift0)} → {shaped.chosen} shape, level "
-            fitted += f"{fmt(shaped.shape.level)} {unit}"
-            training = f"MAPE {shaped.shape.mape_pct:.1f}% ({shaped.summary()})"
+            fitted = f"{num(base0)} + {num(shift0)} → {shaped.chosen} shape, level "
+            fitted += f"{fmt(shaped.shape.level, lang=lang)} {unit}"
+            training = f"MAPE {fixed(shaped.shape.mape_pct, 1, lang)}% ({shaped.summary()})"
             notes: Sequence[str] = ()
         else:
-            fitted = f"{fmt(base0)} + {fmt(shift0)} → {fmt(fit.base)} + {fmt(fit.shift)} {unit}"
-            training = f"MAPE {fit.mape_pct:.1f}%" + ("" if fit.separable else " (sum only)")
+            fitted = f"{num(base0)} + {num(shift0)} → {num(fit.base)} + {num(fit.shift)} {unit}"
+            training = f"MAPE {fixed(fit.mape_pct, 1, lang)}%"
+            training += "" if fit.separable else " (sum only)"
             notes = fit.notes
         rows.append(
             SummaryRow(
@@ -218,8 +293,8 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
             SummaryRow(
                 asset,
                 "wastewater_ratio",
-                f"{fmt(water.wastewater_ratio if water else math.nan)} → {fmt(ratio.ratio)}",
-                f"MAPE {ratio.mape_pct:.1f}%",
+                f"{num(water.wastewater_ratio if water else math.nan)} → {num(ratio.ratio)}",
+                f"MAPE {fixed(ratio.mape_pct, 1, lang)}%",
                 check.reason if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ratio.notes),
                 _short_series(check),
@@ -228,7 +303,9 @@ def _meter_rows(cal: Calibration, series: dict[tuple[str, str], SeriesCheck]) ->
     return rows
 
 
-def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[SummaryRow]:
+def _flow_rows(
+    cal: Calibration, checks: dict[str, ArrivalCheck], lang: Language
+) -> list[SummaryRow]:
     rows: list[SummaryRow] = []
     flows = {f.id: f for f in cal.source.logistics.flows}
     for fid, fit in sorted(cal.arrivals.items()):
@@ -238,7 +315,7 @@ def _flow_rows(cal: Calibration, checks: dict[str, ArrivalCheck]) -> list[Summar
             SummaryRow(
                 fid,
                 "arrivals",
-                f"{fmt(before)} → {fmt(fit.per_day)} /day, {fit.choice}",
+                f"{fmt(before, lang=lang)} → {fmt(fit.per_day, lang=lang)} /day, {fit.choice}",
                 "Poisson" if fit.daily.poisson else f"not Poisson (index {fit.daily.index:.1f})",
                 check.reason if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ()),
@@ -324,38 +401,34 @@ def _verdict(verdict: str, notes: Sequence[str]) -> str:
     return verdict + (" *" if notes else "")
 
 
-def _summary_head() -> list[str]:
-    return [
-        "asset",
-        "what",
-        "file → fitted (base + shift; trucks/day; service, docks)",
-        "fit (training)",
-        "validation (held out)",
-        "verdict",
-    ]
+SUMMARY_COLUMNS = ("asset", "what", "fitted", "fit", "validation", "verdict")
+"""The summary table's columns, each headed by the text ``calibration.col.<column>``."""
+
+
+def _summary_head(lang: Language) -> list[str]:
+    return [say(f"calibration.col.{column}", lang) for column in SUMMARY_COLUMNS]
 
 
 def _summary_cells(rows: list[SummaryRow]) -> list[list[str]]:
     return [[r.asset, r.what, r.fitted, r.fit, r.validation, r.verdict] for r in rows]
 
 
-def _plain_words(cal: Calibration, rows: list[SummaryRow]) -> list[str]:
-    """What fits well and what does not, in sentences."""
+def _plain_words(cal: Calibration, rows: list[SummaryRow], lang: Language) -> list[str]:
+    """What fits well and what does not, in sentences: the verdicts in `lang`, then the fits'
+    own notes."""
     if cal.validation is None:
-        return ["The fitted park was not validated (no held-out span)."]
+        return [say("calibration.not_validated", lang)]
     by: dict[str, list[str]] = {"good": [], "fair": [], "poor": []}
+    words = {verdict_text(v, lang): v for v in by}
     for r in rows:
-        verdict = r.verdict.rstrip(" *")
-        if verdict in by:
+        verdict = words.get(r.verdict.rstrip(" *"))
+        if verdict is not None:
             by[verdict].append(f"{r.asset} ({r.what})")
     changed = [f"{r.asset} ({r.what}) {r.verdict}" for r in rows if r.verdict.startswith("chang")]
-    out = [f"Changed since the fit: {'; '.join(changed)}."] if changed else []
-    if by["good"]:
-        out.append(f"Fits well: {', '.join(by['good'])}.")
-    if by["fair"]:
-        out.append(f"Fits roughly: {', '.join(by['fair'])}.")
-    if by["poor"]:
-        out.append(f"Does not fit: {', '.join(by['poor'])}.")
+    out = [say("calibration.changed", lang, items="; ".join(changed))] if changed else []
+    for verdict, key in (("good", "fits_well"), ("fair", "fits_roughly"), ("poor", "fits_not")):
+        if by[verdict]:
+            out.append(say(f"calibration.{key}", lang, items=", ".join(by[verdict])))
     for asset, shifts in sorted(cal.weekdays.items()):
         if shifts.inferred:
             out.append(f"{asset}: {shifts.summary()}.")
@@ -378,27 +451,20 @@ def _plain_words(cal: Calibration, rows: list[SummaryRow]) -> list[str]:
         if count.chosen != count.current or not count.identified:
             out.append(f"{count.group}: {count.note}.")
     for place, why in sorted(cal.refused.items()):
-        out.append(f"REFUSED {place}: {why}; the park file's value was kept.")
-    out.append("Rows marked * have notes on what the park format cannot represent.")
+        out.append(say("calibration.refused", lang, place=place, why=why))
+    out.append(say("calibration.starred", lang))
     return out
 
 
-def _intro(cal: Calibration) -> list[str]:
-    held = cal.held_out
-    val = cal.validation
-    lines = [
-        f"Sensor data from {cal.data.folder}, covering {cal.span_text(cal.period)}. Parameters "
-        f"were fitted on {cal.span_text(cal.training)}"
-        + (f" and checked against {cal.span_text(held)}" if held else "")
-        + (
-            f" by simulating the fitted park {val.replications} times (seed {val.seed})."
-            if val
-            else "."
-        ),
-        "Verdicts: good (the twin matches the held-out data within noise), fair (close, with "
-        "visible differences), poor (the twin misses what was measured).",
-    ]
-    return lines
+def _intro(cal: Calibration, lang: Language) -> list[str]:
+    held, val = cal.held_out, cal.validation
+    text = say("calibration.intro", lang, folder=cal.data.folder,
+               period=cal.span_text(cal.period), training=cal.span_text(cal.training))  # fmt: skip
+    if held:
+        text += say("calibration.intro_held_out", lang, held=cal.span_text(held))
+    if val:
+        text += say("calibration.intro_validation", lang, n=val.replications, seed=val.seed)
+    return [text + ".", say("calibration.verdicts", lang)]
 
 
 # --------------------------------------------------------------------------- sections
@@ -913,8 +979,10 @@ def save_calibration(
     report_dir: str | Path | None,
     compute: Callable[[], Calibration],
     command: str = "parktwin calibrate",
+    lang: Language = "en",
 ) -> tuple[Calibration, list[Path]]:
-    """Compute a calibration, then write the fitted park and, when asked, the report folder.
+    """Compute a calibration, then write the fitted park and, when asked, the report folder
+    (its report in `lang`).
 
     The report folder (report.md, report.html, calibration.json) is a result folder
     (:func:`twin.io.result_folder.write_result`): checked and locked before `compute` runs,
@@ -938,7 +1006,7 @@ def save_calibration(
     def write(staging: Path, cal: Calibration) -> None:
         park_file = staging / target.name if inside or cal.interrupted else target
         write_park_file(cal, park_file)
-        write_report(cal, staging)
+        write_report(cal, staging, lang)
 
     def salvage(exc: BaseException) -> Calibration | None:
         return exc.calibration if isinstance(exc, CalibrationInterrupted) else None
@@ -948,7 +1016,9 @@ def save_calibration(
     return cal, [target, *(folder / name for name in REPORT_FILES)]
 
 
-def write_outputs(cal: Calibration, out: str | Path, report_dir: str | Path | None) -> list[Path]:
+def write_outputs(
+    cal: Calibration, out: str | Path, report_dir: str | Path | None, lang: Language = "en"
+) -> list[Path]:
     """Write a calibration's fitted park and, when asked, its report folder (see
     :func:`save_calibration`); return the files written."""
-    return save_calibration(out, report_dir, lambda: cal)[1]
+    return save_calibration(out, report_dir, lambda: cal, lang=lang)[1]

@@ -114,7 +114,7 @@ def comparison_report(comparison: Comparison) -> tuple[str, str]:
     intro = [
         say("compare.intro", lang, n=comparison.replications, seed=s.seed, days=f"{s.days:g}",
             warmup=f"{s.warmup_days:.3g}"),
-        *describe_choices(doc),
+        *describe_choices(doc, lang),
         *few_replications(comparison.replications, lang),
     ]  # fmt: skip
     summary = doc["summary"]["text"]
@@ -182,7 +182,9 @@ def _change_cell(row: Row | None, lang: Language, bold: Callable[[str], str] | N
     if row is None or math.isnan(row.delta):
         return "-"
     change = row.change(lang=lang)
-    text = f"{change} ({fmt(row.delta_pct)}%)" if not math.isnan(row.delta_pct) else change
+    text = (
+        f"{change} ({fmt(row.delta_pct, lang=lang)}%)" if not math.isnan(row.delta_pct) else change
+    )
     return Markup(bold(text)) if bold is not None and row.significant else text
 
 
@@ -206,7 +208,7 @@ def _change_table(
         base = by_key.get((kpi, labels[0]))
         changes = [_change_cell(by_key.get((kpi, label)), lang, bold) for label in labels]
         unit = unit_text(base.unit, lang) if base else ""
-        base_mean = fmt(base.baseline_mean if base else None)
+        base_mean = fmt(base.baseline_mean if base else None, lang=lang)
         cells.append([comparison.label(kpi), unit, base_mean, *changes])
     return head, cells
 
@@ -262,8 +264,8 @@ def _every_kpi_html(comparison: Comparison) -> str:
     head = [say(k, lang) for k in ("word.scenario", "word.kpi", "word.unit", "word.baseline",
                                    "word.scenario", "word.change")]  # fmt: skip
     cells = [
-        [r.scenario, comparison.label(r.kpi), unit_text(r.unit, lang), fmt(r.baseline_mean),
-         fmt(r.mean), _change_cell(r, lang)]
+        [r.scenario, comparison.label(r.kpi), unit_text(r.unit, lang),
+         fmt(r.baseline_mean, lang=lang), fmt(r.mean, lang=lang), _change_cell(r, lang)]
         for r in rows
     ]  # fmt: skip
     marked = {i for i, r in enumerate(rows) if r.significant}

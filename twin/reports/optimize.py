@@ -35,7 +35,7 @@ from twin.reports.page import (
     md_text,
     page_html,
 )
-from twin.text import fmt, interval_text
+from twin.text import bounds_text, fmt
 
 
 def candidate_scenario(
@@ -118,8 +118,11 @@ def _rows(doc: dict[str, Any], lang: Language) -> tuple[list[str], list[list[str
     for n, c in enumerate(doc["candidates"], start=1):
         o = c["objective"]
         cells = [str(n), *(str(c["values"][k]) for k in keys)]
-        cells.append(f"{fmt(o['mean'])} [{fmt(o['ci95'][0])}, {fmt(o['ci95'][1])}]")
-        cells += [f"{fmt(r['mean'])} ({_verdict(r['feasible'], lang)})" for r in c["constraints"]]
+        cells.append(f"{fmt(o['mean'], lang=lang)} {bounds_text(o['ci95'], lang)}")
+        cells += [
+            f"{fmt(r['mean'], lang=lang)} ({_verdict(r['feasible'], lang)})"
+            for r in c["constraints"]
+        ]
         cells += [str(c["replications"]), status_text(c["status"], lang),
                   standing_text(c["reason"], lang)]  # fmt: skip
         rows.append(cells)
@@ -207,7 +210,9 @@ def pareto_report(result: ParetoSet) -> tuple[str, str]:
     rows = []
     for n, c in enumerate(doc["candidates"], start=1):
         cells = [str(n), *(str(c["values"][k]) for k in keys)]
-        cells += [f"{fmt(o['mean'])} {interval_text(*o['ci95'])}" for o in c["objectives"]]
+        cells += [
+            f"{fmt(o['mean'], lang=lang)} {bounds_text(o['ci95'], lang)}" for o in c["objectives"]
+        ]
         rows.append([*cells, status_text(c["status"], lang), standing_text(c["reason"], lang)])
     intro = [*doc["summary"]["text"], *doc["notes"]]
     procedure = doc["certificate"]["procedure"]

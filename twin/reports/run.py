@@ -79,7 +79,7 @@ def run_report(
     s = experiment.settings
     intro = say("run.intro", lang, n=experiment.replications, seed=s.seed, days=f"{s.days:g}",
                 warmup=f"{s.warmup_days:g}")  # fmt: skip
-    choices = describe_choices(experiment.to_dict())
+    choices = describe_choices(experiment.to_dict(), lang)
     if choices:
         intro += " " + " ".join(line if line.endswith(".") else line + "." for line in choices)
     if 2 <= experiment.replications <= 3:
@@ -87,8 +87,8 @@ def run_report(
     words = ("word.kpi", "word.unit", "word.mean", "word.interval")
     head = [say(k, lang) for k in words]
     cells = [
-        [kpi_label(str(r["kpi"]), lang, names), unit_text(str(r["unit"]), lang), fmt(r["mean"]),
-         interval_text(r["ci95_low"], r["ci95_high"])]
+        [kpi_label(str(r["kpi"]), lang, names), unit_text(str(r["unit"]), lang),
+         fmt(r["mean"], lang=lang), interval_text(r["ci95_low"], r["ci95_high"], lang=lang)]
         for r in kpi_rows(experiment)
     ]  # fmt: skip
     lines = [md_heading(1, title), "", md_text(intro), "", *md_table(head, cells)]

@@ -116,7 +116,7 @@ def sweep_report(sweep: Sweep) -> tuple[str, str]:
     intro = [
         say("sweep.intro", lang, n=sweep.replications, seed=s.seed, days=f"{s.days:g}",
             warmup=f"{s.warmup_days:.3g}"),
-        *describe_choices(doc),
+        *describe_choices(doc, lang),
         *([say("note.few_replications", lang, n=sweep.replications)]
           if 2 <= sweep.replications <= 3 else []),
     ]  # fmt: skip
@@ -155,12 +155,14 @@ def _table(sweep: Sweep, doc: dict[str, Any]) -> tuple[list[str], list[list[str]
         for kpi in sweep.kpis:
             mean, lo, hi = _interval(experiment, kpi)
             cells.append(
-                f"{fmt(mean)} {interval_text(lo, hi)}" if sweep.replications > 1 else fmt(mean)
+                f"{fmt(mean, lang=lang)} {interval_text(lo, hi, lang=lang)}"
+                if sweep.replications > 1
+                else fmt(mean, lang=lang)
             )
         if target is not None:
             row = target["points"][k]
             key = "sweep.yes" if row["meets"] else "sweep.no"
-            cells.append(say(key, lang, bound=fmt(row["bound"])))
+            cells.append(say(key, lang, bound=fmt(row["bound"], lang=lang)))
         table.append(cells)
     smallest = target["smallest"] if target is not None else None
     return header, table, {smallest} if smallest is not None else set()

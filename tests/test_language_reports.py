@@ -1,0 +1,201 @@
+"""One language per output, for the reports of n1 and backtest, and numbers in each language's
+style: the decimal comma and thousands dot in Vietnamese, the point and comma in English."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from tests.history import known_park, write_history
+from tests.language_helpers import english_words_in, prose_of_html
+from tests.load_helpers import dump
+from tests.networks import ring_data
+from twin import api
+from twin.experiment.results import describe_choices
+from twin.experiment.settings import Settings
+from twin.io.bundled import data_root, resolve
+from twin.io.load import load_park
+from twin.live.backtest import backtest
+from twin.model.labels import asset_names
+from twin.reports.backtest import verdict_lines, write_backtest
+from twin.text import fixed, fmt, interval_text, localized, signed
+
+
+def test_vietnamese_numbers_have_the_decimal_comma_and_the_thousands_dot() -> None:
+    assert fmt(12345.0) == "12,345" and fmt(12345.0, lang="vi") == "12.345"
+    assert fmt(4.56) == "4.56" and fmt(4.56, lang="vi") == "4,56"
+    assert fmt(-1234567.0, lang="vi") == "-1.234.567"
+    assert fmt(0.000123, lang="vi") == "0,000123"
+    assert fmt(None, lang="vi") == "-" and fmt(float("nan"), lang="vi") == "-"
+    assert fmt("sub1", lang="vi") == "sub1"
+    assert fixed(1234.56, 1, "vi") == "1.234,6" and fixed(1234.56, 1) == "1,234.6"
+    assert fixed(4.25, 1, "vi", sign=True) == "+4,2" and fixed(0.953, 3) == "0.953"
+    assert signed(0.3, "vi") == "+0,3" and signed(-2.5) == "-2.5" and signed(0.0) == "0"
+    # a comma inside each end: the ends are kept apart by a semicolon
+    assert interval_text(1.5, 2.5, "vi") == "[1,5; 2,5]"
+    assert interval_text(1.5, 2500.0) == "[1.5, 2,500]"
+    assert localized("1,234.5", "vi") == "1.234,5" and localized("1,234.5", "en") == "1,234.5"
+
+
+def test_every_digit_survives_the_vietnamese_style() -> None:
+    """The vi text read back the Vietnamese way is the en text's number, for many values."""
+    for value in (0.00123, 0.5, 3.14159, 999.4, 1000.0, 65432.1, -2.5e6, 7.0e9):
+        for digits in (2, 3, 5):
+            en, vi = fmt(value, digits), fmt(value, digits, "vi")
+            assert float(vi.replace(".", "").replace(",", ".")) == float(en.replace(",", ""))
+
+
+@pytest.fixture(scope="module")
+def ring_n1(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The N-1 study of a ring network at 10:00 in Vietnamese: its park and its folder."""
+    folder = tmp_path_factory.mktemp("n1")
+    park = dump(ring_data(), folder / "ring.yaml")
+    out = folder / "out"
+    api.n1(park, None, 600.0, 4.0, Settings(days=1.0), out, lang="vi")
+    return park, out
+
+
+def test_the_vietnamese_n1_report_has_no_english_prose(ring_n1: tuple[Path, Path]) -> None:
+    _, out = ring_n1
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    doc = json.loads((out / "n1.json").read_text(encoding="utf-8"))
+    ids = {r["outage"] for r in doc["contingencies"]} | {"N-1", "MW", "MWh", "pu"}
+    ids |= {b["id"] for b in doc["buses"]} | {b["label"] for b in doc["buses"]}
+    ids |= {name for r in doc["contingencies"] for name in r["buildings_unserved"]}
+    allowed = ids | {doc["park"], "parktwin"}
+    assert english_words_in(markdown, allowed) == set()
+    assert english_words_in(prose_of_html(page), allowed) == set()
+    assert markdown.startswith(f"# Phân tích N-1 của {doc['park']} lúc ngày 0 10:00")
+    assert "| l1 | đường dây | có |" in markdown and "dưới 0,95 pu" in markdown
+    assert "<html lang=vi>" in page
+    # n1.json keeps machine numbers and ids
+    assert doc["at"] == "day 0 10:00" and isinstance(doc["contingencies"][0]["min_v_pu"], float)
+
+
+def test_the_n1_terminal_table_speaks_the_language(ring_n1: tuple[Path, Path]) -> None:
+    park, _ = ring_n1
+    args = ["n1", str(park), "--days", "1", "--at", "day 0 10:00"]
+    vi = CliRunner().invoke(cli.app, [*args, "--lang", "vi"])
+    en = CliRunner().invoke(cli.app, args)
+    assert vi.exit_code == 0 and en.exit_code == 0, vi.output + en.output
+    assert vi.output.startswith("N-1 lúc ngày 0 10:00") and "KHÔNG AN TOÀN" in vi.output
+    assert en.output.startswith("N-1 at day 0 10:00") and "NOT SECURE" in en.output
+    assert english_words_in(vi.output, {"sub1", "N-1", "MW", "MWh", "pu"}) == set()
+    assert re.search(r"điện áp nhỏ nhất \d,\d{3} pu", vi.output)
+    bad = CliRunner().invoke(cli.app, [*args, "--lang", "fr"])
+    assert bad.exit_code == 2 and "lang" in bad.output
+
+
+def test_the_vietnamese_backtest_report_has_no_english_prose(tmp_path: Path) -> None:
+    folder = write_history(tmp_path / "sensors", days=2, seed=3)
+    result = backtest(known_park(), folder, every_min=240, hours=2, replications=2)
+    write_backtest(tmp_path / "out", result, "sensors", "vi")
+    markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    allowed = {result.park, "sensors", "MAE", "RMSE", "parktwin", "p05", "p95", "kW"}
+    allowed |= {c["name"] for c in result.changes}
+    assert english_words_in(markdown, allowed) == set()
+    assert english_words_in(prose_of_html(page), allowed) == set()
+    assert "kết luận:" in markdown and "<html lang=vi>" in page
+    doc = json.loads((tmp_path / "out" / "backtest.json").read_text(encoding="utf-8"))
+    assert doc["verdict"] == verdict_lines(result) and doc["verdict"][-1].startswith("verdict:")
+
+
+@pytest.mark.slow
+def test_the_vietnamese_calibration_report_frames_its_findings_in_vietnamese(
+    tmp_path: Path,
+) -> None:
+    """Title, introduction, section headings, the summary's columns, verdicts and sentences
+    are vi, assets by name; the detail sections and the fitting modules' notes are not yet."""
+    report = tmp_path / "report"
+    args = ["calibrate", "yen-binh", str(data_root() / "assets" / "sensors" / "yen-binh"),
+            "--out", str(tmp_path / "fitted.yaml"), "--report", str(report), "-r", "2",
+            "--no-search", "--lang", "vi"]  # fmt: skip
+    result = CliRunner().invoke(cli.app, args)
+    assert result.exit_code == 0, result.output
+    assert "hiệu chỉnh" in result.output and "tốt" in result.output
+    markdown = (report / "report.md").read_text(encoding="utf-8")
+    page = (report / "report.html").read_text(encoding="utf-8")
+    lines = markdown.splitlines()
+    summary = lines.index("## Tóm tắt")
+    frame = [*lines[:summary], *(line for line in lines if line.startswith(("# ", "## ")))]
+    frame.append(lines[summary + 2])  # the summary table's header
+    frame += [line for line in lines if line.startswith(("- Khớp", "- Không khớp", "- Các dòng"))]
+    names = set(asset_names(load_park(resolve("yen-binh"))).values())  # "in" is Vietnamese too
+    allowed = {"KCN Yên Bình (illustrative)", str(data_root()), "parktwin", *names}
+    assert english_words_in("\n".join(frame), allowed) == set()
+    assert lines[0] == "# Hiệu chỉnh mô hình KCN Yên Bình (illustrative)"
+    assert "| Nhà máy ép nhựa K | công suất (kW) |" in markdown  # a building by its name
+    # numbers of the summary's fits in the Vietnamese style: 11.000 kW, MAPE 1,6%
+    assert re.search(r"\| 11\.000 \+ 21\.000 → [\d.]+ \+ [\d.]+ kW \| MAPE \d,\d%", markdown)
+    table = lines[summary + 4 : lines.index("", summary + 2)]
+    verdicts = {row.split("|")[-2].strip().rstrip(" *") for row in table}
+    assert {"tốt", "khá"} <= verdicts and not verdicts & {"good", "fair", "poor"}
+    assert "<html lang=vi>" in page and "<h2>Tóm tắt</h2>" in page
+
+
+def test_what_auto_chose_and_an_incomplete_result_are_said_in_the_language() -> None:
+    doc = {
+        "warnings": ["power.feeders[0] (id=f1).capacity_mw: 50 MW is more than 40 MW; kW meant?"],
+        "warmup_choice": {"warmup_days": 0.75, "series": "trucks_in_park",
+                          "pilot_replications": 5, "pilot_days": 3.0},
+        "replication_rule": {"method": "sequential", "precision": 0.05,
+                             "kpis": ["trucks.wait_mean_min"], "replications": 12,
+                             "reached": False, "max_replications": 12,
+                             "relative_half_width": {"trucks.wait_mean_min": 0.0712}},
+        "complete": False, "interrupted": True, "missing_replications": [10, 11],
+    }  # fmt: skip
+    en = describe_choices(doc)
+    assert en[1] == (
+        "warm-up 0.75 days (18 h), chosen by MSER-5 on the trucks_in_park of 5 pilot "
+        "replications of 3 days"
+    )
+    assert en[2] == (
+        "-r auto: precision ±5% NOT reached at the cap of 12 replications: "
+        "trucks.wait_mean_min ±7.1%"
+    )
+    assert en[3] == "incomplete (interrupted): replications [10, 11] are missing (null values)"
+    vi = describe_choices(doc, "vi")
+    assert vi[0].startswith("cảnh báo: power.feeders[0]")  # the model check's text stays
+    assert "0,75 ngày (18 giờ)" in vi[1] and "±7,1%" in vi[2] and vi[3].startswith("chưa đầy đủ")
+    assert english_words_in(" ".join(vi[1:]), {"trucks_in_park", "trucks.wait_mean_min"}) == set()
+
+
+def test_the_live_state_and_the_nowcast_on_the_terminal_speak_the_language(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from console.tables import forecast_lines, print_state
+
+    names = {"d1": "Kho lạnh", "sub1": "Trạm Bắc"}
+    stages = {"gate_queue": {"g1": 2}, "at_gate": {}, "dock_queue": {"d1": 3}, "in_service": {}}
+    state = {
+        "time": "2026-01-05T10:00", "trucks": {"in_park": 7, "on_road": 1, "leaving": 1, **stages},
+        "outages": [{"asset": "sub1", "since": "2026-01-05T09:00", "expected_end": None}],
+        "meters": {"power_kw": {"f1": 1.0}}, "messages": {"stored": 9, "rejected": 0,
+                                                          "duplicates": 1},
+    }  # fmt: skip
+    print_state(state, "vi", names)
+    shown = capsys.readouterr().out
+    assert shown.startswith("2026-01-05T10:00: 7 xe trong khu")
+    assert "hàng chờ tại bến: Kho lạnh 3" in shown and "sự cố: Trạm Bắc" in shown
+    assert english_words_in(shown, {"g1"}) == set()
+    series = {"time": ["2026-01-05T14:00"], "mean": [1234.56], "p05": [0.5], "p95": [2.25]}
+    forecast = {
+        "origin": "2026-01-05T10:00", "hours": 4.0, "replications": 20, "state": {"trucks": 7},
+        "series": {"trucks.in_park": series, "docks.d1.queue": series},
+        "alerts": [{"series": "docks.d1.queue", "threshold": 2.0, "time": "2026-01-05T12:00",
+                    "probability": 0.4, "peak_probability": 0.55}],
+    }  # fmt: skip
+    vi = forecast_lines(forecast, lang="vi", names=names)
+    assert vi[1] == "  số xe trong khu lúc 14:00: 1.234,6 (90%: 0,5 đến 2,2)"
+    assert vi[2].startswith("  hàng chờ tại bến Kho lạnh lúc 14:00")
+    assert vi[3].startswith("  CẢNH BÁO hàng chờ tại bến Kho lạnh vượt 2 từ")
+    assert english_words_in("\n".join(vi), set()) == set()
+    en = forecast_lines(forecast)
+    assert en[1] == "  trucks in the park at 14:00: 1,234.6 (90%: 0.5 to 2.2)"

@@ -206,7 +206,7 @@ def test_a_fitted_load_shape_has_an_interval_for_every_slot(tmp_path: Path) -> N
 @pytest.mark.slow
 def test_the_load_shape_slot_intervals_cover_95_percent(tmp_path: Path) -> None:
     """Over 10 seeds, 93-97% of the slots' 95% intervals hold the true shape (a day-block
-    jackknife of the medians held 89-91%; measured 94.6% over 12 seeds)."""
+    jackknife of the medians held 89-91%; measured 94.4%)."""
     inside = [x for seed in range(10) for x in slots_inside(tmp_path / str(seed), seed)]
     assert 0.93 <= np.mean(inside) <= 0.97, np.mean(inside)
 

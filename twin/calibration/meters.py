@@ -343,14 +343,24 @@ def _combined_interval(
 
 def _slot_intervals(y: np.ndarray, cells: tuple[np.ndarray, int, str], key: str) -> list:
     """95% percentile intervals of a shape's slot values (cell medians over the weekly
-    level), from a residual bootstrap of the cell medians (:func:`cell_median_draws`)."""
+    level), from a residual bootstrap of the cell medians (:func:`cell_median_draws`).
+
+    A slot whose median reading is zero counts as zero in every draw's level and gets
+    ``[0, None]``: relative deviations cannot scale it, and its upper bound is unknown.
+    """
     cell, count, model = cells
-    everything = np.ones(len(y), dtype=bool)
-    draws = cell_median_draws(y, cell, slot_medians(y, cell, count, everything), key)
+    centre = slot_medians(y, cell, count, np.ones(len(y), dtype=bool))
+    draws = cell_median_draws(y, cell, centre, key)
+    zero = centre <= 0
+    draws[:, zero] = 0.0
     per_day = count // {"daily": 1, "day types": 3, "weekly": 7}[model]
-    levels = np.array([np.nanmean(week_of(model, row, per_day)) for row in draws])
+    week = np.array([week_of(model, row, per_day) for row in draws])
+    if not np.isfinite(week).any(axis=1).all():
+        return [[None, None] for _ in range(count)]
+    levels = np.nanmean(week, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return percentile(draws / levels[:, None])
+        out = percentile(draws / levels[:, None])
+    return [[0.0, None] if z else bounds for z, bounds in zip(zero.tolist(), out, strict=True)]
 
 
 def _week_level(y: np.ndarray, cells: tuple[np.ndarray, int, str], mask: np.ndarray) -> float:

@@ -409,7 +409,12 @@ def render(
         int | None, typer.Option("--jobs", "-j", min=1, help="Processes drawing a long mp4.")
     ] = None,
     lang: Annotated[
-        str | None, typer.Option("--lang", help="Language of the clock and panels: vi or en.")
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Language of the clock, panels and labels: vi or en (default: the "
+            "park's park.language, else en).",
+        ),
     ] = None,
 ) -> None:
     """3D picture (.png), playback (.mp4, .gif) or standalone page (.html) of the park."""
@@ -419,7 +424,7 @@ def render(
     from viz.options import RenderOptions, RunSource
 
     source = RunSource(park, scenario, trace, compare, days, warmup_option(warmup_days), seed)
-    language = language_of(lang)
+    language = language_of(lang) if lang is not None else None  # None: the park's
     options = RenderOptions(at, start, end, size, fps, speed, camera, jobs=jobs, lang=language)
     with progress(label="frames") as bar:
         written = render_run(out, source, options, progress=bar)
@@ -888,6 +893,14 @@ def serve(
             "that never shows a flow says nothing of its trucks).",
         ),
     ] = True,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="The page's default language, vi or en (default: the park's "
+            "park.language, else en; ?lang= in the address still chooses).",
+        ),
+    ] = None,
 ) -> None:
     """The operations-centre web page and its HTTP API (until Ctrl+C)."""
     from web.server import serve as run_server
@@ -897,7 +910,7 @@ def serve(
     pace = speed if speed is not None else ("1" if simulate else "600")
     run_server(park, store, replay, pace, host, port, token, time_limit, say=typer.echo,
                nowcast=nowcast if nowcast_every > 0 else None, simulate=simulate,
-               scenario=scenario)  # fmt: skip
+               scenario=scenario, lang=lang)  # fmt: skip
 
 
 def main() -> None:

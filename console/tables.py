@@ -117,7 +117,7 @@ def print_kpis(
     if hidden:
         more = say("console.hidden", language, n=hidden, options="--all / --json")
         table.caption = f"{table.caption}\n{escape(more)}"
-    Console().print(table)
+    Console(emoji=False).print(table)
 
 
 def echo_notes(doc: dict[str, Any], warnings_only: bool = False) -> None:

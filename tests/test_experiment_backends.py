@@ -17,7 +17,14 @@ import pytest
 from console.errors import message as cli_message
 from twin import api
 from twin.errors import UsageError
-from twin.experiment.runner import Interrupted, ReplicationError, run_batch, run_cases
+from twin.experiment.runner import (
+    MAX_BATCH,
+    Interrupted,
+    ReplicationError,
+    run_batch,
+    run_cases,
+    work_units,
+)
 from twin.experiment.settings import Case, Settings
 from twin.io.load import load_park
 
@@ -181,3 +188,27 @@ def test_serial_progress_moves_inside_a_long_replication():
     assert len(inside) >= 10  # the engine reports as it advances
     assert inside == sorted(inside)
     assert seen[-1] == 1
+
+
+@pytest.mark.parametrize(("cases", "count", "workers"), [(1, 20, 2), (3, 7, 2), (2, 200, 4)])
+def test_tasks_cover_each_replication_once_in_order_and_end_with_single_ones(cases, count, workers):
+    reps = list(range(5, 5 + count))
+    units = work_units(cases, reps, workers)
+    assert [(c, r) for c, batch in units for r in batch] == [
+        (c, r) for c in range(cases) for r in reps
+    ]
+    sizes = [len(batch) for _, batch in units]
+    assert max(sizes) <= MAX_BATCH
+    assert sizes[-workers:] == [1] * workers  # no worker left alone with a batch at the end
+    assert sizes[0] > 1  # large tasks first: fewer tasks than replications
+
+
+def test_one_worker_gets_one_replication_per_task():
+    assert work_units(2, [0, 1, 2], 1) == [
+        (0, [0]),
+        (0, [1]),
+        (0, [2]),
+        (1, [0]),
+        (1, [1]),
+        (1, [2]),
+    ]

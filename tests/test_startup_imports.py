@@ -33,8 +33,11 @@ NOT_FOR_A_RUN = (
     "matplotlib",
     "dask",
     "distributed",
+    "numpy.ma",
+    "rich._emoji_codes",
 )
-"""What `parktwin run` has no use for: other commands' code, the live twin, the page, 3D."""
+"""What `parktwin run` has no use for: other commands' code, the live twin, the page, 3D, and
+what other libraries load only for features a run does not use (masked arrays, emoji)."""
 
 
 def _modules_at_exit(code: str, tmp_path: Path) -> set[str]:

@@ -98,5 +98,5 @@ def test_the_3d_page_renders_under_a_server_argv_that_trame_would_misread(
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith("200"), (done.stdout, done.stderr[-3000:])
-    page = tmp_path / "park-3d-1000.html"
+    page = tmp_path / "park-3d-1000-en.html"  # demo-small names no language: English
     assert page.exists() and page.stat().st_size > 10_000

@@ -299,6 +299,16 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Ảnh tĩnh của một thời điểm: kéo để xoay, cuộn để phóng to. Trang không chuyển động; "
         "hãy xuất .mp4 hoặc .gif để xem diễn biến.",
     ),
+    "viz.wastewater_plant": ("Wastewater plant", "Trạm xử lý nước thải"),
+    "viz.north": ("N", "B"),
+    "viz.buildings_walls": ("Buildings (walls)", "Nhà (tường)"),
+    "viz.of_own_peak": ("100% of own peak", "100% đỉnh riêng"),
+    "viz.of_full_capacity": ("100% of capacity", "100% công suất"),
+    "web.3d_waiting": (
+        "Building the 3D scene of the park at {at}…",
+        "Đang dựng cảnh 3D của khu công nghiệp lúc {at}…",
+    ),
+    "web.3d_failed": ("Could not build the 3D scene: {why}", "Không dựng được cảnh 3D: {why}"),
     # sweep
     "sweep.intro": (
         "{n} replication(s) per point with common random numbers, seed {seed}, {days} days after "

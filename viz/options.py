@@ -37,7 +37,8 @@ class RenderOptions:
         jobs: Processes drawing a long mp4, each a part of the span (default: half the cores
             for 160 frames or more on 4 cores or more, else 1).
         labels: Draw building, gate and utility names.
-        lang: The language of the clock, panels and legend (``vi`` or ``en``).
+        lang: The language of the clock, panels, legend and scene (``vi`` or ``en``; None:
+            the park's ``park.language``, else en).
     """
 
     at: str | float | None = None
@@ -50,7 +51,7 @@ class RenderOptions:
     captions: Sequence[str] | None = None
     jobs: int | None = None
     labels: bool = True
-    lang: Language = "en"
+    lang: Language | None = None
 
 
 @dataclass(frozen=True)

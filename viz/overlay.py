@@ -21,6 +21,8 @@ from viz import palette
 from viz.fonts import font_file
 
 PANEL = (16, 24, 32, 178)
+TRUCK_STATES = ("driving", "queued", "served")
+"""The truck colours of the legend, in order (keys of ``palette.TRUCK_COLORS``)."""
 WHITE = (248, 249, 250, 255)
 MUTED = (190, 198, 206, 255)
 ALERT = (255, 107, 107, 255)
@@ -265,36 +267,49 @@ def _overlap(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
+LegendRow = list[tuple[str, str | tuple[tuple[float, str], ...]]]
+"""A legend row: ``(text, colour)`` swatches, a colour ramp's stops, or ``""`` for text alone."""
+
+
+def legend_rows(
+    kinds: Sequence[str], network: bool, lang: Language
+) -> tuple[list[str], list[LegendRow]]:
+    """The legend's row titles and rows in `lang` (every word from the translation table)."""
+    rows: list[LegendRow] = [
+        [(say(f"viz.kind.{kind}", lang), palette.KIND_COLORS[kind]) for kind in kinds],
+        [
+            ("0", palette.LOAD_STOPS),
+            (say("viz.of_own_peak", lang), ""),
+            (say("viz.no_power", lang), palette.NO_POWER),
+        ],
+        _power_row(network, lang),
+        [(say(f"viz.truck.{k}", lang), palette.TRUCK_COLORS[k]) for k in TRUCK_STATES],
+    ]
+    titles = [
+        say("viz.buildings_walls", lang),
+        say("viz.roofs", lang),
+        say("viz.lines" if network else "viz.feeders", lang),
+        say("viz.trucks", lang),
+    ]
+    return titles, rows
+
+
 def legend_patch(
     kinds: Sequence[str],
     size: int,
     corner: tuple[int, int],
     offset: tuple[int, int] = (0, 0),
     network: bool = False,
+    lang: Language = "en",
 ) -> Patch:
-    """The colour legend as one panel; `corner` is its bottom-right corner in the view.
+    """The colour legend as one panel, in `lang`; `corner` is its bottom-right corner in the view.
 
     With `network`, the power row shows the network lines' loading bands instead of feeders.
     """
     face, small = font(size), font(max(9, int(size * 0.85)))
     pad, sw = size // 2 + 2, size
     line = int(size * 1.55)
-    rows: list[list[tuple[str, str | tuple[tuple[float, str], ...]]]] = [
-        [(kind, palette.KIND_COLORS[kind]) for kind in kinds],
-        [("0", palette.LOAD_STOPS), ("100% of own peak", ""), ("no power", palette.NO_POWER)],
-        _power_row(network),
-        [
-            ("driving", palette.TRUCK_COLORS["driving"]),
-            ("queued", palette.TRUCK_COLORS["queued"]),
-            ("at gate or dock", palette.TRUCK_COLORS["served"]),
-        ],
-    ]
-    titles = [
-        "Buildings (walls)",
-        "Roofs: power load",
-        "Lines: load/rating" if network else "Feeders: load",
-        "Trucks",
-    ]
+    titles, rows = legend_rows(kinds, network, lang)
     title_w = max(int(face.getlength(t)) for t in titles) + 2 * pad
     bar_w = 4 * sw
 
@@ -339,20 +354,20 @@ def legend_patch(
     return Patch.of(image, corner[0] - width + offset[0], corner[1] - height + offset[1])
 
 
-def _power_row(network: bool) -> list[tuple[str, str | tuple[tuple[float, str], ...]]]:
+def _power_row(network: bool, lang: Language) -> LegendRow:
     """The legend's power row: loading bands of network lines, or the feeders' ramp."""
     if not network:
         return [
             ("0", palette.FEEDER_STOPS),
-            ("100% of capacity", ""),
-            ("no supply", palette.FEEDER_DEAD),
+            (say("viz.of_full_capacity", lang), ""),
+            (say("viz.no_supply", lang), palette.FEEDER_DEAD),
         ]
     (amber, green), (red, yellow), (_, high) = palette.LOADING_BANDS
     return [
         (f"< {amber:g}%", green),
         (f"{amber:g}-{red:g}%", yellow),
         (f"> {red:g}%", high),
-        ("open / off", palette.LINE_DEAD),
+        (say("viz.open_off", lang), palette.LINE_DEAD),
     ]
 
 

@@ -20,7 +20,7 @@ import pyvista as pv
 from vtkmodules.util.numpy_support import vtk_to_numpy
 from vtkmodules.vtkCommonCore import vtkUnsignedCharArray
 
-from twin.language import Language
+from twin.language import Language, language_of, say
 from twin.sim.trace import Trace
 from viz import headless, overlay, palette
 from viz.clock import clock_parts
@@ -138,7 +138,8 @@ class Player:
         vtk_text: Draw labels, clock and KPIs with VTK actors (the interactive window)
             instead of onto grabbed frames.
         labels: Draw building, gate and utility labels.
-        lang: The language of the clock and the KPI panel.
+        lang: The language of the clock, panels, legend and scene (None: the first
+            trace's park's ``park.language``, else en).
     """
 
     def __init__(
@@ -154,7 +155,7 @@ class Player:
         multi_samples: int = 0,
         vtk_text: bool = False,
         labels: bool = True,
-        lang: Language = "en",
+        lang: Language | None = None,
     ) -> None:
         if not traces:
             raise ValueError("nothing to play: no trace given")
@@ -163,7 +164,7 @@ class Player:
         self.size = (int(size[0]), int(size[1]))
         self.vtk_text = vtk_text
         self.labels = labels
-        self.lang = lang
+        self.lang = lang if lang is not None else language_of(None, traces[0].park.park.language)
         n = len(traces)
         self.plotter = pv.Plotter(
             off_screen=off_screen,
@@ -176,12 +177,16 @@ class Player:
         self.window = cast(Any, self.plotter.ren_win)
         self.window.SetMultiSamples(int(multi_samples))
         grid = np.asarray(times if times is not None else np.arange(start, end + 5.0, 5.0))
-        captions = list(captions) if captions is not None else [default_caption(t) for t in traces]
+        captions = (
+            list(captions)
+            if captions is not None
+            else [default_caption(t, self.lang) for t in traces]
+        )
         width = self.size[0] // n
         self.views: list[View] = []
         for i, trace in enumerate(traces):
             self.plotter.subplot(0, i)
-            scene = build_scene(trace.park)
+            scene = build_scene(trace.park, lang=self.lang)
             maker = FrameMaker(trace, start=start, end=end)
             capacity = int(maker.active_count(grid).max(initial=0)) + 8
             actors = add_scene(self.plotter, scene, labels=labels and vtk_text, font_size=12)
@@ -300,6 +305,7 @@ class Player:
                     (vw - text // 2, vh - text // 2),
                     view.origin,
                     network=view.scene.network,
+                    lang=self.lang,
                 )
             keep = [(0, 0, vw // 3 + 40, int(vh * 0.2)), (vw - vw // 3, 0, vw, int(vh * 0.24))]
             if legend is not None:
@@ -362,7 +368,9 @@ class Player:
         )
         if legend:
             kinds = [k for k, _ in view.scene.legend]
-            patch = overlay.legend_patch(kinds, 12, (0, 0), network=view.scene.network)
+            patch = overlay.legend_patch(
+                kinds, 12, (0, 0), network=view.scene.network, lang=self.lang
+            )
             view.texts["legend"] = _image_actor(
                 patch.rgba, view.size[0] - patch.rgba.shape[1] - 8, 8
             )
@@ -425,7 +433,7 @@ def _mark_patches(
     return patches
 
 
-def default_caption(trace: Trace) -> str:
-    """``"park — scenario"`` of a trace (``baseline`` when it has no scenario)."""
+def default_caption(trace: Trace, lang: Language = "en") -> str:
+    """``"park — scenario"`` of a trace (``baseline`` in `lang` when it has no scenario)."""
     scenario = trace.meta.get("scenario")
-    return f"{trace.meta.get('park', 'park')} — {scenario or 'baseline'}"
+    return f"{trace.meta.get('park', 'park')} — {scenario or say('word.baseline', lang)}"

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pyvista as pv
 
+from twin.language import Language, say
 from twin.model.geometry import anticlockwise, centroid, contains, polygon_area
 from twin.model.roads import RoadNetwork
 from viz import palette
@@ -171,12 +172,13 @@ class _Layout:
         )
 
 
-def build_scene(park: Any, label_limit: int | None = None) -> Scene:
+def build_scene(park: Any, label_limit: int | None = None, lang: Language = "en") -> Scene:
     """Meshes of a park.
 
     Args:
         park: A :class:`~twin.model.schema.Park`.
         label_limit: How many buildings to label, largest footprints first; None labels all.
+        lang: The language of the scene's own words (the wastewater plant, the north mark).
 
     Returns:
         The :class:`Scene`.
@@ -189,12 +191,12 @@ def build_scene(park: Any, label_limit: int | None = None) -> Scene:
     _add_building_edges(parts, park)
     _add_gates(parts, park, layout)
     _add_power(parts, park, layout)
-    _add_water(parts, park, layout)
+    _add_water(parts, park, layout, lang)
     # Labels in priority order (the overlay drops what does not fit): utilities and gates,
     # then the largest buildings.
     for point, text in _building_labels(park, label_limit):
         parts.label(point, text)
-    _add_compass_and_scale(parts, layout)
+    _add_compass_and_scale(parts, layout, lang)
     feeders = _merge(parts.feeder_lines)
     feeder_cells = (
         np.concatenate(parts.feeder_of) if parts.feeder_of else np.zeros(0, dtype=np.int64)
@@ -380,7 +382,7 @@ def _add_feeders(parts: _Parts, park: Any, unit: float) -> None:
             parts.feeder_of.append(np.full(piece.n_cells, j))
 
 
-def _add_water(parts: _Parts, park: Any, layout: _Layout) -> None:
+def _add_water(parts: _Parts, park: Any, layout: _Layout, lang: Language) -> None:
     """Clarifier tanks for the wastewater plant, a tower for the supply."""
     unit = layout.unit
     if park.water and park.water.wastewater and park.water.wastewater.position is not None:
@@ -393,7 +395,7 @@ def _add_water(parts: _Parts, park: Any, layout: _Layout) -> None:
                     palette.WASTEWATER,
                 )
             )
-        parts.label((p[0], p[1], z + 10 * unit), "Wastewater plant")
+        parts.label((p[0], p[1], z + 10 * unit), say("viz.wastewater_plant", lang))
     if park.water and park.water.supply and park.water.supply.position is not None:
         p = np.asarray(park.water.supply.position, float)
         z = _base_height(park, p)
@@ -403,7 +405,7 @@ def _add_water(parts: _Parts, park: Any, layout: _Layout) -> None:
         parts.surfaces.append(_with_rgb(tank, palette.WATER_SUPPLY))
 
 
-def _add_compass_and_scale(parts: _Parts, layout: _Layout) -> None:
+def _add_compass_and_scale(parts: _Parts, layout: _Layout, lang: Language) -> None:
     """A north arrow and a scale bar in the south-west corner, on the plot's margin."""
     extent = layout.extent
     arrow_len = 0.07 * extent
@@ -419,7 +421,7 @@ def _add_compass_and_scale(parts: _Parts, layout: _Layout) -> None:
     parts.flats.append(_with_rgb(_polygon(arrow[[0, 1, 3]], 0.3), "#f8f9fa"))
     parts.flats.append(_with_rgb(_polygon(arrow[[1, 2, 3]], 0.3), "#adb5bd"))
     parts.mark_points.append((base[0], base[1] + arrow_len * 1.15, 0.5))
-    parts.mark_texts.append("N")
+    parts.mark_texts.append(say("viz.north", lang))
     bar = _nice_length(extent / 5.0)
     pieces = 4
     thick = max(0.012 * extent, 4.0)

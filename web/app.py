@@ -65,6 +65,7 @@ class Services:
     threed: ThreeD
     simulated: bool = False  # the live source is fed from a simulation (serve --simulate)
     given: list[dict[str, Any]] = field(default_factory=list)  # serve -s, for the what-if
+    language: str | None = None  # the page's default (serve --lang); None: the park's
     model: PlanModel = field(init=False)
     n1_answers: dict[tuple[str, float], dict[str, Any]] = field(default_factory=dict)
     plan: dict[str, Any] = field(init=False)
@@ -74,6 +75,8 @@ class Services:
     def __post_init__(self) -> None:
         self.model = PlanModel.of(self.park)
         self.plan = plan_document(self.park)
+        if self.language is not None:
+            self.plan["language"] = self.language
         source = self.source
         self.overview = Overview(source, self.model) if source is not None else None
         overview = self.overview
@@ -438,9 +441,11 @@ async def placement_script(request: Request) -> Response:
 
 
 async def park_3d(request: Request) -> Response:
-    """``GET /3d[?at=HH:MM]``: the 3D park (vtk.js page), or a page that waits for it."""
+    """``GET /3d[?at=HH:MM][&lang=vi|en]``: the 3D park (vtk.js page), or a page that waits
+    for it; in `lang`, else the page's default language."""
     services: Services = request.app.state.services
-    return await asyncio.to_thread(services.threed.response, request.query_params.get("at"))
+    lang = _language(request.query_params.get("lang"))
+    return await asyncio.to_thread(services.threed.response, request.query_params.get("at"), lang)
 
 
 def routes() -> list[Route | Mount]:

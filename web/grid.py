@@ -95,7 +95,9 @@ class NetworkModel:
 
         Returns:
             ``{"lines": {id: {"loading_pct", "closed"}}, "buses": {id: v_pu or None},
-            "unpowered": [building ids], "converged": bool}``; a de-energised bus has None.
+            "sources_kw": {substation: kW}, "unpowered": [building ids], "converged": bool}``;
+            a de-energised bus has None; a substation's source power is what it gives its
+            loads and the losses on the way (the engine's ``substation_load_kw``).
         """
         grid = self.grid
         off = {
@@ -128,6 +130,10 @@ class NetworkModel:
             "buses": {
                 bus: None if not np.isfinite(volts[i]) else float(volts[i])
                 for i, bus in enumerate(grid.bus_ids[: grid.n_park_buses])
+            },
+            "sources_kw": {
+                sub: float(plan.flow.source_p_w[0, i]) / 1e3
+                for i, sub in enumerate(grid.source_ids)
             },
             "unpowered": unpowered,
             "converged": bool(plan.flow.converged[0]),

@@ -32,6 +32,7 @@ from twin.experiment.results import describe_choices
 from twin.experiment.settings import Settings
 from twin.io.output import atomic_write_text
 from twin.model.schema import Park
+from twin.reports.compare import few_replications
 
 KEEP_FINISHED = 50
 MAX_WAITING = 8
@@ -141,10 +142,13 @@ def run_comparison(
                 lang=lang,
             )
         doc = comparison.to_dict()
+        choices = {k: v for k, v in doc.items() if k != "warnings"}  # shown on their own
         return {
             "comparison": doc,
             "summary": doc["summary"]["text"],
-            "verdicts": [*comparison.verdicts(), *describe_choices(doc, comparison.lang)],
+            "verdicts": [*comparison.verdicts(), *describe_choices(choices, comparison.lang)],
+            "notes": few_replications(comparison.replications, comparison.lang),
+            "warnings": list(doc.get("warnings", [])),
             "table": comparison.summary_table(),
         }
 

@@ -22,6 +22,7 @@ from twin.api.live import nowcast_setup
 from twin.errors import InputError, UsageError
 from twin.io.bundled import DEFAULT_PARK
 from twin.io.inputs import read_park
+from twin.language import language_of
 from twin.live.replay import Message
 from twin.live.run import Setup, live_replay, parse_speed
 from twin.live.simulated import simulated_recording
@@ -64,16 +65,26 @@ def build_services(
     store: Path | None,
     folder: Path,
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    lang: str | None = None,
 ) -> Services:
-    """The park, its live source (when a store is given), the job runner and the 3D pages."""
+    """The park, its live source (when a store is given), the job runner and the 3D pages.
+
+    `lang` is the page's default language (``serve --lang``); None: the park's
+    ``park.language`` (``GET /api/park`` says it as it is), else English.
+
+    Raises:
+        UsageError: a language parktwin does not write.
+    """
     park = read_park(park_source)
+    language = language_of(lang) if lang is not None else None
     source = StoreSource(park, store) if store is not None else None
     return Services(
         park=park,
         park_source=park_source or DEFAULT_PARK,
         source=source,
         jobs=JobManager(park, time_limit_s),
-        threed=ThreeD(park_source or DEFAULT_PARK, folder),
+        threed=ThreeD(park_source or DEFAULT_PARK, folder, language),
+        language=language,
     )
 
 
@@ -166,6 +177,7 @@ def serve(
     nowcast: dict[str, Any] | None = None,
     simulate: bool = False,
     scenario: str | None = None,
+    lang: str | None = None,
 ) -> None:
     """Serve the operations-centre page and its API until SIGINT or SIGTERM (then return).
 
@@ -186,6 +198,8 @@ def serve(
         simulate: feed the page from a simulation of the park (under `scenario`), replayed
             into a temporary store: :mod:`twin.live.simulated`.
         scenario: with `simulate`, the scenario simulated (its outages arrive as alarms).
+        lang: the page's default language, ``vi`` or ``en`` (None: the park's
+            ``park.language``, else en); the page's and the 3D tab's ``?lang=`` still choose.
 
     Raises:
         UsageError: no token off loopback, a taken port, a bad speed, sources that clash.
@@ -196,7 +210,7 @@ def serve(
     check_sources(store, replay, simulate, scenario)
     feeds = replay is not None or simulate
     setup = nowcast_setup(**nowcast) if feeds and nowcast else None
-    read_park(park)  # a bad park is refused before anything starts
+    language_of(lang, read_park(park).park.language)  # a bad park or language: refused now
     with tempfile.TemporaryDirectory(prefix="parktwin-serve-") as scratch:
         folder = Path(scratch)
         alarms: list[Message] = []
@@ -211,7 +225,7 @@ def serve(
                 store = folder / "replay.db"
             if replay is not None and store is not None:
                 stack.enter_context(replaying(park, replay, store, speed, say, setup, alarms))
-            services = build_services(park, store, folder, time_limit_s)
+            services = build_services(park, store, folder, time_limit_s, lang)
             services.simulated = simulate
             services.given = given_list(services.park, [scenario] if scenario else [])
             stack.callback(services.threed.close)

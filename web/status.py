@@ -146,6 +146,14 @@ def _demand_kw(model: PlanModel, meters: Meters, now: datetime) -> dict[str, flo
     return out
 
 
+def _live_demand_kw(
+    model: PlanModel, meters: Meters, now: datetime, dead_feeders: set[str]
+) -> dict[str, float]:
+    """What each building asks of the network now: nothing on a feeder in outage."""
+    demand = _demand_kw(model, meters, now)
+    return {b: kw for b, kw in demand.items() if model.feeds[b][0] not in dead_feeders}
+
+
 def _building_rows(
     model: PlanModel, meters: Meters, now: datetime, dead: set[str], unpowered: set[str]
 ) -> dict[str, Any]:
@@ -203,6 +211,18 @@ def _power_rows(
         mw = sum(v["load_mw"] for k, v in feeders.items() if _substation(power, k) == s.id)
         substations[s.id] = {"load_mw": mw, "share": mw / s.capacity_mw}
     return feeders, substations
+
+
+def _network_substations(park: Park, sources_kw: dict[str, float]) -> dict[str, Any]:
+    """Each substation's load from the load flow: its source power (loads and losses) over
+    its rating, as the engine's ``power.<sub>.peak_load_pct`` counts it at its peak."""
+    power = park.power
+    assert power is not None
+    rows = {}
+    for s in power.substations:
+        mw = sources_kw.get(s.id, 0.0) / 1000.0
+        rows[s.id] = {"load_mw": mw, "share": mw / s.capacity_mw, "source": "load flow"}
+    return rows
 
 
 def _substation(power: Any, feeder: str) -> str:
@@ -269,13 +289,15 @@ def plan_status(model: PlanModel, state: LiveState | None) -> dict[str, Any]:
     outages = state.outages if state is not None else ()
     dead_feeders, out = dead_assets(model.park, outages)
     network = (
-        model.grid.status(outages, _demand_kw(model, meters, now))
+        model.grid.status(outages, _live_demand_kw(model, meters, now, dead_feeders))
         if model.grid is not None
         else None
     )
     unpowered = set(network["unpowered"]) if network is not None else set()
     buildings = _building_rows(model, meters, now, dead_feeders, unpowered)
     feeders, substations = _power_rows(model, meters, now, buildings, dead_feeders)
+    if network is not None:
+        substations = _network_substations(model.park, network["sources_kw"])
     counts = state.counts if state is not None else {}
     gates = {
         g.id: {

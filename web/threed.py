@@ -22,14 +22,19 @@ from pathlib import Path
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from twin.io.inputs import read_park
-from twin.language import language_of
+from twin.language import Language, language_of, say
 from viz.options import RenderOptions, RunSource
 
-WAITING = """<!doctype html><html lang="vi"><head><meta charset="utf-8">
+WAITING = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="2"><title>3D</title><style>body{{background:#0f1a26;
 color:#dee2e6;font:15px 'DejaVu Sans',sans-serif;display:flex;align-items:center;
 justify-content:center;height:90vh}}</style></head><body><p>{message}</p></body></html>"""
 FAILED = WAITING.replace('<meta http-equiv="refresh" content="2">', "")
+
+
+def _page(template: str, lang: Language, message: str) -> str:
+    """The waiting or failure page in `lang` with its message."""
+    return template.format(lang=lang, message=message)
 
 
 WORKER_NAME = "parktwin-3d"
@@ -49,13 +54,12 @@ def isolate_worker() -> None:
     os.environ["TRAME_ARGS"] = f"--host {LOOPBACK}"
 
 
-def render_page(park_source: str, out: str, at: str) -> None:
-    """The worker process: write the 3D page of the park at ``day 0 HH:MM``."""
+def render_page(park_source: str, out: str, at: str, lang: Language) -> None:
+    """The worker process: write the 3D page of the park at ``day 0 HH:MM`` in `lang`."""
     isolate_worker()
     from viz.offscreen import render_run  # pyvista and VTK load only in this process
 
-    language = language_of(None, read_park(park_source).park.language)
-    options = RenderOptions(at=f"day 0 {at}", size=(1280, 720), labels=False, lang=language)
+    options = RenderOptions(at=f"day 0 {at}", size=(1280, 720), labels=False, lang=lang)
     render_run(out, RunSource(park=park_source), options)
 
 
@@ -73,51 +77,57 @@ class ThreeD:
     Args:
         park_source: the served park's file path or bundled name.
         folder: where the pages are kept while the server runs.
+        lang: the pages' default language (None: the park's ``park.language``, else en).
     """
 
-    def __init__(self, park_source: str, folder: Path) -> None:
+    def __init__(self, park_source: str, folder: Path, lang: str | None = None) -> None:
         self.park_source = park_source
         self.folder = folder
+        self.lang = language_of(lang, read_park(park_source).park.language)
         self._lock = threading.Lock()
-        self._running: tuple[str, BaseProcess] | None = None
-        self._failed: dict[str, str] = {}
+        self._running: tuple[Path, BaseProcess] | None = None
+        self._failed: dict[Path, str] = {}
         self._context = multiprocessing.get_context("spawn")
 
-    def path(self, at: str) -> Path:
-        """Where the page of time of day `at` is kept."""
-        return self.folder / f"park-3d-{at.replace(':', '')}.html"
+    def path(self, at: str, lang: Language) -> Path:
+        """Where the page of time of day `at` in `lang` is kept."""
+        return self.folder / f"park-3d-{at.replace(':', '')}-{lang}.html"
 
-    def response(self, at: str | None) -> Response:
-        """The page when ready; else start it (if nothing else renders) and answer 'wait'."""
+    def response(self, at: str | None, lang: str | None = None) -> Response:
+        """The page when ready; else start it (if nothing else renders) and answer 'wait'.
+
+        `lang` is the page's language (None: the default of :class:`ThreeD`).
+        """
         moment = quarter(at)
-        page = self.path(moment)
+        language = language_of(lang, self.lang)
+        page = self.path(moment, language)
         if page.exists():
             return FileResponse(page, media_type="text/html")
         with self._lock:
             self._reap()
-            if moment in self._failed:
-                text = f"Không dựng được cảnh 3D: {html.escape(self._failed[moment])}"
-                return HTMLResponse(FAILED.format(message=text), status_code=500)
+            if page in self._failed:
+                text = say("web.3d_failed", language, why=html.escape(self._failed[page]))
+                return HTMLResponse(_page(FAILED, language, text), status_code=500)
             if self._running is None:
                 process = self._context.Process(
                     target=render_page,
-                    args=(self.park_source, str(page), moment),
+                    args=(self.park_source, str(page), moment, language),
                     name="parktwin-3d",
                     daemon=True,
                 )
                 process.start()
-                self._running = (moment, process)
-        text = f"Đang dựng cảnh 3D của khu công nghiệp lúc {moment}…"
-        return HTMLResponse(WAITING.format(message=text), status_code=202)
+                self._running = (page, process)
+        text = say("web.3d_waiting", language, at=moment)
+        return HTMLResponse(_page(WAITING, language, text), status_code=202)
 
     def _reap(self) -> None:
         if self._running is None or self._running[1].is_alive():
             return
-        moment, process = self._running
+        page, process = self._running
         process.join()
         self._running = None
-        if process.exitcode != 0 or not self.path(moment).exists():
-            self._failed[moment] = (
+        if process.exitcode != 0 or not page.exists():
+            self._failed[page] = (
                 f"the renderer ended with status {process.exitcode} "
                 "(is the viz extra installed and offscreen OpenGL available?)"
             )

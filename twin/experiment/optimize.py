@@ -136,17 +136,36 @@ class Observations:
         goal = goal or problem.single
         if goal.target != "cost":
             return goal.sign * np.asarray(kpis[goal.target], float)
-        fixed = sum(
-            c.vnd_per_unit * float(self.candidates[i].values[c.path])
-            for c in problem.costs
-            if c.path is not None
-        )
         n = len(next(iter(kpis.values())))
-        total = np.full(n, fixed, dtype=float)
+        total = np.full(n, self.fixed_cost(i), dtype=float)
         for c in problem.costs:
             if c.kpi is not None:
                 total += c.vnd_per_unit * np.asarray(kpis[c.kpi], float)
         return total
+
+    def fixed_cost(self, i: int) -> float:
+        """Candidate i's costs per unit of a variable's value (the same in every replication)."""
+        return sum(
+            c.vnd_per_unit * float(self.candidates[i].values[c.path])
+            for c in self.problem.costs
+            if c.path is not None
+        )
+
+    def goal_range(self, i: int, goal: Objective | None = None) -> tuple[float, float]:
+        """The values candidate i's goal can take, in the goal's own sign.
+
+        A KPI's goal: :func:`~twin.sim.kpi.kpi_range`. The cost: its fixed part, plus each KPI
+        cost's unit cost times the ends of that KPI's range (a negative unit cost turns them).
+        """
+        goal = goal or self.problem.single
+        if goal.target != "cost":
+            return kpi_range(goal.target)
+        low = high = self.fixed_cost(i)
+        for c in self.problem.costs:
+            if c.kpi is not None and c.vnd_per_unit != 0:
+                ends = [c.vnd_per_unit * bound for bound in kpi_range(c.kpi)]
+                low, high = low + min(ends), high + max(ends)
+        return low, high
 
     def constraints(self, kpis: dict[str, list[float]]) -> np.ndarray:
         """Per constraint and replication: signed distance past the limit (<= 0 is feasible)."""
@@ -254,7 +273,7 @@ class Optimum:
         """Mean and 95% interval of candidate i's objective, in the objective's own sign."""
         n = self.outcome.replications[i]
         values = self.problem.single.sign * self.outcome.objective[i, :n]
-        s = summarize(list(values))
+        s = summarize(list(values), Observations(self.problem, self.candidates).goal_range(i))
         return {"mean": s.mean, "ci95": list(s.ci95)}
 
     @property

@@ -130,8 +130,9 @@ def pareto_dict(result: ParetoSet) -> dict[str, Any]:
 
 def _row(result: ParetoSet, i: int, front: list[int]) -> dict[str, Any]:
     goals = []
+    observe = Observations(result.problem, result.candidates)
     for m, goal in enumerate(result.problem.goals):
-        s = summarize(list(goal.sign * result.goals[i, m]))
+        s = summarize(list(goal.sign * result.goals[i, m]), observe.goal_range(i, goal))
         goals.append({"target": goal.target, "mean": s.mean, "ci95": list(s.ci95)})
     failing = result.failing(i)
     if failing:

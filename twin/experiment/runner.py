@@ -62,6 +62,9 @@ long replication runs in this process."""
 MAX_BATCH = 4
 """Most replications per task: small tasks balance the workers and lose little on Ctrl-C."""
 
+GUIDE = 4
+"""A task on several workers takes 1/(GUIDE * workers) of the replications still to send."""
+
 
 # --------------------------------------------------------------------------- tasks
 
@@ -252,8 +255,28 @@ def check_kpi_names(cases: Sequence[Case], names: Iterable[str], step_min: float
             )
 
 
-def _batches(reps: list[int], size: int) -> list[list[int]]:
-    return [reps[k : k + size] for k in range(0, len(reps), size)]
+def work_units(cases: int, reps: list[int], workers: int) -> list[tuple[int, list[int]]]:
+    """Replications `reps` of `cases` cases cut into tasks ``(case, batch)``, in order.
+
+    One replication per task on one worker (the progress bar moves with each). On several,
+    tasks shrink as the work runs out (guided scheduling): each takes its share
+    ``remaining / (GUIDE * workers)`` (at most :data:`MAX_BATCH`), so the first tasks are
+    large (little per-task cost) and the last are single replications, which leave no worker
+    idle for long while another finishes a batch.
+    """
+    if workers == 1:
+        return [(c, [r]) for c in range(cases) for r in reps]
+    remaining = cases * len(reps)
+    units: list[tuple[int, list[int]]] = []
+    for case in range(cases):
+        k = 0
+        while k < len(reps):
+            share = math.ceil(remaining / (GUIDE * workers))
+            size = max(1, min(MAX_BATCH, share, len(reps) - k))
+            units.append((case, reps[k : k + size]))
+            k += size
+            remaining -= size
+    return units
 
 
 class _Runner:
@@ -354,11 +377,7 @@ class _Runner:
         self.total += len(reps) * len(self.cases)
         if self.progress:
             self.progress(self.done, self.total)
-        items = len(reps) * len(self.cases)
-        size = max(1, min(MAX_BATCH, math.ceil(items / (8 * self.backend.workers))))
-        if self.backend.workers == 1:
-            size = 1  # serial: one replication per task keeps the progress bar moving
-        units = [(c, batch) for c in range(len(self.cases)) for batch in _batches(reps, size)]
+        units = work_units(len(self.cases), reps, self.backend.workers)
         keep = self.settings.first_replication
         settings = self.settings
 

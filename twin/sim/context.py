@@ -14,6 +14,7 @@ from twin.model.schema import Event, OutageEvent, Park, RateEvent
 from twin.rng import Streams
 from twin.sim.demand import power_demand_kw, shift_shares
 from twin.sim.feeders import left_off
+from twin.sim.measure import sorted_unique
 from twin.sim.network import Grid, build_grid
 from twin.sim.start_state import StartState
 from twin.sim.supply import SupplyPlan, plan_supply, reused_plan, steps_intervals
@@ -92,7 +93,7 @@ class SimContext:
         lo, hi = self.span
         step = self.spec.step_min
         grid = np.concatenate([np.arange(0.0, lo, -step)[::-1], np.arange(0.0, hi, step), [hi]])
-        return np.unique(np.concatenate([[lo], grid]))
+        return sorted_unique(np.concatenate([[lo], grid]))
 
     @cached_property
     def outages(self) -> dict[str, Intervals]:

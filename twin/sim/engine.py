@@ -79,7 +79,7 @@ def run_engine(
         "events": [e.model_dump(mode="json", by_alias=True) for e in events],
         **record.meta,
     }
-    return Trace(
+    trace = Trace(
         meta=meta,
         names=record.names,
         trucks=record.trucks,
@@ -88,6 +88,8 @@ def run_engine(
         extra=record.extra,
         park_json=park.model_dump_json(by_alias=True, exclude_none=True),
     )
+    trace.remember_park(park)
+    return trace
 
 
 def _warm_park(park: Park, spec: RunSpec, start: StartState) -> Park:

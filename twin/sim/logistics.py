@@ -28,7 +28,7 @@ from twin.model.dist import Sampler
 from twin.model.intervals import Clock
 from twin.model.schema import DockGroup, Park, clock_minutes
 from twin.sim.context import SimContext
-from twin.sim.measure import mean_or_nan
+from twin.sim.measure import mean_or_nan, sorted_unique
 from twin.sim.present import PresentTrucks, plan_present, start_present
 from twin.sim.recursion import advance_trucks, recursion_applies
 from twin.sim.trace import INDEX_DTYPE, Trace, occupancy_integral
@@ -65,7 +65,7 @@ def poisson_arrivals(
     """
     lo, hi = ctx.span
     cuts = [t for t, _ in changes if lo < t < hi]
-    knots = np.unique(np.concatenate([[lo, hi], ctx.clock.hour_edges(ctx.span), cuts]))
+    knots = sorted_unique(np.concatenate([[lo, hi], ctx.clock.hour_edges(ctx.span), cuts]))
     rate = np.asarray(weekly_rates, dtype=float)[ctx.clock.week_hour(knots[:-1])]
     if changes:
         change_times = np.array([t for t, _ in changes])

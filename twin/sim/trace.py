@@ -101,6 +101,14 @@ class Trace:
         """The resolved park this trace was simulated from (parsed once)."""
         return read_park(json.loads(self.park_json))
 
+    def remember_park(self, park: Any) -> None:
+        """Give :attr:`park` the park object that :attr:`park_json` was written from.
+
+        The engine does this, so that KPIs computed from the trace (every replication's) do
+        not parse and validate the park again; a trace read from a file still parses its own.
+        """
+        self.__dict__["park"] = park
+
     def index(self, kind: str, asset_id: str) -> int:
         """Column of an asset in the series of its kind."""
         return self.names[kind].index(asset_id)

@@ -28,8 +28,8 @@ function renderTiles(tiles, status) {
     div.className = "tile";
     div.dataset.kpi = tile.kpi;
     const trend = tile.change_1h === null ? "" : tile.change_1h > 0.05 ? " up" : tile.change_1h < -0.05 ? " down" : "";
-    div.innerHTML = `<div class="name" title="${escapeHtml(tile.kpi)}">${escapeHtml(name + extra)}</div>` +
-      `<div class="value">${fmt(tile.value)}<span class="unit">${unit}</span></div>` +
+    div.innerHTML = `<div class="name" title="${escapeHtml(tile.kpi)}">${escapeHtml(name)}</div>` +
+      `<div class="value">${fmt(tile.value)}<span class="unit">${unit}${escapeHtml(extra)}</span></div>` +
       `<div class="delta${trend}">${tile.change_1h === null ? t("no_hour") : t("in_last_hour", { change: signed(tile.change_1h) })}</div>`;
     return div;
   }));
@@ -212,7 +212,7 @@ function load3d(again) {
   const frame = document.getElementById("frame-3d");
   if (frame.src && !again) return;
   const time = App.latest ? clockText(App.latest.state.time) : "10:00";
-  frame.src = withToken("/3d?at=" + encodeURIComponent(time));
+  frame.src = withToken("/3d?at=" + encodeURIComponent(time) + "&lang=" + document.documentElement.lang);
 }
 
 /* ---------------------------------------------------------------- start */

@@ -110,6 +110,7 @@ const VI = {
     compare_cancelled: "Đã hủy phép so sánh.",
     verdict: "Kết luận",
     summary: "Tóm tắt",
+    whatif_warnings: "Cảnh báo",
     compare_note: "{n} lần lặp ghép cặp (cùng số ngẫu nhiên), {days} ngày sau 1 ngày khởi động; thay đổi = chênh lệch trung bình [khoảng tin cậy 95%] (% so với hiện trạng); in đậm = có ý nghĩa thống kê.",
     more_kpis: "Còn {n} chỉ số khác (từng nhóm bến, sản lượng): xem <code>parktwin compare --all</code>.",
     water_supply: "Cấp nước",
@@ -253,6 +254,7 @@ const EN = {
     compare_cancelled: "Comparison cancelled.",
     verdict: "Verdict",
     summary: "Summary",
+    whatif_warnings: "Warnings",
     compare_note: "{n} paired replications (common random numbers), {days} days after 1 warm-up day; change = mean difference [95% interval] (% of the baseline); bold = significant.",
     more_kpis: "{n} more KPIs (each dock group, production): see <code>parktwin compare --all</code>.",
     water_supply: "Water supply",
@@ -294,7 +296,8 @@ const EN = {
 const LABELS = { vi: VI, en: EN };
 let L = EN;
 
-/* The language asked for in the address (?lang=vi|en), else the park's, else English. */
+/* The language asked for in the address (?lang=vi|en), else the served default (/api/park's
+   `language`: `serve --lang`, else the park's), else English. */
 function pageLanguage(parkLanguage) {
   const asked = new URLSearchParams(location.search).get("lang");
   if (asked in LABELS) return asked;

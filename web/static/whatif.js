@@ -86,7 +86,10 @@ class WhatIf extends JobPanel {
       ? `<p class="summary-detail small">${escapeHtml(line.trim())}</p>` : `<p><b>${escapeHtml(line)}</b></p>`).join("");
     this.verdict.innerHTML = (summary ? `<h2>${t("summary")}</h2>${summary}` : "") +
       `<h2>${t("verdict")}</h2>` + doc.verdicts.map((v) => `<p class="verdict-line">${escapeHtml(v)}</p>`).join("") +
-      `<p class="muted small">${t("compare_note", { n: doc.replications, days: fmt(doc.days) })}</p>`;
+      `<p class="muted small">${t("compare_note", { n: doc.replications, days: fmt(doc.days) })}</p>` +
+      (doc.notes || []).map((n) => `<p class="whatif-note small">${escapeHtml(n)}</p>`).join("") +
+      (doc.warnings && doc.warnings.length ? `<h2>${t("whatif_warnings")}</h2>` +
+        doc.warnings.map((w) => `<p class="whatif-warning small">${escapeHtml(w)}</p>`).join("") : "");
     const table = doc.table;
     const head = "<tr>" + table.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("") + "</tr>";
     const row = (r, first) => `<tr${first ? ' class="section"' : ""}><td title="${escapeHtml(r.kpi)}">${escapeHtml(r.label || r.kpi)}</td><td>${escapeHtml(r.unit)}</td>` +

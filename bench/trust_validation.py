@@ -11,7 +11,9 @@ Every data set comes from tests/independent.py (plain numpy and SimPy, not the e
   the levels after the change;
 - the true truck park with a-docks' services 40% and the gate's 50% longer from day 14:
   both changes dated within 12 h, the services after them fitted within 5%;
-- f1 +40% from day 24, inside the held-out span: its validation row names the change.
+- f1 +40% from day 24, inside the held-out span: its validation row names the change;
+- o1's meter following an office shape by day type (tests/shape_slots.py): the fitted
+  shape's 95% slot intervals that hold the true shape.
 
 On the right truck park it also counts the hourly rates' 95% intervals that hold the true
 rate, the seeds with any change reported (false alarms) and unidentified rows that carry an
@@ -34,6 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests import independent as ind
+from tests.shape_slots import slots_inside
 from twin.calibration import calibrate
 from twin.calibration.document import calibration_document
 from twin.io.load import load_park
@@ -175,6 +178,7 @@ def main() -> None:
             m = meters(seed, Path(folder) / "meters")
             dated, fitted = service_steps(seed, Path(folder) / "service")
             flagged = held_out_change(seed, Path(folder) / "held")
+            slots = slots_inside(Path(folder) / "shape", seed)
         for key in ("kept", "rows", "covered", "intervals", "alarms", "unidentified_with_interval"):
             add(key, right[key])
         add("hourly_covered", right["hourly"][0])
@@ -188,12 +192,15 @@ def main() -> None:
         add("service_dated", dated)
         add("service_fitted", fitted)
         add("held_out_flag", flagged)
+        add("slots_covered", sum(slots))
+        add("slots", len(slots))
         print(
             f"seed {seed}: kept {right['kept']}/{right['rows']}, ci95 {right['covered']}/"
             f"{right['intervals']}, hourly ci95 {right['hourly'][0]}/{right['hourly'][1]}, "
             f"changes on the right park {right['alarms']}, lanes {lane}, days {m['days']}, "
             f"changes {m['change']}, f1 base {m['base_err']:+.3f} shift {m['shift_err']:+.3f}, "
-            f"service change dated {dated} fitted {fitted}, held-out change named {flagged}",
+            f"service change dated {dated} fitted {fitted}, held-out change named {flagged}, "
+            f"shape slot ci95 {sum(slots)}/{len(slots)}",
             flush=True,
         )
     s = args.seeds
@@ -209,7 +216,9 @@ def main() -> None:
         f"{t['days']:.0f}/{s}; the one meter change found on its day {t['changes']:.0f}/{s}; "
         f"f1 levels after it within 5% {t['levels']:.0f}/{s}; service changes dated within 12 h "
         f"{t['service_dated']:.0f}/{s}, services after them within 5% "
-        f"{t['service_fitted']:.0f}/{s}; held-out change named {t['held_out_flag']:.0f}/{s}  "
+        f"{t['service_fitted']:.0f}/{s}; held-out change named {t['held_out_flag']:.0f}/{s}; "
+        f"load-shape slot intervals cover {t['slots_covered']:.0f}/{t['slots']:.0f} = "
+        f"{t['slots_covered'] / t['slots']:.3f}  "
         f"[{time.perf_counter() - began:.0f} s]"
     )
 

@@ -40,6 +40,8 @@ POWER = {"f1": (300.0, 900.0), "f2": (120.0, 260.0)}
 """Base and in-shift extra power of each building, kW; both work 06:00-22:00 every day."""
 SHIFT_H = (6, 22)
 METER_NOISE = 0.04
+NIGHT_H = (22, 5)
+"""The night of `meter_rows`' `night` factor: from 22:00 to 05:00."""
 
 
 def known_park() -> Park:
@@ -77,12 +79,14 @@ def _power(building: str) -> dict[str, Any]:
 
 
 def meter_rows(
-    days: float, seed: int, step: tuple[str, float, float] | None = None
+    days: float, seed: int, step: tuple[str, float, float] | None = None, night: float = 1.0
 ) -> list[tuple[float, str, float]]:
     """Every power reading of `days` days: (minute, building, kW).
 
     With `step` = (building, day, factor), that building's power is `factor` times as high
-    from that day on. The noise has its own generator, so the trucks do not change.
+    from that day on. Every building's power is `night` times as high from 22:00 to 05:00
+    (a daily pattern the park file does not have). The noise has its own generator, so the
+    trucks do not change.
     """
     rng = np.random.default_rng([seed, 7])
     rows = []
@@ -92,6 +96,8 @@ def meter_rows(
             day_min = start % 1440
             in_shift = SHIFT_H[0] * 60 <= day_min < SHIFT_H[1] * 60  # quarters never straddle
             level = base + shift * in_shift
+            if not NIGHT_H[1] * 60 <= day_min < NIGHT_H[0] * 60:
+                level *= night
             if step is not None and building == step[0] and end > step[1] * 1440:
                 level *= step[2]
             rows.append((float(minute), building, level * (1 + METER_NOISE * rng.normal())))
@@ -156,16 +162,17 @@ def write_history(
     step: tuple[float, float] | None = None,
     meters: bool = False,
     power_step: tuple[str, float, float] | None = None,
+    night: float = 1.0,
 ) -> Path:
     """Simulate the known park for `days` days and write the sensor folder's trucks.csv
     (`step` as in :func:`simulate_history`), and with `meters` its meters.csv
-    (`power_step` as `step` in :func:`meter_rows`)."""
+    (`power_step` as `step` and `night` as in :func:`meter_rows`)."""
     folder.mkdir(parents=True, exist_ok=True)
-    if meters or power_step is not None:
+    if meters or power_step is not None or night != 1.0:
         with open(folder / "meters.csv", "w", newline="") as handle:
             out = csv.writer(handle)
             out.writerow(["timestamp", "asset", "quantity", "value"])
-            for minute, building, kw in meter_rows(days, seed, power_step):
+            for minute, building, kw in meter_rows(days, seed, power_step, night):
                 moment = (START + timedelta(minutes=minute)).isoformat(timespec="seconds")
                 out.writerow([moment, building, "power_kw", f"{kw:.3f}"])
     columns = ["arrive", "gate_out", "dock_start", "dock_end", "depart"]

@@ -261,3 +261,18 @@ def test_trucks_when_the_park_expects_none_and_a_meter_that_read_zero(tmp_path):
     assert math.isfinite(values["flows.fa.rate"]["factor"])
     assert values["meters.f1.power_kw"]["factor"] > 1.0
     json.dumps(doc.to_dict(), allow_nan=False)
+
+
+def test_a_daily_pattern_the_park_misses_is_not_a_change_every_morning(tmp_path):
+    """The right park, but every building draws 30% less from 22:00 to 05:00, which its
+    levels do not say: the hourly ratio steps at 05:00 and 22:00 every day and comes back, so
+    no meter reports a change at any hour of four days (it did at 05:00 most mornings)."""
+    folder = write_history(tmp_path / "sensors", days=4, seed=5, night=0.7)
+    store = tmp_path / "night.db"
+    replay_into_store(known_park(), folder, store)
+    changes = []
+    for hours in range(12, 4 * 24 + 1, 3):
+        _, values = _values(store, START + timedelta(hours=hours))
+        changes += [(hours, v.name) for v in values.values() if v.name.startswith("meters.")
+                    and v.change_at is not None]  # fmt: skip
+    assert changes == []

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from tests import independent as ind
+from tests.shape_slots import slots_inside
 from twin.calibration import calibrate
 from twin.calibration.changes import service_change
 from twin.calibration.document import calibration_document
@@ -197,23 +198,17 @@ def test_night_staffing_found_in_the_log_has_its_docks_interval(tmp_path: Path) 
 
 
 def test_a_fitted_load_shape_has_an_interval_for_every_slot(tmp_path: Path) -> None:
-    """o1's meter follows an office shape by day type, its file two levels: every value of
-    the written shape (a quarter hour each) has a 95% interval (a jackknife over blocks of
-    days; there was one for the level only), and most hold the true shape."""
-    hours = np.arange(24)
-    office = np.where((hours >= 8) & (hours < 18), 1.0, 0.3) + 0.05 * np.sin(hours)
-    shape = ind.day_type_shape(office, office * 0.6, np.full(24, 0.3))
-    reading = ind.shaped_values(120.0, shape, 21.0, 15.0, np.random.default_rng(9))
-    ind.write_meters(tmp_path, {("o1", "power_kw"): reading})
-    cal = calibrate(load_park("demo-small"), tmp_path, holdout=0.0, search=False)
-    row = _rows(cal)["buildings[id=o1].power.shape"]
-    fitted = row["fitted"]
-    values = [v for name in ("weekday", "saturday", "sunday") for v in fitted[name]]
-    hourly = [v for name in ("weekday", "saturday", "sunday") for v in shape[name]]
-    truth = np.repeat(hourly, len(values) // len(hourly))  # slots of 15 minutes
-    assert len(row["ci95_each"]) == len(values) == len(truth) == 3 * 96
-    inside = [low <= t <= high for (low, high), t in zip(row["ci95_each"], truth, strict=True)]
-    assert np.mean(inside) >= 0.85  # measured 89-91% over six seeds: medians jackknife poorly
+    """Every value of a written load shape has a 95% interval (a residual bootstrap of the
+    cell medians; there was one for the level only), and most hold the true shape."""
+    assert np.mean(slots_inside(tmp_path, 9)) >= 0.9
+
+
+@pytest.mark.slow
+def test_the_load_shape_slot_intervals_cover_95_percent(tmp_path: Path) -> None:
+    """Over 10 seeds, 93-97% of the slots' 95% intervals hold the true shape (a day-block
+    jackknife of the medians held 89-91%; measured 94.4%)."""
+    inside = [x for seed in range(10) for x in slots_inside(tmp_path / str(seed), seed)]
+    assert 0.93 <= np.mean(inside) <= 0.97, np.mean(inside)
 
 
 @pytest.mark.parametrize("days", [(0, 1, 2, 3, 4), (0, 1, 2, 3, 4, 5, 6)])

@@ -99,26 +99,33 @@ def change_points(
 
 
 def persistent(
-    cuts: list[int], values: np.ndarray, weekday: np.ndarray, level: float, least: float = 0.0
+    cuts: list[int],
+    values: np.ndarray,
+    weekday: np.ndarray,
+    level: float,
+    least: float = 0.0,
+    period: int = 7,
+    seen: int = MIN_SAME_WEEKDAY,
 ) -> list[int]:
     """The cuts whose new level shows on its weekdays: a change, not a weekly pattern.
 
     A weekly pattern the model misses (a quiet Sunday) splits the series every week, and its
     segments come back to the old level. A change moves every weekday: after a cut, until the
     next, each day is compared with the median of the same weekday before the cut (seen at
-    least :data:`MIN_SAME_WEEKDAY` times; a cut with no such day is not kept), and the
-    median of those differences must reach :data:`MIN_RELATIVE` of `level` and three times
-    its noise (σ √(2 / k) over k days, σ from same-weekday differences a week apart, at
-    least `least`).
+    least `seen` times; a cut with no such day is not kept), and the median of those
+    differences must reach :data:`MIN_RELATIVE` of `level` and three times its noise
+    (σ √(2 / k) over k days, σ from same-weekday differences `period` values apart, at
+    least `least`). With hourly values, hours of the day as `weekday` and a `period` of 24,
+    the same test tells a change from a daily pattern.
     """
-    noise = max(robust_sigma(values, lag=7), least)
+    noise = max(robust_sigma(values, lag=period), least)
     kept = []
     bounds = [*cuts, len(values)]
     for cut, end in itertools.pairwise(bounds):
         moved = [
             values[i] - np.median(values[:cut][weekday[:cut] == weekday[i]])
             for i in range(cut, end)
-            if (weekday[:cut] == weekday[i]).sum() >= MIN_SAME_WEEKDAY
+            if (weekday[:cut] == weekday[i]).sum() >= seen
         ]
         step = abs(float(np.median(moved))) if moved else 0.0
         spread = 3.0 * noise * math.sqrt(2.0 / max(len(moved), 1))  # of a median of k days

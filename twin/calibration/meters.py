@@ -24,9 +24,11 @@ from twin.calibration.read import METERS, MeterSeries
 from twin.calibration.result import Calibration
 from twin.calibration.uncertainty import (
     Interval,
+    cell_median_draws,
     day_blocks,
     inside,
     jackknife,
+    percentile,
     quantum,
     widen,
 )
@@ -264,7 +266,8 @@ def _follow_change(
 def _load_intervals(
     cal: Calibration, asset: str, quantity: str, refits: LevelRefits, choice: ShapeChoice
 ) -> dict[str, Interval]:
-    """Day-block jackknife intervals of the written levels (or the shape's level).
+    """Day-block jackknife intervals of the written levels (or the shape's level); the
+    shape's slots get residual-bootstrap intervals (:func:`_slot_intervals`).
 
     Records the 95% intervals and returns the 99.9% ones (the guard), by field name.
     """
@@ -279,7 +282,7 @@ def _load_intervals(
         assert cells is not None
         reported, guard = jackknife(blocks, lambda m: (_week_level(y, cells, m),))
         cal.intervals[f"{where}.{level}"] = {level: widen(reported[0], step)}
-        cal.profiles[f"{where}.shape"] = jackknife(blocks, lambda m: _slots(y, cells, m))[0]
+        cal.profiles[f"{where}.shape"] = _slot_intervals(y, cells, f"{asset}.{quantity}")
         return {level: widen(guard[0], step)}
 
     if not refits.fit.separable and refits.windows:
@@ -338,12 +341,26 @@ def _combined_interval(
     return {COMBINED: widen(guard[0], step)}
 
 
-def _slots(y: np.ndarray, cells: tuple[np.ndarray, int, str], mask: np.ndarray) -> tuple:
-    """A shape's slot values (cell medians over the weekly level), fitted on `mask`."""
-    cell, count, _ = cells
-    level = _week_level(y, cells, mask)
-    values = slot_medians(y, cell, count, mask) / (level if level else math.nan)
-    return tuple(values.tolist())
+def _slot_intervals(y: np.ndarray, cells: tuple[np.ndarray, int, str], key: str) -> list:
+    """95% percentile intervals of a shape's slot values (cell medians over the weekly
+    level), from a residual bootstrap of the cell medians (:func:`cell_median_draws`).
+
+    A slot whose median reading is zero counts as zero in every draw's level and gets
+    ``[0, None]``: relative deviations cannot scale it, and its upper bound is unknown.
+    """
+    cell, count, model = cells
+    centre = slot_medians(y, cell, count, np.ones(len(y), dtype=bool))
+    draws = cell_median_draws(y, cell, centre, key)
+    zero = centre <= 0
+    draws[:, zero] = 0.0
+    per_day = count // {"daily": 1, "day types": 3, "weekly": 7}[model]
+    week = np.array([week_of(model, row, per_day) for row in draws])
+    if not np.isfinite(week).any(axis=1).all():
+        return [[None, None] for _ in range(count)]
+    levels = np.nanmean(week, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = percentile(draws / levels[:, None])
+    return [[0.0, None] if z else bounds for z, bounds in zip(zero.tolist(), out, strict=True)]
 
 
 def _week_level(y: np.ndarray, cells: tuple[np.ndarray, int, str], mask: np.ndarray) -> float:

@@ -6,9 +6,16 @@
 - **Arrivals**: the exact Poisson interval of the count (χ² limits) over the exposure, as
   trucks per day; when the daily counts are over-dispersed, widened by the square root of the
   index of dispersion (quasi-Poisson).
-- **Meter levels, shapes, ratios**: a jackknife over blocks of whole days (up to seven
+- **Meter levels, ratios**: a jackknife over blocks of whole days (up to seven
   consecutive blocks, refitting without each): readings of one day are not independent, the
   days nearly are. ``θ ± t(k − 1) × √((k − 1)/k × Σ(θᵢ − θ̄)²)``.
+- **Load-shape slots** (each the median of one cell's readings, one reading per day, over the
+  shape's weekly level): a residual bootstrap. A cell holds a few readings (3 Saturdays in
+  three weeks), too few for a jackknife of medians or an order-statistic interval; the
+  relative deviations from the cell means are pooled over cells (scaled by √(n/(n − 1))),
+  each cell's median is redrawn from n of them, the level recomputed, percentile intervals.
+  The readings of a cell come from different days, so the pooled spread is the day-to-day
+  spread.
 - **Road speed**: the bootstrap of the median drive ratio.
 
 Intervals are never narrower than the data's resolution: meter intervals are widened by the
@@ -142,6 +149,47 @@ def jackknife(
         for f, e in zip(full, se.tolist(), strict=True):
             row.append([rounded(f - t * e), rounded(f + t * e)] if math.isfinite(e) else unknown)
         out.append(row)
+    return out
+
+
+def cell_median_draws(
+    y: np.ndarray, cell: np.ndarray, centre: np.ndarray, key: str, resamples: int = RESAMPLES
+) -> np.ndarray:
+    """Residual-bootstrap draws of every cell's median reading: (resamples, cells).
+
+    `centre` is each cell's median reading. Each is redrawn as ``centre × (1 + median of n
+    pooled relative deviations)``, n the cell's number of readings; NaN for a cell without
+    readings or with a median of zero or less (no relative deviation to scale).
+    """
+    count = len(centre)
+    n = np.bincount(cell, minlength=count)[:count]
+    sums = np.bincount(cell, weights=y, minlength=count)[:count]
+    means = np.divide(sums, n, out=np.full(count, math.nan), where=n > 0)
+    usable = (n >= 2) & (means > 0)
+    pick = usable[cell]
+    scale = np.sqrt(n / np.maximum(n - 1, 1))
+    pool = ((y - means[cell]) / means[cell] * scale[cell])[pick]
+    draws = np.full((resamples, count), math.nan)
+    if not len(pool):
+        return draws
+    rng = Streams(0, 0).get("bootstrap", key)
+    for size in sorted(set(n[centre > 0].tolist())):
+        cells = np.flatnonzero((n == size) & (centre > 0))
+        drawn = pool[rng.integers(0, len(pool), size=(resamples, len(cells), size))]
+        draws[:, cells] = centre[cells] * (1.0 + np.median(drawn, axis=2))
+    return draws
+
+
+def percentile(draws: np.ndarray, level: float = REPORTED) -> list[Interval]:
+    """Percentile intervals of each column of bootstrap draws (None bounds where NaN)."""
+    tail = 100 * (1 - level) / 2
+    out: list[Interval] = []
+    for column in draws.T:
+        if not np.isfinite(column).all():
+            out.append([None, None])
+            continue
+        low, high = np.percentile(column, [tail, 100 - tail])
+        out.append([rounded(float(low)), rounded(float(high))])
     return out
 
 

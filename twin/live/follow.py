@@ -16,9 +16,11 @@ message on) are set against what the park expects:
   estimate reset at the last change point. The hourly mean ratio of the readings to the
   park's demand at their times is cut by the calibration's binary segmentation
   (:func:`twin.calibration.changes.change_points`: penalty 3 log n on the step's chi-square,
-  steps of at least 5%, segments of at least :data:`MIN_BINS` hours); the factor is the
-  readings over the demand after the last cut. A building's base, shift and shaped level are
-  scaled alike.
+  steps of at least 5%, segments of at least :data:`MIN_BINS` hours), a cut kept only when
+  the hours after it differ from the same hours of the day since the last kept cut (so a
+  daily pattern the park's demand misses, a morning ramp, is not a change every morning);
+  the factor is the readings over the demand after the last cut. A building's base, shift
+  and shaped level are scaled alike.
 
 A meter's forecast (``meters.<building>.<quantity>``) is the followed level at each time
 times the readings' ratio to it: its band holds the 5-95% prediction bounds of the ratios
@@ -29,6 +31,7 @@ and flows with no truck in the window (their sensors may be missing), are not fo
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -36,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from twin.calibration.changes import change_points
+from twin.calibration.changes import change_points, persistent
 from twin.live.runlength import RunLengths, run_lengths
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
@@ -263,7 +266,7 @@ def _meter_fit(
     hour = np.array([(t - since).total_seconds() // 3600 for t in times], dtype=np.int64)
     hours, inverse = np.unique(hour, return_inverse=True)
     hourly = np.bincount(inverse, values / model) / np.bincount(inverse)
-    cuts = change_points(hourly, 1.0, min_days=MIN_BINS) if len(hourly) >= 2 * MIN_BINS else []
+    cuts = _meter_cuts(hourly, hours, since)
     bounds = [0, *cuts, len(hours)]
     segment = np.searchsorted(np.array(bounds[1:-1], dtype=np.int64), inverse, side="right")
     levels = np.array(
@@ -283,6 +286,28 @@ def _meter_fit(
     if not enabled or abs(step) < MIN_REPORTED_PCT:
         return Followed(name, factor, park_value, since), fit
     return Followed(name, factor, park_value, start, start, step), fit
+
+
+def _meter_cuts(hourly: np.ndarray, hours: np.ndarray, since: datetime) -> list[int]:
+    """Where a meter's hourly ratio to the park's demand steps, and stays stepped.
+
+    Binary segmentation proposes the cuts; in time order, a cut is kept only when the hours
+    from it to the next proposed cut differ from the same hours of the day since the last
+    kept cut (:func:`persistent`, each hour of the day seen at least once there): a daily
+    pattern the park's demand misses (a morning ramp) cuts the ratio every day and comes
+    back, a change does not, and a day after a change is not a change again.
+    """
+    if len(hourly) < 2 * MIN_BINS:
+        return []
+    proposed = change_points(hourly, 1.0, min_days=MIN_BINS)
+    hour_of_day = (hours + since.hour) % 24
+    kept: list[int] = []
+    for cut, end in itertools.pairwise([*proposed, len(hourly)]):
+        lo = kept[-1] if kept else 0
+        part = slice(lo, end)
+        if persistent([cut - lo], hourly[part], hour_of_day[part], 1.0, period=24, seen=1):
+            kept.append(cut)
+    return kept
 
 
 def modelled_meter(

@@ -77,6 +77,17 @@ def test_a_load_a_hundred_times_the_network_is_left_off_not_a_crash(tmp_path: Pa
     assert buildings == pytest.approx(_kpi(power, "power.unserved_mwh"))
 
 
+def test_what_the_network_left_off_is_said_in_every_output(tmp_path: Path) -> None:
+    """A load the ring cannot carry is not only unserved energy: the run says why, in its
+    notes (kpis.json) and on the terminal."""
+    files = _files(case_named("hundredfold-load"), tmp_path)
+    result = _invoke("run", *files, "--days", "1", "--warmup-days", "0", "--json")
+    notes = json.loads(result.stdout)["notes"]
+    assert any(n.startswith("power: buildings left off") for n in notes), notes
+    table = _invoke("run", *files, "--days", "1", "--warmup-days", "0")
+    assert "note: power: buildings left off to keep ratings and 0.9 pu" in table.stdout
+
+
 def test_two_sources_in_a_closed_loop_and_parallel_lines_solve(tmp_path: Path) -> None:
     """A meshed network fed from both ends keeps every bus between 0.9 pu and its sources."""
     for name in ("two-source-loop", "parallel-lines"):

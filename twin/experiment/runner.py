@@ -471,6 +471,15 @@ class _Runner:
             for name in names
         }
 
+    def _power_notes(self, case: int) -> list[str]:
+        """What the kept trace says about the network's operation (a load flow that did not
+        converge, buildings left off). The supply plan holds nothing random, so what one
+        replication says of it holds for every replication."""
+        trace = self.traces[case]
+        if trace is None:
+            return []
+        return [f"power: {note}" for note in trace.meta.get("power_notes", [])]
+
     def experiments(self, interrupted: bool = False) -> list[Experiment]:
         """One :class:`Experiment` per case, NaN for replications that did not finish."""
         out = []
@@ -481,9 +490,12 @@ class _Runner:
             warnings = sanity_warnings(case.park)
             if warnings:
                 extra["warnings"] = [*extra.get("warnings", []), *warnings]
+            notes = self._power_notes(c)
             note = few_replications_note(len(self.planned))
             if note is not None:
-                extra["notes"] = [note]
+                notes.append(note)
+            if notes:
+                extra["notes"] = notes
             missing = [i for i in self.planned if i not in self.kpis[c]]
             if missing or interrupted:
                 extra["complete"] = False

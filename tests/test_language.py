@@ -22,6 +22,7 @@ from twin.language import LANGUAGES, TEXT, UNIT_TEXT, language_of, say
 from twin.model.labels import asset_names, kpi_key, kpi_label, split_kpi
 from twin.reports.compare import comparison_report
 from twin.sim.kpi import declared_kpi_names
+from twin.text import DECIMAL_COMMA
 
 REPO = Path(__file__).resolve().parent.parent
 LABELS_JS = REPO / "web" / "static" / "labels.js"
@@ -208,6 +209,38 @@ def test_the_3d_clock_and_panel_speak_the_language() -> None:
     labels = [label for label, _, _ in panel_rows(kpis, "vi")]
     assert labels[0] == "Xe tải trong khu" and labels[-1] == "Công suất không được cấp"
     assert english_words_in(" ".join(labels), set()) == set()
+
+
+def test_the_3d_panel_writes_its_numbers_in_the_languages_style() -> None:
+    from viz.overlay import panel_rows
+
+    kpis = {"trucks_in_park": 3, "gate_queue": 1, "dock_queue": 2, "park_power_mw": 134.94,
+            "unserved_mw": 2.25}  # fmt: skip
+    assert [value for _, value, _ in panel_rows(kpis, "en")][3:] == ["134.9 MW", "2.2 MW"]
+    assert [value for _, value, _ in panel_rows(kpis, "vi")][3:] == ["134,9 MW", "2,2 MW"]
+
+
+def _tick_labels(svg: str) -> list[str]:
+    return re.findall(r"<text [^>]*>([-0-9.,]+)</text>", svg)
+
+
+def test_chart_axis_numbers_follow_the_reports_language() -> None:
+    import numpy as np
+
+    from twin.reports.charts import svg_chart, svg_intervals
+
+    lines = {"a": (np.array([0.0, 0.5, 1.0, 1.5]), np.array([0.0, 1.2, 2.5, 1700.0]))}
+    english, vietnamese = svg_chart(lines, "x", "y"), svg_chart(lines, "x", "y", lang="vi")
+    assert "0.5" in _tick_labels(english) and "2,000" in _tick_labels(english)
+    assert "0,5" in _tick_labels(vietnamese) and "2.000" in _tick_labels(vietnamese)
+    assert [t.translate(DECIMAL_COMMA) for t in _tick_labels(english)] == _tick_labels(vietnamese)
+    entries = [("base", 2.5, 2.0, 3.0), ("case", 4.25, 3.5, 5.0)]
+    english, vietnamese = (
+        svg_intervals("t", "u", entries),
+        svg_intervals("t", "u", entries, lang="vi"),
+    )
+    assert "4.25" in _tick_labels(english) and "4,25" in _tick_labels(vietnamese)
+    assert [t.translate(DECIMAL_COMMA) for t in _tick_labels(english)] == _tick_labels(vietnamese)
 
 
 @pytest.mark.slow

@@ -760,6 +760,37 @@ _WORDS: dict[str, tuple[str, str]] = {
     "calibration.console_col.fit": ("fit", "độ khớp"),
     "calibration.console_col.validation": ("validation", "kiểm định"),
     "calibration.console_col.verdict": ("verdict", "đánh giá"),
+    # the model checks' warnings (twin.model.sanity): {where} is the park file's field
+    "sanity.feeder": (
+        "{where}.capacity_mw: {value} MW is more than its substation '{substation}' ({above} MW)"
+        "; kW meant?",
+        "{where}.capacity_mw: {value} MW, lớn hơn trạm biến áp '{substation}' cấp điện cho nó "
+        "({above} MW); có phải định ghi kW?",
+    ),
+    "sanity.factory": (
+        "{where}.power: a factory drawing at most {peak} kW (under {limit} kW); MW meant?",
+        "{where}.power: nhà máy tiêu thụ tối đa {peak} kW (dưới {limit} kW); có phải định ghi MW?",
+    ),
+    "sanity.dock": (
+        "{where}.service: a mean of {mean} min to serve a truck (under {limit} min); hours meant?",
+        "{where}.service: trung bình {mean} phút để phục vụ một xe tải (dưới {limit} phút); "
+        "có phải định ghi giờ?",
+    ),
+    "sanity.flow": (
+        "{where}: {busiest} trucks in its busiest hour (over {limit}); trucks a day meant?",
+        "{where}: {busiest} xe tải trong giờ đông nhất (trên {limit}); có phải định ghi số xe "
+        "mỗi ngày?",
+    ),
+    "sanity.road": (
+        "{where}.speed_kmh: {speed} km/h (over {limit}); m/s or a typo?",
+        "{where}.speed_kmh: {speed} km/h (trên {limit}); có phải m/s, hay gõ nhầm?",
+    ),
+    "sanity.far": (
+        "{where}: {distance} km from the middle of the plan (over {limit} km); positions are "
+        "metres: km or degrees meant?",
+        "{where}: cách tâm mặt bằng {distance} km (trên {limit} km); vị trí tính bằng mét: có "
+        "phải định ghi km hay độ?",
+    ),
 }
 
 TEXT: dict[str, dict[str, str]] = {

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from twin.language import Language, say
+from twin.text import localized
 from viz import palette
 from viz.fonts import font_file
 
@@ -364,9 +365,9 @@ def _power_row(network: bool, lang: Language) -> LegendRow:
         ]
     (amber, green), (red, yellow), (_, high) = palette.LOADING_BANDS
     return [
-        (f"< {amber:g}%", green),
-        (f"{amber:g}-{red:g}%", yellow),
-        (f"> {red:g}%", high),
+        (localized(f"< {amber:g}%", lang), green),
+        (localized(f"{amber:g}-{red:g}%", lang), yellow),
+        (localized(f"> {red:g}%", lang), high),
         (say("viz.open_off", lang), palette.LINE_DEAD),
     ]
 
@@ -446,8 +447,15 @@ def panel_rows(kpis: dict[str, float], lang: Language = "en") -> list[tuple[str,
         (say("viz.trucks_in_park", lang), f"{kpis['trucks_in_park']:.0f}", False),
         (say("viz.gate_queue", lang), f"{kpis['gate_queue']:.0f}", False),
         (say("viz.dock_queue", lang), f"{kpis['dock_queue']:.0f}", False),
-        (say("viz.park_power", lang), f"{kpis['park_power_mw']:.1f} MW", False),
+        (say("viz.park_power", lang), f"{_one_decimal(kpis['park_power_mw'], lang)} MW", False),
     ]
     if kpis.get("unserved_mw", 0.0) > 0.05:
-        rows.append((say("viz.unserved", lang), f"{kpis['unserved_mw']:.1f} MW", True))
+        rows.append(
+            (say("viz.unserved", lang), f"{_one_decimal(kpis['unserved_mw'], lang)} MW", True)
+        )
     return rows
+
+
+def _one_decimal(value: float, lang: Language) -> str:
+    """``134.9`` (``134,9`` in vi): a panel figure with one decimal, no thousands separator."""
+    return localized(f"{value:.1f}", lang)

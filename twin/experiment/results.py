@@ -18,6 +18,7 @@ from twin.experiment.replication import PrecisionReport
 from twin.experiment.settings import Settings
 from twin.experiment.warmup import describe_warmup
 from twin.language import Language, say
+from twin.model.sanity import warning_text
 from twin.sim.kpi import kpi_range, unit_of
 from twin.sim.trace import Trace, pandas_module
 from twin.stats import Summary, summarize
@@ -133,8 +134,10 @@ def all_warnings(experiments: Sequence[Experiment]) -> list[str]:
 def describe_choices(doc: dict[str, Any], lang: Language = "en") -> list[str]:
     """Lines for people from a document, in `lang`: its warnings, what ``--warmup auto`` and
     ``-r auto`` chose, and whether it is complete (the reports say why intervals are wide
-    themselves). A warning's own text is the model check's, in English."""
-    lines = [say("choice.warning", lang, text=w) for w in doc.get("warnings", [])]
+    themselves). A model check's warning is said in `lang` too (:func:`warning_text`)."""
+    lines = [
+        say("choice.warning", lang, text=warning_text(w, lang)) for w in doc.get("warnings", [])
+    ]
     if "warmup_choice" in doc:
         lines.append(describe_warmup(doc["warmup_choice"], lang))
     if "replication_rule" in doc:

@@ -4,6 +4,9 @@ A park that passes validation can still hold a number in the wrong unit (kW writ
 meant, hours where minutes were), and the simulation would then answer a question nobody asked
 without a word. :func:`sanity_warnings` names such figures; the commands show each as a
 ``warning:`` line (on stderr) and in their JSON documents and reports, and still run (exit 0).
+Each warning is a key of the translation table with its fields (:class:`SanityWarning`): the
+stderr lines and JSON documents hold its English text, and a report or terminal table in
+another language writes it in that language (:func:`warning_text`).
 
 The limits are deliberately loose, so that a real park never trips them:
 
@@ -17,11 +20,15 @@ The limits are deliberately loose, so that a real park never trips them:
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
+from twin.language import Language, say
 from twin.model.dist import Sampler
 from twin.model.schema import Park
+from twin.text import localized
 
 MIN_FACTORY_KW = 10.0
 """A factory's load (base + shift + level) below this is more likely watts or MW gone astray."""
@@ -35,8 +42,62 @@ MAX_DISTANCE_M = 20_000.0
 """Positions are metres on the park's plan: 20 km from its middle is outside any park."""
 
 
+@dataclass(frozen=True)
+class SanityWarning:
+    """One implausible figure: its text's key (``sanity.*``) and the fields that fill it.
+
+    The fields are written the English way (``1.5``, ``1,200``); :meth:`text` gives them the
+    separators of the language asked for. ``where`` and ``substation`` name places of the park
+    file and stay as they are.
+    """
+
+    key: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def text(self, lang: Language = "en") -> str:
+        """The warning in `lang`, its figures in that language's style."""
+        fields = {
+            name: value if name in PLACE_FIELDS else localized(value, lang)
+            for name, value in self.fields.items()
+        }
+        return say(self.key, lang, **fields)
+
+
+PLACE_FIELDS = frozenset({"where", "substation"})
+"""Fields that name a place of the park file, not a figure."""
+
+WARNING_KEYS = ("sanity.feeder", "sanity.factory", "sanity.dock", "sanity.flow", "sanity.road",
+                "sanity.far")  # fmt: skip
+"""Every warning's key, in the order :func:`sanity_warnings` checks them."""
+
+
 def sanity_warnings(park: Park) -> list[str]:
-    """Every implausible figure of the park, each naming its place, value and likely cause."""
+    """Every implausible figure of the park, each naming its place, value and likely cause
+    (in English, as stderr and the JSON documents show it)."""
+    return [warning.text() for warning in sanity_findings(park)]
+
+
+def warning_text(text: str, lang: Language) -> str:
+    """A warning as a document holds it (English) in `lang`; a text that is not one of the
+    model checks' (another command's warning) as it is."""
+    for key in WARNING_KEYS:
+        found = _template_pattern(key).fullmatch(text)
+        if found is not None:
+            return SanityWarning(key, found.groupdict()).text(lang)
+    return text
+
+
+def _template_pattern(key: str) -> re.Pattern[str]:
+    """The English text of `key` as a pattern with one named group per field."""
+    parts = re.split(r"\{(\w+)\}", say(key, "en"))
+    pattern = "".join(
+        re.escape(part) if n % 2 == 0 else f"(?P<{part}>.+?)" for n, part in enumerate(parts)
+    )
+    return re.compile(pattern)
+
+
+def sanity_findings(park: Park) -> list[SanityWarning]:
+    """Every implausible figure of the park as a :class:`SanityWarning`."""
     return [
         *_feeders(park),
         *_factories(park),
@@ -47,62 +108,68 @@ def sanity_warnings(park: Park) -> list[str]:
     ]
 
 
-def _feeders(park: Park) -> Iterator[str]:
+def _feeders(park: Park) -> Iterator[SanityWarning]:
     if park.power is None:
         return
     rated = {s.id: s.capacity_mw for s in park.power.substations}
     for i, feeder in enumerate(park.power.feeders):
         above = rated.get(feeder.substation)
         if above is not None and feeder.capacity_mw > above:
-            yield (
-                f"power.feeders[{i}] (id={feeder.id}).capacity_mw: {feeder.capacity_mw:g} MW is "
-                f"more than its substation '{feeder.substation}' ({above:g} MW); kW meant?"
-            )
+            yield SanityWarning(
+                "sanity.feeder",
+                {"where": f"power.feeders[{i}] (id={feeder.id})",
+                 "value": f"{feeder.capacity_mw:g}", "substation": feeder.substation,
+                 "above": f"{above:g}"},
+            )  # fmt: skip
 
 
-def _factories(park: Park) -> Iterator[str]:
+def _factories(park: Park) -> Iterator[SanityWarning]:
     for i, building in enumerate(park.buildings):
         power = building.power
         if building.kind != "factory" or power is None:
             continue
         peak = power.base_kw + power.shift_kw + (power.level_kw or 0.0)
         if peak < MIN_FACTORY_KW:
-            yield (
-                f"buildings[{i}] (id={building.id}).power: a factory drawing at most {peak:g} kW "
-                f"(under {MIN_FACTORY_KW:g} kW); MW meant?"
-            )
+            yield SanityWarning(
+                "sanity.factory",
+                {"where": f"buildings[{i}] (id={building.id})", "peak": f"{peak:g}",
+                 "limit": f"{MIN_FACTORY_KW:g}"},
+            )  # fmt: skip
 
 
-def _docks(park: Park) -> Iterator[str]:
+def _docks(park: Park) -> Iterator[SanityWarning]:
     for i, group in enumerate(park.logistics.dock_groups):
         mean = Sampler(group.service).mean
         if mean < MIN_DOCK_SERVICE_MIN:
-            yield (
-                f"logistics.dock_groups[{i}] (id={group.id}).service: a mean of {mean:.3g} min "
-                f"to serve a truck (under {MIN_DOCK_SERVICE_MIN:g} min); hours meant?"
-            )
+            yield SanityWarning(
+                "sanity.dock",
+                {"where": f"logistics.dock_groups[{i}] (id={group.id})", "mean": f"{mean:.3g}",
+                 "limit": f"{MIN_DOCK_SERVICE_MIN:g}"},
+            )  # fmt: skip
 
 
-def _flows(park: Park) -> Iterator[str]:
+def _flows(park: Park) -> Iterator[SanityWarning]:
     for i, flow in enumerate(park.logistics.flows):
         busiest = max(flow.weekly_rates())
         if busiest > MAX_TRUCKS_PER_HOUR:
-            yield (
-                f"logistics.flows[{i}] (id={flow.id}): {busiest:,.0f} trucks in its busiest "
-                f"hour (over {MAX_TRUCKS_PER_HOUR:,.0f}); trucks a day meant?"
-            )
+            yield SanityWarning(
+                "sanity.flow",
+                {"where": f"logistics.flows[{i}] (id={flow.id})", "busiest": f"{busiest:,.0f}",
+                 "limit": f"{MAX_TRUCKS_PER_HOUR:,.0f}"},
+            )  # fmt: skip
 
 
-def _roads(park: Park) -> Iterator[str]:
+def _roads(park: Park) -> Iterator[SanityWarning]:
     for i, road in enumerate(park.logistics.roads or []):
         if road.speed_kmh > MAX_ROAD_KMH:
-            yield (
-                f"logistics.roads[{i}] (id={road.id}).speed_kmh: {road.speed_kmh:g} km/h "
-                f"(over {MAX_ROAD_KMH:g}); m/s or a typo?"
-            )
+            yield SanityWarning(
+                "sanity.road",
+                {"where": f"logistics.roads[{i}] (id={road.id})", "speed": f"{road.speed_kmh:g}",
+                 "limit": f"{MAX_ROAD_KMH:g}"},
+            )  # fmt: skip
 
 
-def _far_away(park: Park) -> Iterator[str]:
+def _far_away(park: Park) -> Iterator[SanityWarning]:
     places: list[tuple[str, float, float]] = []
     for i, b in enumerate(park.buildings):
         xs, ys = [p[0] for p in b.footprint], [p[1] for p in b.footprint]
@@ -118,7 +185,8 @@ def _far_away(park: Park) -> Iterator[str]:
     for where, x, y in places:
         distance = ((x - mid_x) ** 2 + (y - mid_y) ** 2) ** 0.5
         if distance > MAX_DISTANCE_M:
-            yield (
-                f"{where}: {distance / 1000:,.0f} km from the middle of the plan (over "
-                f"{MAX_DISTANCE_M / 1000:g} km); positions are metres: km or degrees meant?"
-            )
+            yield SanityWarning(
+                "sanity.far",
+                {"where": where, "distance": f"{distance / 1000:,.0f}",
+                 "limit": f"{MAX_DISTANCE_M / 1000:g}"},
+            )  # fmt: skip

@@ -183,6 +183,6 @@ def _chart(result: Backtest, metric: str, lang: Language) -> str:
              for field in ("truth", "nowcast", "p05", "p95", "persistence", "cold")}  # fmt: skip
     axis = say("backtest.axis", lang, first=f"{origins[0]:%Y-%m-%d %H:%M}")
     what = metric_text(metric, lang)
-    chart = svg_chart(lines, axis, what)
+    chart = svg_chart(lines, axis, what, lang=lang)
     ahead = say("backtest.ahead", lang, what=what, hours=fmt(result.hours, lang=lang))
     return html_heading(2, ahead) + chart

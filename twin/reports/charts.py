@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from twin.language import Language
 from twin.text import fmt
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf")
@@ -41,8 +42,10 @@ def svg_chart(
     ylabel: str,
     width: int = 760,
     height: int = 260,
+    lang: Language = "en",
 ) -> str:
-    """A small inline SVG line chart with axes, ticks and a legend."""
+    """A small inline SVG line chart with axes, ticks and a legend; tick numbers in `lang`'s
+    style (``2,5`` in vi)."""
     if not lines:
         return "<p>(no data)</p>"
     left, right, top, bottom = 56, 150, 12, 36
@@ -70,11 +73,13 @@ def svg_chart(
         parts.append(
             f'<line x1="{left}" x2="{left + pw}" y1="{yp:.1f}" y2="{yp:.1f}" stroke="#eee"/>'
         )
-        parts.append(f'<text x="{left - 4}" y="{yp + 4:.1f}" text-anchor="end">{fmt(yv)}</text>')
+        parts.append(
+            f'<text x="{left - 4}" y="{yp + 4:.1f}" text-anchor="end">{fmt(yv, lang=lang)}</text>'
+        )
     for xv in nice_ticks(x0, x1, inside=True):
         xp = sx(np.array(xv))
         parts.append(
-            f'<text x="{xp:.1f}" y="{top + ph + 14}" text-anchor="middle">{fmt(xv, 2)}</text>'
+            f'<text x="{xp:.1f}" y="{top + ph + 14}" text-anchor="middle">{fmt(xv, 2, lang)}</text>'
         )
     parts.append(
         f'<text x="{left + pw / 2}" y="{height - 4}" text-anchor="middle">{html.escape(xlabel)}'
@@ -102,6 +107,7 @@ def svg_intervals(
     unit: str,
     entries: Sequence[tuple[str, float, float, float]],
     width: int = 460,
+    lang: Language = "en",
 ) -> str:
     """A small inline SVG of 95% intervals side by side: one row per case.
 
@@ -110,6 +116,7 @@ def svg_intervals(
         unit: the unit, under the axis.
         entries: ``(case, mean, low, high)`` per row, top to bottom.
         width: the picture's width in pixels.
+        lang: the style of the axis numbers and means (``2,5`` in vi).
 
     Returns:
         The ``<svg>`` element (or a note when there is nothing to draw).
@@ -141,7 +148,7 @@ def svg_intervals(
         xp = sx(xv)
         parts.append(
             f'<line x1="{xp:.1f}" x2="{xp:.1f}" y1="{top}" y2="{axis_y}" stroke="#eee"/>'
-            f'<text x="{xp:.1f}" y="{axis_y + 12}" text-anchor="middle">{fmt(xv)}</text>'
+            f'<text x="{xp:.1f}" y="{axis_y + 12}" text-anchor="middle">{fmt(xv, lang=lang)}</text>'
         )
     parts.append(
         f'<text x="{left + pw / 2:.1f}" y="{height - 1}" text-anchor="middle">'
@@ -162,7 +169,7 @@ def svg_intervals(
             f'stroke="{color}"/><line x1="{sx(high):.1f}" x2="{sx(high):.1f}" '
             f'y1="{y - 5:.1f}" y2="{y + 5:.1f}" stroke="{color}"/>'
             f'<circle cx="{sx(mean):.1f}" cy="{y:.1f}" r="3.5" fill="{color}"/>'
-            f'<text x="{left + pw + 6}" y="{y + 4:.1f}">{fmt(mean)}</text>'
+            f'<text x="{left + pw + 6}" y="{y + 4:.1f}">{fmt(mean, lang=lang)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

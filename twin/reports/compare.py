@@ -71,9 +71,9 @@ def profile_charts(traces: dict[str, Trace | None], lang: Language = "en") -> st
     return (
         html_heading(2, say("compare.profiles", lang))
         + html_heading(3, say("compare.profile_queues", lang))
-        + svg_chart(queues, hour, say("chart.trucks_waiting", lang))
+        + svg_chart(queues, hour, say("chart.trucks_waiting", lang), lang=lang)
         + html_heading(3, say("compare.profile_power", lang))
-        + svg_chart(power, hour, "MW")
+        + svg_chart(power, hour, "MW", lang=lang)
     )
 
 
@@ -241,7 +241,7 @@ def _interval_charts(
             if row is not None:
                 entries.append((label, row.mean, *row.ci95))
         unit = unit_text(first.unit, comparison.lang) if first is not None else ""
-        charts.append(svg_intervals(comparison.label(kpi), unit, entries))
+        charts.append(svg_intervals(comparison.label(kpi), unit, entries, lang=comparison.lang))
     if not charts:
         return ""
     return (

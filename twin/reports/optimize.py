@@ -161,7 +161,7 @@ def optimize_report(opt: Optimum) -> tuple[str, str]:
     body = (
         html_heading(2, say("compare.summary", lang))
         + html_paragraphs(answer)
-        + svg_intervals(kpi_label(opt.problem.single.target, lang, {}), "", entries)
+        + svg_intervals(kpi_label(opt.problem.single.target, lang, {}), "", entries, lang=lang)
         + html_heading(2, headings[0])
         + html_table(header, rows, numeric=numeric)
         + html_heading(2, headings[1])

@@ -119,11 +119,12 @@ def trace_charts(trace: Trace, lang: Language = "en") -> str:
     }
     return (
         html_heading(2, say("run.power", lang))
-        + svg_chart(power_lines, day, "MW")
+        + svg_chart(power_lines, day, "MW", lang=lang)
         + html_heading(2, say("run.queues", lang))
         + svg_chart(
             {trace.names["dock_groups"][j]: (days, queues[:, j]) for j in busiest},
             day,
             say("chart.trucks_waiting", lang),
+            lang=lang,
         )
     )

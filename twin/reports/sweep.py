@@ -99,7 +99,7 @@ def sweep_charts(sweep: Sweep) -> str:
                 )
         unit = unit_text(unit_of(kpi), sweep.lang)
         label = kpi_label(kpi, sweep.lang, sweep.names)
-        parts.append(html_heading(3, label) + svg_chart(lines, xlabel, unit))
+        parts.append(html_heading(3, label) + svg_chart(lines, xlabel, unit, lang=sweep.lang))
     return "".join(parts)
 
 

@@ -760,6 +760,60 @@ _WORDS: dict[str, tuple[str, str]] = {
     "calibration.console_col.fit": ("fit", "độ khớp"),
     "calibration.console_col.validation": ("validation", "kiểm định"),
     "calibration.console_col.verdict": ("verdict", "đánh giá"),
+    # why a validation check of a calibration has its verdict (twin.calibration.validation)
+    "calibration.reason.meter": ("hourly MAPE {mape}%, {band}", "MAPE theo giờ {mape}%, {band}"),
+    "calibration.reason.band": (
+        "{inside}/{days} days inside the 95% band",
+        "{inside}/{days} ngày nằm trong dải 95%",
+    ),
+    "calibration.reason.no_day_to_compare": (
+        "no full day to compare",
+        "không có ngày trọn vẹn để so",
+    ),
+    "calibration.reason.no_day": ("no full day", "không có ngày trọn vẹn"),
+    "calibration.reason.nothing": ("nothing to compare", "không có gì để so"),
+    "calibration.reason.no_arrivals": ("no arrivals to compare", "không có lượt xe đến để so"),
+    "calibration.reason.arrivals": (
+        "hourly MAPE {mape}% (Poisson noise alone gives {floor}%), hourly counts against the "
+        "fitted rates χ² p = {p}{adjusted}, {band}",
+        "MAPE theo giờ {mape}% (riêng nhiễu Poisson đã cho {floor}%), số xe theo giờ so với "
+        "cường độ đã khớp: χ² p = {p}{adjusted}, {band}",
+    ),
+    "calibration.reason.holm": (
+        " ({p} after Holm's correction over {family} checks)",
+        " ({p} sau hiệu chỉnh Holm trên {family} phép kiểm)",
+    ),
+    # cells of the calibration summary
+    "calibration.cell.not_fitted": ("(not fitted)", "(không khớp)"),
+    "calibration.cell.in_turnaround_check": (
+        "(in the turnaround check)",
+        "(trong phép kiểm thời gian quay vòng)",
+    ),
+    "calibration.cell.in_gate_checks": (
+        "(in the gate-to-dock checks)",
+        "(trong phép kiểm từ cổng đến bến)",
+    ),
+    "calibration.cell.speeds": ("all speeds ÷ {factor}", "mọi tốc độ ÷ {factor}"),
+    "calibration.cell.drives": ("{n} drives", "{n} lượt chạy"),
+    "calibration.cell.shape": (
+        "{before} → {shape} shape, level {level}",
+        "{before} → dạng tải {shape}, mức {level}",
+    ),
+    "calibration.cell.sum_only": (" (sum only)", " (chỉ tổng)"),
+    "calibration.cell.per_day": (
+        "{before} → {after} /day, {model}",
+        "{before} → {after} /ngày, {model}",
+    ),
+    "calibration.cell.not_poisson": (
+        "not Poisson (index {index})",
+        "không theo Poisson (chỉ số {index})",
+    ),
+    "calibration.cell.docks": ("docks {before} → {after}", "số bến {before} → {after}"),
+    "calibration.cell.from_gate_out": ("from gate_out", "từ gate_out"),
+    "calibration.cell.deconvolved": ("deconvolved", "giải chập"),
+    "calibration.cell.kept_before": ("{before} (kept)", "{before} (giữ nguyên)"),
+    "calibration.cell.ks_trucks": ("{ks}, {n} trucks", "{ks}, {n} xe"),
+    "calibration.cell.too_few_trucks": ("{n} trucks: too few", "{n} xe: quá ít"),
     # the model checks' warnings (twin.model.sanity): {where} is the park file's field
     "sanity.feeder": (
         "{where}.capacity_mw: {value} MW is more than its substation '{substation}' ({above} MW)"

@@ -38,10 +38,12 @@ from twin.calibration.read import MeterSeries, SensorData, TruckLog
 from twin.calibration.spread import MIN_REPLICATIONS, Distance, ks_against_spread
 from twin.experiment.runner import Progress, replicate
 from twin.experiment.settings import Case, Workers
+from twin.language import Language, say
 from twin.model.intervals import Clock
 from twin.model.schema import Park
 from twin.sim.trace import Trace
 from twin.stats import holm
+from twin.text import localized
 
 REPLICATIONS = 20  # the default: enough for the model's own spread of queue paths
 AUTO_SIMULATED_DAYS = 400.0  # the default's budget: fewer replications of a long held-out span
@@ -317,11 +319,24 @@ def _series_check(
     )
 
 
-def _meter_verdict(mape: float, inside: int, days: int) -> tuple[str, str]:
-    band = f"{inside}/{days} days inside the 95% band" if days else "no full day to compare"
+def meter_reason(mape: float, inside: int, days: int, lang: Language = "en") -> str:
+    """Why a meter check has its verdict, in `lang`: its hourly MAPE and days in the band."""
     if not math.isfinite(mape):
-        return "poor", "nothing to compare"
-    reason = f"hourly MAPE {mape:.1f}%, {band}"
+        return say("calibration.reason.nothing", lang)
+    band = _band(inside, days, "calibration.reason.no_day_to_compare", lang)
+    return say("calibration.reason.meter", lang, mape=localized(f"{mape:.1f}", lang), band=band)
+
+
+def _band(inside: int, days: int, none_key: str, lang: Language) -> str:
+    if not days:
+        return say(none_key, lang)
+    return say("calibration.reason.band", lang, inside=inside, days=days)
+
+
+def _meter_verdict(mape: float, inside: int, days: int) -> tuple[str, str]:
+    reason = meter_reason(mape, inside, days)
+    if not math.isfinite(mape):
+        return "poor", reason
     if mape <= 5.0 and (not days or inside >= 0.75 * days):
         return "good", reason
     if mape <= 10.0:
@@ -415,18 +430,32 @@ def _counts(times: np.ndarray, n_hours: int) -> np.ndarray:
     return np.bincount((times // 60.0).astype(np.int64), minlength=n_hours)[:n_hours].astype(float)
 
 
+def arrival_reason(
+    check: ArrivalCheck, p_adjusted: float, family: int, lang: Language = "en"
+) -> str:
+    """Why an arrival check has its verdict, in `lang`: MAPE beside the noise floor, the χ²
+    p-value (after Holm's correction over a `family` of checks) and days in the band."""
+    if not math.isfinite(check.mape_pct):
+        return say("calibration.reason.no_arrivals", lang)
+    adjusted = say("calibration.reason.holm", lang, p=localized(f"{p_adjusted:.2g}", lang),
+                   family=family)  # fmt: skip
+    return say(
+        "calibration.reason.arrivals",
+        lang,
+        mape=f"{check.mape_pct:.0f}",
+        floor=f"{check.floor_pct:.0f}",
+        p=localized(f"{check.chi2_p:.2g}", lang),
+        adjusted=adjusted if family > 1 and math.isfinite(p_adjusted) else "",
+        band=_band(check.days_in_band, check.days, "calibration.reason.no_day", lang),
+    )
+
+
 def _arrival_verdict(check: ArrivalCheck, p_adjusted: float, family: int) -> tuple[str, str]:
     """Good when the hours pass the χ² test (Holm-adjusted, 1%) and the days lie in the band."""
+    reason = arrival_reason(check, p_adjusted, family)
     if not math.isfinite(check.mape_pct):
-        return "poor", "no arrivals to compare"
+        return "poor", reason
     days, inside = check.days, check.days_in_band
-    band = f"{inside}/{days} days inside the 95% band" if days else "no full day"
-    adjusted = f" ({p_adjusted:.2g} after Holm's correction over {family} checks)"
-    reason = (
-        f"hourly MAPE {check.mape_pct:.0f}% (Poisson noise alone gives {check.floor_pct:.0f}%),"
-        f" hourly counts against the fitted rates χ² p = {check.chi2_p:.2g}"
-        f"{adjusted if family > 1 and math.isfinite(p_adjusted) else ''}, {band}"
-    )
     hours_ok = not p_adjusted < 0.01  # NaN (a timetable flow) is not a failure
     days_ok = not days or inside >= 0.75 * days
     if hours_ok and days_ok:

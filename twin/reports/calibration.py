@@ -23,7 +23,13 @@ from twin.calibration.document import calibration_document, parameter_rows
 from twin.calibration.fit_weekdays import WeekdayFit, day_range
 from twin.calibration.result import CalibrationInterrupted
 from twin.calibration.spread import MIN_REPLICATIONS
-from twin.calibration.validation import MIN_TRUCKS_JUDGED
+from twin.calibration.validation import (
+    MIN_TRUCKS_JUDGED,
+    ArrivalCheck,
+    SeriesCheck,
+    arrival_reason,
+    meter_reason,
+)
 from twin.errors import InputError
 from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
@@ -43,12 +49,12 @@ from twin.reports.page import (
     md_text,
     page_html,
 )
-from twin.text import fixed, fmt
+from twin.text import fixed, fmt, localized
 
 if TYPE_CHECKING:
     from twin.calibration import Calibration
     from twin.calibration.spread import Distance
-    from twin.calibration.validation import ArrivalCheck, QueueCheck, SeriesCheck, Validation
+    from twin.calibration.validation import QueueCheck, Validation
 
 VERDICT_ORDER = {"poor": 0, "fair": 1, "good": 2, "-": 3}
 
@@ -203,9 +209,9 @@ def _summary_rows(cal: Calibration, lang: Language) -> list[SummaryRow]:
         SummaryRow(
             c.asset,
             f"{c.kind} power_kw",
-            "(not fitted)",
+            say("calibration.cell.not_fitted", lang),
             "-",
-            c.reason,
+            reason_text(c, lang),
             shown_verdict(c),
             _short_series(c),
         )
@@ -213,20 +219,22 @@ def _summary_rows(cal: Calibration, lang: Language) -> list[SummaryRow]:
         if c.kind != "building"
     ]
     rows += _flow_rows(cal, {c.name: c for c in val.arrivals} if val else {}, lang)
-    rows += _gate_rows(cal)
-    rows += _group_rows(cal, {c.group: c for c in val.queues} if val else {})
+    rows += _gate_rows(cal, lang)
+    rows += _group_rows(cal, {c.group: c for c in val.queues} if val else {}, lang)
     if cal.speed is not None:
+        in_check = say("calibration.cell.in_turnaround_check", lang)
         rows.append(
             SummaryRow(
                 "roads",
                 "speed_kmh",
-                f"all speeds ÷ {cal.speed.factor:.3f}",
-                f"{cal.speed.n} drives",
-                "(in the turnaround check)",
+                say("calibration.cell.speeds", lang,
+                    factor=localized(f"{cal.speed.factor:.3f}", lang)),
+                say("calibration.cell.drives", lang, n=cal.speed.n),
+                in_check,
                 "-",
-                "(in the turnaround check)",
+                in_check,
             )
-        )
+        )  # fmt: skip
     return rows
 
 
@@ -247,14 +255,17 @@ def _meter_rows(
         check = series.get((asset, quantity))
         shaped = cal.shapes.get((asset, quantity))
         if shaped is not None and shaped.shape is not None:
-            fitted = f"{num(base0)} + {num(shift0)} → {shaped.chosen} shape, level "
-            fitted += f"{fmt(shaped.shape.level, lang=lang)} {unit}"
+            before = f"{num(base0)} + {num(shift0)}"
+            level = f"{num(shaped.shape.level)} {unit}"
+            fitted = say(
+                "calibration.cell.shape", lang, before=before, shape=shaped.chosen, level=level
+            )
             training = f"MAPE {fixed(shaped.shape.mape_pct, 1, lang)}% ({shaped.summary()})"
             notes: Sequence[str] = ()
         else:
             fitted = f"{num(base0)} + {num(shift0)} → {num(fit.base)} + {num(fit.shift)} {unit}"
             training = f"MAPE {fixed(fit.mape_pct, 1, lang)}%"
-            training += "" if fit.separable else " (sum only)"
+            training += "" if fit.separable else say("calibration.cell.sum_only", lang)
             notes = fit.notes
         rows.append(
             SummaryRow(
@@ -262,7 +273,7 @@ def _meter_rows(
                 quantity,
                 fitted,
                 training,
-                check.reason if check else "-",
+                reason_text(check, lang) if check else "-",
                 _verdict(shown_verdict(check) if check else "-", notes),
                 _short_series(check),
             )
@@ -295,7 +306,7 @@ def _meter_rows(
                 "wastewater_ratio",
                 f"{num(water.wastewater_ratio if water else math.nan)} → {num(ratio.ratio)}",
                 f"MAPE {fixed(ratio.mape_pct, 1, lang)}%",
-                check.reason if check else "-",
+                reason_text(check, lang) if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ratio.notes),
                 _short_series(check),
             )
@@ -308,6 +319,7 @@ def _flow_rows(
 ) -> list[SummaryRow]:
     rows: list[SummaryRow] = []
     flows = {f.id: f for f in cal.source.logistics.flows}
+    family = len(checks)
     for fid, fit in sorted(cal.arrivals.items()):
         before = float(np.mean(flows[fid].weekly_rates())) * 24
         check = checks.get(fid)
@@ -315,9 +327,21 @@ def _flow_rows(
             SummaryRow(
                 fid,
                 "arrivals",
-                f"{fmt(before, lang=lang)} → {fmt(fit.per_day, lang=lang)} /day, {fit.choice}",
-                "Poisson" if fit.daily.poisson else f"not Poisson (index {fit.daily.index:.1f})",
-                check.reason if check else "-",
+                say(
+                    "calibration.cell.per_day",
+                    lang,
+                    before=fmt(before, lang=lang),
+                    after=fmt(fit.per_day, lang=lang),
+                    model=fit.choice,
+                ),
+                "Poisson"
+                if fit.daily.poisson
+                else say(
+                    "calibration.cell.not_poisson",
+                    lang,
+                    index=localized(f"{fit.daily.index:.1f}", lang),
+                ),
+                reason_text(check, lang, family) if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ()),
                 f"χ² p {_p_cell(check.chi2_p, check.chi2_p_adjusted)}, "
                 f"{check.days_in_band}/{check.days} days in band"
@@ -328,7 +352,9 @@ def _flow_rows(
     return rows
 
 
-def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[SummaryRow]:
+def _group_rows(
+    cal: Calibration, checks: dict[str, QueueCheck], lang: Language
+) -> list[SummaryRow]:
     rows: list[SummaryRow] = []
     groups = {g.id: g for g in cal.source.logistics.dock_groups}
     for gid in sorted(set(cal.services) | set(cal.docks) | set(cal.counts)):
@@ -336,18 +362,18 @@ def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Summary
         found = cal.docks.get(gid) or cal.counts.get(gid)
         parts = []
         if fit is not None:
-            parts.append(
-                f"{_spec_short(groups[gid].service.model_dump())} → {_spec_short(fit.best.spec)}"
-            )
+            before = _spec_short(groups[gid].service.model_dump(), lang)
+            parts.append(f"{before} → {_spec_short(fit.best.spec, lang)}")
         if found is not None:
-            parts.append(f"docks {found.current} → {found.chosen}")
+            parts.append(say("calibration.cell.docks", lang, before=found.current,
+                             after=found.chosen))  # fmt: skip
         check = checks.get(gid)
         rows.append(
             SummaryRow(
                 gid,
                 "dock service, docks",
                 "; ".join(parts),
-                f"KS D {fit.best.ks_d:.3f} (p {fit.best.ks_p:.2g})" if fit else "-",
+                _ks_text(fit.best, lang) if fit else "-",
                 check.reason if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ()),
                 _queue_summary(check) if check else "-",
@@ -356,27 +382,48 @@ def _group_rows(cal: Calibration, checks: dict[str, QueueCheck]) -> list[Summary
     return rows
 
 
-def _gate_rows(cal: Calibration) -> list[SummaryRow]:
+def _gate_rows(cal: Calibration, lang: Language) -> list[SummaryRow]:
     rows: list[SummaryRow] = []
     gates = {g.id: g for g in cal.source.logistics.gates}
+    in_check = say("calibration.cell.in_gate_checks", lang)
     for gid, found in sorted(cal.gates.items()):
         fit = found.service
-        before = _spec_short(gates[gid].service.model_dump())
-        how = "from gate_out" if "gate_out" in found.data else "deconvolved"
+        before = _spec_short(gates[gid].service.model_dump(), lang)
+        how = say("calibration.cell.from_gate_out" if "gate_out" in found.data
+                  else "calibration.cell.deconvolved", lang)  # fmt: skip
         rows.append(
             SummaryRow(
                 gid,
                 "gate service",
-                f"{before} → {_spec_short(fit.best.spec)} ({how})" if fit else f"{before} (kept)",
-                f"KS D {fit.best.ks_d:.3f} (p {fit.best.ks_p:.2g}), {found.used} trucks"
+                f"{before} → {_spec_short(fit.best.spec, lang)} ({how})"
                 if fit
-                else f"{found.used} trucks: too few",
-                "(in the gate-to-dock checks)",
+                else say("calibration.cell.kept_before", lang, before=before),
+                say("calibration.cell.ks_trucks", lang, ks=_ks_text(fit.best, lang), n=found.used)
+                if fit
+                else say("calibration.cell.too_few_trucks", lang, n=found.used),
+                in_check,
                 "-",
-                "(in the gate-to-dock checks)",
+                in_check,
             )
         )
     return rows
+
+
+def _ks_text(best: Any, lang: Language) -> str:
+    """``KS D 0.021 (p 0.28)``: a fit's Kolmogorov-Smirnov distance and p-value."""
+    return localized(f"KS D {best.ks_d:.3f} (p {best.ks_p:.2g})", lang)
+
+
+def reason_text(check: Any, lang: Language, family: int = 0) -> str:
+    """A validation check's reason in `lang` (a family of `family` arrival checks); a check
+    marked as changed, and a queue check, keep the validation's English words."""
+    if lang == "en" or check.changed:
+        return str(check.reason)
+    if isinstance(check, SeriesCheck):
+        return meter_reason(check.mape_pct, check.days_in_band, check.days, lang)
+    if isinstance(check, ArrivalCheck):
+        return arrival_reason(check, check.chi2_p_adjusted, family, lang)
+    return str(check.reason)
 
 
 _DAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -943,9 +990,10 @@ def _ecdf(values: np.ndarray, points: int = 200) -> tuple[np.ndarray, np.ndarray
     return np.quantile(x, q), q
 
 
-def _spec_short(spec: dict[str, Any]) -> str:
-    """``gamma 40/12``: a distribution in a few characters."""
-    return f"{spec.get('dist')} " + "/".join(fmt(v) for k, v in spec.items() if k != "dist")
+def _spec_short(spec: dict[str, Any], lang: Language = "en") -> str:
+    """``gamma 40/12``: a distribution in a few characters (``gamma 40,5/12`` in vi)."""
+    figures = "/".join(fmt(v, lang=lang) for k, v in spec.items() if k != "dist")
+    return f"{spec.get('dist')} {figures}"
 
 
 def _spec_text(spec: dict[str, Any]) -> str:

@@ -814,6 +814,234 @@ _WORDS: dict[str, tuple[str, str]] = {
     "calibration.cell.kept_before": ("{before} (kept)", "{before} (giữ nguyên)"),
     "calibration.cell.ks_trucks": ("{ks}, {n} trucks", "{ks}, {n} xe"),
     "calibration.cell.too_few_trucks": ("{n} trucks: too few", "{n} xe: quá ít"),
+    # the detail sections of the calibration report
+    "calibration.head.flow": ("flow", "luồng xe"),
+    "calibration.head.trucks": ("trucks", "số xe"),
+    "calibration.head.days": ("days", "số ngày"),
+    "calibration.head.model_aic": ("model (AIC)", "mô hình (AIC)"),
+    "calibration.head.per_day": ("per day", "mỗi ngày"),
+    "calibration.head.daily_counts": ("daily counts", "số lượt theo ngày"),
+    "calibration.head.family": ("family", "họ phân phối"),
+    "calibration.head.parameters": ("parameters", "tham số"),
+    "calibration.head.log_l": ("log L", "log L"),
+    "calibration.head.delta_aic": ("ΔAIC", "ΔAIC"),
+    "calibration.head.ks_d": ("KS D", "KS D"),
+    "calibration.head.ks_p": ("KS p", "KS p"),
+    "calibration.head.building": ("building", "tòa nhà"),
+    "calibration.head.quantity": ("quantity", "đại lượng"),
+    "calibration.head.readings": ("readings", "số lần đọc"),
+    "calibration.head.step": ("step", "bước"),
+    "calibration.head.base": ("base", "nền"),
+    "calibration.head.shift": ("shift", "ca"),
+    "calibration.head.mape": ("MAPE", "MAPE"),
+    "calibration.head.r2": ("R²", "R²"),
+    "calibration.head.method": ("method", "phương pháp"),
+    "calibration.head.notes": ("notes", "ghi chú"),
+    "calibration.head.wastewater_ratio": ("wastewater ratio", "tỷ lệ nước thải"),
+    "calibration.head.gate": ("gate", "cổng"),
+    "calibration.head.trucks_logged": ("trucks logged", "số xe ghi nhận"),
+    "calibration.head.times_used": ("times used", "số thời gian dùng"),
+    "calibration.head.chosen": ("chosen", "đã chọn"),
+    "calibration.head.dock_group": ("dock group", "nhóm bến"),
+    "calibration.head.services": ("services", "lượt phục vụ"),
+    "calibration.head.most_at_once": ("most at once", "nhiều nhất cùng lúc"),
+    "calibration.head.waits_seen": ("waits seen", "lượt chờ thấy được"),
+    "calibration.head.file_fitted": ("file → fitted", "tệp → đã khớp"),
+    "calibration.head.reading": ("reading", "diễn giải"),
+    "calibration.head.observed_drive": (
+        "observed drive (median, min)",
+        "thời gian chạy quan sát (trung vị, phút)",
+    ),
+    "calibration.head.file_drive": ("file's drive (min)", "thời gian chạy theo tệp (phút)"),
+    "calibration.head.observed": ("observed", "quan sát"),
+    "calibration.head.k_docks": ("{k} docks", "{k} bến"),
+    "calibration.head.result": ("result", "kết quả"),
+    "calibration.head.asset": ("asset", "tài sản"),
+    "calibration.head.from": ("from", "từ lúc"),
+    "calibration.head.before": ("before", "trước"),
+    "calibration.head.after": ("after", "sau"),
+    "calibration.head.size": ("size", "độ lớn"),
+    "calibration.head.span": ("span", "khoảng"),
+    "calibration.head.place": ("place", "vị trí"),
+    "calibration.head.fitted": ("fitted", "đã khớp"),
+    "calibration.head.interval": ("95% interval", "khoảng tin cậy 95%"),
+    "calibration.head.moved": ("moved", "đã dịch"),
+    "calibration.head.identifiability": ("identifiability", "khả năng nhận dạng"),
+    "calibration.head.meter": ("meter", "công tơ"),
+    "calibration.head.hours": ("hours", "số giờ"),
+    "calibration.head.hourly_mape": ("hourly MAPE", "MAPE theo giờ"),
+    "calibration.head.days_in_band": ("days in band", "số ngày trong dải"),
+    "calibration.head.verdict": ("verdict", "đánh giá"),
+    "calibration.head.per_day_obs_sim": ("per day (obs / sim)", "mỗi ngày (quan sát / mô phỏng)"),
+    "calibration.head.noise_alone": ("noise alone", "riêng nhiễu"),
+    "calibration.head.chi2_holm": ("χ² p (Holm)", "χ² p (Holm)"),
+    "calibration.head.to_dock_ks": ("gate→dock KS D (model's)", "cổng→bến KS D (của mô hình)"),
+    "calibration.head.mean_min_model": ("mean, min (model's)", "trung bình, phút (của mô hình)"),
+    "calibration.head.turnaround_ks": ("turnaround KS D (model's)", "quay vòng KS D (của mô hình)"),
+    "calibration.head.p_holm": ("p (Holm)", "p (Holm)"),
+    "calibration.sub.gates": ("Gates", "Cổng"),
+    "calibration.sub.docks": ("Docks", "Bến"),
+    "calibration.sub.meters": ("Meters", "Công tơ và đồng hồ"),
+    "calibration.sub.arrivals": ("Truck arrivals", "Xe tải đến"),
+    "calibration.sub.queues": ("Waits and turnaround", "Thời gian chờ và quay vòng"),
+    "calibration.chart.fitted_rate": ("fitted rate", "cường độ đã khớp"),
+    "calibration.chart.day_of_week": ("day of week (0 = Monday)", "ngày trong tuần (0 = thứ Hai)"),
+    "calibration.chart.trucks_per_hour": ("trucks/h", "xe/giờ"),
+    "calibration.chart.observed": ("observed", "quan sát"),
+    "calibration.chart.simulated": ("simulated", "mô phỏng"),
+    "calibration.chart.simulated_mean": ("simulated (mean)", "mô phỏng (trung bình)"),
+    "calibration.chart.held_out_day": (
+        "day of the held-out span",
+        "ngày của khoảng dữ liệu giữ lại",
+    ),
+    "calibration.chart.minutes": ("minutes", "phút"),
+    "calibration.chart.turnaround": (
+        "{group}: turnaround, share of trucks done within x",
+        "{group}: quay vòng, tỷ lệ xe xong trong vòng x",
+    ),
+    "calibration.cell.kept_too_few": ("(kept: too few)", "(giữ nguyên: quá ít)"),
+    "calibration.cell.file_mark": (" (file)", " (tệp)"),
+    "calibration.cell.span_training": (
+        "training (fitted after it)",
+        "huấn luyện (khớp sau thay đổi)",
+    ),
+    "calibration.cell.span_validation": (
+        "validation (the fit is older)",
+        "kiểm định (bản khớp cũ hơn)",
+    ),
+    "calibration.cell.from_zero": ("from zero", "từ số không"),
+    "calibration.cell.yes": ("yes", "có"),
+    "calibration.cell.values": ("[{n} values]", "[{n} giá trị]"),
+    "calibration.cell.all_flows": ("all logged flows", "mọi luồng có trong nhật ký"),
+    "calibration.text.arrivals": (
+        "Rates are the maximum-likelihood estimates of a Poisson process with piecewise-"
+        "constant hourly rates (arrivals / hours observed). Models: hourly (24 rates), weekday "
+        "(24 rates × a factor per weekday), weekly (168 rates); the lowest AIC is written. "
+        "The daily-count check is Pearson's χ² of the counts per day against the fitted "
+        "expectation (index of dispersion ≈ 1 for a Poisson process).",
+        "Cường độ là ước lượng hợp lý cực đại của một quá trình Poisson có cường độ không đổi "
+        "trong từng giờ (số lượt đến / số giờ quan sát). Mô hình: theo giờ (24 cường độ), theo "
+        "thứ (24 cường độ × một hệ số cho mỗi thứ), theo tuần (168 cường độ); ghi mô hình có AIC "
+        "nhỏ nhất. Phép kiểm số lượt theo ngày là χ² Pearson của số lượt mỗi ngày so với kỳ vọng "
+        "đã khớp (chỉ số phân tán ≈ 1 với quá trình Poisson).",
+    ),
+    "calibration.text.services": (
+        "Every family fitted by maximum likelihood; services still running when the span "
+        "ends are right-censored (they add the probability of lasting at least as long). "
+        "Lowest AIC wins. The KS test compares complete times with the fitted distribution "
+        "(parameters estimated from the same data, so its p-value is optimistic).",
+        "Mỗi họ phân phối được khớp bằng hợp lý cực đại; lượt phục vụ chưa xong khi hết khoảng "
+        "dữ liệu bị kiểm duyệt phải (đóng góp xác suất kéo dài ít nhất chừng đó). AIC nhỏ nhất "
+        "được chọn. Phép kiểm KS so các thời gian trọn vẹn với phân phối đã khớp (tham số ước "
+        "lượng từ chính dữ liệu đó, nên giá trị p của nó lạc quan).",
+    ),
+    "calibration.text.services_chosen": (
+        "{n} complete services, {censored} censored; chosen: {family}",
+        "{n} lượt phục vụ trọn vẹn, {censored} bị kiểm duyệt; đã chọn: {family}",
+    ),
+    "calibration.text.uncertain_choice": (
+        " (only {margin} AIC ahead of {other}: the choice is uncertain)",
+        " (chỉ hơn {other} {margin} AIC: lựa chọn chưa chắc chắn)",
+    ),
+    "calibration.text.meters": (
+        "Readings are regressed on the shift share of their interval by least absolute deviations "
+        "(levels ≥ 0). MAPE and R² are per reading on the training span.",
+        "Số đọc được hồi quy theo tỷ lệ thời gian trong ca của khoảng đo bằng độ lệch tuyệt đối "
+        "nhỏ nhất (mức ≥ 0). MAPE và R² tính theo từng số đọc trên khoảng huấn luyện.",
+    ),
+    "calibration.text.dock_counts": (
+        "Docks staffed from the occupancy (dock_start .. dock_end): the most services in "
+        "progress at once bound the count from below; trucks that took a dock the instant "
+        "another left, while all were busy, show the docks saturated, and then the bound "
+        "is the count.",
+        "Số bến hoạt động suy từ mức chiếm dụng (dock_start .. dock_end): số lượt phục vụ đồng "
+        "thời lớn nhất là cận dưới của số bến; xe vào bến ngay lúc xe khác rời đi, khi mọi bến "
+        "đều bận, cho thấy các bến đã bão hòa, và khi đó cận dưới chính là số bến.",
+    ),
+    "calibration.text.speed": (
+        "Road speed: the drive out (depart − dock_end) of {n} trucks takes {factor}× the drive "
+        "at the file's speeds (median ratio); every road's speed is divided by that factor.",
+        "Tốc độ đường: quãng chạy ra (depart − dock_end) của {n} xe mất {factor}× thời gian "
+        "chạy theo tốc độ trong tệp (tỷ số trung vị); tốc độ mọi tuyến đường được chia cho hệ "
+        "số đó.",
+    ),
+    "calibration.text.note": (" Note: {note}.", " Ghi chú: {note}."),
+    "calibration.text.dock_search": (
+        "Docks staffed, where the log has no service times: the fitted park simulated over "
+        "the training span with each dock group's count changed by −2 … +2, widening while "
+        "the best count is on the edge (common random numbers, four replications), "
+        "compared on the mean minutes from gate arrival to dock start. Observed: mean ± "
+        "batch-means standard error (daily batches); simulated: mean ± standard deviation "
+        "of the replications' means. The file's count is kept unless the observation lies "
+        "outside its 95% prediction interval.",
+        "Số bến hoạt động, khi nhật ký không có thời gian phục vụ: mô phỏng khu đã khớp trên "
+        "khoảng huấn luyện với số bến của mỗi nhóm đổi từ −2 … +2, mở rộng khi số tốt nhất nằm "
+        "ở biên (cùng dãy số ngẫu nhiên, bốn lần lặp), so theo số phút trung bình từ lúc đến "
+        "cổng tới lúc vào bến. Quan sát: trung bình ± sai số chuẩn theo lô (lô theo ngày); mô "
+        "phỏng: trung bình ± độ lệch chuẩn của trung bình các lần lặp. Giữ số bến trong tệp "
+        "trừ khi giá trị quan sát nằm ngoài khoảng dự báo 95% của nó.",
+    ),
+    "calibration.text.changes": (
+        "Steps found by binary segmentation with a penalty: meters and arrivals on daily "
+        "values, service times on the log time of each service. A change in the training span "
+        "is followed (the value is fitted after it); one in or just before the validation span "
+        "marks the checks it makes unlike the fit.",
+        "Các bước nhảy tìm bằng phân đoạn nhị phân có phạt: công tơ và lượt xe đến theo giá trị "
+        "từng ngày, thời gian phục vụ theo thời điểm ghi của từng lượt. Thay đổi trong khoảng "
+        "huấn luyện được bám theo (giá trị được khớp sau thay đổi); thay đổi trong hoặc ngay "
+        "trước khoảng kiểm định đánh dấu các phép kiểm mà nó làm khác với bản khớp.",
+    ),
+    "calibration.text.uncertainty": (
+        "Every fitted value with its 95% interval (calibration.json has them all): service "
+        "times by bootstrap of the mean and sd, arrivals by exact Poisson limits (widened when "
+        "over-dispersed), meter levels and ratios by a jackknife over blocks of days, docks "
+        "from the occupancy. 'moved' marks a file's value outside the interval: the data "
+        "contradict it. 'identifiability' says what the data could not tell apart.",
+        "Mọi giá trị đã khớp cùng khoảng tin cậy 95% (calibration.json có đủ): thời gian phục "
+        "vụ bằng bootstrap của trung bình và độ lệch chuẩn, lượt xe đến bằng giới hạn Poisson "
+        "chính xác (nới rộng khi phân tán quá mức), mức công tơ và tỷ lệ bằng jackknife theo "
+        "khối ngày, số bến từ mức chiếm dụng. 'đã dịch' đánh dấu giá trị trong tệp nằm ngoài "
+        "khoảng: dữ liệu mâu thuẫn với nó. 'khả năng nhận dạng' cho biết điều dữ liệu không "
+        "phân biệt được.",
+    ),
+    "calibration.text.moved": (
+        "{n} value(s) moved from the file's beyond their interval: {places}.",
+        "{n} giá trị đã dịch khỏi giá trị trong tệp, ra ngoài khoảng của chúng: {places}.",
+    ),
+    "calibration.text.none_moved": (
+        "No file value lies outside its fitted interval.",
+        "Không giá trị nào trong tệp nằm ngoài khoảng đã khớp.",
+    ),
+    "calibration.text.queues": (
+        "One path of a queue is not a sample of independent trucks: a busy hour delays many at "
+        "once. So the observed trucks are judged against the model's own paths (the "
+        "replications): the KS distance D of the observed times from all replications, "
+        "beside how far each replication lies from the others (median-95%), and the observed "
+        "mean beside the replications' means (5-95%). p is the chance that the model itself "
+        "lies this far out on the least likely of the four (Bonferroni), adjusted by Holm's "
+        "method over the dock groups.",
+        "Một diễn biến của hàng chờ không phải là mẫu các xe độc lập: một giờ đông làm nhiều xe "
+        "chậm cùng lúc. Vì thế các xe quan sát được đánh giá so với chính các diễn biến của mô "
+        "hình (các lần lặp): khoảng cách KS D của thời gian quan sát so với mọi lần lặp, bên cạnh "
+        "độ xa giữa từng lần lặp với các lần khác (trung vị-95%), và trung bình quan sát bên cạnh "
+        "trung bình các lần lặp (5-95%). p là xác suất chính mô hình lệch xa đến vậy ở đại lượng "
+        "ít khả dĩ nhất trong bốn (Bonferroni), hiệu chỉnh theo phương pháp Holm trên các nhóm "
+        "bến.",
+    ),
+    "dispersion.stats": ("index {index}, χ² p = {p}", "chỉ số {index}, χ² p = {p}"),
+    "dispersion.over": (
+        "not Poisson: daily counts vary {times}× as much as a Poisson process's ({stats}); the "
+        "fitted rates are right on average, but the twin will show too little day-to-day variation",
+        "không theo Poisson: số lượt theo ngày dao động gấp {times}× quá trình Poisson ({stats}); "
+        "cường độ đã khớp đúng về trung bình, nhưng mô hình số sẽ dao động giữa các ngày quá ít",
+    ),
+    "dispersion.under": (
+        "more regular than Poisson ({stats}): arrivals look booked or scheduled; the twin will "
+        "show too much variation",
+        "đều hơn Poisson ({stats}): lượt xe đến có vẻ đã đặt lịch; mô hình số sẽ dao động quá "
+        "nhiều",
+    ),
+    "dispersion.poisson": ("consistent with Poisson ({stats})", "phù hợp với Poisson ({stats})"),
     # the model checks' warnings (twin.model.sanity): {where} is the park file's field
     "sanity.feeder": (
         "{where}.capacity_mw: {value} MW is more than its substation '{substation}' ({above} MW)"

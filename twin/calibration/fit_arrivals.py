@@ -30,7 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.language import Language, say
 from twin.model.intervals import DAY, Clock
+from twin.text import localized
 
 WEEK_HOURS = 168
 MIN_WEEKLY_DAYS = 14.0
@@ -56,21 +58,16 @@ class Dispersion:
         """True when the counts are consistent with a Poisson process (two-sided 1% test)."""
         return not (self.p_over < P_LIMIT or self.p_under < P_LIMIT)
 
-    def verdict(self) -> str:
-        """A plain sentence on what the test says."""
-        stats = f"index {self.index:.2f}, χ² p = {min(self.p_over, self.p_under):.2g}"
+    def verdict(self, lang: Language = "en") -> str:
+        """A plain sentence on what the test says, in `lang`."""
+        stats = say("dispersion.stats", lang, index=localized(f"{self.index:.2f}", lang),
+                    p=localized(f"{min(self.p_over, self.p_under):.2g}", lang))  # fmt: skip
         if self.p_over < P_LIMIT:
-            return (
-                f"not Poisson: daily counts vary {self.index:.1f}× as much as a Poisson "
-                f"process's ({stats}); the fitted rates are right on average, but the twin "
-                "will show too little day-to-day variation"
-            )
+            times = localized(f"{self.index:.1f}", lang)
+            return say("dispersion.over", lang, times=times, stats=stats)
         if self.p_under < P_LIMIT:
-            return (
-                f"more regular than Poisson ({stats}): arrivals look booked or scheduled; "
-                "the twin will show too much variation"
-            )
-        return f"consistent with Poisson ({stats})"
+            return say("dispersion.under", lang, stats=stats)
+        return say("dispersion.poisson", lang, stats=stats)
 
 
 @dataclass(frozen=True)

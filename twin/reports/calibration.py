@@ -34,7 +34,7 @@ from twin.errors import InputError
 from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
 from twin.io.result_folder import write_result
-from twin.language import Language, say
+from twin.language import Language, say, unit_text
 from twin.model.labels import asset_names
 from twin.reports.charts import svg_chart
 from twin.reports.page import (
@@ -49,7 +49,7 @@ from twin.reports.page import (
     md_text,
     page_html,
 )
-from twin.text import fixed, fmt, localized
+from twin.text import DECIMAL_COMMA_LANGUAGES, fixed, fmt, localized
 
 if TYPE_CHECKING:
     from twin.calibration import Calibration
@@ -93,8 +93,8 @@ def write_report(cal: Calibration, folder: Path, lang: Language = "en") -> list[
 def calibration_report(cal: Calibration, lang: Language = "en") -> tuple[str, str]:
     """The report as Markdown and as an HTML page, in `lang`.
 
-    The title, introduction, summary and section headings are in `lang`, assets called by
-    name; the detailed sections below the summary keep the fitting modules' English notes.
+    Everything the report says itself is in `lang`, assets called by name in the summary; the
+    fitting modules' notes (the data read, methods, what a fit could not tell) are English.
     """
     rows = summary_rows(cal, lang)
     title = say("calibration.title", lang, park=cal.source.park.name)
@@ -111,20 +111,20 @@ def calibration_report(cal: Calibration, lang: Language = "en") -> tuple[str, st
     )
     sections.append(_data_section(cal))
     if cal.arrivals:
-        sections.append(_arrival_section(cal))
+        sections.append(_arrival_section(cal, lang))
     if cal.services:
-        sections.append(_service_section(cal))
+        sections.append(_service_section(cal, lang))
     if cal.levels or cal.ratios:
-        sections.append(_meter_section(cal))
+        sections.append(_meter_section(cal, lang))
     if cal.gates or cal.counts:
-        sections.append(_gates_docks_section(cal))
+        sections.append(_gates_docks_section(cal, lang))
     if cal.speed is not None or cal.docks:
-        sections.append(_search_section(cal))
+        sections.append(_search_section(cal, lang))
     if cal.changes or cal.held_out_changes:
-        sections.append(_changes_section(cal))
-    sections.append(_uncertainty_section(cal))
+        sections.append(_changes_section(cal, lang))
+    sections.append(_uncertainty_section(cal, lang))
     if cal.validation is not None:
-        sections.append(_validation_section(cal))
+        sections.append(_validation_section(cal, lang))
     if cal.notes:
         sections.append(("Notes", md_list(cal.notes), [html_list(cal.notes)]))
     md = [md_heading(1, title), "", *map(md_text, intro), ""]
@@ -452,6 +452,11 @@ SUMMARY_COLUMNS = ("asset", "what", "fitted", "fit", "validation", "verdict")
 """The summary table's columns, each headed by the text ``calibration.col.<column>``."""
 
 
+def _head(lang: Language, *columns: str) -> list[str]:
+    """A detail table's header: each column ``calibration.head.<column>`` in `lang`."""
+    return [say(f"calibration.head.{column}", lang) for column in columns]
+
+
 def _summary_head(lang: Language) -> list[str]:
     return [say(f"calibration.col.{column}", lang) for column in SUMMARY_COLUMNS]
 
@@ -522,8 +527,8 @@ def _data_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
     return "Data read", md_list(summaries), [html_list(summaries)]
 
 
-def _arrival_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
-    head = ["flow", "trucks", "days", "model (AIC)", "per day", "daily counts"]
+def _arrival_section(cal: Calibration, lang: Language) -> tuple[str, list[str], list[str]]:
+    head = _head(lang, "flow", "trucks", "days", "model_aic", "per_day", "daily_counts")
     cells = []
     for fid, fit in sorted(cal.arrivals.items()):
         aic = ", ".join(
@@ -534,19 +539,13 @@ def _arrival_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
             [
                 fid,
                 str(fit.n),
-                f"{fit.exposure_h / 24:.1f}",
+                localized(f"{fit.exposure_h / 24:.1f}", lang),
                 aic,
-                fmt(fit.per_day),
-                fit.daily.verdict(),
+                fmt(fit.per_day, lang=lang),
+                fit.daily.verdict(lang),
             ]
         )
-    text = [
-        "Rates are the maximum-likelihood estimates of a Poisson process with piecewise-"
-        "constant hourly rates (arrivals / hours observed). Models: hourly (24 rates), weekday "
-        "(24 rates × a factor per weekday), weekly (168 rates); the lowest AIC is written. "
-        "The daily-count check is Pearson's χ² of the counts per day against the fitted "
-        "expectation (index of dispersion ≈ 1 for a Poisson process).",
-    ]
+    text = [say("calibration.text.arrivals", lang)]
     charts = []
     for fid, fit in sorted(cal.arrivals.items()):
         rates = fit.weekly_rates()
@@ -554,7 +553,11 @@ def _arrival_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
         charts.append(
             f"<h3>{html_text(fid)}</h3>"
             + svg_chart(
-                {"fitted rate": (x, rates)}, "day of week (0 = Monday)", "trucks/h", height=180
+                {say("calibration.chart.fitted_rate", lang): (x, rates)},
+                say("calibration.chart.day_of_week", lang),
+                say("calibration.chart.trucks_per_hour", lang),
+                height=180,
+                lang=lang,
             )
         )
     return (
@@ -564,78 +567,58 @@ def _arrival_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
     )
 
 
-def _service_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
-    md: list[str] = [
-        "Every family fitted by maximum likelihood; services still running when the span "
-        "ends are right-censored (they add the probability of lasting at least as long). "
-        "Lowest AIC wins. The KS test compares complete times with the fitted distribution "
-        "(parameters estimated from the same data, so its p-value is optimistic)."
-    ]
+def _service_section(cal: Calibration, lang: Language) -> tuple[str, list[str], list[str]]:
+    md: list[str] = [say("calibration.text.services", lang)]
     page = [f"<p>{html_text(md[0])}</p>"]
-    head = ["family", "parameters", "log L", "ΔAIC", "KS D", "KS p"]
+    head = _head(lang, "family", "parameters", "log_l", "delta_aic", "ks_d", "ks_p")
     for gid, fit in sorted(cal.services.items()):
         cells = [
             [
                 f.family,
-                _spec_text(f.spec),
-                f"{f.loglik:.1f}",
-                f"{f.aic - fit.best.aic:.1f}",
-                f"{f.ks_d:.3f}",
-                f"{f.ks_p:.3g}",
+                _spec_text(f.spec, lang),
+                localized(f"{f.loglik:.1f}", lang),
+                localized(f"{f.aic - fit.best.aic:.1f}", lang),
+                localized(f"{f.ks_d:.3f}", lang),
+                localized(f"{f.ks_p:.3g}", lang),
             ]
             for f in fit.fits
         ]
         margin = fit.fits[1].aic - fit.best.aic if len(fit.fits) > 1 else math.inf
-        line = (
-            f"{fit.n} complete services, {fit.n_censored} censored; chosen: {fit.best.family}"
-            + (
-                f" (only {margin:.1f} AIC ahead of {fit.fits[1].family}: the choice is uncertain)"
-                if margin < 2
-                else ""
-            )
-        )
+        line = say("calibration.text.services_chosen", lang, n=fit.n, censored=fit.n_censored,
+                   family=fit.best.family)  # fmt: skip
+        if margin < 2:
+            line += say("calibration.text.uncertain_choice", lang, other=fit.fits[1].family,
+                        margin=localized(f"{margin:.1f}", lang))  # fmt: skip
         md += ["", md_heading(3, gid), "", md_text(line), "", *md_table(head, cells)]
         page.append(f"<h3>{html_text(gid)}</h3><p>{html_text(line)}</p>" + html_table(head, cells))
     return "Service times", md, page
 
 
-def _meter_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
-    head = [
-        "building",
-        "quantity",
-        "readings",
-        "step",
-        "base",
-        "shift",
-        "MAPE",
-        "R²",
-        "method",
-        "notes",
-    ]
+def _meter_section(cal: Calibration, lang: Language) -> tuple[str, list[str], list[str]]:
+    head = _head(lang, "building", "quantity", "readings", "step", "base", "shift", "mape", "r2",
+                 "method", "notes")  # fmt: skip
     cells = [
         [
             a,
             q,
             str(f.n),
-            f"{f.step_min:g} min",
-            fmt(f.base),
-            fmt(f.shift),
-            f"{f.mape_pct:.1f}%",
-            f"{f.r2:.3f}",
+            f"{localized(f'{f.step_min:g}', lang)} {unit_text('min', lang)}",
+            fmt(f.base, lang=lang),
+            fmt(f.shift, lang=lang),
+            f"{fixed(f.mape_pct, 1, lang)}%",
+            localized(f"{f.r2:.3f}", lang),
             f.method,
             "; ".join(f.notes) or "-",
         ]
         for (a, q), f in sorted(cal.levels.items())
     ]
-    head2 = ["building", "readings", "wastewater ratio", "MAPE", "method", "notes"]
+    head2 = _head(lang, "building", "readings", "wastewater_ratio", "mape", "method", "notes")
     cells2 = [
-        [a, str(r.n), fmt(r.ratio), f"{r.mape_pct:.1f}%", r.method, "; ".join(r.notes) or "-"]
+        [a, str(r.n), fmt(r.ratio, lang=lang), f"{fixed(r.mape_pct, 1, lang)}%", r.method,
+         "; ".join(r.notes) or "-"]
         for a, r in sorted(cal.ratios.items())
-    ]
-    text = (
-        "Readings are regressed on the shift share of their interval by least absolute deviations "
-        "(levels ≥ 0). MAPE and R² are per reading on the training span."
-    )
+    ]  # fmt: skip
+    text = say("calibration.text.meters", lang)
     md = [text, "", *md_table(head, cells)]
     page = [f"<p>{html_text(text)}</p>", html_table(head, cells)]
     if cells2:
@@ -644,73 +627,67 @@ def _meter_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
     return "Meters", md, page
 
 
-def _gates_docks_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
+def _gates_docks_section(cal: Calibration, lang: Language) -> tuple[str, list[str], list[str]]:
     md: list[str] = []
     page: list[str] = []
-    head = ["gate", "trucks logged", "times used", "chosen", "method"]
+    head = _head(lang, "gate", "trucks_logged", "times_used", "chosen", "method")
     cells = [
         [
             g,
             str(f.trucks),
             str(f.used),
-            _spec_text(f.service.best.spec) if f.service else "(kept: too few)",
+            _spec_text(f.service.best.spec, lang)
+            if f.service
+            else say("calibration.cell.kept_too_few", lang),
             f.method,
         ]
         for g, f in sorted(cal.gates.items())
     ]
     if cells:
-        md += ["### Gates", "", *md_table(head, cells), ""]
-        page += ["<h3>Gates</h3>", html_table(head, cells)]
-    head = ["dock group", "services", "most at once", "waits seen", "file → fitted", "reading"]
+        heading = say("calibration.sub.gates", lang)
+        md += [md_heading(3, heading), "", *md_table(head, cells), ""]
+        page += [html_heading(3, heading), html_table(head, cells)]
+    head = _head(lang, "dock_group", "services", "most_at_once", "waits_seen", "file_fitted",
+                 "reading")  # fmt: skip
     cells = [
         [g, str(c.services), str(c.lower), str(c.waits), f"{c.current} → {c.chosen}", c.note]
         for g, c in sorted(cal.counts.items())
     ]
     if cells:
-        text = (
-            "Docks staffed from the occupancy (dock_start .. dock_end): the most services in "
-            "progress at once bound the count from below; trucks that took a dock the instant "
-            "another left, while all were busy, show the docks saturated, and then the bound "
-            "is the count."
-        )
-        md += ["### Docks", "", text, "", *md_table(head, cells)]
-        page += ["<h3>Docks</h3>", f"<p>{html_text(text)}</p>", html_table(head, cells)]
+        text = say("calibration.text.dock_counts", lang)
+        heading = say("calibration.sub.docks", lang)
+        md += [md_heading(3, heading), "", text, "", *md_table(head, cells)]
+        page += [html_heading(3, heading), f"<p>{html_text(text)}</p>", html_table(head, cells)]
     return "Gates and docks (from the log)", md, page
 
 
-def _search_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
+def _search_section(cal: Calibration, lang: Language) -> tuple[str, list[str], list[str]]:
     md: list[str] = []
     page: list[str] = []
     if cal.speed is not None:
         s = cal.speed
-        text = (
-            f"Road speed: the drive out (depart − dock_end) of {s.n} trucks takes "
-            f"{s.factor:.3f}× the drive at the file's speeds (median ratio); every road's "
-            f"speed is divided by that factor." + "".join(f" Note: {n}." for n in s.notes)
-        )
-        head = ["flow", "trucks", "observed drive (median, min)", "file's drive (min)"]
-        cells = [[f, str(n), f"{o:.2f}", f"{m:.2f}"] for f, (n, o, m) in sorted(s.per_flow.items())]
+        text = say("calibration.text.speed", lang, n=s.n, factor=localized(f"{s.factor:.3f}", lang))
+        text += "".join(say("calibration.text.note", lang, note=n) for n in s.notes)
+        head = _head(lang, "flow", "trucks", "observed_drive", "file_drive")
+        cells = [
+            [f, str(n), localized(f"{o:.2f}", lang), localized(f"{m:.2f}", lang)]
+            for f, (n, o, m) in sorted(s.per_flow.items())
+        ]
         md += [text, "", *md_table(head, cells), ""]
         page += [f"<p>{html_text(text)}</p>", html_table(head, cells)]
     if cal.docks:
-        text = (
-            "Docks staffed, where the log has no service times: the fitted park simulated over "
-            "the training span with each dock group's count changed by −2 … +2, widening while "
-            "the best count is on the edge (common random numbers, four replications), "
-            "compared on the mean minutes from gate arrival to dock start. Observed: mean ± "
-            "batch-means standard error (daily batches); simulated: mean ± standard deviation "
-            "of the replications' means. The file's count is kept unless the observation lies "
-            "outside its 95% prediction interval."
-        )
+        text = say("calibration.text.dock_search", lang)
         counts = sorted({k for d in cal.docks.values() for k in d.simulated})
-        head = ["dock group", "observed", *[f"{k} docks" for k in counts], "result"]
+        head = [*_head(lang, "dock_group", "observed"),
+                *[say("calibration.head.k_docks", lang, k=k) for k in counts],
+                *_head(lang, "result")]  # fmt: skip
         cells = []
         for gid, d in sorted(cal.docks.items()):
-            row = [gid, f"{d.observed_mean:.1f} ± {d.observed_se:.1f}"]
+            row = [gid, localized(f"{d.observed_mean:.1f} ± {d.observed_se:.1f}", lang)]
             for k in counts:
                 sim = d.simulated.get(k)
-                mark = " (file)" if k == d.current else ""
-                row.append(f"{sim[0]:.1f} ± {sim[1]:.1f}{mark}" if sim else "")
+                mark = say("calibration.cell.file_mark", lang) if k == d.current else ""
+                row.append(localized(f"{sim[0]:.1f} ± {sim[1]:.1f}", lang) + mark if sim else "")
             row.append(d.note)
             cells.append(row)
         md += [text, "", *md_table(head, cells)]
@@ -718,25 +695,22 @@ def _search_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
     return "Road speed and docks (searches)", md, page
 
 
-def _changes_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
+def _changes_section(cal: Calibration, lang: Language) -> tuple[str, list[str], list[str]]:
     """Every change point found: in the training span (followed) and near the held-out span."""
-    text = (
-        "Steps found by binary segmentation with a penalty: meters and arrivals on daily "
-        "values, service times on the log time of each service. A change in the training span "
-        "is followed (the value is fitted after it); one in or just before the validation span "
-        "marks the checks it makes unlike the fit."
-    )
-    head = ["asset", "quantity", "from", "before", "after", "size", "span"]
-    spans = [(c, "training (fitted after it)") for c in cal.changes]
-    spans += [(c, "validation (the fit is older)") for c in cal.held_out_changes]
+    text = say("calibration.text.changes", lang)
+    head = _head(lang, "asset", "quantity", "from", "before", "after", "size", "span")
+    spans = [(c, say("calibration.cell.span_training", lang)) for c in cal.changes]
+    spans += [(c, say("calibration.cell.span_validation", lang)) for c in cal.held_out_changes]
     cells = [
         [
             c.asset,
             c.quantity,
             cal.data.timebase.iso(c.at_min),
-            fmt(c.before),
-            fmt(c.after),
-            f"{c.size_pct:+.0f}%" if math.isfinite(c.size_pct) else "from zero",
+            fmt(c.before, lang=lang),
+            fmt(c.after, lang=lang),
+            f"{c.size_pct:+.0f}%"
+            if math.isfinite(c.size_pct)
+            else say("calibration.cell.from_zero", lang),
             span,
         ]
         for c, span in spans
@@ -745,24 +719,18 @@ def _changes_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
     return "Changes", md, [f"<p>{html_text(text)}</p>", html_table(head, cells)]
 
 
-def _uncertainty_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
+def _uncertainty_section(cal: Calibration, lang: Language) -> tuple[str, list[str], list[str]]:
     """Intervals of every fitted value, what moved beyond them, what the data cannot tell."""
     rows = parameter_rows(cal, (cal.park.metadata or {}).get("calibration", {}))
-    text = (
-        "Every fitted value with its 95% interval (calibration.json has them all): service "
-        "times by bootstrap of the mean and sd, arrivals by exact Poisson limits (widened when "
-        "over-dispersed), meter levels and ratios by a jackknife over blocks of days, docks "
-        "from the occupancy. 'moved' marks a file's value outside the interval: the data "
-        "contradict it. 'identifiability' says what the data could not tell apart."
-    )
-    head = ["place", "before", "fitted", "95% interval", "moved", "identifiability"]
+    text = say("calibration.text.uncertainty", lang)
+    head = _head(lang, "place", "before", "fitted", "interval", "moved", "identifiability")
     cells = [
         [
             r["place"],
-            _value_text(r["before"]),
-            _value_text(r["fitted"]),
-            "; ".join(f"{k} {_interval_text(v)}" for k, v in r["ci95"].items()) or "-",
-            "yes" if r["moved"] else "",
+            _value_text(r["before"], lang),
+            _value_text(r["fitted"], lang),
+            "; ".join(f"{k} {_interval_text(v, lang)}" for k, v in r["ci95"].items()) or "-",
+            say("calibration.cell.yes", lang) if r["moved"] else "",
             "" if r["identifiability"] == "identified by the data" else r["identifiability"],
         ]
         for r in rows
@@ -770,177 +738,174 @@ def _uncertainty_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
     ]
     moved = [r["place"] for r in rows if r["moved"]]
     summary = (
-        f"{len(moved)} value(s) moved from the file's beyond their interval: {', '.join(moved)}."
+        say("calibration.text.moved", lang, n=len(moved), places=", ".join(moved))
         if moved
-        else "No file value lies outside its fitted interval."
+        else say("calibration.text.none_moved", lang)
     )
     md = [text, "", md_text(summary), "", *md_table(head, cells)]
     page = [f"<p>{html_text(text)}</p><p>{html_text(summary)}</p>", html_table(head, cells)]
     return "Uncertainty and identifiability", md, page
 
 
-def _value_text(value: Any) -> str:
+def _value_text(value: Any, lang: Language) -> str:
     if isinstance(value, dict) and "dist" in value:
-        return _spec_short(value)
+        return _spec_short(value, lang)
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {'…' if isinstance(v, list) else fmt(v)}" for k, v in value.items())
+        return ", ".join(
+            f"{k}: {'…' if isinstance(v, list) else fmt(v, lang=lang)}" for k, v in value.items()
+        )
     if isinstance(value, list):
-        return f"[{len(value)} values]"
-    return fmt(value) if isinstance(value, int | float) else str(value)
+        return say("calibration.cell.values", lang, n=len(value))
+    return fmt(value, lang=lang) if isinstance(value, int | float) else str(value)
 
 
-def _interval_text(interval: list[float | None]) -> str:
+def _interval_text(interval: list[float | None], lang: Language) -> str:
     low, high = interval
-    return f"[{fmt(low) if low is not None else '?'}, {fmt(high) if high is not None else '∞'}]"
+    between = "; " if lang in DECIMAL_COMMA_LANGUAGES else ", "
+    shown_low = fmt(low, lang=lang) if low is not None else "?"
+    return f"[{shown_low}{between}{fmt(high, lang=lang) if high is not None else '∞'}]"
 
 
-def _validation_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
+def _validation_section(cal: Calibration, lang: Language) -> tuple[str, list[str], list[str]]:
     val = cal.validation
     assert val is not None
     md: list[str] = []
     page: list[str] = []
     for part in (_meter_checks, _arrival_checks, _queue_checks):
-        more_md, more_page = part(val)
+        more_md, more_page = part(val, lang)
         md += more_md
         page += more_page
     return "Validation on the held-out span", md, page
 
 
-def _meter_checks(val: Validation) -> tuple[list[str], list[str]]:
+def _meter_checks(val: Validation, lang: Language) -> tuple[list[str], list[str]]:
     """Meters: hourly MAPE and days in band, with a chart each."""
     md: list[str] = []
     page: list[str] = []
-    head = ["meter", "hours", "hourly MAPE", "days in band", "verdict"]
+    head = _head(lang, "meter", "hours", "hourly_mape", "days_in_band", "verdict")
     cells = [
         [
             f"{c.asset} {c.quantity}",
             str(len(c.hours)),
-            f"{c.mape_pct:.1f}%",
+            f"{fixed(c.mape_pct, 1, lang)}%",
             f"{c.days_in_band}/{c.days}",
-            shown_verdict(c),
+            verdict_text(shown_verdict(c), lang),
         ]
         for c in val.series
     ]
+    observed, simulated = (
+        say("calibration.chart.observed", lang),
+        say("calibration.chart.simulated", lang),
+    )
     if cells:
-        md += ["### Meters", "", *md_table(head, cells), ""]
-        page += ["<h3>Meters</h3>", html_table(head, cells)]
+        heading = say("calibration.sub.meters", lang)
+        md += [md_heading(3, heading), "", *md_table(head, cells), ""]
+        page += [html_heading(3, heading), html_table(head, cells)]
         for c in sorted(val.series, key=lambda c: (VERDICT_ORDER[c.verdict], c.asset)):
             x = c.hours / 1440.0
             page.append(
-                f"<h4>{html_text(c.asset)} {c.quantity}: {html_text(shown_verdict(c))} "
-                f"({html_text(c.reason)})</h4>"
+                f"<h4>{html_text(c.asset)} {c.quantity}: "
+                f"{html_text(verdict_text(shown_verdict(c), lang))} "
+                f"({html_text(reason_text(c, lang))})</h4>"
                 + svg_chart(
-                    {"observed": (x, c.observed), "simulated": (x, c.simulated)},
-                    "day of the held-out span",
+                    {observed: (x, c.observed), simulated: (x, c.simulated)},
+                    say("calibration.chart.held_out_day", lang),
                     c.quantity,
                     height=200,
+                    lang=lang,
                 )
             )
     return md, page
 
 
-def _arrival_checks(val: Validation) -> tuple[list[str], list[str]]:
+def _arrival_checks(val: Validation, lang: Language) -> tuple[list[str], list[str]]:
     """Truck arrivals per flow, charts for those not good."""
     md: list[str] = []
     page: list[str] = []
-    head = [
-        "flow",
-        "per day (obs / sim)",
-        "hourly MAPE",
-        "noise alone",
-        "χ² p (Holm)",
-        "days in band",
-        "verdict",
-    ]
+    head = _head(lang, "flow", "per_day_obs_sim", "hourly_mape", "noise_alone", "chi2_holm",
+                 "days_in_band", "verdict")  # fmt: skip
     cells = [
         [
-            c.name,
-            f"{c.observed_per_day:.1f} / {c.simulated_per_day:.1f}",
+            _flow_name(c.name, lang),
+            localized(f"{c.observed_per_day:.1f} / {c.simulated_per_day:.1f}", lang),
             f"{c.mape_pct:.0f}%",
             f"{c.floor_pct:.0f}%",
-            _p_cell(c.chi2_p, c.chi2_p_adjusted),
+            localized(_p_cell(c.chi2_p, c.chi2_p_adjusted), lang),
             f"{c.days_in_band}/{c.days}",
-            shown_verdict(c),
+            verdict_text(shown_verdict(c), lang),
         ]
         for c in val.arrivals
     ]
+    observed = say("calibration.chart.observed", lang)
+    simulated = say("calibration.chart.simulated_mean", lang)
     if cells:
-        md += ["### Truck arrivals", "", *md_table(head, cells), ""]
-        page += ["<h3>Truck arrivals</h3>", html_table(head, cells)]
+        heading = say("calibration.sub.arrivals", lang)
+        md += [md_heading(3, heading), "", *md_table(head, cells), ""]
+        page += [html_heading(3, heading), html_table(head, cells)]
         for a in val.arrivals:
             if a.name != "all logged flows" and a.verdict == "good":
                 continue
             x = a.hours / 1440.0
             page.append(
-                f"<h4>{html_text(a.name)}: {a.verdict}</h4>"
+                f"<h4>{html_text(_flow_name(a.name, lang))}: {verdict_text(a.verdict, lang)}</h4>"
                 + svg_chart(
-                    {"observed": (x, a.observed), "simulated (mean)": (x, a.simulated)},
-                    "day of the held-out span",
-                    "trucks/h",
+                    {observed: (x, a.observed), simulated: (x, a.simulated)},
+                    say("calibration.chart.held_out_day", lang),
+                    say("calibration.chart.trucks_per_hour", lang),
                     height=200,
+                    lang=lang,
                 )
             )
     return md, page
 
 
-def _queue_checks(val: Validation) -> tuple[list[str], list[str]]:
+def _queue_checks(val: Validation, lang: Language) -> tuple[list[str], list[str]]:
     """Gate-to-dock and turnaround KS tests, with ECDF charts."""
     md: list[str] = []
     page: list[str] = []
-    head = [
-        "dock group",
-        "trucks",
-        "gate→dock KS D (model's)",
-        "mean, min (model's)",
-        "turnaround KS D (model's)",
-        "mean, min (model's)",
-        "p (Holm)",
-        "verdict",
-    ]
+    head = _head(lang, "dock_group", "trucks", "to_dock_ks", "mean_min_model", "turnaround_ks",
+                 "mean_min_model", "p_holm", "verdict")  # fmt: skip
     cells = [
         [
             c.group,
             str(c.n_observed),
-            _distance_cell(c.to_dock),
-            _mean_cell(c.to_dock),
-            _distance_cell(c.turnaround),
-            _mean_cell(c.turnaround),
-            f"{c.p_adjusted:.2g}",
-            shown_verdict(c),
+            localized(_distance_cell(c.to_dock), lang),
+            localized(_mean_cell(c.to_dock), lang),
+            localized(_distance_cell(c.turnaround), lang),
+            localized(_mean_cell(c.turnaround), lang),
+            localized(f"{c.p_adjusted:.2g}", lang),
+            verdict_text(shown_verdict(c), lang),
         ]
         for c in val.queues
     ]
+    note = say("calibration.text.queues", lang)
     if cells:
-        md += ["### Waits and turnaround", "", QUEUE_NOTE, "", *md_table(head, cells)]
-        page += [
-            "<h3>Waits and turnaround</h3>",
-            f"<p>{html_text(QUEUE_NOTE)}</p>",
-            html_table(head, cells),
-        ]
+        heading = say("calibration.sub.queues", lang)
+        md += [md_heading(3, heading), "", note, "", *md_table(head, cells)]
+        page += [html_heading(3, heading), f"<p>{html_text(note)}</p>", html_table(head, cells)]
         for q in val.queues:
             obs, sim = q.samples.get("turnaround"), q.samples.get("turnaround_sim")
             if obs is None or sim is None or len(obs) < 2 or len(sim) < 2:
                 continue
             page.append(
-                f"<h4>{html_text(q.group)}: turnaround, share of trucks done within x</h4>"
+                f"<h4>{html_text(say('calibration.chart.turnaround', lang, group=q.group))}</h4>"
                 + svg_chart(
-                    {"observed": _ecdf(obs), "simulated": _ecdf(sim)},
-                    "minutes",
-                    "share",
+                    {
+                        say("calibration.chart.observed", lang): _ecdf(obs),
+                        say("calibration.chart.simulated", lang): _ecdf(sim),
+                    },
+                    say("calibration.chart.minutes", lang),
+                    unit_text("share", lang),
                     height=200,
+                    lang=lang,
                 )
             )
     return md, page
 
 
-QUEUE_NOTE = (
-    "One path of a queue is not a sample of independent trucks: a busy hour delays many at "
-    "once. So the observed trucks are judged against the model's own paths (the replications): "
-    "the KS distance D of the observed times from all replications, beside how far each "
-    "replication lies from the others (median-95%), and the observed mean beside the "
-    "replications' means (5-95%). p is the chance that the model itself lies this far out on "
-    "the least likely of the four (Bonferroni), adjusted by Holm's method over the dock groups."
-)
+def _flow_name(name: str, lang: Language) -> str:
+    """A flow's id, or the check of all logged flows together in words of `lang`."""
+    return say("calibration.cell.all_flows", lang) if name == "all logged flows" else name
 
 
 def _p_cell(raw: float, adjusted: float) -> str:
@@ -996,8 +961,8 @@ def _spec_short(spec: dict[str, Any], lang: Language = "en") -> str:
     return f"{spec.get('dist')} {figures}"
 
 
-def _spec_text(spec: dict[str, Any]) -> str:
-    params = ", ".join(f"{k} {fmt(v)}" for k, v in spec.items() if k != "dist")
+def _spec_text(spec: dict[str, Any], lang: Language = "en") -> str:
+    params = ", ".join(f"{k} {fmt(v, lang=lang)}" for k, v in spec.items() if k != "dist")
     return f"{spec.get('dist')}({params})"
 
 

@@ -211,7 +211,7 @@ def _summary_rows(cal: Calibration, lang: Language) -> list[SummaryRow]:
             f"{c.kind} power_kw",
             say("calibration.cell.not_fitted", lang),
             "-",
-            reason_text(c, lang),
+            check_reason(c, lang),
             shown_verdict(c),
             _short_series(c),
         )
@@ -273,7 +273,7 @@ def _meter_rows(
                 quantity,
                 fitted,
                 training,
-                reason_text(check, lang) if check else "-",
+                check_reason(check, lang) if check else "-",
                 _verdict(shown_verdict(check) if check else "-", notes),
                 _short_series(check),
             )
@@ -306,7 +306,7 @@ def _meter_rows(
                 "wastewater_ratio",
                 f"{num(water.wastewater_ratio if water else math.nan)} → {num(ratio.ratio)}",
                 f"MAPE {fixed(ratio.mape_pct, 1, lang)}%",
-                reason_text(check, lang) if check else "-",
+                check_reason(check, lang) if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ratio.notes),
                 _short_series(check),
             )
@@ -341,7 +341,7 @@ def _flow_rows(
                     lang,
                     index=localized(f"{fit.daily.index:.1f}", lang),
                 ),
-                reason_text(check, lang, family) if check else "-",
+                check_reason(check, lang, family) if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ()),
                 f"χ² p {_p_cell(check.chi2_p, check.chi2_p_adjusted)}, "
                 f"{check.days_in_band}/{check.days} days in band"
@@ -414,7 +414,7 @@ def _ks_text(best: Any, lang: Language) -> str:
     return localized(f"KS D {best.ks_d:.3f} (p {best.ks_p:.2g})", lang)
 
 
-def reason_text(check: Any, lang: Language, family: int = 0) -> str:
+def check_reason(check: Any, lang: Language, family: int = 0) -> str:
     """A validation check's reason in `lang` (a family of `family` arrival checks); a check
     marked as changed, and a queue check, keep the validation's English words."""
     if lang == "en" or check.changed:
@@ -806,7 +806,7 @@ def _meter_checks(val: Validation, lang: Language) -> tuple[list[str], list[str]
             page.append(
                 f"<h4>{html_text(c.asset)} {c.quantity}: "
                 f"{html_text(verdict_text(shown_verdict(c), lang))} "
-                f"({html_text(reason_text(c, lang))})</h4>"
+                f"({html_text(check_reason(c, lang))})</h4>"
                 + svg_chart(
                     {observed: (x, c.observed), simulated: (x, c.simulated)},
                     say("calibration.chart.held_out_day", lang),

@@ -899,6 +899,21 @@ _WORDS: dict[str, tuple[str, str]] = {
         "{group}: turnaround, share of trucks done within x",
         "{group}: quay vòng, tỷ lệ xe xong trong vòng x",
     ),
+    "calibration.follows_shape": (
+        "{place}: follows a {shape} load shape now.",
+        "{place}: nay theo dạng tải {shape}.",
+    ),
+    "calibration.shape.daily": ("daily", "theo ngày"),
+    "calibration.shape.day_types": ("day types", "theo loại ngày"),
+    "calibration.shape.weekly": ("weekly", "theo tuần"),
+    "calibration.reason.changed": (
+        "{changed}: the fit is older than the held-out data; {reason}",
+        "{changed}: bản khớp cũ hơn dữ liệu giữ lại; {reason}",
+    ),
+    "calibration.cell.run_days": ("run {days}", "chạy {days}"),
+    "calibration.cell.kept": ("(kept)", "(giữ nguyên)"),
+    "calibration.cell.shift_load": ("{days} shift load: {shares}", "tải ca {days}: {shares}"),
+    "calibration.cell.in_meter_checks": ("(in the meter checks)", "(trong phép kiểm công tơ)"),
     "calibration.cell.kept_too_few": ("(kept: too few)", "(giữ nguyên: quá ít)"),
     "calibration.cell.file_mark": (" (file)", " (tệp)"),
     "calibration.cell.span_training": (

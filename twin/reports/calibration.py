@@ -257,9 +257,8 @@ def _meter_rows(
         if shaped is not None and shaped.shape is not None:
             before = f"{num(base0)} + {num(shift0)}"
             level = f"{num(shaped.shape.level)} {unit}"
-            fitted = say(
-                "calibration.cell.shape", lang, before=before, shape=shaped.chosen, level=level
-            )
+            shape = _shape_name(shaped.chosen, lang)
+            fitted = say("calibration.cell.shape", lang, before=before, shape=shape, level=level)
             training = f"MAPE {fixed(shaped.shape.mape_pct, 1, lang)}% ({shaped.summary()})"
             notes: Sequence[str] = ()
         else:
@@ -278,6 +277,7 @@ def _meter_rows(
                 _short_series(check),
             )
         )
+    in_check = say("calibration.cell.in_meter_checks", lang)
     for asset, found in sorted(cal.weekdays.items()):
         if not found.inferred and not found.note:
             continue
@@ -290,11 +290,18 @@ def _meter_rows(
             SummaryRow(
                 asset,
                 "shifts",
-                f"run {day_range(found.days)}" if found.inferred else "(kept)",
-                f"{'/'.join(_DAY[d] for d in days)} shift load: {shares}",
-                "(in the meter checks)",
+                say("calibration.cell.run_days", lang, days=day_range(found.days))
+                if found.inferred
+                else say("calibration.cell.kept", lang),
+                say(
+                    "calibration.cell.shift_load",
+                    lang,
+                    days="/".join(_DAY[d] for d in days),
+                    shares=shares,
+                ),
+                in_check,
                 "-" if found.inferred else "- *",
-                "(in the meter checks)",
+                in_check,
             )
         )
     for asset, ratio in sorted(cal.ratios.items()):
@@ -312,6 +319,18 @@ def _meter_rows(
             )
         )
     return rows
+
+
+SHAPES = {
+    "daily": "calibration.shape.daily",
+    "day types": "calibration.shape.day_types",
+    "weekly": "calibration.shape.weekly",
+}
+"""A load shape's name in words of each language."""
+
+
+def _shape_name(shape: str, lang: Language) -> str:
+    return say(SHAPES[shape], lang) if shape in SHAPES else shape
 
 
 def _flow_rows(
@@ -415,15 +434,19 @@ def _ks_text(best: Any, lang: Language) -> str:
 
 
 def check_reason(check: Any, lang: Language, family: int = 0) -> str:
-    """A validation check's reason in `lang` (a family of `family` arrival checks); a check
-    marked as changed, and a queue check, keep the validation's English words."""
-    if lang == "en" or check.changed:
+    """A validation check's reason in `lang` (a family of `family` arrival checks); the text
+    of a change (SPEC) and a queue check's reason keep the validation's English words."""
+    if lang == "en":
         return str(check.reason)
     if isinstance(check, SeriesCheck):
-        return meter_reason(check.mape_pct, check.days_in_band, check.days, lang)
-    if isinstance(check, ArrivalCheck):
-        return arrival_reason(check, check.chi2_p_adjusted, family, lang)
-    return str(check.reason)
+        reason = meter_reason(check.mape_pct, check.days_in_band, check.days, lang)
+    elif isinstance(check, ArrivalCheck):
+        reason = arrival_reason(check, check.chi2_p_adjusted, family, lang)
+    else:
+        return str(check.reason)
+    if check.changed:
+        return say("calibration.reason.changed", lang, changed=check.changed, reason=reason)
+    return reason
 
 
 _DAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -489,13 +512,14 @@ def _plain_words(cal: Calibration, rows: list[SummaryRow], lang: Language) -> li
     for (asset, quantity), fit in sorted(cal.levels.items()):
         shaped = cal.shapes.get((asset, quantity))
         if shaped is not None and shaped.shape is not None:
-            out.append(f"{asset} {quantity}: follows a {shaped.chosen} load shape now.")
+            out.append(say("calibration.follows_shape", lang, place=f"{asset} {quantity}",
+                           shape=_shape_name(shaped.chosen, lang)))  # fmt: skip
             continue  # the notes were about what two levels cannot follow
         for note in fit.notes:
             out.append(f"{asset} {quantity}: {note}.")
     for fid, arrival in sorted(cal.arrivals.items()):
         if not arrival.daily.poisson:
-            out.append(f"{fid}: {arrival.daily.verdict()}.")
+            out.append(f"{fid}: {arrival.daily.verdict(lang)}.")
     for found in cal.docks.values():
         if found.chosen != found.current or found.note.startswith("kept"):
             out.append(f"{found.group}: {found.note}.")
@@ -756,6 +780,8 @@ def _value_text(value: Any, lang: Language) -> str:
         )
     if isinstance(value, list):
         return say("calibration.cell.values", lang, n=len(value))
+    if value is None and lang != "en":
+        return "-"
     return fmt(value, lang=lang) if isinstance(value, int | float) else str(value)
 
 

@@ -154,6 +154,46 @@ def test_the_vietnamese_calibration_report_frames_its_findings_in_vietnamese(
     )
 
 
+@pytest.mark.slow
+def test_the_calibration_reasons_in_words_of_the_table_are_the_validations_own() -> None:
+    """The report says a check's reason again in its language from the check's figures: in
+    English that is the validation's own text, for every meter, arrival and queue check."""
+    from twin.calibration import calibrate
+    from twin.reports.calibration import check_reason
+
+    sample = data_root() / "assets" / "sensors" / "yen-binh"
+    for replications in (2, 3):  # too few for the model's own spread, then judged by it
+        val = calibrate("yen-binh", sample, replications=replications, search=False).validation
+        assert val is not None and val.queues and val.arrivals and val.series
+        for check in [*val.series, *val.arrivals, *val.queues]:
+            vietnamese = check_reason(check, "vi", len(val.arrivals), replications)
+            kept = {check.changed} if check.changed else set()  # the SPEC's text of a change
+            assert english_words_in(vietnamese, kept) == set() and vietnamese != check.reason
+            again = _english_again(check, len(val.arrivals), replications)
+            assert again == check.reason, (again, check.reason)
+
+
+def _english_again(check: object, family: int, replications: int) -> str:
+    from twin.calibration.validation import (
+        ArrivalCheck,
+        SeriesCheck,
+        arrival_reason,
+        meter_reason,
+        queue_reason,
+    )
+
+    if isinstance(check, SeriesCheck):
+        text = meter_reason(check.mape_pct, check.days_in_band, check.days)
+    elif isinstance(check, ArrivalCheck):
+        text = arrival_reason(check, check.chi2_p_adjusted, family)
+    else:
+        finished = len(check.samples["turnaround"])  # type: ignore[attr-defined]
+        text = queue_reason(check.to_dock, check.turnaround, finished,  # type: ignore[attr-defined]
+                            check.p_adjusted, replications)  # type: ignore[attr-defined]  # fmt: skip
+    changed = getattr(check, "changed", "")
+    return f"{changed}: the fit is older than the held-out data; {text}" if changed else text
+
+
 FITTING_NOTES = (
     r"^- \S+\.csv: .*$",  # the data read
     r"^- gate '[^']+': flows .*$|^- [\w-]+ power_kw: the level changed .*$",  # the notes
@@ -168,9 +208,7 @@ FITTING_NOTES = (
     r"\d+ docks: at most \d+ services ran at once, and \d+ trucks waited for a dock while "
     r"all \d+ were busy",
     r"not identifiable:[^|]*|weekdays from the meters;[^|]*",
-    r"changed in validation span on [\d-]+ \([^)]*\)(: the fit is older than the held-out "
-    r"data;)?",
-    r"\d+ replication\(s\): too few for the model's own spread[^|]*",
+    r"changed in validation span on [\d-]+ \([^)]*\)",  # the SPEC's text of a change
     r"cross-validated MAPE[^|]*|\b(power|water) ≤",
     r"\b(dock_start|dock_end|gate_out)\b|\b(power|water|feeder|substation)_\w+|\bbuildings\[[^\]]*\]\S*|\blogistics\.\S+",
     r"\b(mean|sd|min|mode|max|value|per_day|hourly_profile|weekly_profile|docks|gate|"

@@ -779,6 +779,45 @@ _WORDS: dict[str, tuple[str, str]] = {
         "MAPE theo giờ {mape}% (riêng nhiễu Poisson đã cho {floor}%), số xe theo giờ so với "
         "cường độ đã khớp: χ² p = {p}{adjusted}, {band}",
     ),
+    "calibration.reason.few_trucks": (
+        "only {n} trucks finished in the held-out span: too few to judge",
+        "chỉ {n} xe xong trong khoảng dữ liệu giữ lại: quá ít để đánh giá",
+    ),
+    "calibration.reason.few_replications": (
+        "{n} replication(s): too few for the model's own spread (at least {least}); gate to "
+        "dock KS D {to_dock}, turnaround {turnaround}",
+        "{n} lần lặp: quá ít để có độ phân tán của chính mô hình (cần ít nhất {least}); từ cổng "
+        "đến bến KS D {to_dock}, quay vòng {turnaround}",
+    ),
+    "calibration.reason.queues": (
+        "gate to dock: {to_dock}; turnaround: {turnaround}; together p {p} (Holm, over the dock "
+        "groups)",
+        "từ cổng đến bến: {to_dock}; quay vòng: {turnaround}; gộp lại p {p} (Holm, trên các "
+        "nhóm bến)",
+    ),
+    "calibration.reason.no_trucks": ("no trucks to compare", "không có xe để so"),
+    "calibration.reason.distance": (
+        "mean {mean} min (model's paths {low}-{high}), KS D {d} (model's {d_low}-{d_high}), p {p}",
+        "trung bình {mean} phút (các diễn biến của mô hình {low}-{high}), KS D {d} (của mô "
+        "hình {d_low}-{d_high}), p {p}",
+    ),
+    "calibration.short.series": (
+        "MAPE {mape}%, {inside}/{days} days in band",
+        "MAPE {mape}%, {inside}/{days} ngày trong dải",
+    ),
+    "calibration.short.arrivals": (
+        "χ² p {p}, {inside}/{days} days in band",
+        "χ² p {p}, {inside}/{days} ngày trong dải",
+    ),
+    "calibration.short.few_trucks": ("too few trucks", "quá ít xe"),
+    "calibration.short.no_spread": (
+        "no spread to judge by: -r {least} or more",
+        "chưa có độ phân tán để đánh giá: cần -r {least} trở lên",
+    ),
+    "calibration.short.queues": (
+        "KS D {to_dock} to dock, {turnaround} turnaround ({judged})",
+        "KS D {to_dock} đến bến, {turnaround} quay vòng ({judged})",
+    ),
     "calibration.reason.holm": (
         " ({p} after Holm's correction over {family} checks)",
         " ({p} sau hiệu chỉnh Holm trên {family} phép kiểm)",

@@ -537,23 +537,36 @@ def _queue_verdict(
     to_dock: Distance, turn: Distance, n: int, p_adjusted: float, replications: int
 ) -> tuple[str, str]:
     """Good unless the family-wise p is below 5% with a material difference; poor below 1%."""
-    if n < MIN_TRUCKS_JUDGED:
-        return "fair", f"only {n} trucks finished in the held-out span: too few to judge"
-    if not math.isfinite(p_adjusted):
-        return "fair", (
-            f"{replications} replication(s): too few for the model's own spread (at least "
-            f"{MIN_REPLICATIONS}); gate to dock KS D {to_dock.d:.2f}, turnaround {turn.d:.2f}"
-        )
-    reason = (
-        f"gate to dock: {_distance_words(to_dock)}; turnaround: {_distance_words(turn)}; "
-        f"together p {p_adjusted:.2g} (Holm, over the dock groups)"
-    )
+    reason = queue_reason(to_dock, turn, n, p_adjusted, replications)
+    if n < MIN_TRUCKS_JUDGED or not math.isfinite(p_adjusted):
+        return "fair", reason
     both = [x for x in (to_dock, turn) if math.isfinite(x.d)]
     if p_adjusted >= 0.05 or all(_difference(x) <= 1.0 for x in both):
         return "good", reason
     if p_adjusted < 0.01 and any(_difference(x) > 2.0 for x in both):
         return "poor", reason
     return "fair", reason
+
+
+def queue_reason(
+    to_dock: Distance,
+    turn: Distance,
+    n: int,
+    p_adjusted: float,
+    replications: int,
+    lang: Language = "en",
+) -> str:
+    """Why a queue check has its verdict, in `lang`: each distance against the model's own
+    spread and the family-wise p, or why there is nothing to judge by (`n` trucks finished)."""
+    if n < MIN_TRUCKS_JUDGED:
+        return say("calibration.reason.few_trucks", lang, n=n)
+    if not math.isfinite(p_adjusted):
+        return say("calibration.reason.few_replications", lang, n=replications,
+                   least=MIN_REPLICATIONS, to_dock=localized(f"{to_dock.d:.2f}", lang),
+                   turnaround=localized(f"{turn.d:.2f}", lang))  # fmt: skip
+    return say("calibration.reason.queues", lang, to_dock=_distance_words(to_dock, lang),
+               turnaround=_distance_words(turn, lang),
+               p=localized(f"{p_adjusted:.2g}", lang))  # fmt: skip
 
 
 def _difference(x: Distance) -> float:
@@ -568,11 +581,18 @@ def _difference(x: Distance) -> float:
     return max(x.d / MATERIAL_D, by_mean)
 
 
-def _distance_words(x: Distance) -> str:
+def _distance_words(x: Distance, lang: Language = "en") -> str:
     """``mean 6.0 min (model's paths 6.7-12.6), KS D 0.15 (model's 0.06-0.13), p 0.081``."""
     if not math.isfinite(x.d):
-        return "no trucks to compare"
-    return (
-        f"mean {x.observed_mean:.1f} min (model's paths {x.means[0]:.1f}-{x.means[1]:.1f}), "
-        f"KS D {x.d:.2f} (model's {x.spread[0]:.2f}-{x.spread[1]:.2f}), p {x.p_value:.2g}"
-    )
+        return say("calibration.reason.no_trucks", lang)
+    figures = {
+        "mean": f"{x.observed_mean:.1f}",
+        "low": f"{x.means[0]:.1f}",
+        "high": f"{x.means[1]:.1f}",
+        "d": f"{x.d:.2f}",
+        "d_low": f"{x.spread[0]:.2f}",
+        "d_high": f"{x.spread[1]:.2f}",
+        "p": f"{x.p_value:.2g}",
+    }
+    local = {name: localized(text, lang) for name, text in figures.items()}
+    return say("calibration.reason.distance", lang, **local)

@@ -29,6 +29,7 @@ from twin.calibration.validation import (
     SeriesCheck,
     arrival_reason,
     meter_reason,
+    queue_reason,
 )
 from twin.errors import InputError
 from twin.io.dump import dump_park
@@ -213,14 +214,14 @@ def _summary_rows(cal: Calibration, lang: Language) -> list[SummaryRow]:
             "-",
             check_reason(c, lang),
             shown_verdict(c),
-            _short_series(c),
+            _short_series(c, lang),
         )
         for c in (val.series if val else [])
         if c.kind != "building"
     ]
     rows += _flow_rows(cal, {c.name: c for c in val.arrivals} if val else {}, lang)
     rows += _gate_rows(cal, lang)
-    rows += _group_rows(cal, {c.group: c for c in val.queues} if val else {}, lang)
+    rows += _group_rows(cal, val, lang)
     if cal.speed is not None:
         in_check = say("calibration.cell.in_turnaround_check", lang)
         rows.append(
@@ -274,7 +275,7 @@ def _meter_rows(
                 training,
                 check_reason(check, lang) if check else "-",
                 _verdict(shown_verdict(check) if check else "-", notes),
-                _short_series(check),
+                _short_series(check, lang),
             )
         )
     in_check = say("calibration.cell.in_meter_checks", lang)
@@ -315,7 +316,7 @@ def _meter_rows(
                 f"MAPE {fixed(ratio.mape_pct, 1, lang)}%",
                 check_reason(check, lang) if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ratio.notes),
-                _short_series(check),
+                _short_series(check, lang),
             )
         )
     return rows
@@ -362,8 +363,13 @@ def _flow_rows(
                 ),
                 check_reason(check, lang, family) if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ()),
-                f"χ² p {_p_cell(check.chi2_p, check.chi2_p_adjusted)}, "
-                f"{check.days_in_band}/{check.days} days in band"
+                say(
+                    "calibration.short.arrivals",
+                    lang,
+                    p=localized(_p_cell(check.chi2_p, check.chi2_p_adjusted), lang),
+                    inside=check.days_in_band,
+                    days=check.days,
+                )
                 if check
                 else "-",
             )
@@ -371,9 +377,9 @@ def _flow_rows(
     return rows
 
 
-def _group_rows(
-    cal: Calibration, checks: dict[str, QueueCheck], lang: Language
-) -> list[SummaryRow]:
+def _group_rows(cal: Calibration, val: Validation | None, lang: Language) -> list[SummaryRow]:
+    checks = {c.group: c for c in val.queues} if val else {}
+    replications = val.replications if val else 0
     rows: list[SummaryRow] = []
     groups = {g.id: g for g in cal.source.logistics.dock_groups}
     for gid in sorted(set(cal.services) | set(cal.docks) | set(cal.counts)):
@@ -393,9 +399,9 @@ def _group_rows(
                 "dock service, docks",
                 "; ".join(parts),
                 _ks_text(fit.best, lang) if fit else "-",
-                check.reason if check else "-",
+                check_reason(check, lang, replications=replications) if check else "-",
                 _verdict(shown_verdict(check) if check else "-", ()),
-                _queue_summary(check) if check else "-",
+                _queue_summary(check, lang) if check else "-",
             )
         )
     return rows
@@ -433,9 +439,9 @@ def _ks_text(best: Any, lang: Language) -> str:
     return localized(f"KS D {best.ks_d:.3f} (p {best.ks_p:.2g})", lang)
 
 
-def check_reason(check: Any, lang: Language, family: int = 0) -> str:
-    """A validation check's reason in `lang` (a family of `family` arrival checks); the text
-    of a change (SPEC) and a queue check's reason keep the validation's English words."""
+def check_reason(check: Any, lang: Language, family: int = 0, replications: int = 0) -> str:
+    """A validation check's reason in `lang` (a family of `family` arrival checks; a queue
+    check judged over `replications`); the text of a change (SPEC) stays as it is."""
     if lang == "en":
         return str(check.reason)
     if isinstance(check, SeriesCheck):
@@ -443,7 +449,9 @@ def check_reason(check: Any, lang: Language, family: int = 0) -> str:
     elif isinstance(check, ArrivalCheck):
         reason = arrival_reason(check, check.chi2_p_adjusted, family, lang)
     else:
-        return str(check.reason)
+        finished = len(check.samples.get("turnaround", ()))
+        reason = queue_reason(check.to_dock, check.turnaround, finished, check.p_adjusted,
+                              replications, lang)  # fmt: skip
     if check.changed:
         return say("calibration.reason.changed", lang, changed=check.changed, reason=reason)
     return reason
@@ -456,10 +464,11 @@ def _disputed(found: WeekdayFit) -> set[int]:
     return {d for s in found.shares.values() for d in s.off}
 
 
-def _short_series(check: Any) -> str:
+def _short_series(check: Any, lang: Language) -> str:
     if check is None:
         return "-"
-    return f"MAPE {check.mape_pct:.1f}%, {check.days_in_band}/{check.days} days in band"
+    return say("calibration.short.series", lang, mape=fixed(check.mape_pct, 1, lang),
+               inside=check.days_in_band, days=check.days)  # fmt: skip
 
 
 def shown_verdict(check: SeriesCheck | ArrivalCheck | QueueCheck) -> str:
@@ -960,16 +969,17 @@ def _in_band(value: float, band: tuple[float, float], spec: str) -> str:
     return f"{value:{spec}} ({band[0]:{spec}}-{band[1]:{spec}})"
 
 
-def _queue_summary(check: QueueCheck) -> str:
-    """The summary table's cell: both distances and the family-wise p."""
+def _queue_summary(check: QueueCheck, lang: Language) -> str:
+    """The console's cell: both distances and the family-wise p."""
     if check.n_observed < MIN_TRUCKS_JUDGED:
-        return "too few trucks"
+        return say("calibration.short.few_trucks", lang)
     judged = (
-        f"p {check.p_adjusted:.2g}"
+        localized(f"p {check.p_adjusted:.2g}", lang)
         if math.isfinite(check.p_adjusted)
-        else f"no spread to judge by: -r {MIN_REPLICATIONS} or more"
+        else say("calibration.short.no_spread", lang, least=MIN_REPLICATIONS)
     )
-    return f"KS D {check.to_dock.d:.2f} to dock, {check.turnaround.d:.2f} turnaround ({judged})"
+    return say("calibration.short.queues", lang, to_dock=localized(f"{check.to_dock.d:.2f}", lang),
+               turnaround=localized(f"{check.turnaround.d:.2f}", lang), judged=judged)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- helpers

@@ -198,16 +198,13 @@ FITTING_NOTES = (
     r"^- \S+\.csv: .*$",  # the data read
     r"^- gate '[^']+': flows .*$|^- [\w-]+ power_kw: the level changed .*$",  # the notes
     r"^- feeder and substation meters .*$|^- [\w-]+: the meters disagree .*$",
-    r"least absolute deviations: readings on the shift share of their interval",
-    r"(weighted )?median of (the readings, split as in the park file|wastewater / water over "
-    r"matching readings)",
     r"base and shift cannot be told apart \([^)]*\): their sum is fitted and split as in the "
     r"park file",
     r"a weekly pattern the model cannot follow[^|]*",
-    r"deconvolution by selection:[^|]*|not observed without gate_out: the file's lanes",
+    r"deconvolution by selection:[^|]*",
     r"\d+ docks: at most \d+ services ran at once, and \d+ trucks waited for a dock while "
     r"all \d+ were busy",
-    r"not identifiable:[^|]*|weekdays from the meters;[^|]*",
+    r"not identifiable:[^|]*",
     r"changed in validation span on [\d-]+ \([^)]*\)",  # the SPEC's text of a change
     r"cross-validated MAPE[^|]*|\b(power|water) ≤",
     r"\b(dock_start|dock_end|gate_out)\b|\b(power|water|feeder|substation)_\w+|\bbuildings\[[^\]]*\]\S*|\blogistics\.\S+",

@@ -942,6 +942,33 @@ _WORDS: dict[str, tuple[str, str]] = {
         "{place}: follows a {shape} load shape now.",
         "{place}: nay theo dạng tải {shape}.",
     ),
+    "calibration.note.lad": (
+        "least absolute deviations: readings on the shift share of their interval",
+        "độ lệch tuyệt đối nhỏ nhất: số đọc theo tỷ lệ thời gian trong ca của khoảng đo",
+    ),
+    "calibration.note.split": (
+        "median of the readings, split as in the park file",
+        "trung vị các số đọc, chia như trong tệp khu",
+    ),
+    "calibration.note.ratio": (
+        "weighted median of wastewater / water over matching readings",
+        "trung vị có trọng số của nước thải / nước cấp trên các số đọc khớp thời điểm",
+    ),
+    "calibration.note.ratio_fitted": (
+        "weighted median of wastewater / fitted water flow",
+        "trung vị có trọng số của nước thải / lưu lượng nước đã khớp",
+    ),
+    "calibration.note.shift_times": (
+        "weekdays from the meters; start and end times are the park file's, not fitted: the "
+        "levels are fitted given them, and an edge moved by less than the readings' interval "
+        "does not show",
+        "các ngày làm việc lấy từ công tơ; giờ bắt đầu và kết thúc theo tệp khu, không khớp: "
+        "các mức được khớp theo chúng, và một mốc dịch ít hơn khoảng đo sẽ không thấy được",
+    ),
+    "calibration.note.lanes_unseen": (
+        "not observed without gate_out: the file's lanes",
+        "không quan sát được khi thiếu gate_out: giữ số làn trong tệp",
+    ),
     "calibration.shape.daily": ("daily", "theo ngày"),
     "calibration.shape.day_types": ("day types", "theo loại ngày"),
     "calibration.shape.weekly": ("weekly", "theo tuần"),

@@ -30,6 +30,12 @@ from twin.calibration.read import MeterSeries
 from twin.model.intervals import DAY, Clock, Intervals
 from twin.model.schema import Window
 
+METHOD_LAD = "least absolute deviations: readings on the shift share of their interval"
+METHOD_SPLIT = "median of the readings, split as in the park file"
+METHOD_RATIO = "weighted median of wastewater / water over matching readings"
+METHOD_RATIO_FITTED = "weighted median of wastewater / fitted water flow"
+"""How a meter's levels or wastewater ratio were fitted (a fit's ``method``)."""
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -114,7 +120,7 @@ def fit_levels(
     notes: list[str] = []
     if separable:
         base, shift = _lad_line(x, y)
-        method = "least absolute deviations: readings on the shift share of their interval"
+        method = METHOD_LAD
     else:
         level = max(float(np.median(y)), 0.0)
         base0, shift0 = prior
@@ -134,7 +140,7 @@ def fit_levels(
                 f"{100 * mean_x:.0f}% of the time, without enough variation): their sum is "
                 "fitted and split as in the park file"
             )
-            method = "median of the readings, split as in the park file"
+            method = METHOD_SPLIT
     fitted = base + shift * x
     resid = y - fitted
     scale = 1.4826 * float(np.median(np.abs(resid - np.median(resid))))
@@ -187,14 +193,14 @@ def fit_ratio(
         common, i_w, i_ww = np.intersect1d(water.t_min, wastewater.t_min, return_indices=True)
         if len(common) >= 24:
             w, ww = water.value[i_w], wastewater.value[i_ww]
-            method = "weighted median of wastewater / water over matching readings"
+            method = METHOD_RATIO
         else:
             water = None
     if water is None:
         if water_model is None:
             return None
         w, ww = water_model, wastewater.value
-        method = "weighted median of wastewater / fitted water flow"
+        method = METHOD_RATIO_FITTED
     use = w > 0
     if use.sum() < 24:
         return None

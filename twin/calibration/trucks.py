@@ -161,6 +161,9 @@ def _scaled_rates(flow: Flow, factor: float) -> tuple[str, Any]:
     return "weekly_profile", np.asarray(flow.weekly_rates()) * factor
 
 
+LANES_UNSEEN = "not observed without gate_out: the file's lanes"
+"""What the log cannot tell of a gate's lanes when it has no gate_out times."""
+
 _RATE_FIELDS = ("rate_per_hour", "hourly_profile", "weekly_profile", "timetable")
 
 
@@ -473,7 +476,7 @@ def _record_lanes(cal: Calibration, edit: Edit, found: GateFit, period: str) -> 
     unidentifiable without it (the file's count, said so)."""
     place = f"logistics.gates[id={found.gate}].lanes"
     if "gate_out" not in found.data:
-        cal.identifiability[place] = "not observed without gate_out: the file's lanes"
+        cal.identifiability[place] = LANES_UNSEEN
         cal.unidentified.add(place)
         edit.keep(place, "not observed without gate_out")
         return

@@ -20,9 +20,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from twin.calibration.document import calibration_document, parameter_rows
+from twin.calibration.fit_meters import (
+    METHOD_LAD,
+    METHOD_RATIO,
+    METHOD_RATIO_FITTED,
+    METHOD_SPLIT,
+)
 from twin.calibration.fit_weekdays import WeekdayFit, day_range
+from twin.calibration.meters import SHIFT_TIMES
 from twin.calibration.result import CalibrationInterrupted
 from twin.calibration.spread import MIN_REPLICATIONS
+from twin.calibration.trucks import LANES_UNSEEN
 from twin.calibration.validation import (
     MIN_TRUCKS_JUDGED,
     ArrivalCheck,
@@ -328,6 +336,22 @@ SHAPES = {
     "weekly": "calibration.shape.weekly",
 }
 """A load shape's name in words of each language."""
+
+
+FIXED_NOTES = {
+    METHOD_LAD: "calibration.note.lad",
+    METHOD_SPLIT: "calibration.note.split",
+    METHOD_RATIO: "calibration.note.ratio",
+    METHOD_RATIO_FITTED: "calibration.note.ratio_fitted",
+    SHIFT_TIMES: "calibration.note.shift_times",
+    LANES_UNSEEN: "calibration.note.lanes_unseen",
+}
+"""The fitting modules' notes that hold no figure, each with its text in every language."""
+
+
+def fixed_note(note: str, lang: Language) -> str:
+    """A fitting module's note in `lang` where it is one of :data:`FIXED_NOTES`, else as is."""
+    return say(FIXED_NOTES[note], lang) if note in FIXED_NOTES else note
 
 
 def _shape_name(shape: str, lang: Language) -> str:
@@ -640,14 +664,15 @@ def _meter_section(cal: Calibration, lang: Language) -> tuple[str, list[str], li
             fmt(f.shift, lang=lang),
             f"{fixed(f.mape_pct, 1, lang)}%",
             localized(f"{f.r2:.3f}", lang),
-            f.method,
+            fixed_note(f.method, lang),
             "; ".join(f.notes) or "-",
         ]
         for (a, q), f in sorted(cal.levels.items())
     ]
     head2 = _head(lang, "building", "readings", "wastewater_ratio", "mape", "method", "notes")
     cells2 = [
-        [a, str(r.n), fmt(r.ratio, lang=lang), f"{fixed(r.mape_pct, 1, lang)}%", r.method,
+        [a, str(r.n), fmt(r.ratio, lang=lang), f"{fixed(r.mape_pct, 1, lang)}%",
+         fixed_note(r.method, lang),
          "; ".join(r.notes) or "-"]
         for a, r in sorted(cal.ratios.items())
     ]  # fmt: skip
@@ -764,7 +789,9 @@ def _uncertainty_section(cal: Calibration, lang: Language) -> tuple[str, list[st
             _value_text(r["fitted"], lang),
             "; ".join(f"{k} {_interval_text(v, lang)}" for k, v in r["ci95"].items()) or "-",
             say("calibration.cell.yes", lang) if r["moved"] else "",
-            "" if r["identifiability"] == "identified by the data" else r["identifiability"],
+            ""
+            if r["identifiability"] == "identified by the data"
+            else fixed_note(r["identifiability"], lang),
         ]
         for r in rows
         if r["ci95"] or r["identifiability"] != "identified by the data"

@@ -202,8 +202,6 @@ FITTING_NOTES = (
     r"park file",
     r"a weekly pattern the model cannot follow[^|]*",
     r"deconvolution by selection:[^|]*",
-    r"\d+ docks: at most \d+ services ran at once, and \d+ trucks waited for a dock while "
-    r"all \d+ were busy",
     r"not identifiable:[^|]*",
     r"changed in validation span on [\d-]+ \([^)]*\)",  # the SPEC's text of a change
     r"cross-validated MAPE[^|]*|\b(power|water) ≤",

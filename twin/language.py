@@ -1109,6 +1109,20 @@ _WORDS: dict[str, tuple[str, str]] = {
         "ít khả dĩ nhất trong bốn (Bonferroni), hiệu chỉnh theo phương pháp Holm trên các nhóm "
         "bến.",
     ),
+    "docks.identified": (
+        "{n} docks: at most {n} services ran at once, and {waits} trucks waited for a dock "
+        "while all {n} were busy",
+        "{n} bến: nhiều nhất {n} lượt phục vụ cùng lúc, và {waits} xe phải chờ bến khi cả {n} "
+        "bến đều bận",
+    ),
+    "docks.unbounded": (
+        "at least {n} docks ({n} services ran at once) and no truck was seen waiting for a "
+        "dock, so any count from {n} up behaves alike: {chosen} ({kept})",
+        "ít nhất {n} bến ({n} lượt phục vụ cùng lúc) và không thấy xe nào chờ bến, nên mọi số "
+        "bến từ {n} trở lên đều như nhau: {chosen} ({kept})",
+    ),
+    "docks.kept": ("kept", "giữ nguyên"),
+    "docks.raised": ("raised from {current}", "tăng từ {current}"),
     "dispersion.stats": ("index {index}, χ² p = {p}", "chỉ số {index}, χ² p = {p}"),
     "dispersion.over": (
         "not Poisson: daily counts vary {times}× as much as a Poisson process's ({stats}); the "

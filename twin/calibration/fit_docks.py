@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.language import Language, say
 from twin.model.schema import Staffing
 
 MIN_WAITS = 5  # waits that identify the count (a few coincidences can happen by chance)
@@ -76,18 +77,19 @@ class DockCount:
 
     @property
     def note(self) -> str:
-        """A sentence on what the occupancy says."""
+        """A sentence on what the occupancy says (English: :meth:`note_in`)."""
+        return self.note_in("en")
+
+    def note_in(self, lang: Language) -> str:
+        """A sentence on what the occupancy says, in `lang`."""
         if self.identified:
-            return (
-                f"{self.lower} docks: at most {self.lower} services ran at once, and "
-                f"{self.waits} trucks waited for a dock while all {self.lower} were busy"
-            )
-        kept = "kept" if self.chosen == self.current else f"raised from {self.current}"
-        return (
-            f"at least {self.lower} docks ({self.lower} services ran at once) and no truck "
-            f"was seen waiting for a dock, so any count from {self.lower} up behaves alike: "
-            f"{self.chosen} ({kept})"
+            return say("docks.identified", lang, n=self.lower, waits=self.waits)
+        kept = (
+            say("docks.kept", lang)
+            if self.chosen == self.current
+            else say("docks.raised", lang, current=self.current)
         )
+        return say("docks.unbounded", lang, n=self.lower, chosen=self.chosen, kept=kept)
 
 
 def resolution(times: np.ndarray) -> float:

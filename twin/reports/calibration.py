@@ -558,7 +558,7 @@ def _plain_words(cal: Calibration, rows: list[SummaryRow], lang: Language) -> li
             out.append(f"{found.group}: {found.note}.")
     for count in cal.counts.values():
         if count.chosen != count.current or not count.identified:
-            out.append(f"{count.group}: {count.note}.")
+            out.append(f"{count.group}: {count.note_in(lang)}.")
     for place, why in sorted(cal.refused.items()):
         out.append(say("calibration.refused", lang, place=place, why=why))
     out.append(say("calibration.starred", lang))
@@ -708,7 +708,14 @@ def _gates_docks_section(cal: Calibration, lang: Language) -> tuple[str, list[st
     head = _head(lang, "dock_group", "services", "most_at_once", "waits_seen", "file_fitted",
                  "reading")  # fmt: skip
     cells = [
-        [g, str(c.services), str(c.lower), str(c.waits), f"{c.current} → {c.chosen}", c.note]
+        [
+            g,
+            str(c.services),
+            str(c.lower),
+            str(c.waits),
+            f"{c.current} → {c.chosen}",
+            c.note_in(lang),
+        ]
         for g, c in sorted(cal.counts.items())
     ]
     if cells:

@@ -227,3 +227,31 @@ def test_sweep_target_names_the_smallest_setting_in_the_summary(tmp_path: Path) 
     for k in meeting:
         assert means[k] <= target["points"][k]["bound"] <= 30
     assert doc["summary"]["text"][0].startswith("Target docks.w1-docks.wait_mean_min<=30:")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "s: 0 change(s) that matter (from 56 of 100 paired replications)."),
+        ("vi", "s: 0 thay đổi đáng kể (từ 56/100 cặp lần lặp)."),
+    ],
+)
+def test_a_summary_of_an_interrupted_comparison_says_how_many_pairs_it_rests_on(
+    lang: str, expected: str
+) -> None:
+    from twin.experiment.summary import scenario_lines
+
+    summary = {
+        "scenario": "s",
+        "status": "matters",
+        "changes": [],
+        "most_affected": None,
+        "lost_production": None,
+        "unserved_energy": None,
+        "new_assets": [],
+        "pairs": 56,
+        "total": 100,
+    }
+    assert scenario_lines(summary, lang, {})[0] == expected  # type: ignore[arg-type]
+    complete = scenario_lines({**summary, "pairs": 100}, lang, {})[0]  # type: ignore[arg-type]
+    assert "100" not in complete and complete.endswith(".")

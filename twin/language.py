@@ -221,6 +221,10 @@ _WORDS: dict[str, tuple[str, str]] = {
         "{label}: {count} change(s) that matter.",
         "{label}: {count} thay đổi đáng kể.",
     ),
+    "summary.partial": (
+        " (from {pairs} of {total} paired replications)",
+        " (từ {pairs}/{total} cặp lần lặp)",
+    ),
     "summary.small": (
         "{label}: significant changes, but none that matters (below the thresholds).",
         "{label}: có thay đổi có ý nghĩa thống kê nhưng không đáng kể (dưới ngưỡng).",

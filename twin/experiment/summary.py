@@ -151,6 +151,8 @@ def scenario_summary(
             "significant": unserved.significant
         } if unserved is not None else None,
         "new_assets": _new_assets(comparison, label, names),
+        "pairs": pairs,
+        "total": comparison.replications,
     }  # fmt: skip
 
 
@@ -200,6 +202,10 @@ def scenario_lines(
         "small": say("summary.small", lang, label=label),
         "nothing": say("summary.nothing", lang, label=label),
     }[summary["status"]]
+    pairs, total = summary.get("pairs", 0), summary.get("total", 0)
+    if summary["status"] != "undecided" and pairs < total:
+        partial = say("summary.partial", lang, pairs=pairs, total=total)
+        head = head.rstrip(".") + partial + "."
     lines = [head, *(f"  {_words(c, lang, names)}" for c in changes[:8])]
     worst = summary["most_affected"]
     if worst is not None:

@@ -38,17 +38,30 @@ check() {
     printf '== %s: %d s\n' "$name" $((SECONDS - started))
 }
 
-# One tier: pytest exit 5 (nothing collected) passes only when extra arguments narrowed the run.
+# One tier: its tests on two worker processes (pytest-xdist; tests of one xdist_group share a
+# worker), then its `serial` tests alone, since they hold the command to a wall-clock bound.
+# pytest exit 5 (nothing collected) passes for one pass when the other ran tests, and for both
+# only when extra arguments narrowed the run.
 tier() {
     local name="$1"
     shift
-    local code=0
-    .venv/bin/python -m pytest -q -m "${MARKS[$name]}" "$@" || code=$?
-    if ((code == 5 && $# > 0)); then
-        echo "tier $name: no test of this tier matches the arguments"
-        return 0
+    local mark="(${MARKS[$name]})"
+    local parallel=0 serial=0
+    .venv/bin/python -m pytest -q -m "$mark and not serial" -n 2 --dist loadgroup "$@" ||
+        parallel=$?
+    .venv/bin/python -m pytest -q -m "$mark and serial" "$@" || serial=$?
+    if ((parallel == 5 && serial == 5)); then
+        if (($# > 0)); then
+            echo "tier $name: no test of this tier matches the arguments"
+            return 0
+        fi
+        return 5
     fi
-    return "$code"
+    for code in "$parallel" "$serial"; do
+        if ((code != 0 && code != 5)); then
+            return "$code"
+        fi
+    done
 }
 
 check "ruff check" .venv/bin/ruff check .

@@ -3,6 +3,7 @@
 #   default  every behaviour at small size (what a bare `pytest` runs)
 #   slow     statistical validation: many replications, long horizons
 #   system   the whole system: browser, broker, signals, subprocess-heavy cases, a built wheel
+# Each tier runs on two worker processes (pytest-xdist), then its `serial` tests alone.
 # Every check runs even when an earlier one fails; the exit status is non-zero if any failed.
 # TIERS picks tiers (default: all three), e.g. `TIERS=default bash scripts/test.sh`.
 # Extra arguments go to every pytest run, e.g. `bash scripts/test.sh -k engine -x`; a tier that

@@ -196,13 +196,8 @@ def _english_again(check: object, family: int, replications: int) -> str:
 
 FITTING_NOTES = (
     r"^- \S+\.csv: .*$",  # the data read
-    r"^- gate '[^']+': flows .*$|^- [\w-]+ power_kw: the level changed .*$",  # the notes
-    r"^- feeder and substation meters .*$|^- [\w-]+: the meters disagree .*$",
-    r"base and shift cannot be told apart \([^)]*\): their sum is fitted and split as in the "
-    r"park file",
+    r"^- [\w-]+: the meters disagree .*$",
     r"a weekly pattern the model cannot follow[^|]*",
-    r"deconvolution by selection:[^|]*",
-    r"not identifiable:[^|]*",
     r"changed in validation span on [\d-]+ \([^)]*\)",  # the SPEC's text of a change
     r"cross-validated MAPE[^|]*|\b(power|water) ≤",
     r"\b(dock_start|dock_end|gate_out)\b|\b(power|water|feeder|substation)_\w+|\bbuildings\[[^\]]*\]\S*|\blogistics\.\S+",
@@ -210,6 +205,38 @@ FITTING_NOTES = (
     r"dock_group|id):? (?=[-\d…\[\w])",
 )
 """The fitting modules' notes, still in English, and field names of the park file."""
+
+
+def test_a_fitting_note_with_figures_is_read_back_and_said_in_vietnamese() -> None:
+    from twin.language import say
+    from twin.reports.calibration import FIGURE_NOTES, note_text
+
+    change = say("calibration.note.level_change", "en", asset="sup-r", quantity="power_kw",
+                 size="+31", at="2026-01-15T00:00", before="2,770", after="3,622.5")  # fmt: skip
+    assert note_text(change, "en") == change
+    assert note_text(change, "vi") == (
+        "sup-r power_kw: mức tải đổi +31% vào 2026-01-15T00:00 (2.770 → 3.622,5); khớp trên các "
+        "số đọc sau thời điểm đó"
+    )
+    flows = say("calibration.note.unlogged_flows", "en", flows="in-a.1, out-b")
+    at_gate = say("calibration.note.at_gate", "en", gate="g.main", note=flows)
+    assert note_text(at_gate, "vi") == say(
+        "calibration.note.at_gate", "vi", gate="g.main",
+        note=say("calibration.note.unlogged_flows", "vi", flows="in-a.1, out-b"),
+    )  # fmt: skip  # ids keep their dots and commas, the note within is said in vi too
+    split = say("calibration.note.not_identifiable", "en", share="97",
+                combination="base_kw + shift_kw × 0.975")  # fmt: skip
+    assert "base_kw + shift_kw × 0,975" in note_text(split, "vi")
+    for key in FIGURE_NOTES:
+        filled = say(key, "en", **dict.fromkeys(_fields(key), "7"))
+        assert english_words_in(note_text(filled, "vi"), {"dock_start", "dock_end"}) == set(), key
+    assert note_text("a note nobody wrote a key for", "vi") == "a note nobody wrote a key for"
+
+
+def _fields(key: str) -> list[str]:
+    from twin.language import TEXT
+
+    return re.findall(r"\{(\w+)\}", TEXT[key]["en"])
 
 
 def _without_fitting_notes(text: str) -> str:

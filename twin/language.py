@@ -13,6 +13,9 @@ one asset, filled with the asset's name (:func:`twin.model.labels.kpi_label`).
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Iterable
 from typing import Literal, cast
 
 from twin.errors import UsageError
@@ -973,6 +976,46 @@ _WORDS: dict[str, tuple[str, str]] = {
         "not observed without gate_out: the file's lanes",
         "không quan sát được khi thiếu gate_out: giữ số làn trong tệp",
     ),
+    "calibration.note.at_gate": ("gate '{gate}': {note}", "cổng '{gate}': {note}"),
+    "calibration.note.unlogged_flows": (
+        "flows {flows} pass this gate but are not in the log: their trucks' lane time is not seen",
+        "các luồng xe {flows} qua cổng này nhưng không có trong nhật ký: không thấy thời gian "
+        "qua làn của các xe đó",
+    ),
+    "calibration.note.gate_deconvolution": (
+        "deconvolution by selection: dock_start − arrive − the flow's drive (median depart − "
+        "dock_end) of trucks that provably found a free lane (fewer trucks ahead possibly at the "
+        "gate than its {lanes} lanes) and a free dock; maximum likelihood of every family, "
+        "lowest AIC",
+        "giải chập bằng chọn lọc: dock_start − arrive − thời gian lái của luồng (trung vị "
+        "depart − dock_end) của các xe chắc chắn gặp làn trống (số xe phía trước có thể còn ở "
+        "cổng ít hơn {lanes} làn của cổng) và bến trống; hợp lý cực đại với mọi họ phân phối, "
+        "chọn AIC nhỏ nhất",
+    ),
+    "calibration.note.cannot_split": (
+        "base and shift cannot be told apart (the building is in shift {share}% of the time, "
+        "without enough variation): their sum is fitted and split as in the park file",
+        "không tách được mức nền và mức ca (tòa nhà ở trong ca {share}% thời gian, không đủ "
+        "biến thiên): tổng của chúng được khớp rồi chia như trong tệp khu",
+    ),
+    "calibration.note.not_identifiable": (
+        "not identifiable: the building is in shift {share}% of the time, so the data tell "
+        "only {combination} (fitted with its interval); split as in the park file",
+        "không nhận dạng được: tòa nhà ở trong ca {share}% thời gian, nên dữ liệu chỉ cho biết "
+        "{combination} (được khớp cùng khoảng tin cậy); chia như trong tệp khu",
+    ),
+    "calibration.note.other_meters": (
+        "feeder and substation meters ({meters}) are not fitted to; they are compared with the "
+        "fitted twin in the validation",
+        "công tơ xuất tuyến và trạm biến áp ({meters}) không dùng để khớp; chúng được so với "
+        "mô hình đã khớp trong phần kiểm định",
+    ),
+    "calibration.note.level_change": (
+        "{asset} {quantity}: the level changed by {size}% on {at} ({before} → {after}); fitted "
+        "on the readings after it",
+        "{asset} {quantity}: mức tải đổi {size}% vào {at} ({before} → {after}); khớp trên các "
+        "số đọc sau thời điểm đó",
+    ),
     "calibration.shape.daily": ("daily", "theo ngày"),
     "calibration.shape.day_types": ("day types", "theo loại ngày"),
     "calibration.shape.weekly": ("weekly", "theo tuần"),
@@ -1213,3 +1256,24 @@ def with_unit(number: str, unit: str, lang: Language) -> str:
     """A number and its unit (none for a share): ``4.9 min``, ``4,9 phút``."""
     shown = unit_text(unit, lang) if unit != "share" else ""
     return f"{number} {shown}".strip() if shown != "%" else f"{number}%"
+
+
+def read_back(text: str, keys: Iterable[str]) -> tuple[str, dict[str, str]] | None:
+    """The key among `keys` whose English text, filled, is `text`, and the fields that filled
+    it (a document keeps the English text; another language is written from these); None
+    when it is none of theirs."""
+    for key in keys:
+        found = _template_pattern(key).fullmatch(text)
+        if found is not None:
+            return key, found.groupdict()
+    return None
+
+
+@functools.cache
+def _template_pattern(key: str) -> re.Pattern[str]:
+    """The English text of `key` as a pattern with one named group per field."""
+    parts = re.split(r"\{(\w+)\}", TEXT[key]["en"])
+    pattern = "".join(
+        re.escape(part) if n % 2 == 0 else f"(?P<{part}>.+?)" for n, part in enumerate(parts)
+    )
+    return re.compile(pattern, re.S)

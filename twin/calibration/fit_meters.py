@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.calibration.read import MeterSeries
+from twin.language import say
 from twin.model.intervals import DAY, Clock, Intervals
 from twin.model.schema import Window
 
@@ -135,11 +136,7 @@ def fit_levels(
             denom = (1 - share) + share * mean_x
             scale = level / denom if denom > 0 else level
             base, shift = scale * (1 - share), scale * share
-            notes.append(
-                "base and shift cannot be told apart (the building is in shift "
-                f"{100 * mean_x:.0f}% of the time, without enough variation): their sum is "
-                "fitted and split as in the park file"
-            )
+            notes.append(say("calibration.note.cannot_split", "en", share=f"{100 * mean_x:.0f}"))
             method = METHOD_SPLIT
     fitted = base + shift * x
     resid = y - fitted

@@ -1010,6 +1010,36 @@ _WORDS: dict[str, tuple[str, str]] = {
         "công tơ xuất tuyến và trạm biến áp ({meters}) không dùng để khớp; chúng được so với "
         "mô hình đã khớp trong phần kiểm định",
     ),
+    "calibration.note.meters_disagree": (
+        "the meters disagree on whether the shifts run on {days} (median share of the fitted "
+        "shift load: {shares}); shifts left as they are",
+        "các công tơ không thống nhất về việc ca có chạy vào {days} hay không (tỷ lệ trung vị "
+        "của tải ca đã khớp: {shares}); giữ nguyên các ca",
+    ),
+    "calibration.note.weekly_pattern": (
+        "a weekly pattern the model cannot follow ({how}): against the other days, {days} of "
+        "the mean level",
+        "một quy luật theo tuần mà mô hình không theo được ({how}): so với các ngày khác, {days} "
+        "của mức trung bình",
+    ),
+    "calibration.note.how_every_day": ("shifts repeat every day", "các ca lặp lại mọi ngày"),
+    "calibration.note.how_workday": (
+        "shift loads repeat every workday",
+        "tải ca lặp lại mọi ngày làm việc",
+    ),
+    "calibration.word.and": (" and ", " và "),
+    "calibration.word.power_meter": ("power meter", "công tơ điện"),
+    "calibration.word.water_meter": ("water meter", "đồng hồ nước"),
+    **{
+        f"calibration.word.day.{d}": (en, vi)
+        for d, (en, vi) in enumerate(
+            zip(
+                ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+                ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"),
+                strict=True,
+            )
+        )
+    },
     "calibration.note.level_change": (
         "{asset} {quantity}: the level changed by {size}% on {at} ({before} → {after}); fitted "
         "on the readings after it",

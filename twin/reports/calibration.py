@@ -359,12 +359,24 @@ FIGURE_NOTES = (
     "calibration.note.not_identifiable",
     "calibration.note.other_meters",
     "calibration.note.level_change",
+    "calibration.note.meters_disagree",
+    "calibration.note.weekly_pattern",
+    "calibration.note.how_every_day",
+    "calibration.note.how_workday",
 )
 """The fitting modules' notes with figures or names in them: read back from their English text
 (:func:`twin.language.read_back`) and said again in the report's language."""
 
 NOTE_NAMES = frozenset({"gate", "flows", "meters", "asset", "quantity", "at"})
 """Fields of those notes that name ids, fields or times, not figures: kept as they are."""
+
+NOTE_WORDS = (
+    "calibration.word.and",
+    "calibration.word.power_meter",
+    "calibration.word.water_meter",
+    *(f"calibration.word.day.{d}" for d in range(7)),
+)
+"""Words within those notes' figures (weekdays, meters) said in the report's language."""
 
 
 def note_text(note: str, lang: Language) -> str:
@@ -377,9 +389,11 @@ def note_text(note: str, lang: Language) -> str:
         return note
     key, fields = found
     for name, value in fields.items():
-        if name == "note":
+        if name in ("note", "how"):
             fields[name] = note_text(value, lang)
         elif name not in NOTE_NAMES:
+            for word in NOTE_WORDS:
+                value = value.replace(say(word, "en"), say(word, lang))
             fields[name] = localized(value, lang)
     return say(key, lang, **fields)
 
@@ -575,7 +589,7 @@ def _plain_words(cal: Calibration, rows: list[SummaryRow], lang: Language) -> li
         if shifts.inferred:
             out.append(f"{asset}: {shifts.summary()}.")
         if shifts.note:
-            out.append(f"{asset}: {shifts.note}.")
+            out.append(f"{asset}: {note_text(shifts.note, lang)}.")
     for (asset, quantity), fit in sorted(cal.levels.items()):
         shaped = cal.shapes.get((asset, quantity))
         if shaped is not None and shaped.shape is not None:

@@ -195,9 +195,8 @@ def _english_again(check: object, family: int, replications: int) -> str:
 
 
 FITTING_NOTES = (
-    r"^- \S+\.csv: .*$",  # the data read
+    r"^- \S+\.csv: .*$|\S+\.csv: .*?\.(?=\s{2})",  # the data read (Markdown, HTML)
     r"changed in validation span on [\d-]+ \([^)]*\)",  # the SPEC's text of a change
-    r"cross-validated MAPE[^|]*|\b(power|water) ≤",
     r"\b(dock_start|dock_end|gate_out)\b|\b(power|water|feeder|substation)_\w+|\bbuildings\[[^\]]*\]\S*|\blogistics\.\S+",
     r"\b(mean|sd|min|mode|max|value|per_day|hourly_profile|weekly_profile|docks|gate|"
     r"dock_group|id):? (?=[-\d…\[\w])",

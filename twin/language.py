@@ -1027,6 +1027,13 @@ _WORDS: dict[str, tuple[str, str]] = {
         "shift loads repeat every workday",
         "tải ca lặp lại mọi ngày làm việc",
     ),
+    "calibration.note.cv_mape": (
+        "cross-validated MAPE (7 day blocks) {models}",
+        "MAPE kiểm định chéo (khối 7 ngày) {models}",
+    ),
+    "calibration.shape.base_shift": ("base + shift", "nền + ca"),
+    "calibration.word.power": ("power", "điện"),
+    "calibration.word.water": ("water", "nước"),
     "calibration.word.and": (" and ", " và "),
     "calibration.word.power_meter": ("power meter", "công tơ điện"),
     "calibration.word.water_meter": ("water meter", "đồng hồ nước"),

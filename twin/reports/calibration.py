@@ -26,7 +26,7 @@ from twin.calibration.fit_meters import (
     METHOD_RATIO_FITTED,
     METHOD_SPLIT,
 )
-from twin.calibration.fit_weekdays import WeekdayFit, day_range
+from twin.calibration.fit_weekdays import QUANTITY_WORDS, WeekdayFit, day_range
 from twin.calibration.meters import SHIFT_TIMES
 from twin.calibration.result import CalibrationInterrupted
 from twin.calibration.spread import MIN_REPLICATIONS
@@ -270,7 +270,8 @@ def _meter_rows(
             level = f"{num(shaped.shape.level)} {unit}"
             shape = _shape_name(shaped.chosen, lang)
             fitted = say("calibration.cell.shape", lang, before=before, shape=shape, level=level)
-            training = f"MAPE {fixed(shaped.shape.mape_pct, 1, lang)}% ({shaped.summary()})"
+            models = shaped.summary(lang, lambda model: _shape_name(model, lang))
+            training = f"MAPE {fixed(shaped.shape.mape_pct, 1, lang)}% ({models})"
             notes: Sequence[str] = ()
         else:
             fitted = f"{num(base0)} + {num(shift0)} → {num(fit.base)} + {num(fit.shift)} {unit}"
@@ -294,7 +295,8 @@ def _meter_rows(
             continue
         days = sorted(found.off or _disputed(found))
         shares = ", ".join(
-            f"{q.split('_')[0]} ≤ {100 * max(max(s.shares[d]) for d in days):.0f}%"
+            f"{say(f'calibration.word.{QUANTITY_WORDS[q]}', lang)} ≤ "
+            f"{100 * max(max(s.shares[d]) for d in days):.0f}%"
             for q, s in found.shares.items()
         )
         rows.append(
@@ -307,7 +309,7 @@ def _meter_rows(
                 say(
                     "calibration.cell.shift_load",
                     lang,
-                    days="/".join(_DAY[d] for d in days),
+                    days="/".join(say(f"viz.weekday.{d}", lang) for d in days),
                     shares=shares,
                 ),
                 in_check,
@@ -333,6 +335,7 @@ def _meter_rows(
 
 
 SHAPES = {
+    "base + shift": "calibration.shape.base_shift",
     "daily": "calibration.shape.daily",
     "day types": "calibration.shape.day_types",
     "weekly": "calibration.shape.weekly",
@@ -527,9 +530,6 @@ def check_reason(check: Any, lang: Language, family: int = 0, replications: int 
     if check.changed:
         return say("calibration.reason.changed", lang, changed=check.changed, reason=reason)
     return reason
-
-
-_DAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _disputed(found: WeekdayFit) -> set[int]:

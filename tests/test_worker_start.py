@@ -16,12 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from twin.experiment import backends
 from twin.experiment.backends import (
     ProcessBackend,
     SerialBackend,
     Shipped,
     _mp_context,
 )
+from twin.experiment.runner import run_batch, run_cases
+from twin.experiment.settings import Case, Settings
+from twin.io.load import load_park
 
 REPO = Path(__file__).resolve().parent.parent
 LINUX = sys.platform.startswith("linux")
@@ -92,3 +96,39 @@ def test_beside_another_thread_workers_do_not_fork() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def _length(value: list[float]) -> int:
+    """A task: the length of the list it was given."""
+    return len(value)
+
+
+@pytest.mark.skipif(not LINUX, reason="fork is used on Linux only")
+def test_a_value_shipped_before_the_workers_fork_travels_as_its_token_only() -> None:
+    big = [0.5] * 50_000
+    with ProcessBackend(1) as backend:
+        before = backend.ship(big)  # the workers start on the first task, with this in memory
+        assert backend.submit(_length, before).result(timeout=60) == 50_000
+        after = backend.ship([*big, 1.0])  # shipped once the workers run: it must travel
+        assert backend.submit(_length, after).result(timeout=60) == 50_001
+        assert len(pickle.dumps(before)) < 200  # the token, not the list
+        assert len(pickle.dumps(after)) > len(pickle.dumps(big))
+        assert before.token in backends._INHERITED
+    assert before.token not in backends._INHERITED  # closed: this process keeps no run's values
+
+
+def test_a_trace_pickles_without_its_park_object_and_parses_it_back() -> None:
+    park = load_park("demo-small")
+    [(_, _, trace)] = run_batch(Case(park), Settings(days=0.1, warmup_days=0), [0], 0)
+    assert trace is not None and trace.park is park
+    copy = pickle.loads(pickle.dumps(trace))
+    assert "park" not in copy.__dict__
+    assert copy.park.model_dump() == park.model_dump()  # parsed from the trace's own JSON
+
+
+def test_the_trace_a_worker_sends_back_gets_the_run_s_own_park() -> None:
+    park = load_park("demo-small")
+    [experiment] = run_cases(
+        [Case(park)], Settings(days=0.1, warmup_days=0, replications=2, jobs=2)
+    )
+    assert experiment.trace is not None and experiment.trace.park is park

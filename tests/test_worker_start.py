@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from twin.experiment import backends
 from twin.experiment.backends import (
     ProcessBackend,
     SerialBackend,
@@ -98,23 +97,39 @@ def test_beside_another_thread_workers_do_not_fork() -> None:
         thread.join()
 
 
-def _length(value: list[float]) -> int:
-    """A task: the length of the list it was given."""
-    return len(value)
+SHIP_BEFORE_AND_AFTER_THE_FORK = """
+import json, pickle
+from twin.experiment import backends
+big = [0.5] * 50_000
+with backends.ProcessBackend(1) as backend:
+    before = backend.ship(big)  # the workers start on the first task, with this in memory
+    first = backend.submit(len, before).result(timeout=60)
+    after = backend.ship([*big, 1.0])  # shipped once the workers run: it must travel
+    second = backend.submit(len, after).result(timeout=60)
+    kept = before.token in backends._INHERITED
+print(json.dumps({
+    "lengths": [first, second],
+    "sent": [len(pickle.dumps(before)), len(pickle.dumps(after)), len(pickle.dumps(big))],
+    "kept while open": kept,
+    "kept after close": before.token in backends._INHERITED,
+}))
+"""
 
 
 @pytest.mark.skipif(not LINUX, reason="fork is used on Linux only")
 def test_a_value_shipped_before_the_workers_fork_travels_as_its_token_only() -> None:
-    big = [0.5] * 50_000
-    with ProcessBackend(1) as backend:
-        before = backend.ship(big)  # the workers start on the first task, with this in memory
-        assert backend.submit(_length, before).result(timeout=60) == 50_000
-        after = backend.ship([*big, 1.0])  # shipped once the workers run: it must travel
-        assert backend.submit(_length, after).result(timeout=60) == 50_001
-        assert len(pickle.dumps(before)) < 200  # the token, not the list
-        assert len(pickle.dumps(after)) > len(pickle.dumps(big))
-        assert before.token in backends._INHERITED
-    assert before.token not in backends._INHERITED  # closed: this process keeps no run's values
+    # a fresh interpreter: this one may run threads by now, and then workers do not fork
+    done = subprocess.run(
+        [sys.executable, "-c", SHIP_BEFORE_AND_AFTER_THE_FORK],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["lengths"] == [50_000, 50_001]
+    token, payload, plain = doc["sent"]
+    assert token < 200  # the token, not the list
+    assert payload > plain  # the list itself
+    assert doc["kept while open"] and not doc["kept after close"]  # no run's values kept
 
 
 def test_a_trace_pickles_without_its_park_object_and_parses_it_back() -> None:

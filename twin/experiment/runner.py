@@ -62,6 +62,9 @@ long replication runs in this process."""
 MAX_BATCH = 4
 """Most replications per task: small tasks balance the workers and lose little on Ctrl-C."""
 
+TICK_S = 0.1
+"""While waiting for workers, progress is reported at least this often (seconds)."""
+
 GUIDE = 4
 """A task on several workers takes 1/(GUIDE * workers) of the replications still to send."""
 
@@ -334,7 +337,9 @@ class _Runner:
                     backend.recover()
                     future = backend.submit(fn, *args)
                 running[future] = (case, reps, attempt, backend.generation)
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            finished, _ = wait(list(running), timeout=TICK_S, return_when=FIRST_COMPLETED)
+            if not finished and self.progress is not None:
+                self.progress(self.done, self.total)  # still working: let a bar move
             for future in sorted(finished, key=lambda f: running[f][:2]):
                 case, reps, attempt, generation = running.pop(future)
                 error = future.exception()

@@ -195,13 +195,14 @@ def _english_again(check: object, family: int, replications: int) -> str:
 
 
 FITTING_NOTES = (
-    r"^- \S+\.csv: .*$|\S+\.csv: .*?\.(?=\s{2})",  # the data read (Markdown, HTML)
+    r"\S+\.csv:|\btruck_id\b",  # the files read and a column of the truck log
     r"changed in validation span on [\d-]+ \([^)]*\)",  # the SPEC's text of a change
     r"\b(dock_start|dock_end|gate_out)\b|\b(power|water|feeder|substation)_\w+|\bbuildings\[[^\]]*\]\S*|\blogistics\.\S+",
     r"\b(mean|sd|min|mode|max|value|per_day|hourly_profile|weekly_profile|docks|gate|"
     r"dock_group|id):? (?=[-\d…\[\w])",
 )
-"""The fitting modules' notes, still in English, and field names of the park file."""
+"""What stays English in a Vietnamese calibration report: the files read, the SPEC's text of a
+change, and field and column names."""
 
 
 def test_a_fitting_note_with_figures_is_read_back_and_said_in_vietnamese() -> None:
@@ -237,6 +238,33 @@ def test_a_fitting_note_with_figures_is_read_back_and_said_in_vietnamese() -> No
     said = say("calibration.note.weekly_pattern", "vi", days="Chủ nhật -65%", how=how)
     assert note_text(weekly, "vi") == said
     assert note_text("a note nobody wrote a key for", "vi") == "a note nobody wrote a key for"
+
+
+def test_what_reading_a_file_dropped_is_said_in_vietnamese() -> None:
+    from twin.calibration.table import FileReport
+    from twin.language import say
+
+    report = FileReport("meters.csv", rows=1200, kept=1193)
+    report.drop(say("calibration.drop.spike", "en"), [30, 8, 9, 10, 11, 12])
+    hint = say("calibration.drop.hint_meant", "en", name="power_kw")
+    report.drop(say("calibration.drop.unknown_quantity", "en", quantity="powerkw", hint=hint), [7])
+    kind = say("calibration.drop.kind.feeder", "en")
+    report.drop(say("calibration.drop.water_on", "en", kind=kind, asset="fd1"), [40])
+    report.notes.append(say("calibration.data.unused_columns", "en", columns="unit"))
+    report.conflicts += [8, 9]
+    assert report.summary() == (
+        "meters.csv: 1,200 rows, 1,193 used; dropped 6 spikes (far from the meter's rolling "
+        "median) (lines 8, 9, 10, 11, 12 and 1 more); 1 row with unknown quantity 'powerkw' "
+        "(did you mean 'power_kw'?) (line 7); 1 row of water on feeder 'fd1' (power only) "
+        "(line 40). column(s) unit not used (ignored). 2 of the duplicates had a different value "
+        "(lines 8, 9)."
+    )
+    assert report.summary("vi") == (
+        "meters.csv: 1.200 dòng, dùng 1.193; bỏ 6 đột biến (xa trung vị trượt của công tơ) "
+        "(các dòng 8, 9, 10, 11, 12 và 1 dòng khác); 1 dòng có đại lượng lạ 'powerkw' (có phải "
+        "là 'power_kw'?) (dòng 7); 1 dòng đo nước trên xuất tuyến 'fd1' (chỉ đo điện) (dòng 40). "
+        "cột unit không dùng (bỏ qua). 2 bản lặp có giá trị khác (các dòng 8, 9)."
+    )
 
 
 def _fields(key: str) -> list[str]:

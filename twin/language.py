@@ -1027,6 +1027,109 @@ _WORDS: dict[str, tuple[str, str]] = {
         "shift loads repeat every workday",
         "tải ca lặp lại mọi ngày làm việc",
     ),
+    "calibration.data.head": (
+        "{file}: {rows} rows, {kept} used",
+        "{file}: {rows} dòng, dùng {kept}",
+    ),
+    "calibration.data.dropped": ("; dropped ", "; bỏ "),
+    "calibration.data.nothing_dropped": ("; nothing dropped", "; không bỏ dòng nào"),
+    "calibration.data.line": ("line {shown}", "dòng {shown}"),
+    "calibration.data.lines": ("lines {shown}", "các dòng {shown}"),
+    "calibration.data.more": (" and {n} more", " và {n} dòng khác"),
+    "calibration.data.conflicts": (
+        "{n} of the duplicates had a different value ({lines})",
+        "{n} bản lặp có giá trị khác ({lines})",
+    ),
+    "calibration.data.no_columns": (
+        "no column(s) {columns}: taken as empty",
+        "không có cột {columns}: coi như trống",
+    ),
+    "calibration.data.unused_columns": (
+        "column(s) {columns} not used (ignored)",
+        "cột {columns} không dùng (bỏ qua)",
+    ),
+    "calibration.data.utf16": (
+        "read as UTF-16 text (a spreadsheet's 'Unicode text' export)",
+        "đọc như văn bản UTF-16 (tệp 'Unicode text' xuất từ bảng tính)",
+    ),
+    "calibration.data.semicolons": (
+        "read as a spreadsheet export: ';' separates the fields",
+        "đọc như tệp xuất từ bảng tính: ';' ngăn cách các trường",
+    ),
+    "calibration.data.semicolons_commas": (
+        "read as a spreadsheet export: ';' separates the fields, decimal commas read as points",
+        "đọc như tệp xuất từ bảng tính: ';' ngăn cách các trường, dấu phẩy thập phân đọc "
+        "thành dấu chấm",
+    ),
+    "calibration.drop.no_timestamp": ("row(s) without a timestamp", "dòng không có thời điểm"),
+    "calibration.drop.bad_timestamp": (
+        "row(s) with a timestamp that is not ISO 8601",
+        "dòng có thời điểm không theo ISO 8601",
+    ),
+    "calibration.drop.bad_value": (
+        "row(s) with a value that is not a number",
+        "dòng có giá trị không phải là số",
+    ),
+    "calibration.drop.empty_value": ("row(s) with an empty value", "dòng có giá trị trống"),
+    "calibration.drop.negative": ("reading(s) below zero", "số đọc âm"),
+    "calibration.drop.spike": (
+        "spike(s) (far from the meter's rolling median)",
+        "đột biến (xa trung vị trượt của công tơ)",
+    ),
+    "calibration.drop.unknown_quantity": (
+        "row(s) with unknown quantity '{quantity}' ({hint})",
+        "dòng có đại lượng lạ '{quantity}' ({hint})",
+    ),
+    "calibration.drop.hint_meant": ("did you mean '{name}'?", "có phải là '{name}'?"),
+    "calibration.drop.hint_expected": ("expected {names}", "cần một trong {names}"),
+    "calibration.drop.no_asset": ("row(s) without an asset", "dòng không ghi tài sản"),
+    "calibration.drop.water_on": (
+        "row(s) of water on {kind} '{asset}' (power only)",
+        "dòng đo nước trên {kind} '{asset}' (chỉ đo điện)",
+    ),
+    "calibration.drop.kind.feeder": ("feeder", "xuất tuyến"),
+    "calibration.drop.kind.substation": ("substation", "trạm biến áp"),
+    "calibration.drop.repeated_reading": (
+        "reading(s) repeated (same meter and time; the first is kept)",
+        "số đọc lặp (cùng công tơ và thời điểm; giữ số đầu tiên)",
+    ),
+    "calibration.drop.bad_time": (
+        "row(s) whose {column} is not an ISO 8601 time",
+        "dòng có {column} không phải thời điểm ISO 8601",
+    ),
+    "calibration.drop.no_flow": (
+        "row(s) whose flow is empty and cannot be told from gate and dock group",
+        "dòng có luồng xe trống và không suy ra được từ cổng và nhóm bến",
+    ),
+    "calibration.drop.wrong_gate": (
+        "row(s) whose gate is not flow '{flow}''s gate '{gate}'",
+        "dòng có cổng không phải cổng '{gate}' của luồng '{flow}'",
+    ),
+    "calibration.drop.wrong_group": (
+        "row(s) whose dock group is not flow '{flow}''s '{group}'",
+        "dòng có nhóm bến không phải '{group}' của luồng '{flow}'",
+    ),
+    "calibration.drop.disorder": (
+        "row(s) whose times are out of order ({columns})",
+        "dòng có các thời điểm sai thứ tự ({columns})",
+    ),
+    "calibration.drop.no_time": ("row(s) without any time", "dòng không có thời điểm nào"),
+    "calibration.drop.repeated_visit": (
+        "visit(s) repeated (same truck_id and times; the first is kept)",
+        "lượt xe lặp (cùng truck_id và thời điểm; giữ lượt đầu tiên)",
+    ),
+    "calibration.drop.field_count.one": (
+        "row(s) with {n} field instead of {expected}",
+        "dòng có {n} trường thay vì {expected}",
+    ),
+    "calibration.drop.field_count.other": (
+        "row(s) with {n} fields instead of {expected}",
+        "dòng có {n} trường thay vì {expected}",
+    ),
+    "calibration.drop.long_field": (
+        "row(s) with a field longer than {limit} bytes",
+        "dòng có trường dài quá {limit} byte",
+    ),
     "calibration.note.cv_mape": (
         "cross-validated MAPE (7 day blocks) {models}",
         "MAPE kiểm định chéo (khối 7 ngày) {models}",

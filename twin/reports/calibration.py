@@ -103,8 +103,8 @@ def calibration_report(cal: Calibration, lang: Language = "en") -> tuple[str, st
     """The report as Markdown and as an HTML page, in `lang`.
 
     Everything the report says itself is in `lang`, assets called by name in the summary; so
-    are the fitting modules' notes that the translation table holds (:func:`note_text`). The
-    rest of their notes (the data read, the load-shape choice, a weekly pattern) are English.
+    are the fitting modules' notes that the translation table holds (:func:`note_text`) and
+    what reading the files dropped. A note the table does not hold stays English.
     """
     rows = summary_rows(cal, lang)
     title = say("calibration.title", lang, park=cal.source.park.name)
@@ -119,7 +119,7 @@ def calibration_report(cal: Calibration, lang: Language = "en") -> tuple[str, st
             [html_table(head, cells), html_list(plain)],
         )
     )
-    sections.append(_data_section(cal))
+    sections.append(_data_section(cal, lang))
     if cal.arrivals:
         sections.append(_arrival_section(cal, lang))
     if cal.services:
@@ -627,8 +627,8 @@ def _intro(cal: Calibration, lang: Language) -> list[str]:
 # --------------------------------------------------------------------------- sections
 
 
-def _data_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
-    summaries = [r.summary() for r in cal.data.reports]
+def _data_section(cal: Calibration, lang: Language) -> tuple[str, list[str], list[str]]:
+    summaries = [r.summary(lang) for r in cal.data.reports]
     return "Data read", md_list(summaries), [html_list(summaries)]
 
 

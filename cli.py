@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from console import startup
 from console.errors import EXIT_BAD_INPUT, exit_status, fail, guarded, message
 from console.options import (
     AlertOpt,
@@ -915,12 +916,15 @@ def serve(
 
 def main() -> None:
     """Entry point of the `parktwin` console script."""
+    startup.begin()
     interrupt_on_sigterm()
     try:
         app()
     except KeyboardInterrupt as exc:
         typer.echo(f"parktwin: {message(exc)}", err=True)
         sys.exit(exit_status(exc))
+    finally:
+        startup.end()
 
 
 if __name__ == "__main__":

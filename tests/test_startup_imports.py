@@ -7,7 +7,9 @@ exits (what was imported, not how long it took: timings belong to bench/bench_st
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +86,50 @@ def test_a_run_loads_no_other_commands_live_twin_page_or_3d(tmp_path: Path) -> N
     assert {"twin.sim.engine", "twin.reports.run"} <= modules  # it did simulate and report
     assert (out / "report.md").is_file()
     assert _loaded(modules, NOT_FOR_A_RUN) == []
+
+
+def _process_at_exit(tmp_path: Path, env: dict[str, str]) -> dict[str, object]:
+    """The collector and the pydantic plugin setting when a `parktwin validate` process exits."""
+    listing = tmp_path / "state.json"
+    state = (
+        "{'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(),"
+        " 'plugins': os.environ.get('PYDANTIC_DISABLE_PLUGINS')}"
+    )
+    hook = (
+        "import atexit, gc, json, os, sys\n"
+        f"atexit.register(lambda: open({str(listing)!r}, 'w').write(json.dumps({state})))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", hook + _command("validate", "demo-small")],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer: dict[str, object] = json.loads(listing.read_text())
+    return answer
+
+
+def test_a_command_collects_garbage_and_spares_the_plugin_search(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    state = _process_at_exit(tmp_path, env)
+    assert state["enabled"] is True  # paused while starting, on again for the command's work
+    assert isinstance(state["frozen"], int) and state["frozen"] > 10_000
+    assert state["plugins"] == "__all__"
+
+
+def test_a_users_plugin_setting_is_kept(tmp_path: Path) -> None:
+    for setting in ("", "logfire"):
+        state = _process_at_exit(tmp_path, {**os.environ, "PYDANTIC_DISABLE_PLUGINS": setting})
+        assert state["plugins"] == setting
+
+
+def test_a_command_called_in_process_leaves_the_collector_alone() -> None:
+    from console import startup
+
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+    startup.settle()
+    assert (gc.isenabled(), gc.get_freeze_count()) == (enabled, frozen)

@@ -1,0 +1,62 @@
+"""The `parktwin` process around its one command: what Python does at start and at exit.
+
+A command starts by creating hundreds of thousands of objects that live until the process
+ends (modules, classes, the park's models) and, for a short run, does little else. Python's
+cyclic garbage collector would walk them again and again while they are created, and once
+more at exit, to find nothing to free: a fifth of the CPU time of a short run. So the
+console script (:func:`cli.main`, never the library or a test's in-process call):
+
+- turns collection off while the command line loads and parses its arguments
+  (:func:`begin`);
+- when the command starts, moves every object alive to the collector's permanent generation
+  (``gc.freeze``) and turns collection back on (:func:`settle`): the command's own garbage is
+  collected as usual, and no collection walks start-up's objects again (a worker process
+  forked later shares their memory pages instead of touching each one);
+- freezes again at exit (:func:`end`), so the interpreter's last collections skip what the
+  command made. Nothing is left unflushed: the interpreter still closes its files and runs
+  every ``atexit`` handler.
+
+It also spares pydantic's search for plugins: pydantic reads the entry points of every
+installed distribution when it builds its first validator, looking for a plugin to call on
+each validation. Unless ``PYDANTIC_DISABLE_PLUGINS`` is set already, `parktwin` sets it to
+``__all__`` for itself and its worker processes; a user who wants plugins to see parktwin's
+validation sets it to the empty string (or to the names of the plugins to leave out).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+
+PLUGINS_SETTING = "PYDANTIC_DISABLE_PLUGINS"
+"""pydantic's environment variable: ``__all__`` loads no plugin; a comma-separated list of
+names leaves those out; empty or unset loads every plugin installed."""
+
+_collection_paused = False
+"""True from :func:`begin` until :func:`settle`: collection was on and is paused."""
+
+
+def begin() -> None:
+    """At the start of the process: no plugin search (unless the user set it), no collection."""
+    global _collection_paused
+    os.environ.setdefault(PLUGINS_SETTING, "__all__")
+    _collection_paused = gc.isenabled()
+    gc.disable()
+
+
+def settle() -> None:
+    """When a command starts: start-up's objects frozen, collection on again.
+
+    Does nothing unless :func:`begin` paused collection (a command called in-process, by a
+    test, leaves the collector as it is).
+    """
+    global _collection_paused
+    if _collection_paused:
+        _collection_paused = False
+        gc.freeze()
+        gc.enable()
+
+
+def end() -> None:
+    """At exit: what the command made is frozen too, so the final collections skip it."""
+    gc.freeze()

@@ -41,6 +41,14 @@ from paired import TREE, base_tree, median_ratio, paired_rounds
 
 PHASES_CHILD = Path(__file__).resolve().parent / "startup_phases.py"
 
+LIBRARIES = (
+    "import numpy, yaml, simpy, typer, rich.console, rich.table, power_grid_model\n"
+    "from pydantic import BaseModel, TypeAdapter"
+)
+"""What a run of a park with a power network imports from other projects: SimPy, numpy, YAML,
+pydantic's models and adapters (``import pydantic`` alone loads them on first use), typer,
+rich's table and the load-flow solver. Their import alone is the floor of a run's start-up."""
+
 PHASES = (
     ("interpreter", "launched"),
     ("to the park", "resolve_inputs enter"),
@@ -65,27 +73,33 @@ def _environment(pycache: str | None) -> dict[str, str]:
     return env
 
 
-def _command(tree: Path, args: list[str], env: dict[str, str], _round: int) -> dict[str, Any]:
-    """Wall and CPU seconds of one `parktwin ARGS` run from `tree`, and of each phase."""
-    scratch = tempfile.mkdtemp(prefix="parktwin-startup-")
-    args = [a.replace("{out}", scratch) for a in args]
+def _child(argv: list[str], env: dict[str, str], scratch: str) -> dict[str, Any]:
+    """Wall and CPU seconds of one child process, and of each phase it marked."""
     listing = Path(scratch) / "marks.json"
+    argv = [a.replace("{out}", scratch).replace("{marks}", str(listing)) for a in argv]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, str(PHASES_CHILD), str(tree), str(listing), *args],
-        capture_output=True,
-        check=False,
-        env=env,
-    )
+    done = subprocess.run(argv, capture_output=True, check=False, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     marks = json.loads(listing.read_text()) if listing.is_file() else {}
     shutil.rmtree(scratch)
     if done.returncode != 0:
-        raise SystemExit(f"parktwin {' '.join(args)} failed: {done.stderr.decode()[-500:]}")
+        raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode()[-500:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall": wall, "cpu": cpu, "phases": _phases(marks, start, wall, cpu)}
+
+
+def _command(tree: Path, args: list[str], env: dict[str, str], _round: int) -> dict[str, Any]:
+    """One `parktwin ARGS` run from `tree`, its result folder in a temporary directory."""
+    argv = [sys.executable, str(PHASES_CHILD), str(tree), "{marks}", *args]
+    return _child(argv, env, tempfile.mkdtemp(prefix="parktwin-startup-"))
+
+
+def _libraries(env: dict[str, str], _round: int) -> dict[str, Any]:
+    """A process that only imports the libraries a run of the park loads (:data:`LIBRARIES`)."""
+    argv = [sys.executable, "-c", LIBRARIES]
+    return _child(argv, env, tempfile.mkdtemp(prefix="parktwin-startup-"))
 
 
 def _phases(
@@ -137,14 +151,17 @@ def main() -> None:
         arms = {
             name: functools.partial(_command, tree, command, env) for name, tree in trees.items()
         }
+        if label == "run":
+            arms["libraries"] = functools.partial(_libraries, env)
         for arm in arms.values():
             arm(-1)  # warm: the bytecode cache, the disk cache
         answers = paired_rounds(arms, args.rounds)
         for name, results in answers.items():
             walls = [r["wall"] for r in results]
             cpus = [r["cpu"] for r in results]
+            what = "the libraries alone" if name == "libraries" else f"parktwin {label} ({name})"
             print(
-                f"parktwin {label} ({name}): wall median {statistics.median(walls):.3f} s, "
+                f"{what}: wall median {statistics.median(walls):.3f} s, "
                 f"min {min(walls):.3f} s; CPU median {statistics.median(cpus):.3f} s, "
                 f"min {min(cpus):.3f} s"
             )

@@ -26,6 +26,7 @@ NOT_FOR_A_RUN = (
     "twin.calibration",
     "twin.live",
     "twin.experiment.optimize",
+    "twin.model.problem",
     "twin.experiment.comparison",
     "twin.experiment.sweeps",
     "web",

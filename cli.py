@@ -136,8 +136,8 @@ def run(
     inputs = resolve_inputs(park, scenario)
     language = api.output_language(lang, inputs.park)
     with progress(quiet=json_out) as bar:
-        result = api.run(park, scenario, settings, out=out, progress=bar,
-                         sensors_out=sensors_out, lang=language)  # fmt: skip
+        result = api.run_resolved(inputs, settings, out=out, progress=bar,
+                                  sensors_out=sensors_out, lang=language)  # fmt: skip
     if json_out:
         typer.echo(result.to_json())
         echo_notes(result.to_dict(), warnings_only=True)

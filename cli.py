@@ -8,7 +8,8 @@ pyvista, the twin library itself) are imported inside the commands, so `parktwin
 fast.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typer reads the annotations of every command
+# each time the command line starts, and each one written as a string costs it an eval.
 
 import sys
 from pathlib import Path

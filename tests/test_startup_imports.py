@@ -14,6 +14,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from console import startup
+from console.startup import YOUNG_THRESHOLD
+
 REPO = Path(__file__).resolve().parent.parent
 
 LIGHT = ("numpy", "scipy", "pydantic", "rich", "simpy", "yaml", "pandas")
@@ -94,7 +97,7 @@ def _process_at_exit(tmp_path: Path, env: dict[str, str]) -> dict[str, object]:
     listing = tmp_path / "state.json"
     state = (
         "{'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(),"
-        " 'plugins': os.environ.get('PYDANTIC_DISABLE_PLUGINS')}"
+        " 'young': gc.get_threshold()[0], 'plugins': os.environ.get('PYDANTIC_DISABLE_PLUGINS')}"
     )
     hook = (
         "import atexit, gc, json, os, sys\n"
@@ -119,6 +122,7 @@ def test_a_command_collects_garbage_and_spares_the_plugin_search(tmp_path: Path)
     state = _process_at_exit(tmp_path, env)
     assert state["enabled"] is True  # paused while starting, on again for the command's work
     assert isinstance(state["frozen"], int) and state["frozen"] > 10_000
+    assert state["young"] == YOUNG_THRESHOLD
     assert state["plugins"] == "__all__"
 
 
@@ -129,8 +133,6 @@ def test_a_users_plugin_setting_is_kept(tmp_path: Path) -> None:
 
 
 def test_a_command_called_in_process_leaves_the_collector_alone() -> None:
-    from console import startup
-
-    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+    before = gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()
     startup.settle()
-    assert (gc.isenabled(), gc.get_freeze_count()) == (enabled, frozen)
+    assert (gc.isenabled(), gc.get_freeze_count(), gc.get_threshold()) == before

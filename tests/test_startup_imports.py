@@ -85,7 +85,7 @@ def test_import_twin_loads_no_numpy_pydantic_or_rich(tmp_path: Path) -> None:
 
 def test_a_run_loads_no_other_commands_live_twin_page_or_3d(tmp_path: Path) -> None:
     out = tmp_path / "result"
-    args = ("run", "demo-small", "--days", "0.05", "-r", "1", "--warmup", "0", "--out", str(out))
+    args = ("run", "demo-small", "--days", "0.05", "-r", "3", "--warmup", "0", "--out", str(out))
     modules = _modules_at_exit(_command(*args), tmp_path)
     assert {"twin.sim.engine", "twin.reports.run"} <= modules  # it did simulate and report
     assert (out / "report.md").is_file()

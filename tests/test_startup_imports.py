@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from console import startup
 from console.startup import YOUNG_THRESHOLD
@@ -46,21 +47,28 @@ NOT_FOR_A_RUN = (
 what other libraries load only for features a run does not use (masked arrays, emoji)."""
 
 
-def _modules_at_exit(code: str, tmp_path: Path) -> set[str]:
-    """The modules loaded when `code` (run in a fresh interpreter from the repository) exits."""
-    listing = tmp_path / "modules.json"
-    write = f"open({str(listing)!r}, 'w').write(json.dumps(list(sys.modules)))"
-    hook = f"import atexit, json, sys\natexit.register(lambda: {write})\n"
+def _at_exit(code: str, tmp_path: Path, what: str, env: dict[str, str] | None = None) -> Any:
+    """The value of the expression `what` when `code` exits (run in a fresh interpreter from
+    the repository, with `env` for its environment)."""
+    listing = tmp_path / "at_exit.json"
+    write = f"open({str(listing)!r}, 'w').write(json.dumps({what}))"
+    hook = f"import atexit, gc, json, os, sys\natexit.register(lambda: {write})\n"
     done = subprocess.run(
         [sys.executable, "-c", hook + code],
         capture_output=True,
         text=True,
         cwd=REPO,
+        env=env,
         timeout=120,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    return set(json.loads(listing.read_text()))
+    return json.loads(listing.read_text())
+
+
+def _modules_at_exit(code: str, tmp_path: Path) -> set[str]:
+    """The modules loaded when `code` exits."""
+    return set(_at_exit(code, tmp_path, "list(sys.modules)"))
 
 
 def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
@@ -92,28 +100,13 @@ def test_a_run_loads_no_other_commands_live_twin_page_or_3d(tmp_path: Path) -> N
     assert _loaded(modules, NOT_FOR_A_RUN) == []
 
 
-def _process_at_exit(tmp_path: Path, env: dict[str, str]) -> dict[str, object]:
+def _process_at_exit(tmp_path: Path, env: dict[str, str]) -> dict[str, Any]:
     """The collector and the pydantic plugin setting when a `parktwin validate` process exits."""
-    listing = tmp_path / "state.json"
     state = (
         "{'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(),"
         " 'young': gc.get_threshold()[0], 'plugins': os.environ.get('PYDANTIC_DISABLE_PLUGINS')}"
     )
-    hook = (
-        "import atexit, gc, json, os, sys\n"
-        f"atexit.register(lambda: open({str(listing)!r}, 'w').write(json.dumps({state})))\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", hook + _command("validate", "demo-small")],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    answer: dict[str, object] = json.loads(listing.read_text())
+    answer: dict[str, Any] = _at_exit(_command("validate", "demo-small"), tmp_path, state, env)
     return answer
 
 

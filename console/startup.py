@@ -18,11 +18,17 @@ console script (:func:`cli.main`, never the library or a test's in-process call)
   command made. Nothing is left unflushed: the interpreter still closes its files and runs
   every ``atexit`` handler.
 
-It also spares pydantic's search for plugins: pydantic reads the entry points of every
-installed distribution when it builds its first validator, looking for a plugin to call on
-each validation. Unless ``PYDANTIC_DISABLE_PLUGINS`` is set already, `parktwin` sets it to
-``__all__`` for itself and its worker processes; a user who wants plugins to see parktwin's
-validation sets it to the empty string (or to the names of the plugins to leave out).
+It also sets two libraries' settings, each only when the user has not set it (for itself and
+its worker processes):
+
+- ``PYDANTIC_DISABLE_PLUGINS=__all__``: pydantic reads the entry points of every installed
+  distribution when it builds its first validator, looking for a plugin to call on each
+  validation. A user who wants plugins to see parktwin's validation sets it to the empty
+  string (or to the names of the plugins to leave out);
+- ``OPENBLAS_THREAD_TIMEOUT=4``: the threads numpy's OpenBLAS starts at import wait for work
+  by spinning, about a tenth of a second of a second core, before they sleep; with it they
+  sleep at once (the number of threads, and so every result, is unchanged; a large matrix
+  product wakes them as before).
 """
 
 from __future__ import annotations
@@ -30,9 +36,11 @@ from __future__ import annotations
 import gc
 import os
 
-PLUGINS_SETTING = "PYDANTIC_DISABLE_PLUGINS"
-"""pydantic's environment variable: ``__all__`` loads no plugin; a comma-separated list of
-names leaves those out; empty or unset loads every plugin installed."""
+SETTINGS = {"PYDANTIC_DISABLE_PLUGINS": "__all__", "OPENBLAS_THREAD_TIMEOUT": "4"}
+"""The libraries' environment variables parktwin sets when the user has not. pydantic's:
+``__all__`` loads no plugin, a comma-separated list of names leaves those out, empty loads
+every plugin installed. OpenBLAS's: its threads wait 2**N cycles for work before sleeping
+(N from 4 to 30)."""
 
 YOUNG_THRESHOLD = 10_000
 """Allocations (net of frees) between two collections of the youngest generation once a
@@ -43,9 +51,10 @@ _collection_paused = False
 
 
 def begin() -> None:
-    """At the start of the process: no plugin search (unless the user set it), no collection."""
+    """At the start of the process: the libraries' :data:`SETTINGS`, no collection."""
     global _collection_paused
-    os.environ.setdefault(PLUGINS_SETTING, "__all__")
+    for name, value in SETTINGS.items():
+        os.environ.setdefault(name, value)
     _collection_paused = _collection_paused or gc.isenabled()
     gc.disable()
 

@@ -101,28 +101,30 @@ def test_a_run_loads_no_other_commands_live_twin_page_or_3d(tmp_path: Path) -> N
 
 
 def _process_at_exit(tmp_path: Path, env: dict[str, str]) -> dict[str, Any]:
-    """The collector and the pydantic plugin setting when a `parktwin validate` process exits."""
+    """The collector and the libraries' settings when a `parktwin validate` process exits."""
     state = (
         "{'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(),"
-        " 'young': gc.get_threshold()[0], 'plugins': os.environ.get('PYDANTIC_DISABLE_PLUGINS')}"
+        " 'young': gc.get_threshold()[0], 'plugins': os.environ.get('PYDANTIC_DISABLE_PLUGINS'),"
+        " 'blas': os.environ.get('OPENBLAS_THREAD_TIMEOUT')}"
     )
     answer: dict[str, Any] = _at_exit(_command("validate", "demo-small"), tmp_path, state, env)
     return answer
 
 
 def test_a_command_collects_garbage_and_spares_the_plugin_search(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    env = {k: v for k, v in os.environ.items() if k not in startup.SETTINGS}
     state = _process_at_exit(tmp_path, env)
     assert state["enabled"] is True  # paused while starting, on again for the command's work
     assert isinstance(state["frozen"], int) and state["frozen"] > 10_000
     assert state["young"] == YOUNG_THRESHOLD
-    assert state["plugins"] == "__all__"
+    assert (state["plugins"], state["blas"]) == ("__all__", "4")
 
 
-def test_a_users_plugin_setting_is_kept(tmp_path: Path) -> None:
-    for setting in ("", "logfire"):
-        state = _process_at_exit(tmp_path, {**os.environ, "PYDANTIC_DISABLE_PLUGINS": setting})
-        assert state["plugins"] == setting
+def test_a_users_own_settings_are_kept(tmp_path: Path) -> None:
+    for plugins, blas in (("", "30"), ("logfire", "")):
+        env = {**os.environ, "PYDANTIC_DISABLE_PLUGINS": plugins, "OPENBLAS_THREAD_TIMEOUT": blas}
+        state = _process_at_exit(tmp_path, env)
+        assert (state["plugins"], state["blas"]) == (plugins, blas)
 
 
 def test_a_command_called_in_process_leaves_the_collector_alone() -> None:

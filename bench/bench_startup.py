@@ -102,12 +102,13 @@ def _command(tree: Path, args: list[str], env: dict[str, str], _round: int) -> d
 
 def _libraries(env: dict[str, str], _round: int) -> dict[str, Any]:
     """A process that only imports the libraries a run of the park loads (:data:`LIBRARIES`),
-    with the libraries' settings `parktwin` makes (``console.startup.SETTINGS``)."""
+    started and ended as `parktwin` is (``console.startup``: the libraries' settings, the
+    garbage collector off while importing, everything frozen at exit)."""
     setup = (
-        f"import os, sys\nsys.path.insert(0, {str(TREE)!r})\nfrom console.startup import SETTINGS\n"
-        "for name, value in SETTINGS.items():\n    os.environ.setdefault(name, value)\n"
+        f"import sys\nsys.path.insert(0, {str(TREE)!r})\nfrom console import startup\n"
+        "startup.begin()\n"
     )
-    argv = [sys.executable, "-c", setup + LIBRARIES]
+    argv = [sys.executable, "-c", setup + LIBRARIES + "\nstartup.end()"]
     return _child(argv, env, tempfile.mkdtemp(prefix="parktwin-startup-"))
 
 

@@ -8,7 +8,8 @@ pyvista, the twin library itself) are imported inside the commands, so `parktwin
 fast.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typer reads the annotations of every command
+# each time the command line starts, and each one written as a string costs it an eval.
 
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from console import startup
 from console.errors import EXIT_BAD_INPUT, exit_status, fail, guarded, message
 from console.options import (
     AlertOpt,
@@ -135,8 +137,8 @@ def run(
     inputs = resolve_inputs(park, scenario)
     language = api.output_language(lang, inputs.park)
     with progress(quiet=json_out) as bar:
-        result = api.run(park, scenario, settings, out=out, progress=bar,
-                         sensors_out=sensors_out, lang=language)  # fmt: skip
+        result = api.run_resolved(inputs, settings, out=out, progress=bar,
+                                  sensors_out=sensors_out, lang=language)  # fmt: skip
     if json_out:
         typer.echo(result.to_json())
         echo_notes(result.to_dict(), warnings_only=True)
@@ -915,12 +917,15 @@ def serve(
 
 def main() -> None:
     """Entry point of the `parktwin` console script."""
+    startup.begin()
     interrupt_on_sigterm()
     try:
         app()
     except KeyboardInterrupt as exc:
         typer.echo(f"parktwin: {message(exc)}", err=True)
         sys.exit(exit_status(exc))
+    finally:
+        startup.end()
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from console import startup
 from console.signals import terminated
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,10 +107,14 @@ def fail(text: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
 
 
 def guarded(command: F) -> F:
-    """Map errors to the exit codes of SPEC.md: never a traceback for bad input."""
+    """Map errors to the exit codes of SPEC.md: never a traceback for bad input.
+
+    The command starts with :func:`console.startup.settle` (collection back on).
+    """
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        startup.settle()
         try:
             return command(*args, **kwargs)
         except typer.Exit:

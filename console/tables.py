@@ -6,20 +6,32 @@ rich loads inside the functions, so that ``parktwin --help`` stays fast.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
 import typer
 
+REFRESH_S = 0.1
+"""Least time between two drawings of a progress bar."""
+
 
 class progress:
-    """A rich progress bar on stderr that shows only for work longer than a moment."""
+    """A rich progress bar on stderr that shows only for work longer than a moment.
+
+    The bar is drawn when the work reports progress (at most every :data:`REFRESH_S`), never
+    by a thread of its own: while this process runs one thread, its worker processes can be
+    forked (a copy of this process, ready at once) rather than started by a fork server. The
+    runner reports at least every tenth of a second while it waits for workers, so the
+    spinner and clock keep moving.
+    """
 
     def __init__(self, quiet: bool = False, label: str = "replications") -> None:
         self.quiet = quiet
         self.label = label
         self._bar: Any = None
         self._task: Any = None
+        self._drawn = 0.0
 
     def __enter__(self) -> Callable[[float, int], None]:
         if self.quiet or not sys.stderr.isatty():
@@ -43,14 +55,19 @@ class progress:
             TimeRemainingColumn(),
             console=Console(stderr=True),
             transient=True,
+            auto_refresh=False,
         )
         self._bar.start()
         self._task = self._bar.add_task(self.label, total=None)
         return self.update
 
     def update(self, done: float, total: int) -> None:
-        """Advance the bar to `done` of `total`."""
+        """Advance the bar to `done` of `total`; draw it if it was not drawn just now."""
         self._bar.update(self._task, completed=done, total=total)
+        now = time.monotonic()
+        if now - self._drawn >= REFRESH_S or done == total:
+            self._bar.refresh()
+            self._drawn = now
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:

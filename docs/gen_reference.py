@@ -221,6 +221,30 @@ def _key(union: Any) -> str:
 # --------------------------------------------------------------------------- pages
 
 
+def _physical_ranges(schema: Any) -> list[str]:
+    """The paragraph on the lower bounds of physical quantities, from the schema's constants."""
+    low, high = schema.OHM_PER_KM
+    bounds = [
+        f"a building's `power_factor` {_number(schema.MIN_POWER_FACTOR)} to 1",
+        f"a capacity at least {_number(schema.MIN_CAPACITY_MW)} MW (power) or "
+        f"{_number(schema.MIN_CAPACITY_M3H)} m³/h (water)",
+        f"a road's `speed_kmh` at least {_number(schema.MIN_ROAD_KMH)}",
+        f"a line at least {_number(schema.MIN_LINE_KM)} km long, its `r_ohm_per_km` and "
+        f"`x_ohm_per_km` {_number(low)} to {_number(high)}, its `max_i_ka` at least "
+        f"{_number(schema.MIN_LINE_KA)}",
+        f"a transformer's `sn_mva` at least {_number(schema.MIN_TRANSFORMER_MVA)} and "
+        f"`vk_percent` at least {_number(schema.MIN_VK_PERCENT)}",
+        f"every `kv` at least {_number(schema.MIN_KV)}",
+    ]
+    return [
+        "Physical quantities must lie in a plausible range, below as well as above: a value",
+        "far outside any real park (a power factor or an impedance of 1e-300) is a slip that",
+        "would send the power flow to infinities, so it is refused naming the field. The lower",
+        "bounds are " + "; ".join(bounds) + ". The tables below give every bound.",
+        "",
+    ]
+
+
 def park_reference() -> str:
     """The park file format, from :class:`twin.model.schema.Park`."""
     from twin.model import schema
@@ -247,6 +271,7 @@ def park_reference() -> str:
         "when the park has roads, every flow's gate reaches its dock group's building by road;",
         "and each item under `extensions` is valid for its asset family.",
         "",
+        *_physical_ranges(schema),
         "## Models",
         "",
         *body,

@@ -3,8 +3,9 @@
 Each case is a park document and an optional scenario document, made with plain data from the
 ring, not through the park reader under test. Some are valid and odd (parallel lines, a loop
 between two sources, a building on a source's busbar, a voltage collapse), some are malformed
-(a NaN impedance, a line to the hidden high-voltage bus). Used by tests/test_network_hostile.py
-and by hand: every command must either work or refuse with exit 2 naming the element.
+(a NaN or a 1e-300 impedance, a line to the hidden high-voltage bus). Used by
+tests/test_network_hostile.py and by hand: every command must either work or refuse with exit 2
+naming the element.
 """
 
 from __future__ import annotations
@@ -62,10 +63,10 @@ def _two_source_loop(data: Doc) -> None:
     _net(data)["switches"][0]["closed"] = True
 
 
-def _line_value(key: str, value: Any) -> Callable[[Doc], None]:
+def _line_value(key: str, value: Any, **more: Any) -> Callable[[Doc], None]:
     def mutate(data: Doc) -> None:
         for line in _net(data)["lines"]:
-            line[key] = value
+            line.update({key: value, **more})
 
     return mutate
 
@@ -172,15 +173,21 @@ def cases() -> list[HostileNetwork]:
         case("nan-r", _changed(_line_value("r_ohm_per_km", float("nan"))), None, "r_ohm_per_km"),
         case("inf-x", _changed(_line_value("x_ohm_per_km", float("inf"))), None, "x_ohm_per_km"),
         case("negative-length", _changed(_line_value("length_km", -1)), None, "length_km"),
-        case("tiny-impedance", _changed(_line_value("r_ohm_per_km", 1e-300))),
-        case("tiny-reactance", _changed(_line_value("x_ohm_per_km", 1e-300))),
-        case("huge-impedance", _changed(_line_value("r_ohm_per_km", 1e6))),
-        case("tiny-length", _changed(_line_value("length_km", 1e-300))),
-        case("tiny-rating", _changed(_line_value("max_i_ka", 1e-300))),
+        case("tiny-impedance", _changed(_line_value("r_ohm_per_km", 1e-300)), None, "r_ohm_per_km"),
+        case("tiny-reactance", _changed(_line_value("x_ohm_per_km", 1e-300)), None, "x_ohm_per_km"),
+        case("huge-impedance", _changed(_line_value("r_ohm_per_km", 1e6)), None, "r_ohm_per_km"),
+        case("tiny-length", _changed(_line_value("length_km", 1e-300)), None, "length_km"),
+        case("tiny-rating", _changed(_line_value("max_i_ka", 1e-300)), None, "max_i_ka"),
         case("zero-rating", _changed(_line_value("max_i_ka", 0)), None, "max_i_ka"),
-        case("tiny-transformer", _changed(_transformer(1e-300))),
+        case("tiny-transformer", _changed(_transformer(1e-300)), None, "sn_mva"),
         case("zero-transformer", _changed(_transformer(0)), None, "sn_mva"),
-        case("tiny-kv", _changed(lambda d: _net(d).update(kv=1e-300))),
+        case("tiny-kv", _changed(lambda d: _net(d).update(kv=1e-300)), None, "power.network.kv"),
+        case("least-impedance", _changed(_line_value("r_ohm_per_km", 0.001, x_ohm_per_km=0.001))),
+        case("most-impedance", _changed(_line_value("r_ohm_per_km", 100, x_ohm_per_km=100))),
+        case("shortest-line", _changed(_line_value("length_km", 0.001))),
+        case("least-rating", _changed(_line_value("max_i_ka", 0.001))),
+        case("smallest-transformer", _changed(_transformer(0.01))),
+        case("lowest-kv", _changed(lambda d: _net(d).update(kv=0.1))),
         case("line-to-own-hv-side", _changed(_line_to_own_hv_side)),
         case(
             "transformer-without-busbar",
@@ -191,7 +198,8 @@ def cases() -> list[HostileNetwork]:
         case("building-on-source", _changed(_on_source_bus)),
         case("hundredfold-load", _changed(_hundredfold)),
         case("one-bus", _changed(_one_bus)),
-        case("power-factor-tiny", _changed(_power_factor(1e-300))),
+        case("power-factor-tiny", _changed(_power_factor(1e-300)), None, "power_factor"),
+        case("power-factor-lowest", _changed(_power_factor(0.3))),
         case("power-factor-zero", _changed(_power_factor(0)), None, "power_factor"),
         case(
             "instant-restoration",

@@ -6,13 +6,24 @@ from it for :data:`DAYS` days must be fitted back to these values.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from twin.calibration import Calibration
+from twin.calibration.sample import sensor_tables, write_sensors
 from twin.io.load import load_park
 from twin.model.schema import Park
 
 DAYS = 21.0
+
+METERS = {
+    ("f1", "power_kw"): 15.0,
+    ("f1", "water_m3h"): 60.0,
+    ("f1", "wastewater_m3h"): 60.0,
+    ("w1", "power_kw"): 15.0,
+    ("o1", "power_kw"): 60.0,
+}
+"""The meters read from the truth: (asset, quantity) to minutes between readings."""
 
 TRUE_SERVICE = {"dist": "gamma", "mean": 40.0, "sd": 12.0}  # file: lognormal 35 / 10
 TRUE_DOCKS = 2  # file: 3
@@ -32,6 +43,24 @@ def truth_of(park: Park) -> Park:
     for road in data["logistics"]["roads"]:
         road["speed_kmh"] *= SPEED_FACTOR
     return load_park(data)
+
+
+def write_truth_sensors(folder: Path, meters: dict[tuple[str, str], float] = METERS) -> Park:
+    """Write :data:`DAYS` days of sensor data simulated from demo-small's truth into `folder`.
+
+    Args:
+        folder: Where the sensor files go.
+        meters: The meters to read, as in :data:`METERS`.
+
+    Returns:
+        The true park the data come from.
+    """
+    park = load_park("demo-small")
+    truth = truth_of(park)
+    flows = [f.id for f in park.logistics.flows]
+    tables = sensor_tables(truth, meters, flows, DAYS, seed=5, noise=0.02)
+    write_sensors(folder, park, tables)
+    return truth
 
 
 def differences(cal: Calibration) -> list[str]:

@@ -1,8 +1,10 @@
 """A real Mosquitto broker for tests and benches: a generated config, a free loopback port,
-start, kill (-9) and restart on the same port, stop; and the `parktwin` command run against it."""
+start, kill (-9) and restart on the same port, stop; and the `parktwin` command run against it
+(:func:`start_live` starts the live twin the one way every test does)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -161,9 +163,40 @@ def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
         time.sleep(0.1)
 
 
+def start_live(
+    url: str, store: Path, *extra: str, park: str = "demo-small"
+) -> subprocess.Popen[str]:
+    """`parktwin live PARK --broker URL --store STORE EXTRA...` as a subprocess, pipes open.
+
+    Args:
+        url: The broker's address.
+        store: The live store file.
+        *extra: More command-line options, e.g. ``"--client-id", "a"``.
+        park: A bundled park's name or a park file.
+
+    Returns:
+        The running twin, its stdout and stderr as text pipes.
+    """
+    return subprocess.Popen(
+        [*PARKTWIN, "live", park, "--broker", url, "--store", str(store), *extra],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def wait_connected(twin: subprocess.Popen[str]) -> str:
-    """The twin's first stderr line, which must say it connected to the broker."""
+    """The twin's first stderr line, which must say it connected to the broker.
+
+    If the twin has exited instead, the failure shows the rest of what it wrote.
+    """
     assert twin.stderr is not None
     line = twin.stderr.readline()
+    if "connected to" not in line:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            twin.wait(timeout=10)
+        if twin.poll() is not None:
+            line += twin.stderr.read()
     assert "connected to" in line, line
     return line

@@ -19,7 +19,8 @@ from tests.parks import one_dock_group
 from twin.experiment.backends import SerialBackend
 from twin.experiment.optimize import Optimum, decide, engine_sampler, make_candidates
 from twin.experiment.settings import Settings
-from twin.io.load import load_park, load_problem
+from twin.io.load import load_park
+from twin.io.problem_file import load_problem
 
 RATE_PER_MIN = 0.25
 MEAN_SERVICE = 10.0

@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     "twin.text": 1,
     "twin.language": 1,
     "twin.stats": 1,
+    "twin.t_quantiles": 1,
     # 2. the park as data: file models and what they mean (pure: no files, no clocks)
     "twin.model": 2,
     # 3. files in and out

@@ -14,16 +14,15 @@ from typer.testing import CliRunner
 
 import cli
 from tests.known_truth import (
-    DAYS,
+    METERS,
     SPEED_FACTOR,
     TRUE_DOCKS,
     TRUE_F1,
     TRUE_RATE,
     TRUE_SERVICE,
-    truth_of,
+    write_truth_sensors,
 )
 from twin.calibration import Calibration, calibrate
-from twin.calibration.sample import sensor_tables, write_sensors
 from twin.io.bundled import data_root
 from twin.io.load import load_park
 from twin.model.dist import Sampler
@@ -34,19 +33,8 @@ SAMPLE = data_root() / "assets" / "sensors" / "yen-binh"
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    park = load_park("demo-small")
-    meters = {
-        ("f1", "power_kw"): 15.0,
-        ("f1", "water_m3h"): 60.0,
-        ("f1", "wastewater_m3h"): 60.0,
-        ("w1", "power_kw"): 15.0,
-        ("o1", "power_kw"): 60.0,
-        ("fd1", "power_kw"): 60.0,
-    }
-    flows = [f.id for f in park.logistics.flows]
-    tables = sensor_tables(truth_of(park), meters, flows, DAYS, seed=5, noise=0.02)
     path = tmp_path_factory.mktemp("sensors")
-    write_sensors(path, park, tables)
+    write_truth_sensors(path, {**METERS, ("fd1", "power_kw"): 60.0})
     return path
 
 

@@ -16,9 +16,8 @@ from typer.testing import CliRunner
 
 import cli
 from tests import independent as ind
-from tests.known_truth import DAYS, differences, truth_of
+from tests.known_truth import differences, write_truth_sensors
 from twin.calibration import calibrate
-from twin.calibration.sample import sensor_tables, write_sensors
 from twin.io.load import load_park
 from twin.model.schema import Park
 
@@ -27,20 +26,8 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def engine_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Park, Path]:
-    park = load_park("demo-small")
-    meters = {
-        ("f1", "power_kw"): 15.0,
-        ("f1", "water_m3h"): 60.0,
-        ("f1", "wastewater_m3h"): 60.0,
-        ("w1", "power_kw"): 15.0,
-        ("o1", "power_kw"): 60.0,
-    }
-    truth = truth_of(park)
-    flows = [f.id for f in park.logistics.flows]
-    tables = sensor_tables(truth, meters, flows, DAYS, seed=5, noise=0.02)
     path = tmp_path_factory.mktemp("engine")
-    write_sensors(path, park, tables)
-    return truth, path
+    return write_truth_sensors(path), path
 
 
 def test_engine_data_from_the_truth_move_nothing(engine_data: tuple[Park, Path]) -> None:

@@ -195,21 +195,82 @@ def _english_again(check: object, family: int, replications: int) -> str:
 
 
 FITTING_NOTES = (
-    r"^- \S+\.csv: .*$",  # the data read
-    r"^- gate '[^']+': flows .*$|^- [\w-]+ power_kw: the level changed .*$",  # the notes
-    r"^- feeder and substation meters .*$|^- [\w-]+: the meters disagree .*$",
-    r"base and shift cannot be told apart \([^)]*\): their sum is fitted and split as in the "
-    r"park file",
-    r"a weekly pattern the model cannot follow[^|]*",
-    r"deconvolution by selection:[^|]*",
-    r"not identifiable:[^|]*",
+    r"\S+\.csv:|\btruck_id\b",  # the files read and a column of the truck log
     r"changed in validation span on [\d-]+ \([^)]*\)",  # the SPEC's text of a change
-    r"cross-validated MAPE[^|]*|\b(power|water) ≤",
     r"\b(dock_start|dock_end|gate_out)\b|\b(power|water|feeder|substation)_\w+|\bbuildings\[[^\]]*\]\S*|\blogistics\.\S+",
     r"\b(mean|sd|min|mode|max|value|per_day|hourly_profile|weekly_profile|docks|gate|"
     r"dock_group|id):? (?=[-\d…\[\w])",
 )
-"""The fitting modules' notes, still in English, and field names of the park file."""
+"""What stays English in a Vietnamese calibration report: the files read, the SPEC's text of a
+change, and field and column names."""
+
+
+def test_a_fitting_note_with_figures_is_read_back_and_said_in_vietnamese() -> None:
+    from twin.language import say
+    from twin.reports.calibration import FIGURE_NOTES, note_text
+
+    change = say("calibration.note.level_change", "en", asset="sup-r", quantity="power_kw",
+                 size="+31", at="2026-01-15T00:00", before="2,770", after="3,622.5")  # fmt: skip
+    assert note_text(change, "en") == change
+    assert note_text(change, "vi") == (
+        "sup-r power_kw: mức tải đổi +31% vào 2026-01-15T00:00 (2.770 → 3.622,5); khớp trên các "
+        "số đọc sau thời điểm đó"
+    )
+    flows = say("calibration.note.unlogged_flows", "en", flows="in-a.1, out-b")
+    at_gate = say("calibration.note.at_gate", "en", gate="g.main", note=flows)
+    assert note_text(at_gate, "vi") == say(
+        "calibration.note.at_gate", "vi", gate="g.main",
+        note=say("calibration.note.unlogged_flows", "vi", flows="in-a.1, out-b"),
+    )  # fmt: skip  # ids keep their dots and commas, the note within is said in vi too
+    split = say("calibration.note.not_identifiable", "en", share="97",
+                combination="base_kw + shift_kw × 0.975")  # fmt: skip
+    assert "base_kw + shift_kw × 0,975" in note_text(split, "vi")
+    for key in FIGURE_NOTES:
+        filled = say(key, "en", **dict.fromkeys(_fields(key), "7"))
+        assert english_words_in(note_text(filled, "vi"), {"dock_start", "dock_end"}) == set(), key
+    disagree = say("calibration.note.meters_disagree", "en", days="Saturday and Sunday",
+                   shares="power meter Sunday 20%; water meter Sunday 100%")  # fmt: skip
+    assert "vào thứ Bảy và Chủ nhật hay" in note_text(disagree, "vi")
+    assert "công tơ điện Chủ nhật 20%; đồng hồ nước Chủ nhật 100%" in note_text(disagree, "vi")
+    weekly = say("calibration.note.weekly_pattern", "en", days="Sunday -65%",
+                 how=say("calibration.note.how_workday", "en"))  # fmt: skip
+    how = say("calibration.note.how_workday", "vi")
+    said = say("calibration.note.weekly_pattern", "vi", days="Chủ nhật -65%", how=how)
+    assert note_text(weekly, "vi") == said
+    assert note_text("a note nobody wrote a key for", "vi") == "a note nobody wrote a key for"
+
+
+def test_what_reading_a_file_dropped_is_said_in_vietnamese() -> None:
+    from twin.calibration.table import FileReport
+    from twin.language import say
+
+    report = FileReport("meters.csv", rows=1200, kept=1193)
+    report.drop(say("calibration.drop.spike", "en"), [30, 8, 9, 10, 11, 12])
+    hint = say("calibration.drop.hint_meant", "en", name="power_kw")
+    report.drop(say("calibration.drop.unknown_quantity", "en", quantity="powerkw", hint=hint), [7])
+    kind = say("calibration.drop.kind.feeder", "en")
+    report.drop(say("calibration.drop.water_on", "en", kind=kind, asset="fd1"), [40])
+    report.notes.append(say("calibration.data.unused_columns", "en", columns="unit"))
+    report.conflicts += [8, 9]
+    assert report.summary() == (
+        "meters.csv: 1,200 rows, 1,193 used; dropped 6 spikes (far from the meter's rolling "
+        "median) (lines 8, 9, 10, 11, 12 and 1 more); 1 row with unknown quantity 'powerkw' "
+        "(did you mean 'power_kw'?) (line 7); 1 row of water on feeder 'fd1' (power only) "
+        "(line 40). column(s) unit not used (ignored). 2 of the duplicates had a different value "
+        "(lines 8, 9)."
+    )
+    assert report.summary("vi") == (
+        "meters.csv: 1.200 dòng, dùng 1.193; bỏ 6 đột biến (xa trung vị trượt của công tơ) "
+        "(các dòng 8, 9, 10, 11, 12 và 1 dòng khác); 1 dòng có đại lượng lạ 'powerkw' (có phải "
+        "là 'power_kw'?) (dòng 7); 1 dòng đo nước trên xuất tuyến 'fd1' (chỉ đo điện) (dòng 40). "
+        "cột unit không dùng (bỏ qua). 2 bản lặp có giá trị khác (các dòng 8, 9)."
+    )
+
+
+def _fields(key: str) -> list[str]:
+    from twin.language import TEXT
+
+    return re.findall(r"\{(\w+)\}", TEXT[key]["en"])
 
 
 def _without_fitting_notes(text: str) -> str:

@@ -25,7 +25,7 @@ from tests.live_helpers import (
     retained_status,
     stored,
 )
-from tests.mosquitto import PARKTWIN, wait_connected, wait_for
+from tests.mosquitto import PARKTWIN, start_live, wait_connected, wait_for
 from twin.io.load import load_park
 from twin.live.store import Store
 
@@ -106,7 +106,7 @@ def test_feed_validates_dedupes_and_reports_status(
 @pytest.mark.system
 def test_status_has_a_last_will(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     path = tmp_path / "live.db"
-    twin = start_twin(broker.url, path, "will-test")
+    twin = start_live(broker.url, path, "--client-id", "will-test")
     try:
         wait_for(lambda: retained_status(broker.url)["state"] == "online", 20)
     finally:
@@ -115,32 +115,12 @@ def test_status_has_a_last_will(broker: mosquitto.Mosquitto, tmp_path: Path) -> 
     wait_for(lambda: retained_status(broker.url)["state"] == "offline", 20)
 
 
-def start_twin(url: str, path: Path, client_id: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            *PARKTWIN,
-            "live",
-            "demo-small",
-            "--broker",
-            url,
-            "--store",
-            str(path),
-            "--client-id",
-            client_id,
-        ],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 @pytest.mark.system
 def test_kill_9_loses_nothing_acknowledged(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     """Every message is in the store or still held by the broker for the twin's session."""
     n = 30_000
     path = tmp_path / "live.db"
-    twin = start_twin(broker.url, path, "kill-test")
+    twin = start_live(broker.url, path, "--client-id", "kill-test")
     wait_connected(twin)
     publisher = threading.Thread(
         target=publish_all,
@@ -211,7 +191,7 @@ def test_broker_killed_and_restarted_mid_feed(broker: mosquitto.Mosquitto, tmp_p
 @pytest.mark.system
 def test_sigterm_flushes_and_exits_0(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     path = tmp_path / "live.db"
-    twin = start_twin(broker.url, path, "term-test")
+    twin = start_live(broker.url, path, "--client-id", "term-test")
     wait_connected(twin)
     publish_all(broker.url, [("meters", json.dumps(reading(k))) for k in range(3000)])
     wait_for(lambda: stored(path) == 3000)
@@ -246,13 +226,7 @@ def test_bad_broker_options_exit_2(tmp_path: Path) -> None:
 def test_replay_command_into_live_command(broker: mosquitto.Mosquitto, tmp_path: Path) -> None:
     sensors = one_day_of_sample(tmp_path / "day")
     path = tmp_path / "live.db"
-    twin = subprocess.Popen(
-        [*PARKTWIN, "live", "yen-binh", "--broker", broker.url, "--store", str(path)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    twin = start_live(broker.url, path, park="yen-binh")
     wait_connected(twin)
     done = subprocess.run(
         [*PARKTWIN, "replay", str(sensors), "--broker", broker.url, "--batch", "7"],

@@ -25,7 +25,7 @@ from tests.live_helpers import (
     retained_status,
     stored,
 )
-from tests.mosquitto import PARKTWIN, wait_for
+from tests.mosquitto import PARKTWIN, start_live, wait_connected, wait_for
 from tests.reliability import in_small_filesystem
 from twin.io.bundled import data_root
 from twin.live.store import REJECT_LIMITS, Store
@@ -34,22 +34,6 @@ pytestmark = [
     pytest.mark.system,
     pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is not installed"),
 ]
-
-
-def start_live(url: str, path: Path, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [*PARKTWIN, "live", "demo-small", "--broker", url, "--store", str(path), *extra],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def connected(twin: subprocess.Popen[str]) -> None:
-    assert twin.stderr is not None
-    line = twin.stderr.readline()
-    assert "connected to" in line, line + twin.stderr.read()
 
 
 def stop(twin: subprocess.Popen[str]) -> str:
@@ -81,7 +65,7 @@ def test_poison_messages_cost_one_reject_each_and_the_feed_goes_on(
 ) -> None:
     path = tmp_path / "live.db"
     twin = start_live(broker.url, path)
-    connected(twin)
+    wait_connected(twin)
     poison = [payload for payload in POISON.values()]
     after = [("meters", json.dumps(reading(k))) for k in range(100)]
     publish_all(broker.url, [*poison, *after])
@@ -101,7 +85,7 @@ def test_the_largest_values_the_feed_accepts_are_read_by_every_reader(
 ) -> None:
     path = tmp_path / "live.db"
     twin = start_live(broker.url, path)
-    connected(twin)
+    wait_connected(twin)
     now = datetime.now().replace(microsecond=0).isoformat()
     alarm = {"time": now, "asset": "fd1", "event": "outage_start", "expected_h": 87600}
     big = [{"time": now, "asset": a, "quantity": "power_kw", "value": 1e9} for a in ("f1", "f2")]
@@ -124,7 +108,7 @@ def test_a_flood_of_bad_messages_keeps_the_store_small(
 ) -> None:
     path = tmp_path / "live.db"
     twin = start_live(broker.url, path)
-    connected(twin)
+    wait_connected(twin)
     zeros = json.dumps([0] * 500_000)  # 1.5 MB: refused unread; then just under 1 MiB
     arrays = [("meters", zeros), *[("meters", json.dumps([0] * 349_000)) for _ in range(5)]]
     junk = [("meters", f"{k}:" + "x" * 2000) for k in range(12_000)]
@@ -151,7 +135,7 @@ def test_a_second_live_on_the_same_store_is_refused(
 ) -> None:
     path = tmp_path / "live.db"
     first = start_live(broker.url, path)
-    connected(first)
+    wait_connected(first)
     second = run("live", "demo-small", "--broker", broker.url, "--store", str(path))
     refused(second, str(path), "one writer")
     publish_all(broker.url, [("meters", json.dumps(reading(k))) for k in range(50)])
@@ -204,14 +188,8 @@ def test_replay_with_a_huge_batch_loses_nothing(
 ) -> None:
     sensors = data_root() / "assets" / "sensors" / "yen-binh"  # 56,078 messages: 4 arrays
     path = tmp_path / "live.db"
-    twin = subprocess.Popen(
-        [*PARKTWIN, "live", "yen-binh", "--broker", broker.url, "--store", str(path)],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    connected(twin)
+    twin = start_live(broker.url, path, park="yen-binh")
+    wait_connected(twin)
     done = run("replay", str(sensors), "--broker", broker.url, "--batch", "20000", timeout=300)
     assert done.returncode == 0, done.stderr
     published = int(done.stdout.split()[1])
@@ -238,7 +216,7 @@ def test_a_1990_message_then_a_current_one_does_not_freeze_the_feed(
 ) -> None:
     path = tmp_path / "live.db"
     twin = start_live(broker.url, path, "--nowcast-every", "5", "-r", "1", "--hours", "0.25")
-    connected(twin)
+    wait_connected(twin)
     now = datetime.now().replace(microsecond=0)
     old = {"time": "1990-01-01T00:00", "asset": BUILDING, "quantity": "power_kw", "value": 1}
     publish_all(broker.url, [("meters", json.dumps(old))])

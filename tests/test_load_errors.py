@@ -122,13 +122,37 @@ MUTATIONS: list[tuple[str, Callable[[dict[str, Any]], None], list[str], str | No
     (
         "negative-capacity",
         set_at(("power", "feeders", 0, "capacity_mw"), -3),
-        ["power.feeders[0].capacity_mw", "greater than 0", "-3", "id=fd1"],
+        ["power.feeders[0].capacity_mw", "greater than or equal to 0.001", "-3", "id=fd1"],
         None,
     ),
     (
         "zero-capacity",
         set_at(("power", "substations", 0, "capacity_mw"), 0),
-        ["power.substations[0].capacity_mw", "greater than 0", "got 0"],
+        ["power.substations[0].capacity_mw", "greater than or equal to 0.001", "got 0"],
+        None,
+    ),
+    (
+        "tiny-capacity",
+        set_at(("power", "substations", 0, "capacity_mw"), 1e-300),
+        ["power.substations[0].capacity_mw", "greater than or equal to 0.001", "1e-300"],
+        None,
+    ),
+    (
+        "tiny-water-capacity",
+        set_at(("water", "wastewater", "capacity_m3h"), 1e-9),
+        ["water.wastewater.capacity_m3h", "greater than or equal to 0.01", "1e-09"],
+        None,
+    ),
+    (
+        "crawling-road",
+        set_at(("logistics", "roads", 0, "speed_kmh"), 0.01),
+        ["logistics.roads[0].speed_kmh", "greater than or equal to 1", "0.01"],
+        None,
+    ),
+    (
+        "tiny-power-factor",
+        set_at(("buildings", 0, "power", "power_factor"), 1e-300),
+        ["buildings[0].power.power_factor", "greater than or equal to 0.3", "id=f1"],
         None,
     ),
     (

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+import cli
 from tests.hostile_networks import transformer_without_busbar
 from tests.load_helpers import assert_bad_input, dump, validate
 from tests.networks import ring_data
@@ -64,10 +66,12 @@ def _shared_id(data: dict[str, Any]) -> None:
     _net(data)["lines"][1]["id"] = "rmu2"
 
 
-def _bad_transformer(data: dict[str, Any]) -> None:
-    data["power"]["substations"][0]["transformers"] = [
-        {"id": "t1", "sn_mva": 40, "vk_percent": 10, "vkr_percent": 12}
-    ]
+def _transformer(**values: float) -> Callable[[dict[str, Any]], None]:
+    def mutate(data: dict[str, Any]) -> None:
+        transformer = {"id": "t1", "sn_mva": 40, "vk_percent": 10, "vkr_percent": 0.5, **values}
+        data["power"]["substations"][0]["transformers"] = [transformer]
+
+    return mutate
 
 
 CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
@@ -75,7 +79,16 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ("island", _island_behind_a_line, ["power.network.buses[4]", "'rmu8'", "every switch"]),
     ("unknown-bus", _set_line(1, "to", "rmu7"), ["power.network.lines[1].to", "'rmu7'"]),
     ("self-loop", _set_line(2, "from", "rmu3"), ["power.network.lines[2].to", "'l3'", "itself"]),
-    ("zero-length", _set_line(0, "length_km", 0), ["lines[0].length_km", "greater than 0"]),
+    ("zero-length", _set_line(0, "length_km", 0), ["lines[0].length_km", "or equal to 0.001"]),
+    ("tiny-length", _set_line(0, "length_km", 1e-300), ["lines[0].length_km", "1e-300"]),
+    ("tiny-r", _set_line(1, "r_ohm_per_km", 1e-300), ["lines[1].r_ohm_per_km", "to 0.001"]),
+    ("tiny-x", _set_line(1, "x_ohm_per_km", 1e-9), ["lines[1].x_ohm_per_km", "or equal to 0.001"]),
+    ("huge-r", _set_line(2, "r_ohm_per_km", 1e6), ["lines[2].r_ohm_per_km", "or equal to 100"]),
+    ("tiny-rating", _set_line(0, "max_i_ka", 1e-300), ["lines[0].max_i_ka", "or equal to 0.001"]),
+    ("tiny-kv", lambda d: _net(d).update(kv=1e-300), ["power.network.kv", "or equal to 0.1"]),
+    ("tiny-transformer", _transformer(sn_mva=1e-300), ["transformers[0].sn_mva", "0.01"]),
+    ("tiny-vk", _transformer(vk_percent=1e-300, vkr_percent=0), ["transformers[0].vk_percent"]),
+    ("tiny-hv", _transformer(hv_kv=1e-300), ["transformers[0].hv_kv", "or equal to 0.1"]),
     ("negative-r", _set_line(3, "r_ohm_per_km", -0.1), ["power.network.lines[3].r_ohm_per_km"]),
     ("zero-x", _set_line(3, "x_ohm_per_km", 0), ["power.network.lines[3].x_ohm_per_km"]),
     ("unknown-type", _set_line(0, "type", "copper 1x1"), ["lines[0]", "'copper 1x1'"]),
@@ -86,7 +99,8 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ("building-no-bus", _building_bus(None), ["buildings[2].power", "needs its bus"]),
     ("no-source", _no_source, ["power.network.buses", "no source"]),
     ("shared-id", _shared_id, ["power.network.lines[1].id", "'rmu2'", "unique across the park"]),
-    ("transformer", _bad_transformer, ["power.substations[0].transformers[0]", "vkr_percent"]),
+    ("transformer", _transformer(vkr_percent=12),
+     ["power.substations[0].transformers[0]", "vkr_percent"]),
     ("transformer-no-busbar", transformer_without_busbar,
      ["power.substations[1].transformers", "'sub2'", "busbar"]),
 ]  # fmt: skip
@@ -113,3 +127,35 @@ def test_a_bus_without_a_network_is_refused(tmp_path: Path) -> None:
     del data["power"]["network"]
     path = dump(data, tmp_path / "no-net.yaml")
     assert_bad_input(validate(str(path)), "buildings[0].power.bus", "no power.network")
+
+
+def test_run_refuses_a_tiny_power_factor_naming_file_and_field(tmp_path: Path) -> None:
+    data = ring_data()
+    data["buildings"][0]["power"]["power_factor"] = 1e-300
+    path = dump(data, tmp_path / "tiny-pf.yaml")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli.app, ["run", str(path), "--days", "1", "--out", str(out)])
+    assert_bad_input(result, str(path), "buildings[0].power.power_factor", "0.3")
+    assert not out.exists()
+
+
+def test_a_scenario_that_scales_a_line_to_nothing_is_refused(tmp_path: Path) -> None:
+    park = dump(ring_data(), tmp_path / "ring.yaml")
+    scenario = {
+        "scenario": {"name": "tiny"},
+        "base": str(park),
+        "changes": [{"scale": "power.network.lines[*].r_ohm_per_km", "by": 1e-300}],
+    }
+    path = dump(scenario, tmp_path / "tiny.yaml")
+    result = CliRunner().invoke(cli.app, ["run", str(park), "--scenario", str(path), "--days", "1"])
+    assert_bad_input(result, "r_ohm_per_km", "0.001")
+
+
+def test_the_ends_of_each_range_are_accepted(tmp_path: Path) -> None:
+    data = ring_data(r_ohm_per_km=0.001, x_ohm_per_km=100, max_i_ka=0.001)
+    _net(data).update(kv=0.1)
+    _net(data)["lines"][0]["length_km"] = 0.001
+    data["buildings"][0]["power"]["power_factor"] = 0.3
+    _transformer(sn_mva=0.01, vk_percent=1, vkr_percent=0, hv_kv=0.1)(data)
+    result = validate(str(dump(data, tmp_path / "edges.yaml")))
+    assert result.exit_code == 0, result.output

@@ -16,7 +16,7 @@ import pytest
 
 from tests import mosquitto
 from tests.history import known_park, write_history
-from tests.mosquitto import PARKTWIN, REPO, wait_connected, wait_for
+from tests.mosquitto import PARKTWIN, REPO, start_live, wait_connected, wait_for
 from twin.live.store import Store
 
 paho = pytest.importorskip("paho.mqtt.client")
@@ -48,10 +48,9 @@ def test_live_feed_publishes_retained_forecasts_and_alerts(broker, tmp_path):
     park.write_text(known_park().model_dump_json(by_alias=True, exclude_none=True))
     sensors = write_history(tmp_path / "sensors", days=1, seed=21)
     path = tmp_path / "live.db"
-    twin = subprocess.Popen(
-        [*PARKTWIN, "live", str(park), "--broker", broker.url, "--store", str(path),
-         "--nowcast-every", "120", "--hours", "1", "-r", "2", "--alert", "trucks.in_park=0"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    twin = start_live(
+        broker.url, path, "--nowcast-every", "120", "--hours", "1", "-r", "2",
+        "--alert", "trucks.in_park=0", park=str(park),
     )  # fmt: skip
     try:
         wait_connected(twin)

@@ -181,7 +181,7 @@ def test_the_command_line_prints_the_table_and_json(tmp_path):
 
 
 def test_the_bundled_problem_is_valid():
-    from twin.io.load import load_problem
+    from twin.io.problem_file import load_problem
 
     loaded, source = load_problem("customs-bays")
     assert loaded.candidate_count() == 5 and source.endswith("customs-bays.yaml")

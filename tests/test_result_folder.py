@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from twin import api
 from twin.errors import InputError
 from twin.experiment.settings import Settings
 from twin.io import result_folder
+from twin.io.output import atomic_write_text
 from twin.io.result_folder import ResultFolder, check_same_run, is_complete
 
 SHORT = Settings(days=0.5, warmup_days=0.1, replications=2)
@@ -114,3 +116,30 @@ def test_destination_checks_name_the_problem(tmp_path):
     with pytest.raises(InputError, match=r"needs about .* of free space"):
         ResultFolder(tmp_path / "big", "test", expected_bytes=1 << 60)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_every_file_and_folder_is_flushed_once_before_the_folder_is_published(
+    tmp_path, monkeypatch
+):
+    flushed: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        flushed.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    def fill(folder: Path) -> None:
+        atomic_write_text(folder / "kpis.json", '{"value": 1}\n')
+        atomic_write_text(folder / "sub" / "kpis.csv", "value\n1\n")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    out = tmp_path / "r"
+    with ResultFolder(out, "test") as folder:
+        staging = str(folder.staging)
+        folder.write(fill)
+    files = [f"{staging}/{name}" for name in ("kpis.json", "sub/kpis.csv", "manifest.json")]
+    folders = [staging, f"{staging}/sub"]
+    assert sorted(p for p in flushed if p.startswith(staging)) == sorted(files + folders)
+    assert flushed[-1] == str(tmp_path)  # the rename into place, after everything in it
+    atomic_write_text(out / "loose.txt", "x")  # outside a result folder, flushed at once
+    assert flushed[-2].startswith(str(out / ".loose.txt.")) and flushed[-1] == str(out)

@@ -22,6 +22,9 @@ from twin.experiment.backends import (
     Shipped,
     _mp_context,
 )
+from twin.experiment.runner import run_batch, run_cases
+from twin.experiment.settings import Case, Settings
+from twin.io.load import load_park
 
 REPO = Path(__file__).resolve().parent.parent
 LINUX = sys.platform.startswith("linux")
@@ -92,3 +95,55 @@ def test_beside_another_thread_workers_do_not_fork() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+SHIP_BEFORE_AND_AFTER_THE_FORK = """
+import json, pickle
+from twin.experiment import backends
+big = [0.5] * 50_000
+with backends.ProcessBackend(1) as backend:
+    before = backend.ship(big)  # the workers start on the first task, with this in memory
+    first = backend.submit(len, before).result(timeout=60)
+    after = backend.ship([*big, 1.0])  # shipped once the workers run: it must travel
+    second = backend.submit(len, after).result(timeout=60)
+    kept = before.token in backends._INHERITED
+print(json.dumps({
+    "lengths": [first, second],
+    "sent": [len(pickle.dumps(before)), len(pickle.dumps(after)), len(pickle.dumps(big))],
+    "kept while open": kept,
+    "kept after close": before.token in backends._INHERITED,
+}))
+"""
+
+
+@pytest.mark.skipif(not LINUX, reason="fork is used on Linux only")
+def test_a_value_shipped_before_the_workers_fork_travels_as_its_token_only() -> None:
+    # a fresh interpreter: this one may run threads by now, and then workers do not fork
+    done = subprocess.run(
+        [sys.executable, "-c", SHIP_BEFORE_AND_AFTER_THE_FORK],
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["lengths"] == [50_000, 50_001]
+    token, payload, plain = doc["sent"]
+    assert token < 200  # the token, not the list
+    assert payload > plain  # the list itself
+    assert doc["kept while open"] and not doc["kept after close"]  # no run's values kept
+
+
+def test_a_trace_pickles_without_its_park_object_and_parses_it_back() -> None:
+    park = load_park("demo-small")
+    [(_, _, trace)] = run_batch(Case(park), Settings(days=0.1, warmup_days=0), [0], 0)
+    assert trace is not None and trace.park is park
+    copy = pickle.loads(pickle.dumps(trace))
+    assert "park" not in copy.__dict__
+    assert copy.park.model_dump() == park.model_dump()  # parsed from the trace's own JSON
+
+
+def test_the_trace_a_worker_sends_back_gets_the_run_s_own_park() -> None:
+    park = load_park("demo-small")
+    [experiment] = run_cases(
+        [Case(park)], Settings(days=0.1, warmup_days=0, replications=2, jobs=2)
+    )
+    assert experiment.trace is not None and experiment.trace.park is park

@@ -13,6 +13,9 @@ one asset, filled with the asset's name (:func:`twin.model.labels.kpi_label`).
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Iterable
 from typing import Literal, cast
 
 from twin.errors import UsageError
@@ -973,6 +976,186 @@ _WORDS: dict[str, tuple[str, str]] = {
         "not observed without gate_out: the file's lanes",
         "không quan sát được khi thiếu gate_out: giữ số làn trong tệp",
     ),
+    "calibration.note.at_gate": ("gate '{gate}': {note}", "cổng '{gate}': {note}"),
+    "calibration.note.unlogged_flows": (
+        "flows {flows} pass this gate but are not in the log: their trucks' lane time is not seen",
+        "các luồng xe {flows} qua cổng này nhưng không có trong nhật ký: không thấy thời gian "
+        "qua làn của các xe đó",
+    ),
+    "calibration.note.gate_deconvolution": (
+        "deconvolution by selection: dock_start − arrive − the flow's drive (median depart − "
+        "dock_end) of trucks that provably found a free lane (fewer trucks ahead possibly at the "
+        "gate than its {lanes} lanes) and a free dock; maximum likelihood of every family, "
+        "lowest AIC",
+        "giải chập bằng chọn lọc: dock_start − arrive − thời gian lái của luồng (trung vị "
+        "depart − dock_end) của các xe chắc chắn gặp làn trống (số xe phía trước có thể còn ở "
+        "cổng ít hơn {lanes} làn của cổng) và bến trống; hợp lý cực đại với mọi họ phân phối, "
+        "chọn AIC nhỏ nhất",
+    ),
+    "calibration.note.cannot_split": (
+        "base and shift cannot be told apart (the building is in shift {share}% of the time, "
+        "without enough variation): their sum is fitted and split as in the park file",
+        "không tách được mức nền và mức ca (tòa nhà ở trong ca {share}% thời gian, không đủ "
+        "biến thiên): tổng của chúng được khớp rồi chia như trong tệp khu",
+    ),
+    "calibration.note.not_identifiable": (
+        "not identifiable: the building is in shift {share}% of the time, so the data tell "
+        "only {combination} (fitted with its interval); split as in the park file",
+        "không nhận dạng được: tòa nhà ở trong ca {share}% thời gian, nên dữ liệu chỉ cho biết "
+        "{combination} (được khớp cùng khoảng tin cậy); chia như trong tệp khu",
+    ),
+    "calibration.note.other_meters": (
+        "feeder and substation meters ({meters}) are not fitted to; they are compared with the "
+        "fitted twin in the validation",
+        "công tơ xuất tuyến và trạm biến áp ({meters}) không dùng để khớp; chúng được so với "
+        "mô hình đã khớp trong phần kiểm định",
+    ),
+    "calibration.note.meters_disagree": (
+        "the meters disagree on whether the shifts run on {days} (median share of the fitted "
+        "shift load: {shares}); shifts left as they are",
+        "các công tơ không thống nhất về việc ca có chạy vào {days} hay không (tỷ lệ trung vị "
+        "của tải ca đã khớp: {shares}); giữ nguyên các ca",
+    ),
+    "calibration.note.weekly_pattern": (
+        "a weekly pattern the model cannot follow ({how}): against the other days, {days} of "
+        "the mean level",
+        "một quy luật theo tuần mà mô hình không theo được ({how}): so với các ngày khác, {days} "
+        "của mức trung bình",
+    ),
+    "calibration.note.how_every_day": ("shifts repeat every day", "các ca lặp lại mọi ngày"),
+    "calibration.note.how_workday": (
+        "shift loads repeat every workday",
+        "tải ca lặp lại mọi ngày làm việc",
+    ),
+    "calibration.data.head": (
+        "{file}: {rows} rows, {kept} used",
+        "{file}: {rows} dòng, dùng {kept}",
+    ),
+    "calibration.data.dropped": ("; dropped ", "; bỏ "),
+    "calibration.data.nothing_dropped": ("; nothing dropped", "; không bỏ dòng nào"),
+    "calibration.data.line": ("line {shown}", "dòng {shown}"),
+    "calibration.data.lines": ("lines {shown}", "các dòng {shown}"),
+    "calibration.data.more": (" and {n} more", " và {n} dòng khác"),
+    "calibration.data.conflicts": (
+        "{n} of the duplicates had a different value ({lines})",
+        "{n} bản lặp có giá trị khác ({lines})",
+    ),
+    "calibration.data.no_columns": (
+        "no column(s) {columns}: taken as empty",
+        "không có cột {columns}: coi như trống",
+    ),
+    "calibration.data.unused_columns": (
+        "column(s) {columns} not used (ignored)",
+        "cột {columns} không dùng (bỏ qua)",
+    ),
+    "calibration.data.utf16": (
+        "read as UTF-16 text (a spreadsheet's 'Unicode text' export)",
+        "đọc như văn bản UTF-16 (tệp 'Unicode text' xuất từ bảng tính)",
+    ),
+    "calibration.data.semicolons": (
+        "read as a spreadsheet export: ';' separates the fields",
+        "đọc như tệp xuất từ bảng tính: ';' ngăn cách các trường",
+    ),
+    "calibration.data.semicolons_commas": (
+        "read as a spreadsheet export: ';' separates the fields, decimal commas read as points",
+        "đọc như tệp xuất từ bảng tính: ';' ngăn cách các trường, dấu phẩy thập phân đọc "
+        "thành dấu chấm",
+    ),
+    "calibration.drop.no_timestamp": ("row(s) without a timestamp", "dòng không có thời điểm"),
+    "calibration.drop.bad_timestamp": (
+        "row(s) with a timestamp that is not ISO 8601",
+        "dòng có thời điểm không theo ISO 8601",
+    ),
+    "calibration.drop.bad_value": (
+        "row(s) with a value that is not a number",
+        "dòng có giá trị không phải là số",
+    ),
+    "calibration.drop.empty_value": ("row(s) with an empty value", "dòng có giá trị trống"),
+    "calibration.drop.negative": ("reading(s) below zero", "số đọc âm"),
+    "calibration.drop.spike": (
+        "spike(s) (far from the meter's rolling median)",
+        "đột biến (xa trung vị trượt của công tơ)",
+    ),
+    "calibration.drop.unknown_quantity": (
+        "row(s) with unknown quantity '{quantity}' ({hint})",
+        "dòng có đại lượng lạ '{quantity}' ({hint})",
+    ),
+    "calibration.drop.hint_meant": ("did you mean '{name}'?", "có phải là '{name}'?"),
+    "calibration.drop.hint_expected": ("expected {names}", "cần một trong {names}"),
+    "calibration.drop.no_asset": ("row(s) without an asset", "dòng không ghi tài sản"),
+    "calibration.drop.water_on": (
+        "row(s) of water on {kind} '{asset}' (power only)",
+        "dòng đo nước trên {kind} '{asset}' (chỉ đo điện)",
+    ),
+    "calibration.drop.kind.feeder": ("feeder", "xuất tuyến"),
+    "calibration.drop.kind.substation": ("substation", "trạm biến áp"),
+    "calibration.drop.repeated_reading": (
+        "reading(s) repeated (same meter and time; the first is kept)",
+        "số đọc lặp (cùng công tơ và thời điểm; giữ số đầu tiên)",
+    ),
+    "calibration.drop.bad_time": (
+        "row(s) whose {column} is not an ISO 8601 time",
+        "dòng có {column} không phải thời điểm ISO 8601",
+    ),
+    "calibration.drop.no_flow": (
+        "row(s) whose flow is empty and cannot be told from gate and dock group",
+        "dòng có luồng xe trống và không suy ra được từ cổng và nhóm bến",
+    ),
+    "calibration.drop.wrong_gate": (
+        "row(s) whose gate is not flow '{flow}''s gate '{gate}'",
+        "dòng có cổng không phải cổng '{gate}' của luồng '{flow}'",
+    ),
+    "calibration.drop.wrong_group": (
+        "row(s) whose dock group is not flow '{flow}''s '{group}'",
+        "dòng có nhóm bến không phải '{group}' của luồng '{flow}'",
+    ),
+    "calibration.drop.disorder": (
+        "row(s) whose times are out of order ({columns})",
+        "dòng có các thời điểm sai thứ tự ({columns})",
+    ),
+    "calibration.drop.no_time": ("row(s) without any time", "dòng không có thời điểm nào"),
+    "calibration.drop.repeated_visit": (
+        "visit(s) repeated (same truck_id and times; the first is kept)",
+        "lượt xe lặp (cùng truck_id và thời điểm; giữ lượt đầu tiên)",
+    ),
+    "calibration.drop.field_count.one": (
+        "row(s) with {n} field instead of {expected}",
+        "dòng có {n} trường thay vì {expected}",
+    ),
+    "calibration.drop.field_count.other": (
+        "row(s) with {n} fields instead of {expected}",
+        "dòng có {n} trường thay vì {expected}",
+    ),
+    "calibration.drop.long_field": (
+        "row(s) with a field longer than {limit} bytes",
+        "dòng có trường dài quá {limit} byte",
+    ),
+    "calibration.note.cv_mape": (
+        "cross-validated MAPE (7 day blocks) {models}",
+        "MAPE kiểm định chéo (khối 7 ngày) {models}",
+    ),
+    "calibration.shape.base_shift": ("base + shift", "nền + ca"),
+    "calibration.word.power": ("power", "điện"),
+    "calibration.word.water": ("water", "nước"),
+    "calibration.word.and": (" and ", " và "),
+    "calibration.word.power_meter": ("power meter", "công tơ điện"),
+    "calibration.word.water_meter": ("water meter", "đồng hồ nước"),
+    **{
+        f"calibration.word.day.{d}": (en, vi)
+        for d, (en, vi) in enumerate(
+            zip(
+                ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+                ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"),
+                strict=True,
+            )
+        )
+    },
+    "calibration.note.level_change": (
+        "{asset} {quantity}: the level changed by {size}% on {at} ({before} → {after}); fitted "
+        "on the readings after it",
+        "{asset} {quantity}: mức tải đổi {size}% vào {at} ({before} → {after}); khớp trên các "
+        "số đọc sau thời điểm đó",
+    ),
     "calibration.shape.daily": ("daily", "theo ngày"),
     "calibration.shape.day_types": ("day types", "theo loại ngày"),
     "calibration.shape.weekly": ("weekly", "theo tuần"),
@@ -1213,3 +1396,24 @@ def with_unit(number: str, unit: str, lang: Language) -> str:
     """A number and its unit (none for a share): ``4.9 min``, ``4,9 phút``."""
     shown = unit_text(unit, lang) if unit != "share" else ""
     return f"{number} {shown}".strip() if shown != "%" else f"{number}%"
+
+
+def read_back(text: str, keys: Iterable[str]) -> tuple[str, dict[str, str]] | None:
+    """The key among `keys` whose English text, filled, is `text`, and the fields that filled
+    it (a document keeps the English text; another language is written from these); None
+    when it is none of theirs."""
+    for key in keys:
+        found = _template_pattern(key).fullmatch(text)
+        if found is not None:
+            return key, found.groupdict()
+    return None
+
+
+@functools.cache
+def _template_pattern(key: str) -> re.Pattern[str]:
+    """The English text of `key` as a pattern with one named group per field."""
+    parts = re.split(r"\{(\w+)\}", TEXT[key]["en"])
+    pattern = "".join(
+        re.escape(part) if n % 2 == 0 else f"(?P<{part}>.+?)" for n, part in enumerate(parts)
+    )
+    return re.compile(pattern, re.S)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.t_quantiles import MAX_DOF, QUANTILES
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -39,8 +41,14 @@ def t_quantile(dof: int, level: float = 0.95) -> float:
     """Two-sided Student-t quantile for `dof` degrees of freedom.
 
     scipy.special's inverse of the t distribution function is what ``scipy.stats.t.ppf``
-    computes, without importing scipy.stats (a large share of a short run's start-up).
+    computes, without importing scipy.stats. Importing scipy.special still takes about 0.2 s,
+    a large share of a short run, so the values runs need most (95% and 90% for up to
+    :data:`~twin.t_quantiles.MAX_DOF` degrees of freedom) come from a table of scipy's own
+    values, the same to the bit (scripts/gen_t_quantiles.py writes and checks it).
     """
+    table = QUANTILES.get(level)
+    if table is not None and 1 <= dof <= MAX_DOF:
+        return table[dof - 1]
     from scipy.special import stdtrit
 
     return float(stdtrit(dof, 0.5 + level / 2))

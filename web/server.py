@@ -12,7 +12,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from twin.io.inputs import read_park
 from twin.language import language_of
 from twin.live.replay import Message
 from twin.live.run import Setup, live_replay, parse_speed
-from twin.live.simulated import simulated_recording
+from twin.live.simulated import following_horizons, simulated_recording
 from twin.live.store import Store
 from web.app import Services, create_app
 from web.guard import BACKLOG, IDLE_TIMEOUT_S, guarded_protocol
@@ -97,15 +97,16 @@ def replaying(
     say: Callable[[str], None],
     setup: Setup | None = None,
     alarms: Sequence[Message] = (),
+    then: Iterable[Message] = (),
 ) -> Iterator[threading.Event]:
-    """Replay recorded sensor data (and `alarms`) into the store in a background thread while
-    the block runs."""
+    """Replay recorded sensor data (and `alarms`, then `then`) into the store in a background
+    thread while the block runs."""
     Store.open(store).close()  # created and migrated before the page reads it
     stop = threading.Event()
 
     def work() -> None:
         try:
-            run = live_replay(park_source, sensor_dir, store, speed, stop, setup, alarms)
+            run = live_replay(park_source, sensor_dir, store, speed, stop, setup, alarms, then)
             done = run.to_dict()
             say(f"parktwin: replay ended: {done['stored']} stored, latest {done['latest']}")
         except Exception as exc:  # the page keeps serving what was stored
@@ -214,6 +215,7 @@ def serve(
     with tempfile.TemporaryDirectory(prefix="parktwin-serve-") as scratch:
         folder = Path(scratch)
         alarms: list[Message] = []
+        then: Iterable[Message] = ()
         # SIGINT and SIGTERM (uvicorn re-raises them) end the page cleanly, even mid-simulation
         with contextlib.suppress(KeyboardInterrupt), contextlib.ExitStack() as stack:
             sock = stack.enter_context(contextlib.closing(bind(host, port)))
@@ -221,10 +223,12 @@ def serve(
                 say("parktwin serve: simulating the park for the page ...")
                 replay = folder / "simulated"
                 alarms = simulated_recording(park, scenario, replay)
+                then = following_horizons(park, scenario, replay)  # on, horizon after horizon
             if replay is not None and store is None:
                 store = folder / "replay.db"
             if replay is not None and store is not None:
-                stack.enter_context(replaying(park, replay, store, speed, say, setup, alarms))
+                feed = replaying(park, replay, store, speed, say, setup, alarms, then)
+                stack.enter_context(feed)
             services = build_services(park, store, folder, time_limit_s, lang)
             services.simulated = simulate
             services.given = given_list(services.park, [scenario] if scenario else [])

@@ -26,7 +26,7 @@ from twin.experiment.runner import (
 )
 from twin.experiment.settings import Case, Settings
 from twin.experiment.workload import expected_result_bytes
-from twin.io.inputs import ParkSource, ScenarioSource, resolve_inputs
+from twin.io.inputs import Inputs, ParkSource, ScenarioSource, resolve_inputs
 from twin.io.result_folder import write_result
 from twin.language import Language, language_of
 from twin.reports.run import write_run
@@ -127,7 +127,22 @@ def run(
     recorded in the first replication is written there (:mod:`twin.api.recording`). The report
     is in `lang` (``vi`` or ``en``; default: the park's ``park.language``, else ``en``).
     """
-    inputs = resolve_inputs(park, scenario)
+    return run_resolved(resolve_inputs(park, scenario), settings, out, progress, sensors_out, lang)
+
+
+def run_resolved(
+    inputs: Inputs,
+    settings: Settings | None = None,
+    out: Path | None = None,
+    progress: Callable[[float, int], None] | None = None,
+    sensors_out: Path | None = None,
+    lang: str | None = None,
+) -> Experiment:
+    """:func:`run` of a park and scenario already read (:func:`twin.io.inputs.resolve_inputs`).
+
+    For a caller that needs the park itself too (the command line names the assets in its
+    table): the files are read and checked once.
+    """
     language = output_language(lang, inputs.park)
     case = Case(inputs.park, inputs.events, inputs.scenario_name)
     settings = settings or Settings()

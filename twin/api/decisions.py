@@ -24,7 +24,7 @@ from twin.experiment.selection import Selection
 from twin.experiment.settings import Settings
 from twin.io.bundled import DEFAULT_PARK
 from twin.io.inputs import Inputs, resolve_inputs
-from twin.io.load import load_problem
+from twin.io.problem_file import load_problem
 from twin.io.result_folder import ResultFolder
 from twin.language import language_of
 from twin.model.problem import DecisionProblem

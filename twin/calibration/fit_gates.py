@@ -32,6 +32,7 @@ import numpy as np
 from twin.calibration.fit_docks import max_concurrency, resolution
 from twin.calibration.fit_service import MIN_SERVICES, ServiceFit, fit_family, fit_service
 from twin.calibration.read import TruckLog
+from twin.language import say
 from twin.model.schema import Park
 
 
@@ -107,10 +108,7 @@ def fit_gate(
     logged = set(trucks.flow[order].tolist())
     unlogged = [f.id for f in park.logistics.flows if f.gate == gate and f.id not in logged]
     notes = (
-        (
-            f"flows {', '.join(unlogged)} pass this gate but are not in the log: their "
-            "trucks' lane time is not seen",
-        )
+        (say("calibration.note.unlogged_flows", "en", flows=", ".join(unlogged)),)
         if unlogged
         else ()
     )
@@ -232,12 +230,7 @@ def _deconvolved(
     clean = use & free_lane & dock_free & np.isfinite(sojourn)
     times = np.maximum(sojourn[clean], 0.0)
     fit = fit_service(gate, times)
-    method = (
-        "deconvolution by selection: dock_start − arrive − the flow's drive (median "
-        "depart − dock_end) of trucks that provably found a free lane (fewer trucks ahead "
-        f"possibly at the gate than its {lanes} lanes) and a free dock; maximum likelihood "
-        "of every family, lowest AIC"
-    )
+    method = say("calibration.note.gate_deconvolution", "en", lanes=lanes)
     data = "trucks.csv arrive/dock_start/dock_end/depart"
     return GateFit(
         gate, lanes, lanes, fit, method, data, len(times), int(use.sum()), notes, times,

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.calibration.read import MeterSeries
+from twin.language import say
 from twin.model.intervals import DAY, Clock, Intervals
 from twin.model.schema import Window
 
@@ -135,11 +136,7 @@ def fit_levels(
             denom = (1 - share) + share * mean_x
             scale = level / denom if denom > 0 else level
             base, shift = scale * (1 - share), scale * share
-            notes.append(
-                "base and shift cannot be told apart (the building is in shift "
-                f"{100 * mean_x:.0f}% of the time, without enough variation): their sum is "
-                "fitted and split as in the park file"
-            )
+            notes.append(say("calibration.note.cannot_split", "en", share=f"{100 * mean_x:.0f}"))
             method = METHOD_SPLIT
     fitted = base + shift * x
     resid = y - fitted
@@ -277,11 +274,8 @@ def _diagnose(
         off = {d: r - centre for d, r in by_day.items() if abs(r - centre) > 0.10}
         if off and len(off) <= len(seen) // 2:
             words = ", ".join(f"{WEEKDAYS[d]} {100 * r:+.0f}%" for d, r in sorted(off.items()))
-            how = "shifts repeat every day" if every_day else "shift loads repeat every workday"
-            notes.append(
-                f"a weekly pattern the model cannot follow ({how}): against "
-                f"the other days, {words} of the mean level"
-            )
+            how = say(f"calibration.note.how_{'every_day' if every_day else 'workday'}", "en")
+            notes.append(say("calibration.note.weekly_pattern", "en", how=how, days=words))
     unit = "kW" if series.quantity == "power_kw" else "m³/h"
     hour = (np.floor((mid + clock.start_offset_min) / 60.0).astype(np.int64)) % 24
     by_hour = np.array([resid[hour == h].mean() if (hour == h).any() else 0.0 for h in range(24)])

@@ -36,7 +36,9 @@ import numpy as np
 
 from twin.calibration.read import MeterSeries
 from twin.calibration.uncertainty import day_blocks
+from twin.language import Language, say
 from twin.model.intervals import DAY, Clock
+from twin.text import localized
 
 CV_FOLDS = 7
 CV_GAIN = 0.05  # a shape must lower the cross-validated MAPE by 5% of base + shift's ...
@@ -72,12 +74,15 @@ class ShapeChoice:
     shape: ShapeFit | None  # the chosen shape, None when base + shift stays
     cells: tuple[np.ndarray, int, str] | None = None  # the chosen shape's cell of each reading
 
-    def summary(self) -> str:
-        """``cross-validated MAPE base + shift 3.1%, daily 1.2% ✓`` in words."""
-        return "cross-validated MAPE (7 day blocks) " + ", ".join(
-            f"{name} {value:.2f}%" + (" ✓" if name == self.chosen else "")
-            for name, value in self.cv_mape.items()
+    def summary(self, lang: Language = "en", name: Callable[[str], str] = str) -> str:
+        """``cross-validated MAPE base + shift 3.1%, daily 1.2% ✓`` in words of `lang`, each
+        model called `name(model)`."""
+        models = ", ".join(
+            f"{name(model)} {localized(f'{value:.2f}', lang)}%"
+            + (" ✓" if model == self.chosen else "")
+            for model, value in self.cv_mape.items()
         )
+        return say("calibration.note.cv_mape", lang, models=models)
 
 
 def slot_minutes(series: MeterSeries) -> float:

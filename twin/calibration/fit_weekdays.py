@@ -30,6 +30,7 @@ import numpy as np
 
 from twin.calibration.fit_meters import WEEKDAYS, LevelFit, fit_levels, shift_share
 from twin.calibration.read import MeterSeries
+from twin.language import say
 from twin.model.intervals import DAY, Clock
 from twin.model.schema import WEEKDAYS as DAY_CODES
 from twin.model.schema import Window
@@ -175,10 +176,8 @@ def infer_weekdays(
                 f"{WEEKDAYS[d]} {100 * float(np.median(s.shares[d])):.0f}%" for d in disputed
             )
             words.append(f"{QUANTITY_WORDS[q]} meter {seen}")
-        note = (
-            f"the meters disagree on whether the shifts run on {_names(tuple(disputed))} "
-            f"(median share of the fitted shift load: {'; '.join(words)}); shifts left as they are"
-        )
+        note = say("calibration.note.meters_disagree", "en", days=_names(tuple(disputed)),
+                   shares="; ".join(words))  # fmt: skip
     running = {d for w in windows for d in range(7) if _opens(w, d)}
     if not off or not running - set(off):
         return WeekdayFit(asset, shares, note=note)

@@ -32,6 +32,7 @@ from twin.calibration.uncertainty import (
     quantum,
     widen,
 )
+from twin.language import say
 from twin.model.intervals import DAY, Clock
 from twin.model.schema import WEEKDAYS as WEEKDAY_CODES
 from twin.model.schema import LoadShape, Window
@@ -61,10 +62,7 @@ def fit_meters(cal: Calibration, edit: Edit) -> None:
     _wastewater(cal, edit, predictions, shifts)
     others = sorted({s.asset for s in cal.data.meters.values() if s.kind != "building"})
     if others:
-        cal.notes.append(
-            f"feeder and substation meters ({', '.join(others)}) are not fitted to; they are "
-            "compared with the fitted twin in the validation"
-        )
+        cal.notes.append(say("calibration.note.other_meters", "en", meters=", ".join(others)))
 
 
 def _part(quantity: str) -> str:
@@ -256,10 +254,10 @@ def _follow_change(
         return train, fit
     cal.changes.append(change)
     cal.notes.append(
-        f"{change.asset} {change.quantity}: the level changed by {change.size_pct:+.0f}% on "
-        f"{cal.data.timebase.iso(change.at_min)} ({change.before:,.4g} → {change.after:,.4g}); "
-        "fitted on the readings after it"
-    )
+        say("calibration.note.level_change", "en", asset=change.asset, quantity=change.quantity,
+            size=f"{change.size_pct:+.0f}", at=cal.data.timebase.iso(change.at_min),
+            before=f"{change.before:,.4g}", after=f"{change.after:,.4g}")
+    )  # fmt: skip
     return after, refit
 
 
@@ -325,10 +323,8 @@ def _combined_interval(
         return (found.base + found.shift * mean_share,)
 
     reported, guard = jackknife(blocks, combined)
-    note = (
-        f"not identifiable: the building is in shift {100 * mean_share:.0f}% of the time, so "
-        f"the data tell only {text} (fitted with its interval); split as in the park file"
-    )
+    note = say("calibration.note.not_identifiable", "en", share=f"{100 * mean_share:.0f}",
+               combination=text)  # fmt: skip
     for name in names:
         cal.identifiability[f"{where}.{name}"] = note
         cal.unidentified.add(f"{where}.{name}")

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.calibration.table import FileReport, lines_text, plural, read_table
+from twin.calibration.table import FileReport, plural, read_table
 from twin.calibration.timestamps import Timebase, parse_numbers, parse_times
 from twin.errors import InputError
+from twin.language import say
 from twin.model.schema import Park
 
 __all__ = [
@@ -246,11 +247,11 @@ def read_meters(path: Path, park: Park, timebase: Timebase, report: FileReport) 
     lines = table.lines
     t, bad_t = parse_times(table.columns["timestamp"], timebase)
     value, empty_v, bad_v = parse_numbers(table.columns["value"])
-    report.drop("row(s) without a timestamp", lines[np.isnan(t) & ~bad_t])
-    report.drop("row(s) with a timestamp that is not ISO 8601", lines[bad_t])
+    report.drop(say("calibration.drop.no_timestamp", "en"), lines[np.isnan(t) & ~bad_t])
+    report.drop(say("calibration.drop.bad_timestamp", "en"), lines[bad_t])
     ok = ~np.isnan(t)
-    report.drop("row(s) with a value that is not a number", lines[ok & bad_v])
-    report.drop("row(s) with an empty value", lines[ok & empty_v])
+    report.drop(say("calibration.drop.bad_value", "en"), lines[ok & bad_v])
+    report.drop(say("calibration.drop.empty_value", "en"), lines[ok & empty_v])
     ok &= ~np.isnan(value)
     assets, asset_code = _categories(table.columns["asset"])
     quantities, quantity_code = _categories(table.columns["quantity"])
@@ -259,7 +260,7 @@ def read_meters(path: Path, park: Park, timebase: Timebase, report: FileReport) 
         path, assets, asset_code, quantities, quantity_code, kinds, lines, ok, report
     )
     negative = ok & (value < 0)
-    report.drop("reading(s) below zero", lines[negative])
+    report.drop(say("calibration.drop.negative", "en"), lines[negative])
     ok &= ~negative
     idx = np.flatnonzero(ok)
     key = asset_code[idx] * len(quantities) + quantity_code[idx]
@@ -278,7 +279,7 @@ def read_meters(path: Path, park: Park, timebase: Timebase, report: FileReport) 
         t_k, v_k, l_k = ts[lo:hi], vs[lo:hi], ls[lo:hi]
         spikes = spike_mask(v_k)
         if spikes.any():
-            report.drop("spike(s) (far from the meter's rolling median)", l_k[spikes])
+            report.drop(say("calibration.drop.spike", "en"), l_k[spikes])
             t_k, v_k, l_k = t_k[~spikes], v_k[~spikes], l_k[~spikes]
         series[(asset, quantity)] = MeterSeries(
             asset, kinds[asset], quantity, t_k, v_k, reading_intervals(t_k), l_k
@@ -314,9 +315,12 @@ def _known_meters(
     for q, quantity in enumerate(quantities):
         if quantity not in QUANTITIES:
             hint = difflib.get_close_matches(quantity, QUANTITIES, n=1)
-            reason = f"row(s) with unknown quantity '{quantity}'" + (
-                f" (did you mean '{hint[0]}'?)" if hint else f" (expected {', '.join(QUANTITIES)})"
+            said = (
+                say("calibration.drop.hint_meant", "en", name=hint[0])
+                if hint
+                else say("calibration.drop.hint_expected", "en", names=", ".join(QUANTITIES))
             )
+            reason = say("calibration.drop.unknown_quantity", "en", quantity=quantity, hint=said)
             report.drop(reason, lines[ok & (quantity_code == q)])
             keep &= quantity_code != q
     for a, asset in enumerate(assets):
@@ -324,7 +328,7 @@ def _known_meters(
         if not mine.any():
             continue
         if not asset:
-            report.drop("row(s) without an asset", lines[mine])
+            report.drop(say("calibration.drop.no_asset", "en"), lines[mine])
             keep &= ~mine
         elif asset not in kinds:
             raise _unknown(str(path), "asset", asset, sorted(kinds), lines[mine])
@@ -332,7 +336,9 @@ def _known_meters(
             wrong = mine & np.isin(
                 quantity_code, [quantities.index(q) for q in quantities if q != "power_kw"]
             )
-            report.drop(f"row(s) of water on {kinds[asset]} '{asset}' (power only)", lines[wrong])
+            kind = say(f"calibration.drop.kind.{kinds[asset]}", "en")
+            water = say("calibration.drop.water_on", "en", kind=kind, asset=asset)
+            report.drop(water, lines[wrong])
             keep &= ~wrong
     return keep
 
@@ -345,12 +351,9 @@ def _repeated_readings(
     same[1:] = (key[1:] == key[:-1]) & (t[1:] == t[:-1])
     if same.any():
         conflict = same & np.concatenate([[False], value[1:] != value[:-1]])
-        report.drop("reading(s) repeated (same meter and time; the first is kept)", lines[same])
+        report.drop(say("calibration.drop.repeated_reading", "en"), lines[same])
         if conflict.any():
-            report.notes.append(
-                f"{int(conflict.sum()):,} of the duplicates had a different value "
-                f"({lines_text(lines[conflict])})"
-            )
+            report.conflicts.extend(int(x) for x in lines[conflict])
     return same
 
 
@@ -397,20 +400,18 @@ def read_trucks(path: Path, park: Park, timebase: Timebase, report: FileReport) 
     cols = {c: table.columns.get(c, blank) for c in TRUCK_COLUMNS}
     absent = [c for c in TRUCK_COLUMNS if c not in table.header and c not in OPTIONAL_TRUCK_COLUMNS]
     if absent:
-        report.notes.append(f"no column(s) {', '.join(absent)}: taken as empty")
+        report.notes.append(say("calibration.data.no_columns", "en", columns=", ".join(absent)))
     lines = table.lines
     ok = np.ones(n, dtype=bool)
     times: dict[str, np.ndarray] = {}
     for column in TRUCK_TIMES:
         minutes, bad = parse_times(cols[column], timebase)
-        report.drop(f"row(s) whose {column} is not an ISO 8601 time", lines[ok & bad])
+        report.drop(say("calibration.drop.bad_time", "en", column=column), lines[ok & bad])
         ok &= ~bad
         times[column] = minutes
     flow_of, gate_of, group_of = _truck_ids(cols, park, path, lines, ok)
     nameless = ok & (flow_of == "")
-    report.drop(
-        "row(s) whose flow is empty and cannot be told from gate and dock group", lines[nameless]
-    )
+    report.drop(say("calibration.drop.no_flow", "en"), lines[nameless])
     ok &= ~nameless
     ok &= _consistent_routes(park, flow_of, gate_of, group_of, lines, ok, report)
     stacked = np.vstack([times[c] for c in TRUCK_TIMES])
@@ -492,13 +493,10 @@ def _consistent_routes(
             continue
         wrong_gate = mine & (gate_of != "") & (gate_of != flow.gate)
         wrong_group = mine & (group_of != "") & (group_of != flow.dock_group)
-        report.drop(
-            f"row(s) whose gate is not flow '{flow.id}''s gate '{flow.gate}'", lines[wrong_gate]
-        )
-        report.drop(
-            f"row(s) whose dock group is not flow '{flow.id}''s '{flow.dock_group}'",
-            lines[wrong_group & ~wrong_gate],
-        )
+        wrong = say("calibration.drop.wrong_gate", "en", flow=flow.id, gate=flow.gate)
+        report.drop(wrong, lines[wrong_gate])
+        wrong = say("calibration.drop.wrong_group", "en", flow=flow.id, group=flow.dock_group)
+        report.drop(wrong, lines[wrong_group & ~wrong_gate])
         keep &= ~(wrong_gate | wrong_group)
         gate_of[mine] = flow.gate
         group_of[mine] = flow.dock_group
@@ -512,11 +510,10 @@ def _ordered(
     with np.errstate(invalid="ignore"):
         running = np.fmax.accumulate(np.nan_to_num(stacked, nan=-np.inf), axis=0)
         disorder = np.any(stacked[1:] < running[:-1], axis=0)
-    report.drop(
-        f"row(s) whose times are out of order ({', '.join(TRUCK_TIMES)})", lines[ok & disorder]
-    )
+    disordered = say("calibration.drop.disorder", "en", columns=", ".join(TRUCK_TIMES))
+    report.drop(disordered, lines[ok & disorder])
     no_time = ok & ~disorder & np.all(np.isnan(stacked), axis=0)
-    report.drop("row(s) without any time", lines[no_time])
+    report.drop(say("calibration.drop.no_time", "en"), lines[no_time])
     return ~disorder & ~no_time
 
 
@@ -533,5 +530,5 @@ def _repeated(
             first_time[order][1:] == first_time[order][:-1]
         )
         dup[order[1:][same]] = True
-    report.drop("visit(s) repeated (same truck_id and times; the first is kept)", lines[dup])
+    report.drop(say("calibration.drop.repeated_visit", "en"), lines[dup])
     return dup

@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import InputError
+from twin.language import TEXT, Language, read_back, say
+from twin.text import localized
 
 MAX_FIELD_BYTES = 256
 
@@ -31,6 +33,7 @@ class FileReport:
     kept: int = 0
     dropped: dict[str, list[int]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    conflicts: list[int] = field(default_factory=list)  # repeats with another value
 
     def drop(self, reason: str, lines: Iterable[int]) -> None:
         """Record rows dropped for `reason`, by line number."""
@@ -43,19 +46,52 @@ class FileReport:
         """Number of rows dropped, all reasons."""
         return sum(len(v) for v in self.dropped.values())
 
-    def lines_text(self, reason: str, limit: int = 5) -> str:
+    def lines_text(self, reason: str, limit: int = 5, lang: Language = "en") -> str:
         """'lines 3, 17, 90 and 4 more' for one reason."""
-        return lines_text(self.dropped[reason], limit)
+        return lines_text(self.dropped[reason], limit, lang)
 
-    def summary(self) -> str:
-        """One paragraph: rows read, rows used, each reason for dropping with its lines."""
-        head = f"{self.file}: {self.rows:,} rows, {self.kept:,} used"
+    def summary(self, lang: Language = "en") -> str:
+        """One paragraph in `lang`: rows read, rows used, each reason for dropping with its
+        lines, then the notes."""
+
+        def count(n: int) -> str:
+            return localized(f"{n:,}", lang)
+
+        head = say("calibration.data.head", lang, file=self.file, rows=count(self.rows),
+                   kept=count(self.kept))  # fmt: skip
         parts = [
-            f"{len(lines):,} {plural(reason, len(lines))} ({self.lines_text(reason)})"
+            f"{count(len(lines))} {drop_text(reason, len(lines), lang)} "
+            f"({self.lines_text(reason, lang=lang)})"
             for reason, lines in sorted(self.dropped.items(), key=lambda kv: -len(kv[1]))
         ]
-        text = head + ("; dropped " + "; ".join(parts) if parts else "; nothing dropped")
-        return text + "".join(f". {note}" for note in self.notes) + "."
+        text = head + (
+            say("calibration.data.dropped", lang) + "; ".join(parts)
+            if parts
+            else say("calibration.data.nothing_dropped", lang)
+        )
+        notes = [note if lang == "en" else drop_text(note, 1, lang) for note in self.notes]
+        if self.conflicts:
+            notes.append(say("calibration.data.conflicts", lang, n=count(len(self.conflicts)),
+                             lines=lines_text(self.conflicts, lang=lang)))  # fmt: skip
+        return text + "".join(f". {note}" for note in notes) + "."
+
+
+READ_KEYS = tuple(k for k in TEXT if k.startswith(("calibration.drop.", "calibration.data.")))
+"""The texts of the reasons for dropping rows and of the notes on reading a file."""
+
+
+def drop_text(reason: str, count: int, lang: Language = "en") -> str:
+    """A reason for dropping rows (or a note) as :meth:`FileReport.drop` holds it, in English
+    with "(s)" markers, written for `count` rows in `lang` (a reason the table does not hold
+    stays English)."""
+    found = read_back(reason, READ_KEYS) if lang != "en" else None
+    if found is None:
+        return plural(reason, count)
+    key, fields = found
+    for name in ("hint", "kind"):
+        if name in fields:
+            fields[name] = drop_text(fields[name], count, lang)
+    return say(key, lang, **fields)
 
 
 def plural(reason: str, count: int) -> str:
@@ -63,12 +99,13 @@ def plural(reason: str, count: int) -> str:
     return reason.replace("(s)", "" if count == 1 else "s")
 
 
-def lines_text(lines: Iterable[int], limit: int = 5) -> str:
-    """'lines 3, 17, 90 and 4 more': line numbers for people."""
+def lines_text(lines: Iterable[int], limit: int = 5, lang: Language = "en") -> str:
+    """'lines 3, 17, 90 and 4 more': line numbers for people, in `lang`."""
     ordered = sorted(int(x) for x in lines)
     shown = ", ".join(str(x) for x in ordered[:limit])
-    more = f" and {len(ordered) - limit:,} more" if len(ordered) > limit else ""
-    return f"line{'s' if len(ordered) > 1 else ''} {shown}{more}"
+    if len(ordered) > limit:
+        shown += say("calibration.data.more", lang, n=localized(f"{len(ordered) - limit:,}", lang))
+    return say(f"calibration.data.{'lines' if len(ordered) > 1 else 'line'}", lang, shown=shown)
 
 
 @dataclass
@@ -122,12 +159,11 @@ def read_table(path: Path, expected: Sequence[str], report: FileReport) -> Table
     report.rows = len(lines)
     wrong = fields.count != len(header)
     for n_fields in np.unique(fields.count[wrong]).tolist():
-        report.drop(
-            f"row(s) with {n_fields} field{'s' if n_fields != 1 else ''} instead of {len(header)}",
-            lines[fields.count == n_fields],
-        )
+        key = f"calibration.drop.field_count.{'one' if n_fields == 1 else 'other'}"
+        reason = say(key, "en", n=n_fields, expected=len(header))
+        report.drop(reason, lines[fields.count == n_fields])
     too_long = ~wrong & np.any([n > MAX_FIELD_BYTES for n in fields.lengths], axis=0)
-    report.drop(f"row(s) with a field longer than {MAX_FIELD_BYTES} bytes", lines[too_long])
+    report.drop(say("calibration.drop.long_field", "en", limit=MAX_FIELD_BYTES), lines[too_long])
     rows = np.flatnonzero(~wrong & ~too_long)
     columns = {
         c: np.strings.strip(fields.take(j, rows)) for j, c in enumerate(header) if c in expected
@@ -143,7 +179,7 @@ def _utf8(buf: np.ndarray, name: str, report: FileReport) -> np.ndarray:
             text = buf.tobytes().decode("utf-16")
         except UnicodeDecodeError:
             raise InputError(name, "starts like UTF-16 but is not valid UTF-16", line=1) from None
-        report.notes.append("read as UTF-16 text (a spreadsheet's 'Unicode text' export)")
+        report.notes.append(say("calibration.data.utf16", "en"))
         buf = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     if buf[:3].tobytes() == b"\xef\xbb\xbf":
         buf = buf[3:]
@@ -165,10 +201,8 @@ def _comma_separated(buf: np.ndarray, name: str, report: FileReport) -> np.ndarr
         decimal = out == ord(",")
         out[decimal] = ord(".")
         out[out == ord(";")] = ord(",")
-        report.notes.append(
-            "read as a spreadsheet export: ';' separates the fields"
-            + (", decimal commas read as points" if decimal.any() else "")
-        )
+        key = "semicolons_commas" if decimal.any() else "semicolons"
+        report.notes.append(say(f"calibration.data.{key}", "en"))
         return out
     if (first == 9).any():
         raise InputError(
@@ -197,7 +231,7 @@ def _check_header(
                 1,
             )
     if extra:
-        report.notes.append(f"column(s) {', '.join(extra)} not used (ignored)")
+        report.notes.append(say("calibration.data.unused_columns", "en", columns=", ".join(extra)))
 
 
 def _split_plain(buf: np.ndarray) -> _Fields | None:

@@ -32,6 +32,7 @@ from twin.calibration.uncertainty import (
     poisson_rate,
     widen,
 )
+from twin.language import say
 from twin.model.intervals import DAY, Clock
 from twin.model.schema import DockGroup, Flow
 
@@ -439,7 +440,9 @@ def _fit_gates(
             if (trucks.gate == gate.id).any():
                 edit.keep(place, "fewer than 20 trucks logged through the gate")
             continue
-        cal.notes.extend(f"gate '{gate.id}': {n}" for n in found.notes)
+        cal.notes.extend(
+            say("calibration.note.at_gate", "en", gate=gate.id, note=n) for n in found.notes
+        )
         change = service_change(gate.id, found.arrivals, found.times)
         if change is not None:
             _note_service_change(cal, f"gate '{gate.id}'", change)

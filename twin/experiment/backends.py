@@ -44,6 +44,10 @@ _RECEIVED: OrderedDict[str, Any] = OrderedDict()
 RECEIVED_KEPT = 8
 """How many received values a worker keeps (a sweep sends one park per point)."""
 
+_INHERITED: dict[str, Any] = {}
+"""Values shipped to forked workers, by token: a worker forked after a value was put here has
+it already (a forked worker is a copy of this process), so only the token travels."""
+
 
 def _receive(token: str, payload: bytes) -> Any:
     """Unpickle a shipped value, or return the one this process unpickled before."""
@@ -57,20 +61,39 @@ def _receive(token: str, payload: bytes) -> Any:
     return value
 
 
+def _inherit(token: str) -> Any:
+    """In a forked worker: the shipped value this process was forked with."""
+    return _INHERITED[token]
+
+
 class Shipped:
-    """A task argument pickled once here and unpickled once per worker process.
+    """A task argument sent to each worker process once, not with every task.
 
     Arguments are pickled with every task, and a park is the largest of them; every task would
     also hand the engine a new copy of it, cold. A shipped value travels as its pickle and a
     token: the worker unpickles it on the first task and gives later tasks that same object.
-    Unpickling yields the value itself, so a task receives the value, never this wrapper.
+    To a worker forked after the value was shipped (`inherited` says which tokens those
+    workers have), only the token travels: the worker has the value from its parent's memory,
+    and nothing is pickled at all. Unpickling yields the value itself, so a task receives the
+    value, never this wrapper.
     """
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: Any, inherited: Callable[[str], bool] | None = None) -> None:
         self.token = uuid.uuid4().hex
-        self.payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        self.value = value
+        self._inherited = inherited
+        self._payload: bytes | None = None
 
-    def __reduce__(self) -> tuple[Callable[[str, bytes], Any], tuple[str, bytes]]:
+    @property
+    def payload(self) -> bytes:
+        """The value's pickle (made on first use: a forked worker never needs it)."""
+        if self._payload is None:
+            self._payload = pickle.dumps(self.value, protocol=pickle.HIGHEST_PROTOCOL)
+        return self._payload
+
+    def __reduce__(self) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+        if self._inherited is not None and self._inherited(self.token):
+            return _inherit, (self.token,)
         return _receive, (self.token, self.payload)
 
 
@@ -223,28 +246,50 @@ def _mp_context() -> Any:
 
 
 class ProcessBackend(Backend):
-    """``jobs`` local worker processes (a :class:`~concurrent.futures.ProcessPoolExecutor`)."""
+    """``jobs`` local worker processes (a :class:`~concurrent.futures.ProcessPoolExecutor`).
+
+    The workers start on the first task, so that a forked worker is a copy of this process
+    with every value shipped before then already in its memory (:class:`Shipped` sends those
+    as a token only: the park of a run is never pickled).
+    """
 
     name = "local processes"
 
     def __init__(self, jobs: int) -> None:
         super().__init__()
         self._jobs = jobs
-        self._pool = self._new_pool()
+        self._pool: ProcessPoolExecutor | None = None
+        self._shipped: list[str] = []
+        self._forked_with: frozenset[str] = frozenset()
 
-    def _new_pool(self) -> ProcessPoolExecutor:
-        context = _mp_context()
-        pool = ProcessPoolExecutor(
-            max_workers=self._jobs,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(os.getpid(),),
-        )
-        if context.get_start_method() == "fork":
-            # A forking pool starts every worker on its first task: start them now, while
-            # fork is known to be safe (no thread has started since _mp_context looked).
-            pool.submit(os.getpid)
-        return pool
+    def _started_pool(self) -> ProcessPoolExecutor:
+        """The pool, started now if it is not yet (forking its workers at once)."""
+        if self._pool is None:
+            context = _mp_context()
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._jobs,
+                mp_context=context,
+                initializer=_init_worker,
+                initargs=(os.getpid(),),
+            )
+            forks = context.get_start_method() == "fork"
+            self._forked_with = frozenset(self._shipped) if forks else frozenset()
+            if forks:
+                # A forking pool starts every worker on its first task: start them now, while
+                # fork is known to be safe (no thread has started since _mp_context looked).
+                self._pool.submit(os.getpid)
+        return self._pool
+
+    def _inherited(self, token: str) -> bool:
+        """Whether the current workers were forked with the value shipped as `token`."""
+        return token in self._forked_with
+
+    def ship(self, value: Any) -> Any:
+        """`value` as a task argument: a token to forked workers, else a pickle once each."""
+        shipped = Shipped(value, self._inherited)
+        _INHERITED[shipped.token] = value
+        self._shipped.append(shipped.token)
+        return shipped
 
     @property
     def workers(self) -> int:
@@ -253,12 +298,14 @@ class ProcessBackend(Backend):
 
     def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Any]:
         """Queue ``fn(*args)`` on the pool."""
-        return self._pool.submit(fn, *args)
+        return self._started_pool().submit(fn, *args)
 
     def recover(self) -> None:
         """A worker died and broke the pool: start a fresh pool."""
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = self._new_pool()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self._started_pool()
         self.generation += 1
 
     def abort(self) -> None:
@@ -267,10 +314,14 @@ class ProcessBackend(Backend):
         SIGKILL rather than SIGTERM: a forked worker keeps the signal handlers of this
         process, and the command line's turns SIGTERM into an exception a worker would survive.
         """
+        pool, self._pool = self._pool, None
+        self._forget_shipped()
+        if pool is None:
+            return
         # The pool keeps its processes in a private dict; Python 3.14 adds terminate_workers().
-        running = getattr(self._pool, "_processes", None)
+        running = getattr(pool, "_processes", None)
         processes = list(running.values()) if isinstance(running, dict) else []
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.kill()
         for process in processes:
@@ -278,7 +329,16 @@ class ProcessBackend(Backend):
 
     def close(self) -> None:
         """Wait for the workers to finish and stop them."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        pool, self._pool = self._pool, None
+        self._forget_shipped()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _forget_shipped(self) -> None:
+        """Let go of the values this backend shipped (this process keeps no run's park)."""
+        for token in self._shipped:
+            _INHERITED.pop(token, None)
+        self._shipped.clear()
 
 
 class DaskBackend(Backend):

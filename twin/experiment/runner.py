@@ -62,6 +62,9 @@ long replication runs in this process."""
 MAX_BATCH = 4
 """Most replications per task: small tasks balance the workers and lose little on Ctrl-C."""
 
+TICK_S = 0.1
+"""While waiting for workers, progress is reported at least this often (seconds)."""
+
 GUIDE = 4
 """A task on several workers takes 1/(GUIDE * workers) of the replications still to send."""
 
@@ -316,6 +319,8 @@ class _Runner:
         """Run work units ``(case, reps)``; retry a failed unit once, one rep per task."""
         backend = self.backend
         assert backend is not None
+        for index in range(len(self.cases)):
+            self._case(index)  # every case shipped before the first task starts the workers
         pending: deque[tuple[int, list[int], int]] = deque((c, r, 0) for c, r in units)
         running: dict[Future[Any], tuple[int, list[int], int, int]] = {}
         window = backend.window
@@ -332,7 +337,9 @@ class _Runner:
                     backend.recover()
                     future = backend.submit(fn, *args)
                 running[future] = (case, reps, attempt, backend.generation)
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            finished, _ = wait(list(running), timeout=TICK_S, return_when=FIRST_COMPLETED)
+            if not finished and self.progress is not None:
+                self.progress(self.done, self.total)  # still working: let a bar move
             for future in sorted(finished, key=lambda f: running[f][:2]):
                 case, reps, attempt, generation = running.pop(future)
                 error = future.exception()
@@ -365,6 +372,13 @@ class _Runner:
             self._sent[index] = self.backend.ship(self.cases[index])
         return self._sent[index]
 
+    def _with_park(self, index: int, trace: Trace) -> Trace:
+        """`trace` with its park object: a trace from a worker comes without (it is not pickled)."""
+        case = self.cases[index]
+        if "park" not in trace.__dict__ and case.start is None:
+            trace.remember_park(case.park)  # the very park it was simulated from
+        return trace
+
     def _tick(self, count: int) -> None:
         self.done += count
         if self.progress:
@@ -396,7 +410,7 @@ class _Runner:
             for i, kpis, trace in result:
                 self.kpis[case][i] = kpis
                 if trace is not None:
-                    self.traces[case] = trace
+                    self.traces[case] = self._with_park(case, trace)
             self._tick(len(result))
 
         self.failures.extend(self._execute(units, make, store))

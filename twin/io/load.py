@@ -18,7 +18,6 @@ from twin.errors import InputError
 from twin.io.bundled import DEFAULT_PARK, bundled_parks, bundled_scenarios, resolve
 from twin.io.documents import Lines, read_document
 from twin.model.checks import check_park
-from twin.model.problem import DecisionProblem, check_problem
 from twin.model.schema import Park, Scenario
 from twin.model.validate import validate_data
 
@@ -50,24 +49,6 @@ def _scenario_from(data: Any, lines: Lines, name: str) -> Scenario:
     if isinstance(data, dict) and "park" in data and "scenario" not in data:
         raise InputError(name, "is a park file; expected a scenario file", line=1)
     return validate_data(Scenario, data, name, lines)
-
-
-def load_problem(source: str | Path | Mapping[str, Any]) -> tuple[DecisionProblem, str]:
-    """A validated :class:`DecisionProblem` and the name of its file (or ``<problem dict>``)."""
-    if isinstance(source, Mapping):
-        name, problem = (
-            "<problem dict>",
-            validate_data(DecisionProblem, dict(source), "<problem dict>"),
-        )
-    else:
-        path = resolve(source, "problem")
-        name, (data, lines) = str(path), read_document(path)
-        if isinstance(data, dict) and "problem" not in data:
-            kind = "scenario" if "scenario" in data else "park" if "park" in data else "document"
-            raise InputError(name, f"is a {kind} file; expected a decision problem", line=1)
-        problem = validate_data(DecisionProblem, data, name, lines)
-    check_problem(problem, name)
-    return problem, name
 
 
 def scenario_path(source: str | Path) -> Path:

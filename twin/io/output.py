@@ -3,7 +3,8 @@
 Every file is written atomically: the bytes go to a temporary file in the same folder, are
 flushed to disk and then renamed over the target with :func:`os.replace`. A failed or interrupted
 write (even by ``KeyboardInterrupt``) removes the temporary file and leaves any earlier file at
-the target untouched, so a broken file never replaces a good one.
+the target untouched, so a broken file never replaces a good one. In a folder that is published
+as a whole (:func:`sync_deferred`), flushing is left to the one who publishes it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,27 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
+
+_sync_deferred: ContextVar[bool] = ContextVar("sync_deferred", default=False)
+
+
+@contextlib.contextmanager
+def sync_deferred() -> Iterator[None]:
+    """Atomic writes in the block leave flushing to disk to whoever publishes them.
+
+    For a folder that is itself published as one unit (a result folder's staging folder,
+    :mod:`twin.io.result_folder`), which flushes every file and folder in it once before it
+    takes the place of the result: a write is still all or nothing, without being flushed
+    twice.
+    """
+    token = _sync_deferred.set(True)
+    try:
+        yield
+    finally:
+        _sync_deferred.reset(token)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
@@ -32,7 +53,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if not _sync_deferred.get():
+                os.fsync(handle.fileno())
         # mkstemp creates 0600 files; keep the mode of the file replaced, else the usual one.
         with contextlib.suppress(OSError):
             mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
@@ -42,7 +64,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
-    _fsync_dir(target.parent)
+    if not _sync_deferred.get():
+        _fsync_dir(target.parent)
     return target
 
 

@@ -41,6 +41,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from twin.errors import InputError
+from twin.io.output import sync_deferred
 
 MANIFEST = "manifest.json"
 PARTIAL_SUFFIX = ".partial"
@@ -471,6 +472,8 @@ class ResultFolder:
         for path in [*written, self.staging / MANIFEST]:
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
+        for folder in {path.parent for path in written} | {self.staging}:
+            _fsync_dir(folder)
         where = self.destination(complete)
         _replace_folder(self.staging, where, self.run_id)
         self._release()
@@ -483,7 +486,8 @@ class ResultFolder:
             InputError: the disk refused a file (full, read-only); an earlier result is kept.
         """
         try:
-            fill(self.staging)
+            with sync_deferred():
+                fill(self.staging)
             return self.publish(complete)
         except OSError as exc:
             raise InputError(

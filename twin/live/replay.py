@@ -15,9 +15,10 @@ None is as fast as it goes.
 from __future__ import annotations
 
 import heapq
+import itertools
 import threading
 import time as wallclock
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -135,8 +136,10 @@ class Replay:
     """A recording fed into a store through the live ingester, without a broker.
 
     `alarms` (``alarms`` messages, e.g. a simulated scenario's outages) join the recording in
-    time order. It offers the same hooks as the MQTT feed: :meth:`every` for periodic jobs on
-    park time and :meth:`publish`, which here has no broker to publish to and only counts.
+    time order; `then` (messages later than the recording, e.g. the simulation going on) follow
+    it, read as they are fed. It offers the same hooks as the MQTT feed: :meth:`every` for
+    periodic jobs on park time and :meth:`publish`, which here has no broker to publish to and
+    only counts.
     """
 
     def __init__(
@@ -148,10 +151,12 @@ class Replay:
         speed: float | None = None,
         stop: threading.Event | None = None,
         alarms: Sequence[Message] = (),
+        then: Iterable[Message] = (),
     ) -> None:
         self.park = park
         self.sensor_dir = sensor_dir
         self.alarms = sorted(alarms, key=_park_seconds)
+        self.then = then
         self.store = store
         self.ingester = Ingester(store, Validator(park, max_ahead_h=None))
         self.pacer = Pacer(speed, stop or threading.Event())
@@ -166,10 +171,12 @@ class Replay:
         self.published += 1
 
     def run(self) -> IngestStats:
-        """Feed the whole recording (or until stopped); commit and return the counters."""
+        """Feed the whole recording, then `then` (or until stopped); commit and return the
+        counters."""
         ingester, pacer = self.ingester, self.pacer
         recording = sensor_messages(self.park, self.sensor_dir)
-        for message in heapq.merge(recording, self.alarms, key=_park_seconds):
+        merged = heapq.merge(recording, self.alarms, key=_park_seconds)
+        for message in itertools.chain(merged, self.then):
             if pacer.stop.is_set():
                 break
             wait = pacer.wait_s(_park_seconds(message))

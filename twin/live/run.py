@@ -9,7 +9,7 @@ received is committed, then the call returns normally.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -88,6 +88,7 @@ def live_replay(
     stop: threading.Event | None = None,
     setup: Setup | None = None,
     alarms: Sequence[Message] = (),
+    then: Iterable[Message] = (),
 ) -> IngestStats:
     """``parktwin live --replay``: feed a recording into the store until it ends or `stop` is set.
 
@@ -101,6 +102,7 @@ def live_replay(
         setup: Called with the run (its store, ``every`` and ``publish``) before the first
             message: where periodic jobs such as the nowcast are registered.
         alarms: alarm messages fed in time order with the recording.
+        then: messages fed after the recording, all later than it (read as they are fed).
 
     Returns:
         The counters of the run.
@@ -109,7 +111,7 @@ def live_replay(
     pace = parse_speed(speed)
     halt = stop or threading.Event()
     with Store.open(store_path) as store:
-        replay = Replay(source, sensor_dir, store, speed=pace, stop=halt, alarms=alarms)
+        replay = Replay(source, sensor_dir, store, speed=pace, stop=halt, alarms=alarms, then=then)
         if setup is not None:
             setup(replay)
         return replay.run()

@@ -7,10 +7,16 @@ outages become alarm messages (``outage_start`` with its expected duration, ``ou
 as a control room's SCADA would send them. The replay feeds both into a store in park time
 (:class:`twin.live.replay.Replay`), so the page, the state and the nowcasts see a simulated
 park exactly as they see a recorded or a live one.
+
+A simulated park does not stop after one horizon: :func:`following_horizons` simulates the
+next one, and the next, each written over the last into the same folder and read back, so that
+the feed goes on with the memory and disk of one horizon.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +24,7 @@ from typing import Any
 from twin.experiment.runner import check_horizons, simulate_case
 from twin.experiment.settings import Case, Settings
 from twin.io.inputs import ParkSource, ScenarioSource, resolve_inputs
-from twin.live.replay import Message
+from twin.live.replay import Message, sensor_messages
 from twin.model.schema import Event, OutageEvent, Park
 from twin.sim.sensors import write_recorded
 
@@ -57,6 +63,42 @@ def simulated_recording(
     trace = simulate_case(case, case.spec(settings, 0))
     write_recorded(folder, trace, inputs.park)
     return outage_alarms(inputs.park, inputs.events, days)
+
+
+def following_horizons(
+    park: ParkSource | None,
+    scenario: ScenarioSource | None,
+    folder: str | Path,
+    days: float = DEMO_DAYS,
+    seed: int = 0,
+) -> Iterator[Message]:
+    """The sensor messages of the horizons after :func:`simulated_recording`'s, without end.
+
+    Horizon k (from 1) is replication k of the park: its calendar moved k horizons on, after
+    its own unrecorded warm-up, the scenario's changes applied and its events left to the
+    first horizon. Each is simulated only when the one before has been read, written into
+    `folder` over the one before, and read back as :func:`~twin.live.replay.sensor_messages`.
+
+    Args:
+        park: as for :func:`simulated_recording`.
+        scenario: as for :func:`simulated_recording`.
+        folder: the sensor folder each horizon is written into.
+        days: the length of a horizon, as given to :func:`simulated_recording`.
+        seed: the base seed, as given to :func:`simulated_recording`.
+
+    Yields:
+        (topic suffix, message) pairs in time order, all after the first horizon.
+    """
+    inputs = resolve_inputs(park, scenario)
+    settings = Settings(days=days, seed=seed)
+    start = datetime.fromisoformat(inputs.park.park.start)
+    for k in itertools.count(1):
+        moved = start + timedelta(days=k * days)
+        info = inputs.park.park.model_copy(update={"start": moved.isoformat(timespec="seconds")})
+        horizon = inputs.park.model_copy(update={"park": info})
+        case = Case(horizon, (), inputs.scenario_name)
+        write_recorded(folder, simulate_case(case, case.spec(settings, k)), horizon)
+        yield from sensor_messages(horizon, folder)
 
 
 def outage_alarms(park: Park, events: tuple[Event, ...], days: float) -> list[Message]:

@@ -20,12 +20,11 @@ The limits are deliberately loose, so that a real park never trips them:
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from twin.language import Language, say
+from twin.language import Language, read_back, say
 from twin.model.dist import Sampler
 from twin.model.schema import Park
 from twin.text import localized
@@ -80,20 +79,8 @@ def sanity_warnings(park: Park) -> list[str]:
 def warning_text(text: str, lang: Language) -> str:
     """A warning as a document holds it (English) in `lang`; a text that is not one of the
     model checks' (another command's warning) as it is."""
-    for key in WARNING_KEYS:
-        found = _template_pattern(key).fullmatch(text)
-        if found is not None:
-            return SanityWarning(key, found.groupdict()).text(lang)
-    return text
-
-
-def _template_pattern(key: str) -> re.Pattern[str]:
-    """The English text of `key` as a pattern with one named group per field."""
-    parts = re.split(r"\{(\w+)\}", say(key, "en"))
-    pattern = "".join(
-        re.escape(part) if n % 2 == 0 else f"(?P<{part}>.+?)" for n, part in enumerate(parts)
-    )
-    return re.compile(pattern)
+    found = read_back(text, WARNING_KEYS)
+    return text if found is None else SanityWarning(*found).text(lang)
 
 
 def sanity_findings(park: Park) -> list[SanityWarning]:

@@ -31,6 +31,29 @@ MAX_GATES = 1_000
 MAX_SUBSTATIONS = 1_000
 MAX_MINUTES = 100_000.0
 
+# Physical quantities are also bounded below: a positive value far under any real one (a power
+# factor or an impedance of 1e-300) is a slip, and it would send the physics to infinities.
+MIN_POWER_FACTOR = 0.3
+"""A building's aggregate power factor below this is a reactor, not a load."""
+MIN_CAPACITY_MW = 0.001
+"""A substation or feeder rated under 1 kW."""
+MIN_CAPACITY_M3H = 0.01
+"""A water plant that treats under 10 litres an hour."""
+MIN_ROAD_KMH = 1.0
+"""A road driven slower than walking pace (trucks queueing are modelled at the docks)."""
+MIN_LINE_KM = 0.001
+"""A line shorter than a metre."""
+OHM_PER_KM = (0.001, 100.0)
+"""Resistance or reactance of a line per km: copper busbar to a thin overhead wire, with room."""
+MIN_LINE_KA = 0.001
+"""A line rated under 1 A."""
+MIN_TRANSFORMER_MVA = 0.01
+"""A transformer under 10 kVA."""
+MIN_VK_PERCENT = 1.0
+"""Short-circuit voltage: real transformers have 4 to 20 %."""
+MIN_KV = 0.1
+"""A network below 100 V."""
+
 Coord = Annotated[float, Field(ge=-MAX_COORD_M, le=MAX_COORD_M)]
 Point = tuple[Coord, Coord]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
@@ -282,7 +305,12 @@ class BuildingPower(Model):
     )
     power_factor: (
         Annotated[
-            float, Field(gt=0, le=1, description="lagging power factor of the load; default 0.95")
+            float,
+            Field(
+                ge=MIN_POWER_FACTOR,
+                le=1,
+                description="lagging power factor of the load; default 0.95",
+            ),
         ]
         | None
     ) = None
@@ -403,7 +431,7 @@ class Substation(Model):
     id: Id = Field(description="unique among substations")
     name: str | None = Field(None, max_length=200)
     capacity_mw: Annotated[
-        float, Field(gt=0, le=100_000, description="largest load it can serve, MW")
+        float, Field(ge=MIN_CAPACITY_MW, le=100_000, description="largest load it can serve, MW")
     ]
     position: Point = Field((0.0, 0.0), description="[x, y] in metres, for the 3D view")
     transformers: Annotated[list[Transformer], Field(max_length=100)] | None = Field(
@@ -418,7 +446,7 @@ class Feeder(Model):
     id: Id = Field(description="unique among feeders")
     substation: Id = Field(description="id of the substation it leaves from")
     capacity_mw: Annotated[
-        float, Field(gt=0, le=100_000, description="largest load it can carry, MW")
+        float, Field(ge=MIN_CAPACITY_MW, le=100_000, description="largest load it can carry, MW")
     ]
 
 
@@ -438,7 +466,7 @@ CABLE_TYPES: dict[str, dict[str, float]] = {
 }  # fmt: skip
 """Standard medium-voltage cables a line may name as `type` (pandapower's standard types)."""
 
-Positive = Annotated[float, Field(gt=0, le=1_000_000)]
+OhmPerKm = Annotated[float, Field(ge=OHM_PER_KM[0], le=OHM_PER_KM[1])]
 
 
 class NetworkBus(Model):
@@ -457,11 +485,13 @@ class NetworkLine(Model):
     id: Id = Field(description="unique across the park")
     from_bus: Id = Field(validation_alias="from", serialization_alias="from")
     to_bus: Id = Field(validation_alias="to", serialization_alias="to")
-    length_km: Annotated[float, Field(gt=0, le=1000, description="route length, km")]
+    length_km: Annotated[float, Field(ge=MIN_LINE_KM, le=1000, description="route length, km")]
     type: str | None = Field(None, description="a standard cable type (see the reference)")
-    r_ohm_per_km: Positive | None = None
-    x_ohm_per_km: Positive | None = None
-    max_i_ka: Annotated[float, Field(gt=0, le=100, description="rated current, kA")] | None = None
+    r_ohm_per_km: OhmPerKm | None = None
+    x_ohm_per_km: OhmPerKm | None = None
+    max_i_ka: (
+        Annotated[float, Field(ge=MIN_LINE_KA, le=100, description="rated current, kA")] | None
+    ) = None
     c_nf_per_km: Annotated[float, Field(ge=0, le=100_000)] | None = None
 
     model_config = ConfigDict(populate_by_name=True)
@@ -502,10 +532,14 @@ class Transformer(Model):
     """A 110/22 kV transformer of a substation (two-winding, sym.)."""
 
     id: Id = Field(description="unique across the park")
-    sn_mva: Annotated[float, Field(gt=0, le=10_000, description="rated apparent power, MVA")]
-    vk_percent: Annotated[float, Field(gt=0, lt=100, description="short-circuit voltage, %")]
+    sn_mva: Annotated[
+        float, Field(ge=MIN_TRANSFORMER_MVA, le=10_000, description="rated apparent power, MVA")
+    ]
+    vk_percent: Annotated[
+        float, Field(ge=MIN_VK_PERCENT, lt=100, description="short-circuit voltage, %")
+    ]
     vkr_percent: Annotated[float, Field(ge=0, lt=100, description="its real part, %")] = 0.0
-    hv_kv: Annotated[float, Field(gt=0, le=1000, description="high-voltage side, kV")] = 110.0
+    hv_kv: Annotated[float, Field(ge=MIN_KV, le=1000, description="high-voltage side, kV")] = 110.0
 
     @model_validator(mode="after")
     def _real_part_below_whole(self) -> Transformer:
@@ -517,7 +551,7 @@ class Transformer(Model):
 class PowerNetwork(Model):
     """The medium-voltage network behind the substations (SPEC.md "Power network")."""
 
-    kv: Annotated[float, Field(gt=0, le=500, description="nominal voltage, kV")] = 22.0
+    kv: Annotated[float, Field(ge=MIN_KV, le=500, description="nominal voltage, kV")] = 22.0
     restoration_min: Minutes = Field(
         30.0, description="time to isolate a fault and close normally open switches"
     )
@@ -544,14 +578,14 @@ class PowerSection(Model):
 class WaterSupply(Model):
     """Clean water supply."""
 
-    capacity_m3h: Annotated[float, Field(gt=0, le=1_000_000)]
+    capacity_m3h: Annotated[float, Field(ge=MIN_CAPACITY_M3H, le=1_000_000)]
     position: Point | None = Field(None, description="[x, y] in metres, for the 3D view")
 
 
 class WastewaterPlant(Model):
     """Central wastewater plant with a buffer tank."""
 
-    capacity_m3h: Annotated[float, Field(gt=0, le=1_000_000)]
+    capacity_m3h: Annotated[float, Field(ge=MIN_CAPACITY_M3H, le=1_000_000)]
     buffer_m3: Annotated[float, Field(ge=0, le=100_000_000)] = 0
     position: Point | None = Field(None, description="[x, y] in metres, for the 3D view")
 
@@ -613,7 +647,7 @@ class Road(Model):
             description="polyline [x, y] in metres; roads join where they share a point",
         ),
     ]
-    speed_kmh: Annotated[float, Field(gt=0, le=200, description="driving speed, km/h")]
+    speed_kmh: Annotated[float, Field(ge=MIN_ROAD_KMH, le=200, description="driving speed, km/h")]
 
 
 class Flow(Model):

@@ -26,7 +26,7 @@ from twin.calibration.fit_meters import (
     METHOD_RATIO_FITTED,
     METHOD_SPLIT,
 )
-from twin.calibration.fit_weekdays import WeekdayFit, day_range
+from twin.calibration.fit_weekdays import QUANTITY_WORDS, WeekdayFit, day_range
 from twin.calibration.meters import SHIFT_TIMES
 from twin.calibration.result import CalibrationInterrupted
 from twin.calibration.spread import MIN_REPLICATIONS
@@ -43,7 +43,7 @@ from twin.errors import InputError
 from twin.io.dump import dump_park
 from twin.io.output import atomic_write_text
 from twin.io.result_folder import write_result
-from twin.language import Language, say, unit_text
+from twin.language import Language, read_back, say, unit_text
 from twin.model.labels import asset_names
 from twin.reports.charts import svg_chart
 from twin.reports.page import (
@@ -102,8 +102,9 @@ def write_report(cal: Calibration, folder: Path, lang: Language = "en") -> list[
 def calibration_report(cal: Calibration, lang: Language = "en") -> tuple[str, str]:
     """The report as Markdown and as an HTML page, in `lang`.
 
-    Everything the report says itself is in `lang`, assets called by name in the summary; the
-    fitting modules' notes (the data read, methods, what a fit could not tell) are English.
+    Everything the report says itself is in `lang`, assets called by name in the summary; so
+    are the fitting modules' notes that the translation table holds (:func:`note_text`) and
+    what reading the files dropped. A note the table does not hold stays English.
     """
     rows = summary_rows(cal, lang)
     title = say("calibration.title", lang, park=cal.source.park.name)
@@ -118,7 +119,7 @@ def calibration_report(cal: Calibration, lang: Language = "en") -> tuple[str, st
             [html_table(head, cells), html_list(plain)],
         )
     )
-    sections.append(_data_section(cal))
+    sections.append(_data_section(cal, lang))
     if cal.arrivals:
         sections.append(_arrival_section(cal, lang))
     if cal.services:
@@ -135,7 +136,8 @@ def calibration_report(cal: Calibration, lang: Language = "en") -> tuple[str, st
     if cal.validation is not None:
         sections.append(_validation_section(cal, lang))
     if cal.notes:
-        sections.append(("Notes", md_list(cal.notes), [html_list(cal.notes)]))
+        notes = [note_text(n, lang) for n in cal.notes]
+        sections.append(("Notes", md_list(notes), [html_list(notes)]))
     md = [md_heading(1, title), "", *map(md_text, intro), ""]
     body = [html_paragraphs(intro)]
     for name, md_parts, html_parts in sections:
@@ -268,7 +270,8 @@ def _meter_rows(
             level = f"{num(shaped.shape.level)} {unit}"
             shape = _shape_name(shaped.chosen, lang)
             fitted = say("calibration.cell.shape", lang, before=before, shape=shape, level=level)
-            training = f"MAPE {fixed(shaped.shape.mape_pct, 1, lang)}% ({shaped.summary()})"
+            models = shaped.summary(lang, lambda model: _shape_name(model, lang))
+            training = f"MAPE {fixed(shaped.shape.mape_pct, 1, lang)}% ({models})"
             notes: Sequence[str] = ()
         else:
             fitted = f"{num(base0)} + {num(shift0)} → {num(fit.base)} + {num(fit.shift)} {unit}"
@@ -292,7 +295,8 @@ def _meter_rows(
             continue
         days = sorted(found.off or _disputed(found))
         shares = ", ".join(
-            f"{q.split('_')[0]} ≤ {100 * max(max(s.shares[d]) for d in days):.0f}%"
+            f"{say(f'calibration.word.{QUANTITY_WORDS[q]}', lang)} ≤ "
+            f"{100 * max(max(s.shares[d]) for d in days):.0f}%"
             for q, s in found.shares.items()
         )
         rows.append(
@@ -305,7 +309,7 @@ def _meter_rows(
                 say(
                     "calibration.cell.shift_load",
                     lang,
-                    days="/".join(_DAY[d] for d in days),
+                    days="/".join(say(f"viz.weekday.{d}", lang) for d in days),
                     shares=shares,
                 ),
                 in_check,
@@ -331,6 +335,7 @@ def _meter_rows(
 
 
 SHAPES = {
+    "base + shift": "calibration.shape.base_shift",
     "daily": "calibration.shape.daily",
     "day types": "calibration.shape.day_types",
     "weekly": "calibration.shape.weekly",
@@ -349,9 +354,55 @@ FIXED_NOTES = {
 """The fitting modules' notes that hold no figure, each with its text in every language."""
 
 
-def fixed_note(note: str, lang: Language) -> str:
-    """A fitting module's note in `lang` where it is one of :data:`FIXED_NOTES`, else as is."""
-    return say(FIXED_NOTES[note], lang) if note in FIXED_NOTES else note
+FIGURE_NOTES = (
+    "calibration.note.at_gate",
+    "calibration.note.unlogged_flows",
+    "calibration.note.gate_deconvolution",
+    "calibration.note.cannot_split",
+    "calibration.note.not_identifiable",
+    "calibration.note.other_meters",
+    "calibration.note.level_change",
+    "calibration.note.meters_disagree",
+    "calibration.note.weekly_pattern",
+    "calibration.note.how_every_day",
+    "calibration.note.how_workday",
+)
+"""The fitting modules' notes with figures or names in them: read back from their English text
+(:func:`twin.language.read_back`) and said again in the report's language."""
+
+NOTE_NAMES = frozenset({"gate", "flows", "meters", "asset", "quantity", "at"})
+"""Fields of those notes that name ids, fields or times, not figures: kept as they are."""
+
+NOTE_WORDS = (
+    "calibration.word.and",
+    "calibration.word.power_meter",
+    "calibration.word.water_meter",
+    *(f"calibration.word.day.{d}" for d in range(7)),
+)
+"""Words within those notes' figures (weekdays, meters) said in the report's language."""
+
+
+def note_text(note: str, lang: Language) -> str:
+    """A fitting module's note in `lang`: one of :data:`FIXED_NOTES` or :data:`FIGURE_NOTES`
+    (its figures in `lang`'s style, a note within it in `lang` too), else as it is."""
+    if note in FIXED_NOTES:
+        return say(FIXED_NOTES[note], lang)
+    found = read_back(note, FIGURE_NOTES)
+    if found is None or lang == "en":
+        return note
+    key, fields = found
+    for name, value in fields.items():
+        if name in ("note", "how"):
+            fields[name] = note_text(value, lang)
+        elif name not in NOTE_NAMES:
+            for word in NOTE_WORDS:
+                value = value.replace(say(word, "en"), say(word, lang))
+            fields[name] = localized(value, lang)
+    return say(key, lang, **fields)
+
+
+def _notes_text(notes: Sequence[str], lang: Language) -> str:
+    return "; ".join(note_text(n, lang) for n in notes) or "-"
 
 
 def _shape_name(shape: str, lang: Language) -> str:
@@ -481,9 +532,6 @@ def check_reason(check: Any, lang: Language, family: int = 0, replications: int 
     return reason
 
 
-_DAY = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
 def _disputed(found: WeekdayFit) -> set[int]:
     return {d for s in found.shares.values() for d in s.off}
 
@@ -541,7 +589,7 @@ def _plain_words(cal: Calibration, rows: list[SummaryRow], lang: Language) -> li
         if shifts.inferred:
             out.append(f"{asset}: {shifts.summary()}.")
         if shifts.note:
-            out.append(f"{asset}: {shifts.note}.")
+            out.append(f"{asset}: {note_text(shifts.note, lang)}.")
     for (asset, quantity), fit in sorted(cal.levels.items()):
         shaped = cal.shapes.get((asset, quantity))
         if shaped is not None and shaped.shape is not None:
@@ -549,7 +597,7 @@ def _plain_words(cal: Calibration, rows: list[SummaryRow], lang: Language) -> li
                            shape=_shape_name(shaped.chosen, lang)))  # fmt: skip
             continue  # the notes were about what two levels cannot follow
         for note in fit.notes:
-            out.append(f"{asset} {quantity}: {note}.")
+            out.append(f"{asset} {quantity}: {note_text(note, lang)}.")
     for fid, arrival in sorted(cal.arrivals.items()):
         if not arrival.daily.poisson:
             out.append(f"{fid}: {arrival.daily.verdict(lang)}.")
@@ -579,8 +627,8 @@ def _intro(cal: Calibration, lang: Language) -> list[str]:
 # --------------------------------------------------------------------------- sections
 
 
-def _data_section(cal: Calibration) -> tuple[str, list[str], list[str]]:
-    summaries = [r.summary() for r in cal.data.reports]
+def _data_section(cal: Calibration, lang: Language) -> tuple[str, list[str], list[str]]:
+    summaries = [r.summary(lang) for r in cal.data.reports]
     return "Data read", md_list(summaries), [html_list(summaries)]
 
 
@@ -664,16 +712,16 @@ def _meter_section(cal: Calibration, lang: Language) -> tuple[str, list[str], li
             fmt(f.shift, lang=lang),
             f"{fixed(f.mape_pct, 1, lang)}%",
             localized(f"{f.r2:.3f}", lang),
-            fixed_note(f.method, lang),
-            "; ".join(f.notes) or "-",
+            note_text(f.method, lang),
+            _notes_text(f.notes, lang),
         ]
         for (a, q), f in sorted(cal.levels.items())
     ]
     head2 = _head(lang, "building", "readings", "wastewater_ratio", "mape", "method", "notes")
     cells2 = [
         [a, str(r.n), fmt(r.ratio, lang=lang), f"{fixed(r.mape_pct, 1, lang)}%",
-         fixed_note(r.method, lang),
-         "; ".join(r.notes) or "-"]
+         note_text(r.method, lang),
+         _notes_text(r.notes, lang)]
         for a, r in sorted(cal.ratios.items())
     ]  # fmt: skip
     text = say("calibration.text.meters", lang)
@@ -697,7 +745,7 @@ def _gates_docks_section(cal: Calibration, lang: Language) -> tuple[str, list[st
             _spec_text(f.service.best.spec, lang)
             if f.service
             else say("calibration.cell.kept_too_few", lang),
-            f.method,
+            note_text(f.method, lang),
         ]
         for g, f in sorted(cal.gates.items())
     ]
@@ -798,7 +846,7 @@ def _uncertainty_section(cal: Calibration, lang: Language) -> tuple[str, list[st
             say("calibration.cell.yes", lang) if r["moved"] else "",
             ""
             if r["identifiability"] == "identified by the data"
-            else fixed_note(r["identifiability"], lang),
+            else note_text(r["identifiability"], lang),
         ]
         for r in rows
         if r["ci95"] or r["identifiability"] != "identified by the data"

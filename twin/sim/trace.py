@@ -109,6 +109,15 @@ class Trace:
         """
         self.__dict__["park"] = park
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What pickling keeps: everything but the park object, which :attr:`park_json` holds.
+
+        A trace goes back from a worker process with its replication's KPIs; its park is
+        most of the pickling time and the receiver already has it (:meth:`remember_park`)
+        or parses it from :attr:`park_json` on first use.
+        """
+        return {k: v for k, v in self.__dict__.items() if k != "park"}
+
     def index(self, kind: str, asset_id: str) -> int:
         """Column of an asset in the series of its kind."""
         return self.names[kind].index(asset_id)

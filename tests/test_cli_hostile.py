@@ -256,7 +256,8 @@ def test_render_refuses_a_folder_of_mixed_runs(tmp_path):
 # --------------------------------------------------------------------------- 3. signals
 
 
-@pytest.mark.parametrize("backend", ["local", "dask"])
+# dask's shutdown races its workers' heartbeat on a busy machine (a logged traceback): alone.
+@pytest.mark.parametrize("backend", ["local", pytest.param("dask", marks=pytest.mark.serial)])
 @pytest.mark.system
 def test_sigterm_keeps_finished_replications_and_exits_143(tmp_path, backend):
     if backend == "dask":

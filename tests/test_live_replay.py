@@ -119,6 +119,7 @@ def test_history_has_dock_queues_and_meters(replayed: Path) -> None:
     assert series[f"meters.{first['asset']}.power_kw"][0] == pytest.approx(float(first["value"]))
 
 
+@pytest.mark.serial
 def test_paced_replay_runs_at_speed_and_stops_when_told(tmp_path: Path) -> None:
     stop = threading.Event()
     result: dict[str, object] = {}

@@ -18,6 +18,7 @@ import pytest
 from tests import optimize_problems as op
 
 MACRO = 200
+pytestmark = pytest.mark.xdist_group("optimize-theory")  # one worker: _DONE serves every test
 
 
 _DONE: dict[str, list[tuple[bool, bool, int]]] = {}

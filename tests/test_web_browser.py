@@ -119,6 +119,7 @@ def test_the_page_loads_cleanly_and_shows_every_building(
         assert console_errors(driver) == []
 
 
+@pytest.mark.serial
 def test_a_truck_event_reaches_the_page_within_two_seconds(
     served: tuple[str, Feed, Services],
 ) -> None:
@@ -134,6 +135,7 @@ def test_a_truck_event_reaches_the_page_within_two_seconds(
         assert console_errors(driver) == []
 
 
+@pytest.mark.serial
 @pytest.mark.skipif(not mosquitto.available(), reason="mosquitto is not installed")
 def test_a_truck_published_on_mqtt_reaches_the_page_within_two_seconds(tmp_path: Path) -> None:
     """The whole chain: broker -> parktwin's feed -> store -> server -> page."""
@@ -354,6 +356,7 @@ def test_the_3d_park_opens_in_its_tab(served: tuple[str, Feed, Services], shoot:
         assert console_errors(driver) == []
 
 
+@pytest.mark.serial
 def test_a_stored_message_is_pushed_within_one_second(served: tuple[str, Feed, Services]) -> None:
     url, writer, _ = served
     with urllib.request.urlopen(url + "/api/events", timeout=10) as stream:

@@ -217,6 +217,7 @@ def health(url: str) -> int:
         return int(answer.status)
 
 
+@pytest.mark.serial
 @pytest.mark.system
 def test_health_answers_under_1100_idle_connections(tmp_path: Path) -> None:
     _raise_own_file_limit(4096)
@@ -242,6 +243,7 @@ def test_health_answers_under_1100_idle_connections(tmp_path: Path) -> None:
     assert len(err) < 10_000, err[-2000:]
 
 
+@pytest.mark.serial
 @pytest.mark.system
 def test_a_partial_request_is_closed_after_the_header_timeout(tmp_path: Path) -> None:
     from web.guard import HEADER_TIMEOUT_S

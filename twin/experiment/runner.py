@@ -375,7 +375,7 @@ class _Runner:
     def _with_park(self, index: int, trace: Trace) -> Trace:
         """`trace` with its park object: a trace from a worker comes without (it is not pickled)."""
         case = self.cases[index]
-        if "park" not in trace.__dict__ and case.start is None:
+        if not trace.holds_park and case.start is None:
             trace.remember_park(case.park)  # the very park it was simulated from
         return trace
 

@@ -109,6 +109,11 @@ class Trace:
         """
         self.__dict__["park"] = park
 
+    @property
+    def holds_park(self) -> bool:
+        """Whether :attr:`park` is at hand (given, or parsed already) rather than still to parse."""
+        return "park" in self.__dict__
+
     def __getstate__(self) -> dict[str, Any]:
         """What pickling keeps: everything but the park object, which :attr:`park_json` holds.
 

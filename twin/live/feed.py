@@ -120,12 +120,14 @@ class Feed:
         self._since = self._now()
         self._fatal: str | None = None
         self._connected = False
+        self._resumed = False
         self._connected_at = 0.0
         self._drop_delay = 0.0
         self._received = 0
         self._last_status = (wallclock.monotonic(), 0)
         self._last_log = wallclock.monotonic()
         self.client.on_connect = self._on_connect
+        self.client.on_subscribe = self._on_subscribe
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.will_set(self.topic("status"), self._status("offline"), qos=1, retain=True)
@@ -283,9 +285,23 @@ class Feed:
             return
         self._connected = True
         self._connected_at = wallclock.monotonic()
+        self._resumed = bool(flags.session_present)
         client.subscribe([(self.topic(s), 1) for s in TOPICS])
         self.client.publish(self.topic("status"), self._status("online"), qos=1, retain=True)
-        resumed = " (session resumed)" if flags.session_present else ""
+
+    def _on_subscribe(
+        self, client: paho.Client, userdata: Any, mid: int, reasons: Any, properties: Any
+    ) -> None:
+        """Say the twin is connected once the broker has taken its subscription (SUBACK).
+
+        Only from then on does every message published on its topics reach it, so a sender
+        that waits for this line loses nothing.
+        """
+        refused = [reason_text(r) for r in reasons if r.is_failure]
+        if refused:
+            self._say(f"broker {self.broker.url} refused the subscription: {refused[0]}")
+            return
+        resumed = " (session resumed)" if self._resumed else ""
         self._say(f"connected to {self.broker.url}{resumed}, topics {self.prefix}/#")
 
     def _on_disconnect(

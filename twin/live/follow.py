@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from twin.calibration.changes import change_points, persistent
-from twin.live.runlength import RunLengths, run_lengths
+from twin.live.runlength import RunLengths, day_dispersion, run_lengths
 from twin.live.store import Store, to_seconds
 from twin.live.visits import group_visits
 from twin.model.intervals import Clock
@@ -49,6 +49,9 @@ from twin.sim.demand import shaped_average
 from twin.stats import prediction_bounds
 
 LOOKBACK_H = 7 * 24.0
+WEEK_H = 7 * 24.0
+DISPERSION_LOOKBACK_H = 28 * 24.0
+"""The hours of data a flow's dispersion is estimated from (:func:`day_dispersion`)."""
 MIN_BINS = 6
 """The shortest segment between a meter's changes, in hours (a ramp of a few hours that
 the park's levels do not follow is not taken for a change)."""
@@ -80,6 +83,7 @@ class Followed:
         since: the start of the data the factor is estimated from.
         change_at: the start of the new level when a change was found, else None.
         change_pct: the change's size, percent of the level before it.
+        dispersion: a flow's dispersion assumed (None for a meter).
     """
 
     name: str
@@ -88,13 +92,14 @@ class Followed:
     since: datetime
     change_at: datetime | None = None
     change_pct: float | None = None
+    dispersion: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """As forecast.json's ``following.values`` and the back-test report carry it."""
         change = None
         if self.change_at is not None and self.change_pct is not None:
             change = {"time": _iso(self.change_at), "size_pct": round(self.change_pct, 2)}
-        return {
+        doc = {
             "name": self.name,
             "factor": round(self.factor, 4),
             "park_value": round(self.park_value, 4),
@@ -102,6 +107,9 @@ class Followed:
             "since": _iso(self.since),
             "change": change,
         }
+        if self.dispersion is not None:
+            doc["dispersion"] = round(self.dispersion, 3)
+        return doc
 
 
 @dataclass(frozen=True)
@@ -176,9 +184,11 @@ def following_at(park: Park, store: Store, at: datetime, enabled: bool = True) -
 def _flow_values(
     park: Park, store: Store, since: datetime, at: datetime
 ) -> list[tuple[Followed, RunLengths]]:
-    events = store.truck_events(since, at)
+    span = store.span()
+    wider = max(at - timedelta(hours=DISPERSION_LOOKBACK_H), span[0] if span else since)
+    events = store.truck_events(wider, at)
     visits = group_visits(events, [to_seconds(e.time) for e in events])
-    low, high = to_seconds(since), to_seconds(at)
+    low, high = to_seconds(wider), to_seconds(at)
     arrivals: dict[str, list[float]] = {}
     for visit in visits:
         arrived = visit.seen.get("arrive")
@@ -186,18 +196,19 @@ def _flow_values(
             arrivals.setdefault(visit.flow, []).append(arrived)
     values = []
     for flow in park.logistics.flows:
-        if flow.timetable is not None or flow.id not in arrivals:
-            continue  # a flow the store never saw is not followed: its sensors may be missing
-        seconds = np.sort(np.array(arrivals[flow.id]))
+        seconds = np.sort(np.array(arrivals.get(flow.id, [])))
+        if flow.timetable is not None or not (seconds >= to_seconds(since)).any():
+            continue  # a flow the window never saw is not followed: its sensors may be missing
         rates = np.asarray(flow.weekly_rates(), dtype=float)
-        values.append(_flow_value(park, flow.id, rates, seconds, since, at))
+        values.append(_flow_value(park, flow.id, rates, seconds, wider, at))
     return values
 
 
 def _flow_value(
     park: Park, flow: str, rates: np.ndarray, seconds: np.ndarray, since: datetime, at: datetime
 ) -> tuple[Followed, RunLengths]:
-    """A flow's factor from its hourly counts up to `at` (:func:`run_lengths`)."""
+    """A flow's factor from its hourly counts up to `at` (:func:`follow_counts`); `seconds`
+    and `since` span the dispersion's window."""
     clock, origin = _clock(park)
     lo, hi = _park_minutes(since, origin), _park_minutes(at, origin)
     knots = np.unique(np.concatenate([[lo, hi], clock.hour_edges((lo, hi))]))
@@ -207,23 +218,90 @@ def _flow_value(
     expected = np.diff(np.interp(edges, knots, cumulative))
     minutes = (seconds - to_seconds(origin)) / 60.0
     counts = np.diff(np.searchsorted(minutes, edges, side="left")).astype(float)
-    posterior = run_lengths(counts, expected, PRIOR_TRUCKS, HAZARD)
+    midnight = origin.hour * 60.0 + origin.minute + origin.second / 60.0
+    fit = follow_counts(counts, expected, np.floor((edges[:-1] + midnight) / 1440.0))
+    posterior, recent = fit.posterior, min(len(counts), int(LOOKBACK_H))
+    edges, expected = edges[-recent - 1 :], expected[-recent:]
     name = f"flows.{flow}.rate"
-    factor = posterior.mean()
-    run = posterior.median(below=len(counts))
-    begin = len(counts) - run
-    start = origin + timedelta(minutes=float(edges[begin]))
-    recent = expected[begin:].sum()
-    park_value = float(recent / max(run, 1)) if run else float(expected[-1:].sum())
     first = origin + timedelta(minutes=float(edges[0]))
-    changed = posterior.changed(len(counts)) >= CHANGE_PROBABILITY
-    if not changed or begin == 0 or expected[:begin].sum() <= 0 or counts[:begin].sum() <= 0:
-        return Followed(name, factor, float(expected.sum() / max(len(counts), 1)), first), posterior
-    before = counts[:begin].sum() / expected[:begin].sum()
-    size = 100.0 * (factor / before - 1.0)
+    if fit.begin is None or fit.size_pct is None:
+        park_value = float(expected.sum() / max(recent, 1))
+        return Followed(name, posterior.mean(), park_value, first, dispersion=fit.dispersion), (
+            posterior
+        )
+    start = origin + timedelta(minutes=float(edges[fit.begin]))
+    park_value = float(expected[fit.begin :].sum() / (recent - fit.begin))
+    followed = Followed(
+        name, posterior.mean(), park_value, start, start, fit.size_pct, fit.dispersion
+    )
+    return followed, posterior
+
+
+@dataclass(frozen=True)
+class RateFit:
+    """A flow's followed rate: the factor's posterior, the dispersion it assumed and the
+    change it reports.
+
+    Attributes:
+        posterior: the run-length posterior over the last :data:`LOOKBACK_H` bins.
+        dispersion: the variance of a day's count over its mean (:func:`day_dispersion`).
+        begin: the first of those bins after the change reported (None: no change).
+        size_pct: the change's size, percent of the level before it (None: no change).
+    """
+
+    posterior: RunLengths
+    dispersion: float
+    begin: int | None = None
+    size_pct: float | None = None
+
+
+def follow_counts(
+    counts: np.ndarray, expected: np.ndarray, day: np.ndarray, poisson: bool = False
+) -> RateFit:
+    """A flow's hourly counts against the park's: the factor's posterior and its change.
+
+    The dispersion comes from all the bins (:data:`DISPERSION_LOOKBACK_H` hours), the
+    posterior from the last :data:`LOOKBACK_H`. A change is reported when its posterior
+    probability reaches :data:`CHANGE_PROBABILITY` and it is at least :data:`MIN_REPORTED_PCT`,
+    dated at the median start of the segments that began since the first of those bins.
+
+    Args:
+        counts: events seen per hour, oldest first.
+        expected: events the park expects per hour.
+        day: each hour's calendar day (:func:`twin.live.runlength.day_dispersion`).
+        poisson: take the counts as Poisson (dispersion 1) and leave out the check against
+            the week before: the plain Adams-MacKay model, for comparison.
+    """
+    dispersion = 1.0 if poisson else day_dispersion(counts, expected, day)
+    recent = min(len(counts), int(LOOKBACK_H))
+    offset = len(counts) - recent
+    posterior = run_lengths(counts[offset:], expected[offset:], PRIOR_TRUCKS, HAZARD, dispersion)
+    begin = recent - posterior.median(below=recent)
+    seen, due = counts[offset : offset + begin].sum(), expected[offset : offset + begin].sum()
+    if posterior.changed(recent) < CHANGE_PROBABILITY or begin == 0 or due <= 0 or seen <= 0:
+        return RateFit(posterior, dispersion)
+    size = 100.0 * (posterior.mean() * due / seen - 1.0)
     if abs(size) < MIN_REPORTED_PCT:
-        return Followed(name, factor, float(expected.sum() / max(len(counts), 1)), first), posterior
-    return Followed(name, factor, park_value, start, start, size), posterior
+        return RateFit(posterior, dispersion)
+    if not poisson and _as_last_week(counts, expected, offset + begin, seen / due):
+        return RateFit(posterior, dispersion)
+    return RateFit(posterior, dispersion, begin, float(size))
+
+
+def _as_last_week(counts: np.ndarray, expected: np.ndarray, start: int, before: float) -> bool:
+    """Whether the hours from `start` on are nearer the same hours a week earlier than the
+    level `before` them (all as ratios of events seen to expected, on a log scale): then the
+    change repeats a weekly pattern the park lacks. False when the data do not reach back."""
+    week = int(WEEK_H)
+    if start < week:
+        return False
+    now = slice(start, len(counts))
+    then = slice(start - week, len(counts) - week)
+    if expected[now].sum() <= 0 or expected[then].sum() <= 0:
+        return False
+    level = math.log((counts[now].sum() + 0.5) / expected[now].sum())
+    last_week = math.log((counts[then].sum() + 0.5) / expected[then].sum())
+    return abs(level - last_week) < abs(math.log(before) - last_week)
 
 
 def _meter_fits(

@@ -152,6 +152,8 @@ def test_forecast_json_says_what_was_followed_and_forecasts_the_meters(stepped):
     assert set(names) == {"flows.fa.rate", "flows.fb.rate", "meters.f1.power_kw",
                           "meters.f2.power_kw"}  # fmt: skip
     assert names["meters.f1.power_kw"]["change"]["size_pct"] == pytest.approx(40, abs=4)
+    assert names["flows.fa.rate"]["dispersion"] >= 1.0
+    assert "dispersion" not in names["meters.f1.power_kw"]
     assert "meters.f1.power_kw" in doc["series"] and "power.fd1.load_mw" in doc["series"]
     assert plain.to_dict()["following"] == {"enabled": False, "method": None, "values": []}
     json.dumps(doc, allow_nan=False)

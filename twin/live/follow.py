@@ -7,11 +7,16 @@ message on) are set against what the park expects:
   park's rates expect there (holidays run as Sundays), through the online run-length posterior
   of :mod:`twin.live.runlength` (a recursive estimator whose reset is a change point: a new
   segment may start in any hour with probability :data:`HAZARD`, its factor drawn from a Gamma
-  prior of mean 1 worth :data:`PRIOR_TRUCKS` trucks). The factor's posterior is a mixture of
+  prior of mean 1 worth :data:`PRIOR_TRUCKS` trucks). Trucks that vary more from day to day
+  than Poisson counts do weigh less: each hour's likelihood is tempered by the flow's
+  dispersion, estimated from the whole days of the :data:`DISPERSION_LOOKBACK_H` hours before
+  (:func:`twin.live.runlength.day_dispersion`). The factor's posterior is a mixture of
   Gammas; the followed park takes its mean, and each replication of a nowcast draws its own
   factor from it (:meth:`Following.replication_parks`), so the band carries how sure the twin
   is of a change and of its size. A change is reported when its posterior probability reaches
-  :data:`CHANGE_PROBABILITY`, dated at the median start of the segments that began since.
+  :data:`CHANGE_PROBABILITY`, dated at the median start of the segments that began since,
+  unless the hours since are nearer the same hours a week before than the level before them
+  (a weekly pattern the park lacks, seen again: followed, not reported).
 - **meter levels**, per building and quantity (``power_kw``, ``water_m3h``): a windowed
   estimate reset at the last change point. The hourly mean ratio of the readings to the
   park's demand at their times is cut by the calibration's binary segmentation
@@ -66,8 +71,9 @@ HAZARD = 1.0 / (7 * 24)
 METER_QUANTITIES = ("power_kw", "water_m3h")
 BAND = 0.90
 METHOD = (
-    "arrival rates: online run-length posterior (Adams-MacKay, Poisson-Gamma) over "
-    f"{LOOKBACK_H:g} h; meter levels: estimate after the last change point (binary "
+    "arrival rates: online run-length posterior (Adams-MacKay, Poisson-Gamma, likelihood "
+    f"tempered by the day-to-day dispersion of the last {DISPERSION_LOOKBACK_H / 24:g} days) "
+    f"over {LOOKBACK_H:g} h; meter levels: estimate after the last change point (binary "
     "segmentation, penalty 3 log n)"
 )
 

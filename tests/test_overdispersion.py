@@ -105,8 +105,10 @@ def test_day_dispersion_is_the_variance_of_a_days_count_over_its_mean():
     # a step in the level moves one difference of 399: not taken for dispersion
     stepped = rng.poisson(expected * np.where(day >= 200, 1.5, 1.0)).astype(float)
     assert day_dispersion(stepped, expected, day) < 1.15
-    # no two whole days: Poisson; at most a day's mean count
-    assert day_dispersion(counts[:40], expected[:40], day[:40]) == 1.0
+    # under five whole days (a step cannot be told from days that vary): Poisson
+    assert day_dispersion(counts[:110], expected[:110], day[:110]) == 1.0
+    assert day_dispersion(counts[:120], expected[:120], day[:120]) > 1.0
+    # at most a day's mean count
     assert day_dispersion(np.array([]), np.array([]), np.array([])) == 1.0
     wild = np.zeros(days * 24)
     wild[::24] = np.where(np.arange(days) % 2 == 0, 0.0, 120.0)  # 0 and 120 events by turns

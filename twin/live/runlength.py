@@ -31,6 +31,9 @@ import numpy as np
 MIN_EXPECTED = 1e-9
 """Expected counts are at least this: a truck in an hour the park expects none is a strong
 sign of a change, not an impossibility."""
+MIN_DAY_PAIRS = 4
+"""Pairs of consecutive whole days the dispersion needs (:func:`day_dispersion`): from fewer,
+a step in the level, which moves one pair, cannot be told from days that vary."""
 WEIGHT_FLOOR = 1e-12
 """Run lengths below this posterior weight are dropped (they cannot come back)."""
 
@@ -137,7 +140,7 @@ def day_dispersion(
     level moves one difference only. Of the n differences, the sum beyond what Poisson counts
     reach in 95% of cases (the chi-square quantile of n degrees of freedom) is taken:
     ``1 + max(0, sum t - q95(n)) / n``, at most the mean events of a whole day (a day never
-    weighs less than one event). With no pair of whole days, 1 (Poisson).
+    weighs less than one event). With fewer than :data:`MIN_DAY_PAIRS` pairs, 1 (Poisson).
 
     Args:
         counts: events seen per bin.
@@ -155,7 +158,7 @@ def day_dispersion(
     bins = np.bincount(index)
     whole = (bins == per_day) & (due > MIN_EXPECTED)
     pair = whole[1:] & whole[:-1]
-    if not pair.any():
+    if pair.sum() < MIN_DAY_PAIRS:
         return 1.0
     due = np.where(whole, due, 1.0)
     ratio = seen / due

@@ -374,6 +374,7 @@ class DaskBackend(Backend):
                 processes=jobs > 1,
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
+                preload=["twin.experiment.dask_worker"],  # quiet its own closing heartbeat
             )
             self._client = Client(self._cluster, set_as_default=False)
         self._executor = self._client.get_executor(pure=False)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from twin.errors import InputError
 from twin.io.bundled import data_root
-from twin.io.load import FILES_KEPT, load_park, load_scenario
+from twin.io.load import FILES_KEPT, KEPT_MAX_CHARS, load_park, load_scenario
 from twin.model.assets import AssetFamily, register, unregister
 
 DEMO = data_root() / "assets" / "parks" / "demo-small.yaml"
@@ -90,6 +90,12 @@ def test_only_the_most_recent_files_are_kept(tmp_path: Path) -> None:
         load_park(path)
     assert load_park(paths[0]) is not first  # pushed out, read and validated again
     assert load_park(paths[0]) == first
+
+
+def test_a_long_file_is_read_anew_each_time(tmp_path: Path) -> None:
+    path = _copy(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + "#" * KEPT_MAX_CHARS, encoding="utf-8")
+    assert load_park(path) is not load_park(path)
 
 
 def test_a_scenario_file_is_kept_apart_from_parks(tmp_path: Path) -> None:

@@ -24,8 +24,10 @@ from twin.model.checks import check_park
 from twin.model.schema import Park, Scenario
 from twin.model.validate import validate_data
 
-FILES_KEPT = 8
-"""Parks, and scenarios, kept per process: validated, by file and text (the most recent)."""
+FILES_KEPT = 4
+"""Parks, and scenarios, kept per process, validated: the most recently read."""
+KEPT_MAX_CHARS = 512 * 1024
+"""Files longer than this are not kept (twelve times the bundled yen-binh park)."""
 
 Loaded = TypeVar("Loaded")
 
@@ -33,10 +35,10 @@ Loaded = TypeVar("Loaded")
 class _Kept(Generic[Loaded]):
     """What files gave, kept while their text stays the same.
 
-    A file is read every time; what its text gives is kept for :data:`FILES_KEPT` files, as
-    it is the same for the same text. Parks and scenarios are frozen, so all who read a file
-    share one. A park with plugin assets is not kept: whether it is valid depends on the
-    asset families registered at the time. A file that is not valid is never kept.
+    A file is read every time; what its text gives is kept for :data:`FILES_KEPT` files (of
+    at most :data:`KEPT_MAX_CHARS`), as the same text gives the same value. Parks and
+    scenarios are frozen, so all who read a file share one. A value `keep` refuses is not
+    kept, nor is a file that is not valid.
     """
 
     def __init__(
@@ -56,7 +58,7 @@ class _Kept(Generic[Loaded]):
                 self._values.move_to_end(key)
                 return self._values[key]
         value = self._build(*parse_document(text, path), str(path))
-        if not self._keep(value):
+        if len(text) > KEPT_MAX_CHARS or not self._keep(value):
             return value
         with self._lock:
             self._values[key] = value
@@ -93,6 +95,8 @@ def _scenario_from(data: Any, lines: Lines, name: str) -> Scenario:
 
 
 _PARKS = _Kept(_park_from, keep=lambda park: not park.extensions)
+"""Parks read from files; one with plugin assets is read anew each time, since whether it is
+valid depends on the asset families registered at the time."""
 _SCENARIOS = _Kept(_scenario_from, keep=lambda _: True)
 
 

@@ -68,7 +68,11 @@ class _Kept(Generic[Loaded]):
 
 
 def load_park(source: str | Path | Mapping[str, Any] = DEFAULT_PARK) -> Park:
-    """A validated :class:`Park` from a file path, a bundled name or a dict."""
+    """A validated :class:`Park` from a file path, a bundled name or a dict.
+
+    A file is read at every call; while its text is the same, the park it gives is the same
+    (frozen) object (see :data:`FILES_KEPT`).
+    """
     if isinstance(source, Mapping):
         data = dict(source)
         return check_park(validate_data(Park, data, "<park dict>"), data, "<park dict>")

@@ -97,6 +97,16 @@ def test_beside_another_thread_workers_do_not_fork() -> None:
         thread.join()
 
 
+def _fresh(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` run by a fresh interpreter (this one may run threads by now, and then workers
+    do not fork); it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 SHIP_BEFORE_AND_AFTER_THE_FORK = """
 import json, pickle
 from twin.experiment import backends
@@ -118,13 +128,7 @@ print(json.dumps({
 
 @pytest.mark.skipif(not LINUX, reason="fork is used on Linux only")
 def test_a_value_shipped_before_the_workers_fork_travels_as_its_token_only() -> None:
-    # a fresh interpreter: this one may run threads by now, and then workers do not fork
-    done = subprocess.run(
-        [sys.executable, "-c", SHIP_BEFORE_AND_AFTER_THE_FORK],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    doc = json.loads(done.stdout)
+    doc = json.loads(_fresh(SHIP_BEFORE_AND_AFTER_THE_FORK).stdout)
     assert doc["lengths"] == [50_000, 50_001]
     token, payload, plain = doc["sent"]
     assert token < 200  # the token, not the list
@@ -181,14 +185,7 @@ print(json.dumps({
 @pytest.mark.skipif(not LINUX, reason="fork is used on Linux only")
 def test_forked_workers_use_the_supply_plan_made_before_they_fork() -> None:
     """The plan every replication shares is made once, here, not once in each worker."""
-    done = subprocess.run(
-        [sys.executable, "-c", SHARED_WORK_BEFORE_THE_FORK],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    done = _fresh(SHARED_WORK_BEFORE_THE_FORK)
     answer = json.loads(done.stdout)
     assert answer["forks from here"] == [True, False, False]
     assert [int(pid) for pid in done.stderr.split()] == [answer["parent"]]

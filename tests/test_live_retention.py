@@ -10,6 +10,8 @@ reading of random alarm sequences.
 from __future__ import annotations
 
 import itertools
+import json
+import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -143,6 +145,25 @@ def test_an_alarm_is_forgotten_only_when_it_cannot_change_the_present(tmp_path: 
                                for e in closing), (case, a)  # fmt: skip
         forgotten += len(alarms) - len(kept)
     assert forgotten > 25  # the rule does forget
+
+
+def test_forecasts_and_alerts_before_the_bound_go_but_the_newest_forecast_stays(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "live.db"
+    cutoff = START + timedelta(days=2)
+    with Store.open(path) as store:
+        for day in (0, 1, 3):
+            store.put_forecast({"origin": (START + timedelta(days=day)).isoformat(), "day": day})
+        store.put_forecast({"origin": START.isoformat(), "day": "late"})  # stored last
+        alerts = [{"time": (START + timedelta(days=d)).isoformat(), "d": d} for d in (1, 3)]
+        store.put_alerts(alerts)
+        store.ingest([], forget_before=cutoff)
+        assert store.latest_forecast() == {"origin": START.isoformat(), "day": "late"}
+        assert store.alerts() == alerts[1:]
+    with sqlite3.connect(path) as db:
+        days = [json.loads(doc)["day"] for (doc,) in db.execute("SELECT doc FROM forecasts")]
+    assert days == [3, "late"]
 
 
 def test_keep_days_is_checked_and_goes_with_simulate(tmp_path: Path) -> None:

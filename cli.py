@@ -903,6 +903,14 @@ def serve(
             "park.language, else en; ?lang= in the address still chooses).",
         ),
     ] = None,
+    keep_days: Annotated[
+        float | None,
+        typer.Option(
+            "--keep-days",
+            help="With --simulate: days of simulated time the store keeps; older data are "
+            "deleted as the feed goes on (default 8).",
+        ),
+    ] = None,
 ) -> None:
     """The operations-centre web page and its HTTP API (until Ctrl+C)."""
     from web.server import serve as run_server
@@ -912,7 +920,7 @@ def serve(
     pace = speed if speed is not None else ("1" if simulate else "600")
     run_server(park, store, replay, pace, host, port, token, time_limit, say=typer.echo,
                nowcast=nowcast if nowcast_every > 0 else None, simulate=simulate,
-               scenario=scenario, lang=lang)  # fmt: skip
+               scenario=scenario, lang=lang, keep_days=keep_days)  # fmt: skip
 
 
 def main() -> None:

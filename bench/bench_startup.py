@@ -53,6 +53,16 @@ pydantic with what it loads to build and use a first model (``import pydantic`` 
 nothing of it), typer, rich's table and the load-flow solver. Their import alone is the floor
 of a run's start-up."""
 
+FIXED_STACK = (
+    "import numpy, simpy, typer\n"
+    "from pydantic import BaseModel, Field\n"
+    "class One(BaseModel):\n"
+    "    x: int = Field(gt=0)\n"
+    "One(x=1)"
+)
+"""Of those, the four the product's shape fixes for a run whatever its park: the event engine
+(SimPy), numpy, pydantic (every input validated) and typer (the command line)."""
+
 PHASES = (
     ("interpreter", "launched"),
     ("to the park", "resolve_inputs enter"),
@@ -100,15 +110,16 @@ def _command(tree: Path, args: list[str], env: dict[str, str], _round: int) -> d
     return _child(argv, env, tempfile.mkdtemp(prefix="parktwin-startup-"))
 
 
-def _libraries(env: dict[str, str], _round: int) -> dict[str, Any]:
-    """A process that only imports the libraries a run of the park loads (:data:`LIBRARIES`),
-    started and ended as `parktwin` is (``console.startup``: the libraries' settings, the
-    garbage collector off while importing, everything frozen at exit)."""
+def _libraries(code: str, env: dict[str, str], _round: int) -> dict[str, Any]:
+    """A process that only imports libraries (`code`: :data:`LIBRARIES` or
+    :data:`FIXED_STACK`), started and ended as `parktwin` is (``console.startup``: the
+    libraries' settings, the garbage collector off while importing, everything frozen at
+    exit)."""
     setup = (
         f"import sys\nsys.path.insert(0, {str(TREE)!r})\nfrom console import startup\n"
         "startup.begin()\n"
     )
-    argv = [sys.executable, "-c", setup + LIBRARIES + "\nstartup.end()"]
+    argv = [sys.executable, "-c", setup + code + "\nstartup.end()"]
     return _child(argv, env, tempfile.mkdtemp(prefix="parktwin-startup-"))
 
 
@@ -162,14 +173,18 @@ def main() -> None:
             name: functools.partial(_command, tree, command, env) for name, tree in trees.items()
         }
         if label == "run":
-            arms["libraries"] = functools.partial(_libraries, env)
+            arms["libraries"] = functools.partial(_libraries, LIBRARIES, env)
+            arms["fixed stack"] = functools.partial(_libraries, FIXED_STACK, env)
         for arm in arms.values():
             arm(-1)  # warm: the bytecode cache, the disk cache
         answers = paired_rounds(arms, args.rounds)
         for name, results in answers.items():
             walls = [r["wall"] for r in results]
             cpus = [r["cpu"] for r in results]
-            what = "the libraries alone" if name == "libraries" else f"parktwin {label} ({name})"
+            what = {
+                "libraries": "the libraries a run loads, alone",
+                "fixed stack": "the fixed stack (numpy, SimPy, pydantic, typer) alone",
+            }.get(name, f"parktwin {label} ({name})")
             print(
                 f"{what}: wall median {statistics.median(walls):.3f} s, "
                 f"min {min(walls):.3f} s; CPU median {statistics.median(cpus):.3f} s, "

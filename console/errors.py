@@ -59,6 +59,7 @@ FLAGS = {
     "store": "--store",
     "scenario": "--scenario",
     "sensors_out": "--sensors-out",
+    "keep_days": "--keep-days",
 }
 """The command-line flag of each parameter the library names in its messages."""
 

@@ -227,7 +227,8 @@ def test_a_fitting_note_with_figures_is_read_back_and_said_in_vietnamese() -> No
     assert "base_kw + shift_kw × 0,975" in note_text(split, "vi")
     for key in FIGURE_NOTES:
         filled = say(key, "en", **dict.fromkeys(_fields(key), "7"))
-        assert english_words_in(note_text(filled, "vi"), {"dock_start", "dock_end"}) == set(), key
+        fields = {"dock_start", "dock_end", "power"}  # of the truck log and the park file
+        assert english_words_in(note_text(filled, "vi"), fields) == set(), key
     disagree = say("calibration.note.meters_disagree", "en", days="Saturday and Sunday",
                    shares="power meter Sunday 20%; water meter Sunday 100%")  # fmt: skip
     assert "vào thứ Bảy và Chủ nhật hay" in note_text(disagree, "vi")
@@ -238,6 +239,132 @@ def test_a_fitting_note_with_figures_is_read_back_and_said_in_vietnamese() -> No
     said = say("calibration.note.weekly_pattern", "vi", days="Chủ nhật -65%", how=how)
     assert note_text(weekly, "vi") == said
     assert note_text("a note nobody wrote a key for", "vi") == "a note nobody wrote a key for"
+
+
+def _note(key: str, **fields: str) -> str:
+    from twin.language import say
+
+    return say(f"calibration.note.{key}", "en", **fields)
+
+
+def _rarer_notes() -> list[tuple[str, str, str | None]]:
+    """The notes the bundled sample never gives, filled as the fitting code fills them: the
+    outer key, the English note, and (for some) its Vietnamese text written out in full."""
+    change = {"size": "+25", "at": "2026-01-20T06:00", "before": "85.5", "after": "106.9"}
+    service = {"size": "-15", "at": "2026-01-21T10:14", "before": "42.5", "after": "36.1"}
+    return [
+        ("not_validated", _note("not_validated"), None),
+        ("validation_interrupted", _note("validation_interrupted"), None),
+        ("numerical", _note("numerical", stage=_note("stage_changes"),
+                            warnings="divide by zero encountered in log"),
+         "thay đổi trong khoảng dữ liệu giữ lại: có cảnh báo tính toán (divide by zero "
+         "encountered in log); các giá trị thu được đã được đối chiếu với phạm vi cho phép của "
+         "định dạng tệp khu"),
+        ("numerical", _note("numerical", stage=_note("stage_trucks"), warnings="overflow"), None),
+        ("numerical", _note("numerical", stage=_note("stage_meters"), warnings="overflow"), None),
+        ("numerical", _note("numerical", stage=_note("stage_validation"), warnings="x"), None),
+        ("ratio_capped", _note("ratio_capped", ratio="1.25"),
+         "các đồng hồ cho thấy 1,25 m³ nước thải trên mỗi m³ nước cấp; lấy tối đa là 1 (nước "
+         "mưa hay một nguồn chảy khác vào đồng hồ nước thải?)"),
+        ("daily_above", _note("daily_above", hour="08", gap="1,230", unit="kW", share="18"),
+         "một dạng tải trong ngày mà hai mức không theo được: khoảng 08:00 công tơ đo cao hơn "
+         "bản khớp 1.230 kW (18% của mức trung bình)"),
+        ("daily_below", _note("daily_below", hour="13", gap="12.5", unit="m³/h", share="22"),
+         "một dạng tải trong ngày mà hai mức không theo được: khoảng 13:00 công tơ đo thấp hơn "
+         "bản khớp 12,5 m³/h (22% của mức trung bình)"),
+        ("level_shift", _note("level_shift", at="2026-01-15", size="+31"), None),
+        ("level_shift_day", _note("level_shift_day", day="9", size="-12"), None),
+        ("no_power_section", _note("no_power_section", asset="f1", quantity="power_kw"), None),
+        ("no_water_section", _note("no_water_section", asset="f1", quantity="water_m3h"), None),
+        ("under_a_day", _note("under_a_day", asset="f1", quantity="power_kw"), None),
+        ("wastewater_no_water", _note("wastewater_no_water", asset="w1"), None),
+        ("wastewater_few", _note("wastewater_few", asset="w1"), None),
+        ("routes_disagree", _note("routes_disagree", low="0.85", high="1.42"),
+         "các tuyến không thống nhất: tỷ số thời gian chạy của chúng từ 0,85 đến 1,42, nên một "
+         "hệ số chung cho mọi con đường khớp kém với một số tuyến"),
+        ("at_flow", _note("at_flow", flow="in-a.1", note=_note("arrivals_under_a_day")),
+         "luồng xe 'in-a.1': chưa đủ một ngày xe đến, không khớp"),
+        ("at_flow", _note("at_flow", flow="in-a.1", note=_note("rate_change", **change)),
+         "luồng xe 'in-a.1': tần suất xe đến đổi +25% vào 2026-01-20T06:00 (85,5 → 106,9 xe "
+         "mỗi ngày); khớp trên các lượt xe đến sau thời điểm đó"),
+        ("at_dock_group", _note("at_dock_group", group="d.1", note=_note("service_gaps",
+                                                                          gaps="3")), None),
+        ("at_dock_group", _note("at_dock_group", group="d.1",
+                                note=_note("service_change", **service)),
+         "nhóm bến 'd.1': thời gian phục vụ đổi -15% vào 2026-01-21T10:14 (trung bình 42,5 → "
+         "36,1 phút); khớp trên các lượt phục vụ sau thời điểm đó"),
+        ("at_gate", _note("at_gate", gate="g.main", note=_note("service_change", **service)),
+         None),
+    ]  # fmt: skip
+
+
+def test_every_fitting_note_is_said_in_vietnamese_with_its_figures() -> None:
+    """Each note the fitting modules write, filled with figures as they fill them, is read back
+    (the code's English and the table agree) and said in Vietnamese, numbers with a decimal
+    comma, ids, field names, units and a library's own warning text as they are."""
+    from twin.language import read_back
+    from twin.reports.calibration import FIGURE_NOTES, note_text
+
+    kept = {"in-a.1", "d.1", "g.main", "f1", "w1", "power_kw", "water_m3h", "dock_end", "power"}
+    kept |= {"divide by zero encountered in log", "overflow"}
+    notes = _rarer_notes()
+    for key, english, vietnamese in notes:
+        found = read_back(english, FIGURE_NOTES)
+        assert found is not None and found[0] == f"calibration.note.{key}", english
+        said = note_text(english, "vi")
+        assert said != english and english_words_in(said, kept) == set(), said
+        assert vietnamese is None or said == vietnamese, said
+    used: set[str] = set()
+    for _, english, _ in notes:
+        used |= _keys_read_back(english, FIGURE_NOTES)
+    assert used == {f"calibration.note.{key}" for key in RARER_NOTES}
+
+
+RARER_NOTES = (
+    "not_validated", "validation_interrupted", "numerical", "stage_trucks", "stage_meters",
+    "stage_changes", "stage_validation", "ratio_capped", "daily_above", "daily_below",
+    "level_shift", "level_shift_day", "no_power_section", "no_water_section", "under_a_day",
+    "wastewater_no_water", "wastewater_few", "routes_disagree", "at_flow", "at_dock_group",
+    "arrivals_under_a_day", "rate_change", "service_change", "service_gaps", "at_gate",
+)  # fmt: skip
+"""The fitting notes (and their parts) that the bundled sample never gives."""
+
+
+def _keys_read_back(note: str, keys: tuple[str, ...]) -> set[str]:
+    """The key of a note and of the notes within it."""
+    from twin.language import read_back
+
+    found = read_back(note, keys)
+    if found is None:
+        return set()
+    key, fields = found
+    within = (_keys_read_back(v, keys) for k, v in fields.items() if k in ("note", "stage"))
+    return {key}.union(*within)
+
+
+def test_the_fitting_notes_read_as_they_did_in_english() -> None:
+    """calibration.json keeps the English notes: the table's text is the one the code wrote."""
+    change = {"size": "+25", "at": "2026-01-20T06:00", "before": "85.5", "after": "106.9"}
+    assert _note("at_flow", flow="in", note=_note("rate_change", **change)) == (
+        "flow 'in': its arrival rate changed by +25% on 2026-01-20T06:00 (85.5 → 106.9 trucks "
+        "a day); fitted on the arrivals after it"
+    )
+    assert _note("at_dock_group", group="d1", note=_note("service_gaps", gaps="3")) == (
+        "dock group 'd1': 3 visit(s) without dock_end long before the end of the record were "
+        "left out of the service fit"
+    )
+    assert _note("daily_below", hour="13", gap="12.5", unit="m³/h", share="22") == (
+        "a daily shape the two levels cannot follow: around 13:00 the meter runs 12.5 m³/h "
+        "below the fit (22% of the mean level)"
+    )
+    assert _note("no_water_section", asset="f1", quantity="water_m3h") == (
+        "building 'f1' has water_m3h readings but no water section in the park file; add one "
+        "(with its rates) to fit it"
+    )
+    assert _note("numerical", stage=_note("stage_changes"), warnings="overflow") == (
+        "changes in the held-out span: numerical warning(s) (overflow); the values it gave were "
+        "checked against the park format's ranges"
+    )
 
 
 def test_what_reading_a_file_dropped_is_said_in_vietnamese() -> None:

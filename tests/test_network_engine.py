@@ -17,7 +17,9 @@ import twin
 from tests.networks import ring_data
 from twin.errors import UsageError
 from twin.model.schema import OutageEvent, Park
+from twin.sim import context, loadflow
 from twin.sim.context import RunSpec, SimContext
+from twin.sim.engine import prepare_shared
 from twin.sim.engine import run_engine as simulate
 from twin.sim.kpi import compute_kpis
 from twin.sim.supply import forget_plans
@@ -184,3 +186,50 @@ def test_the_supply_plan_is_made_once_per_park_and_outages_and_reused_unchanged(
     forget_plans()
     made = compute_kpis(simulate(park, (), dataclasses.replace(DAY, replication=2)))
     assert [float(v).hex() for v in reused.values()] == [float(v).hex() for v in made.values()]
+
+
+def test_the_load_flow_on_two_threads_gives_the_same_plan_bit_for_bit() -> None:
+    park = Park.model_validate(ring_data())
+    events = [_outage("l1")]
+    forget_plans()
+    one = SimContext(park, DAY, events).supply
+    forget_plans()
+    with loadflow.threads(2):
+        two = SimContext(park, DAY, events).supply
+    assert one is not None and two is not None and one is not two
+    for name in ("converged", "bus_v_pu", "line_loading", "trafo_loading", "load_p_w"):
+        assert getattr(one.flow, name).tobytes() == getattr(two.flow, name).tobytes(), name
+    assert one.shed.tobytes() == two.shed.tobytes()
+
+
+def test_a_prepared_plan_is_the_one_every_replication_uses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    park = Park.model_validate(ring_data())
+    events = (_outage("l1"),)
+    forget_plans()
+    made = compute_kpis(simulate(park, events, DAY))
+    forget_plans()
+    prepare_shared(park, events, DAY, threads=2)
+
+    def no_new_plan(*args: object) -> None:
+        raise AssertionError("a replication made a plan of its own")
+
+    monkeypatch.setattr(context, "plan_supply", no_new_plan)
+    prepared = compute_kpis(simulate(park, events, DAY))
+    assert [float(v).hex() for v in prepared.values()] == [float(v).hex() for v in made.values()]
+
+
+def test_preparing_what_cannot_be_made_leaves_it_to_the_replications(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    park = Park.model_validate(ring_data())
+    forget_plans()
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("solver failed")
+
+    monkeypatch.setattr(context, "plan_supply", broken)
+    prepare_shared(park, (), DAY)  # says nothing
+    with pytest.raises(RuntimeError, match="solver failed"):
+        simulate(park, (), DAY)

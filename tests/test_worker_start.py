@@ -97,6 +97,16 @@ def test_beside_another_thread_workers_do_not_fork() -> None:
         thread.join()
 
 
+def _fresh(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` run by a fresh interpreter (this one may run threads by now, and then workers
+    do not fork); it must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 SHIP_BEFORE_AND_AFTER_THE_FORK = """
 import json, pickle
 from twin.experiment import backends
@@ -118,13 +128,7 @@ print(json.dumps({
 
 @pytest.mark.skipif(not LINUX, reason="fork is used on Linux only")
 def test_a_value_shipped_before_the_workers_fork_travels_as_its_token_only() -> None:
-    # a fresh interpreter: this one may run threads by now, and then workers do not fork
-    done = subprocess.run(
-        [sys.executable, "-c", SHIP_BEFORE_AND_AFTER_THE_FORK],
-        capture_output=True, text=True, cwd=REPO, timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    doc = json.loads(done.stdout)
+    doc = json.loads(_fresh(SHIP_BEFORE_AND_AFTER_THE_FORK).stdout)
     assert doc["lengths"] == [50_000, 50_001]
     token, payload, plain = doc["sent"]
     assert token < 200  # the token, not the list
@@ -147,3 +151,41 @@ def test_the_trace_a_worker_sends_back_gets_the_run_s_own_park() -> None:
         [Case(park)], Settings(days=0.1, warmup_days=0, replications=2, jobs=2)
     )
     assert experiment.trace is not None and experiment.trace.park is park
+
+
+SHARED_WORK_BEFORE_THE_FORK = """
+import json, os, sys
+from twin.experiment.backends import ProcessBackend, SerialBackend
+from twin.experiment.runner import run_cases
+from twin.experiment.settings import Case, Settings
+from twin.io.load import load_park
+from twin.sim import context
+
+made = []
+plan_supply = context.plan_supply
+def noting(*args):
+    made.append(os.getpid())
+    print(os.getpid(), file=sys.stderr, flush=True)  # a worker's list is its own
+    return plan_supply(*args)
+context.plan_supply = noting
+
+backend = ProcessBackend(2)
+fresh = backend.forks_from_here
+settings = Settings(days=0.2, warmup_days=0, replications=4, jobs=2)
+run_cases([Case(load_park("demo-small"))], settings, backend=backend)
+started = backend.forks_from_here
+backend.close()
+print(json.dumps({
+    "parent": os.getpid(),
+    "forks from here": [fresh, started, SerialBackend().forks_from_here],
+}))
+"""
+
+
+@pytest.mark.skipif(not LINUX, reason="fork is used on Linux only")
+def test_forked_workers_use_the_supply_plan_made_before_they_fork() -> None:
+    """The plan every replication shares is made once, here, not once in each worker."""
+    done = _fresh(SHARED_WORK_BEFORE_THE_FORK)
+    answer = json.loads(done.stdout)
+    assert answer["forks from here"] == [True, False, False]
+    assert [int(pid) for pid in done.stderr.split()] == [answer["parent"]]

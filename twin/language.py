@@ -1022,6 +1022,114 @@ _WORDS: dict[str, tuple[str, str]] = {
         "một quy luật theo tuần mà mô hình không theo được ({how}): so với các ngày khác, {days} "
         "của mức trung bình",
     ),
+    "calibration.note.not_validated": (
+        "no held-out span: the fitted park was not validated",
+        "không có khoảng dữ liệu giữ lại: mô hình đã khớp chưa được kiểm định",
+    ),
+    "calibration.note.validation_interrupted": (
+        "the validation was interrupted: the fitted park was not validated",
+        "phần kiểm định bị ngắt giữa chừng: mô hình đã khớp chưa được kiểm định",
+    ),
+    "calibration.note.numerical": (
+        "{stage}: numerical warning(s) ({warnings}); the values it gave were checked against "
+        "the park format's ranges",
+        "{stage}: có cảnh báo tính toán ({warnings}); các giá trị thu được đã được đối chiếu "
+        "với phạm vi cho phép của định dạng tệp khu",
+    ),
+    "calibration.note.stage_trucks": ("trucks", "xe tải"),
+    "calibration.note.stage_meters": ("meters", "công tơ"),
+    "calibration.note.stage_changes": (
+        "changes in the held-out span",
+        "thay đổi trong khoảng dữ liệu giữ lại",
+    ),
+    "calibration.note.stage_validation": ("validation", "kiểm định"),
+    "calibration.note.ratio_capped": (
+        "the meters show {ratio} m³ of wastewater per m³ of water; capped at 1 (rain water or "
+        "another inflow on the wastewater meter?)",
+        "các đồng hồ cho thấy {ratio} m³ nước thải trên mỗi m³ nước cấp; lấy tối đa là 1 "
+        "(nước mưa hay một nguồn chảy khác vào đồng hồ nước thải?)",
+    ),
+    "calibration.note.daily_above": (
+        "a daily shape the two levels cannot follow: around {hour}:00 the meter runs {gap} "
+        "{unit} above the fit ({share}% of the mean level)",
+        "một dạng tải trong ngày mà hai mức không theo được: khoảng {hour}:00 công tơ đo cao "
+        "hơn bản khớp {gap} {unit} ({share}% của mức trung bình)",
+    ),
+    "calibration.note.daily_below": (
+        "a daily shape the two levels cannot follow: around {hour}:00 the meter runs {gap} "
+        "{unit} below the fit ({share}% of the mean level)",
+        "một dạng tải trong ngày mà hai mức không theo được: khoảng {hour}:00 công tơ đo thấp "
+        "hơn bản khớp {gap} {unit} ({share}% của mức trung bình)",
+    ),
+    "calibration.note.level_shift": (
+        "a level shift: from {at} on, readings run {size}% of the mean level off the earlier "
+        "days (a meter change or a new load?)",
+        "mức tải dịch chuyển: từ {at} trở đi, các số đọc lệch {size}% của mức trung bình so "
+        "với những ngày trước (thay công tơ hay có tải mới?)",
+    ),
+    "calibration.note.level_shift_day": (
+        "a level shift: from day {day} on, readings run {size}% of the mean level off the "
+        "earlier days (a meter change or a new load?)",
+        "mức tải dịch chuyển: từ ngày {day} trở đi, các số đọc lệch {size}% của mức trung bình "
+        "so với những ngày trước (thay công tơ hay có tải mới?)",
+    ),
+    "calibration.note.no_power_section": (
+        "building '{asset}' has {quantity} readings but no power section in the park file; add "
+        "one (with its feeder) to fit it",
+        "tòa nhà '{asset}' có số đọc {quantity} nhưng tệp khu không có mục power của nó; thêm "
+        "mục đó (cùng xuất tuyến cấp điện) để khớp",
+    ),
+    "calibration.note.no_water_section": (
+        "building '{asset}' has {quantity} readings but no water section in the park file; add "
+        "one (with its rates) to fit it",
+        "tòa nhà '{asset}' có số đọc {quantity} nhưng tệp khu không có mục water của nó; thêm "
+        "mục đó (cùng các lưu lượng) để khớp",
+    ),
+    "calibration.note.under_a_day": (
+        "{asset} {quantity}: under a day of readings, not fitted",
+        "{asset} {quantity}: chưa đủ một ngày số đọc, không khớp",
+    ),
+    "calibration.note.wastewater_no_water": (
+        "building '{asset}' has wastewater readings but no water section; not fitted",
+        "tòa nhà '{asset}' có số đọc nước thải nhưng không có mục water; không khớp",
+    ),
+    "calibration.note.wastewater_few": (
+        "{asset} wastewater: too few readings to fit the ratio",
+        "{asset} nước thải: quá ít số đọc để khớp tỷ lệ",
+    ),
+    "calibration.note.routes_disagree": (
+        "routes disagree: their drive ratios run from {low} to {high}, so one factor for all "
+        "roads fits some routes poorly",
+        "các tuyến không thống nhất: tỷ số thời gian chạy của chúng từ {low} đến {high}, nên "
+        "một hệ số chung cho mọi con đường khớp kém với một số tuyến",
+    ),
+    "calibration.note.at_flow": ("flow '{flow}': {note}", "luồng xe '{flow}': {note}"),
+    "calibration.note.at_dock_group": (
+        "dock group '{group}': {note}",
+        "nhóm bến '{group}': {note}",
+    ),
+    "calibration.note.arrivals_under_a_day": (
+        "under a day of arrivals, not fitted",
+        "chưa đủ một ngày xe đến, không khớp",
+    ),
+    "calibration.note.rate_change": (
+        "its arrival rate changed by {size}% on {at} ({before} → {after} trucks a day); "
+        "fitted on the arrivals after it",
+        "tần suất xe đến đổi {size}% vào {at} ({before} → {after} xe mỗi ngày); khớp trên các "
+        "lượt xe đến sau thời điểm đó",
+    ),
+    "calibration.note.service_change": (
+        "its service times changed by {size}% on {at} ({before} → {after} min on average); "
+        "fitted on the services after it",
+        "thời gian phục vụ đổi {size}% vào {at} (trung bình {before} → {after} phút); khớp "
+        "trên các lượt phục vụ sau thời điểm đó",
+    ),
+    "calibration.note.service_gaps": (
+        "{gaps} visit(s) without dock_end long before the end of the record were left out of "
+        "the service fit",
+        "{gaps} lượt xe thiếu dock_end từ lâu trước khi bản ghi kết thúc đã bị bỏ khỏi phép "
+        "khớp thời gian phục vụ",
+    ),
     "calibration.note.how_every_day": ("shifts repeat every day", "các ca lặp lại mọi ngày"),
     "calibration.note.how_workday": (
         "shift loads repeat every workday",

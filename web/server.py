@@ -24,8 +24,8 @@ from twin.io.bundled import DEFAULT_PARK
 from twin.io.inputs import read_park
 from twin.language import language_of
 from twin.live.replay import Message
-from twin.live.run import Setup, live_replay, parse_speed
-from twin.live.simulated import following_horizons, simulated_recording
+from twin.live.run import Setup, keep_span, live_replay, parse_speed
+from twin.live.simulated import KEEP_DAYS, following_horizons, simulated_recording
 from twin.live.store import Store
 from web.app import Services, create_app
 from web.guard import BACKLOG, IDLE_TIMEOUT_S, guarded_protocol
@@ -98,15 +98,19 @@ def replaying(
     setup: Setup | None = None,
     alarms: Sequence[Message] = (),
     then: Iterable[Message] = (),
+    keep_days: float | None = None,
 ) -> Iterator[threading.Event]:
     """Replay recorded sensor data (and `alarms`, then `then`) into the store in a background
-    thread while the block runs."""
+    thread while the block runs; with `keep_days`, the store keeps only the last that many days
+    of park time."""
     Store.open(store).close()  # created and migrated before the page reads it
     stop = threading.Event()
 
     def work() -> None:
         try:
-            run = live_replay(park_source, sensor_dir, store, speed, stop, setup, alarms, then)
+            run = live_replay(
+                park_source, sensor_dir, store, speed, stop, setup, alarms, then, keep_days
+            )
             done = run.to_dict()
             say(f"parktwin: replay ended: {done['stored']} stored, latest {done['latest']}")
         except Exception as exc:  # the page keeps serving what was stored
@@ -179,6 +183,7 @@ def serve(
     simulate: bool = False,
     scenario: str | None = None,
     lang: str | None = None,
+    keep_days: float | None = None,
 ) -> None:
     """Serve the operations-centre page and its API until SIGINT or SIGTERM (then return).
 
@@ -201,14 +206,17 @@ def serve(
         scenario: with `simulate`, the scenario simulated (its outages arrive as alarms).
         lang: the page's default language, ``vi`` or ``en`` (None: the park's
             ``park.language``, else en); the page's and the 3D tab's ``?lang=`` still choose.
+        keep_days: with `simulate`, the days of park time the store keeps (:func:`days_kept`).
 
     Raises:
-        UsageError: no token off loopback, a taken port, a bad speed, sources that clash.
+        UsageError: no token off loopback, a taken port, a bad speed or `keep_days`, sources
+            that clash.
         InputError: an unreadable park or scenario, a missing store or sensor folder.
     """
     required = resolve_token(host, token)
     parse_speed(speed)  # a bad --speed is refused before anything starts
     check_sources(store, replay, simulate, scenario)
+    kept = days_kept(simulate, keep_days)
     feeds = replay is not None or simulate
     setup = nowcast_setup(**nowcast) if feeds and nowcast else None
     language_of(lang, read_park(park).park.language)  # a bad park or language: refused now
@@ -227,7 +235,7 @@ def serve(
             if replay is not None and store is None:
                 store = folder / "replay.db"
             if replay is not None and store is not None:
-                feed = replaying(park, replay, store, speed, say, setup, alarms, then)
+                feed = replaying(park, replay, store, speed, say, setup, alarms, then, kept)
                 stack.enter_context(feed)
             services = build_services(park, store, folder, time_limit_s, lang)
             services.simulated = simulate
@@ -237,6 +245,28 @@ def serve(
             shown = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"
             say(f"parktwin serve: open {shown}" + ("?token=YOUR_TOKEN" if required else ""))
             http_server(services, required).run(sockets=[sock])
+
+
+def days_kept(simulate: bool, keep_days: float | None) -> float | None:
+    """The days of park time the page's store keeps before its latest message.
+
+    Args:
+        simulate: whether the page is fed from a simulation: only its store forgets.
+        keep_days: the days asked for (None: :data:`~twin.live.simulated.KEEP_DAYS`).
+
+    Returns:
+        The days with `simulate`; None (everything) for a replay or a given store.
+
+    Raises:
+        UsageError: `keep_days` without `simulate`, or out of range.
+    """
+    if not simulate:
+        if keep_days is not None:
+            raise UsageError("`keep_days` goes with `simulate` (a replay or a store keeps all)")
+        return None
+    days = KEEP_DAYS if keep_days is None else keep_days
+    keep_span(days)
+    return days
 
 
 def check_sources(

@@ -41,6 +41,7 @@ from twin.errors import UsageError
 from twin.experiment.runner import Progress as Ticks
 from twin.experiment.settings import Workers
 from twin.io.inputs import ParkSource, read_park
+from twin.language import say
 from twin.model.intervals import DAY, Clock
 
 __all__ = ["Calibration", "CalibrationInterrupted", "calibrate"]
@@ -87,9 +88,9 @@ def calibrate(
         raise UsageError(f"`holdout` must be between 0 and 0.9, got {holdout}")
     if replications is not None and replications < 1:
         raise UsageError(f"`replications` must be at least 1, got {replications}")
-    say = progress or (lambda _: None)
+    tell = progress or (lambda _: None)
     source = read_park(park)
-    say("reading sensor data")
+    tell("reading sensor data")
     read_notes: list[str] = []
     with quiet(read_notes, "reading sensor data"):
         data = read_sensors(sensor_dir, source)
@@ -97,16 +98,16 @@ def calibrate(
     split = split_time(period, holdout, Clock.of(source.park.start))
     cal = Calibration(source, source, data, period, split, notes=read_notes)
     edit = Edit()
-    say("fitting arrivals, gates, docks and service times")
-    with cal.quiet("trucks"):
+    tell("fitting arrivals, gates, docks and service times")
+    with cal.quiet(say("calibration.note.stage_trucks", "en")):
         fit_trucks(cal, edit)
-    say("fitting meters")
-    with cal.quiet("meters"):
+    tell("fitting meters")
+    with cal.quiet(say("calibration.note.stage_meters", "en")):
         fit_meters(cal, edit)
     fitted = apply_edit(source, edit, _header(cal))
     unread = {g for g in logged_groups(cal) if g not in cal.counts}
     if search and data.trucks is not None and unread:
-        say("searching dock counts by simulation")
+        tell("searching dock counts by simulation")
         cal.docks = search_docks(
             fitted, data.trucks, cal.training, data.timebase, groups=unread, seed=seed,
             workers=workers,
@@ -119,16 +120,16 @@ def calibrate(
     if cal.held_out is not None and cal.held_out[1] - cal.held_out[0] >= 60.0:
         held_days = (cal.held_out[1] - cal.held_out[0]) / DAY
         reps = replications or default_replications(held_days)
-        say(f"validating on the held-out span ({reps} replications)")
+        tell(f"validating on the held-out span ({reps} replications)")
         daily = {key: (fit.daily_sd, fit.daily_n) for key, fit in cal.levels.items()}
         for key, choice in cal.shapes.items():
             if choice.shape is not None:
                 daily[key] = (choice.shape.daily_sd, choice.shape.daily_n)
         cal.validation = _check_held_out(cal, daily, reps, seed, workers, ticks)
-        with cal.quiet("changes in the held-out span"):
+        with cal.quiet(say("calibration.note.stage_changes", "en")):
             mark_held_out_changes(cal)
     else:
-        cal.notes.append("no held-out span: the fitted park was not validated")
+        cal.notes.append(say("calibration.note.not_validated", "en"))
     return cal
 
 
@@ -143,13 +144,13 @@ def _check_held_out(
     """The fitted park's held-out checks; Ctrl-C raises :class:`CalibrationInterrupted`."""
     assert cal.held_out is not None
     try:
-        with cal.quiet("validation"):
+        with cal.quiet(say("calibration.note.stage_validation", "en")):
             return check_held_out(
                 cal.park, cal.data, cal.held_out, daily, replications, seed, workers, ticks
             )
     except KeyboardInterrupt:  # the runner's Interrupted, or Ctrl-C between its runs
         cal.interrupted = True
-        cal.notes.append("the validation was interrupted: the fitted park was not validated")
+        cal.notes.append(say("calibration.note.validation_interrupted", "en"))
         raise CalibrationInterrupted(cal) from None
 
 

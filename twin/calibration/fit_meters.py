@@ -203,10 +203,7 @@ def fit_ratio(
         return None
     ratio = weighted_median(ww[use] / w[use], w[use])
     if ratio > 1:
-        notes.append(
-            f"the meters show {ratio:.2f} m³ of wastewater per m³ of water; capped at 1 "
-            "(rain water or another inflow on the wastewater meter?)"
-        )
+        notes.append(say("calibration.note.ratio_capped", "en", ratio=f"{ratio:.2f}"))
     ratio = min(max(ratio, 0.0), 1.0)
     pos = ww[use] > 0
     mape = float(np.mean(np.abs(ww[use][pos] - ratio * w[use][pos]) / ww[use][pos])) * 100
@@ -282,11 +279,10 @@ def _diagnose(
     worst = int(np.argmax(np.abs(by_hour)))
     if abs(by_hour[worst]) > 0.15 * level:
         gap = float(by_hour[worst])
-        notes.append(
-            f"a daily shape the two levels cannot follow: around {worst:02d}:00 the meter runs "
-            f"{abs(gap):,.3g} {unit} {'above' if gap > 0 else 'below'} the fit "
-            f"({100 * abs(gap) / level:.0f}% of the mean level)"
-        )
+        key = "calibration.note.daily_above" if gap > 0 else "calibration.note.daily_below"
+        share = f"{100 * abs(gap) / level:.0f}"
+        notes.append(say(key, "en", hour=f"{worst:02d}", gap=f"{abs(gap):,.3g}", unit=unit,
+                         share=share))  # fmt: skip
     days = np.floor((mid + clock.start_offset_min) / DAY)
     unique = np.unique(days)
     if len(unique) >= 6:
@@ -302,10 +298,11 @@ def _diagnose(
         spread = 1.4826 * float(np.median(np.abs(np.diff(daily)))) / math.sqrt(2)
         if where > 0 and abs(best) > max(4 * spread, 0.10 * level):
             first = unique[where] * DAY - clock.start_offset_min
-            when = date_of(first)[:10] if date_of else f"day {int(unique[where] - unique[0]) + 1}"
-            notes.append(
-                f"a level shift: from {when} on, "
-                f"readings run {100 * best / level:+.0f}% of the mean level off the earlier days "
-                "(a meter change or a new load?)"
-            )
+            size = f"{100 * best / level:+.0f}"
+            if date_of:
+                notes.append(say("calibration.note.level_shift", "en", at=date_of(first)[:10],
+                                 size=size))  # fmt: skip
+            else:
+                day = str(int(unique[where] - unique[0]) + 1)
+                notes.append(say("calibration.note.level_shift_day", "en", day=day, size=size))
     return notes

@@ -81,10 +81,8 @@ def _level_fits(cal: Calibration, edit: Edit) -> Fitted:
         part = _part(quantity)
         section: Any = building.power if part == "power" else building.water
         if section is None:
-            cal.notes.append(
-                f"building '{asset}' has {quantity} readings but no {part} section in the park "
-                f"file; add one (with its {'feeder' if part == 'power' else 'rates'}) to fit it"
-            )
+            key = f"calibration.note.no_{part}_section"
+            cal.notes.append(say(key, "en", asset=asset, quantity=quantity))
             continue
         train = series.window(*cal.training)
         base, shift, _ = NAMES[part]
@@ -100,7 +98,9 @@ def _level_fits(cal: Calibration, edit: Edit) -> Fitted:
             edit.refuse(f"buildings[id={asset}].{part}", f"{quantity}: {refusal}")
             continue
         if fit is None:
-            cal.notes.append(f"{asset} {quantity}: under a day of readings, not fitted")
+            cal.notes.append(
+                say("calibration.note.under_a_day", "en", asset=asset, quantity=quantity)
+            )
             continue
         fitted.setdefault(asset, {})[quantity] = (train, fit, prior)
     return fitted
@@ -586,9 +586,7 @@ def _wastewater(
             continue
         water_section = buildings[asset].water
         if water_section is None:
-            cal.notes.append(
-                f"building '{asset}' has wastewater readings but no water section; not fitted"
-            )
+            cal.notes.append(say("calibration.note.wastewater_no_water", "en", asset=asset))
             continue
         train = series.window(*cal.training)
         water = cal.data.meters.get((asset, "water_m3h"))
@@ -600,7 +598,7 @@ def _wastewater(
             model = w.base_m3h + w.shift_m3h * shift_share(train, shifts[asset], clock)
         ratio = fit_ratio(train, water.window(*cal.training) if water else None, model)
         if ratio is None:
-            cal.notes.append(f"{asset} wastewater: too few readings to fit the ratio")
+            cal.notes.append(say("calibration.note.wastewater_few", "en", asset=asset))
             continue
         cal.ratios[asset] = ratio
         water_train = water.window(*cal.training) if water else None

@@ -22,6 +22,7 @@ from twin.calibration.read import SensorData
 from twin.calibration.search import DockSearch, SpeedFit
 from twin.calibration.validation import Validation
 from twin.experiment.runner import Interrupted
+from twin.language import say
 from twin.model.schema import Park, Window
 
 
@@ -34,8 +35,7 @@ def quiet(notes: list[str], stage: str) -> Iterator[None]:
     seen = sorted({str(w.message) for w in caught})
     if seen:
         notes.append(
-            f"{stage}: numerical warning(s) ({'; '.join(seen[:3])}); the values it gave were "
-            "checked against the park format's ranges"
+            say("calibration.note.numerical", "en", stage=stage, warnings="; ".join(seen[:3]))
         )
 
 

@@ -33,6 +33,7 @@ from twin.calibration.read import Timebase, TruckLog
 from twin.experiment.backends import Backend
 from twin.experiment.runner import replicate
 from twin.experiment.settings import Case, Settings, Workers
+from twin.language import say
 from twin.model.dist import Sampler
 from twin.model.roads import RoadNetwork
 from twin.model.schema import Park
@@ -98,10 +99,8 @@ def fit_road_speed(park: Park, trucks: TruckLog, window: tuple[float, float]) ->
     notes: list[str] = []
     flow_ratios = [obs / model for _, obs, model in per_flow.values()]
     if len(flow_ratios) > 1 and max(flow_ratios) > 1.5 * min(flow_ratios):
-        notes.append(
-            f"routes disagree: their drive ratios run from {min(flow_ratios):.2f} to "
-            f"{max(flow_ratios):.2f}, so one factor for all roads fits some routes poorly"
-        )
+        low, high = f"{min(flow_ratios):.2f}", f"{max(flow_ratios):.2f}"
+        notes.append(say("calibration.note.routes_disagree", "en", low=low, high=high))
     return SpeedFit(factor, len(every), per_flow, tuple(notes), every)
 
 

@@ -70,7 +70,8 @@ def _fit_flows(cal: Calibration, edit: Edit, window: tuple[float, float], period
         place = f"logistics.flows[id={fid}]"
         times = trucks.arrive[(trucks.flow == fid) & ~np.isnan(trucks.arrive)]
         if hi - lo < DAY or len(times) < 1:
-            cal.notes.append(f"flow '{fid}': under a day of arrivals, not fitted")
+            short = say("calibration.note.arrivals_under_a_day", "en")
+            cal.notes.append(say("calibration.note.at_flow", "en", flow=fid, note=short))
         elif flows[fid].timetable is not None:
             edit.keep(
                 place,
@@ -145,11 +146,10 @@ def _rates_after_change(
     if change is None:
         return fit, window, None
     cal.changes.append(change)
-    cal.notes.append(
-        f"flow '{fid}': its arrival rate changed by {change.size_pct:+.0f}% on "
-        f"{cal.data.timebase.iso(change.at_min)} ({change.before:.4g} → "
-        f"{change.after:.4g} trucks a day); fitted on the arrivals after it"
-    )
+    said = say("calibration.note.rate_change", "en", size=f"{change.size_pct:+.0f}",
+               at=cal.data.timebase.iso(change.at_min), before=f"{change.before:.4g}",
+               after=f"{change.after:.4g}")  # fmt: skip
+    cal.notes.append(say("calibration.note.at_flow", "en", flow=fid, note=said))
     return fit_arrivals(fid, times, flow_window, clock), flow_window, change
 
 
@@ -229,15 +229,13 @@ def _fit_services(cal: Calibration, edit: Edit, lo: float, hi: float, period: st
         complete, censored, gaps = _service_times(trucks, mine, hi)
         change = service_change(gid, start[mine & _complete(trucks, hi)], complete)
         if change is not None:
-            _note_service_change(cal, f"dock group '{gid}'", change)
+            _note_service_change(cal, change, group=gid)
             complete, censored, _ = _service_times(trucks, mine & (start >= change.at_min), hi)
         fit = fit_service(gid, complete, censored)
         place = f"logistics.dock_groups[id={gid}].service"
         if gaps:
-            cal.notes.append(
-                f"dock group '{gid}': {gaps} visit(s) without dock_end long before the end of "
-                "the record were left out of the service fit"
-            )
+            left = say("calibration.note.service_gaps", "en", gaps=str(gaps))
+            cal.notes.append(say("calibration.note.at_dock_group", "en", group=gid, note=left))
         if fit is None:
             edit.keep(place, f"only {len(complete)} complete service times (need 20)")
             continue
@@ -292,14 +290,18 @@ def _service_times(
     return complete, censored, int((missing & ~running).sum())
 
 
-def _note_service_change(cal: Calibration, what: str, change: MeterChange) -> None:
-    """Keep a change in service times and say it in the notes."""
+def _note_service_change(
+    cal: Calibration, change: MeterChange, group: str | None = None, gate: str | None = None
+) -> None:
+    """Keep a change in service times of a dock `group` or a `gate` and say it in the notes."""
     cal.changes.append(change)
-    cal.notes.append(
-        f"{what}: its service times changed by {change.size_pct:+.0f}% on "
-        f"{cal.data.timebase.iso(change.at_min)} ({change.before:.3g} → {change.after:.3g} "
-        "min on average); fitted on the services after it"
-    )
+    said = say("calibration.note.service_change", "en", size=f"{change.size_pct:+.0f}",
+               at=cal.data.timebase.iso(change.at_min), before=f"{change.before:.3g}",
+               after=f"{change.after:.3g}")  # fmt: skip
+    if gate is not None:
+        cal.notes.append(say("calibration.note.at_gate", "en", gate=gate, note=said))
+    else:
+        cal.notes.append(say("calibration.note.at_dock_group", "en", group=group, note=said))
 
 
 def _write_service(
@@ -445,7 +447,7 @@ def _fit_gates(
         )
         change = service_change(gate.id, found.arrivals, found.times)
         if change is not None:
-            _note_service_change(cal, f"gate '{gate.id}'", change)
+            _note_service_change(cal, change, gate=gate.id)
             after = found.arrivals >= change.at_min
             found = replace(
                 found,

@@ -129,6 +129,14 @@ class Backend(ABC):
         """`value` as a task argument that is sent to each worker once (:class:`Shipped`)."""
         return Shipped(value)
 
+    @property
+    def forks_from_here(self) -> bool:
+        """True when the next task forks the workers from this process as it is then.
+
+        What this process computes before that task is then in every worker's memory.
+        """
+        return False
+
     def is_crash(self, exc: BaseException) -> bool:
         """True when `exc` means the workers died (not that the task itself failed)."""
         return isinstance(exc, BrokenExecutor)
@@ -280,6 +288,11 @@ class ProcessBackend(Backend):
                 self._pool.submit(os.getpid)
         return self._pool
 
+    @property
+    def forks_from_here(self) -> bool:
+        """True when no worker is started yet and they will be forked from this process."""
+        return self._pool is None and _mp_context().get_start_method() == "fork"
+
     def _inherited(self, token: str) -> bool:
         """Whether the current workers were forked with the value shipped as `token`."""
         return token in self._forked_with
@@ -374,6 +387,7 @@ class DaskBackend(Backend):
                 processes=jobs > 1,
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
+                preload=["twin.experiment.dask_worker"],  # quiet its own closing heartbeat
             )
             self._client = Client(self._cluster, set_as_default=False)
         self._executor = self._client.get_executor(pure=False)

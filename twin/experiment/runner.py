@@ -49,9 +49,10 @@ from twin.model.sanity import sanity_warnings
 from twin.model.scenario import check_horizon
 from twin.model.schema import Event, Park
 from twin.sim.context import RunSpec
-from twin.sim.engine import run_engine
+from twin.sim.engine import prepare_shared, run_engine
 from twin.sim.kpi import compute_kpis, declared_kpi_names
 from twin.sim.loadflow import solver
+from twin.sim.supply import PLANS_KEPT
 from twin.sim.trace import Trace
 from twin.stats import few_replications_note
 
@@ -67,6 +68,9 @@ TICK_S = 0.1
 
 GUIDE = 4
 """A task on several workers takes 1/(GUIDE * workers) of the replications still to send."""
+
+PREPARED_CASES = PLANS_KEPT
+"""Cases whose shared work is made before workers are forked: as many as a process keeps."""
 
 
 # --------------------------------------------------------------------------- tasks
@@ -372,6 +376,22 @@ class _Runner:
             self._sent[index] = self.backend.ship(self.cases[index])
         return self._sent[index]
 
+    def _prepare(self, settings: Settings, replication: int) -> None:
+        """Make here what all replications of each case share, if the workers are forked later.
+
+        They then find it in their memory instead of each making their own, and this process
+        keeps it for its next run of the same cases (:func:`twin.sim.engine.prepare_shared`). The
+        workers are idle until then, so the making may use as many threads as there are
+        workers.
+        """
+        backend = self.backend
+        assert backend is not None
+        if not backend.forks_from_here:
+            return
+        for case in self.cases[:PREPARED_CASES]:
+            spec = case.spec(settings, replication)
+            prepare_shared(case.park, case.events, spec, case.start, threads=backend.workers)
+
     def _with_park(self, index: int, trace: Trace) -> Trace:
         """`trace` with its park object: a trace from a worker comes without (it is not pickled)."""
         case = self.cases[index]
@@ -394,6 +414,7 @@ class _Runner:
         units = work_units(len(self.cases), reps, self.backend.workers)
         keep = self.settings.first_replication
         settings = self.settings
+        self._prepare(settings, reps[0])
 
         in_process = isinstance(self.backend, SerialBackend) and self.batch_fn is run_batch
 

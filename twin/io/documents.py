@@ -173,7 +173,12 @@ def _read_bytes(path: Path) -> bytes:
     return raw
 
 
-def _text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """The text of a park, scenario or problem file (bounded, UTF-8, not empty).
+
+    Raises:
+        InputError: the file cannot be read, is binary, is not UTF-8, is empty or too big.
+    """
     name = str(path)
     raw = _read_bytes(path)
     if b"\x00" in raw[:8192]:
@@ -193,7 +198,15 @@ def read_document(path: Path) -> tuple[Any, Lines]:
     Raises:
         InputError: the file cannot be read, is not a document, or passes a reading limit.
     """
-    text = _text(path)
+    return parse_document(read_text(path), path)
+
+
+def parse_document(text: str, path: Path) -> tuple[Any, Lines]:
+    """Parse the text of file `path` (:func:`read_text`) as :func:`read_document` does.
+
+    Raises:
+        InputError: the text is not a document or passes a reading limit.
+    """
     if path.suffix.lower() == ".json":
         return _read_json(text, str(path))
     return _read_yaml(text, str(path))

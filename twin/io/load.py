@@ -10,25 +10,73 @@ Reading is :mod:`twin.io.documents`, validation :mod:`twin.model.validate`, name
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from twin.errors import InputError
 from twin.io.bundled import DEFAULT_PARK, bundled_parks, bundled_scenarios, resolve
-from twin.io.documents import Lines, read_document
+from twin.io.documents import Lines, parse_document, read_document, read_text
 from twin.model.checks import check_park
 from twin.model.schema import Park, Scenario
 from twin.model.validate import validate_data
 
+FILES_KEPT = 4
+"""Parks, and scenarios, kept per process, validated: the most recently read."""
+KEPT_MAX_CHARS = 512 * 1024
+"""Files longer than this are not kept (twelve times the bundled yen-binh park)."""
+
+Loaded = TypeVar("Loaded")
+
+
+class _Kept(Generic[Loaded]):
+    """What files gave, kept while their text stays the same.
+
+    A file is read every time; what its text gives is kept for :data:`FILES_KEPT` files (of
+    at most :data:`KEPT_MAX_CHARS`), as the same text gives the same value. Parks and
+    scenarios are frozen, so all who read a file share one. A value `keep` refuses is not
+    kept, nor is a file that is not valid.
+    """
+
+    def __init__(
+        self, build: Callable[[Any, Lines, str], Loaded], keep: Callable[[Loaded], bool]
+    ) -> None:
+        self._build = build
+        self._keep = keep
+        self._values: OrderedDict[tuple[str, bytes], Loaded] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def read(self, path: Path) -> Loaded:
+        """What file `path` gives now (:class:`~twin.errors.InputError` when it is not valid)."""
+        text = read_text(path)
+        key = (str(path), hashlib.blake2b(text.encode(), digest_size=16).digest())
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = self._build(*parse_document(text, path), str(path))
+        if len(text) > KEPT_MAX_CHARS or not self._keep(value):
+            return value
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > FILES_KEPT:
+                self._values.popitem(last=False)
+        return value
+
 
 def load_park(source: str | Path | Mapping[str, Any] = DEFAULT_PARK) -> Park:
-    """A validated :class:`Park` from a file path, a bundled name or a dict."""
+    """A validated :class:`Park` from a file path, a bundled name or a dict.
+
+    A file is read at every call; while its text is the same, the park it gives is the same
+    (frozen) object (see :data:`FILES_KEPT`).
+    """
     if isinstance(source, Mapping):
         data = dict(source)
         return check_park(validate_data(Park, data, "<park dict>"), data, "<park dict>")
-    path = resolve(source, "park")
-    return _park_from(*read_document(path), str(path))
+    return _PARKS.read(resolve(source, "park"))
 
 
 def _park_from(data: Any, lines: Lines, name: str) -> Park:
@@ -41,14 +89,19 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
     """A validated :class:`Scenario` from a file path, a bundled name or a dict."""
     if isinstance(source, Mapping):
         return validate_data(Scenario, dict(source), "<scenario dict>")
-    path = resolve(source, "scenario")
-    return _scenario_from(*read_document(path), str(path))
+    return _SCENARIOS.read(resolve(source, "scenario"))
 
 
 def _scenario_from(data: Any, lines: Lines, name: str) -> Scenario:
     if isinstance(data, dict) and "park" in data and "scenario" not in data:
         raise InputError(name, "is a park file; expected a scenario file", line=1)
     return validate_data(Scenario, data, name, lines)
+
+
+_PARKS = _Kept(_park_from, keep=lambda park: not park.extensions)
+"""Parks read from files; one with plugin assets is read anew each time, since whether it is
+valid depends on the asset families registered at the time."""
+_SCENARIOS = _Kept(_scenario_from, keep=lambda _: True)
 
 
 def scenario_path(source: str | Path) -> Path:

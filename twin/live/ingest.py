@@ -7,6 +7,12 @@ acknowledges. It also keeps the park clock (the latest message time not ahead of
 live; a message dated ahead is stored and counts when its time comes) and runs periodic jobs
 (``every(minutes, job)``) when that clock passes their next due time, after the commit that
 moved it, so a job always sees the data that triggered it.
+
+With `keep`, every commit also deletes from the store what lies more than `keep` of park time
+before the latest message (:meth:`twin.live.store.Store.ingest`'s ``forget_before``): the
+simulated feed of ``serve --simulate`` runs for days on a store of bounded size. A broker feed
+keeps everything: its store is the park's recorded history (calibration and back-tests read
+it) and a message delivered late may be older than any bound.
 """
 
 from __future__ import annotations
@@ -91,6 +97,8 @@ class Ingester:
         batch_size: Commit when this many messages (or records of batch messages) wait.
         max_delay_s: ... or when the oldest has waited this long.
         log: Where job failures are reported (a failing job never stops the feed).
+        keep: Keep only this much park time before the latest message in the store (None:
+            keep everything).
     """
 
     store: Store
@@ -98,6 +106,7 @@ class Ingester:
     batch_size: int = BATCH_SIZE
     max_delay_s: float = MAX_DELAY_S
     log: TextIO = field(default_factory=lambda: sys.stderr)
+    keep: timedelta | None = None
     stats: IngestStats = field(default_factory=IngestStats)
     _records: list[Record] = field(default_factory=list)
     _rejects: list[Reject] = field(default_factory=list)
@@ -155,10 +164,10 @@ class Ingester:
         """Commit what waits, then run the jobs that fell due; the tokens now safe to ack."""
         if not self._tokens:
             return []
-        done = self.store.ingest(self._records, self._rejects)
         limit = self.validator.present_limit()
         times = (r.time for r in self._records if limit is None or r.time <= limit)
         tokens, latest = self._tokens, max(times, default=None)
+        done = self.store.ingest(self._records, self._rejects, self._forget_before(latest))
         s = self.stats
         s.messages += len(tokens)
         s.stored += done.stored
@@ -171,6 +180,13 @@ class Ingester:
             s.latest = latest
             self._run_jobs(latest)
         return tokens
+
+    def _forget_before(self, latest: datetime | None) -> datetime | None:
+        """The park time before which the store may forget, with `keep` (else None)."""
+        newest = max((t for t in (latest, self.stats.latest) if t is not None), default=None)
+        if self.keep is None or newest is None:
+            return None
+        return newest - self.keep
 
     def _run_jobs(self, now: datetime) -> None:
         for periodic in self._jobs:

@@ -20,7 +20,7 @@ import threading
 import time as wallclock
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +137,10 @@ class Replay:
 
     `alarms` (``alarms`` messages, e.g. a simulated scenario's outages) join the recording in
     time order; `then` (messages later than the recording, e.g. the simulation going on) follow
-    it, read as they are fed. It offers the same hooks as the MQTT feed: :meth:`every` for
-    periodic jobs on park time and :meth:`publish`, which here has no broker to publish to and
-    only counts.
+    it, read as they are fed. With `keep`, the store keeps only that much park time before the
+    latest message (:class:`~twin.live.ingest.Ingester`). It offers the same hooks as the MQTT
+    feed: :meth:`every` for periodic jobs on park time and :meth:`publish`, which here has no
+    broker to publish to and only counts.
     """
 
     def __init__(
@@ -152,13 +153,14 @@ class Replay:
         stop: threading.Event | None = None,
         alarms: Sequence[Message] = (),
         then: Iterable[Message] = (),
+        keep: timedelta | None = None,
     ) -> None:
         self.park = park
         self.sensor_dir = sensor_dir
         self.alarms = sorted(alarms, key=_park_seconds)
         self.then = then
         self.store = store
-        self.ingester = Ingester(store, Validator(park, max_ahead_h=None))
+        self.ingester = Ingester(store, Validator(park, max_ahead_h=None), keep=keep)
         self.pacer = Pacer(speed, stop or threading.Event())
         self.published = 0
 

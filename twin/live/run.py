@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,13 @@ from twin.io.inputs import read_park
 from twin.live.ingest import IngestStats
 from twin.live.messages import out_of_range
 from twin.live.replay import Message, Replay
-from twin.live.state import state_document
+from twin.live.state import LOOKBACK_H, state_document
 from twin.live.store import Store
 from twin.model.clock import BadTime, park_time
 from twin.model.schema import Park
+
+MAX_KEEP_DAYS = 3660.0
+"""The most days a store can be asked to keep (the longest horizon of a run)."""
 
 Setup = Callable[[Any], None]
 """Called with a live run (a :class:`~twin.live.replay.Replay` or a
@@ -70,6 +73,24 @@ def parse_speed(text: str | None) -> float | None:
     return speed
 
 
+def keep_span(keep_days: float | None) -> timedelta | None:
+    """`keep_days` as the park time a store keeps before its latest message (None: all).
+
+    Raises:
+        UsageError: Fewer days than the state reads back (:data:`~twin.live.state.LOOKBACK_H`)
+            or more than 3660.
+    """
+    if keep_days is None:
+        return None
+    least = LOOKBACK_H / 24.0
+    if not least <= keep_days <= MAX_KEEP_DAYS:
+        raise UsageError(
+            f"`keep_days` must be from {least:g} (the state reads back {LOOKBACK_H:g} hours) "
+            f"to {MAX_KEEP_DAYS:g}, got {keep_days:g}"
+        )
+    return timedelta(days=keep_days)
+
+
 def state(
     park: str | Path | Park | None, store_path: str | Path, at: str | None = None
 ) -> dict[str, Any]:
@@ -89,6 +110,7 @@ def live_replay(
     setup: Setup | None = None,
     alarms: Sequence[Message] = (),
     then: Iterable[Message] = (),
+    keep_days: float | None = None,
 ) -> IngestStats:
     """``parktwin live --replay``: feed a recording into the store until it ends or `stop` is set.
 
@@ -103,15 +125,23 @@ def live_replay(
             message: where periodic jobs such as the nowcast are registered.
         alarms: alarm messages fed in time order with the recording.
         then: messages fed after the recording, all later than it (read as they are fed).
+        keep_days: keep only this many days of park time before the latest message in the
+            store (:func:`keep_span`); None keeps everything.
 
     Returns:
         The counters of the run.
+
+    Raises:
+        UsageError: A bad `speed` or `keep_days`.
     """
     source = read_park(park)
     pace = parse_speed(speed)
+    keep = keep_span(keep_days)
     halt = stop or threading.Event()
     with Store.open(store_path) as store:
-        replay = Replay(source, sensor_dir, store, speed=pace, stop=halt, alarms=alarms, then=then)
+        replay = Replay(
+            source, sensor_dir, store, speed=pace, stop=halt, alarms=alarms, then=then, keep=keep
+        )
         if setup is not None:
             setup(replay)
         return replay.run()

@@ -10,7 +10,9 @@ park exactly as they see a recorded or a live one.
 
 A simulated park does not stop after one horizon: :func:`following_horizons` simulates the
 next one, and the next, each written over the last into the same folder and read back, so that
-the feed goes on with the memory and disk of one horizon.
+the feed goes on with the memory and disk of one horizon. Its store keeps the last
+:data:`KEEP_DAYS` of park time by default (``serve --keep-days``), so that it, too, stays
+bounded however long the feed runs.
 """
 
 from __future__ import annotations
@@ -24,12 +26,16 @@ from typing import Any
 from twin.experiment.runner import check_horizons, simulate_case
 from twin.experiment.settings import Case, Settings
 from twin.io.inputs import ParkSource, ScenarioSource, resolve_inputs
+from twin.live.follow import LOOKBACK_H
 from twin.live.replay import Message, sensor_messages
 from twin.model.schema import Event, OutageEvent, Park
 from twin.sim.sensors import write_recorded
 
 DEMO_DAYS = 7.0
 """Days a simulated feed covers by default (the default horizon)."""
+KEEP_DAYS = LOOKBACK_H / 24.0 + 1.0
+"""Days of park time the store of a simulated feed keeps by default: a day more than the
+nowcast's re-estimation of rates and meter levels reads back (:mod:`twin.live.follow`)."""
 
 
 def simulated_recording(

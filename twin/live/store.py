@@ -10,6 +10,10 @@ Every write is one transaction that also bumps the ``version`` counter, so
 are durable (``synchronous=FULL``): what :meth:`Store.ingest` returned from is on disk, so a
 message acknowledged after it survives ``kill -9`` and a power cut.
 
+A feed that must not grow without bound (a simulated park, which runs for days) passes
+``forget_before`` to :meth:`Store.ingest`: the same transaction then deletes what lies before
+that park time and can no longer change the present (:func:`_forget`).
+
 Times are park-local; columns ``t`` hold them as seconds from 1970-01-01 00:00 of the local
 calendar (no time zone arithmetic), which sorts late and out-of-order messages into place.
 """
@@ -176,12 +180,20 @@ class Store:
 
     # ----------------------------------------------------------------------- writing
 
-    def ingest(self, records: Sequence[Record], rejects: Sequence[Reject] = ()) -> Ingested:
+    def ingest(
+        self,
+        records: Sequence[Record],
+        rejects: Sequence[Reject] = (),
+        forget_before: datetime | None = None,
+    ) -> Ingested:
         """Store records (each at most once, by key) and rejects, in one durable commit.
 
         Args:
             records: Validated records; those already stored count as duplicates.
             rejects: Unusable messages with their reasons.
+            forget_before: In the same commit, delete the messages, forecasts and alerts
+                before this park time, keeping the alarms of an outage still open then
+                (docs/reference/store.md); None keeps everything.
 
         Returns:
             How many records were new, how many were duplicates, how many rejects were kept.
@@ -199,6 +211,8 @@ class Store:
             )
             stored += _insert(db, "alarms (key, t, asset, event, expected_h, received)", alarms)
             _insert_rejects(db, received, rejects)
+            if forget_before is not None:
+                _forget(db, forget_before)
             duplicates = len(records) - stored
             rejected = sum(r.count for r in rejects)
             for name, add in (
@@ -481,6 +495,36 @@ def _insert_rejects(db: sqlite3.Connection, received: float, rejects: Sequence[R
     db.execute(
         "DELETE FROM rejects WHERE id <= (SELECT MAX(id) FROM rejects) - ?", (REJECT_ROWS_KEPT,)
     )
+
+
+def _forget(db: sqlite3.Connection, before: datetime) -> None:
+    """Delete what lies before `before` and cannot change the state at or after it.
+
+    Truck events and meter readings before it go, and so do forecasts and alerts dated before
+    it (the newest forecast stays, whatever its origin). An alarm before it goes only when an
+    ``outage_end`` of its asset, also before it, closes it (:func:`twin.live.state.outages_now`
+    orders an end before a start at the same time): an outage still open at `before` keeps
+    its alarms. The ``stored`` counter keeps counting the messages whose rows are gone.
+    """
+    t = to_seconds(before)
+    text = before.isoformat(timespec="seconds")
+    db.execute("DELETE FROM truck_events WHERE t < ?", (t,))
+    db.execute("DELETE FROM meter_readings WHERE t < ?", (t,))
+    db.execute(
+        """
+        DELETE FROM alarms WHERE t < :t AND id IN (
+            SELECT a.id FROM alarms AS a
+            JOIN (SELECT asset, MAX(t) AS closed FROM alarms
+                  WHERE event = 'outage_end' AND t < :t GROUP BY asset) AS e
+              ON a.asset = e.asset
+            WHERE a.t < e.closed OR (a.t = e.closed AND a.event = 'outage_end'))
+        """,
+        {"t": t},
+    )
+    db.execute(
+        "DELETE FROM forecasts WHERE origin < ? AND id < (SELECT MAX(id) FROM forecasts)", (text,)
+    )
+    db.execute("DELETE FROM alerts WHERE time < ?", (text,))
 
 
 def _migrate(db: sqlite3.Connection, path: Path, read_only: bool) -> None:

@@ -366,12 +366,43 @@ FIGURE_NOTES = (
     "calibration.note.weekly_pattern",
     "calibration.note.how_every_day",
     "calibration.note.how_workday",
+    "calibration.note.not_validated",
+    "calibration.note.validation_interrupted",
+    "calibration.note.numerical",
+    "calibration.note.stage_trucks",
+    "calibration.note.stage_meters",
+    "calibration.note.stage_changes",
+    "calibration.note.stage_validation",
+    "calibration.note.ratio_capped",
+    "calibration.note.daily_above",
+    "calibration.note.daily_below",
+    "calibration.note.level_shift_day",  # before level_shift, whose {at} would take "day 9"
+    "calibration.note.level_shift",
+    "calibration.note.no_power_section",
+    "calibration.note.no_water_section",
+    "calibration.note.under_a_day",
+    "calibration.note.wastewater_no_water",
+    "calibration.note.wastewater_few",
+    "calibration.note.routes_disagree",
+    "calibration.note.at_flow",
+    "calibration.note.at_dock_group",
+    "calibration.note.arrivals_under_a_day",
+    "calibration.note.rate_change",
+    "calibration.note.service_change",
+    "calibration.note.service_gaps",
 )
-"""The fitting modules' notes with figures or names in them: read back from their English text
+"""The fitting modules' notes said through the table (most with figures or names in them), and
+the parts said within them (``how``, ``stage``): read back from their English text
 (:func:`twin.language.read_back`) and said again in the report's language."""
 
-NOTE_NAMES = frozenset({"gate", "flows", "meters", "asset", "quantity", "at"})
-"""Fields of those notes that name ids, fields or times, not figures: kept as they are."""
+NOTE_NAMES = frozenset(
+    {"gate", "flows", "meters", "asset", "quantity", "at", "flow", "group", "unit", "warnings"}
+)
+"""Fields of those notes that name ids, fields, units or times, or quote a library's warning,
+not figures: kept as they are."""
+
+NESTED_NOTES = frozenset({"note", "how", "stage"})
+"""Fields of those notes that hold a note (or a part) of their own, said in the language too."""
 
 NOTE_WORDS = (
     "calibration.word.and",
@@ -392,7 +423,7 @@ def note_text(note: str, lang: Language) -> str:
         return note
     key, fields = found
     for name, value in fields.items():
-        if name in ("note", "how"):
+        if name in NESTED_NOTES:
             fields[name] = note_text(value, lang)
         elif name not in NOTE_NAMES:
             for word in NOTE_WORDS:

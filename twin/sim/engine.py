@@ -18,6 +18,7 @@ import simpy
 
 from twin.model.assets import Recorder, families
 from twin.model.schema import Event, Park
+from twin.sim import loadflow
 from twin.sim.context import RunSpec, SimContext
 from twin.sim.start_state import StartState, start_state_problems
 from twin.sim.trace import Trace
@@ -90,6 +91,35 @@ def run_engine(
     )
     trace.remember_park(park)
     return trace
+
+
+def prepare_shared(
+    park: Park,
+    events: Sequence[Event] = (),
+    spec: RunSpec | None = None,
+    start: StartState | None = None,
+    threads: int = 1,
+) -> None:
+    """Make now, in this process, what every replication of `park` under `events` shares.
+
+    That is the power network's supply plan (:func:`twin.sim.supply.reused_plan`), which
+    depends on the park, the horizon and the outages but on no random number. A replication
+    run afterwards in this process, or in a worker process forked from it afterwards, reuses it
+    instead of making its own; the results are the same either way. `threads` is how many
+    threads its load flow may use (:func:`twin.sim.loadflow.threads`). Arguments as for
+    :func:`run_engine`.
+
+    Nothing is raised: whatever fails here fails again in each replication, which reports it
+    with the replication and its seed.
+    """
+    spec = spec or RunSpec()
+    try:
+        if start is not None:
+            park = _warm_park(park, spec, start)
+        with loadflow.threads(threads):
+            _ = SimContext(park, spec, events, start).supply
+    except Exception:  # the replications report it (see above)
+        return
 
 
 def _warm_park(park: Park, spec: RunSpec, start: StartState) -> Park:

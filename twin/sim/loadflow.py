@@ -10,6 +10,9 @@ an optional dependency (the ``power`` extra), asked for only when a park has a n
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +24,9 @@ from twin.sim.network import Grid
 SOURCE_SK_VA = 1e15
 """Short-circuit power of a source: large enough that its busbar stays at 1.0 pu."""
 INSTALL = "pip install 'parktwin[power]'"
+
+_THREADS: ContextVar[int] = ContextVar("load_flow_threads", default=1)
+"""How many threads a batch load flow spreads its grid steps over (see :func:`threads`)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,21 @@ def solver() -> Any:
     return power_grid_model
 
 
+@contextmanager
+def threads(count: int) -> Iterator[None]:
+    """Within this block, load flows spread their grid steps over `count` threads.
+
+    The solver runs each thread's share of the steps as it would alone (steps are independent),
+    so the results are the same, bit for bit, as on one thread. For a process whose cores are
+    otherwise idle, such as the parent of worker processes that are not started yet.
+    """
+    token = _THREADS.set(max(1, count))
+    try:
+        yield
+    finally:
+        _THREADS.reset(token)
+
+
 def solve(grid: Grid, load_p_w: np.ndarray, switching: Switching) -> PowerFlow:
     """AC load flow (Newton-Raphson) of every step: loads in W at each load's power factor."""
     pgm = solver()
@@ -89,9 +110,11 @@ def solve(grid: Grid, load_p_w: np.ndarray, switching: Switching) -> PowerFlow:
     source["status"] = switching.source_on
     update[ct.source] = source
     model = _build_model(grid)
+    count = _THREADS.get()
     out = model.calculate_power_flow(
         update_data=update,
         calculation_method=pgm.CalculationMethod.newton_raphson,
+        threading=count if count > 1 else -1,  # -1: the solver's own sequential mode
         continue_on_batch_error=True,
         output_component_types=[ct.node, ct.line, ct.transformer, ct.source, ct.sym_load],
     )

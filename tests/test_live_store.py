@@ -17,7 +17,7 @@ import cli
 from twin.errors import InputError
 from twin.io.load import load_park
 from twin.live.messages import MAX_PAYLOAD_BYTES, MeterReading, TruckEvent, Validator
-from twin.live.store import SCHEMA_VERSION, Store
+from twin.live.store import SCHEMA_VERSION, Store, to_seconds
 
 PARK = load_park("demo-small")
 FLOW = PARK.logistics.flows[0]
@@ -293,3 +293,20 @@ def test_state_command_prints_the_spec_document(tmp_path: Path) -> None:
     assert doc["messages"] == {"stored": 5, "rejected": 0, "duplicates": 0}
     text = CliRunner().invoke(cli.app, ["state", "demo-small", "--store", str(tmp_path / "s.db")])
     assert text.exit_code == 0 and "2 trucks in the park" in text.output
+
+
+def test_arrivals_are_the_arrive_events_of_a_half_open_span_each_once(tmp_path):
+    v = validator()
+    messages = [
+        truck_msg(0, "T1"),
+        truck_msg(0, "T1"),  # the same event delivered twice
+        truck_msg(5, "T1", "dock_start"),
+        truck_msg(10, "T2"),
+        truck_msg(60, "T3"),  # the end of the span: left out
+    ]
+    with Store.open(tmp_path / "s.db") as store:
+        store.ingest([v.record("trucks", m) for m in messages])
+        start = datetime(2026, 1, 5, 8, 0)
+        arrivals = store.arrivals(start, start + timedelta(minutes=60))
+    seconds = [to_seconds(start + timedelta(minutes=m)) for m in (0, 10)]
+    assert arrivals == [(seconds[0], FLOW.id), (seconds[1], FLOW.id)]

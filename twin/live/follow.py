@@ -190,21 +190,26 @@ def following_at(park: Park, store: Store, at: datetime, enabled: bool = True) -
 def _flow_values(
     park: Park, store: Store, since: datetime, at: datetime
 ) -> list[tuple[Followed, RunLengths]]:
+    """Each followed flow's factor; the arrivals since `since` from the visits rebuilt, those
+    of the days before (for the dispersion only) from the ``arrive`` events."""
     span = store.span()
     wider = max(at - timedelta(hours=DISPERSION_LOOKBACK_H), span[0] if span else since)
-    events = store.truck_events(wider, at)
+    events = store.truck_events(since, at)
     visits = group_visits(events, [to_seconds(e.time) for e in events])
-    low, high = to_seconds(wider), to_seconds(at)
+    low, high = to_seconds(since), to_seconds(at)
     arrivals: dict[str, list[float]] = {}
     for visit in visits:
         arrived = visit.seen.get("arrive")
         if arrived is not None and low <= arrived < high:
             arrivals.setdefault(visit.flow, []).append(arrived)
+    earlier: dict[str, list[float]] = {}
+    for time, flow_id in store.arrivals(wider, since) if wider < since else []:
+        earlier.setdefault(flow_id, []).append(time)
     values = []
     for flow in park.logistics.flows:
-        seconds = np.sort(np.array(arrivals.get(flow.id, [])))
-        if flow.timetable is not None or not (seconds >= to_seconds(since)).any():
-            continue  # a flow the window never saw is not followed: its sensors may be missing
+        if flow.timetable is not None or flow.id not in arrivals:
+            continue  # a flow the store never saw is not followed: its sensors may be missing
+        seconds = np.sort(np.array(earlier.get(flow.id, []) + arrivals[flow.id]))
         rates = np.asarray(flow.weekly_rates(), dtype=float)
         values.append(_flow_value(park, flow.id, rates, seconds, wider, at))
     return values

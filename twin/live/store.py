@@ -291,6 +291,16 @@ class Store:
         )
         return [TruckEvent(from_seconds(t), *rest) for t, *rest in rows]
 
+    def arrivals(self, start: datetime, end: datetime) -> list[tuple[float, str]]:
+        """The ``arrive`` events with ``start <= time < end`` as (store seconds, flow), in
+        time order; an event repeated (same truck, same time) once."""
+        rows = self._rows(
+            "SELECT DISTINCT t, truck_id, flow FROM truck_events"
+            " WHERE event = 'arrive' AND t >= ? AND t < ? ORDER BY t",
+            (to_seconds(start), to_seconds(end)),
+        )
+        return [(t, flow) for t, _, flow in rows]
+
     def alarms(self, end: datetime | None = None) -> list[Alarm]:
         """Alarms up to `end` (all when None), in time order."""
         where, args = _between(None, end)

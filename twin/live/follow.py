@@ -229,8 +229,8 @@ def _flow_value(
     expected = np.diff(np.interp(edges, knots, cumulative))
     minutes = (seconds - to_seconds(origin)) / 60.0
     counts = np.diff(np.searchsorted(minutes, edges, side="left")).astype(float)
-    midnight = origin.hour * 60.0 + origin.minute + origin.second / 60.0
-    fit = follow_counts(counts, expected, np.floor((edges[:-1] + midnight) / 1440.0))
+    past_midnight = origin.hour * 60.0 + origin.minute + origin.second / 60.0
+    fit = follow_counts(counts, expected, np.floor((edges[:-1] + past_midnight) / 1440.0))
     posterior, recent = fit.posterior, min(len(counts), int(LOOKBACK_H))
     edges, expected = edges[-recent - 1 :], expected[-recent:]
     name = f"flows.{flow}.rate"

@@ -9,6 +9,13 @@ workers (order alternating), in one bench worker process (:mod:`engine_worker`) 
 is the speed-up, and a digest of every KPI's numbers shows both give the same results bit for
 bit.
 
+How much two processes can do side by side depends on the machine at the time (a shared host's
+caches and memory), so each round also times two independent bench processes of this checkout,
+each running half the replications with ``-j 1`` at the same moment: the ratio of ``-j 1`` to
+that is the most a perfect ``-j 2`` could give then, and ``-j N``'s share of it says how much
+the workers' start, the results' way back and the last replication's wait cost (with
+``--jobs 2`` only).
+
 On a machine shared with other work the second core is not always free, so the bench also
 prints what the load cannot distort much: the CPU seconds per replication with ``-j 1``, the
 CPU seconds of the parent and of its (forked) workers with ``-j N``, the speed-up those CPU
@@ -22,6 +29,7 @@ import argparse
 import functools
 import os
 import statistics
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +38,15 @@ from paired import TREE, Worker, base_tree, median_ratio, paired_rounds
 
 def _ask(worker: Worker, park: str, days: float, reps: int, jobs: int, _round: int) -> Any:
     return worker.ask("replications", name=park, days=days, reps=reps, jobs=jobs)
+
+
+def _side_by_side(pair: list[Worker], park: str, days: float, reps: int, _round: int) -> Any:
+    """Two independent processes, each running half of `reps` with ``-j 1``, at once."""
+    start = time.perf_counter()
+    for worker in pair:
+        worker.send("replications", name=park, days=days, reps=reps // 2, jobs=1)
+    answers = [worker.receive() for worker in pair]
+    return {"seconds": time.perf_counter() - start, "answers": answers}
 
 
 def _load() -> str:
@@ -64,6 +81,20 @@ def _report(name: str, args: argparse.Namespace, one: list[Any], many: list[Any]
     )
 
 
+def _report_ceiling(name: str, args: argparse.Namespace, answers: dict[str, list[Any]]) -> None:
+    """The most a perfect ``-j 2`` could give in these rounds, and ``-j 2``'s share of it."""
+    one = [a["seconds"] for a in answers[f"{name} one"]]
+    many = [a["seconds"] for a in answers[f"{name} many"]]
+    beside = [a["seconds"] for a in answers["side by side"]]
+    ceiling = median_ratio(one, beside)
+    share = statistics.median(b / m for b, m in zip(beside, many, strict=True))
+    print(
+        f"[{name}] two processes side by side, {args.replications // 2} replications each: "
+        f"{ceiling:.2f}x the throughput of -j 1 (the most -j 2 could give in these rounds); "
+        f"-j 2 gives {share:.0%} of it"
+    )
+
+
 def _pool_start(worker: Worker, jobs: int, rounds: int) -> float:
     return statistics.median(
         worker.ask("pool_start", jobs=jobs)["seconds"] for _ in range(max(3, rounds))
@@ -90,13 +121,22 @@ def main() -> None:
         run = functools.partial(_ask, worker, args.park, args.days, args.replications)
         arms[f"{name} one"] = functools.partial(run, 1)
         arms[f"{name} many"] = functools.partial(run, args.jobs)
+    pair = [Worker(TREE), Worker(TREE)] if args.jobs == 2 else []
+    if pair:
+        arms["side by side"] = functools.partial(
+            _side_by_side, pair, args.park, args.days, args.replications
+        )
     for arm in arms.values():
         arm(0)  # warm: imports, the park's caches, a fork server
     answers = paired_rounds(arms, args.rounds)
     for name, worker in workers.items():
         _report(name, args, answers[f"{name} one"], answers[f"{name} many"])
+        if pair and name == "new":  # the processes side by side run this checkout
+            _report_ceiling(name, args, answers)
         seconds = _pool_start(worker, args.jobs, args.rounds)
         print(f"[{name}] opening and closing a pool of {args.jobs} workers: {seconds:.3f} s")
+        worker.close()
+    for worker in pair:
         worker.close()
     print(f"load average (1/5/15 min) after: {_load()}")
 

@@ -47,12 +47,20 @@ class Worker:
         answer: dict[str, Any] = json.loads(line)
         return answer
 
-    def ask(self, task: str, **arguments: Any) -> dict[str, Any]:
-        """Run one task in the worker and return its answer."""
+    def send(self, task: str, **arguments: Any) -> None:
+        """Start one task in the worker (its answer is read by :meth:`receive`)."""
         assert self.process.stdin is not None
         self.process.stdin.write(json.dumps({"task": task, **arguments}) + "\n")
         self.process.stdin.flush()
+
+    def receive(self) -> dict[str, Any]:
+        """The answer of the task last sent."""
         return self._read()
+
+    def ask(self, task: str, **arguments: Any) -> dict[str, Any]:
+        """Run one task in the worker and return its answer."""
+        self.send(task, **arguments)
+        return self.receive()
 
     def close(self) -> None:
         """End the worker."""

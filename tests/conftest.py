@@ -37,6 +37,22 @@ if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
     set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 
 
+FIRST_GROUPS = ("optimize-theory",)
+"""xdist groups that keep one worker busy for minutes (tests/test_optimize_theory.py: 250 s of
+the slow tier). Their tests are collected first, so that the other worker runs the rest beside
+them rather than one worker running them alone at the end."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of :data:`FIRST_GROUPS` first; the order is otherwise kept."""
+
+    def rank(item: pytest.Item) -> int:
+        group = item.get_closest_marker("xdist_group")
+        return 0 if group is not None and group.args and group.args[0] in FIRST_GROUPS else 1
+
+    items.sort(key=rank)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Remove the temporary folder of Hypothesis."""
     if _HYPOTHESIS_HOME is not None:

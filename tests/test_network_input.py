@@ -159,3 +159,42 @@ def test_the_ends_of_each_range_are_accepted(tmp_path: Path) -> None:
     _transformer(sn_mva=0.01, vk_percent=1, vkr_percent=0, hv_kv=0.1)(data)
     result = validate(str(dump(data, tmp_path / "edges.yaml")))
     assert result.exit_code == 0, result.output
+
+
+def test_a_transformer_sharing_an_id_is_named_where_it_is(tmp_path: Path) -> None:
+    """The place of a transformer reads as the file spells it, on the transformer's own line."""
+    data = ring_data()
+    _transformer(id="f1")(data)  # also the id of the first building, which comes first
+    path = dump(data, tmp_path / "shared.yaml")
+    text = path.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, t in enumerate(text, 1) if t.strip() == "- id: f1" and n > 100)
+    assert_bad_input(
+        validate(str(path)),
+        f"{path}:{line}: power.substations[0].transformers[0].id (id=f1)",
+        "also the id of buildings[0]",
+    )
+
+
+def test_an_unknown_field_of_a_transformer_lists_its_fields(tmp_path: Path) -> None:
+    data = ring_data()
+    _transformer(tap_pos=2)(data)
+    path = dump(data, tmp_path / "tap.yaml")
+    assert_bad_input(
+        validate(str(path)),
+        "power.substations[0].transformers[0].tap_pos",
+        "(the fields here: id, sn_mva, vk_percent, vkr_percent, hv_kv)",
+    )
+
+
+def test_two_transformers_of_one_id_are_named_where_they_are(tmp_path: Path) -> None:
+    data = ring_data()
+    _transformer()(data)
+    data["power"]["substations"][0]["transformers"].append(
+        {"id": "t1", "sn_mva": 40, "vk_percent": 10}
+    )
+    path = dump(data, tmp_path / "twice.yaml")
+    assert_bad_input(
+        validate(str(path)),
+        "power.substations[0].transformers[1].id (id=t1): duplicate id 't1'",
+        "(first used at power.substations[0].transformers[0])",
+    )

@@ -425,6 +425,26 @@ class Building(Model):
 # --------------------------------------------------------------------------- utilities
 
 
+class Transformer(Model):
+    """A 110/22 kV transformer of a substation (two-winding, sym.)."""
+
+    id: Id = Field(description="unique across the park")
+    sn_mva: Annotated[
+        float, Field(ge=MIN_TRANSFORMER_MVA, le=10_000, description="rated apparent power, MVA")
+    ]
+    vk_percent: Annotated[
+        float, Field(ge=MIN_VK_PERCENT, lt=100, description="short-circuit voltage, %")
+    ]
+    vkr_percent: Annotated[float, Field(ge=0, lt=100, description="its real part, %")] = 0.0
+    hv_kv: Annotated[float, Field(ge=MIN_KV, le=1000, description="high-voltage side, kV")] = 110.0
+
+    @model_validator(mode="after")
+    def _real_part_below_whole(self) -> Transformer:
+        if self.vkr_percent >= self.vk_percent:
+            raise ValueError("vkr_percent must be below vk_percent")
+        return self
+
+
 class Substation(Model):
     """A substation feeding the park's feeders."""
 
@@ -526,26 +546,6 @@ class NetworkSwitch(Model):
     id: Id = Field(description="unique across the park")
     line: Id = Field(description="the line it opens or closes")
     closed: bool = Field(False, description="normal state; false: a normally open point")
-
-
-class Transformer(Model):
-    """A 110/22 kV transformer of a substation (two-winding, sym.)."""
-
-    id: Id = Field(description="unique across the park")
-    sn_mva: Annotated[
-        float, Field(ge=MIN_TRANSFORMER_MVA, le=10_000, description="rated apparent power, MVA")
-    ]
-    vk_percent: Annotated[
-        float, Field(ge=MIN_VK_PERCENT, lt=100, description="short-circuit voltage, %")
-    ]
-    vkr_percent: Annotated[float, Field(ge=0, lt=100, description="its real part, %")] = 0.0
-    hv_kv: Annotated[float, Field(ge=MIN_KV, le=1000, description="high-voltage side, kV")] = 110.0
-
-    @model_validator(mode="after")
-    def _real_part_below_whole(self) -> Transformer:
-        if self.vkr_percent >= self.vk_percent:
-            raise ValueError("vkr_percent must be below vk_percent")
-        return self
 
 
 class PowerNetwork(Model):
@@ -944,7 +944,7 @@ def polygon_problem(points: list[Point]) -> str | None:
     return None
 
 
-def duplicate_ids(items: Iterable[Any], where: tuple[str, ...]) -> Iterator[Problem]:
+def duplicate_ids(items: Iterable[Any], where: tuple[str | int, ...]) -> Iterator[Problem]:
     """A problem for each item whose id an earlier item of the same list has."""
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
@@ -969,7 +969,7 @@ RESERVED_IDS = ("water.supply", "water.wastewater")
 """Names of the park's water assets in outage events, alarms and meters: no id may take them."""
 
 
-def _id_lists(park: Park) -> list[tuple[Sequence[Any], tuple[str, ...]]]:
+def _id_lists(park: Park) -> list[tuple[Sequence[Any], tuple[str | int, ...]]]:
     """Every list of assets with ids, and where it is in the park file."""
     power = park.power or PowerSection()
     logi = park.logistics
@@ -985,10 +985,10 @@ def _id_lists(park: Park) -> list[tuple[Sequence[Any], tuple[str, ...]]]:
     ]
 
 
-def _network_id_lists(power: PowerSection) -> list[tuple[Sequence[Any], tuple[str, ...]]]:
+def _network_id_lists(power: PowerSection) -> list[tuple[Sequence[Any], tuple[str | int, ...]]]:
     """The network's lists of assets with ids (buses, lines, switches, transformers)."""
-    lists: list[tuple[Sequence[Any], tuple[str, ...]]] = [
-        (sub.transformers, ("power", "substations", str(i), "transformers"))
+    lists: list[tuple[Sequence[Any], tuple[str | int, ...]]] = [
+        (sub.transformers, ("power", "substations", i, "transformers"))
         for i, sub in enumerate(power.substations)
         if sub.transformers
     ]

@@ -110,3 +110,19 @@ def test_a_park_without_a_network_or_a_moment_outside_is_bad_input(tmp_path: Pat
     result, _ = _n1(tmp_path, ring_data(), "--at", "day 3 10:00")
     assert_bad_input(result, "day 3 10:00", "inside the horizon")
     assert not (tmp_path / "n1").exists()
+
+
+def test_an_outage_past_the_horizon_is_followed_to_its_end(tmp_path: Path) -> None:
+    """--hours running past --days: the runs cover the whole outage, not the horizon's part."""
+    park = dump(ring_data(), tmp_path / "ring.yaml")
+    out = tmp_path / "n1"
+    args = ["n1", str(park), "--days", "0.25", "--at", "day 0 04:00", "--hours", "4"]
+    result = CliRunner().invoke(cli.app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r["outage"]: r for r in json.loads((out / "n1.json").read_text())["contingencies"]}
+    # nothing picks up the substation's loads: all the demand of 04:00 to 08:00 goes unserved
+    trace = simulate(Park.model_validate(ring_data()), (), RunSpec(horizon_days=1.0))
+    starts = trace.edges[:-1]
+    lost = (starts >= 240) & (starts < 480)
+    expected = trace.series["building_power_demand_kw"][lost].sum() * 0.25 / 1000.0
+    assert rows["sub1"]["unserved_mwh"] == pytest.approx(expected, abs=1e-6)

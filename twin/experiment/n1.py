@@ -35,9 +35,12 @@ MAX_OUTAGES = 200
 
 
 def _through(spec: RunSpec, end_min: float) -> RunSpec:
-    """The spec cut to whole days that cover `end_min` (the same random numbers before it)."""
-    days = min(spec.horizon_days, math.ceil(end_min / 1440.0))
-    return dataclasses.replace(spec, horizon_days=float(days))
+    """The spec set to the whole days that cover `end_min` (the same random numbers before it).
+
+    The moment lies inside the horizon, but the outage and the hours after it may run past
+    its end: the runs then go on, so that no outage is cut short and counted as a smaller one.
+    """
+    return dataclasses.replace(spec, horizon_days=float(math.ceil(end_min / 1440.0)))
 
 
 def contingencies(grid: Grid) -> list[tuple[str, str]]:

@@ -962,7 +962,8 @@ def dangling(kind: str, name: str, known: Iterable[str]) -> str:
     close = get_close_matches(name, known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     listing = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "") if known else "none"
-    return f"names {kind} '{name}', which does not exist{hint} (known {kind}s: {listing})"
+    kinds = kind + ("es" if kind.endswith("s") else "s")
+    return f"names {kind} '{name}', which does not exist{hint} (known {kinds}: {listing})"
 
 
 RESERVED_IDS = ("water.supply", "water.wastewater")

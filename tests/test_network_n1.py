@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import cli
 from tests.load_helpers import assert_bad_input, dump
 from tests.networks import feeder_only_data, ring_data
+from twin.experiment import n1 as n1_module
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine as simulate
@@ -25,7 +26,7 @@ FIELDS = {
 def _n1(tmp_path: Path, data: dict[str, Any], *args: str) -> tuple[Any, dict[str, Any]]:
     park = dump(data, tmp_path / "ring.yaml")
     out = tmp_path / "n1"
-    result = CliRunner().invoke(cli.app, ["n1", str(park), "--days", "1", "--out", str(out), *args])
+    result = CliRunner().invoke(cli.app, ["n1", str(park), "--out", str(out), "--days", "1", *args])
     document = json.loads((out / "n1.json").read_text()) if result.exit_code == 0 else {}
     return result, document
 
@@ -126,3 +127,24 @@ def test_an_outage_past_the_horizon_is_followed_to_its_end(tmp_path: Path) -> No
     lost = (starts >= 240) & (starts < 480)
     expected = trace.series["building_power_demand_kw"][lost].sum() * 0.25 / 1000.0
     assert rows["sub1"]["unserved_mwh"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_study_too_big_to_hold_is_refused_before_it_simulates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flows at 10,000 trucks an hour through day 290: each run of the study would bring 200
+    million trucks, so the study is refused as `parktwin run` refuses it."""
+    data = ring_data()
+    for flow in data["logistics"]["flows"]:
+        flow.pop("hourly_profile", None)
+        flow["rate_per_hour"] = 10_000
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("simulated before the workload was checked")
+
+    monkeypatch.setattr(n1_module, "run_engine", never)
+    result, _ = _n1(tmp_path, data, "--days", "300", "--at", "day 290 10:00")
+    assert_bad_input(result, "--days 292", "trucks", "at most 20,000,000")
+    result, _ = _n1(tmp_path, data, "--days", "300")  # the peak's run is checked too
+    assert_bad_input(result, "--days 300", "trucks", "at most 20,000,000")
+    assert not (tmp_path / "n1").exists()

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from twin.errors import UsageError
+from twin.experiment.settings import Case
+from twin.experiment.workload import check_spec
 from twin.model.schema import Event, Moment, OutageEvent, Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine
@@ -84,7 +86,9 @@ def n1_analysis(
     grid = build_grid(park)
     _check_size(grid)
     spec = spec or RunSpec()
+    case = Case(park, tuple(events))
     if at_min is None:
+        check_spec(case, spec)
         at = peak_moment(run_engine(park, events, spec, start=start))
     else:
         at = float(at_min)
@@ -94,6 +98,7 @@ def n1_analysis(
             f"(day 0 00:00 up to {spec.horizon_days:g} days later)"
         )
     spec = _through(spec, at + hours * 60.0 + TAIL_MIN)
+    check_spec(case, spec)
     base = run_engine(park, events, spec, start=start)
     base_kpis = compute_kpis(base)
     rows = []

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from twin.errors import SettingError
 from twin.experiment.settings import Case, Settings
 from twin.model.schema import Park, PowerSection
+from twin.sim.context import RunSpec
 
 MAX_TRUCKS = 20_000_000
 """Most truck visits one replication may bring (expected, warm-up included): about 10 GB, so
@@ -83,21 +84,30 @@ def check_workload(cases: Sequence[Case], settings: Settings) -> None:
             :data:`MAX_SERIES_VALUES` series values per replication; the message gives the
             numbers and what to change.
     """
-    days = settings.days + settings.warmup_days
     for case in cases:
-        trucks = expected_trucks(case.park, days)
-        if trucks > MAX_TRUCKS:
-            raise SettingError(
-                "days",
-                f"{settings.days:g} (and `warmup_days` {settings.warmup_days:g}) of "
-                f"'{case.name}' bring about {trucks:,.0f} trucks per replication; at most "
-                f"{MAX_TRUCKS:,}: simulate fewer days or lower the flows' rates",
-            )
-        values = grid_steps(settings) * series_columns(case.park)
-        if values > MAX_SERIES_VALUES:
-            raise SettingError(
-                "step_min",
-                f"{settings.step_min:g} over {days:g} days of '{case.name}' records about "
-                f"{values:,.0f} series values per replication; at most {MAX_SERIES_VALUES:,}: "
-                "use a longer `step_min` or fewer days",
-            )
+        check_spec(case, settings.spec(0))
+
+
+def check_spec(case: Case, spec: RunSpec) -> None:
+    """:func:`check_workload` for one case simulated as `spec` says (a study's own runs).
+
+    Raises:
+        SettingError: as :func:`check_workload`.
+    """
+    days = spec.horizon_days + spec.warmup_days
+    trucks = expected_trucks(case.park, days)
+    if trucks > MAX_TRUCKS:
+        raise SettingError(
+            "days",
+            f"{spec.horizon_days:g} (and `warmup_days` {spec.warmup_days:g}) of "
+            f"'{case.name}' bring about {trucks:,.0f} trucks per replication; at most "
+            f"{MAX_TRUCKS:,}: simulate fewer days or lower the flows' rates",
+        )
+    values = days * 1440.0 / spec.step_min * series_columns(case.park)
+    if values > MAX_SERIES_VALUES:
+        raise SettingError(
+            "step_min",
+            f"{spec.step_min:g} over {days:g} days of '{case.name}' records about "
+            f"{values:,.0f} series values per replication; at most {MAX_SERIES_VALUES:,}: "
+            "use a longer `step_min` or fewer days",
+        )

@@ -62,6 +62,15 @@ def _no_source(data: dict[str, Any]) -> None:
     del _net(data)["buses"][0]["substation"]
 
 
+def _load_behind_a_tie(data: dict[str, Any]) -> None:
+    """w1 on rmu4, which only a normally open switch joins to the ring."""
+    _net(data)["buses"].append({"id": "rmu4"})
+    _net(data)["lines"].append({"id": "l9", "from": "rmu3", "to": "rmu4", "length_km": 1,
+                                "type": "NA2XS2Y 1x240 RM/25 12/20 kV"})  # fmt: skip
+    _net(data)["switches"].append({"id": "sw9", "line": "l9", "closed": False})
+    _building_bus("rmu4")(data)
+
+
 def _shared_id(data: dict[str, Any]) -> None:
     _net(data)["lines"][1]["id"] = "rmu2"
 
@@ -99,6 +108,9 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
      ["buildings[2].power.bus", "'rmu5'", "(known buses: rmu1, rmu2, rmu3, sub1-mv)"]),
     ("building-no-bus", _building_bus(None), ["buildings[2].power", "needs its bus"]),
     ("no-source", _no_source, ["power.network.buses", "no source"]),
+    ("load-behind-a-tie", _load_behind_a_tie,
+     ["power.network.buses[4] (id=rmu4)", "(buildings w1)", "no supply in the normal state",
+      "(sw9)"]),
     ("shared-id", _shared_id, ["power.network.lines[1].id", "'rmu2'", "unique across the park"]),
     ("transformer", _transformer(vkr_percent=12),
      ["power.substations[0].transformers[0]", "vkr_percent"]),

@@ -1056,6 +1056,7 @@ def park_problems(park: Park) -> list[Problem]:
     if power.network is not None:
         problems.extend(network_problems(power.network, substations))
         problems.extend(_transformers_without_busbar(power))
+        problems.extend(_loads_dead_in_normal_state(park.buildings, power.network))
     for i, building in enumerate(park.buildings):
         if building.water and water.supply is None:
             problems.append(
@@ -1180,10 +1181,10 @@ def _switch_problems(net: PowerNetwork) -> Iterator[Problem]:
         used.setdefault(switch.line, i)
 
 
-def _unreachable_buses(net: PowerNetwork) -> Iterator[Problem]:
-    """Buses that no substation's busbar reaches even with every switch closed."""
+def _reached(net: PowerNetwork, lines: Iterable[NetworkLine]) -> set[str]:
+    """The buses that the substations' busbars reach through `lines`."""
     neighbours: dict[str, list[str]] = {b.id: [] for b in net.buses}
-    for line in net.lines:
+    for line in lines:
         if line.from_bus in neighbours and line.to_bus in neighbours:
             neighbours[line.from_bus].append(line.to_bus)
             neighbours[line.to_bus].append(line.from_bus)
@@ -1194,10 +1195,43 @@ def _unreachable_buses(net: PowerNetwork) -> Iterator[Problem]:
             if other not in reached:
                 reached.add(other)
                 frontier.append(other)
+    return reached
+
+
+def _unreachable_buses(net: PowerNetwork) -> Iterator[Problem]:
+    """Buses that no substation's busbar reaches even with every switch closed."""
+    reached = _reached(net, net.lines)
     for i, bus in enumerate(net.buses):
         if bus.id not in reached:
             yield Problem(
                 ("power", "network", "buses", i),
                 f"no source reaches bus '{bus.id}', even with every switch closed: "
                 "connect it by a line to a bus that a substation feeds",
+            )
+
+
+def _loads_dead_in_normal_state(
+    buildings: Sequence[Building], net: PowerNetwork
+) -> Iterator[Problem]:
+    """Buses with buildings that only a normally open switch joins to a source.
+
+    Such a bus would be without supply from the start, until restoration closes a tie for
+    good: the switches of the file would not be the park's normal state.
+    """
+    open_lines = {s.line for s in net.switches if not s.closed}
+    normal = _reached(net, [line for line in net.lines if line.id not in open_lines])
+    dead = _reached(net, net.lines) - normal
+    loads: dict[str, list[str]] = {}
+    for building in buildings:
+        if building.power is not None and building.power.bus is not None:
+            loads.setdefault(building.power.bus, []).append(building.id)
+    ends = {line.id: (line.from_bus, line.to_bus) for line in net.lines}
+    ties = [s.id for s in net.switches if not s.closed and set(ends.get(s.line, ())) & dead]
+    for i, bus in enumerate(net.buses):
+        if bus.id in loads and bus.id in dead:
+            yield Problem(
+                ("power", "network", "buses", i),
+                f"bus '{bus.id}' (buildings {', '.join(loads[bus.id])}) has no supply in the "
+                "normal state: every way to it from a substation passes a normally open switch "
+                f"({', '.join(ties[:5])}); close one of them (`closed: true`)",
             )

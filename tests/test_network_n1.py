@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 import cli
 from tests.load_helpers import assert_bad_input, dump
 from tests.networks import feeder_only_data, ring_data
+from twin import api
 from twin.experiment import n1 as n1_module
+from twin.experiment.settings import Settings
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine as simulate
@@ -148,3 +150,13 @@ def test_a_study_too_big_to_hold_is_refused_before_it_simulates(
     result, _ = _n1(tmp_path, data, "--days", "300")  # the peak's run is checked too
     assert_bad_input(result, "--days 300", "trucks", "at most 20,000,000")
     assert not (tmp_path / "n1").exists()
+
+
+def test_the_study_reports_its_progress_run_by_run(tmp_path: Path) -> None:
+    """A study of 200 outages runs for minutes: the base run and each outage report."""
+    park = dump(ring_data(), tmp_path / "ring.yaml")
+    calls: list[tuple[float, int]] = []
+    api.n1(
+        str(park), at_min=600, settings=Settings(days=1), progress=lambda d, t: calls.append((d, t))
+    )
+    assert calls == [(done, 6) for done in range(7)]  # the base run and 5 outages

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,7 @@ def n1_analysis(
     hours: float = 4.0,
     spec: RunSpec | None = None,
     start: StartState | None = None,
+    progress: Callable[[float, int], None] | None = None,
 ) -> dict[str, Any]:
     """Every single contingency at `at_min` (default: the peak), worst first (n1.json).
 
@@ -77,6 +79,7 @@ def n1_analysis(
         spec: horizon, warm-up and seed of the simulations.
         start: a warm start (the live state: trucks present, outages in effect); `spec` then
             has no warm-up and every run starts from the state, as a nowcast does.
+        progress: called with (runs done, runs planned): the base run and one per outage.
 
     Raises:
         UsageError: the park has no network, or the moment is outside the horizon.
@@ -99,11 +102,15 @@ def n1_analysis(
         )
     spec = _through(spec, at + hours * 60.0 + TAIL_MIN)
     check_spec(case, spec)
+    report = progress or (lambda done, total: None)
+    studied = contingencies(grid)
+    report(0, len(studied) + 1)
     base = run_engine(park, events, spec, start=start)
     base_kpis = compute_kpis(base)
+    report(1, len(studied) + 1)
     rows = []
     worst = np.zeros(len(grid.line_ids))
-    for asset, kind in contingencies(grid):
+    for done, (asset, kind) in enumerate(studied, 2):
         outage = OutageEvent.model_validate(
             {"outage": asset, "from": _moment(at), "duration_h": hours}
         )
@@ -111,6 +118,7 @@ def n1_analysis(
         rows.append(_row(park, grid, base, base_kpis, trace, asset, kind, at))
         after = _after_restoration(park, trace, at)
         worst = np.maximum(worst, trace.series["line_loading_pct"][after])
+        report(done, len(studied) + 1)
     rows.sort(key=_severity)
     return {
         "park": park.park.name,

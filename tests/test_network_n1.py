@@ -160,3 +160,13 @@ def test_the_study_reports_its_progress_run_by_run(tmp_path: Path) -> None:
         str(park), at_min=600, settings=Settings(days=1), progress=lambda d, t: calls.append((d, t))
     )
     assert calls == [(done, 6) for done in range(7)]  # the base run and 5 outages
+
+
+def test_lost_buses_are_read_inside_the_outage_whatever_the_minute(tmp_path: Path) -> None:
+    """At 10:10 the grid step of 10:00 has its middle (10:07:30) before the outage: the buses
+    it cuts off are read at the first step that the outage is in effect at."""
+    result, doc = _n1(tmp_path, ring_data(), "--at", "day 0 10:10")
+    assert result.exit_code == 0, result.output
+    rows = {r["outage"]: r for r in doc["contingencies"]}
+    assert rows["l1"]["lost_buses"] == ["rmu1", "rmu2", "rmu3"]
+    assert rows["sub1"]["lost_buses"] == ["sub1-mv", "rmu1", "rmu2", "rmu3"]

@@ -240,7 +240,7 @@ def _row(
     at: float,
 ) -> dict[str, Any]:
     """One contingency: the network right after restoration, and the run's consequences."""
-    first = int(np.searchsorted(trace.edges[:-1], at, side="right")) - 1
+    first = _first_inside(trace, at)
     after = _after_restoration(park, trace, at)
     s, b = trace.series, base.series
     n_buses = grid.n_park_buses
@@ -269,6 +269,16 @@ def _row(
         ],
         "trucks_delayed": _trucks_delayed(base, trace),
     }
+
+
+def _first_inside(trace: Trace, at: float) -> int:
+    """The first grid step whose load flow has the outage from `at` in effect.
+
+    A step's load flow takes the switching at its middle: the step of `at` when `at` is not
+    past its middle, else the next one (the buses an outage cuts off are read there).
+    """
+    middles = (trace.edges[:-1] + trace.edges[1:]) / 2.0
+    return min(int(np.searchsorted(middles, at, side="left")), len(middles) - 1)
 
 
 def trace_kpi(trace: Trace, name: str) -> float:

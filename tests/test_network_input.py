@@ -62,6 +62,13 @@ def _no_source(data: dict[str, Any]) -> None:
     del _net(data)["buses"][0]["substation"]
 
 
+def _substation_without_busbar(data: dict[str, Any]) -> None:
+    """sub2 feeds fd3, w1's label, but is no bus's substation: its outage would cut nothing."""
+    data["power"]["substations"].append({"id": "sub2", "capacity_mw": 5})
+    data["power"]["feeders"].append({"id": "fd3", "substation": "sub2", "capacity_mw": 3})
+    data["buildings"][2]["power"]["feeder"] = "fd3"
+
+
 def _load_behind_a_tie(data: dict[str, Any]) -> None:
     """w1 on rmu4, which only a normally open switch joins to the ring."""
     _net(data)["buses"].append({"id": "rmu4"})
@@ -108,6 +115,8 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
      ["buildings[2].power.bus", "'rmu5'", "(known buses: rmu1, rmu2, rmu3, sub1-mv)"]),
     ("building-no-bus", _building_bus(None), ["buildings[2].power", "needs its bus"]),
     ("no-source", _no_source, ["power.network.buses", "no source"]),
+    ("substation-without-busbar", _substation_without_busbar,
+     ["power.substations[1] (id=sub2)", "no bus of power.network is the busbar", "cut nothing"]),
     ("load-behind-a-tie", _load_behind_a_tie,
      ["power.network.buses[4] (id=rmu4)", "(buildings w1)", "no supply in the normal state",
       "(sw9)"]),

@@ -1055,7 +1055,7 @@ def park_problems(park: Park) -> list[Problem]:
     problems.extend(_building_supply_problems(park))
     if power.network is not None:
         problems.extend(network_problems(power.network, substations))
-        problems.extend(_transformers_without_busbar(power))
+        problems.extend(_substations_without_busbar(power))
         problems.extend(_loads_dead_in_normal_state(park.buildings, power.network))
     for i, building in enumerate(park.buildings):
         if building.water and water.supply is None:
@@ -1154,17 +1154,27 @@ def network_problems(net: PowerNetwork, substations: set[str]) -> Iterator[Probl
         yield from _unreachable_buses(net)
 
 
-def _transformers_without_busbar(power: PowerSection) -> Iterator[Problem]:
-    """Transformers of a substation that no bus of the network is the busbar of: they would
-    join nothing (their outages and KPIs would be silently void)."""
+def _substations_without_busbar(power: PowerSection) -> Iterator[Problem]:
+    """Substations (with or without transformers) that no bus of the network is the busbar
+    of: they would supply nothing (their outages and KPIs would be silently void)."""
     assert power.network is not None
     busbars = {b.substation for b in power.network.buses}
     for i, sub in enumerate(power.substations):
-        if sub.transformers and sub.id not in busbars:
+        if sub.id in busbars:
+            continue
+        if sub.transformers:
             yield Problem(
                 ("power", "substations", i, "transformers"),
                 f"substation '{sub.id}' has transformers, but no bus of power.network is its "
                 f"busbar: add a bus with `substation: {sub.id}`, or remove its transformers",
+            )
+        else:
+            yield Problem(
+                ("power", "substations", i),
+                f"no bus of power.network is the busbar of substation '{sub.id}': with a "
+                "network, a substation supplies through its busbar alone, so it would supply "
+                f"nothing and its outages would cut nothing; add a bus with `substation: "
+                f"{sub.id}`, or remove the substation",
             )
 
 

@@ -514,7 +514,10 @@ def n1(
     else:
         at_min = None if at is None else parse_day_time(at, "--at")
         settings = Settings(days=days, seed=seed)
-        result = api.n1(park, scenario, at_min, hours, settings, out, lang=language)
+        with progress(quiet=json_out, label="n1: runs") as bar:
+            result = api.n1(
+                park, scenario, at_min, hours, settings, out, lang=language, progress=bar
+            )
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return

@@ -45,7 +45,8 @@ def _second_source(data: Doc) -> None:
 
 
 def _open_spur(data: Doc) -> None:
-    """rmu4, reached only through a normally open switch; w1 moves there."""
+    """rmu4, reached only through a normally open switch; w1 moves there (refused: it would
+    have no supply in the normal state)."""
     _net(data)["buses"].append({"id": "rmu4"})
     _net(data)["lines"].append(_line("l5", "rmu3", "rmu4"))
     _net(data)["switches"].append({"id": "sw5", "line": "l5", "closed": False})
@@ -167,7 +168,7 @@ def cases() -> list[HostileNetwork]:
     case = HostileNetwork
     return [
         case("island", _changed(lambda d: _net(d)["buses"].append({"id": "rmu9"})), None, "rmu9"),
-        case("open-spur", _changed(_open_spur)),
+        case("open-spur", _changed(_open_spur), None, "no supply in the normal state"),
         case("parallel-lines", _changed(_parallel)),
         case("two-source-loop", _changed(_two_source_loop)),
         case("nan-r", _changed(_line_value("r_ohm_per_km", float("nan"))), None, "r_ohm_per_km"),

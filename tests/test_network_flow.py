@@ -17,6 +17,7 @@ import pytest
 
 from tests.networks import ring_data
 from twin.model.schema import Park
+from twin.sim import loadflow
 from twin.sim.loadflow import Switching, solve
 from twin.sim.network import build_grid
 
@@ -184,3 +185,33 @@ def test_the_batch_solver_agrees_with_pandapower(case: str) -> None:
             assert np.allclose(flow.trafo_loading[k], trafo, rtol=1e-5)
         source_mw = net.res_ext_grid.p_mw.values.sum()
         assert flow.source_p_w[k].sum() / 1e6 == pytest.approx(source_mw, rel=1e-6)
+
+
+def test_a_long_batch_goes_to_the_solver_in_bounded_calls_with_the_same_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The solver's output is 48-80 bytes per step and element: calls are cut, results not."""
+    park = Park.model_validate(ring_data())
+    grid = build_grid(park)
+    steps = 50
+    p = _random_loads(grid, steps, seed=3, top_mw=200.0)  # some steps fail to converge
+    switching = _all_on(grid, steps)
+    switching.line_on[::7, 0] = False  # and some lose a cable
+    whole = solve(grid, p, switching)
+    assert not whole.converged.all() and whole.converged.any()
+    model_class = loadflow.solver().PowerGridModel
+    calls: list[int] = []
+    calculate = model_class.calculate_power_flow
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(len(kwargs["update_data"][loadflow.solver().ComponentType.sym_load]))
+        return calculate(self, *args, **kwargs)
+
+    width = len(grid.bus_ids) + len(grid.line_ids) + len(grid.source_ids) + len(grid.load_bus)
+    monkeypatch.setattr(loadflow, "MAX_CALL_ROWS", 8 * width, raising=False)
+    monkeypatch.setattr(model_class, "calculate_power_flow", counted)
+    cut = solve(grid, p, switching)
+    assert calls == [8] * 6 + [2]
+    for name in ("converged", "bus_v_pu", "line_loading", "trafo_loading", "source_p_w"):
+        np.testing.assert_array_equal(getattr(cut, name), getattr(whole, name))
+    np.testing.assert_array_equal(cut.load_p_w, whole.load_p_w)

@@ -62,6 +62,22 @@ def _no_source(data: dict[str, Any]) -> None:
     del _net(data)["buses"][0]["substation"]
 
 
+def _substation_without_busbar(data: dict[str, Any]) -> None:
+    """sub2 feeds fd3, w1's label, but is no bus's substation: its outage would cut nothing."""
+    data["power"]["substations"].append({"id": "sub2", "capacity_mw": 5})
+    data["power"]["feeders"].append({"id": "fd3", "substation": "sub2", "capacity_mw": 3})
+    data["buildings"][2]["power"]["feeder"] = "fd3"
+
+
+def _load_behind_a_tie(data: dict[str, Any]) -> None:
+    """w1 on rmu4, which only a normally open switch joins to the ring."""
+    _net(data)["buses"].append({"id": "rmu4"})
+    _net(data)["lines"].append({"id": "l9", "from": "rmu3", "to": "rmu4", "length_km": 1,
+                                "type": "NA2XS2Y 1x240 RM/25 12/20 kV"})  # fmt: skip
+    _net(data)["switches"].append({"id": "sw9", "line": "l9", "closed": False})
+    _building_bus("rmu4")(data)
+
+
 def _shared_id(data: dict[str, Any]) -> None:
     _net(data)["lines"][1]["id"] = "rmu2"
 
@@ -95,9 +111,15 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[str]]] = [
     ("no-impedance", _set_line(0, "r_ohm_per_km", None), ["power.network.lines[0]"]),
     ("switch-unknown-line", _switch_on("l8"), ["power.network.switches[1].line", "'l8'"]),
     ("two-switches", _switch_on("l4"), ["power.network.switches[1].line", "already has a switch"]),
-    ("building-unknown-bus", _building_bus("rmu5"), ["buildings[2].power.bus", "'rmu5'"]),
+    ("building-unknown-bus", _building_bus("rmu5"),
+     ["buildings[2].power.bus", "'rmu5'", "(known buses: rmu1, rmu2, rmu3, sub1-mv)"]),
     ("building-no-bus", _building_bus(None), ["buildings[2].power", "needs its bus"]),
     ("no-source", _no_source, ["power.network.buses", "no source"]),
+    ("substation-without-busbar", _substation_without_busbar,
+     ["power.substations[1] (id=sub2)", "no bus of power.network is the busbar", "cut nothing"]),
+    ("load-behind-a-tie", _load_behind_a_tie,
+     ["power.network.buses[4] (id=rmu4)", "(buildings w1)", "no supply in the normal state",
+      "(sw9)"]),
     ("shared-id", _shared_id, ["power.network.lines[1].id", "'rmu2'", "unique across the park"]),
     ("transformer", _transformer(vkr_percent=12),
      ["power.substations[0].transformers[0]", "vkr_percent"]),
@@ -159,3 +181,42 @@ def test_the_ends_of_each_range_are_accepted(tmp_path: Path) -> None:
     _transformer(sn_mva=0.01, vk_percent=1, vkr_percent=0, hv_kv=0.1)(data)
     result = validate(str(dump(data, tmp_path / "edges.yaml")))
     assert result.exit_code == 0, result.output
+
+
+def test_a_transformer_sharing_an_id_is_named_where_it_is(tmp_path: Path) -> None:
+    """The place of a transformer reads as the file spells it, on the transformer's own line."""
+    data = ring_data()
+    _transformer(id="f1")(data)  # also the id of the first building, which comes first
+    path = dump(data, tmp_path / "shared.yaml")
+    text = path.read_text(encoding="utf-8").splitlines()
+    line = next(n for n, t in enumerate(text, 1) if t.strip() == "- id: f1" and n > 100)
+    assert_bad_input(
+        validate(str(path)),
+        f"{path}:{line}: power.substations[0].transformers[0].id (id=f1)",
+        "also the id of buildings[0]",
+    )
+
+
+def test_an_unknown_field_of_a_transformer_lists_its_fields(tmp_path: Path) -> None:
+    data = ring_data()
+    _transformer(tap_pos=2)(data)
+    path = dump(data, tmp_path / "tap.yaml")
+    assert_bad_input(
+        validate(str(path)),
+        "power.substations[0].transformers[0].tap_pos",
+        "(the fields here: id, sn_mva, vk_percent, vkr_percent, hv_kv)",
+    )
+
+
+def test_two_transformers_of_one_id_are_named_where_they_are(tmp_path: Path) -> None:
+    data = ring_data()
+    _transformer()(data)
+    data["power"]["substations"][0]["transformers"].append(
+        {"id": "t1", "sn_mva": 40, "vk_percent": 10}
+    )
+    path = dump(data, tmp_path / "twice.yaml")
+    assert_bad_input(
+        validate(str(path)),
+        "power.substations[0].transformers[1].id (id=t1): duplicate id 't1'",
+        "(first used at power.substations[0].transformers[0])",
+    )

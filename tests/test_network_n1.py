@@ -12,6 +12,9 @@ from typer.testing import CliRunner
 import cli
 from tests.load_helpers import assert_bad_input, dump
 from tests.networks import feeder_only_data, ring_data
+from twin import api
+from twin.experiment import n1 as n1_module
+from twin.experiment.settings import Settings
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine as simulate
@@ -25,7 +28,7 @@ FIELDS = {
 def _n1(tmp_path: Path, data: dict[str, Any], *args: str) -> tuple[Any, dict[str, Any]]:
     park = dump(data, tmp_path / "ring.yaml")
     out = tmp_path / "n1"
-    result = CliRunner().invoke(cli.app, ["n1", str(park), "--days", "1", "--out", str(out), *args])
+    result = CliRunner().invoke(cli.app, ["n1", str(park), "--out", str(out), "--days", "1", *args])
     document = json.loads((out / "n1.json").read_text()) if result.exit_code == 0 else {}
     return result, document
 
@@ -110,3 +113,60 @@ def test_a_park_without_a_network_or_a_moment_outside_is_bad_input(tmp_path: Pat
     result, _ = _n1(tmp_path, ring_data(), "--at", "day 3 10:00")
     assert_bad_input(result, "day 3 10:00", "inside the horizon")
     assert not (tmp_path / "n1").exists()
+
+
+def test_an_outage_past_the_horizon_is_followed_to_its_end(tmp_path: Path) -> None:
+    """--hours running past --days: the runs cover the whole outage, not the horizon's part."""
+    park = dump(ring_data(), tmp_path / "ring.yaml")
+    out = tmp_path / "n1"
+    args = ["n1", str(park), "--days", "0.25", "--at", "day 0 04:00", "--hours", "4"]
+    result = CliRunner().invoke(cli.app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = {r["outage"]: r for r in json.loads((out / "n1.json").read_text())["contingencies"]}
+    # nothing picks up the substation's loads: all the demand of 04:00 to 08:00 goes unserved
+    trace = simulate(Park.model_validate(ring_data()), (), RunSpec(horizon_days=1.0))
+    starts = trace.edges[:-1]
+    lost = (starts >= 240) & (starts < 480)
+    expected = trace.series["building_power_demand_kw"][lost].sum() * 0.25 / 1000.0
+    assert rows["sub1"]["unserved_mwh"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_study_too_big_to_hold_is_refused_before_it_simulates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flows at 10,000 trucks an hour through day 290: each run of the study would bring 200
+    million trucks, so the study is refused as `parktwin run` refuses it."""
+    data = ring_data()
+    for flow in data["logistics"]["flows"]:
+        flow.pop("hourly_profile", None)
+        flow["rate_per_hour"] = 10_000
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("simulated before the workload was checked")
+
+    monkeypatch.setattr(n1_module, "run_engine", never)
+    result, _ = _n1(tmp_path, data, "--days", "300", "--at", "day 290 10:00")
+    assert_bad_input(result, "--days 292", "trucks", "at most 20,000,000")
+    result, _ = _n1(tmp_path, data, "--days", "300")  # the peak's run is checked too
+    assert_bad_input(result, "--days 300", "trucks", "at most 20,000,000")
+    assert not (tmp_path / "n1").exists()
+
+
+def test_the_study_reports_its_progress_run_by_run(tmp_path: Path) -> None:
+    """A study of 200 outages runs for minutes: the base run and each outage report."""
+    park = dump(ring_data(), tmp_path / "ring.yaml")
+    calls: list[tuple[float, int]] = []
+    api.n1(
+        str(park), at_min=600, settings=Settings(days=1), progress=lambda d, t: calls.append((d, t))
+    )
+    assert calls == [(done, 6) for done in range(7)]  # the base run and 5 outages
+
+
+def test_lost_buses_are_read_inside_the_outage_whatever_the_minute(tmp_path: Path) -> None:
+    """At 10:10 the grid step of 10:00 has its middle (10:07:30) before the outage: the buses
+    it cuts off are read at the first step that the outage is in effect at."""
+    result, doc = _n1(tmp_path, ring_data(), "--at", "day 0 10:10")
+    assert result.exit_code == 0, result.output
+    rows = {r["outage"]: r for r in doc["contingencies"]}
+    assert rows["l1"]["lost_buses"] == ["rmu1", "rmu2", "rmu3"]
+    assert rows["sub1"]["lost_buses"] == ["sub1-mv", "rmu1", "rmu2", "rmu3"]

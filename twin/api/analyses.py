@@ -296,6 +296,7 @@ def n1(
     settings: Settings | None = None,
     out: Path | None = None,
     lang: str | None = None,
+    progress: Callable[[float, int], None] | None = None,
 ) -> dict[str, Any]:
     """Every single outage of the park's network at a moment, ranked (SPEC.md "N-1").
 
@@ -307,6 +308,7 @@ def n1(
         settings: horizon, warm-up and seed of the simulations.
         out: a folder for n1.json and the report, written as one unit.
         lang: the report's language (``vi``, ``en``; default the park's, else English).
+        progress: called with (runs done, runs planned): the base run and one per outage.
 
     Returns:
         The n1.json document.
@@ -321,7 +323,9 @@ def n1(
         out,
         "n1",
         0,
-        lambda: n1_analysis(inputs.park, list(inputs.events), at_min, hours, spec),
+        lambda: n1_analysis(
+            inputs.park, list(inputs.events), at_min, hours, spec, progress=progress
+        ),
         lambda folder, result: write_n1(folder, result, language, names),
         lambda experiments: {},
     )

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from twin.errors import UsageError
+from twin.experiment.settings import Case
+from twin.experiment.workload import check_spec
 from twin.model.schema import Event, Moment, OutageEvent, Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine
@@ -35,9 +38,12 @@ MAX_OUTAGES = 200
 
 
 def _through(spec: RunSpec, end_min: float) -> RunSpec:
-    """The spec cut to whole days that cover `end_min` (the same random numbers before it)."""
-    days = min(spec.horizon_days, math.ceil(end_min / 1440.0))
-    return dataclasses.replace(spec, horizon_days=float(days))
+    """The spec set to the whole days that cover `end_min` (the same random numbers before it).
+
+    The moment lies inside the horizon, but the outage and the hours after it may run past
+    its end: the runs then go on, so that no outage is cut short and counted as a smaller one.
+    """
+    return dataclasses.replace(spec, horizon_days=float(math.ceil(end_min / 1440.0)))
 
 
 def contingencies(grid: Grid) -> list[tuple[str, str]]:
@@ -61,6 +67,7 @@ def n1_analysis(
     hours: float = 4.0,
     spec: RunSpec | None = None,
     start: StartState | None = None,
+    progress: Callable[[float, int], None] | None = None,
 ) -> dict[str, Any]:
     """Every single contingency at `at_min` (default: the peak), worst first (n1.json).
 
@@ -72,6 +79,7 @@ def n1_analysis(
         spec: horizon, warm-up and seed of the simulations.
         start: a warm start (the live state: trucks present, outages in effect); `spec` then
             has no warm-up and every run starts from the state, as a nowcast does.
+        progress: called with (runs done, runs planned): the base run and one per outage.
 
     Raises:
         UsageError: the park has no network, or the moment is outside the horizon.
@@ -81,7 +89,9 @@ def n1_analysis(
     grid = build_grid(park)
     _check_size(grid)
     spec = spec or RunSpec()
+    case = Case(park, tuple(events))
     if at_min is None:
+        check_spec(case, spec)
         at = peak_moment(run_engine(park, events, spec, start=start))
     else:
         at = float(at_min)
@@ -91,11 +101,16 @@ def n1_analysis(
             f"(day 0 00:00 up to {spec.horizon_days:g} days later)"
         )
     spec = _through(spec, at + hours * 60.0 + TAIL_MIN)
+    check_spec(case, spec)
+    report = progress or (lambda done, total: None)
+    studied = contingencies(grid)
+    report(0, len(studied) + 1)
     base = run_engine(park, events, spec, start=start)
     base_kpis = compute_kpis(base)
+    report(1, len(studied) + 1)
     rows = []
     worst = np.zeros(len(grid.line_ids))
-    for asset, kind in contingencies(grid):
+    for done, (asset, kind) in enumerate(studied, 2):
         outage = OutageEvent.model_validate(
             {"outage": asset, "from": _moment(at), "duration_h": hours}
         )
@@ -103,6 +118,7 @@ def n1_analysis(
         rows.append(_row(park, grid, base, base_kpis, trace, asset, kind, at))
         after = _after_restoration(park, trace, at)
         worst = np.maximum(worst, trace.series["line_loading_pct"][after])
+        report(done, len(studied) + 1)
     rows.sort(key=_severity)
     return {
         "park": park.park.name,
@@ -224,7 +240,7 @@ def _row(
     at: float,
 ) -> dict[str, Any]:
     """One contingency: the network right after restoration, and the run's consequences."""
-    first = int(np.searchsorted(trace.edges[:-1], at, side="right")) - 1
+    first = _first_inside(trace, at)
     after = _after_restoration(park, trace, at)
     s, b = trace.series, base.series
     n_buses = grid.n_park_buses
@@ -253,6 +269,16 @@ def _row(
         ],
         "trucks_delayed": _trucks_delayed(base, trace),
     }
+
+
+def _first_inside(trace: Trace, at: float) -> int:
+    """The first grid step whose load flow has the outage from `at` in effect.
+
+    A step's load flow takes the switching at its middle: the step of `at` when `at` is not
+    past its middle, else the next one (the buses an outage cuts off are read there).
+    """
+    middles = (trace.edges[:-1] + trace.edges[1:]) / 2.0
+    return min(int(np.searchsorted(middles, at, side="left")), len(middles) - 1)
 
 
 def trace_kpi(trace: Trace, name: str) -> float:

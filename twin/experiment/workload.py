@@ -14,14 +14,15 @@ from collections.abc import Sequence
 
 from twin.errors import SettingError
 from twin.experiment.settings import Case, Settings
-from twin.model.schema import Park
+from twin.model.schema import Park, PowerSection
+from twin.sim.context import RunSpec
 
 MAX_TRUCKS = 20_000_000
 """Most truck visits one replication may bring (expected, warm-up included): about 10 GB, so
 ten years of the bundled yen-binh park (8 million) still run."""
 MAX_SERIES_VALUES = 200_000_000
 """Most utility series values of one replication (columns x grid steps): 1.6 GB of float64;
-ten years of yen-binh on the default 15-minute grid record 110 million."""
+ten years of yen-binh (with its network) on the default 15-minute grid record 170 million."""
 TRUCK_BYTES = 68
 """Bytes per truck visit in a saved trace: seven float64 times and three int32 indices."""
 REPORT_BYTES = 2 * 1024 * 1024
@@ -40,11 +41,25 @@ def expected_trucks(park: Park, days: float) -> float:
 
 
 def series_columns(park: Park) -> int:
-    """A generous count of the utility series columns a trace of the park records."""
+    """A generous count of the utility series columns a trace of the park records.
+
+    Each bus, line and transformer of a power network counts twice: the load flow's result and
+    the trace's series (a bus's voltage, a line's or a transformer's loading).
+    """
     assets = len(park.buildings) + len(park.logistics.gates) + len(park.logistics.dock_groups)
+    elements = 0
     if park.power is not None:
         assets += len(park.power.feeders) + len(park.power.substations)
-    return 4 * assets + 8
+        elements = _network_elements(park.power)
+    return 4 * assets + 2 * elements + 8
+
+
+def _network_elements(power: PowerSection) -> int:
+    """The buses, lines and transformers of the park's network (0 without one)."""
+    if power.network is None:
+        return 0
+    transformers = sum(len(s.transformers or ()) for s in power.substations)
+    return len(power.network.buses) + len(power.network.lines) + transformers
 
 
 def grid_steps(settings: Settings) -> float:
@@ -69,21 +84,30 @@ def check_workload(cases: Sequence[Case], settings: Settings) -> None:
             :data:`MAX_SERIES_VALUES` series values per replication; the message gives the
             numbers and what to change.
     """
-    days = settings.days + settings.warmup_days
     for case in cases:
-        trucks = expected_trucks(case.park, days)
-        if trucks > MAX_TRUCKS:
-            raise SettingError(
-                "days",
-                f"{settings.days:g} (and `warmup_days` {settings.warmup_days:g}) of "
-                f"'{case.name}' bring about {trucks:,.0f} trucks per replication; at most "
-                f"{MAX_TRUCKS:,}: simulate fewer days or lower the flows' rates",
-            )
-        values = grid_steps(settings) * series_columns(case.park)
-        if values > MAX_SERIES_VALUES:
-            raise SettingError(
-                "step_min",
-                f"{settings.step_min:g} over {days:g} days of '{case.name}' records about "
-                f"{values:,.0f} series values per replication; at most {MAX_SERIES_VALUES:,}: "
-                "use a longer `step_min` or fewer days",
-            )
+        check_spec(case, settings.spec(0))
+
+
+def check_spec(case: Case, spec: RunSpec) -> None:
+    """:func:`check_workload` for one case simulated as `spec` says (a study's own runs).
+
+    Raises:
+        SettingError: as :func:`check_workload`.
+    """
+    days = spec.horizon_days + spec.warmup_days
+    trucks = expected_trucks(case.park, days)
+    if trucks > MAX_TRUCKS:
+        raise SettingError(
+            "days",
+            f"{spec.horizon_days:g} (and `warmup_days` {spec.warmup_days:g}) of "
+            f"'{case.name}' bring about {trucks:,.0f} trucks per replication; at most "
+            f"{MAX_TRUCKS:,}: simulate fewer days or lower the flows' rates",
+        )
+    values = days * 1440.0 / spec.step_min * series_columns(case.park)
+    if values > MAX_SERIES_VALUES:
+        raise SettingError(
+            "step_min",
+            f"{spec.step_min:g} over {days:g} days of '{case.name}' records about "
+            f"{values:,.0f} series values per replication; at most {MAX_SERIES_VALUES:,}: "
+            "use a longer `step_min` or fewer days",
+        )

@@ -425,6 +425,26 @@ class Building(Model):
 # --------------------------------------------------------------------------- utilities
 
 
+class Transformer(Model):
+    """A 110/22 kV transformer of a substation (two-winding, sym.)."""
+
+    id: Id = Field(description="unique across the park")
+    sn_mva: Annotated[
+        float, Field(ge=MIN_TRANSFORMER_MVA, le=10_000, description="rated apparent power, MVA")
+    ]
+    vk_percent: Annotated[
+        float, Field(ge=MIN_VK_PERCENT, lt=100, description="short-circuit voltage, %")
+    ]
+    vkr_percent: Annotated[float, Field(ge=0, lt=100, description="its real part, %")] = 0.0
+    hv_kv: Annotated[float, Field(ge=MIN_KV, le=1000, description="high-voltage side, kV")] = 110.0
+
+    @model_validator(mode="after")
+    def _real_part_below_whole(self) -> Transformer:
+        if self.vkr_percent >= self.vk_percent:
+            raise ValueError("vkr_percent must be below vk_percent")
+        return self
+
+
 class Substation(Model):
     """A substation feeding the park's feeders."""
 
@@ -526,26 +546,6 @@ class NetworkSwitch(Model):
     id: Id = Field(description="unique across the park")
     line: Id = Field(description="the line it opens or closes")
     closed: bool = Field(False, description="normal state; false: a normally open point")
-
-
-class Transformer(Model):
-    """A 110/22 kV transformer of a substation (two-winding, sym.)."""
-
-    id: Id = Field(description="unique across the park")
-    sn_mva: Annotated[
-        float, Field(ge=MIN_TRANSFORMER_MVA, le=10_000, description="rated apparent power, MVA")
-    ]
-    vk_percent: Annotated[
-        float, Field(ge=MIN_VK_PERCENT, lt=100, description="short-circuit voltage, %")
-    ]
-    vkr_percent: Annotated[float, Field(ge=0, lt=100, description="its real part, %")] = 0.0
-    hv_kv: Annotated[float, Field(ge=MIN_KV, le=1000, description="high-voltage side, kV")] = 110.0
-
-    @model_validator(mode="after")
-    def _real_part_below_whole(self) -> Transformer:
-        if self.vkr_percent >= self.vk_percent:
-            raise ValueError("vkr_percent must be below vk_percent")
-        return self
 
 
 class PowerNetwork(Model):
@@ -944,7 +944,7 @@ def polygon_problem(points: list[Point]) -> str | None:
     return None
 
 
-def duplicate_ids(items: Iterable[Any], where: tuple[str, ...]) -> Iterator[Problem]:
+def duplicate_ids(items: Iterable[Any], where: tuple[str | int, ...]) -> Iterator[Problem]:
     """A problem for each item whose id an earlier item of the same list has."""
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
@@ -962,14 +962,15 @@ def dangling(kind: str, name: str, known: Iterable[str]) -> str:
     close = get_close_matches(name, known, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     listing = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "") if known else "none"
-    return f"names {kind} '{name}', which does not exist{hint} (known {kind}s: {listing})"
+    kinds = kind + ("es" if kind.endswith("s") else "s")
+    return f"names {kind} '{name}', which does not exist{hint} (known {kinds}: {listing})"
 
 
 RESERVED_IDS = ("water.supply", "water.wastewater")
 """Names of the park's water assets in outage events, alarms and meters: no id may take them."""
 
 
-def _id_lists(park: Park) -> list[tuple[Sequence[Any], tuple[str, ...]]]:
+def _id_lists(park: Park) -> list[tuple[Sequence[Any], tuple[str | int, ...]]]:
     """Every list of assets with ids, and where it is in the park file."""
     power = park.power or PowerSection()
     logi = park.logistics
@@ -985,10 +986,10 @@ def _id_lists(park: Park) -> list[tuple[Sequence[Any], tuple[str, ...]]]:
     ]
 
 
-def _network_id_lists(power: PowerSection) -> list[tuple[Sequence[Any], tuple[str, ...]]]:
+def _network_id_lists(power: PowerSection) -> list[tuple[Sequence[Any], tuple[str | int, ...]]]:
     """The network's lists of assets with ids (buses, lines, switches, transformers)."""
-    lists: list[tuple[Sequence[Any], tuple[str, ...]]] = [
-        (sub.transformers, ("power", "substations", str(i), "transformers"))
+    lists: list[tuple[Sequence[Any], tuple[str | int, ...]]] = [
+        (sub.transformers, ("power", "substations", i, "transformers"))
         for i, sub in enumerate(power.substations)
         if sub.transformers
     ]
@@ -1054,7 +1055,8 @@ def park_problems(park: Park) -> list[Problem]:
     problems.extend(_building_supply_problems(park))
     if power.network is not None:
         problems.extend(network_problems(power.network, substations))
-        problems.extend(_transformers_without_busbar(power))
+        problems.extend(_substations_without_busbar(power))
+        problems.extend(_loads_dead_in_normal_state(park.buildings, power.network))
     for i, building in enumerate(park.buildings):
         if building.water and water.supply is None:
             problems.append(
@@ -1152,17 +1154,27 @@ def network_problems(net: PowerNetwork, substations: set[str]) -> Iterator[Probl
         yield from _unreachable_buses(net)
 
 
-def _transformers_without_busbar(power: PowerSection) -> Iterator[Problem]:
-    """Transformers of a substation that no bus of the network is the busbar of: they would
-    join nothing (their outages and KPIs would be silently void)."""
+def _substations_without_busbar(power: PowerSection) -> Iterator[Problem]:
+    """Substations (with or without transformers) that no bus of the network is the busbar
+    of: they would supply nothing (their outages and KPIs would be silently void)."""
     assert power.network is not None
     busbars = {b.substation for b in power.network.buses}
     for i, sub in enumerate(power.substations):
-        if sub.transformers and sub.id not in busbars:
+        if sub.id in busbars:
+            continue
+        if sub.transformers:
             yield Problem(
                 ("power", "substations", i, "transformers"),
                 f"substation '{sub.id}' has transformers, but no bus of power.network is its "
                 f"busbar: add a bus with `substation: {sub.id}`, or remove its transformers",
+            )
+        else:
+            yield Problem(
+                ("power", "substations", i),
+                f"no bus of power.network is the busbar of substation '{sub.id}': with a "
+                "network, a substation supplies through its busbar alone, so it would supply "
+                f"nothing and its outages would cut nothing; add a bus with `substation: "
+                f"{sub.id}`, or remove the substation",
             )
 
 
@@ -1179,10 +1191,10 @@ def _switch_problems(net: PowerNetwork) -> Iterator[Problem]:
         used.setdefault(switch.line, i)
 
 
-def _unreachable_buses(net: PowerNetwork) -> Iterator[Problem]:
-    """Buses that no substation's busbar reaches even with every switch closed."""
+def _reached(net: PowerNetwork, lines: Iterable[NetworkLine]) -> set[str]:
+    """The buses that the substations' busbars reach through `lines`."""
     neighbours: dict[str, list[str]] = {b.id: [] for b in net.buses}
-    for line in net.lines:
+    for line in lines:
         if line.from_bus in neighbours and line.to_bus in neighbours:
             neighbours[line.from_bus].append(line.to_bus)
             neighbours[line.to_bus].append(line.from_bus)
@@ -1193,10 +1205,43 @@ def _unreachable_buses(net: PowerNetwork) -> Iterator[Problem]:
             if other not in reached:
                 reached.add(other)
                 frontier.append(other)
+    return reached
+
+
+def _unreachable_buses(net: PowerNetwork) -> Iterator[Problem]:
+    """Buses that no substation's busbar reaches even with every switch closed."""
+    reached = _reached(net, net.lines)
     for i, bus in enumerate(net.buses):
         if bus.id not in reached:
             yield Problem(
                 ("power", "network", "buses", i),
                 f"no source reaches bus '{bus.id}', even with every switch closed: "
                 "connect it by a line to a bus that a substation feeds",
+            )
+
+
+def _loads_dead_in_normal_state(
+    buildings: Sequence[Building], net: PowerNetwork
+) -> Iterator[Problem]:
+    """Buses with buildings that only a normally open switch joins to a source.
+
+    Such a bus would be without supply from the start, until restoration closes a tie for
+    good: the switches of the file would not be the park's normal state.
+    """
+    open_lines = {s.line for s in net.switches if not s.closed}
+    normal = _reached(net, [line for line in net.lines if line.id not in open_lines])
+    dead = _reached(net, net.lines) - normal
+    loads: dict[str, list[str]] = {}
+    for building in buildings:
+        if building.power is not None and building.power.bus is not None:
+            loads.setdefault(building.power.bus, []).append(building.id)
+    ends = {line.id: (line.from_bus, line.to_bus) for line in net.lines}
+    ties = [s.id for s in net.switches if not s.closed and set(ends.get(s.line, ())) & dead]
+    for i, bus in enumerate(net.buses):
+        if bus.id in loads and bus.id in dead:
+            yield Problem(
+                ("power", "network", "buses", i),
+                f"bus '{bus.id}' (buildings {', '.join(loads[bus.id])}) has no supply in the "
+                "normal state: every way to it from a substation passes a normally open switch "
+                f"({', '.join(ties[:5])}); close one of them (`closed: true`)",
             )

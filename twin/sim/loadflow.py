@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,9 @@ from twin.sim.network import Grid
 SOURCE_SK_VA = 1e15
 """Short-circuit power of a source: large enough that its busbar stays at 1.0 pu."""
 INSTALL = "pip install 'parktwin[power]'"
+MAX_CALL_ROWS = 2_000_000
+"""Most (step, element) rows of one solver call: its output is 48 to 80 bytes a row, so a call
+holds at most about 160 MB of it, whatever the number of steps or the size of the network."""
 
 _THREADS: ContextVar[int] = ContextVar("load_flow_threads", default=1)
 """How many threads a batch load flow spreads its grid steps over (see :func:`threads`)."""
@@ -82,13 +85,48 @@ def threads(count: int) -> Iterator[None]:
 
 
 def solve(grid: Grid, load_p_w: np.ndarray, switching: Switching) -> PowerFlow:
-    """AC load flow (Newton-Raphson) of every step: loads in W at each load's power factor."""
+    """AC load flow (Newton-Raphson) of every step: loads in W at each load's power factor.
+
+    The steps go to the solver in calls of at most :data:`MAX_CALL_ROWS` (step, element) rows,
+    so its own output (48 to 80 bytes a row) stays bounded however long the run or large the
+    network; steps are independent, so the results are those of one call, bit for bit.
+    """
+    steps = load_p_w.shape[0]
+    if steps == 0:
+        return _empty(grid)
+    model = _build_model(grid)
+    width = len(grid.bus_ids) + len(grid.line_ids) + len(grid.trafo_ids)
+    width += len(grid.source_ids) + len(grid.load_bus)
+    per_call = max(1, MAX_CALL_ROWS // max(1, width))
+    parts = [
+        _solve_steps(model, grid, load_p_w[a : a + per_call], _rows(switching, a, a + per_call))
+        for a in range(0, steps, per_call)
+    ]
+    return parts[0] if len(parts) == 1 else _joined(parts)
+
+
+def _rows(switching: Switching, start: int, stop: int) -> Switching:
+    """The switching of steps `start` to `stop`."""
+    return Switching(
+        switching.line_on[start:stop],
+        switching.trafo_on[start:stop],
+        switching.source_on[start:stop],
+    )
+
+
+def _joined(parts: list[PowerFlow]) -> PowerFlow:
+    """The results of consecutive runs of steps as one."""
+    return PowerFlow(
+        *(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(PowerFlow))
+    )
+
+
+def _solve_steps(model: Any, grid: Grid, load_p_w: np.ndarray, switching: Switching) -> PowerFlow:
+    """One solver call over the steps (rows) of `load_p_w` and `switching`."""
     pgm = solver()
     ids = _Ids(grid)
     steps = load_p_w.shape[0]
     ct, dt = pgm.ComponentType, pgm.DatasetType
-    if steps == 0:
-        return _empty(grid)
     update: dict[Any, np.ndarray] = {}
     load = pgm.initialize_array(dt.update, ct.sym_load, (steps, len(grid.load_bus)))
     load["id"] = ids.loads
@@ -109,7 +147,6 @@ def solve(grid: Grid, load_p_w: np.ndarray, switching: Switching) -> PowerFlow:
     source["id"] = ids.sources
     source["status"] = switching.source_on
     update[ct.source] = source
-    model = _build_model(grid)
     count = _THREADS.get()
     out = model.calculate_power_flow(
         update_data=update,

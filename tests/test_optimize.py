@@ -156,6 +156,16 @@ def test_an_infeasible_problem_says_so_with_the_closest_candidate():
          "cannot both hold"),
         ({"selection": {"indifference": 0}}, "selection.indifference", "greater than 0"),
         ({"selection": {"indifference": -1}}, "selection.indifference", "greater than 0"),
+        ({"selection": {"indifference": 1, "confidence": 0.5}}, "selection.confidence",
+         "greater than 0.5"),
+        ({"selection": {"indifference": 1, "first_stage": 50, "max_replications": 10}},
+         "selection", "first_stage 50 is more than max_replications 10"),
+        ({"variables": [{"path": "logistics.dock_groups[id=f2-docks].docks",
+                         "values": [4, 5, 4]}]}, "variables[0]", "the value 4 is listed twice"),
+        ({"variables": [{"name": "bus", "alternatives": [{"label": "a"}, {"label": "b"}]}],
+          "costs": [{"path": "bus", "vnd_per_unit": 1}]}, "costs[0].path", "not a number"),
+        ({"constraints": [{"kpi": "trucks.wait_mean_min", "at_most": 1e300}]},
+         "constraints[0].at_most", "less than or equal to"),
     ],
 )  # fmt: skip
 def test_bad_problems_are_named_errors(tmp_path, change, place, words):

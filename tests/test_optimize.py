@@ -20,8 +20,9 @@ import cli
 from tests.optimize_problems import problem
 from twin.api.decisions import optimize
 from twin.errors import InputError
-from twin.experiment.optimize import optimum_dict
+from twin.experiment.optimize import decide, optimum_dict
 from twin.experiment.selection import Selection, h_squared, half_width, run_procedure
+from twin.io.problem_file import load_problem
 
 runner = CliRunner()
 
@@ -176,6 +177,35 @@ def test_bad_problems_are_named_errors(tmp_path, change, place, words):
     assert str(path) in str(err.value) and place in str(err.value) and words in str(err.value)
     result = runner.invoke(cli.app, ["optimize", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def _interrupted_after(calls):
+    """A sampler of normal outputs whose call number `calls` is Ctrl-C."""
+    made = [0]
+    normal = normal_sampler(np.random.default_rng(0), [1.0, 2.0, 3.0], [[-5.0, -5.0, -5.0]])
+
+    def sample(who, first, count):
+        made[0] += 1
+        if made[0] == calls:
+            raise KeyboardInterrupt
+        return normal(who, first, count)
+
+    return sample
+
+
+def test_ctrl_c_in_the_first_stage_decides_nothing_and_keeps_nothing():
+    """No candidate has a replication: no "best" with a NaN mean, no best.yaml of a guess."""
+    loaded, _ = load_problem(problem())
+    with pytest.raises(KeyboardInterrupt):
+        decide(loaded, [None] * 3, _interrupted_after(1))
+
+
+def test_ctrl_c_after_the_first_stage_ranks_by_the_replications_run():
+    loaded, _ = load_problem(problem(selection={"indifference": 0.01, "first_stage": 5}))
+    opt = decide(loaded, [None] * 3, _interrupted_after(2))
+    assert opt.interrupted and not opt.outcome.complete and opt.best == 0
+    assert opt.outcome.replications == [5, 5, 5]
+    assert np.isfinite(opt.outcome.objective[:, :5]).all()
 
 
 def test_the_command_line_prints_the_table_and_json(tmp_path):

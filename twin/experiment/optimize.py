@@ -20,7 +20,7 @@ import numpy as np
 
 from twin.errors import InputError
 from twin.experiment.backends import Backend
-from twin.experiment.runner import kpi_names, run_cases
+from twin.experiment.runner import Interrupted, kpi_names, run_cases
 from twin.experiment.selection import (
     Selection,
     SelectionOutcome,
@@ -313,7 +313,12 @@ def decide(
     batch: int = 1,
     on_stage: Callable[[int, Selection], None] | None = None,
 ) -> Optimum:
-    """Run the selection over the candidates with `sample`; Ctrl-C keeps what is decided."""
+    """Run the selection over the candidates with `sample`; Ctrl-C keeps what is decided.
+
+    Raises:
+        Interrupted: Ctrl-C before the first stage was complete: no candidate has a replication
+            to rank it by, so nothing is decided and nothing is kept (as for a Pareto set).
+    """
     sel = problem.selection
     selection = Selection(
         k=len(candidates),
@@ -324,6 +329,8 @@ def decide(
         n0=min(sel.first_stage, sel.max_replications),
     )
     outcome = run_procedure(selection, sample, sel.max_replications, batch, on_stage)
+    if outcome.interrupted and not any(outcome.replications):
+        raise Interrupted()
     first_stage_done = min(outcome.replications) >= selection.n0
     normality = normality_pvalues(outcome.objective, selection.n0) if first_stage_done else []
     return Optimum(problem, candidates, selection, outcome, normality, outcome.interrupted)

@@ -179,6 +179,28 @@ def test_bad_problems_are_named_errors(tmp_path, change, place, words):
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("goals", "place"),
+    [({"objective": {"minimize": "cost"}}, "costs[1].kpi"),
+     ({"objective": None, "objectives": [{"minimize": "cost"},
+                                         {"minimize": "docks.f2-docks.wait_mean_min"}]},
+      "objectives[1]")],
+    ids=["selection", "pareto"],
+)  # fmt: skip
+def test_a_kpi_with_nothing_to_measure_is_named_not_ranked(tmp_path, goals, place):
+    """Two minutes: no truck reaches f2-docks, its wait has no value; no best of NaN costs."""
+    doc = {k: v for k, v in problem(**goals).items() if v is not None}
+    doc["settings"] = {"days": 0.0015, "warmup_days": 0}
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        optimize(path)
+    assert "docks.f2-docks.wait_mean_min has no value" in str(err.value)
+    assert f"{place}: " in str(err.value) and "lengthen settings.days" in str(err.value)
+    result = runner.invoke(cli.app, ["optimize", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and not (tmp_path / "o" / "optimum.json").exists()
+
+
 def _interrupted_after(calls):
     """A sampler of normal outputs whose call number `calls` is Ctrl-C."""
     made = [0]

@@ -120,7 +120,7 @@ class _Run:
         candidates, offset, notes = self.candidates(backend)
         sample = engine_sampler(
             self.problem, candidates, self.inputs.events, self.settings, backend, self._count,
-            offset,
+            offset, self.source,
         )  # fmt: skip
         result = decide(self.problem, candidates, sample, on_stage=self._stage)
         result.notes += notes
@@ -130,7 +130,13 @@ class _Run:
         """The Pareto set of the candidates over several objectives."""
         candidates, offset, notes = self.candidates(backend)
         result = evaluate(
-            self.problem, candidates, self.inputs.events, self.settings, backend, offset
+            self.problem,
+            candidates,
+            self.inputs.events,
+            self.settings,
+            backend,
+            offset,
+            self.source,
         )
         result.notes += notes
         return result

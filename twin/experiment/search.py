@@ -37,12 +37,14 @@ def _estimate(
     events: Sequence[Event],
     settings: Settings,
     backend: Backend | None,
+    source: str,
 ) -> tuple[list[float], list[float]]:
     """Mean objectives and mean constraint outputs over the search's replications."""
     n = problem.search.replications if problem.search else problem.selection.first_stage
     at = dataclasses.replace(settings, replications=n, first_replication=0)
     values = run_cases([Case(candidate.park, tuple(events), None)], at, backend=backend)[0].values
-    observe = Observations(problem, [candidate])
+    observe = Observations(problem, [candidate], source)
+    observe.check_measured(0, values)
     goals = [float(np.mean(observe.objective(0, values, goal))) for goal in problem.goals]
     constraints = [float(np.mean(row)) for row in observe.constraints(values)]
     return goals, constraints
@@ -92,7 +94,7 @@ def search_finalists(
         combo = tuple(trial.suggest_categorical(v.key, v.choices()) for v in problem.variables)
         candidate = found.get(combo) or candidate_of(problem, base, combo, source)
         found[combo] = candidate
-        goals, constraints = _estimate(problem, candidate, events, settings, backend)
+        goals, constraints = _estimate(problem, candidate, events, settings, backend, source)
         trial.set_user_attr("constraints", constraints)
         for k, value in enumerate(constraints):
             trial.set_constraint(f"c{k}", value)

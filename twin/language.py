@@ -114,6 +114,13 @@ _WORDS: dict[str, tuple[str, str]] = {
         "-r auto: precision ±{target}% NOT reached at the cap of {cap} replications: {widths}",
         "-r auto: KHÔNG đạt độ chính xác ±{target}% ở giới hạn {cap} lần lặp: {widths}",
     ),
+    "choice.replications_unmeasured": (
+        "-r auto: precision ±{target}% cannot be judged: no watched KPI has a value in {n} "
+        "replications (a longer horizon, or --kpi of one that is measured): {widths}",
+        "-r auto: không thể đánh giá độ chính xác ±{target}%: không KPI nào được theo dõi có "
+        "giá trị trong {n} lần lặp (kéo dài thời gian mô phỏng, hoặc --kpi một KPI đo được): "
+        "{widths}",
+    ),
     "choice.incomplete": (
         "incomplete ({why}): replications {missing} are missing (null values)",
         "chưa đầy đủ ({why}): thiếu các lần lặp {missing} (giá trị null)",

@@ -21,6 +21,7 @@ from tests.optimize_problems import problem
 from twin.api.decisions import optimize
 from twin.errors import InputError
 from twin.experiment.optimize import decide, optimum_dict
+from twin.experiment.search import study_name
 from twin.experiment.selection import Selection, h_squared, half_width, run_procedure
 from twin.io.problem_file import load_problem
 
@@ -277,13 +278,49 @@ def test_a_large_space_is_searched_then_the_finalists_selected(tmp_path):
     assert "196 candidates" in doc["notes"][0]
     import optuna
 
+    name = study_name(load_problem(big_problem(6))[0])
+    assert name == study_name(load_problem(big_problem(9))[0])  # more trials: the same study
+
     def finished():
-        loaded = optuna.load_study(study_name="f2-docks", storage=f"sqlite:///{study}")
+        loaded = optuna.load_study(study_name=name, storage=f"sqlite:///{study}")
         return len([t for t in loaded.trials if t.state.is_finished()])
 
     assert finished() == 6
     optimize(big_problem(9), study=study)  # resumes: three more trials, not nine
     assert finished() == 9
+
+
+def test_a_changed_problem_does_not_resume_the_trials_of_another(tmp_path):
+    """The same name and study file, other values of a variable: a study of its own (it was
+    resumed, and Optuna refused the new values: exit 1)."""
+    study = tmp_path / "study.db"
+    optimize(big_problem(3), study=study)
+    changed = big_problem(3)
+    changed["variables"][2]["values"] = [5, 6, 7, 8]
+    assert study_name(load_problem(changed)[0]) != study_name(load_problem(big_problem(3))[0])
+    doc = optimum_dict(optimize(changed, study=study))
+    assert {c["values"]["logistics.dock_groups[id=w1-docks].docks"] for c in doc["candidates"]} <= {
+        5,
+        6,
+        7,
+        8,
+    }
+
+
+@pytest.mark.parametrize("kind", ["text", "folder"])
+def test_a_study_path_holding_something_else_is_refused_before_any_work(tmp_path, kind):
+    out = tmp_path / "out"
+    study = tmp_path / "out.study.db"
+    if kind == "folder":
+        study.mkdir()
+    else:
+        study.write_text("my notes", encoding="utf-8")
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(big_problem(3)), encoding="utf-8")
+    result = runner.invoke(cli.app, ["optimize", str(path), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert str(study) in result.output and "not the SQLite study of a search" in result.output
+    assert not out.exists() and (study.is_dir() or study.read_text() == "my notes")
 
 
 def test_a_large_space_without_a_search_is_refused():

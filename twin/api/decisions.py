@@ -19,7 +19,7 @@ from twin.experiment.optimize import (
     make_candidates,
 )
 from twin.experiment.pareto import ParetoSet, evaluate
-from twin.experiment.search import FINALISTS_FIRST, search_finalists
+from twin.experiment.search import FINALISTS_FIRST, check_study, search_finalists
 from twin.experiment.selection import Selection
 from twin.experiment.settings import Settings
 from twin.io.bundled import DEFAULT_PARK
@@ -183,6 +183,8 @@ def optimize(
     inputs = prepare(loaded, source, park)
     if loaded.search is not None and study is None and out is not None:
         study = Path(f"{out}.study.db")
+    if study is not None:
+        check_study(study)
     settings = _settings(loaded, jobs, backend, scheduler)
     language = language_of(lang, inputs.park.park.language)
     run = _Run(loaded, source, inputs, settings, study, progress, on_stage)

@@ -116,10 +116,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "choice.replications_unmeasured": (
         "-r auto: precision ±{target}% cannot be judged: no watched KPI has a value in {n} "
-        "replications (a longer horizon, or --kpi of one that is measured): {widths}",
+        "replications (a longer horizon, or a KPI that is measured): {widths}",
         "-r auto: không thể đánh giá độ chính xác ±{target}%: không KPI nào được theo dõi có "
-        "giá trị trong {n} lần lặp (kéo dài thời gian mô phỏng, hoặc --kpi một KPI đo được): "
-        "{widths}",
+        "giá trị trong {n} lần lặp (kéo dài thời gian mô phỏng, hoặc một KPI đo được): {widths}",
     ),
     "choice.incomplete": (
         "incomplete ({why}): replications {missing} are missing (null values)",

@@ -348,6 +348,12 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Mục tiêu {target}: không thiết lập nào đạt mục tiêu với độ tin cậy 95% (cận một phía "
         "95%).",
     ),
+    "sweep.target_unjudged": (
+        "Target {target}: not judged: a one-sided 95% bound needs at least 2 replications of a "
+        "setting, and no setting has them.",
+        "Mục tiêu {target}: chưa đánh giá được: cận một phía 95% cần ít nhất 2 lần lặp của một "
+        "thiết lập, và không thiết lập nào có đủ.",
+    ),
     "sweep.target_column": ("meets {target}", "đạt {target}"),
     "sweep.yes": ("yes (bound {bound})", "có (cận {bound})"),
     "sweep.no": ("no (bound {bound})", "không (cận {bound})"),

@@ -67,6 +67,20 @@ def test_data_too_short_to_fit_anything_is_exit_2_and_writes_nothing(tmp_path: P
     assert not out.exists() and not (report / "calibration.json").exists()
 
 
+def test_the_fitted_park_is_never_written_over_the_sensor_data(tmp_path: Path) -> None:
+    """`--out sensors/meters.csv` (a slip of the tab key) overwrote the readings with YAML."""
+    folder = tmp_path / "sensors"
+    folder.mkdir()
+    readings = HEADER + rows(2, "f1")
+    (folder / "meters.csv").write_text(readings)
+    out = folder / ".." / "sensors" / "meters.csv"
+    args = ["calibrate", "demo-small", str(folder), "--out", str(out), "-r", "1"]
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 2, result.output
+    assert "is the sensor data being fitted" in result.output and str(out) in result.output
+    assert (folder / "meters.csv").read_text() == readings
+
+
 def test_non_finite_fit_never_becomes_zero(tmp_path: Path) -> None:
     (tmp_path / "meters.csv").write_text(HEADER + rows(3, "f1", "1e308"))
     cal = calibrate("demo-small", tmp_path, holdout=0.0)

@@ -168,6 +168,10 @@ def test_an_infeasible_problem_says_so_with_the_closest_candidate():
           "costs": [{"path": "bus", "vnd_per_unit": 1}]}, "costs[0].path", "not a number"),
         ({"constraints": [{"kpi": "trucks.wait_mean_min", "at_most": 1e300}]},
          "constraints[0].at_most", "less than or equal to"),
+        ({"settings": {"days": 7, "step_min": 1e-6}}, "settings.step_min of 1e-06",
+         "grid steps"),
+        ({"settings": {"days": 30, "step_min": 0.01}}, "settings.step_min 0.01 over 31 days",
+         "at most 200,000,000"),
     ],
 )  # fmt: skip
 def test_bad_problems_are_named_errors(tmp_path, change, place, words):

@@ -327,6 +327,25 @@ def test_a_study_path_holding_something_else_is_refused_before_any_work(tmp_path
     assert not out.exists() and (study.is_dir() or study.read_text() == "my notes")
 
 
+def test_ctrl_c_in_a_search_prints_no_traceback(tmp_path, monkeypatch, capfd):
+    """Optuna logged the interrupted trial with its traceback before 'interrupted' (exit 130)."""
+    import twin.experiment.search as search
+
+    estimates = [0]
+    estimate = search._estimate
+
+    def interrupted_second(*args):
+        estimates[0] += 1
+        if estimates[0] == 2:
+            raise KeyboardInterrupt
+        return estimate(*args)
+
+    monkeypatch.setattr(search, "_estimate", interrupted_second)
+    with pytest.raises(KeyboardInterrupt):
+        optimize(big_problem(4), study=tmp_path / "study.db")
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_a_large_space_without_a_search_is_refused():
     doc = big_problem(5)
     del doc["search"]

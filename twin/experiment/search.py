@@ -109,7 +109,7 @@ def search_finalists(
             "a `search:` needs Optuna: pip install 'parktwin[optimize]' (or optuna)"
         ) from None
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # no trial traceback on Ctrl-C
     spec = problem.search
     assert spec is not None
     several = len(problem.goals) > 1

@@ -41,6 +41,12 @@ class ValueRange(Model):
             raise ValueError(f"empty range: max {self.max:g} is below min {self.min:g}")
         if (self.max - self.min) / self.step > 10_000:
             raise ValueError("more than 10,000 values in the range; take a larger step")
+        values = self.values()
+        if len(set(values)) < len(values):
+            raise ValueError(
+                f"step {self.step:g} is below the 1e-12 the values are rounded to, so values "
+                "repeat; take a larger step"
+            )
         return self
 
     def values(self) -> list[int | float]:

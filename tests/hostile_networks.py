@@ -222,6 +222,22 @@ def cases() -> list[HostileNetwork]:
             "l4",
         ),
         case(
+            "scenario-removes-every-building",
+            ring_data(),
+            {
+                "scenario": {"name": "hostile"},
+                "changes": [
+                    {"remove": f"{section}[*]"}
+                    for section in (
+                        "logistics.flows",
+                        "logistics.dock_groups",
+                        "logistics.gates",
+                        "buildings",
+                    )
+                ],
+            },
+        ),
+        case(
             "outage-of-tie-in-restoration",
             ring_data(),
             _events(("l1", "10:00", 4), ("l4", "10:10", 2)),

@@ -53,6 +53,34 @@ def test_absurd_meter_is_refused_by_name_and_the_rest_fitted(tmp_path: Path) -> 
     assert "REFUSED buildings[id=f1].power" in (report / "report.md").read_text()
 
 
+def test_data_too_short_to_fit_anything_is_exit_2_and_writes_nothing(tmp_path: Path) -> None:
+    """One reading: no value fitted or checked; not a copy of the park reported as a fit."""
+    folder = tmp_path / "sensors"
+    folder.mkdir()
+    (folder / "meters.csv").write_text(HEADER + rows(1, "f1")[:40].rsplit("\n", 1)[0] + "\n")
+    out, report = tmp_path / "fitted.yaml", tmp_path / "report"
+    args = ["calibrate", "demo-small", str(folder), "--out", str(out), "--report", str(report)]
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 2, result.output
+    assert str(folder) in result.output and "nothing in the data could be fitted" in result.output
+    assert "f1 power_kw: under a day of readings" in result.output
+    assert not out.exists() and not (report / "calibration.json").exists()
+
+
+def test_the_fitted_park_is_never_written_over_the_sensor_data(tmp_path: Path) -> None:
+    """`--out sensors/meters.csv` (a slip of the tab key) overwrote the readings with YAML."""
+    folder = tmp_path / "sensors"
+    folder.mkdir()
+    readings = HEADER + rows(2, "f1")
+    (folder / "meters.csv").write_text(readings)
+    out = folder / ".." / "sensors" / "meters.csv"
+    args = ["calibrate", "demo-small", str(folder), "--out", str(out), "-r", "1"]
+    result = runner.invoke(cli.app, args)
+    assert result.exit_code == 2, result.output
+    assert "is the sensor data being fitted" in result.output and str(out) in result.output
+    assert (folder / "meters.csv").read_text() == readings
+
+
 def test_non_finite_fit_never_becomes_zero(tmp_path: Path) -> None:
     (tmp_path / "meters.csv").write_text(HEADER + rows(3, "f1", "1e308"))
     cal = calibrate("demo-small", tmp_path, holdout=0.0)

@@ -93,9 +93,24 @@ def test_check_precision_and_rounds():
     check = check_precision([zero_mean], ["k"], 0.05, 100)
     assert not check.reached and check.needed == 100 and math.isinf(check.relative["k"])
     assert check_precision([{"other": [1.0, 2.0]}], ["k"], 0.05, 100).reached  # not in case
+    nothing = check_precision([{"k": [math.nan] * 4}, {"k": [math.nan] * 4}], ["k"], 0.05, 100)
+    assert not nothing.reached and not nothing.measured and math.isnan(nothing.relative["k"])
+    one_of_two = check_precision([{"k": [math.nan] * 4, "j": [5.0] * 4}], ["k", "j"], 0.05, 100)
+    assert one_of_two.reached and math.isnan(one_of_two.relative["k"])
     assert next_round(10, 11, 200) == 5  # at least a round of 5
     assert next_round(10, 500, 200) == 10  # at most doubling
     assert next_round(190, 500, 200) == 10  # never past the cap
+
+
+def test_auto_on_a_kpi_never_measured_says_so_and_stops():
+    """No truck reaches w1-docks in a quarter hour: its wait is never measured, so -r auto
+    cannot call ±10% reached (it said '±0%') nor gain by running to the cap."""
+    settings = Settings(days=0.01, warmup_days=0, precision=0.1, max_replications=50,
+                        precision_kpis=("docks.w1-docks.wait_mean_min",))  # fmt: skip
+    rule = api.run("demo-small", settings=settings).to_dict()["replication_rule"]
+    assert rule["reached"] is False and rule["replications"] < 50
+    assert rule["relative_half_width"] == {"docks.w1-docks.wait_mean_min": None}
+    assert "cannot be judged" in describe_choices({"replication_rule": rule})[0]
 
 
 def test_auto_options_are_checked():

@@ -433,6 +433,21 @@ def test_scenario_file_as_park_through_run(tmp_path: Path) -> None:
     assert_bad_input(result, str(path), "is a scenario file; expected a park file")
 
 
+@pytest.mark.parametrize(("command", "expected"), [
+    (["validate"], "a park file"),
+    (["run"], "a park file"),
+    (["run", "demo-small", "-s"], "a scenario file"),
+])  # fmt: skip
+def test_decision_problem_where_park_or_scenario_is_expected(
+    command: list[str], expected: str
+) -> None:
+    """One line naming the kind of file, not a list of every field a park lacks."""
+    problem = data_root() / "scenarios" / "problems" / "customs-bays.yaml"
+    result = CliRunner().invoke(cli.app, [*command, str(problem)])
+    message = assert_bad_input(result, str(problem), "is a decision-problem file").strip()
+    assert message.endswith(f"expected {expected}") and "\n" not in message
+
+
 def test_unknown_bundled_name_suggests() -> None:
     message = assert_bad_input(validate("demo-smal"), "demo-smal", "did you mean 'demo-small'?")
     assert "no such file and no bundled" in message

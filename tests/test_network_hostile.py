@@ -77,6 +77,14 @@ def test_a_load_a_hundred_times_the_network_is_left_off_not_a_crash(tmp_path: Pa
     assert buildings == pytest.approx(_kpi(power, "power.unserved_mwh"))
 
 
+def test_a_network_with_no_building_on_it_runs_with_nothing_drawn(tmp_path: Path) -> None:
+    """A scenario that removes every building leaves the ring with no load: it still solves."""
+    power = _run(_files(case_named("scenario-removes-every-building"), tmp_path))
+    assert _kpi(power, "power.energy_mwh") == 0.0
+    assert _kpi(power, "power.unserved_mwh") == 0.0
+    assert not any(k.startswith("buildings.") for k in power)
+
+
 def test_what_the_network_left_off_is_said_in_every_output(tmp_path: Path) -> None:
     """A load the ring cannot carry is not only unserved energy: the run says why, in its
     notes (kpis.json) and on the terminal."""

@@ -20,8 +20,10 @@ import cli
 from tests.optimize_problems import problem
 from twin.api.decisions import optimize
 from twin.errors import InputError
-from twin.experiment.optimize import optimum_dict
+from twin.experiment.optimize import decide, optimum_dict
+from twin.experiment.search import study_name
 from twin.experiment.selection import Selection, h_squared, half_width, run_procedure
+from twin.io.problem_file import load_problem
 
 runner = CliRunner()
 
@@ -156,6 +158,23 @@ def test_an_infeasible_problem_says_so_with_the_closest_candidate():
          "cannot both hold"),
         ({"selection": {"indifference": 0}}, "selection.indifference", "greater than 0"),
         ({"selection": {"indifference": -1}}, "selection.indifference", "greater than 0"),
+        ({"selection": {"indifference": 1, "confidence": 0.5}}, "selection.confidence",
+         "greater than 0.5"),
+        ({"selection": {"indifference": 1, "first_stage": 50, "max_replications": 10}},
+         "selection", "first_stage 50 is more than max_replications 10"),
+        ({"variables": [{"path": "logistics.dock_groups[id=f2-docks].docks",
+                         "values": [4, 5, 4]}]}, "variables[0]", "the value 4 is listed twice"),
+        ({"variables": [{"name": "bus", "alternatives": [{"label": "a"}, {"label": "b"}]}],
+          "costs": [{"path": "bus", "vnd_per_unit": 1}]}, "costs[0].path", "not a number"),
+        ({"constraints": [{"kpi": "trucks.wait_mean_min", "at_most": 1e300}]},
+         "constraints[0].at_most", "less than or equal to"),
+        ({"variables": [{"path": "logistics.flows[id=in-f1].rate_per_hour",
+                         "range": {"min": 1, "max": 1 + 1e-11, "step": 1e-13}}]},
+         "variables[0].range", "values repeat"),
+        ({"settings": {"days": 7, "step_min": 1e-6}}, "settings.step_min of 1e-06",
+         "grid steps"),
+        ({"settings": {"days": 30, "step_min": 0.01}}, "settings.step_min 0.01 over 31 days",
+         "at most 200,000,000"),
     ],
 )  # fmt: skip
 def test_bad_problems_are_named_errors(tmp_path, change, place, words):
@@ -166,6 +185,57 @@ def test_bad_problems_are_named_errors(tmp_path, change, place, words):
     assert str(path) in str(err.value) and place in str(err.value) and words in str(err.value)
     result = runner.invoke(cli.app, ["optimize", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("goals", "place"),
+    [({"objective": {"minimize": "cost"}}, "costs[1].kpi"),
+     ({"objective": None, "objectives": [{"minimize": "cost"},
+                                         {"minimize": "docks.f2-docks.wait_mean_min"}]},
+      "objectives[1]")],
+    ids=["selection", "pareto"],
+)  # fmt: skip
+def test_a_kpi_with_nothing_to_measure_is_named_not_ranked(tmp_path, goals, place):
+    """Two minutes: no truck reaches f2-docks, its wait has no value; no best of NaN costs."""
+    doc = {k: v for k, v in problem(**goals).items() if v is not None}
+    doc["settings"] = {"days": 0.0015, "warmup_days": 0}
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        optimize(path)
+    assert "docks.f2-docks.wait_mean_min has no value" in str(err.value)
+    assert f"{place}: " in str(err.value) and "lengthen settings.days" in str(err.value)
+    result = runner.invoke(cli.app, ["optimize", str(path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and not (tmp_path / "o" / "optimum.json").exists()
+
+
+def _interrupted_after(calls):
+    """A sampler of normal outputs whose call number `calls` is Ctrl-C."""
+    made = [0]
+    normal = normal_sampler(np.random.default_rng(0), [1.0, 2.0, 3.0], [[-5.0, -5.0, -5.0]])
+
+    def sample(who, first, count):
+        made[0] += 1
+        if made[0] == calls:
+            raise KeyboardInterrupt
+        return normal(who, first, count)
+
+    return sample
+
+
+def test_ctrl_c_in_the_first_stage_decides_nothing_and_keeps_nothing():
+    """No candidate has a replication: no "best" with a NaN mean, no best.yaml of a guess."""
+    loaded, _ = load_problem(problem())
+    with pytest.raises(KeyboardInterrupt):
+        decide(loaded, [None] * 3, _interrupted_after(1))
+
+
+def test_ctrl_c_after_the_first_stage_ranks_by_the_replications_run():
+    loaded, _ = load_problem(problem(selection={"indifference": 0.01, "first_stage": 5}))
+    opt = decide(loaded, [None] * 3, _interrupted_after(2))
+    assert opt.interrupted and not opt.outcome.complete and opt.best == 0
+    assert opt.outcome.replications == [5, 5, 5]
+    assert np.isfinite(opt.outcome.objective[:, :5]).all()
 
 
 def test_the_command_line_prints_the_table_and_json(tmp_path):
@@ -215,13 +285,68 @@ def test_a_large_space_is_searched_then_the_finalists_selected(tmp_path):
     assert "196 candidates" in doc["notes"][0]
     import optuna
 
+    name = study_name(load_problem(big_problem(6))[0])
+    assert name == study_name(load_problem(big_problem(9))[0])  # more trials: the same study
+
     def finished():
-        loaded = optuna.load_study(study_name="f2-docks", storage=f"sqlite:///{study}")
+        loaded = optuna.load_study(study_name=name, storage=f"sqlite:///{study}")
         return len([t for t in loaded.trials if t.state.is_finished()])
 
     assert finished() == 6
     optimize(big_problem(9), study=study)  # resumes: three more trials, not nine
     assert finished() == 9
+
+
+def test_a_changed_problem_does_not_resume_the_trials_of_another(tmp_path):
+    """The same name and study file, other values of a variable: a study of its own (it was
+    resumed, and Optuna refused the new values: exit 1)."""
+    study = tmp_path / "study.db"
+    optimize(big_problem(3), study=study)
+    changed = big_problem(3)
+    changed["variables"][2]["values"] = [5, 6, 7, 8]
+    assert study_name(load_problem(changed)[0]) != study_name(load_problem(big_problem(3))[0])
+    doc = optimum_dict(optimize(changed, study=study))
+    assert {c["values"]["logistics.dock_groups[id=w1-docks].docks"] for c in doc["candidates"]} <= {
+        5,
+        6,
+        7,
+        8,
+    }
+
+
+@pytest.mark.parametrize("kind", ["text", "folder"])
+def test_a_study_path_holding_something_else_is_refused_before_any_work(tmp_path, kind):
+    out = tmp_path / "out"
+    study = tmp_path / "out.study.db"
+    if kind == "folder":
+        study.mkdir()
+    else:
+        study.write_text("my notes", encoding="utf-8")
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(big_problem(3)), encoding="utf-8")
+    result = runner.invoke(cli.app, ["optimize", str(path), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert str(study) in result.output and "not the SQLite study of a search" in result.output
+    assert not out.exists() and (study.is_dir() or study.read_text() == "my notes")
+
+
+def test_ctrl_c_in_a_search_prints_no_traceback(tmp_path, monkeypatch, capfd):
+    """Optuna logged the interrupted trial with its traceback before 'interrupted' (exit 130)."""
+    import twin.experiment.search as search
+
+    estimates = [0]
+    estimate = search._estimate
+
+    def interrupted_second(*args):
+        estimates[0] += 1
+        if estimates[0] == 2:
+            raise KeyboardInterrupt
+        return estimate(*args)
+
+    monkeypatch.setattr(search, "_estimate", interrupted_second)
+    with pytest.raises(KeyboardInterrupt):
+        optimize(big_problem(4), study=tmp_path / "study.db")
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_a_large_space_without_a_search_is_refused():

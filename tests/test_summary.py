@@ -229,6 +229,23 @@ def test_sweep_target_names_the_smallest_setting_in_the_summary(tmp_path: Path) 
     assert doc["summary"]["text"][0].startswith("Target docks.w1-docks.wait_mean_min<=30:")
 
 
+def test_sweep_target_with_one_replication_is_not_judged_not_unmet() -> None:
+    """Every wait is far under 30 min, but one replication has no bound: the summary said "no
+    setting meets it with 95% confidence"."""
+    vary = "logistics.dock_groups[id=w1-docks].docks=1,2"
+    result = runner.invoke(
+        app,
+        ["sweep", "demo-small", "--vary", vary, "--days", "1", "--warmup-days", "0",
+         "--target", "trucks.wait_mean_min<=30", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert all(p["kpis"]["trucks.wait_mean_min"]["mean"] < 30 for p in doc["points"])
+    line = doc["summary"]["text"][0]
+    assert line.startswith("Target trucks.wait_mean_min<=30: not judged") and "no setting" in line
+    assert "meets it with 95% confidence" not in line
+
+
 @pytest.mark.parametrize(
     ("lang", "expected"),
     [

@@ -114,6 +114,12 @@ _WORDS: dict[str, tuple[str, str]] = {
         "-r auto: precision ±{target}% NOT reached at the cap of {cap} replications: {widths}",
         "-r auto: KHÔNG đạt độ chính xác ±{target}% ở giới hạn {cap} lần lặp: {widths}",
     ),
+    "choice.replications_unmeasured": (
+        "-r auto: precision ±{target}% cannot be judged: no watched KPI has a value in {n} "
+        "replications (a longer horizon, or a KPI that is measured): {widths}",
+        "-r auto: không thể đánh giá độ chính xác ±{target}%: không KPI nào được theo dõi có "
+        "giá trị trong {n} lần lặp (kéo dài thời gian mô phỏng, hoặc một KPI đo được): {widths}",
+    ),
     "choice.incomplete": (
         "incomplete ({why}): replications {missing} are missing (null values)",
         "chưa đầy đủ ({why}): thiếu các lần lặp {missing} (giá trị null)",
@@ -341,6 +347,12 @@ _WORDS: dict[str, tuple[str, str]] = {
         "Target {target}: no setting meets it with 95% confidence (one-sided 95% bound).",
         "Mục tiêu {target}: không thiết lập nào đạt mục tiêu với độ tin cậy 95% (cận một phía "
         "95%).",
+    ),
+    "sweep.target_unjudged": (
+        "Target {target}: not judged: a one-sided 95% bound needs at least 2 replications of a "
+        "setting, and no setting has them.",
+        "Mục tiêu {target}: chưa đánh giá được: cận một phía 95% cần ít nhất 2 lần lặp của một "
+        "thiết lập, và không thiết lập nào có đủ.",
     ),
     "sweep.target_column": ("meets {target}", "đạt {target}"),
     "sweep.yes": ("yes (bound {bound})", "có (cận {bound})"),

@@ -11,6 +11,7 @@ from typing import Any
 from twin.api import _experiment_result, output_language
 from twin.api.recording import NamedCase, folder_names, record_cases, write_points
 from twin.calibration import Calibration
+from twin.calibration.read import METERS, TRUCKS
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
 from twin.experiment.materiality import Materiality
@@ -334,6 +335,22 @@ def n1(
 # --------------------------------------------------------------------------- calibrate
 
 
+def _check_not_over_the_data(out: Path, sensors: str | Path) -> None:
+    """The fitted park is never written over the sensor data it is fitted to.
+
+    Raises:
+        InputError: `out` is the store, meters.csv or trucks.csv being read.
+    """
+    source = Path(sensors)
+    inputs = [source] if source.is_file() else [source / METERS, source / TRUCKS]
+    for path in inputs:
+        if path.is_file() and out.resolve() == path.resolve():
+            raise InputError(
+                str(out),
+                f"is the sensor data being fitted ({path}); write the fitted park to another file",
+            )
+
+
 def calibrate_command(
     park: ParkSource,
     sensors: str | Path,
@@ -360,6 +377,8 @@ def calibrate_command(
     Returns:
         The calibration, and the files written (the park file first).
     """
+
+    _check_not_over_the_data(Path(out), sensors)
 
     def compute() -> Calibration:
         return calibrate_source(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from twin.errors import InputError
+from twin.errors import NAME, InputError, SettingError
 from twin.experiment.backends import Backend, open_backend
 from twin.experiment.optimize import (
     Candidate,
@@ -19,9 +19,10 @@ from twin.experiment.optimize import (
     make_candidates,
 )
 from twin.experiment.pareto import ParetoSet, evaluate
-from twin.experiment.search import FINALISTS_FIRST, search_finalists
+from twin.experiment.search import FINALISTS_FIRST, check_study, search_finalists
 from twin.experiment.selection import Selection
-from twin.experiment.settings import Settings
+from twin.experiment.settings import Case, Settings
+from twin.experiment.workload import check_workload
 from twin.io.bundled import DEFAULT_PARK
 from twin.io.inputs import Inputs, resolve_inputs
 from twin.io.problem_file import load_problem
@@ -72,12 +73,36 @@ def prepare(problem: DecisionProblem, source: str, park: Park | None = None) -> 
     return inputs
 
 
-def _settings(problem: DecisionProblem, jobs: int, backend: str, scheduler: str | None) -> Settings:
+PROBLEM_SETTINGS = ("days", "warmup_days", "seed", "step_min")
+"""The settings a decision problem's file gives (its ``settings`` section)."""
+
+
+def _settings(
+    problem: DecisionProblem,
+    source: str,
+    park: Park,
+    workers: tuple[int, str, str | None],
+) -> Settings:
+    """The problem's settings with the command's workers, checked with the park's workload.
+
+    Raises:
+        InputError: a setting of the file out of range, or too big a run of the park, named
+            ``settings.<field>`` in the problem file.
+    """
     s = problem.settings
-    return Settings(
-        days=s.days, warmup_days=s.warmup_days, seed=s.seed, step_min=s.step_min,
-        jobs=jobs, backend=backend, scheduler=scheduler,
-    )  # fmt: skip
+    jobs, backend, scheduler = workers
+    try:
+        settings = Settings(
+            days=s.days, warmup_days=s.warmup_days, seed=s.seed, step_min=s.step_min,
+            jobs=jobs, backend=backend, scheduler=scheduler,
+        )  # fmt: skip
+        check_workload([Case(park, (), None)], settings)
+    except SettingError as exc:
+        if exc.setting not in PROBLEM_SETTINGS:
+            raise
+        names = {name: f"settings.{name}" for name in PROBLEM_SETTINGS}
+        raise InputError(source, NAME.sub(lambda m: names.get(m[1], m[1]), exc.text())) from None
+    return settings
 
 
 @dataclass
@@ -120,7 +145,7 @@ class _Run:
         candidates, offset, notes = self.candidates(backend)
         sample = engine_sampler(
             self.problem, candidates, self.inputs.events, self.settings, backend, self._count,
-            offset,
+            offset, self.source,
         )  # fmt: skip
         result = decide(self.problem, candidates, sample, on_stage=self._stage)
         result.notes += notes
@@ -130,7 +155,13 @@ class _Run:
         """The Pareto set of the candidates over several objectives."""
         candidates, offset, notes = self.candidates(backend)
         result = evaluate(
-            self.problem, candidates, self.inputs.events, self.settings, backend, offset
+            self.problem,
+            candidates,
+            self.inputs.events,
+            self.settings,
+            backend,
+            offset,
+            self.source,
         )
         result.notes += notes
         return result
@@ -177,7 +208,9 @@ def optimize(
     inputs = prepare(loaded, source, park)
     if loaded.search is not None and study is None and out is not None:
         study = Path(f"{out}.study.db")
-    settings = _settings(loaded, jobs, backend, scheduler)
+    if study is not None:
+        check_study(study)
+    settings = _settings(loaded, source, inputs.park, (jobs, backend, scheduler))
     language = language_of(lang, inputs.park.park.language)
     run = _Run(loaded, source, inputs, settings, study, progress, on_stage)
     decision = run.pareto if len(loaded.goals) > 1 else run.select

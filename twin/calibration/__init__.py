@@ -37,7 +37,7 @@ from twin.calibration.result import Calibration, CalibrationInterrupted, quiet
 from twin.calibration.search import search_docks
 from twin.calibration.trucks import distrust_irregular, fit_trucks, logged_groups, record_search
 from twin.calibration.validation import Validation, check_held_out, default_replications
-from twin.errors import UsageError
+from twin.errors import InputError, UsageError
 from twin.experiment.runner import Progress as Ticks
 from twin.experiment.settings import Workers
 from twin.io.inputs import ParkSource, read_park
@@ -117,6 +117,7 @@ def calibrate(
         fitted = apply_edit(source, edit, _header(cal))
     cal.refused = dict(edit.refused)
     cal.park = fitted
+    _check_something_fitted(cal, edit, sensor_dir)
     if cal.held_out is not None and cal.held_out[1] - cal.held_out[0] >= 60.0:
         held_days = (cal.held_out[1] - cal.held_out[0]) / DAY
         reps = replications or default_replications(held_days)
@@ -131,6 +132,23 @@ def calibrate(
     else:
         cal.notes.append(say("calibration.note.not_validated", "en"))
     return cal
+
+
+def _check_something_fitted(cal: Calibration, edit: Edit, sensor_dir: str | Path) -> None:
+    """Refuse a calibration that neither fitted nor checked a single value of the park.
+
+    Raises:
+        InputError: naming the sensor data and why each part was not fitted (too short).
+    """
+    if edit.values or edit.kept or edit.refused:
+        return
+    why = [note for note in cal.notes if "not fitted" in note] or cal.notes
+    reasons = "; ".join(why[:5]) + (f"; and {len(why) - 5} more" if len(why) > 5 else "")
+    raise InputError(
+        str(sensor_dir),
+        "nothing in the data could be fitted or checked, so no calibrated park is written"
+        + (f" ({reasons})" if reasons else ""),
+    )
 
 
 def _check_held_out(

@@ -20,7 +20,7 @@ import numpy as np
 
 from twin.errors import InputError
 from twin.experiment.backends import Backend
-from twin.experiment.runner import kpi_names, run_cases
+from twin.experiment.runner import Interrupted, kpi_names, run_cases
 from twin.experiment.selection import (
     Selection,
     SelectionOutcome,
@@ -102,16 +102,21 @@ def _apply(base: Park, changes: list[Change], values: dict[str, Any], source: st
         raise InputError(source, f"{exc.message} (candidate {label})", place="variables") from None
 
 
-def check_kpis(problem: DecisionProblem, park: Park, source: str) -> None:
-    """Every KPI the problem names exists in the park (objective, costs, constraints)."""
-    known = set(kpi_names(park, problem.settings.step_min))
+def named_kpis(problem: DecisionProblem) -> list[tuple[str, str]]:
+    """(place, KPI) of every KPI the problem names: objectives, costs, constraints."""
     named: list[tuple[str, str]] = []
     for k, goal in enumerate(problem.goals):
         if goal.target != "cost":
             named.append(("objective" if problem.objective else f"objectives[{k}]", goal.target))
     named += [(f"costs[{i}].kpi", c.kpi) for i, c in enumerate(problem.costs) if c.kpi]
     named += [(f"constraints[{i}].kpi", c.kpi) for i, c in enumerate(problem.constraints)]
-    for place, kpi in named:
+    return named
+
+
+def check_kpis(problem: DecisionProblem, park: Park, source: str) -> None:
+    """Every KPI the problem names exists in the park (objective, costs, constraints)."""
+    known = set(kpi_names(park, problem.settings.step_min))
+    for place, kpi in named_kpis(problem):
         if kpi not in known:
             close = difflib.get_close_matches(kpi, sorted(known), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -127,6 +132,27 @@ class Observations:
 
     problem: DecisionProblem
     candidates: Sequence[Candidate]
+    source: str = "<problem>"
+
+    def check_measured(self, i: int, kpis: dict[str, list[float]]) -> None:
+        """Every KPI the problem uses has a value in each of candidate i's replications.
+
+        Raises:
+            InputError: a KPI with nothing to measure in a replication (a wait with no truck
+                in a short horizon), named by its place in the problem.
+        """
+        for place, kpi in named_kpis(self.problem):
+            if np.isfinite(np.asarray(kpis[kpi], float)).all():
+                continue
+            label = ", ".join(f"{k}={v}" for k, v in self.candidates[i].values.items())
+            days = self.problem.settings.days
+            raise InputError(
+                self.source,
+                f"{kpi} has no value in a replication of candidate {label} (nothing to measure "
+                f"in {days:g} days, such as a wait with no truck): lengthen settings.days or "
+                "choose another KPI",
+                place=place,
+            )
 
     def objective(
         self, i: int, kpis: dict[str, list[float]], goal: Objective | None = None
@@ -184,13 +210,16 @@ def engine_sampler(
     backend: Backend | None = None,
     progress: Callable[[int], None] | None = None,
     offset: int = 0,
+    source: str = "<problem>",
 ) -> Callable[[list[int], int, int], tuple[np.ndarray, np.ndarray]]:
     """``sample(who, first, count)`` that simulates candidates with the runner.
 
     Replication i of every candidate draws ``Streams(seed, offset + i)`` (common random
     numbers) unless the problem switches them off; then candidate j runs with its own seed.
+    A KPI the problem uses with no value in a replication is an :class:`InputError` of
+    `source` (:meth:`Observations.check_measured`).
     """
-    observe = Observations(problem, candidates)
+    observe = Observations(problem, candidates, source)
     crn = problem.selection.common_random_numbers
     done = [0]
 
@@ -207,6 +236,8 @@ def engine_sampler(
 
     def sample(who: list[int], first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         values = run(who, first, count)
+        for i, v in zip(who, values, strict=True):
+            observe.check_measured(i, v)
         objective = np.array([observe.objective(i, v) for i, v in zip(who, values, strict=True)])
         constraints = np.array([observe.constraints(v) for v in values])
         done[0] += len(who) * count
@@ -313,7 +344,12 @@ def decide(
     batch: int = 1,
     on_stage: Callable[[int, Selection], None] | None = None,
 ) -> Optimum:
-    """Run the selection over the candidates with `sample`; Ctrl-C keeps what is decided."""
+    """Run the selection over the candidates with `sample`; Ctrl-C keeps what is decided.
+
+    Raises:
+        Interrupted: Ctrl-C before the first stage was complete: no candidate has a replication
+            to rank it by, so nothing is decided and nothing is kept (as for a Pareto set).
+    """
     sel = problem.selection
     selection = Selection(
         k=len(candidates),
@@ -324,6 +360,8 @@ def decide(
         n0=min(sel.first_stage, sel.max_replications),
     )
     outcome = run_procedure(selection, sample, sel.max_replications, batch, on_stage)
+    if outcome.interrupted and not any(outcome.replications):
+        raise Interrupted()
     first_stage_done = min(outcome.replications) >= selection.n0
     normality = normality_pvalues(outcome.objective, selection.n0) if first_stage_done else []
     return Optimum(problem, candidates, selection, outcome, normality, outcome.interrupted)

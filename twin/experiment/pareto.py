@@ -81,13 +81,16 @@ def evaluate(
     settings: Settings,
     backend: Backend | None = None,
     offset: int = 0,
+    source: str = "<problem>",
 ) -> ParetoSet:
     """Run ``first_stage`` replications of every candidate and sort out the Pareto set."""
     n = problem.selection.first_stage
     at = dataclasses.replace(settings, replications=n, first_replication=offset)
     cases = [Case(c.park, tuple(events), None, label=str(i)) for i, c in enumerate(candidates)]
     values = [e.values for e in run_cases(cases, at, backend=backend)]
-    observe = Observations(problem, candidates)
+    observe = Observations(problem, candidates, source)
+    for i, v in enumerate(values):
+        observe.check_measured(i, v)
     goals = np.array(
         [[observe.objective(i, v, goal) for goal in problem.goals] for i, v in enumerate(values)]
     )

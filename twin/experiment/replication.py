@@ -32,11 +32,14 @@ class PrecisionCheck:
         reached: every watched KPI of every case has a 95% half-width within the target.
         needed: the replications the current variance estimates call for.
         relative: per KPI, the worst relative half-width over the cases (NaN: unknown).
+        measured: some watched KPI has a value; when none has (a horizon with no truck for a
+            wait), more replications cannot judge the precision.
     """
 
     reached: bool
     needed: int
     relative: dict[str, float]
+    measured: bool = True
 
 
 def check_precision(
@@ -50,7 +53,9 @@ def check_precision(
 
     Args:
         cases: per case, the values of each KPI in replication order.
-        kpis: the KPIs to check (those a case lacks, or that are NaN throughout, are skipped).
+        kpis: the KPIs to check (those a case lacks, or that are NaN throughout, are skipped;
+            a KPI with no value in any case has a NaN relative width, and when no KPI has
+            one the precision is not reached).
         target: the relative half-width to reach, e.g. 0.05.
         cap: the largest number of replications the estimate may ask for.
 
@@ -60,15 +65,18 @@ def check_precision(
     reached = True
     needed = 0
     relative: dict[str, float] = {}
+    measured = present = False
     for name in kpis:
-        worst = 0.0
+        worst, seen = 0.0, False
         for values in cases:
             if name not in values:
                 continue
+            present = True
             data = np.asarray(values[name], dtype=float)
             finite = data[~np.isnan(data)]
             if len(finite) == 0:
                 continue
+            seen = measured = True
             n = len(finite)
             if n < 2:
                 reached, worst = False, math.nan
@@ -88,8 +96,9 @@ def check_precision(
                 reached = False
                 estimate = cap if math.isinf(rel) else math.ceil(n * (rel / target) ** 2)
                 needed = max(needed, min(estimate, cap))
-        relative[name] = worst
-    return PrecisionCheck(reached, needed, relative)
+        relative[name] = worst if seen or not present else math.nan
+    measured = measured or not present
+    return PrecisionCheck(reached and measured, needed, relative, measured)
 
 
 def next_round(done: int, needed: int, cap: int) -> int:
@@ -146,5 +155,7 @@ class PrecisionReport:
             for k, v in self.relative.items()
         )
         key = "choice.replications_reached" if self.reached else "choice.replications_capped"
+        if not self.reached and not any(math.isfinite(v) for v in self.relative.values()):
+            key = "choice.replications_unmeasured"
         return say(key, lang, n=self.replications, cap=self.cap, widths=widths,
                    target=fmt(100 * self.target, 6, lang))  # fmt: skip

@@ -480,7 +480,7 @@ class _Runner:
                 s.precision,
                 cap,
             )
-            if check.reached or n >= cap or self.failures:
+            if check.reached or not check.measured or n >= cap or self.failures:
                 break
             add = next_round(n, check.needed, cap)
             self.run(list(range(first + n, first + n + add)))

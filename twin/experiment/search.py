@@ -12,6 +12,8 @@ Kim (2003): the guarantee is about the finalists, not the whole space.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from twin.errors import UsageError
+from twin.errors import InputError, UsageError
 from twin.experiment.backends import Backend
 from twin.experiment.optimize import Candidate, Observations, candidate_of
 from twin.experiment.runner import run_cases
@@ -29,6 +31,41 @@ from twin.model.schema import Event, Park
 
 FINALISTS_FIRST = 1_000_000
 """Replication index where the clean-up's replications start (the search used 0 .. n0-1)."""
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def study_name(problem: DecisionProblem) -> str:
+    """The name of the problem's study in its SQLite file: its name and a digest of what its
+    trials measure (base, scenario, variables, goals, costs, constraints, settings, the
+    search's replications), so that a changed problem starts a study of its own instead of
+    resuming trials of another. More `trials` or other `finalists` resume the same study."""
+    measured = problem.model_dump(mode="json", exclude={"selection", "problem", "search"})
+    measured["replications"] = problem.search.replications if problem.search else None
+    text = json.dumps(measured, sort_keys=True, default=str)
+    return f"{problem.problem.name} {hashlib.sha256(text.encode()).hexdigest()[:12]}"
+
+
+def check_study(path: Path) -> None:
+    """A search's study file is new, empty or an SQLite database, so that it can be resumed.
+
+    Raises:
+        InputError: anything else at `path` (a folder, another file), left as it is.
+    """
+    if not path.exists():
+        return
+    head = None
+    if path.is_file():
+        try:
+            with path.open("rb") as file:
+                head = file.read(len(SQLITE_HEADER))
+        except OSError as exc:
+            raise InputError(str(path), f"cannot be read ({exc.strerror or exc})") from None
+    if head is None or (head and head != SQLITE_HEADER):
+        raise InputError(
+            str(path),
+            "is not the SQLite study of a search (where an interrupted search resumes); "
+            "move it away or choose another result folder",
+        )
 
 
 def _estimate(
@@ -37,12 +74,14 @@ def _estimate(
     events: Sequence[Event],
     settings: Settings,
     backend: Backend | None,
+    source: str,
 ) -> tuple[list[float], list[float]]:
     """Mean objectives and mean constraint outputs over the search's replications."""
     n = problem.search.replications if problem.search else problem.selection.first_stage
     at = dataclasses.replace(settings, replications=n, first_replication=0)
     values = run_cases([Case(candidate.park, tuple(events), None)], at, backend=backend)[0].values
-    observe = Observations(problem, [candidate])
+    observe = Observations(problem, [candidate], source)
+    observe.check_measured(0, values)
     goals = [float(np.mean(observe.objective(0, values, goal))) for goal in problem.goals]
     constraints = [float(np.mean(row)) for row in observe.constraints(values)]
     return goals, constraints
@@ -70,7 +109,7 @@ def search_finalists(
             "a `search:` needs Optuna: pip install 'parktwin[optimize]' (or optuna)"
         ) from None
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # no trial traceback on Ctrl-C
     spec = problem.search
     assert spec is not None
     several = len(problem.goals) > 1
@@ -80,7 +119,7 @@ def search_finalists(
         else optuna.samplers.TPESampler(seed=settings.seed)
     )
     study = optuna.create_study(
-        study_name=problem.problem.name,
+        study_name=study_name(problem),
         storage=f"sqlite:///{storage}" if storage else None,
         sampler=sampler,
         directions=["minimize"] * len(problem.goals),
@@ -92,7 +131,7 @@ def search_finalists(
         combo = tuple(trial.suggest_categorical(v.key, v.choices()) for v in problem.variables)
         candidate = found.get(combo) or candidate_of(problem, base, combo, source)
         found[combo] = candidate
-        goals, constraints = _estimate(problem, candidate, events, settings, backend)
+        goals, constraints = _estimate(problem, candidate, events, settings, backend, source)
         trial.set_user_attr("constraints", constraints)
         for k, value in enumerate(constraints):
             trial.set_constraint(f"c{k}", value)

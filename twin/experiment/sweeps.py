@@ -329,7 +329,9 @@ class Sweep:
         result = self.target_result()
         if result is not None:
             assert self.target is not None
-            if result["smallest"] is None:
+            if all(row["bound"] is None for row in result["points"]):
+                lines.append(say("sweep.target_unjudged", lang, target=result["target"]))
+            elif result["smallest"] is None:
                 lines.append(say("sweep.target_unmet", lang, target=result["target"]))
             else:
                 k = result["smallest"]

@@ -79,7 +79,16 @@ def load_park(source: str | Path | Mapping[str, Any] = DEFAULT_PARK) -> Park:
     return _PARKS.read(resolve(source, "park"))
 
 
+def _not_a_problem(data: Any, name: str, expected: str) -> None:
+    """A decision problem given where a park or scenario belongs: one line, not a field list."""
+    if isinstance(data, dict) and "problem" in data and "variables" in data:
+        raise InputError(
+            name, f"is a decision-problem file (for parktwin optimize); expected {expected}", line=1
+        )
+
+
 def _park_from(data: Any, lines: Lines, name: str) -> Park:
+    _not_a_problem(data, name, "a park file")
     if isinstance(data, dict) and "scenario" in data and "park" not in data:
         raise InputError(name, "is a scenario file; expected a park file", line=1)
     return check_park(validate_data(Park, data, name, lines), data, name, lines)
@@ -93,6 +102,7 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
 
 
 def _scenario_from(data: Any, lines: Lines, name: str) -> Scenario:
+    _not_a_problem(data, name, "a scenario file")
     if isinstance(data, dict) and "park" in data and "scenario" not in data:
         raise InputError(name, "is a park file; expected a scenario file", line=1)
     return validate_data(Scenario, data, name, lines)

@@ -41,6 +41,12 @@ class ValueRange(Model):
             raise ValueError(f"empty range: max {self.max:g} is below min {self.min:g}")
         if (self.max - self.min) / self.step > 10_000:
             raise ValueError("more than 10,000 values in the range; take a larger step")
+        values = self.values()
+        if len(set(values)) < len(values):
+            raise ValueError(
+                f"step {self.step:g} is below the 1e-12 the values are rounded to, so values "
+                "repeat; take a larger step"
+            )
         return self
 
     def values(self) -> list[int | float]:
@@ -82,6 +88,10 @@ class Variable(Model):
             raise ValueError("give `path` (with `values` or `range`) or `alternatives`")
         if (self.values is None) == (self.range is None):
             raise ValueError("give exactly one of `values` and `range`")
+        values = self.values or []
+        for i, value in enumerate(values):
+            if value in values[:i]:
+                raise ValueError(f"the value {value!r} is listed twice")
         return self
 
     @property
@@ -141,8 +151,8 @@ class Constraint(Model):
     """A KPI's mean that must stay at most or at least a limit."""
 
     kpi: str
-    at_most: float | None = None
-    at_least: float | None = None
+    at_most: Annotated[float, Field(ge=-1e15, le=1e15)] | None = None
+    at_least: Annotated[float, Field(ge=-1e15, le=1e15)] | None = None
     tolerance: Annotated[float, Field(gt=0)] | None = Field(
         None,
         description="how close to the limit a mean may be and count as either side "
@@ -177,12 +187,21 @@ class SelectionRule(Model):
     indifference: Annotated[float, Field(gt=0)] = Field(
         description="differences of the objective smaller than this do not matter"
     )
-    confidence: Annotated[float, Field(ge=0.5, lt=1)] = 0.95
+    confidence: Annotated[float, Field(gt=0.5, lt=1)] = 0.95
     max_replications: Annotated[int, Field(ge=2, le=10_000)] = 200
     first_stage: Annotated[int, Field(ge=5, le=1000)] = Field(
         10, description="replications of every candidate before any decision (n0)"
     )
     common_random_numbers: bool = True
+
+    @model_validator(mode="after")
+    def _first_stage_within_cap(self) -> SelectionRule:
+        if self.first_stage > self.max_replications:
+            raise ValueError(
+                f"first_stage {self.first_stage} is more than max_replications "
+                f"{self.max_replications}: the first stage runs before any decision"
+            )
+        return self
 
 
 class Search(Model):
@@ -269,6 +288,8 @@ def check_problem(problem: DecisionProblem, source: str) -> None:
                 f"{cost.path!r} is not the path of a variable (variables: {', '.join(keys)})",
                 place=f"costs[{i}].path",
             )
+        if cost.path is not None:
+            _check_priced(problem.variables[keys.index(cost.path)], source, f"costs[{i}].path")
     for i, j in _contradictions(problem.constraints):
         a, b = problem.constraints[i], problem.constraints[j]
         raise InputError(
@@ -276,6 +297,22 @@ def check_problem(problem: DecisionProblem, source: str) -> None:
             f"contradicts constraints[{j}]: {a.kpi} {_text(a)} and {_text(b)} cannot both hold",
             place=f"constraints[{i}]",
         )
+
+
+def _check_priced(variable: Variable, source: str, place: str) -> None:
+    """A cost per unit of a variable's value needs values that are numbers."""
+    for choice in variable.choices():
+        if variable.alternatives is not None or not _is_number(choice):
+            raise InputError(
+                source,
+                f"{variable.key!r} takes {choice!r}, which is not a number: a cost per unit "
+                "needs a variable whose values are numbers",
+                place=place,
+            )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _text(c: Constraint) -> str:

@@ -168,6 +168,7 @@ def _flow(grid: Grid, out: Any, converged: np.ndarray) -> PowerFlow:
     v[~converged] = np.nan
     line = out[ct.line]["loading"] if len(grid.line_ids) else np.zeros((len(converged), 0))
     trafo = out[ct.transformer]["loading"] if len(grid.trafo_ids) else np.zeros((len(converged), 0))
+    loads = out[ct.sym_load]["p"] if len(grid.load_bus) else np.zeros((len(converged), 0))
     zero = ~converged
     result = PowerFlow(
         converged=converged,
@@ -175,7 +176,7 @@ def _flow(grid: Grid, out: Any, converged: np.ndarray) -> PowerFlow:
         line_loading=np.where(zero[:, None], 0.0, line),
         trafo_loading=np.where(zero[:, None], 0.0, trafo),
         source_p_w=np.where(zero[:, None], 0.0, out[ct.source]["p"]),
-        load_p_w=np.where(zero[:, None], 0.0, out[ct.sym_load]["p"]),
+        load_p_w=np.where(zero[:, None], 0.0, loads),
     )
     return result
 

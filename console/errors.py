@@ -25,6 +25,7 @@ EXIT_TERMINATED = 143
 
 FLAGS = {
     "days": "--days",
+    "hours": "--hours",
     "lang": "--lang",
     "target": "--target",
     "warmup_days": "--warmup-days",

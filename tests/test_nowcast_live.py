@@ -111,6 +111,10 @@ def test_a_schedule_with_bad_options_is_refused_before_the_run():
     assert "nowcast-every" in cli_message(caught.value)
     with pytest.raises(UsageError, match="SERIES=VALUE"):
         nowcast_setup(15, alerts=["x"])
+    for options, flag in (({"hours": 0}, "--hours"), ({"replications": 0}, "--replications")):
+        with pytest.raises(UsageError) as caught:
+            nowcast_setup(60, **options)  # else every nowcast of the run fails, one by one
+        assert cli_message(caught.value).startswith(f"{flag} must be")
     assert parse_thresholds(["a.b=1.5", " c.d = 2 "]) == {"a.b": 1.5, "c.d": 2.0}
 
 

@@ -49,6 +49,7 @@ FLAGS = {
     "speed": "--speed",
     "alerts": "--alert",
     "nowcast_every": "--nowcast-every",
+    "every_min": "--every",
     "broker": "--broker",
     "topic_prefix": "--topic-prefix",
     "batch": "--batch",

@@ -129,7 +129,9 @@ def test_cli_writes_the_files_and_prints_a_verdict(history, tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--every", "0"], "whole minutes"),
+        (["--every", "0"], "--every must be whole minutes"),
+        (["--every", "1e12"], "--every must be whole minutes from 1 to 527,040"),  # no overflow
+        (["--hours", "1.001"], "--hours must be whole minutes"),
         (["--from", "2026-01-06T10:00", "--to", "2026-01-05T10:00"], "before --from"),
         (["--from", "noon"], "--from"),
         (["--hours", "-1"], "hours"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -14,7 +14,7 @@ from tests.history import known_park, write_history
 from twin.api.live import nowcast_setup, parse_thresholds
 from twin.errors import UsageError
 from twin.live.replay import Replay, replay_into_store
-from twin.live.state import state_at
+from twin.live.state import LOOKBACK_H, known_state, state_at
 from twin.live.store import Store
 
 runner = CliRunner()
@@ -165,6 +165,17 @@ def test_a_moment_before_the_store_begins_is_refused(park_file, store):
         app, ["nowcast", str(park_file), "--store", str(store), "--at", "2020-01-01T00:00"]
     )
     assert result.exit_code == 2 and "before the store's first message" in result.output
+
+
+def test_a_moment_long_after_the_store_ends_is_refused(park_file, store):
+    with Store.open(store, read_only=True) as opened:
+        span = opened.span()
+        assert span is not None
+        known_state(known_park(), opened, span[1] + timedelta(hours=LOOKBACK_H))  # a quiet day
+    late = (span[1] + timedelta(hours=LOOKBACK_H, minutes=1)).isoformat()
+    result = runner.invoke(app, ["nowcast", str(park_file), "--store", str(store), "--at", late])
+    assert result.exit_code == 2, result.output  # not a forecast from a park the store forgot
+    assert f"--at: {late} is more than 24 h after the store's last message" in result.output
 
 
 def test_an_empty_store_has_nothing_to_start_from(park_file, tmp_path):

@@ -389,6 +389,7 @@ def test_without_a_token_only_loopback_host_names_are_served(client: TestClient)
         (["--host", "0.0.0.0", "--token", "short"], "at least 12"),
         (["--store", "no-such.db"], "no such store"),
         (["--replay", "no-such-folder"], "no such sensor folder"),
+        (["--replay", "docs"], "docs: has neither meters.csv nor trucks.csv"),  # no empty page
         (["--replay", "assets/sensors/yen-binh", "--speed", "fast"], "--speed"),
         (["no-such-park"], "no-such-park"),
         (["--simulate", "--replay", "assets/sensors/yen-binh"], "--simulate"),

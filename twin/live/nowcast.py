@@ -45,7 +45,7 @@ MAX_HOURS = 7 * 24.0
 MAX_REPLICATIONS = 10_000
 MAX_SAMPLES = 500_000
 """Replications x steps at most: the samples of a park of 100 series then fit in 400 MB."""
-STEP_MIN = 15.0
+STEP_MIN = 15
 """Minutes between the samples of a forecast, unless a caller gives another step."""
 BAND = (0.05, 0.95)
 

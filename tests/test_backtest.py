@@ -95,6 +95,8 @@ def test_origins_can_be_limited_and_bad_options_are_refused(history):
         backtest(known_park(), folder, every_min=0.5)
     with pytest.raises(UsageError, match="no origin fits"):
         backtest(known_park(), folder, hours=60)
+    with pytest.raises(UsageError, match="origins fall every 100000 min from midnight"):
+        backtest(known_park(), folder, every_min=100_000)  # the history has room; the step not
     with pytest.raises(InputError, match="no such sensor folder or store"):
         backtest(known_park(), folder / "nope")
 

@@ -417,6 +417,12 @@ def _origins(
     while moment <= last and len(origins) <= MAX_ORIGINS:
         origins.append(moment)
         moment += step
+    if not origins and first <= last:  # room for an origin, but the clock's steps miss it
+        raise UsageError(
+            f"no origin fits: origins fall every {every_min:g} min from midnight of "
+            f"{first.date()}, and the first is past the last possible one ({_iso(last)}); "
+            "give a shorter `every_min`"
+        )
     if not origins:
         raise UsageError(
             f"no origin fits: the history runs {_iso(span[0])} to {_iso(span[1])}; origins need "

@@ -922,7 +922,7 @@ def serve(
     nowcast.update(replications=replications, alerts=alert or [], seen_only=seen_flows_only)
     pace = speed if speed is not None else ("1" if simulate else "600")
     run_server(park, store, replay, pace, host, port, token, time_limit, say=typer.echo,
-               nowcast=nowcast if nowcast_every > 0 else None, simulate=simulate,
+               nowcast=nowcast if nowcast_every != 0 else None, simulate=simulate,
                scenario=scenario, lang=lang, keep_days=keep_days)  # fmt: skip
 
 

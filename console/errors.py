@@ -25,6 +25,7 @@ EXIT_TERMINATED = 143
 
 FLAGS = {
     "days": "--days",
+    "hours": "--hours",
     "lang": "--lang",
     "target": "--target",
     "warmup_days": "--warmup-days",
@@ -48,6 +49,7 @@ FLAGS = {
     "speed": "--speed",
     "alerts": "--alert",
     "nowcast_every": "--nowcast-every",
+    "every_min": "--every",
     "broker": "--broker",
     "topic_prefix": "--topic-prefix",
     "batch": "--batch",

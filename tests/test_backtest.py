@@ -95,6 +95,8 @@ def test_origins_can_be_limited_and_bad_options_are_refused(history):
         backtest(known_park(), folder, every_min=0.5)
     with pytest.raises(UsageError, match="no origin fits"):
         backtest(known_park(), folder, hours=60)
+    with pytest.raises(UsageError, match="origins fall every 100000 min from midnight"):
+        backtest(known_park(), folder, every_min=100_000)  # the history has room; the step not
     with pytest.raises(InputError, match="no such sensor folder or store"):
         backtest(known_park(), folder / "nope")
 
@@ -129,7 +131,9 @@ def test_cli_writes_the_files_and_prints_a_verdict(history, tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--every", "0"], "whole minutes"),
+        (["--every", "0"], "--every must be whole minutes"),
+        (["--every", "1e12"], "--every must be whole minutes from 1 to 527,040"),  # no overflow
+        (["--hours", "1.001"], "--hours must be whole minutes"),
         (["--from", "2026-01-06T10:00", "--to", "2026-01-05T10:00"], "before --from"),
         (["--from", "noon"], "--from"),
         (["--hours", "-1"], "hours"),

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from console.errors import message as cli_message
 from tests import mosquitto
 from tests.live_helpers import (
     REPO,
@@ -26,6 +27,7 @@ from tests.live_helpers import (
     stored,
 )
 from tests.mosquitto import PARKTWIN, start_live, wait_connected, wait_for
+from twin.errors import UsageError
 from twin.io.load import load_park
 from twin.live.store import Store
 
@@ -200,6 +202,20 @@ def test_sigterm_flushes_and_exits_0(broker: mosquitto.Mosquitto, tmp_path: Path
     assert twin.returncode == 0, err
     assert "3000 stored" in err and "messages/s" in err
     assert retained_status(broker.url)["state"] == "offline"
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mqtt://[::1", "is not mqtt://HOST"),  # urlsplit's own ValueError, not an internal error
+        ("mqtts://user@[fe80::1%eth0:8883", "is not mqtt://HOST"),
+        ("mqtt://127.0.0.1:99999", "bad port"),
+    ],
+)
+def test_a_broker_url_that_does_not_parse_is_a_usage_error(url: str, says: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse_broker(url)
+    assert cli_message(caught.value).startswith("--broker: ") and says in str(caught.value)
 
 
 @pytest.mark.system

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from typer.testing import CliRunner
@@ -14,7 +14,7 @@ from tests.history import known_park, write_history
 from twin.api.live import nowcast_setup, parse_thresholds
 from twin.errors import UsageError
 from twin.live.replay import Replay, replay_into_store
-from twin.live.state import state_at
+from twin.live.state import LOOKBACK_H, known_state, state_at
 from twin.live.store import Store
 
 runner = CliRunner()
@@ -111,6 +111,10 @@ def test_a_schedule_with_bad_options_is_refused_before_the_run():
     assert "nowcast-every" in cli_message(caught.value)
     with pytest.raises(UsageError, match="SERIES=VALUE"):
         nowcast_setup(15, alerts=["x"])
+    for options, flag in (({"hours": 0}, "--hours"), ({"replications": 0}, "--replications")):
+        with pytest.raises(UsageError) as caught:
+            nowcast_setup(60, **options)  # else every nowcast of the run fails, one by one
+        assert cli_message(caught.value).startswith(f"{flag} must be")
     assert parse_thresholds(["a.b=1.5", " c.d = 2 "]) == {"a.b": 1.5, "c.d": 2.0}
 
 
@@ -161,6 +165,17 @@ def test_a_moment_before_the_store_begins_is_refused(park_file, store):
         app, ["nowcast", str(park_file), "--store", str(store), "--at", "2020-01-01T00:00"]
     )
     assert result.exit_code == 2 and "before the store's first message" in result.output
+
+
+def test_a_moment_long_after_the_store_ends_is_refused(park_file, store):
+    with Store.open(store, read_only=True) as opened:
+        span = opened.span()
+        assert span is not None
+        known_state(known_park(), opened, span[1] + timedelta(hours=LOOKBACK_H))  # a quiet day
+    late = (span[1] + timedelta(hours=LOOKBACK_H, minutes=1)).isoformat()
+    result = runner.invoke(app, ["nowcast", str(park_file), "--store", str(store), "--at", late])
+    assert result.exit_code == 2, result.output  # not a forecast from a park the store forgot
+    assert f"--at: {late} is more than 24 h after the store's last message" in result.output
 
 
 def test_an_empty_store_has_nothing_to_start_from(park_file, tmp_path):

@@ -389,6 +389,7 @@ def test_without_a_token_only_loopback_host_names_are_served(client: TestClient)
         (["--host", "0.0.0.0", "--token", "short"], "at least 12"),
         (["--store", "no-such.db"], "no such store"),
         (["--replay", "no-such-folder"], "no such sensor folder"),
+        (["--replay", "docs"], "docs: has neither meters.csv nor trucks.csv"),  # no empty page
         (["--replay", "assets/sensors/yen-binh", "--speed", "fast"], "--speed"),
         (["no-such-park"], "no-such-park"),
         (["--simulate", "--replay", "assets/sensors/yen-binh"], "--simulate"),
@@ -396,6 +397,10 @@ def test_without_a_token_only_loopback_host_names_are_served(client: TestClient)
         (["-s", "substation-outage"], "--scenario goes with --simulate"),
         (["--simulate", "-s", "no-such-scenario"], "no-such-scenario"),
         (["--simulate", "--speed", "0"], "--speed"),
+        (["--simulate", "--nowcast-every", "-5"], "--nowcast-every"),
+        (["--simulate", "--nowcast-every", "nan"], "--nowcast-every"),
+        (["--simulate", "--hours", "0"], "--hours"),
+        (["--replay", "assets/sensors/yen-binh", "-r", "100000"], "--replications"),
     ],
 )
 def test_serve_refuses_bad_options_with_exit_2(

@@ -19,6 +19,7 @@ from typing import Any
 import uvicorn
 
 from twin.api.live import nowcast_setup
+from twin.calibration.read import read_sensors
 from twin.errors import InputError, UsageError
 from twin.io.bundled import DEFAULT_PARK
 from twin.io.inputs import read_park
@@ -211,7 +212,8 @@ def serve(
     Raises:
         UsageError: no token off loopback, a taken port, a bad speed or `keep_days`, sources
             that clash.
-        InputError: an unreadable park or scenario, a missing store or sensor folder.
+        InputError: an unreadable park or scenario, a missing store, a sensor folder that is
+            missing or cannot be read (as ``parktwin calibrate`` reads it).
     """
     required = resolve_token(host, token)
     parse_speed(speed)  # a bad --speed is refused before anything starts
@@ -219,7 +221,10 @@ def serve(
     kept = days_kept(simulate, keep_days)
     feeds = replay is not None or simulate
     setup = nowcast_setup(**nowcast) if feeds and nowcast else None
-    language_of(lang, read_park(park).park.language)  # a bad park or language: refused now
+    model = read_park(park)
+    language_of(lang, model.park.language)  # a bad park or language: refused now
+    if replay is not None:  # a recording the replay could not read: refused now, not in its thread
+        read_sensors(replay, model)
     with tempfile.TemporaryDirectory(prefix="parktwin-serve-") as scratch:
         folder = Path(scratch)
         alarms: list[Message] = []

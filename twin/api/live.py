@@ -23,7 +23,7 @@ from twin.io.output import atomic_write_text
 from twin.io.result_folder import write_result
 from twin.live.backtest import Backtest, backtest
 from twin.live.n1 import live_n1
-from twin.live.nowcast import alert_thresholds, nowcast_store
+from twin.live.nowcast import STEP_MIN, alert_thresholds, check_options, nowcast_store
 from twin.live.run import Setup, parse_moment
 from twin.live.store import Store
 from twin.model.labels import asset_names
@@ -219,6 +219,7 @@ def nowcast_setup(
             f"`nowcast_every`: expected minutes from {MIN_NOWCAST_EVERY_MIN:g} to "
             f"{MAX_NOWCAST_EVERY_MIN:g}, got {every_min:g}"
         )
+    check_options(hours, replications, STEP_MIN)  # else every job of the run would fail
     thresholds = parse_thresholds(alerts)
 
     def setup(run: Any) -> None:
@@ -227,7 +228,7 @@ def nowcast_setup(
         def job(at: datetime) -> None:
             doc = nowcast_store(
                 run.park, run.store, at, hours=hours, replications=replications, seed=seed,
-                thresholds=thresholds, seen_only=seen_only, follow=follow,
+                step_min=STEP_MIN, thresholds=thresholds, seen_only=seen_only, follow=follow,
             ).to_dict()  # fmt: skip
             run.store.put_forecast(doc)
             run.store.put_alerts(doc["alerts"])

@@ -68,6 +68,8 @@ LEAD_H = 6.0
 """Hours of history before the first origin, so its state sees the trucks already inside."""
 COLD_WARMUP_DAYS = 1.0
 MAX_ORIGINS = 5000
+MAX_EVERY_MIN = 366 * 24 * 60
+"""Minutes between origins at most: a year (a longer step is past any date the store holds)."""
 
 
 @dataclass
@@ -226,7 +228,7 @@ def backtest(
     Args:
         park: the park the history belongs to (its rates drive the forecasts).
         source: a sensor folder (replayed into a temporary store first) or a store file.
-        every_min: minutes between origins (whole minutes).
+        every_min: minutes between origins (whole minutes, at most a year).
         hours: the horizon; errors are taken at its end.
         replications: replications of each nowcast and of the cold start.
         seed: base seed; each origin's nowcast draws its own from it (:func:`origin_seed`).
@@ -244,8 +246,13 @@ def backtest(
         UsageError: options out of range, or no origin fits the history.
     """
     check_options(hours, replications, step_min)
-    if not (every_min >= 1 and float(every_min).is_integer()) or not float(hours * 60).is_integer():
-        raise UsageError("every_min and the horizon must be whole minutes (every_min >= 1)")
+    if not (1 <= every_min <= MAX_EVERY_MIN and float(every_min).is_integer()):
+        raise UsageError(
+            f"`every_min` must be whole minutes from 1 to {MAX_EVERY_MIN:,} (a year), "
+            f"got {every_min:g}"
+        )
+    if not float(hours * 60).is_integer():
+        raise UsageError(f"`hours` must be whole minutes, got {hours:g}")
     with _history(park, source) as store:
         origins = _origins(store, every_min, hours, start, end)
         park, left_out = seen_flows_only(park, store)
@@ -410,6 +417,12 @@ def _origins(
     while moment <= last and len(origins) <= MAX_ORIGINS:
         origins.append(moment)
         moment += step
+    if not origins and first <= last:  # room for an origin, but the clock's steps miss it
+        raise UsageError(
+            f"no origin fits: origins fall every {every_min:g} min from midnight of "
+            f"{first.date()}, and the first is past the last possible one ({_iso(last)}); "
+            "give a shorter `every_min`"
+        )
     if not origins:
         raise UsageError(
             f"no origin fits: the history runs {_iso(span[0])} to {_iso(span[1])}; origins need "

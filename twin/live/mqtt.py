@@ -58,7 +58,10 @@ def parse_broker(
         UsageError: Not an ``mqtt://`` or ``mqtts://`` URL with a host, a bad port, or a TLS
             file that does not exist.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # an unclosed or malformed [IPv6] host
+        parts = urlsplit("")
     if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
         raise UsageError(
             f"`broker`: '{url}' is not mqtt://HOST[:PORT] or mqtts://HOST[:PORT] "

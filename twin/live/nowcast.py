@@ -45,6 +45,8 @@ MAX_HOURS = 7 * 24.0
 MAX_REPLICATIONS = 10_000
 MAX_SAMPLES = 500_000
 """Replications x steps at most: the samples of a park of 100 series then fit in 400 MB."""
+STEP_MIN = 15
+"""Minutes between the samples of a forecast, unless a caller gives another step."""
 BAND = (0.05, 0.95)
 
 
@@ -147,14 +149,14 @@ class Forecast:
 def check_options(hours: float, replications: int, step_min: float) -> None:
     """Refuse a horizon, replication count or step out of range (UsageError)."""
     if not 0 < hours <= MAX_HOURS:
-        raise UsageError(f"hours must be above 0 and at most {MAX_HOURS:g}, got {hours:g}")
+        raise UsageError(f"`hours` must be above 0 and at most {MAX_HOURS:g}, got {hours:g}")
     if not 1 <= replications <= MAX_REPLICATIONS:
-        raise UsageError(f"replications must be 1 to {MAX_REPLICATIONS:,}, got {replications}")
+        raise UsageError(f"`replications` must be 1 to {MAX_REPLICATIONS:,}, got {replications}")
     if not 0 < step_min < math.inf:
         raise UsageError(f"step_min must be above 0, got {step_min:g}")
     if step_min > hours * 60:
         raise UsageError(
-            f"hours must be at least the forecast's step of {step_min:g} minutes, got {hours:g}"
+            f"`hours` must be at least the forecast's step of {step_min:g} minutes, got {hours:g}"
         )
     steps = math.floor(hours * 60 / step_min + 1e-9)
     if replications * steps > MAX_SAMPLES:
@@ -179,7 +181,7 @@ def forecast_samples(
     hours: float = 4,
     replications: int = 20,
     seed: int = 0,
-    step_min: float = 15,
+    step_min: float = STEP_MIN,
     workers: Workers | None = None,
     progress: Progress | None = None,
     parks: Sequence[Park] | None = None,
@@ -379,7 +381,7 @@ def nowcast(
     hours: float = 4,
     replications: int = 20,
     seed: int = 0,
-    step_min: float = 15,
+    step_min: float = STEP_MIN,
     thresholds: Mapping[str, float] | None = None,
     workers: Workers | None = None,
     progress: Progress | None = None,
@@ -453,7 +455,7 @@ def nowcast_store(
     hours: float = 4,
     replications: int = 20,
     seed: int = 0,
-    step_min: float = 15,
+    step_min: float = STEP_MIN,
     thresholds: Mapping[str, float] | None = None,
     seen_only: bool = False,
     workers: Workers | None = None,

@@ -150,15 +150,22 @@ def known_state(park: Park, store: Store, at: datetime | None = None) -> StartSt
     """:func:`state_at`, refusing a moment the store knows nothing of.
 
     Raises:
-        UsageError: an empty store, or `at` before its first message.
+        UsageError: an empty store, `at` before its first message, or more than
+            :data:`LOOKBACK_H` hours after its last (every visit the store knows of is gone by
+            then: the park would look empty whatever it holds).
     """
     span = store.span()
     if span is None:
         raise UsageError(f"{store.path}: no message in the store yet: nothing to start from")
     if at is not None and at < span[0]:
         raise UsageError(
-            f"{_iso(at)} is before the store's first message ({_iso(span[0])}): "
+            f"`at`: {_iso(at)} is before the store's first message ({_iso(span[0])}): "
             "the state there is unknown"
+        )
+    if at is not None and at > span[1] + timedelta(hours=LOOKBACK_H):
+        raise UsageError(
+            f"`at`: {_iso(at)} is more than {LOOKBACK_H:g} h after the store's last message "
+            f"({_iso(span[1])}): the state there is unknown"
         )
     return state_at(park, store, at)
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy
 import pytest
 from typer.testing import CliRunner
 
@@ -170,3 +171,17 @@ def test_lost_buses_are_read_inside_the_outage_whatever_the_minute(tmp_path: Pat
     rows = {r["outage"]: r for r in doc["contingencies"]}
     assert rows["l1"]["lost_buses"] == ["rmu1", "rmu2", "rmu3"]
     assert rows["sub1"]["lost_buses"] == ["sub1-mv", "rmu1", "rmu2", "rmu3"]
+
+
+def test_an_outage_shorter_than_restoration_is_read_while_it_lasts(tmp_path: Path) -> None:
+    """--hours 0.25 with restoration after 30 min: no tie ever closes, the three buses stay off
+    for the whole outage, so l1 is not secure (it read secure once it had ended before)."""
+    result, doc = _n1(tmp_path, ring_data(), "--at", "day 0 10:00", "--hours", "0.25")
+    assert result.exit_code == 0, result.output
+    l1 = {r["outage"]: r for r in doc["contingencies"]}["l1"]
+    assert l1["lost_buses"] == ["rmu1", "rmu2", "rmu3"] and l1["restored_by"] == []
+    assert not l1["secure"] and l1["unserved_mw"] > 0 and l1["buildings_unserved"]
+    trace = simulate(Park.model_validate(ring_data()), (), RunSpec(horizon_days=1.0))
+    step = int(numpy.searchsorted(trace.edges[:-1], 600))
+    demand = trace.series["building_power_demand_kw"][step]
+    assert l1["unserved_mw"] == pytest.approx(demand.sum() / 1000.0, rel=1e-6)  # all of it

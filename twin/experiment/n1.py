@@ -6,7 +6,8 @@ same random numbers as the base run with that element out from the moment on for
 The rules are the engine's own (:mod:`twin.sim.supply`): buses lost at once, picked up
 through normally open switches after `restoration_min`, the lowest priority left off where
 the pick-up would break a rating or 0.9 pu. A row reads the network just after
-restoration, the energy and trucks over the whole run against the base run.
+restoration (or, for an outage shorter than restoration, at its last step in effect), the
+energy and trucks over the whole run against the base run.
 """
 
 from __future__ import annotations
@@ -115,8 +116,8 @@ def n1_analysis(
             {"outage": asset, "from": _moment(at), "duration_h": hours}
         )
         trace = run_engine(park, [*events, outage], spec, start=start)
-        rows.append(_row(park, grid, base, base_kpis, trace, asset, kind, at))
-        after = _after_restoration(park, trace, at)
+        rows.append(_row(park, grid, base, base_kpis, trace, asset, kind, (at, hours)))
+        after = _after_restoration(park, trace, at, hours)
         worst = np.maximum(worst, trace.series["line_loading_pct"][after])
         report(done, len(studied) + 1)
     rows.sort(key=_severity)
@@ -143,11 +144,17 @@ def _check_size(grid: Grid) -> None:
         )
 
 
-def _after_restoration(park: Park, trace: Trace, at: float) -> int:
-    """The first grid step that starts once ties have picked up what they can."""
+def _after_restoration(park: Park, trace: Trace, at: float, hours: float) -> int:
+    """The first grid step that starts once ties have picked up what they can.
+
+    An outage that ends before `restoration_min` is never picked up: its state is then read at
+    the last step it is in effect at (its lost buses still lost), not after it has ended, when
+    everything would read secure.
+    """
     restoration = park.power.network.restoration_min  # type: ignore[union-attr]
     starts = trace.edges[:-1]
-    return min(int(np.searchsorted(starts, at + restoration, side="left")), len(starts) - 1)
+    after = min(int(np.searchsorted(starts, at + restoration, side="left")), len(starts) - 1)
+    return max(_first_inside(trace, at), min(after, _last_inside(trace, at + hours * 60.0)))
 
 
 def _plan_lines(park: Park, grid: Grid, worst: np.ndarray) -> list[dict[str, Any]]:
@@ -237,11 +244,16 @@ def _row(
     trace: Trace,
     asset: str,
     kind: str,
-    at: float,
+    outage: tuple[float, float],
 ) -> dict[str, Any]:
-    """One contingency: the network right after restoration, and the run's consequences."""
+    """One contingency: the network right after restoration, and the run's consequences.
+
+    `outage` is (moment in minutes, hours); an outage shorter than restoration is read at its
+    last step in effect (:func:`_after_restoration`).
+    """
+    at, hours = outage
     first = _first_inside(trace, at)
-    after = _after_restoration(park, trace, at)
+    after = _after_restoration(park, trace, at, hours)
     s, b = trace.series, base.series
     n_buses = grid.n_park_buses
     lost = np.isnan(s["bus_v_pu"][first]) & ~np.isnan(b["bus_v_pu"][first])
@@ -279,6 +291,12 @@ def _first_inside(trace: Trace, at: float) -> int:
     """
     middles = (trace.edges[:-1] + trace.edges[1:]) / 2.0
     return min(int(np.searchsorted(middles, at, side="left")), len(middles) - 1)
+
+
+def _last_inside(trace: Trace, end: float) -> int:
+    """The last grid step whose load flow has an outage ending at `end` still in effect."""
+    middles = (trace.edges[:-1] + trace.edges[1:]) / 2.0
+    return int(np.searchsorted(middles, end, side="left")) - 1
 
 
 def trace_kpi(trace: Trace, name: str) -> float:

@@ -178,9 +178,23 @@ def test_the_ends_of_each_range_are_accepted(tmp_path: Path) -> None:
     _net(data).update(kv=0.1)
     _net(data)["lines"][0]["length_km"] = 0.001
     data["buildings"][0]["power"]["power_factor"] = 0.3
-    _transformer(sn_mva=0.01, vk_percent=1, vkr_percent=0, hv_kv=0.1)(data)
+    _transformer(sn_mva=0.01, vk_percent=1, vkr_percent=0, hv_kv=0.11)(data)  # above kv
     result = validate(str(dump(data, tmp_path / "edges.yaml")))
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("hv_kv", [22, 2.2])
+def test_a_transformer_that_does_not_step_down_is_refused(tmp_path: Path, hv_kv: float) -> None:
+    """hv_kv 22 on a 22 kV network (110 meant), or 2.2 (a typo of 220): refused, named."""
+    data = ring_data()
+    _transformer(hv_kv=hv_kv)(data)
+    path = dump(data, tmp_path / "step-up.yaml")
+    assert_bad_input(
+        validate(str(path)),
+        str(path),
+        "power.substations[0].transformers[0].hv_kv",
+        f"hv_kv {hv_kv:g} is not above the network's kv 22",
+    )
 
 
 def test_a_transformer_sharing_an_id_is_named_where_it_is(tmp_path: Path) -> None:

@@ -436,7 +436,10 @@ class Transformer(Model):
         float, Field(ge=MIN_VK_PERCENT, lt=100, description="short-circuit voltage, %")
     ]
     vkr_percent: Annotated[float, Field(ge=0, lt=100, description="its real part, %")] = 0.0
-    hv_kv: Annotated[float, Field(ge=MIN_KV, le=1000, description="high-voltage side, kV")] = 110.0
+    hv_kv: Annotated[
+        float,
+        Field(ge=MIN_KV, le=1000, description="high-voltage side, kV; above `power.network.kv`"),
+    ] = 110.0
 
     @model_validator(mode="after")
     def _real_part_below_whole(self) -> Transformer:
@@ -1056,6 +1059,7 @@ def park_problems(park: Park) -> list[Problem]:
     if power.network is not None:
         problems.extend(network_problems(power.network, substations))
         problems.extend(_substations_without_busbar(power))
+        problems.extend(_transformers_not_stepping_down(power))
         problems.extend(_loads_dead_in_normal_state(park.buildings, power.network))
     for i, building in enumerate(park.buildings):
         if building.water and water.supply is None:
@@ -1176,6 +1180,21 @@ def _substations_without_busbar(power: PowerSection) -> Iterator[Problem]:
                 f"nothing and its outages would cut nothing; add a bus with `substation: "
                 f"{sub.id}`, or remove the substation",
             )
+
+
+def _transformers_not_stepping_down(power: PowerSection) -> Iterator[Problem]:
+    """Transformers whose high-voltage side is not above the network they feed: the source
+    would be held on the low side of a step-up (a typo, such as 22 for 220)."""
+    assert power.network is not None
+    kv = power.network.kv
+    for i, sub in enumerate(power.substations):
+        for j, trafo in enumerate(sub.transformers or []):
+            if trafo.hv_kv <= kv:
+                yield Problem(
+                    ("power", "substations", i, "transformers", j, "hv_kv"),
+                    f"transformer '{trafo.id}': hv_kv {trafo.hv_kv:g} is not above the "
+                    f"network's kv {kv:g}; a substation's transformers step down to the network",
+                )
 
 
 def _switch_problems(net: PowerNetwork) -> Iterator[Problem]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -191,6 +192,36 @@ def test_html_page_fetches_nothing(tmp_path: Path, trace: Trace) -> None:
     fetched = re.findall(r"""(?:src|href)\s*=\s*["']?\s*(https?:)?//""", page, flags=re.I)
     assert not fetched, "the page loads something from the network"
     assert not re.search(r"""<(?:script|link|img)[^>]+(?:src|href)\s*=\s*["']?https?:""", page)
+
+
+_HTML_ALONE = """
+import sys
+import viz
+from viz.sources import simulate
+
+trace = simulate("demo-small", None, days=0.1, warmup_days=0.0, seed=0)
+viz.render(trace, sys.argv[1], at="day 0 01:00", size="160x120")
+print(sorted(m for m in sys.modules if m.startswith("trame_vtklocal.module")))
+"""
+
+
+def test_html_export_sets_up_no_webassembly_download(tmp_path: Path) -> None:
+    """trame-vtklocal, which trame-pyvista brings, is kept out of the exporter's trame server:
+    set up there, it downloads VTK's WebAssembly build (which the offline page never uses) and,
+    offline, prints a traceback once the page is written. A fresh process, as the server is
+    one per process."""
+    pytest.importorskip(
+        "trame_pyvista", reason="the .html exporter (trame-pyvista) is not installed"
+    )
+    out = tmp_path / "park.html"
+    done = subprocess.run(
+        [sys.executable, "-c", _HTML_ALONE, str(out)],
+        capture_output=True, text=True, timeout=180, cwd=Path(cli.__file__).parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_size > 10_000
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
+    assert "Traceback" not in done.stderr
 
 
 def test_side_by_side_views_share_time_and_camera(tmp_path: Path, trace: Trace) -> None:

@@ -11,9 +11,12 @@ view instead, and the labels as HTML placed over it again whenever the camera mo
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 from twin.errors import UsageError
@@ -36,8 +39,31 @@ def scene_html(plotter: Any) -> str:
         import trame_vtk  # noqa: F401
     except ImportError:
         raise UsageError(f"writing .html needs the trame exporter: {INSTALL}") from None
-    buffer = plotter.trame.export_html(None)
+    with _without_wasm_widget():
+        buffer = plotter.trame.export_html(None)
     return str(buffer.getvalue())
+
+
+@contextlib.contextmanager
+def _without_wasm_widget() -> Iterator[None]:
+    """Keep trame-vtklocal out of the exporter's trame server while it starts.
+
+    trame-pyvista depends on trame-vtklocal, and the server its exporter starts sets it up when
+    it can import it: that downloads VTK's WebAssembly build from the internet and, offline,
+    prints a traceback after the page is written. The page is vtk.js's offline viewer and uses
+    none of it. A module set to None in ``sys.modules`` is an ImportError, which the exporter
+    skips.
+    """
+    name = "trame.widgets.vtklocal"
+    if name in sys.modules:
+        yield
+        return
+    sys.modules[name] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if sys.modules.get(name, 0) is None:
+            del sys.modules[name]
 
 
 def panel_html(player: Any, moment: float) -> str:

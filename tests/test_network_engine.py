@@ -128,6 +128,27 @@ def _two_substations(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def test_a_substation_without_transformers_keeps_its_capacity() -> None:
+    """sub1 at 4 MW, below the ring's peak of 5.2 MW: the steps above it leave buildings off,
+    lowest priority first, until the source supplies at most 4 MW (it supplied 5.2 before)."""
+    data = ring_data()
+    data["power"]["substations"][0]["capacity_mw"] = 4.0
+    trace, kpis = _run(data)
+    s = trace.series
+    base = _run(ring_data())[0].series["substation_load_kw"][:, 0]
+    assert base.max() > 5000.0  # the same park without the limit goes past it
+    assert (s["substation_load_kw"][:, 0] <= 4000.0 * (1 + 1e-9)).all()
+    assert kpis["power.unserved_mwh"] > 0
+    left_off = s["building_left_off"]
+    assert left_off.any() and left_off[base <= 4000.0].sum() == 0  # only where it was past
+    u1 = trace.names["buildings"].index("u1")  # priority 5: the others (1) go before it
+    asked = s["building_power_demand_kw"] > 0
+    others = np.arange(left_off.shape[1]) != u1
+    for k in np.flatnonzero(left_off[:, u1]):
+        assert left_off[k, others & asked[k]].all()
+    assert not left_off[:, u1].all()
+
+
 def test_a_substation_loss_is_transferred_to_the_other_substation() -> None:
     trace, kpis = _run(_two_substations(ring_data()), _outage("sub1"))
     sub = trace.series["substation_load_kw"]

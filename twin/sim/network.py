@@ -46,6 +46,7 @@ class Grid:
     source_ids: list[str]  # the substations
     source_bus: np.ndarray
     source_busbar: np.ndarray  # the medium-voltage busbar of each source's substation
+    source_rating_w: np.ndarray  # capacity_mw of a substation without transformers, else inf
     load_building: np.ndarray  # index into park.buildings
     load_bus: np.ndarray
     load_tan_phi: np.ndarray
@@ -72,11 +73,14 @@ def build_grid(park: Park) -> Grid:
     source_ids: list[str] = []
     source_bus: list[int] = []
     source_busbar: list[int] = []
+    source_rating_w: list[float] = []
     for sub in power.substations:
         if sub.id not in busbar:
             continue
         source_ids.append(sub.id)
         source_busbar.append(busbar[sub.id])
+        # with transformers, their ratings bound the source (capacity_mw is then the firm one)
+        source_rating_w.append(np.inf if sub.transformers else sub.capacity_mw * 1e6)
         if not sub.transformers:
             source_bus.append(busbar[sub.id])
             continue
@@ -116,6 +120,7 @@ def build_grid(park: Park) -> Grid:
         source_ids=source_ids,
         source_bus=np.array(source_bus, dtype=np.int64),
         source_busbar=np.array(source_busbar, dtype=np.int64),
+        source_rating_w=np.array(source_rating_w, dtype=float),
         assets=assets,
         **loads,
     )

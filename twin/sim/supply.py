@@ -9,12 +9,13 @@ docks and production see every loss of supply (SPEC.md "Power network"):
    closing normally open switches (ties, in file order) that join its island to a live bus.
 2. An AC load flow of every grid step, in one batch (:mod:`twin.sim.loadflow`), with the
    switching in effect at the step's middle and each load's mean served demand over the step.
-3. Curtailment: a step with a line or transformer past its rating, a bus below 0.9 pu or no
-   convergence leaves buildings off for the step until it holds: those fed through an
-   overloaded line (that opening it would cut off), else those of the offending island; lowest
-   `priority` first (then the largest load, then the later in the file), and buildings of a
-   restored section before the others. While ties carry a restored section, what was left
-   off stays off until the switching changes (the outage ends).
+3. Curtailment: a step with a line or transformer past its rating, a substation without
+   transformers past its `capacity_mw`, a bus below 0.9 pu or no convergence leaves buildings
+   off for the step until it holds: those fed through an overloaded line (that opening it would
+   cut off), else those of the offending island; lowest `priority` first (then the largest
+   load, then the later in the file), and buildings of a restored section before the others.
+   While ties carry a restored section, what was left off stays off until the switching
+   changes (the outage ends).
 """
 
 from __future__ import annotations
@@ -268,10 +269,12 @@ class _Curtailment:
         )
 
     def _hot_buses(self, flow: PowerFlow) -> np.ndarray:
-        """(steps, buses): buses below 0.9 pu or at an end of an overloaded branch; every
-        bus of a step that did not converge."""
+        """(steps, buses): buses below 0.9 pu, at an end of an overloaded branch or of a source
+        past its substation's capacity; every bus of a step that did not converge."""
         grid = self.grid
         hot = np.nan_to_num(flow.bus_v_pu, nan=1.0) < V_MIN_PU
+        rows, sources = np.nonzero(flow.source_p_w > LIMIT * grid.source_rating_w)
+        hot[rows, grid.source_bus[sources]] = True
         for ends, loading in (
             (grid.line_ends, flow.line_loading),
             (grid.trafo_ends, flow.trafo_loading),

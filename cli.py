@@ -491,7 +491,9 @@ def n1(
     days: DaysOpt = 7.0,
     seed: SeedOpt = 0,
     out: OutOpt = None,
-    json_out: JsonOpt = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print n1.json instead of a table.")
+    ] = False,
     lang: LangOpt = None,
 ) -> None:
     """Every single outage of the power network: restoration, unserved load, ranked; n1.json."""

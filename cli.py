@@ -62,6 +62,7 @@ from console.tables import (
     echo_decision_warnings,
     echo_notes,
     forecast_lines,
+    headroom_lines,
     n1_lines,
     print_calibration,
     print_comparison,
@@ -526,6 +527,54 @@ def n1(
     typer.echo("\n".join(n1_lines(result, language, asset_names(model))))
     if out is not None:
         typer.echo(f"wrote {out}/n1.json, report.md")
+
+
+@app.command()
+@guarded
+def headroom(
+    park: ParkArg = None,
+    scenario: ScenarioOpt = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help='The moment, "day D HH:MM" (default: the peak demand).'),
+    ] = None,
+    power_factor: Annotated[
+        float,
+        typer.Option(
+            "--power-factor", min=0.3, max=1.0, help="Power factor of the new load (lagging)."
+        ),
+    ] = 0.95,
+    days: DaysOpt = 7.0,
+    seed: SeedOpt = 0,
+    out: OutOpt = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print headroom.json instead of a table.")
+    ] = False,
+    lang: LangOpt = None,
+) -> None:
+    """The largest new load each bus of the power network can take; headroom.json."""
+    import json
+
+    from twin import api
+    from twin.experiment.settings import Settings
+    from twin.io.inputs import read_park
+    from twin.model.labels import asset_names
+    from viz.clock import parse_day_time
+
+    model = read_park(park)
+    language = api.output_language(lang, model)
+    at_min = None if at is None else parse_day_time(at, "--at")
+    settings = Settings(days=days, seed=seed)
+    with progress(quiet=json_out, label="headroom") as bar:
+        result = api.headroom(
+            park, scenario, at_min, power_factor, settings, out, lang=language, progress=bar
+        )
+    if json_out:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    typer.echo("\n".join(headroom_lines(result, language, asset_names(model))))
+    if out is not None:
+        typer.echo(f"wrote {out}/headroom.json, report.md")
 
 
 @app.command()

@@ -416,3 +416,25 @@ def n1_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> list[s
         kind = say(f"n1.kind.{row['kind']}", language)
         lines.append(f"  {outage:<14} {kind:<11} {secure:<10} {figures}")
     return lines
+
+
+def headroom_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> list[str]:
+    """The headroom study on the terminal: a heading, then one line per bus, most room first."""
+    from twin.language import language_of, say
+    from twin.reports.headroom import binding_text, headroom_cells
+    from twin.reports.n1 import moment_text
+    from twin.text import fixed
+
+    language = language_of(lang)
+    at = moment_text(result["at"], language)
+    pf = fixed(result["power_factor"], 2, language)
+    lines = [say("headroom.console_head", language, at=at, pf=pf)]
+    if not result["base_within_limits"]:
+        lines.append(say("headroom.intro_broken", language, n=len(result["buses"]),
+                         mw=fixed(result["demand_mw"], 2, language), pf=pf,
+                         limit=fixed(result["v_min_pu"], 2, language)))  # fmt: skip
+    for row in result["buses"]:
+        bus, label, room, _ = headroom_cells(row, language, names)
+        binds = binding_text(row["binding"], language, names)
+        lines.append(f"  {bus:<14} {room:>10} MW  {binds}  ({label})")
+    return lines

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 import cli
 from tests.hostile_networks import HostileNetwork, case_named, cases, chain
 from tests.load_helpers import assert_bad_input, dump
+from twin.experiment.headroom import MAX_BUSES
 from twin.experiment.n1 import MAX_OUTAGES
 from twin.io.inputs import resolve_inputs
 from twin.sim.context import RunSpec
@@ -125,6 +126,12 @@ def test_n1_refuses_a_network_with_more_outages_than_it_can_study(tmp_path: Path
     park = dump(chain(MAX_OUTAGES + 1), tmp_path / "chain.yaml")
     result = _invoke("n1", str(park), "--days", "1")
     assert_bad_input(result, "power.network", f"{MAX_OUTAGES + 1} single outages")
+
+
+def test_headroom_refuses_a_network_with_more_buses_than_it_can_study(tmp_path: Path) -> None:
+    park = dump(chain(MAX_BUSES + 1), tmp_path / "chain.yaml")
+    result = _invoke("headroom", str(park), "--days", "1")
+    assert_bad_input(result, "power.network", f"{MAX_BUSES + 1} buses", f"at most {MAX_BUSES}")
 
 
 @pytest.fixture

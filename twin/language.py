@@ -559,6 +559,44 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
     "n1.secure_word": ("secure", "an toàn"),
     "n1.insecure_word": ("NOT SECURE", "KHÔNG AN TOÀN"),
+    # headroom
+    "headroom.title": (
+        "Headroom of {park}'s network at {at}",
+        "Khả năng nhận thêm tải của lưới {park} lúc {at}",
+    ),
+    "headroom.intro": (
+        "The largest new load (power factor {pf}) each of the {n} buses takes at this moment, "
+        "on top of the park's {mw} MW, in normal operation: every line and transformer within "
+        "its rating, every substation within its capacity, every bus at {limit} pu or above. "
+        "Most room first; 'binds' is what breaks just above it.",
+        "Phụ tải mới lớn nhất (hệ số công suất {pf}) mà mỗi thanh cái trong {n} thanh cái nhận "
+        "được tại thời điểm này, thêm vào {mw} MW của khu công nghiệp, ở chế độ vận hành bình "
+        "thường: mọi đường dây và máy biến áp trong định mức, mọi trạm trong công suất, mọi "
+        "thanh cái từ {limit} pu trở lên. Nhiều nhất trước; 'giới hạn' là phần tử vượt ngưỡng "
+        "ngay trên mức đó.",
+    ),
+    "headroom.intro_broken": (
+        "The park's own {mw} MW already break a limit at this moment (below): no bus of the "
+        "{n} can take a new load (power factor {pf}; limits: ratings, capacities, {limit} pu).",
+        "Chính {mw} MW của khu công nghiệp đã vượt một giới hạn tại thời điểm này (bên dưới): "
+        "không thanh cái nào trong {n} thanh cái nhận thêm được phụ tải (hệ số công suất {pf}; "
+        "giới hạn: định mức, công suất, {limit} pu).",
+    ),
+    "headroom.col.bus": ("bus", "thanh cái"),
+    "headroom.col.label": ("on it", "phụ tải/trạm"),
+    "headroom.col.mw": ("headroom MW", "nhận thêm MW"),
+    "headroom.col.binding": ("binds", "giới hạn"),
+    "headroom.at_least": ("at least {mw}", "ít nhất {mw}"),
+    "headroom.no_convergence": ("no load-flow solution", "không hội tụ trào lưu công suất"),
+    "headroom.kind.line": ("line", "đường dây"),
+    "headroom.kind.transformer": ("transformer", "máy biến áp"),
+    "headroom.kind.substation": ("substation", "trạm biến áp"),
+    "headroom.kind.bus": ("bus", "thanh cái"),
+    "headroom.console_head": (
+        "Headroom at {at}, in normal operation (power factor {pf}), most room first",
+        "Khả năng nhận thêm tải lúc {at}, vận hành bình thường (hệ số công suất {pf}), "
+        "nhiều nhất trước",
+    ),
     # state and nowcast on the terminal
     "state.head": ("{time}: {n} trucks in the park", "{time}: {n} xe trong khu"),
     "state.gate_queue": ("gate queue", "hàng chờ tại cổng"),

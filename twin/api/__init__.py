@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the calls of twin.api.analyses, loaded on first use (below)
     from twin.api.analyses import calibrate_command as calibrate_command
     from twin.api.analyses import compare as compare
     from twin.api.analyses import compare_cases as compare_cases
+    from twin.api.analyses import headroom as headroom
     from twin.api.analyses import n1 as n1
     from twin.api.analyses import read_materiality as read_materiality
     from twin.api.analyses import split_park_and_scenarios as split_park_and_scenarios
@@ -47,13 +48,14 @@ ANALYSES = (
     "calibrate_command",
     "compare",
     "compare_cases",
+    "headroom",
     "n1",
     "read_materiality",
     "split_park_and_scenarios",
     "sweep",
 )
-"""The calls that live in :mod:`twin.api.analyses`: they load comparison, sweep, N-1 and
-calibration code, which ``parktwin run`` and :func:`simulate` never need."""
+"""The calls that live in :mod:`twin.api.analyses`: they load comparison, sweep, N-1, headroom
+and calibration code, which ``parktwin run`` and :func:`simulate` never need."""
 
 
 def __getattr__(name: str) -> Any:

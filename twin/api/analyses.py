@@ -14,6 +14,7 @@ from twin.calibration import Calibration
 from twin.calibration.read import METERS, TRUCKS
 from twin.errors import InputError, UsageError
 from twin.experiment.comparison import Comparison, unique_labels
+from twin.experiment.headroom import headroom_analysis
 from twin.experiment.materiality import Materiality
 from twin.experiment.n1 import n1_analysis
 from twin.experiment.results import Experiment, all_warnings
@@ -46,6 +47,7 @@ from twin.model.scenario import apply_scenario
 from twin.model.schema import Park, Scenario
 from twin.reports.calibration import save_calibration
 from twin.reports.compare import write_comparison
+from twin.reports.headroom import write_headroom
 from twin.reports.n1 import write_n1
 from twin.reports.sweep import write_sweep
 
@@ -328,6 +330,49 @@ def n1(
             inputs.park, list(inputs.events), at_min, hours, spec, progress=progress
         ),
         lambda folder, result: write_n1(folder, result, language, names),
+        lambda experiments: {},
+    )
+
+
+def headroom(
+    park: ParkSource | None = None,
+    scenario: ScenarioSource | None = None,
+    at_min: float | None = None,
+    power_factor: float = 0.95,
+    settings: Settings | None = None,
+    out: Path | None = None,
+    lang: str | None = None,
+    progress: Callable[[float, int], None] | None = None,
+) -> dict[str, Any]:
+    """The largest new load each bus of the park's network can take at a moment (headroom).
+
+    Args:
+        park: the park (it must have `power.network`).
+        scenario: an optional scenario applied first.
+        at_min: the moment, minutes from the start of the horizon; None: the peak demand.
+        power_factor: the new load's power factor (lagging), 0.3 to 1.
+        settings: horizon, warm-up and seed of the run that gives the park's demand.
+        out: a folder for headroom.json and the report, written as one unit.
+        lang: the report's language (``vi``, ``en``; default the park's, else English).
+        progress: called with (steps done, steps planned): the run, then each bisection round.
+
+    Returns:
+        The headroom.json document.
+    """
+    inputs = resolve_inputs(park, scenario)
+    language = output_language(lang, inputs.park)
+    names = asset_names(inputs.park)
+    settings = settings or Settings()
+    check_horizons([Case(inputs.park, inputs.events, inputs.scenario_name)], settings.days)
+    spec = settings.spec(0)
+    return _experiment_result(
+        out,
+        "headroom",
+        0,
+        lambda: headroom_analysis(
+            inputs.park, list(inputs.events), at_min, power_factor, spec, progress
+        ),
+        lambda folder, result: write_headroom(folder, result, language, names),
         lambda experiments: {},
     )
 

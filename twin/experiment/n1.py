@@ -98,7 +98,7 @@ def n1_analysis(
         at = float(at_min)
     if not 0 <= at < spec.horizon_min or at != math.floor(at):
         raise UsageError(
-            f"the moment `at` ({_label(at)}) must be a whole minute inside the horizon "
+            f"the moment `at` ({moment_label(at)}) must be a whole minute inside the horizon "
             f"(day 0 00:00 up to {spec.horizon_days:g} days later)"
         )
     spec = _through(spec, at + hours * 60.0 + TAIL_MIN)
@@ -123,7 +123,7 @@ def n1_analysis(
     rows.sort(key=_severity)
     return {
         "park": park.park.name,
-        "at": _label(at),
+        "at": moment_label(at),
         "hours": hours,
         "contingencies": rows,
         "lines": _plan_lines(park, grid, worst),
@@ -181,11 +181,7 @@ def _plan_buses(park: Park, base: Trace, at: float) -> list[dict[str, Any]]:
     power = park.power
     assert power is not None and power.network is not None
     where = _bus_positions(park)
-    names = {s.id: s.name or s.id for s in power.substations}
-    on_bus: dict[str, list[str]] = {}
-    for building in park.buildings:
-        if building.power is not None and building.power.bus is not None:
-            on_bus.setdefault(building.power.bus, []).append(building.name or building.id)
+    labels = bus_labels(park)
     step = int(np.searchsorted(base.edges[:-1], at, side="right")) - 1
     voltages = base.series["bus_v_pu"][step]
     hv_kv = {s.id: s.transformers[0].hv_kv for s in power.substations if s.transformers}
@@ -194,7 +190,7 @@ def _plan_buses(park: Park, base: Trace, at: float) -> list[dict[str, Any]]:
         v = float(voltages[i])
         row: dict[str, Any] = {
             "id": bus.id,
-            "label": names.get(bus.substation or "") or "; ".join(on_bus.get(bus.id, [])) or bus.id,
+            "label": labels[bus.id],
             "v_pu": None if math.isnan(v) else round(v, 5),
             "source": bus.substation is not None,
         }
@@ -206,6 +202,22 @@ def _plan_buses(park: Park, base: Trace, at: float) -> list[dict[str, Any]]:
             row["position"] = where[bus.id]
         rows.append(row)
     return rows
+
+
+def bus_labels(park: Park) -> dict[str, str]:
+    """Each bus's label: its substation's name, else the names of the buildings on it, else
+    its id (the park must have `power.network`)."""
+    power = park.power
+    assert power is not None and power.network is not None
+    names = {s.id: s.name or s.id for s in power.substations}
+    on_bus: dict[str, list[str]] = {}
+    for building in park.buildings:
+        if building.power is not None and building.power.bus is not None:
+            on_bus.setdefault(building.power.bus, []).append(building.name or building.id)
+    return {
+        bus.id: names.get(bus.substation or "") or "; ".join(on_bus.get(bus.id, [])) or bus.id
+        for bus in power.network.buses
+    }
 
 
 def _bus_positions(park: Park) -> dict[str, list[float]]:
@@ -231,7 +243,7 @@ def _moment(at: float) -> dict[str, Any]:
     return Moment(day=day, at=f"{minute // 60:02d}:{minute % 60:02d}").model_dump()
 
 
-def _label(at: float) -> str:
+def moment_label(at: float) -> str:
     day, minute = divmod(int(at), 1440)
     return f"day {day} {minute // 60:02d}:{minute % 60:02d}"
 

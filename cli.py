@@ -544,6 +544,10 @@ def headroom(
             "--power-factor", min=0.3, max=1.0, help="Power factor of the new load (lagging)."
         ),
     ] = 0.95,
+    n1: Annotated[
+        bool,
+        typer.Option("--n1", help="Also the headroom that keeps every single outage secure (N-1)."),
+    ] = False,
     days: DaysOpt = 7.0,
     seed: SeedOpt = 0,
     out: OutOpt = None,
@@ -567,7 +571,7 @@ def headroom(
     settings = Settings(days=days, seed=seed)
     with progress(quiet=json_out, label="headroom") as bar:
         result = api.headroom(
-            park, scenario, at_min, power_factor, settings, out, lang=language, progress=bar
+            park, scenario, at_min, power_factor, settings, out, lang=language, progress=bar, n1=n1
         )
     if json_out:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=1))

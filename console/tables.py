@@ -421,7 +421,7 @@ def n1_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> list[s
 def headroom_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> list[str]:
     """The headroom study on the terminal: a heading, then one line per bus, most room first."""
     from twin.language import language_of, say
-    from twin.reports.headroom import binding_text, headroom_cells
+    from twin.reports.headroom import binding_text, headroom_cells, room_text
     from twin.reports.n1 import moment_text
     from twin.text import fixed
 
@@ -433,8 +433,18 @@ def headroom_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> 
         lines.append(say("headroom.intro_broken", language, n=len(result["buses"]),
                          mw=fixed(result["demand_mw"], 2, language), pf=pf,
                          limit=fixed(result["v_min_pu"], 2, language)))  # fmt: skip
+    if "n1" in result:
+        insecure = result["n1"]["insecure_now"]
+        lines.append(say("headroom.intro_n1", language, n=result["n1"]["outages"] - len(insecure),
+                         insecure=", ".join(insecure) or "-"))  # fmt: skip
     for row in result["buses"]:
-        bus, label, room, _ = headroom_cells(row, language, names)
+        bus, label, room = headroom_cells(row, language, names)[:3]
         binds = binding_text(row["binding"], language, names)
-        lines.append(f"  {bus:<14} {room:>10} MW  {binds}  ({label})")
+        line = f"  {bus:<16} {room:>10} MW  {binds}"
+        if "n1" in row:
+            n1 = row["n1"]
+            outage = names.get(n1["outage"], n1["outage"]) if n1["outage"] else "-"
+            line += (f"  | N-1 {room_text(n1, language):>8} MW ({outage}): "
+                     f"{binding_text(n1['binding'], language, names)}")  # fmt: skip
+        lines.append(f"{line}  ({label})")
     return lines

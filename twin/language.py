@@ -582,6 +582,18 @@ _WORDS: dict[str, tuple[str, str]] = {
         "không thanh cái nào trong {n} thanh cái nhận thêm được phụ tải (hệ số công suất {pf}; "
         "giới hạn: định mức, công suất, {limit} pu).",
     ),
+    "headroom.intro_n1": (
+        "With N-1: the largest new load that keeps each of the {n} single outages the park "
+        "withstands now secure after restoration (outages it does not withstand now: "
+        "{insecure}); a bus that an outage leaves without supply has none.",
+        "Với N-1: phụ tải mới lớn nhất mà vẫn giữ an toàn sau khôi phục cho mỗi sự cố trong "
+        "{n} sự cố đơn lẻ khu công nghiệp đang chịu được (sự cố hiện không chịu được: "
+        "{insecure}); thanh cái bị mất nguồn khi có sự cố thì không nhận thêm được.",
+    ),
+    "headroom.col.n1_mw": ("N-1 headroom MW", "nhận thêm N-1 MW"),
+    "headroom.col.n1_outage": ("worst outage", "sự cố nặng nhất"),
+    "headroom.col.n1_binding": ("N-1 binds", "giới hạn N-1"),
+    "headroom.kind.supply": ("no supply at", "mất nguồn tại"),
     "headroom.col.bus": ("bus", "thanh cái"),
     "headroom.col.label": ("on it", "phụ tải/trạm"),
     "headroom.col.mw": ("headroom MW", "nhận thêm MW"),

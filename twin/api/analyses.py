@@ -343,6 +343,7 @@ def headroom(
     out: Path | None = None,
     lang: str | None = None,
     progress: Callable[[float, int], None] | None = None,
+    n1: bool = False,
 ) -> dict[str, Any]:
     """The largest new load each bus of the park's network can take at a moment (headroom).
 
@@ -355,6 +356,7 @@ def headroom(
         out: a folder for headroom.json and the report, written as one unit.
         lang: the report's language (``vi``, ``en``; default the park's, else English).
         progress: called with (steps done, steps planned): the run, then each bisection round.
+        n1: also the headroom that keeps every single outage secure after restoration.
 
     Returns:
         The headroom.json document.
@@ -370,7 +372,7 @@ def headroom(
         "headroom",
         0,
         lambda: headroom_analysis(
-            inputs.park, list(inputs.events), at_min, power_factor, spec, progress
+            inputs.park, list(inputs.events), at_min, power_factor, spec, progress, n1
         ),
         lambda folder, result: write_headroom(folder, result, language, names),
         lambda experiments: {},

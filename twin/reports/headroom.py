@@ -39,30 +39,53 @@ def binding_text(
             continue
         element = names.get(limit["id"], limit["id"])
         kind = say(f"headroom.kind.{limit['kind']}", lang)
-        value = (
-            f"{fixed(limit['v_pu'], 3, lang)} pu"
-            if "v_pu" in limit
-            else f"{fixed(limit['loading_pct'], 0, lang)}%"
-        )
-        parts.append(f"{kind} {element} {value}")
+        if "v_pu" in limit:
+            element += f" {fixed(limit['v_pu'], 3, lang)} pu"
+        elif "loading_pct" in limit:
+            element += f" {fixed(limit['loading_pct'], 0, lang)}%"
+        parts.append(f"{kind} {element}")
     return ", ".join(parts) or "-"
+
+
+def room_text(room: dict[str, Any], lang: Language = "en") -> str:
+    """A headroom in MW, in `lang`'s style (``at least`` when the bus took all that was tried)."""
+    text = number_text(room["headroom_mw"], lang)
+    return say("headroom.at_least", lang, mw=text) if room["at_least"] else text
 
 
 def headroom_cells(
     row: dict[str, Any], lang: Language = "en", names: Mapping[str, str] | None = None
 ) -> list[str]:
-    """A bus's cells: its id and label, its headroom in MW, and what binds."""
-    room = number_text(row["headroom_mw"], lang)
-    if row["at_least"]:
-        room = say("headroom.at_least", lang, mw=room)
-    return [row["id"], row["label"], room, binding_text(row["binding"], lang, names)]
+    """A bus's cells: its id and label, its headroom in MW and what binds; with N-1, also its
+    N-1 headroom, the outage that sets it and what binds then."""
+    names = names or {}
+    cells = [
+        row["id"],
+        row["label"],
+        room_text(row, lang),
+        binding_text(row["binding"], lang, names),
+    ]
+    if "n1" in row:
+        n1 = row["n1"]
+        outage = names.get(n1["outage"], n1["outage"]) if n1["outage"] else "-"
+        cells += [room_text(n1, lang), outage, binding_text(n1["binding"], lang, names)]
+    return cells
+
+
+COLUMNS = ("bus", "label", "mw", "binding")
+N1_COLUMNS = ("n1_mw", "n1_outage", "n1_binding")
 
 
 def _intro(result: dict[str, Any], lang: Language) -> str:
     key = "headroom.intro" if result["base_within_limits"] else "headroom.intro_broken"
-    return say(key, lang, n=len(result["buses"]), mw=number_text(result["demand_mw"], lang),
+    text = say(key, lang, n=len(result["buses"]), mw=number_text(result["demand_mw"], lang),
                pf=fixed(result["power_factor"], 2, lang),
                limit=fmt(result["v_min_pu"], lang=lang))  # fmt: skip
+    if "n1" in result:
+        insecure = result["n1"]["insecure_now"]
+        text += " " + say("headroom.intro_n1", lang, n=result["n1"]["outages"] - len(insecure),
+                          insecure=", ".join(insecure) or "-")  # fmt: skip
+    return text
 
 
 def headroom_report(
@@ -71,8 +94,9 @@ def headroom_report(
     """The report as Markdown and as a self-contained HTML page, in `lang`."""
     title = say("headroom.title", lang, park=result["park"], at=moment_text(result["at"], lang))
     intro = _intro(result, lang)
-    head = [say(f"headroom.col.{key}", lang) for key in ("bus", "label", "mw", "binding")]
+    keys = COLUMNS + (N1_COLUMNS if "n1" in result else ())
+    head = [say(f"headroom.col.{key}", lang) for key in keys]
     cells = [headroom_cells(row, lang, names) for row in result["buses"]]
     markdown = [md_heading(1, title), "", md_text(intro), "", *md_table(head, cells)]
-    body = html_paragraphs([intro]) + html_table(head, cells, numeric=range(2, 3))
+    body = html_paragraphs([intro]) + html_table(head, cells, numeric=(2, 4))
     return "\n".join(markdown) + "\n", page_html(title, body, lang=lang)

@@ -3,6 +3,7 @@ against pandapower, and with its limits named."""
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import warnings
@@ -18,6 +19,7 @@ import cli
 from tests.load_helpers import assert_bad_input, dump
 from tests.networks import CABLE, feeder_only_data, ring_data
 from twin.experiment.headroom import headroom_analysis
+from twin.experiment.n1 import n1_analysis
 from twin.model.schema import Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine
@@ -239,3 +241,31 @@ def test_pandapower_agrees_on_the_n1_edge_after_restoration(bus: str) -> None:
     assert loading <= 100.0 + 5e-3 and v_min >= 0.95 - 1e-5  # 1 kW steps, rounded
     loading, v_min = _pandapower_check(restored, bus, n1["headroom_mw"] * 1e6 + 5e3, tan_phi, out)
     assert loading > 100.0 or v_min < 0.95
+
+
+def _with_factory(data: dict[str, Any], bus: str, kw: float) -> Park:
+    """The park with one more building on `bus` drawing `kw` around the clock."""
+    data = copy.deepcopy(data)
+    footprint = [[500, 500], [520, 500], [520, 520], [500, 520]]
+    data["buildings"].append({
+        "id": "nf", "kind": "warehouse", "footprint": footprint, "height_m": 8,
+        "power": {"bus": bus, "base_kw": kw, "power_factor": 0.95},
+    })  # fmt: skip
+    return Park.model_validate(data)
+
+
+def test_the_engines_n1_keeps_a_factory_of_the_n1_headroom_and_not_a_larger_one() -> None:
+    """The time-domain N-1 of the engine (restoration with its own pick-up rule, curtailment)
+    on the park with a factory of the N-1 headroom less 5 kW: every outage withstood before is
+    still secure. 5 kW more than the headroom: the outage that sets it is not."""
+    data = ring_data(r_ohm_per_km=0.6, max_i_ka=0.3)
+    doc = headroom_analysis(Park.model_validate(data), [], AT, spec=DAY, n1=True)
+    n1 = next(r["n1"] for r in doc["buses"] if r["id"] == "rmu1")
+    assert n1["outage"] == "l1"
+    secure = {}
+    for delta_kw in (-5.0, 5.0):
+        park = _with_factory(data, "rmu1", n1["headroom_mw"] * 1e3 + delta_kw)
+        rows = n1_analysis(park, [], AT, 2.0, DAY)["contingencies"]
+        secure[delta_kw] = {row["outage"]: row["secure"] for row in rows}
+    assert secure[-5.0] == {"sub1": False, "l1": True, "l2": True, "l3": True, "l4": True}
+    assert secure[5.0] == {**secure[-5.0], "l1": False}

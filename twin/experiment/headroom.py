@@ -39,7 +39,7 @@ from twin.model.schema import Event, Park
 from twin.sim.context import RunSpec
 from twin.sim.engine import run_engine
 from twin.sim.loadflow import PowerFlow, Switching, solve
-from twin.sim.network import Grid, build_grid
+from twin.sim.network import Grid, build_grid, energized
 from twin.sim.supply import switching_segments
 
 TOP_W = 10e9
@@ -167,7 +167,7 @@ def _normal(grid: Grid) -> _State:
         np.ones((1, len(grid.trafo_ids)), dtype=bool),
         np.ones((1, len(grid.source_ids)), dtype=bool),
     )
-    return _State(None, on, np.ones(len(grid.bus_ids), dtype=bool))
+    return _State(None, on, energized(grid, on.line_on[0], on.trafo_on[0], on.source_on[0]))
 
 
 def _after(grid: Grid, outage: str, restoration_min: float) -> _State:
@@ -199,7 +199,7 @@ class _Study:
         base = self._flow(everyone, np.zeros(len(states), dtype=np.int64), np.zeros(len(states)))
         self.broken_now = self._violations(base, everyone)
         self.secure_now = [not v for v in self.broken_now]
-        pairs = [(k, b) for k, s in enumerate(states) for b in range(n) if s.live[b]]
+        pairs = [(k, b) for k, s in enumerate(states) for b in range(n) if s.live[b] or k == 0]
         pairs = [(k, b) for k, b in pairs if self.secure_now[k] or k == 0]
         self.state = np.array([k for k, _ in pairs], dtype=np.int64)
         self.bus = np.array([b for _, b in pairs], dtype=np.int64)

@@ -62,6 +62,8 @@ FLAGS = {
     "scenario": "--scenario",
     "sensors_out": "--sensors-out",
     "keep_days": "--keep-days",
+    "n1": "--n1",
+    "power_factor": "--power-factor",
 }
 """The command-line flag of each parameter the library names in its messages."""
 

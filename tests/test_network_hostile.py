@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import cli
 from tests.hostile_networks import HostileNetwork, case_named, cases, chain
 from tests.load_helpers import assert_bad_input, dump
-from twin.experiment.headroom import MAX_BUSES
+from twin.experiment.headroom import MAX_BUSES, MAX_N1_ROWS
 from twin.experiment.n1 import MAX_OUTAGES
 from twin.io.inputs import resolve_inputs
 from twin.sim.context import RunSpec
@@ -132,6 +132,13 @@ def test_headroom_refuses_a_network_with_more_buses_than_it_can_study(tmp_path: 
     park = dump(chain(MAX_BUSES + 1), tmp_path / "chain.yaml")
     result = _invoke("headroom", str(park), "--days", "1")
     assert_bad_input(result, "power.network", f"{MAX_BUSES + 1} buses", f"at most {MAX_BUSES}")
+
+
+def test_headroom_with_n1_refuses_more_pairs_than_it_can_study(tmp_path: Path) -> None:
+    """150 buses and 150 single outages: 22,500 (outage, bus) pairs; without N-1 it runs."""
+    park = dump(chain(150), tmp_path / "chain.yaml")
+    result = _invoke("headroom", str(park), "--days", "1", "--n1")
+    assert_bad_input(result, "22,500 pairs", f"at most {MAX_N1_ROWS:,}", "leave out --n1")
 
 
 @pytest.fixture

@@ -155,7 +155,7 @@ def _checked_grid(park: Park, power_factor: float, n1: bool) -> Grid:
         raise UsageError(
             f"power.network: {buses} buses and {len(contingencies(grid))} single outages make "
             f"{pairs:,} pairs; headroom with N-1 studies at most {MAX_N1_ROWS:,}: leave out "
-            "--n1, or study a part of the network as a park of its own"
+            "`n1`, or study a part of the network as a park of its own"
         )
     return grid
 

@@ -24,7 +24,6 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from twin import api as twin_api
 from twin.api.decisions import prepare
 from twin.errors import InputError, ParktwinError, UsageError
 from twin.experiment.optimize import make_candidates
@@ -40,6 +39,7 @@ from viz.placement import PLACEMENT_JS
 from web import push, scenarios
 from web.jobs import Busy, JobManager
 from web.live import EMPTY_STATE, LiveSource, Overview
+from web.n1 import N1Answers
 from web.plan import plan_document
 from web.push import Hub
 from web.security import Guard
@@ -67,13 +67,14 @@ class Services:
     given: list[dict[str, Any]] = field(default_factory=list)  # serve -s, for the what-if
     language: str | None = None  # the page's default (serve --lang); None: the park's
     model: PlanModel = field(init=False)
-    n1_answers: dict[tuple[str, float], dict[str, Any]] = field(default_factory=dict)
+    n1: N1Answers = field(init=False)
     plan: dict[str, Any] = field(init=False)
     overview: Overview | None = field(init=False)
     hub: Hub | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.model = PlanModel.of(self.park)
+        self.n1 = N1Answers(self.park)
         self.plan = plan_document(self.park)
         if self.language is not None:
             self.plan["language"] = self.language
@@ -193,24 +194,19 @@ async def json_body(request: Request) -> dict[str, Any]:
 async def n1_document(request: Request, services: Services) -> Any:
     """``GET /api/n1[?at=day D HH:MM][&hours=H]``: n1.json of the park, as ``parktwin n1``.
 
-    The moment defaults to the peak demand of a simulated week; each answer is kept, so the
-    same question is simulated once.
+    The moment defaults to the peak demand of a simulated week; one analysis runs at a time
+    and the latest answers are kept (:class:`web.n1.N1Answers`).
     """
     power = services.park.power
     if power is None or power.network is None:
         return error(404, "the park has no power.network: N-1 needs one (SPEC.md, N-1)")
     text = (request.query_params.get("at") or "").strip()
     hours = query_number(request, "hours", 4.0, 0.25, 48.0)
-    key = (text, hours)
-    if key not in services.n1_answers:
-        try:
-            at = parse_day_time(text, "at") if text else None
-            services.n1_answers[key] = await asyncio.to_thread(
-                twin_api.n1, services.park, None, at, hours
-            )
-        except UsageError as exc:
-            raise BadRequest(str(exc)) from None
-    return services.n1_answers[key]
+    try:
+        at = parse_day_time(text, "at") if text else None
+        return await services.n1.answer(at, hours)
+    except UsageError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- live documents

@@ -116,6 +116,30 @@ def test_the_largest_accepted_values_are_served(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("method", "path", "status", "named"),
+    [
+        ("GET", "/api/nothing", 404, "/api/nothing"),
+        ("POST", "/api/nothing", 404, "/api/nothing"),
+        ("GET", "/static/nothing.js", 404, "/static/nothing.js"),
+        ("GET", "/api/" + "x" * 5000, 404, "/api/xxx"),
+        ("POST", "/api/health", 405, "POST"),
+        ("GET", "/api/compare", 405, "GET"),
+        ("PUT", "/api/jobs/x", 405, "PUT"),
+    ],
+)
+def test_no_such_route_or_method_is_a_json_error(
+    client: TestClient, method: str, path: str, status: int, named: str
+) -> None:
+    """They were Starlette's plain-text 'Not Found' and 'Method Not Allowed'."""
+    answer = client.request(method, path)
+    assert answer.status_code == status, answer.text
+    message = answer.json()["error"]
+    assert named in message and len(message) < 300
+    if status == 405:
+        assert method not in answer.headers["allow"] and answer.headers["allow"] in message
+
+
+@pytest.mark.parametrize(
     ("body", "field"),
     [
         ('{"days": ' + "9" * 400 + "}", "days"),

@@ -19,6 +19,7 @@ from typing import Any
 
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -101,6 +102,28 @@ async def error_answer(request: Request, exc: Exception) -> Response:
     """The exception handler of the application: ``{"error": message}`` with its status."""
     status = next(code for kind, code in STATUS_OF if isinstance(exc, kind))
     return error(status, str(exc))
+
+
+MAX_PATH_SHOWN = 120
+"""Characters of a request's path repeated in an error (a path may be kilobytes long)."""
+
+
+async def refusal_answer(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route: 404, a method the route lacks: 405) as
+    ``{"error": message}``, like every other error of the API."""
+    assert isinstance(exc, HTTPException)
+    path = request.url.path[:MAX_PATH_SHOWN]
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404:
+        message = f"{path}: no such endpoint or file (see docs/reference/http-api.md)"
+    elif exc.status_code == 405:
+        allowed = headers.get("Allow") or headers.get("allow") or "none"
+        message = f"{path}: method {request.method[:20]} not allowed (allowed: {allowed})"
+    else:
+        message = str(exc.detail)
+    answer = error(exc.status_code, message)
+    answer.headers.update(headers)
+    return answer
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -483,7 +506,8 @@ def create_app(services: Services, token: str | None = None) -> Guard:
                 with contextlib.suppress(asyncio.CancelledError):
                     await poller
 
-    handlers = {kind: error_answer for kind, _ in STATUS_OF}
+    handlers: dict[Any, Any] = {kind: error_answer for kind, _ in STATUS_OF}
+    handlers[HTTPException] = refusal_answer
     app = Starlette(routes=routes(), lifespan=lifespan, exception_handlers=handlers)
     app.state.services = services
     return Guard(app, token)

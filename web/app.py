@@ -403,7 +403,7 @@ def _uploaded_problem(park: Park, name: str, data: bytes) -> dict[str, Any]:
     if not isinstance(document, dict) or "problem" not in document:
         raise InputError(safe, "is not a decision problem (no `problem:` section)", line=1)
     _check_problem(park, document, safe, lines)
-    return document
+    return scenarios.json_document(document, safe, lines)
 
 
 @api

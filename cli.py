@@ -589,7 +589,12 @@ def state(
     park: ParkArg = None,
     store: StoreOpt = Path("live.db"),
     at: Annotated[
-        str | None, typer.Option("--at", help="ISO time, park-local (default: the latest).")
+        str | None,
+        typer.Option(
+            "--at",
+            help="ISO time, park-local (default: the latest); from the store's first message "
+            "to 24 h after its last.",
+        ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the state document.")] = False,
     lang: LangOpt = None,

@@ -122,6 +122,31 @@ def test_bad_query_values_are_400_naming_the_field(
     assert answer.json()["error"].startswith(field)
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "message"),
+    [
+        ("/api/state", {"at": "2026-01-04T06:00"}, "at: 2026-01-04T06:00:00 is before the store's"),
+        ("/api/status", {"at": "2026-01-09T06:00"}, "at: 2026-01-09T06:00:00 is more than 24 h"),
+        ("/api/history", {"from": "1990-01-01T00:00", "to": "1990-01-02T00:00"}, "to: 1990-01-02"),
+        ("/api/history", {"from": "2027-01-01T00:00", "to": "2027-01-02T00:00"}, "from: 2027"),
+    ],
+)
+def test_a_moment_the_store_knows_nothing_of_is_a_400(
+    live_client: TestClient, path: str, params: dict, message: str
+) -> None:
+    """They answered an empty park (no truck, no outage) as if it had been observed."""
+    answer = live_client.get(path, params=params)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"].startswith(message)
+
+
+def test_moments_the_store_covers_are_served(live_client: TestClient) -> None:
+    after = START.replace(hour=20)  # after the last message, within its visits' reach
+    assert live_client.get("/api/state", params={"at": iso(after)}).status_code == 200
+    window = {"from": "2026-01-01T00:00", "to": iso(START.replace(hour=7))}  # overlaps the span
+    assert live_client.get("/api/history", params=window).status_code == 200
+
+
 # --------------------------------------------------------------------------- scenarios
 
 

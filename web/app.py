@@ -31,6 +31,7 @@ from twin.experiment.optimize import make_candidates
 from twin.experiment.runner import ReplicationError
 from twin.language import LANGUAGES
 from twin.live.messages import out_of_range
+from twin.live.state import unknown_moment
 from twin.model.clock import BadTime, park_time
 from twin.model.problem import DecisionProblem, check_problem
 from twin.model.schema import Park
@@ -168,6 +169,20 @@ def query_time(request: Request, name: str) -> datetime | None:
     return moment
 
 
+async def known_time(request: Request, name: str) -> datetime | None:
+    """:func:`query_time`, refused when the store knows nothing of the park then: before its
+    first message or long after its last (:func:`twin.live.state.unknown_moment`)."""
+    moment = query_time(request, name)
+    source = request.app.state.services.source
+    if moment is None or source is None:
+        return moment
+    span = await asyncio.to_thread(source.span)
+    problem = unknown_moment(span, moment) if span is not None else None
+    if problem is not None:
+        raise BadRequest(f"{name}: {problem}")
+    return moment
+
+
 def query_number(request: Request, name: str, default: float, lo: float, hi: float) -> float:
     """A number from the query string within ``[lo, hi]``."""
     text = request.query_params.get(name)
@@ -256,7 +271,7 @@ async def state_endpoint(request: Request, services: Services) -> Any:
     """``GET /api/state[?at=T]``: the state document, as ``parktwin state --json``."""
     if services.source is None:
         return no_store()
-    state = await asyncio.to_thread(services.source.state, query_time(request, "at"))
+    state = await asyncio.to_thread(services.source.state, await known_time(request, "at"))
     return state.to_dict() if state is not None else EMPTY_STATE
 
 
@@ -265,7 +280,7 @@ async def status(request: Request, services: Services) -> Any:
     """``GET /api/status[?at=T]``: the state with the plan's colours and the KPI tiles."""
     if services.overview is None:
         return no_store()
-    at = query_time(request, "at")
+    at = await known_time(request, "at")
     return await asyncio.to_thread(services.overview.status_at, at)
 
 
@@ -300,6 +315,11 @@ async def history(request: Request, services: Services) -> Any:
     step = query_number(request, "step_min", 15.0, 1.0, 1440.0)
     if end < start:
         raise BadRequest("to: must not be before from")
+    if end < span[0]:  # a window all before the store's first message, or long after its last
+        raise BadRequest(f"to: {unknown_moment(span, end)}")
+    late = unknown_moment(span, start) if start > span[1] else None
+    if late is not None:
+        raise BadRequest(f"from: {late}")
     if (end - start).total_seconds() / 60.0 / step > MAX_HISTORY_POINTS:
         raise BadRequest(f"step_min: more than {MAX_HISTORY_POINTS} points; use a larger step")
     return await asyncio.to_thread(services.source.history, start, end, step)

@@ -210,7 +210,6 @@ def test_an_uploaded_scenario_is_checked_and_returned(client: TestClient) -> Non
         ),
         ("park.yaml", Path("assets/parks/demo-small.yaml").read_bytes(), "is a park file"),
         ("notes.txt", GOOD, "must end in .yaml"),
-        ("big.yaml", b"#" * (300 * 1024), "at most 256 KB"),
         ("latin.yaml", "scenario: {name: caf\xe9}".encode("latin-1"), "not UTF-8"),
         (
             "laughs.yaml",
@@ -286,10 +285,14 @@ def test_a_body_that_is_not_json_is_400(client: TestClient, body: bytes) -> None
     assert answer.json()["error"].startswith("body:")
 
 
-def test_a_body_too_large_is_refused_unread(client: TestClient) -> None:
+def test_a_body_too_large_is_refused_unread_with_413(client: TestClient) -> None:
     answer = client.post("/api/compare", content=b" " * (1024 * 1024 + 1))
-    assert answer.status_code == 400
-    assert "1024 KB" in answer.json()["error"]
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "body: 1024 KB is more than 1024 KB"
+    for path in ("/api/scenarios/check", "/api/optimize"):
+        answer = client.post(path, params={"name": "big.yaml"}, content=b"#" * (300 * 1024))
+        assert answer.status_code == 413
+        assert answer.json()["error"] == "big.yaml: is too large: uploads are at most 256 KB"
 
 
 def test_a_what_if_gives_the_same_comparison_as_the_library(

@@ -90,7 +90,12 @@ class BadRequest(Exception):
     """A request the API refuses with 400: the message names the field."""
 
 
+class TooLarge(BadRequest):
+    """A request body past its limit, refused with 413 without reading the rest."""
+
+
 STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
+    (TooLarge, 413),
     (BadRequest, 400),
     (Busy, 429),
     (ReplicationError, 500),
@@ -201,14 +206,24 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request body, refused past `limit` bytes without reading the rest."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BadRequest(f"body: {int(declared) // 1024} KB is more than {limit // 1024} KB")
+        raise TooLarge(f"body: {int(declared) // 1024} KB is more than {limit // 1024} KB")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise BadRequest(f"body: more than {limit // 1024} KB")
+            raise TooLarge(f"body: more than {limit // 1024} KB")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def upload_body(request: Request, name: str | None) -> bytes:
+    """The bytes of an uploaded file, refused (413, naming the file) past the upload limit."""
+    try:
+        return await read_body(request, scenarios.MAX_UPLOAD_BYTES)
+    except TooLarge:
+        limit = scenarios.MAX_UPLOAD_BYTES // 1024
+        safe = scenarios.upload_name(name)  # a bad name: 400 saying so
+        raise TooLarge(f"{safe}: is too large: uploads are at most {limit} KB") from None
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -352,11 +367,7 @@ async def scenario_list(request: Request, services: Services) -> Any:
 async def scenario_check(request: Request, services: Services) -> Any:
     """``POST /api/scenarios/check?name=FILE``: check an uploaded file (its bytes the body)."""
     name = request.query_params.get("name")
-    try:
-        data = await read_body(request, scenarios.MAX_UPLOAD_BYTES)
-    except BadRequest:
-        too_large = "is too large: uploads are at most 256 KB"
-        raise InputError(scenarios.upload_name(name), too_large) from None
+    data = await upload_body(request, name)
     return await asyncio.to_thread(scenarios.check_upload, services.park, name, data)
 
 
@@ -439,11 +450,7 @@ async def optimize_endpoint(request: Request, services: Services) -> Any:
         body = await json_body(request)
         document = await asyncio.to_thread(_problem_of, services.park, body)
     else:
-        try:
-            data = await read_body(request, scenarios.MAX_UPLOAD_BYTES)
-        except BadRequest:
-            too_large = "is too large: uploads are at most 256 KB"
-            raise InputError(scenarios.upload_name(name), too_large) from None
+        data = await upload_body(request, name)
         document = await asyncio.to_thread(_uploaded_problem, services.park, name, data)
     try:
         job = services.jobs.submit_problem(document, lang)

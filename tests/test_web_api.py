@@ -415,6 +415,9 @@ def test_without_a_token_only_loopback_host_names_are_served(client: TestClient)
     [
         (["--host", "127.0.0.2"], "not loopback"),
         (["--host", "0.0.0.0", "--token", "short"], "at least 12"),
+        (["--host", "0.0.0.0", "--token", "mật-khẩu-rất-dài-123"], "--token may hold only"),
+        (["--host", "0.0.0.0", "--token", "abc+def+ghi+jkl"], "--token may hold only"),
+        (["--host", "0.0.0.0", "--token", "abc;def=1,ghi jkl"], "--token may hold only"),
         (["--store", "no-such.db"], "no such store"),
         (["--replay", "no-such-folder"], "no such sensor folder"),
         (["--replay", "docs"], "docs: has neither meters.csv nor trucks.csv"),  # no empty page

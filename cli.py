@@ -881,7 +881,10 @@ def serve(
         typer.Option("--token", help="Token every request must carry (or $PARKTWIN_TOKEN)."),
     ] = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=1, help="Seconds one what-if may run.")
+        float,
+        typer.Option(
+            "--time-limit", min=1, max=86400, help="Seconds one what-if may run (at most a day)."
+        ),
     ] = 600,
     nowcast_every: Annotated[
         float,

@@ -418,6 +418,8 @@ def test_without_a_token_only_loopback_host_names_are_served(client: TestClient)
         (["--host", "0.0.0.0", "--token", "mật-khẩu-rất-dài-123"], "--token may hold only"),
         (["--host", "0.0.0.0", "--token", "abc+def+ghi+jkl"], "--token may hold only"),
         (["--host", "0.0.0.0", "--token", "abc;def=1,ghi jkl"], "--token may hold only"),
+        (["--time-limit", "inf"], "--time-limit"),
+        (["--time-limit", "1e400"], "--time-limit"),
         (["--store", "no-such.db"], "no such store"),
         (["--replay", "no-such-folder"], "no such sensor folder"),
         (["--replay", "docs"], "docs: has neither meters.csv nor trucks.csv"),  # no empty page

@@ -446,6 +446,22 @@ def test_serve_refuses_bad_options_with_exit_2(
     assert "Traceback" not in result.output
 
 
+def test_serve_refuses_a_bad_scenario_before_it_binds_or_simulates(tmp_path: Path) -> None:
+    """The scenario was read after the port was bound and the park simulated."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: {name: x}\nchanges:\n  - {set: nope.x, value: 1}\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = CliRunner().invoke(
+            cli.app, ["serve", "--simulate", "-s", str(bad), "--port", port]
+        )
+    assert result.exit_code == 2, result.output
+    assert "bad.yaml: changes[0]: set 'nope.x'" in result.stderr
+    assert "simulating" not in result.output
+
+
 def test_serve_refuses_a_port_in_use() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -644,7 +644,12 @@ def state(
     park: ParkArg = None,
     store: StoreOpt = Path("live.db"),
     at: Annotated[
-        str | None, typer.Option("--at", help="ISO time, park-local (default: the latest).")
+        str | None,
+        typer.Option(
+            "--at",
+            help="ISO time, park-local (default: the latest); from the store's first message "
+            "to 24 h after its last.",
+        ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the state document.")] = False,
     lang: LangOpt = None,
@@ -931,7 +936,10 @@ def serve(
         typer.Option("--token", help="Token every request must carry (or $PARKTWIN_TOKEN)."),
     ] = None,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", min=1, help="Seconds one what-if may run.")
+        float,
+        typer.Option(
+            "--time-limit", min=1, max=86400, help="Seconds one what-if may run (at most a day)."
+        ),
     ] = 600,
     nowcast_every: Annotated[
         float,

@@ -117,6 +117,15 @@ def test_at_on_the_calendar_s_edge_exits_2_naming_the_flag(
     assert "Traceback" not in result.output and "Overflow" not in result.output
 
 
+def test_state_at_a_moment_the_store_knows_nothing_of_exits_2(store: Path) -> None:
+    """It printed an empty park (no truck, no outage) as if it had been observed."""
+    result = CliRunner().invoke(
+        cli.app, ["state", "demo-small", "--store", str(store), "--at", "2026-01-01T10:00"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "--at: 2026-01-01T10:00:00 is before the store's first message" in result.output
+
+
 def test_nowcast_at_with_an_offset_starts_at_that_park_time(store: Path) -> None:
     result = CliRunner().invoke(
         cli.app,

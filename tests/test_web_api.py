@@ -122,6 +122,31 @@ def test_bad_query_values_are_400_naming_the_field(
     assert answer.json()["error"].startswith(field)
 
 
+@pytest.mark.parametrize(
+    ("path", "params", "message"),
+    [
+        ("/api/state", {"at": "2026-01-04T06:00"}, "at: 2026-01-04T06:00:00 is before the store's"),
+        ("/api/status", {"at": "2026-01-09T06:00"}, "at: 2026-01-09T06:00:00 is more than 24 h"),
+        ("/api/history", {"from": "1990-01-01T00:00", "to": "1990-01-02T00:00"}, "to: 1990-01-02"),
+        ("/api/history", {"from": "2027-01-01T00:00", "to": "2027-01-02T00:00"}, "from: 2027"),
+    ],
+)
+def test_a_moment_the_store_knows_nothing_of_is_a_400(
+    live_client: TestClient, path: str, params: dict, message: str
+) -> None:
+    """They answered an empty park (no truck, no outage) as if it had been observed."""
+    answer = live_client.get(path, params=params)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"].startswith(message)
+
+
+def test_moments_the_store_covers_are_served(live_client: TestClient) -> None:
+    after = START.replace(hour=20)  # after the last message, within its visits' reach
+    assert live_client.get("/api/state", params={"at": iso(after)}).status_code == 200
+    window = {"from": "2026-01-01T00:00", "to": iso(START.replace(hour=7))}  # overlaps the span
+    assert live_client.get("/api/history", params=window).status_code == 200
+
+
 # --------------------------------------------------------------------------- scenarios
 
 
@@ -185,7 +210,6 @@ def test_an_uploaded_scenario_is_checked_and_returned(client: TestClient) -> Non
         ),
         ("park.yaml", Path("assets/parks/demo-small.yaml").read_bytes(), "is a park file"),
         ("notes.txt", GOOD, "must end in .yaml"),
-        ("big.yaml", b"#" * (300 * 1024), "at most 256 KB"),
         ("latin.yaml", "scenario: {name: caf\xe9}".encode("latin-1"), "not UTF-8"),
         (
             "laughs.yaml",
@@ -261,10 +285,14 @@ def test_a_body_that_is_not_json_is_400(client: TestClient, body: bytes) -> None
     assert answer.json()["error"].startswith("body:")
 
 
-def test_a_body_too_large_is_refused_unread(client: TestClient) -> None:
+def test_a_body_too_large_is_refused_unread_with_413(client: TestClient) -> None:
     answer = client.post("/api/compare", content=b" " * (1024 * 1024 + 1))
-    assert answer.status_code == 400
-    assert "1024 KB" in answer.json()["error"]
+    assert answer.status_code == 413
+    assert answer.json()["error"] == "body: 1024 KB is more than 1024 KB"
+    for path in ("/api/scenarios/check", "/api/optimize"):
+        answer = client.post(path, params={"name": "big.yaml"}, content=b"#" * (300 * 1024))
+        assert answer.status_code == 413
+        assert answer.json()["error"] == "big.yaml: is too large: uploads are at most 256 KB"
 
 
 def test_a_what_if_gives_the_same_comparison_as_the_library(
@@ -387,6 +415,11 @@ def test_without_a_token_only_loopback_host_names_are_served(client: TestClient)
     [
         (["--host", "127.0.0.2"], "not loopback"),
         (["--host", "0.0.0.0", "--token", "short"], "at least 12"),
+        (["--host", "0.0.0.0", "--token", "mật-khẩu-rất-dài-123"], "--token may hold only"),
+        (["--host", "0.0.0.0", "--token", "abc+def+ghi+jkl"], "--token may hold only"),
+        (["--host", "0.0.0.0", "--token", "abc;def=1,ghi jkl"], "--token may hold only"),
+        (["--time-limit", "inf"], "--time-limit"),
+        (["--time-limit", "1e400"], "--time-limit"),
         (["--store", "no-such.db"], "no such store"),
         (["--replay", "no-such-folder"], "no such sensor folder"),
         (["--replay", "docs"], "docs: has neither meters.csv nor trucks.csv"),  # no empty page
@@ -411,6 +444,22 @@ def test_serve_refuses_bad_options_with_exit_2(
     assert result.exit_code == 2, result.output
     assert expected in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_serve_refuses_a_bad_scenario_before_it_binds_or_simulates(tmp_path: Path) -> None:
+    """The scenario was read after the port was bound and the park simulated."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("scenario: {name: x}\nchanges:\n  - {set: nope.x, value: 1}\n")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = CliRunner().invoke(
+            cli.app, ["serve", "--simulate", "-s", str(bad), "--port", port]
+        )
+    assert result.exit_code == 2, result.output
+    assert "bad.yaml: changes[0]: set 'nope.x'" in result.stderr
+    assert "simulating" not in result.output
 
 
 def test_serve_refuses_a_port_in_use() -> None:

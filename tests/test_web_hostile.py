@@ -4,6 +4,7 @@ keeps answering under a crowd of idle connections (web/guard.py)."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import resource
 import socket
@@ -20,10 +21,12 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from tests import mosquitto
+from twin.errors import InputError
 from twin.io.load import load_park
 from twin.live.messages import MAX_EXPECTED_H, MAX_VALUE
 from web.app import create_app
 from web.jobs import FINISHED, JobManager
+from web.scenarios import given_list, json_document
 from web.server import build_services
 
 from .web_helpers import START, feed, iso, visits
@@ -116,6 +119,30 @@ def test_the_largest_accepted_values_are_served(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("method", "path", "status", "named"),
+    [
+        ("GET", "/api/nothing", 404, "/api/nothing"),
+        ("POST", "/api/nothing", 404, "/api/nothing"),
+        ("GET", "/static/nothing.js", 404, "/static/nothing.js"),
+        ("GET", "/api/" + "x" * 5000, 404, "/api/xxx"),
+        ("POST", "/api/health", 405, "POST"),
+        ("GET", "/api/compare", 405, "GET"),
+        ("PUT", "/api/jobs/x", 405, "PUT"),
+    ],
+)
+def test_no_such_route_or_method_is_a_json_error(
+    client: TestClient, method: str, path: str, status: int, named: str
+) -> None:
+    """They were Starlette's plain-text 'Not Found' and 'Method Not Allowed'."""
+    answer = client.request(method, path)
+    assert answer.status_code == status, answer.text
+    message = answer.json()["error"]
+    assert named in message and len(message) < 300
+    if status == 405:
+        assert method not in answer.headers["allow"] and answer.headers["allow"] in message
+
+
+@pytest.mark.parametrize(
     ("body", "field"),
     [
         ('{"days": ' + "9" * 400 + "}", "days"),
@@ -139,6 +166,26 @@ def test_uploads_with_a_huge_integer_or_a_long_name_are_a_400(client: TestClient
     answer = client.post(f"/api/scenarios/check?name={long_name}", content=b"scenario: {}\n")
     assert answer.status_code == 400, answer.text
     assert "5,005 characters" in answer.json()["error"]
+
+
+def test_an_upload_with_a_yaml_binary_value_is_a_400_naming_the_field(
+    client: TestClient, tmp_path: Path
+) -> None:
+    """The schema takes !!binary as text, so the check answered a document JSON cannot hold: 500."""
+    upload = b"scenario:\n  name: x\n  description: !!binary aGVsbG8=\n"
+    answer = client.post("/api/scenarios/check?name=b.yaml", content=upload)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"].startswith("b.yaml:3: scenario.description: binary data")
+    given = tmp_path / "given.yaml"  # serve -s lists the same document
+    given.write_bytes(upload)
+    with pytest.raises(InputError, match=r"given.yaml:3: scenario.description: binary"):
+        given_list(PARK, [str(given)])
+
+
+def test_an_unquoted_date_reaches_the_page_as_iso_text() -> None:
+    document = {"a": [dt.date(2026, 1, 5)], dt.date(2026, 1, 6): dt.datetime(2026, 1, 6, 10, 30)}
+    plain = json_document(document, "x.yaml", {})
+    assert plain == {"a": ["2026-01-05"], "2026-01-06": "2026-01-06T10:30:00"}
 
 
 @settings(max_examples=150, deadline=None)

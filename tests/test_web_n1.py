@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+import web.n1
 from tests.load_helpers import dump
 from tests.networks import feeder_only_data, ring_data
+from twin import api as twin_api
 from web.app import create_app
 from web.server import build_services
 
@@ -54,3 +58,32 @@ def test_n1_bad_input_is_400_and_no_network_404(
     assert ring_client.get("/api/n1", params={"hours": "-1"}).status_code == 400
     answer = plain_client.get("/api/n1")  # no network
     assert answer.status_code == 404 and "power.network" in answer.json()["error"]
+
+
+def test_one_n1_analysis_runs_at_a_time_and_few_answers_are_kept(
+    ring_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each distinct query used to start its own analysis, all at once, and keep it for ever."""
+    started, release = threading.Event(), threading.Event()
+    calls: list[tuple[float | None, float]] = []
+
+    def slow_n1(park: object, scenario: object, at_min: float | None, hours: float) -> dict:
+        calls.append((at_min, hours))
+        started.set()
+        release.wait(30)
+        return {"at": at_min, "hours": hours}
+
+    monkeypatch.setattr(twin_api, "n1", slow_n1)
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(ring_client.get, "/api/n1", params={"hours": 2})
+        assert started.wait(30)
+        other = ring_client.get("/api/n1", params={"hours": 3})
+        assert other.status_code == 429 and "N-1" in other.json()["error"]
+        same = pool.submit(ring_client.get, "/api/n1", params={"hours": 2})
+        release.set()
+        assert first.result().json() == same.result().json() == {"at": None, "hours": 2.0}
+    assert calls == [(None, 2.0)]  # the second request for it waited for the first
+    for hours in range(1, web.n1.KEPT + 5):
+        assert ring_client.get("/api/n1", params={"hours": hours}).status_code == 200
+    services = ring_client.app.app.state.services  # type: ignore[attr-defined]
+    assert len(services.n1.answers) == web.n1.KEPT

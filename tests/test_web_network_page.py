@@ -145,7 +145,7 @@ def test_the_n1_panel_lists_every_contingency_worst_first(
         summary = driver.find_element("css selector", ".n1-summary").text
         driver.save_screenshot(str(screenshots / f"n1-panel-{size[0]}x{size[1]}.png"))
         assert not console_errors(driver)
-    doc = services.n1_answers[("", 4.0)]
+    doc = services.n1.answers[(None, 4.0)]
     assert [r[0] for r in rows] == [c["outage"] for c in doc["contingencies"]]
     for (_, cls, verdict, volts), c in zip(rows, doc["contingencies"], strict=True):
         assert cls == ("secure" if c["secure"] else "insecure")

@@ -19,18 +19,19 @@ from typing import Any
 
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from twin import api as twin_api
 from twin.api.decisions import prepare
 from twin.errors import InputError, ParktwinError, UsageError
 from twin.experiment.optimize import make_candidates
 from twin.experiment.runner import ReplicationError
 from twin.language import LANGUAGES
 from twin.live.messages import out_of_range
+from twin.live.state import unknown_moment
 from twin.model.clock import BadTime, park_time
 from twin.model.problem import DecisionProblem, check_problem
 from twin.model.schema import Park
@@ -40,6 +41,7 @@ from viz.placement import PLACEMENT_JS
 from web import push, scenarios
 from web.jobs import Busy, JobManager
 from web.live import EMPTY_STATE, LiveSource, Overview
+from web.n1 import N1Answers
 from web.plan import plan_document
 from web.push import Hub
 from web.security import Guard
@@ -67,13 +69,14 @@ class Services:
     given: list[dict[str, Any]] = field(default_factory=list)  # serve -s, for the what-if
     language: str | None = None  # the page's default (serve --lang); None: the park's
     model: PlanModel = field(init=False)
-    n1_answers: dict[tuple[str, float], dict[str, Any]] = field(default_factory=dict)
+    n1: N1Answers = field(init=False)
     plan: dict[str, Any] = field(init=False)
     overview: Overview | None = field(init=False)
     hub: Hub | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.model = PlanModel.of(self.park)
+        self.n1 = N1Answers(self.park)
         self.plan = plan_document(self.park)
         if self.language is not None:
             self.plan["language"] = self.language
@@ -87,7 +90,12 @@ class BadRequest(Exception):
     """A request the API refuses with 400: the message names the field."""
 
 
+class TooLarge(BadRequest):
+    """A request body past its limit, refused with 413 without reading the rest."""
+
+
 STATUS_OF: tuple[tuple[type[Exception], int], ...] = (
+    (TooLarge, 413),
     (BadRequest, 400),
     (Busy, 429),
     (ReplicationError, 500),
@@ -100,6 +108,28 @@ async def error_answer(request: Request, exc: Exception) -> Response:
     """The exception handler of the application: ``{"error": message}`` with its status."""
     status = next(code for kind, code in STATUS_OF if isinstance(exc, kind))
     return error(status, str(exc))
+
+
+MAX_PATH_SHOWN = 120
+"""Characters of a request's path repeated in an error (a path may be kilobytes long)."""
+
+
+async def refusal_answer(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route: 404, a method the route lacks: 405) as
+    ``{"error": message}``, like every other error of the API."""
+    assert isinstance(exc, HTTPException)
+    path = request.url.path[:MAX_PATH_SHOWN]
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404:
+        message = f"{path}: no such endpoint or file (see docs/reference/http-api.md)"
+    elif exc.status_code == 405:
+        allowed = headers.get("Allow") or headers.get("allow") or "none"
+        message = f"{path}: method {request.method[:20]} not allowed (allowed: {allowed})"
+    else:
+        message = str(exc.detail)
+    answer = error(exc.status_code, message)
+    answer.headers.update(headers)
+    return answer
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -144,6 +174,20 @@ def query_time(request: Request, name: str) -> datetime | None:
     return moment
 
 
+async def known_time(request: Request, name: str) -> datetime | None:
+    """:func:`query_time`, refused when the store knows nothing of the park then: before its
+    first message or long after its last (:func:`twin.live.state.unknown_moment`)."""
+    moment = query_time(request, name)
+    source = request.app.state.services.source
+    if moment is None or source is None:
+        return moment
+    span = await asyncio.to_thread(source.span)
+    problem = unknown_moment(span, moment) if span is not None else None
+    if problem is not None:
+        raise BadRequest(f"{name}: {problem}")
+    return moment
+
+
 def query_number(request: Request, name: str, default: float, lo: float, hi: float) -> float:
     """A number from the query string within ``[lo, hi]``."""
     text = request.query_params.get(name)
@@ -162,14 +206,24 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     """The request body, refused past `limit` bytes without reading the rest."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BadRequest(f"body: {int(declared) // 1024} KB is more than {limit // 1024} KB")
+        raise TooLarge(f"body: {int(declared) // 1024} KB is more than {limit // 1024} KB")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise BadRequest(f"body: more than {limit // 1024} KB")
+            raise TooLarge(f"body: more than {limit // 1024} KB")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def upload_body(request: Request, name: str | None) -> bytes:
+    """The bytes of an uploaded file, refused (413, naming the file) past the upload limit."""
+    try:
+        return await read_body(request, scenarios.MAX_UPLOAD_BYTES)
+    except TooLarge:
+        limit = scenarios.MAX_UPLOAD_BYTES // 1024
+        safe = scenarios.upload_name(name)  # a bad name: 400 saying so
+        raise TooLarge(f"{safe}: is too large: uploads are at most {limit} KB") from None
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -193,24 +247,19 @@ async def json_body(request: Request) -> dict[str, Any]:
 async def n1_document(request: Request, services: Services) -> Any:
     """``GET /api/n1[?at=day D HH:MM][&hours=H]``: n1.json of the park, as ``parktwin n1``.
 
-    The moment defaults to the peak demand of a simulated week; each answer is kept, so the
-    same question is simulated once.
+    The moment defaults to the peak demand of a simulated week; one analysis runs at a time
+    and the latest answers are kept (:class:`web.n1.N1Answers`).
     """
     power = services.park.power
     if power is None or power.network is None:
         return error(404, "the park has no power.network: N-1 needs one (SPEC.md, N-1)")
     text = (request.query_params.get("at") or "").strip()
     hours = query_number(request, "hours", 4.0, 0.25, 48.0)
-    key = (text, hours)
-    if key not in services.n1_answers:
-        try:
-            at = parse_day_time(text, "at") if text else None
-            services.n1_answers[key] = await asyncio.to_thread(
-                twin_api.n1, services.park, None, at, hours
-            )
-        except UsageError as exc:
-            raise BadRequest(str(exc)) from None
-    return services.n1_answers[key]
+    try:
+        at = parse_day_time(text, "at") if text else None
+        return await services.n1.answer(at, hours)
+    except UsageError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 # --------------------------------------------------------------------------- live documents
@@ -237,7 +286,7 @@ async def state_endpoint(request: Request, services: Services) -> Any:
     """``GET /api/state[?at=T]``: the state document, as ``parktwin state --json``."""
     if services.source is None:
         return no_store()
-    state = await asyncio.to_thread(services.source.state, query_time(request, "at"))
+    state = await asyncio.to_thread(services.source.state, await known_time(request, "at"))
     return state.to_dict() if state is not None else EMPTY_STATE
 
 
@@ -246,7 +295,7 @@ async def status(request: Request, services: Services) -> Any:
     """``GET /api/status[?at=T]``: the state with the plan's colours and the KPI tiles."""
     if services.overview is None:
         return no_store()
-    at = query_time(request, "at")
+    at = await known_time(request, "at")
     return await asyncio.to_thread(services.overview.status_at, at)
 
 
@@ -281,6 +330,11 @@ async def history(request: Request, services: Services) -> Any:
     step = query_number(request, "step_min", 15.0, 1.0, 1440.0)
     if end < start:
         raise BadRequest("to: must not be before from")
+    if end < span[0]:  # a window all before the store's first message, or long after its last
+        raise BadRequest(f"to: {unknown_moment(span, end)}")
+    late = unknown_moment(span, start) if start > span[1] else None
+    if late is not None:
+        raise BadRequest(f"from: {late}")
     if (end - start).total_seconds() / 60.0 / step > MAX_HISTORY_POINTS:
         raise BadRequest(f"step_min: more than {MAX_HISTORY_POINTS} points; use a larger step")
     return await asyncio.to_thread(services.source.history, start, end, step)
@@ -313,11 +367,7 @@ async def scenario_list(request: Request, services: Services) -> Any:
 async def scenario_check(request: Request, services: Services) -> Any:
     """``POST /api/scenarios/check?name=FILE``: check an uploaded file (its bytes the body)."""
     name = request.query_params.get("name")
-    try:
-        data = await read_body(request, scenarios.MAX_UPLOAD_BYTES)
-    except BadRequest:
-        too_large = "is too large: uploads are at most 256 KB"
-        raise InputError(scenarios.upload_name(name), too_large) from None
+    data = await upload_body(request, name)
     return await asyncio.to_thread(scenarios.check_upload, services.park, name, data)
 
 
@@ -384,7 +434,7 @@ def _uploaded_problem(park: Park, name: str, data: bytes) -> dict[str, Any]:
     if not isinstance(document, dict) or "problem" not in document:
         raise InputError(safe, "is not a decision problem (no `problem:` section)", line=1)
     _check_problem(park, document, safe, lines)
-    return document
+    return scenarios.json_document(document, safe, lines)
 
 
 @api
@@ -400,11 +450,7 @@ async def optimize_endpoint(request: Request, services: Services) -> Any:
         body = await json_body(request)
         document = await asyncio.to_thread(_problem_of, services.park, body)
     else:
-        try:
-            data = await read_body(request, scenarios.MAX_UPLOAD_BYTES)
-        except BadRequest:
-            too_large = "is too large: uploads are at most 256 KB"
-            raise InputError(scenarios.upload_name(name), too_large) from None
+        data = await upload_body(request, name)
         document = await asyncio.to_thread(_uploaded_problem, services.park, name, data)
     try:
         job = services.jobs.submit_problem(document, lang)
@@ -487,7 +533,8 @@ def create_app(services: Services, token: str | None = None) -> Guard:
                 with contextlib.suppress(asyncio.CancelledError):
                     await poller
 
-    handlers = {kind: error_answer for kind, _ in STATUS_OF}
+    handlers: dict[Any, Any] = {kind: error_answer for kind, _ in STATUS_OF}
+    handlers[HTTPException] = refusal_answer
     app = Starlette(routes=routes(), lifespan=lifespan, exception_handlers=handlers)
     app.state.services = services
     return Guard(app, token)

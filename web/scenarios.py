@@ -10,6 +10,7 @@ must not make the server read files of its choosing).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -32,7 +33,7 @@ from twin.io.load import (
 )
 from twin.io.output import atomic_write_bytes
 from twin.model.scenario import apply_scenario, check_events, check_horizon, days_for_events
-from twin.model.schema import Park, Scenario
+from twin.model.schema import Park, Scenario, format_loc
 
 MAX_UPLOAD_BYTES = 256 * 1024
 """Largest scenario file accepted (bundled scenarios are under 2 KB)."""
@@ -90,8 +91,9 @@ def given_list(park: Park, sources: Sequence[str]) -> list[dict[str, Any]]:
     for source in sources:
         if source in bundled_scenarios():
             continue
-        document, _ = read_document(scenario_path(source))
+        document, lines = read_document(scenario_path(source))
         scenario = load_scenario(source)
+        document = json_document(document, source, lines)
         entry: dict[str, Any] = {"name": scenario.scenario.name, "applies": True}
         entry.update(title=scenario.scenario.name, description=scenario.scenario.description)
         entry["min_days"] = days_for_events(scenario.events)
@@ -168,7 +170,7 @@ def check_upload(park: Park, name: str | None, data: bytes) -> dict[str, Any]:
     return {
         "name": scenario.scenario.name,
         "description": scenario.scenario.description,
-        "document": document,
+        "document": json_document(document, safe, lines),
         "min_days": days_for_events(scenario.events),
     }
 
@@ -190,6 +192,37 @@ def read_upload(name: str | None, data: bytes) -> tuple[str, Any, Lines]:
         except InputError as exc:  # named by the upload, not by the scratch file
             raise InputError(safe, exc.message, exc.place, exc.line) from None
     return safe, document, lines
+
+
+JSON_VALUES = (str, int, float, bool, type(None))
+
+
+def json_document(document: Any, name: str, lines: Lines) -> Any:
+    """A valid document as JSON data, for the page to show and send back.
+
+    YAML reads unquoted dates and times as such: they become ISO text, which reads back as the
+    same value. YAML's ``!!binary`` and ``!!set`` have no JSON form (the schema takes a binary
+    value as text, so a valid file may hold one).
+
+    Raises:
+        InputError: a value JSON cannot carry, named by the file, its line and field.
+    """
+
+    def plain(value: Any, path: tuple[Any, ...]) -> Any:  # depth is bounded by the reader
+        if isinstance(value, dt.date | dt.time):
+            return value.isoformat()
+        if isinstance(value, list):
+            return [plain(item, (*path, index)) for index, item in enumerate(value)]
+        if isinstance(value, dict):
+            return {plain(key, path): plain(item, (*path, key)) for key, item in value.items()}
+        if isinstance(value, JSON_VALUES):
+            return value
+        kind = "binary data (!!binary)" if isinstance(value, bytes) else type(value).__name__
+        raise InputError(
+            name, f"{kind} is not accepted here; write text", format_loc(path), lines.get(path)
+        )
+
+    return plain(document, ())
 
 
 def _refuse_aliases(name: str, data: bytes) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from http.cookies import SimpleCookie
 from typing import Any
@@ -30,6 +31,9 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 TOKEN_ENV = "PARKTWIN_TOKEN"
 COOKIE = "parktwin_token"
 MIN_TOKEN_CHARS = 12
+TOKEN_CHARS = re.compile(r"[A-Za-z0-9._~/=-]+")
+"""What a token may hold: it travels raw in a URL (where ``+`` reads as a space), an HTTP
+header (ASCII only, for a browser's ``fetch``) and a cookie (no ``;``, ``,`` or space)."""
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -60,6 +64,12 @@ def resolve_token(host: str, token: str | None) -> str | None:
         return None
     if len(token) < MIN_TOKEN_CHARS:
         raise UsageError(f"--token must be at least {MIN_TOKEN_CHARS} characters")
+    if not TOKEN_CHARS.fullmatch(token):
+        raise UsageError(
+            "--token may hold only ASCII letters, digits and . _ ~ / = - (it travels in the "
+            "page's address, a header and a cookie); e.g. python3 -c \"import secrets; "
+            'print(secrets.token_urlsafe(24))"'
+        )
     return token
 
 

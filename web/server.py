@@ -22,7 +22,7 @@ from twin.api.live import nowcast_setup
 from twin.calibration.read import read_sensors
 from twin.errors import InputError, UsageError
 from twin.io.bundled import DEFAULT_PARK
-from twin.io.inputs import read_park
+from twin.io.inputs import read_park, resolve_inputs
 from twin.language import language_of
 from twin.live.replay import Message
 from twin.live.run import Setup, keep_span, live_replay, parse_speed
@@ -225,6 +225,9 @@ def serve(
     language_of(lang, model.park.language)  # a bad park or language: refused now
     if replay is not None:  # a recording the replay could not read: refused now, not in its thread
         read_sensors(replay, model)
+    if scenario is not None:  # a scenario that is bad or does not apply: refused before any work
+        resolve_inputs(park, scenario)
+    given = given_list(model, [scenario] if scenario else [])
     with tempfile.TemporaryDirectory(prefix="parktwin-serve-") as scratch:
         folder = Path(scratch)
         alarms: list[Message] = []
@@ -244,7 +247,7 @@ def serve(
                 stack.enter_context(feed)
             services = build_services(park, store, folder, time_limit_s, lang)
             services.simulated = simulate
-            services.given = given_list(services.park, [scenario] if scenario else [])
+            services.given = given
             stack.callback(services.threed.close)
             stack.callback(services.jobs.close)
             shown = f"http://{host if ':' not in host else f'[{host}]'}:{sock.getsockname()[1]}/"

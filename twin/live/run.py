@@ -19,7 +19,7 @@ from twin.io.inputs import read_park
 from twin.live.ingest import IngestStats
 from twin.live.messages import out_of_range
 from twin.live.replay import Message, Replay
-from twin.live.state import LOOKBACK_H, state_document
+from twin.live.state import LOOKBACK_H, state_document, unknown_moment
 from twin.live.store import Store
 from twin.model.clock import BadTime, park_time
 from twin.model.schema import Park
@@ -98,6 +98,10 @@ def state(
     source = read_park(park)
     moment = parse_moment(at, source)
     with Store.open(store_path, read_only=True) as store:
+        span = store.span()
+        problem = unknown_moment(span, moment) if moment is not None and span else None
+        if problem is not None:
+            raise UsageError(f"`at`: {problem}")
         return state_document(source, store, moment)
 
 

@@ -157,17 +157,30 @@ def known_state(park: Park, store: Store, at: datetime | None = None) -> StartSt
     span = store.span()
     if span is None:
         raise UsageError(f"{store.path}: no message in the store yet: nothing to start from")
-    if at is not None and at < span[0]:
-        raise UsageError(
-            f"`at`: {_iso(at)} is before the store's first message ({_iso(span[0])}): "
+    problem = unknown_moment(span, at) if at is not None else None
+    if problem is not None:
+        raise UsageError(f"`at`: {problem}")
+    return state_at(park, store, at)
+
+
+def unknown_moment(span: tuple[datetime, datetime], at: datetime) -> str | None:
+    """Why a store holding messages over `span` knows nothing of the park at `at`, or None.
+
+    Before its first message nothing was recorded; more than :data:`LOOKBACK_H` hours after its
+    last, every visit it knows of is gone: either way the park would look empty whatever it
+    holds.
+    """
+    if at < span[0]:
+        return (
+            f"{_iso(at)} is before the store's first message ({_iso(span[0])}): "
             "the state there is unknown"
         )
-    if at is not None and at > span[1] + timedelta(hours=LOOKBACK_H):
-        raise UsageError(
-            f"`at`: {_iso(at)} is more than {LOOKBACK_H:g} h after the store's last message "
+    if at > span[1] + timedelta(hours=LOOKBACK_H):
+        return (
+            f"{_iso(at)} is more than {LOOKBACK_H:g} h after the store's last message "
             f"({_iso(span[1])}): the state there is unknown"
         )
-    return state_at(park, store, at)
+    return None
 
 
 def _iso(moment: datetime) -> str:

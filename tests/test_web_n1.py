@@ -1,4 +1,4 @@
-"""`GET /api/n1`: the N-1 document of the served park, as `parktwin n1`."""
+"""`GET /api/n1` and `GET /api/headroom`: the power analyses of the served park, as the commands."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-import web.n1
+import web.analyses
 from tests.load_helpers import dump
 from tests.networks import feeder_only_data, ring_data
 from twin import api as twin_api
@@ -83,7 +83,29 @@ def test_one_n1_analysis_runs_at_a_time_and_few_answers_are_kept(
         release.set()
         assert first.result().json() == same.result().json() == {"at": None, "hours": 2.0}
     assert calls == [(None, 2.0)]  # the second request for it waited for the first
-    for hours in range(1, web.n1.KEPT + 5):
+    for hours in range(1, web.analyses.KEPT + 5):
         assert ring_client.get("/api/n1", params={"hours": hours}).status_code == 200
     services = ring_client.app.app.state.services  # type: ignore[attr-defined]
-    assert len(services.n1.answers) == web.n1.KEPT
+    assert len(services.n1.answers) == web.analyses.KEPT
+
+
+def test_headroom_answers_every_bus_as_the_command(ring_client: TestClient) -> None:
+    answer = ring_client.get("/api/headroom", params={"at": "day 0 10:00", "n1": 1})
+    assert answer.status_code == 200, answer.text
+    doc = answer.json()
+    assert doc["at"] == "day 0 10:00" and doc["n1"]["insecure_now"] == ["sub1"]
+    assert {row["id"] for row in doc["buses"]} == {"sub1-mv", "rmu1", "rmu2", "rmu3"}
+    assert all(0 < row["n1"]["headroom_mw"] <= row["headroom_mw"] for row in doc["buses"])
+    again = ring_client.get("/api/headroom", params={"at": "day 0 10:00", "n1": "1"})
+    assert again.json() == doc
+
+
+@pytest.mark.parametrize(
+    "params", [{"at": "tomorrow"}, {"power_factor": "0.2"}, {"n1": "0.5"}, {"n1": "yes"}]
+)
+def test_headroom_bad_input_is_400_and_no_network_404(
+    ring_client: TestClient, plain_client: TestClient, params: dict[str, str]
+) -> None:
+    answer = ring_client.get("/api/headroom", params=params)
+    assert answer.status_code == 400 and next(iter(params)) in answer.json()["error"]
+    assert plain_client.get("/api/headroom").status_code == 404

@@ -25,6 +25,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from twin import api as twin_api
 from twin.api.decisions import prepare
 from twin.errors import InputError, ParktwinError, UsageError
 from twin.experiment.optimize import make_candidates
@@ -39,9 +40,9 @@ from twin.model.validate import validate_data
 from viz.clock import parse_day_time
 from viz.placement import PLACEMENT_JS
 from web import push, scenarios
+from web.analyses import KeptAnalyses
 from web.jobs import Busy, JobManager
 from web.live import EMPTY_STATE, LiveSource, Overview
-from web.n1 import N1Answers
 from web.plan import plan_document
 from web.push import Hub
 from web.security import Guard
@@ -69,14 +70,21 @@ class Services:
     given: list[dict[str, Any]] = field(default_factory=list)  # serve -s, for the what-if
     language: str | None = None  # the page's default (serve --lang); None: the park's
     model: PlanModel = field(init=False)
-    n1: N1Answers = field(init=False)
+    n1: KeptAnalyses = field(init=False)
+    headroom: KeptAnalyses = field(init=False)
     plan: dict[str, Any] = field(init=False)
     overview: Overview | None = field(init=False)
     hub: Hub | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.model = PlanModel.of(self.park)
-        self.n1 = N1Answers(self.park)
+        park = self.park  # the analyses look up twin.api at each call (tests replace them)
+        self.n1 = KeptAnalyses(
+            lambda at, hours: twin_api.n1(park, None, at, hours), "an N-1 analysis"
+        )
+        self.headroom = KeptAnalyses(
+            lambda at, pf, n1: twin_api.headroom(park, None, at, pf, n1=n1), "a headroom study"
+        )
         self.plan = plan_document(self.park)
         if self.language is not None:
             self.plan["language"] = self.language
@@ -248,7 +256,7 @@ async def n1_document(request: Request, services: Services) -> Any:
     """``GET /api/n1[?at=day D HH:MM][&hours=H]``: n1.json of the park, as ``parktwin n1``.
 
     The moment defaults to the peak demand of a simulated week; one analysis runs at a time
-    and the latest answers are kept (:class:`web.n1.N1Answers`).
+    and the latest answers are kept (:class:`web.analyses.KeptAnalyses`).
     """
     power = services.park.power
     if power is None or power.network is None:
@@ -258,6 +266,25 @@ async def n1_document(request: Request, services: Services) -> Any:
     try:
         at = parse_day_time(text, "at") if text else None
         return await services.n1.answer(at, hours)
+    except UsageError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+@api
+async def headroom_document(request: Request, services: Services) -> Any:
+    """``GET /api/headroom[?at=day D HH:MM][&power_factor=PF][&n1=1]``: headroom.json of the
+    park, as ``parktwin headroom``; one study runs at a time and the latest answers are kept."""
+    power = services.park.power
+    if power is None or power.network is None:
+        return error(404, "the park has no power.network: headroom needs one (SPEC.md)")
+    text = (request.query_params.get("at") or "").strip()
+    power_factor = query_number(request, "power_factor", 0.95, 0.3, 1.0)
+    n1 = query_number(request, "n1", 0.0, 0.0, 1.0)
+    if n1 not in (0.0, 1.0):
+        raise BadRequest(f"n1: expected 0 or 1, got {n1:g}")
+    try:
+        at = parse_day_time(text, "at") if text else None
+        return await services.headroom.answer(at, power_factor, n1 == 1.0)
     except UsageError as exc:
         raise BadRequest(str(exc)) from None
 
@@ -509,6 +536,7 @@ def routes() -> list[Route | Mount]:
         Route("/api/history", history),
         Route("/api/events", events),
         Route("/api/n1", n1_document),
+        Route("/api/headroom", headroom_document),
         Route("/api/scenarios", scenario_list),
         Route("/api/scenarios/check", scenario_check, methods=["POST"]),
         Route("/api/compare", compare_endpoint, methods=["POST"]),

@@ -93,7 +93,8 @@ def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:
 
     Parks go to ``DIR/parks/``, scenarios to ``DIR/scenarios/`` and sample sensor data (when the
     package has any) to ``DIR/sensors/``. The folder is created when missing; an existing folder
-    must be empty, so that user data is never overwritten.
+    must be empty, so that user data is never overwritten. A copy that fails (a full or
+    read-only disk, Ctrl-C) removes what it copied: `directory` is left as it was.
 
     Args:
         directory: The folder to fill.
@@ -103,7 +104,10 @@ def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:
 
     Raises:
         UsageError: `directory` is a file, or a folder that is not empty.
+        InputError: `directory` cannot be written (a system folder, a read-only or full disk).
     """
+    from twin.io.result_folder import check_destination
+
     target = Path(directory)
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target}: is a file; give a new or empty folder to copy into")
@@ -112,6 +116,38 @@ def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:
             f"{target}: folder is not empty; give a new or empty folder "
             "(parktwin init never overwrites files)"
         )
+    check_destination(target)
+    plan = _copy_plan()
+    made_target = not target.exists()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for source, relative in plan:
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            tmp = destination.with_name(f".{destination.name}.tmp")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, destination)
+    except BaseException as exc:
+        _undo_copy(target, plan, made_target)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or str(exc)
+            message = f"cannot copy the bundled files there: {reason}"
+            raise InputError(str(target), message) from None
+        raise
+    return [target / relative for _, relative in plan]
+
+
+def _undo_copy(target: Path, plan: list[tuple[Path, Path]], made_target: bool) -> None:
+    """Remove what a failed copy made: `target` was new or empty, so all in it is the copy's."""
+    for top in dict.fromkeys(relative.parts[0] for _, relative in plan):
+        shutil.rmtree(target / top, ignore_errors=True)
+    if made_target:
+        with contextlib.suppress(OSError):
+            target.rmdir()
+
+
+def _copy_plan() -> list[tuple[Path, Path]]:
+    """Each bundled file to copy and where it goes, relative to the folder `init` fills."""
     root = data_root()
     plan: list[tuple[Path, Path]] = []
     for pattern_root, pattern, into in (
@@ -123,18 +159,5 @@ def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:
             continue
         for source in sorted(pattern_root.glob(pattern)):
             if source.is_file() and not source.name.startswith("."):
-                plan.append((source, target / into / source.relative_to(pattern_root)))
-    target.mkdir(parents=True, exist_ok=True)
-    copied: list[Path] = []
-    for source, destination in plan:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        tmp = destination.with_name(f".{destination.name}.tmp")
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, destination)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        copied.append(destination)
-    return copied
+                plan.append((source, Path(into) / source.relative_to(pattern_root)))
+    return plan

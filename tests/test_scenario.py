@@ -363,6 +363,21 @@ def test_rate_event_for_unknown_flow(park: Park) -> None:
     assert "did you mean" in exc.message
 
 
+def test_two_rate_events_of_one_flow_at_one_moment_are_refused(park: Park) -> None:
+    """The engine keeps one factor per moment; which of two it kept depended on their sizes."""
+    events = [
+        {"flow": "in-f1", "from": {"day": 1, "at": "06:00"}, "factor": 2},
+        {"flow": "in-f2", "from": {"day": 1, "at": "06:00"}, "factor": 3},
+        {"flow": "in-f1", "from": {"day": 2}, "factor": 0.5},  # a later moment replaces it
+        {"flow": "in-f1", "from": {"day": 1, "at": "06:00"}, "factor": 1.5},
+    ]
+    assert apply(park, events=events[:3]) == park
+    exc = error(park, events=events)
+    assert exc.place == "events[3]"
+    assert "'in-f1' from day 1 at 06:00" in exc.message
+    assert "events[0]" in exc.message
+
+
 # --------------------------------------------------------------------------- whole scenarios
 
 

@@ -39,10 +39,10 @@ Changes
   that removes a building also removes its dock groups and their flows.
 
 Events are not changes: they are checked here (an outage names a substation, feeder or gate of
-the resulting park, or ``water.supply`` / ``water.wastewater``; a rate event names a flow) and
-the engine reads ``scenario.events`` itself. An event that starts after the simulated horizon
-would change nothing, so every command refuses it (exit 2; HTTP 400 on the web page), naming
-the event and the ``--days`` that would cover it.
+the resulting park, or ``water.supply`` / ``water.wastewater``; a rate event names a flow, at
+most one per flow and moment) and the engine reads ``scenario.events`` itself. An event that
+starts after the simulated horizon would change nothing, so every command refuses it (exit 2;
+HTTP 400 on the web page), naming the event and the ``--days`` that would cover it.
 """
 
 from __future__ import annotations
@@ -456,7 +456,7 @@ def _shown(loc: tuple[str | int, ...], path: str, matched: int) -> str:
 
 
 def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>") -> None:
-    """Check that every event names an asset or flow of the park.
+    """Check that every event names an asset or flow of the park, and one factor per moment.
 
     Args:
         park: the park the events happen in (after the scenario's changes).
@@ -464,8 +464,8 @@ def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>"
         source: the scenario file, for messages.
 
     Raises:
-        InputError: for the first event naming something the park does not have; the place is
-            ``events[i]``.
+        InputError: for the first event naming something the park does not have, or a second
+            rate event of one flow at the same moment; the place is ``events[i]``.
     """
     power = park.power
     water = park.water
@@ -486,6 +486,7 @@ def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>"
     if water and water.wastewater:
         assets["water.wastewater"] = "plant"
     flows = [f.id for f in park.logistics.flows]
+    rate_changes: dict[tuple[str, float], int] = {}
     for i, event in enumerate(events):
         if isinstance(event, OutageEvent) and event.outage not in assets:
             if event.outage in WATER_ASSETS:
@@ -504,6 +505,16 @@ def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>"
                 f"{_hint(event.flow, flows)} (known flows: {_listing(flows)})",
                 place=f"events[{i}]",
             )
+        if isinstance(event, RateEvent):
+            first = rate_changes.setdefault((event.flow, event.at.minutes()), i)
+            if first != i:
+                raise InputError(
+                    source,
+                    f"{_described(event)} is the second at that moment (events[{first}] is the "
+                    "first): give one factor (a rate event's factor replaces the one before, "
+                    "factors do not multiply)",
+                    place=f"events[{i}]",
+                )
 
 
 def days_for_events(events: Iterable[Event]) -> int:

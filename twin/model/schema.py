@@ -864,7 +864,13 @@ class RateEvent(Model):
     flow: Id = Field(description="id of the flow")
     at: Moment = Field(validation_alias="from", serialization_alias="from")
     factor: Annotated[
-        float, Field(ge=0, le=1000, description="multiplies the flow's rate from then on")
+        float,
+        Field(
+            ge=0,
+            le=1000,
+            description="multiplies the flow's rate from then on, in place of the factor of "
+            "an earlier rate event of the flow",
+        ),
     ]
 
     model_config = ConfigDict(populate_by_name=True)

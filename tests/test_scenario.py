@@ -81,6 +81,14 @@ def test_unreadable_path_is_an_error(park: Park, path: str) -> None:
     assert "path" in exc.message
 
 
+def test_a_path_of_100_000_steps_is_refused_at_once_with_a_short_message(park: Park) -> None:
+    """Each step kept the text before it: 100,000 steps took gigabytes (a MemoryError)."""
+    exc = error(park, {"set": "a." * 100_000 + "b", "value": 1})
+    assert exc.place == "changes[0]"
+    assert "at most 1,000" in exc.message
+    assert len(exc.message) < 300
+
+
 # --------------------------------------------------------------------------- set
 
 
@@ -171,6 +179,16 @@ def test_scale_non_number_is_an_error(park: Park) -> None:
     exc = error(park, {"scale": "buildings[id=f1].footprint", "by": 2})
     assert exc.place == "changes[0]"
     assert "not a number" in exc.message
+
+
+def test_scaling_past_the_range_of_numbers_is_an_error(park: Park) -> None:
+    """Docks scaled by 10^6 fifty-two times overflowed into an internal error (OverflowError)."""
+    times = [{"scale": "logistics.dock_groups[id=f1-docks].docks", "by": 1e6}] * 60
+    exc = error(park, *times)
+    assert exc.place == "changes[51]"
+    assert "too large a number" in exc.message
+    rates = [{"scale": "logistics.flows[id=in-f2].hourly_profile", "by": 1e6}] * 60
+    assert "too large a number" in error(park, *rates).message
 
 
 # --------------------------------------------------------------------------- add

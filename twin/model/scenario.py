@@ -21,7 +21,8 @@ Examples: ``logistics.flows[*].rate_per_hour``, ``logistics.dock_groups[id=f1-do
 Under ``[*]`` (or a ``[FIELD=X]`` that selects several items) a field is looked for in every item
 and items without it are passed over: ``logistics.flows[*].rate_per_hour`` scales the flows given
 by a rate and leaves those given by an hourly profile alone. A path that matches nothing at all is
-an error that says what was not found, with a did-you-mean among the names that exist.
+an error that says what was not found, with a did-you-mean among the names that exist. A path is
+at most 1,000 characters.
 
 Changes
 -------
@@ -29,7 +30,8 @@ Changes
   existing object (e.g. adding ``hours`` to a dock group), as long as the park format has it.
 - ``{scale: PATH, by: X}`` multiplies the number at every matched place by X, or every number of
   a list of numbers (an ``hourly_profile``). Integer fields (``docks``, ``lanes``) are rounded to
-  the nearest integer (halves up); the park's own rules then apply (at least one dock).
+  the nearest integer (halves up); the park's own rules then apply (at least one dock). A
+  product too large for a number (beyond about 1.8e308) is an error.
 - ``{add: PATH, value: ITEM}`` appends ITEM to the list at PATH (``buildings``,
   ``logistics.flows``, ``power.feeders``, ``buildings[id=f1].shifts``, ...). Missing sections on
   the way (``power``, ``logistics.roads``) are created. An item whose id is already in the list
@@ -90,6 +92,9 @@ WATER_ASSETS = ("water.supply", "water.wastewater")
 
 Mode = Literal["get", "set", "add"]
 
+MAX_PATH_CHARS = 1000
+"""Longest path read: the park format's deepest places are about 100 characters deep."""
+
 
 # --------------------------------------------------------------------------- paths
 
@@ -139,6 +144,10 @@ def parse_path(text: str) -> list[Step]:
     text = text.strip()
     if not text:
         raise PathError("the path is empty")
+    if len(text) > MAX_PATH_CHARS:
+        raise PathError(
+            f"the path is {len(text):,} characters long; a path is at most {MAX_PATH_CHARS:,}"
+        )
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None or (match["field"] and bool(match["dot"]) != bool(steps)):
@@ -332,9 +341,15 @@ def _scaled(value: float, by: float, integer: bool | None) -> int | float:
     """`value * by`, to 12 significant digits (so 3 x 1.3 is 3.9, not 3.9000000000000004).
 
     An integer field rounds to the nearest integer, halves up; a field the park format does not
-    describe (under `metadata`) keeps a whole integer an integer.
+    describe (under `metadata`) keeps a whole integer an integer. A product beyond the range of
+    floats is infinite.
     """
-    result = float(f"{value * by:.12g}")
+    try:
+        result = float(f"{value * by:.12g}")
+    except OverflowError:  # an integer beyond the range of floats
+        result = math.inf
+    if not math.isfinite(result):
+        return result  # the caller refuses it
     if integer or (integer is None and isinstance(value, int) and result.is_integer()):
         return math.floor(result + 0.5)
     return result
@@ -390,7 +405,8 @@ def _apply(data: dict[str, Any], change: Change, source: str, place: str) -> dic
         elif isinstance(change, RemoveChange):
             _remove(data, path)
     except PathError as exc:
-        raise InputError(source, f"{_verb(change)} '{path}': {exc}", place=place) from None
+        shown = path if len(path) <= 120 else path[:117] + "..."
+        raise InputError(source, f"{_verb(change)} '{shown}': {exc}", place=place) from None
     return data
 
 
@@ -406,13 +422,17 @@ def _scale(data: dict[str, Any], path: str, by: float) -> None:
         tp = model_at(Park, place.loc, data)
         shown = _shown(place.loc, path, len(places))
         if _is_number(value):
-            place.put(_scaled(value, by, _is_int_type(tp) if tp is not None else None))
+            result: Any = _scaled(value, by, _is_int_type(tp) if tp is not None else None)
+            numbers = [result]
         elif isinstance(value, list) and value and all(_is_number(v) for v in value):
             item_tp = _element_type(tp)
             integer = _is_int_type(item_tp) if item_tp is not None else None
-            place.put([_scaled(v, by, integer) for v in value])
+            result = numbers = [_scaled(v, by, integer) for v in value]
         else:
             raise PathError(f"{shown} is {_describe(value)}, not a number or a list of numbers")
+        if not all(math.isfinite(n) for n in numbers):
+            raise PathError(f"{shown} is {_describe(value)}: times {by:g} it is too large a number")
+        place.put(result)
 
 
 def _add(data: dict[str, Any], path: str, value: Any) -> None:

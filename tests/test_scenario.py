@@ -191,6 +191,23 @@ def test_scaling_past_the_range_of_numbers_is_an_error(park: Park) -> None:
     assert "too large a number" in error(park, *rates).message
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("start", "9999-12-31T23:59", "year 9999 is out of range"),  # wrote year-10000 dates
+        ("start", "0001-01-01", "year 1 is out of range"),
+        ("timezone", "Mars/Olympus", "unknown time zone 'Mars/Olympus'"),
+        ("timezone", "../../etc/passwd", "unknown time zone"),
+    ],
+)
+def test_a_park_calendar_that_cannot_be_written_is_refused(
+    park: Park, field: str, value: str, words: str
+) -> None:
+    exc = error(park, {"set": f"park.{field}", "value": value})
+    assert exc.place == f"park.{field}"
+    assert words in exc.message
+
+
 # --------------------------------------------------------------------------- add
 
 

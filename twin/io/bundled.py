@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -41,6 +42,22 @@ def bundled_problems() -> dict[str, Path]:
 
 
 DEFAULT_PARK = "yen-binh"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+"""A web address (``https://...``, ``s3://...``): parktwin reads no park from the network."""
+
+
+def refuse_web_address(source: str | Path, kind: str) -> None:
+    """Refuse a web address given where a file or bundled name of `kind` belongs.
+
+    Raises:
+        InputError: `source` is text such as ``https://host/park.yaml``.
+    """
+    if isinstance(source, str) and _URL.match(source):
+        raise InputError(
+            source,
+            f"is a web address; a {kind} is read from a file or is a bundled name: "
+            "download it and give the file's path",
+        )
 
 
 def resolve(source: str | Path, kind: str = "park") -> Path:
@@ -54,9 +71,11 @@ def resolve(source: str | Path, kind: str = "park") -> Path:
       name is in the working directory (a folder is never a park file: ``--out demo-small``
       leaves one); when a *file* of that name is there too, the name is refused as ambiguous
       and the message says how to pick (``./NAME`` for the file);
-    - any other bare name is a file in the working directory.
+    - any other bare name is a file in the working directory;
+    - a web address (``https://...``) is refused: nothing is read from the network.
     """
     text = str(source)
+    refuse_web_address(source, kind)
     path = Path(source)
     if isinstance(source, Path) or _explicit(text):
         return path

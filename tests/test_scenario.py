@@ -12,6 +12,7 @@ from twin.errors import InputError
 from twin.io.bundled import bundled_scenarios
 from twin.io.inputs import check_file, resolve_inputs
 from twin.io.load import load_park, load_scenario, scenario_path
+from twin.model import scenario as scenario_module
 from twin.model.scenario import apply_scenario, get_path, parse_path, set_path
 from twin.model.schema import Park, Scenario
 
@@ -206,6 +207,27 @@ def test_a_park_calendar_that_cannot_be_written_is_refused(
     exc = error(park, {"set": f"park.{field}", "value": value})
     assert exc.place == f"park.{field}"
     assert words in exc.message
+
+
+def test_a_set_that_writes_a_huge_value_at_every_item_is_refused_before_copying(park: Park) -> None:
+    """150,000 values at each of 5 buildings: copied in full before validation refused them."""
+    outline = [[float(i % 7), float(i % 5)] for i in range(50_000)]
+    exc = error(park, {"set": "buildings[*].footprint", "value": outline})
+    assert exc.place == "changes[0]"
+    assert "more than 200,000 places and values" in exc.message
+
+
+def test_the_changes_of_a_scenario_reach_a_bounded_number_of_places(
+    park: Park, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """10,000 wildcard changes over a large park took about an hour; they are counted."""
+    monkeypatch.setattr(scenario_module, "MAX_REACH", 1_000)
+    corners = sum(len(b.footprint) * 2 for b in park.buildings)  # numbers in every footprint
+    wide = {"scale": "buildings[*].footprint[*][*]", "by": 1}
+    exc = error(park, *[wide] * 100)
+    assert exc.place == f"changes[{1_000 // corners}]"
+    assert "more than 1,000 places" in exc.message
+    assert apply(park, *[wide] * (1_000 // corners)) == park
 
 
 # --------------------------------------------------------------------------- add

@@ -40,6 +40,9 @@ Changes
   optional field (``buildings[id=f1].production``). Nothing else is removed with it: a scenario
   that removes a building also removes its dock groups and their flows.
 
+All the changes of a scenario reach at most 200,000 places of the park, counting a value written
+by ``set`` or ``add`` once for each number, text, list and mapping in it (at each place).
+
 Events are not changes: they are checked here (an outage names a substation, feeder or gate of
 the resulting park, or ``water.supply`` / ``water.wastewater``; a rate event names a flow, at
 most one per flow and moment) and the engine reads ``scenario.events`` itself. An event that
@@ -50,6 +53,7 @@ HTTP 400 on the web page), naming the event and the ``--days`` that would cover 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import math
 import re
@@ -94,6 +98,9 @@ Mode = Literal["get", "set", "add"]
 
 MAX_PATH_CHARS = 1000
 """Longest path read: the park format's deepest places are about 100 characters deep."""
+MAX_REACH = 200_000
+"""Most places (and values written there) all the changes of one scenario may reach: about ten
+seconds of work, and twenty wildcard changes over the 10,000 items a list may hold."""
 
 
 # --------------------------------------------------------------------------- paths
@@ -393,30 +400,66 @@ def apply_change(data: dict[str, Any], change: Change, index: int, source: str) 
     return _apply(data, change, source, f"changes[{index}]")
 
 
-def _apply(data: dict[str, Any], change: Change, source: str, place: str) -> dict[str, Any]:
+@dataclass
+class _Budget:
+    """What the changes of one scenario may still reach: places, and values written there."""
+
+    left: int = dataclasses.field(default_factory=lambda: MAX_REACH)
+
+    def spend(self, count: int) -> None:
+        """Count `count` more; a PathError once the scenario's changes pass :data:`MAX_REACH`."""
+        self.left -= count
+        if self.left < 0:
+            raise PathError(
+                f"with this change the scenario reaches more than {MAX_REACH:,} places and values "
+                "of the park in all (a wildcard reaches every item of its list, a set or add "
+                "writes its value at each); use fewer or narrower changes"
+            )
+
+
+def _size(value: Any) -> int:
+    """How many values a set or add writes at one place (lists and mappings count their items)."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def _apply(
+    data: dict[str, Any], change: Change, source: str, place: str, budget: _Budget | None = None
+) -> dict[str, Any]:
     path = _path_of(change)
+    budget = budget or _Budget()
     try:
         if isinstance(change, SetChange):
-            _set(data, path, change.value)
+            _set(data, path, change.value, budget)
         elif isinstance(change, ScaleChange):
-            _scale(data, path, change.by)
+            _scale(data, path, change.by, budget)
         elif isinstance(change, AddChange):
-            _add(data, path, change.value)
+            _add(data, path, change.value, budget)
         elif isinstance(change, RemoveChange):
-            _remove(data, path)
+            _remove(data, path, budget)
     except PathError as exc:
         shown = path if len(path) <= 120 else path[:117] + "..."
         raise InputError(source, f"{_verb(change)} '{shown}': {exc}", place=place) from None
     return data
 
 
-def _set(data: dict[str, Any], path: str, value: Any) -> None:
-    for place in find_places(data, path, "set"):
+def _set(data: dict[str, Any], path: str, value: Any, budget: _Budget) -> None:
+    places = find_places(data, path, "set")
+    budget.spend(len(places) * _size(value))
+    for place in places:
         place.put(copy.deepcopy(value))
 
 
-def _scale(data: dict[str, Any], path: str, by: float) -> None:
+def _scale(data: dict[str, Any], path: str, by: float, budget: _Budget) -> None:
     places = find_places(data, path, "get")
+    budget.spend(len(places))
     for place in places:
         value = place.get()
         tp = model_at(Park, place.loc, data)
@@ -435,8 +478,9 @@ def _scale(data: dict[str, Any], path: str, by: float) -> None:
         place.put(result)
 
 
-def _add(data: dict[str, Any], path: str, value: Any) -> None:
+def _add(data: dict[str, Any], path: str, value: Any, budget: _Budget) -> None:
     places = find_places(data, path, "add")
+    budget.spend(len(places) * _size(value))
     for place in places:
         if not place.exists:
             place.put([])
@@ -455,8 +499,9 @@ def _add(data: dict[str, Any], path: str, value: Any) -> None:
         target.append(copy.deepcopy(value))
 
 
-def _remove(data: dict[str, Any], path: str) -> None:
+def _remove(data: dict[str, Any], path: str, budget: _Budget) -> None:
     places = find_places(data, path, "get")
+    budget.spend(len(places))
     # Delete from the back, so that earlier indices of the same list stay valid.
     for place in sorted(places, key=lambda p: p.key if isinstance(p.key, int) else 0, reverse=True):
         del place.container[place.key]  # type: ignore[arg-type]
@@ -606,8 +651,9 @@ def apply_scenario(park: Park, scenario: Scenario, source: str = "<scenario>") -
     result = park
     if scenario.changes:
         data = park.model_dump(mode="json", by_alias=True, exclude_none=True)
+        budget = _Budget()
         for i, change in enumerate(scenario.changes):
-            apply_change(data, change, i, source)
+            _apply(data, change, source, f"changes[{i}]", budget)
         result = _validated(
             data, source, f"in park '{park.park.name}' after applying this scenario's changes"
         )

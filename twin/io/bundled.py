@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from twin.errors import InputError, UsageError
+from twin.io.result_folder import check_destination
 
 
 def data_root() -> Path:
@@ -125,8 +126,6 @@ def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:
         UsageError: `directory` is a file, or a folder that is not empty.
         InputError: `directory` cannot be written (a system folder, a read-only or full disk).
     """
-    from twin.io.result_folder import check_destination
-
     target = Path(directory)
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target}: is a file; give a new or empty folder to copy into")

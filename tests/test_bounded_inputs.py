@@ -61,3 +61,33 @@ def test_refused_documents_say_where_and_why(tmp_path, text, words):
         read_document(doc)
     for word in words:
         assert word in str(caught.value)
+
+
+TWO_CHANGES = "scenario: {name: a}\nchanges: []\nchanges: [{remove: x}]\n"
+TWO_HEIGHTS = "buildings:\n  - id: f1\n    height_m: 5\n    height_m: 9\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "words"),
+    [
+        # Two `changes:` sections: the first list was dropped without a word.
+        ("s.yaml", TWO_CHANGES, [":3:", "(lines 2 and 3)"]),
+        ("p.yaml", TWO_HEIGHTS, ["buildings[0]", "'height_m'"]),
+        ("s.json", '{"scenario": {"name": "a"}, "events": [], "events": []}', ["'events'"]),
+        ("p.json", '{"a": [{"id": 1, "id": 2}]}', ["'id' is given twice"]),
+    ],
+)
+def test_a_key_given_twice_is_refused_not_silently_replaced(tmp_path, name, text, words):
+    doc = tmp_path / name
+    doc.write_text(text)
+    with pytest.raises(InputError) as caught:
+        read_document(doc)
+    for word in [name, *words]:
+        assert word in caught.value.text()
+
+
+def test_merge_keys_and_equal_keys_in_different_mappings_are_fine(tmp_path):
+    doc = tmp_path / "park.yaml"
+    doc.write_text("base: &b {x: 1}\na: {<<: *b, y: 2}\nb: {<<: *b, y: 3}\nc: {'1': 1, '01': 2}\n")
+    data, _ = read_document(doc)
+    assert data["a"] == {"x": 1, "y": 2} and data["b"] == {"x": 1, "y": 3}

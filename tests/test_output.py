@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 import cli
-from twin.errors import UsageError
+from twin.errors import InputError, UsageError
+from twin.io import bundled
 from twin.io.bundled import bundled_parks, bundled_scenarios, copy_bundled, data_root
 from twin.io.load import load_park
 from twin.io.output import atomic_write_bytes, atomic_write_text
@@ -119,3 +123,46 @@ def test_init_command_refuses_non_empty_folder(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"parktwin: {tmp_path}: folder is not empty")
     assert (tmp_path / "data.csv").read_text(encoding="utf-8") == "precious"
     assert [p.name for p in tmp_path.iterdir()] == ["data.csv"]
+
+
+def _failing_copy(monkeypatch: pytest.MonkeyPatch, error: BaseException, after: int) -> None:
+    """Make the copy of bundled files raise `error` once `after` files have been copied."""
+    copies = {"n": 0}
+    real = shutil.copyfile
+
+    def copy(source: Any, destination: Any) -> Any:
+        if copies["n"] == after:
+            raise error
+        copies["n"] += 1
+        return real(source, destination)
+
+    monkeypatch.setattr(bundled.shutil, "copyfile", copy)
+
+
+@pytest.mark.parametrize("exists", [False, True])
+def test_copy_bundled_on_a_full_disk_leaves_the_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exists: bool
+) -> None:
+    target = tmp_path / "work"
+    if exists:
+        target.mkdir()
+    _failing_copy(monkeypatch, OSError(errno.ENOSPC, "No space left on device"), after=3)
+    with pytest.raises(InputError, match="No space left on device") as refused:
+        copy_bundled(target)
+    assert refused.value.file == str(target)
+    assert [p.name for p in tmp_path.iterdir()] == (["work"] if exists else [])
+    assert not exists or not any(target.iterdir())
+
+
+def test_copy_bundled_interrupted_leaves_nothing_half_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _failing_copy(monkeypatch, KeyboardInterrupt(), after=5)
+    with pytest.raises(KeyboardInterrupt):
+        copy_bundled(tmp_path / "work")
+    assert not any(tmp_path.iterdir())
+
+
+def test_copy_bundled_refuses_a_system_folder() -> None:
+    with pytest.raises(InputError, match="system folder"):
+        copy_bundled("/proc/parktwin-init")

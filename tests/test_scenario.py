@@ -12,6 +12,7 @@ from twin.errors import InputError
 from twin.io.bundled import bundled_scenarios
 from twin.io.inputs import check_file, resolve_inputs
 from twin.io.load import load_park, load_scenario, scenario_path
+from twin.model import scenario as scenario_module
 from twin.model.scenario import apply_scenario, get_path, parse_path, set_path
 from twin.model.schema import Park, Scenario
 
@@ -79,6 +80,14 @@ def test_unreadable_path_is_an_error(park: Park, path: str) -> None:
     exc = error(park, {"set": path, "value": 1})
     assert exc.place == "changes[0]"
     assert "path" in exc.message
+
+
+def test_a_path_of_100_000_steps_is_refused_at_once_with_a_short_message(park: Park) -> None:
+    """Each step kept the text before it: 100,000 steps took gigabytes (a MemoryError)."""
+    exc = error(park, {"set": "a." * 100_000 + "b", "value": 1})
+    assert exc.place == "changes[0]"
+    assert "at most 1,000" in exc.message
+    assert len(exc.message) < 300
 
 
 # --------------------------------------------------------------------------- set
@@ -171,6 +180,54 @@ def test_scale_non_number_is_an_error(park: Park) -> None:
     exc = error(park, {"scale": "buildings[id=f1].footprint", "by": 2})
     assert exc.place == "changes[0]"
     assert "not a number" in exc.message
+
+
+def test_scaling_past_the_range_of_numbers_is_an_error(park: Park) -> None:
+    """Docks scaled by 10^6 fifty-two times overflowed into an internal error (OverflowError)."""
+    times = [{"scale": "logistics.dock_groups[id=f1-docks].docks", "by": 1e6}] * 60
+    exc = error(park, *times)
+    assert exc.place == "changes[51]"
+    assert "too large a number" in exc.message
+    rates = [{"scale": "logistics.flows[id=in-f2].hourly_profile", "by": 1e6}] * 60
+    assert "too large a number" in error(park, *rates).message
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("start", "9999-12-31T23:59", "year 9999 is out of range"),  # wrote year-10000 dates
+        ("start", "0001-01-01", "year 1 is out of range"),
+        ("timezone", "Mars/Olympus", "unknown time zone 'Mars/Olympus'"),
+        ("timezone", "../../etc/passwd", "unknown time zone"),
+    ],
+)
+def test_a_park_calendar_that_cannot_be_written_is_refused(
+    park: Park, field: str, value: str, words: str
+) -> None:
+    exc = error(park, {"set": f"park.{field}", "value": value})
+    assert exc.place == f"park.{field}"
+    assert words in exc.message
+
+
+def test_a_set_that_writes_a_huge_value_at_every_item_is_refused_before_copying(park: Park) -> None:
+    """150,000 values at each of 5 buildings: copied in full before validation refused them."""
+    outline = [[float(i % 7), float(i % 5)] for i in range(50_000)]
+    exc = error(park, {"set": "buildings[*].footprint", "value": outline})
+    assert exc.place == "changes[0]"
+    assert "more than 200,000 places and values" in exc.message
+
+
+def test_the_changes_of_a_scenario_reach_a_bounded_number_of_places(
+    park: Park, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """10,000 wildcard changes over a large park took about an hour; they are counted."""
+    monkeypatch.setattr(scenario_module, "MAX_REACH", 1_000)
+    corners = sum(len(b.footprint) * 2 for b in park.buildings)  # numbers in every footprint
+    wide = {"scale": "buildings[*].footprint[*][*]", "by": 1}
+    exc = error(park, *[wide] * 100)
+    assert exc.place == f"changes[{1_000 // corners}]"
+    assert "more than 1,000 places" in exc.message
+    assert apply(park, *[wide] * (1_000 // corners)) == park
 
 
 # --------------------------------------------------------------------------- add
@@ -361,6 +418,21 @@ def test_rate_event_for_unknown_flow(park: Park) -> None:
     assert exc.place == "events[0]"
     assert "'in-f4'" in exc.message
     assert "did you mean" in exc.message
+
+
+def test_two_rate_events_of_one_flow_at_one_moment_are_refused(park: Park) -> None:
+    """The engine keeps one factor per moment; which of two it kept depended on their sizes."""
+    events = [
+        {"flow": "in-f1", "from": {"day": 1, "at": "06:00"}, "factor": 2},
+        {"flow": "in-f2", "from": {"day": 1, "at": "06:00"}, "factor": 3},
+        {"flow": "in-f1", "from": {"day": 2}, "factor": 0.5},  # a later moment replaces it
+        {"flow": "in-f1", "from": {"day": 1, "at": "06:00"}, "factor": 1.5},
+    ]
+    assert apply(park, events=events[:3]) == park
+    exc = error(park, events=events)
+    assert exc.place == "events[3]"
+    assert "'in-f1' from day 1 at 06:00" in exc.message
+    assert "events[0]" in exc.message
 
 
 # --------------------------------------------------------------------------- whole scenarios

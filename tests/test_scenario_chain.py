@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 import twin
-from twin.errors import UsageError
+from twin.errors import InputError, UsageError
 from twin.io.bundled import bundled_scenarios
 from twin.io.inputs import resolve_inputs
 
@@ -55,3 +55,16 @@ def test_compare_takes_the_base_scenario_as_the_baseline(tmp_path: Path) -> None
     assert not any(name.startswith("power.lines.") for name in baseline)
     cut = comparison.scenarios[0].to_dict()["kpis"]
     assert cut["power.unserved_mwh"]["mean"] > baseline["power.unserved_mwh"]["mean"]
+
+
+@pytest.mark.parametrize("address", ["https://example.com/park.yaml", "s3://bucket/park.yaml"])
+def test_a_base_or_scenario_given_as_a_web_address_is_named_as_such(
+    tmp_path: Path, address: str
+) -> None:
+    """It was read as a path: 'https:/example.com/park.yaml: file not found'."""
+    scenario = _write(tmp_path / "s.yaml", {"scenario": {"name": "s"}, "base": address})
+    with pytest.raises(InputError, match="is a web address") as refused:
+        resolve_inputs(None, scenario)
+    assert refused.value.file == address
+    with pytest.raises(InputError, match="is a web address"):
+        resolve_inputs(None, address)

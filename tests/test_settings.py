@@ -18,11 +18,11 @@ from twin.experiment.settings import MAX_GRID_STEPS, Settings
 BAD = [
     ({"step_min": 0}, "step_min must be more than 0, got 0"),
     ({"step_min": -15}, "step_min must be more than 0, got -15"),
-    ({"step_min": float("nan")}, "step_min must be more than 0"),
+    ({"step_min": float("nan")}, "step_min must be a finite number, got nan"),
     ({"step_min": 2000}, "step_min must be at most 1440"),
     ({"step_min": "15"}, "step_min must be a number, got '15'"),
     ({"days": 0}, "days must be more than 0"),
-    ({"days": float("inf")}, "days must be more than 0"),
+    ({"days": float("inf")}, "days must be a finite number, got inf"),
     ({"days": 4000}, "days must be at most 3660"),
     ({"days": True}, "days must be a number, got True"),
     ({"warmup_days": -1}, "warmup_days must be 0 or more"),
@@ -39,6 +39,7 @@ BAD = [
     ),
     ({"precision": 0.0}, "precision is a relative half-width between 0 and 1"),
     ({"precision": "5%"}, "precision must be a number"),
+    ({"precision": float("nan")}, "precision must be a finite number, got nan"),  # not "> -inf"
     ({"precision": 1.0}, "precision is a relative half-width between 0 and 1"),
     ({"precision": 0.1, "max_replications": 1}, "max_replications must be at least 2"),
     ({"precision": 0.1, "precision_kpis": ()}, "precision_kpis must name at least one KPI"),

@@ -98,8 +98,10 @@ def _number(settings: Settings, name: str, low: float, low_ok: bool, high: float
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise SettingError(name, f"must be a number, got {value!r}")
     value = float(value)
+    if not math.isfinite(value):
+        raise SettingError(name, f"must be a finite number, got {value:g}")
     bound = f"{low:g} or more" if low_ok else f"more than {low:g}"
-    if not (math.isfinite(value) and (value >= low if low_ok else value > low)):
+    if not (value >= low if low_ok else value > low):
         raise SettingError(name, f"must be {bound}, got {value:g}")
     if value > high:
         raise SettingError(name, f"must be at most {high:g}, got {value:g}")

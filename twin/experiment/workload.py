@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from twin.errors import SettingError
 from twin.experiment.settings import Case, Settings
-from twin.model.schema import Park, PowerSection
+from twin.model.schema import Event, Park, PowerSection, RateEvent
 from twin.sim.context import RunSpec
 
 MAX_TRUCKS = 20_000_000
@@ -29,15 +29,47 @@ REPORT_BYTES = 2 * 1024 * 1024
 """Room for the documents and reports of a result folder besides the trace."""
 
 
-def expected_trucks(park: Park, days: float) -> float:
-    """The mean number of truck visits to `days` of the park, from its flows' rates."""
+def expected_trucks(
+    park: Park, days: float, events: Sequence[Event] = (), warmup_days: float = 0.0
+) -> float:
+    """The mean number of truck visits to `days` of the park, from its flows' rates.
+
+    Args:
+        park: the park.
+        days: the span simulated, warm-up included.
+        events: timed events; a rate event multiplies its flow's trucks from its moment on.
+        warmup_days: the part of `days` before the horizon (event times count from its end).
+    """
+    span = (-warmup_days * 1440.0, (days - warmup_days) * 1440.0)
     per_hour = 0.0
     for flow in park.logistics.flows:
         if flow.timetable is not None:
             per_hour += len(flow.timetable) / 24.0
         else:
-            per_hour += sum(flow.weekly_rates()) / 168.0
+            factor = mean_rate_factor(flow.id, events, span)
+            per_hour += sum(flow.weekly_rates()) / 168.0 * factor
     return per_hour * 24.0 * days
+
+
+def mean_rate_factor(flow_id: str, events: Sequence[Event], span: tuple[float, float]) -> float:
+    """The time-average factor the rate events of a flow put on its rate over `span` (minutes).
+
+    Later events replace earlier ones; events at the same moment are taken in the engine's
+    order (by factor), the last one holding.
+    """
+    changes = sorted(
+        (e.at.minutes(), e.factor) for e in events if isinstance(e, RateEvent) and e.flow == flow_id
+    )
+    lo, hi = span
+    if not changes or hi <= lo:
+        return 1.0
+    weighted, since, factor = 0.0, lo, 1.0
+    for minute, new_factor in changes:
+        moment = min(max(minute, lo), hi)
+        weighted += factor * (moment - since)
+        since, factor = moment, new_factor
+    weighted += factor * (hi - since)
+    return weighted / (hi - lo)
 
 
 def series_columns(park: Park) -> int:
@@ -95,13 +127,14 @@ def check_spec(case: Case, spec: RunSpec) -> None:
         SettingError: as :func:`check_workload`.
     """
     days = spec.horizon_days + spec.warmup_days
-    trucks = expected_trucks(case.park, days)
+    trucks = expected_trucks(case.park, days, case.events, spec.warmup_days)
     if trucks > MAX_TRUCKS:
         raise SettingError(
             "days",
             f"{spec.horizon_days:g} (and `warmup_days` {spec.warmup_days:g}) of "
             f"'{case.name}' bring about {trucks:,.0f} trucks per replication; at most "
-            f"{MAX_TRUCKS:,}: simulate fewer days or lower the flows' rates",
+            f"{MAX_TRUCKS:,}: simulate fewer days, or lower the flows' rates or the factors of "
+            "the scenario's rate events",
         )
     values = days * 1440.0 / spec.step_min * series_columns(case.park)
     if values > MAX_SERIES_VALUES:

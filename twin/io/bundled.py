@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import re
 import shutil
 from pathlib import Path
 
 from twin.errors import InputError, UsageError
+from twin.io.result_folder import check_destination
 
 
 def data_root() -> Path:
@@ -41,6 +43,22 @@ def bundled_problems() -> dict[str, Path]:
 
 
 DEFAULT_PARK = "yen-binh"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+"""A web address (``https://...``, ``s3://...``): parktwin reads no park from the network."""
+
+
+def refuse_web_address(source: str | Path, kind: str) -> None:
+    """Refuse a web address given where a file or bundled name of `kind` belongs.
+
+    Raises:
+        InputError: `source` is text such as ``https://host/park.yaml``.
+    """
+    if isinstance(source, str) and _URL.match(source):
+        raise InputError(
+            source,
+            f"is a web address; a {kind} is read from a file or is a bundled name: "
+            "download it and give the file's path",
+        )
 
 
 def resolve(source: str | Path, kind: str = "park") -> Path:
@@ -54,9 +72,11 @@ def resolve(source: str | Path, kind: str = "park") -> Path:
       name is in the working directory (a folder is never a park file: ``--out demo-small``
       leaves one); when a *file* of that name is there too, the name is refused as ambiguous
       and the message says how to pick (``./NAME`` for the file);
-    - any other bare name is a file in the working directory.
+    - any other bare name is a file in the working directory;
+    - a web address (``https://...``) is refused: nothing is read from the network.
     """
     text = str(source)
+    refuse_web_address(source, kind)
     path = Path(source)
     if isinstance(source, Path) or _explicit(text):
         return path
@@ -93,7 +113,8 @@ def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:
 
     Parks go to ``DIR/parks/``, scenarios to ``DIR/scenarios/`` and sample sensor data (when the
     package has any) to ``DIR/sensors/``. The folder is created when missing; an existing folder
-    must be empty, so that user data is never overwritten.
+    must be empty, so that user data is never overwritten. A copy that fails (a full or
+    read-only disk, Ctrl-C) removes what it copied: `directory` is left as it was.
 
     Args:
         directory: The folder to fill.
@@ -103,6 +124,7 @@ def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:
 
     Raises:
         UsageError: `directory` is a file, or a folder that is not empty.
+        InputError: `directory` cannot be written (a system folder, a read-only or full disk).
     """
     target = Path(directory)
     if target.exists() and not target.is_dir():
@@ -112,6 +134,38 @@ def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:
             f"{target}: folder is not empty; give a new or empty folder "
             "(parktwin init never overwrites files)"
         )
+    check_destination(target)
+    plan = _copy_plan()
+    made_target = not target.exists()
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for source, relative in plan:
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            tmp = destination.with_name(f".{destination.name}.tmp")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, destination)
+    except BaseException as exc:
+        _undo_copy(target, plan, made_target)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or str(exc)
+            message = f"cannot copy the bundled files there: {reason}"
+            raise InputError(str(target), message) from None
+        raise
+    return [target / relative for _, relative in plan]
+
+
+def _undo_copy(target: Path, plan: list[tuple[Path, Path]], made_target: bool) -> None:
+    """Remove what a failed copy made: `target` was new or empty, so all in it is the copy's."""
+    for top in dict.fromkeys(relative.parts[0] for _, relative in plan):
+        shutil.rmtree(target / top, ignore_errors=True)
+    if made_target:
+        with contextlib.suppress(OSError):
+            target.rmdir()
+
+
+def _copy_plan() -> list[tuple[Path, Path]]:
+    """Each bundled file to copy and where it goes, relative to the folder `init` fills."""
     root = data_root()
     plan: list[tuple[Path, Path]] = []
     for pattern_root, pattern, into in (
@@ -123,18 +177,5 @@ def copy_bundled(directory: str | os.PathLike[str]) -> list[Path]:
             continue
         for source in sorted(pattern_root.glob(pattern)):
             if source.is_file() and not source.name.startswith("."):
-                plan.append((source, target / into / source.relative_to(pattern_root)))
-    target.mkdir(parents=True, exist_ok=True)
-    copied: list[Path] = []
-    for source, destination in plan:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        tmp = destination.with_name(f".{destination.name}.tmp")
-        try:
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, destination)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-            raise
-        copied.append(destination)
-    return copied
+                plan.append((source, Path(into) / source.relative_to(pattern_root)))
+    return plan

@@ -83,6 +83,8 @@ class _Shape:
     deep_line: int | None = None
     cycle_line: int | None = None
     cycle_path: tuple[Any, ...] | None = None
+    duplicate: tuple[str, int, int, tuple[Any, ...] | None] | None = None
+    """The first key given twice in one mapping: the key, its two lines, the mapping's path."""
 
 
 def _walk(root: yaml.Node) -> _Shape:
@@ -114,6 +116,8 @@ def _walk(root: yaml.Node) -> _Shape:
             continue
         if level > MAX_DEPTH and shape.deep_line is None:
             shape.deep_line = node.start_mark.line + 1
+        if shape.duplicate is None and isinstance(node, yaml.MappingNode):
+            shape.duplicate = _duplicate_key(node, path)
         open_nodes.add(key)
         stack.append((node, path, level, True))
         stack.extend(reversed(_pushed(node, path, level, shape.lines)))  # document order
@@ -121,6 +125,21 @@ def _walk(root: yaml.Node) -> _Shape:
     shape.depth = depth.get(id(root), 0)
     shape.nodes = len(visited)
     return shape
+
+
+def _duplicate_key(
+    node: yaml.MappingNode, path: tuple[Any, ...] | None
+) -> tuple[str, int, int, tuple[Any, ...] | None] | None:
+    """The first plain key a mapping gives twice (YAML keeps the last one silently), or None."""
+    first: dict[str, int] = {}
+    for k, _ in node.value:
+        if not isinstance(k, yaml.ScalarNode) or k.tag == "tag:yaml.org,2002:merge":
+            continue
+        line = k.start_mark.line + 1
+        if k.value in first:
+            return k.value, first[k.value], line, path
+        first[k.value] = line
+    return None
 
 
 def _pushed(
@@ -212,9 +231,31 @@ def parse_document(text: str, path: Path) -> tuple[Any, Lines]:
     return _read_yaml(text, str(path))
 
 
+class _DuplicateKey(Exception):
+    """A JSON object that gives one key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice (json keeps the last silently)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return data
+
+
 def _read_json(text: str, name: str) -> tuple[Any, Lines]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise InputError(
+            name,
+            f"'{exc.args[0]}' is given twice in one object; the second would silently replace "
+            "the first: merge them into one",
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError(name, f"JSON syntax error: {exc.msg}", line=exc.lineno) from None
     except ValueError as exc:  # an integer past Python's digit limit
@@ -289,6 +330,15 @@ def _check_shape(shape: _Shape, name: str) -> None:
             "a YAML alias (*name) points at a mapping or list that holds it (a loop)",
             place=format_loc(shape.cycle_path or ()),
             line=shape.cycle_line,
+        )
+    if shape.duplicate is not None:
+        key, first, again, path = shape.duplicate
+        raise InputError(
+            name,
+            f"'{key}' is given twice in one mapping (lines {first} and {again}); the second "
+            "would silently replace the first: merge them into one",
+            place=format_loc(path or ()),
+            line=again,
         )
     if shape.values - shape.nodes > MAX_ALIAS_VALUES:
         raise InputError(

@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from twin.errors import InputError
-from twin.io.bundled import DEFAULT_PARK, bundled_parks, bundled_scenarios, resolve
+from twin.io.bundled import (
+    DEFAULT_PARK,
+    bundled_parks,
+    bundled_scenarios,
+    refuse_web_address,
+    resolve,
+)
 from twin.io.documents import Lines, parse_document, read_document, read_text
 from twin.model.checks import check_park
 from twin.model.schema import Park, Scenario
@@ -121,6 +127,7 @@ def scenario_path(source: str | Path) -> Path:
 
 def _any_path(source: str | Path) -> Path:
     """The file behind a path, or a bundled park or scenario name (parks first)."""
+    refuse_web_address(source, "park or scenario")
     try:
         return resolve(source, "park")
     except InputError:

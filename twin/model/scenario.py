@@ -21,7 +21,8 @@ Examples: ``logistics.flows[*].rate_per_hour``, ``logistics.dock_groups[id=f1-do
 Under ``[*]`` (or a ``[FIELD=X]`` that selects several items) a field is looked for in every item
 and items without it are passed over: ``logistics.flows[*].rate_per_hour`` scales the flows given
 by a rate and leaves those given by an hourly profile alone. A path that matches nothing at all is
-an error that says what was not found, with a did-you-mean among the names that exist.
+an error that says what was not found, with a did-you-mean among the names that exist. A path is
+at most 1,000 characters.
 
 Changes
 -------
@@ -29,7 +30,8 @@ Changes
   existing object (e.g. adding ``hours`` to a dock group), as long as the park format has it.
 - ``{scale: PATH, by: X}`` multiplies the number at every matched place by X, or every number of
   a list of numbers (an ``hourly_profile``). Integer fields (``docks``, ``lanes``) are rounded to
-  the nearest integer (halves up); the park's own rules then apply (at least one dock).
+  the nearest integer (halves up); the park's own rules then apply (at least one dock). A
+  product too large for a number (beyond about 1.8e308) is an error.
 - ``{add: PATH, value: ITEM}`` appends ITEM to the list at PATH (``buildings``,
   ``logistics.flows``, ``power.feeders``, ``buildings[id=f1].shifts``, ...). Missing sections on
   the way (``power``, ``logistics.roads``) are created. An item whose id is already in the list
@@ -38,16 +40,20 @@ Changes
   optional field (``buildings[id=f1].production``). Nothing else is removed with it: a scenario
   that removes a building also removes its dock groups and their flows.
 
+All the changes of a scenario reach at most 200,000 places of the park, counting a value written
+by ``set`` or ``add`` once for each number, text, list and mapping in it (at each place).
+
 Events are not changes: they are checked here (an outage names a substation, feeder or gate of
-the resulting park, or ``water.supply`` / ``water.wastewater``; a rate event names a flow) and
-the engine reads ``scenario.events`` itself. An event that starts after the simulated horizon
-would change nothing, so every command refuses it (exit 2; HTTP 400 on the web page), naming
-the event and the ``--days`` that would cover it.
+the resulting park, or ``water.supply`` / ``water.wastewater``; a rate event names a flow, at
+most one per flow and moment) and the engine reads ``scenario.events`` itself. An event that
+starts after the simulated horizon would change nothing, so every command refuses it (exit 2;
+HTTP 400 on the web page), naming the event and the ``--days`` that would cover it.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import math
 import re
@@ -89,6 +95,12 @@ WATER_ASSETS = ("water.supply", "water.wastewater")
 """Outage targets that are not ids: the park's water supply and its wastewater plant."""
 
 Mode = Literal["get", "set", "add"]
+
+MAX_PATH_CHARS = 1000
+"""Longest path read: the park format's deepest places are about 100 characters deep."""
+MAX_REACH = 200_000
+"""Most places (and values written there) all the changes of one scenario may reach: about ten
+seconds of work, and twenty wildcard changes over the 10,000 items a list may hold."""
 
 
 # --------------------------------------------------------------------------- paths
@@ -139,6 +151,10 @@ def parse_path(text: str) -> list[Step]:
     text = text.strip()
     if not text:
         raise PathError("the path is empty")
+    if len(text) > MAX_PATH_CHARS:
+        raise PathError(
+            f"the path is {len(text):,} characters long; a path is at most {MAX_PATH_CHARS:,}"
+        )
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None or (match["field"] and bool(match["dot"]) != bool(steps)):
@@ -332,9 +348,15 @@ def _scaled(value: float, by: float, integer: bool | None) -> int | float:
     """`value * by`, to 12 significant digits (so 3 x 1.3 is 3.9, not 3.9000000000000004).
 
     An integer field rounds to the nearest integer, halves up; a field the park format does not
-    describe (under `metadata`) keeps a whole integer an integer.
+    describe (under `metadata`) keeps a whole integer an integer. A product beyond the range of
+    floats is infinite.
     """
-    result = float(f"{value * by:.12g}")
+    try:
+        result = float(f"{value * by:.12g}")
+    except OverflowError:  # an integer beyond the range of floats
+        result = math.inf
+    if not math.isfinite(result):
+        return result  # the caller refuses it
     if integer or (integer is None and isinstance(value, int) and result.is_integer()):
         return math.floor(result + 0.5)
     return result
@@ -378,45 +400,87 @@ def apply_change(data: dict[str, Any], change: Change, index: int, source: str) 
     return _apply(data, change, source, f"changes[{index}]")
 
 
-def _apply(data: dict[str, Any], change: Change, source: str, place: str) -> dict[str, Any]:
+@dataclass
+class _Budget:
+    """What the changes of one scenario may still reach: places, and values written there."""
+
+    left: int = dataclasses.field(default_factory=lambda: MAX_REACH)
+
+    def spend(self, count: int) -> None:
+        """Count `count` more; a PathError once the scenario's changes pass :data:`MAX_REACH`."""
+        self.left -= count
+        if self.left < 0:
+            raise PathError(
+                f"with this change the scenario reaches more than {MAX_REACH:,} places and values "
+                "of the park in all (a wildcard reaches every item of its list, a set or add "
+                "writes its value at each); use fewer or narrower changes"
+            )
+
+
+def _size(value: Any) -> int:
+    """How many values a set or add writes at one place (lists and mappings count their items)."""
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def _apply(
+    data: dict[str, Any], change: Change, source: str, place: str, budget: _Budget | None = None
+) -> dict[str, Any]:
     path = _path_of(change)
+    budget = budget or _Budget()
     try:
         if isinstance(change, SetChange):
-            _set(data, path, change.value)
+            _set(data, path, change.value, budget)
         elif isinstance(change, ScaleChange):
-            _scale(data, path, change.by)
+            _scale(data, path, change.by, budget)
         elif isinstance(change, AddChange):
-            _add(data, path, change.value)
+            _add(data, path, change.value, budget)
         elif isinstance(change, RemoveChange):
-            _remove(data, path)
+            _remove(data, path, budget)
     except PathError as exc:
-        raise InputError(source, f"{_verb(change)} '{path}': {exc}", place=place) from None
+        shown = path if len(path) <= 120 else path[:117] + "..."
+        raise InputError(source, f"{_verb(change)} '{shown}': {exc}", place=place) from None
     return data
 
 
-def _set(data: dict[str, Any], path: str, value: Any) -> None:
-    for place in find_places(data, path, "set"):
+def _set(data: dict[str, Any], path: str, value: Any, budget: _Budget) -> None:
+    places = find_places(data, path, "set")
+    budget.spend(len(places) * _size(value))
+    for place in places:
         place.put(copy.deepcopy(value))
 
 
-def _scale(data: dict[str, Any], path: str, by: float) -> None:
+def _scale(data: dict[str, Any], path: str, by: float, budget: _Budget) -> None:
     places = find_places(data, path, "get")
+    budget.spend(len(places))
     for place in places:
         value = place.get()
         tp = model_at(Park, place.loc, data)
         shown = _shown(place.loc, path, len(places))
         if _is_number(value):
-            place.put(_scaled(value, by, _is_int_type(tp) if tp is not None else None))
+            result: Any = _scaled(value, by, _is_int_type(tp) if tp is not None else None)
+            numbers = [result]
         elif isinstance(value, list) and value and all(_is_number(v) for v in value):
             item_tp = _element_type(tp)
             integer = _is_int_type(item_tp) if item_tp is not None else None
-            place.put([_scaled(v, by, integer) for v in value])
+            result = numbers = [_scaled(v, by, integer) for v in value]
         else:
             raise PathError(f"{shown} is {_describe(value)}, not a number or a list of numbers")
+        if not all(math.isfinite(n) for n in numbers):
+            raise PathError(f"{shown} is {_describe(value)}: times {by:g} it is too large a number")
+        place.put(result)
 
 
-def _add(data: dict[str, Any], path: str, value: Any) -> None:
+def _add(data: dict[str, Any], path: str, value: Any, budget: _Budget) -> None:
     places = find_places(data, path, "add")
+    budget.spend(len(places) * _size(value))
     for place in places:
         if not place.exists:
             place.put([])
@@ -435,8 +499,9 @@ def _add(data: dict[str, Any], path: str, value: Any) -> None:
         target.append(copy.deepcopy(value))
 
 
-def _remove(data: dict[str, Any], path: str) -> None:
+def _remove(data: dict[str, Any], path: str, budget: _Budget) -> None:
     places = find_places(data, path, "get")
+    budget.spend(len(places))
     # Delete from the back, so that earlier indices of the same list stay valid.
     for place in sorted(places, key=lambda p: p.key if isinstance(p.key, int) else 0, reverse=True):
         del place.container[place.key]  # type: ignore[arg-type]
@@ -456,7 +521,7 @@ def _shown(loc: tuple[str | int, ...], path: str, matched: int) -> str:
 
 
 def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>") -> None:
-    """Check that every event names an asset or flow of the park.
+    """Check that every event names an asset or flow of the park, and one factor per moment.
 
     Args:
         park: the park the events happen in (after the scenario's changes).
@@ -464,8 +529,8 @@ def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>"
         source: the scenario file, for messages.
 
     Raises:
-        InputError: for the first event naming something the park does not have; the place is
-            ``events[i]``.
+        InputError: for the first event naming something the park does not have, or a second
+            rate event of one flow at the same moment; the place is ``events[i]``.
     """
     power = park.power
     water = park.water
@@ -486,6 +551,7 @@ def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>"
     if water and water.wastewater:
         assets["water.wastewater"] = "plant"
     flows = [f.id for f in park.logistics.flows]
+    rate_changes: dict[tuple[str, float], int] = {}
     for i, event in enumerate(events):
         if isinstance(event, OutageEvent) and event.outage not in assets:
             if event.outage in WATER_ASSETS:
@@ -504,6 +570,16 @@ def check_events(park: Park, events: Sequence[Event], source: str = "<scenario>"
                 f"{_hint(event.flow, flows)} (known flows: {_listing(flows)})",
                 place=f"events[{i}]",
             )
+        if isinstance(event, RateEvent):
+            first = rate_changes.setdefault((event.flow, event.at.minutes()), i)
+            if first != i:
+                raise InputError(
+                    source,
+                    f"{_described(event)} is the second at that moment (events[{first}] is the "
+                    "first): give one factor (a rate event's factor replaces the one before, "
+                    "factors do not multiply)",
+                    place=f"events[{i}]",
+                )
 
 
 def days_for_events(events: Iterable[Event]) -> int:
@@ -575,8 +651,9 @@ def apply_scenario(park: Park, scenario: Scenario, source: str = "<scenario>") -
     result = park
     if scenario.changes:
         data = park.model_dump(mode="json", by_alias=True, exclude_none=True)
+        budget = _Budget()
         for i, change in enumerate(scenario.changes):
-            apply_change(data, change, i, source)
+            _apply(data, change, source, f"changes[{i}]", budget)
         result = _validated(
             data, source, f"in park '{park.park.name}' after applying this scenario's changes"
         )

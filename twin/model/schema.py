@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from difflib import get_close_matches
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -724,6 +725,10 @@ class Logistics(Model):
 # --------------------------------------------------------------------------- the park
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+"""The years a park's start may be in: dates ten years either side must still be written."""
+
+
 class ParkInfo(Model):
     """Name, time zone and the calendar start of the simulation horizon."""
 
@@ -731,9 +736,14 @@ class ParkInfo(Model):
         str, Field(min_length=1, max_length=200, description="display name, any script")
     ]
     timezone: str = Field("Asia/Ho_Chi_Minh", description="IANA time zone of the local times")
-    start: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")] = (
-        "2026-01-05T00:00"
-    )
+    start: Annotated[
+        str,
+        Field(
+            pattern=r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$",
+            description="local date (and time) where the simulation's calendar starts, "
+            "in the years 1900 to 9000",
+        ),
+    ] = "2026-01-05T00:00"
     description: str | None = Field(None, description="what the park file models")
     holidays: list[Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]] | None = Field(
         None, description='dates ("YYYY-MM-DD") whose load shapes are those of a Sunday'
@@ -756,9 +766,25 @@ class ParkInfo(Model):
     @classmethod
     def _real_date(cls, value: str) -> str:
         try:
-            datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"not a real date and time: {exc}") from None
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            raise ValueError(
+                f"year {moment.year} is out of range: a park starts from {FIRST_YEAR} to "
+                f"{LAST_YEAR} (a run and its warm-up reach ten years either side)"
+            )
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, KeyError, OSError):  # ZoneInfoNotFoundError is a KeyError
+            raise ValueError(
+                f"unknown time zone '{value}': give an IANA name such as Asia/Ho_Chi_Minh or UTC"
+            ) from None
         return value
 
 
@@ -864,7 +890,13 @@ class RateEvent(Model):
     flow: Id = Field(description="id of the flow")
     at: Moment = Field(validation_alias="from", serialization_alias="from")
     factor: Annotated[
-        float, Field(ge=0, le=1000, description="multiplies the flow's rate from then on")
+        float,
+        Field(
+            ge=0,
+            le=1000,
+            description="multiplies the flow's rate from then on, in place of the factor of "
+            "an earlier rate event of the flow",
+        ),
     ]
 
     model_config = ConfigDict(populate_by_name=True)

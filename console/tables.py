@@ -421,7 +421,7 @@ def n1_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> list[s
 def headroom_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> list[str]:
     """The headroom study on the terminal: a heading, then one line per bus, most room first."""
     from twin.language import language_of, say
-    from twin.reports.headroom import binding_text, headroom_cells, room_text
+    from twin.reports.headroom import binding_text, headroom_cells, n1_sentence, room_text
     from twin.reports.n1 import moment_text
     from twin.text import fixed
 
@@ -434,9 +434,7 @@ def headroom_lines(result: dict[str, Any], lang: str, names: dict[str, str]) -> 
                          mw=fixed(result["demand_mw"], 2, language), pf=pf,
                          limit=fixed(result["v_min_pu"], 2, language)))  # fmt: skip
     if "n1" in result:
-        insecure = result["n1"]["insecure_now"]
-        lines.append(say("headroom.intro_n1", language, n=result["n1"]["outages"] - len(insecure),
-                         insecure=", ".join(insecure) or "-"))  # fmt: skip
+        lines.append(n1_sentence(result, language))
     for row in result["buses"]:
         bus, label, room = headroom_cells(row, language, names)[:3]
         binds = binding_text(row["binding"], language, names)

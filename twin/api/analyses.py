@@ -41,15 +41,17 @@ from twin.io.inputs import (
     resolve_inputs,
 )
 from twin.io.load import file_kind
+from twin.language import Language
 from twin.live.export import calibrate_source
 from twin.model.labels import asset_names
 from twin.model.scenario import apply_scenario
-from twin.model.schema import Park, Scenario
+from twin.model.schema import Event, Park, Scenario
 from twin.reports.calibration import save_calibration
 from twin.reports.compare import write_comparison
 from twin.reports.headroom import write_headroom
 from twin.reports.n1 import write_n1
 from twin.reports.sweep import write_sweep
+from twin.sim.context import RunSpec
 
 # --------------------------------------------------------------------------- compare
 
@@ -316,21 +318,17 @@ def n1(
     Returns:
         The n1.json document.
     """
-    inputs = resolve_inputs(park, scenario)
-    language = output_language(lang, inputs.park)
-    names = asset_names(inputs.park)
-    settings = settings or Settings()
-    check_horizons([Case(inputs.park, inputs.events, inputs.scenario_name)], settings.days)
-    spec = settings.spec(0)
-    return _experiment_result(
-        out,
+    return _network_study(
+        park,
+        scenario,
+        settings,
         "n1",
-        0,
-        lambda: n1_analysis(
-            inputs.park, list(inputs.events), at_min, hours, spec, progress=progress
+        lambda model, events, spec: n1_analysis(
+            model, events, at_min, hours, spec, progress=progress
         ),
-        lambda folder, result: write_n1(folder, result, language, names),
-        lambda experiments: {},
+        write_n1,
+        out,
+        lang,
     )
 
 
@@ -361,6 +359,32 @@ def headroom(
     Returns:
         The headroom.json document.
     """
+    return _network_study(
+        park,
+        scenario,
+        settings,
+        "headroom",
+        lambda model, events, spec: headroom_analysis(
+            model, events, at_min, power_factor, spec, progress=progress, n1=n1
+        ),
+        write_headroom,
+        out,
+        lang,
+    )
+
+
+def _network_study(
+    park: ParkSource | None,
+    scenario: ScenarioSource | None,
+    settings: Settings | None,
+    command: str,
+    analyse: Callable[[Park, list[Event], RunSpec], dict[str, Any]],
+    write: Callable[[Path, dict[str, Any], Language, dict[str, str]], object],
+    out: Path | None,
+    lang: str | None,
+) -> dict[str, Any]:
+    """A study of the park's power network at one moment (n1, headroom): `analyse` the park
+    with its scenario's events, and `write` the document and its report to `out` as one unit."""
     inputs = resolve_inputs(park, scenario)
     language = output_language(lang, inputs.park)
     names = asset_names(inputs.park)
@@ -369,12 +393,10 @@ def headroom(
     spec = settings.spec(0)
     return _experiment_result(
         out,
-        "headroom",
+        command,
         0,
-        lambda: headroom_analysis(
-            inputs.park, list(inputs.events), at_min, power_factor, spec, progress, n1
-        ),
-        lambda folder, result: write_headroom(folder, result, language, names),
+        lambda: analyse(inputs.park, list(inputs.events), spec),
+        lambda folder, result: write(folder, result, language, names),
         lambda experiments: {},
     )
 

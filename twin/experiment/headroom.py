@@ -31,7 +31,14 @@ from typing import Any
 import numpy as np
 
 from twin.errors import UsageError
-from twin.experiment.n1 import SECURE_V_PU, bus_labels, contingencies, moment_label, peak_moment
+from twin.experiment.n1 import (
+    SECURE_V_PU,
+    bus_labels,
+    check_moment,
+    contingencies,
+    moment_label,
+    peak_moment,
+)
 from twin.experiment.settings import Case
 from twin.experiment.workload import check_spec
 from twin.model.intervals import Intervals
@@ -95,16 +102,13 @@ def headroom_analysis(
     grid = _checked_grid(park, power_factor, n1)
     spec = spec or RunSpec()
     check_spec(Case(park, tuple(events)), spec)
+    if at_min is not None:
+        check_moment(at_min, spec)  # before the run it would be wasted on
     report = progress or (lambda done, total: None)
     report(0, ROUNDS + 1)
     trace = run_engine(park, events, spec)
     report(1, ROUNDS + 1)
     at = peak_moment(trace) if at_min is None else float(at_min)
-    if not 0 <= at < spec.horizon_min or at != math.floor(at):
-        raise UsageError(
-            f"the moment `at` ({moment_label(at)}) must be a whole minute inside the horizon "
-            f"(day 0 00:00 up to {spec.horizon_days:g} days later)"
-        )
     step = int(np.searchsorted(trace.edges[:-1], at, side="right")) - 1
     demand_w = trace.series["building_power_demand_kw"][step, grid.load_building] * 1e3
     restoration = park.power.network.restoration_min  # type: ignore[union-attr]

@@ -96,11 +96,7 @@ def n1_analysis(
         at = peak_moment(run_engine(park, events, spec, start=start))
     else:
         at = float(at_min)
-    if not 0 <= at < spec.horizon_min or at != math.floor(at):
-        raise UsageError(
-            f"the moment `at` ({moment_label(at)}) must be a whole minute inside the horizon "
-            f"(day 0 00:00 up to {spec.horizon_days:g} days later)"
-        )
+    check_moment(at, spec)
     spec = _through(spec, at + hours * 60.0 + TAIL_MIN)
     check_spec(case, spec)
     report = progress or (lambda done, total: None)
@@ -241,6 +237,15 @@ def _bus_positions(park: Park) -> dict[str, list[float]]:
 def _moment(at: float) -> dict[str, Any]:
     day, minute = divmod(int(at), 1440)
     return Moment(day=day, at=f"{minute // 60:02d}:{minute % 60:02d}").model_dump()
+
+
+def check_moment(at: float, spec: RunSpec) -> None:
+    """Refuse a moment (minutes) that is not a whole minute inside the horizon (UsageError)."""
+    if not 0 <= at < spec.horizon_min or at != math.floor(at):
+        raise UsageError(
+            f"the moment `at` ({moment_label(at)}) must be a whole minute inside the horizon "
+            f"(day 0 00:00 up to {spec.horizon_days:g} days later)"
+        )
 
 
 def moment_label(at: float) -> str:

@@ -82,10 +82,15 @@ def _intro(result: dict[str, Any], lang: Language) -> str:
                pf=fixed(result["power_factor"], 2, lang),
                limit=fmt(result["v_min_pu"], lang=lang))  # fmt: skip
     if "n1" in result:
-        insecure = result["n1"]["insecure_now"]
-        text += " " + say("headroom.intro_n1", lang, n=result["n1"]["outages"] - len(insecure),
-                          insecure=", ".join(insecure) or "-")  # fmt: skip
+        text += " " + n1_sentence(result, lang)
     return text
+
+
+def n1_sentence(result: dict[str, Any], lang: Language = "en") -> str:
+    """What the N-1 headroom keeps secure, and the outages the park does not withstand now."""
+    insecure = result["n1"]["insecure_now"]
+    return say("headroom.intro_n1", lang, n=result["n1"]["outages"] - len(insecure),
+               insecure=", ".join(insecure) or "-")  # fmt: skip
 
 
 def headroom_report(

@@ -17,6 +17,7 @@ import pytest
 from console.errors import message as cli_message
 from twin import api
 from twin.errors import UsageError
+from twin.experiment.backends import LOOPBACK_ANY_PORT
 from twin.experiment.runner import (
     MAX_BATCH,
     Interrupted,
@@ -60,10 +61,30 @@ def test_a_dask_cluster_at_a_scheduler_address_gives_the_same_numbers(tmp_path):
     settings = Settings(**SHORT, seed=3, replications=3)
     serial = api.run("demo-small", None, settings)
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": LOOPBACK_ANY_PORT},  # not 8787, shared by all
     ) as cluster:
         remote = dataclasses.replace(settings, backend="dask", scheduler=cluster.scheduler_address)
         assert api.run("demo-small", None, remote).to_dict() == serial.to_dict()
+
+
+def test_a_local_dask_cluster_does_not_need_the_shared_port_8787(tmp_path):
+    """Two clusters at once on one machine (two runs, two tests) both took 8787 for their HTTP
+    server; the second warned "Port 8787 is already in use", an error under this suite."""
+    pytest.importorskip("distributed")
+    import socket
+
+    with socket.socket() as taken:
+        try:
+            taken.bind(("127.0.0.1", 8787))
+            taken.listen()
+        except OSError:
+            pytest.skip("port 8787 is in use here already")
+        settings = Settings(**SHORT, seed=3, replications=2, backend="dask")
+        assert api.run("demo-small", None, settings).values["trucks.wait_mean_min"]
 
 
 def test_an_unknown_backend_or_a_stray_scheduler_is_a_usage_error():

@@ -36,6 +36,8 @@ from typing import Any, ClassVar
 from twin.errors import UsageError
 
 BACKENDS = ("local", "dask")
+LOOPBACK_ANY_PORT = "127.0.0.1:0"
+"""Where a local dask scheduler's HTTP server listens: a free port of this machine only."""
 
 
 _RECEIVED: OrderedDict[str, Any] = OrderedDict()
@@ -386,6 +388,9 @@ class DaskBackend(Backend):
                 threads_per_worker=1,
                 processes=jobs > 1,
                 dashboard_address=None,
+                # its small HTTP server (health, metrics) on a free loopback port: the default
+                # 8787 is shared by every cluster on the machine, and a second one warns
+                scheduler_kwargs={"dashboard_address": LOOPBACK_ANY_PORT},
                 silence_logs=logging.ERROR,
                 preload=["twin.experiment.dask_worker"],  # quiet its own closing heartbeat
             )
